@@ -1,0 +1,160 @@
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
+import { EMITTERS, FORMATS, type Format } from './emit/index.js';
+import { Nn2eqError } from './errors.js';
+
+/** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
+export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
+
+/** Where the CLI writes; tests pass their own. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdinIsTTY: boolean;
+}
+
+const defaultIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+};
+
+function parseIntIn(lo: number, hi: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < lo || n > hi) throw new InvalidArgumentError(`expected a whole number from ${lo} to ${hi}`);
+    return n;
+  };
+}
+
+function parseBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb|g|gb)?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a size such as 500000, 800kB or 20MB');
+  const mult = { b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9 }[(m[2] ?? 'b').toLowerCase()]!;
+  return Math.round(Number(m[1]) * mult);
+}
+
+function parseNames(v: string): string[] {
+  return v.split(',').map((s) => s.trim());
+}
+
+function program(io: Io): Command {
+  const formats = FORMATS.map((f) => `  ${f.padEnd(12)} ${EMITTERS[f].description}`).join('\n');
+  return new Command('nn2eq')
+    .description('Print the exact mathematics a trained neural network computes.')
+    .argument('[model]', "TF.js model.json ('-' or no argument with a pipe: read standard input)")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
+    .option('--inline', 'closed form: one expression per output, no named intermediate values')
+    .option('--precision <digits>', 'round numbers to this many significant digits (default: exact)', parseIntIn(1, 17))
+    .option('--inputs <names>', 'comma-separated names for the scalar inputs x1…xN', parseNames)
+    .option('--outputs <names>', 'comma-separated names for the scalar outputs y1…yM', parseNames)
+    .option('--max-size <bytes>', `refuse output estimated larger than this (default ${DEFAULT_MAX_SIZE_INLINE / 1e6} MB with --inline, ${DEFAULT_MAX_SIZE / 1e6} MB otherwise)`, parseBytes)
+    .option('--standalone', 'latex: print a complete document, not display-math content')
+    .version(VERSION, '-V, --version')
+    .addHelpText(
+      'after',
+      `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n\nExit codes: 0 success, 2 bad input or usage, 70 internal error.`,
+    )
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+}
+
+declare const NN2EQ_VERSION: string | undefined;
+const VERSION = typeof NN2EQ_VERSION === 'string' ? NN2EQ_VERSION : '0.1.0';
+
+/** Runs the command line; returns the exit code. Never exits the process itself. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const cmd = program(io);
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.input;
+    }
+    throw e;
+  }
+  const opts = cmd.opts<{
+    format: Format;
+    output?: string;
+    inline?: boolean;
+    precision?: number;
+    inputs?: string[];
+    outputs?: string[];
+    maxSize?: number;
+    standalone?: boolean;
+  }>();
+  let model = cmd.args[0];
+  if (model === undefined) {
+    if (io.stdinIsTTY) {
+      io.stderr(`nn2eq: no model file given; try 'nn2eq model.json' or 'nn2eq --help'\n`);
+      return EXIT.input;
+    }
+    model = '-';
+  }
+  try {
+    const { text, warnings, model: spec } = convertFile(model, {
+      format: opts.format,
+      precision: opts.precision,
+      inline: opts.inline,
+      maxSize: opts.maxSize,
+      inputNames: opts.inputs,
+      outputNames: opts.outputs,
+      standalone: opts.standalone,
+    });
+    for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
+    if (opts.output) writeAtomically(opts.output, text, spec.sources);
+    else io.stdout(text);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof Nn2eqError) {
+      await fail(io, e.message + (e.hint ? `; hint: ${e.hint}` : ''));
+      return EXIT.input;
+    }
+    await fail(io, `internal error: ${(e as Error)?.stack ?? String(e)}`);
+    return EXIT.internal;
+  }
+}
+
+async function fail(io: Io, message: string): Promise<void> {
+  const { chalkStderr } = await import('chalk');
+  io.stderr(`${chalkStderr.red('nn2eq:')} ${message}\n`);
+}
+
+async function warn(io: Io, message: string): Promise<void> {
+  const { chalkStderr } = await import('chalk');
+  io.stderr(`${chalkStderr.yellow('nn2eq: warning:')} ${message}\n`);
+}
+
+/** Writes `text` to `file` through a temporary file and a rename, refusing to overwrite any model file. */
+function writeAtomically(file: string, text: string, sources: readonly string[]): void {
+  const target = resolve(file);
+  let real = target;
+  try {
+    real = realpathSync(target);
+  } catch {
+    /* a new file */
+  }
+  if (sources.includes(real)) {
+    throw new Nn2eqError(`-o ${file} would overwrite a file of the model itself`, 'usage', 'write the output somewhere else');
+  }
+  const tmp = join(dirname(real), `.${basename(real)}.nn2eq-${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx');
+  } catch (e) {
+    throw new Nn2eqError(`cannot write ${file} (${(e as NodeJS.ErrnoException).code})`, 'io');
+  }
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, real);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Nn2eqError(`cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
+  }
+}

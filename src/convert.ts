@@ -1,0 +1,70 @@
+import { Nn2eqError } from './errors.js';
+import { EMITTERS, type Format } from './emit/index.js';
+import { extract, type Extractor } from './extract/index.js';
+import { loadModel, type ModelSpec } from './load/index.js';
+import { schedule } from './schedule.js';
+import { lower } from './transform/lower.js';
+
+/** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
+export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
+export const DEFAULT_MAX_SIZE = 256_000_000;
+
+/** Options of a conversion, as the CLI passes them. */
+export interface ConvertOptions {
+  readonly format: Format;
+  readonly precision?: number;
+  readonly inline?: boolean;
+  readonly maxSize?: number;
+  readonly inputNames?: readonly string[];
+  readonly outputNames?: readonly string[];
+  readonly standalone?: boolean;
+  /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
+  readonly extractors?: Readonly<Record<string, Extractor>>;
+}
+
+/** Turns a loaded model into text in the chosen format. */
+export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
+  const emitter = EMITTERS[opts.format];
+  if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
+  const ex = extract(model, { extractors: opts.extractors });
+  const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
+  const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
+  checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
+  checkNames(opts.outputNames, scalarsOut, '--outputs', 'output', emitter.reserved);
+  const all = [
+    ...(opts.inputNames ?? Array.from({ length: scalarsIn }, (_, i) => `x${i + 1}`)),
+    ...(opts.outputNames ?? Array.from({ length: scalarsOut }, (_, i) => `y${i + 1}`)),
+  ];
+  const clash = all.find((n, i) => all.indexOf(n) !== i);
+  if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
+  const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
+  const inline = opts.inline ?? false;
+  const program = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
+  return emitter.emit(program, {
+    precision: opts.precision,
+    inline,
+    maxSize: opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE),
+    inputNames: opts.inputNames,
+    outputNames: opts.outputNames,
+    standalone: opts.standalone,
+    modelName: model.name,
+  });
+}
+
+/** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
+export function convertFile(path: string, opts: ConvertOptions): { text: string; warnings: string[]; model: ModelSpec } {
+  const model = loadModel(path);
+  return { text: convertModel(model, opts), warnings: model.warnings, model };
+}
+
+function checkNames(names: readonly string[] | undefined, count: number, flag: string, what: string, reserved: ReadonlySet<string>): void {
+  if (!names) return;
+  if (names.length !== count) {
+    throw new Nn2eqError(`${flag} gives ${names.length} name${names.length === 1 ? '' : 's'}, but the model has ${count} scalar ${what}${count === 1 ? '' : 's'}`, 'usage', `give exactly ${count} comma-separated names`);
+  }
+  for (const n of names) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters or digits)`, 'usage');
+    if (/^[ht]\d/.test(n)) throw new Nn2eqError(`${flag}: '${n}' looks like a name nn2eq gives to intermediate values (h…, t…)`, 'usage', 'choose another name');
+    if (reserved.has(n)) throw new Nn2eqError(`${flag}: '${n}' is a reserved word of this format`, 'usage', 'choose another name');
+  }
+}

@@ -1,0 +1,53 @@
+import type { Fn } from '../ir/ops.js';
+import type { Name, Program } from '../schedule.js';
+import type { EmitOptions } from './types.js';
+
+/** Plain identifier names (x1, h2_3, t4, y1) with user renames applied; `sep` joins layer and unit. */
+export function plainName(n: Name, opts: EmitOptions, sep: string): string {
+  switch (n.kind) {
+    case 'input':
+      return opts.inputNames?.[n.index] ?? `x${n.index + 1}`;
+    case 'output':
+      return opts.outputNames?.[n.index] ?? `y${n.index + 1}`;
+    case 'hidden':
+      return `h${n.layer}${sep}${n.index}`;
+    case 'temp':
+      return `t${n.index}`;
+  }
+}
+
+/** Nests `items` (row-major) into a list literal of `shape`: [[a, b], [c, d]]. */
+export function nest(items: readonly string[], shape: readonly number[], open = '[', close = ']'): string {
+  if (shape.length === 0) return items[0];
+  let level: string[] = [...items];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d];
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += n) next.push(`${open}${level.slice(i, i + n).join(', ')}${close}`);
+    level = next;
+  }
+  return level.length === 1 ? level[0] : `${open}${level.join(', ')}${close}`;
+}
+
+/** The functions that the live part of the program uses. */
+export function usedFunctions(program: Program): Set<Fn> {
+  const used = new Set<Fn>();
+  const { graph, live } = program;
+  for (let id = 0; id < graph.size; id++) if (live[id]) used.add(graph.nodes[id].op as Fn);
+  return used;
+}
+
+/** The output names y1…yM for every scalar output, per model output. */
+export function outputNames(program: Program, opts: EmitOptions, name: (n: Name) => string): string[][] {
+  return program.outputs.map((p) => Array.from({ length: p.size }, (_, i) => name({ kind: 'output', index: p.offset + i })));
+}
+
+/** The input names per model input. */
+export function inputNames(program: Program, name: (n: Name) => string): string[][] {
+  return program.inputs.map((p) => Array.from({ length: p.size }, (_, i) => name({ kind: 'input', index: p.offset + i })));
+}
+
+/** "[3]" or "[2, 5]" */
+export function shapeText(shape: readonly number[], open = '[', close = ']'): string {
+  return `${open}${shape.join(', ')}${shape.length === 1 && open === '(' ? ',' : ''}${close}`;
+}

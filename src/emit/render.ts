@@ -1,0 +1,195 @@
+import type { NodeId } from '../ir/graph.js';
+import { OPS, Prec, isFn, type Fn } from '../ir/ops.js';
+import type { Name, Program } from '../schedule.js';
+import { Nn2eqError } from '../errors.js';
+import { formatNumber, type NumberStyle } from './number.js';
+
+/** A printed expression and how tightly it binds. */
+export interface Printed {
+  readonly text: string;
+  readonly prec: Prec;
+}
+
+/**
+ * A target's syntax: its op templates and known functions. Arguments arrive already
+ * parenthesized by the shared rules in `paren`; call-style templates get raw text.
+ */
+export interface Syntax {
+  readonly numbers: NumberStyle;
+  /** Precedence of a number in scientific notation (LaTeX writes it as a product). */
+  readonly scientificPrec: Prec;
+  name(n: Name): string;
+  /** Between a coefficient and its term in an affine sum: '*', ' ', … */
+  readonly times: string;
+  mul(a: string, b: string): string;
+  /** `a` and `b` are parenthesized unless `divParens` is false (LaTeX's \frac). */
+  div(a: string, b: string): string;
+  readonly divParens: boolean;
+  pow(base: string, exponent: string): string;
+  readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
+}
+
+/** Wraps `p` in parentheses when it binds more loosely than `level`. */
+export function paren(p: Printed, level: Prec, open = '(', close = ')'): string {
+  return p.prec < level ? `${open}${p.text}${close}` : p.text;
+}
+
+/** The rendered right-hand sides of a program: one per binding, then one per scalar output. */
+export interface Rendered {
+  readonly bindings: { readonly name: Name; readonly text: string }[];
+  readonly outputs: string[];
+}
+
+/** Options shared by every emitter. */
+export interface RenderOptions {
+  readonly precision?: number;
+  /** Refuse (before building strings) when the estimated size of the text passes this. */
+  readonly maxSize: number;
+  readonly inline: boolean;
+  /** Paren style for the target (LaTeX uses \left( \right)). */
+  readonly open?: string;
+  readonly close?: string;
+}
+
+/**
+ * Prints every binding and output of `program` in the target's syntax. One pass over the graph
+ * in creation order; the output size is estimated first and refused past `maxSize`.
+ */
+export function render(program: Program, syntax: Syntax, opts: RenderOptions): Rendered {
+  const { graph, live, names } = program;
+  const open = opts.open ?? '(';
+  const close = opts.close ?? ')';
+  estimateOrRefuse(program, opts);
+  const num = (v: number): Printed => {
+    const text = formatNumber(v, syntax.numbers, opts.precision);
+    const plain = /^-?\d+(\.\d+)?$/.test(text);
+    const prec = text.startsWith('-') ? Prec.Add : plain || !Number.isFinite(v) ? Prec.Atom : syntax.scientificPrec;
+    return { text, prec };
+  };
+  const texts: (Printed | undefined)[] = new Array(graph.size);
+  const bindings: Rendered['bindings'] = [];
+  for (let id = 0; id < graph.size; id++) {
+    if (!live[id]) continue;
+    const node = graph.nodes[id];
+    let p: Printed;
+    switch (node.op) {
+      case 'input':
+        p = { text: syntax.name({ kind: 'input', index: node.value }), prec: Prec.Atom };
+        break;
+      case 'const':
+        p = num(node.value);
+        break;
+      case 'affine':
+        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close, opts.precision);
+        break;
+      case 'mul':
+        p = { text: syntax.mul(paren(texts[node.args[0]]!, Prec.Mul, open, close), paren(texts[node.args[1]]!, Prec.Pow, open, close)), prec: Prec.Mul };
+        break;
+      case 'div': {
+        const [a, b] = [texts[node.args[0]]!, texts[node.args[1]]!];
+        p = syntax.divParens
+          ? { text: syntax.div(paren(a, Prec.Mul, open, close), paren(b, Prec.Pow, open, close)), prec: Prec.Mul }
+          : { text: syntax.div(a.text, b.text), prec: Prec.Atom };
+        break;
+      }
+      case 'pow':
+        p = { text: syntax.pow(paren(texts[node.args[0]]!, Prec.Atom, open, close), texts[node.args[1]]!.text), prec: Prec.Pow };
+        break;
+      default: {
+        const op = node.op;
+        if (op !== 'max' && op !== 'min' && !isFn(op)) throw new Error(`render: unknown op ${op}`);
+        p = { text: syntax.functions[op](...node.args.map((a) => texts[a]!.text)), prec: OPS[op].prec };
+      }
+    }
+    const name = names.get(id);
+    if (name) {
+      bindings.push({ name, text: p.text });
+      p = { text: syntax.name(name), prec: Prec.Atom };
+    }
+    texts[id] = p;
+  }
+  return { bindings, outputs: program.outputIds.map((o) => texts[o]!.text) };
+}
+
+function affine(
+  args: readonly NodeId[],
+  coefs: Float64Array,
+  bias: number,
+  texts: (Printed | undefined)[],
+  syntax: Syntax,
+  num: (v: number) => Printed,
+  open: string,
+  close: string,
+  precision: number | undefined,
+): Printed {
+  const parts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const c = coefs[i];
+    const t = texts[args[i]]!;
+    const mag = Math.abs(c);
+    const rounded = precision === undefined ? mag : Number(mag.toPrecision(precision));
+    const body = rounded === 1 ? paren(t, Prec.Mul, open, close) : `${paren(num(mag), Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
+    const negative = c < 0 || Number.isNaN(c);
+    if (i === 0) parts.push(negative && !Number.isNaN(c) ? `-${body}` : body);
+    else parts.push(negative && !Number.isNaN(c) ? ` - ${body}` : ` + ${body}`);
+  }
+  if (bias !== 0) {
+    const b = num(Math.abs(bias));
+    parts.push(bias < 0 ? ` - ${b.text}` : ` + ${num(bias).text}`);
+  }
+  const single = args.length === 1 && bias === 0 && coefs[0] > 0;
+  return { text: parts.join(''), prec: single ? (coefs[0] === 1 ? texts[args[0]]!.prec : Prec.Mul) : Prec.Add };
+}
+
+/** Rough bytes of printed text per node and per affine term, for the size estimate. */
+const BYTES_PER_NODE = 12;
+const BYTES_PER_TERM = 16;
+
+/**
+ * Estimates the printed size before any string is built: in the let form each node is printed
+ * once; inline, a node is printed once per path to an output, which can grow exponentially.
+ */
+export function estimateSize(program: Program): number {
+  const { graph, live, names } = program;
+  const size = new Float64Array(graph.size);
+  let total = 0;
+  for (let id = 0; id < graph.size; id++) {
+    if (!live[id]) continue;
+    const n = graph.nodes[id];
+    let s = BYTES_PER_NODE + (n.coefs ? n.coefs.length * BYTES_PER_TERM : 0);
+    for (const a of n.args) s += size[a];
+    if (names.has(id)) {
+      total += s;
+      s = 8;
+    }
+    size[id] = s;
+  }
+  for (const o of program.outputIds) total += size[o];
+  return total;
+}
+
+function estimateOrRefuse(program: Program, opts: RenderOptions): void {
+  const estimate = estimateSize(program);
+  if (estimate > opts.maxSize) {
+    throw new Nn2eqError(
+      `the ${opts.inline ? 'closed-form (--inline)' : ''} output would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`.replace('  ', ' '),
+      'too-large',
+      opts.inline
+        ? 'drop --inline to get the let form, which names shared values and grows linearly, or raise --max-size'
+        : 'raise --max-size if you really want this much text',
+    );
+  }
+}
+
+/** 1536 → "1.5 kB". */
+export function humanBytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === units.length - 1 && v >= 1000 ? `${n.toExponential(1)} B` : `${v.toFixed(1)} ${units[u]}`;
+}

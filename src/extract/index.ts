@@ -1,0 +1,185 @@
+import { Nn2eqError } from '../errors.js';
+import { Graph, type NodeId } from '../ir/graph.js';
+import type { LayerSpec, ModelSpec, TensorRef, Weight } from '../load/spec.js';
+import { activationLayers } from './activations.js';
+import { coreLayers } from './core.js';
+import { denseLayers } from './dense.js';
+import type { Extractor, LayerContext, Tensor } from './types.js';
+
+export type { Tensor, Extractor, LayerContext } from './types.js';
+
+/** The one registry of layer extractors, keyed by Keras class name. */
+export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
+  ...coreLayers,
+  ...denseLayers,
+  ...activationLayers,
+};
+
+/** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */
+export interface Port {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The IR of a whole model: the graph, its scalar inputs and the node of every scalar output. */
+export interface Extracted {
+  readonly graph: Graph;
+  readonly inputs: Port[];
+  readonly outputs: Port[];
+  readonly outputIds: NodeId[];
+  /** For each layer call, in evaluation order: the layer and the nodes of its outputs. */
+  readonly trace: { layer: LayerSpec; node: number; outputs: Tensor[] }[];
+}
+
+/** Options of `extract`: extra extractors (tests use this to inject a layer rule). */
+export interface ExtractOptions {
+  readonly extractors?: Readonly<Record<string, Extractor>>;
+  readonly nodeBudget?: number;
+}
+
+/**
+ * Walks the layer graph in dependency order and turns every layer call into IR. All unsupported
+ * layers are reported together before any work is done.
+ */
+export function extract(model: ModelSpec, options: ExtractOptions = {}): Extracted {
+  const table = { ...EXTRACTORS, ...options.extractors };
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const needed = reachableLayers(model, byName);
+  const unsupported = needed.filter((l) => l.className !== 'InputLayer' && !table[l.className]);
+  if (unsupported.length > 0) {
+    const list = unsupported.map((l) => `'${l.name}' (${l.className}${typeof l.config.module === 'string' ? ` from ${l.config.module}` : ''})`);
+    throw new Nn2eqError(
+      `${model.file}: ${unsupported.length} unsupported layer${unsupported.length === 1 ? '' : 's'}: ${list.join(', ')}`,
+      'unsupported',
+      `supported layers: ${Object.keys(EXTRACTORS).sort().join(', ')}`,
+    );
+  }
+
+  const graph = new Graph(options.nodeBudget);
+  const inputs: Port[] = [];
+  const inputTensors = new Map<string, Tensor>();
+  let offset = 0;
+  for (const inp of model.inputs) {
+    const shape = inp.shape.map((d, i) => {
+      if (d === null) throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has an undefined dimension ${i + 1} in shape [${inp.shape.map((s) => s ?? 'None').join(', ')}]`, 'unsupported', 'nn2eq needs every input dimension fixed');
+      return d;
+    });
+    const size = shape.reduce((a, b) => a * b, 1);
+    const ids: NodeId[] = [];
+    for (let i = 0; i < size; i++) ids.push(graph.input(offset + i));
+    inputTensors.set(key(inp.ref), { shape, ids });
+    inputs.push({ name: inp.ref.layer, shape, offset, size });
+    offset += size;
+  }
+
+  const done = new Map<string, Tensor[]>();
+  const trace: Extracted['trace'] = [];
+  let layerNumber = 0;
+  const compute = (layer: LayerSpec, node: number): Tensor[] => {
+    if (layer.className === 'InputLayer') {
+      const t = inputTensors.get(key({ layer: layer.name, node, tensor: 0 }));
+      if (!t) throw new Nn2eqError(`${model.file}: input layer '${layer.name}' is used but is not among the model's inputs`);
+      return [t];
+    }
+    const args = (layer.inbound[node] ?? []).map((r) => pick(done, r, model.file));
+    const ctx = context(graph, layer, model);
+    const out = table[layer.className](ctx, args);
+    let labeled = false;
+    for (const t of out) {
+      t.ids.forEach((id, i) => {
+        if (!graph.labels.has(id) && graph.nodes[id].op !== 'input' && graph.nodes[id].op !== 'const') {
+          graph.label(id, layerNumber + 1, i + 1);
+          labeled = true;
+        }
+      });
+    }
+    if (labeled) layerNumber++;
+    trace.push({ layer, node, outputs: out });
+    return out;
+  };
+
+  // Iterative depth-first walk from the outputs: a layer call runs once all of its inputs exist.
+  const stack: { layer: LayerSpec; node: number }[] = model.outputs.map((r) => ({ layer: byName.get(r.layer)!, node: r.node }));
+  const onStack = new Set<string>();
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const k = `${top.layer.name}#${top.node}`;
+    if (done.has(k)) {
+      stack.pop();
+      continue;
+    }
+    const missing = top.layer.className === 'InputLayer' ? [] : (top.layer.inbound[top.node] ?? []).filter((r) => !done.has(`${r.layer}#${r.node}`));
+    if (top.layer.className !== 'InputLayer' && top.layer.inbound[top.node] === undefined) {
+      throw new Nn2eqError(`${model.file}: layer '${top.layer.name}' is called as node ${top.node}, but has ${top.layer.inbound.length} inbound node(s)`);
+    }
+    if (missing.length === 0) {
+      done.set(k, compute(top.layer, top.node));
+      onStack.delete(k);
+      stack.pop();
+      continue;
+    }
+    if (onStack.has(k)) throw new Nn2eqError(`${model.file}: the layer graph has a cycle through '${top.layer.name}'`);
+    onStack.add(k);
+    for (const r of missing) stack.push({ layer: byName.get(r.layer)!, node: r.node });
+  }
+
+  const outputs: Port[] = [];
+  const outputIds: NodeId[] = [];
+  for (const r of model.outputs) {
+    const t = pick(done, r, model.file);
+    outputs.push({ name: r.layer, shape: t.shape, offset: outputIds.length, size: t.ids.length });
+    outputIds.push(...t.ids);
+  }
+  return { graph, inputs, outputs, outputIds, trace };
+}
+
+function key(r: TensorRef): string {
+  return `${r.layer}#${r.node}#${r.tensor}`;
+}
+
+function pick(done: Map<string, Tensor[]>, r: TensorRef, file: string): Tensor {
+  const t = done.get(`${r.layer}#${r.node}`)?.[r.tensor];
+  if (!t) throw new Nn2eqError(`${file}: layer '${r.layer}' has no output ${r.tensor} at node ${r.node}`);
+  return t;
+}
+
+function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): LayerSpec[] {
+  const seen = new Set<string>();
+  const order: LayerSpec[] = [];
+  const stack = model.outputs.map((r) => r.layer);
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const l = byName.get(name);
+    if (!l) continue;
+    order.push(l);
+    for (const node of l.inbound) for (const r of node) stack.push(r.layer);
+  }
+  return model.layers.filter((l) => seen.has(l.name));
+}
+
+function context(graph: Graph, layer: LayerSpec, model: ModelSpec): LayerContext {
+  const fail = (message: string, hint?: string): never => {
+    throw new Nn2eqError(`${model.file}: layer '${layer.name}' (${layer.className}): ${message}`, 'input', hint);
+  };
+  return {
+    graph,
+    layer,
+    model,
+    fail,
+    weight(name: string, shape?: readonly number[]): Weight {
+      const w = layer.weights.get(name);
+      if (!w) {
+        const has = [...layer.weights.keys()];
+        return fail(`weight '${name}' is missing; the layer has ${has.length ? has.join(', ') : 'no weights'}`, 'the weights file does not match this architecture');
+      }
+      if (shape && (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))) {
+        return fail(`weight '${name}' has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`, 'the weights file does not match this architecture');
+      }
+      return w;
+    },
+  };
+}

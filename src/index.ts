@@ -1,0 +1,15 @@
+/** nn2eq as a library: load a model, extract its IR, and print it in any registered format. */
+export { Nn2eqError } from './errors.js';
+export { loadModel, loadJsonModel } from './load/index.js';
+export type { ModelSpec, LayerSpec, Weight } from './load/index.js';
+export { extract, EXTRACTORS } from './extract/index.js';
+export type { Extracted, Extractor, LayerContext, Tensor, Port } from './extract/index.js';
+export { Graph } from './ir/graph.js';
+export { evaluate, evaluateOutputs } from './ir/evaluate.js';
+export { schedule } from './schedule.js';
+export { lower } from './transform/lower.js';
+export { EMITTERS, FORMATS } from './emit/index.js';
+export type { Format, Emitter } from './emit/index.js';
+export { formatNumber, numberParts } from './emit/number.js';
+export { convertFile, convertModel, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
+export type { ConvertOptions } from './convert.js';

@@ -1,0 +1,54 @@
+import { erf, sigmoid, softplus } from './special.js';
+
+/** Named one-argument functions of the IR. */
+export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt';
+
+/** Every operation of the IR. */
+export type Op = 'input' | 'const' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | Fn;
+
+/** Binding strength of a printed expression, loosest first; emitters parenthesize by it. */
+export const enum Prec {
+  Add = 10,
+  Mul = 20,
+  Neg = 25,
+  Pow = 30,
+  Atom = 100,
+}
+
+/** What the op table knows about one op. */
+export interface OpInfo {
+  /** Number of arguments; -1 for any number (affine). */
+  arity: number;
+  /** Precedence of the op's printed form in infix languages. */
+  prec: Prec;
+  /** float64 semantics; `affine`, `input` and `const` are evaluated from their payload. */
+  eval?: (a: number, b: number) => number;
+}
+
+/** The one op table: arity, precedence and float64 meaning of every op. */
+export const OPS = {
+  input: { arity: 0, prec: Prec.Atom },
+  const: { arity: 0, prec: Prec.Atom },
+  affine: { arity: -1, prec: Prec.Add },
+  mul: { arity: 2, prec: Prec.Mul, eval: (a, b) => a * b },
+  div: { arity: 2, prec: Prec.Mul, eval: (a, b) => a / b },
+  pow: { arity: 2, prec: Prec.Pow, eval: (a, b) => Math.pow(a, b) },
+  max: { arity: 2, prec: Prec.Atom, eval: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)) },
+  min: { arity: 2, prec: Prec.Atom, eval: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)) },
+  exp: { arity: 1, prec: Prec.Atom, eval: (a) => Math.exp(a) },
+  log: { arity: 1, prec: Prec.Atom, eval: (a) => Math.log(a) },
+  tanh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.tanh(a) },
+  sigmoid: { arity: 1, prec: Prec.Atom, eval: (a) => sigmoid(a) },
+  erf: { arity: 1, prec: Prec.Atom, eval: (a) => erf(a) },
+  softplus: { arity: 1, prec: Prec.Atom, eval: (a) => softplus(a) },
+  abs: { arity: 1, prec: Prec.Atom, eval: (a) => Math.abs(a) },
+  sqrt: { arity: 1, prec: Prec.Atom, eval: (a) => Math.sqrt(a) },
+} satisfies Record<Op, OpInfo>;
+
+/** The named functions, in a fixed order. */
+export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt'];
+
+/** True for ops that are one-argument named functions. */
+export function isFn(op: Op): op is Fn {
+  return (FUNCTIONS as readonly string[]).includes(op);
+}

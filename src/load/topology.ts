@@ -1,0 +1,198 @@
+import { Nn2eqError } from '../errors.js';
+import { arrayAt, isObject, objectAt, shapeAt, stringAt, wrongShape, type Json, type JsonObject } from './json.js';
+import type { Config, InputSpec, LayerSpec, TensorRef } from './spec.js';
+
+/** A model graph read from a Keras-style topology, before its weights are attached. */
+export interface Topology {
+  name: string;
+  kerasMajor: number;
+  layers: LayerSpec[];
+  inputs: InputSpec[];
+  outputs: TensorRef[];
+}
+
+/**
+ * Reads a Keras-style model topology (Keras 1/2/3, tf.keras or TF.js, Sequential or functional)
+ * into one normalized graph. Every dialect difference is settled here.
+ */
+export function parseTopology(raw: Json, file: string, versionHint?: string): Topology {
+  let top = objectAt(raw, file, 'modelTopology');
+  // The Python converter nests the model under model_config, beside training_config.
+  if (isObject(top.model_config)) top = { ...top.model_config, keras_version: top.keras_version ?? null };
+  const className = stringAt(top.class_name, file, 'modelTopology.class_name');
+  const version = typeof top.keras_version === 'string' ? top.keras_version : versionHint;
+  const kerasMajor = majorVersion(version, top);
+  const cfg = top.config;
+  if (className === 'Sequential') return sequential(cfg, file, kerasMajor);
+  if (className === 'Model' || className === 'Functional') return functional(objectAt(cfg, file, 'modelTopology.config'), file, kerasMajor);
+  throw new Nn2eqError(
+    `${file}: modelTopology.class_name is '${className}', expected 'Sequential', 'Model' or 'Functional'`,
+    'unsupported',
+  );
+}
+
+function majorVersion(version: string | undefined, top: JsonObject): number {
+  if (version?.startsWith('tfjs')) return 2;
+  const m = version ? /^(\d+)\./.exec(version) : null;
+  if (m) return Number(m[1]);
+  return JSON.stringify(top).includes('"registered_name"') ? 3 : 2;
+}
+
+function sequential(cfg: Json | undefined, file: string, kerasMajor: number): Topology {
+  const list = Array.isArray(cfg) ? cfg : arrayAt(objectAt(cfg, file, 'modelTopology.config').layers, file, 'modelTopology.config.layers');
+  const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
+  const raw = list.map((l, i) => layerHeader(l, file, `layer ${i}`));
+  if (raw.length === 0) throw new Nn2eqError(`${file}: the Sequential model has no layers`);
+  const layers: LayerSpec[] = [];
+  let first = raw[0];
+  if (first.className !== 'InputLayer') {
+    const shape = first.config.batch_input_shape;
+    if (!Array.isArray(shape)) {
+      throw new Nn2eqError(
+        `${file}: the first layer '${first.name}' declares no input shape (batch_input_shape)`,
+        'input',
+        'save the model after building it, or give its first layer an input shape',
+      );
+    }
+    const used = new Set(raw.map((l) => l.name));
+    let inName = `${first.name}_input`;
+    while (used.has(inName)) inName += '_';
+    first = { name: inName, className: 'InputLayer', config: { batch_input_shape: shape, name: inName }, inbound: [], weights: new Map() };
+    layers.push(first);
+  }
+  for (const l of raw) {
+    if (l === raw[0] && l.className === 'InputLayer') {
+      layers.push(l);
+      continue;
+    }
+    const prev = layers[layers.length - 1];
+    layers.push({ ...l, inbound: [[{ layer: prev.name, node: 0, tensor: 0 }]] });
+  }
+  checkUnique(layers, file);
+  const input = layers[0];
+  return {
+    name,
+    kerasMajor,
+    layers,
+    inputs: [{ ref: { layer: input.name, node: 0, tensor: 0 }, shape: inputShape(input, file) }],
+    outputs: [{ layer: layers[layers.length - 1].name, node: 0, tensor: 0 }],
+  };
+}
+
+function functional(cfg: JsonObject, file: string, kerasMajor: number): Topology {
+  const list = arrayAt(cfg.layers, file, 'modelTopology.config.layers');
+  const layers = list.map((l, i) => {
+    const head = layerHeader(l, file, `layer ${i}`);
+    const nodes = (l as JsonObject).inbound_nodes ?? [];
+    return { ...head, inbound: arrayAt(nodes, file, `layer '${head.name}'.inbound_nodes`).map((n) => inboundNode(n, file, head.name)) };
+  });
+  checkUnique(layers, file);
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const inputs = refList(cfg.input_layers, file, 'input_layers').map((ref) => {
+    const layer = byName.get(ref.layer);
+    if (!layer) throw new Nn2eqError(`${file}: input_layers names '${ref.layer}', which is not a layer of the model`);
+    return { ref, shape: inputShape(layer, file) };
+  });
+  const outputs = refList(cfg.output_layers, file, 'output_layers');
+  for (const l of layers) {
+    for (const node of l.inbound) {
+      for (const r of node) {
+        if (!byName.has(r.layer)) throw new Nn2eqError(`${file}: layer '${l.name}' takes input from '${r.layer}', which is not a layer of the model`);
+      }
+    }
+  }
+  for (const r of outputs) if (!byName.has(r.layer)) throw new Nn2eqError(`${file}: output_layers names '${r.layer}', which is not a layer of the model`);
+  return { name: typeof cfg.name === 'string' ? cfg.name : 'model', kerasMajor, layers, inputs, outputs };
+}
+
+function layerHeader(l: Json, file: string, where: string): LayerSpec {
+  const o = objectAt(l, file, where);
+  const className = stringAt(o.class_name, file, `${where}.class_name`);
+  const config = objectAt(o.config ?? {}, file, `${where}.config`);
+  const name = typeof o.name === 'string' ? o.name : stringAt(config.name, file, `${where}.config.name`);
+  const normalized = normalizeConfig(config);
+  if (typeof o.module === 'string') normalized.module = o.module;
+  return { name, className, config: normalized, inbound: [], weights: new Map() };
+}
+
+/** Settles Keras 1/2/3 and TF.js spellings of the same setting. */
+function normalizeConfig(config: JsonObject): Config {
+  const c: Config = {};
+  for (const [k, v] of Object.entries(config)) c[snake(k)] = v;
+  if (c.batch_input_shape === undefined) {
+    if (Array.isArray(c.batch_shape)) c.batch_input_shape = c.batch_shape;
+    else if (Array.isArray(c.input_shape)) c.batch_input_shape = [null, ...c.input_shape];
+  }
+  for (const key of ['activation', 'recurrent_activation']) {
+    if (c[key] !== undefined) c[key] = activationName(c[key] as Json);
+  }
+  return c;
+}
+
+/** Canonical activation names: snake_case, aliases resolved, gelu's tanh form as 'gelu_new'. */
+export function activationName(a: Json): string {
+  if (a === null) return 'linear';
+  if (isObject(a)) {
+    const name = activationName((a.class_name ?? a.config) as Json);
+    const cfg = isObject(a.config) ? a.config : {};
+    return name === 'gelu' && cfg.approximate === true ? 'gelu_new' : name;
+  }
+  if (typeof a !== 'string') return String(a);
+  const s = snake(a);
+  return ACTIVATION_ALIASES[s] ?? s;
+}
+
+const ACTIVATION_ALIASES: Record<string, string> = { silu: 'swish', hardsigmoid: 'hard_sigmoid', logsoftmax: 'log_softmax' };
+
+function snake(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+function inboundNode(n: Json, file: string, layer: string): TensorRef[] {
+  const where = `layer '${layer}'.inbound_nodes`;
+  if (Array.isArray(n)) return n.map((r) => tensorRef(r, file, where));
+  // Keras 3: {args: [...], kwargs: {...}} holding __keras_tensor__ objects, possibly in lists.
+  const o = objectAt(n, file, where);
+  const refs: TensorRef[] = [];
+  const stack: Json[] = [o.args ?? []];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else if (isObject(v) && v.class_name === '__keras_tensor__') {
+      const history = objectAt(v.config, file, where).keras_history;
+      refs.push(tensorRef(history, file, where));
+    }
+  }
+  return refs;
+}
+
+function tensorRef(r: Json, file: string, where: string): TensorRef {
+  const a = arrayAt(r, file, where);
+  const [layer, node, tensor] = a;
+  if (typeof layer !== 'string' || typeof node !== 'number' || typeof tensor !== 'number') {
+    throw wrongShape(file, where, '[layer name, node index, tensor index]', r);
+  }
+  return { layer, node, tensor };
+}
+
+function refList(v: Json | undefined, file: string, where: string): TensorRef[] {
+  const a = arrayAt(v, file, where);
+  // Keras 3 writes a single [name, node, tensor] when there is one input or output.
+  if (typeof a[0] === 'string') return [tensorRef(a, file, where)];
+  return a.map((r) => tensorRef(r, file, where));
+}
+
+function inputShape(layer: LayerSpec, file: string): (number | null)[] {
+  const s = layer.config.batch_input_shape;
+  if (!Array.isArray(s)) throw new Nn2eqError(`${file}: input layer '${layer.name}' declares no batch_input_shape`);
+  return shapeAt(s, file, `layer '${layer.name}'.batch_input_shape`).slice(1);
+}
+
+function checkUnique(layers: LayerSpec[], file: string): void {
+  const seen = new Set<string>();
+  for (const l of layers) {
+    if (seen.has(l.name)) throw new Nn2eqError(`${file}: two layers are named '${l.name}'; layer names must be unique`);
+    seen.add(l.name);
+  }
+}

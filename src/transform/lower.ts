@@ -1,0 +1,25 @@
+import type { Graph, NodeId } from '../ir/graph.js';
+import type { Fn } from '../ir/ops.js';
+import { rebuild } from './rebuild.js';
+
+/** How to write a function from elementary ones, for targets that lack it. */
+const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = {
+  sigmoid: (g, x) => g.div(g.constant(1), g.shift(g.fn('exp', g.neg(x)), 1)),
+  softplus: (g, x) => g.fn('log', g.shift(g.fn('exp', x), 1)),
+};
+
+/** Functions every target must provide: they have no lowering. */
+export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt'];
+
+/**
+ * Rewrites every function that a target does not support into elementary ones, in the IR, so
+ * emitters never change the math. Returns the input unchanged when nothing needs lowering.
+ */
+export function lower(graph: Graph, outputs: readonly NodeId[], supported: ReadonlySet<Fn>): { graph: Graph; outputs: NodeId[] } {
+  const needs = graph.nodes.some((n) => n.op in LOWERINGS && !supported.has(n.op as Fn));
+  if (!needs) return { graph, outputs: [...outputs] };
+  return rebuild(graph, outputs, (g, node, args) => {
+    const rule = LOWERINGS[node.op as Fn];
+    return rule && !supported.has(node.op as Fn) ? rule(g, args[0]) : undefined;
+  });
+}
