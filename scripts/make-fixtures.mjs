@@ -1,0 +1,211 @@
+// Writes fixtures/<name>/{model.json, weights…, reference.json}: small TF.js models with seeded
+// weights, and the predictions TF.js makes after reloading the saved files. Run: npm run fixtures
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTf, loadTfjsModel, predict, rng, saveTfjsModel, writeManifest } from './tfjs-files.mjs';
+
+const ROOT = new URL('../fixtures/', import.meta.url).pathname;
+const CASES = 8;
+const tf = await loadTf();
+
+function seeded(model, seed, scale = 1) {
+  const r = rng(seed);
+  for (const layer of model.layers) {
+    const ws = layer.getWeights();
+    if (ws.length === 0) continue;
+    layer.setWeights(ws.map((w) => tf.tensor(Array.from({ length: w.size }, () => Math.fround((r() * 2 - 1) * scale)), w.shape)));
+  }
+  return model;
+}
+
+function inputsFor(model, seed, lo = -2, hi = 2) {
+  const r = rng(seed);
+  const shapes = model.inputs.map((t) => t.shape.slice(1));
+  const make = (shape) => (shape.length === 0 ? Math.fround(lo + (hi - lo) * r()) : Array.from({ length: shape[0] }, () => make(shape.slice(1))));
+  return Array.from({ length: CASES }, () => shapes.map((s) => make(s)));
+}
+
+function writeReference(dir, model, cases, outputs, source) {
+  const ref = {
+    source,
+    input_shapes: model.inputs.map((t) => t.shape.slice(1)),
+    output_shapes: model.outputs.map((t) => t.shape.slice(1)),
+    cases: cases.map((inputs, i) => ({ inputs, outputs: outputs[i] })),
+  };
+  writeFileSync(join(dir, 'reference.json'), `${JSON.stringify(ref)}\n`);
+}
+
+/** Saves `model`, reloads the files in TF.js and records its predictions. */
+async function fixture(name, model, seed) {
+  const dir = join(ROOT, name);
+  rmSync(dir, { recursive: true, force: true });
+  await saveTfjsModel(model, dir);
+  const cases = inputsFor(model, seed + 1000);
+  const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
+  writeReference(dir, model, cases, predict(tf, reloaded, cases), 'TF.js predict of the reloaded model.json');
+  console.log(`fixtures/${name}`);
+  return dir;
+}
+
+const seq = (layers) => tf.sequential({ layers });
+const dense = (units, activation, extra = {}) => tf.layers.dense({ units, activation, ...extra });
+
+await fixture('medium_1_3_2_1', seeded(seq([dense(3, 'tanh', { inputShape: [1] }), dense(2, 'tanh'), dense(1)]), 1), 1);
+await fixture('mathematica_3_2_2_2', seeded(seq([dense(2, 'sigmoid', { inputShape: [3] }), dense(2, 'sigmoid'), dense(2)]), 2), 2);
+
+// One fixture per activation that TF.js can run; Dense(4) on 3 inputs.
+const TFJS_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'logSoftmax', 'softplus', 'softsign', 'swish', 'gelu', 'mish'];
+let seed = 10;
+for (const act of TFJS_ACTIVATIONS) {
+  const name = `act_${act.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+  await fixture(name, seeded(seq([dense(4, act, { inputShape: [3] })]), seed++, 1.5), seed);
+}
+
+// Activations TF.js cannot reload (Keras-only names; 'gelu_new' fails TF.js's own round trip):
+// saved as linear, renamed in the JSON, and the reference is TF.js's op applied to the reloaded
+// linear model's output.
+const KERAS_ONLY = {
+  exponential: (t) => tf.exp(t),
+  silu: (t) => tf.mul(t, tf.sigmoid(t)),
+  gelu_new: (t) => tf.layers.activation({ activation: 'gelu_new' }).apply(t),
+};
+for (const [act, op] of Object.entries(KERAS_ONLY)) {
+  const name = `act_${act}`;
+  const dir = join(ROOT, name);
+  rmSync(dir, { recursive: true, force: true });
+  const model = seeded(seq([dense(4, 'linear', { inputShape: [3] })]), seed++, 1.5);
+  await saveTfjsModel(model, dir);
+  const cases = inputsFor(model, seed + 1000);
+  const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
+  const outputs = cases.map((inputs) => tf.tidy(() => [op(reloaded.predict(tf.tensor([inputs[0]]))).arraySync()[0]]));
+  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  doc.modelTopology.config.layers[0].config.activation = act;
+  writeManifest(dir, doc.modelTopology, doc.weightsManifest);
+  writeReference(dir, model, cases, outputs, `TF.js ${act} op applied to TF.js predict of the linear model`);
+  console.log(`fixtures/${name}`);
+}
+
+// A functional chain with an inference-time identity and a separate Activation layer.
+{
+  const input = tf.input({ shape: [4], name: 'features' });
+  let h = dense(5, 'relu', { name: 'hidden' }).apply(input);
+  h = tf.layers.dropout({ rate: 0.5 }).apply(h);
+  h = dense(3, 'linear', { name: 'logits' }).apply(h);
+  const out = tf.layers.activation({ activation: 'softmax', name: 'probabilities' }).apply(h);
+  await fixture('functional_chain', seeded(tf.model({ inputs: input, outputs: out }), 40), 40);
+}
+
+// Dense on a rank-3 input acts on the last axis; then noise layers (identities) and a Dense without bias.
+await fixture(
+  'dense_rank3_identities',
+  seeded(
+    seq([
+      tf.layers.spatialDropout1d({ rate: 0.2, inputShape: [3, 4] }),
+      dense(2, 'elu'),
+      tf.layers.gaussianNoise({ stddev: 0.3 }),
+      tf.layers.gaussianDropout({ rate: 0.2 }),
+      tf.layers.alphaDropout({ rate: 0.2 }),
+      tf.layers.flatten(),
+      dense(2, 'sigmoid', { useBias: false }),
+    ]),
+    41,
+  ),
+  41,
+);
+
+// 40 narrow tanh layers: depth without blow-up.
+{
+  const layers = [dense(3, 'tanh', { inputShape: [2] })];
+  for (let i = 1; i < 40; i++) layers.push(dense(3, 'tanh'));
+  layers.push(dense(1));
+  await fixture('deep40', seeded(seq(layers), 42, 0.9), 42);
+}
+
+// Quantized and two-shard copies of one model, re-encoded here and reloaded by TF.js.
+{
+  const base = await fixture('quant_base', seeded(seq([dense(6, 'relu', { inputShape: [3] }), dense(4, 'tanh'), dense(2)]), 43), 43);
+  const doc = JSON.parse(readFileSync(join(base, 'model.json'), 'utf8'));
+  const bytes = readFileSync(join(base, 'weights.bin'));
+  const specs = doc.weightsManifest[0].weights;
+  const arrays = [];
+  let offset = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    arrays.push(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n)));
+    offset += 4 * n;
+  }
+  const variants = {
+    quant_uint8: { dtype: 'uint8', levels: 255, bytes: 1 },
+    quant_uint16: { dtype: 'uint16', levels: 65535, bytes: 2 },
+    quant_float16: { dtype: 'float16', bytes: 2 },
+  };
+  for (const [name, v] of Object.entries(variants)) {
+    const dir = join(ROOT, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const parts = [];
+    const weights = specs.map((s, i) => {
+      const a = arrays[i];
+      if (v.dtype === 'float16') {
+        const out = Buffer.alloc(2 * a.length);
+        a.forEach((x, j) => out.writeUInt16LE(floatToHalf(x), 2 * j));
+        parts.push(out);
+        return { ...s, quantization: { dtype: 'float16' } };
+      }
+      const min = Math.min(...a);
+      const max = Math.max(...a);
+      const scale = (max - min) / v.levels || 1;
+      const out = Buffer.alloc(v.bytes * a.length);
+      a.forEach((x, j) => {
+        const q = Math.round((x - min) / scale);
+        if (v.bytes === 1) out.writeUInt8(q, j);
+        else out.writeUInt16LE(q, 2 * j);
+      });
+      parts.push(out);
+      // Key order differs between converter versions; write scale before min on purpose.
+      return { ...s, quantization: { scale, min, dtype: v.dtype } };
+    });
+    writeFileSync(join(dir, 'group1-shard1of1'), Buffer.concat(parts));
+    writeManifest(dir, doc.modelTopology, [{ paths: ['group1-shard1of1'], weights }]);
+    await referenceFromFiles(name, dir);
+  }
+  // Two shards whose cut falls inside the first kernel (byte 37 is not a multiple of 4).
+  const dir = join(ROOT, 'two_shards');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'part-a'), bytes.subarray(0, 37));
+  writeFileSync(join(dir, 'part-b.bin'), bytes.subarray(37));
+  writeManifest(dir, doc.modelTopology, [{ paths: ['./part-a', 'part-b.bin'], weights: specs }]);
+  await referenceFromFiles('two_shards', dir);
+}
+
+async function referenceFromFiles(name, dir) {
+  const model = await loadTfjsModel(tf, join(dir, 'model.json'));
+  const cases = inputsFor(model, 4300);
+  writeReference(dir, model, cases, predict(tf, model, cases), 'TF.js predict of the reloaded model.json');
+  console.log(`fixtures/${name}`);
+}
+
+/** float32 → IEEE binary16 bits, round to nearest even. */
+function floatToHalf(x) {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  let mant = u & 0x7fffff;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = sign | (exp << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return h;
+}

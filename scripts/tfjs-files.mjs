@@ -1,0 +1,81 @@
+// Helpers shared by the fixture generator, the tests and the benchmark: seeded numbers, and
+// TF.js models saved to / loaded from plain files with TF.js's own readers (the oracle).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Loads @tensorflow/tfjs quietly (it greets Node users on stdout/stderr once). */
+export async function loadTf() {
+  const warn = console.warn;
+  const log = console.log;
+  console.warn = () => {};
+  console.log = () => {};
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    await tf.ready();
+    tf.tensor([0]).dispose();
+    return tf;
+  } finally {
+    console.warn = warn;
+    console.log = log;
+  }
+}
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Loads a TF.js layers model.json from disk with TF.js's own weight decoding. */
+export async function loadTfjsModel(tf, modelPath) {
+  const doc = JSON.parse(readFileSync(modelPath, 'utf8'));
+  const dir = dirname(modelPath);
+  const weightSpecs = [];
+  const buffers = [];
+  for (const group of doc.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) buffers.push(readFileSync(join(dir, p)));
+  }
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  return tf.loadLayersModel({ load: async () => ({ modelTopology: doc.modelTopology, weightSpecs, weightData }) });
+}
+
+/** Saves `model` as model.json + weights.bin in `dir`; returns the artifacts. */
+export async function saveTfjsModel(model, dir) {
+  let saved;
+  await model.save({
+    save: async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    },
+  });
+  mkdirSync(dir, { recursive: true });
+  writeManifest(dir, saved.modelTopology, [{ paths: ['weights.bin'], weights: saved.weightSpecs }]);
+  writeFileSync(join(dir, 'weights.bin'), Buffer.from(saved.weightData));
+  return saved;
+}
+
+export function writeManifest(dir, modelTopology, weightsManifest) {
+  const doc = { format: 'layers-model', generatedBy: 'nn2eq fixtures', convertedBy: null, modelTopology, weightsManifest };
+  writeFileSync(join(dir, 'model.json'), `${JSON.stringify(doc, null, 1)}\n`);
+}
+
+/** Predictions of a loaded TF.js model for a list of cases, each a list of inputs (one per model input). */
+export function predict(tf, model, cases) {
+  return cases.map((inputs) => {
+    const xs = inputs.map((x) => tf.tensor([x]));
+    let ys = model.predict(xs.length === 1 ? xs[0] : xs);
+    if (!Array.isArray(ys)) ys = [ys];
+    const out = ys.map((y) => y.arraySync()[0]);
+    tf.dispose([...xs, ...ys]);
+    return out;
+  });
+}

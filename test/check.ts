@@ -1,0 +1,61 @@
+import katex from 'katex';
+import { describe, expect, it } from 'vitest';
+import { convertFile, evaluateOutputs, extract, loadModel, Nn2eqError } from '../src/index.js';
+import { flat, inCI, mismatch, python, runJs, runNumpy, runWolfram, type Reference } from './helpers.js';
+
+if (python.skip) console.warn(`\n*** SKIPPING NumPy and Wolfram checks: ${python.skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
+
+/** A test that needs python3 + numpy + sympy: skipped with a visible reason, but failed under CI. */
+export function withPython(name: string, fn: () => void | Promise<void>, timeout = 120_000) {
+  if (!python.skip) return it(name, fn, timeout);
+  if (inCI) return it(name, () => expect.fail(python.skip!));
+  return it.skip(`${name} [needs python: ${python.skip}]`, fn);
+}
+
+/**
+ * Checks a model against reference predictions by every route: the IR in float64, the JS module
+ * in node (let form and closed form), the NumPy source in python3, the Wolfram text through
+ * SymPy, and the LaTeX through KaTeX.
+ */
+export function checkAll(model: string, ref: Reference, label: string, atol = 1e-5, rtol = 1e-5) {
+  const cases = ref.cases.map((c) => c.inputs);
+  const want = ref.cases.map((c) => flat(c.outputs));
+  const compare = (got: number[][]) => {
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => {
+      const bad = mismatch(g, want[i], atol, rtol);
+      expect(bad, `case ${i}: ${bad}`).toBeNull();
+    });
+  };
+  describe(label, () => {
+    it('IR evaluated in float64', () => {
+      const ex = extract(loadModel(model));
+      compare(evaluateOutputs(ex.graph, ex.outputIds, cases.map((c) => flat(c))));
+    });
+    it('js module run in node', async () => {
+      compare(await runJs(convertFile(model, { format: 'js' }).text, cases));
+    });
+    it('js --inline run in node, or refused with a pointer to the let form', async () => {
+      let text: string;
+      try {
+        text = convertFile(model, { format: 'js', inline: true, maxSize: 20e6 }).text;
+      } catch (e) {
+        expect(e).toBeInstanceOf(Nn2eqError);
+        expect((e as Nn2eqError).kind).toBe('too-large');
+        expect((e as Nn2eqError).hint).toMatch(/let form/);
+        return;
+      }
+      compare(await runJs(text, cases));
+    });
+    withPython('numpy source run by python3 on a batch', async () => {
+      compare(await runNumpy(convertFile(model, { format: 'numpy' }).text, cases));
+    });
+    withPython('wolfram text parsed and evaluated by sympy', async () => {
+      compare(await runWolfram(convertFile(model, { format: 'mathematica' }).text, cases));
+    }, 300_000);
+    it('latex renders in KaTeX', () => {
+      const tex = convertFile(model, { format: 'latex' }).text;
+      expect(() => katex.renderToString(tex, { throwOnError: true, displayMode: true })).not.toThrow();
+    }, 60_000);
+  });
+}

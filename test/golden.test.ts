@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFile, EMITTERS, FORMATS, type ConvertOptions } from '../src/index.js';
+import { FIXTURES, fixtureNames } from './helpers.js';
+
+// Golden files guard formatting byte for byte; numeric.test.ts guards the values.
+describe('golden output', () => {
+  for (const name of fixtureNames()) {
+    for (const format of FORMATS) {
+      it(`${name} as ${format}`, async () => {
+        const { text } = convertFile(join(FIXTURES, name, 'model.json'), { format });
+        await expect(text).toMatchFileSnapshot(`golden/${name}.${EMITTERS[format].extension}`);
+      });
+    }
+  }
+
+  const variants: [string, string, Omit<ConvertOptions, 'format'>][] = [
+    ['mathematica_3_2_2_2', 'inline', { inline: true }],
+    ['medium_1_3_2_1', 'inline', { inline: true }],
+    ['mathematica_3_2_2_2', 'precision3', { precision: 3 }],
+    ['functional_chain', 'named', { inputNames: ['a', 'b', 'c', 'd'], outputNames: ['p', 'q', 'r'] }],
+  ];
+  for (const [name, tag, opts] of variants) {
+    for (const format of FORMATS) {
+      it(`${name} ${tag} as ${format}`, async () => {
+        const { text } = convertFile(join(FIXTURES, name, 'model.json'), { format, ...opts });
+        await expect(text).toMatchFileSnapshot(`golden/${name}.${tag}.${EMITTERS[format].extension}`);
+      });
+    }
+  }
+
+  it('latex --standalone', async () => {
+    const { text } = convertFile(join(FIXTURES, 'mathematica_3_2_2_2', 'model.json'), { format: 'latex', standalone: true });
+    await expect(text).toMatchFileSnapshot('golden/mathematica_3_2_2_2.standalone.tex');
+  });
+
+  it('is byte-identical across runs', () => {
+    for (const format of FORMATS) {
+      const a = convertFile(join(FIXTURES, 'deep40', 'model.json'), { format }).text;
+      const b = convertFile(join(FIXTURES, 'deep40', 'model.json'), { format }).text;
+      expect(a).toBe(b);
+    }
+  });
+});

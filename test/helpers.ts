@@ -1,0 +1,98 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const ROOT = resolve(__dirname, '..');
+export const FIXTURES = join(ROOT, 'fixtures');
+export const SHARED = resolve(ROOT, '..', 'shared', 'models');
+
+/** Fixture folder names, sorted. */
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'model.json'))).sort();
+}
+
+export interface Reference {
+  input_shapes: number[][];
+  output_shapes: number[][];
+  cases: { inputs: unknown[]; outputs: unknown[] }[];
+}
+
+export function readReference(dir: string): Reference {
+  return JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
+}
+
+export function flat(v: unknown): number[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v as number];
+}
+
+/** atol + rtol·|want| for every value; returns the first mismatch or null. */
+export function mismatch(got: number[], want: number[], atol = 1e-5, rtol = 1e-5): string | null {
+  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) return `value ${i}: got ${got[i]}, want ${want[i]}`;
+  }
+  return null;
+}
+
+const TMP = mkdtempSync(join(tmpdir(), 'nn2eq-test-'));
+let counter = 0;
+export function tmpFile(ext: string, text: string): string {
+  const p = join(TMP, `f${process.pid}-${counter++}.${ext}`);
+  writeFileSync(p, text);
+  return p;
+}
+export function tmpDir(): string {
+  const d = join(TMP, `d${counter++}`);
+  mkdirSync(d);
+  return d;
+}
+
+/** Imports an emitted ES module and runs predict on every case. */
+export async function runJs(text: string, cases: unknown[][]): Promise<number[][]> {
+  const mod = (await import(pathToFileURL(tmpFile('mjs', text)).href)) as { predict: (...a: unknown[]) => unknown };
+  return cases.map((inputs) => flat(mod.predict(...inputs)));
+}
+
+/**
+ * Debian's python3 with numpy and sympy (the interpreter on PATH may be another one). `skip` says
+ * why tests that need it cannot run; under CI=true those tests fail instead of skipping.
+ */
+export const python = (() => {
+  const candidates = [process.env.NN2EQ_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean) as string[];
+  for (const exe of candidates) {
+    const r = spawnSync(exe, ['-c', 'import numpy, sympy'], { encoding: 'utf8' });
+    if (r.status === 0) return { exe, skip: null as string | null };
+  }
+  return { exe: '', skip: `python3 with numpy and sympy not found (tried ${candidates.join(', ')}); apt-get install -y python3-numpy python3-sympy` };
+})();
+
+export const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** Runs a helper script without blocking the test worker (SymPy can take a while on big models). */
+function runPython(script: string, file: string, input: unknown): Promise<number[][]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(python.exe, [join(ROOT, 'test', 'py', script), file], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
+      if (err) reject(new Error(`${script} failed: ${errText || err.message}`));
+      else resolvePromise((JSON.parse(out) as unknown[][]).map(flat));
+    });
+    child.stdin!.end(JSON.stringify(input));
+  });
+}
+
+/** Runs emitted NumPy source on all cases as one batch. */
+export function runNumpy(text: string, cases: unknown[][]): Promise<number[][]> {
+  return runPython('run_numpy.py', tmpFile('py', text), cases);
+}
+
+/** Evaluates emitted Wolfram text through SymPy's parser; cases are flattened scalar inputs. */
+export function runWolfram(text: string, cases: unknown[][]): Promise<number[][]> {
+  return runPython('run_wolfram.py', tmpFile('wl', text), cases.map((c) => flat(c)));
+}
+
+/** Every emitted text of `model` checked against `ref` in its own runtime. */
+export interface CheckOptions {
+  atol?: number;
+  rtol?: number;
+}
