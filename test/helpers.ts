@@ -90,9 +90,3 @@ export function runNumpy(text: string, cases: unknown[][]): Promise<number[][]> 
 export function runWolfram(text: string, cases: unknown[][]): Promise<number[][]> {
   return runPython('run_wolfram.py', tmpFile('wl', text), cases.map((c) => flat(c)));
 }
-
-/** Every emitted text of `model` checked against `ref` in its own runtime. */
-export interface CheckOptions {
-  atol?: number;
-  rtol?: number;
-}
