@@ -6,6 +6,7 @@ import { FIXTURES, fixtureNames, readReference } from './helpers.js';
 describe('fixtures match TF.js predictions of the saved files', () => {
   for (const name of fixtureNames()) {
     const dir = join(FIXTURES, name);
-    checkAll(join(dir, 'model.json'), readReference(dir), name);
+    // 40 layers of width 3: the closed form repeats each unit 3^depth times.
+    checkAll(join(dir, 'model.json'), readReference(dir), name, { inlineRefused: name === 'deep40' });
   }
 });
