@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
@@ -62,8 +62,8 @@ function program(io: Io): Command {
     .exitOverride();
 }
 
-declare const NN2EQ_VERSION: string | undefined;
-const VERSION = typeof NN2EQ_VERSION === 'string' ? NN2EQ_VERSION : '0.1.0';
+/** The version lives in package.json only. */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Runs the command line; returns the exit code. Never exits the process itself. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

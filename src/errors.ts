@@ -16,8 +16,3 @@ export class Nn2eqError extends Error {
     this.name = 'Nn2eqError';
   }
 }
-
-/** Throws an input error about `file` unless `cond` holds. */
-export function check(cond: unknown, file: string, message: string, hint?: string): asserts cond {
-  if (!cond) throw new Nn2eqError(`${file}: ${message}`, 'input', hint);
-}

@@ -38,7 +38,7 @@ export function usedFunctions(program: Program): Set<Fn> {
 }
 
 /** The output names y1…yM for every scalar output, per model output. */
-export function outputNames(program: Program, opts: EmitOptions, name: (n: Name) => string): string[][] {
+export function outputNames(program: Program, name: (n: Name) => string): string[][] {
   return program.outputs.map((p) => Array.from({ length: p.size }, (_, i) => name({ kind: 'output', index: p.offset + i })));
 }
 

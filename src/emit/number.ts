@@ -40,7 +40,7 @@ export function numberParts(v: number, precision?: number): NumberParts {
   const e = text.indexOf('e');
   let mantissa = text.slice(0, e);
   if (mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');
-  return { negative: v < 0 || Object.is(v, -0) ? v !== 0 : false, mantissa, exponent: Number(text.slice(e + 1)) };
+  return { negative: v < 0, mantissa, exponent: Number(text.slice(e + 1)) };
 }
 
 /** Plain decimal notation is used for exponents in this range, scientific outside it. */

@@ -42,7 +42,7 @@ export const numpy: Emitter = {
     };
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name);
-    const outs = outputNames(program, opts, name);
+    const outs = outputNames(program, name);
     const params = program.inputs.map((_, i) => `input${i + 1}`);
     const used = usedFunctions(program);
     const lines: string[] = [];

@@ -129,9 +129,8 @@ function affine(
     const mag = Math.abs(c);
     const rounded = precision === undefined ? mag : Number(mag.toPrecision(precision));
     const body = rounded === 1 ? paren(t, Prec.Mul, open, close) : `${paren(num(mag), Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
-    const negative = c < 0 || Number.isNaN(c);
-    if (i === 0) parts.push(negative && !Number.isNaN(c) ? `-${body}` : body);
-    else parts.push(negative && !Number.isNaN(c) ? ` - ${body}` : ` + ${body}`);
+    if (i === 0) parts.push(c < 0 ? `-${body}` : body);
+    else parts.push(c < 0 ? ` - ${body}` : ` + ${body}`);
   }
   if (bias !== 0) {
     const b = num(Math.abs(bias));
@@ -172,7 +171,7 @@ function estimateOrRefuse(program: Program, opts: RenderOptions): void {
   const estimate = estimateSize(program);
   if (estimate > opts.maxSize) {
     throw new Nn2eqError(
-      `the ${opts.inline ? 'closed-form (--inline)' : ''} output would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`.replace('  ', ' '),
+      `the ${opts.inline ? 'closed-form (--inline) ' : ''}output would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`,
       'too-large',
       opts.inline
         ? 'drop --inline to get the let form, which names shared values and grows linearly, or raise --max-size'

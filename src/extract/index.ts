@@ -29,8 +29,6 @@ export interface Extracted {
   readonly inputs: Port[];
   readonly outputs: Port[];
   readonly outputIds: NodeId[];
-  /** For each layer call, in evaluation order: the layer and the nodes of its outputs. */
-  readonly trace: { layer: LayerSpec; node: number; outputs: Tensor[] }[];
 }
 
 /** Options of `extract`: extra extractors (tests use this to inject a layer rule). */
@@ -75,7 +73,6 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
   }
 
   const done = new Map<string, Tensor[]>();
-  const trace: Extracted['trace'] = [];
   let layerNumber = 0;
   const compute = (layer: LayerSpec, node: number): Tensor[] => {
     if (layer.className === 'InputLayer') {
@@ -96,7 +93,6 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
       });
     }
     if (labeled) layerNumber++;
-    trace.push({ layer, node, outputs: out });
     return out;
   };
 
@@ -132,7 +128,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     outputs.push({ name: r.layer, shape: t.shape, offset: outputIds.length, size: t.ids.length });
     outputIds.push(...t.ids);
   }
-  return { graph, inputs, outputs, outputIds, trace };
+  return { graph, inputs, outputs, outputIds };
 }
 
 function key(r: TensorRef): string {
@@ -147,7 +143,6 @@ function pick(done: Map<string, Tensor[]>, r: TensorRef, file: string): Tensor {
 
 function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): LayerSpec[] {
   const seen = new Set<string>();
-  const order: LayerSpec[] = [];
   const stack = model.outputs.map((r) => r.layer);
   while (stack.length > 0) {
     const name = stack.pop()!;
@@ -155,7 +150,6 @@ function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): Laye
     seen.add(name);
     const l = byName.get(name);
     if (!l) continue;
-    order.push(l);
     for (const node of l.inbound) for (const r of node) stack.push(r.layer);
   }
   return model.layers.filter((l) => seen.has(l.name));

@@ -1,11 +1,11 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Nn2eqError } from '../errors.js';
-import { arrayAt, isObject, objectAt, shapeAt, stringAt, type Json } from './json.js';
+import { arrayAt, objectAt, shapeAt, stringAt, type Json } from './json.js';
 import type { Weight } from './spec.js';
 
 /** Bytes per stored element, by storage dtype (a quantization dtype replaces the weight's dtype). */
-const STORAGE_BYTES = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 } as const;
+const STORAGE_BYTES = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 } as const;
 type StorageDtype = keyof typeof STORAGE_BYTES;
 
 interface WeightEntry {
@@ -107,9 +107,6 @@ function decode(bytes: Buffer, offset: number, e: WeightEntry): Float32Array {
     case 'float16':
       for (let i = 0; i < e.count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
       break;
-    case 'bool':
-      for (let i = 0; i < e.count; i++) out[i] = view.getUint8(i) ? 1 : 0;
-      break;
   }
   return out;
 }
@@ -140,9 +137,4 @@ function shardPath(dir: string, p: string, file: string): string {
   }
   if (!statSync(real).isFile()) throw new Nn2eqError(`${file}: weight shard '${p}' is not a file`);
   return real;
-}
-
-/** True when a parsed JSON document is a TF.js layers model (it has a weightsManifest). */
-export function isTfjsModel(doc: Json): boolean {
-  return isObject(doc) && doc.weightsManifest !== undefined && doc.modelTopology !== undefined;
 }
