@@ -80,7 +80,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         p = num(node.value);
         break;
       case 'affine':
-        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close, opts.precision);
+        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
         break;
       case 'mul':
         p = { text: syntax.mul(paren(texts[node.args[0]]!, Prec.Mul, open, close), paren(texts[node.args[1]]!, Prec.Pow, open, close)), prec: Prec.Mul };
@@ -120,24 +120,24 @@ function affine(
   num: (v: number) => Printed,
   open: string,
   close: string,
-  precision: number | undefined,
 ): Printed {
+  // A coefficient is left out when it prints as 1: ask the one number formatter, so that
+  // --precision rounding decides this exactly as it decides the printed digits.
+  const one = num(1).text;
   const parts: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const c = coefs[i];
     const t = texts[args[i]]!;
-    const mag = Math.abs(c);
-    const rounded = precision === undefined ? mag : Number(mag.toPrecision(precision));
-    const body = rounded === 1 ? paren(t, Prec.Mul, open, close) : `${paren(num(mag), Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
+    const coef = num(Math.abs(c));
+    const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
     else parts.push(c < 0 ? ` - ${body}` : ` + ${body}`);
   }
-  if (bias !== 0) {
-    const b = num(Math.abs(bias));
-    parts.push(bias < 0 ? ` - ${b.text}` : ` + ${num(bias).text}`);
-  }
+  if (bias !== 0) parts.push(`${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
+  // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
+  // single positive term here always prints as a product.
   const single = args.length === 1 && bias === 0 && coefs[0] > 0;
-  return { text: parts.join(''), prec: single ? (coefs[0] === 1 ? texts[args[0]]!.prec : Prec.Mul) : Prec.Add };
+  return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add };
 }
 
 /** Rough bytes of printed text per node and per affine term, for the size estimate. */

@@ -83,15 +83,9 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     const args = (layer.inbound[node] ?? []).map((r) => pick(done, r, model.file));
     const ctx = context(graph, layer, model);
     const out = table[layer.className](ctx, args);
+    // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
     let labeled = false;
-    for (const t of out) {
-      t.ids.forEach((id, i) => {
-        if (!graph.labels.has(id) && graph.nodes[id].op !== 'input' && graph.nodes[id].op !== 'const') {
-          graph.label(id, layerNumber + 1, i + 1);
-          labeled = true;
-        }
-      });
-    }
+    for (const t of out) t.ids.forEach((id, i) => (labeled = graph.label(id, layerNumber + 1, i + 1) || labeled));
     if (labeled) layerNumber++;
     return out;
   };

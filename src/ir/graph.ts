@@ -139,11 +139,12 @@ export class Graph {
     return this.intern(name, [a], 0, null, null);
   }
 
-  /** Names `id` after a layer unit, unless it is a leaf or already named. */
-  label(id: NodeId, layer: number, index: number): void {
+  /** Names `id` after a layer unit, unless it is a leaf or already named; says whether it did. */
+  label(id: NodeId, layer: number, index: number): boolean {
     const op = this.nodes[id].op;
-    if (op === 'input' || op === 'const' || this.labels.has(id)) return;
+    if (op === 'input' || op === 'const' || this.labels.has(id)) return false;
     this.labels.set(id, { layer, index });
+    return true;
   }
 
   /** The value of a `const` node, or undefined. */

@@ -35,7 +35,8 @@ function majorVersion(version: string | undefined, top: JsonObject): number {
   if (version?.startsWith('tfjs')) return 2;
   const m = version ? /^(\d+)\./.exec(version) : null;
   if (m) return Number(m[1]);
-  return JSON.stringify(top).includes('"registered_name"') ? 3 : 2;
+  // Keras 3 marks the model object itself with module / registered_name.
+  return 'registered_name' in top || 'module' in top ? 3 : 2;
 }
 
 function sequential(cfg: Json | undefined, file: string, kerasMajor: number): Topology {
