@@ -1,7 +1,7 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from './tfjs-files.mjs';
@@ -12,7 +12,7 @@ const TMP = mkdtempSync(join(tmpdir(), 'nn2eq-bench-'));
 /** Writes a Dense MLP as a TF.js model.json + weights.bin with seeded weights. */
 function mlp(name, sizes, activation = 'relu') {
   const dir = join(TMP, name);
-  spawnSync('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   const r = rng(sizes.length * 7919 + sizes[0]);
   const layers = [];
   const specs = [];

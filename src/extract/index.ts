@@ -80,7 +80,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
       if (!t) throw new Nn2eqError(`${model.file}: input layer '${layer.name}' is used but is not among the model's inputs`);
       return [t];
     }
-    const args = (layer.inbound[node] ?? []).map((r) => pick(done, r, model.file));
+    const args = layer.inbound[node].map((r) => pick(done, r, model.file));
     const ctx = context(graph, layer, model);
     const out = table[layer.className](ctx, args);
     // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
@@ -100,10 +100,11 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
       stack.pop();
       continue;
     }
-    const missing = top.layer.className === 'InputLayer' ? [] : (top.layer.inbound[top.node] ?? []).filter((r) => !done.has(`${r.layer}#${r.node}`));
-    if (top.layer.className !== 'InputLayer' && top.layer.inbound[top.node] === undefined) {
+    const inbound = top.layer.className === 'InputLayer' ? [] : top.layer.inbound[top.node];
+    if (inbound === undefined) {
       throw new Nn2eqError(`${model.file}: layer '${top.layer.name}' is called as node ${top.node}, but has ${top.layer.inbound.length} inbound node(s)`);
     }
+    const missing = inbound.filter((r) => !done.has(`${r.layer}#${r.node}`));
     if (missing.length === 0) {
       done.set(k, compute(top.layer, top.node));
       onStack.delete(k);
