@@ -2,6 +2,12 @@
 // The CLI entry: the only place that ends the process with an exit code.
 import { main } from '../dist/cli.js';
 
+// A reader that stops early (`nn2eq m.json | head`) is not an error: stop quietly, as cat does.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -2,6 +2,7 @@
 // weights, and the predictions TF.js makes after reloading the saved files. Run: npm run fixtures
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeKeras1Full, writeKeras2ArchAndWeights, writeKeras2Full, writeKeras3Zip } from './keras-files.mjs';
 import { loadTf, loadTfjsModel, predict, rng, saveTfjsModel, writeManifest } from './tfjs-files.mjs';
 
 const ROOT = new URL('../fixtures/', import.meta.url).pathname;
@@ -177,6 +178,30 @@ await fixture(
   writeFileSync(join(dir, 'part-b.bin'), bytes.subarray(37));
   writeManifest(dir, doc.modelTopology, [{ paths: ['./part-a', 'part-b.bin'], weights: specs }]);
   await referenceFromFiles('two_shards', dir);
+}
+
+// One model in every Keras layout and dialect the loader reads, beside its TF.js model.json; the
+// tests require each file to print exactly what the model.json prints.
+{
+  const mlp = seeded(seq([dense(4, 'relu', { inputShape: [3] }), dense(3, 'tanh'), dense(2)]), 50, 1.2);
+  const dir = await fixture('keras_sequential', mlp, 50);
+  writeKeras2Full(join(dir, 'model.h5'), mlp);
+  writeKeras2ArchAndWeights(join(dir, 'arch.json'), join(dir, 'weights.h5'), mlp);
+  writeKeras2ArchAndWeights(join(dir, 'arch_theano.json'), join(dir, 'weights_theano.h5'), mlp, { colon: false });
+  writeKeras1Full(join(dir, 'keras1.h5'), mlp);
+  writeKeras3Zip(join(dir, 'model.keras'), mlp);
+  writeKeras3Zip(join(dir, 'model_unnamed_vars.keras'), mlp, { nameAttr: false });
+  // A '.keras' name on HDF5 bytes: the content decides.
+  writeKeras2Full(join(dir, 'really_hdf5.keras'), mlp);
+
+  const input = tf.input({ shape: [5], name: 'features' });
+  const h = dense(4, 'sigmoid', { name: 'hidden' }).apply(input);
+  const out = dense(2, 'softplus', { name: 'head' }).apply(tf.layers.dropout({ rate: 0.1, name: 'drop' }).apply(h));
+  const fn = seeded(tf.model({ inputs: input, outputs: out, name: 'functional_model' }), 51, 1.2);
+  const fdir = await fixture('keras_functional', fn, 51);
+  writeKeras2Full(join(fdir, 'model.h5'), fn);
+  writeKeras3Zip(join(fdir, 'model.keras'), fn);
+  writeKeras3Zip(join(fdir, 'model_unnamed_vars.keras'), fn, { nameAttr: false });
 }
 
 async function referenceFromFiles(name, dir) {

@@ -44,8 +44,9 @@ function program(io: Io): Command {
   const formats = FORMATS.map((f) => `  ${f.padEnd(12)} ${EMITTERS[f].description}`).join('\n');
   return new Command('nn2eq')
     .description('Print the exact mathematics a trained neural network computes.')
-    .argument('[model]', "TF.js model.json ('-' or no argument with a pipe: read standard input)")
+    .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--inline', 'closed form: one expression per output, no named intermediate values')
     .option('--precision <digits>', 'round numbers to this many significant digits (default: exact)', parseIntIn(1, 17))
@@ -56,7 +57,7 @@ function program(io: Io): Command {
     .version(VERSION, '-V, --version')
     .addHelpText(
       'after',
-      `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n\nExit codes: 0 success, 2 bad input or usage, 70 internal error.`,
+      `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n\nExit codes: 0 success, 2 bad input or usage, 70 internal error.`,
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const opts = cmd.opts<{
     format: Format;
     output?: string;
+    weights?: string;
     inline?: boolean;
     precision?: number;
     inputs?: string[];
@@ -96,7 +98,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     model = '-';
   }
   try {
-    const { text, warnings, model: spec } = convertFile(model, {
+    const { text, warnings, model: spec } = await convertFile(model, {
+      weights: opts.weights,
       format: opts.format,
       precision: opts.precision,
       inline: opts.inline,

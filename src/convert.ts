@@ -1,7 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { EMITTERS, type Format } from './emit/index.js';
 import { extract, type Extractor } from './extract/index.js';
-import { loadModel, type ModelSpec } from './load/index.js';
+import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
 
@@ -52,8 +52,8 @@ export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
 }
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
-export function convertFile(path: string, opts: ConvertOptions): { text: string; warnings: string[]; model: ModelSpec } {
-  const model = loadModel(path);
+export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<{ text: string; warnings: string[]; model: ModelSpec }> {
+  const model = await loadModel(path, { weights: opts.weights });
   return { text: convertModel(model, opts), warnings: model.warnings, model };
 }
 

@@ -1,7 +1,7 @@
 /** nn2eq as a library: load a model, extract its IR, and print it in any registered format. */
 export { Nn2eqError } from './errors.js';
 export { loadModel, loadJsonModel } from './load/index.js';
-export type { ModelSpec, LayerSpec, Weight } from './load/index.js';
+export type { ModelSpec, LayerSpec, Weight, LoadOptions } from './load/index.js';
 export { extract, EXTRACTORS } from './extract/index.js';
 export type { Extracted, Extractor, LayerContext, Tensor, Port } from './extract/index.js';
 export { Graph } from './ir/graph.js';

@@ -1,6 +1,6 @@
 import katex from 'katex';
 import { describe, expect, it } from 'vitest';
-import { convertFile, evaluateOutputs, extract, loadModel, Nn2eqError } from '../src/index.js';
+import { convertFile, evaluateOutputs, extract, loadModel, Nn2eqError, type ConvertOptions } from '../src/index.js';
 import { flat, inCI, mismatch, python, runJs, runNumpy, runWolfram, type Reference } from './helpers.js';
 
 if (python.skip) console.warn(`\n*** SKIPPING NumPy and Wolfram checks: ${python.skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
@@ -18,6 +18,8 @@ export interface CheckOptions {
   inlineRefused?: boolean;
   atol?: number;
   rtol?: number;
+  /** The weights file of a Keras architecture JSON. */
+  weights?: string;
 }
 
 /**
@@ -25,7 +27,8 @@ export interface CheckOptions {
  * in node (let form and closed form), the NumPy source in python3, the Wolfram text through
  * SymPy, and the LaTeX through KaTeX.
  */
-export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5 }: CheckOptions = {}) {
+export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5, weights }: CheckOptions = {}) {
+  const text = async (opts: Omit<ConvertOptions, 'weights'>) => (await convertFile(model, { weights, ...opts })).text;
   const cases = ref.cases.map((c) => c.inputs);
   const want = ref.cases.map((c) => flat(c.outputs));
   const compare = (got: number[][]) => {
@@ -36,18 +39,18 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
     });
   };
   describe(label, () => {
-    it('IR evaluated in float64', () => {
-      const ex = extract(loadModel(model));
+    it('IR evaluated in float64', async () => {
+      const ex = extract(await loadModel(model, { weights }));
       compare(evaluateOutputs(ex.graph, ex.outputIds, cases.map((c) => flat(c))));
     });
     it('js module run in node', async () => {
-      compare(await runJs(convertFile(model, { format: 'js' }).text, cases));
+      compare(await runJs(await text({ format: 'js' }), cases));
     });
     if (inlineRefused) {
-      it('js --inline is refused with a pointer to the let form', () => {
+      it('js --inline is refused with a pointer to the let form', async () => {
         let err: unknown;
         try {
-          convertFile(model, { format: 'js', inline: true, maxSize: 20e6 });
+          await text({ format: 'js', inline: true, maxSize: 20e6 });
         } catch (e) {
           err = e;
         }
@@ -58,17 +61,17 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
       });
     } else {
       it('js --inline run in node', async () => {
-        compare(await runJs(convertFile(model, { format: 'js', inline: true, maxSize: 20e6 }).text, cases));
+        compare(await runJs(await text({ format: 'js', inline: true, maxSize: 20e6 }), cases));
       });
     }
     withPython('numpy source run by python3 on a batch', async () => {
-      compare(await runNumpy(convertFile(model, { format: 'numpy' }).text, cases));
+      compare(await runNumpy(await text({ format: 'numpy' }), cases));
     });
     withPython('wolfram text parsed and evaluated by sympy', async () => {
-      compare(await runWolfram(convertFile(model, { format: 'mathematica' }).text, cases));
+      compare(await runWolfram(await text({ format: 'mathematica' }), cases));
     }, 300_000);
-    it('latex renders in KaTeX', () => {
-      const tex = convertFile(model, { format: 'latex' }).text;
+    it('latex renders in KaTeX', async () => {
+      const tex = await text({ format: 'latex' });
       expect(() => katex.renderToString(tex, { throwOnError: true, displayMode: true })).not.toThrow();
     }, 60_000);
   });

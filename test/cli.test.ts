@@ -122,6 +122,6 @@ describe('CLI behaviour', () => {
     expect(ok.stderr).toBe('');
     const bad = spawnSync(process.execPath, [bin, join(ROOT, 'package.json')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^nn2eq: .*package\.json: no 'modelTopology' key/);
+    expect(bad.stderr).toMatch(/^nn2eq: .*package\.json: neither a TF\.js model\.json \(no 'modelTopology'\) nor a Keras architecture JSON/);
   });
 });

@@ -11,7 +11,7 @@ describe('golden output', () => {
   for (const name of fixtureNames().filter((n) => !(n in SAME_OUTPUT_AS))) {
     for (const format of FORMATS) {
       it(`${name} as ${format}`, async () => {
-        const { text } = convertFile(join(FIXTURES, name, 'model.json'), { format });
+        const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format });
         await expect(text).toMatchFileSnapshot(`golden/${name}.${EMITTERS[format].extension}`);
       });
     }
@@ -26,30 +26,30 @@ describe('golden output', () => {
   for (const [name, tag, opts] of variants) {
     for (const format of FORMATS) {
       it(`${name} ${tag} as ${format}`, async () => {
-        const { text } = convertFile(join(FIXTURES, name, 'model.json'), { format, ...opts });
+        const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, ...opts });
         await expect(text).toMatchFileSnapshot(`golden/${name}.${tag}.${EMITTERS[format].extension}`);
       });
     }
   }
 
   it('latex --standalone', async () => {
-    const { text } = convertFile(join(FIXTURES, 'mathematica_3_2_2_2', 'model.json'), { format: 'latex', standalone: true });
+    const { text } = await convertFile(join(FIXTURES, 'mathematica_3_2_2_2', 'model.json'), { format: 'latex', standalone: true });
     await expect(text).toMatchFileSnapshot('golden/mathematica_3_2_2_2.standalone.tex');
   });
 
   for (const [name, twin] of Object.entries(SAME_OUTPUT_AS)) {
-    it(`${name} prints exactly what ${twin} prints, in every format`, () => {
+    it(`${name} prints exactly what ${twin} prints, in every format`, async () => {
       for (const format of FORMATS) {
-        const a = convertFile(join(FIXTURES, name, 'model.json'), { format }).text;
-        expect(a).toBe(convertFile(join(FIXTURES, twin, 'model.json'), { format }).text);
+        const a = (await convertFile(join(FIXTURES, name, 'model.json'), { format })).text;
+        expect(a).toBe((await convertFile(join(FIXTURES, twin, 'model.json'), { format })).text);
       }
     });
   }
 
-  it('is byte-identical across runs', () => {
+  it('is byte-identical across runs', async () => {
     for (const format of FORMATS) {
-      const a = convertFile(join(FIXTURES, 'deep40', 'model.json'), { format }).text;
-      const b = convertFile(join(FIXTURES, 'deep40', 'model.json'), { format }).text;
+      const a = (await convertFile(join(FIXTURES, 'deep40', 'model.json'), { format })).text;
+      const b = (await convertFile(join(FIXTURES, 'deep40', 'model.json'), { format })).text;
       expect(a).toBe(b);
     }
   });

@@ -1,42 +1,81 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Nn2eqError } from '../errors.js';
-import { isObject, objectAt, parseJson } from './json.js';
+import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
+import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
 import type { LayerSpec, ModelSpec, Weight } from './spec.js';
 import { readManifestWeights } from './tfjs.js';
-import { parseTopology } from './topology.js';
+import { parseTopology, type Topology } from './topology.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
 
-const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Options of `loadModel`. */
+export interface LoadOptions {
+  /** A weights file for a Keras architecture JSON (`model.to_json()`). */
+  readonly weights?: string;
+}
 
-/** Reads a model file ('-' for standard input) into a `ModelSpec`; the format is told by content. */
-export function loadModel(path: string): ModelSpec {
+/**
+ * Reads a model file ('-' for standard input) into a `ModelSpec`. The format is told by the
+ * bytes, never the extension: HDF5 signature, zip signature ('PK'), else JSON (TF.js model.json
+ * or a Keras architecture JSON, which needs `weights`).
+ */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelSpec> {
   const file = path === '-' ? '<stdin>' : path;
-  let bytes: Buffer;
+  const bytes = readInput(path, file);
+  const sources: string[] = [];
+  const warnings: string[] = [];
+  let topology: Topology;
+  if (isHdf5(bytes)) {
+    topology = await loadKerasHdf5(bytes, file, warnings);
+    if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a full Keras model with its own weights, so --weights is not used`, 'usage', 'drop --weights, or pass the architecture JSON instead of this file');
+  } else if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    topology = await loadKerasZip(bytes, file, warnings);
+    if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a .keras archive with its own weights, so --weights is not used`, 'usage', 'drop --weights');
+  } else {
+    const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
+    if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
+      if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a TF.js model.json, whose weightsManifest names its weights, so --weights is not used`, 'usage', 'drop --weights');
+      const model = loadJsonModel(doc, path === '-' ? process.cwd() : dirname(resolve(path)), file);
+      if (path !== '-') (model.sources as string[]).unshift(realpathSync(path));
+      return model;
+    }
+    if (!isKerasArchitecture(doc)) {
+      throw new Nn2eqError(`${file}: neither a TF.js model.json (no 'modelTopology') nor a Keras architecture JSON (no 'class_name'/'config'); found keys ${Object.keys(doc).join(', ') || '(none)'}`, 'input', 'pass a model.json, a Keras .h5 or .keras file, or an architecture JSON with --weights');
+    }
+    if (options.weights === undefined) {
+      throw new Nn2eqError(`${file}: is a Keras architecture JSON without weights`, 'usage', `add --weights <weights.h5>, the file written by model.save_weights (or model.save)`);
+    }
+    topology = parseTopology(doc, file);
+    const wfile = options.weights;
+    await attachWeightsFile(topology, readInput(wfile, wfile), wfile, warnings);
+    sources.push(realpathSync(wfile));
+  }
+  if (path !== '-') sources.unshift(realpathSync(path));
+  return { file, ...topology, sources, warnings };
+}
+
+function readInput(path: string, file: string): Buffer {
   try {
-    bytes = readFileSync(path === '-' ? 0 : path);
+    return readFileSync(path === '-' ? 0 : path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Nn2eqError(`${file}: no such file`, 'io');
-    if (code === 'EISDIR') throw new Nn2eqError(`${file}: is a folder, expected a model file`, 'io', 'pass the model.json inside it');
+    if (code === 'EISDIR') throw new Nn2eqError(`${file}: is a folder, expected a model file`, 'io', 'pass the model file inside it (model.json, .h5 or .keras)');
     throw new Nn2eqError(`${file}: cannot read (${code ?? (e as Error).message})`, 'io');
   }
-  if (bytes.subarray(0, 8).equals(HDF5_MAGIC) || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
-    throw new Nn2eqError(`${file}: is a Keras HDF5 or .keras file, which this version does not read yet`, 'unsupported', 'convert it with tensorflowjs_converter to a TF.js model.json');
-  }
-  const dir = path === '-' ? process.cwd() : dirname(resolve(path));
-  const model = loadJsonModel(bytes.toString('utf8'), dir, file);
-  if (path !== '-') (model.sources as string[]).unshift(realpathSync(path));
-  return model;
 }
 
-/** Loads a TF.js layers model.json given as text; shard paths resolve inside `dir`. */
-export function loadJsonModel(text: string, dir: string, file: string): ModelSpec {
-  const doc = objectAt(parseJson(text, file), file, 'the top level');
+function isKerasArchitecture(doc: JsonObject): boolean {
+  return typeof doc.class_name === 'string' && doc.config !== undefined;
+}
+
+/** Loads a TF.js layers model.json (text or parsed); shard paths resolve inside `dir`. */
+export function loadJsonModel(json: string | JsonObject, dir: string, file: string): ModelSpec {
+  const doc = typeof json === 'string' ? objectAt(parseJson(json, file), file, 'the top level') : json;
   if (doc.modelTopology === undefined) {
     const hint = isObject(doc) && (doc.class_name !== undefined || doc.config !== undefined)
-      ? 'this looks like a Keras architecture JSON; convert the model to TF.js format (model.json with weightsManifest)'
+      ? 'this looks like a Keras architecture JSON; pass its weights with --weights'
       : 'pass the model.json written by TensorFlow.js (model.save) or by tensorflowjs_converter';
     throw new Nn2eqError(`${file}: no 'modelTopology' key; found keys ${Object.keys(doc).join(', ') || '(none)'}`, 'input', hint);
   }
@@ -65,12 +104,10 @@ export function bindWeights(layers: LayerSpec[], weights: Weight[], warnings: st
       orphans.push(w.name);
       continue;
     }
-    const variable = w.name.slice(w.name.lastIndexOf('/') + 1).replace(/:\d+$/, '');
-    byName.get(owner)!.weights.set(variable, w);
-    let bad = 0;
-    for (let i = 0; i < w.values.length; i++) if (!Number.isFinite(w.values[i])) bad++;
-    if (bad > 0) warnings.push(`weight '${w.name}' has ${bad} NaN or infinite value${bad === 1 ? '' : 's'}; the equations will carry them`);
+    const layer = byName.get(owner)!;
+    layer.weights.set(variableName(layer, w.name.slice(owner.length + 1)), w);
   }
+  warnNonFinite(layers, warnings);
   if (orphans.length > 0) {
     warnings.push(`${orphans.length} weight${orphans.length === 1 ? '' : 's'} belong to no layer of the model and were ignored: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ', …' : ''}`);
   }

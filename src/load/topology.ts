@@ -1,5 +1,6 @@
 import { Nn2eqError } from '../errors.js';
 import { arrayAt, isObject, objectAt, shapeAt, stringAt, wrongShape, type Json, type JsonObject } from './json.js';
+import { keras1Layer } from './keras1.js';
 import type { Config, InputSpec, LayerSpec, TensorRef } from './spec.js';
 
 /** A model graph read from a Keras-style topology, before its weights are attached. */
@@ -42,7 +43,7 @@ function majorVersion(version: string | undefined, top: JsonObject): number {
 function sequential(cfg: Json | undefined, file: string, kerasMajor: number): Topology {
   const list = Array.isArray(cfg) ? cfg : arrayAt(objectAt(cfg, file, 'modelTopology.config').layers, file, 'modelTopology.config.layers');
   const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
-  const raw = list.map((l, i) => layerHeader(l, file, `layer ${i}`));
+  const raw = list.map((l, i) => layerHeader(l, file, `layer ${i}`, kerasMajor));
   if (raw.length === 0) throw new Nn2eqError(`${file}: the Sequential model has no layers`);
   const layers: LayerSpec[] = [];
   let first = raw[0];
@@ -83,7 +84,7 @@ function sequential(cfg: Json | undefined, file: string, kerasMajor: number): To
 function functional(cfg: JsonObject, file: string, kerasMajor: number): Topology {
   const list = arrayAt(cfg.layers, file, 'modelTopology.config.layers');
   const layers = list.map((l, i) => {
-    const head = layerHeader(l, file, `layer ${i}`);
+    const head = layerHeader(l, file, `layer ${i}`, kerasMajor);
     const nodes = (l as JsonObject).inbound_nodes ?? [];
     return { ...head, inbound: arrayAt(nodes, file, `layer '${head.name}'.inbound_nodes`).map((n) => inboundNode(n, file, head.name)) };
   });
@@ -106,12 +107,16 @@ function functional(cfg: JsonObject, file: string, kerasMajor: number): Topology
   return { name: typeof cfg.name === 'string' ? cfg.name : 'model', kerasMajor, layers, inputs, outputs };
 }
 
-function layerHeader(l: Json, file: string, where: string): LayerSpec {
+function layerHeader(l: Json, file: string, where: string, kerasMajor: number): LayerSpec {
   const o = objectAt(l, file, where);
-  const className = stringAt(o.class_name, file, `${where}.class_name`);
+  let className = stringAt(o.class_name, file, `${where}.class_name`);
   const config = objectAt(o.config ?? {}, file, `${where}.config`);
   const name = typeof o.name === 'string' ? o.name : stringAt(config.name, file, `${where}.config.name`);
-  const normalized = normalizeConfig(config);
+  let normalized = normalizeConfig(config);
+  if (kerasMajor === 1) {
+    ({ className, config: normalized } = keras1Layer(className, normalized, file, name));
+    if (normalized.recurrent_activation !== undefined) normalized.recurrent_activation = activationName(normalized.recurrent_activation as Json);
+  }
   if (typeof o.module === 'string') normalized.module = o.module;
   return { name, className, config: normalized, inbound: [], weights: new Map() };
 }

@@ -1,0 +1,179 @@
+import nodeFs, { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Nn2eqError } from '../errors.js';
+import type { Weight } from './spec.js';
+
+/**
+ * A read-only view of an HDF5 file, read completely on open so nothing stays attached to the
+ * wasm heap: groups with their attributes and datasets decoded to float32. h5wasm is imported
+ * here only, and only when an HDF5 file is met.
+ */
+export interface H5Group {
+  readonly attrs: ReadonlyMap<string, H5Attr>;
+  readonly children: ReadonlyMap<string, H5Group | H5Dataset>;
+}
+export interface H5Dataset {
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+export type H5Attr = string | readonly string[] | number | readonly number[];
+
+export function isGroup(n: H5Group | H5Dataset | undefined): n is H5Group {
+  return n !== undefined && 'children' in n;
+}
+
+/** Largest dataset accepted (elements); larger ones are refused before they are read. */
+const MAX_ELEMENTS = 1 << 28;
+
+/** Reads HDF5 bytes. `file` names the file in messages. */
+export async function readHdf5(bytes: Uint8Array, file: string): Promise<H5Group> {
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  // The node build of h5wasm opens host paths, so the bytes go to a private temporary file.
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-'));
+  const path = join(dir, 'model.h5');
+  let f: InstanceType<typeof h5wasm.File> | undefined;
+  // The HDF5 C library prints its error stack on stderr; keep it, and say its gist in one line.
+  const diag: string[] = [];
+  // With NODERAWFS, C's stderr is fs.writeSync(2, …) on node's own fs module object.
+  const fsMod = nodeFs as unknown as { writeSync: (fd: number, ...rest: unknown[]) => number };
+  const writeSync = fsMod.writeSync;
+  fsMod.writeSync = (fd: number, ...rest: unknown[]) => {
+    if (fd !== 2) return writeSync(fd, ...rest);
+    const [buf, off = 0, len] = rest as [Uint8Array | string, number?, number?];
+    const text = typeof buf === 'string' ? buf : Buffer.from(buf.buffer, buf.byteOffset + off, len ?? buf.byteLength - off).toString('utf8');
+    diag.push(text);
+    return typeof buf === 'string' ? Buffer.byteLength(buf) : (len ?? buf.byteLength - off);
+  };
+  const why = (e?: unknown) => {
+    const lines = diag.join('').split('\n').map((l) => l.trim());
+    const deepest = lines.filter((l) => /^#\d+:/.test(l)).pop()?.replace(/^#\d+:.* in \w+\(\): /, '');
+    return deepest ?? (e === undefined ? 'unknown reason' : oneLine(e));
+  };
+  try {
+    writeFileSync(path, bytes);
+    try {
+      f = new h5wasm.File(path, 'r');
+    } catch (e) {
+      f = undefined;
+      throw new Nn2eqError(`${file}: not a readable HDF5 file (${why(e)})`, 'input', 'the file may be truncated or damaged; save the model again');
+    }
+    if (!(Number(f.file_id) >= 0)) {
+      f = undefined;
+      throw new Nn2eqError(`${file}: not a readable HDF5 file (${why()})`, 'input', 'the file may be truncated or damaged; save the model again');
+    }
+    try {
+      return readGroup(f, file, '');
+    } catch (e) {
+      if (e instanceof Nn2eqError) throw e;
+      throw new Nn2eqError(`${file}: the HDF5 file cannot be read (${why(e)})`, 'input', 'the file may be truncated or damaged; save the model again');
+    }
+  } finally {
+    try {
+      f?.close();
+    } finally {
+      fsMod.writeSync = writeSync;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+// h5wasm's own types are loose; these are the few members used.
+interface RawAttr { value: unknown }
+interface RawNode {
+  attrs: Record<string, RawAttr>;
+  keys?: () => string[];
+  get?: (k: string) => RawNode | null;
+  shape?: number[] | null;
+  value?: unknown;
+  type?: string;
+}
+
+function readGroup(root: unknown, file: string, path: string): H5Group {
+  // Iterative: a file's nesting depth is not ours to trust.
+  const top: H5Group = { attrs: new Map(), children: new Map() };
+  const stack: { raw: RawNode; out: H5Group; path: string }[] = [{ raw: root as RawNode, out: top, path }];
+  while (stack.length > 0) {
+    const { raw, out, path: p } = stack.pop()!;
+    readAttrs(raw, out.attrs as Map<string, H5Attr>);
+    for (const k of raw.keys!()) {
+      const child = raw.get!(k);
+      if (child === null) continue; // a dangling link
+      const childPath = `${p}/${k}`;
+      if (typeof child.keys === 'function') {
+        const g: H5Group = { attrs: new Map(), children: new Map() };
+        (out.children as Map<string, H5Group | H5Dataset>).set(k, g);
+        stack.push({ raw: child, out: g, path: childPath });
+      } else if (child.shape !== undefined) {
+        (out.children as Map<string, H5Group | H5Dataset>).set(k, readDataset(child, file, childPath));
+      }
+    }
+  }
+  return top;
+}
+
+function readAttrs(raw: RawNode, into: Map<string, H5Attr>): void {
+  for (const name of Object.keys(raw.attrs)) {
+    let v: unknown;
+    try {
+      v = raw.attrs[name].value;
+    } catch {
+      continue; // an attribute type h5wasm cannot decode is not one nn2eq reads
+    }
+    if (typeof v === 'string' || typeof v === 'number') into.set(name, v);
+    else if (typeof v === 'bigint') into.set(name, Number(v));
+    else if (Array.isArray(v)) into.set(name, v.map((x) => (typeof x === 'string' ? x : String(x))));
+    else if (ArrayBuffer.isView(v)) into.set(name, Array.from(v as unknown as ArrayLike<number | bigint>, Number));
+    else if (v instanceof Uint8Array) into.set(name, new TextDecoder().decode(v));
+  }
+}
+
+function readDataset(d: RawNode, file: string, path: string): H5Dataset {
+  const shape = d.shape ?? [];
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_ELEMENTS) throw new Nn2eqError(`${file}: dataset ${path} has ${count} elements, more than nn2eq reads (${MAX_ELEMENTS})`, 'too-large');
+  const v = d.value;
+  let values: Float32Array;
+  if (v instanceof Float32Array) values = v;
+  else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') values = Float32Array.of(Number(v));
+  else if (ArrayBuffer.isView(v)) values = Float32Array.from(v as unknown as ArrayLike<number | bigint>, Number);
+  else if (Array.isArray(v)) values = Float32Array.from(v.flat(Infinity) as unknown[], (x) => Number(x));
+  else throw new Nn2eqError(`${file}: dataset ${path} is not numeric`, 'input');
+  if (values.length !== count) throw new Nn2eqError(`${file}: dataset ${path} holds ${values.length} values for shape [${shape.join(', ')}]`, 'input');
+  return { shape, values };
+}
+
+/** Attribute `name` as a list of strings ([] when absent or empty). */
+export function stringList(g: H5Group, name: string): string[] {
+  const v = g.attrs.get(name);
+  if (v === undefined || typeof v === 'number') return [];
+  // h5py writes an empty list as an empty array; other writers leave one empty string.
+  if (typeof v === 'string') return v === '' ? [] : [v];
+  return v.map(String).filter((s) => s !== '');
+}
+
+/** Attribute `name` as a string, or undefined. */
+export function stringAttr(g: H5Group, name: string): string | undefined {
+  const v = g.attrs.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The node at a '/'-separated path below `g`. */
+export function at(g: H5Group, path: string): H5Group | H5Dataset | undefined {
+  let cur: H5Group | H5Dataset | undefined = g;
+  for (const part of path.split('/').filter((s) => s !== '')) {
+    if (!isGroup(cur)) return undefined;
+    cur = cur.children.get(part);
+  }
+  return cur;
+}
+
+/** A dataset as a named weight. */
+export function toWeight(name: string, d: H5Dataset): Weight {
+  return { name, shape: d.shape, values: d.values };
+}
+
+function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+}
