@@ -15,7 +15,7 @@ const PRELUDE: Record<string, string> = {
 export const js: Emitter = {
   description: 'ES module exporting predict(...inputs)',
   extension: 'mjs',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   reserved: new Set(['predict', 'values', 'Math', 'sigmoid', 'softplus', 'erf', 'Infinity', 'NaN', 'undefined', 'arguments', 'eval', 'const', 'let', 'var', 'function', 'return', 'new', 'this', 'in', 'of', 'do', 'if', 'for', 'while', 'class', 'delete', 'default', 'export', 'import', 'typeof', 'void', 'with', 'yield', 'await', 'enum', 'case', 'switch', 'break', 'continue', 'try', 'catch', 'finally', 'throw', 'else', 'instanceof', 'super', 'extends', 'null', 'true', 'false', 'static', 'debugger']),
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
@@ -37,6 +37,7 @@ export const js: Emitter = {
         softplus: (a) => `softplus(${a})`,
         abs: (a) => `Math.abs(${a})`,
         sqrt: (a) => `Math.sqrt(${a})`,
+        step: (a) => `(${a} > 0 ? 1 : 0)`,
         max: (a, b) => `Math.max(${a}, ${b})`,
         min: (a, b) => `Math.min(${a}, ${b})`,
       },

@@ -12,7 +12,7 @@ function userName(s: string): string {
 export const latex: Emitter = {
   description: 'LaTeX aligned equations (KaTeX / amsmath); --standalone for a document',
   extension: 'tex',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name): string => {
@@ -45,6 +45,7 @@ export const latex: Emitter = {
         softplus: (a) => `\\ln\\left(1 + e^{${a}}\\right)`,
         abs: (a) => `\\left|${a}\\right|`,
         sqrt: (a) => `\\sqrt{${a}}`,
+        step: (a) => `\\mathbf{1}\\left[${a} > 0\\right]`,
         max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
         min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
       },

@@ -8,7 +8,7 @@ import type { EmitOptions, Emitter } from './types.js';
 export const mathematica: Emitter = {
   description: 'Wolfram Language Function[{x1, …}, {…}]',
   extension: 'wl',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(['E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']),
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, 'n');
@@ -30,6 +30,7 @@ export const mathematica: Emitter = {
         softplus: (a) => `Log[1 + Exp[${a}]]`,
         abs: (a) => `Abs[${a}]`,
         sqrt: (a) => `Sqrt[${a}]`,
+        step: (a) => `Boole[${a} > 0]`,
         max: (a, b) => `Max[${a}, ${b}]`,
         min: (a, b) => `Min[${a}, ${b}]`,
       },

@@ -14,7 +14,7 @@ const PRELUDE: Record<string, string> = {
 export const numpy: Emitter = {
   description: 'Python + NumPy source defining vectorised predict(*inputs)',
   extension: 'py',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   reserved: new Set(['np', 'math', 'predict', 'batch', 'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']),
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
@@ -36,6 +36,7 @@ export const numpy: Emitter = {
         softplus: (a) => `_softplus(${a})`,
         abs: (a) => `np.abs(${a})`,
         sqrt: (a) => `np.sqrt(${a})`,
+        step: (a) => `np.greater(${a}, 0).astype(np.float64)`,
         max: (a, b) => `np.maximum(${a}, ${b})`,
         min: (a, b) => `np.minimum(${a}, ${b})`,
       },

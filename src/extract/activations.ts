@@ -53,6 +53,16 @@ const ALONG_LAST_AXIS: Record<string, (g: Graph, xs: NodeId[]) => NodeId[]> = {
 /** Every activation name nn2eq knows, for messages and --help. */
 export const ACTIVATION_NAMES: readonly string[] = [...Object.keys(ELEMENTWISE), ...Object.keys(ALONG_LAST_AXIS)].sort();
 
+/** ELU with a given alpha, for the ELU layer. */
+export function eluWith(g: Graph, x: NodeId, alpha: number): NodeId {
+  return elu(g, x, alpha);
+}
+
+/** The along-axis form of softmax, for the Softmax layer. */
+export function softmaxOf(g: Graph, xs: NodeId[]): NodeId[] {
+  return ALONG_LAST_AXIS.softmax(g, xs);
+}
+
 /** Applies the activation `name` to tensor `t`, or fails with the list of known names. */
 export function applyActivation(ctx: LayerContext, name: string, t: Tensor): Tensor {
   const g = ctx.graph;

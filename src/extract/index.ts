@@ -1,9 +1,12 @@
 import { Nn2eqError } from '../errors.js';
 import { Graph, type NodeId } from '../ir/graph.js';
 import type { LayerSpec, ModelSpec, TensorRef, Weight } from '../load/spec.js';
+import { activationLayerExtractors } from './activation_layers.js';
 import { activationLayers } from './activations.js';
 import { coreLayers } from './core.js';
 import { denseLayers } from './dense.js';
+import { mergeLayers } from './merge.js';
+import { normalizationLayers } from './normalization.js';
 import type { Extractor, LayerContext, Tensor } from './types.js';
 
 export type { Tensor, Extractor, LayerContext } from './types.js';
@@ -13,6 +16,9 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...coreLayers,
   ...denseLayers,
   ...activationLayers,
+  ...activationLayerExtractors,
+  ...normalizationLayers,
+  ...mergeLayers,
 };
 
 /** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */

@@ -1,7 +1,8 @@
 import { erf, sigmoid, softplus } from './special.js';
 
 /** Named one-argument functions of the IR. */
-export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt';
+/** `step` is 1 where a > 0, else 0 (also for NaN), as TF's cast(x > 0, float) is. */
+export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step';
 
 /** Every operation of the IR. */
 export type Op = 'input' | 'const' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | Fn;
@@ -43,10 +44,11 @@ export const OPS = {
   softplus: { arity: 1, prec: Prec.Atom, eval: (a) => softplus(a) },
   abs: { arity: 1, prec: Prec.Atom, eval: (a) => Math.abs(a) },
   sqrt: { arity: 1, prec: Prec.Atom, eval: (a) => Math.sqrt(a) },
+  step: { arity: 1, prec: Prec.Atom, eval: (a) => (a > 0 ? 1 : 0) },
 } satisfies Record<Op, OpInfo>;
 
 /** The named functions, in a fixed order. */
-export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt'];
+export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step'];
 
 /** True for ops that are one-argument named functions. */
 export function isFn(op: Op): op is Fn {

@@ -9,7 +9,7 @@ const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = {
 };
 
 /** Functions every target must provide: they have no lowering. */
-export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt'];
+export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step'];
 
 /**
  * Rewrites every function that a target does not support into elementary ones, in the IR, so

@@ -37,6 +37,7 @@ FUNCS = {
     "Erf": math.erf,
     "Max": max,
     "Min": min,
+    "Boole": lambda c: 1.0 if c else 0.0,
 }
 
 

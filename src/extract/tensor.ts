@@ -1,0 +1,102 @@
+import type { NodeId } from '../ir/graph.js';
+import type { LayerContext, Tensor } from './types.js';
+
+/** Shape helpers for extractors. Shapes exclude the batch dimension; elements are row-major. */
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** A Keras axis (counting the batch as axis 0, negative from the end) as an index into `shape`. */
+export function kerasAxis(ctx: LayerContext, axis: unknown, rank: number, key = 'axis'): number {
+  const a = Number(axis);
+  if (!Number.isInteger(a)) return ctx.fail(`'${key}' is ${JSON.stringify(axis)}, expected an integer axis`);
+  const i = a < 0 ? rank + a : a - 1;
+  if (i < 0 || i >= rank) return ctx.fail(`'${key}' ${a} is not an axis of an input of shape [${rank} dims] (the batch axis 0 cannot be used)`);
+  return i;
+}
+
+/** A Keras axis setting that may be one axis or a list of axes. */
+export function kerasAxes(ctx: LayerContext, axis: unknown, rank: number, key = 'axis'): number[] {
+  const list = Array.isArray(axis) ? axis : [axis];
+  return [...new Set(list.map((a) => kerasAxis(ctx, a, rank, key)))].sort((x, y) => x - y);
+}
+
+/** An integer or a list of `n` integers in the config (kernel_size, strides, …). */
+export function intTuple(ctx: LayerContext, key: string, n: number, fallback?: number[]): number[] {
+  const v = ctx.layer.config[key];
+  if (v === undefined || v === null) {
+    if (fallback) return fallback;
+    return ctx.fail(`'${key}' is missing`);
+  }
+  const list = Array.isArray(v) ? v : Array.from({ length: n }, () => v);
+  if (list.length !== n || !list.every((x) => Number.isInteger(x))) return ctx.fail(`'${key}' is ${JSON.stringify(v)}, expected ${n} integer${n === 1 ? '' : 's'}`);
+  return list as number[];
+}
+
+/** Permutes the axes of `t`: output axis i is input axis perm[i]. */
+export function transpose(t: Tensor, perm: readonly number[]): Tensor {
+  const shape = perm.map((p) => t.shape[p]);
+  const inStrides = stridesOf(t.shape);
+  const ids = new Array<NodeId>(t.ids.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let o = 0; o < ids.length; o++) {
+    let src = 0;
+    for (let i = 0; i < shape.length; i++) src += idx[i] * inStrides[perm[i]];
+    ids[o] = t.ids[src];
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return { shape, ids };
+}
+
+/** Applies `f` to every group of elements that runs along `axes` (the other axes fixed). */
+export function alongAxes(t: Tensor, axes: readonly number[], f: (xs: NodeId[]) => NodeId[]): Tensor {
+  const rank = t.shape.length;
+  const rest = [...Array(rank).keys()].filter((i) => !axes.includes(i));
+  const perm = [...rest, ...axes];
+  const moved = transpose(t, perm);
+  const n = sizeOf(axes.map((a) => t.shape[a]));
+  const out: NodeId[] = [];
+  for (let at = 0; at < moved.ids.length; at += n) out.push(...f(moved.ids.slice(at, at + n)));
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  return transpose({ shape: moved.shape, ids: out }, inverse);
+}
+
+/** Channels-first data as channels-last (C, d1, …) → (d1, …, C), and back. */
+export function toChannelsLast(t: Tensor): Tensor {
+  const r = t.shape.length;
+  return transpose(t, [...Array.from({ length: r - 1 }, (_, i) => i + 1), 0]);
+}
+export function toChannelsFirst(t: Tensor): Tensor {
+  const r = t.shape.length;
+  return transpose(t, [r - 1, ...Array.from({ length: r - 1 }, (_, i) => i)]);
+}
+
+export function channelsFirst(ctx: LayerContext): boolean {
+  return ctx.layer.config.data_format === 'channels_first';
+}
+
+export function sameShape(ctx: LayerContext, inputs: readonly Tensor[]): readonly number[] {
+  const s = inputs[0].shape;
+  for (const t of inputs) {
+    if (t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i])) {
+      return ctx.fail(`inputs have shapes ${inputs.map((x) => `[${x.shape.join(', ')}]`).join(' and ')}, expected equal shapes`);
+    }
+  }
+  return s;
+}

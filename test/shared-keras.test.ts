@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateOutputs, extract, loadModel } from '../src/index.js';
+import { checkAll } from './check.js';
+import { readReference, SHARED } from './helpers.js';
+
+/** Every shared Keras model with a reference.json (Keras's own model.predict), in each form it is stored in. */
+const KERAS_REFERENCE: [folder: string, model: string, weights?: string][] = [
+  ['hls4ml_prjs/elu', 'elu.h5'],
+  ['hls4ml_prjs/elu', 'elu.json', 'elu_weights.h5'],
+  ['hls4ml_prjs/leaky_relu', 'leaky_relu.h5'],
+  ['hls4ml_prjs/leaky_relu', 'leaky_relu.json', 'leaky_relu_weights.h5'],
+  ['hls4ml_prjs/prelu', 'prelu.h5'],
+  ['hls4ml_prjs/prelu', 'prelu.json', 'prelu_weights.h5'],
+  ['dl4j/activations_ReLU_2_parametric', 'ReLU_2_model.h5'],
+  ['dl4j/activations_ReLU_2_parametric', 'ReLU_2_config.json', 'ReLU_2_weights.h5'],
+];
+
+describe('shared Keras models match Keras predictions (atol 1e-5 + rtol 1e-4)', () => {
+  for (const [folder, model, weights] of KERAS_REFERENCE) {
+    const dir = join(SHARED, folder);
+    if (!existsSync(dir)) continue;
+    checkAll(join(dir, model), readReference(dir), `${folder}/${model}${weights ? ` + ${weights}` : ''}`, {
+      weights: weights && join(dir, weights),
+      rtol: 1e-4,
+    });
+  }
+});
+
+describe('community Keras 3 .keras: the Normalization layer against the printed notebook values', () => {
+  const dir = join(SHARED, 'community', 'auto_mpg_normalization_dnn_keras3');
+  const path = join(dir, 'dnn_model.keras');
+  if (!existsSync(path)) return;
+  const ref = JSON.parse(readFileSync(join(dir, 'reference_partial.json'), 'utf8'));
+  it('stored mean matches the printed mean, and the first example normalizes to the printed values', async () => {
+    const model = await loadModel(path);
+    const norm = model.layers.find((l) => l.className === 'Normalization')!;
+    const mean = Array.from(norm.weights.get('mean')!.values);
+    mean.forEach((m, i) => expect(m).toBeCloseTo(ref.normalizer_mean_printed[i], 3));
+    const cut = { ...model, outputs: [{ layer: norm.name, node: 0, tensor: 0 }] };
+    const ex = extract(cut);
+    const [got] = evaluateOutputs(ex.graph, ex.outputIds, [ref.first_train_example_input]);
+    got.forEach((v, i) => expect(Math.abs(v - ref.first_train_example_normalized_printed_2dp[i])).toBeLessThanOrEqual(0.005 + 1e-9));
+  });
+});
