@@ -20,6 +20,8 @@ export interface CheckOptions {
   rtol?: number;
   /** The weights file of a Keras architecture JSON. */
   weights?: string;
+  /** Why the Wolfram route is not run for this model (SymPy's parser is too slow for megabytes of text); shown as a skipped test. */
+  wolframTooLarge?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface CheckOptions {
  * in node (let form and closed form), the NumPy source in python3, the Wolfram text through
  * SymPy, and the LaTeX through KaTeX.
  */
-export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5, weights }: CheckOptions = {}) {
+export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5, weights, wolframTooLarge }: CheckOptions = {}) {
   const text = async (opts: Omit<ConvertOptions, 'weights'>) => (await convertFile(model, { weights, ...opts })).text;
   const cases = ref.cases.map((c) => c.inputs);
   const want = ref.cases.map((c) => flat(c.outputs));
@@ -67,7 +69,8 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
     withPython('numpy source run by python3 on a batch', async () => {
       compare(await runNumpy(await text({ format: 'numpy' }), cases));
     });
-    withPython('wolfram text parsed and evaluated by sympy', async () => {
+    if (wolframTooLarge) it.skip(`wolfram text parsed and evaluated by sympy [not run: ${wolframTooLarge}]`, () => {});
+    else withPython('wolfram text parsed and evaluated by sympy', async () => {
       compare(await runWolfram(await text({ format: 'mathematica' }), cases));
     }, 300_000);
     it('latex renders in KaTeX', async () => {

@@ -15,6 +15,11 @@ const KERAS_REFERENCE: [folder: string, model: string, weights?: string][] = [
   ['hls4ml_prjs/prelu', 'prelu.json', 'prelu_weights.h5'],
   ['dl4j/activations_ReLU_2_parametric', 'ReLU_2_model.h5'],
   ['dl4j/activations_ReLU_2_parametric', 'ReLU_2_config.json', 'ReLU_2_weights.h5'],
+  ['hls4ml_prjs/selu', 'selu.h5'],
+  ['hls4ml_prjs/selu', 'selu.json', 'selu_weights.h5'],
+  ['dl4j/conv1d_k3_channels_first_same', 'conv1d_k3_s1_d1_cf_same_model.h5'],
+  ['dl4j/conv1d_k3_channels_first_same', 'conv1d_k3_s1_d1_cf_same_config.json', 'conv1d_k3_s1_d1_cf_same_weights.h5'],
+  ['dl4j/cnn_batch_norm', 'cnn_batch_norm.h5'],
 ];
 
 describe('shared Keras models match Keras predictions (atol 1e-5 + rtol 1e-4)', () => {

@@ -4,7 +4,6 @@ const identity: Extractor = (_ctx, inputs) => [inputs[0]];
 
 /** Layers that only reshape or that are identities at inference time. */
 export const coreLayers: Record<string, Extractor> = {
-  Flatten: (_ctx, [x]) => [{ shape: [x.ids.length], ids: x.ids }],
   Dropout: identity,
   SpatialDropout1D: identity,
   SpatialDropout2D: identity,

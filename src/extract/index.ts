@@ -5,7 +5,10 @@ import { activationLayerExtractors } from './activation_layers.js';
 import { activationLayers } from './activations.js';
 import { coreLayers } from './core.js';
 import { denseLayers } from './dense.js';
+import { convLayers } from './conv.js';
 import { mergeLayers } from './merge.js';
+import { poolingLayers } from './pooling.js';
+import { reshapeLayers } from './reshape.js';
 import { normalizationLayers } from './normalization.js';
 import type { Extractor, LayerContext, Tensor } from './types.js';
 
@@ -19,6 +22,9 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...activationLayerExtractors,
   ...normalizationLayers,
   ...mergeLayers,
+  ...convLayers,
+  ...poolingLayers,
+  ...reshapeLayers,
 };
 
 /** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */
