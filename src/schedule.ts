@@ -1,11 +1,11 @@
 import type { Port } from './extract/index.js';
-import type { Graph, NodeId } from './ir/graph.js';
+import type { Graph, NodeId, StateLabel } from './ir/graph.js';
 import { reachable } from './transform/rebuild.js';
 
 /** The printed name of a scalar: a model input, a hidden unit of layer `layer`, a temporary, or a model output. */
 export type Name =
   | { readonly kind: 'input'; readonly index: number }
-  | { readonly kind: 'hidden'; readonly layer: number; readonly index: number }
+  | { readonly kind: 'hidden'; readonly layer: number; readonly index: number; readonly state?: StateLabel }
   | { readonly kind: 'temp'; readonly index: number }
   | { readonly kind: 'output'; readonly index: number };
 
@@ -45,7 +45,7 @@ export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonl
       if (!live[id] || uses[id] < 2 || op === 'input' || op === 'const') continue;
       bindings.push(id);
       const label = graph.labels.get(id);
-      names.set(id, label ? { kind: 'hidden', layer: label.layer, index: label.index } : { kind: 'temp', index: ++temps });
+      names.set(id, label ? { kind: 'hidden', layer: label.layer, index: label.index, state: label.state } : { kind: 'temp', index: ++temps });
     }
   }
   return { graph, inputs, outputs, outputIds, bindings, names, uses, live };

@@ -20,6 +20,8 @@ const KERAS_REFERENCE: [folder: string, model: string, weights?: string][] = [
   ['dl4j/conv1d_k3_channels_first_same', 'conv1d_k3_s1_d1_cf_same_model.h5'],
   ['dl4j/conv1d_k3_channels_first_same', 'conv1d_k3_s1_d1_cf_same_config.json', 'conv1d_k3_s1_d1_cf_same_weights.h5'],
   ['dl4j/cnn_batch_norm', 'cnn_batch_norm.h5'],
+  ['dl4j/simple_rnn_tf_keras_2', 'simple_rnn_tf_keras_2_model.h5'],
+  ['dl4j/simple_rnn_tf_keras_2', 'simple_rnn_tf_keras_2_config.json', 'simple_rnn_tf_keras_2_weights.h5'],
 ];
 
 describe('shared Keras models match Keras predictions (atol 1e-5 + rtol 1e-4)', () => {

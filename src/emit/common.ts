@@ -10,7 +10,8 @@ export function plainName(n: Name, opts: EmitOptions, sep: string): string {
     case 'output':
       return opts.outputNames?.[n.index] ?? `y${n.index + 1}`;
     case 'hidden':
-      return `h${n.layer}${sep}${n.index}`;
+      // A recurrent state at step t: h2t5_3 (layer 2, step 5, unit 3); c… for LSTM cells, hb/cb backward.
+      return n.state ? `${n.state.symbol}${n.layer}t${n.state.step}${sep}${n.index}` : `h${n.layer}${sep}${n.index}`;
     case 'temp':
       return `t${n.index}`;
   }

@@ -21,8 +21,12 @@ export const latex: Emitter = {
           return opts.inputNames ? userName(opts.inputNames[n.index]) : `x_{${n.index + 1}}`;
         case 'output':
           return opts.outputNames ? userName(opts.outputNames[n.index]) : `y_{${n.index + 1}}`;
-        case 'hidden':
-          return `h^{(${n.layer})}_{${n.index}}`;
+        case 'hidden': {
+          if (!n.state) return `h^{(${n.layer})}_{${n.index}}`;
+          const s = n.state.symbol;
+          const sym = s.endsWith('b') ? `\\overleftarrow{${s[0]}}` : s;
+          return `${sym}^{(${n.layer})}_{t=${n.state.step},${n.index}}`;
+        }
         case 'temp':
           return `t_{${n.index}}`;
       }

@@ -8,6 +8,7 @@ import { denseLayers } from './dense.js';
 import { convLayers } from './conv.js';
 import { mergeLayers } from './merge.js';
 import { poolingLayers } from './pooling.js';
+import { recurrentLayers } from './recurrent.js';
 import { reshapeLayers } from './reshape.js';
 import { normalizationLayers } from './normalization.js';
 import type { Extractor, LayerContext, Tensor } from './types.js';
@@ -25,6 +26,7 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...convLayers,
   ...poolingLayers,
   ...reshapeLayers,
+  ...recurrentLayers,
 };
 
 /** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */
@@ -47,6 +49,8 @@ export interface Extracted {
 export interface ExtractOptions {
   readonly extractors?: Readonly<Record<string, Extractor>>;
   readonly nodeBudget?: number;
+  /** Length of a time axis that the model leaves undefined (None): the first axis of such inputs. */
+  readonly timesteps?: number;
 }
 
 /**
@@ -73,8 +77,13 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
   let offset = 0;
   for (const inp of model.inputs) {
     const shape = inp.shape.map((d, i) => {
-      if (d === null) throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has an undefined dimension ${i + 1} in shape [${inp.shape.map((s) => s ?? 'None').join(', ')}]`, 'unsupported', 'nn2eq needs every input dimension fixed');
-      return d;
+      if (d !== null) return d;
+      const shown = `[${inp.shape.map((s) => s ?? 'None').join(', ')}]`;
+      if (i === 0 && inp.shape.length >= 1) {
+        if (options.timesteps !== undefined) return options.timesteps;
+        throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has shape ${shown}, whose time axis (axis 1) is undefined`, 'usage', 'give its length with --timesteps T; the equations unroll T steps');
+      }
+      throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has an undefined dimension ${i + 1} in shape ${shown}`, 'unsupported', 'nn2eq needs every input dimension fixed');
     });
     const size = shape.reduce((a, b) => a * b, 1);
     const ids: NodeId[] = [];
@@ -93,12 +102,11 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
       return [t];
     }
     const args = layer.inbound[node].map((r) => pick(done, r, model.file));
-    const ctx = context(graph, layer, model);
-    const out = table[layer.className](ctx, args);
+    const before = graph.labels.size;
+    const out = context(graph, layer, model, table, layerNumber + 1).run(layer, args);
     // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
-    let labeled = false;
-    for (const t of out) t.ids.forEach((id, i) => (labeled = graph.label(id, layerNumber + 1, i + 1) || labeled));
-    if (labeled) layerNumber++;
+    for (const t of out) t.ids.forEach((id, i) => graph.label(id, layerNumber + 1, i + 1));
+    if (graph.labels.size > before) layerNumber++;
     return out;
   };
 
@@ -162,7 +170,7 @@ function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): Laye
   return model.layers.filter((l) => seen.has(l.name));
 }
 
-function context(graph: Graph, layer: LayerSpec, model: ModelSpec): LayerContext {
+function context(graph: Graph, layer: LayerSpec, model: ModelSpec, table: Readonly<Record<string, Extractor>>, layerNumber: number): LayerContext {
   const fail = (message: string, hint?: string): never => {
     throw new Nn2eqError(`${model.file}: layer '${layer.name}' (${layer.className}): ${message}`, 'input', hint);
   };
@@ -171,6 +179,14 @@ function context(graph: Graph, layer: LayerSpec, model: ModelSpec): LayerContext
     layer,
     model,
     fail,
+    labelState(id, symbol, step, index) {
+      graph.label(id, layerNumber, index, { symbol, step });
+    },
+    run(inner, inputs) {
+      const f = table[inner.className];
+      if (!f) return fail(`wraps a ${inner.className} layer, which nn2eq does not support`, `supported layers: ${Object.keys(table).sort().join(', ')}`);
+      return f(inner === layer ? this : context(graph, inner, model, table, layerNumber), inputs);
+    },
     weight(name: string, shape?: readonly number[]): Weight {
       const w = layer.weights.get(name);
       if (!w) {

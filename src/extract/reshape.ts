@@ -1,5 +1,5 @@
 import type { NodeId } from '../ir/graph.js';
-import { channelsFirst, sizeOf, toChannelsFirst, toChannelsLast, transpose } from './tensor.js';
+import { channelsFirst, sizeOf, toChannelsFirst, toChannelsLast, transpose, wrappedLayer } from './tensor.js';
 import type { Extractor, LayerContext, Tensor } from './types.js';
 
 /** Layers that move values without arithmetic: Flatten, Reshape, Permute, RepeatVector, padding, cropping, up-sampling. */
@@ -105,7 +105,23 @@ function upSampling(rank: number): Extractor {
   };
 }
 
+/** The wrapped layer applied to every time slice [t, …]; outputs stacked along time. */
+const timeDistributed: Extractor = (ctx, [x]) => {
+  const inner = wrappedLayer(ctx, 'layer', ctx.layer.weights);
+  if (!inner) return ctx.fail(`has no 'layer' to apply`);
+  const T = x.shape[0];
+  const rest = x.shape.slice(1);
+  const n = sizeOf(rest);
+  const outs: Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const [y] = ctx.run(inner, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }]);
+    outs.push(y);
+  }
+  return [{ shape: [T, ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
+};
+
 export const reshapeLayers: Record<string, Extractor> = {
+  TimeDistributed: timeDistributed,
   Flatten: flatten,
   Reshape: reshape,
   Permute: permute,

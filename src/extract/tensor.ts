@@ -1,4 +1,5 @@
 import type { NodeId } from '../ir/graph.js';
+import type { LayerSpec, Weight } from '../load/spec.js';
 import type { LayerContext, Tensor } from './types.js';
 
 /** Shape helpers for extractors. Shapes exclude the batch dimension; elements are row-major. */
@@ -100,3 +101,14 @@ export function sameShape(ctx: LayerContext, inputs: readonly Tensor[]): readonl
   }
   return s;
 }
+
+/** The wrapped layer of a wrapper's config ({class_name, config}). */
+export function wrappedLayer(ctx: LayerContext, key: string, weights: Map<string, Weight>): LayerSpec | null {
+  const inner = ctx.layer.config[key] as { class_name?: unknown; config?: Record<string, unknown> } | undefined | null;
+  if (inner === undefined || inner === null) return null;
+  if (typeof inner.class_name !== 'string' || typeof inner.config !== 'object' || inner.config === null) {
+    return ctx.fail(`'${key}' should be a layer config {class_name, config}, found ${JSON.stringify(inner).slice(0, 60)}`);
+  }
+  return { name: String(inner.config.name ?? `${ctx.layer.name}_${key}`), className: inner.class_name, config: inner.config, inbound: [], weights };
+}
+

@@ -1,4 +1,4 @@
-import type { Graph, NodeId } from '../ir/graph.js';
+import type { Graph, NodeId, StateLabel } from '../ir/graph.js';
 import type { LayerSpec, ModelSpec, Weight } from '../load/spec.js';
 
 /** A tensor during extraction: its shape without the batch dimension and the node of every element, row-major. */
@@ -16,6 +16,10 @@ export interface LayerContext {
   weight(name: string, shape?: readonly number[]): Weight;
   /** Throws a one-line error about this layer. */
   fail(message: string, hint?: string): never;
+  /** Names a recurrent state of this layer at a time step (1-based step and unit). */
+  labelState(id: NodeId, symbol: StateLabel['symbol'], step: number, index: number): void;
+  /** Runs the extractor of another layer spec (a wrapped layer) in this layer's place. */
+  run(layer: LayerSpec, inputs: readonly Tensor[]): Tensor[];
 }
 
 /** Turns one call of a layer into IR: input tensors in, output tensors out. */

@@ -15,10 +15,19 @@ export interface Node {
   readonly coefs: Float64Array | null;
 }
 
-/** A name hint for a node: layer number and unit index (1-based), printed as h^{(layer)}_{index}. */
+/**
+ * A name hint for a node: layer number and unit index (1-based), printed as h^{(layer)}_{index};
+ * a recurrent state also has its symbol (h, c; hb, cb for a backward direction) and time step.
+ */
 export interface Label {
   readonly layer: number;
   readonly index: number;
+  readonly state?: StateLabel;
+}
+
+export interface StateLabel {
+  readonly symbol: 'h' | 'c' | 'hb' | 'cb';
+  readonly step: number;
 }
 
 /** Largest arena the tool builds before it gives up with an error instead of running out of memory. */
@@ -140,10 +149,10 @@ export class Graph {
   }
 
   /** Names `id` after a layer unit, unless it is a leaf or already named; says whether it did. */
-  label(id: NodeId, layer: number, index: number): boolean {
+  label(id: NodeId, layer: number, index: number, state?: StateLabel): boolean {
     const op = this.nodes[id].op;
     if (op === 'input' || op === 'const' || this.labels.has(id)) return false;
-    this.labels.set(id, { layer, index });
+    this.labels.set(id, state ? { layer, index, state } : { layer, index });
     return true;
   }
 

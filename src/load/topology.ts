@@ -132,6 +132,13 @@ function normalizeConfig(config: JsonObject): Config {
   for (const key of ['activation', 'recurrent_activation']) {
     if (c[key] !== undefined) c[key] = activationName(c[key] as Json);
   }
+  // Wrappers (TimeDistributed, Bidirectional) hold whole layer configs: normalize those too.
+  for (const key of ['layer', 'backward_layer']) {
+    const inner = c[key];
+    if (isObject(inner) && typeof inner.class_name === 'string' && isObject(inner.config)) {
+      c[key] = { class_name: inner.class_name, config: normalizeConfig(inner.config) };
+    }
+  }
   return c;
 }
 

@@ -18,7 +18,7 @@ export function rebuild(graph: Graph, outputs: readonly NodeId[], rewrite: Rewri
     const out = rewrite(g, node, args) ?? g.copy(node, args);
     map[id] = out;
     const label = graph.labels.get(id);
-    if (label) g.label(out, label.layer, label.index);
+    if (label) g.label(out, label.layer, label.index, label.state);
   }
   return { graph: g, outputs: outputs.map((o) => map[o]) };
 }
