@@ -64,7 +64,7 @@ function checkNames(names: readonly string[] | undefined, count: number, flag: s
   }
   for (const n of names) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters or digits)`, 'usage');
-    if (/^(h|t|c|hb|cb)\d/.test(n)) throw new Nn2eqError(`${flag}: '${n}' looks like a name nn2eq gives to intermediate values (h…, c…, t…)`, 'usage', 'choose another name');
+    if (/^(h|t|c|hb|cb|emb)\d/.test(n)) throw new Nn2eqError(`${flag}: '${n}' looks like a name nn2eq gives to intermediate values (h…, c…, t…)`, 'usage', 'choose another name');
     if (reserved.has(n)) throw new Nn2eqError(`${flag}: '${n}' is a reserved word of this format`, 'usage', 'choose another name');
   }
 }

@@ -54,7 +54,9 @@ describe('shared TF.js models', () => {
       wolframTooLarge: '4 MB of Wolfram text; SymPy parses it in over 5 minutes. The convolution fixtures check the Wolfram route',
     });
   }
-  const merge = join(SHARED, 'tfjs-layers', 'functional_merge');
-  if (existsSync(merge)) checkAll(join(merge, 'model.json'), readReference(merge), 'tfjs-layers/functional_merge (reference.json)', { rtol: 1e-4 });
+  for (const name of ['functional_merge', 'simple_rnn', 'gru']) {
+    const dir = join(SHARED, 'tfjs-layers', name);
+    if (existsSync(dir)) checkAll(join(dir, 'model.json'), readReference(dir), `tfjs-layers/${name} (reference.json)`, { rtol: 1e-4, inlineRefused: name !== 'functional_merge' });
+  }
   for (const [path, ref] of oracle) checkAll(path, ref, `${path.slice(SHARED.length + 1)} (TF.js predict)`);
 });

@@ -1,4 +1,6 @@
+import type { Table } from '../ir/graph.js';
 import type { Fn } from '../ir/ops.js';
+import { formatNumber, type NumberStyle } from './number.js';
 import type { Name, Program } from '../schedule.js';
 import type { EmitOptions } from './types.js';
 
@@ -51,4 +53,14 @@ export function inputNames(program: Program, name: (n: Name) => string): string[
 /** "[3]" or "[2, 5]" */
 export function shapeText(shape: readonly number[], open = '[', close = ']'): string {
   return `${open}${shape.join(', ')}${shape.length === 1 && open === '(' ? ',' : ''}${close}`;
+}
+
+/** A lookup table's rows as printed numbers, through the one number formatter. */
+export function tableRows(t: Table, numbers: NumberStyle, precision?: number): string[][] {
+  return Array.from({ length: t.rows }, (_, r) => Array.from({ length: t.cols }, (_, c) => formatNumber(t.values[r * t.cols + c], numbers, precision)));
+}
+
+/** The printed name of table `i` (0-based) in plain-identifier targets. */
+export function tableName(i: number): string {
+  return `emb${i + 1}`;
 }

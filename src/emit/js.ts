@@ -1,9 +1,11 @@
 import { Prec } from '../ir/ops.js';
 import { ERF_SOURCE } from '../ir/special.js';
 import type { Name, Program } from '../schedule.js';
-import { inputNames, nest, outputNames, plainName, shapeText, usedFunctions } from './common.js';
+import { inputNames, nest, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
+
+const JS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
 const PRELUDE: Record<string, string> = {
   sigmoid: 'function sigmoid(z) {\n  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));\n}',
@@ -20,7 +22,7 @@ export const js: Emitter = {
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const syntax: Syntax = {
-      numbers: { scientific: (m, e) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' },
+      numbers: JS_NUMBERS,
       scientificPrec: Prec.Atom,
       name,
       times: ' * ',
@@ -28,6 +30,7 @@ export const js: Emitter = {
       div: (a, b) => `${a} / ${b}`,
       divParens: true,
       pow: (a, b) => `${a} ** ${b}`,
+      lookup: (t, index, column) => `${tableName(t)}[${index.text}][${column}]`,
       functions: {
         exp: (a) => `Math.exp(${a})`,
         log: (a) => `Math.log(${a})`,
@@ -51,6 +54,10 @@ export const js: Emitter = {
     lines.push(`// predict(${params.join(', ')}): ${program.inputs.map((p, i) => `${params[i]} of shape ${shapeText(p.shape)}`).join(', ')}; returns ${describeOutputs(program)}.`);
     const used = usedFunctions(program);
     for (const f of Object.keys(PRELUDE)) if (used.has(f as never)) lines.push('', PRELUDE[f]);
+    program.graph.tables.forEach((t, i) => {
+      lines.push('', `// Lookup table ${i + 1}: ${t.rows} rows (by integer id, from 0) of ${t.cols} values.`);
+      lines.push(`const ${tableName(i)} = [`, ...tableRows(t, JS_NUMBERS, opts.precision).map((r) => `  [${r.join(', ')}],`), '];');
+    });
     lines.push('', `export function predict(${params.join(', ')}) {`);
     program.inputs.forEach((p, i) => lines.push(`  const [${ins[i].join(', ')}] = values(${params[i]}, ${p.size});`));
     for (const b of r.bindings) lines.push(`  const ${name(b.name)} = ${b.text};`);

@@ -1,8 +1,10 @@
 import { Prec } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
-import { usedFunctions } from './common.js';
+import { tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
+
+const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
 
 function userName(s: string): string {
   return s.length === 1 ? s : `\\mathrm{${s}}`;
@@ -32,7 +34,7 @@ export const latex: Emitter = {
       }
     };
     const syntax: Syntax = {
-      numbers: { scientific: (m, e) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' },
+      numbers: TEX_NUMBERS,
       scientificPrec: Prec.Mul,
       name,
       times: ' ',
@@ -40,6 +42,7 @@ export const latex: Emitter = {
       div: (a, b) => `\\frac{${a}}{${b}}`,
       divParens: false,
       pow: (a, b) => `{${a}}^{${b}}`,
+      lookup: (t, index, column) => `E^{(${t + 1})}_{${index.text},${column + 1}}`,
       functions: {
         exp: (a) => `e^{${a}}`,
         log: (a) => `\\ln\\left(${a}\\right)`,
@@ -56,9 +59,14 @@ export const latex: Emitter = {
     };
     const r = render(program, syntax, { ...opts, open: '\\left(', close: '\\right)' });
     const rows: string[] = [];
+    program.graph.tables.forEach((t, i) => {
+      const cells = tableRows(t, TEX_NUMBERS, opts.precision).map((row) => row.join(' & ')).join(' \\\\ ');
+      rows.push(`E^{(${i + 1})} &= \\left(\\begin{array}{${'c'.repeat(t.cols)}} ${cells} \\end{array}\\right)`);
+    });
     for (const b of r.bindings) rows.push(`${name(b.name)} &= ${b.text}`);
     r.outputs.forEach((t, i) => rows.push(`${name({ kind: 'output', index: i })} &= ${t}`));
     if (usedFunctions(program).has('sigmoid')) rows.push('&\\text{where } \\sigma(z) = \\frac{1}{1 + e^{-z}}');
+    if (program.graph.tables.length > 0) rows.push('&\\text{where } E_{i,j} \\text{ is row } i \\text{ (an integer id, from 0), column } j \\text{ (from 1)}');
     const body = rows.join(' \\\\\n');
     if (!opts.standalone) return `\\begin{aligned}\n${body}\n\\end{aligned}\n`;
     return [

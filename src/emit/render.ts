@@ -26,6 +26,8 @@ export interface Syntax {
   div(a: string, b: string): string;
   readonly divParens: boolean;
   pow(base: string, exponent: string): string;
+  /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
+  lookup(table: number, index: Printed, column: number): string;
   readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
 }
 
@@ -92,6 +94,9 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
           : { text: syntax.div(a.text, b.text), prec: Prec.Atom };
         break;
       }
+      case 'lookup':
+        p = { text: syntax.lookup(node.table!, texts[node.args[0]]!, node.value), prec: Prec.Atom };
+        break;
       case 'pow':
         p = { text: syntax.pow(paren(texts[node.args[0]]!, Prec.Atom, open, close), texts[node.args[1]]!.text), prec: Prec.Pow };
         break;
@@ -164,6 +169,7 @@ export function estimateSize(program: Program): number {
     size[id] = s;
   }
   for (const o of program.outputIds) total += size[o];
+  for (const t of graph.tables) total += t.values.length * BYTES_PER_TERM;
   return total;
 }
 

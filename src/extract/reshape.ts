@@ -120,7 +120,20 @@ const timeDistributed: Extractor = (ctx, [x]) => {
   return [{ shape: [T, ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
 };
 
+/** Integer ids → rows of the embeddings table: each output is a lookup, printed as an index into the table. */
+const embedding: Extractor = (ctx, [x]) => {
+  const g = ctx.graph;
+  const w = ctx.weight('embeddings');
+  if (w.shape.length !== 2) ctx.fail(`weight 'embeddings' has shape [${w.shape.join(', ')}], expected [input_dim, output_dim]`);
+  const [rows, cols] = w.shape;
+  const table = g.addTable({ rows, cols, values: w.values });
+  const ids: NodeId[] = [];
+  for (const id of x.ids) for (let c = 0; c < cols; c++) ids.push(g.lookup(table, id, c));
+  return [{ shape: [...x.shape, cols], ids }];
+};
+
 export const reshapeLayers: Record<string, Extractor> = {
+  Embedding: embedding,
   TimeDistributed: timeDistributed,
   Flatten: flatten,
   Reshape: reshape,

@@ -1,4 +1,4 @@
-import type { Graph, NodeId } from './graph.js';
+import { tableValue, type Graph, type NodeId } from './graph.js';
 import { OPS, type OpInfo } from './ops.js';
 
 /**
@@ -25,6 +25,9 @@ export function evaluate(graph: Graph, inputs: ArrayLike<number>): Float64Array 
         v[id] = s;
         break;
       }
+      case 'lookup':
+        v[id] = tableValue(graph.tables[n.table!], v[n.args[0]], n.value);
+        break;
       default: {
         const f = (OPS[n.op] as OpInfo).eval!;
         v[id] = f(v[n.args[0]], n.args.length > 1 ? v[n.args[1]] : 0);

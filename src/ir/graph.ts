@@ -13,6 +13,15 @@ export interface Node {
   readonly args: readonly NodeId[];
   readonly value: number;
   readonly coefs: Float64Array | null;
+  /** The table a `lookup` node reads. */
+  readonly table?: number;
+}
+
+/** A constant matrix that `lookup` nodes index by row (an Embedding's weights). */
+export interface Table {
+  readonly rows: number;
+  readonly cols: number;
+  readonly values: ArrayLike<number>;
 }
 
 /**
@@ -41,6 +50,7 @@ export const DEFAULT_NODE_BUDGET = 20_000_000;
 export class Graph {
   readonly nodes: Node[] = [];
   readonly labels = new Map<NodeId, Label>();
+  readonly tables: Table[] = [];
   private readonly interned = new Map<string, NodeId | NodeId[]>();
 
   constructor(readonly nodeBudget = DEFAULT_NODE_BUDGET) {}
@@ -148,6 +158,21 @@ export class Graph {
     return this.intern(name, [a], 0, null, null);
   }
 
+  /** Adds a table (once) and returns its number. */
+  addTable(t: Table): number {
+    const i = this.tables.findIndex((u) => u.values === t.values);
+    if (i >= 0) return i;
+    this.tables.push(t);
+    return this.tables.length - 1;
+  }
+
+  /** Row trunc(index) of table `table`, column `column` (0-based). */
+  lookup(table: number, index: NodeId, column: number): NodeId {
+    const c = this.constValue(index);
+    if (c !== undefined) return this.constant(tableValue(this.tables[table], c, column));
+    return this.intern('lookup', [index], column, null, `L${table}:${column}:${index}`, table);
+  }
+
   /** Names `id` after a layer unit, unless it is a leaf or already named; says whether it did. */
   label(id: NodeId, layer: number, index: number, state?: StateLabel): boolean {
     const op = this.nodes[id].op;
@@ -179,6 +204,8 @@ export class Graph {
         return this.pow(args[0], this.nodes[args[1]].value);
       case 'max':
         return this.max(args[0], args[1]);
+      case 'lookup':
+        return this.lookup(node.table!, args[0], node.value);
       case 'min':
         return this.min(args[0], args[1]);
       default:
@@ -197,7 +224,7 @@ export class Graph {
     return this.intern(op, swap ? [b, a] : [a, b], 0, null, null);
   }
 
-  private intern(op: Op, args: NodeId[], value: number, coefs: Float64Array | null, key: string | null): NodeId {
+  private intern(op: Op, args: NodeId[], value: number, coefs: Float64Array | null, key: string | null, table?: number): NodeId {
     const k = key ?? structuralKey(op, args, value, coefs);
     const found = this.interned.get(k);
     if (typeof found === 'number') return found;
@@ -212,12 +239,18 @@ export class Graph {
       );
     }
     const id = this.nodes.length;
-    this.nodes.push({ op, args, value, coefs });
+    this.nodes.push(table === undefined ? { op, args, value, coefs } : { op, args, value, coefs, table });
     if (coefs === null) this.interned.set(k, id);
     else if (found === undefined) this.interned.set(k, [id]);
     else (found as NodeId[]).push(id);
     return id;
   }
+}
+
+/** Table entry at row trunc(row) (as TF casts ids to int32); NaN outside the table. */
+export function tableValue(t: Table, row: number, column: number): number {
+  const r = Math.trunc(row);
+  return r >= 0 && r < t.rows ? t.values[r * t.cols + column] : NaN;
 }
 
 function structuralKey(op: Op, args: readonly NodeId[], value: number, coefs: Float64Array | null): string {

@@ -5,7 +5,8 @@ import { erf, sigmoid, softplus } from './special.js';
 export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step';
 
 /** Every operation of the IR. */
-export type Op = 'input' | 'const' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | Fn;
+/** `lookup` reads row trunc(arg) of a graph table at column `value` (an Embedding). */
+export type Op = 'input' | 'const' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Fn;
 
 /** Binding strength of a printed expression, loosest first; emitters parenthesize by it. */
 export const enum Prec {
@@ -31,6 +32,7 @@ export const OPS = {
   input: { arity: 0, prec: Prec.Atom },
   const: { arity: 0, prec: Prec.Atom },
   affine: { arity: -1, prec: Prec.Add },
+  lookup: { arity: 1, prec: Prec.Atom },
   mul: { arity: 2, prec: Prec.Mul, eval: (a, b) => a * b },
   div: { arity: 2, prec: Prec.Mul, eval: (a, b) => a / b },
   pow: { arity: 2, prec: Prec.Pow, eval: (a, b) => Math.pow(a, b) },

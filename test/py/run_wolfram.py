@@ -38,7 +38,15 @@ FUNCS = {
     "Max": max,
     "Min": min,
     "Boole": lambda c: 1.0 if c else 0.0,
+    # Part[table, i, j] on a nested list (1-based), as Wolfram reads emb1[[i, j]].
+    "Part": lambda t, *ix: _part(t, ix),
 }
+
+
+def _part(t, ix):
+    for i in ix:
+        t = t[int(i) - 1]
+    return t
 
 
 def compile_expr(src):
@@ -66,6 +74,8 @@ answers = []
 for xs in cases:
     env = dict(zip(params, xs))
     for name, names, f in compiled:
-        env[name] = float(f(*[env[n] for n in names]))
+        v = f(*[env[n] for n in names])
+        # A lookup table stays a nested list; every other binding is a number.
+        env[name] = v if isinstance(v, (list, tuple)) else float(v)
     answers.append([float(f(*[env[n] for n in names])) for names, f in outputs])
 print(json.dumps(answers))
