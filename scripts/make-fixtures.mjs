@@ -2,6 +2,7 @@
 // weights, and the predictions TF.js makes after reloading the saved files. Run: npm run fixtures
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { layerFixtures } from './layer-fixtures.mjs';
 import { writeKeras1Full, writeKeras2ArchAndWeights, writeKeras2Full, writeKeras3Zip } from './keras-files.mjs';
 import { loadTf, loadTfjsModel, predict, rng, saveTfjsModel, writeManifest } from './tfjs-files.mjs';
 
@@ -14,36 +15,44 @@ function seeded(model, seed, scale = 1) {
   for (const layer of model.layers) {
     const ws = layer.getWeights();
     if (ws.length === 0) continue;
-    layer.setWeights(ws.map((w) => tf.tensor(Array.from({ length: w.size }, () => Math.fround((r() * 2 - 1) * scale)), w.shape)));
+    layer.setWeights(
+      ws.map((w, i) => {
+        // A variance must be positive to be one.
+        const positive = /variance/.test(layer.weights[i].originalName ?? layer.weights[i].name);
+        return tf.tensor(Array.from({ length: w.size }, () => Math.fround(positive ? 0.2 + r() * scale : (r() * 2 - 1) * scale)), w.shape);
+      }),
+    );
   }
   return model;
 }
 
-function inputsFor(model, seed, lo = -2, hi = 2) {
+/** Input cases: uniform floats in [lo, hi), or integer ids below `ints`; `shapes` overrides undefined dimensions. */
+function inputsFor(model, seed, lo = -2, hi = 2, { ints, shapes } = {}) {
   const r = rng(seed);
-  const shapes = model.inputs.map((t) => t.shape.slice(1));
-  const make = (shape) => (shape.length === 0 ? Math.fround(lo + (hi - lo) * r()) : Array.from({ length: shape[0] }, () => make(shape.slice(1))));
-  return Array.from({ length: CASES }, () => shapes.map((s) => make(s)));
+  const dims = shapes ?? model.inputs.map((t) => t.shape.slice(1));
+  const leaf = () => (ints ? Math.floor(r() * ints) : Math.fround(lo + (hi - lo) * r()));
+  const make = (shape) => (shape.length === 0 ? leaf() : Array.from({ length: shape[0] }, () => make(shape.slice(1))));
+  return Array.from({ length: CASES }, () => dims.map((s) => make(s)));
 }
 
-function writeReference(dir, model, cases, outputs, source) {
+function writeReference(dir, model, cases, outputs, source, shapes, outShapes) {
   const ref = {
     source,
-    input_shapes: model.inputs.map((t) => t.shape.slice(1)),
-    output_shapes: model.outputs.map((t) => t.shape.slice(1)),
+    input_shapes: shapes ?? model.inputs.map((t) => t.shape.slice(1)),
+    output_shapes: outShapes ?? model.outputs.map((t) => t.shape.slice(1)),
     cases: cases.map((inputs, i) => ({ inputs, outputs: outputs[i] })),
   };
   writeFileSync(join(dir, 'reference.json'), `${JSON.stringify(ref)}\n`);
 }
 
 /** Saves `model`, reloads the files in TF.js and records its predictions. */
-async function fixture(name, model, seed) {
+async function fixture(name, model, seed, opts = {}) {
   const dir = join(ROOT, name);
   rmSync(dir, { recursive: true, force: true });
   await saveTfjsModel(model, dir);
-  const cases = inputsFor(model, seed + 1000);
+  const cases = inputsFor(model, seed + 1000, opts.lo, opts.hi, opts);
   const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
-  writeReference(dir, model, cases, predict(tf, reloaded, cases), 'TF.js predict of the reloaded model.json');
+  writeReference(dir, model, cases, predict(tf, reloaded, cases), 'TF.js predict of the reloaded model.json', opts.shapes);
   console.log(`fixtures/${name}`);
   return dir;
 }
@@ -203,6 +212,8 @@ await fixture(
   writeKeras3Zip(join(fdir, 'model.keras'), fn);
   writeKeras3Zip(join(fdir, 'model_unnamed_vars.keras'), fn, { nameAttr: false });
 }
+
+await layerFixtures({ tf, fixture, seeded, inputsFor, writeReference, saveTfjsModel, loadTfjsModel, writeManifest, predict, rng, ROOT });
 
 async function referenceFromFiles(name, dir) {
   const model = await loadTfjsModel(tf, join(dir, 'model.json'));

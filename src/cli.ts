@@ -53,6 +53,7 @@ function program(io: Io): Command {
     .option('--inputs <names>', 'comma-separated names for the scalar inputs x1…xN', parseNames)
     .option('--outputs <names>', 'comma-separated names for the scalar outputs y1…yM', parseNames)
     .option('--max-size <bytes>', `refuse output estimated larger than this (default ${DEFAULT_MAX_SIZE_INLINE / 1e6} MB with --inline, ${DEFAULT_MAX_SIZE / 1e6} MB otherwise)`, parseBytes)
+    .option('--timesteps <T>', 'unroll recurrent layers over T steps where the model leaves the time axis undefined (None)', parseIntIn(1, 100000))
     .option('--standalone', 'latex: print a complete document, not display-math content')
     .version(VERSION, '-V, --version')
     .addHelpText(
@@ -88,6 +89,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     outputs?: string[];
     maxSize?: number;
     standalone?: boolean;
+    timesteps?: number;
   }>();
   let model = cmd.args[0];
   if (model === undefined) {
@@ -107,6 +109,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       inputNames: opts.inputs,
       outputNames: opts.outputs,
       standalone: opts.standalone,
+      timesteps: opts.timesteps,
     });
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);

@@ -18,6 +18,8 @@ export interface ConvertOptions {
   readonly inputNames?: readonly string[];
   readonly outputNames?: readonly string[];
   readonly standalone?: boolean;
+  /** Length of an undefined (None) time axis of the inputs. */
+  readonly timesteps?: number;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
 }
@@ -26,7 +28,7 @@ export interface ConvertOptions {
 export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
   const emitter = EMITTERS[opts.format];
   if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
-  const ex = extract(model, { extractors: opts.extractors });
+  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);

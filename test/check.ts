@@ -20,6 +20,8 @@ export interface CheckOptions {
   rtol?: number;
   /** The weights file of a Keras architecture JSON. */
   weights?: string;
+  /** --timesteps, for models whose time axis is None. */
+  timesteps?: number;
   /** Why the Wolfram route is not run for this model (SymPy's parser is too slow for megabytes of text); shown as a skipped test. */
   wolframTooLarge?: string;
 }
@@ -29,8 +31,8 @@ export interface CheckOptions {
  * in node (let form and closed form), the NumPy source in python3, the Wolfram text through
  * SymPy, and the LaTeX through KaTeX.
  */
-export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5, weights, wolframTooLarge }: CheckOptions = {}) {
-  const text = async (opts: Omit<ConvertOptions, 'weights'>) => (await convertFile(model, { weights, ...opts })).text;
+export function checkAll(model: string, ref: Reference, label: string, { inlineRefused = false, atol = 1e-5, rtol = 1e-5, weights, wolframTooLarge, timesteps }: CheckOptions = {}) {
+  const text = async (opts: Omit<ConvertOptions, 'weights'>) => (await convertFile(model, { weights, timesteps, ...opts })).text;
   const cases = ref.cases.map((c) => c.inputs);
   const want = ref.cases.map((c) => flat(c.outputs));
   const compare = (got: number[][]) => {
@@ -42,7 +44,7 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
   };
   describe(label, () => {
     it('IR evaluated in float64', async () => {
-      const ex = extract(await loadModel(model, { weights }));
+      const ex = extract(await loadModel(model, { weights }), { timesteps });
       compare(evaluateOutputs(ex.graph, ex.outputIds, cases.map((c) => flat(c))));
     });
     it('js module run in node', async () => {
@@ -64,7 +66,7 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
     } else {
       it('js --inline run in node', async () => {
         compare(await runJs(await text({ format: 'js', inline: true, maxSize: 20e6 }), cases));
-      });
+      }, 120_000);
     }
     withPython('numpy source run by python3 on a batch', async () => {
       compare(await runNumpy(await text({ format: 'numpy' }), cases));

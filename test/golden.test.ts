@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, EMITTERS, FORMATS, type ConvertOptions } from '../src/index.js';
-import { FIXTURES, fixtureNames } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames } from './helpers.js';
 
 /** Fixtures that hold another fixture's weights in another layout: their output must be that fixture's. */
 const SAME_OUTPUT_AS: Record<string, string> = { two_shards: 'quant_base' };
@@ -11,7 +11,7 @@ describe('golden output', () => {
   for (const name of fixtureNames().filter((n) => !(n in SAME_OUTPUT_AS))) {
     for (const format of FORMATS) {
       it(`${name} as ${format}`, async () => {
-        const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format });
+        const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, ...FIXTURE_OPTIONS[name] });
         await expect(text).toMatchFileSnapshot(`golden/${name}.${EMITTERS[format].extension}`);
       });
     }

@@ -8,6 +8,9 @@ export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const SHARED = resolve(ROOT, '..', 'shared', 'models');
 
+/** Conversion options a fixture needs: its time axis is None, so it is unrolled over the reference's steps. */
+export const FIXTURE_OPTIONS: Record<string, { timesteps?: number }> = { rnn_timesteps_none: { timesteps: 4 } };
+
 /** Fixture folder names, sorted. */
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'model.json'))).sort();

@@ -85,14 +85,19 @@ function attachLayerNames(topology: Topology, g: H5Group, file: string, warnings
     });
     if (stored.length === 0) continue;
     const layer = byName.get(ln);
-    if (!layer) {
-      foreign.push(ln);
+    if (topology.kerasMajor === 1) {
+      if (!layer) foreign.push(ln);
+      else for (const [k, w] of keras1Weights(layer.className, ln, stored, file)) layer.weights.set(k, w);
       continue;
     }
-    if (topology.kerasMajor === 1) {
-      for (const [k, w] of keras1Weights(layer.className, ln, stored, file)) layer.weights.set(k, w);
-    } else {
-      for (const w of stored) layer.weights.set(variableName(layer, w.name), w);
+    for (const w of stored) {
+      // A nested model's group lists its inner layers' weights as '<inner layer>/<var>'.
+      const owner = byName.get(w.name.split('/')[0]) ?? layer;
+      if (!owner) {
+        if (!foreign.includes(ln)) foreign.push(ln);
+        continue;
+      }
+      owner.weights.set(variableName(owner, w.name), w);
     }
   }
   refuseForeign(topology, foreign, file);

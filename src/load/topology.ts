@@ -24,8 +24,8 @@ export function parseTopology(raw: Json, file: string, versionHint?: string): To
   const version = typeof top.keras_version === 'string' ? top.keras_version : versionHint;
   const kerasMajor = majorVersion(version, top);
   const cfg = top.config;
-  if (className === 'Sequential') return sequential(cfg, file, kerasMajor);
-  if (className === 'Model' || className === 'Functional') return functional(objectAt(cfg, file, 'modelTopology.config'), file, kerasMajor);
+  if (className === 'Sequential') return flattenNested(sequential(cfg, file, kerasMajor), file, version);
+  if (className === 'Model' || className === 'Functional') return flattenNested(functional(objectAt(cfg, file, 'modelTopology.config'), file, kerasMajor), file, version);
   throw new Nn2eqError(
     `${file}: modelTopology.class_name is '${className}', expected 'Sequential', 'Model' or 'Functional'`,
     'unsupported',
@@ -208,4 +208,57 @@ function checkUnique(layers: LayerSpec[], file: string): void {
     if (seen.has(l.name)) throw new Nn2eqError(`${file}: two layers are named '${l.name}'; layer names must be unique`);
     seen.add(l.name);
   }
+}
+
+const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+/**
+ * Replaces every model used as a layer by its own layers, wired to the outer model: the inner
+ * inputs become the tensors the nested model is called on, and references to the nested model's
+ * outputs point at the inner layers that make them. A nested model called k times gives its
+ * layers k calls. Runs until no nesting is left (a loop, not recursion).
+ */
+function flattenNested(t: Topology, file: string, version: string | undefined): Topology {
+  let layers = t.layers;
+  let outputs = t.outputs;
+  for (;;) {
+    const at = layers.findIndex((l) => MODEL_CLASSES.has(l.className));
+    if (at < 0) break;
+    const outer = layers[at];
+    const inner = parseTopology({ class_name: outer.className, config: outer.config as Json, keras_version: version ?? null }, file);
+    const taken = new Set(layers.map((l) => l.name));
+    const innerLayers = inner.layers.filter((l) => l.className !== 'InputLayer');
+    for (const l of innerLayers) {
+      if (taken.has(l.name)) throw new Nn2eqError(`${file}: nested model '${outer.name}' has a layer named '${l.name}', as the outer model does`, 'unsupported', 'give the layers distinct names and save the model again');
+    }
+    const inputIndex = new Map(inner.inputs.map((inp, i) => [inp.ref.layer, i]));
+    const calls = new Map(inner.layers.map((l) => [l.name, Math.max(l.inbound.length, 1)]));
+    const fromInner = (r: TensorRef, k: number): TensorRef => {
+      const i = inputIndex.get(r.layer);
+      if (i !== undefined) {
+        const arg = outer.inbound[k][i];
+        if (!arg) throw new Nn2eqError(`${file}: nested model '${outer.name}' takes ${inner.inputs.length} inputs, but call ${k} gives ${outer.inbound[k].length}`);
+        return arg;
+      }
+      return { layer: r.layer, node: r.node + k * calls.get(r.layer)!, tensor: r.tensor };
+    };
+    const wired = innerLayers.map((l) => ({
+      ...l,
+      inbound: outer.inbound.flatMap((_, k) => l.inbound.map((node) => node.map((r) => fromInner(r, k)))),
+    }));
+    // A nested model built on its own Input keeps its construction as node 0, and Keras and
+    // TF.js number its calls from 1 (Keras's _should_skip_first_node); others number from 0.
+    const refs = [...layers.flatMap((l) => l.inbound.flat()), ...outputs].filter((r) => r.layer === outer.name);
+    const skip = refs.some((r) => r.node >= outer.inbound.length) ? 1 : 0;
+    const toInner = (r: TensorRef): TensorRef => {
+      if (r.layer !== outer.name) return r;
+      const o = inner.outputs[r.tensor];
+      if (!o) throw new Nn2eqError(`${file}: nested model '${outer.name}' has no output ${r.tensor}`);
+      if (r.node - skip < 0 || r.node - skip >= outer.inbound.length) throw new Nn2eqError(`${file}: layer input refers to call ${r.node} of nested model '${outer.name}', which has ${outer.inbound.length} call(s)`);
+      return fromInner(o, r.node - skip);
+    };
+    layers = [...layers.slice(0, at), ...wired, ...layers.slice(at + 1)].map((l) => ({ ...l, inbound: l.inbound.map((node) => node.map(toInner)) }));
+    outputs = outputs.map(toInner);
+  }
+  return { ...t, layers, outputs };
 }
