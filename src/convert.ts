@@ -9,6 +9,8 @@ import { lower } from './transform/lower.js';
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
 export const DEFAULT_MAX_SIZE = 256_000_000;
 
+const EXPANDING = /Conv|Pooling|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|ZeroPadding/;
+
 /** Options of a conversion, as the CLI passes them. */
 export interface ConvertOptions {
   readonly format: Format;
@@ -28,7 +30,19 @@ export interface ConvertOptions {
 export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
   const emitter = EMITTERS[opts.format];
   if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
-  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
+  const inline = opts.inline ?? false;
+  const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
+  // The let form is the smallest text: building stops once even that would pass --max-size (with
+  // --inline, once it passes the let form's limit; the closed form is judged after scheduling).
+  const sizeBudget = inline ? Math.max(maxSize, DEFAULT_MAX_SIZE) : maxSize;
+  // Layers whose output size is not bounded by their weights (windows, time steps, repeats) can
+  // make a graph far larger than the file: measure with a dry graph first, which stores nothing,
+  // so such a model is refused in seconds instead of after filling memory. The dry graph shares
+  // no sub-expressions and so over-counts; it refuses only past 1.5 times the budget.
+  if (model.layers.some((l) => EXPANDING.test(l.className))) {
+    extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: maxSize });
+  }
+  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
@@ -40,12 +54,11 @@ export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
   const clash = all.find((n, i) => all.indexOf(n) !== i);
   if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
   const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
-  const inline = opts.inline ?? false;
   const program = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
   return emitter.emit(program, {
     precision: opts.precision,
     inline,
-    maxSize: opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE),
+    maxSize,
     inputNames: opts.inputNames,
     outputNames: opts.outputNames,
     standalone: opts.standalone,

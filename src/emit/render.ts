@@ -1,4 +1,4 @@
-import type { NodeId } from '../ir/graph.js';
+import { BYTES_PER_NODE, BYTES_PER_TERM, type NodeId } from '../ir/graph.js';
 import { OPS, Prec, isFn, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
@@ -145,9 +145,6 @@ function affine(
   return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add };
 }
 
-/** Rough bytes of printed text per node and per affine term, for the size estimate. */
-const BYTES_PER_NODE = 12;
-const BYTES_PER_TERM = 16;
 
 /**
  * Estimates the printed size before any string is built: in the let form each node is printed

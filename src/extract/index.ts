@@ -1,5 +1,6 @@
 import { Nn2eqError } from '../errors.js';
-import { Graph, type NodeId } from '../ir/graph.js';
+import { Graph, SizeBudgetExceeded, type NodeId } from '../ir/graph.js';
+import { humanBytes } from '../emit/render.js';
 import type { LayerSpec, ModelSpec, TensorRef, Weight } from '../load/spec.js';
 import { activationLayerExtractors } from './activation_layers.js';
 import { activationLayers } from './activations.js';
@@ -48,7 +49,12 @@ export interface Extracted {
 /** Options of `extract`: extra extractors (tests use this to inject a layer rule). */
 export interface ExtractOptions {
   readonly extractors?: Readonly<Record<string, Extractor>>;
-  readonly nodeBudget?: number;
+  /** Stop building past this many bytes of let-form text (--max-size); see ir/graph.ts. */
+  readonly sizeBudget?: number;
+  /** Measure only (a dry graph): throws the same size error, builds nothing to print. */
+  readonly dry?: boolean;
+  /** The --max-size to name in the size error, when the budget has a margin added. */
+  readonly maxSizeShown?: number;
   /** Length of a time axis that the model leaves undefined (None): the first axis of such inputs. */
   readonly timesteps?: number;
 }
@@ -71,7 +77,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     );
   }
 
-  const graph = new Graph(options.nodeBudget);
+  const graph = new Graph(options.sizeBudget, options.dry);
   const inputs: Port[] = [];
   const inputTensors = new Map<string, Tensor>();
   let offset = 0;
@@ -103,7 +109,18 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     }
     const args = layer.inbound[node].map((r) => pick(done, r, model.file));
     const before = graph.labels.size;
-    const out = context(graph, layer, model, table, layerNumber + 1).run(layer, args);
+    let out: Tensor[];
+    try {
+      out = context(graph, layer, model, table, layerNumber + 1).run(layer, args);
+    } catch (e) {
+      if (!(e instanceof SizeBudgetExceeded)) throw e;
+      const at = needed.indexOf(layer) + 1;
+      throw new Nn2eqError(
+        `${model.file}: the equations pass --max-size ${humanBytes(options.maxSizeShown ?? e.budget)} while building layer '${layer.name}' (${layer.className}, ${at} of ${needed.length}); the whole model would print more than that`,
+        'too-large',
+        'a model this large has no readable scalar form; raise --max-size only with memory to spare (about 10 times the size)',
+      );
+    }
     // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
     for (const t of out) t.ids.forEach((id, i) => graph.label(id, layerNumber + 1, i + 1));
     if (graph.labels.size > before) layerNumber++;

@@ -39,8 +39,15 @@ export interface StateLabel {
   readonly step: number;
 }
 
-/** Largest arena the tool builds before it gives up with an error instead of running out of memory. */
-export const DEFAULT_NODE_BUDGET = 20_000_000;
+/** Rough bytes of printed let-form text per node and per affine term: the one size model. */
+export const BYTES_PER_NODE = 12;
+export const BYTES_PER_TERM = 16;
+
+/**
+ * Largest graph built by default, in the bytes of let-form text it would print (the size model
+ * above). Building stops with an error as soon as it passes, so memory stays bounded.
+ */
+export const DEFAULT_SIZE_BUDGET = 256_000_000;
 
 /**
  * The expression IR: a flat, hash-consed arena. Arguments always precede their users, so the
@@ -51,9 +58,25 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly labels = new Map<NodeId, Label>();
   readonly tables: Table[] = [];
-  private readonly interned = new Map<string, NodeId | NodeId[]>();
+  /** Structural hash → node(s); a hit is confirmed by comparing whole nodes. Numeric keys keep GC low. */
+  private readonly interned = new Map<number, NodeId | NodeId[]>();
+  /** Scratch for affine(): where a term already sits in the node being built (stamped per call). */
+  private slotAt = new Int32Array(0);
+  private slotStamp = new Int32Array(0);
+  private stamp = 0;
 
-  constructor(readonly nodeBudget = DEFAULT_NODE_BUDGET) {}
+  /** Let-form bytes of every node built so far (size model above). */
+  cost = 0;
+
+  /**
+   * A dry graph only measures: it folds constants as usual but stores no other node and shares
+   * nothing, so it costs a few bytes per node and over-counts a little. extract() uses one to
+   * refuse a model before spending the memory a real build of it would take.
+   */
+  constructor(
+    readonly sizeBudget = DEFAULT_SIZE_BUDGET,
+    readonly dry = false,
+  ) {}
 
   get size(): number {
     return this.nodes.length;
@@ -61,18 +84,25 @@ export class Graph {
 
   /** The scalar model input number `index` (0-based). */
   input(index: number): NodeId {
-    return this.intern('input', [], index, null, `i${index}`);
+    return this.intern('input', [], index, null);
   }
 
   constant(value: number): NodeId {
-    return this.intern('const', [], value, null, `c${Object.is(value, -0) ? '0' : value}`);
+    // -0 and 0 are one constant.
+    return this.intern('const', [], value === 0 ? 0 : value, null);
   }
 
   /** Σ coefs[i]·terms[i] + bias, with constant terms folded into the bias and zero terms dropped. */
   affine(terms: ArrayLike<NodeId>, coefs: ArrayLike<number>, bias = 0): NodeId {
     const ids: NodeId[] = [];
     const cs: number[] = [];
-    let slot: Map<NodeId, number> | null = null;
+    if (this.slotStamp.length < this.nodes.length) {
+      const n = Math.max(1024, this.nodes.length * 2);
+      this.slotAt = new Int32Array(n);
+      this.slotStamp = new Int32Array(n);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
     for (let i = 0; i < terms.length; i++) {
       const c = coefs[i];
       const t = terms[i];
@@ -82,22 +112,20 @@ export class Graph {
         continue;
       }
       if (c === 0) continue;
-      if (terms.length > 1) {
-        slot ??= new Map();
-        const at = slot.get(t);
-        if (at !== undefined) {
-          cs[at] += c;
-          continue;
-        }
-        slot.set(t, ids.length);
+      if (this.slotStamp[t] === stamp) {
+        cs[this.slotAt[t]] += c;
+        continue;
       }
+      this.slotStamp[t] = stamp;
+      this.slotAt[t] = ids.length;
       ids.push(t);
       cs.push(c);
     }
     if (ids.length === 0) return this.constant(bias);
     if (ids.length === 1 && cs[0] === 1 && bias === 0) return ids[0];
+    if (this.dry) return this.measure(ids.length);
     const coefArray = Float64Array.from(cs);
-    return this.intern('affine', ids, bias, coefArray, null);
+    return this.intern('affine', ids, bias, coefArray);
   }
 
   add(a: NodeId, b: NodeId): NodeId {
@@ -127,21 +155,21 @@ export class Graph {
     const cb = this.constValue(b);
     if (ca !== undefined) return this.scale(b, ca);
     if (cb !== undefined) return this.scale(a, cb);
-    return this.intern('mul', a <= b ? [a, b] : [b, a], 0, null, null);
+    return this.intern('mul', a <= b ? [a, b] : [b, a], 0, null);
   }
 
   div(a: NodeId, b: NodeId): NodeId {
     const cb = this.constValue(b);
     if (cb !== undefined && this.constValue(a) !== undefined) return this.constant(this.constValue(a)! / cb);
     if (cb === 1) return a;
-    return this.intern('div', [a, b], 0, null, null);
+    return this.intern('div', [a, b], 0, null);
   }
 
   pow(a: NodeId, exponent: number): NodeId {
     if (exponent === 1) return a;
     const ca = this.constValue(a);
     if (ca !== undefined) return this.constant(Math.pow(ca, exponent));
-    return this.intern('pow', [a, this.constant(exponent)], 0, null, null);
+    return this.intern('pow', [a, this.constant(exponent)], 0, null);
   }
 
   max(a: NodeId, b: NodeId): NodeId {
@@ -155,7 +183,7 @@ export class Graph {
   fn(name: Fn, a: NodeId): NodeId {
     const ca = this.constValue(a);
     if (ca !== undefined) return this.constant((OPS[name] as OpInfo).eval!(ca, 0));
-    return this.intern(name, [a], 0, null, null);
+    return this.intern(name, [a], 0, null);
   }
 
   /** Adds a table (once) and returns its number. */
@@ -170,11 +198,12 @@ export class Graph {
   lookup(table: number, index: NodeId, column: number): NodeId {
     const c = this.constValue(index);
     if (c !== undefined) return this.constant(tableValue(this.tables[table], c, column));
-    return this.intern('lookup', [index], column, null, `L${table}:${column}:${index}`, table);
+    return this.intern('lookup', [index], column, null, table);
   }
 
   /** Names `id` after a layer unit, unless it is a leaf or already named; says whether it did. */
   label(id: NodeId, layer: number, index: number, state?: StateLabel): boolean {
+    if (this.dry) return false;
     const op = this.nodes[id].op;
     if (op === 'input' || op === 'const' || this.labels.has(id)) return false;
     this.labels.set(id, state ? { layer, index, state } : { layer, index });
@@ -221,28 +250,33 @@ export class Graph {
     if (a === b) return a;
     // max and min commute; put a constant first so max(0, x) and max(x, 0) are one node.
     const swap = cb !== undefined || (ca === undefined && b < a);
-    return this.intern(op, swap ? [b, a] : [a, b], 0, null, null);
+    return this.intern(op, swap ? [b, a] : [a, b], 0, null);
   }
 
-  private intern(op: Op, args: NodeId[], value: number, coefs: Float64Array | null, key: string | null, table?: number): NodeId {
-    const k = key ?? structuralKey(op, args, value, coefs);
+  /** A dry graph's stand-in for a node with `terms` affine terms. */
+  private measure(terms: number): NodeId {
+    this.cost += BYTES_PER_NODE + terms * BYTES_PER_TERM;
+    if (this.cost > this.sizeBudget) throw new SizeBudgetExceeded(this.cost, this.sizeBudget);
+    this.nodes.push(DRY_NODE);
+    return this.nodes.length - 1;
+  }
+
+  private intern(op: Op, args: NodeId[], value: number, coefs: Float64Array | null, table?: number): NodeId {
+    if (this.dry && op !== 'const' && op !== 'input') return this.measure(0);
+    const k = structuralHash(op, args, value, coefs, table);
     const found = this.interned.get(k);
-    if (typeof found === 'number') return found;
-    if (found !== undefined) {
-      for (const id of found) if (sameNode(this.nodes[id], args, value, coefs)) return id;
+    if (typeof found === 'number') {
+      if (sameNode(this.nodes[found], op, args, value, coefs, table)) return found;
+    } else if (found !== undefined) {
+      for (const id of found) if (sameNode(this.nodes[id], op, args, value, coefs, table)) return id;
     }
-    if (this.nodes.length >= this.nodeBudget) {
-      throw new Nn2eqError(
-        `the expression graph passed its budget of ${this.nodeBudget} nodes`,
-        'too-large',
-        'this model is too large to expand into scalar equations',
-      );
-    }
+    this.cost += BYTES_PER_NODE + (coefs === null ? 0 : coefs.length * BYTES_PER_TERM);
+    if (this.cost > this.sizeBudget) throw new SizeBudgetExceeded(this.cost, this.sizeBudget);
     const id = this.nodes.length;
     this.nodes.push(table === undefined ? { op, args, value, coefs } : { op, args, value, coefs, table });
-    if (coefs === null) this.interned.set(k, id);
-    else if (found === undefined) this.interned.set(k, [id]);
-    else (found as NodeId[]).push(id);
+    if (found === undefined) this.interned.set(k, id);
+    else if (typeof found === 'number') this.interned.set(k, [found, id]);
+    else found.push(id);
     return id;
   }
 }
@@ -253,25 +287,43 @@ export function tableValue(t: Table, row: number, column: number): number {
   return r >= 0 && r < t.rows ? t.values[r * t.cols + column] : NaN;
 }
 
-function structuralKey(op: Op, args: readonly NodeId[], value: number, coefs: Float64Array | null): string {
-  if (coefs === null) return `${op}:${args.join(',')}`;
-  // Affine nodes can have thousands of terms: key them by a hash, and compare in full on a hit.
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9e3779b9;
-  for (let i = 0; i < args.length; i++) {
-    h1 = Math.imul(h1 ^ args[i], 0x01000193);
-    h2 = Math.imul(h2 ^ args[i], 0x85ebca6b) ^ (h2 >>> 13);
+/** Thrown when a graph passes its size budget; extract() turns it into a message naming the layer. */
+export class SizeBudgetExceeded extends Error {
+  constructor(
+    readonly cost: number,
+    readonly budget: number,
+  ) {
+    super(`the equations passed ${budget} bytes`);
   }
-  const bits = new Uint32Array(coefs.buffer, coefs.byteOffset, coefs.length * 2);
-  for (let i = 0; i < bits.length; i++) {
-    h1 = Math.imul(h1 ^ bits[i], 0x01000193);
-    h2 = Math.imul(h2 ^ bits[i], 0xc2b2ae35) ^ (h2 >>> 16);
-  }
-  return `a:${args.length}:${h1 >>> 0}:${h2 >>> 0}:${value}`;
 }
 
-function sameNode(n: Node, args: readonly NodeId[], value: number, coefs: Float64Array | null): boolean {
-  if (n.coefs === null || coefs === null || n.args.length !== args.length || !Object.is(n.value, value)) return false;
-  for (let i = 0; i < args.length; i++) if (n.args[i] !== args[i] || !Object.is(n.coefs[i], coefs[i])) return false;
+/** What a dry graph stores for every measured node. */
+const DRY_NODE: Node = Object.freeze({ op: 'mul', args: [], value: 0, coefs: null });
+
+const OP_CODE = new Map<Op, number>(Object.keys(OPS).map((op, i) => [op as Op, i + 1]));
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+
+/** A 32-bit structural hash of a node (FNV-1a style over op, value bits, table, args and coefficient bits). */
+function structuralHash(op: Op, args: readonly NodeId[], value: number, coefs: Float64Array | null, table: number | undefined): number {
+  let h = 0x811c9dc5 ^ OP_CODE.get(op)!;
+  h = Math.imul(h, 0x01000193);
+  bits[0] = value;
+  h = Math.imul(h ^ bitWords[0], 0x01000193);
+  h = Math.imul(h ^ bitWords[1], 0x01000193);
+  if (table !== undefined) h = Math.imul(h ^ table, 0x01000193);
+  for (let i = 0; i < args.length; i++) h = Math.imul(h ^ args[i], 0x01000193);
+  if (coefs !== null) {
+    const w = new Uint32Array(coefs.buffer, coefs.byteOffset, coefs.length * 2);
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameNode(n: Node, op: Op, args: readonly NodeId[], value: number, coefs: Float64Array | null, table: number | undefined): boolean {
+  if (n.op !== op || n.args.length !== args.length || !Object.is(n.value, value) || n.table !== table) return false;
+  for (let i = 0; i < args.length; i++) if (n.args[i] !== args[i]) return false;
+  if (n.coefs === null || coefs === null) return n.coefs === coefs;
+  for (let i = 0; i < coefs.length; i++) if (!Object.is(n.coefs[i], coefs[i])) return false;
   return true;
 }

@@ -9,7 +9,7 @@ export type Rewrite = (g: Graph, node: Node, args: readonly NodeId[]) => NodeId 
  */
 export function rebuild(graph: Graph, outputs: readonly NodeId[], rewrite: Rewrite): { graph: Graph; outputs: NodeId[] } {
   const live = reachable(graph, outputs);
-  const g = new Graph(graph.nodeBudget);
+  const g = new Graph(graph.sizeBudget);
   g.tables.push(...graph.tables);
   const map = new Int32Array(graph.size).fill(-1);
   for (let id = 0; id < graph.size; id++) {

@@ -1,4 +1,7 @@
-"""Evaluates emitted Wolfram Language text by an independent route: SymPy's parse_mathematica.
+"""Evaluates emitted Wolfram Language text by an independent route: SymPy's Mathematica parser
+reads the whole text into Wolfram FullForm (Function, Block, CompoundExpression, Set, Plus, Times,
+Power, ...), and a small interpreter here evaluates that FullForm numerically.
+(SymPy's conversion of FullForm into SymPy objects is skipped: it takes minutes on large models.)
 argv[1] = path of the .wl text; stdin = JSON list of cases (flat scalar inputs x1..xN).
 Prints JSON: the flat outputs of every case."""
 import json
@@ -6,76 +9,97 @@ import math
 import re
 import sys
 
-from sympy import Tuple, lambdify
-from sympy.parsing.mathematica import parse_mathematica
+from sympy.parsing.mathematica import MathematicaParser
+
+sys.setrecursionlimit(1_000_000)
 
 text = open(sys.argv[1]).read()
 text = re.sub(r"\(\*.*?\*\)", "", text, flags=re.S).strip()
 # SymPy does not read Wolfram's *^ number literals: 1.5*^-7 -> (1.5*10^(-7)).
 text = re.sub(r"(\d+(?:\.\d+)?)\*\^(-?\d+)", r"(\1*10^(\2))", text)
 
-m = re.match(r"Function\[\{([^}]*)\},\s*(.*)\]\s*$", text, flags=re.S)
-params = [p.strip() for p in m.group(1).split(",")]
-body = m.group(2).strip()
-bindings = []
-if body.startswith("Block["):
-    inner = body[len("Block["):].rstrip()
-    assert inner.endswith("]")
-    inner = inner[:-1]
-    first = inner.index("}")
-    statements = [s.strip() for s in inner[first + 1:].split(";")]
-    statements[0] = statements[0].lstrip(",").strip()
-    result = statements.pop()
-    for s in statements:
-        name, rhs = s.split("=", 1)
-        bindings.append((name.strip(), rhs.strip()))
-else:
-    result = body
-
-FUNCS = {
-    "LogisticSigmoid": lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z)),
-    "Erf": math.erf,
-    "Max": max,
-    "Min": min,
-    "Boole": lambda c: 1.0 if c else 0.0,
-    # Part[table, i, j] on a nested list (1-based), as Wolfram reads emb1[[i, j]].
-    "Part": lambda t, *ix: _part(t, ix),
-}
+parser = MathematicaParser()
+tree = parser._from_tokens_to_fullformlist(parser._from_mathematica_to_tokens(text))
 
 
-def _part(t, ix):
+def logistic(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def product(xs):
+    p = 1.0
+    for x in xs:
+        p *= x
+    return p
+
+
+def power(a, b):
+    try:
+        return float(a) ** float(b)
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return math.inf
+
+
+def part(t, *ix):
     for i in ix:
         t = t[int(i) - 1]
     return t
 
 
-def compile_expr(src):
-    expr = parse_mathematica(src)
-    syms = sorted(expr.free_symbols, key=lambda s: s.name)
-    return [s.name for s in syms], lambdify(syms, expr, modules=[FUNCS, "math"])
+FUNCS = {
+    "Plus": lambda *a: math.fsum(a),
+    "Times": lambda *a: product(a),
+    "Power": power,
+    "Max": max,
+    "Min": min,
+    "Exp": lambda z: math.exp(z) if z < 709 else math.inf,
+    "Log": math.log,
+    "Tanh": math.tanh,
+    "LogisticSigmoid": logistic,
+    "Erf": math.erf,
+    "Abs": abs,
+    "Sqrt": math.sqrt,
+    "Boole": lambda c: 1.0 if c else 0.0,
+    "Greater": lambda a, b: a > b,
+    "List": lambda *a: list(a),
+    "Part": part,
+}
 
 
-def flatten(v):
-    if isinstance(v, (list, tuple, Tuple)):
-        return [y for x in v for y in flatten(x)]
-    return [v]
+def ev(node, env):
+    if isinstance(node, str):
+        if node in env:
+            return env[node]
+        return float(node)
+    head, *args = node
+    f = FUNCS.get(head)
+    if f is None:
+        raise ValueError(f"run_wolfram: unknown head {head}")
+    return f(*[ev(a, env) for a in args])
 
 
-compiled = [(name, *compile_expr(rhs)) for name, rhs in bindings]
-res = parse_mathematica(result)
-leaves = flatten(res)
-outputs = []
-for leaf in leaves:
-    syms = sorted(leaf.free_symbols, key=lambda s: s.name)
-    outputs.append(([s.name for s in syms], lambdify(syms, leaf, modules=[FUNCS, "math"])))
+assert tree[0] == "Function", tree[0]
+params = tree[1][1:]
+body = tree[2]
 
 cases = json.load(sys.stdin)
 answers = []
 for xs in cases:
-    env = dict(zip(params, xs))
-    for name, names, f in compiled:
-        v = f(*[env[n] for n in names])
-        # A lookup table stays a nested list; every other binding is a number.
-        env[name] = v if isinstance(v, (list, tuple)) else float(v)
-    answers.append([float(f(*[env[n] for n in names])) for names, f in outputs])
+    env = dict(zip(params, [float(x) for x in xs]))
+    result = body
+    if isinstance(body, list) and body[0] == "Block":
+        steps = body[2]
+        statements = steps[1:] if steps[0] == "CompoundExpression" else [steps]
+        for s in statements[:-1]:
+            assert s[0] == "Set", s[0]
+            env[s[1]] = ev(s[2], env)
+        result = statements[-1]
+    value = ev(result, env)
+
+    def flatten(v):
+        return [y for x in v for y in flatten(x)] if isinstance(v, list) else [float(v)]
+
+    answers.append(flatten(value))
 print(json.dumps(answers))
