@@ -77,26 +77,52 @@ export function writeKeras2ArchAndWeights(jsonPath, h5Path, model, { colon = tru
   h5File(h5Path, (f) => writeLayerNames(f, layerWeights(model), { colon }));
 }
 
-/** A Keras 1.2 full-model HDF5 (Theano-style '<layer>_W' names, Keras 1 config keys) of a Sequential MLP. */
+/** Columns [from, from + n) of a row-major [rows, cols] matrix (or a vector). */
+function columns(w, from, n) {
+  if (w.shape.length === 1) return { shape: [n], values: w.values.slice(from, from + n) };
+  const [rows, cols] = w.shape;
+  const values = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) values[r * n + c] = w.values[r * cols + from + c];
+  return { shape: [rows, n], values };
+}
+
+/**
+ * A Keras 1.2 full-model HDF5 of a Sequential of Dense and LSTM layers: Keras 1 config keys
+ * (output_dim, init, inner_activation), Theano-style '<layer>_W' names without ':0', and LSTM
+ * weights per gate in Keras 1's order (i, c, f, o).
+ */
 export function writeKeras1Full(path, model) {
-  const layers = layerWeights(model).map((l) => ({
-    ...l,
-    weights: l.weights.map((w) => ({ ...w, keras1: w.name.endsWith('kernel') ? 'W' : 'b' })),
-  }));
   const topo = keras2Config(model);
   const list = (Array.isArray(topo.config) ? topo.config : topo.config.layers).filter((l) => l.class_name !== 'InputLayer');
+  const layers = [];
   const k1 = list.map((l, i) => {
-    if (l.class_name !== 'Dense') throw new Error('writeKeras1Full writes Dense layers only');
     const c = l.config;
-    const config = { name: c.name, output_dim: c.units, activation: c.activation, bias: c.use_bias, init: 'glorot_uniform', trainable: true, W_regularizer: null, input_dim: null };
+    const lw = layerWeights(model).find((x) => x.name === c.name);
+    let config;
+    if (l.class_name === 'Dense') {
+      config = { name: c.name, output_dim: c.units, activation: c.activation, bias: c.use_bias, init: 'glorot_uniform', trainable: true, W_regularizer: null, input_dim: null };
+      layers.push({ name: c.name, weights: lw.weights.map((w) => ({ ...w, keras1: w.name.endsWith('kernel') ? 'W' : 'b' })) });
+    } else if (l.class_name === 'LSTM') {
+      config = { name: c.name, output_dim: c.units, activation: c.activation, inner_activation: c.recurrent_activation, return_sequences: c.return_sequences, go_backwards: c.go_backwards, init: 'glorot_uniform', inner_init: 'orthogonal', forget_bias_init: 'one', consume_less: 'cpu', dropout_W: 0, dropout_U: 0, trainable: true, stateful: false, unroll: false };
+      const [W, U, b] = lw.weights;
+      const u = c.units;
+      const gate = { i: 0, f: 1, c: 2, o: 3 };
+      const weights = [];
+      for (const g of ['i', 'c', 'f', 'o']) {
+        weights.push({ keras1: `W_${g}`, ...columns(W, gate[g] * u, u) }, { keras1: `U_${g}`, ...columns(U, gate[g] * u, u) }, { keras1: `b_${g}`, ...columns(b, gate[g] * u, u) });
+      }
+      layers.push({ name: c.name, weights });
+    } else {
+      throw new Error(`writeKeras1Full writes Dense and LSTM layers only, not ${l.class_name}`);
+    }
     if (i === 0) config.batch_input_shape = c.batch_input_shape ?? model.inputs[0].shape;
-    return { class_name: 'Dense', config };
+    return { class_name: l.class_name, config };
   });
   h5File(path, (f) => {
     f.create_attribute('model_config', JSON.stringify({ class_name: 'Sequential', config: k1 }));
     f.create_attribute('keras_version', '1.2.2');
     f.create_attribute('backend', 'theano');
-    writeLayerNames(f.create_group('model_weights'), layers.filter((l) => l.className !== 'InputLayer'), { keras1: true });
+    writeLayerNames(f.create_group('model_weights'), layers, { keras1: true });
   });
 }
 

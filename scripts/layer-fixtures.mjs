@@ -18,6 +18,7 @@ export async function layerFixtures(h) {
   async function patched(name, model, s, { patch, reference, source, opts = {} }) {
     const dir = join(ROOT, name);
     rmSync(dir, { recursive: true, force: true });
+    if (/^(sequential|model)_\d+$/.test(model.name)) model.name = name;
     await saveTfjsModel(model, dir);
     const cases = inputsFor(model, s + 1000, opts.lo, opts.hi, opts);
     const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));

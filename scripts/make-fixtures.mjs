@@ -49,6 +49,8 @@ function writeReference(dir, model, cases, outputs, source, shapes, outShapes) {
 async function fixture(name, model, seed, opts = {}) {
   const dir = join(ROOT, name);
   rmSync(dir, { recursive: true, force: true });
+  // TF.js numbers model names globally; name each model after its fixture so adding a fixture changes no other.
+  if (/^(sequential|model)_\d+$/.test(model.name)) model.name = name;
   await saveTfjsModel(model, dir);
   const cases = inputsFor(model, seed + 1000, opts.lo, opts.hi, opts);
   const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
@@ -202,6 +204,11 @@ await fixture(
   writeKeras3Zip(join(dir, 'model_unnamed_vars.keras'), mlp, { nameAttr: false });
   // A '.keras' name on HDF5 bytes: the content decides.
   writeKeras2Full(join(dir, 'really_hdf5.keras'), mlp);
+
+  // Keras 1 per-gate LSTM weights (W_i, U_i, b_i, W_c, …) in a Keras 1 full-model file.
+  const rnn = seeded(seq([tf.layers.lstm({ units: 3, recurrentActivation: 'hardSigmoid', inputShape: [4, 2] }), dense(1)]), 52, 0.8);
+  const rdir = await fixture('keras1_lstm', rnn, 52);
+  writeKeras1Full(join(rdir, 'keras1.h5'), rnn);
 
   const input = tf.input({ shape: [5], name: 'features' });
   const h = dense(4, 'sigmoid', { name: 'hidden' }).apply(input);
