@@ -36,6 +36,20 @@ function parseBytes(v: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
+function parseRange(v: string): [number, number] {
+  const m = /^\s*(-?[\d.eE+-]+)\s*:\s*(-?[\d.eE+-]+)\s*$/.exec(v);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) throw new InvalidArgumentError('expected LO:HI with LO < HI, e.g. -1:1');
+  return [lo, hi];
+}
+
+function parseTolerance(v: string): [number, number] {
+  const parts = v.split(':').map((x) => Number(x.trim()));
+  if (parts.length > 2 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new InvalidArgumentError('expected ATOL or ATOL:RTOL, non-negative numbers, e.g. 1e-5:1e-4');
+  return [parts[0], parts[1] ?? parts[0]];
+}
+
 function parseNames(v: string): string[] {
   return v.split(',').map((s) => s.trim());
 }
@@ -54,11 +68,16 @@ function program(io: Io): Command {
     .option('--outputs <names>', 'comma-separated names for the scalar outputs y1…yM', parseNames)
     .option('--max-size <bytes>', `refuse output estimated larger than this (default ${DEFAULT_MAX_SIZE_INLINE / 1e6} MB with --inline, ${DEFAULT_MAX_SIZE / 1e6} MB otherwise)`, parseBytes)
     .option('--timesteps <T>', 'unroll recurrent layers over T steps where the model leaves the time axis undefined (None)', parseIntIn(1, 100000))
+    .option('--verify', 'check the output against TensorFlow.js predictions of the same model; exit 1 when it disagrees')
+    .option('--range <lo:hi>', 'box of the random --verify points, per input (default -1:1)', parseRange)
+    .option('--inputs-file <file>', '--verify also on these points: JSON or CSV, one sample a row')
+    .option('--tolerance <atol[:rtol]>', '--verify tolerance: |got - want| <= atol + rtol*|want| (default 1e-5:1e-4)', parseTolerance)
+    .addOption(new Option('--report <kind>', '--verify report on stderr').choices(['text', 'json']).default('text'))
     .option('--standalone', 'latex: print a complete document, not display-math content')
     .version(VERSION, '-V, --version')
     .addHelpText(
       'after',
-      `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n\nExit codes: 0 success, 2 bad input or usage, 70 internal error.`,
+      `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n  nn2eq model.h5 -f numpy --verify       write, then check against TensorFlow.js\n\nExit codes: 0 success, 1 --verify found a disagreement, 2 bad input or usage, 70 internal error.`,
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -90,6 +109,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     maxSize?: number;
     standalone?: boolean;
     timesteps?: number;
+    verify?: boolean;
+    range?: [number, number];
+    inputsFile?: string;
+    tolerance?: [number, number];
+    report: 'text' | 'json';
   }>();
   let model = cmd.args[0];
   if (model === undefined) {
@@ -114,7 +138,24 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);
     else io.stdout(text);
-    return EXIT.ok;
+    if (!opts.verify) {
+      for (const flag of ['range', 'inputsFile', 'tolerance'] as const) {
+        if (opts[flag] !== undefined) await warn(io, `--${flag === 'inputsFile' ? 'inputs-file' : flag} has no effect without --verify`);
+      }
+      return EXIT.ok;
+    }
+    const { verify, reportText } = await import('./verify/index.js');
+    const report = await verify(spec, text, {
+      format: opts.format,
+      range: opts.range,
+      inputsFile: opts.inputsFile,
+      atol: opts.tolerance?.[0],
+      rtol: opts.tolerance?.[1],
+      precision: opts.precision,
+      timesteps: opts.timesteps,
+    });
+    io.stderr(opts.report === 'json' ? `${JSON.stringify(report)}\n` : reportText(report));
+    return report.ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (e instanceof Nn2eqError) {
       await fail(io, e.message + (e.hint ? `; hint: ${e.hint}` : ''));

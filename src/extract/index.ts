@@ -44,6 +44,15 @@ export interface Extracted {
   readonly inputs: Port[];
   readonly outputs: Port[];
   readonly outputIds: NodeId[];
+  /** Every layer call in the order it was built, with its output tensors (for --verify's layer-by-layer check). */
+  readonly trace: LayerCall[];
+}
+
+export interface LayerCall {
+  readonly layer: string;
+  readonly className: string;
+  readonly node: number;
+  readonly outputs: readonly Tensor[];
 }
 
 /** Options of `extract`: extra extractors (tests use this to inject a layer rule). */
@@ -100,6 +109,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
   }
 
   const done = new Map<string, Tensor[]>();
+  const trace: LayerCall[] = [];
   let layerNumber = 0;
   const compute = (layer: LayerSpec, node: number): Tensor[] => {
     if (layer.className === 'InputLayer') {
@@ -124,6 +134,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
     for (const t of out) t.ids.forEach((id, i) => graph.label(id, layerNumber + 1, i + 1));
     if (graph.labels.size > before) layerNumber++;
+    trace.push({ layer: layer.name, className: layer.className, node, outputs: out });
     return out;
   };
 
@@ -160,7 +171,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     outputs.push({ name: r.layer, shape: t.shape, offset: outputIds.length, size: t.ids.length });
     outputIds.push(...t.ids);
   }
-  return { graph, inputs, outputs, outputIds };
+  return { graph, inputs, outputs, outputIds, trace };
 }
 
 function key(r: TensorRef): string {

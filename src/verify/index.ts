@@ -1,0 +1,359 @@
+import { readFileSync } from 'node:fs';
+import type { Format } from '../emit/index.js';
+import { numberParts } from '../emit/number.js';
+import { Nn2eqError } from '../errors.js';
+import { extract, type Extracted, type Extractor } from '../extract/index.js';
+import { evaluate } from '../ir/evaluate.js';
+import type { Graph, NodeId } from '../ir/graph.js';
+import type { ModelSpec } from '../load/spec.js';
+import { rebuild } from '../transform/rebuild.js';
+import { oracleModel, oraclePredict, type TfModel } from './oracle.js';
+import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
+
+/** What --verify checks the written text against, and how strictly. */
+export interface VerifyOptions {
+  readonly format: Format;
+  /** Box of the random points, per scalar input. */
+  readonly range?: readonly [number, number];
+  /** JSON or CSV file of the user's own points, one sample a row. */
+  readonly inputsFile?: string;
+  readonly atol?: number;
+  readonly rtol?: number;
+  /** --precision the text was written with: the report says what the rounding costs. */
+  readonly precision?: number;
+  readonly samples?: number;
+  readonly timesteps?: number;
+  readonly extractors?: Readonly<Record<string, Extractor>>;
+  readonly seed?: number;
+}
+
+/** The error of one route against TF.js, per model output. */
+export interface OutputError {
+  readonly output: string;
+  readonly maxAbs: number;
+  readonly maxRel: number;
+  /** Index of the point with the largest error past the tolerance (or the largest error). */
+  readonly worstPoint: number;
+  readonly worstInput: number[];
+  readonly got: number;
+  readonly want: number;
+  readonly within: boolean;
+}
+
+export interface RouteReport {
+  readonly route: string;
+  readonly status: 'ok' | 'failed' | 'skipped' | 'valid' | 'invalid';
+  readonly reason?: string;
+  readonly outputs?: OutputError[];
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly model: string;
+  readonly format: Format;
+  readonly tolerance: { readonly atol: number; readonly rtol: number };
+  readonly points: { readonly random: number; readonly kinks: number; readonly user: number };
+  readonly routes: RouteReport[];
+  /** With --precision: how far the rounded numbers move the outputs from the exact ones. */
+  readonly rounding?: { readonly digits: number; readonly maxAbs: number; readonly maxRel: number };
+  /** When the IR and TF.js disagree: the first layer whose values do. */
+  readonly divergence?: { readonly layer: string; readonly className: string; readonly maxAbs: number; readonly maxRel: number } | { readonly layer: null; readonly note: string };
+}
+
+/** Checks `text` (the emitted `format`) and nn2eq's IR against TF.js's predictions for `model`. */
+export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
+  const atol = opts.atol ?? 1e-5;
+  const rtol = opts.rtol ?? 1e-4;
+  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
+  const ints = integerInputs(model, ex);
+  const rng = mulberry32(opts.seed ?? 20261122);
+  const [lo, hi] = opts.range ?? [-1, 1];
+  const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
+  const randomPoints = Array.from({ length: opts.samples ?? 32 }, () => randomPoint(nIn, lo, hi, ints, rng));
+  const kinkPoints = kinks(ex, lo, hi, ints, rng);
+  const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
+  const points = [...randomPoints, ...kinkPoints, ...userPoints];
+
+  const oracle = await oracleModel(model);
+  const want = flatPerPoint(await oraclePredict(oracle, ex.inputs.map((p) => p.shape), points), points.length);
+  const ir = points.map((p) => {
+    const v = evaluate(ex.graph, p);
+    return ex.outputIds.map((id) => v[id]);
+  });
+
+  const routes: RouteReport[] = [];
+  const irRoute = compare('IR (float64)', ir, want, ex, points, atol, rtol);
+  routes.push(irRoute);
+  const run: Record<Format, () => Promise<RunResult>> = {
+    js: () => runJs(text, ex.inputs, points),
+    numpy: () => runNumpy(text, ex.inputs, points),
+    mathematica: () => runWolfram(text, ex.inputs, points),
+    latex: () => checkLatex(text),
+  };
+  const label = `${opts.format} text`;
+  let result: RunResult;
+  try {
+    result = await run[opts.format]();
+  } catch (e) {
+    result = { invalid: `running it failed: ${String((e as Error).message ?? e).split('\n')[0]}` };
+  }
+  if ('values' in result) routes.push(compare(label, result.values, want, ex, points, atol, rtol));
+  else if ('skipped' in result) routes.push({ route: label, status: 'skipped', reason: result.skipped });
+  else if ('valid' in result) routes.push({ route: `${opts.format} text (KaTeX)`, status: 'valid' });
+  else routes.push({ route: label, status: 'invalid', reason: result.invalid });
+
+  const report: VerifyReport = {
+    ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
+    model: model.file,
+    format: opts.format,
+    tolerance: { atol, rtol },
+    points: { random: randomPoints.length, kinks: kinkPoints.length, user: userPoints.length },
+    routes,
+    rounding: opts.precision !== undefined ? roundingCost(ex, points, opts.precision) : undefined,
+    divergence: irRoute.status === 'failed' ? await firstDivergence(oracle, ex, points.slice(0, 8), atol, rtol) : undefined,
+  };
+  return report;
+}
+
+function flatPerPoint(perOutput: number[][][], n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => perOutput.flatMap((o) => o[i]));
+}
+
+function compare(route: string, got: number[][], want: number[][], ex: Extracted, points: Float64Array[], atol: number, rtol: number): RouteReport {
+  const outputs: OutputError[] = ex.outputs.map((port) => {
+    let maxAbs = 0;
+    let maxRel = 0;
+    let worst = 0;
+    let worstExcess = -Infinity;
+    let within = true;
+    for (let i = 0; i < points.length; i++) {
+      for (let j = port.offset; j < port.offset + port.size; j++) {
+        const g = got[i][j];
+        const w = want[i][j];
+        const abs = Number.isNaN(g) !== Number.isNaN(w) ? Infinity : Number.isNaN(g) ? 0 : Math.abs(g - w);
+        const rel = abs / Math.max(Math.abs(w), Number.MIN_VALUE);
+        const excess = abs - (atol + rtol * Math.abs(w));
+        if (excess > 0) within = false;
+        if (abs > maxAbs) maxAbs = abs;
+        if (rel > maxRel && abs > 0) maxRel = rel;
+        if (excess > worstExcess) {
+          worstExcess = excess;
+          worst = i * 1e6 + j;
+        }
+      }
+    }
+    const point = Math.floor(worst / 1e6);
+    const j = worst % 1e6;
+    return { output: port.name, maxAbs, maxRel, worstPoint: point, worstInput: Array.from(points[point]), got: got[point][j], want: want[point][j], within };
+  });
+  return { route, status: outputs.every((o) => o.within) ? 'ok' : 'failed', outputs };
+}
+
+/** Inputs read by an Embedding are integer ids below its input_dim. */
+function integerInputs(model: ModelSpec, ex: Extracted): Map<number, number> {
+  const ints = new Map<number, number>();
+  for (const l of model.layers) {
+    if (l.className !== 'Embedding') continue;
+    const dim = Number(l.config.input_dim);
+    for (const node of l.inbound) {
+      for (const r of node) {
+        const port = ex.inputs.find((p) => p.name === r.layer);
+        if (port) for (let i = port.offset; i < port.offset + port.size; i++) ints.set(i, dim);
+      }
+    }
+  }
+  return ints;
+}
+
+function randomPoint(n: number, lo: number, hi: number, ints: Map<number, number>, rng: () => number): Float64Array {
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const dim = ints.get(i);
+    p[i] = dim !== undefined ? Math.floor(rng() * dim) : Math.fround(lo + (hi - lo) * rng());
+  }
+  return p;
+}
+
+/**
+ * Points on both sides of the kinks (max, min, step, abs) that the box contains: for a sample of
+ * kink nodes, a random segment across which the kink's argument changes sign is bisected to the
+ * crossing, and the points just before and after it are kept.
+ */
+function kinks(ex: Extracted, lo: number, hi: number, ints: Map<number, number>, rng: () => number): Float64Array[] {
+  const g = ex.graph;
+  const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
+  const sides: { id: NodeId; f: (v: Float64Array) => number }[] = [];
+  for (let id = 0; id < g.size; id++) {
+    const n = g.nodes[id];
+    if (n.op === 'max' || n.op === 'min') sides.push({ id, f: (v) => v[n.args[0]] - v[n.args[1]] });
+    else if (n.op === 'step' || n.op === 'abs') sides.push({ id, f: (v) => v[n.args[0]] });
+  }
+  // At most 32 kinks, spread over the graph, and no more evaluations than a large model affords.
+  const budget = Math.max(1, Math.min(32, Math.floor(2e7 / Math.max(g.size * 40, 1))));
+  const chosen = sides.filter((_, i) => i % Math.max(1, Math.ceil(sides.length / budget)) === 0).slice(0, budget);
+  const out: Float64Array[] = [];
+  const mix = (a: Float64Array, b: Float64Array, t: number) => a.map((x, i) => (ints.has(i) ? x : x + (b[i] - x) * t));
+  for (const { f } of chosen) {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const a = randomPoint(nIn, lo, hi, ints, rng);
+      const b = randomPoint(nIn, lo, hi, ints, rng);
+      let fa = f(evaluate(g, a));
+      const fb = f(evaluate(g, mix(a, b, 1)));
+      if (!(fa * fb < 0)) continue;
+      let t0 = 0;
+      let t1 = 1;
+      for (let k = 0; k < 30; k++) {
+        const t = (t0 + t1) / 2;
+        const ft = f(evaluate(g, mix(a, b, t)));
+        if (ft * fa < 0) t1 = t;
+        else {
+          t0 = t;
+          fa = ft;
+        }
+      }
+      const span = 1e-3 / Math.max(1e-12, Math.hypot(...Array.from(b, (x, i) => x - a[i])));
+      out.push(mix(a, b, Math.max(0, t0 - span)), mix(a, b, Math.min(1, t1 + span)));
+      break;
+    }
+  }
+  return out;
+}
+
+/** Rows of a JSON (array of rows, nested or flat) or CSV file, each with every scalar input. */
+function readPoints(file: string, n: number): Float64Array[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Nn2eqError(`--inputs-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
+  }
+  let rows: number[][];
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (e) {
+      throw new Nn2eqError(`--inputs-file ${file}: not valid JSON (${(e as Error).message})`, 'input', 'give a list of rows, e.g. [[0.1, 0.2], [0.3, 0.4]]');
+    }
+    if (!Array.isArray(doc)) throw new Nn2eqError(`--inputs-file ${file}: expected a list of rows`, 'input');
+    const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [Number(v)]);
+    rows = doc.map(flat);
+  } else {
+    const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const header = lines.length > 0 && lines[0].split(',').some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
+    rows = (header ? lines.slice(1) : lines).map((l) => l.split(',').map((c) => Number(c.trim())));
+  }
+  rows.forEach((r, i) => {
+    if (r.length !== n) throw new Nn2eqError(`--inputs-file ${file}: row ${i + 1} has ${r.length} values, the model takes ${n}`, 'input', `give ${n} numbers a row, inputs in the model's order`);
+    if (r.some((v) => !Number.isFinite(v))) throw new Nn2eqError(`--inputs-file ${file}: row ${i + 1} holds something that is not a finite number`, 'input');
+  });
+  if (rows.length === 0) throw new Nn2eqError(`--inputs-file ${file}: no rows`, 'input');
+  return rows.map((r) => Float64Array.from(r));
+}
+
+/** How far rounding every number to `digits` significant digits moves the outputs. */
+function roundingCost(ex: Extracted, points: Float64Array[], digits: number): { digits: number; maxAbs: number; maxRel: number } {
+  const round = (v: number) => {
+    if (!Number.isFinite(v) || v === 0) return v;
+    const p = numberParts(v, digits);
+    return (p.negative ? -1 : 1) * Number(`${p.mantissa}e${p.exponent}`);
+  };
+  const rounded = rebuild(ex.graph, ex.outputIds, (g: Graph, node, args) => {
+    if (node.op === 'const') return g.constant(round(node.value));
+    if (node.op === 'affine') return g.affine(args, node.coefs!.map(round), round(node.value));
+    if (node.op === 'lookup') return undefined;
+    return undefined;
+  });
+  let maxAbs = 0;
+  let maxRel = 0;
+  for (const p of points) {
+    const a = evaluate(ex.graph, p);
+    const b = evaluate(rounded.graph, p);
+    ex.outputIds.forEach((id, i) => {
+      const d = Math.abs(a[id] - b[rounded.outputs[i]]);
+      maxAbs = Math.max(maxAbs, d);
+      if (d > 0) maxRel = Math.max(maxRel, d / Math.max(Math.abs(a[id]), Number.MIN_VALUE));
+    });
+  }
+  return { digits, maxAbs, maxRel };
+}
+
+/** Layer by layer: TF.js sub-models cut at each layer's output against the IR's values there. */
+async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Array[], atol: number, rtol: number): Promise<VerifyReport['divergence']> {
+  const tf = (await import('./oracle.js')).loadTf();
+  const tfm = await tf;
+  const values = points.map((p) => evaluate(ex.graph, p));
+  for (const call of ex.trace) {
+    let layer: TfModel;
+    try {
+      layer = oracle.getLayer(call.layer);
+    } catch {
+      continue; // a layer TF.js keeps inside a nested model
+    }
+    let outs: TfModel[];
+    try {
+      const o = layer.getOutputAt(call.node);
+      outs = Array.isArray(o) ? o : [o];
+    } catch {
+      continue;
+    }
+    const cut = tfm.model({ inputs: oracle.inputs, outputs: outs });
+    const got = await oraclePredict(oracle, ex.inputs.map((p) => p.shape), points, cut);
+    let maxAbs = 0;
+    let maxRel = 0;
+    let bad = false;
+    call.outputs.forEach((t, k) => {
+      if (!got[k] || got[k][0].length !== t.ids.length) return;
+      points.forEach((_, i) => {
+        t.ids.forEach((id, j) => {
+          const w = got[k][i][j];
+          const d = Math.abs(values[i][id] - w);
+          if (!(d <= atol + rtol * Math.abs(w))) bad = true;
+          if (d > maxAbs || Number.isNaN(d)) maxAbs = Number.isNaN(d) ? Infinity : d;
+          if (d > 0) maxRel = Math.max(maxRel, d / Math.max(Math.abs(w), Number.MIN_VALUE));
+        });
+      });
+    });
+    if (bad) return { layer: call.layer, className: call.className, maxAbs, maxRel };
+  }
+  return { layer: null, note: 'every layer TF.js exposes agrees; the difference arises in how outputs are combined' };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The report as a few lines for people (stderr). */
+export function reportText(r: VerifyReport): string {
+  const g = (v: number) => (v === 0 ? '0' : !Number.isFinite(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? v.toExponential(2) : String(Number(v.toPrecision(3))));
+  const lines: string[] = [];
+  const pts = `${r.points.random} random, ${r.points.kinks} at kinks${r.points.user ? `, ${r.points.user} from --inputs-file` : ''}`;
+  lines.push(`verify: ${r.ok ? 'PASS' : 'FAIL'} — ${r.format} against TensorFlow.js on ${r.points.random + r.points.kinks + r.points.user} points (${pts}); tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}`);
+  for (const route of r.routes) {
+    if (!route.outputs) {
+      lines.push(`  ${route.route}: ${route.status}${route.reason ? ` (${route.reason})` : ''}`);
+      continue;
+    }
+    lines.push(`  ${route.route}: ${route.status}`);
+    for (const o of route.outputs) {
+      const at = o.worstInput.length > 6 ? `[${o.worstInput.slice(0, 6).map(g).join(', ')}, …]` : `[${o.worstInput.map(g).join(', ')}]`;
+      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${g(o.got)}, TF.js ${g(o.want)}${o.within ? '' : '  <- over tolerance'}`);
+    }
+  }
+  if (r.rounding) {
+    lines.push(`  rounding to ${r.rounding.digits} significant digits moves the outputs by up to ${g(r.rounding.maxAbs)} (relative ${g(r.rounding.maxRel)})${r.rounding.maxAbs > r.tolerance.atol ? ' — more than the tolerance: use more digits or drop --precision' : ''}`);
+  }
+  if (r.divergence) {
+    if (r.divergence.layer === null) lines.push(`  first diverging layer: none found (${r.divergence.note})`);
+    else lines.push(`  first diverging layer: '${r.divergence.layer}' (${r.divergence.className}), max abs error ${g(r.divergence.maxAbs)}, max rel error ${g(r.divergence.maxRel)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

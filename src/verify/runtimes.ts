@@ -1,0 +1,125 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Port } from '../extract/index.js';
+
+/**
+ * Runs emitted text in its own runtime on a batch of points: the JS module in this process,
+ * NumPy source in python3, Wolfram text in wolframscript, LaTeX through KaTeX. A runtime that is
+ * not installed gives a reason instead of values.
+ */
+export type RunResult = { values: number[][] } | { skipped: string } | { valid: true } | { invalid: string };
+
+/** Nested per-input arrays of one point, in each input's shape. */
+function nested(point: Float64Array, inputs: readonly Port[]): unknown[] {
+  return inputs.map((p) => {
+    const flat = Array.from(point.subarray(p.offset, p.offset + p.size));
+    const build = (shape: readonly number[], at: number): [unknown, number] => {
+      if (shape.length === 0) return [flat[at], at + 1];
+      const out: unknown[] = [];
+      for (let i = 0; i < shape[0]; i++) {
+        const [v, next] = build(shape.slice(1), at);
+        out.push(v);
+        at = next;
+      }
+      return [out, at];
+    };
+    return build(p.shape, 0)[0];
+  });
+}
+
+function flatten(v: unknown): number[] {
+  return Array.isArray(v) ? v.flatMap(flatten) : [Number(v)];
+}
+
+function scratch(): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-verify-'));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function runJs(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
+  const s = scratch();
+  try {
+    const file = join(s.dir, 'model.mjs');
+    writeFileSync(file, text);
+    const mod = (await import(pathToFileURL(file).href)) as { predict: (...a: unknown[]) => unknown };
+    return { values: points.map((p) => flatten(mod.predict(...nested(p, inputs)))) };
+  } finally {
+    s.done();
+  }
+}
+
+const NUMPY_DRIVER = `
+import importlib.util, json, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("model", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+data = json.load(sys.stdin)
+out = m.predict(*[np.asarray(a, dtype=np.float64) for a in data])
+outs = out if isinstance(out, list) else [out]
+n = len(data[0])
+print(json.dumps(np.concatenate([np.asarray(o, dtype=np.float64).reshape(n, -1) for o in outs], axis=1).tolist()))
+`;
+
+/** The python3 to use: NN2EQ_PYTHON, else python3 on PATH. */
+function pythonExe(): string {
+  return process.env.NN2EQ_PYTHON || 'python3';
+}
+
+export async function runNumpy(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
+  const exe = pythonExe();
+  const probe = spawnSync(exe, ['-c', 'import numpy'], { encoding: 'utf8' });
+  if (probe.error) return { skipped: `${exe} not found` };
+  if (probe.status !== 0) return { skipped: `${exe} has no numpy (set NN2EQ_PYTHON to a python3 with numpy)` };
+  const s = scratch();
+  try {
+    const file = join(s.dir, 'model.py');
+    writeFileSync(file, text);
+    const batch = inputs.map((_, i) => points.map((p) => nested(p, inputs)[i]));
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = execFile(exe, ['-c', NUMPY_DRIVER, file], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+      child.stdin!.end(JSON.stringify(batch));
+    });
+    return { values: JSON.parse(out) as number[][] };
+  } finally {
+    s.done();
+  }
+}
+
+export async function runWolfram(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
+  const probe = spawnSync('wolframscript', ['-version'], { encoding: 'utf8' });
+  if (probe.error) return { skipped: 'wolframscript is not installed' };
+  const s = scratch();
+  try {
+    const file = join(s.dir, 'model.wl');
+    writeFileSync(file, text);
+    const args = points.map((p) => `{${Array.from(p, (v) => (Number.isInteger(v) ? String(v) : v.toExponential(17).replace('e', '*^'))).join(', ')}}`);
+    const code = `f = Get["${file}"]; Print[ExportString[N[Flatten /@ (Apply[f, #] & /@ {${args.join(', ')}})], "RawJSON"]]`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('wolframscript', ['-code', code], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+    });
+    return { values: JSON.parse(out) as number[][] };
+  } finally {
+    s.done();
+  }
+}
+
+export async function checkLatex(text: string): Promise<RunResult> {
+  const katex = (await import('katex')).default as unknown as {
+    renderToString(t: string, o: object): string;
+    __parse(t: string, o: object): unknown;
+  };
+  const body = text.includes('\\begin{document}') ? text.slice(text.indexOf('\\begin{align*}') + 14, text.indexOf('\\end{align*}')) : text;
+  const tex = text.includes('\\begin{document}') ? `\\begin{aligned}${body}\\end{aligned}` : body;
+  try {
+    // Building HTML for megabytes of equations takes KaTeX minutes; past 200 kB its parser checks the syntax.
+    if (tex.length > 200_000) katex.__parse(tex, { throwOnError: true, displayMode: true });
+    else katex.renderToString(tex, { throwOnError: true, displayMode: true });
+    return { valid: true };
+  } catch (e) {
+    return { invalid: String((e as Error).message ?? e).split('\n')[0] };
+  }
+}

@@ -1,0 +1,182 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { convertModel, FORMATS, loadModel, Nn2eqError, type Extractor } from '../src/index.js';
+import { EXTRACTORS } from '../src/extract/index.js';
+import { verify } from '../src/verify/index.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, python, SHARED, tmpDir } from './helpers.js';
+
+// The NumPy route needs a python3 with numpy; tests use the one the other tests found.
+if (python.exe) process.env.NN2EQ_PYTHON = python.exe;
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdinIsTTY: true });
+  return { code, out, err };
+}
+
+/**
+ * Fixtures TF.js cannot be the reference for: Keras-only layers, settings or activations (their
+ * fixture references come from TF.js ops; --verify adds only Normalization, ELU(alpha) and
+ * ReLU(threshold, negative_slope) to TF.js), and layers TF.js computes unlike Keras. --verify
+ * must say so (exit 2), not pass or fail.
+ */
+const NO_TFJS_REFERENCE: Record<string, RegExp> = {
+  conv1d_causal_dilated: /CAUSAL padding/,
+  layer_batchnorm_axis1_plain: /non-last axis/,
+  layer_cropping1d: /Unknown layer: Cropping1D/,
+  layer_depthwise_conv1d: /Unknown layer: DepthwiseConv1D/,
+  act_exponential: /Unknown activation: exponential/,
+  act_gelu_new: /Unknown activation: geluNew/,
+  layer_separable_conv1d: /Unknown layer: SeparableConv1D/,
+  layer_softmax_axis1: /non-last dimension/,
+  layer_unit_normalization: /Unknown layer: UnitNormalization/,
+  layer_upsampling1d: /Unknown layer: UpSampling1D/,
+  layer_zero_padding1d: /Unknown layer: ZeroPadding1D/,
+  merge_subtract: /Unknown layer: Subtract/,
+  rnn_gru_reset_after: /reset_after/,
+};
+
+describe('--verify passes on every fixture in every format', () => {
+  for (const name of fixtureNames()) {
+    it(name, async () => {
+      const model = await loadModel(join(FIXTURES, name, 'model.json'));
+      const opts = FIXTURE_OPTIONS[name] ?? {};
+      for (const format of FORMATS) {
+        const text = convertModel(model, { format, ...opts });
+        if (name in NO_TFJS_REFERENCE) {
+          await expect(verify(model, text, { format, ...opts })).rejects.toThrow(NO_TFJS_REFERENCE[name]);
+          continue;
+        }
+        const report = await verify(model, text, { format, ...opts });
+        expect(report.ok, JSON.stringify(report.routes)).toBe(true);
+        expect(report.routes[0].status).toBe('ok');
+        // The text's own route ran (js, numpy) or was checked (latex); only Wolfram may be skipped here.
+        const own = report.routes[1];
+        if (format === 'mathematica') expect(['ok', 'skipped']).toContain(own.status);
+        else expect(own.status === 'ok' || own.status === 'valid', `${format}: ${own.status} ${own.reason ?? ''}`).toBe(true);
+      }
+    }, 120_000);
+  }
+});
+
+describe('--verify on the shared Keras and TF.js models', () => {
+  const S = SHARED;
+  const cases: [string, string[]][] = [
+    ['hls4ml/KERAS_3layer', ['KERAS_3layer.json', '--weights', join(S, 'hls4ml/KERAS_3layer/KERAS_3layer_weights.h5')]],
+    ['hls4ml/KERAS_3layer_batch_norm', ['KERAS_3layer_batch_norm.json', '--weights', join(S, 'hls4ml/KERAS_3layer_batch_norm/KERAS_3layer_batch_norm_weights.h5')]],
+    ['hls4ml/KERAS_lstm_model', ['KERAS_lstm_model_weights.h5']],
+    ['hls4ml_prjs/elu', ['elu.h5']],
+    ['hls4ml_prjs/leaky_relu', ['leaky_relu.h5']],
+    ['hls4ml_prjs/prelu', ['prelu.h5']],
+    ['hls4ml_prjs/selu', ['selu.h5']],
+    ['dl4j/activations_ReLU_2_parametric', ['ReLU_2_model.h5']],
+    ['dl4j/simple_rnn_tf_keras_2', ['simple_rnn_tf_keras_2_model.h5']],
+    ['dl4j/cnn_batch_norm', ['cnn_batch_norm.h5']],
+    ['community/auto_mpg_normalization_dnn_keras3', ['dnn_model.keras']],
+    ['tfjs-layers/mlp', ['model.json']],
+    ['tfjs-layers/functional_merge', ['model.json']],
+    ['tfjs-layers/simple_rnn', ['model.json']],
+    ['tfjs-layers/gru', ['model.json']],
+    ['tfjs/rn_bundle_model_dense1', ['bundle_model_test.json']],
+    ['tfjs-examples/abalone_node_mlp', ['model.json']],
+  ];
+  for (const [folder, [file, ...rest]] of cases) {
+    const path = join(S, folder, file);
+    it.skipIf(!existsSync(path))(`${folder}/${file}`, async () => {
+      for (const format of FORMATS) {
+        const r = await run([path, ...rest, '-f', format, '--verify', '--report', 'json']);
+        expect(r.code, r.err).toBe(0);
+        const report = JSON.parse(r.err.trim().split('\n').pop()!);
+        expect(report.ok).toBe(true);
+        expect(report.routes[0].outputs[0].maxAbs).toBeGreaterThanOrEqual(0);
+      }
+    }, 300_000);
+  }
+  it.skipIf(!existsSync(join(S, 'dl4j/conv1d_k3_channels_first_same')))('a layer TF.js computes unlike Keras is named, exit 2', async () => {
+    const r = await run([join(S, 'dl4j/conv1d_k3_channels_first_same/conv1d_k3_s1_d1_cf_same_model.h5'), '-f', 'js', '--verify']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/layer 'conv0' \(Conv1D\): TF\.js transposes the input of a channels_first Conv1D but not its output, so --verify has no trustworthy reference/);
+  }, 120_000);
+});
+
+describe('--verify reports', () => {
+  const model = join(FIXTURES, 'mathematica_3_2_2_2', 'model.json');
+
+  it('prints per-output errors and where they occur; the text goes to stdout as usual', async () => {
+    const r = await run([model, '-f', 'js', '--verify']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/export function predict/);
+    expect(r.err).toMatch(/^verify: PASS — js against TensorFlow\.js on \d+ points \(32 random, \d+ at kinks\); tolerance atol 1\.00e-5 \+ rtol 1\.00e-4/);
+    expect(r.err).toMatch(/IR \(float64\): ok\n {4}dense_Dense\d+: max abs error [\d.e-]+, max rel error [\d.e-]+; worst at point \d+ \[/);
+  }, 60_000);
+
+  it('--precision 2 --tolerance 1e-7 exits 1 and says the rounding is why', async () => {
+    const r = await run([model, '-f', 'js', '--precision', '2', '--verify', '--tolerance', '1e-7']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^verify: FAIL/);
+    expect(r.err).toMatch(/js text: failed/);
+    expect(r.err).toMatch(/rounding to 2 significant digits moves the outputs by up to [\d.e-]+ \(relative [\d.e-]+\) — more than the tolerance/);
+  }, 60_000);
+
+  it('--report json, --range, and --inputs-file in CSV and JSON', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'points.csv'), 'a,b,c\n0.5,0.25,-1\n3,2,1\n');
+    writeFileSync(join(dir, 'points.json'), '[[0.5, 0.25, -1], [[3], [2], [1]]]');
+    for (const f of ['points.csv', 'points.json']) {
+      const r = await run([model, '-f', 'numpy', '--verify', '--report', 'json', '--range', '-3:3', '--inputs-file', join(dir, f)]);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.err);
+      expect(report.points).toEqual({ random: 32, kinks: expect.any(Number), user: 2 });
+      expect(report.routes.map((x: { route: string }) => x.route)).toEqual(['IR (float64)', 'numpy text']);
+    }
+  }, 60_000);
+
+  it('bad --verify options are usage errors (exit 2, one line)', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'short.csv'), '1,2\n');
+    for (const args of [['--range', '1:1'], ['--tolerance', 'tight'], ['--inputs-file', join(dir, 'short.csv')], ['--inputs-file', join(dir, 'missing.csv')]]) {
+      const r = await run([model, '-f', 'js', '--verify', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.trim().split('\n').length, r.err).toBe(1);
+    }
+  }, 60_000);
+});
+
+describe('a mistaken layer rule is caught and named', () => {
+  it('an injected Dense bias error makes --verify fail and names the first layer it reaches', async () => {
+    const path = join(FIXTURES, 'functional_chain', 'model.json');
+    const model = await loadModel(path);
+    // A fixture-only mistake: the 'logits' Dense layer gets 0.01 added to its second bias.
+    const wrongDense: Extractor = (ctx, inputs) => {
+      if (ctx.layer.name !== 'logits') return EXTRACTORS.Dense(ctx, inputs);
+      const bias = ctx.layer.weights.get('bias')!;
+      const shifted = Float32Array.from(bias.values, (v, i) => (i === 1 ? v + 0.01 : v));
+      const layer = { ...ctx.layer, weights: new Map([...ctx.layer.weights, ['bias', { ...bias, values: shifted }]]) };
+      return EXTRACTORS.Dense({ ...ctx, layer, weight: (n: string) => layer.weights.get(n)! }, inputs);
+    };
+    const extractors = { Dense: wrongDense };
+    const text = convertModel(model, { format: 'js', extractors });
+    const report = await verify(model, text, { format: 'js', extractors });
+    expect(report.ok).toBe(false);
+    expect(report.routes.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(report.divergence).toMatchObject({ layer: 'logits', className: 'Dense' });
+    expect((report.divergence as { maxAbs: number }).maxAbs).toBeGreaterThan(1e-3);
+  }, 60_000);
+
+  it('without the mistake the same model passes', async () => {
+    const model = await loadModel(join(FIXTURES, 'functional_chain', 'model.json'));
+    const report = await verify(model, convertModel(model, { format: 'js' }), { format: 'js' });
+    expect(report.ok).toBe(true);
+    expect(report.divergence).toBeUndefined();
+  }, 60_000);
+
+  it('TF.js is loaded only on the --verify path', async () => {
+    expect(Nn2eqError).toBeDefined();
+    const r = await run([join(FIXTURES, 'medium_1_3_2_1', 'model.json'), '-f', 'js', '--range', '-2:2']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/--range has no effect without --verify/);
+  });
+});
