@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { convertModel, FORMATS, loadModel, Nn2eqError, type Extractor } from '../src/index.js';
+import { convertModel, FORMATS, loadModel, type Extractor } from '../src/index.js';
 import { EXTRACTORS } from '../src/extract/index.js';
 import { verify } from '../src/verify/index.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, python, SHARED, tmpDir } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, python, ROOT, SHARED, tmpDir } from './helpers.js';
 
 // The NumPy route needs a python3 with numpy; tests use the one the other tests found.
 if (python.exe) process.env.NN2EQ_PYTHON = python.exe;
@@ -173,8 +175,23 @@ describe('a mistaken layer rule is caught and named', () => {
     expect(report.divergence).toBeUndefined();
   }, 60_000);
 
-  it('TF.js is loaded only on the --verify path', async () => {
-    expect(Nn2eqError).toBeDefined();
+  it('TF.js is loaded only on the --verify path', () => {
+    // A fresh process each time: is any @tensorflow module in node's module cache afterwards?
+    const probe = (extra: string[]) => {
+      const script = [
+        `import { main } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli.js')).href)};`,
+        "import { createRequire } from 'node:module';",
+        'const io = { stdout: () => {}, stderr: () => {}, stdinIsTTY: true };',
+        `await main(${JSON.stringify([join(FIXTURES, 'medium_1_3_2_1', 'model.json'), '-f', 'js', ...extra])}, io);`,
+        "console.log(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('@tensorflow')));",
+      ].join('\n');
+      return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env } }).stdout.trim();
+    };
+    expect(probe([])).toBe('false');
+    expect(probe(['--verify'])).toBe('true');
+  }, 60_000);
+
+  it('--range without --verify is pointed out', async () => {
     const r = await run([join(FIXTURES, 'medium_1_3_2_1', 'model.json'), '-f', 'js', '--range', '-2:2']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/--range has no effect without --verify/);
