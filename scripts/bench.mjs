@@ -1,7 +1,7 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from './tfjs-files.mjs';
@@ -97,6 +97,52 @@ const deep = mlp('deep-1000', [2, ...Array(1000).fill(2), 1], 'tanh');
 for (const format of ['js', 'latex', 'numpy', 'mathematica']) {
   const d = measure([CLI, deep.path, '-f', format]);
   console.log(`${format.padEnd(12)} ${fmt(d.seconds)} s, peak RSS ${fmt(d.rss, 0)} MB, output ${fmt(d.bytes / 1e3, 0)} kB`);
+}
+
+// Layer-coverage and Keras figures, from the repository's own fixtures and the shared models.
+const FIX = join(ROOT, 'fixtures');
+const SHARED = join(ROOT, '..', 'shared', 'models');
+console.log('\nKeras files (cold, median of 5): HDF5 and .keras load h5wasm / fflate on demand');
+for (const [label, file] of [
+  ['TF.js model.json', join(FIX, 'keras_sequential', 'model.json')],
+  ['Keras 2 .h5', join(FIX, 'keras_sequential', 'model.h5')],
+  ['Keras 3 .keras', join(FIX, 'keras_sequential', 'model.keras')],
+]) {
+  const t = median(Array.from({ length: 5 }, () => measure([CLI, file, '-f', 'js']).seconds));
+  console.log(`${label.padEnd(18)} ${fmt(t * 1000, 0)} ms   (${fmt(t / bare)} x node -e 0)`);
+}
+
+console.log('\nrecurrence: the same LSTM(4) unrolled over 10 and 100 steps');
+{
+  const doc = JSON.parse(readFileSync(join(FIX, 'rnn_lstm_10_steps', 'model.json'), 'utf8'));
+  const dir = join(TMP, 'lstm100');
+  mkdirSync(dir, { recursive: true });
+  const layers = doc.modelTopology.config.layers ?? doc.modelTopology.config;
+  layers[0].config.batch_input_shape = [null, 100, 2];
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(doc));
+  copyFileSync(join(FIX, 'rnn_lstm_10_steps', 'weights.bin'), join(dir, 'weights.bin'));
+  for (const format of ['js', 'latex']) {
+    const ten = measure([CLI, join(FIX, 'rnn_lstm_10_steps', 'model.json'), '-f', format]);
+    const hundred = measure([CLI, join(dir, 'model.json'), '-f', format]);
+    console.log(`${format.padEnd(6)} 10 steps ${fmt(ten.bytes / 1e3, 1)} kB, 100 steps ${fmt(hundred.bytes / 1e3, 1)} kB: ratio ${fmt(hundred.bytes / ten.bytes)} (target about 10); ${fmt(hundred.seconds)} s, ${fmt(hundred.rss, 0)} MB`);
+  }
+}
+
+const mobilenet = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
+if (existsSync(mobilenet)) {
+  const r = measure([CLI, mobilenet, '-f', 'js']);
+  console.log(`\nMobileNetV2 (nsfwjs, 224x224): refused in ${fmt(r.seconds)} s, peak RSS ${fmt(r.rss, 0)} MB (target: seconds, bounded memory)`);
+}
+
+console.log('\n--verify (TF.js loaded on demand), median of 3');
+for (const [label, args] of [
+  ['mathematica_3_2_2_2 js', [join(FIX, 'mathematica_3_2_2_2', 'model.json'), '-f', 'js']],
+  ['tfjs-layers/cnn js', [join(SHARED, 'tfjs-layers', 'cnn', 'model.json'), '-f', 'js']],
+]) {
+  if (!existsSync(args[0])) continue;
+  const plain = median([0, 1, 2].map(() => measure([CLI, ...args]).seconds));
+  const checked = median([0, 1, 2].map(() => measure([CLI, ...args, '--verify']).seconds));
+  console.log(`${label.padEnd(24)} convert ${fmt(plain)} s, with --verify ${fmt(checked)} s`);
 }
 
 const big = rows.filter((r) => r.name === 'mlp-1.3M');
