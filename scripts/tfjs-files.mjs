@@ -3,35 +3,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Loads @tensorflow/tfjs quietly (it greets Node users on stdout/stderr once). */
-export async function loadTf() {
-  const warn = console.warn;
-  const log = console.log;
-  console.warn = () => {};
-  console.log = () => {};
-  try {
-    const tf = await import('@tensorflow/tfjs');
-    await tf.setBackend('cpu');
-    await tf.ready();
-    tf.tensor([0]).dispose();
-    return tf;
-  } finally {
-    console.warn = warn;
-    console.log = log;
-  }
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One TF.js loader (quiet, CPU backend) and one seeded PRNG, shared with --verify (built in dist/).
+export { loadTf } from '../dist/verify/oracle.js';
+export { mulberry32 as rng } from '../dist/verify/random.js';
 
 /** Loads a TF.js layers model.json from disk with TF.js's own weight decoding. */
 export async function loadTfjsModel(tf, modelPath) {

@@ -8,6 +8,7 @@ import type { Graph, NodeId } from '../ir/graph.js';
 import type { ModelSpec } from '../load/spec.js';
 import { rebuild } from '../transform/rebuild.js';
 import { oracleModel, oraclePredict, type TfModel } from './oracle.js';
+import { mulberry32 } from './random.js';
 import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
 
 /** What --verify checks the written text against, and how strictly. */
@@ -320,16 +321,6 @@ async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Ar
   return { layer: null, note: 'every layer TF.js exposes agrees; the difference arises in how outputs are combined' };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The report as a few lines for people (stderr). */
 export function reportText(r: VerifyReport): string {
