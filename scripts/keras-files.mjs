@@ -175,9 +175,19 @@ export function writeKeras3Zip(path, model, { nameAttr = true } = {}) {
         const base = snake(l.className);
         const n = used.get(base) ?? 0;
         used.set(base, n + 1);
-        const vars = layers.create_group(n === 0 ? base : `${base}_${n}`).create_group('vars');
-        if (nameAttr) vars.create_attribute('name', l.name);
-        l.weights.forEach((w, i) => vars.create_dataset({ name: String(i), data: Float32Array.from(w.values), shape: w.shape, dtype: '<f' }));
+        const group = layers.create_group(n === 0 ? base : `${base}_${n}`);
+        // Keras 3 keeps a recurrent layer's variables in its cell, and a Bidirectional's in
+        // forward_layer/cell and backward_layer/cell.
+        const sets = l.className === 'Bidirectional'
+          ? [['forward_layer/cell', l.weights.filter((w) => /forward/.test(w.name))], ['backward_layer/cell', l.weights.filter((w) => /backward/.test(w.name))]]
+          : [[/^(LSTM|GRU|SimpleRNN)$/.test(l.className) ? 'cell' : '', l.weights]];
+        for (const [sub, ws] of sets) {
+          let at = group;
+          for (const part of sub.split('/').filter(Boolean)) at = at.create_group(part);
+          const vars = at.create_group('vars');
+          if (nameAttr && sub === '') vars.create_attribute('name', l.name);
+          ws.forEach((w, i) => vars.create_dataset({ name: String(i), data: Float32Array.from(w.values), shape: w.shape, dtype: '<f' }));
+        }
       }
       const opt = f.create_group('optimizer').create_group('vars');
       opt.create_dataset({ name: '0', data: new Float32Array([3]), shape: [], dtype: '<f' });

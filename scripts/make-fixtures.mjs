@@ -205,6 +205,21 @@ await fixture(
   // A '.keras' name on HDF5 bytes: the content decides.
   writeKeras2Full(join(dir, 'really_hdf5.keras'), mlp);
 
+  // Keras 3 keeps recurrent variables in nested groups (cell, forward_layer/cell, backward_layer/cell).
+  // Sigmoid gates: Keras 3's hard_sigmoid differs from TF.js's, and this model must mean the same in both.
+  const rec = seeded(
+    seq([
+      tf.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [4, 2] }),
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2, recurrentActivation: 'sigmoid' }), mergeMode: 'concat' }),
+    ]),
+    53,
+    0.8,
+  );
+  const kdir = await fixture('keras3_recurrent', rec, 53);
+  writeKeras3Zip(join(kdir, 'model.keras'), rec);
+  writeKeras3Zip(join(kdir, 'model_unnamed_vars.keras'), rec, { nameAttr: false });
+  writeKeras2Full(join(kdir, 'model.h5'), rec);
+
   // Keras 1 per-gate LSTM weights (W_i, U_i, b_i, W_c, …) in a Keras 1 full-model file.
   const rnn = seeded(seq([tf.layers.lstm({ units: 3, recurrentActivation: 'hardSigmoid', inputShape: [4, 2] }), dense(1)]), 52, 0.8);
   const rdir = await fixture('keras1_lstm', rnn, 52);

@@ -51,6 +51,31 @@ describe('bad input: one line on stderr, exit 2, never a stack trace', () => {
     });
   }
 
+  it('an undefined time axis asks for --timesteps, and --timesteps unrolls it', async () => {
+    const path = join(FIXTURES, 'rnn_timesteps_none', 'model.json');
+    const r = await run([path, '-f', 'js']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/input '\w+' has shape \[None, 3\], whose time axis \(axis 1\) is undefined; hint: give its length with --timesteps T/);
+    expect(oneLine(r.err)).toBe(true);
+    const ok = await run([path, '-f', 'js', '--timesteps', '4']);
+    expect(ok.code).toBe(0);
+    // Four steps of three features: x1 … x12; the last step is the output itself.
+    expect(ok.out).toMatch(/const h1t3_2 = /);
+    expect(ok.out).toMatch(/x12/);
+  });
+
+  it('Masking is refused with the reason', async () => {
+    const path = broken((doc) => {
+      const layers = doc.modelTopology.config.layers;
+      layers.unshift({ class_name: 'Masking', config: { name: 'mask', mask_value: 0, batch_input_shape: layers[0].config.batch_input_shape } });
+      delete layers[1].config.batch_input_shape;
+    }, 'rnn_lstm_sequences');
+    const r = await run([path, '-f', 'js']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/layer 'mask' \(Masking\): Masking skips the time steps whose features all equal mask_value, which no single formula expresses; hint: remove the Masking layer/);
+    expect(oneLine(r.err)).toBe(true);
+  });
+
   it('lists every unsupported layer at once', async () => {
     const path = broken((doc) => {
       doc.modelTopology.config.layers[0].class_name = 'QDense';
