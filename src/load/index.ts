@@ -27,11 +27,11 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   const warnings: string[] = [];
   let topology: Topology;
   if (isHdf5(bytes)) {
+    if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a Keras HDF5 file, which holds its own weights, so --weights is not used`, 'usage', 'drop --weights, or pass the architecture JSON instead of this file');
     topology = await loadKerasHdf5(bytes, file, warnings);
-    if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a full Keras model with its own weights, so --weights is not used`, 'usage', 'drop --weights, or pass the architecture JSON instead of this file');
   } else if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    topology = await loadKerasZip(bytes, file, warnings);
     if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a .keras archive with its own weights, so --weights is not used`, 'usage', 'drop --weights');
+    topology = await loadKerasZip(bytes, file, warnings);
   } else {
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {

@@ -238,8 +238,7 @@ function readPoints(file: string, n: number): Float64Array[] {
       throw new Nn2eqError(`--inputs-file ${file}: not valid JSON (${(e as Error).message})`, 'input', 'give a list of rows, e.g. [[0.1, 0.2], [0.3, 0.4]]');
     }
     if (!Array.isArray(doc)) throw new Nn2eqError(`--inputs-file ${file}: expected a list of rows`, 'input');
-    const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [Number(v)]);
-    rows = doc.map(flat);
+    rows = doc.map((row) => (Array.isArray(row) ? row.flat(Infinity) : [row]).map(Number));
   } else {
     const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
     const header = lines.length > 0 && lines[0].split(',').some((c) => c.trim() !== '' && Number.isNaN(Number(c)));

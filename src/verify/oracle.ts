@@ -187,8 +187,8 @@ export async function oraclePredict(m: TfModel, shapes: readonly (readonly numbe
 let registered = false;
 
 /**
- * Keras layers TF.js lacks, written here with TF.js ops from Keras's own definitions, so that
- * models using them still have a reference. Only Normalization (Keras 3 preprocessing) so far.
+ * Keras layers TF.js lacks or restricts, written here with TF.js ops from Keras's own
+ * definitions, so that models using them still have a reference.
  */
 function registerKerasOnly(tf: Tf): void {
   if (registered) return;
@@ -283,4 +283,57 @@ function registerKerasOnly(tf: Tf): void {
   }
   tf.serialization.registerClass(ELU);
   tf.serialization.registerClass(ReLU);
+
+  // Keras layers TF.js does not have at all, each a few TF.js ops.
+  const simple = (className: string, call: (layer: TfModel, x: TfModel) => TfModel, shape: (layer: TfModel, s: TfModel) => TfModel = (_l, s) => s) => {
+    const cls = class extends tf.layers.Layer {
+      static className = className;
+      cfg: Record<string, unknown>;
+      constructor(config: Record<string, unknown>) {
+        super(config);
+        this.cfg = config;
+      }
+      call(inputs: TfModel) {
+        return tf.tidy(() => call(this, inputs));
+      }
+      computeOutputShape(s: TfModel) {
+        return shape(this, s);
+      }
+      getConfig() {
+        return { ...super.getConfig(), ...this.cfg };
+      }
+    };
+    tf.serialization.registerClass(cls);
+  };
+  const one = (x: TfModel) => (Array.isArray(x) ? x[0] : x);
+  const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+  simple('Subtract', (_l, [a, b]: TfModel[]) => tf.sub(a, b), (_l, s) => s[0]);
+  simple('UnitNormalization', (l, x) => {
+    const v = one(x);
+    const axis = (Array.isArray(l.cfg.axis) ? l.cfg.axis : [l.cfg.axis ?? -1]) as number[];
+    return tf.div(v, tf.sqrt(tf.maximum(tf.sum(tf.square(v), axis, true), 1e-12)));
+  });
+  simple(
+    'ZeroPadding1D',
+    (l, x) => tf.pad(one(x), [[0, 0], pair(l.cfg.padding ?? 1), [0, 0]]),
+    (l, s) => [s[0], s[1] === null ? null : s[1] + pair(l.cfg.padding ?? 1)[0] + pair(l.cfg.padding ?? 1)[1], s[2]],
+  );
+  simple(
+    'Cropping1D',
+    (l, x) => {
+      const v = one(x);
+      const [a, b] = pair(l.cfg.cropping ?? 1);
+      return v.slice([0, a, 0], [-1, v.shape[1] - a - b, -1]);
+    },
+    (l, s) => [s[0], s[1] - pair(l.cfg.cropping ?? 1)[0] - pair(l.cfg.cropping ?? 1)[1], s[2]],
+  );
+  simple(
+    'UpSampling1D',
+    (l, x) => {
+      const v = one(x);
+      const n = Number(l.cfg.size ?? 2);
+      return tf.tile(v.expandDims(2), [1, 1, n, 1]).reshape([v.shape[0], v.shape[1] * n, v.shape[2]]);
+    },
+    (l, s) => [s[0], s[1] * Number(l.cfg.size ?? 2), s[2]],
+  );
 }
