@@ -26,6 +26,10 @@ export function keras1Layer(className: string, c: Config, file: string, name: st
     }
   };
   let cls = CLASS_RENAMES[className] ?? className;
+  // Theano-ordered kernels are stored (out, in, rows, cols) and flipped; nn2eq does not convert them.
+  if (/Conv/.test(cls) && out.dim_ordering === 'th') {
+    throw new Nn2eqError(`${file}: layer '${name}' is a Keras 1 ${className} with dim_ordering 'th', whose kernels nn2eq does not convert`, 'unsupported', "load the model in Keras 2 and save it again (Keras converts Theano kernels on load)");
+  }
   const recurrent = ['SimpleRNN', 'LSTM', 'GRU'].includes(cls);
   if (cls === 'Dense' || recurrent) move('output_dim', 'units');
   move('inner_activation', 'recurrent_activation');
