@@ -324,6 +324,8 @@ async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Ar
 /** The report as a few lines for people (stderr). */
 export function reportText(r: VerifyReport): string {
   const g = (v: number) => (v === 0 ? '0' : !Number.isFinite(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? v.toExponential(2) : String(Number(v.toPrecision(3))));
+  // The compared values themselves, with digits enough to see where they part.
+  const exact = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(8))) : String(v));
   const lines: string[] = [];
   const pts = `${r.points.random} random, ${r.points.kinks} at kinks${r.points.user ? `, ${r.points.user} from --inputs-file` : ''}`;
   lines.push(`verify: ${r.ok ? 'PASS' : 'FAIL'} — ${r.format} against TensorFlow.js on ${r.points.random + r.points.kinks + r.points.user} points (${pts}); tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}`);
@@ -335,7 +337,7 @@ export function reportText(r: VerifyReport): string {
     lines.push(`  ${route.route}: ${route.status}`);
     for (const o of route.outputs) {
       const at = o.worstInput.length > 6 ? `[${o.worstInput.slice(0, 6).map(g).join(', ')}, …]` : `[${o.worstInput.map(g).join(', ')}]`;
-      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${g(o.got)}, TF.js ${g(o.want)}${o.within ? '' : '  <- over tolerance'}`);
+      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, TF.js ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
     }
   }
   if (r.rounding) {
