@@ -52,7 +52,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     sources.push(realpathSync(wfile));
   }
   if (path !== '-') sources.unshift(realpathSync(path));
-  return { file, ...topology, sources, warnings };
+  return { file, format: 'keras', ...topology, sources, warnings };
 }
 
 function readInput(path: string, file: string): Buffer {
@@ -87,7 +87,7 @@ export function loadJsonModel(json: string | JsonObject, dir: string, file: stri
   const weights = readManifestWeights(doc.weightsManifest, dir, file, sources);
   const warnings: string[] = [];
   bindWeights(topology.layers, weights, warnings);
-  return { file, ...topology, sources, warnings };
+  return { file, format: 'tfjs', ...topology, sources, warnings };
 }
 
 /**

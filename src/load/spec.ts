@@ -38,6 +38,8 @@ export interface InputSpec {
 export interface ModelSpec {
   /** The file the model came from, for messages. */
   readonly file: string;
+  /** What kind of file it was: a TF.js model.json, or a Keras file (HDF5, .keras zip, architecture JSON). */
+  readonly format?: 'tfjs' | 'keras';
   readonly name: string;
   /** Major Keras version whose semantics apply (TF.js files follow Keras 2). */
   readonly kerasMajor: number;

@@ -61,7 +61,7 @@ export async function oracleModel(model: ModelSpec): Promise<TfModel> {
   const { log, warn } = console;
   console.log = console.warn = () => {};
   try {
-    if (source && isTfjsModelJson(source)) {
+    if (source && model.format === 'tfjs') {
       try {
         return await fromFiles(tf, source);
       } catch {
@@ -75,15 +75,6 @@ export async function oracleModel(model: ModelSpec): Promise<TfModel> {
     throw new Nn2eqError(`${model.file}: TensorFlow.js cannot run this model, so --verify has no reference (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200)})`, 'unsupported', 'the equations were written; check them against Keras yourself');
   } finally {
     Object.assign(console, { log, warn });
-  }
-}
-
-function isTfjsModelJson(path: string): boolean {
-  try {
-    const head = readFileSync(path, { encoding: 'utf8' }).slice(0, 1 << 20);
-    return head.trimStart().startsWith('{') && head.includes('"weightsManifest"');
-  } catch {
-    return false;
   }
 }
 
