@@ -3,24 +3,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-// One TF.js loader (quiet, CPU backend) and one seeded PRNG, shared with --verify (built in dist/).
-export { loadTf } from '../dist/verify/oracle.js';
+// One TF.js import (quiet, CPU backend), one model.json reader and one seeded PRNG, shared with
+// --verify (built in dist/).
+export { loadTf, loadTfjsModel } from '../dist/verify/oracle.js';
 export { mulberry32 as rng } from '../dist/verify/random.js';
-
-/** Loads a TF.js layers model.json from disk with TF.js's own weight decoding. */
-export async function loadTfjsModel(tf, modelPath) {
-  const doc = JSON.parse(readFileSync(modelPath, 'utf8'));
-  const dir = dirname(modelPath);
-  const weightSpecs = [];
-  const buffers = [];
-  for (const group of doc.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) buffers.push(readFileSync(join(dir, p)));
-  }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  return tf.loadLayersModel({ load: async () => ({ modelTopology: doc.modelTopology, weightSpecs, weightData }) });
-}
 
 /** Saves `model` as model.json + weights.bin in `dir`; returns the artifacts. */
 export async function saveTfjsModel(model, dir) {

@@ -1,4 +1,5 @@
 import { Nn2eqError } from './errors.js';
+import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
 import { extract, type Extractor } from './extract/index.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
@@ -7,7 +8,7 @@ import { lower } from './transform/lower.js';
 
 /** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
-export const DEFAULT_MAX_SIZE = 256_000_000;
+export const DEFAULT_MAX_SIZE = DEFAULT_SIZE_BUDGET;
 
 const EXPANDING = /Conv|Pooling|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|ZeroPadding/;
 

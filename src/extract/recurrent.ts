@@ -48,17 +48,8 @@ function cellFor(ctx: LayerContext, spec: LayerSpec, inputDim: number, prefix: s
   const c = spec.config;
   const units = Number(c.units);
   if (!Number.isInteger(units) || units <= 0) ctx.fail(`'units' is ${JSON.stringify(c.units)}, expected a positive integer`);
-  const weight = (name: string, shape?: number[]) => {
-    const w = spec.weights.get(prefix + name);
-    if (!w) {
-      const has = [...spec.weights.keys()];
-      return ctx.fail(`weight '${prefix + name}' is missing; the layer has ${has.length ? has.join(', ') : 'no weights'}`, 'the weights file does not match this architecture');
-    }
-    if (shape && (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))) {
-      return ctx.fail(`weight '${prefix + name}' has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`, 'the weights file does not match this architecture');
-    }
-    return w;
-  };
+  // A wrapped cell's weights live in the wrapper's map, under 'forward/' or 'backward/'.
+  const weight = (name: string, shape?: number[]) => ctx.weight(prefix + name, shape);
   const useBias = c.use_bias !== false;
   const actName = c.activation ?? 'tanh';
   const recName = c.recurrent_activation ?? (spec.className === 'GRU' || spec.className === 'LSTM' ? 'sigmoid' : 'linear');

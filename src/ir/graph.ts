@@ -201,13 +201,12 @@ export class Graph {
     return this.intern('lookup', [index], column, null, table);
   }
 
-  /** Names `id` after a layer unit, unless it is a leaf or already named; says whether it did. */
-  label(id: NodeId, layer: number, index: number, state?: StateLabel): boolean {
-    if (this.dry) return false;
+  /** Names `id` after a layer unit, unless it is a leaf or already named. */
+  label(id: NodeId, layer: number, index: number, state?: StateLabel): void {
+    if (this.dry) return;
     const op = this.nodes[id].op;
-    if (op === 'input' || op === 'const' || this.labels.has(id)) return false;
+    if (op === 'input' || op === 'const' || this.labels.has(id)) return;
     this.labels.set(id, state ? { layer, index, state } : { layer, index });
-    return true;
   }
 
   /** The value of a `const` node, or undefined. */

@@ -112,7 +112,7 @@ function layerHeader(l: Json, file: string, where: string, kerasMajor: number): 
   let className = stringAt(o.class_name, file, `${where}.class_name`);
   const config = objectAt(o.config ?? {}, file, `${where}.config`);
   const name = typeof o.name === 'string' ? o.name : stringAt(config.name, file, `${where}.config.name`);
-  let normalized = normalizeConfig(config);
+  let normalized = normalizeConfig(config, file);
   if (kerasMajor === 1) {
     ({ className, config: normalized } = keras1Layer(className, normalized, file, name));
     if (normalized.recurrent_activation !== undefined) normalized.recurrent_activation = activationName(normalized.recurrent_activation as Json);
@@ -122,7 +122,9 @@ function layerHeader(l: Json, file: string, where: string, kerasMajor: number): 
 }
 
 /** Settles Keras 1/2/3 and TF.js spellings of the same setting. */
-function normalizeConfig(config: JsonObject): Config {
+function normalizeConfig(config: JsonObject, file: string, depth = 0): Config {
+  // Wrappers nest layer configs; a file cannot make this recursion deep.
+  if (depth > MAX_WRAPPER_DEPTH) throw new Nn2eqError(`${file}: layer configs nested more than ${MAX_WRAPPER_DEPTH} wrappers deep`, 'input');
   const c: Config = {};
   for (const [k, v] of Object.entries(config)) c[snake(k)] = v;
   if (c.batch_input_shape === undefined) {
@@ -136,23 +138,27 @@ function normalizeConfig(config: JsonObject): Config {
   for (const key of ['layer', 'backward_layer']) {
     const inner = c[key];
     if (isObject(inner) && typeof inner.class_name === 'string' && isObject(inner.config)) {
-      c[key] = { class_name: inner.class_name, config: normalizeConfig(inner.config) };
+      c[key] = { class_name: inner.class_name, config: normalizeConfig(inner.config, file, depth + 1) };
     }
   }
   return c;
 }
 
+const MAX_WRAPPER_DEPTH = 16;
+
 /** Canonical activation names: snake_case, aliases resolved, gelu's tanh form as 'gelu_new'. */
 export function activationName(a: Json): string {
-  if (a === null) return 'linear';
-  if (isObject(a)) {
-    const name = activationName((a.class_name ?? a.config) as Json);
-    const cfg = isObject(a.config) ? a.config : {};
-    return name === 'gelu' && cfg.approximate === true ? 'gelu_new' : name;
+  // An activation object ({class_name, config}) names it in class_name, or in config when that is a string.
+  let approximate = false;
+  let cur = a;
+  for (let depth = 0; isObject(cur) && depth <= MAX_WRAPPER_DEPTH; depth++) {
+    if (depth === 0 && isObject(cur.config) && cur.config.approximate === true) approximate = true;
+    cur = (cur.class_name ?? cur.config) as Json;
   }
-  if (typeof a !== 'string') return String(a);
-  const s = snake(a);
-  return ACTIVATION_ALIASES[s] ?? s;
+  if (cur === null) return 'linear';
+  if (typeof cur !== 'string') return isObject(cur) ? 'object' : String(cur);
+  const s = ACTIVATION_ALIASES[snake(cur)] ?? snake(cur);
+  return s === 'gelu' && approximate ? 'gelu_new' : s;
 }
 
 const ACTIVATION_ALIASES: Record<string, string> = { silu: 'swish', hardsigmoid: 'hard_sigmoid', logsoftmax: 'log_softmax' };

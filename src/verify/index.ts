@@ -7,7 +7,7 @@ import { evaluate } from '../ir/evaluate.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { ModelSpec } from '../load/spec.js';
 import { rebuild } from '../transform/rebuild.js';
-import { oracleModel, oraclePredict, type TfModel } from './oracle.js';
+import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
 import { mulberry32 } from './random.js';
 import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
 
@@ -124,7 +124,8 @@ function compare(route: string, got: number[][], want: number[][], ex: Extracted
   const outputs: OutputError[] = ex.outputs.map((port) => {
     let maxAbs = 0;
     let maxRel = 0;
-    let worst = 0;
+    let worstPoint = 0;
+    let worstValue = port.offset;
     let worstExcess = -Infinity;
     let within = true;
     for (let i = 0; i < points.length; i++) {
@@ -139,13 +140,13 @@ function compare(route: string, got: number[][], want: number[][], ex: Extracted
         if (rel > maxRel && abs > 0) maxRel = rel;
         if (excess > worstExcess) {
           worstExcess = excess;
-          worst = i * 1e6 + j;
+          worstPoint = i;
+          worstValue = j;
         }
       }
     }
-    const point = Math.floor(worst / 1e6);
-    const j = worst % 1e6;
-    return { output: port.name, maxAbs, maxRel, worstPoint: point, worstInput: Array.from(points[point]), got: got[point][j], want: want[point][j], within };
+    const [p, j] = [worstPoint, worstValue];
+    return { output: port.name, maxAbs, maxRel, worstPoint: p, worstInput: Array.from(points[p]), got: got[p][j], want: want[p][j], within };
   });
   return { route, status: outputs.every((o) => o.within) ? 'ok' : 'failed', outputs };
 }
@@ -262,7 +263,6 @@ function roundingCost(ex: Extracted, points: Float64Array[], digits: number): { 
   const rounded = rebuild(ex.graph, ex.outputIds, (g: Graph, node, args) => {
     if (node.op === 'const') return g.constant(round(node.value));
     if (node.op === 'affine') return g.affine(args, node.coefs!.map(round), round(node.value));
-    if (node.op === 'lookup') return undefined;
     return undefined;
   });
   let maxAbs = 0;
@@ -281,8 +281,7 @@ function roundingCost(ex: Extracted, points: Float64Array[], digits: number): { 
 
 /** Layer by layer: TF.js sub-models cut at each layer's output against the IR's values there. */
 async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Array[], atol: number, rtol: number): Promise<VerifyReport['divergence']> {
-  const tf = (await import('./oracle.js')).loadTf();
-  const tfm = await tf;
+  const tfm = await loadTf();
   const values = points.map((p) => evaluate(ex.graph, p));
   for (const call of ex.trace) {
     let layer: TfModel;

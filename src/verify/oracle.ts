@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Nn2eqError } from '../errors.js';
+import { variableName } from '../load/keras.js';
 import type { LayerSpec, ModelSpec } from '../load/spec.js';
 
 /**
@@ -63,7 +64,7 @@ export async function oracleModel(model: ModelSpec): Promise<TfModel> {
   try {
     if (source && model.format === 'tfjs') {
       try {
-        return await fromFiles(tf, source);
+        return await loadTfjsModel(tf, source);
       } catch {
         // TF.js's reader rejects some Keras spellings (e.g. activation 'silu'); the loaded model
         // has them normalized.
@@ -78,7 +79,8 @@ export async function oracleModel(model: ModelSpec): Promise<TfModel> {
   }
 }
 
-async function fromFiles(tf: Tf, path: string): Promise<TfModel> {
+/** A TF.js layers model.json read by TF.js's own loader, shards from the files beside it. */
+export async function loadTfjsModel(tf: Tf, path: string): Promise<TfModel> {
   const doc = JSON.parse(readFileSync(path, 'utf8'));
   const dir = dirname(path);
   const weightSpecs: unknown[] = [];
@@ -117,7 +119,7 @@ async function fromSpec(tf: Tf, model: ModelSpec): Promise<TfModel> {
     const spec = byName.get(tl.name);
     if (!spec || tl.weights.length === 0) continue;
     const values = tl.weights.map((w: { originalName?: string; name: string; shape: number[] }) => {
-      const key = variableKey(spec, w.originalName ?? w.name);
+      const key = variableName(spec, w.originalName ?? w.name);
       const ours = spec.weights.get(key);
       if (!ours) throw new Nn2eqError(`${model.file}: TF.js's layer '${tl.name}' wants weight '${key}', which the model does not have`, 'unsupported');
       return tf.tensor(ours.values, w.shape, (w as { dtype?: string }).dtype);
@@ -125,17 +127,6 @@ async function fromSpec(tf: Tf, model: ModelSpec): Promise<TfModel> {
     tl.setWeights(values);
   }
   return m;
-}
-
-/** Our variable key of a TF.js weight name ('dense_1/kernel', 'bidir/forward_lstm/kernel'). */
-function variableKey(layer: LayerSpec, name: string): string {
-  const parts = name.split('/');
-  const last = parts[parts.length - 1];
-  if (layer.className === 'Bidirectional') {
-    const dir = parts.slice(0, -1).find((p) => /^(forward|backward)/.test(p));
-    if (dir) return `${dir.startsWith('forward') ? 'forward' : 'backward'}/${last}`;
-  }
-  return last;
 }
 
 /** A config TF.js accepts: no Keras 3 module tag, dtype-policy objects, initializers, regularizers or constraints (the weights are set). */
