@@ -128,6 +128,7 @@ export function writeKeras1Full(path, model) {
 
 const DTYPE = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
+// Keras 3's to_snake_case, written here again on purpose: the writer must not borrow the loader's copy it tests.
 function snake(name) {
   return name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }

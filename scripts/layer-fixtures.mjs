@@ -2,11 +2,11 @@
 // and predicted by TF.js. Keras-only layers and settings are saved from a TF.js stand-in, the JSON
 // is then rewritten to the Keras layer, and the reference comes from an equivalent TF.js
 // computation (a 2D twin of a 1D layer, or TF.js ops following Keras's source).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export async function layerFixtures(h) {
-  const { tf, fixture, seeded, inputsFor, writeReference, saveTfjsModel, loadTfjsModel, writeManifest, predict, ROOT } = h;
+  const { tf, fixture, patched, seeded, predict, writeManifest, ROOT } = h;
   const L = tf.layers;
   const seq = (layers) => tf.sequential({ layers });
   const dense = (units, activation, extra = {}) => L.dense({ units, activation, ...extra });
@@ -14,23 +14,6 @@ export async function layerFixtures(h) {
   let seed = 200;
   const next = () => seed++;
 
-  /** Saves a TF.js stand-in, computes the reference with `reference`, then rewrites the saved JSON with `patch`. */
-  async function patched(name, model, s, { patch, reference, source, opts = {} }) {
-    const dir = join(ROOT, name);
-    rmSync(dir, { recursive: true, force: true });
-    if (/^(sequential|model)_\d+$/.test(model.name)) model.name = name;
-    await saveTfjsModel(model, dir);
-    const cases = inputsFor(model, s + 1000, opts.lo, opts.hi, opts);
-    const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
-    const outputs = reference(reloaded, cases);
-    const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const extra = patch(doc);
-    if (extra) writeFileSync(join(dir, 'weights.bin'), Buffer.concat([readFileSync(join(dir, 'weights.bin')), Buffer.from(extra.buffer, extra.byteOffset, extra.byteLength)]));
-    writeManifest(dir, doc.modelTopology, doc.weightsManifest);
-    const shapeOf = (v) => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
-    writeReference(dir, model, cases, outputs, source, opts.shapes, outputs[0].map(shapeOf));
-    console.log(`fixtures/${name}`);
-  }
   const layersOf = (doc) => (Array.isArray(doc.modelTopology.config) ? doc.modelTopology.config : doc.modelTopology.config.layers);
   /** Per case, the outputs of `op` applied to the reloaded model's prediction (cut after layer `at` when given). */
   const after = (op, at) => (loaded, cases) =>

@@ -45,18 +45,43 @@ function writeReference(dir, model, cases, outputs, source, shapes, outShapes) {
   writeFileSync(join(dir, 'reference.json'), `${JSON.stringify(ref)}\n`);
 }
 
-/** Saves `model`, reloads the files in TF.js and records its predictions. */
-async function fixture(name, model, seed, opts = {}) {
+/**
+ * A fresh folder fixtures/<name> with `model` saved by TF.js and reloaded from the files. TF.js
+ * numbers model names globally; the model takes the fixture's name, so adding a fixture renames no other.
+ */
+async function saveFixture(name, model) {
   const dir = join(ROOT, name);
   rmSync(dir, { recursive: true, force: true });
-  // TF.js numbers model names globally; name each model after its fixture so adding a fixture changes no other.
   if (/^(sequential|model)_\d+$/.test(model.name)) model.name = name;
   await saveTfjsModel(model, dir);
+  return { dir, reloaded: await loadTfjsModel(tf, join(dir, 'model.json')) };
+}
+
+/** Saves `model`, reloads the files in TF.js and records its predictions. */
+async function fixture(name, model, seed, opts = {}) {
+  const { dir, reloaded } = await saveFixture(name, model);
   const cases = inputsFor(model, seed + 1000, opts.lo, opts.hi, opts);
-  const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
   writeReference(dir, model, cases, predict(tf, reloaded, cases), 'TF.js predict of the reloaded model.json', opts.shapes);
   console.log(`fixtures/${name}`);
   return dir;
+}
+
+/**
+ * A Keras-only layer or setting: saves a TF.js stand-in, computes the reference with
+ * `reference(reloaded, cases)`, then rewrites the saved JSON with `patch(doc)` (which may return
+ * bytes to append to weights.bin for weights it adds to the manifest).
+ */
+async function patched(name, model, seed, { patch, reference, source, opts = {} }) {
+  const { dir, reloaded } = await saveFixture(name, model);
+  const cases = inputsFor(model, seed + 1000, opts.lo, opts.hi, opts);
+  const outputs = reference(reloaded, cases);
+  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const extra = patch(doc);
+  if (extra) writeFileSync(join(dir, 'weights.bin'), Buffer.concat([readFileSync(join(dir, 'weights.bin')), Buffer.from(extra.buffer, extra.byteOffset, extra.byteLength)]));
+  writeManifest(dir, doc.modelTopology, doc.weightsManifest);
+  const shapeOf = (v) => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
+  writeReference(dir, model, cases, outputs, source, opts.shapes, outputs[0].map(shapeOf));
+  console.log(`fixtures/${name}`);
 }
 
 const seq = (layers) => tf.sequential({ layers });
@@ -82,19 +107,12 @@ const KERAS_ONLY = {
   gelu_new: (t) => tf.layers.activation({ activation: 'gelu_new' }).apply(t),
 };
 for (const [act, op] of Object.entries(KERAS_ONLY)) {
-  const name = `act_${act}`;
-  const dir = join(ROOT, name);
-  rmSync(dir, { recursive: true, force: true });
   const model = seeded(seq([dense(4, 'linear', { inputShape: [3] })]), seed++, 1.5);
-  await saveTfjsModel(model, dir);
-  const cases = inputsFor(model, seed + 1000);
-  const reloaded = await loadTfjsModel(tf, join(dir, 'model.json'));
-  const outputs = cases.map((inputs) => tf.tidy(() => [op(reloaded.predict(tf.tensor([inputs[0]]))).arraySync()[0]]));
-  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  doc.modelTopology.config.layers[0].config.activation = act;
-  writeManifest(dir, doc.modelTopology, doc.weightsManifest);
-  writeReference(dir, model, cases, outputs, `TF.js ${act} op applied to TF.js predict of the linear model`);
-  console.log(`fixtures/${name}`);
+  await patched(`act_${act}`, model, seed, {
+    patch: (doc) => void (doc.modelTopology.config.layers[0].config.activation = act),
+    reference: (m, cases) => cases.map((inputs) => tf.tidy(() => [op(m.predict(tf.tensor([inputs[0]]))).arraySync()[0]])),
+    source: `TF.js ${act} op applied to TF.js predict of the linear model`,
+  });
 }
 
 // A functional chain with an inference-time identity and a separate Activation layer.
@@ -235,7 +253,7 @@ await fixture(
   writeKeras3Zip(join(fdir, 'model_unnamed_vars.keras'), fn, { nameAttr: false });
 }
 
-await layerFixtures({ tf, fixture, seeded, inputsFor, writeReference, saveTfjsModel, loadTfjsModel, writeManifest, predict, rng, ROOT });
+await layerFixtures({ tf, fixture, patched, seeded, predict, rng, writeManifest, ROOT });
 
 async function referenceFromFiles(name, dir) {
   const model = await loadTfjsModel(tf, join(dir, 'model.json'));
