@@ -124,7 +124,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     model = '-';
   }
   try {
-    const { text, warnings, model: spec } = await convertFile(model, {
+    const { text, warnings, model: spec, extracted } = await convertFile(model, {
       weights: opts.weights,
       format: opts.format,
       precision: opts.precision,
@@ -152,7 +152,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       atol: opts.tolerance?.[0],
       rtol: opts.tolerance?.[1],
       precision: opts.precision,
-      timesteps: opts.timesteps,
+      extracted,
     });
     io.stderr(opts.report === 'json' ? `${JSON.stringify(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;

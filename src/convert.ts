@@ -1,7 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
-import { extract, type Extractor } from './extract/index.js';
+import { extract, type Extracted, type Extractor } from './extract/index.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
@@ -29,6 +29,11 @@ export interface ConvertOptions {
 
 /** Turns a loaded model into text in the chosen format. */
 export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
+  return convertWithIR(model, opts).text;
+}
+
+/** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
+export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: string; extracted: Extracted } {
   const emitter = EMITTERS[opts.format];
   if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   const inline = opts.inline ?? false;
@@ -56,7 +61,7 @@ export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
   if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
   const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
   const program = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
-  return emitter.emit(program, {
+  const text = emitter.emit(program, {
     precision: opts.precision,
     inline,
     maxSize,
@@ -65,12 +70,13 @@ export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
     standalone: opts.standalone,
     modelName: model.name,
   });
+  return { text, extracted: ex };
 }
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
-export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<{ text: string; warnings: string[]; model: ModelSpec }> {
+export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<{ text: string; warnings: string[]; model: ModelSpec; extracted: Extracted }> {
   const model = await loadModel(path, { weights: opts.weights });
-  return { text: convertModel(model, opts), warnings: model.warnings, model };
+  return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
 
 function checkNames(names: readonly string[] | undefined, count: number, flag: string, what: string, reserved: ReadonlySet<string>): void {

@@ -11,5 +11,5 @@ export { lower } from './transform/lower.js';
 export { EMITTERS, FORMATS } from './emit/index.js';
 export type { Format, Emitter } from './emit/index.js';
 export { formatNumber, numberParts } from './emit/number.js';
-export { convertFile, convertModel, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
+export { convertFile, convertModel, convertWithIR, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
 export type { ConvertOptions } from './convert.js';

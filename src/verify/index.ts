@@ -26,6 +26,8 @@ export interface VerifyOptions {
   readonly timesteps?: number;
   readonly extractors?: Readonly<Record<string, Extractor>>;
   readonly seed?: number;
+  /** The IR the text was printed from, when the caller has it (convertWithIR); else it is extracted here. */
+  readonly extracted?: Extracted;
 }
 
 /** The error of one route against TF.js, per model output. */
@@ -65,7 +67,7 @@ export interface VerifyReport {
 export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-4;
-  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
+  const ex = opts.extracted ?? extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
   const ints = integerInputs(model, ex);
   const rng = mulberry32(opts.seed ?? 20261122);
   const [lo, hi] = opts.range ?? [-1, 1];
