@@ -102,6 +102,19 @@ describe('--verify on the shared Keras and TF.js models', () => {
   }, 120_000);
 });
 
+describe('--verify and a TF.js gap', () => {
+  it("a BatchNormalization whose axis is the last one counted from the front still has TF.js as reference", async () => {
+    const model = await loadModel(join(FIXTURES, 'layer_batchnorm', 'model.json'));
+    const bn = model.layers.find((l) => l.className === 'BatchNormalization')!;
+    // Dense(4) output: rank 1 without the batch, so Keras axis 1 is the last axis, as -1 is.
+    // format 'keras' hands TF.js the edited model from memory instead of the file.
+    const same = { ...model, format: 'keras' as const, layers: model.layers.map((l) => (l === bn ? { ...l, config: { ...l.config, axis: 1 } } : l)) };
+    const report = await verify(same, convertModel(same, { format: 'js' }), { format: 'js' });
+    expect(report.ok).toBe(true);
+    // (A truly non-last axis, layer_batchnorm_axis1_plain, is refused in the fixture loop above.)
+  }, 60_000);
+});
+
 describe('--verify reports', () => {
   const model = join(FIXTURES, 'mathematica_3_2_2_2', 'model.json');
 

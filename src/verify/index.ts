@@ -77,7 +77,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
   const points = [...randomPoints, ...kinkPoints, ...userPoints];
 
-  const oracle = await oracleModel(model);
+  const oracle = await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
   const want = flatPerPoint(await oraclePredict(oracle, ex.inputs.map((p) => p.shape), points), points.length);
   const ir = points.map((p) => {
     const v = evaluate(ex.graph, p);

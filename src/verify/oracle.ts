@@ -40,20 +40,24 @@ export function loadTf(): Promise<Tf> {
  * Layers TF.js runs but computes unlike Keras (found while testing nn2eq against Keras's own
  * predictions): with these, TF.js is no reference, and --verify says so instead of failing.
  */
-function knownGap(l: LayerSpec): string | null {
+function knownGap(l: LayerSpec, rank: number | undefined): string | null {
   const c = l.config;
   if (l.className === 'Conv1D' && c.data_format === 'channels_first') return 'TF.js transposes the input of a channels_first Conv1D but not its output';
   if (l.className === 'BatchNormalization') {
+    // The last axis is -1, or the rank itself (Keras counts the batch as axis 0).
     const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
-    if (axis.some((a) => a !== -1)) return 'TF.js broadcasts the statistics of a BatchNormalization over a non-last axis wrongly at inference';
+    if (axis.some((a) => a !== -1 && a !== rank)) return 'TF.js broadcasts the statistics of a BatchNormalization over a non-last axis wrongly at inference';
   }
   return null;
 }
 
-/** The TF.js model of `model`; a one-line error when TF.js cannot build one of its layers. */
-export async function oracleModel(model: ModelSpec): Promise<TfModel> {
+/**
+ * The TF.js model of `model`; a one-line error when TF.js cannot build one of its layers or is
+ * known to compute one unlike Keras. `ranks` gives each layer's output rank (without the batch).
+ */
+export async function oracleModel(model: ModelSpec, ranks: ReadonlyMap<string, number> = new Map()): Promise<TfModel> {
   for (const l of model.layers) {
-    const gap = knownGap(l);
+    const gap = knownGap(l, ranks.get(l.name));
     if (gap) throw new Nn2eqError(`${model.file}: layer '${l.name}' (${l.className}): ${gap}, so --verify has no trustworthy reference`, 'unsupported', 'the equations were written; they follow Keras, not TF.js');
   }
   const tf = await loadTf();
