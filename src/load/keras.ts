@@ -61,16 +61,21 @@ export function isHdf5(bytes: Uint8Array): boolean {
 
 function attachHdf5Weights(topology: Topology, root: H5Group, file: string, warnings: string[]): void {
   const modelWeights = root.children.get('model_weights');
-  if (isGroup(modelWeights)) return attachLayerNames(topology, modelWeights, file, warnings);
-  if (root.attrs.has('layer_names')) return attachLayerNames(topology, root, file, warnings);
   const layers = root.children.get('layers');
-  if (isGroup(layers)) return attachKeras3(topology, layers, file, warnings);
+  if (isGroup(modelWeights)) attachLayerNames(topology, modelWeights, file);
+  else if (root.attrs.has('layer_names')) attachLayerNames(topology, root, file);
+  else if (isGroup(layers)) attachKeras3(topology, layers, file);
+  else return refuseLayout(root, file);
+  warnNonFinite(topology.layers, warnings);
+}
+
+function refuseLayout(root: H5Group, file: string): never {
   const found = [...root.children.keys()].slice(0, 6).join(', ') || 'no groups';
   throw new Nn2eqError(`${file}: no Keras weights found: expected a layer_names attribute, a model_weights group or a layers group; found ${found}`, 'input', 'pass the .h5 written by Keras (model.save or model.save_weights)');
 }
 
 /** Keras 1/2 layout: `layer_names` lists layer groups; each group's `weight_names` lists its datasets in order. */
-function attachLayerNames(topology: Topology, g: H5Group, file: string, warnings: string[]): void {
+function attachLayerNames(topology: Topology, g: H5Group, file: string): void {
   const byName = new Map(topology.layers.map((l) => [l.name, l]));
   const foreign: string[] = [];
   for (const ln of stringList(g, 'layer_names')) {
@@ -101,11 +106,10 @@ function attachLayerNames(topology: Topology, g: H5Group, file: string, warnings
     }
   }
   refuseForeign(topology, foreign, file);
-  warnNonFinite(topology.layers, warnings);
 }
 
 /** Keras 3 layout: `layers/<path>/…/vars/<i>`, matched to layers by the `name` attribute, else by class and order. */
-function attachKeras3(topology: Topology, layersGroup: H5Group, file: string, warnings: string[]): void {
+function attachKeras3(topology: Topology, layersGroup: H5Group, file: string): void {
   const byName = new Map(topology.layers.map((l) => [l.name, l]));
   // Keras 3 names each layer's group after its class in snake_case, numbered per class in layer order.
   const byPath = new Map<string, LayerSpec>();
@@ -135,7 +139,6 @@ function attachKeras3(topology: Topology, layersGroup: H5Group, file: string, wa
     }
   }
   refuseForeign(topology, foreign, file);
-  warnNonFinite(topology.layers, warnings);
 }
 
 /** Every `vars` group below `g` (depth first), with its datasets in index order. */
