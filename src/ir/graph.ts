@@ -39,6 +39,20 @@ export interface StateLabel {
   readonly step: number;
 }
 
+/**
+ * A descriptive name for an intermediate value that the code formats do not bind (an LSTM gate,
+ * a softmax exponential, a convolution's pre-activation): `symbol` (i, f, g, o, z, r, hh, e, a, …)
+ * of layer `layer`, element `index` (1-based), at time step `step` for recurrent values.
+ * LaTeX binds and names these; the code formats ignore them, so their output does not change.
+ */
+export interface Hint {
+  readonly symbol: string;
+  readonly layer: number;
+  readonly index: number;
+  readonly step?: number;
+  readonly backward?: boolean;
+}
+
 /** Rough bytes of printed let-form text per node and per affine term: the one size model. */
 export const BYTES_PER_NODE = 12;
 export const BYTES_PER_TERM = 16;
@@ -57,6 +71,8 @@ export const DEFAULT_SIZE_BUDGET = 256_000_000;
 export class Graph {
   readonly nodes: Node[] = [];
   readonly labels = new Map<NodeId, Label>();
+  /** Descriptive names of unlabelled intermediate values (see Hint); filled by the lowering from the tensor program. */
+  readonly hints = new Map<NodeId, Hint>();
   readonly tables: Table[] = [];
   /** Structural hash → node(s); a hit is confirmed by comparing whole nodes. Numeric keys keep GC low. */
   private readonly interned = new Map<number, NodeId | NodeId[]>();
