@@ -1,7 +1,8 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
-import { extract, type Extracted, type Extractor } from './extract/index.js';
+import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
+import { scalarize } from './tensor/scalarize.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
@@ -45,10 +46,11 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
   // make a graph far larger than the file: measure with a dry graph first, which stores nothing,
   // so such a model is refused in seconds instead of after filling memory. The dry graph shares
   // no sub-expressions and so over-counts; it refuses only past 1.5 times the budget.
+  const tensors = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps });
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
-    extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: maxSize });
+    scalarize(tensors, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: maxSize });
   }
-  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget });
+  const ex = scalarize(tensors, { sizeBudget });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
