@@ -1,5 +1,5 @@
 import { Graph, type NodeId } from '../ir/graph.js';
-import type { Fn } from '../ir/ops.js';
+import type { Fn, Prec } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { ELEMENTWISE, type ElementwiseFn } from '../tensor/functions.js';
 import type { MapAttrs } from '../tensor/ops.js';
@@ -91,12 +91,18 @@ export interface PrintedMap {
   readonly uses: ReadonlySet<Fn>;
 }
 
+/** An argument printed for printMap: its text and how tightly it binds. */
+export interface Arg {
+  readonly text: string;
+  readonly prec: Prec;
+}
+
 /**
- * Prints element-wise function `attrs.fn` applied to `args` (already printed, atoms or
- * parenthesized) in a target's scalar syntax: the template is built in a small scalar graph,
+ * Prints element-wise function `attrs.fn` applied to `args` in a target's scalar syntax
+ * (parenthesized by the shared rules, as any scalar formula): the template is built in a small scalar graph,
  * lowered for the target like any scalar formula, and rendered with the arguments as its inputs.
  */
-export function printMap(attrs: MapAttrs, args: readonly string[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>): PrintedMap {
+export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>): PrintedMap {
   const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
   const g = new Graph();
   const xs: NodeId[] = args.map((_, i) => g.input(i));
@@ -104,9 +110,25 @@ export function printMap(attrs: MapAttrs, args: readonly string[], syntax: Synta
   const low = lower(g, [out], supports);
   const ports = args.map((_, i) => ({ name: `a${i}`, shape: [1], offset: i, size: 1 }));
   const program = schedule(low.graph, ports, [{ name: 'y', shape: [1], offset: 0, size: 1 }], low.outputs, true);
-  const named: Syntax = { ...syntax, name: (n: Name) => (n.kind === 'input' ? args[n.index] : syntax.name(n)) };
+  const named: Syntax = { ...syntax, name: (n: Name) => (n.kind === 'input' ? args[n.index].text : syntax.name(n)), inputPrec: (i) => args[i].prec };
   const r = render(program, named, { precision: opts.precision, maxSize: Infinity, inline: true });
   const uses = new Set<Fn>();
   for (let id = 0; id < low.graph.size; id++) if (program.live[id]) uses.add(low.graph.nodes[id].op as Fn);
   return { text: r.outputs[0], uses };
+}
+
+/** For each argument of a map equation, how many times its scalar template reads it (an argument read twice is better named than inlined). */
+export function templateReads(attrs: MapAttrs, arity: number): number[] {
+  const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
+  const g = new Graph();
+  const xs = Array.from({ length: arity }, (_, i) => g.input(i));
+  const out = f.scalar(g, xs, attrs.params);
+  const reads = new Array<number>(arity).fill(0);
+  const live = schedule(g, [], [], [out], true).live;
+  for (let id = 0; id < g.size; id++) {
+    if (!live[id]) continue;
+    for (const a of g.nodes[id].args) if (a < arity && g.nodes[a].op === 'input') reads[g.nodes[a].value]++;
+  }
+  if (g.nodes[out]?.op === 'input') reads[g.nodes[out].value]++;
+  return reads;
 }
