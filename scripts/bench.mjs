@@ -125,7 +125,7 @@ console.log(`node -e 0: ${fmt(bare * 1000, 0)} ms   nn2eq on a ${small.params}-p
 console.log('\ndepth: 1000-layer narrow MLP (Dense(2, tanh) x 1000)');
 const deep = mlp('deep-1000', [2, ...Array(1000).fill(2), 1], 'tanh');
 for (const format of ['js', 'latex', 'numpy', 'mathematica']) {
-  const d = measure([CLI, deep.path, '-f', format]);
+  const d = measure([CLI, deep.path, '-f', format, '--form', 'scalar']);
   console.log(`${format.padEnd(12)} ${fmt(d.seconds)} s, peak RSS ${fmt(d.rss, 0)} MB, output ${fmt(d.bytes / 1e3, 0)} kB`);
 }
 
@@ -152,8 +152,8 @@ console.log('\nrecurrence: the same LSTM(4) unrolled over 10 and 100 steps');
   writeFileSync(join(dir, 'model.json'), JSON.stringify(doc));
   copyFileSync(join(FIX, 'rnn_lstm_10_steps', 'weights.bin'), join(dir, 'weights.bin'));
   for (const format of ['js', 'latex']) {
-    const ten = measure([CLI, join(FIX, 'rnn_lstm_10_steps', 'model.json'), '-f', format]);
-    const hundred = measure([CLI, join(dir, 'model.json'), '-f', format]);
+    const ten = measure([CLI, join(FIX, 'rnn_lstm_10_steps', 'model.json'), '-f', format, '--form', 'scalar']);
+    const hundred = measure([CLI, join(dir, 'model.json'), '-f', format, '--form', 'scalar']);
     console.log(`${format.padEnd(6)} 10 steps ${fmt(ten.bytes / 1e3, 1)} kB, 100 steps ${fmt(hundred.bytes / 1e3, 1)} kB: ratio ${fmt(hundred.bytes / ten.bytes)} (target about 10); ${fmt(hundred.seconds)} s, ${fmt(hundred.rss, 0)} MB`);
   }
 }
