@@ -1,7 +1,11 @@
 import { Nn2eqError } from '../errors.js';
 import type { Extracted, Port } from '../extract/index.js';
 import type { Graph, NodeId } from '../ir/graph.js';
+import { fitPolynomial } from './fit.js';
+import type { Interval } from './interval.js';
 import { jacobian } from './jacobian.js';
+import { termCount } from './poly.js';
+import { measureError, taylorModel } from './taylor.js';
 
 /** The scalar-arena transforms a conversion may apply (see README, Transforms). */
 export interface TransformOptions {
@@ -46,6 +50,43 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
   const notes: string[] = [];
   const n = ex.inputs.reduce((s, p) => s + p.size, 0);
   const m = ex.outputs.reduce((s, p) => s + p.size, 0);
+  const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
+  if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
+  const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
+  if (opts.taylor !== undefined) {
+    const order = opts.taylor;
+    const at = opts.at === undefined ? new Array<number>(n).fill(0) : opts.at.length === 1 ? new Array<number>(n).fill(opts.at[0]) : [...opts.at];
+    if (at.length !== n) throw new Nn2eqError(`--at gives ${at.length} numbers, but the model has ${n} scalar inputs`, 'usage', `give one number, or ${n} comma-separated`);
+    const t = taylorModel(graph, outputIds, n, order, at, box, opts.maxTerms);
+    const m = measureError(graph, outputIds, t.space, t.polys, at, box);
+    const bound = Math.max(...t.remainders.map((r) => Math.max(-r[0], r[1])));
+    const built = t.space.toGraph(t.polys, at);
+    graph = built.graph;
+    outputIds = built.outputs;
+    const shifted = at.some((a) => a !== 0);
+    notes.push(
+      `Taylor polynomial of order ${order} around x0 = (${at.map(fmt).join(', ')})${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
+      `Error on the box ${boxText(box)}: measured max ${fmt(m.max)}, RMS ${fmt(m.rms)} on ${m.points} points against the exact model (float64).`,
+      `Guaranteed bound on the whole box: |error| <= ${fmt(bound)} (Taylor models: the polynomial plus an interval remainder through every op; intervals rounded outward by a relative 2^-50 safety margin).`,
+    );
+    for (const d of t.divergent.slice(0, 5)) {
+      notes.push(`WARNING: a ${d.op} pre-activation ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
+    }
+    if (t.divergent.length > 5) notes.push(`WARNING: ${t.divergent.length - 5} more pre-activations leave their radius of convergence.`);
+    return { graph, inputs: ex.inputs, outputs, outputIds, notes };
+  }
+  if (opts.fit !== undefined) {
+    const f = fitPolynomial(graph, outputIds, n, opts.fit, box, opts.maxTerms);
+    const m = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
+    const built = f.space.toGraph(f.polys, new Array<number>(n).fill(0));
+    graph = built.graph;
+    outputIds = built.outputs;
+    notes.push(
+      `Least-squares polynomial of degree ${opts.fit} fitted on ${f.points} Chebyshev points of the box ${boxText(box)}: ${nonzero(f.polys)} nonzero terms of ${termCount(n, opts.fit)} possible per output.`,
+      `Error on the box: measured max ${fmt(m.max)}, RMS ${fmt(m.rms)} on ${m.points} other points against the exact model (float64); a fit has no guaranteed bound.`,
+    );
+    return { graph, inputs: ex.inputs, outputs, outputIds, notes };
+  }
   if (opts.jacobian) {
     if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
     const j = jacobian(graph, outputIds, n);
@@ -55,6 +96,29 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
   }
   return { graph, inputs: ex.inputs, outputs, outputIds, notes };
+}
+
+/** One range for all inputs, or one per input. */
+export function perInput(ranges: readonly (readonly [number, number])[], n: number, flag: string): Interval[] {
+  if (ranges.length === 1) return Array.from({ length: n }, () => [ranges[0][0], ranges[0][1]] as Interval);
+  if (ranges.length !== n) throw new Nn2eqError(`${flag} gives ${ranges.length} ranges, but the model has ${n} scalar inputs`, 'usage', `give one LO:HI for all inputs, or ${n} comma-separated`);
+  return ranges.map((r) => [r[0], r[1]] as Interval);
+}
+
+function boxText(box: readonly Interval[]): string {
+  const same = box.every((b) => b[0] === box[0][0] && b[1] === box[0][1]);
+  return same ? `[${fmt(box[0][0])}, ${fmt(box[0][1])}]^${box.length}` : box.map((b) => `[${fmt(b[0])}, ${fmt(b[1])}]`).join(' x ');
+}
+
+/** Figures in headers: 3 significant digits. */
+function fmt(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
+}
+
+function nonzero(polys: readonly Float64Array[]): number {
+  return Math.max(...polys.map((p) => p.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0)));
 }
 
 /** The transforms print the scalar form: --form auto means scalar, --form tensor is refused. */
