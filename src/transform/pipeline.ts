@@ -5,7 +5,11 @@ import { fitPolynomial } from './fit.js';
 import type { Interval } from './interval.js';
 import { jacobian } from './jacobian.js';
 import { termCount } from './poly.js';
-import { measureError, taylorModel } from './taylor.js';
+import { measureError, samplePoints, taylorModel } from './taylor.js';
+import { evaluate } from '../ir/evaluate.js';
+import { expand } from './expand.js';
+import { restrictToBox } from './input-range.js';
+import { prune } from './prune.js';
 
 /** The scalar-arena transforms a conversion may apply (see README, Transforms). */
 export interface TransformOptions {
@@ -42,7 +46,11 @@ export function anyTransform(opts: TransformOptions | undefined): opts is Transf
   return opts !== undefined && Object.values(opts).some((v) => v !== undefined && v !== false);
 }
 
-/** Applies the requested transforms to an extracted model, in a fixed order, and says what each did. */
+/**
+ * Applies the requested transforms to an extracted model, in a fixed order — --input-range
+ * (exact on the box), --prune, then one of --taylor / --fit / --jacobian, then --expand — and
+ * says what each did in header notes.
+ */
 export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Transformed {
   let graph = ex.graph;
   let outputIds = ex.outputIds;
@@ -53,12 +61,28 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
   const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
   const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
+  if (opts.inputRange) {
+    const inBox = perInput(opts.inputRange, n, '--input-range');
+    const r = restrictToBox(graph, outputIds, inBox);
+    graph = r.graph;
+    outputIds = r.outputs;
+    const { units, inactive, linear } = r.report;
+    notes.push(`--input-range ${boxText(inBox)}: of ${units} ReLU-family units (max, min, step, abs), ${inactive} never active there were removed, ${linear} always active became linear and were folded into the next affine, ${units - inactive - linear} still switch; exact on the box.`);
+  }
+  if (opts.prune !== undefined) {
+    const before = { graph, outputIds };
+    const r = prune(graph, outputIds, opts.prune);
+    graph = r.graph;
+    outputIds = r.outputs;
+    const change = largestChange(before.graph, before.outputIds, graph, outputIds, box);
+    notes.push(`--prune ${opts.prune}: dropped ${r.dropped} of ${r.dropped + r.kept} affine coefficients with |w| < ${opts.prune}; largest output change ${fmt(change.max)} (RMS ${fmt(change.rms)}) on ${change.points} points of the box ${boxText(box)}.`);
+  }
   if (opts.taylor !== undefined) {
     const order = opts.taylor;
     const at = opts.at === undefined ? new Array<number>(n).fill(0) : opts.at.length === 1 ? new Array<number>(n).fill(opts.at[0]) : [...opts.at];
     if (at.length !== n) throw new Nn2eqError(`--at gives ${at.length} numbers, but the model has ${n} scalar inputs`, 'usage', `give one number, or ${n} comma-separated`);
     const t = taylorModel(graph, outputIds, n, order, at, box, opts.maxTerms);
-    const m = measureError(graph, outputIds, t.space, t.polys, at, box);
+    const me = measureError(graph, outputIds, t.space, t.polys, at, box);
     const bound = Math.max(...t.remainders.map((r) => Math.max(-r[0], r[1])));
     const built = t.space.toGraph(t.polys, at);
     graph = built.graph;
@@ -66,26 +90,24 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     const shifted = at.some((a) => a !== 0);
     notes.push(
       `Taylor polynomial of order ${order} around x0 = (${at.map(fmt).join(', ')})${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
-      `Error on the box ${boxText(box)}: measured max ${fmt(m.max)}, RMS ${fmt(m.rms)} on ${m.points} points against the exact model (float64).`,
+      `Error on the box ${boxText(box)}: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} points against the exact model (float64).`,
       `Guaranteed bound on the whole box: |error| <= ${fmt(bound)} (Taylor models: the polynomial plus an interval remainder through every op; intervals rounded outward by a relative 2^-50 safety margin).`,
     );
     for (const d of t.divergent.slice(0, 5)) {
       notes.push(`WARNING: a ${d.op} pre-activation ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
     }
     if (t.divergent.length > 5) notes.push(`WARNING: ${t.divergent.length - 5} more pre-activations leave their radius of convergence.`);
-    return { graph, inputs: ex.inputs, outputs, outputIds, notes };
   }
   if (opts.fit !== undefined) {
     const f = fitPolynomial(graph, outputIds, n, opts.fit, box, opts.maxTerms);
-    const m = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
+    const me = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
     const built = f.space.toGraph(f.polys, new Array<number>(n).fill(0));
     graph = built.graph;
     outputIds = built.outputs;
     notes.push(
       `Least-squares polynomial of degree ${opts.fit} fitted on ${f.points} Chebyshev points of the box ${boxText(box)}: ${nonzero(f.polys)} nonzero terms of ${termCount(n, opts.fit)} possible per output.`,
-      `Error on the box: measured max ${fmt(m.max)}, RMS ${fmt(m.rms)} on ${m.points} other points against the exact model (float64); a fit has no guaranteed bound.`,
+      `Error on the box: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} other points against the exact model (float64); a fit has no guaranteed bound.`,
     );
-    return { graph, inputs: ex.inputs, outputs, outputIds, notes };
   }
   if (opts.jacobian) {
     if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
@@ -93,9 +115,33 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     graph = j.graph;
     outputIds = j.outputs;
     outputs = [{ name: 'jacobian', shape: [m, n], offset: 0, size: m * n }];
-    notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
+    notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'}, printed row by row as y1 ... y${m * n} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
+  }
+  if (opts.expand) {
+    const e = expand(graph, outputIds);
+    graph = e.graph;
+    outputIds = e.outputs;
+    const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
+    notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
   }
   return { graph, inputs: ex.inputs, outputs, outputIds, notes };
+}
+
+/** Largest and RMS change of any output between two graphs over points of the box. */
+function largestChange(a: Graph, aOut: readonly NodeId[], b: Graph, bOut: readonly NodeId[], box: readonly Interval[]): { max: number; rms: number; points: number } {
+  const pts = samplePoints(box, box.length === 1 ? 2001 : box.length === 2 ? 101 * 101 : 4000);
+  let max = 0;
+  let sq = 0;
+  for (const x of pts) {
+    const va = evaluate(a, x);
+    const vb = evaluate(b, x);
+    aOut.forEach((o, k) => {
+      const d = Math.abs(va[o] - vb[bOut[k]]);
+      max = Math.max(max, Number.isNaN(d) ? Infinity : d);
+      sq += d * d;
+    });
+  }
+  return { max, rms: Math.sqrt(sq / (pts.length * Math.max(1, aOut.length))), points: pts.length };
 }
 
 /** One range for all inputs, or one per input. */
