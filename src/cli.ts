@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
-import { addTransformOptions, transformOptions, transformUsesRange } from './cli/transform.js';
+import { addTransformOptions, checkFormat, formatChoices, transformOptions, transformUsesRange } from './cli/transform.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
 export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
@@ -61,7 +61,7 @@ function program(io: Io): Command {
     new Command('nn2eq')
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatChoices(FORMATS)).default('latex'))
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
@@ -132,6 +132,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   try {
     const transforms = transformOptions(opts);
+    checkFormat(opts.format, FORMATS, transforms);
     const { text, warnings, model: spec, extracted } = await convertFile(model, {
       weights: opts.weights,
       format: opts.format,

@@ -7,7 +7,8 @@ import type { TensorProgram } from './tensor/program.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
-import { anyTransform, applyScalarTransforms, scalarOnly, type TransformOptions } from './transform/pipeline.js';
+import { anyTransform, applyScalarTransforms, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/pipeline.js';
+import { polynomialJson } from './transform/taylor-json.js';
 
 /** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
@@ -59,7 +60,7 @@ export interface Converted {
 /** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted {
   const emitter = EMITTERS[opts.format];
-  if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
+  if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   // The transforms work on the scalar arena.
   const form = anyTransform(opts.transforms) ? scalarOnly(opts.form) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
@@ -111,7 +112,8 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize });
   }
   const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize });
-  const ex = anyTransform(opts.transforms) ? applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined };
+  const ex = anyTransform(opts.transforms) ? applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
+  if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);

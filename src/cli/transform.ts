@@ -72,3 +72,15 @@ export function transformOptions(o: Record<string, unknown>): TransformOptions {
 export function transformUsesRange(t: TransformOptions): boolean {
   return t.taylor !== undefined || t.fit !== undefined || t.prune !== undefined;
 }
+
+/** The --format choices: the registered formats, plus `json` (the polynomial of --taylor / --fit) if no json format is registered. */
+export function formatChoices(formats: readonly string[]): string[] {
+  return formats.includes('json') ? [...formats] : [...formats, 'json'];
+}
+
+/** `--format json` is only the polynomial's format unless a json emitter is registered. */
+export function checkFormat(format: string, formats: readonly string[], t: TransformOptions): void {
+  if (format === 'json' && !formats.includes('json') && t.taylor === undefined && t.fit === undefined) {
+    throw new Nn2eqError('--format json prints the polynomial of --taylor or --fit', 'usage', 'add --taylor N or --fit N, or choose another format');
+  }
+}

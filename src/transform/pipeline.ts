@@ -5,6 +5,7 @@ import { fitPolynomial } from './fit.js';
 import type { Interval } from './interval.js';
 import { jacobian } from './jacobian.js';
 import { termCount } from './poly.js';
+import type { PolynomialResult } from './taylor-json.js';
 import { measureError, samplePoints, taylorModel } from './taylor.js';
 import { evaluate } from '../ir/evaluate.js';
 import { expand } from './expand.js';
@@ -39,6 +40,8 @@ export interface Transformed {
   readonly outputs: Port[];
   readonly outputIds: NodeId[];
   readonly notes: string[];
+  /** The polynomial of --taylor / --fit, for `--format json` (nn2poly's shape, see taylor-json.ts). */
+  readonly polynomial?: PolynomialResult;
 }
 
 /** True when `opts` asks for anything. */
@@ -60,6 +63,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
   const m = ex.outputs.reduce((s, p) => s + p.size, 0);
   const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
+  let polynomial: { space: PolynomialResult['space']; polys: Float64Array[]; at: number[]; method: 'taylor' | 'fit' } | undefined;
   const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
   if (opts.inputRange) {
     const inBox = perInput(opts.inputRange, n, '--input-range');
@@ -84,6 +88,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     const t = taylorModel(graph, outputIds, n, order, at, box, opts.maxTerms);
     const me = measureError(graph, outputIds, t.space, t.polys, at, box);
     const bound = Math.max(...t.remainders.map((r) => Math.max(-r[0], r[1])));
+    polynomial = { space: t.space, polys: t.polys, at, method: 'taylor' };
     const built = t.space.toGraph(t.polys, at);
     graph = built.graph;
     outputIds = built.outputs;
@@ -101,6 +106,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
   if (opts.fit !== undefined) {
     const f = fitPolynomial(graph, outputIds, n, opts.fit, box, opts.maxTerms);
     const me = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
+    polynomial = { space: f.space, polys: f.polys, at: new Array<number>(n).fill(0), method: 'fit' };
     const built = f.space.toGraph(f.polys, new Array<number>(n).fill(0));
     graph = built.graph;
     outputIds = built.outputs;
@@ -124,7 +130,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
     notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
   }
-  return { graph, inputs: ex.inputs, outputs, outputIds, notes };
+  return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
 }
 
 /** Largest and RMS change of any output between two graphs over points of the box. */
@@ -165,6 +171,11 @@ function fmt(x: number): string {
 
 function nonzero(polys: readonly Float64Array[]): number {
   return Math.max(...polys.map((p) => p.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0)));
+}
+
+/** `--format json` with --taylor or --fit prints the polynomial in nn2poly's shape (taylor-json.ts), whatever other json format exists. */
+export function wantsPolynomialJson(format: string, opts: TransformOptions | undefined): boolean {
+  return format === 'json' && opts !== undefined && (opts.taylor !== undefined || opts.fit !== undefined);
 }
 
 /** The transforms print the scalar form: --form auto means scalar, --form tensor is refused. */
