@@ -5,7 +5,8 @@ import { convertFile, evaluate, extract, loadModel, type Extracted } from '../sr
 import { jacobian } from '../src/transform/jacobian.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, tmpDir } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram, tmpDir } from './helpers.js';
+import { checkLatex } from '../src/verify/runtimes.js';
 
 const KINKS = new Set(['max', 'min', 'step', 'abs', 'lookup']);
 
@@ -135,6 +136,15 @@ describe('jacobian: through the emitters', () => {
       expect(text).toMatch(/\/\/ Jacobian: J\[i\]\[j\]/);
       const w = await want();
       (await runJs(text, inputs)).forEach((g, i) => expect(mismatch(g, w[i], 2e-4, 2e-3)).toBeNull());
+    });
+    withPython(`${name}: mathematica text (through sympy) gives J equal to tf.grad`, async () => {
+      const { text } = await convertFile(model, { format: 'mathematica', transforms: { jacobian: true } });
+      const w = await want();
+      (await runWolfram(text, inputs)).forEach((g, i) => expect(mismatch(g, w[i], 2e-4, 2e-3)).toBeNull());
+    }, 120_000);
+    it(`${name}: latex renders in KaTeX`, async () => {
+      const { text } = await convertFile(model, { format: 'latex', transforms: { jacobian: true } });
+      expect(await checkLatex(text)).toEqual({ valid: true });
     });
     withPython(`${name}: numpy source returns J equal to tf.grad`, async () => {
       const { text } = await convertFile(model, { format: 'numpy', transforms: { jacobian: true } });
