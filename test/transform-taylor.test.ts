@@ -73,7 +73,7 @@ describe('taylor: the guaranteed bound holds (property: random boxes, orders, po
             }
           },
         ),
-        { numRuns: 25, seed: 11 },
+        { numRuns: 60, seed: 11 },
       );
     }, 60_000);
   }

@@ -95,12 +95,13 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
     h[0] = 0;
     const H = iadd(S.bound(h), a.rem);
     const J = iadd(point(c0), ihull(H, ZERO));
-    const at0 = series(f, point(c0), order, exponent);
-    const onJ = series(f, J, order + 1, exponent);
+    const at0 = series(f, point(c0), order + 1, exponent);
+    const onJ = series(f, J, order + 2, exponent);
     // The interval recurrence overestimates on wide ranges; Cauchy's bound holds for every real ξ.
-    const B = cauchyBound(f, order + 1);
-    const last = onJ[order + 1];
-    onJ[order + 1] = [Math.max(last[0], -B), Math.min(last[1], B)];
+    for (const k of [order + 1, order + 2]) {
+      const B = cauchyBound(f, k);
+      onJ[k] = [Math.max(onJ[k][0], -B), Math.min(onJ[k][1], B)];
+    }
     const mid = at0.map((c) => (c[0] + c[1]) / 2);
     const hTM: TM = { p: h, rem: ZERO };
     let q = constant(mid[order]);
@@ -118,7 +119,11 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
       if (k > 0 && eMag > 0) extra += Math.abs(mid[k]) * ((hMag + eMag) ** k - hMag ** k);
     }
     let rem = iadd(q.rem, iv(-extra, extra));
-    rem = iadd(rem, imul(onJ[order + 1], ipowInt(H, order + 1)));
+    // Two enclosures of the rest, both sound, intersected: Lagrange's at order N + 1, or the exact
+    // (N + 1)th term at c0 plus Lagrange's at N + 2 (much tighter where f^(N+1)(c0) is small, e.g. at an inflection point).
+    const lagrange = imul(onJ[order + 1], ipowInt(H, order + 1));
+    const nextTerm = iadd(imul(at0[order + 1], ipowInt(H, order + 1)), imul(onJ[order + 2], ipowInt(H, order + 2)));
+    rem = iadd(rem, [Math.max(lagrange[0], nextTerm[0]), Math.min(lagrange[1], nextTerm[1])]);
     return { tm: { p: q.p, rem }, range: iadd(point(c0), H), center: c0 };
   };
 
