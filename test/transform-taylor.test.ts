@@ -132,7 +132,7 @@ describe('taylor: refusals, warnings, speed', () => {
   });
   it('warns when a pre-activation leaves the radius of convergence', async () => {
     const { text } = await convertFile(join(FIXTURES, 'act_tanh', 'model.json'), { format: 'js', transforms: { taylor: 3, range: [-6, 6] } });
-    expect(text).toMatch(/WARNING: a tanh pre-activation ranges over .* past the series' radius of convergence/);
+    expect(text).toMatch(/WARNING: the argument of a tanh ranges over .* past the series' radius of convergence/);
   });
   it('order 4 for a 10-input tanh MLP (10-16-16-2) takes seconds', async () => {
     const tf = await loadTf();

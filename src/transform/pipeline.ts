@@ -94,12 +94,12 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     outputIds = built.outputs;
     const shifted = at.some((a) => a !== 0);
     notes.push(
-      `Taylor polynomial of order ${order} around x0 = (${at.map(fmt).join(', ')})${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
+      `Taylor polynomial of order ${order} around x0 = ${at.every((a) => a === at[0]) ? `${fmt(at[0])} (every input)` : `(${at.map(fmt).join(', ')})`}${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
       `Error on the box ${boxText(box)}: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} points against the exact model (float64).`,
-      `Guaranteed bound on the whole box: |error| <= ${fmt(bound)} (Taylor models: the polynomial plus an interval remainder through every op; intervals rounded outward by a relative 2^-50 safety margin).`,
+      `Guaranteed bound on the whole box: ${Number.isFinite(bound) ? `|error| <= ${fmt(bound)}` : 'none, the remainder is unbounded (a singularity inside the range)'} (Taylor models: the polynomial plus an interval remainder through every op; intervals rounded outward by a relative 2^-50 safety margin).`,
     );
     for (const d of t.divergent.slice(0, 5)) {
-      notes.push(`WARNING: a ${d.op} pre-activation ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
+      notes.push(`WARNING: the argument of a ${d.op} ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
     }
     if (t.divergent.length > 5) notes.push(`WARNING: ${t.divergent.length - 5} more pre-activations leave their radius of convergence.`);
   }

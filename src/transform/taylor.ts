@@ -127,6 +127,12 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
     return { tm: { p: q.p, rem }, range: iadd(point(c0), H), center: c0 };
   };
 
+  /** log, sqrt, 1/x and x^q (q not a whole number ≥ 0) are singular at 0: their series around c converge for |z − c| < |c|. */
+  const poleAtZero = (op: string, node: NodeId, r: { range: Interval; center: number }) => {
+    const radius = Math.abs(r.center);
+    if (imag(iadd(r.range, point(-r.center))) >= radius) divergent.push({ op, node, range: r.range, radius });
+  };
+
   for (let id = 0; id < graph.size; id++) {
     if (!live[id]) continue;
     const node = graph.nodes[id];
@@ -152,12 +158,19 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
       case 'mul':
         tm[id] = mul(args[0], args[1]);
         break;
-      case 'div':
-        tm[id] = mul(args[0], compose('recip', args[1]).tm);
+      case 'div': {
+        const r = compose('recip', args[1]);
+        tm[id] = mul(args[0], r.tm);
+        poleAtZero('div', id, r);
         break;
-      case 'pow':
-        tm[id] = compose('pow', args[0], graph.nodes[node.args[1]].value).tm;
+      }
+      case 'pow': {
+        const e = graph.nodes[node.args[1]].value;
+        const r = compose('pow', args[0], e);
+        tm[id] = r.tm;
+        if (!(Number.isInteger(e) && e >= 0)) poleAtZero('pow', id, r);
         break;
+      }
       case 'exp':
       case 'log':
       case 'tanh':
@@ -168,6 +181,7 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
         const r = compose(node.op, args[0]);
         tm[id] = r.tm;
         // Nearest complex singularity: tanh at ±iπ/2, sigmoid and softplus at ±iπ (around a real center c, at distance √(c² + s²)).
+        if (node.op === 'log' || node.op === 'sqrt') poleAtZero(node.op, id, r);
         const s = node.op === 'tanh' ? Math.PI / 2 : node.op === 'sigmoid' || node.op === 'softplus' ? Math.PI : 0;
         if (s > 0) {
           const radius = Math.hypot(r.center, s);
