@@ -46,7 +46,8 @@ export interface Transformed {
 
 /** True when `opts` asks for anything. */
 export function anyTransform(opts: TransformOptions | undefined): opts is TransformOptions {
-  return opts !== undefined && Object.values(opts).some((v) => v !== undefined && v !== false);
+  // --range, --at and --max-terms only qualify the others.
+  return opts !== undefined && Boolean(opts.jacobian || opts.expand || opts.taylor !== undefined || opts.fit !== undefined || opts.inputRange || opts.prune !== undefined);
 }
 
 /**
