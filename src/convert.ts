@@ -7,6 +7,8 @@ import type { TensorProgram } from './tensor/program.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
+import { anyTransform, applyScalarTransforms, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/pipeline.js';
+import { polynomialJson } from './transform/taylor-json.js';
 
 /** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
@@ -31,6 +33,8 @@ export interface ConvertOptions {
   readonly maxMatrix?: number;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
+  /** --jacobian, --taylor, --input-range, … (src/transform/pipeline.ts). */
+  readonly transforms?: TransformOptions;
 }
 
 /** Turns a loaded model into text in the chosen format. */
@@ -56,8 +60,9 @@ export interface Converted {
 /** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted {
   const emitter = EMITTERS[opts.format];
-  if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
-  const form = opts.form ?? 'scalar';
+  if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
+  // The transforms work on the scalar arena.
+  const form = anyTransform(opts.transforms) ? scalarOnly(opts.form) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -106,7 +111,9 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
     scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize });
   }
-  const ex = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize });
+  const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize });
+  const ex = anyTransform(opts.transforms) ? applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
+  if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
@@ -127,8 +134,9 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     outputNames: opts.outputNames,
     standalone: opts.standalone,
     modelName: model.name,
+    notes: ex.notes,
   });
-  return { text, form: 'scalar', program, extracted: ex };
+  return { text, form: 'scalar', program, extracted };
 }
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */

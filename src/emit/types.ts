@@ -16,6 +16,8 @@ export interface EmitOptions {
   readonly modelName: string;
   /** Largest matrix printed in full in LaTeX's tensor form (rows and columns); larger ones are declared by shape. */
   readonly maxMatrix?: number;
+  /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */
+  readonly notes?: readonly string[];
 }
 
 /** One output language. */
