@@ -63,6 +63,7 @@ function program(io: Io): Command {
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
     .addOption(new Option('-f, --format <format>', 'output format').choices(formatChoices(FORMATS)).default('latex'))
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
+    .option('--no-fold', 'keep one formula per layer: do not fold BatchNormalization, Normalization and Rescaling into the neighbouring Dense/Conv, nor merge linear Dense layers')
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
@@ -106,6 +107,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const opts = cmd.opts<{
     format: Format;
     form: Form;
+    fold: boolean;
     maxMatrix?: number;
     output?: string;
     weights?: string;
@@ -137,6 +139,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       weights: opts.weights,
       format: opts.format,
       form: opts.form,
+      fold: opts.fold,
       maxMatrix: opts.maxMatrix,
       precision: opts.precision,
       inline: opts.inline,

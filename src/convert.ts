@@ -3,6 +3,7 @@ import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
+import { foldProgram } from './transform/fold.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
@@ -29,6 +30,8 @@ export interface ConvertOptions {
   readonly timesteps?: number;
   /** scalar, tensor or auto (the library's default is scalar; the CLI's is auto). */
   readonly form?: Form;
+  /** Fold normalization into neighbouring Dense/Conv layers and merge linear Dense layers (default true). */
+  readonly fold?: boolean;
   /** LaTeX tensor form: largest matrix printed in full. */
   readonly maxMatrix?: number;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
@@ -76,28 +79,29 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted
     maxMatrix: opts.maxMatrix,
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const program = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
+  const built = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
+  const { program, notes } = opts.fold === false ? { program: built, notes: [] } : foldProgram(built);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
   if (form === 'scalar' || (form === 'auto' && !anyLength && !inline)) {
     try {
-      scalar = scalarForm(model, program, opts, form === 'auto' ? AUTO_SCALAR_LIMIT : undefined);
+      scalar = scalarForm(model, program, opts, notes, form === 'auto' ? AUTO_SCALAR_LIMIT : undefined);
     } catch (e) {
       if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
     }
   } else if (form === 'auto' && inline) {
-    scalar = scalarForm(model, program, opts);
+    scalar = scalarForm(model, program, opts, notes);
   }
   if (scalar) return scalar;
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
   if (opts.inputNames || opts.outputNames) throw new Nn2eqError('--inputs and --outputs name the scalars of the scalar form; the tensor form takes arrays input1… and returns arrays', 'usage', 'use --form scalar to name scalars');
-  return { text: tensor.emit(program, emitOptions), form: 'tensor', program };
+  return { text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program };
 }
 
 /** The scalar form; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
-function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, autoLimit?: number): Converted {
+function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, foldNotes: readonly string[], autoLimit?: number): Converted {
   const emitter = EMITTERS[opts.format];
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
@@ -134,7 +138,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     outputNames: opts.outputNames,
     standalone: opts.standalone,
     modelName: model.name,
-    notes: ex.notes,
+    notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,
   });
   return { text, form: 'scalar', program, extracted };
 }

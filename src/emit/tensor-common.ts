@@ -26,8 +26,9 @@ export function tensorNames(p: TensorProgram): string[] {
   p.inputs.forEach((port, i) => (names[port.tensor.id] = unique(`input${i + 1}`)));
   for (const call of p.calls) call.outputs.forEach((t) => names[t.id] ?? (names[t.id] = unique(`h${call.number || 'p'}`)));
   let temps = 0;
+  const used = new Set(constantsUsed(p));
   p.tensors.forEach((t, id) => {
-    if (names[id] !== undefined) return;
+    if (names[id] !== undefined || (t.kind === 'const' && !used.has(id))) return;
     const role = t.role.replace(/[^A-Za-z0-9]/g, '') || 't';
     if (t.role === '_' || t.role === 'v') names[id] = unique(`t${++temps}`);
     else names[id] = unique(`${role}${t.layer}`);

@@ -57,6 +57,8 @@ export interface LayerCall {
   readonly from: number;
   readonly to: number;
   readonly outputs: readonly T[];
+  /** Set when neighbouring layers were folded into this call: its outputs are not this layer's alone. */
+  readonly folded?: boolean;
 }
 
 /** A model input or output as a tensor: its name in the model file and its tensor. */

@@ -19,6 +19,8 @@ export interface ScalarCall {
   readonly className: string;
   readonly node: number;
   readonly outputs: readonly Scalars[];
+  /** Neighbouring layers were folded into this call (see transform/fold.ts): not comparable layer by layer. */
+  readonly folded?: boolean;
 }
 
 /** The scalar IR of a whole model: the graph, its scalar inputs and the node of every scalar output. */
@@ -143,7 +145,7 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
       throw e;
     }
     if (g.labels.size > before) layerNumber++;
-    trace.push({ layer: call.layer, className: call.className, node: call.node, outputs: outs });
+    trace.push({ layer: call.layer, className: call.className, node: call.node, outputs: outs, ...(call.folded ? { folded: true } : {}) });
   }
 
   const outputs: Port[] = [];

@@ -286,6 +286,7 @@ async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Ar
   const tfm = await loadTf();
   const values = points.map((p) => evaluate(ex.graph, p));
   for (const call of ex.trace) {
+    if (call.folded || call.outputs.length === 0) continue; // folded layers are not compared one by one
     let layer: TfModel;
     try {
       layer = oracle.getLayer(call.layer);
