@@ -789,8 +789,7 @@ class LatexTensorPrinter {
     for (const [b0, b1] of blocks) {
       const range = blocks.length > 1 ? (b1 - b0 === 1 ? `${b0}` : `${b0}:${b1}`) : null;
       const sub = vector ? (range ? [range] : []) : lead.length > 0 || range ? [...lead.map(String), ':', range ?? ':'] : [];
-      const label = sub.length ? `${name.replace(/\^\{/, `_{[${sub.join(',')}]}^{`)}` : name;
-      const fixed = name.includes('^{') ? label : sub.length ? `${name}_{[${sub.join(',')}]}` : name;
+      const fixed = sub.length ? `{${name}}_{[${sub.join(',')}]}` : name;
       const rows = cells.map((r) => r.slice(b0, b1).join(' & '));
       if (vector) out.push(`${fixed} &= \\begin{bmatrix} ${rows[0]} \\end{bmatrix}^{\\top}`);
       else out.push(`${fixed} &= \\begin{bmatrix}\n${rows.join(' \\\\\n')}\n\\end{bmatrix}`);
