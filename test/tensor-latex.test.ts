@@ -9,6 +9,7 @@ import { latexTensor } from '../src/emit/tensor/latex.js';
 import { loadModel } from '../src/load/index.js';
 import { buildProgram } from '../src/extract/index.js';
 import type { TensorProgram } from '../src/tensor/program.js';
+import { ProgramBuilder } from '../src/tensor/builder.js';
 import { FIXTURES, fixtureNames, inCI, ROOT, SHARED, tmpDir } from './helpers.js';
 
 /** The shared Keras / TF.js models (one constant, so the lead can point it at test/models). */
@@ -198,7 +199,7 @@ describe('LaTeX tensor form: what it prints is the model', () => {
     const cases: [string, RegExp[]][] = [
       ['mathematica_3_2_2_2', [/\\mathbf\{h\}\^\{\(1\)\} &= \\sigma\\left\(W\^\{\(1\)\} \\mathbf\{x\} \+ \\mathbf\{b\}\^\{\(1\)\}\\right\)/, /\\mathbf\{y\} &= W\^\{\(3\)\} \\mathbf\{h\}\^\{\(2\)\} \+ \\mathbf\{b\}\^\{\(3\)\}/, /\\sigma\(z\) = \\frac\{1\}\{1 \+ e\^\{-z\}\}/]],
       ['rnn_lstm_state', [/\\mathbf\{c\}_\{t\}\^\{\(1\)\} &= \\mathbf\{f\}_\{t\}\^\{\(1\)\} \\odot \\mathbf\{c\}_\{t-1\}\^\{\(1\)\} \+ \\mathbf\{i\}_\{t\}\^\{\(1\)\} \\odot \\mathbf\{g\}_\{t\}\^\{\(1\)\}/, /\\mathbf\{h\}_\{t\}\^\{\(1\)\} &= \\mathbf\{o\}_\{t\}\^\{\(1\)\} \\odot \\tanh/]],
-      ['rnn_gru_backwards', [/\\mathbf\{h\}_\{t\}\^\{\(1\)\} &= \\mathbf\{z\}_\{t\}\^\{\(1\)\} \\odot \\mathbf\{h\}_\{t-1\}\^\{\(1\)\} \+ \\left\(1 - \\mathbf\{z\}_\{t\}\^\{\(1\)\}\\right\) \\odot \\mathbf\{\\tilde\{h\}\}_\{t\}\^\{\(1\)\}/]],
+      ['rnn_gru_backwards', [/\\mathbf\{h\}_\{t\}\^\{\(1\)\} &= \\mathbf\{z\}_\{t\}\^\{\(1\)\} \\odot \\mathbf\{h\}_\{t-1\}\^\{\(1\)\} \+ \\left\(1 - \\mathbf\{z\}_\{t\}\^\{\(1\)\}\\right\) \\odot \\tilde\{\\mathbf\{h\}\}_\{t\}\^\{\(1\)\}/]],
       ['conv2d_same_strided', [/K\^\{\(1\)\} \\ast \\mathbf\{X\} \+ \\mathbf\{b\}\^\{\(1\)\}/, /\\mathbf\{s\} = \(2, 2\)/]],
       ['rnn_timesteps_none', [/t = 1, \\ldots, T/, /\\mathbb\{R\}\^\{T\\times /]],
     ];
@@ -219,8 +220,36 @@ describe('LaTeX tensor form: what it prints is the model', () => {
     }
   });
 
-  it('a wide equation breaks over rows and an overfull line is caught', () => {
+  it('a wide equation breaks over rows that fit the page, and an overfull line is caught', async () => {
     expect(overfull('Overfull \\hbox (12.5pt too wide) in paragraph at lines 5--9\nOverfull \\hbox (0.5pt too wide) detected')).toHaveLength(1);
+    // 40 inputs added by one layer, then an activation around the sum.
+    const b = new ProgramBuilder();
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const xs = Array.from({ length: 40 }, (_, i) => b.input([2], i));
+    b.layer = 1;
+    const [s] = b.apply('map', xs, { fn: 'add', params: [] }, fail, 'a');
+    const [h] = b.apply('map', [s], { fn: 'relu', params: [] }, fail, 'h');
+    const program: TensorProgram = {
+      tensors: b.tensors,
+      equations: b.equations,
+      inputs: xs.map((t, i) => ({ name: `in${i}`, tensor: t })),
+      outputs: [{ name: 'out', tensor: h }],
+      calls: [{ layer: 'add', className: 'Add', node: 0, number: 1, at: 1, from: 0, to: 2, outputs: [h] }],
+      layerCount: 1,
+      modelName: 'wide',
+      file: 'wide.json',
+    };
+    const text = latexTensor.emit(program, OPTS);
+    expect(() => renderKatex(text)).not.toThrow();
+    const rows = text.split('\n').filter((l) => l.startsWith('&\\quad + '));
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(text).toContain('\\operatorname{ReLU}\\bigl(\\mathbf{x}_{1}');
+    if (noTex) return;
+    const r = await compile(latexTensor.emit(program, { ...OPTS, standalone: true }));
+    expect(r.ok, texFailure(r.log)).toBe(true);
+    expect(overfull(r.log)).toEqual([]);
   });
 });
 

@@ -146,8 +146,8 @@ interface TexName {
 
 function show(n: TexName, extraSub: readonly string[] = []): string {
   let core = n.letter;
-  if (n.tilde) core = `\\tilde{${core}}`;
   if (n.bold) core = n.letter.length === 1 && /[a-zA-Z]/.test(n.letter) ? `\\mathbf{${core}}` : `\\boldsymbol{${core}}`;
+  if (n.tilde) core = `\\tilde{${core}}`;
   if (n.arrow) core = `\\overleftarrow{${core}}`;
   const sub = [...n.sub, ...extraSub];
   return `${core}${sub.length ? `_{${sub.join(',')}}` : ''}${n.sup ? `^{${n.sup}}` : ''}`;
@@ -310,6 +310,8 @@ class LatexTensorPrinter {
   }
 
   private readonly backwardConsts = new Set<TensorId>();
+  /** Gate roles of the recurrences printed (named in the where block). */
+  private readonly gates = new Set<string>();
 
   /** Names the tensors of a scan or foreach body and the scan's outputs. */
   private nameEquation(eq: Equation, layer: number): void {
@@ -318,6 +320,7 @@ class LatexTensorPrinter {
       const body = eq.body!;
       const back = a.symbols[0]?.endsWith('b') ?? false;
       if (back) this.markBackward(body);
+      if (a.symbols.length > 1) this.gates.add('c');
       const sup = `(${layer})`;
       const stateName = (k: number): TexName => ({ letter: a.symbols[k][0], bold: true, arrow: back, sup, sub: [] });
       // Body inputs: x_t (named at print time from the argument), states at t−1.
@@ -330,6 +333,7 @@ class LatexTensorPrinter {
           if (this.names.has(o)) continue;
           const role = this.p.tensors[o].role;
           if (GATE_MEANING[role] !== undefined) {
+            this.gates.add(role);
             this.names.set(o, { letter: role === 'hh' ? 'h' : role, tilde: role === 'hh', bold: true, arrow: back, sup, sub: ['t'] });
           }
         }
@@ -609,7 +613,8 @@ class LatexTensorPrinter {
     if (f.operator) {
       const sym = this.elementwiseOperator(at, f);
       if (xs.length === 1) return apply(sym, xs[0]);
-      return atom(`${sym}\\left(${xs.map((x) => x.text).join(', ')}\\right)`);
+      // A function with a tensor parameter (PReLU's α) is written f(z; α), as defined.
+      return atom(`${sym}\\left(${xs.map((x) => x.text).join(f.arity === 2 && at.fn === 'prelu' ? '; ' : ', ')}\\right)`);
     }
     // Plain arithmetic with numbers (Rescaling's affine): the template with the tensors in place.
     const printed = printMap(at, xs.map((x) => par(x, Prec.Atom)), syntaxFor('\\odot'), SUPPORTS, this.opts);
@@ -845,7 +850,23 @@ class LatexTensorPrinter {
       const dims = port.tensor.shape.map((d) => (d === -1 ? 'T' : `${d}`));
       return `${this.nameOf(port.tensor.id)} \\in \\mathbb{R}^{${dims.join('\\times ') || '1'}}`;
     });
-    rows.push(`\\text{where } ${ins.join(',\\ ')} \\text{ ${this.p.inputs.length > 1 ? 'are the inputs' : 'is the input'}${this.p.inputs.some((p) => p.tensor.shape[0] === -1) ? ' (any number } T \\text{ of time steps)' : ''}}`);
+    const tail = ` \\text{ ${this.p.inputs.length > 1 ? 'are the inputs' : 'is the input'}${this.p.inputs.some((p) => p.tensor.shape[0] === -1) ? ' (any number } T \\text{ of time steps)' : ''}}`;
+    // Many inputs: as many declarations per row as fit the page.
+    let line = '\\text{where } ';
+    ins.forEach((d, k) => {
+      const piece = `${d}${k < ins.length - 1 ? ',' : tail}`;
+      if (k > 0 && texWidth(line + piece) > 0.85 * this.width) {
+        rows.push(line);
+        line = '\\quad ';
+      } else if (k > 0) line += '\\ ';
+      line += piece;
+    });
+    rows.push(line);
+    const gates = Object.keys(GATE_MEANING).filter((g) => this.gates.has(g));
+    for (let k = 0; k < gates.length; k += 3) {
+      const items = gates.slice(k, k + 3).map((g) => `${show({ letter: g === 'hh' ? 'h' : g, tilde: g === 'hh', bold: true, arrow: false, sub: ['t'] })} \\text{ ${GATE_MEANING[g]}}`);
+      rows.push(`\\quad ${items.join(',\\ ')}${k + 3 >= gates.length ? '\\text{ (at step } t\\text{)}' : ','}`);
+    }
     if (this.sigma) rows.push('\\quad \\sigma(z) = \\frac{1}{1 + e^{-z}}');
     for (const d of this.defs.values()) for (const r of d.rows) rows.push(r.startsWith('\\quad') ? `\\quad${r}` : `\\quad ${r}`);
     if (this.notes.has('odot')) rows.push('\\quad \\odot \\text{ is the element-wise product; vectors broadcast along trailing axes}');
