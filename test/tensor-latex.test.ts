@@ -28,16 +28,16 @@ const tensorLatex = async (path: string, extra: { standalone?: boolean; precisio
   (await convertFile(path, { format: 'latex', form: 'tensor', ...extra })).text;
 
 function renderKatex(tex: string): void {
-  katex.renderToString(tex, { displayMode: true, throwOnError: true, maxExpand: Infinity, strict: 'ignore' });
+  katex.renderToString(tex, { displayMode: true, throwOnError: true, maxExpand: Infinity });
 }
 
 const pdflatex = spawnSync('pdflatex', ['--version'], { encoding: 'utf8' }).status === 0;
 const noTex = pdflatex ? null : 'pdflatex not found; apt-get install -y texlive-latex-base texlive-latex-recommended';
 if (noTex && !inCI) console.warn(`tensor-latex: skipping the pdflatex checks: ${noTex}`);
 
-/** Overfull boxes wider than 1 pt in a pdflatex log. */
+/** Overfull boxes (too wide or too high) by more than 1 pt in a pdflatex log. */
 export function overfull(log: string): string[] {
-  return [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*/g)].filter((m) => Number(m[1]) > 1).map((m) => m[0]);
+  return [...log.matchAll(/Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\)[^\n]*/g)].filter((m) => Number(m[1]) > 1).map((m) => m[0]);
 }
 
 /** At most two pdflatex runs at once (the machine is shared). */
