@@ -8,7 +8,9 @@ import type { EmitOptions } from '../src/emit/types.js';
 import { latexTensor } from '../src/emit/tensor/latex.js';
 import { loadModel } from '../src/load/index.js';
 import { buildProgram } from '../src/extract/index.js';
-import type { TensorProgram } from '../src/tensor/program.js';
+import type { Equation, TensorProgram } from '../src/tensor/program.js';
+import { ELEMENTWISE, type FnName } from '../src/tensor/functions.js';
+import type { MapAttrs } from '../src/tensor/ops.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import { FIXTURES, fixtureNames, inCI, ROOT, SHARED, tmpDir } from './helpers.js';
 
@@ -220,6 +222,41 @@ describe('LaTeX tensor form: what it prints is the model', () => {
     }
   });
 
+  it('structure on every fixture: each layer\'s weights and operators appear in the equations', async () => {
+    const OP_MARK: Partial<Record<string, string>> = {
+      conv: '\\ast', depthwise_conv: '\\circledast', pool: 'pool', global_pool: '\\operatorname{global', softmax: '\\operatorname{softmax', log_softmax: 'log\\,softmax',
+      layer_norm: '\\operatorname{LN}', l2_normalize: '\\operatorname{unit}', scan: '\\text{for } t = 1', foreach: '\\text{for } t = 1', concat: '', gather: '\\left[',
+    };
+    for (const name of fixtureNames()) {
+      const p = await programOf(name);
+      const text = latexTensor.emit(p, OPTS);
+      const equations = text.slice(0, text.indexOf('&\\text{where'));
+      const backward = new Set<number>();
+      const visit = (eqs: readonly Equation[], back: boolean, each: (e: Equation, back: boolean) => void) => {
+        for (const e of eqs) {
+          each(e, back);
+          if (e.body) visit(e.body.equations, back || (e.op === 'scan' && (e.attrs as { symbols: string[] }).symbols[0] === 'hb'), each);
+        }
+      };
+      visit(p.equations, false, (e, back) => {
+        if (back) for (const a of e.args) if (p.tensors[a].kind === 'const') backward.add(a);
+      });
+      for (const call of p.calls) {
+        visit(p.equations.slice(call.from, call.to), false, (e) => {
+          for (const a of e.args) {
+            const t = p.tensors[a];
+            if (t.kind !== 'const') continue;
+            let label = texLabel(t.role, t.layer, t.shape.length);
+            if (backward.has(a)) label = label.replace(/^(\\mathbf\{[a-z]\}|[A-Z])/, '\\overleftarrow{$1}');
+            expect(equations, `${name}: ${label} of layer ${call.number} (${call.className})`).toContain(label);
+          }
+          const mark = e.op === 'map' ? mapMark((e.attrs as MapAttrs).fn) : OP_MARK[e.op];
+          if (mark) expect(equations, `${name}: ${e.op} of layer ${call.number} (${call.className})`).toContain(mark);
+        });
+      }
+    }
+  });
+
   it('a wide equation breaks over rows that fit the page, and an overfull line is caught', async () => {
     expect(overfull('Overfull \\hbox (12.5pt too wide) in paragraph at lines 5--9\nOverfull \\hbox (0.5pt too wide) detected')).toHaveLength(1);
     // 40 inputs added by one layer, then an activation around the sum.
@@ -253,12 +290,20 @@ describe('LaTeX tensor form: what it prints is the model', () => {
   });
 });
 
+/** What an element-wise function looks like in an equation: its operator's name, ⊙ for products. */
+function mapMark(fn: FnName): string {
+  const op = (ELEMENTWISE[fn] as { operator?: string }).operator;
+  if (op === 'σ') return '\\sigma';
+  if (op) return op.split('_{')[0];
+  return ({ mul: '\\odot', mul_add_mul: '\\odot', add_mul: '\\odot', gru_update: '\\odot', scale_shift: '\\odot', add: ' + ', sub: ' - ', average: '\\frac{1}' } as Partial<Record<FnName, string>>)[fn] ?? '';
+}
+
 /** The printed name of a weight from its role and layer (README's naming for the tensor form). */
 function texLabel(role: string, layer: number, rank: number): string {
   const sup = `^{(${layer})}`;
   // Vectors are bold, matrices and kernels are not.
   const bold = (l: string) => (rank > 1 ? l : l.startsWith('\\') ? `\\boldsymbol{${l}}` : `\\mathbf{${l}}`);
-  if (role === 'alpha') return `${bold('\\alpha')}${sup}`;
+  if (role === 'alpha' || role === 'gamma' || role === 'beta') return `${bold(`\\${role}`)}${sup}`;
   if (/^c[a-z]+$/.test(role)) return `${bold('b')}_{${role.slice(1) === 'hh' ? 'h' : role.slice(1)},\\mathrm{rec}}${sup}`;
   const gate = role.length > 1 ? `_{${role.slice(1)}}` : '';
   return `${bold(role[0])}${gate}${sup}`;
