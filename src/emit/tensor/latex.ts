@@ -452,6 +452,7 @@ class LatexTensorPrinter {
         if (vectors) return { text: `{${par(xs, Prec.Atom)}}^{\\top} ${par(ys, Prec.Pow)}`, prec: Prec.Mul };
         const sym = this.define(`dot|${at.axes.join(',')}`, (v) => `\\operatorname{dot}${v ? `_{${v}}` : ''}`, (s) => [
           `${s}(A, B) = \\sum_{k} A_{\\ldots k \\ldots} B_{\\ldots k \\ldots}\\text{, contracting axis ${at.axes[0]} of } A \\text{ with axis ${at.axes[1]} of } B \\text{ (from 0)}`,
+          `\\quad\\text{the result is indexed by } A \\text{'s other axes, then } B \\text{'s}`,
         ]);
         return atom(`${sym}\\left(${xs.text}, ${ys.text}\\right)`);
       }
@@ -559,9 +560,10 @@ class LatexTensorPrinter {
     if (a.dilation.some((v) => v !== 1) && r > 1) params.push(`\\mathbf{d} = ${vec(a.dilation)}`);
     if (a.padBefore.some((v) => v !== 0) && r > 1) params.push(`\\mathbf{a} = ${vec(a.padBefore)}`);
     const out = [rows];
-    out.push(
-      `\\quad\\text{indices from 0; } X \\text{ is } 0 \\text{ outside its bounds; output size } ${vec(a.outSpatial)}${params.length ? `\\text{; } ${params.join(',\\ ')}` : ''}`,
-    );
+    const info = `\\quad\\text{indices from 0; } X \\text{ is } 0 \\text{ outside its bounds; output size } ${vec(a.outSpatial)}`;
+    // Three axes of strides, dilation and padding do not fit one row beside the rest.
+    if (params.length && texWidth(info) + texWidth(params.join(',\\ ')) > 0.8 * this.width) out.push(info, `\\quad ${params.join(',\\ ')}`);
+    else out.push(`${info}${params.length ? `\\text{; } ${params.join(',\\ ')}` : ''}`);
     if (conv && groups > 1) out.push(`\\quad\\text{${groups} groups: } g(f) \\text{ is the group of filter } f \\text{, } C_{g} \\text{ the channels per group}`);
     if (!conv) out.push(`\\quad M = ${(a as DepthwiseAttrs).multiplier} \\text{ outputs per input channel } c`);
     return out;
