@@ -124,7 +124,7 @@ export function texWidth(s: string): number {
     const sc = pendingScript ? 0.7 : scale;
     pendingScript = false;
     if (ch === ' ') continue;
-    if (ch === '+' || ch === '=' || ch === '-') w += (depth > 0 ? 6 : 13) * (ch === '-' && depth > 0 ? 1 : 1);
+    if (ch === '+' || ch === '=' || ch === '-') w += depth > 0 ? 6 : 13;
     else if (ch === '&') w += 0;
     else if (ch === ',' || ch === '.') w += 2.8 * sc;
     else if (ch === '(' || ch === ')' || ch === '[' || ch === ']' || ch === '|') w += 3.9 * sc;
@@ -220,7 +220,6 @@ class LatexTensorPrinter {
   private readonly names = new Map<TensorId, TexName>();
   /** Value tensors printed in place (used once, unnamed). */
   private readonly producer = new Map<TensorId, Equation>();
-  private readonly inlined = new Set<TensorId>();
   /** Operator definitions of the where block, by key, in first-use order. */
   private readonly defs = new Map<string, { symbol: string; rows: string[] }>();
   private readonly notes = new Set<string>();
@@ -665,7 +664,6 @@ class LatexTensorPrinter {
       const out = eq.outs[0];
       if (!this.names.has(out) && !ctx.rename.has(out)) {
         this.producer.set(out, eq);
-        this.inlined.add(out);
         continue;
       }
       this.emitRow(ctx.rename.get(out) ?? this.nameOf(out, ctx.sub(out)), this.expr(eq, ctx));
@@ -682,7 +680,6 @@ class LatexTensorPrinter {
     const rename = new Map(outer.rename);
     rename.set(body.inputs[0], xName);
     const ctx: Ctx = { rename, sub: outer.sub };
-    const bodyLayer = this.names.get(body.outputs[0])!.sup ?? '';
     this.rows.push(`\\text{for } t = 1, \\ldots, ${last}\\text{:}`);
     this.emitEquations(body.equations, ctx);
     const init = body.outputs.map((o, k) => {
@@ -700,7 +697,6 @@ class LatexTensorPrinter {
       const own = this.nameOf(o);
       if (own !== target) this.emitRow(own, atom(target));
     });
-    void bodyLayer;
   }
 
   private foreach(eq: Equation, outer: Ctx): void {
