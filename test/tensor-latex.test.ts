@@ -9,7 +9,9 @@ import { latexTensor } from '../src/emit/tensor/latex.js';
 import { loadModel } from '../src/load/index.js';
 import { buildProgram } from '../src/extract/index.js';
 import type { Equation, TensorProgram } from '../src/tensor/program.js';
-import { ELEMENTWISE, type FnName } from '../src/tensor/functions.js';
+import { ELEMENTWISE, type ElementwiseFn, type FnName } from '../src/tensor/functions.js';
+import { Graph } from '../src/ir/graph.js';
+import { evaluateOutputs } from '../src/ir/evaluate.js';
 import type { MapAttrs } from '../src/tensor/ops.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import { FIXTURES, fixtureNames, inCI, ROOT, SHARED, tmpDir } from './helpers.js';
@@ -253,6 +255,47 @@ describe('LaTeX tensor form: what it prints is the model', () => {
           const mark = e.op === 'map' ? mapMark((e.attrs as MapAttrs).fn) : OP_MARK[e.op];
           if (mark) expect(equations, `${name}: ${e.op} of layer ${call.number} (${call.className})`).toContain(mark);
         });
+      }
+    }
+  });
+
+  it('vector arithmetic printed by hand (⊙, GRU update, averages) means exactly the element-wise template', () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const arity: Partial<Record<FnName, number>> = { add: 3, mul: 3, sub: 2, average: 3, scale_shift: 3, mul_add_mul: 4, add_mul: 3, gru_update: 3 };
+    for (const [fn, k] of Object.entries(arity) as [FnName, number][]) {
+      const b = new ProgramBuilder();
+      const xs = Array.from({ length: k }, (_, i) => b.input([1], i));
+      b.layer = 1;
+      const [y] = b.apply('map', xs, { fn, params: [] }, fail, 'h');
+      const program: TensorProgram = {
+        tensors: b.tensors,
+        equations: b.equations,
+        inputs: xs.map((t, i) => ({ name: `in${i}`, tensor: t })),
+        outputs: [{ name: 'out', tensor: y }],
+        calls: [{ layer: fn, className: 'Merge', node: 0, number: 1, at: 1, from: 0, to: 1, outputs: [y] }],
+        layerCount: 1,
+        modelName: fn,
+        file: `${fn}.json`,
+      };
+      const rhs = /^\\mathbf\{y\} &= (.*) \\\\$/m.exec(latexTensor.emit(program, OPTS))![1];
+      // The printed formula as JavaScript: x_i is x[i-1], ⊙ and juxtaposed fractions multiply.
+      const js = rhs
+        .replace(/\\mathbf\{x\}_\{(\d+)\}/g, (_, i: string) => `x[${Number(i) - 1}]`)
+        .replace(/\\frac\{(\d+)\}\{(\d+)\}/g, '($1/$2)*')
+        .replace(/\\odot/g, '*')
+        .replace(/\\left\(/g, '(')
+        .replace(/\\right\)/g, ')');
+      expect(js, `${fn}: ${rhs}`).toMatch(/^[x\[\]\d\s+\-*/().]+$/);
+      const printed = new Function('x', `return ${js};`) as (x: number[]) => number;
+      const g = new Graph();
+      const ins = Array.from({ length: k }, (_, i) => g.input(i));
+      const out = (ELEMENTWISE[fn] as ElementwiseFn).scalar(g, ins, []);
+      for (let trial = 0; trial < 5; trial++) {
+        const x = Array.from({ length: k }, (_, i) => Math.sin(7 * trial + 3 * i + 1) * 2);
+        const [[want]] = evaluateOutputs(g, [out], [x]);
+        expect(printed(x), `${fn}: ${rhs}`).toBeCloseTo(want, 12);
       }
     }
   });
