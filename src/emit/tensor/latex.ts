@@ -869,6 +869,7 @@ class LatexTensorPrinter {
       const items = gates.slice(k, k + 3).map((g) => `${show({ letter: g === 'hh' ? 'h' : g, tilde: g === 'hh', bold: true, arrow: false, sub: ['t'] })} \\text{ ${GATE_MEANING[g]}}`);
       rows.push(`\\quad ${items.join(',\\ ')}${k + 3 >= gates.length ? '\\text{ (at step } t\\text{)}' : ','}`);
     }
+    if (this.backwardConsts.size > 0) rows.push('\\quad \\overleftarrow{\\cdot} \\text{ marks the backward direction of a bidirectional layer}');
     if (this.sigma) rows.push('\\quad \\sigma(z) = \\frac{1}{1 + e^{-z}}');
     for (const d of this.defs.values()) for (const r of d.rows) rows.push(r.startsWith('\\quad') ? `\\quad${r}` : `\\quad ${r}`);
     if (this.notes.has('odot')) rows.push('\\quad \\odot \\text{ is the element-wise product; vectors broadcast along trailing axes}');
