@@ -3,6 +3,7 @@ import type { Name, Program } from '../schedule.js';
 import { tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
+import { latexTensor } from './tensor/latex.js';
 
 const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
 
@@ -16,6 +17,7 @@ export const latex: Emitter = {
   extension: 'tex',
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
+  tensor: latexTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name): string => {
       switch (n.kind) {
