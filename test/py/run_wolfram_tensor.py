@@ -5,7 +5,9 @@ Part/Span are 1-based and inclusive, Transpose[a, {n1, ...}] sends level k to le
 at levels, Fold/FoldList, dynamic scoping of Block/With/Function/Sum/Table). Arrays are NumPy float64.
 Large numeric list literals (the weights) are read with json instead of SymPy, for speed only.
 argv[1] = path of the .wl text; stdin = JSON list of cases, each a list of inputs (nested lists).
-Prints JSON: the flat outputs of every case (null for a value that is not finite)."""
+Prints JSON: the flat outputs of every case (null for a value that is not finite).
+With argv[1] = --batch, stdin = JSON list of [path, cases] and the answer is one entry per file:
+its outputs, or {"error": message} (one Python start for a whole test file)."""
 import json
 import math
 import re
@@ -669,12 +671,11 @@ def flat(v):
     return [float(v)]
 
 
-def main():
-    tree, literals = parse(open(sys.argv[1]).read())
+def run(path, cases):
+    tree, literals = parse(open(path).read())
     if tree[0] != "Function":
         raise WolframError(f"expected Function[...], found {tree[0]}")
     params = tree[1][1:] if isinstance(tree[1], list) else [tree[1]]
-    cases = json.load(sys.stdin)
     answers = []
     for inputs in cases:
         if len(inputs) != len(params):
@@ -684,7 +685,20 @@ def main():
             it.scopes[0][p] = np.array(x, dtype=np.float64) if isinstance(x, list) else float(x)
         value = it.ev(tree[2])
         answers.append([y if math.isfinite(y) else None for y in flat(value)])
-    print(json.dumps(answers))
+    return answers
+
+
+def main():
+    if sys.argv[1] == "--batch":
+        out = []
+        for path, cases in json.load(sys.stdin):
+            try:
+                out.append(run(path, cases))
+            except (WolframError, ValueError, TypeError, IndexError, KeyError) as e:
+                out.append({"error": f"{type(e).__name__}: {e}"})
+        print(json.dumps(out))
+    else:
+        print(json.dumps(run(sys.argv[1], json.load(sys.stdin))))
 
 
 if __name__ == "__main__":

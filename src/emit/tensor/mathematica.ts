@@ -209,7 +209,7 @@ class Printer {
       const closes = blocks.filter((b) => (r + 1) % b === 0).length;
       const row: string[] = [];
       for (let c = 0; c < last; c++) row.push(num(values[r * last + c]));
-      lines.push(`${indent}  ${'{'.repeat(opens + 1)}${row.join(', ')}${'}'.repeat(closes + 1)}${r === rows - 1 ? '' : ','}`);
+      lines.push(`${indent}  ${' '.repeat(blocks.length - opens)}${'{'.repeat(opens + 1)}${row.join(', ')}${'}'.repeat(closes + 1)}${r === rows - 1 ? '' : ','}`);
     }
     lines.push(`${indent}};`);
   }
