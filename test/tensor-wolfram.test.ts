@@ -233,3 +233,93 @@ checkJobs(
   600_000,
 );
 
+
+// -------- a None time axis: the same text at other sequence lengths, against TF.js at those lengths.
+
+/** TF.js predictions of a TF.js model.json for `count` seeded random sequences of each length. */
+async function tfjsAtLengths(model: string, features: number, lengths: readonly number[]): Promise<Reference> {
+  const tf = await loadTf();
+  const m = await loadTfjsModel(tf, model);
+  const r = mulberry32(5);
+  const cases: Reference['cases'] = [];
+  for (const T of lengths) {
+    const point = Float64Array.from({ length: T * features }, () => Math.fround(r() * 4 - 2));
+    const outs = await oraclePredict(m, [[T, features]], [point]);
+    cases.push({ inputs: [nested(Array.from(point), [T, features])], outputs: outs.map((o) => o[0]) });
+  }
+  return { input_shapes: [[-1, features]], output_shapes: [], cases };
+}
+
+checkJobs('a None time axis in the Mathematica tensor form', ['rnn_timesteps_none at 1, 2, 7 and 12 steps'], async () => [
+  {
+    label: 'rnn_timesteps_none at 1, 2, 7 and 12 steps',
+    model: join(FIXTURES, 'rnn_timesteps_none', 'model.json'),
+    ref: await tfjsAtLengths(join(FIXTURES, 'rnn_timesteps_none', 'model.json'), 3, [1, 2, 7, 12]),
+    rtol: 1e-4,
+  },
+]);
+
+// -------- the interpreter itself: results as the Wolfram documentation defines them.
+
+/** [expression of x (x = {1, 2, 3}), expected flat result or 'error'] — values worked out from the reference pages. */
+const SEMANTICS: [string, number[] | 'error'][] = [
+  // Listable arithmetic threads from the left: row i of the matrix meets element i of the vector.
+  ['{{1, 2}, {3, 4}} + {10, 20}', [11, 12, 23, 24]],
+  ['{{1, 2}, {3, 4}} * {10, 20}', [10, 20, 60, 80]],
+  ['x + {1, 2}', 'error'],
+  ['{{1, 2}, {3, 4}} . {{5, 6}, {7, 8}}', [19, 22, 43, 50]],
+  ['{{{1, 2}}, {{3, 4}}} . {1, 10}', [21, 43]],
+  // Transpose[a, {2, 3, 1}]: level k of a becomes level n_k, so r[[i3, i1, i2]] = a[[i1, i2, i3]].
+  ['Dimensions[Transpose[{{{1, 2, 3}, {4, 5, 6}}}, {2, 3, 1}]]', [3, 1, 2]],
+  ['Transpose[{{{1, 2, 3}, {4, 5, 6}}}, {2, 3, 1}][[1, 1, 2]]', [4]],
+  ['Transpose[{{1, 2, 3}, {4, 5, 6}}]', [1, 4, 2, 5, 3, 6]],
+  ['Flatten[{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}, 1][[3]]', [5, 6]],
+  ['Range[10][[2 ;; 8 ;; 3]]', [2, 5, 8]],
+  ['Range[10][[-3 ;; -1]]', [8, 9, 10]],
+  ['{{1, 2, 3}, {4, 5, 6}}[[All, 2 ;; 3]]', [2, 3, 5, 6]],
+  ['Range[3][[{1, 1, 3}]]', [1, 1, 3]],
+  ['Join[{{1}, {2}}, {{3}, {4}}, 2]', [1, 3, 2, 4]],
+  ['Join[{1}, {2, 3}]', [1, 2, 3]],
+  ['ArrayPad[{1, 2}, {{1, 2}}]', [0, 1, 2, 0, 0]],
+  ['ArrayPad[{{1}}, {{1, 0}, {0, 1}}, -1]', [-1, -1, 1, -1]],
+  ['MapThread[#1 - #2 &, {{5, 7}, {1, 2}}, 1]', [4, 5]],
+  ['MapThread[Max, {{{1, 9}}, {{5, 2}}}, 2]', [5, 9]],
+  ['Fold[#1 + 2 #2 &, 1, {1, 2, 3}]', [13]],
+  ['FoldList[#1 + 2 #2 &, 1, {1, 2, 3}]', [1, 3, 7, 13]],
+  ['Map[#^2 &, {{1, 2}, {3, 4}}, {-1}]', [1, 4, 9, 16]],
+  ['Map[Total, {{1, 2}, {3, 4}}, {1}]', [3, 7]],
+  ['Max /@ {{1, 5}, {3, 2}}', [5, 3]],
+  ['Max[0, {{-1, 3}, {2, -5}}]', [3]],
+  ['Total[{{1, 2}, {3, 4}}]', [4, 6]],
+  ['Total[{{1, 2}, {3, 4}}, Infinity]', [10]],
+  ['Mean[{{1, 2}, {3, 4}}]', [2, 3]],
+  ['Reverse[{{1, 2}, {3, 4}}, 2]', [2, 1, 4, 3]],
+  ['Dimensions[ConstantArray[{1, 2}, {3, 4}]]', [3, 4, 2]],
+  ['Ceiling[Range[6]/2]', [1, 1, 2, 2, 3, 3]],
+  ['IntegerPart[{-2.5, 2.5}]', [-2, 2]],
+  ['ArrayReshape[{{1, 2, 3}, {4, 5, 6}}, {3, 2}][[3]]', [5, 6]],
+  ['Sum[i^2, {i, 3}]', [14]],
+  ['Table[10 i + j, {i, 2}, {j, 3}]', [11, 12, 13, 21, 22, 23]],
+  ['With[{e = Exp[x - Max[x]]}, e/Total[e]][[3]] - 1/(1 + Exp[-1] + Exp[-2])', [0]],
+  ['Block[{a, b}, {a, b} = {1, 2}; b - a]', [1]],
+  ['Function[{s, t}, s - t][5, 2]', [3]],
+  ['Map[If[-1 < # && # < 2, {#}, {-7}] &, {-1.5, -0.5, 1.9, 2}, {-1}]', [-7, -0.5, 1.9, -7]],
+  ['Boole[{1, -1} > 0]', 'error'],
+];
+
+describe('the Wolfram interpreter (test/py/run_wolfram_tensor.py) follows the documented semantics', () => {
+  let answers: Answer[] = [];
+  beforeAll(async () => {
+    if (python.skip) return;
+    answers = await runWolframTensor(SEMANTICS.map(([e]) => ({ text: `Function[{x}, ${e}]`, cases: [[[1, 2, 3]]] })));
+  }, 60_000);
+  SEMANTICS.forEach(([expr, want], i) =>
+    withPython(expr, () => {
+      const a = answers[i];
+      if (want === 'error') return expect(Array.isArray(a) ? a : 'error').toBe('error');
+      if (!Array.isArray(a)) return expect.fail(a.error);
+      expect(a[0].length).toBe(want.length);
+      a[0].forEach((v, k) => expect(Math.abs((v ?? NaN) - want[k])).toBeLessThan(1e-12));
+    }),
+  );
+});

@@ -451,6 +451,8 @@ class Interp:
                 return float(node)
             return self.lookup(node)
         head, *args = node
+        if isinstance(head, list):
+            return self.apply(self.ev(head), [self.ev(a) for a in args])
         special = getattr(self, "h_" + head, None)
         if special is not None:
             return special(*args)
