@@ -162,11 +162,13 @@ class Printer {
         const id = Number(d);
         if (!canInline.has(id)) return this.names[id];
         const inner = expand(producer.get(id)!.text);
-        // In an argument position (after '[' '{' ', ' and before ',' ']' '}') no parentheses are needed.
+        // Between '[', '{', ', ' or '+ ' and ',', ']', '}', ' +' or ' -' (an argument, or a term of a
+        // sum) nothing binds tighter than the inlined text's loosest operator, so no parentheses.
         const before = text.slice(Math.max(0, at - 2), at);
-        const after = text[at + m.length] ?? '';
-        const argument = (before.endsWith('[') || before.endsWith('{') || before === ', ') && (after === ',' || after === ']' || after === '}');
-        return argument ? inner : operand(inner);
+        const after = text.slice(at + m.length, at + m.length + 2);
+        const open = at === 0 || before.endsWith('[') || before.endsWith('{') || before === ', ' || before === '+ ';
+        const close = after === '' || /^[,\]}]/.test(after) || after === ' +' || after === ' -';
+        return open && close ? inner : operand(inner);
       });
     printed.forEach(({ eq, out }, index) => {
       if (top) for (const c of this.constantsOf(eq)) this.constant(c, indent, lines, locals);
@@ -277,6 +279,7 @@ class Printer {
       case 'transpose': {
         const perm = (a as unknown as TransposeAttrs).perm;
         if (perm.every((q, i) => q === i)) return one({ text: x });
+        if (perm.length === 2) return one({ text: `Transpose[${x}]` });
         return one({ text: `Transpose[${x}, {${wolframPerm(perm).join(', ')}}]` });
       }
       case 'reshape': {

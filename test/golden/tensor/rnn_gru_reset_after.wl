@@ -38,9 +38,9 @@ Function[{input1},
   ch1 = {-0.65624344, 0.45945445, -0.49503547};
   h1 = Fold[Function[{h1v2, x1},
     Block[{z1, r1, hh1, h1v3},
-     z1 = LogisticSigmoid[(x1 . Wz1 + bz1) + (h1v2 . Uz1 + cz1)];
-     r1 = LogisticSigmoid[(x1 . Wr1 + br1) + (h1v2 . Ur1 + cr1)];
-     hh1 = Tanh[(x1 . Wh1 + bh1) + r1*(h1v2 . Uh1 + ch1)];
+     z1 = LogisticSigmoid[x1 . Wz1 + bz1 + h1v2 . Uz1 + cz1];
+     r1 = LogisticSigmoid[x1 . Wr1 + br1 + h1v2 . Ur1 + cr1];
+     hh1 = Tanh[x1 . Wh1 + bh1 + r1*(h1v2 . Uh1 + ch1)];
      h1v3 = z1*h1v2 - z1*hh1 + hh1;
      h1v3]], ConstantArray[0, 3], input1];
   h1

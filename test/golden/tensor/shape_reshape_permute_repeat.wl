@@ -10,7 +10,7 @@ Function[{input1},
   b1 = {-0.31589225, -0.0040945034, -0.31168553, -0.3082124, -0.44818512, -0.47518882};
   h1 = input1 . W1 + b1;
   hp = ArrayReshape[h1, {3, 2}];
-  hpv2 = Transpose[hp, {2, 1}];
+  hpv2 = Transpose[hp];
   hpv3 = ArrayReshape[hpv2, {6}];
   hpv4 = ConstantArray[hpv3, 2];
   hpv4
