@@ -93,8 +93,6 @@ const ITERATORS = ['i', 'j', 'k', 'l'];
 class Printer {
   private readonly names: string[];
   private readonly uses: Int32Array;
-  private readonly lines: string[] = [];
-  private readonly locals: string[] = [];
   private readonly printedConsts = new Set<TensorId>();
   private readonly callOutputs = new Set<TensorId>();
   private readonly programOutputs = new Set<TensorId>();
@@ -369,8 +367,10 @@ class Printer {
     const inTemplate = eq.args.map((id, i) => (threaded[i] ? (count === 1 ? '#' : `#${++slot}`) : `${MARK(id)}[[${shapes[i].map(() => 1).join(', ')}]]`));
     const fn = printMap(a, inTemplate, this.syntax, mathematica.supports, this.opts).text;
     const lists = eq.args.filter((_, i) => threaded[i]).map((id) => this.broadcast(MARK(id), this.shape(id), out, false));
-    if (count === 1) return { text: `Map[${fn} &, ${lists[0]}, {-1}]` };
-    return { text: `MapThread[${fn} &, {${lists.join(', ')}}, ${rank}]` };
+    // A size-1 argument is read inside the function, once per element: it must stay a name.
+    const repeated = eq.args.filter((_, i) => !threaded[i]);
+    if (count === 1) return { text: `Map[${fn} &, ${lists[0]}, {-1}]`, repeated };
+    return { text: `MapThread[${fn} &, {${lists.join(', ')}}, ${rank}]`, repeated };
   }
 
   /**
@@ -444,7 +444,7 @@ class Printer {
    * The window geometry of conv/pool: the padded input bound to `p` (or the input itself), the
    * Sum/Table iterators over kernel axes longer than 1, and the Span of each spatial axis per tap.
    */
-  private windows(eq: Equation, a: WindowAttrs, fill?: string, extra = '') {
+  private windows(eq: Equation, a: WindowAttrs, fill?: string) {
     const x = MARK(eq.args[0]);
     const inShape = this.shape(eq.args[0]);
     const r = a.kernel.length;
@@ -474,7 +474,8 @@ class Printer {
     });
     const pads = `{${a.padBefore.map((b, i) => `{${b}, ${after[i]}}`).join(', ')}, {0, 0}}`;
     const source = padded ? 'p' : x;
-    const bind = (body: string) => (padded ? `With[{p = ArrayPad[${x}, ${pads}${fill ? `, ${fill}` : ''}]${extra}}, ${body}]` : extra ? `With[{${extra.slice(2)}}, ${body}]` : body);
+    // The padded input is bound once (p), with any `more` bindings, rather than padded at every tap.
+    const bind = (body: string, more?: string) => (padded ? `With[{p = ArrayPad[${x}, ${pads}${fill ? `, ${fill}` : ''}]${more ? `, ${more}` : ''}}, ${body}]` : body);
     return { r, iters, index, spans, source, bind, padded, pads, after, inShape, repeated: padded ? [] : [eq.args[0]] };
   }
 
@@ -518,14 +519,16 @@ class Printer {
       const flat = w.iters.length > 1 ? `Flatten[${taps}, ${w.iters.length - 1}]` : taps;
       return { text: w.bind(`MapThread[Max, ${flat}, ${w.r + 1}]`), repeated: w.repeated };
     }
-    // TF averages over the cells inside the input only: divide by the count of such cells.
-    const probe = this.windows(eq, a);
-    const count = probe.padded ? `, n = ArrayPad[ConstantArray[1, {${probe.inShape.slice(0, probe.r).join(', ')}}], {${a.padBefore.map((b, i) => `{${b}, ${probe.after[i]}}`).join(', ')}}]` : '';
-    const w = this.windows(eq, a, undefined, count);
+    // TF averages over the cells inside the input only: divide by the count of such cells (n).
+    const w = this.windows(eq, a);
     const sum = (t: string) => (w.iters.length ? `Sum[${t}, ${w.iters.join(', ')}]` : t);
+    if (w.padded) {
+      const count = `n = ArrayPad[ConstantArray[1, {${w.inShape.slice(0, w.r).join(', ')}}], {${a.padBefore.map((b, i) => `{${b}, ${w.after[i]}}`).join(', ')}}]`;
+      return { text: w.bind(`${sum(part('p', w.spans))}/${sum(part('n', w.spans))}`, count), repeated: w.repeated };
+    }
     const cells = a.kernel.reduce((m, k) => m * k, 1);
-    const text = w.padded ? `${sum(part('p', w.spans))}/${sum(part('n', w.spans))}` : cells === 1 ? sum(part(w.source, w.spans)) : `${sum(part(w.source, w.spans))}/${cells}`;
-    return { text: w.bind(text), repeated: w.repeated };
+    const total = sum(part(w.source, w.spans));
+    return { text: cells === 1 ? total : `${total}/${cells}`, repeated: w.repeated };
   }
 
   /** A body as a pure function of (`params`…): a Block of its equations returning its outputs. */
