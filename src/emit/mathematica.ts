@@ -3,41 +3,21 @@ import type { Name, Program } from '../schedule.js';
 import { tableName, tableRows, inputNames, nest, plainName } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
+import { mathematicaTensor } from './tensor/mathematica.js';
 
-const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
+/** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
+export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
 
 /** A Wolfram Language Function[{x1, …, xN}, {…}], intermediate values in a Block, numbers in *^ notation. */
 export const mathematica: Emitter = {
   description: 'Wolfram Language Function[{x1, …}, {…}]',
   extension: 'wl',
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
+  tensor: mathematicaTensor,
   reserved: new Set(['E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']),
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, 'n');
-    const syntax: Syntax = {
-      numbers: WL_NUMBERS,
-      scientificPrec: Prec.Atom,
-      name,
-      times: '*',
-      mul: (a, b) => `${a}*${b}`,
-      div: (a, b) => `${a}/${b}`,
-      divParens: true,
-      pow: (a, b) => `${a}^${b.startsWith('-') ? `(${b})` : b}`,
-      lookup: (t, index, column) => `${tableName(t)}[[${index.text} + 1, ${column + 1}]]`,
-      functions: {
-        exp: (a) => `Exp[${a}]`,
-        log: (a) => `Log[${a}]`,
-        tanh: (a) => `Tanh[${a}]`,
-        sigmoid: (a) => `LogisticSigmoid[${a}]`,
-        erf: (a) => `Erf[${a}]`,
-        softplus: (a) => `Log[1 + Exp[${a}]]`,
-        abs: (a) => `Abs[${a}]`,
-        sqrt: (a) => `Sqrt[${a}]`,
-        step: (a) => `Boole[${a} > 0]`,
-        max: (a, b) => `Max[${a}, ${b}]`,
-        min: (a, b) => `Min[${a}, ${b}]`,
-      },
-    };
+    const syntax = wolframSyntax(name);
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name).flat();
     const values = program.outputs.map((p, i) => nest(r.outputs.slice(p.offset, p.offset + p.size), p.shape, '{', '}'));
@@ -58,3 +38,31 @@ export const mathematica: Emitter = {
     return lines.join('\n');
   },
 };
+
+/** The Wolfram Language scalar syntax (shared with the tensor form, which prints element-wise templates through it). */
+export function wolframSyntax(name: (n: Name) => string): Syntax {
+  return {
+    numbers: WL_NUMBERS,
+    scientificPrec: Prec.Atom,
+    name,
+    times: '*',
+    mul: (a, b) => `${a}*${b}`,
+    div: (a, b) => `${a}/${b}`,
+    divParens: true,
+    pow: (a, b) => `${a}^${b.startsWith('-') ? `(${b})` : b}`,
+    lookup: (t, index, column) => `${tableName(t)}[[${index.text} + 1, ${column + 1}]]`,
+    functions: {
+      exp: (a) => `Exp[${a}]`,
+      log: (a) => `Log[${a}]`,
+      tanh: (a) => `Tanh[${a}]`,
+      sigmoid: (a) => `LogisticSigmoid[${a}]`,
+      erf: (a) => `Erf[${a}]`,
+      softplus: (a) => `Log[1 + Exp[${a}]]`,
+      abs: (a) => `Abs[${a}]`,
+      sqrt: (a) => `Sqrt[${a}]`,
+      step: (a) => `Boole[${a} > 0]`,
+      max: (a, b) => `Max[${a}, ${b}]`,
+      min: (a, b) => `Min[${a}, ${b}]`,
+    },
+  };
+}
