@@ -1,5 +1,5 @@
 import { Graph, type NodeId } from '../ir/graph.js';
-import type { Fn, Prec } from '../ir/ops.js';
+import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { ELEMENTWISE, type ElementwiseFn } from '../tensor/functions.js';
 import type { MapAttrs } from '../tensor/ops.js';
@@ -96,6 +96,11 @@ export interface PrintedMap {
 export interface Arg {
   readonly text: string;
   readonly prec: Prec;
+}
+
+/** Texts that are already atoms (names, or parenthesized by the caller) as printMap arguments. */
+export function atoms(texts: readonly string[]): Arg[] {
+  return texts.map((text) => ({ text, prec: Prec.Atom }));
 }
 
 /**
