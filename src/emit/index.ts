@@ -1,3 +1,4 @@
+import { c } from './c.js';
 import { js } from './js.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
@@ -7,7 +8,7 @@ import type { Emitter } from './types.js';
 export type { Emitter, EmitOptions } from './types.js';
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
-export const EMITTERS = { latex, numpy, js, mathematica } satisfies Record<string, Emitter>;
+export const EMITTERS = { latex, numpy, js, mathematica, c } satisfies Record<string, Emitter>;
 
 /** A key of the emitter registry. */
 export type Format = keyof typeof EMITTERS;

@@ -1,0 +1,86 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Port } from '../extract/index.js';
+import type { RunResult } from '../verify/runtimes.js';
+
+/** Runs the emitted text of one of this module's formats on flattened points (x1…xN per point). */
+export type Runner = (text: string, inputs: readonly Port[], points: readonly Float64Array[]) => Promise<RunResult>;
+
+/** A main() that reads rows of N numbers from stdin and prints the M outputs of predict per row. */
+export const C_MAIN = `#include <stdio.h>
+#include <stdlib.h>
+void predict(const double *x, double *y);
+int main(int argc, char **argv) {
+  int n = argc > 2 ? atoi(argv[1]) : 0, m = argc > 2 ? atoi(argv[2]) : 0, i;
+  double *x = malloc(sizeof(double) * (n + 1)), *y = malloc(sizeof(double) * (m + 1));
+  for (;;) {
+    for (i = 0; i < n; i++) if (scanf("%lf", &x[i]) != 1) return 0;
+    predict(x, y);
+    for (i = 0; i < m; i++) printf("%.17g%c", y[i], i + 1 < m ? ' ' : '\\n');
+  }
+}
+`;
+
+/** The flags the C output is promised to compile with. */
+export const C_FLAGS = ['-std=c99', '-Wall', '-Werror', '-O1'];
+
+function run(exe: string, args: string[], stdin: string, cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(exe, args, { encoding: 'utf8', maxBuffer: 1 << 30, cwd }, (err, out, errText) => (err ? reject(new Error(errText || err.message)) : resolve(out)));
+    child.stdin!.end(stdin);
+  });
+}
+
+/** The C compiler: NN2EQ_CC, else gcc. */
+export function cCompiler(): string | null {
+  const exe = process.env.NN2EQ_CC || 'gcc';
+  return spawnSync(exe, ['--version']).error ? null : exe;
+}
+
+/** Parses printf's %.17g output (nan, -nan, inf) back to numbers. */
+export function parseCNumbers(out: string, perRow: number): number[][] {
+  const rows = out.trim() === '' ? [] : out.trim().split('\n');
+  return rows.map((line) => {
+    const v = line.trim().split(/\s+/).map((t) => (/nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t)));
+    if (v.length !== perRow) throw new Error(`expected ${perRow} numbers per row, got ${v.length}`);
+    return v;
+  });
+}
+
+/** Compiles emitted C with a reading main() in `dir`; returns the executable's path. */
+export async function compileC(cc: string, text: string, dir: string): Promise<string> {
+  writeFileSync(join(dir, 'model.c'), text);
+  writeFileSync(join(dir, 'main.c'), C_MAIN);
+  await run(cc, [...C_FLAGS, 'model.c', 'main.c', '-lm', '-o', 'predict'], '', dir);
+  return join(dir, 'predict');
+}
+
+/** Rows of flattened inputs as text for the C main: one row a line, 17 significant digits. */
+export function cInput(points: readonly ArrayLike<number>[]): string {
+  return points.map((p) => Array.from(p, (v) => (Number.isFinite(v) ? v.toPrecision(17) : String(v))).join(' ')).join('\n') + '\n';
+}
+
+const runC: Runner = async (text, inputs, points) => {
+  const cc = cCompiler();
+  if (!cc) return { skipped: 'gcc is not installed (set NN2EQ_CC to a C compiler)' };
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-c-'));
+  try {
+    const exe = await compileC(cc, text, dir);
+    const n = inputs.reduce((s, p) => s + p.size, 0);
+    const m = (text.match(/^ {2}y\[\d+\] = /gm) ?? []).length;
+    return { values: parseCNumbers(await run(exe, [String(n), String(m)], cInput(points)), m) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const RUNNERS = { c: runC } satisfies Record<string, Runner>;
+
+/** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
+export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {
+  const bound = {} as Record<keyof typeof RUNNERS, () => Promise<RunResult>>;
+  for (const [f, r] of Object.entries(RUNNERS) as [keyof typeof RUNNERS, Runner][]) bound[f] = () => r(text, inputs, points);
+  return bound;
+}
