@@ -76,7 +76,73 @@ const runC: Runner = async (text, inputs, points) => {
   }
 };
 
-const RUNNERS = { c: runC } satisfies Record<string, Runner>;
+/**
+ * Evaluates emitted SymPy modules: each equation's right-hand side is printed by SymPy's own
+ * Python code printer and run on float64 values, point by point. argv[1:] = modules; stdin = JSON,
+ * one list of rows per module; stdout = JSON, per module its rows of outputs or {"error": …}.
+ */
+export const SYMPY_DRIVER = `
+import importlib.util, json, math, sys, warnings
+import numpy as np
+from sympy.printing.pycode import PythonCodePrinter
+warnings.simplefilter("ignore")
+printer = PythonCodePrinter({"allow_unknown_functions": True, "fully_qualified_modules": False})
+
+def load(file):
+    spec = importlib.util.spec_from_file_location("model", file)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    args = ", ".join(str(x) for x in m.inputs)
+    body = [f"    {eq.lhs} = {printer.doprint(eq.rhs)}" for eq in m.bindings + m.outputs]
+    src = f"def f({args}):\\n" + "\\n".join(body + ["    return [" + ", ".join(str(eq.lhs) for eq in m.outputs) + "]"])
+    env = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "erf": math.erf, "inf": math.inf, "nan": math.nan, "float": float, "math": math}
+    for name in dir(m):
+        if hasattr(m, "_" + name + "_rows"):
+            env[name] = (lambda cls: lambda i, c: float(cls(float(i), int(c))))(getattr(m, name))
+    exec(src, env)
+    return env["f"]
+
+def run(file, rows):
+    try:
+        f = load(file)
+        return [[None if math.isnan(v) else v for v in (float(v) for v in f(*[np.float64(v) for v in row]))] for row in rows]
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+
+print(json.dumps([run(file, rows) for file, rows in zip(sys.argv[1:], json.load(sys.stdin))]))
+`;
+
+/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import). */
+export async function runSympyFiles(exe: string, files: string[], rows: number[][][]): Promise<(number[][] | Error)[]> {
+  const out = JSON.parse(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify(rows))) as ((number | null)[][] | { error: string })[];
+  return out.map((r) => ('error' in r ? new Error(r.error) : r.map((row) => row.map((v) => (v === null ? NaN : v)))));
+}
+
+/** The python3 with sympy and numpy, or why there is none. */
+export function sympyPython(): { exe: string } | { skipped: string } {
+  const exe = process.env.NN2EQ_PYTHON || 'python3';
+  const probe = spawnSync(exe, ['-c', 'import sympy, numpy'], { encoding: 'utf8' });
+  if (probe.error) return { skipped: `${exe} not found` };
+  if (probe.status !== 0) return { skipped: `${exe} has no sympy or numpy (set NN2EQ_PYTHON to a python3 with both)` };
+  return { exe };
+}
+
+const runSympy: Runner = async (text, _inputs, points) => {
+  const py = sympyPython();
+  if ('skipped' in py) return py;
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-sympy-'));
+  try {
+    const file = join(dir, 'model.py');
+    writeFileSync(file, text);
+    const [result] = await runSympyFiles(py.exe, [file], [points.map((p) => Array.from(p))]);
+    if (result instanceof Error) throw result;
+    return { values: result };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const RUNNERS = { c: runC, sympy: runSympy } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {
