@@ -142,7 +142,29 @@ const runSympy: Runner = async (text, _inputs, points) => {
   }
 };
 
-const RUNNERS = { c: runC, sympy: runSympy } satisfies Record<string, Runner>;
+/** The scalar input and output names a mathjs text declares in its header. */
+function mathjsNames(text: string, kind: 'input' | 'output'): string[] {
+  const re = new RegExp(`^# ${kind} .*?, row-major: (.*)$`, 'gm');
+  return [...text.matchAll(re)].flatMap((m) => m[1].split(', '));
+}
+
+/** Evaluates a mathjs text with mathjs itself (imported only here) on every point. */
+export async function runMathjsText(text: string, points: readonly ArrayLike<number>[]): Promise<number[][]> {
+  const { create, all } = await import('mathjs');
+  const math = create(all);
+  const code = math.compile(text);
+  const ins = mathjsNames(text, 'input');
+  const outs = mathjsNames(text, 'output');
+  return points.map((p) => {
+    const scope = new Map<string, unknown>(ins.map((n, i) => [n, p[i]]));
+    code.evaluate(scope);
+    return outs.map((n) => Number(scope.get(n)));
+  });
+}
+
+const runMathjs: Runner = async (text, _inputs, points) => ({ values: await runMathjsText(text, points) });
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {

@@ -93,7 +93,8 @@ export const sympy: Emitter = {
     if (hidden.length > 0) lines.push(...declare(hidden));
     lines.push(...declare(outs));
     lines.push('', `inputs = [${ins.join(', ')}]`);
-    lines.push('bindings = [', ...r.bindings.map((b) => `    Eq(${name(b.name)}, ${b.text}),`), ']');
+    if (r.bindings.length === 0) lines.push('bindings = []');
+    else lines.push('bindings = [', ...r.bindings.map((b) => `    Eq(${name(b.name)}, ${b.text}),`), ']');
     lines.push('outputs = [', ...outs.map((y, i) => `    Eq(${y}, ${r.outputs[i]}),`), ']');
     lines.push('', '', 'def closed_form():');
     lines.push('    """The outputs as expressions of the inputs alone (they can grow exponentially with depth)."""');

@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, exp(0.29381245*x1 - 0.6794544*x2 - 0.4920475*x3 + 0.0754134)),
     Eq(y2, exp(0.98787034*x1 - 1.1835155*x2 - 0.7470776*x3 - 0.9824541)),

@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, Min(1, Max(0, 0.2*(0.39418563*x1 - 0.4809459*x2 - 0.9371553*x3 - 0.6803512) + 0.5))),
     Eq(y2, Min(1, Max(0, 0.2*(-1.0670344*x1 - 1.440941*x2 + 1.3005849*x3 - 0.24672262) + 0.5))),

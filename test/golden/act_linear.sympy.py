@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 0.0059760353*x1 - 0.12774709*x2 - 1.3976195*x3 - 0.32167986),
     Eq(y2, 1.2524604*x1 - 0.15496142*x2 + 1.4901558*x3 - 0.33581758),

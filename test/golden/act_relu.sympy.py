@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, Max(0, 0.034761146*x1 + 1.0523301*x2 + 0.32320976*x3 - 0.24007274)),
     Eq(y2, Max(0, 0.08983923*x1 + 0.11406689*x2 - 0.14902532*x3 + 0.51062274)),

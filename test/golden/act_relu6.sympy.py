@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, Min(6, Max(0, -0.6355473*x1 - 1.0416852*x2 + 0.16442768*x3 - 0.52067727))),
     Eq(y2, Min(6, Max(0, -1.2729975*x1 - 1.4589366*x2 + 0.7094072*x3 + 0.04584841))),

@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 1/(exp(-(-0.78647995*x1 - 0.8317488*x2 - 1.3033098*x3 - 1.4355336)) + 1)),
     Eq(y2, 1/(exp(-(-0.28762585*x1 + 0.48318157*x2 - 0.36025268*x3 + 0.66838115)) + 1)),

@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, log(exp(0.757832*x1 - 0.2177219*x2 - 0.2520853*x3 - 0.664921) + 1)),
     Eq(y2, log(exp(-0.34499*x1 - 0.92461365*x2 + 1.3817114*x3 + 0.1754432) + 1)),

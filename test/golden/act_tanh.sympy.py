@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, tanh(0.53145087*x1 - 1.2366445*x2 - 0.7297211*x3 - 0.79209536)),
     Eq(y2, tanh(-0.92202926*x1 + 0.78246826*x2 + 0.55013585*x3 - 0.90435135)),

@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14 = symbols('x1 x2 x3 
 y1, y2, y3, y4, y5, y6, y7, y8, y9, y10, y11, y12, y13, y14 = symbols('y1 y2 y3 y4 y5 y6 y7 y8 y9 y10 y11 y12 y13 y14', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, Max(0, -0.8819295*x1 - 0.8729856*x2 + 0.07521883)),
     Eq(y2, Max(0, 0.42560074*x1 + 0.31187424*x2 + 0.49791944)),

@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14 = symbols('x1 x2 x3 
 y1, y2, y3, y4, y5, y6, y7, y8, y9, y10, y11, y12 = symbols('y1 y2 y3 y4 y5 y6 y7 y8 y9 y10 y11 y12', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, -0.4182063*x1 + 0.70579803*x2 - 0.6969258*x3 + 0.816774*x4 - 0.867702),
     Eq(y2, -0.49294847*x1 - 0.6499294*x2 + 0.51897925*x3 + 0.07030532*x4 + 0.05129624),

@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12 = symbols('x1 x2 x3 x4 x5 x6 x
 y1, y2, y3, y4, y5, y6 = symbols('y1 y2 y3 y4 y5 y6', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, x3),
     Eq(y2, x4),

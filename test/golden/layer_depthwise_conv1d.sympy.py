@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12 = symbols('x1 x2 x3 x4 x5 x6 x
 y1, y2, y3, y4, y5, y6, y7, y8, y9, y10 = symbols('y1 y2 y3 y4 y5 y6 y7 y8 y9 y10', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 0.44582194*x1 + 0.99007183*x3 - 0.8438954),
     Eq(y2, 0.4072713*x2 + 0.6364253*x4 + 0.14760606),

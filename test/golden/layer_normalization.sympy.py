@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 0.5*(-0.07202744*x1 + 0.26243326*x2 - 0.8835666*x3 - 0.7144736) - 0.25),
     Eq(y2, 2*(0.97396064*x1 - 0.7661553*x2 - 0.35511225*x3 - 0.22567698) + 2.5),

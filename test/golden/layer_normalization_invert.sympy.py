@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 2*(-0.47896492*x1 - 0.9933272*x2 - 0.057467073*x3 - 0.62766045) + 0.5),
     Eq(y2, 0.5*(0.4930694*x1 - 0.2503783*x2 - 0.6755007*x3 + 0.43918565) - 1.25),

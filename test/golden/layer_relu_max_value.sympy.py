@@ -8,8 +8,7 @@ x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 
 inputs = [x1, x2, x3]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, Min(1.5, Max(0, -0.57900286*x1 + 0.8906816*x2 + 1.2198375*x3 + 1.1092819))),
     Eq(y2, Min(1.5, Max(0, 0.32749727*x1 - 0.11152237*x2 - 0.5395087*x3 - 0.710421))),

@@ -8,8 +8,7 @@ x1, x2 = symbols('x1 x2', real=True)
 y1, y2, y3 = symbols('y1 y2 y3', real=True)
 
 inputs = [x1, x2]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 0.5*tanh(-0.59699476*x1 - 0.633957*x2 + 0.7975362) - 0.25),
     Eq(y2, 0.5*tanh(-0.282583*x1 + 0.19405761*x2 + 0.24431437) - 0.25),

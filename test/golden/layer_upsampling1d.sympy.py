@@ -9,8 +9,7 @@ y1, y2, y3, y4, y5, y6, y7, y8, y9, y10, y11, y12, y13, y14, y15, y16, y17, y18,
 y23, y24, y25, y26, y27, y28, y29, y30, y31, y32, y33, y34, y35, y36 = symbols('y23 y24 y25 y26 y27 y28 y29 y30 y31 y32 y33 y34 y35 y36', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, x1),
     Eq(y2, x2),

@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12 = symbols('x1 x2 x3 x4 x5 x6 x
 y1, y2, y3, y4, y5, y6, y7, y8, y9, y10, y11, y12, y13, y14, y15, y16, y17, y18 = symbols('y1 y2 y3 y4 y5 y6 y7 y8 y9 y10 y11 y12 y13 y14 y15 y16 y17 y18', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, 0),
     Eq(y2, 0),

@@ -8,8 +8,7 @@ x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12 = symbols('x1 x2 x3 x4 x5 x6 x
 y1, y2, y3, y4, y5, y6 = symbols('y1 y2 y3 y4 y5 y6', real=True)
 
 inputs = [x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12]
-bindings = [
-]
+bindings = []
 outputs = [
     Eq(y1, tanh(0.85071266*x1 - 0.63623464*x2 - 0.72154653*x3 + 0.272703*x4 - 0.53800344)),
     Eq(y2, tanh(0.4272319*x1 + 0.85685545*x2 + 0.6122626*x3 - 0.3495084*x4 + 0.7351166)),
