@@ -164,7 +164,24 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
 
 const runMathjs: Runner = async (text, _inputs, points) => ({ values: await runMathjsText(text, points) });
 
-const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs } satisfies Record<string, Runner>;
+/** Runs emitted Julia with `julia` (NN2EQ_JULIA) when one is installed; Debian 12 packages none. */
+const runJulia: Runner = async (text, inputs, points) => {
+  const exe = process.env.NN2EQ_JULIA || 'julia';
+  if (spawnSync(exe, ['--version']).error) return { skipped: 'julia is not installed (Debian has no julia package; see julialang.org)' };
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-julia-'));
+  try {
+    const file = join(dir, 'model.jl');
+    writeFileSync(file, text);
+    const driver = `include(ARGS[1]); for line in eachline(stdin); println(join(string.(predict(parse.(Float64, split(line)))), " ")); end`;
+    const out = await run(exe, ['--startup-file=no', '-e', driver, file], cInput(points));
+    const m = (/^# y is a Vector\{Float64\} of (\d+) numbers/m.exec(text) ?? [])[1];
+    return { values: parseCNumbers(out, Number(m)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {

@@ -1,5 +1,6 @@
 import { c } from './c.js';
 import { js } from './js.js';
+import { julia } from './julia.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
 import { mathjs } from './mathjs.js';
@@ -10,7 +11,7 @@ import type { Emitter } from './types.js';
 export type { Emitter, EmitOptions } from './types.js';
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
-export const EMITTERS = { latex, numpy, js, mathematica, c, sympy, mathjs } satisfies Record<string, Emitter>;
+export const EMITTERS = { latex, numpy, js, mathematica, c, sympy, mathjs, julia } satisfies Record<string, Emitter>;
 
 /** A key of the emitter registry. */
 export type Format = keyof typeof EMITTERS;
