@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Port } from '../extract/index.js';
 import type { RunResult } from '../verify/runtimes.js';
+import { erf as erfFloat64 } from '../ir/special.js';
 
 /** Runs the emitted text of one of this module's formats on flattened points (x1…xN per point). */
 export type Runner = (text: string, inputs: readonly Port[], points: readonly Float64Array[]) => Promise<RunResult>;
@@ -181,7 +182,52 @@ const runJulia: Runner = async (text, inputs, points) => {
   }
 };
 
-const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia } satisfies Record<string, Runner>;
+/** A node of the JSON IR (schema/nn2eq-ir.schema.json). */
+type JsonNode = { op: string; index?: number; value?: JsonNumber; args?: number[]; coefs?: JsonNumber[]; bias?: JsonNumber; table?: number; column?: number };
+type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/**
+ * Evaluates a JSON IR document on flattened points, reading only the document and the meaning
+ * the schema gives each op (an independent reading of the format for its consumers and tests).
+ */
+export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tables: { rows: number; cols: number; values: JsonNumber[] }[] }, points: readonly ArrayLike<number>[]): number[][] {
+  const n = (v: JsonNumber | undefined) => (typeof v === 'number' ? v : v === undefined ? NaN : Number(v));
+  const fns: Record<string, (a: number, b: number) => number> = {
+    mul: (a, b) => a * b,
+    div: (a, b) => a / b,
+    pow: (a, b) => a ** b,
+    max: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+    min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+    exp: Math.exp,
+    log: Math.log,
+    tanh: Math.tanh,
+    sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
+    erf: (z) => erfFloat64(z),
+    softplus: (z) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))),
+    abs: Math.abs,
+    sqrt: Math.sqrt,
+    step: (z) => (z > 0 ? 1 : 0),
+  };
+  return points.map((p) => {
+    const v = new Float64Array(doc.nodes.length);
+    doc.nodes.forEach((node, i) => {
+      const a = node.args ?? [];
+      if (node.op === 'input') v[i] = p[node.index!];
+      else if (node.op === 'const') v[i] = n(node.value);
+      else if (node.op === 'affine') v[i] = a.reduce((s, id, k) => s + n(node.coefs![k]) * v[id], n(node.bias));
+      else if (node.op === 'lookup') {
+        const t = doc.tables[node.table!];
+        const r = Math.trunc(v[a[0]]);
+        v[i] = r >= 0 && r < t.rows ? n(t.values[r * t.cols + node.column!]) : NaN;
+      } else v[i] = fns[node.op](v[a[0]], v[a[1]]);
+    });
+    return doc.results.map((id) => v[id]);
+  });
+}
+
+const runJson: Runner = async (text, _inputs, points) => ({ values: evaluateJsonIr(JSON.parse(text), points) });
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {
