@@ -69,6 +69,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
     outputNames: opts.outputNames,
     standalone: opts.standalone,
     modelName: model.name,
+    model,
   });
   return { text, extracted: ex };
 }

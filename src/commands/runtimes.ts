@@ -227,7 +227,13 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
 
 const runJson: Runner = async (text, _inputs, points) => ({ values: evaluateJsonIr(JSON.parse(text), points) });
 
-const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson } satisfies Record<string, Runner>;
+/** An HTML page is valid when KaTeX rendered every equation (a failed one is a span.katex-error). */
+const checkHtml: Runner = async (text) => {
+  const bad = /<span class="katex-error"[^>]*title="([^"]*)"/.exec(text);
+  return bad ? { invalid: `KaTeX could not render an equation: ${bad[1]}` } : { valid: true };
+};
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson, html: checkHtml } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {

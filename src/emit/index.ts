@@ -1,4 +1,5 @@
 import { c } from './c.js';
+import { html } from './html.js';
 import { js } from './js.js';
 import { json } from './json.js';
 import { julia } from './julia.js';
@@ -12,7 +13,7 @@ import type { Emitter } from './types.js';
 export type { Emitter, EmitOptions } from './types.js';
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
-export const EMITTERS = { latex, numpy, js, mathematica, c, sympy, mathjs, julia, json } satisfies Record<string, Emitter>;
+export const EMITTERS = { latex, numpy, js, mathematica, c, sympy, mathjs, julia, json, html } satisfies Record<string, Emitter>;
 
 /** A key of the emitter registry. */
 export type Format = keyof typeof EMITTERS;

@@ -1,5 +1,6 @@
 import type { Fn } from '../ir/ops.js';
 import type { Program } from '../schedule.js';
+import type { ModelSpec } from '../load/spec.js';
 
 /** Options every emitter takes. */
 export interface EmitOptions {
@@ -13,6 +14,8 @@ export interface EmitOptions {
   /** LaTeX only: a complete document instead of display-math content. */
   readonly standalone?: boolean;
   readonly modelName: string;
+  /** The loaded model, for formats that describe it (html shows its layer table). */
+  readonly model?: ModelSpec;
 }
 
 /** One output language. */
