@@ -33,7 +33,7 @@ describe('--format html', () => {
       expect(dom).not.toMatch(/katex-error|<merror/);
       expect((dom.match(/<math[\s>]/g) ?? []).length).toBe(latexRows(tex).length);
       expect(dom).toMatch(/Calling contract/);
-      expect(dom).toMatch(/<td>input<\/td>/);
+      expect(dom).toMatch(/<td>input 1<\/td>/);
       const png = join(OUTPUT, `${name}.png`);
       await chromium([`--screenshot=${png}`, '--window-size=1280,1400', '--hide-scrollbars', pathToFileURL(file).href]);
       expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');

@@ -51,7 +51,7 @@ const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'nn2eq-ir.schema.jso
 
 describe('--format json', () => {
   it('the validator rejects what the schema forbids', () => {
-    const ok = { format: 'nn2eq-ir', version: 1, model: 'm', form: 'scalar', inputs: [], outputs: [], tables: [], nodes: [{ op: 'input', index: 0 }, { op: 'const', value: 'NaN' }], bindings: [], results: [0] };
+    const ok = { format: 'nn2eq-ir', version: 1, form: 'scalar', inputs: [], outputs: [], tables: [], nodes: [{ op: 'input', index: 0 }, { op: 'const', value: 'NaN' }], bindings: [], results: [0] };
     expect(validate(schema, ok)).toEqual([]);
     expect(validate(schema, { ...ok, version: 2 })).not.toEqual([]);
     expect(validate(schema, { ...ok, nodes: [{ op: 'mul', args: [0] }] })).not.toEqual([]);

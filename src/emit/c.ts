@@ -64,9 +64,9 @@ export const c: Emitter = {
     lines.push(' *   void predict(const double *x, double *y);');
     lines.push(' *');
     lines.push(` * x: ${nIn} double${nIn === 1 ? '' : 's'}, the model's inputs flattened row-major, one after another:`);
-    for (const p of program.inputs) lines.push(` *    x[${p.offset}..${p.offset + p.size - 1}] = ${p.name} of shape ${shapeText(p.shape)}`);
+    program.inputs.forEach((p, i) => lines.push(` *    x[${p.offset}..${p.offset + p.size - 1}] = input ${i + 1}, shape ${shapeText(p.shape)}`));
     lines.push(` * y: ${nOut} double${nOut === 1 ? '' : 's'}, written with the outputs in the same layout:`);
-    for (const p of program.outputs) lines.push(` *    y[${p.offset}..${p.offset + p.size - 1}] = ${p.name} of shape ${shapeText(p.shape)}`);
+    program.outputs.forEach((p, i) => lines.push(` *    y[${p.offset}..${p.offset + p.size - 1}] = output ${i + 1}, shape ${shapeText(p.shape)}`));
     lines.push(' * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.');
     lines.push(' */');
     lines.push('#include <math.h>');

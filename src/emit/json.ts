@@ -63,14 +63,13 @@ export const json: Emitter = {
     const plain = (n: Parameters<typeof plainName>[0]) => plainName(n, opts, '_');
     const ins = inputNames(program, plain);
     const outs = outputNames(program, plain);
-    const port = (p: Program['inputs'][number], symbols: string[]) => `{"name": ${str(p.name)}, "shape": [${p.shape.join(', ')}], "offset": ${p.offset}, "size": ${p.size}, "symbols": [${symbols.map(str).join(', ')}]}`;
+    const port = (p: Program['inputs'][number], symbols: string[]) => `{"shape": [${p.shape.join(', ')}], "offset": ${p.offset}, "size": ${p.size}, "symbols": [${symbols.map(str).join(', ')}]}`;
     const list = (items: string[], indent = '    ') => (items.length === 0 ? '[]' : `[\n${items.map((s) => indent + s).join(',\n')}\n  ]`);
     const tables = graph.tables.map((t) => `{"rows": ${t.rows}, "cols": ${t.cols}, "values": [${Array.from(t.values, num).join(', ')}]}`);
     return [
       '{',
       `  "format": "nn2eq-ir",`,
       `  "version": ${JSON_IR_VERSION},`,
-      `  "model": ${str(opts.modelName)},`,
       `  "form": "scalar",`,
       `  "inputs": ${list(program.inputs.map((p, i) => port(p, ins[i])))},`,
       `  "outputs": ${list(program.outputs.map((p, i) => port(p, outs[i])))},`,

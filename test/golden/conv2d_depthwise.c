@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 50 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..49] = depthwise_conv2d_DepthwiseConv2D1_input of shape [5, 5, 2]
+ *    x[0..49] = input 1, shape [5, 5, 2]
  * y: 36 doubles, written with the outputs in the same layout:
- *    y[0..35] = depthwise_conv2d_DepthwiseConv2D1 of shape [3, 3, 4]
+ *    y[0..35] = output 1, shape [3, 3, 4]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 50 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..49] = conv2d_Conv2D2_input of shape [2, 5, 5]
+ *    x[0..49] = input 1, shape [2, 5, 5]
  * y: 18 doubles, written with the outputs in the same layout:
- *    y[0..17] = conv2d_Conv2D2 of shape [2, 3, 3]
+ *    y[0..17] = output 1, shape [2, 3, 3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 40 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..39] = conv2d_Conv2D1_input of shape [5, 4, 2]
+ *    x[0..39] = input 1, shape [5, 4, 2]
  * y: 12 doubles, written with the outputs in the same layout:
- *    y[0..11] = conv2d_Conv2D1 of shape [3, 2, 2]
+ *    y[0..11] = output 1, shape [3, 2, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

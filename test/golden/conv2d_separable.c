@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 32 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..31] = separable_conv2d_SeparableConv2D1_input of shape [4, 4, 2]
+ *    x[0..31] = input 1, shape [4, 4, 2]
  * y: 48 doubles, written with the outputs in the same layout:
- *    y[0..47] = separable_conv2d_SeparableConv2D1 of shape [4, 4, 3]
+ *    y[0..47] = output 1, shape [4, 4, 3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 4 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..3] = features of shape [4]
+ *    x[0..3] = input 1, shape [4]
  * y: 3 doubles, written with the outputs in the same layout:
- *    y[0..2] = probabilities of shape [3]
+ *    y[0..2] = output 1, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

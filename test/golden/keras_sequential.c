@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 3 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..2] = dense_Dense71_input of shape [3]
+ *    x[0..2] = input 1, shape [3]
  * y: 2 doubles, written with the outputs in the same layout:
- *    y[0..1] = dense_Dense73 of shape [2]
+ *    y[0..1] = output 1, shape [2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

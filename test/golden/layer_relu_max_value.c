@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 3 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..2] = dense_Dense75_input of shape [3]
+ *    x[0..2] = input 1, shape [3]
  * y: 4 doubles, written with the outputs in the same layout:
- *    y[0..3] = re_lu_ReLU1 of shape [4]
+ *    y[0..3] = output 1, shape [4]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

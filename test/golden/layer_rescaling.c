@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 2 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..1] = dense_Dense86_input of shape [2]
+ *    x[0..1] = input 1, shape [2]
  * y: 3 doubles, written with the outputs in the same layout:
- *    y[0..2] = rescaling_Rescaling1 of shape [3]
+ *    y[0..2] = output 1, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

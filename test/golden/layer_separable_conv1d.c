@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 12 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..11] = separable_conv2d_SeparableConv2D2_input of shape [6, 2]
+ *    x[0..11] = input 1, shape [6, 2]
  * y: 12 doubles, written with the outputs in the same layout:
- *    y[0..11] = separable_conv2d_SeparableConv2D2 of shape [6, 2]
+ *    y[0..11] = output 1, shape [6, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 6 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..5] = dense_Dense87_input of shape [2, 3]
+ *    x[0..5] = input 1, shape [2, 3]
  * y: 8 doubles, written with the outputs in the same layout:
- *    y[0..7] = unit of shape [2, 4]
+ *    y[0..7] = output 1, shape [2, 4]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

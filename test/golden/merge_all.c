@@ -3,17 +3,17 @@
  *   void predict(const double *x, double *y);
  *
  * x: 6 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..2] = a of shape [3]
- *    x[3..5] = b of shape [3]
+ *    x[0..2] = input 1, shape [3]
+ *    x[3..5] = input 2, shape [3]
  * y: 30 doubles, written with the outputs in the same layout:
- *    y[0..3] = sum of shape [4]
- *    y[4..7] = product of shape [4]
- *    y[8..11] = mean of shape [4]
- *    y[12..15] = larger of shape [4]
- *    y[16..19] = smaller of shape [4]
- *    y[20..27] = joined of shape [8]
- *    y[28..28] = inner of shape [1]
- *    y[29..29] = cosine of shape [1]
+ *    y[0..3] = output 1, shape [4]
+ *    y[4..7] = output 2, shape [4]
+ *    y[8..11] = output 3, shape [4]
+ *    y[12..15] = output 4, shape [4]
+ *    y[16..19] = output 5, shape [4]
+ *    y[20..27] = output 6, shape [8]
+ *    y[28..28] = output 7, shape [1]
+ *    y[29..29] = output 8, shape [1]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

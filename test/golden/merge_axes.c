@@ -3,12 +3,12 @@
  *   void predict(const double *x, double *y);
  *
  * x: 24 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..5] = a of shape [2, 3]
- *    x[6..17] = b of shape [4, 3]
- *    x[18..23] = c of shape [2, 3]
+ *    x[0..5] = input 1, shape [2, 3]
+ *    x[6..17] = input 2, shape [4, 3]
+ *    x[18..23] = input 3, shape [2, 3]
  * y: 22 doubles, written with the outputs in the same layout:
- *    y[0..17] = rows of shape [6, 3]
- *    y[18..21] = flatten_Flatten2 of shape [4]
+ *    y[0..17] = output 1, shape [6, 3]
+ *    y[18..21] = output 2, shape [4]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

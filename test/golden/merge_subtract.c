@@ -3,10 +3,10 @@
  *   void predict(const double *x, double *y);
  *
  * x: 5 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..2] = a of shape [3]
- *    x[3..4] = b of shape [2]
+ *    x[0..2] = input 1, shape [3]
+ *    x[3..4] = input 2, shape [2]
  * y: 3 doubles, written with the outputs in the same layout:
- *    y[0..2] = difference of shape [3]
+ *    y[0..2] = output 1, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

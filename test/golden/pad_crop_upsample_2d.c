@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 9 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..8] = conv2d_Conv2D4_input of shape [3, 3, 1]
+ *    x[0..8] = input 1, shape [3, 3, 1]
  * y: 36 doubles, written with the outputs in the same layout:
- *    y[0..35] = up_sampling2d_UpSampling2D1 of shape [6, 3, 2]
+ *    y[0..35] = output 1, shape [6, 3, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 14 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..13] = conv1d_Conv1D3_input of shape [7, 2]
+ *    x[0..13] = input 1, shape [7, 2]
  * y: 4 doubles, written with the outputs in the same layout:
- *    y[0..3] = average_pooling1d_AveragePooling1D1 of shape [2, 2]
+ *    y[0..3] = output 1, shape [2, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

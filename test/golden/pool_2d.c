@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 25 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..24] = conv2d_Conv2D3_input of shape [5, 5, 1]
+ *    x[0..24] = input 1, shape [5, 5, 1]
  * y: 8 doubles, written with the outputs in the same layout:
- *    y[0..7] = average_pooling2d_AveragePooling2D1 of shape [2, 2, 2]
+ *    y[0..7] = output 1, shape [2, 2, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

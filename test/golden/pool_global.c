@@ -3,13 +3,13 @@
  *   void predict(const double *x, double *y);
  *
  * x: 39 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..23] = image of shape [4, 3, 2]
- *    x[24..38] = signal of shape [5, 3]
+ *    x[0..23] = input 1, shape [4, 3, 2]
+ *    x[24..38] = input 2, shape [5, 3]
  * y: 10 doubles, written with the outputs in the same layout:
- *    y[0..1] = global_average_pooling2d_GlobalAveragePooling2D1 of shape [2]
- *    y[2..3] = global_max_pooling2d_GlobalMaxPooling2D1 of shape [2]
- *    y[4..6] = global_average_pooling1d_GlobalAveragePooling1D1 of shape [3]
- *    y[7..9] = global_max_pooling1d_GlobalMaxPooling1D1 of shape [3]
+ *    y[0..1] = output 1, shape [2]
+ *    y[2..3] = output 2, shape [2]
+ *    y[4..6] = output 3, shape [3]
+ *    y[7..9] = output 4, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

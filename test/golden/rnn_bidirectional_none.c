@@ -3,10 +3,10 @@
  *   void predict(const double *x, double *y);
  *
  * x: 6 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..5] = x of shape [3, 2]
+ *    x[0..5] = input 1, shape [3, 2]
  * y: 4 doubles, written with the outputs in the same layout:
- *    y[0..1] = bidirectional_Bidirectional6 of shape [2]
- *    y[2..3] = bidirectional_Bidirectional6 of shape [2]
+ *    y[0..1] = output 1, shape [2]
+ *    y[2..3] = output 2, shape [2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 8 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..7] = lstm_LSTM3_input of shape [4, 2]
+ *    x[0..7] = input 1, shape [4, 2]
  * y: 1 double, written with the outputs in the same layout:
- *    y[0..0] = dense_Dense88 of shape [1]
+ *    y[0..0] = output 1, shape [1]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

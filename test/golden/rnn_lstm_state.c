@@ -3,11 +3,11 @@
  *   void predict(const double *x, double *y);
  *
  * x: 12 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..11] = sequence of shape [4, 3]
+ *    x[0..11] = input 1, shape [4, 3]
  * y: 9 doubles, written with the outputs in the same layout:
- *    y[0..2] = lstm of shape [3]
- *    y[3..5] = lstm of shape [3]
- *    y[6..8] = lstm of shape [3]
+ *    y[0..2] = output 1, shape [3]
+ *    y[3..5] = output 2, shape [3]
+ *    y[6..8] = output 3, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

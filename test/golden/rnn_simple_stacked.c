@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 10 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..9] = simple_rnn_SimpleRNN1_input of shape [5, 2]
+ *    x[0..9] = input 1, shape [5, 2]
  * y: 3 doubles, written with the outputs in the same layout:
- *    y[0..2] = simple_rnn_SimpleRNN2 of shape [3]
+ *    y[0..2] = output 1, shape [3]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

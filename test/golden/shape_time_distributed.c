@@ -3,9 +3,9 @@
  *   void predict(const double *x, double *y);
  *
  * x: 12 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..11] = time_distributed_TimeDistributed1_input of shape [3, 4]
+ *    x[0..11] = input 1, shape [3, 4]
  * y: 6 doubles, written with the outputs in the same layout:
- *    y[0..5] = time_distributed_TimeDistributed1 of shape [3, 2]
+ *    y[0..5] = output 1, shape [3, 2]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>

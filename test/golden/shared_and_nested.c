@@ -3,10 +3,10 @@
  *   void predict(const double *x, double *y);
  *
  * x: 8 doubles, the model's inputs flattened row-major, one after another:
- *    x[0..3] = a of shape [4]
- *    x[4..7] = b of shape [4]
+ *    x[0..3] = input 1, shape [4]
+ *    x[4..7] = input 2, shape [4]
  * y: 4 doubles, written with the outputs in the same layout:
- *    y[0..3] = both of shape [4]
+ *    y[0..3] = output 1, shape [4]
  * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.
  */
 #include <math.h>
