@@ -55,7 +55,7 @@ describe('nn2eq diff', () => {
 
   it('--format: one changed weight is one changed line of the unified diff', async () => {
     const changed = retrained('mathematica_3_2_2_2', 10, 0.25);
-    for (const format of ['latex', 'numpy', 'c', 'mathematica']) {
+    for (const format of ['latex', 'numpy', 'c', 'mathematica', 'json', 'sympy']) {
       const { out } = await run(['diff', base, changed, '--format', format]);
       const minus = out.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'));
       const plus = out.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));

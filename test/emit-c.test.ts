@@ -33,16 +33,19 @@ function exec(exe: string, args: string[], stdin: string): Promise<string> {
 // Every fixture is compiled with gcc -std=c99 -Wall -Werror -O1 and run on the inputs of its
 // reference.json, whose outputs are TF.js's predictions.
 describe('C output compiled by gcc matches TF.js predictions', () => {
-  const names = fixtureNames();
+  // The closed form (--inline) of a few models too: one expression per output, no bindings.
+  const INLINE = ['mathematica_3_2_2_2', 'act_gelu', 'shape_embedding', 'rnn_simple_stacked', 'conv2d_same_strided', 'merge_all'];
+  const names = [...fixtureNames(), ...INLINE.map((n) => `${n} --inline`)];
   const results = new Map<string, number[][] | Error>();
   beforeAll(async () => {
     if (!cc) return;
     await pool(
       names.map((name) => async () => {
         try {
-          const dir = join(FIXTURES, name);
+          const [fixture, inline] = name.split(' ');
+          const dir = join(FIXTURES, fixture);
           const ref = readReference(dir);
-          const { text } = await convertFile(join(dir, 'model.json'), { format: 'c', ...FIXTURE_OPTIONS[name] });
+          const { text } = await convertFile(join(dir, 'model.json'), { format: 'c', inline: Boolean(inline), maxSize: 20e6, ...FIXTURE_OPTIONS[fixture] });
           const exe = await compileC(cc, text, tmpDir());
           const rows = ref.cases.map((c) => flat(c.inputs));
           const m = flat(ref.cases[0].outputs).length;
@@ -58,7 +61,7 @@ describe('C output compiled by gcc matches TF.js predictions', () => {
     const test = () => {
       const got = results.get(name);
       if (got instanceof Error) throw got;
-      const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
+      const want = readReference(join(FIXTURES, name.split(' ')[0])).cases.map((c) => flat(c.outputs));
       expect(got!.length).toBe(want.length);
       got!.forEach((g, i) => expect(mismatch(g, want[i]), `case ${i}`).toBeNull());
     };

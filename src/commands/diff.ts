@@ -191,21 +191,22 @@ export function diff(a: ModelSpec, b: ModelSpec, opts: DiffOptions = {}): DiffRe
     range: [range[0], range[1]],
   };
   if (opts.format) {
-    const text = (m: ModelSpec) => explode(convertModel(m, { format: opts.format!, timesteps: opts.timesteps }));
+    const text = (m: ModelSpec) => explode(convertModel(m, { format: opts.format!, timesteps: opts.timesteps }), opts.format === 'json');
     return { ...report, text: unifiedDiff(text(a), text(b), a.file, b.file) };
   }
   return report;
 }
 
 /**
- * The text's lines with every sum split before each ' + ' / ' - ', so that one weight is one
- * line and a changed weight shows as one changed line (continuations are indented).
+ * The text's lines with every sum split before each ' + ' / ' - ' (JSON: after each ', '), so
+ * that one weight is one line and a changed weight shows as one changed line (continuations are indented).
  */
-export function explode(text: string): string[] {
+export function explode(text: string, json = false): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const parts = line.split(/(?= [+-] )/);
-    out.push(parts[0], ...parts.slice(1).map((p) => `    ${p.slice(1)}`));
+    // In JSON the weights are list items: one per line there too.
+    const parts = json ? line.split(/(?<=,) /) : line.split(/(?= [+-] )/);
+    out.push(parts[0], ...parts.slice(1).map((p) => `    ${json ? p : p.slice(1)}`));
   }
   return out;
 }
