@@ -1,4 +1,4 @@
-import { convertModel } from '../convert.js';
+import { convertModel, DEFAULT_MAX_SIZE } from '../convert.js';
 import type { Format } from '../emit/index.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
@@ -146,6 +146,11 @@ export function diff(a: ModelSpec, b: ModelSpec, opts: DiffOptions = {}): DiffRe
   let exA: Extracted;
   let exB: Extracted;
   try {
+    // Measured first with a graph that stores nothing, as conversion does: a model too large to
+    // have a scalar form is refused in seconds.
+    const dry = { timesteps: opts.timesteps, sizeBudget: 1.5 * DEFAULT_MAX_SIZE, dry: true, maxSizeShown: DEFAULT_MAX_SIZE };
+    extract(a, dry);
+    extract(b, dry);
     exA = extract(a, { timesteps: opts.timesteps });
     exB = extract(b, { timesteps: opts.timesteps });
   } catch (e) {

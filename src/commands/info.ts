@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_SIZE } from '../convert.js';
 import { EMITTERS, FORMATS } from '../emit/index.js';
 import { estimateSize, humanBytes } from '../emit/render.js';
 import { Nn2eqError } from '../errors.js';
@@ -45,6 +46,9 @@ export async function info(path: string, opts: { weights?: string; timesteps?: n
   let ex: Extracted | null = null;
   let note: string | undefined;
   try {
+    // A graph that stores nothing measures first, so a model past the default --max-size is
+    // refused in seconds (as conversion does) instead of after filling memory.
+    extract(model, { timesteps: opts.timesteps, sizeBudget: 1.5 * DEFAULT_MAX_SIZE, dry: true, maxSizeShown: DEFAULT_MAX_SIZE });
     ex = extract(model, { timesteps: opts.timesteps });
   } catch (e) {
     if (!(e instanceof Nn2eqError)) throw e;
