@@ -1,10 +1,11 @@
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
+import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
 import { addListOptions, handleLists, isSubcommand, runSubcommand } from './commands/index.js';
+import { addTransformOptions, checkFormat, formatChoices, transformOptions, transformUsesRange } from './cli/transform.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
 export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
@@ -57,10 +58,13 @@ function parseNames(v: string): string[] {
 
 function program(io: Io): Command {
   const formats = FORMATS.map((f) => `  ${f.padEnd(12)} ${EMITTERS[f].description}`).join('\n');
-  return addListOptions(new Command('nn2eq'))
+  return addListOptions(addTransformOptions(
+    new Command('nn2eq')
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatChoices(FORMATS)).default('latex'))
+    .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
+    .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--inline', 'closed form: one expression per output, no named intermediate values')
@@ -81,7 +85,8 @@ function program(io: Io): Command {
       `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n  nn2eq model.h5 -f numpy --verify       write, then check against TensorFlow.js\n\nExit codes: 0 success, 1 --verify found a disagreement, 2 bad input or usage, 70 internal error.`,
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride(),
+  ));
 }
 
 /** The version lives in package.json only. */
@@ -109,6 +114,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const opts = cmd.opts<{
     format: Format;
+    form: Form;
+    maxMatrix?: number;
     output?: string;
     weights?: string;
     inline?: boolean;
@@ -136,9 +143,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     model = '-';
   }
   try {
+    const transforms = transformOptions(opts);
+    checkFormat(opts.format, FORMATS, transforms);
     const { text, warnings, model: spec, extracted } = await convertFile(model, {
       weights: opts.weights,
       format: opts.format,
+      form: opts.form,
+      maxMatrix: opts.maxMatrix,
       precision: opts.precision,
       inline: opts.inline,
       maxSize: opts.maxSize,
@@ -146,13 +157,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       outputNames: opts.outputs,
       standalone: opts.standalone,
       timesteps: opts.timesteps,
+      transforms,
     });
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);
     else io.stdout(text);
     if (!opts.verify) {
       for (const flag of ['range', 'inputsFile', 'tolerance'] as const) {
-        if (opts[flag] !== undefined) await warn(io, `--${flag === 'inputsFile' ? 'inputs-file' : flag} has no effect without --verify`);
+        if (opts[flag] !== undefined && !(flag === 'range' && transformUsesRange(transforms))) await warn(io, `--${flag === 'inputsFile' ? 'inputs-file' : flag} has no effect without --verify`);
       }
       return EXIT.ok;
     }

@@ -68,6 +68,7 @@ export const c: Emitter = {
     lines.push(` * y: ${nOut} double${nOut === 1 ? '' : 's'}, written with the outputs in the same layout:`);
     program.outputs.forEach((p, i) => lines.push(` *    y[${p.offset}..${p.offset + p.size - 1}] = output ${i + 1}, shape ${shapeText(p.shape)}`));
     lines.push(' * One row per call; no allocation and no state, so calls may run in parallel. Link with -lm.');
+    for (const note of opts.notes ?? []) lines.push(` * ${note.replace(/\*\//g, '* /')}`);
     lines.push(' */');
     lines.push('#include <math.h>');
     const used = usedFunctions(program);

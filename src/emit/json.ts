@@ -71,6 +71,7 @@ export const json: Emitter = {
       `  "format": "nn2eq-ir",`,
       `  "version": ${JSON_IR_VERSION},`,
       `  "form": "scalar",`,
+      ...(opts.notes?.length ? [`  "notes": [${opts.notes.map(str).join(', ')}],`] : []),
       `  "inputs": ${list(program.inputs.map((p, i) => port(p, ins[i])))},`,
       `  "outputs": ${list(program.outputs.map((p, i) => port(p, outs[i])))},`,
       `  "tables": ${list(tables)},`,

@@ -59,6 +59,7 @@ export const julia: Emitter = {
     program.inputs.forEach((p, i) => lines.push(`#   x[${p.offset + 1}:${p.offset + p.size}] = input ${i + 1}, shape ${shapeText(p.shape)}`));
     lines.push(`# y is a Vector{Float64} of ${outs.length} numbers, the outputs in the same layout:`);
     program.outputs.forEach((p, i) => lines.push(`#   y[${p.offset + 1}:${p.offset + p.size}] = output ${i + 1}, shape ${shapeText(p.shape)}`));
+    for (const note of opts.notes ?? []) lines.push(`# ${note}`);
     if (used.has('erf')) lines.push('', 'using SpecialFunctions: erf  # add with: import Pkg; Pkg.add("SpecialFunctions")');
     const needed = new Set<string>(used);
     if (tables.length > 0) needed.add('lookup');

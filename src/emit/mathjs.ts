@@ -54,6 +54,7 @@ export const mathjs: Emitter = {
     lines.push('# Evaluate with math.evaluate(text, scope): put the inputs in the scope; the outputs are then in it.');
     program.inputs.forEach((p, i) => lines.push(`# input ${i + 1}, shape ${shapeText(p.shape)}, row-major: ${ins[i].join(', ')}`));
     program.outputs.forEach((p, i) => lines.push(`# output ${i + 1}, shape ${shapeText(p.shape)}, row-major: ${outs.slice(p.offset, p.offset + p.size).join(', ')}`));
+    for (const note of opts.notes ?? []) lines.push(`# ${note}`);
     tables.forEach((t, i) => {
       const n = tableName(i);
       lines.push(`# Lookup table ${i + 1}: ${t.rows} rows (by integer id, from 0) of ${t.cols} values; row fix(id), NaN when there is no such row.`);

@@ -26,21 +26,22 @@ export function numberParts(v: number, precision?: number): NumberParts {
     text = '0e+0';
   } else {
     const f32 = Math.fround(a) === a;
-    const same = f32 ? (s: string) => Math.fround(Number(s)) === a : (s: string) => Number(s) === a;
     // If p digits read back, so do p + 1: search the least p by bisection.
     let lo = 1;
     let hi = f32 ? 9 : 17;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (same(a.toExponential(mid - 1))) hi = mid;
+      const back = +a.toExponential(mid - 1);
+      if (f32 ? Math.fround(back) === a : back === a) hi = mid;
       else lo = mid + 1;
     }
     text = a.toExponential(lo - 1);
   }
   const e = text.indexOf('e');
   let mantissa = text.slice(0, e);
-  if (mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');
-  return { negative: v < 0, mantissa, exponent: Number(text.slice(e + 1)) };
+  // The least p never ends in a zero digit; only rounding to --precision leaves zeros to drop.
+  if (precision !== undefined && mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');
+  return { negative: v < 0, mantissa, exponent: +text.slice(e + 1) };
 }
 
 /** Plain decimal notation is used for exponents in this range, scientific outside it. */
@@ -54,7 +55,8 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
   const p = numberParts(v, precision);
   const sign = p.negative ? '-' : '';
   if (p.exponent < PLAIN_MIN || p.exponent > PLAIN_MAX) return sign + style.scientific(p.mantissa, p.exponent);
-  const digits = p.mantissa.replace('.', '');
+  const m = p.mantissa;
+  const digits = m.length > 1 ? m[0] + m.slice(2) : m;
   const e = p.exponent;
   let body: string;
   if (e < 0) body = `0.${'0'.repeat(-e - 1)}${digits}`;

@@ -78,6 +78,7 @@ export const sympy: Emitter = {
     lines.push(`# Inputs ${ins.length === 1 ? ins[0] : `${ins[0]}…${ins[ins.length - 1]}`}: the model's inputs flattened row-major, one after another:`);
     program.inputs.forEach((p, i) => lines.push(`#   ${ins[p.offset]}…${ins[p.offset + p.size - 1]} = input ${i + 1}, shape [${p.shape.join(', ')}]`));
     lines.push('# bindings: intermediate values in dependency order; outputs: one equation per scalar output.');
+    for (const note of opts.notes ?? []) lines.push(`# ${note}`);
     lines.push(`from sympy import ${[...imports].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)).join(', ')}`);
     tables.forEach((t, i) => {
       const n = tableName(i);

@@ -1,6 +1,7 @@
 import type { Fn } from '../ir/ops.js';
 import type { Program } from '../schedule.js';
 import type { ModelSpec } from '../load/spec.js';
+import type { TensorProgram } from '../tensor/program.js';
 
 /** Options every emitter takes. */
 export interface EmitOptions {
@@ -16,6 +17,10 @@ export interface EmitOptions {
   readonly modelName: string;
   /** The loaded model, for formats that describe it (html shows its layer table). */
   readonly model?: ModelSpec;
+  /** Largest matrix printed in full in LaTeX's tensor form (rows and columns); larger ones are declared by shape. */
+  readonly maxMatrix?: number;
+  /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */
+  readonly notes?: readonly string[];
 }
 
 /** One output language. */
@@ -27,4 +32,11 @@ export interface Emitter {
   /** Words the target reserves, which user-chosen names may not take. */
   readonly reserved: ReadonlySet<string>;
   emit(program: Program, opts: EmitOptions): string;
+  /** The tensor form: one line of array math per layer, weights as named arrays. */
+  readonly tensor?: TensorEmitter;
+}
+
+/** Prints a tensor program (the tensor form) in one target. */
+export interface TensorEmitter {
+  emit(program: TensorProgram, opts: EmitOptions): string;
 }

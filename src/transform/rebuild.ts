@@ -5,7 +5,7 @@ export type Rewrite = (g: Graph, node: Node, args: readonly NodeId[]) => NodeId 
 
 /**
  * Rebuilds the part of `graph` that `outputs` depend on into a new graph, applying `rewrite` to
- * every node in creation (topological) order. Labels follow their nodes. One loop, no recursion.
+ * every node in creation (topological) order. Labels and hints follow their nodes. One loop, no recursion.
  */
 export function rebuild(graph: Graph, outputs: readonly NodeId[], rewrite: Rewrite): { graph: Graph; outputs: NodeId[] } {
   const live = reachable(graph, outputs);
@@ -20,6 +20,8 @@ export function rebuild(graph: Graph, outputs: readonly NodeId[], rewrite: Rewri
     map[id] = out;
     const label = graph.labels.get(id);
     if (label) g.label(out, label.layer, label.index, label.state);
+    const hint = graph.hints.get(id);
+    if (hint && !g.hints.has(out) && !g.labels.has(out)) g.hints.set(out, hint);
   }
   return { graph: g, outputs: outputs.map((o) => map[o]) };
 }

@@ -1,0 +1,186 @@
+import { Nn2eqError } from '../errors.js';
+import type { Extracted, Port } from '../extract/index.js';
+import type { Graph, NodeId } from '../ir/graph.js';
+import { fitPolynomial } from './fit.js';
+import type { Interval } from './interval.js';
+import { jacobian } from './jacobian.js';
+import { termCount } from './poly.js';
+import type { PolynomialResult } from './taylor-json.js';
+import { measureError, samplePoints, taylorModel } from './taylor.js';
+import { evaluate } from '../ir/evaluate.js';
+import { expand } from './expand.js';
+import { restrictToBox } from './input-range.js';
+import { prune } from './prune.js';
+
+/** The scalar-arena transforms a conversion may apply (see README, Transforms). */
+export interface TransformOptions {
+  /** Print the Jacobian of the outputs with respect to the inputs instead of the outputs. */
+  readonly jacobian?: boolean;
+  /** Taylor polynomial of this order around `at` (default 0), error stated over `range`. */
+  readonly taylor?: number;
+  readonly at?: readonly number[];
+  /** Largest number of polynomial terms --taylor / --fit may build. */
+  readonly maxTerms?: number;
+  /** Least-squares polynomial of this degree on a Chebyshev grid over `range`. */
+  readonly fit?: number;
+  /** The box the inputs stay in: one range for all, or one per input. */
+  readonly inputRange?: readonly (readonly [number, number])[];
+  /** Drop affine coefficients below this magnitude. */
+  readonly prune?: number;
+  /** Write activations in elementary functions. */
+  readonly expand?: boolean;
+  /** The box of --taylor, --fit and --prune's error measurements (--range; default -1:1). */
+  readonly range?: readonly [number, number];
+}
+
+/** A transformed model: what schedule() and the emitters take, plus the header notes saying what was done. */
+export interface Transformed {
+  readonly graph: Graph;
+  readonly inputs: Port[];
+  readonly outputs: Port[];
+  readonly outputIds: NodeId[];
+  readonly notes: string[];
+  /** The polynomial of --taylor / --fit, for `--format json` (nn2poly's shape, see taylor-json.ts). */
+  readonly polynomial?: PolynomialResult;
+}
+
+/** True when `opts` asks for anything. */
+export function anyTransform(opts: TransformOptions | undefined): opts is TransformOptions {
+  // --range, --at and --max-terms only qualify the others.
+  return opts !== undefined && Boolean(opts.jacobian || opts.expand || opts.taylor !== undefined || opts.fit !== undefined || opts.inputRange || opts.prune !== undefined);
+}
+
+/**
+ * Applies the requested transforms to an extracted model, in a fixed order — --input-range
+ * (exact on the box), --prune, then one of --taylor / --fit / --jacobian, then --expand — and
+ * says what each did in header notes.
+ */
+export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Transformed {
+  let graph = ex.graph;
+  let outputIds = ex.outputIds;
+  let outputs = ex.outputs;
+  const notes: string[] = [];
+  const n = ex.inputs.reduce((s, p) => s + p.size, 0);
+  const m = ex.outputs.reduce((s, p) => s + p.size, 0);
+  const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
+  if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
+  let polynomial: { space: PolynomialResult['space']; polys: Float64Array[]; at: number[]; method: 'taylor' | 'fit' } | undefined;
+  const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
+  if (opts.inputRange) {
+    const inBox = perInput(opts.inputRange, n, '--input-range');
+    const r = restrictToBox(graph, outputIds, inBox);
+    graph = r.graph;
+    outputIds = r.outputs;
+    const { units, inactive, linear } = r.report;
+    notes.push(`--input-range ${boxText(inBox)}: of ${units} ReLU-family units (max, min, step, abs), ${inactive} never active there were removed, ${linear} always active became linear and were folded into the next affine, ${units - inactive - linear} still switch; exact on the box.`);
+  }
+  if (opts.prune !== undefined) {
+    const before = { graph, outputIds };
+    const r = prune(graph, outputIds, opts.prune);
+    graph = r.graph;
+    outputIds = r.outputs;
+    const change = largestChange(before.graph, before.outputIds, graph, outputIds, box);
+    notes.push(`--prune ${opts.prune}: dropped ${r.dropped} of ${r.dropped + r.kept} affine coefficients with |w| < ${opts.prune}; largest output change ${fmt(change.max)} (RMS ${fmt(change.rms)}) on ${change.points} points of the box ${boxText(box)}.`);
+  }
+  if (opts.taylor !== undefined) {
+    const order = opts.taylor;
+    const at = opts.at === undefined ? new Array<number>(n).fill(0) : opts.at.length === 1 ? new Array<number>(n).fill(opts.at[0]) : [...opts.at];
+    if (at.length !== n) throw new Nn2eqError(`--at gives ${at.length} numbers, but the model has ${n} scalar inputs`, 'usage', `give one number, or ${n} comma-separated`);
+    const t = taylorModel(graph, outputIds, n, order, at, box, opts.maxTerms);
+    const me = measureError(graph, outputIds, t.space, t.polys, at, box);
+    const bound = Math.max(...t.remainders.map((r) => Math.max(-r[0], r[1])));
+    polynomial = { space: t.space, polys: t.polys, at, method: 'taylor' };
+    const built = t.space.toGraph(t.polys, at);
+    graph = built.graph;
+    outputIds = built.outputs;
+    const shifted = at.some((a) => a !== 0);
+    notes.push(
+      `Taylor polynomial of order ${order} around x0 = ${at.every((a) => a === at[0]) ? `${fmt(at[0])} (every input)` : `(${at.map(fmt).join(', ')})`}${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
+      `Error on the box ${boxText(box)}: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} points against the exact model (float64).`,
+      `Guaranteed bound on the whole box: ${Number.isFinite(bound) ? `|error| <= ${fmt(bound)}` : 'none, the remainder is unbounded (a singularity inside the range)'} (Taylor models: the polynomial plus an interval remainder through every op; intervals rounded outward by a relative 2^-50 safety margin).`,
+    );
+    for (const d of t.divergent.slice(0, 5)) {
+      notes.push(`WARNING: the argument of a ${d.op} ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
+    }
+    if (t.divergent.length > 5) notes.push(`WARNING: ${t.divergent.length - 5} more pre-activations leave their radius of convergence.`);
+  }
+  if (opts.fit !== undefined) {
+    const f = fitPolynomial(graph, outputIds, n, opts.fit, box, opts.maxTerms);
+    const me = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
+    polynomial = { space: f.space, polys: f.polys, at: new Array<number>(n).fill(0), method: 'fit' };
+    const built = f.space.toGraph(f.polys, new Array<number>(n).fill(0));
+    graph = built.graph;
+    outputIds = built.outputs;
+    notes.push(
+      `Least-squares polynomial of degree ${opts.fit} fitted on ${f.points} Chebyshev points of the box ${boxText(box)}: ${nonzero(f.polys)} nonzero terms of ${termCount(n, opts.fit)} possible per output.`,
+      `Error on the box: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} other points against the exact model (float64); a fit has no guaranteed bound.`,
+    );
+  }
+  if (opts.jacobian) {
+    if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
+    const j = jacobian(graph, outputIds, n);
+    graph = j.graph;
+    outputIds = j.outputs;
+    outputs = [{ name: 'jacobian', shape: [m, n], offset: 0, size: m * n }];
+    notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'}, printed row by row as y1 ... y${m * n} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
+  }
+  if (opts.expand) {
+    const e = expand(graph, outputIds);
+    graph = e.graph;
+    outputIds = e.outputs;
+    const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
+    notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
+  }
+  return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
+}
+
+/** Largest and RMS change of any output between two graphs over points of the box. */
+function largestChange(a: Graph, aOut: readonly NodeId[], b: Graph, bOut: readonly NodeId[], box: readonly Interval[]): { max: number; rms: number; points: number } {
+  const pts = samplePoints(box, box.length === 1 ? 2001 : box.length === 2 ? 101 * 101 : 4000);
+  let max = 0;
+  let sq = 0;
+  for (const x of pts) {
+    const va = evaluate(a, x);
+    const vb = evaluate(b, x);
+    aOut.forEach((o, k) => {
+      const d = Math.abs(va[o] - vb[bOut[k]]);
+      max = Math.max(max, Number.isNaN(d) ? Infinity : d);
+      sq += d * d;
+    });
+  }
+  return { max, rms: Math.sqrt(sq / (pts.length * Math.max(1, aOut.length))), points: pts.length };
+}
+
+/** One range for all inputs, or one per input. */
+export function perInput(ranges: readonly (readonly [number, number])[], n: number, flag: string): Interval[] {
+  if (ranges.length === 1) return Array.from({ length: n }, () => [ranges[0][0], ranges[0][1]] as Interval);
+  if (ranges.length !== n) throw new Nn2eqError(`${flag} gives ${ranges.length} ranges, but the model has ${n} scalar inputs`, 'usage', `give one LO:HI for all inputs, or ${n} comma-separated`);
+  return ranges.map((r) => [r[0], r[1]] as Interval);
+}
+
+function boxText(box: readonly Interval[]): string {
+  const same = box.every((b) => b[0] === box[0][0] && b[1] === box[0][1]);
+  return same ? `[${fmt(box[0][0])}, ${fmt(box[0][1])}]^${box.length}` : box.map((b) => `[${fmt(b[0])}, ${fmt(b[1])}]`).join(' x ');
+}
+
+/** Figures in headers: 3 significant digits. */
+function fmt(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
+}
+
+function nonzero(polys: readonly Float64Array[]): number {
+  return Math.max(...polys.map((p) => p.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0)));
+}
+
+/** `--format json` with --taylor or --fit prints the polynomial in nn2poly's shape (taylor-json.ts), whatever other json format exists. */
+export function wantsPolynomialJson(format: string, opts: TransformOptions | undefined): boolean {
+  return format === 'json' && opts !== undefined && (opts.taylor !== undefined || opts.fit !== undefined);
+}
+
+/** The transforms print the scalar form: --form auto means scalar, --form tensor is refused. */
+export function scalarOnly(form: string | undefined): 'scalar' {
+  if (form === 'tensor') throw new Nn2eqError('--jacobian, --taylor, --fit, --input-range, --prune and --expand work on the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
+  return 'scalar';
+}
