@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
+import { addListOptions, handleLists, isSubcommand, runSubcommand } from './commands/index.js';
 import { addTransformOptions, checkFormat, formatChoices, transformOptions, transformUsesRange } from './cli/transform.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
@@ -57,7 +58,7 @@ function parseNames(v: string): string[] {
 
 function program(io: Io): Command {
   const formats = FORMATS.map((f) => `  ${f.padEnd(12)} ${EMITTERS[f].description}`).join('\n');
-  return addTransformOptions(
+  return addListOptions(addTransformOptions(
     new Command('nn2eq')
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
@@ -86,7 +87,7 @@ function program(io: Io): Command {
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride(),
-  );
+  ));
 }
 
 /** The version lives in package.json only. */
@@ -94,6 +95,14 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Runs the command line; returns the exit code. Never exits the process itself. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (isSubcommand(argv)) {
+    try {
+      return (await runSubcommand(argv, io, { int: parseIntIn(1, 100000), nonNegative: parseNonNegative, range: parseRange })) === 'ok' ? EXIT.ok : EXIT.failed;
+    } catch (e) {
+      if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? EXIT.ok : EXIT.input;
+      return failed(io, e);
+    }
+  }
   const cmd = program(io);
   try {
     cmd.parse(argv, { from: 'user' });
@@ -123,7 +132,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     inputsFile?: string;
     tolerance?: [number, number];
     report: 'text' | 'json';
+    listLayers?: boolean;
+    listFormats?: boolean;
   }>();
+  if (handleLists(opts, io)) return EXIT.ok;
   let model = cmd.args[0];
   if (model === undefined) {
     if (io.stdinIsTTY) {
@@ -172,13 +184,24 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.stderr(opts.report === 'json' ? `${JSON.stringify(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
-    if (e instanceof Nn2eqError) {
-      await fail(io, e.message + (e.hint ? `; hint: ${e.hint}` : ''));
-      return EXIT.input;
-    }
-    await fail(io, `internal error: ${(e as Error)?.stack ?? String(e)}`);
-    return EXIT.internal;
+    return failed(io, e);
   }
+}
+
+/** Prints an error; bad input (Nn2eqError) is exit 2, anything else an internal error. */
+async function failed(io: Io, e: unknown): Promise<number> {
+  if (e instanceof Nn2eqError) {
+    await fail(io, e.message + (e.hint ? `; hint: ${e.hint}` : ''));
+    return EXIT.input;
+  }
+  await fail(io, `internal error: ${(e as Error)?.stack ?? String(e)}`);
+  return EXIT.internal;
+}
+
+function parseNonNegative(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number, e.g. 1e-6');
+  return n;
 }
 
 async function fail(io: Io, message: string): Promise<void> {

@@ -138,6 +138,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     outputNames: opts.outputNames,
     standalone: opts.standalone,
     modelName: model.name,
+    model,
     notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,
   });
   return { text, form: 'scalar', program, extracted };

@@ -16,7 +16,7 @@ describe('output size', () => {
       // Linear growth; step numbers gain a digit past 9 and 99, hence a little over 10.
       expect(ratio, `${format}: ${ten} → ${hundred} bytes`).toBeLessThan(12);
     }
-  });
+  }, 60_000);
 
   const mobilenet = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
   it.skipIf(!existsSync(mobilenet))('a MobileNetV2 is refused before it is built, naming the layer where it passes --max-size', async () => {

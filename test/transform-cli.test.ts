@@ -35,10 +35,10 @@ describe('transform options on the command line', () => {
       }
     });
   });
-  it('--format json without --taylor or --fit is refused (exit 2)', async () => {
+  it('--format json without --taylor or --fit prints the IR program (the json emitter), not a polynomial', async () => {
     const r = await run([model('mathematica_3_2_2_2'), '-f', 'json']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--format json prints the polynomial of --taylor or --fit/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ format: 'nn2eq-ir', version: 1 });
   });
   it('--verify with --jacobian is refused (exit 2)', async () => {
     const r = await run([model('mathematica_3_2_2_2'), '--jacobian', '--verify']);

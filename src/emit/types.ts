@@ -1,5 +1,6 @@
 import type { Fn } from '../ir/ops.js';
 import type { Program } from '../schedule.js';
+import type { ModelSpec } from '../load/spec.js';
 import type { TensorProgram } from '../tensor/program.js';
 
 /** Options every emitter takes. */
@@ -14,6 +15,8 @@ export interface EmitOptions {
   /** LaTeX only: a complete document instead of display-math content. */
   readonly standalone?: boolean;
   readonly modelName: string;
+  /** The loaded model, for formats that describe it (html shows its layer table). */
+  readonly model?: ModelSpec;
   /** Largest matrix printed in full in LaTeX's tensor form (rows and columns); larger ones are declared by shape. */
   readonly maxMatrix?: number;
   /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */

@@ -10,6 +10,7 @@ import { rebuild } from '../transform/rebuild.js';
 import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
 import { mulberry32 } from './random.js';
 import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
+import { extraRunners } from '../commands/runtimes.js';
 
 /** What --verify checks the written text against, and how strictly. */
 export interface VerifyOptions {
@@ -92,6 +93,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     numpy: () => runNumpy(text, ex.inputs, points),
     mathematica: () => runWolfram(text, ex.inputs, points),
     latex: () => checkLatex(text),
+    ...extraRunners(text, ex.inputs, points),
   };
   const label = `${opts.format} text`;
   let result: RunResult;

@@ -1,0 +1,243 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Port } from '../extract/index.js';
+import type { RunResult } from '../verify/runtimes.js';
+import { erf as erfFloat64 } from '../ir/special.js';
+
+/** Runs the emitted text of one of this module's formats on flattened points (x1…xN per point). */
+export type Runner = (text: string, inputs: readonly Port[], points: readonly Float64Array[]) => Promise<RunResult>;
+
+/** A main() that reads rows of N numbers from stdin and prints the M outputs of predict per row. */
+export const C_MAIN = `#include <stdio.h>
+#include <stdlib.h>
+void predict(const double *x, double *y);
+int main(int argc, char **argv) {
+  int n = argc > 2 ? atoi(argv[1]) : 0, m = argc > 2 ? atoi(argv[2]) : 0, i;
+  double *x = malloc(sizeof(double) * (n + 1)), *y = malloc(sizeof(double) * (m + 1));
+  for (;;) {
+    for (i = 0; i < n; i++) if (scanf("%lf", &x[i]) != 1) return 0;
+    predict(x, y);
+    for (i = 0; i < m; i++) printf("%.17g%c", y[i], i + 1 < m ? ' ' : '\\n');
+  }
+}
+`;
+
+/** The flags the C output is promised to compile with. */
+export const C_FLAGS = ['-std=c99', '-Wall', '-Werror', '-O1'];
+
+function run(exe: string, args: string[], stdin: string, cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(exe, args, { encoding: 'utf8', maxBuffer: 1 << 30, cwd }, (err, out, errText) => (err ? reject(new Error(errText || err.message)) : resolve(out)));
+    child.stdin!.end(stdin);
+  });
+}
+
+/** The C compiler: NN2EQ_CC, else gcc. */
+export function cCompiler(): string | null {
+  const exe = process.env.NN2EQ_CC || 'gcc';
+  return spawnSync(exe, ['--version']).error ? null : exe;
+}
+
+/** Parses printf's %.17g output (nan, -nan, inf) back to numbers. */
+export function parseCNumbers(out: string, perRow: number): number[][] {
+  const rows = out.trim() === '' ? [] : out.trim().split('\n');
+  return rows.map((line) => {
+    const v = line.trim().split(/\s+/).map((t) => (/nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t)));
+    if (v.length !== perRow) throw new Error(`expected ${perRow} numbers per row, got ${v.length}`);
+    return v;
+  });
+}
+
+/** Compiles emitted C with a reading main() in `dir`; returns the executable's path. */
+export async function compileC(cc: string, text: string, dir: string): Promise<string> {
+  writeFileSync(join(dir, 'model.c'), text);
+  writeFileSync(join(dir, 'main.c'), C_MAIN);
+  await run(cc, [...C_FLAGS, 'model.c', 'main.c', '-lm', '-o', 'predict'], '', dir);
+  return join(dir, 'predict');
+}
+
+/** Rows of flattened inputs as text for the C main: one row a line, 17 significant digits. */
+export function cInput(points: readonly ArrayLike<number>[]): string {
+  return points.map((p) => Array.from(p, (v) => (Number.isFinite(v) ? v.toPrecision(17) : String(v))).join(' ')).join('\n') + '\n';
+}
+
+const runC: Runner = async (text, inputs, points) => {
+  const cc = cCompiler();
+  if (!cc) return { skipped: 'gcc is not installed (set NN2EQ_CC to a C compiler)' };
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-c-'));
+  try {
+    const exe = await compileC(cc, text, dir);
+    const n = inputs.reduce((s, p) => s + p.size, 0);
+    const m = (text.match(/^ {2}y\[\d+\] = /gm) ?? []).length;
+    return { values: parseCNumbers(await run(exe, [String(n), String(m)], cInput(points)), m) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/**
+ * Evaluates emitted SymPy modules: each equation's right-hand side is printed by SymPy's own
+ * Python code printer and run on float64 values, point by point. argv[1:] = modules; stdin = JSON,
+ * one list of rows per module; stdout = JSON, per module its rows of outputs or {"error": …}.
+ */
+export const SYMPY_DRIVER = `
+import importlib.util, json, math, sys, warnings
+import numpy as np
+from sympy.printing.pycode import PythonCodePrinter
+warnings.simplefilter("ignore")
+printer = PythonCodePrinter({"allow_unknown_functions": True, "fully_qualified_modules": False})
+
+def load(file):
+    spec = importlib.util.spec_from_file_location("model", file)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    args = ", ".join(str(x) for x in m.inputs)
+    body = [f"    {eq.lhs} = {printer.doprint(eq.rhs)}" for eq in m.bindings + m.outputs]
+    src = f"def f({args}):\\n" + "\\n".join(body + ["    return [" + ", ".join(str(eq.lhs) for eq in m.outputs) + "]"])
+    env = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "erf": math.erf, "inf": math.inf, "nan": math.nan, "float": float, "math": math}
+    for name in dir(m):
+        if hasattr(m, "_" + name + "_rows"):
+            env[name] = (lambda cls: lambda i, c: float(cls(float(i), int(c))))(getattr(m, name))
+    exec(src, env)
+    return env["f"]
+
+def run(file, rows):
+    try:
+        f = load(file)
+        return [[None if math.isnan(v) else v for v in (float(v) for v in f(*[np.float64(v) for v in row]))] for row in rows]
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+
+print(json.dumps([run(file, rows) for file, rows in zip(sys.argv[1:], json.load(sys.stdin))]))
+`;
+
+/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import). */
+export async function runSympyFiles(exe: string, files: string[], rows: number[][][]): Promise<(number[][] | Error)[]> {
+  const out = JSON.parse(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify(rows))) as ((number | null)[][] | { error: string })[];
+  return out.map((r) => ('error' in r ? new Error(r.error) : r.map((row) => row.map((v) => (v === null ? NaN : v)))));
+}
+
+/** The python3 with sympy and numpy, or why there is none. */
+export function sympyPython(): { exe: string } | { skipped: string } {
+  const exe = process.env.NN2EQ_PYTHON || 'python3';
+  const probe = spawnSync(exe, ['-c', 'import sympy, numpy'], { encoding: 'utf8' });
+  if (probe.error) return { skipped: `${exe} not found` };
+  if (probe.status !== 0) return { skipped: `${exe} has no sympy or numpy (set NN2EQ_PYTHON to a python3 with both)` };
+  return { exe };
+}
+
+const runSympy: Runner = async (text, _inputs, points) => {
+  const py = sympyPython();
+  if ('skipped' in py) return py;
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-sympy-'));
+  try {
+    const file = join(dir, 'model.py');
+    writeFileSync(file, text);
+    const [result] = await runSympyFiles(py.exe, [file], [points.map((p) => Array.from(p))]);
+    if (result instanceof Error) throw result;
+    return { values: result };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** The scalar input and output names a mathjs text declares in its header. */
+function mathjsNames(text: string, kind: 'input' | 'output'): string[] {
+  const re = new RegExp(`^# ${kind} .*?, row-major: (.*)$`, 'gm');
+  return [...text.matchAll(re)].flatMap((m) => m[1].split(', '));
+}
+
+/** Evaluates a mathjs text with mathjs itself (imported only here) on every point. */
+export async function runMathjsText(text: string, points: readonly ArrayLike<number>[]): Promise<number[][]> {
+  const { create, all } = await import('mathjs');
+  const math = create(all);
+  const code = math.compile(text);
+  const ins = mathjsNames(text, 'input');
+  const outs = mathjsNames(text, 'output');
+  return points.map((p) => {
+    const scope = new Map<string, unknown>(ins.map((n, i) => [n, p[i]]));
+    code.evaluate(scope);
+    return outs.map((n) => Number(scope.get(n)));
+  });
+}
+
+const runMathjs: Runner = async (text, _inputs, points) => ({ values: await runMathjsText(text, points) });
+
+/** Runs emitted Julia with `julia` (NN2EQ_JULIA) when one is installed; Debian 12 packages none. */
+const runJulia: Runner = async (text, inputs, points) => {
+  const exe = process.env.NN2EQ_JULIA || 'julia';
+  if (spawnSync(exe, ['--version']).error) return { skipped: 'julia is not installed (Debian has no julia package; see julialang.org)' };
+  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-julia-'));
+  try {
+    const file = join(dir, 'model.jl');
+    writeFileSync(file, text);
+    const driver = `include(ARGS[1]); for line in eachline(stdin); println(join(string.(predict(parse.(Float64, split(line)))), " ")); end`;
+    const out = await run(exe, ['--startup-file=no', '-e', driver, file], cInput(points));
+    const m = (/^# y is a Vector\{Float64\} of (\d+) numbers/m.exec(text) ?? [])[1];
+    return { values: parseCNumbers(out, Number(m)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** A node of the JSON IR (schema/nn2eq-ir.schema.json). */
+type JsonNode = { op: string; index?: number; value?: JsonNumber; args?: number[]; coefs?: JsonNumber[]; bias?: JsonNumber; table?: number; column?: number };
+type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/**
+ * Evaluates a JSON IR document on flattened points, reading only the document and the meaning
+ * the schema gives each op (an independent reading of the format for its consumers and tests).
+ */
+export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tables: { rows: number; cols: number; values: JsonNumber[] }[] }, points: readonly ArrayLike<number>[]): number[][] {
+  const n = (v: JsonNumber | undefined) => (typeof v === 'number' ? v : v === undefined ? NaN : Number(v));
+  const fns: Record<string, (a: number, b: number) => number> = {
+    mul: (a, b) => a * b,
+    div: (a, b) => a / b,
+    pow: (a, b) => a ** b,
+    max: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+    min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+    exp: Math.exp,
+    log: Math.log,
+    tanh: Math.tanh,
+    sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
+    erf: (z) => erfFloat64(z),
+    softplus: (z) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))),
+    abs: Math.abs,
+    sqrt: Math.sqrt,
+    step: (z) => (z > 0 ? 1 : 0),
+  };
+  return points.map((p) => {
+    const v = new Float64Array(doc.nodes.length);
+    doc.nodes.forEach((node, i) => {
+      const a = node.args ?? [];
+      if (node.op === 'input') v[i] = p[node.index!];
+      else if (node.op === 'const') v[i] = n(node.value);
+      else if (node.op === 'affine') v[i] = a.reduce((s, id, k) => s + n(node.coefs![k]) * v[id], n(node.bias));
+      else if (node.op === 'lookup') {
+        const t = doc.tables[node.table!];
+        const r = Math.trunc(v[a[0]]);
+        v[i] = r >= 0 && r < t.rows ? n(t.values[r * t.cols + node.column!]) : NaN;
+      } else v[i] = fns[node.op](v[a[0]], v[a[1]]);
+    });
+    return doc.results.map((id) => v[id]);
+  });
+}
+
+const runJson: Runner = async (text, _inputs, points) => ({ values: evaluateJsonIr(JSON.parse(text), points) });
+
+/** An HTML page is valid when KaTeX rendered every equation (a failed one is a span.katex-error). */
+const checkHtml: Runner = async (text) => {
+  const bad = /<span class="katex-error"[^>]*title="([^"]*)"/.exec(text);
+  return bad ? { invalid: `KaTeX could not render an equation: ${bad[1]}` } : { valid: true };
+};
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson, html: checkHtml } satisfies Record<string, Runner>;
+
+/** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
+export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {
+  const bound = {} as Record<keyof typeof RUNNERS, () => Promise<RunResult>>;
+  for (const [f, r] of Object.entries(RUNNERS) as [keyof typeof RUNNERS, Runner][]) bound[f] = () => r(text, inputs, points);
+  return bound;
+}

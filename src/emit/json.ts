@@ -1,0 +1,85 @@
+import { estimateSize, humanBytes } from './render.js';
+import { Nn2eqError } from '../errors.js';
+import type { NodeId } from '../ir/graph.js';
+import type { Program } from '../schedule.js';
+import { inputNames, outputNames, plainName } from './common.js';
+import { formatNumber } from './number.js';
+import type { EmitOptions, Emitter } from './types.js';
+
+/** Version of schema/nn2eq-ir.schema.json that the output follows; raised on any incompatible change. */
+export const JSON_IR_VERSION = 1;
+
+// JSON has no NaN or infinities: those are written as the strings "NaN", "Infinity", "-Infinity".
+const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
+
+/**
+ * The scalar IR program as JSON (schema/nn2eq-ir.schema.json): the live nodes in dependency order,
+ * the named bindings of the let form, and the node of every scalar output. One node per line.
+ */
+export const json: Emitter = {
+  description: 'the scalar IR program as JSON (schema/nn2eq-ir.schema.json, versioned)',
+  extension: 'json',
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
+  reserved: new Set(),
+  emit(program: Program, opts: EmitOptions): string {
+    const estimate = estimateSize(program);
+    if (estimate > opts.maxSize) {
+      throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
+    }
+    const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision).replace(/^-"/, '"-');
+    const str = (s: string) => JSON.stringify(s);
+    const { graph, live } = program;
+    const index = new Int32Array(graph.size).fill(-1);
+    const nodes: string[] = [];
+    for (let id = 0; id < graph.size; id++) {
+      if (!live[id]) continue;
+      const n = graph.nodes[id];
+      const args = `[${n.args.map((a) => index[a]).join(', ')}]`;
+      let text: string;
+      switch (n.op) {
+        case 'input':
+          text = `{"op": "input", "index": ${n.value}}`;
+          break;
+        case 'const':
+          text = `{"op": "const", "value": ${num(n.value)}}`;
+          break;
+        case 'affine':
+          text = `{"op": "affine", "args": ${args}, "coefs": [${Array.from(n.coefs!, num).join(', ')}], "bias": ${num(n.value)}}`;
+          break;
+        case 'lookup':
+          text = `{"op": "lookup", "args": ${args}, "table": ${n.table}, "column": ${n.value}}`;
+          break;
+        default:
+          text = `{"op": "${n.op}", "args": ${args}}`;
+      }
+      index[id] = nodes.length;
+      nodes.push(text);
+    }
+    const name = (id: NodeId) => {
+      const n = program.names.get(id)!;
+      const label = n.kind === 'hidden' ? `, "layer": ${n.layer}, "unit": ${n.index}${n.state ? `, "state": ${str(n.state.symbol)}, "step": ${n.state.step}` : ''}` : '';
+      return `{"node": ${index[id]}, "name": ${str(plainName(n, opts, '_'))}${label}}`;
+    };
+    const plain = (n: Parameters<typeof plainName>[0]) => plainName(n, opts, '_');
+    const ins = inputNames(program, plain);
+    const outs = outputNames(program, plain);
+    const port = (p: Program['inputs'][number], symbols: string[]) => `{"shape": [${p.shape.join(', ')}], "offset": ${p.offset}, "size": ${p.size}, "symbols": [${symbols.map(str).join(', ')}]}`;
+    const list = (items: string[], indent = '    ') => (items.length === 0 ? '[]' : `[\n${items.map((s) => indent + s).join(',\n')}\n  ]`);
+    const tables = graph.tables.map((t) => `{"rows": ${t.rows}, "cols": ${t.cols}, "values": [${Array.from(t.values, num).join(', ')}]}`);
+    return [
+      '{',
+      `  "format": "nn2eq-ir",`,
+      `  "version": ${JSON_IR_VERSION},`,
+      `  "form": "scalar",`,
+      ...(opts.notes?.length ? [`  "notes": [${opts.notes.map(str).join(', ')}],`] : []),
+      `  "inputs": ${list(program.inputs.map((p, i) => port(p, ins[i])))},`,
+      `  "outputs": ${list(program.outputs.map((p, i) => port(p, outs[i])))},`,
+      `  "tables": ${list(tables)},`,
+      `  "nodes": ${list(nodes)},`,
+      `  "bindings": ${list(program.bindings.map(name))},`,
+      `  "results": [${program.outputIds.map((o) => index[o]).join(', ')}]`,
+      '}',
+      '',
+    ].join('\n');
+  },
+};

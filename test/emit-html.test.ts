@@ -1,0 +1,46 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { latexRows } from '../src/emit/html.js';
+import { convertFile } from '../src/index.js';
+import { FIXTURES, inCI, ROOT, tmpDir } from './helpers.js';
+
+const CHROMIUM = process.env.NN2EQ_CHROMIUM || '/usr/bin/chromium';
+const skip = spawnSync(CHROMIUM, ['--version']).error ? `${CHROMIUM} not found; apt-get install -y chromium` : null;
+if (skip) console.warn(`\n*** SKIPPING the HTML page check in Chromium: ${skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
+
+/** Screenshots go here (ignored by git), one per fixture, for a person to look at. */
+const OUTPUT = join(ROOT, '.vitest-tmp', 'html');
+
+function chromium(args: string[]): Promise<string> {
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${tmpDir()}`];
+  return new Promise((resolve, reject) => execFile(CHROMIUM, [...flags, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 }, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+describe('--format html', () => {
+  for (const name of ['mathematica_3_2_2_2', 'shape_embedding', 'rnn_lstm_sequences', 'act_gelu']) {
+    const test = async () => {
+      const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'html' });
+      // Offline: nothing to fetch (the MathML namespace is a name, not a request).
+      expect(text.replace(/xmlns="[^"]*"/g, '')).not.toMatch(/\b(src|href)=|url\(|@import|https?:/);
+      const { text: tex } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'latex' });
+      mkdirSync(OUTPUT, { recursive: true });
+      const file = join(OUTPUT, `${name}.html`);
+      writeFileSync(file, text);
+      const dom = await chromium(['--dump-dom', pathToFileURL(file).href]);
+      expect(dom).not.toMatch(/katex-error|<merror/);
+      expect((dom.match(/<math[\s>]/g) ?? []).length).toBe(latexRows(tex).length);
+      expect(dom).toMatch(/Calling contract/);
+      expect(dom).toMatch(/<td>input 1<\/td>/);
+      const png = join(OUTPUT, `${name}.png`);
+      await chromium([`--screenshot=${png}`, '--window-size=1280,1400', '--hide-scrollbars', pathToFileURL(file).href]);
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+      expect(statSync(png).size).toBeGreaterThan(5000);
+    };
+    if (!skip) it(name, test, 180_000);
+    else if (inCI) it(name, () => expect.fail(skip));
+    else it.skip(`${name} [needs chromium]`, test);
+  }
+});
