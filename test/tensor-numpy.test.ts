@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile } from '../src/index.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runNumpy } from './helpers.js';
+import { loadTf, loadTfjsModel } from '../src/verify/oracle.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runNumpy, SHARED } from './helpers.js';
 
 // The tensor form in NumPy: every fixture's predictions against TF.js's, and its text byte for byte.
 describe('numpy tensor form', () => {
@@ -20,4 +21,19 @@ describe('numpy tensor form', () => {
       await expect(text).toMatchFileSnapshot(`golden/tensor/${name}.py`);
     });
   }
+});
+
+describe('numpy tensor form of MobileNetV2 (nsfwjs, 224x224, uint8-quantized weights)', () => {
+  const model = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
+  withPython('predicts what TF.js predicts on two random images', async () => {
+    const { text, form } = await convertFile(model, { format: 'numpy', form: 'tensor' });
+    expect(form).toBe('tensor');
+    const tf = await loadTf();
+    const net = await loadTfjsModel(tf, model);
+    const x = tf.randomUniform([2, 224, 224, 3], 0, 1, 'float32', 7);
+    const want = (await (net.predict(x) as { array(): Promise<number[][]> }).array()) as number[][];
+    const images = (await x.array()) as number[][][][];
+    const got = await runNumpy(text, images.map((im) => [im]));
+    got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `image ${i}`).toBeNull());
+  }, 180_000);
 });
