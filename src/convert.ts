@@ -21,6 +21,8 @@ export interface ConvertOptions {
   readonly inputNames?: readonly string[];
   readonly outputNames?: readonly string[];
   readonly standalone?: boolean;
+  /** LaTeX: at most this many terms of a sum per line. */
+  readonly termsPerLine?: number;
   /** Length of an undefined (None) time axis of the inputs. */
   readonly timesteps?: number;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
@@ -68,6 +70,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
     inputNames: opts.inputNames,
     outputNames: opts.outputNames,
     standalone: opts.standalone,
+    termsPerLine: opts.termsPerLine,
     modelName: model.name,
   });
   return { text, extracted: ex };
