@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertFile } from '../src/index.js';
+import { convertFile, type ConvertOptions } from '../src/index.js';
 import { Nn2eqError } from '../src/errors.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, inCI, tmpDir } from './helpers.js';
 
@@ -66,11 +66,21 @@ function compile(dir: string, tex: string): Promise<Compiled> {
   });
 }
 
-const cases: [name: string, path: string, opts: { weights?: string; timesteps?: number }][] = [
-  ...fixtureNames().map((n): [string, string, { timesteps?: number }] => [`fixtures/${n}`, join(FIXTURES, n, 'model.json'), FIXTURE_OPTIONS[n] ?? {}]),
+type Opts = Omit<ConvertOptions, 'format'> & { weights?: string };
+
+/** Options that change the layout: rounding, words for names, one term a line. (--inline rows are one closed form each and are not broken.) */
+const VARIANTS: [name: string, path: string, opts: Opts][] = [
+  ['community/auto_mpg_normalization_dnn_keras3 --precision 3', join(SHARED_MODELS, 'community/auto_mpg_normalization_dnn_keras3/dnn_model.keras'), { precision: 3 }],
+  ['fixtures/functional_chain --inputs --outputs', join(FIXTURES, 'functional_chain', 'model.json'), { inputNames: ['weight', 'height', 'age', 'cylinders'], outputNames: ['low', 'medium', 'high'] }],
+  ['fixtures/rnn_lstm_10_steps --terms-per-line 1', join(FIXTURES, 'rnn_lstm_10_steps', 'model.json'), { termsPerLine: 1 }],
+];
+
+const cases: [name: string, path: string, opts: Opts][] = [
+  ...fixtureNames().map((n): [string, string, Opts] => [`fixtures/${n}`, join(FIXTURES, n, 'model.json'), FIXTURE_OPTIONS[n] ?? {}]),
   ...SHARED_LIST.filter(([folder]) => existsSync(join(SHARED_MODELS, folder)) && !TOO_LARGE.has(folder)).map(
-    ([folder, file, weights]): [string, string, { weights?: string }] => [folder, join(SHARED_MODELS, folder, file), weights ? { weights: join(SHARED_MODELS, folder, weights) } : {}],
+    ([folder, file, weights]): [string, string, Opts] => [folder, join(SHARED_MODELS, folder, file), weights ? { weights: join(SHARED_MODELS, folder, weights) } : {}],
   ),
+  ...VARIANTS.filter(([, path]) => existsSync(path)),
 ];
 
 // Every fixture and shared model, --standalone, through pdflatex on A4: it must compile and fit.
