@@ -1,5 +1,5 @@
 import type { Hint, NodeId } from '../ir/graph.js';
-import { Prec, type Fn } from '../ir/ops.js';
+import { Prec } from '../ir/ops.js';
 import { schedule, type Name, type Program } from '../schedule.js';
 import { tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
@@ -23,10 +23,10 @@ export const PAGE_WIDTH_PT = 345;
  * Constants of the formula printed as symbols, defined once in rows of their own: SELU's λ and α
  * (Klambauer et al. 2017, as Keras and TF.js store them in float64) and their product.
  */
-const CONSTANTS: readonly { value: number; symbol: string; define?: string; meaning: string }[] = [
-  { value: 1.0507009873554805, symbol: '\\lambda', define: '\\lambda', meaning: 'SELU scale' },
-  { value: 1.6732632423543772, symbol: '\\alpha', define: '\\alpha', meaning: 'SELU alpha' },
-  { value: 1.0507009873554805 * 1.6732632423543772, symbol: '\\lambda \\alpha', meaning: '' },
+const CONSTANTS: readonly { value: number; symbol: string; define?: string }[] = [
+  { value: 1.0507009873554805, symbol: '\\lambda', define: '\\lambda' },
+  { value: 1.6732632423543772, symbol: '\\alpha', define: '\\alpha' },
+  { value: 1.0507009873554805 * 1.6732632423543772, symbol: '\\lambda \\alpha' },
 ];
 
 /** Rows per align* environment of a --standalone document. */
@@ -139,7 +139,7 @@ export const latex: Emitter = {
       const budget = 0.92 * (PAGE_WIDTH_PT - lhsWidth - 14);
       const wide: NodeId[] = [];
       lines = rows.map(([lhs, rhs, terms, root]) => {
-        // A table row is numbers only: twice as many fit a line, and none counts as a term.
+        // A table row is numbers only: twice as many fit a line.
         const parts = terms ? (root < 0 ? breakTerms(terms, 2 * perLine, budget, true) : breakTerms(terms, perLine, budget)) : [rhs];
         if (root >= 0 && parts.some((p) => texWidth(p) > budget)) wide.push(root);
         return `${lhs} &= ${parts.join(' \\\\\n&')}`;
@@ -157,7 +157,7 @@ export const latex: Emitter = {
     lines.push(...whereBlock(program!, opts, constantsUsed.size > 0));
     if (!opts.standalone) return `\\begin{aligned}\n${lines.join(' \\\\\n')}\n\\end{aligned}\n`;
     // amsmath reads a whole align* as one macro argument: blocks of ALIGN_ROWS rows keep a large
-    // model within TeX's memory; \\allowdisplaybreaks lets each block break across pages.
+    // model within TeX's memory; \allowdisplaybreaks lets each block break across pages.
     const blocks: string[] = [];
     for (let i = 0; i < lines.length; i += ALIGN_ROWS) blocks.push('\\begin{align*}', lines.slice(i, i + ALIGN_ROWS).join(' \\\\\n'), '\\end{align*}');
     return [
@@ -264,7 +264,7 @@ function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[
   if (program.graph.tables.length > 0) items.push('E^{(k)}_{r} \\text{ is row } r \\text{ of table } k \\text{ (by integer id, from 0)}', 'E^{(k)}_{r,j} \\text{ is entry } j \\text{ of that row}');
   if (used.has('sigmoid')) items.push('\\sigma(z) = \\frac{1}{1 + e^{-z}} \\text{ (logistic sigmoid)}');
   if (used.has('step')) items.push('\\mathbf{1}\\left[z > 0\\right] \\text{ is 1 when } z > 0 \\text{, else 0}');
-  if (used.has('erf' as Fn)) items.push('\\operatorname{erf}(z) = \\frac{2}{\\sqrt{\\pi}} \\int_{0}^{z} e^{-s^{2}} \\, ds');
+  if (used.has('erf')) items.push('\\operatorname{erf}(z) = \\frac{2}{\\sqrt{\\pi}} \\int_{0}^{z} e^{-s^{2}} \\, ds');
   if (ops.has('max')) items.push('\\max\\left(a, b\\right) \\text{ is the larger of } a, b \\text{ (ReLU: } \\max\\left(0, z\\right)\\text{)}');
   if (ops.has('min')) items.push('\\min\\left(a, b\\right) \\text{ is the smaller of } a, b');
   if (items.length === 0) return [];
