@@ -68,10 +68,12 @@ function compile(dir: string, tex: string): Promise<Compiled> {
 
 type Opts = Omit<ConvertOptions, 'format'> & { weights?: string };
 
-/** Options that change the layout: rounding, words for names, one term a line. (--inline rows are one closed form each and are not broken.) */
+/** Options that change the layout: rounding, words for names, the closed form, one term a line. */
 const VARIANTS: [name: string, path: string, opts: Opts][] = [
   ['community/auto_mpg_normalization_dnn_keras3 --precision 3', join(SHARED_MODELS, 'community/auto_mpg_normalization_dnn_keras3/dnn_model.keras'), { precision: 3 }],
   ['fixtures/functional_chain --inputs --outputs', join(FIXTURES, 'functional_chain', 'model.json'), { inputNames: ['weight', 'height', 'age', 'cylinders'], outputNames: ['low', 'medium', 'high'] }],
+  ['fixtures/medium_1_3_2_1 --inline', join(FIXTURES, 'medium_1_3_2_1', 'model.json'), { inline: true }],
+  ['fixtures/act_hard_sigmoid --inline', join(FIXTURES, 'act_hard_sigmoid', 'model.json'), { inline: true }],
   ['fixtures/rnn_lstm_10_steps --terms-per-line 1', join(FIXTURES, 'rnn_lstm_10_steps', 'model.json'), { termsPerLine: 1 }],
 ];
 

@@ -27,6 +27,18 @@ describe('latex evaluated from its KaTeX parse tree matches reference.json', () 
     });
   }
 
+  // --inline breaks lines inside \bigl( … \bigr): the rows joined still compute the model.
+  for (const name of ['medium_1_3_2_1', 'mathematica_3_2_2_2', 'act_hard_sigmoid', 'act_gelu', 'layer_layernorm', 'shape_embedding', 'pool_global', 'conv1d_same_strided']) {
+    it(`${name} --inline`, async () => {
+      const dir = join(FIXTURES, name);
+      const ref = readReference(dir);
+      const { text } = await convertFile(join(dir, 'model.json'), { format: 'latex', inline: true, ...FIXTURE_OPTIONS[name] });
+      const want = ref.cases.map((c) => flat(c.outputs));
+      const got = runLatex(text, ref.cases.map((c) => c.inputs), want[0].length);
+      got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
+    });
+  }
+
   it('fails when \\tanh is printed for \\sigma', async () => {
     const dir = join(FIXTURES, 'mathematica_3_2_2_2');
     const ref = readReference(dir);

@@ -138,11 +138,13 @@ class Expr {
     if (n.type === 'textord' && /^[\d.]$/.test(n.text as string)) return this.number(n.text as string);
     if (n.type === 'textord' && n.text === '\\infty') return Infinity;
     if (n.type === 'leftright') return this.group(n);
+    if (n.type === 'delimsizing' && n.mclass === 'mopen') return this.group(this.sized(n));
     if (n.type === 'genfrac') return this.sub(n.numer as KNode) / this.sub(n.denom as KNode);
     if (n.type === 'sqrt') return Math.sqrt(this.sub(n.body as KNode));
     if (n.type === 'op' || (n.type === 'mathord' && n.text === '\\sigma') || n.type === 'operatorname') {
       const fname = n.type === 'operatorname' ? (n.body as KNode[]).map((t) => t.text).join('') : ((n.name ?? n.text) as string);
-      const arg = this.tokens[this.i++];
+      let arg = this.tokens[this.i++];
+      if (arg?.type === 'delimsizing' && arg.mclass === 'mopen') arg = this.sized(arg);
       if (arg?.type !== 'leftright') throw new Error(`latex-eval: ${fname} without an argument`);
       const args = split(arg.body as KNode[]).map((p) => new Expr(p, this.values, this.tables).all());
       if (fname === '\\max') return args.some(Number.isNaN) ? NaN : Math.max(...args);
@@ -153,7 +155,8 @@ class Expr {
     }
     if (n.type === 'font' && n.font === 'mathbf') {
       // \mathbf{1}\left[z > 0\right]
-      const arg = this.tokens[this.i++];
+      let arg = this.tokens[this.i++];
+      if (arg?.type === 'delimsizing' && arg.mclass === 'mopen') arg = this.sized(arg);
       const body = arg.body as KNode[];
       const rel = body.findIndex((t) => t.type === 'atom' && t.family === 'rel');
       const z = new Expr(body.slice(0, rel), this.values, this.tables).all();
@@ -163,6 +166,18 @@ class Expr {
     if (n.type === 'font' && n.font === 'mathrm' && key(n.body as KNode).includes('"N"')) return NaN;
     if (n.type === 'ordgroup') return this.sub(n);
     return this.name(n);
+  }
+
+  /** `\bigl( … \bigr)` (--inline, possibly across rows) as the group \left( … \right) would be. */
+  private sized(open: KNode): KNode {
+    const body: KNode[] = [];
+    for (let depth = 0; ; ) {
+      const t = this.tokens[this.i++];
+      if (t === undefined) throw new Error('latex-eval: \\bigl without \\bigr');
+      if (t.type === 'delimsizing' && t.mclass === 'mclose' && depth === 0) return { type: 'leftright', body, left: open.delim, right: t.delim };
+      if (t.type === 'delimsizing') depth += t.mclass === 'mopen' ? 1 : -1;
+      body.push(t);
+    }
   }
 
   private number(first: string): number {
@@ -211,11 +226,13 @@ class Expr {
   }
 }
 
-/** Splits tokens at top-level commas. */
+/** Splits tokens at top-level commas (not inside a \\bigl( … \\bigr) group). */
 function split(tokens: KNode[]): KNode[][] {
   const out: KNode[][] = [[]];
+  let depth = 0;
   for (const t of tokens) {
-    if (t.type === 'atom' && t.family === 'punct') out.push([]);
+    if (t.type === 'delimsizing') depth += t.mclass === 'mopen' ? 1 : t.mclass === 'mclose' ? -1 : 0;
+    if (t.type === 'atom' && t.family === 'punct' && depth === 0) out.push([]);
     else out[out.length - 1].push(t);
   }
   return out;

@@ -82,6 +82,9 @@ export const latex: Emitter = {
       }
     };
     const constantsUsed = new Set<number>();
+    // --inline rows are one closed form each: fixed-size parentheses, so that a line may break
+    // inside them, at the marked terms of any sum not inside braces.
+    const [L, R] = opts.inline ? ['\\bigl', '\\bigr'] : ['\\left', '\\right'];
     const syntax: Syntax = {
       constant: (v) => {
         const c = CONSTANTS.find((k) => k.value === v);
@@ -101,17 +104,18 @@ export const latex: Emitter = {
       lookup: (t, index, column) => `E^{(${t + 1})}_{${index.text},${column + 1}}`,
       functions: {
         exp: (a) => `e^{${a}}`,
-        log: (a) => `\\ln\\left(${a}\\right)`,
-        tanh: (a) => `\\tanh\\left(${a}\\right)`,
-        sigmoid: (a) => `\\sigma\\left(${a}\\right)`,
-        erf: (a) => `\\operatorname{erf}\\left(${a}\\right)`,
-        softplus: (a) => `\\ln\\left(1 + e^{${a}}\\right)`,
-        abs: (a) => `\\left|${a}\\right|`,
+        log: (a) => `\\ln${L}(${a}${R})`,
+        tanh: (a) => `\\tanh${L}(${a}${R})`,
+        sigmoid: (a) => `\\sigma${L}(${a}${R})`,
+        erf: (a) => `\\operatorname{erf}${L}(${a}${R})`,
+        softplus: (a) => `\\ln${L}(1 + e^{${a}}${R})`,
+        abs: (a) => `${L}|${a}${R}|`,
         sqrt: (a) => `\\sqrt{${a}}`,
-        step: (a) => `\\mathbf{1}\\left[${a} > 0\\right]`,
-        max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
-        min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
+        step: (a) => `\\mathbf{1}${L}[${a} > 0${R}]`,
+        max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
+        min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
       },
+      termBreak: opts.inline ? BREAK : undefined,
     };
     // The reader's let form: every layer's outputs and every hinted value bound. A row still too
     // wide for the page gets the largest sum inside it bound on a row of its own, where it can
@@ -122,7 +126,7 @@ export const latex: Emitter = {
     let lines: string[];
     for (let round = 0; ; round++) {
       program = schedule(graph, shared.inputs, shared.outputs, shared.outputIds, opts.inline, { everyLabel: true, hints: true, longSum: (id) => split.has(id) });
-      const r = render(program, syntax, { ...opts, open: '\\left(', close: '\\right)' });
+      const r = render(program, syntax, { ...opts, open: `${L}(`, close: `${R})` });
       const rows: [lhs: string, rhs: string, terms: readonly string[] | undefined, root: NodeId][] = [];
       if (constantsUsed.has(CONSTANTS[2].value)) constantsUsed.add(CONSTANTS[0].value).add(CONSTANTS[1].value);
       for (const c of CONSTANTS) if (c.define && constantsUsed.has(c.value)) rows.push([c.define, formatNumber(c.value, TEX_NUMBERS, opts.precision), undefined, -1]);
@@ -140,7 +144,7 @@ export const latex: Emitter = {
       const wide: NodeId[] = [];
       lines = rows.map(([lhs, rhs, terms, root]) => {
         // A table row is numbers only: twice as many fit a line.
-        const parts = terms ? (root < 0 ? breakTerms(terms, 2 * perLine, budget, true) : breakTerms(terms, perLine, budget)) : [rhs];
+        const parts = opts.inline ? breakTerms(breakPoints(rhs), perLine, budget) : terms ? (root < 0 ? breakTerms(terms, 2 * perLine, budget, true) : breakTerms(terms, perLine, budget)) : [rhs];
         if (root >= 0 && parts.some((p) => texWidth(p) > budget)) wide.push(root);
         return `${lhs} &= ${parts.join(' \\\\\n&')}`;
       });
@@ -152,7 +156,7 @@ export const latex: Emitter = {
           added++;
         }
       }
-      if (added === 0 || round >= 16) break;
+      if (added === 0 || round >= 16 || opts.inline) break;
     }
     lines.push(...whereBlock(program!, opts, constantsUsed.size > 0));
     if (!opts.standalone) return `\\begin{aligned}\n${lines.join(' \\\\\n')}\n\\end{aligned}\n`;
@@ -172,6 +176,27 @@ export const latex: Emitter = {
     ].join('\n');
   },
 };
+
+/** Marks a place where an --inline row may break (before a term of a sum). */
+const BREAK = '\u0001';
+
+/** An --inline row cut at its marks outside braces (a line cannot break inside a group), marks dropped. */
+function breakPoints(rhs: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < rhs.length; i++) {
+    const c = rhs[i];
+    if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === BREAK && depth === 0) {
+      out.push(rhs.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(rhs.slice(start));
+  return out.map((p) => p.replaceAll(BREAK, ''));
+}
 
 /**
  * Joins the terms of a sum (each with its sign: " + 2 x") into lines of at most `perLine` terms

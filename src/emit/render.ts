@@ -31,6 +31,8 @@ export interface Syntax {
   /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
   lookup(table: number, index: Printed, column: number): string;
   readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
+  /** Put before every term of a sum but the first (LaTeX --inline marks where a line may break). */
+  readonly termBreak?: string;
   /** A symbol for a known constant of the formula (LaTeX: SELU's λ), printed instead of its digits. */
   constant?(v: number): Printed | undefined;
 }
@@ -137,6 +139,7 @@ function affine(
   // A coefficient is left out when it prints as 1: ask the one number formatter, so that
   // --precision rounding decides this exactly as it decides the printed digits.
   const one = num(1).text;
+  const brk = syntax.termBreak ?? '';
   const parts: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const c = coefs[i];
@@ -146,9 +149,9 @@ function affine(
     const times = typeof syntax.times === 'string' ? syntax.times : syntax.times(term);
     const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${times}${term}`;
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
-    else parts.push(c < 0 ? ` - ${body}` : ` + ${body}`);
+    else parts.push(`${brk}${c < 0 ? ' - ' : ' + '}${body}`);
   }
-  if (bias !== 0) parts.push(`${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
+  if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
   // single positive term here always prints as a product.
   const single = args.length === 1 && bias === 0 && coefs[0] > 0;
