@@ -80,6 +80,7 @@ function program(io: Io): Command {
     .option('--tolerance <atol[:rtol]>', '--verify tolerance: |got - want| <= atol + rtol*|want| (default 1e-5:1e-4)', parseTolerance)
     .addOption(new Option('--report <kind>', '--verify report on stderr').choices(['text', 'json']).default('text'))
     .option('--standalone', 'latex: print a complete document, not display-math content')
+    .option('--terms-per-line <N>', 'latex: break sums after N terms (default 4; earlier when a line would pass an A4 page)', parseIntIn(1, 1000))
     .version(VERSION, '-V, --version')
     .addHelpText(
       'after',
@@ -126,6 +127,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     outputs?: string[];
     maxSize?: number;
     standalone?: boolean;
+    termsPerLine?: number;
     timesteps?: number;
     verify?: boolean;
     range?: [number, number];
@@ -159,6 +161,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       inputNames: opts.inputs,
       outputNames: opts.outputs,
       standalone: opts.standalone,
+      termsPerLine: opts.termsPerLine,
       timesteps: opts.timesteps,
       transforms,
     });

@@ -26,6 +26,8 @@ export interface ConvertOptions {
   readonly inputNames?: readonly string[];
   readonly outputNames?: readonly string[];
   readonly standalone?: boolean;
+  /** LaTeX: at most this many terms of a sum per line. */
+  readonly termsPerLine?: number;
   /** Length of an undefined (None) time axis of the inputs. */
   readonly timesteps?: number;
   /** scalar, tensor or auto (the library's default is scalar; the CLI's is auto). */
@@ -137,6 +139,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     inputNames: opts.inputNames,
     outputNames: opts.outputNames,
     standalone: opts.standalone,
+    termsPerLine: opts.termsPerLine,
     modelName: model.name,
     model,
     notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,

@@ -1,12 +1,12 @@
 import type { Port } from './extract/index.js';
-import type { Graph, NodeId, StateLabel } from './ir/graph.js';
+import type { Graph, Hint, NodeId, StateLabel } from './ir/graph.js';
 import { reachable } from './transform/rebuild.js';
 
 /** The printed name of a scalar: a model input, a hidden unit of layer `layer`, a temporary, or a model output. */
 export type Name =
   | { readonly kind: 'input'; readonly index: number }
   | { readonly kind: 'hidden'; readonly layer: number; readonly index: number; readonly state?: StateLabel }
-  | { readonly kind: 'temp'; readonly index: number }
+  | { readonly kind: 'temp'; readonly index: number; readonly hint?: Hint }
   | { readonly kind: 'output'; readonly index: number };
 
 /** What an emitter prints: named bindings in dependency order, then one expression per scalar output. */
@@ -24,11 +24,28 @@ export interface Program {
 }
 
 /**
+ * Extra bindings a reader-facing format asks for (LaTeX); the code formats pass none, so their
+ * text does not change.
+ */
+export interface ScheduleOptions {
+  /** Bind every labelled node (a layer's outputs), even when used once, unless it is only a model output. */
+  readonly everyLabel?: boolean;
+  /** Bind every node of `graph.hints` (gates, exponentials, pre-activations), named by its hint (a temp with `hint`). */
+  readonly hints?: boolean;
+  /**
+   * Bind every value this says is too long to sit inside another expression (not a model output),
+   * so that it gets a row of its own, where a sum can be broken across lines. A value whose only
+   * user is a labelled value is named its pre-activation `a` (same layer and index).
+   */
+  readonly longSum?: (id: NodeId) => boolean;
+}
+
+/**
  * Chooses the let form: every non-leaf value used more than once gets a name, so each
  * sub-expression is printed once and output size stays linear in the graph. With `inline`
- * nothing is named and each output is one closed-form expression.
+ * nothing is named and each output is one closed-form expression. `extra` binds more (LaTeX).
  */
-export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonly Port[], outputIds: readonly NodeId[], inline: boolean): Program {
+export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonly Port[], outputIds: readonly NodeId[], inline: boolean, extra: ScheduleOptions = {}): Program {
   const live = reachable(graph, outputIds);
   const uses = new Int32Array(graph.size);
   for (const o of outputIds) uses[o]++;
@@ -39,14 +56,33 @@ export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonl
   const bindings: NodeId[] = [];
   const names = new Map<NodeId, Name>();
   if (!inline) {
+    const isOutput = new Uint8Array(graph.size);
+    for (const o of outputIds) isOutput[o] = 1;
+    // The one user of each node used once (for naming a long sum after the value it feeds).
+    const user = extra.longSum === undefined ? null : new Int32Array(graph.size).fill(-1);
+    if (user) for (let id = 0; id < graph.size; id++) if (live[id]) for (const a of graph.nodes[id].args) user[a] = id;
     let temps = 0;
     for (let id = 0; id < graph.size; id++) {
       const op = graph.nodes[id].op;
-      if (!live[id] || uses[id] < 2 || op === 'input' || op === 'const') continue;
-      bindings.push(id);
+      if (!live[id] || op === 'input' || op === 'const') continue;
       const label = graph.labels.get(id);
-      names.set(id, label ? { kind: 'hidden', layer: label.layer, index: label.index, state: label.state } : { kind: 'temp', index: ++temps });
+      const hint = extra.hints ? graph.hints.get(id) : undefined;
+      const onlyOutput = isOutput[id] === 1 && uses[id] === 1;
+      const long = user !== null && !isOutput[id] && extra.longSum!(id);
+      if (uses[id] < 2 && !(extra.everyLabel && label && !onlyOutput) && !(hint && !onlyOutput) && !long) continue;
+      bindings.push(id);
+      if (label) names.set(id, { kind: 'hidden', layer: label.layer, index: label.index, state: label.state });
+      else if (hint) names.set(id, { kind: 'temp', index: 0, hint });
+      else if (long && op === 'affine' && uses[id] === 1 && preActivation(graph, user![id])) names.set(id, { kind: 'temp', index: 0, hint: preActivation(graph, user![id]) });
+      else names.set(id, { kind: 'temp', index: ++temps });
     }
   }
   return { graph, inputs, outputs, outputIds, bindings, names, uses, live };
+}
+
+/** The pre-activation name `a` of the value `id` feeds, when that value is a labelled state-less unit or hinted. */
+function preActivation(graph: Graph, id: NodeId): Hint | undefined {
+  const label = graph.labels.get(id);
+  if (label) return { symbol: 'a', layer: label.layer, index: label.index, step: label.state?.step, backward: label.state?.symbol.endsWith('b') };
+  return undefined;
 }

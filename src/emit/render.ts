@@ -8,6 +8,8 @@ import { formatNumber, type NumberStyle } from './number.js';
 export interface Printed {
   readonly text: string;
   readonly prec: Prec;
+  /** An affine sum's terms, each with its sign and spaces (" + 2 x"), joined give `text`: where LaTeX may break lines. */
+  readonly terms?: readonly string[];
 }
 
 /**
@@ -21,8 +23,8 @@ export interface Syntax {
   name(n: Name): string;
   /** Binding strength of an input's printed name (the tensor form prints whole array expressions as inputs); Atom when absent. */
   inputPrec?(index: number): Prec;
-  /** Between a coefficient and its term in an affine sum: '*', ' ', … */
-  readonly times: string;
+  /** Between a coefficient and its term in an affine sum: '*', ' ', …; a function chooses by the term's text. */
+  readonly times: string | ((term: string) => string);
   mul(a: string, b: string): string;
   /** `a` and `b` are parenthesized unless `divParens` is false (LaTeX's \frac). */
   div(a: string, b: string): string;
@@ -31,6 +33,10 @@ export interface Syntax {
   /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
   lookup(table: number, index: Printed, column: number): string;
   readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
+  /** Put before every term of a sum but the first (LaTeX --inline marks where a line may break). */
+  readonly termBreak?: string;
+  /** A symbol for a known constant of the formula (LaTeX: SELU's λ), printed instead of its digits. */
+  constant?(v: number): Printed | undefined;
 }
 
 /** Wraps `p` in parentheses when it binds more loosely than `level`. */
@@ -40,8 +46,10 @@ export function paren(p: Printed, level: Prec, open = '(', close = ')'): string 
 
 /** The rendered right-hand sides of a program: one per binding, then one per scalar output. */
 export interface Rendered {
-  readonly bindings: { readonly name: Name; readonly text: string }[];
+  readonly bindings: { readonly name: Name; readonly text: string; readonly terms?: readonly string[] }[];
   readonly outputs: string[];
+  /** The terms of each output that is an affine sum (see Printed.terms). */
+  readonly outputTerms: (readonly string[] | undefined)[];
 }
 
 /** Options shared by every emitter. */
@@ -65,6 +73,8 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   const close = opts.close ?? ')';
   estimateOrRefuse(program, opts);
   const num = (v: number): Printed => {
+    const known = syntax.constant?.(v);
+    if (known) return known;
     const text = formatNumber(v, syntax.numbers, opts.precision);
     const plain = /^-?\d+(\.\d+)?$/.test(text);
     const prec = text.startsWith('-') ? Prec.Add : plain || !Number.isFinite(v) ? Prec.Atom : syntax.scientificPrec;
@@ -110,12 +120,12 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
     }
     const name = names.get(id);
     if (name) {
-      bindings.push({ name, text: p.text });
+      bindings.push(p.terms ? { name, text: p.text, terms: p.terms } : { name, text: p.text });
       p = { text: syntax.name(name), prec: Prec.Atom };
     }
     texts[id] = p;
   }
-  return { bindings, outputs: program.outputIds.map((o) => texts[o]!.text) };
+  return { bindings, outputs: program.outputIds.map((o) => texts[o]!.text), outputTerms: program.outputIds.map((o) => texts[o]!.terms) };
 }
 
 function affine(
@@ -131,20 +141,23 @@ function affine(
   // A coefficient is left out when it prints as 1: ask the one number formatter, so that
   // --precision rounding decides this exactly as it decides the printed digits.
   const one = num(1).text;
+  const brk = syntax.termBreak ?? '';
   const parts: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const c = coefs[i];
     const t = texts[args[i]]!;
     const coef = num(Math.abs(c));
-    const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
+    const term = paren(t, Prec.Pow, open, close);
+    const times = typeof syntax.times === 'string' ? syntax.times : syntax.times(term);
+    const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${times}${term}`;
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
-    else parts.push(c < 0 ? ` - ${body}` : ` + ${body}`);
+    else parts.push(`${brk}${c < 0 ? ' - ' : ' + '}${body}`);
   }
-  if (bias !== 0) parts.push(`${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
+  if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
   // single positive term here always prints as a product.
   const single = args.length === 1 && bias === 0 && coefs[0] > 0;
-  return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add };
+  return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add, terms: parts };
 }
 
 

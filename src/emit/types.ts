@@ -14,6 +14,8 @@ export interface EmitOptions {
   readonly outputNames?: readonly string[];
   /** LaTeX only: a complete document instead of display-math content. */
   readonly standalone?: boolean;
+  /** LaTeX only: at most this many terms of a sum per line (--terms-per-line). */
+  readonly termsPerLine?: number;
   readonly modelName: string;
   /** The loaded model, for formats that describe it (html shows its layer table). */
   readonly model?: ModelSpec;

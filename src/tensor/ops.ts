@@ -488,7 +488,7 @@ export const TOPS = {
       const rest = x.shape.slice(1);
       const n = sizeOf(rest);
       const outs: Scalars[] = [];
-      for (let t = 0; t < x.shape[0]; t++) outs.push(sc.runBody(eq.body!, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }])[0]);
+      for (let t = 0; t < x.shape[0]; t++) outs.push(sc.runBody(eq.body!, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }], t + 1)[0]);
       return [{ shape: [x.shape[0], ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
     },
   },

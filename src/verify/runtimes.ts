@@ -112,12 +112,15 @@ export async function checkLatex(text: string): Promise<RunResult> {
     renderToString(t: string, o: object): string;
     __parse(t: string, o: object): unknown;
   };
-  const body = text.includes('\\begin{document}') ? text.slice(text.indexOf('\\begin{align*}') + 14, text.indexOf('\\end{align*}')) : text;
-  const tex = text.includes('\\begin{document}') ? `\\begin{aligned}${body}\\end{aligned}` : body;
+  // A --standalone document holds its rows in several align* blocks: check them all as one.
+  const blocks = [...text.matchAll(/\\begin\{align\*\}([^]*?)\\end\{align\*\}/g)].map((m) => m[1].trim());
+  const tex = text.includes('\\begin{document}') ? `\\begin{aligned}${blocks.join(' \\\\\n')}\\end{aligned}` : text;
+  // Every continuation row's \quad is a macro: a large model passes KaTeX's default of 1000 expansions.
+  const options = { throwOnError: true, displayMode: true, maxExpand: Infinity };
   try {
     // Building HTML for megabytes of equations takes KaTeX minutes; past 200 kB its parser checks the syntax.
-    if (tex.length > 200_000) katex.__parse(tex, { throwOnError: true, displayMode: true });
-    else katex.renderToString(tex, { throwOnError: true, displayMode: true });
+    if (tex.length > 200_000) katex.__parse(tex, options);
+    else katex.renderToString(tex, options);
     return { valid: true };
   } catch (e) {
     return { invalid: String((e as Error).message ?? e).split('\n')[0] };

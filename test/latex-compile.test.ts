@@ -1,0 +1,128 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertFile, type ConvertOptions } from '../src/index.js';
+import { Nn2eqError } from '../src/errors.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, inCI, tmpDir } from './helpers.js';
+
+/** The shared Keras / TF.js models: the one place that says where they are (to become test/models). */
+const SHARED_MODELS = '/work/shared/models';
+
+/** Every shared Keras / TF.js model, as [name, model file, weights file]. */
+const SHARED_LIST: [string, string, string?][] = [
+  ['hls4ml/KERAS_3layer', 'KERAS_3layer.json', 'KERAS_3layer_weights.h5'],
+  ['hls4ml/KERAS_3layer_batch_norm', 'KERAS_3layer_batch_norm.json', 'KERAS_3layer_batch_norm_weights.h5'],
+  ['hls4ml/KERAS_lstm_model', 'KERAS_lstm_model_weights.h5'],
+  ['hls4ml_prjs/elu', 'elu.h5'],
+  ['hls4ml_prjs/leaky_relu', 'leaky_relu.h5'],
+  ['hls4ml_prjs/prelu', 'prelu.h5'],
+  ['hls4ml_prjs/selu', 'selu.h5'],
+  ['tfjs-layers/mlp', 'model.json'],
+  ['tfjs-layers/cnn', 'model.json'],
+  ['tfjs-layers/simple_rnn', 'model.json'],
+  ['tfjs-layers/gru', 'model.json'],
+  ['tfjs-layers/functional_merge', 'model.json'],
+  ['tfjs/rn_bundle_model_dense1', 'bundle_model_test.json'],
+  ['tfjs-examples/abalone_node_mlp', 'model.json'],
+  ['dl4j/activations_ReLU_2_parametric', 'ReLU_2_model.h5'],
+  ['dl4j/conv1d_k3_channels_first_same', 'conv1d_k3_s1_d1_cf_same_model.h5'],
+  ['dl4j/simple_rnn_tf_keras_2', 'simple_rnn_tf_keras_2_model.h5'],
+  ['dl4j/cnn_batch_norm', 'cnn_batch_norm.h5'],
+  ['dl4j/causal_conv1d_k4_d2', 'causal_conv1d_k4_s1_d2_cl_model.h5'],
+  ['dl4j/causal_conv1d_k4_s2', 'causal_conv1d_k4_s2_d1_cl_model.h5'],
+  ['frugally-deep/gru_reset_after_units1_stateless', 'temp_stateless.h5'],
+  ['community/auto_mpg_normalization_dnn_keras3', 'dnn_model.keras'],
+];
+
+/** Models whose let form passes the default --max-size (MobileNetV2 at 224×224): refused, nothing to compile. */
+const TOO_LARGE = new Set(['nsfwjs/mobilenet_v2_quant_uint8']);
+
+/** Overfull boxes up to this wide are TeX rounding, not a layout fault. */
+const MAX_OVERFULL_PT = 1;
+
+const pdflatex = spawnSync('pdflatex', ['--version']).status === 0;
+const skip = pdflatex ? null : 'pdflatex not found; apt-get install -y texlive-latex-base texlive-latex-recommended';
+
+interface Compiled {
+  /** nn2eq refused the model itself (a layer it does not support): nothing to compile. */
+  refused?: string;
+  dir?: string;
+  ok: boolean;
+  log: string;
+  worst: number;
+  pdfBytes: number;
+}
+
+function compile(dir: string, tex: string): Promise<Compiled> {
+  writeFileSync(join(dir, 'doc.tex'), tex);
+  return new Promise((resolve) => {
+    execFile('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.tex'], { cwd: dir, maxBuffer: 1 << 26 }, (err) => {
+      const log = existsSync(join(dir, 'doc.log')) ? readFileSync(join(dir, 'doc.log'), 'latin1') : '';
+      const widths = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
+      const pdf = join(dir, 'doc.pdf');
+      resolve({ ok: !err, log, worst: Math.max(0, ...widths), pdfBytes: existsSync(pdf) ? readFileSync(pdf).length : 0 });
+    });
+  });
+}
+
+type Opts = Omit<ConvertOptions, 'format'> & { weights?: string };
+
+/** Options that change the layout: rounding, words for names, the closed form, one term a line. */
+const VARIANTS: [name: string, path: string, opts: Opts][] = [
+  ['community/auto_mpg_normalization_dnn_keras3 --precision 3', join(SHARED_MODELS, 'community/auto_mpg_normalization_dnn_keras3/dnn_model.keras'), { precision: 3 }],
+  ['fixtures/functional_chain --inputs --outputs', join(FIXTURES, 'functional_chain', 'model.json'), { inputNames: ['weight', 'height', 'age', 'cylinders'], outputNames: ['low', 'medium', 'high'] }],
+  ['fixtures/medium_1_3_2_1 --inline', join(FIXTURES, 'medium_1_3_2_1', 'model.json'), { inline: true }],
+  ['fixtures/act_hard_sigmoid --inline', join(FIXTURES, 'act_hard_sigmoid', 'model.json'), { inline: true }],
+  ['fixtures/rnn_lstm_10_steps --terms-per-line 1', join(FIXTURES, 'rnn_lstm_10_steps', 'model.json'), { termsPerLine: 1 }],
+];
+
+const cases: [name: string, path: string, opts: Opts][] = [
+  ...fixtureNames().map((n): [string, string, Opts] => [`fixtures/${n}`, join(FIXTURES, n, 'model.json'), FIXTURE_OPTIONS[n] ?? {}]),
+  ...SHARED_LIST.filter(([folder]) => existsSync(join(SHARED_MODELS, folder)) && !TOO_LARGE.has(folder)).map(
+    ([folder, file, weights]): [string, string, Opts] => [folder, join(SHARED_MODELS, folder, file), weights ? { weights: join(SHARED_MODELS, folder, weights) } : {}],
+  ),
+  ...VARIANTS.filter(([, path]) => existsSync(path)),
+];
+
+// Every fixture and shared model, --standalone, through pdflatex on A4: it must compile and fit.
+describe.skipIf(skip !== null && !inCI)('latex --standalone compiles with pdflatex and fits A4', () => {
+  const results = new Map<string, Compiled>();
+  beforeAll(async () => {
+    if (skip) throw new Error(skip);
+    const start = Date.now();
+    const queue = [...cases];
+    // Two pdflatex processes at a time: the machine is shared.
+    const worker = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        const [name, path, opts] = c;
+        let text: string;
+        try {
+          text = (await convertFile(path, { format: 'latex', standalone: true, ...opts })).text;
+        } catch (e) {
+          if (!(e instanceof Nn2eqError)) throw e;
+          results.set(name, { refused: e.message, ok: false, log: '', worst: 0, pdfBytes: 0 });
+          continue;
+        }
+        const dir = tmpDir();
+        results.set(name, { ...(await compile(dir, text)), dir });
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    const worst = [...results].reduce((a, b) => (b[1].worst > a[1].worst ? b : a));
+    console.log(`latex compile: ${results.size} documents in ${((Date.now() - start) / 1000).toFixed(1)} s; worst overfull ${worst[1].worst} pt (${worst[0]})`);
+  }, 1_800_000);
+
+  for (const [name] of cases) {
+    it(name, (ctx) => {
+      const r = results.get(name)!;
+      if (r.refused) ctx.skip(`nn2eq refuses the model: ${r.refused}`);
+      const error = /^! .*$/m.exec(r.log)?.[0];
+      expect(r.ok, `${error ?? 'pdflatex failed'} (${r.dir})`).toBe(true);
+      expect(r.pdfBytes).toBeGreaterThan(0);
+      expect(r.worst, `overfull \\hbox in ${r.dir}/doc.log`).toBeLessThanOrEqual(MAX_OVERFULL_PT);
+    });
+  }
+});
+
+if (skip && !inCI) describe.skip(`latex compile: ${skip}`, () => it('skipped', () => {}));
