@@ -74,6 +74,17 @@ describe('JS tensor form: every fixture against TF.js (reference.json)', () => {
   }
 });
 
+describe('JS tensor form: --precision', () => {
+  it('rounds every weight to N significant digits in Float64Array rows, and stays close', async () => {
+    const dir = join(FIXTURES, 'mathematica_3_2_2_2');
+    const { text, predict } = await tensorForm(join(dir, 'model.json'), { precision: 3 });
+    expect(text).not.toMatch(/Float32Array/);
+    const ref = readReference(dir);
+    ref.cases.forEach((c, i) => expect(mismatch(flat(predict(...c.inputs)), flat(c.outputs), 0.02, 0.02), `case ${i}`).toBeNull());
+    await expect(text).toMatchFileSnapshot('golden/tensor/mathematica_3_2_2_2.precision3.mjs');
+  });
+});
+
 /**
  * Recurrent fixtures with their time axis made undefined (None) in a copy of the model.json: the
  * tensor form loops over any length, checked against TF.js predicting the same files at other lengths.
