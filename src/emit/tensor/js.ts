@@ -463,7 +463,7 @@ class Printer {
       const dynamic = s.filter((d) => d < 0);
       if (dynamic.length > 1 || dynamic.some((d) => d !== -1) || s.some((d) => !Number.isInteger(d))) {
         throw new Nn2eqError(
-          `tensor '${this.names[id]}' has shape [${s.join(', ')}]; the JS tensor form loops over one time axis of any length, not more`,
+          `tensor '${this.names[id]}' has shape [${s.join(', ')}], derived from a time axis of any length; the JS tensor form loops over such an axis only where layers keep it whole`,
           'unsupported',
           'give the length with --timesteps T',
         );
