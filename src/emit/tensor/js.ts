@@ -417,6 +417,16 @@ const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['f
 /** Where a value lives: a view into a reused module-level buffer, its own buffer, or allocated per call (any length). */
 type Storage = { kind: 'pool'; slot: number } | { kind: 'own' } | { kind: 'call' } | { kind: 'alias'; of: TensorId };
 
+/** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
+function fewValues(values: ArrayLike<number>): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]);
+    if (seen.size > 4096) return false;
+  }
+  return values.length > 4 * seen.size;
+}
+
 /** Prints a tensor program as the JS tensor form (see the file comment). */
 export function emitJsTensor(program: TensorProgram, opts: EmitOptions): string {
   return new Printer(program, opts).print();
@@ -769,9 +779,17 @@ class Printer {
       lines.push(`// ${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${call.layer}'` : ''}`);
       const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
       const rows: string[] = [];
+      const printed = fewValues(values) ? new Map<number, string>() : undefined;
       for (let at = 0; at < values.length; at += width) {
         const row: string[] = [];
-        for (let j = at; j < at + width; j++) row.push(formatNumber(values[j], JS_NUMBERS, this.opts.precision));
+        for (let j = at; j < at + width; j++) {
+          let text = printed?.get(values[j]);
+          if (text === undefined) {
+            text = formatNumber(values[j], JS_NUMBERS, this.opts.precision);
+            printed?.set(values[j], text);
+          }
+          row.push(text);
+        }
         rows.push(row.join(', '));
       }
       if (rows.length <= 1) lines.push(`const ${this.names[id]} = new ${type}([${rows.join('')}]);`);
