@@ -175,6 +175,25 @@ describe('JS tensor form: shared models', () => {
     const { predict } = await tensorForm(join(layers, 'mlp', 'model.json'));
     compare(predict, xsYsReference(join(layers, 'mlp')));
   });
+  withModel('tfjs-layers/gru (Embedding, GRU) with its time axis made undefined, against TF.js at 1, 5 and 13 ids', join(layers, 'gru'), async () => {
+    const dir = tmpDir();
+    const doc = JSON.parse(readFileSync(join(layers, 'gru', 'model.json'), 'utf8'));
+    const config = doc.modelTopology.config;
+    const first = (Array.isArray(config) ? config : config.layers)[0].config;
+    expect(first.batch_input_shape).toHaveLength(2);
+    first.batch_input_shape = [null, null];
+    delete first.input_length;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(doc));
+    copyFileSync(join(layers, 'gru', 'weights.bin'), join(dir, 'weights.bin'));
+    const { predict } = await tensorForm(join(dir, 'model.json'));
+    const model = await loadTfjsModel(await loadTf(), join(dir, 'model.json'));
+    for (const steps of [1, 5, 13]) {
+      const ids = Array.from({ length: steps }, (_, i) => (i * 7 + 3) % 20);
+      const want = (await oraclePredict(model, [[steps]], [Float64Array.from(ids)])).flatMap((y) => y[0]);
+      const bad = mismatch(flat(predict(ids)), want, 1e-5, 1e-4);
+      expect(bad, `${steps} ids: ${bad}`).toBeNull();
+    }
+  });
   for (const name of ['cnn', 'functional_merge', 'simple_rnn', 'gru']) {
     withModel(`tfjs-layers/${name} (reference.json)`, join(layers, name), async () => {
       const { predict } = await tensorForm(join(layers, name, 'model.json'));
