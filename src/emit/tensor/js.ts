@@ -452,6 +452,8 @@ class Printer {
     private readonly opts: EmitOptions,
   ) {
     this.names = tensorNames(p);
+    // An input keeps its parameter's name (tensorNames gives it first): the parameter holds its flat values once read.
+    p.inputs.forEach((port, i) => (this.names[port.tensor.id] = `input${i + 1}`));
     this.taken = new Set(this.names);
     this.syntax = { ...JS_SYNTAX, name: () => 'undefined' };
     this.shapes();
@@ -684,10 +686,6 @@ class Printer {
       } else {
         body.push(`  ${name} = ${this.use('read')}(${params[i]}, ${this.inputBuffer(id)}, '${params[i]}');`);
       }
-    });
-    // Inputs keep the parameter's name: it holds the flat values once read.
-    p.inputs.forEach((port, i) => {
-      if (names[port.tensor.id] !== params[i]) body.push(`  const ${names[port.tensor.id]} = ${params[i]};`);
     });
     const starts = new Map(p.calls.filter((c) => c.to > c.from).map((c) => [c.from, c]));
     p.equations.forEach((eq, e) => {
