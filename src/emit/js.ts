@@ -3,14 +3,42 @@ import { ERF_SOURCE } from '../ir/special.js';
 import type { Name, Program } from '../schedule.js';
 import { inputNames, nest, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
+import { emitJsTensor } from './tensor/js.js';
 import type { EmitOptions, Emitter } from './types.js';
 
-const JS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
+/** How JavaScript writes numbers. */
+export const JS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
-const PRELUDE: Record<string, string> = {
+/** Functions the JS output defines itself, by scalar function name (emitted only when used). */
+export const PRELUDE: Record<string, string> = {
   sigmoid: 'function sigmoid(z) {\n  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));\n}',
   softplus: 'function softplus(z) {\n  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));\n}',
   erf: ERF_SOURCE,
+};
+
+/** JavaScript's scalar syntax without names (each form names its own values). */
+export const JS_SYNTAX: Omit<Syntax, 'name'> = {
+  numbers: JS_NUMBERS,
+  scientificPrec: Prec.Atom,
+  times: ' * ',
+  mul: (a, b) => `${a} * ${b}`,
+  div: (a, b) => `${a} / ${b}`,
+  divParens: true,
+  pow: (a, b) => `${a} ** ${b}`,
+  lookup: (t, index, column) => `${tableName(t)}[${index.text}][${column}]`,
+  functions: {
+    exp: (a) => `Math.exp(${a})`,
+    log: (a) => `Math.log(${a})`,
+    tanh: (a) => `Math.tanh(${a})`,
+    sigmoid: (a) => `sigmoid(${a})`,
+    erf: (a) => `erf(${a})`,
+    softplus: (a) => `softplus(${a})`,
+    abs: (a) => `Math.abs(${a})`,
+    sqrt: (a) => `Math.sqrt(${a})`,
+    step: (a) => `(${a} > 0 ? 1 : 0)`,
+    max: (a, b) => `Math.max(${a}, ${b})`,
+    min: (a, b) => `Math.min(${a}, ${b})`,
+  },
 };
 
 /** ES module exporting predict(...inputs): one nested array per model input, the output in its shape. */
@@ -19,32 +47,10 @@ export const js: Emitter = {
   extension: 'mjs',
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   reserved: new Set(['predict', 'values', 'Math', 'sigmoid', 'softplus', 'erf', 'Infinity', 'NaN', 'undefined', 'arguments', 'eval', 'const', 'let', 'var', 'function', 'return', 'new', 'this', 'in', 'of', 'do', 'if', 'for', 'while', 'class', 'delete', 'default', 'export', 'import', 'typeof', 'void', 'with', 'yield', 'await', 'enum', 'case', 'switch', 'break', 'continue', 'try', 'catch', 'finally', 'throw', 'else', 'instanceof', 'super', 'extends', 'null', 'true', 'false', 'static', 'debugger']),
+  tensor: { emit: emitJsTensor },
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
-    const syntax: Syntax = {
-      numbers: JS_NUMBERS,
-      scientificPrec: Prec.Atom,
-      name,
-      times: ' * ',
-      mul: (a, b) => `${a} * ${b}`,
-      div: (a, b) => `${a} / ${b}`,
-      divParens: true,
-      pow: (a, b) => `${a} ** ${b}`,
-      lookup: (t, index, column) => `${tableName(t)}[${index.text}][${column}]`,
-      functions: {
-        exp: (a) => `Math.exp(${a})`,
-        log: (a) => `Math.log(${a})`,
-        tanh: (a) => `Math.tanh(${a})`,
-        sigmoid: (a) => `sigmoid(${a})`,
-        erf: (a) => `erf(${a})`,
-        softplus: (a) => `softplus(${a})`,
-        abs: (a) => `Math.abs(${a})`,
-        sqrt: (a) => `Math.sqrt(${a})`,
-        step: (a) => `(${a} > 0 ? 1 : 0)`,
-        max: (a, b) => `Math.max(${a}, ${b})`,
-        min: (a, b) => `Math.min(${a}, ${b})`,
-      },
-    };
+    const syntax: Syntax = { ...JS_SYNTAX, name };
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name);
     const outs = outputNames(program, name);

@@ -1,0 +1,1036 @@
+import { Nn2eqError } from '../../errors.js';
+import type { Fn } from '../../ir/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
+import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
+import { formatNumber } from '../number.js';
+import type { Syntax } from '../render.js';
+import { constantsUsed, printMap, tensorNames } from '../tensor-common.js';
+import type { EmitOptions } from '../types.js';
+
+/**
+ * The JavaScript tensor form: an ES module whose predict(...inputs) runs plain loops over typed
+ * arrays, one call or loop per equation of the tensor program. Weights are module-level typed
+ * arrays (Float32Array holds the model's float32 values exactly; constants nn2eq derives in
+ * float64 stay Float64Array); values are computed in float64, in buffers allocated once at module
+ * level and reused once a value is dead. A time axis of any length (-1) is read from the input.
+ */
+
+/** A dimension as the generated code knows it: a number, or the name of a length read at run time. */
+type Dim = number | string;
+
+/** The source of every helper the generated code may call, emitted only when used. */
+const HELPERS: Record<string, string> = {
+  read: `/** Copies the numbers of a nested array (or typed array) into \`into\`, row-major, checking the count. */
+function read(a, into, name) {
+  const n = fill(a, into, 0);
+  if (n !== into.length) throw new RangeError(\`predict: \${name} should hold \${into.length} numbers, got \${n}\`);
+  return into;
+}`,
+  sequence: `/** The numbers of a nested array whose first axis has any length (steps of \`width\` numbers). */
+function sequence(a, width, name) {
+  const n = count(a);
+  if (n === 0 || n % width !== 0) throw new RangeError(\`predict: \${name} should hold T × \${width} numbers for some T ≥ 1, got \${n}\`);
+  const into = new Float64Array(n);
+  fill(a, into, 0);
+  return into;
+}
+
+function count(a) {
+  if (typeof a !== 'object' || a === null) return 1;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) n += count(a[i]);
+  return n;
+}`,
+  fill: `function fill(a, into, at) {
+  if (typeof a !== 'object' || a === null) {
+    into[at] = a;
+    return at + 1;
+  }
+  for (let i = 0; i < a.length; i++) at = fill(a[i], into, at);
+  return at;
+}`,
+  nest: `/** The values of \`v\` as nested arrays of shape \`dims\`. */
+function nest(v, dims) {
+  let level = Array.from(v);
+  for (let d = dims.length - 1; d > 0; d--) {
+    const rows = [];
+    for (let i = 0; i < level.length; i += dims[d]) rows.push(level.slice(i, i + dims[d]));
+    level = rows;
+  }
+  return dims.length === 0 ? level[0] : level;
+}`,
+  take: `/** Copies \`into.length\` values of \`from\`, starting at \`at\`. */
+function take(into, from, at) {
+  for (let i = 0; i < into.length; i++) into[i] = from[at + i];
+}`,
+  dense: `/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+function dense(y, x, W, b, k, n) {
+  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
+    if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
+    else for (let j = 0; j < n; j++) y[yo + j] = b[j];
+    accumulate(y, yo, x, xo, W, 0, k, n, n);
+  }
+}`,
+  denseAdd: `/** y += x·W over the last axis at every leading position (another input of the same sum). */
+function denseAdd(y, x, W, k, n) {
+  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) accumulate(y, yo, x, xo, W, 0, k, n, n);
+}`,
+  accumulate: `/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
+  let i = 0;
+  for (; i + 3 < k; i += 4) {
+    const a0 = x[xo + i], a1 = x[xo + i + 1], a2 = x[xo + i + 2], a3 = x[xo + i + 3];
+    const w0 = wo + i * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+    for (let j = 0; j < n; j++) y[yo + j] += a0 * W[w0 + j] + a1 * W[w1 + j] + a2 * W[w2 + j] + a3 * W[w3 + j];
+  }
+  for (; i < k; i++) {
+    const a0 = x[xo + i], w0 = wo + i * stride;
+    for (let j = 0; j < n; j++) y[yo + j] += a0 * W[w0 + j];
+  }
+}`,
+  along: `/** The flat indices of \`shape\` grouped along \`axes\` (the other axes fixed), group after group. */
+function along(shape, axes) {
+  const rest = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...rest, ...axes];
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const order = new Int32Array(n);
+  const p = perm.map(() => 0);
+  for (let o = 0; o < n; o++) {
+    let at = 0;
+    for (let i = 0; i < perm.length; i++) at += p[i] * strides[perm[i]];
+    order[o] = at;
+    for (let i = perm.length - 1; i >= 0; i--) {
+      if (++p[i] < shape[perm[i]]) break;
+      p[i] = 0;
+    }
+  }
+  return order;
+}`,
+  softmax: `/** Softmax over groups of \`n\` values (contiguous, or listed by \`order\`), less the group's maximum. */
+function softmax(y, x, n, order) {
+  for (let o = 0; o < y.length; o += n) {
+    let m = -Infinity;
+    for (let j = 0; j < n; j++) m = Math.max(m, x[order === null ? o + j : order[o + j]]);
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const at = order === null ? o + j : order[o + j];
+      y[at] = Math.exp(x[at] - m);
+      sum += y[at];
+    }
+    for (let j = 0; j < n; j++) y[order === null ? o + j : order[o + j]] /= sum;
+  }
+}`,
+  logSoftmax: `/** Log-softmax over groups of \`n\` values (contiguous, or listed by \`order\`): x − max − log Σ exp(x − max). */
+function logSoftmax(y, x, n, order) {
+  for (let o = 0; o < y.length; o += n) {
+    let m = -Infinity;
+    for (let j = 0; j < n; j++) m = Math.max(m, x[order === null ? o + j : order[o + j]]);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(x[order === null ? o + j : order[o + j]] - m);
+    const lse = Math.log(sum);
+    for (let j = 0; j < n; j++) {
+      const at = order === null ? o + j : order[o + j];
+      y[at] = x[at] - m - lse;
+    }
+  }
+}`,
+  layerNorm: `/** (x − mean)/√(variance + eps)·gamma + beta over groups of \`n\` values; gamma, beta may be null. */
+function layerNorm(y, x, gamma, beta, eps, n, order) {
+  for (let o = 0; o < y.length; o += n) {
+    let mean = 0;
+    for (let j = 0; j < n; j++) mean += x[order === null ? o + j : order[o + j]];
+    mean /= n;
+    let variance = 0;
+    for (let j = 0; j < n; j++) variance += (x[order === null ? o + j : order[o + j]] - mean) ** 2;
+    const r = 1 / Math.sqrt(variance / n + eps);
+    for (let j = 0; j < n; j++) {
+      const at = order === null ? o + j : order[o + j];
+      y[at] = (x[at] - mean) * r * (gamma === null ? 1 : gamma[j]) + (beta === null ? 0 : beta[j]);
+    }
+  }
+}`,
+  l2Normalize: `/** x / √max(Σx², 1e-12) over groups of \`n\` values (TF's l2_normalize). */
+function l2Normalize(y, x, n, order) {
+  for (let o = 0; o < y.length; o += n) {
+    let sq = 0;
+    for (let j = 0; j < n; j++) sq += x[order === null ? o + j : order[o + j]] ** 2;
+    const r = 1 / Math.sqrt(Math.max(sq, 1e-12));
+    for (let j = 0; j < n; j++) {
+      const at = order === null ? o + j : order[o + j];
+      y[at] = x[at] * r;
+    }
+  }
+}`,
+  dot: `/**
+ * Keras's Dot (batch_dot): contracts axis \`ax\` of x (shape xs) with axis \`az\` of z (shape zs); the
+ * result has x's other axes, then z's. \`normalize\` divides each contracted vector by its L2 norm.
+ */
+function dot(y, x, xs, ax, z, zs, az, normalize) {
+  const n = xs[ax];
+  const rows = bases(xs, ax);
+  const cols = bases(zs, az);
+  const sx = xs.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const sz = zs.slice(az + 1).reduce((a, b) => a * b, 1);
+  const norm = (v, base, s) => {
+    if (!normalize) return 1;
+    let sq = 0;
+    for (let k = 0; k < n; k++) sq += v[base + k * s] ** 2;
+    return 1 / Math.sqrt(Math.max(sq, 1e-12));
+  };
+  let o = 0;
+  for (const r of rows) {
+    const nr = norm(x, r, sx);
+    for (const c of cols) {
+      const nc = norm(z, c, sz);
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += x[r + k * sx] * nr * (z[c + k * sz] * nc);
+      y[o++] = sum;
+    }
+  }
+}
+
+/** The flat offset of every position of \`shape\` with axis \`axis\` at 0, row-major over the other axes. */
+function bases(shape, axis) {
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const dims = shape.map((d, i) => (i === axis ? 1 : d));
+  const n = dims.reduce((a, b) => a * b, 1);
+  const out = new Array(n);
+  const p = dims.map(() => 0);
+  for (let o = 0; o < n; o++) {
+    let at = 0;
+    for (let i = 0; i < dims.length; i++) at += p[i] * strides[i];
+    out[o] = at;
+    for (let i = dims.length - 1; i >= 0; i--) {
+      if (++p[i] < dims[i]) break;
+      p[i] = 0;
+    }
+  }
+  return out;
+}`,
+  geometry: `/** A window's geometry, per spatial axis, padded to three axes (depth, height, width). */
+function geometry(input, kernel, strides, dilation, padBefore, output) {
+  const three = (a, v) => [...Array(3 - a.length).fill(v), ...a];
+  const [inD, inH, inW] = three(input, 1);
+  const [kD, kH, kW] = three(kernel, 1);
+  const [sD, sH, sW] = three(strides, 1);
+  const [dD, dH, dW] = three(dilation, 1);
+  const [pD, pH, pW] = three(padBefore, 0);
+  const [outD, outH, outW] = three(output, 1);
+  return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
+}`,
+  conv: `/** Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. */
+function conv(y, x, K, b, g, groups) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
+  const C = x.length / (inD * inH * inW);
+  const F = y.length / (outD * outH * outW);
+  const cg = C / groups;
+  const fg = F / groups;
+  let yo = 0;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += F) {
+    for (let f = 0; f < F; f++) y[yo + f] = b === null ? 0 : b[f];
+    for (let kd = 0; kd < kD; kd++) {
+      const id = od * sD - pD + kd * dD;
+      if (id < 0 || id >= inD) continue;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        if (ih < 0 || ih >= inH) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          if (iw < 0 || iw >= inW) continue;
+          const xo = ((id * inH + ih) * inW + iw) * C;
+          const ko = ((kd * kH + kh) * kW + kw) * cg * F;
+          for (let gr = 0; gr < groups; gr++) accumulate(y, yo + gr * fg, x, xo + gr * cg, K, ko + gr * fg, cg, fg, F);
+        }
+      }
+    }
+  }
+}`,
+  depthwiseConv: `/** Channels-last depthwise convolution: x[…in, C], D[…kernel, C, M], b[C·M] or null; y[…out, C·M]. */
+function depthwiseConv(y, x, D, b, g, m) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
+  const C = x.length / (inD * inH * inW);
+  const F = C * m;
+  let yo = 0;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += F) {
+    for (let f = 0; f < F; f++) y[yo + f] = b === null ? 0 : b[f];
+    for (let kd = 0; kd < kD; kd++) {
+      const id = od * sD - pD + kd * dD;
+      if (id < 0 || id >= inD) continue;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        if (ih < 0 || ih >= inH) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          if (iw < 0 || iw >= inW) continue;
+          const xo = ((id * inH + ih) * inW + iw) * C;
+          const ko = ((kd * kH + kh) * kW + kw) * F;
+          if (m === 1) for (let c = 0; c < C; c++) y[yo + c] += x[xo + c] * D[ko + c];
+          else for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) y[yo + c * m + j] += x[xo + c] * D[ko + c * m + j];
+        }
+      }
+    }
+  }
+}`,
+  pool: `/** Channels-last max or average pooling over the in-bounds cells of each window (as TF's 'same'). */
+function pool(y, x, g, max) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
+  const C = x.length / (inD * inH * inW);
+  let yo = 0;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += C) {
+    for (let c = 0; c < C; c++) y[yo + c] = max ? -Infinity : 0;
+    let cells = 0;
+    for (let kd = 0; kd < kD; kd++) {
+      const id = od * sD - pD + kd * dD;
+      if (id < 0 || id >= inD) continue;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        if (ih < 0 || ih >= inH) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          if (iw < 0 || iw >= inW) continue;
+          const xo = ((id * inH + ih) * inW + iw) * C;
+          cells++;
+          if (max) for (let c = 0; c < C; c++) y[yo + c] = Math.max(y[yo + c], x[xo + c]);
+          else for (let c = 0; c < C; c++) y[yo + c] += x[xo + c];
+        }
+      }
+    }
+    if (!max) for (let c = 0; c < C; c++) y[yo + c] /= cells;
+  }
+}`,
+  globalPool: `/** Max or mean over every axis but the last (channels-last): x[…, C] → y[C]. */
+function globalPool(y, x, max) {
+  const C = y.length;
+  const n = x.length / C;
+  for (let c = 0; c < C; c++) y[c] = max ? -Infinity : 0;
+  for (let o = 0; o < x.length; o += C) {
+    if (max) for (let c = 0; c < C; c++) y[c] = Math.max(y[c], x[o + c]);
+    else for (let c = 0; c < C; c++) y[c] += x[o + c];
+  }
+  if (!max) for (let c = 0; c < C; c++) y[c] /= n;
+}`,
+  transpose: `/** y = x (shape \`shape\`) with its axes permuted: axis i of y is axis perm[i] of x. */
+function transpose(y, x, shape, perm) {
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const dims = perm.map((p) => shape[p]);
+  const steps = perm.map((p) => strides[p]);
+  const p = dims.map(() => 0);
+  let at = 0;
+  for (let o = 0; o < y.length; o++) {
+    y[o] = x[at];
+    for (let i = dims.length - 1; i >= 0; i--) {
+      at += steps[i];
+      if (++p[i] < dims[i]) break;
+      at -= steps[i] * dims[i];
+      p[i] = 0;
+    }
+  }
+}`,
+  concat: `/** y = the inputs joined along an axis; \`outer\` is the number of positions before that axis. */
+function concat(y, outer, ...xs) {
+  const width = y.length / outer;
+  let offset = 0;
+  for (const x of xs) {
+    const w = x.length / outer;
+    for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) y[o * width + offset + j] = x[o * w + j];
+    offset += w;
+  }
+}`,
+  repeat: `/** y = n copies of x along a new first axis. */
+function repeat(y, x) {
+  for (let at = 0; at < y.length; at += x.length) y.set(x, at);
+}`,
+  box: `/** Copies the box of \`sizes\` at \`from\` in x (shape xs) to \`to\` in y (shape ys). */
+function box(y, ys, to, x, xs, from, sizes) {
+  const r = sizes.length;
+  const ystr = ys.map((_, i) => ys.slice(i + 1).reduce((a, b) => a * b, 1));
+  const xstr = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
+  const p = sizes.map(() => 0);
+  const rows = sizes.slice(0, -1).reduce((a, b) => a * b, 1);
+  const run = sizes[r - 1];
+  for (let row = 0; row < rows; row++) {
+    let yo = 0;
+    let xo = 0;
+    for (let i = 0; i < r; i++) {
+      yo += (to[i] + p[i]) * ystr[i];
+      xo += (from[i] + p[i]) * xstr[i];
+    }
+    for (let j = 0; j < run; j++) y[yo + j] = x[xo + j];
+    for (let i = r - 2; i >= 0; i--) {
+      if (++p[i] < sizes[i]) break;
+      p[i] = 0;
+    }
+  }
+}`,
+  pad: `/** y = x (shape xs) with zeros before each axis (\`before\`) and after it. */
+function pad(y, ys, x, xs, before) {
+  y.fill(0);
+  box(y, ys, before, x, xs, xs.map(() => 0), xs);
+}`,
+  slice: `/** y (shape ys) = the elements of x (shape xs) from \`begin\` on each axis. */
+function slice(y, ys, x, xs, begin) {
+  box(y, ys, ys.map(() => 0), x, xs, begin, ys);
+}`,
+  upsample: `/** Nearest-neighbour up-sampling: each element of x (shape xs) repeated factors[i] times along axis i. */
+function upsample(y, x, xs, factors) {
+  const dims = xs.map((d, i) => d * factors[i]);
+  const xstr = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
+  const p = dims.map(() => 0);
+  for (let o = 0; o < y.length; o++) {
+    let at = 0;
+    for (let i = 0; i < dims.length; i++) at += Math.floor(p[i] / factors[i]) * xstr[i];
+    y[o] = x[at];
+    for (let i = dims.length - 1; i >= 0; i--) {
+      if (++p[i] < dims[i]) break;
+      p[i] = 0;
+    }
+  }
+}`,
+  reverse: `/** y = x (shape xs) with the elements of axis \`axis\` in reverse order. */
+function reverse(y, x, xs, axis) {
+  const n = xs[axis];
+  const inner = xs.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = xs.slice(0, axis).reduce((a, b) => a * b, 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < n; i++) {
+      const src = (o * n + i) * inner;
+      const dst = (o * n + n - 1 - i) * inner;
+      for (let j = 0; j < inner; j++) y[dst + j] = x[src + j];
+    }
+  }
+}`,
+  gather: `/** Rows of table E [rows, cols] picked by ids (truncated to integers); an id out of range gives NaN. */
+function gather(y, ids, E, rows, cols) {
+  for (let k = 0; k < ids.length; k++) {
+    const r = Math.trunc(ids[k]);
+    const inside = r >= 0 && r < rows;
+    for (let c = 0; c < cols; c++) y[k * cols + c] = inside ? E[r * cols + c] : NaN;
+  }
+}`,
+};
+
+/** Helpers other helpers call. */
+const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], conv: ['accumulate'] };
+
+/** Where a value lives: a view into a reused module-level buffer, its own buffer, or allocated per call (any length). */
+type Storage = { kind: 'pool'; slot: number } | { kind: 'own' } | { kind: 'call' } | { kind: 'alias'; of: TensorId };
+
+/** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
+function fewValues(values: ArrayLike<number>): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]);
+    if (seen.size > 4096) return false;
+  }
+  return values.length > 4 * seen.size;
+}
+
+/** Prints a tensor program as the JS tensor form (see the file comment). */
+export function emitJsTensor(program: TensorProgram, opts: EmitOptions): string {
+  return new Printer(program, opts).print();
+}
+
+class Printer {
+  private readonly names: string[];
+  private readonly taken: Set<string>;
+  private readonly dims: Dim[][] = [];
+  private readonly storage: Storage[] = [];
+  private readonly slots: number[] = [];
+  private readonly slotNames: string[] = [];
+  private readonly helpers = new Set<string>();
+  private readonly prelude = new Set<Fn>();
+  /** Module-level declarations other than weights and buffers (geometries, index orders). */
+  private readonly decls: string[] = [];
+  private readonly syntax: Syntax;
+  private readonly local = new Set<TensorId>();
+  private readonly lengthVars: string[] = [];
+
+  constructor(
+    private readonly p: TensorProgram,
+    private readonly opts: EmitOptions,
+  ) {
+    this.names = tensorNames(p);
+    // An input keeps its parameter's name (tensorNames gives it first): the parameter holds its flat values once read.
+    p.inputs.forEach((port, i) => (this.names[port.tensor.id] = `input${i + 1}`));
+    this.taken = new Set(this.names);
+    this.syntax = { ...JS_SYNTAX, name: () => 'undefined' };
+    this.shapes();
+    this.plan();
+  }
+
+  private fresh(base: string): string {
+    let n = base;
+    for (let k = 2; this.taken.has(n); k++) n = `${base}${k}`;
+    this.taken.add(n);
+    return n;
+  }
+
+  /** Run-time dimensions of every tensor: a time axis of any length (-1) becomes a length read from the input. */
+  private shapes(): void {
+    const p = this.p;
+    const check = (id: TensorId) => {
+      const s = p.tensors[id].shape;
+      const dynamic = s.filter((d) => d < 0);
+      if (dynamic.length > 1 || dynamic.some((d) => d !== -1) || s.some((d) => !Number.isInteger(d))) {
+        throw new Nn2eqError(
+          `tensor '${this.names[id]}' has shape [${s.join(', ')}], derived from a time axis of any length; the JS tensor form loops over such an axis only where layers keep it whole`,
+          'unsupported',
+          'give the length with --timesteps T',
+        );
+      }
+    };
+    p.inputs.forEach((port, i) => {
+      const id = port.tensor.id;
+      check(id);
+      this.dims[id] = port.tensor.shape.map((d) => {
+        if (d !== -1) return d;
+        const v = this.fresh(`steps${i + 1}`);
+        this.lengthVars[id] = v;
+        return v;
+      });
+    });
+    p.tensors.forEach((t, id) => {
+      if (t.kind === 'const') this.dims[id] = [...t.shape];
+    });
+    const visit = (eqs: readonly Equation[]) => {
+      for (const eq of eqs) {
+        if (eq.body) {
+          eq.body.inputs.forEach((id) => (this.dims[id] = [...p.tensors[id].shape]));
+          visit(eq.body.equations);
+        }
+        const dynamicArg = eq.args.flatMap((a) => this.dims[a].filter((d) => typeof d === 'string'))[0];
+        for (const o of eq.outs) {
+          check(o);
+          const shape = p.tensors[o].shape;
+          if (!shape.includes(-1)) {
+            this.dims[o] = [...shape];
+            continue;
+          }
+          let d: Dim | undefined = dynamicArg;
+          if (eq.op === 'reshape') {
+            const x = eq.args[0];
+            const known = sizeOf(shape.filter((n) => n !== -1));
+            const argKnown = sizeOf(p.tensors[x].shape.filter((n) => n !== -1));
+            d = known === argKnown ? dynamicArg : `${dynamicArg} * ${argKnown} / ${known}`;
+          } else if (eq.op === 'concat' && shape.indexOf(-1) === (eq.attrs as unknown as AxisAttrs).axis) {
+            d = `(${eq.args.map((a) => this.dims[a][(eq.attrs as unknown as AxisAttrs).axis]).join(' + ')})`;
+          }
+          if (d === undefined) throw new Nn2eqError(`tensor '${this.names[o]}' has a time axis of any length that no input gives`, 'unsupported', 'give the length with --timesteps T');
+          this.dims[o] = shape.map((n) => (n === -1 ? d : n));
+        }
+      }
+    };
+    visit(p.equations);
+  }
+
+  /** The tensor whose memory `id` shares (itself unless a reshape). */
+  private root(id: TensorId): TensorId {
+    const s = this.storage[id];
+    return s?.kind === 'alias' ? this.root(s.of) : id;
+  }
+
+  /** An alias is declared at module level when its memory is; else (inputs, constants, any length) in predict. */
+  private moduleAlias(id: TensorId): boolean {
+    const r = this.storage[this.root(id)];
+    return !this.isInput(this.root(id)) && (r?.kind === 'pool' || r?.kind === 'own');
+  }
+
+  private isInput(id: TensorId): boolean {
+    return this.p.tensors[id].kind === 'input';
+  }
+
+  private dynamic(id: TensorId): boolean {
+    return this.dims[id].some((d) => typeof d === 'string');
+  }
+
+  /** The number of elements of a tensor, as code. */
+  private size(id: TensorId): string {
+    const ds = this.dims[id];
+    const known = sizeOf(ds.filter((d): d is number => typeof d === 'number'));
+    const vars = ds.filter((d): d is string => typeof d === 'string');
+    if (vars.length === 0) return String(known);
+    return known === 1 ? vars.join(' * ') : `${vars.join(' * ')} * ${known}`;
+  }
+
+  private dimsText(id: TensorId): string {
+    return `[${this.dims[id].join(', ')}]`;
+  }
+
+  /**
+   * Decides where each value lives. Values of the top level share buffers once dead (greedy, in
+   * program order); a reshape shares its argument's memory; an element-wise map may overwrite an
+   * argument of its size that dies there. Values inside loop bodies get buffers of their own.
+   */
+  private plan(): void {
+    const p = this.p;
+    const markLocal = (body: Body) => {
+      body.inputs.forEach((id) => this.local.add(id));
+      for (const eq of body.equations) {
+        eq.outs.forEach((id) => this.local.add(id));
+        if (eq.body) markLocal(eq.body);
+      }
+    };
+    const last = new Map<TensorId, number>();
+    const reads = (eq: Equation): TensorId[] => {
+      const out = [...eq.args];
+      const visit = (b: Body) => {
+        for (const e of b.equations) {
+          out.push(...e.args);
+          if (e.body) visit(e.body);
+        }
+        out.push(...b.outputs);
+      };
+      if (eq.body) visit(eq.body);
+      return out;
+    };
+    p.equations.forEach((eq, i) => {
+      if (eq.body) markLocal(eq.body);
+      for (const a of reads(eq)) last.set(a, i);
+    });
+    for (const port of p.outputs) last.set(port.tensor.id, Infinity);
+    this.local.forEach((id) => (this.storage[id] = { kind: 'own' }));
+
+    const refs: number[] = [];
+    const free: number[] = [];
+    const slotOf = (id: TensorId): number | null => {
+      const s = this.storage[id];
+      if (!s) return null;
+      if (s.kind === 'pool') return s.slot;
+      if (s.kind === 'alias') return slotOf(s.of);
+      return null;
+    };
+    const release = (slot: number) => {
+      if (--refs[slot] === 0) free.push(slot);
+    };
+    const take = (need: number): number => {
+      let best = -1;
+      for (let k = 0; k < free.length; k++) {
+        const s = free[k];
+        const fits = this.slots[s] >= need;
+        if (best < 0) best = k;
+        else {
+          const b = free[best];
+          const bestFits = this.slots[b] >= need;
+          if ((fits && (!bestFits || this.slots[s] < this.slots[b])) || (!fits && !bestFits && this.slots[s] > this.slots[b])) best = k;
+        }
+      }
+      if (best < 0) {
+        this.slots.push(need);
+        refs.push(0);
+        return this.slots.length - 1;
+      }
+      const s = free.splice(best, 1)[0];
+      this.slots[s] = Math.max(this.slots[s], need);
+      return s;
+    };
+    p.inputs.forEach((port) => (this.storage[port.tensor.id] = { kind: 'own' }));
+    p.equations.forEach((eq, i) => {
+      for (const o of eq.outs) {
+        if (this.storage[o]) continue;
+        if (eq.op === 'reshape') {
+          this.storage[o] = { kind: 'alias', of: eq.args[0] };
+          const s = slotOf(o);
+          if (s !== null) refs[s]++;
+          continue;
+        }
+        if (this.dynamic(o)) {
+          this.storage[o] = { kind: 'call' };
+          continue;
+        }
+        const n = sizeOf(p.tensors[o].shape);
+        if (eq.op === 'map') {
+          // Element i of the output reads element i of an argument of its size only: it may overwrite it.
+          const reuse = eq.args.find((a) => last.get(a) === i && slotOf(a) !== null && refs[slotOf(a)!] === 1 && sizeOf(p.tensors[a].shape) === n && !this.dynamic(a));
+          if (reuse !== undefined) {
+            const s = slotOf(reuse)!;
+            this.storage[o] = { kind: 'pool', slot: s };
+            refs[s]++;
+            continue;
+          }
+        }
+        const s = take(n);
+        this.storage[o] = { kind: 'pool', slot: s };
+        refs[s]++;
+      }
+      const dead = new Set([...reads(eq).filter((a) => last.get(a) === i), ...eq.outs.filter((o) => !last.has(o))]);
+      for (const a of dead) {
+        const s = slotOf(a);
+        if (s !== null) release(s);
+      }
+    });
+    this.slotNames.push(...this.slots.map((_, k) => this.fresh(`memory${k + 1}`)));
+  }
+
+  private use(helper: string): string {
+    if (!this.helpers.has(helper)) {
+      this.helpers.add(helper);
+      for (const h of NEEDS[helper] ?? []) this.use(h);
+    }
+    return helper;
+  }
+
+  print(): string {
+    const p = this.p;
+    const names = this.names;
+    const params = p.inputs.map((_, i) => `input${i + 1}`);
+    const body: string[] = [];
+    p.inputs.forEach((port, i) => {
+      const id = port.tensor.id;
+      const name = names[id];
+      const width = sizeOf(port.tensor.shape.filter((d) => d !== -1));
+      if (this.dynamic(id)) {
+        body.push(`  ${name} = ${this.use('sequence')}(${params[i]}, ${width}, '${params[i]}');`);
+        body.push(`  const ${this.lengthVars[id]} = ${name}.length${width === 1 ? '' : ` / ${width}`};`);
+      } else {
+        body.push(`  ${name} = ${this.use('read')}(${params[i]}, ${this.inputBuffer(id)}, '${params[i]}');`);
+      }
+    });
+    const starts = new Map(p.calls.filter((c) => c.to > c.from).map((c) => [c.from, c]));
+    p.equations.forEach((eq, e) => {
+      const call = starts.get(e);
+      if (call) body.push(`  // ${call.number > 0 ? `Layer ${call.number}: ` : ''}${call.className} '${call.layer}'`);
+      this.equation(eq, body, '  ', 0);
+    });
+    const results = p.outputs.map((port) => `${this.use('nest')}(${names[port.tensor.id]}, ${this.dimsText(port.tensor.id)})`);
+    body.push(`  return ${results.length === 1 ? results[0] : `[${results.join(', ')}]`};`);
+
+    const lines: string[] = [];
+    lines.push(`// Generated by nn2eq from model '${this.opts.modelName}' (tensor form). Do not edit.`);
+    lines.push(`// predict(${params.join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${this.shapeText(port.tensor.shape)}`).join(', ')} (nested arrays, row-major); returns ${this.describeOutputs()}.`);
+    if (p.inputs.some((port) => port.tensor.shape.includes(-1))) lines.push('// T is the number of time steps, any T ≥ 1: it is read from the input.');
+    const weights = this.weights();
+    lines.push(...this.weightsNote());
+
+    const buffers: string[] = [];
+    if (this.slots.length > 0) {
+      buffers.push('', '// Values of the top level: views into buffers that are reused once a value is no longer needed.');
+      this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = new ArrayBuffer(${8 * n});`));
+    }
+    const decls: string[] = [];
+    p.inputs.forEach((port) => {
+      if (!this.dynamic(port.tensor.id)) decls.push(`const ${this.inputBuffer(port.tensor.id)} = new Float64Array(${this.size(port.tensor.id)});`);
+    });
+    p.tensors.forEach((_, id) => {
+      const s = this.storage[id];
+      if (!s || this.isInput(id)) return;
+      if (s.kind === 'pool') decls.push(`const ${names[id]} = new Float64Array(${this.slotNames[s.slot]}, 0, ${this.size(id)});`);
+      else if (s.kind === 'own') decls.push(`const ${names[id]} = new Float64Array(${this.size(id)});`);
+      else if (s.kind === 'alias' && this.moduleAlias(id)) decls.push(`const ${names[id]} = ${names[s.of]};`);
+    });
+    if (decls.length > 0) lines.push(...buffers, '', '// Inputs and values (views of the buffers above at the top level; values inside loops have their own).', ...decls);
+    if (this.decls.length > 0) lines.push('', ...this.decls);
+
+    lines.push('', `export function predict(${params.join(', ')}) {`, ...body, '}', '', 'export default predict;');
+    for (const f of Object.keys(PRELUDE)) if (this.prelude.has(f as Fn)) lines.push('', PRELUDE[f]);
+    for (const h of Object.keys(HELPERS)) if (this.helpers.has(h)) lines.push('', HELPERS[h]);
+    lines.push(...weights, '');
+    return lines.join('\n');
+  }
+
+  private inputBufferNames = new Map<TensorId, string>();
+  private inputBuffer(id: TensorId): string {
+    let n = this.inputBufferNames.get(id);
+    if (!n) {
+      n = this.fresh(`${this.names[id]}Values`);
+      this.inputBufferNames.set(id, n);
+    }
+    return n;
+  }
+
+  private shapeText(shape: readonly number[]): string {
+    return `[${shape.map((d) => (d === -1 ? 'T' : d)).join(', ')}]`;
+  }
+
+  private describeOutputs(): string {
+    const shapes = this.p.outputs.map((port) => `shape ${this.shapeText(port.tensor.shape)}`);
+    return shapes.length === 1 ? `an array of ${shapes[0]}` : `a list of ${shapes.length} arrays (${shapes.join(', ')})`;
+  }
+
+  private readonly arrayTypes = new Set<string>();
+
+  /** What the header says of the weights' arrays (after weights() has chosen them). */
+  private weightsNote(): string[] {
+    const rows = 'one row (last axis) per line';
+    const values = '// Values are computed in float64, in buffers allocated once.';
+    if (this.arrayTypes.size === 0) return [values];
+    if (this.opts.precision !== undefined) return [`// Weights are Float64Array, rounded to ${this.opts.precision} significant digits, ${rows}.`, values];
+    if (!this.arrayTypes.has('Float64Array')) return [`// Weights are Float32Array (the model's float32 values exactly), ${rows}.`, values];
+    return [`// Weights are Float32Array (the model's float32 values exactly) or Float64Array (constants nn2eq derives in float64), ${rows}.`, values];
+  }
+
+  /** The weights, last in the file: one typed array per constant, one row per line. */
+  private weights(): string[] {
+    const p = this.p;
+    const lines: string[] = [];
+    const byLayer = new Map(p.calls.map((c) => [c.number, c]));
+    const used = constantsUsed(p);
+    if (used.length > 0) lines.push('', '// Weights');
+    for (const id of used) {
+      const t = p.tensors[id];
+      const values = t.values ?? [];
+      const exact32 = this.opts.precision === undefined && Array.from(values).every((v) => Number.isNaN(v) || Math.fround(v) === v);
+      const type = exact32 ? 'Float32Array' : 'Float64Array';
+      this.arrayTypes.add(type);
+      const call = byLayer.get(t.layer);
+      lines.push(`// ${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${call.layer}'` : ''}`);
+      const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+      const rows: string[] = [];
+      const printed = fewValues(values) ? new Map<number, string>() : undefined;
+      for (let at = 0; at < values.length; at += width) {
+        const row: string[] = [];
+        for (let j = at; j < at + width; j++) {
+          let text = printed?.get(values[j]);
+          if (text === undefined) {
+            text = formatNumber(values[j], JS_NUMBERS, this.opts.precision);
+            printed?.set(values[j], text);
+          }
+          row.push(text);
+        }
+        rows.push(row.join(', '));
+      }
+      if (rows.length <= 1) lines.push(`const ${this.names[id]} = new ${type}([${rows.join('')}]);`);
+      else lines.push(`const ${this.names[id]} = new ${type}([`, ...rows.map((r) => `  ${r},`), ']);');
+    }
+    return lines;
+  }
+
+  /** The code of one equation, appended to `out`. */
+  private equation(eq: Equation, out: string[], ind: string, depth: number): void {
+    const n = this.names;
+    const y = n[eq.outs[0]];
+    const x = n[eq.args[0]];
+    for (const o of eq.outs) {
+      const s = this.storage[o];
+      if (s.kind === 'call') out.push(`${ind}const ${n[o]} = new Float64Array(${this.size(o)});`);
+      else if (s.kind === 'alias' && !this.moduleAlias(o)) out.push(`${ind}const ${n[o]} = ${n[s.of]};`);
+    }
+    const line = (text: string) => out.push(`${ind}${text}`);
+    switch (eq.op) {
+      case 'dense': {
+        const a = eq.attrs as unknown as DenseAttrs;
+        for (let k = 0; k < a.pairs; k++) {
+          const [rows, cols] = this.p.tensors[eq.args[2 * k + 1]].shape;
+          const xk = n[eq.args[2 * k]];
+          const w = n[eq.args[2 * k + 1]];
+          if (k === 0) line(`${this.use('dense')}(${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols});`);
+          else line(`${this.use('denseAdd')}(${y}, ${xk}, ${w}, ${rows}, ${cols});`);
+        }
+        return;
+      }
+      case 'map':
+        return this.map(eq, line);
+      case 'softmax':
+      case 'log_softmax':
+      case 'l2_normalize': {
+        const [groupSize, order] = this.along(eq.args[0], (eq.attrs as unknown as AxesAttrs).axes);
+        const helper = this.use(eq.op === 'softmax' ? 'softmax' : eq.op === 'log_softmax' ? 'logSoftmax' : 'l2Normalize');
+        line(`${helper}(${y}, ${x}, ${groupSize}, ${order});`);
+        return;
+      }
+      case 'layer_norm': {
+        const a = eq.attrs as unknown as LayerNormAttrs;
+        const [groupSize, order] = this.along(eq.args[0], a.axes);
+        const gamma = a.scale ? n[eq.args[1]] : 'null';
+        const beta = a.center ? n[eq.args[a.scale ? 2 : 1]] : 'null';
+        line(`${this.use('layerNorm')}(${y}, ${x}, ${gamma}, ${beta}, ${formatNumber(a.eps, JS_NUMBERS)}, ${groupSize}, ${order});`);
+        return;
+      }
+      case 'dot': {
+        const a = eq.attrs as unknown as DotAttrs;
+        const z = eq.args[1];
+        line(`${this.use('dot')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, ${a.axes[0]}, ${n[z]}, ${this.dimsText(z)}, ${a.axes[1]}, ${a.normalize});`);
+        return;
+      }
+      case 'conv': {
+        const a = eq.attrs as unknown as ConvAttrs;
+        line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups});`);
+        return;
+      }
+      case 'depthwise_conv': {
+        const a = eq.attrs as unknown as DepthwiseAttrs;
+        line(`${this.use('depthwiseConv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier});`);
+        return;
+      }
+      case 'pool': {
+        const a = eq.attrs as unknown as PoolAttrs;
+        line(`${this.use('pool')}(${y}, ${x}, ${this.geometry(eq, a)}, ${a.kind === 'max'});`);
+        return;
+      }
+      case 'global_pool':
+        line(`${this.use('globalPool')}(${y}, ${x}, ${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max'});`);
+        return;
+      case 'transpose':
+        line(`${this.use('transpose')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, [${(eq.attrs as unknown as TransposeAttrs).perm.join(', ')}]);`);
+        return;
+      case 'reshape':
+        if (this.moduleAlias(eq.outs[0])) line(`// ${y} = ${x} as shape ${this.dimsText(eq.outs[0])} (the same memory)`);
+        return;
+      case 'concat': {
+        const axis = (eq.attrs as unknown as AxisAttrs).axis;
+        const before = this.dims[eq.args[0]].slice(0, axis);
+        const outer = before.length === 0 ? '1' : before.join(' * ');
+        line(`${this.use('concat')}(${y}, ${outer}, ${eq.args.map((a) => n[a]).join(', ')});`);
+        return;
+      }
+      case 'repeat':
+        line(`${this.use('repeat')}(${y}, ${x}); // ${(eq.attrs as unknown as RepeatAttrs).n} copies`);
+        return;
+      case 'pad': {
+        const a = eq.attrs as unknown as PadAttrs;
+        this.static(eq);
+        line(`${this.use('pad')}(${y}, ${this.dimsText(eq.outs[0])}, ${x}, ${this.dimsText(eq.args[0])}, [${a.before.join(', ')}]);`);
+        return;
+      }
+      case 'slice': {
+        const a = eq.attrs as unknown as SliceAttrs;
+        this.static(eq);
+        line(`${this.use('slice')}(${y}, ${this.dimsText(eq.outs[0])}, ${x}, ${this.dimsText(eq.args[0])}, [${a.begin.join(', ')}]);`);
+        return;
+      }
+      case 'upsample':
+        this.static(eq);
+        line(`${this.use('upsample')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, [${(eq.attrs as unknown as UpsampleAttrs).factors.join(', ')}]);`);
+        return;
+      case 'reverse':
+        line(`${this.use('reverse')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, ${(eq.attrs as unknown as AxisAttrs).axis});`);
+        return;
+      case 'gather': {
+        const [rows, cols] = this.p.tensors[eq.args[1]].shape;
+        line(`${this.use('gather')}(${y}, ${x}, ${n[eq.args[1]]}, ${rows}, ${cols});`);
+        return;
+      }
+      case 'scan':
+        return this.scan(eq, out, ind, depth);
+      case 'foreach':
+        return this.foreach(eq, out, ind, depth);
+    }
+  }
+
+  /** Ops whose attributes were computed from static shapes cannot run over a time axis of any length. */
+  private static(eq: Equation): void {
+    const t = [...eq.args, ...eq.outs].find((id) => this.dynamic(id));
+    if (t !== undefined) throw new Nn2eqError(`a ${eq.op} over tensor '${this.names[t]}', whose time axis has any length, is not supported in the JS tensor form`, 'unsupported', 'give the length with --timesteps T');
+  }
+
+  /** Group size and index order (or null when the groups are contiguous) for an op along `axes`. */
+  private along(id: TensorId, axes: readonly number[]): [number, string] {
+    const dims = this.dims[id];
+    if (axes.some((a) => typeof dims[a] === 'string')) throw new Nn2eqError(`an op along the time axis of '${this.names[id]}', whose length is any, is not supported in the JS tensor form`, 'unsupported', 'give the length with --timesteps T');
+    const n = sizeOf(axes.map((a) => dims[a] as number));
+    const sorted = [...axes].sort((a, b) => a - b);
+    const trailing = sorted.every((a, i) => a === dims.length - sorted.length + i) && axes.every((a, i) => a === sorted[i]);
+    if (trailing) return [n, 'null'];
+    if (this.dynamic(id)) throw new Nn2eqError(`an op along axes [${axes.join(', ')}] of '${this.names[id]}', whose time axis has any length, is not supported in the JS tensor form`, 'unsupported', 'give the length with --timesteps T');
+    const name = this.fresh(`${this.names[id]}Along${axes.join('')}`);
+    this.decls.push(`const ${name} = ${this.use('along')}([${dims.join(', ')}], [${axes.join(', ')}]);`);
+    return [n, name];
+  }
+
+  private geometry(eq: Equation, a: WindowAttrs): string {
+    this.static(eq);
+    const r = a.kernel.length;
+    if (r > 3) throw new Nn2eqError(`a ${r}-dimensional window op is not supported in the JS tensor form (at most 3 spatial axes)`, 'unsupported');
+    const input = this.p.tensors[eq.args[0]].shape.slice(0, r);
+    const name = this.fresh(`${this.names[eq.outs[0]]}Window`);
+    const list = (v: readonly number[]) => `[${v.join(', ')}]`;
+    this.decls.push(`const ${name} = ${this.use('geometry')}(${list(input)}, ${list(a.kernel)}, ${list(a.strides)}, ${list(a.dilation)}, ${list(a.padBefore)}, ${list(a.outSpatial)});`);
+    return name;
+  }
+
+  /** An element-wise map: one loop, the function printed from its scalar template. */
+  private map(eq: Equation, line: (t: string) => void): void {
+    const a = eq.attrs as unknown as MapAttrs;
+    const o = eq.outs[0];
+    const y = this.names[o];
+    const args = eq.args.map((id) => this.element(id, o));
+    const m = printMap(a, args, this.syntax, js.supports, this.opts);
+    m.uses.forEach((f) => this.prelude.add(f));
+    line(`for (let i = 0; i < ${y}.length; i++) ${y}[i] = ${m.text};`);
+  }
+
+  /** Element i of the output read from argument `id` (broadcast, NumPy rules). */
+  private element(id: TensorId, out: TensorId): string {
+    const name = this.names[id];
+    const a = this.dims[id];
+    const s = this.dims[out];
+    const same = a.length === s.length && a.every((d, i) => d === s[i]);
+    if (same) return `${name}[i]`;
+    // Leading 1s are broadcast like missing axes.
+    let lead = 0;
+    while (lead < a.length && a[lead] === 1) lead++;
+    const core = a.slice(lead);
+    if (core.length === 0) return `${name}[0]`;
+    let trail = 0;
+    while (trail < core.length && core[core.length - 1 - trail] === 1) trail++;
+    const middle = core.slice(0, core.length - trail);
+    const end = s.length - trail;
+    const start = end - middle.length;
+    const matches = start >= 0 && middle.every((d, i) => d === s[start + i]) && middle.every((d) => typeof d === 'number');
+    const q = s.slice(end);
+    if (matches && q.every((d) => typeof d === 'number')) {
+      const inner = sizeOf(q as number[]);
+      const span = sizeOf(middle as number[]);
+      const idx = inner === 1 ? 'i' : `Math.floor(i / ${inner})`;
+      return start === 0 ? `${name}[${idx}]` : `${name}[${idx} % ${span}]`;
+    }
+    throw new Nn2eqError(`element-wise arguments of shapes ${this.dimsText(id)} and ${this.dimsText(out)} broadcast in a way the JS tensor form does not print`, 'unsupported', 'please report this model');
+  }
+
+  /** The step counter of a loop nested `depth` deep: s, s_2, … unless a tensor has the name. */
+  private loopVariable(depth: number): string {
+    let s = depth === 0 ? 's' : `s_${depth + 1}`;
+    while (this.taken.has(s)) s += '_';
+    return s;
+  }
+
+  /** A recurrence: a loop over the time steps running the body, states carried in the body's input buffers. */
+  private scan(eq: Equation, out: string[], ind: string, depth: number): void {
+    const a = eq.attrs as unknown as ScanAttrs;
+    const body = eq.body!;
+    const n = this.names;
+    const xs = eq.args[0];
+    const steps = this.dims[xs][0];
+    const s = this.loopVariable(depth);
+    const [xt, ...states] = body.inputs;
+    const line = (text: string) => out.push(`${ind}${text}`);
+    line(`// ${eq.outs.map((o) => n[o]).join(', ')} = scan over the ${steps} steps of ${n[xs]}${a.reverse ? ', last step first' : ''}`);
+    states.forEach((st, k) => line(eq.args.length > 1 + k ? `${n[st]}.set(${n[eq.args[1 + k]]});` : `${n[st]}.fill(0);`));
+    line(`for (let ${s} = 0; ${s} < ${steps}; ${s}++) {`);
+    const inner = `${ind}  `;
+    const width = sizeOf(this.p.tensors[xt].shape);
+    const t = a.reverse ? `(${steps} - 1 - ${s})` : s;
+    out.push(`${inner}${this.use('take')}(${n[xt]}, ${n[xs]}, ${t}${width === 1 ? '' : ` * ${width}`});`);
+    for (const e of body.equations) this.equation(e, out, inner, depth + 1);
+    body.outputs.forEach((o, k) => {
+      if (o !== states[k]) out.push(`${inner}${n[states[k]]}.set(${n[o]});`);
+    });
+    if (a.returnSequences) {
+      const w = sizeOf(this.p.tensors[states[0]].shape);
+      out.push(`${inner}${n[eq.outs[0]]}.set(${n[states[0]]}, ${s}${w === 1 ? '' : ` * ${w}`});`);
+    }
+    line('}');
+    if (!a.returnSequences) line(`${n[eq.outs[0]]}.set(${n[states[0]]});`);
+    eq.outs.slice(1).forEach((o, k) => line(`${n[o]}.set(${n[states[k]]});`));
+  }
+
+  /** TimeDistributed: the body run on every slice of the first axis. */
+  private foreach(eq: Equation, out: string[], ind: string, depth: number): void {
+    const body = eq.body!;
+    const n = this.names;
+    const xs = eq.args[0];
+    const steps = this.dims[xs][0];
+    const s = this.loopVariable(depth);
+    const [xt] = body.inputs;
+    const inner = `${ind}  `;
+    out.push(`${ind}// ${n[eq.outs[0]]}: the layer applied to each of the ${steps} slices of ${n[xs]}`);
+    out.push(`${ind}for (let ${s} = 0; ${s} < ${steps}; ${s}++) {`);
+    const width = sizeOf(this.p.tensors[xt].shape);
+    out.push(`${inner}${this.use('take')}(${n[xt]}, ${n[xs]}, ${s}${width === 1 ? '' : ` * ${width}`});`);
+    for (const e of body.equations) this.equation(e, out, inner, depth + 1);
+    const w = sizeOf(this.p.tensors[body.outputs[0]].shape);
+    out.push(`${inner}${n[eq.outs[0]]}.set(${n[body.outputs[0]]}, ${s}${w === 1 ? '' : ` * ${w}`});`);
+    out.push(`${ind}}`);
+  }
+}
