@@ -265,7 +265,7 @@ function tfjsPredictSeconds(modelJson, shape) {
 import * as tf from '@tensorflow/tfjs';
 import { loadTfjsModel } from ${JSON.stringify(join(ROOT, 'dist', 'verify', 'oracle.js'))};
 const log = console.log; console.log = () => {}; console.warn = () => {};
-const m = await loadTfjsModel(tf, process.argv[1]);
+const m = await loadTfjsModel(tf, process.argv[2]);
 const x = tf.randomUniform([1, ...${JSON.stringify(shape)}], -1, 1, 'float32', 1);
 m.predict(x).dataSync();
 const ts = [];

@@ -115,9 +115,9 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   // so such a model is refused in seconds instead of after filling memory. The dry graph shares
   // no sub-expressions and so over-counts; it refuses only past 1.5 times the budget.
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
-    scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize });
+    scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
   }
-  const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize });
+  const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
   const ex = anyTransform(opts.transforms) ? applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
   if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);

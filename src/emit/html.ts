@@ -29,6 +29,7 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem 
 export const html: Emitter = {
   description: 'self-contained HTML page: equations as KaTeX MathML, layer table, calling contract',
   extension: 'html',
+  textbook: true,
   supports: latex.supports,
   reserved: latex.reserved,
   emit(program: Program, opts: EmitOptions): string {

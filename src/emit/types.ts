@@ -31,6 +31,8 @@ export interface Emitter {
   readonly extension: string;
   /** Functions the target provides (natively or in its prelude); others are lowered in the IR first. */
   readonly supports: ReadonlySet<Fn>;
+  /** Prints mathematics for a reader (softmax as e^{x_i}/Σe^{x_j}); code targets subtract the maximum first so exp cannot overflow. */
+  readonly textbook?: boolean;
   /** Words the target reserves, which user-chosen names may not take. */
   readonly reserved: ReadonlySet<string>;
   emit(program: Program, opts: EmitOptions): string;
