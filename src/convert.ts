@@ -85,9 +85,10 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted
   const { program, notes } = opts.fold === false ? { program: built, notes: [] } : foldProgram(built);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
-  if (form === 'scalar' || (form === 'auto' && !anyLength && !inline)) {
+  // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
+  if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
     try {
-      scalar = scalarForm(model, program, opts, notes, form === 'auto' ? AUTO_SCALAR_LIMIT : undefined);
+      scalar = scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined);
     } catch (e) {
       if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
     }
