@@ -81,7 +81,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted
     maxMatrix: opts.maxMatrix,
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const built = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
+  const built = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
   const { program, notes } = opts.fold === false ? { program: built, notes: [] } : foldProgram(built);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
