@@ -5,9 +5,11 @@ import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
 import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
 import type { LayerSpec, ModelSpec, Weight } from './spec.js';
 import { readManifestWeights } from './tfjs.js';
+import { decodeOnnx, looksLikeOnnx, type OnnxModel } from './onnx/index.js';
 import { parseTopology, type Topology } from './topology.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
+export { looksLikeOnnx, decodeOnnx, type OnnxModel } from './onnx/index.js';
 
 /** Options of `loadModel`. */
 export interface LoadOptions {
@@ -32,6 +34,10 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   } else if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
     if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a .keras archive with its own weights, so --weights is not used`, 'usage', 'drop --weights');
     topology = await loadKerasZip(bytes, file, warnings);
+  } else if (looksLikeOnnx(bytes) || bytes[0] === 0x08) {
+    // 0x08 (ir_version's tag) starts no JSON text: decode, so a damaged ONNX file gets its own error.
+    decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+    throw new Nn2eqError(`${file}: ONNX models are recognised but not converted yet`, 'unsupported', 'convert a Keras or TF.js export of the model for now');
   } else {
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
@@ -53,6 +59,21 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   }
   if (path !== '-') sources.unshift(realpathSync(path));
   return { file, format: 'keras', ...topology, sources, warnings };
+}
+
+/**
+ * Reads an ONNX model file ('-' for standard input) into an `OnnxModel`, told by its bytes.
+ * External-data files resolve inside the model's folder (the current folder for standard input).
+ */
+export function loadOnnx(path: string): OnnxModel {
+  const file = path === '-' ? '<stdin>' : path;
+  const bytes = readInput(path, file);
+  if (!looksLikeOnnx(bytes)) {
+    throw new Nn2eqError(`${file}: not an ONNX model (no ModelProto with ir_version and graph at the top level)`, 'input', 'pass a .onnx file written by torch.onnx.export or onnx.save');
+  }
+  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realpathSync(path));
+  return model;
 }
 
 function readInput(path: string, file: string): Buffer {

@@ -1,0 +1,73 @@
+import { Nn2eqError } from '../../errors.js';
+import { decodeModel } from './decode.js';
+import { GraphBuilder } from './graph.js';
+import { Reader, Wire } from './protobuf.js';
+import type { OnnxModel } from './types.js';
+
+export type * from './types.js';
+export { attribute, attrFloat, attrInt, attrInts, attrString, attrTensor, intValues, floatValues } from './attributes.js';
+
+/** ModelProto fields and the wire type each must have (for `looksLikeOnnx`). */
+const MODEL_FIELDS: Record<number, number> = { 1: Wire.Varint, 2: Wire.Bytes, 3: Wire.Bytes, 4: Wire.Bytes, 5: Wire.Varint, 6: Wire.Bytes, 7: Wire.Bytes, 8: Wire.Bytes, 14: Wire.Bytes, 20: Wire.Bytes, 25: Wire.Bytes, 26: Wire.Bytes };
+
+/**
+ * Whether the bytes are a serialized ONNX ModelProto: the top-level fields parse to the exact
+ * end, each field number is one ModelProto has with its wire type, and there is an ir_version
+ * (field 1) and a graph (field 7). Serializers write ir_version first, so the first byte is 0x08;
+ * the check does not rely on it. Looks only at the top level, so it is cheap for any size.
+ */
+export function looksLikeOnnx(bytes: Uint8Array): boolean {
+  if (bytes.length < 4 || (bytes[0] & 7) > 5) return false;
+  const r = new Reader(bytes, '', '');
+  let ir = false;
+  let graph = false;
+  try {
+    while (!r.done()) {
+      const [field, wire] = r.tag();
+      if (MODEL_FIELDS[field] !== wire) return false;
+      if (field === 1) {
+        const v = r.int64();
+        ir = v >= 1 && v < 1000;
+      } else if (field === 7) {
+        const g = r.message('graph');
+        // The graph's first field must parse too: a node, name, initializer or input.
+        if (!g.done()) {
+          const [f2, w2] = g.tag();
+          if (w2 !== Wire.Bytes || f2 > 16) return false;
+          g.skip(w2);
+        }
+        graph = true;
+      } else r.skip(wire);
+    }
+  } catch {
+    return false;
+  }
+  return ir && graph;
+}
+
+/**
+ * Decodes ONNX model bytes. `dir` is where external-data files are looked up (the model's
+ * folder); `file` names the model in messages. Model-local functions are inlined.
+ */
+export function decodeOnnx(bytes: Uint8Array, file: string, dir: string): OnnxModel {
+  const external = new Map<string, string>();
+  const raw = decodeModel(bytes, { file, dir, external, cache: new Map() });
+  if (raw.graph === null) throw new Nn2eqError(`${file}: an ONNX model without a graph`, 'input', 'the file is truncated or corrupt; export the model again');
+  if (raw.irVersion === 0) throw new Nn2eqError(`${file}: an ONNX model without ir_version`, 'input', 'the file is truncated or corrupt; export the model again');
+  const opsets = new Map(raw.opsets);
+  // IR version 2 files predate opset_import and follow opset 1.
+  if (opsets.size === 0 && raw.irVersion < 3) opsets.set('ai.onnx', 1);
+  const warnings: string[] = [];
+  const graph = new GraphBuilder(file, opsets, raw.functions).build(raw.graph, new Set(), true);
+  return {
+    file,
+    irVersion: raw.irVersion,
+    opsets,
+    producerName: raw.producerName,
+    producerVersion: raw.producerVersion,
+    graph,
+    sources: [...external.values()],
+    externalData: external,
+    warnings,
+  };
+}
