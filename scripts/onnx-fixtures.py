@@ -122,6 +122,28 @@ class TransformerMlp(nn.Module):
         return x + self.down(nn.functional.gelu(self.up(self.norm(x))))
 
 
+class LeakyBlock(nn.Module):
+    """Exported as a model-local function: its alpha becomes an attribute of each call."""
+
+    def __init__(self, i, o, alpha):
+        super().__init__()
+        self.fc = nn.Linear(i, o)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(self.fc(x), self.alpha)
+
+
+class Functions(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = LeakyBlock(4, 6, 0.1)
+        self.b = LeakyBlock(6, 3, 0.3)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
 class Embedding(nn.Module):
     def __init__(self):
         super().__init__()
@@ -133,16 +155,21 @@ class Embedding(nn.Module):
 
 
 def nets():
-    """(name, constructor, input shapes, input kind) for every fixture."""
+    """(name, constructor, input shapes, input kind, options) for every fixture. Options:
+    opsets (default OPSETS), functions (module classes exported as model-local functions),
+    external (weights saved as external data in weights.bin)."""
     for act, make in ACTIVATIONS.items():
-        yield f'mlp_{act}', (lambda make=make: Mlp(make)), [(1, 4)], 'float'
-    yield 'cnn', Cnn, [(1, 3, 9, 9)], 'float'
-    yield 'batchnorm', BatchNorm, [(1, 3, 5, 5)], 'float'
-    yield 'lstm', lambda: Recurrent(nn.LSTM), [(1, 5, 3)], 'float'
-    yield 'gru', lambda: Recurrent(nn.GRU), [(1, 5, 3)], 'float'
-    yield 'residual', Residual, [(1, 4, 6, 6)], 'float'
-    yield 'transformer_mlp', TransformerMlp, [(1, 5, 8)], 'float'
-    yield 'embedding', Embedding, [(1, 6)], 'ids'
+        yield f'mlp_{act}', (lambda make=make: Mlp(make)), [(1, 4)], 'float', {}
+    yield 'cnn', Cnn, [(1, 3, 9, 9)], 'float', {}
+    yield 'batchnorm', BatchNorm, [(1, 3, 5, 5)], 'float', {}
+    yield 'lstm', lambda: Recurrent(nn.LSTM), [(1, 5, 3)], 'float', {}
+    yield 'gru', lambda: Recurrent(nn.GRU), [(1, 5, 3)], 'float', {}
+    yield 'residual', Residual, [(1, 4, 6, 6)], 'float', {}
+    yield 'transformer_mlp', TransformerMlp, [(1, 5, 8)], 'float', {}
+    yield 'embedding', Embedding, [(1, 6)], 'ids', {}
+    # export_modules_as_functions needs opset 15 or later.
+    yield 'functions', Functions, [(1, 4)], 'float', {'opsets': (17,), 'functions': {LeakyBlock}}
+    yield 'external_data', Cnn, [(1, 3, 9, 9)], 'float', {'opsets': (17,), 'external': True}
 
 
 def dtype_name(t):
@@ -152,10 +179,10 @@ def dtype_name(t):
 def main():
     only = set(sys.argv[1:])
     os.makedirs(ROOT, exist_ok=True)
-    for seed, (name, make, shapes, kind) in enumerate(nets()):
+    for seed, (name, make, shapes, kind, options) in enumerate(nets()):
         if only and name not in only:
             continue
-        for opset in OPSETS:
+        for opset in options.get('opsets', OPSETS):
             torch.manual_seed(1000 + seed)
             net = make().eval()
             gen = torch.Generator().manual_seed(2000 + seed)
@@ -175,9 +202,17 @@ def main():
                 outputs = [list(o) if isinstance(o, tuple) else [o] for o in outputs]
                 output_names = [f'output{i + 1}' for i in range(len(outputs[0]))]
                 torch.onnx.export(net, tuple(cases[0]), path, opset_version=opset, input_names=input_names,
-                                  output_names=output_names, do_constant_folding=True)
+                                  output_names=output_names, do_constant_folding=True,
+                                  export_modules_as_functions=options.get('functions', False))
             model = onnx.load(path)
-            onnx.checker.check_model(model)
+            if options.get('external'):
+                onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                                location='weights.bin', size_threshold=0)
+            onnx.checker.check_model(path)
+            # The names the file really has (the exporter may not apply output_names to a function's result).
+            weights = {t.name for t in model.graph.initializer}
+            input_names = [v.name for v in model.graph.input if v.name not in weights]
+            output_names = [v.name for v in model.graph.output]
             reference = {
                 'source': f'PyTorch {torch.__version__} predictions of the module exported with torch.onnx.export(opset_version={opset})',
                 'input_names': input_names,

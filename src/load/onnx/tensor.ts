@@ -237,16 +237,20 @@ function externalBytes(entries: [string, string][], ctx: TensorContext, label: s
 /** Resolves an external-data location inside the model's folder; a path that escapes it is refused. */
 function externalPath(ctx: TensorContext, location: string, label: string): string {
   const refuse = () => new Nn2eqError(`${ctx.file}: ${label} names external data '${location}', which lies outside the model's folder ${ctx.dir}`, 'input', "external-data locations must be relative to the .onnx file and stay inside its folder");
-  if (isAbsolute(location) || location.includes('\0')) throw refuse();
+  const inside = (root: string, p: string) => {
+    const rel = relative(root, p);
+    return rel !== '' && !isAbsolute(rel) && !rel.split(sep).includes('..');
+  };
   const target = resolve(ctx.dir, location);
+  if (isAbsolute(location) || location.includes('\0') || !inside(ctx.dir, target)) throw refuse();
   let real: string;
   try {
     real = realpathSync(target);
   } catch {
     throw new Nn2eqError(`${ctx.file}: ${label} is stored in '${location}', which was not found (looked for ${target})`, 'input', 'copy the external-data files saved with the model next to the .onnx file');
   }
-  const rel = relative(realpathSync(ctx.dir), real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) throw refuse();
+  // A link inside the folder may still point out of it.
+  if (!inside(realpathSync(ctx.dir), real)) throw refuse();
   if (!statSync(real).isFile()) throw new Nn2eqError(`${ctx.file}: ${label} names external data '${location}', which is not a file`);
   return real;
 }
