@@ -57,6 +57,7 @@ export function decodeOnnx(bytes: Uint8Array, file: string, dir: string): OnnxMo
   const opsets = new Map(raw.opsets);
   // IR version 2 files predate opset_import and follow opset 1.
   if (opsets.size === 0 && raw.irVersion < 3) opsets.set('ai.onnx', 1);
+  if (opsets.size === 0) throw new Nn2eqError(`${file}: an ONNX model of IR version ${raw.irVersion} that imports no opset`, 'input', 'the file is truncated or corrupt; export the model again');
   const warnings: string[] = [];
   const graph = new GraphBuilder(file, opsets, raw.functions).build(raw.graph, new Set(), true);
   return {
