@@ -144,6 +144,22 @@ class Functions(nn.Module):
         return self.b(self.a(x))
 
 
+class Gate(nn.Module):
+    """Scripted data-dependent control flow: an If node whose branches read outer values."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.fc(x)
+        if bool(x.sum() > 0):
+            z = torch.relu(y) * 2.0
+        else:
+            z = torch.tanh(y) - x[:, :3]
+        return z
+
+
 class Embedding(nn.Module):
     def __init__(self):
         super().__init__()
@@ -170,6 +186,7 @@ def nets():
     # export_modules_as_functions needs opset 15 or later.
     yield 'functions', Functions, [(1, 4)], 'float', {'opsets': (17,), 'functions': {LeakyBlock}}
     yield 'external_data', Cnn, [(1, 3, 9, 9)], 'float', {'opsets': (17,), 'external': True}
+    yield 'control_flow', lambda: torch.jit.script(Gate()), [(1, 4)], 'float', {}
 
 
 def dtype_name(t):

@@ -131,6 +131,25 @@ describe('ONNX decoder', () => {
     expect(m.graph.nodes[3].outputs).toEqual([m.graph.outputs[0].name]);
   });
 
+  it('decodes control-flow subgraphs that read values of the enclosing graph', () => {
+    const m = loadOnnx(join(ONNX_FIXTURES, 'control_flow_opset17', 'model.onnx'));
+    const node = m.graph.nodes.find((n) => n.opType === 'If')!;
+    const [then, otherwise] = ['then_branch', 'else_branch'].map((k) => {
+      const a = node.attributes.get(k);
+      if (a?.type !== 'graph') throw new Error(`${k} is not a graph`);
+      return a.value;
+    });
+    expect(then.nodes.map((n) => n.opType)).toContain('Relu');
+    expect(otherwise.nodes.map((n) => n.opType)).toContain('Tanh');
+    // The else branch slices the model input, defined outside it.
+    expect(otherwise.nodes.some((n) => n.inputs.includes('input1'))).toBe(true);
+    const bytes = readFileSync(join(ONNX_FIXTURES, 'control_flow_opset17', 'model.onnx'));
+    const b = Buffer.from(bytes);
+    // The reference inside the else branch (after the If's name) to a name nothing defines.
+    b.write('inpuT1', b.indexOf('input1', b.indexOf('else_branch')), 'latin1');
+    expect(decodeDamaged(b, ONNX_FIXTURES)).toBe('error');
+  });
+
   it('reads external data inside the model folder, and refuses locations outside it', () => {
     const src = join(ONNX_FIXTURES, 'external_data_opset17');
     const m = loadOnnx(join(src, 'model.onnx'));
