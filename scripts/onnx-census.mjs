@@ -42,7 +42,7 @@ for (const root of roots) {
   for (const file of onnxFiles(root)) {
     let model;
     try {
-      model = loadOnnx(file);
+      model = await loadOnnx(file);
     } catch (e) {
       failures.push(`${relative(ROOT, file)}: ${e.message}`);
       continue;

@@ -52,7 +52,7 @@ function folders(root: string): string[] {
 
 /** Runs every reference case in ONNX Runtime; returns the first mismatch, or null. */
 async function check(dir: string, atol: number, rtol: number): Promise<string | null> {
-  const model = loadOnnx(join(dir, 'model.onnx'));
+  const model = await loadOnnx(join(dir, 'model.onnx'));
   const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as OnnxReference;
   const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), model.externalData, dir);
   try {

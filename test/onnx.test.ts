@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { Nn2eqError } from '../src/errors.js';
-import { decodeOnnx, loadOnnx, looksLikeOnnx } from '../src/load/index.js';
-import { attrFloat, floatValues, intValues, type OnnxGraph, type OnnxModel } from '../src/load/onnx/index.js';
+import { loadOnnx, looksLikeOnnx } from '../src/load/index.js';
+import { attrFloat, decodeOnnx, floatValues, intValues, type OnnxGraph, type OnnxModel } from '../src/load/onnx/index.js';
 import { Reader } from '../src/load/onnx/protobuf.js';
 import { FIXTURES, inCI, ROOT, tmpDir } from './helpers.js';
 
@@ -60,18 +60,18 @@ function countNodes(g: OnnxGraph): number {
 }
 
 describe('ONNX decoder', () => {
-  it('finds 198 shared models and the PyTorch fixtures', () => {
+  it('finds 198 shared models and the PyTorch fixtures', async () => {
     expect(folders.filter((d) => d.startsWith(SHARED_ONNX)).length).toBe(198);
     expect(folders.filter((d) => d.startsWith(ONNX_FIXTURES)).length).toBeGreaterThanOrEqual(36);
   });
 
-  it('decodes every model, with the inputs and outputs its reference names', () => {
+  it('decodes every model, with the inputs and outputs its reference names', async () => {
     const bad: string[] = [];
     for (const dir of folders) {
       const ref = reference(dir);
       let m: OnnxModel;
       try {
-        m = loadOnnx(join(dir, 'model.onnx'));
+        m = await loadOnnx(join(dir, 'model.onnx'));
       } catch (e) {
         bad.push(`${name(dir)}: ${(e as Error).message}`);
         continue;
@@ -91,7 +91,7 @@ describe('ONNX decoder', () => {
     expect(bad).toEqual([]);
   });
 
-  it('tells ONNX by its bytes, and nothing else', () => {
+  it('tells ONNX by its bytes, and nothing else', async () => {
     for (const dir of folders) expect(looksLikeOnnx(readFileSync(join(dir, 'model.onnx'))), name(dir)).toBe(true);
     const others = [
       join(FIXTURES, 'act_elu', 'model.json'),
@@ -106,11 +106,11 @@ describe('ONNX decoder', () => {
     expect(looksLikeOnnx(Uint8Array.from([0x08, 0x07]))).toBe(false);
   });
 
-  it('reads typed attributes and constant tensors', () => {
-    const gemm = loadOnnx(join(SHARED_ONNX, 'test_gemm_alpha', 'model.onnx')).graph.nodes[0];
+  it('reads typed attributes and constant tensors', async () => {
+    const gemm = (await loadOnnx(join(SHARED_ONNX, 'test_gemm_alpha', 'model.onnx'))).graph.nodes[0];
     expect(gemm.opType).toBe('Gemm');
     expect(attrFloat(gemm, 'alpha', 1)).toBe(Math.fround(0.5));
-    const c = loadOnnx(join(SHARED_ONNX, 'test_operator_repeat', 'model.onnx')).graph.nodes[0];
+    const c = (await loadOnnx(join(SHARED_ONNX, 'test_operator_repeat', 'model.onnx'))).graph.nodes[0];
     const t = c.attributes.get('value');
     expect(t?.type).toBe('tensor');
     if (t?.type === 'tensor') {
@@ -120,8 +120,8 @@ describe('ONNX decoder', () => {
     expect(() => attrFloat(c, 'value', 0)).toThrow(/attribute 'value' of type tensor, expected float/);
   });
 
-  it('inlines model-local functions, resolving each call\'s attributes', () => {
-    const m = loadOnnx(join(ONNX_FIXTURES, 'functions_opset17', 'model.onnx'));
+  it('inlines model-local functions, resolving each call\'s attributes', async () => {
+    const m = await loadOnnx(join(ONNX_FIXTURES, 'functions_opset17', 'model.onnx'));
     expect(m.graph.nodes.map((n) => n.opType)).toEqual(['Gemm', 'LeakyRelu', 'Gemm', 'LeakyRelu']);
     // The LeakyBlock alphas the fixture script sets (0.1 and 0.3), as float32 attributes.
     expect(m.graph.nodes.filter((n) => n.opType === 'LeakyRelu').map((n) => attrFloat(n, 'alpha', 0))).toEqual([Math.fround(0.1), Math.fround(0.3)]);
@@ -131,8 +131,8 @@ describe('ONNX decoder', () => {
     expect(m.graph.nodes[3].outputs).toEqual([m.graph.outputs[0].name]);
   });
 
-  it('decodes control-flow subgraphs that read values of the enclosing graph', () => {
-    const m = loadOnnx(join(ONNX_FIXTURES, 'control_flow_opset17', 'model.onnx'));
+  it('decodes control-flow subgraphs that read values of the enclosing graph', async () => {
+    const m = await loadOnnx(join(ONNX_FIXTURES, 'control_flow_opset17', 'model.onnx'));
     const node = m.graph.nodes.find((n) => n.opType === 'If')!;
     const [then, otherwise] = ['then_branch', 'else_branch'].map((k) => {
       const a = node.attributes.get(k);
@@ -150,9 +150,9 @@ describe('ONNX decoder', () => {
     expect(decodeDamaged(b, ONNX_FIXTURES)).toBe('error');
   });
 
-  it('reads external data inside the model folder, and refuses locations outside it', () => {
+  it('reads external data inside the model folder, and refuses locations outside it', async () => {
     const src = join(ONNX_FIXTURES, 'external_data_opset17');
-    const m = loadOnnx(join(src, 'model.onnx'));
+    const m = await loadOnnx(join(src, 'model.onnx'));
     expect(m.sources.map((s) => s.slice(src.length + 1))).toEqual(['model.onnx', 'weights.bin']);
     expect([...m.externalData.keys()]).toEqual(['weights.bin']);
     const bytes = readFileSync(join(src, 'model.onnx'));
@@ -167,20 +167,20 @@ describe('ONNX decoder', () => {
       copyFileSync(join(src, 'weights.bin'), join(dir, 'weights.bin'));
       return dir;
     };
-    expect(() => loadOnnx(join(patched('/etc/passwd'), 'model.onnx'))).toThrow(/names external data '\/etc\/passwd', which lies outside the model's folder/);
+    await expect(loadOnnx(join(patched('/etc/passwd'), 'model.onnx'))).rejects.toThrow(/names external data '\/etc\/passwd', which lies outside the model's folder/);
     const up = patched('../eights.b');
     writeFileSync(join(up, '..', 'eights.b'), readFileSync(join(src, 'weights.bin')));
-    expect(() => loadOnnx(join(up, 'model.onnx'))).toThrow(/names external data '\.\.\/eights\.b', which lies outside/);
+    await expect(loadOnnx(join(up, 'model.onnx'))).rejects.toThrow(/names external data '\.\.\/eights\.b', which lies outside/);
     const link = patched('link_to.bin');
     symlinkSync(join(up, '..', 'eights.b'), join(link, 'link_to.bin'));
-    expect(() => loadOnnx(join(link, 'model.onnx'))).toThrow(/names external data 'link_to\.bin', which lies outside/);
-    expect(() => loadOnnx(join(patched('missing.bin'), 'model.onnx'))).toThrow(/is stored in 'missing\.bin', which was not found/);
+    await expect(loadOnnx(join(link, 'model.onnx'))).rejects.toThrow(/names external data 'link_to\.bin', which lies outside/);
+    await expect(loadOnnx(join(patched('missing.bin'), 'model.onnx'))).rejects.toThrow(/is stored in 'missing\.bin', which was not found/);
     const short = patched('weights.bin');
     writeFileSync(join(short, 'weights.bin'), readFileSync(join(src, 'weights.bin')).subarray(0, 1000));
-    expect(() => loadOnnx(join(short, 'model.onnx'))).toThrow(/needs \d+ bytes from 'weights\.bin' at offset \d+.*but the file holds 1000 bytes/);
+    await expect(loadOnnx(join(short, 'model.onnx'))).rejects.toThrow(/needs \d+ bytes from 'weights\.bin' at offset \d+.*but the file holds 1000 bytes/);
   });
 
-  it('refuses every truncation inside the graph with a one-line error', () => {
+  it('refuses every truncation inside the graph with a one-line error', async () => {
     const picks = ['test_Conv2d_groups', 'test_lstm_with_initial_bias', 'test_layer_normalization_4d_axis1_expanded', 'test_PixelShuffle'].map((d) => join(SHARED_ONNX, d));
     picks.push(join(ONNX_FIXTURES, 'functions_opset17'), join(ONNX_FIXTURES, 'lstm_opset17'));
     let cuts = 0;
@@ -200,7 +200,7 @@ describe('ONNX decoder', () => {
     expect(cuts).toBeGreaterThan(1000);
   });
 
-  it('turns any flipped bit into a decoded model or a one-line error, never a crash', () => {
+  it('turns any flipped bit into a decoded model or a one-line error, never a crash', async () => {
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) >>> 0;
@@ -282,7 +282,7 @@ describe('ONNX decoder against the onnx Python package', () => {
     else it.skip(`skipped: ${pyOnnx}`, () => {});
     return;
   }
-  it('decodes the same initializers, nodes and attributes as onnx.numpy_helper', () => {
+  it('decodes the same initializers, nodes and attributes as onnx.numpy_helper', async () => {
     const files = folders.map((d) => join(d, 'model.onnx'));
     const r = spawnSync('/usr/bin/python3', ['-c', PY_DUMP, ...files], { encoding: 'utf8', maxBuffer: 1 << 30 });
     expect(r.status, r.stderr).toBe(0);
@@ -291,7 +291,7 @@ describe('ONNX decoder against the onnx Python package', () => {
     const bad: string[] = [];
     let tensors = 0;
     for (const f of files) {
-      const m = loadOnnx(f);
+      const m = await loadOnnx(f);
       const w = want[f];
       if (m.irVersion !== w.ir) bad.push(`${f}: ir ${m.irVersion} != ${w.ir}`);
       if (JSON.stringify(Object.fromEntries(m.opsets)) !== JSON.stringify(w.opsets)) bad.push(`${f}: opsets differ`);

@@ -5,11 +5,13 @@ import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
 import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
 import type { LayerSpec, ModelSpec, Weight } from './spec.js';
 import { readManifestWeights } from './tfjs.js';
-import { decodeOnnx, looksLikeOnnx, type OnnxModel } from './onnx/index.js';
+import { looksLikeOnnx } from './onnx/detect.js';
+import type { OnnxModel } from './onnx/types.js';
 import { parseTopology, type Topology } from './topology.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
-export { looksLikeOnnx, decodeOnnx, type OnnxModel } from './onnx/index.js';
+export { looksLikeOnnx } from './onnx/detect.js';
+export type { OnnxModel } from './onnx/types.js';
 
 /** Options of `loadModel`. */
 export interface LoadOptions {
@@ -36,6 +38,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     topology = await loadKerasZip(bytes, file, warnings);
   } else if (looksLikeOnnx(bytes) || bytes[0] === 0x08) {
     // 0x08 (ir_version's tag) starts no JSON text: decode, so a damaged ONNX file gets its own error.
+    const { decodeOnnx } = await import('./onnx/index.js');
     decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
     throw new Nn2eqError(`${file}: ONNX models are recognised but not converted yet`, 'unsupported', 'convert a Keras or TF.js export of the model for now');
   } else {
@@ -64,13 +67,15 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 /**
  * Reads an ONNX model file ('-' for standard input) into an `OnnxModel`, told by its bytes.
  * External-data files resolve inside the model's folder (the current folder for standard input).
+ * The decoder is imported on first use, so Keras and TF.js runs do not load it.
  */
-export function loadOnnx(path: string): OnnxModel {
+export async function loadOnnx(path: string): Promise<OnnxModel> {
   const file = path === '-' ? '<stdin>' : path;
   const bytes = readInput(path, file);
   if (!looksLikeOnnx(bytes)) {
     throw new Nn2eqError(`${file}: not an ONNX model (no ModelProto with ir_version and graph at the top level)`, 'input', 'pass a .onnx file written by torch.onnx.export or onnx.save');
   }
+  const { decodeOnnx } = await import('./onnx/index.js');
   const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
   if (path !== '-') model.sources.unshift(realpathSync(path));
   return model;
