@@ -54,7 +54,7 @@ function folders(root: string): string[] {
 async function check(dir: string, atol: number, rtol: number): Promise<string | null> {
   const model = await loadOnnx(join(dir, 'model.onnx'));
   const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as OnnxReference;
-  const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), model.externalData, dir);
+  const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), { externalData: model.externalData, file: dir });
   try {
     for (const [k, c] of ref.cases.entries()) {
       const inputs: OrtInput[] = ref.input_names.map((name, i) => ({
@@ -118,9 +118,32 @@ describe('ONNX Runtime oracle', () => {
     expect(bad).toEqual([]);
   }, 300_000);
 
+  it('returns intermediate values on request, for locating the first diverging node', async () => {
+    const dir = join(ONNX_FIXTURES, 'transformer_mlp_opset11');
+    const model = await loadOnnx(join(dir, 'model.onnx'));
+    const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as OnnxReference;
+    const inner = model.graph.nodes.flatMap((n) => n.outputs).filter((o) => !ref.output_names.includes(o));
+    const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), { extraOutputs: inner });
+    const out = await rt.run([{ name: 'input1', dtype: 'float32', dims: ref.input_shapes[0], values: flat(ref.cases[0].inputs[0]) }]);
+    await rt.release();
+    expect(out.map((o) => o.name)).toEqual([...ref.output_names, ...inner]);
+    expect(Array.from(out[0].values)).toEqual(flat(ref.cases[0].outputs[0]).map((v) => expect.closeTo(v, 5)));
+    // Erf's output is erf of Erf's input: the intermediate values are the ones the graph computes.
+    const erf = model.graph.nodes.find((n) => n.opType === 'Erf')!;
+    const [x, y] = [erf.inputs[0], erf.outputs[0]].map((n) => out.find((o) => o.name === n)!.values);
+    expect(x.length).toBe(16 * 5);
+    const erfSeries = (v: number) => {
+      // Abramowitz–Stegun 7.1.26, |error| < 1.5e-7.
+      const t = 1 / (1 + 0.3275911 * Math.abs(v));
+      const p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+      return Math.sign(v) * (1 - p * Math.exp(-v * v));
+    };
+    x.forEach((v, i) => expect(y[i]).toBeCloseTo(erfSeries(v), 5));
+  });
+
   it('says in one line when a feed does not fit', async () => {
     const dir = join(SHARED_ONNX, 'test_add');
-    const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), new Map(), 'test_add');
+    const rt = await openOnnxRuntime(readFileSync(join(dir, 'model.onnx')), { file: 'test_add' });
     await expect(rt.run([{ name: 'x', dtype: 'float32', dims: [3, 4, 5], values: [1, 2] }])).rejects.toThrow(/input 'x' of shape \[3, 4, 5\] was given 2 values, expected 60/);
     await rt.release();
   });

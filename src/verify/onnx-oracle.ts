@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Nn2eqError } from '../errors.js';
+import { Reader } from '../load/onnx/protobuf.js';
 import type { OnnxDtype } from '../load/onnx/types.js';
 
 /** One named input for ONNX Runtime, in its declared element type and full shape. */
@@ -64,15 +65,29 @@ function firstLine(e: unknown): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
 }
 
+/** Options of `openOnnxRuntime`. */
+export interface OnnxRuntimeOptions {
+  /** External-data files by the `location` the model names them with (`OnnxModel.externalData`). */
+  readonly externalData?: ReadonlyMap<string, string>;
+  /** The model's name in messages. */
+  readonly file?: string;
+  /**
+   * Intermediate values of the main graph to return as well (node output names), e.g. to find
+   * the first node where a formula and ONNX Runtime disagree. Values inside model-local
+   * functions are not reachable: ONNX Runtime inlines them under its own names.
+   */
+  readonly extraOutputs?: readonly string[];
+}
+
 /**
- * Opens an ONNX Runtime (onnxruntime-web, CPU/WebAssembly) session on model bytes. External-data
- * files are passed by the `location` the model names them with (`OnnxModel.externalData`).
+ * Opens an ONNX Runtime (onnxruntime-web, CPU/WebAssembly) session on model bytes.
  */
-export async function openOnnxRuntime(bytes: Uint8Array, externalData: ReadonlyMap<string, string> = new Map(), file = 'the model'): Promise<OnnxRuntime> {
+export async function openOnnxRuntime(bytes: Uint8Array, options: OnnxRuntimeOptions = {}): Promise<OnnxRuntime> {
+  const { externalData = new Map<string, string>(), file = 'the model', extraOutputs = [] } = options;
   const ort = await loadOrt();
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    session = await ort.InferenceSession.create(extraOutputs.length > 0 ? withGraphOutputs(bytes, extraOutputs) : bytes, {
       executionProviders: ['wasm'],
       logSeverityLevel: 3,
       externalData: [...externalData].map(([path, real]) => ({ path, data: new Uint8Array(readFileSync(real)) })),
@@ -83,7 +98,7 @@ export async function openOnnxRuntime(bytes: Uint8Array, externalData: ReadonlyM
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(inputs) {
+    async run(inputs: readonly OrtInput[]) {
       const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
       for (const x of inputs) {
         const make = FEED[x.dtype];
@@ -111,11 +126,45 @@ export async function openOnnxRuntime(bytes: Uint8Array, externalData: ReadonlyM
 }
 
 /** Runs a model once in ONNX Runtime on named inputs; returns every graph output. */
-export async function onnxRuntimePredict(bytes: Uint8Array, inputs: readonly OrtInput[], externalData?: ReadonlyMap<string, string>): Promise<OrtOutput[]> {
-  const rt = await openOnnxRuntime(bytes, externalData);
+export async function onnxRuntimePredict(bytes: Uint8Array, inputs: readonly OrtInput[], options: OnnxRuntimeOptions = {}): Promise<OrtOutput[]> {
+  const rt = await openOnnxRuntime(bytes, options);
   try {
     return await rt.run(inputs);
   } finally {
     await rt.release();
   }
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n > 127; n = Math.floor(n / 128)) out.push((n & 127) | 128);
+  out.push(n);
+  return out;
+}
+
+/** A length-delimited protobuf field. */
+function lengthField(field: number, payload: Uint8Array): Uint8Array {
+  return Buffer.concat([Uint8Array.from(varint((field << 3) | 2)), Uint8Array.from(varint(payload.length)), payload]);
+}
+
+/**
+ * The model bytes with more graph outputs: a ValueInfoProto holding only a name is appended to
+ * the GraphProto (field 12) for each value; ONNX Runtime infers their types.
+ */
+export function withGraphOutputs(bytes: Uint8Array, names: readonly string[]): Uint8Array {
+  const r = new Reader(bytes, 'the model', 'the model');
+  const parts: Uint8Array[] = [];
+  while (!r.done()) {
+    const start = r.pos;
+    const [field, wire] = r.tag();
+    if (field === 7 && wire === 2) {
+      const [s, e] = r.span();
+      const extra = names.map((n) => lengthField(12, lengthField(1, Buffer.from(n, 'utf8'))));
+      parts.push(lengthField(7, Buffer.concat([bytes.subarray(s, e), ...extra])));
+    } else {
+      r.skip(wire);
+      parts.push(bytes.subarray(start, r.pos));
+    }
+  }
+  return Buffer.concat(parts);
 }
