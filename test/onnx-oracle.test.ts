@@ -59,7 +59,7 @@ async function check(dir: string, atol: number, rtol: number): Promise<string | 
     for (const [k, c] of ref.cases.entries()) {
       const inputs: OrtInput[] = ref.input_names.map((name, i) => ({
         name,
-        dtype: model.graph.inputs.find((v) => v.name === name)!.elemType,
+        dtype: model.graph.inputs.find((v) => v.name === name)!.elemType!,
         dims: ref.input_shapes[i],
         values: flat(c.inputs[i]).map(Number),
       }));

@@ -55,6 +55,46 @@ function topLevelEnds(bytes: Uint8Array): { end: number; field: number }[] {
   return out;
 }
 
+/** A tiny protobuf writer for hand-made models: each helper returns one encoded field. */
+const pb = {
+  varint(n: number): number[] {
+    const out: number[] = [];
+    for (; n > 127; n = Math.floor(n / 128)) out.push((n & 127) | 128);
+    out.push(n);
+    return out;
+  },
+  int(field: number, n: number): Buffer {
+    return Buffer.from([...pb.varint(field << 3), ...pb.varint(n)]);
+  },
+  float(field: number, f: number): Buffer {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(f);
+    return Buffer.concat([Buffer.from(pb.varint((field << 3) | 5)), b]);
+  },
+  bytes(field: number, payload: Buffer | string): Buffer {
+    const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    return Buffer.concat([Buffer.from([...pb.varint((field << 3) | 2), ...pb.varint(p.length)]), p]);
+  },
+  msg(field: number, ...parts: Buffer[]): Buffer {
+    return pb.bytes(field, Buffer.concat(parts));
+  },
+};
+
+/** NodeProto (as field `field` of its parent): inputs, outputs, op type, domain, attributes. */
+function node(field: number, op: string, inputs: string[], outputs: string[], attrs: Buffer[] = [], domain = ''): Buffer {
+  return pb.msg(field, ...inputs.map((i) => pb.bytes(1, i)), ...outputs.map((o) => pb.bytes(2, o)), pb.bytes(4, op), ...attrs, ...(domain ? [pb.bytes(7, domain)] : []));
+}
+const floatAttr = (name: string, f: number, field = 5) => pb.msg(field, pb.bytes(1, name), pb.float(2, f), pb.int(20, 1));
+const refAttr = (name: string, ref: string) => pb.msg(5, pb.bytes(1, name), pb.bytes(21, ref), pb.int(20, 1));
+const tensorValue = (name: string) => pb.msg(11, pb.bytes(1, name), pb.msg(2, pb.msg(1, pb.int(1, 1), pb.msg(2, pb.msg(1, pb.int(1, 3))))));
+const opset = (domain: string, version: number, field = 8) => pb.msg(field, ...(domain ? [pb.bytes(1, domain)] : []), pb.int(2, version));
+
+/** ModelProto with a main graph of `nodes` (x → outputs) and the given functions. */
+function handMade(nodes: Buffer[], outputs: string[], functions: Buffer[]): Buffer {
+  const graph = pb.msg(7, ...nodes, pb.bytes(2, 'g'), tensorValue('x'), ...outputs.map((o) => pb.msg(12, pb.bytes(1, o))));
+  return Buffer.concat([pb.int(1, 8), graph, opset('', 17), opset('local', 1), ...functions]);
+}
+
 function countNodes(g: OnnxGraph): number {
   return g.nodes.length;
 }
@@ -129,6 +169,36 @@ describe('ONNX decoder', () => {
     const [a, b] = [m.graph.nodes[1], m.graph.nodes[2]];
     expect(b.inputs[0]).toBe(a.outputs[0]);
     expect(m.graph.nodes[3].outputs).toEqual([m.graph.outputs[0].name]);
+  });
+
+  it('inlines nested functions with default attributes and outputs a call leaves unnamed', () => {
+    const fn = (name: string, inputs: string[], outputs: string[], attrs: string[], defaults: Buffer[], body: Buffer[]) =>
+      pb.msg(25, pb.bytes(1, name), ...inputs.map((i) => pb.bytes(4, i)), ...outputs.map((o) => pb.bytes(5, o)), ...attrs.map((a) => pb.bytes(6, a)), ...body, opset('', 17, 9), pb.bytes(10, 'local'), ...defaults);
+    const scale = fn('Scale', ['X'], ['Y', 'Extra'], ['alpha'], [floatAttr('beta', 2, 11)], [
+      node(7, 'LeakyRelu', ['X'], ['T'], [refAttr('alpha', 'alpha')]),
+      node(7, 'Elu', ['T'], ['Y'], [refAttr('alpha', 'beta')]),
+      node(7, 'Identity', ['T'], ['Extra']),
+    ]);
+    const outer = fn('Outer', ['X'], ['Z'], ['a'], [], [
+      node(7, 'Scale', ['X'], ['U'], [refAttr('alpha', 'a')], 'local'),
+      node(7, 'Relu', ['U'], ['Z']),
+    ]);
+    const bytes = handMade([node(1, 'Outer', ['x'], ['y'], [floatAttr('a', 0.25)], 'local'), node(1, 'Scale', ['y'], ['w', 'e'], [floatAttr('alpha', 0.5), floatAttr('beta', 3)], 'local')], ['w', 'e'], [scale, outer]);
+    expect(looksLikeOnnx(bytes)).toBe(true);
+    const m = decodeOnnx(bytes, 'hand.onnx', ROOT);
+    const summary = m.graph.nodes.map((n) => `${n.opType}(${n.inputs.join(',')})->${n.outputs.join(',')}${n.attributes.has('alpha') ? ` alpha=${attrFloat(n, 'alpha', 0)}` : ''}`);
+    expect(summary).toEqual([
+      'LeakyRelu(x)->Outer_0/Scale_1/T alpha=0.25',
+      'Elu(Outer_0/Scale_1/T)->Outer_0/U alpha=2',
+      'Identity(Outer_0/Scale_1/T)->Outer_0/Scale_1/Extra',
+      'Relu(Outer_0/U)->y',
+      'LeakyRelu(y)->Scale_2/T alpha=0.5',
+      'Elu(Scale_2/T)->w alpha=3',
+      'Identity(Scale_2/T)->e',
+    ]);
+    const loop = fn('Again', ['X'], ['Y'], [], [], [node(7, 'Again', ['X'], ['Y'], [], 'local')]);
+    expect(() => decodeOnnx(handMade([node(1, 'Again', ['x'], ['y'], [], 'local')], ['y'], [loop]), 'loop.onnx', ROOT)).toThrow(/function 'Again' is nested more than 64 calls deep/);
+    expect(() => decodeOnnx(handMade([node(1, 'Relu', ['x'], ['y'], [refAttr('alpha', 'a')])], ['y'], []), 'ref.onnx', ROOT)).toThrow(/refers to attribute 'a' of a calling function, but is not inside a function/);
   });
 
   it('decodes control-flow subgraphs that read values of the enclosing graph', async () => {

@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import { Reader, Wire } from './protobuf.js';
-import { decodeTensor, DTYPES, dtypeName, stringPair, type TensorContext } from './tensor.js';
+import { decodeTensor, DTYPES, dtypeName, type TensorContext } from './tensor.js';
 import type { OnnxAttribute, OnnxDim, OnnxDtype, OnnxTensor } from './types.js';
 
 /** An attribute value as decoded; subgraphs are still raw (functions are inlined later). */
@@ -353,4 +353,3 @@ export function elemDtype(elemType: number, file: string, what: string): OnnxDty
   return d;
 }
 
-export { stringPair };

@@ -42,7 +42,8 @@ export class GraphBuilder {
     const top: Scope = scope ?? { opsets: this.opsets, rename: null, attrs: null, prefix: '', depth: 0 };
     this.expand(raw.nodes, top, nodes, outer, raw);
     const inputs = raw.inputs.filter((v) => !initializers.has(v.name)).map((v) => this.valueInfo(v, `${where} input '${v.name}'`, main));
-    const outputs = raw.outputs.map((v) => this.valueInfo(v, `${where} output '${v.name}'`, main));
+    // An output may leave its type to inference (ONNX Runtime accepts that); an input may not.
+    const outputs = raw.outputs.map((v) => (v.type.kind === 'none' && v.name !== '' ? { name: v.name, elemType: null, dims: null } : this.valueInfo(v, `${where} output '${v.name}'`, main)));
     const valueInfo = new Map<string, OnnxValueInfo>();
     for (const v of raw.valueInfo) {
       if (v.type.kind === 'tensor' && v.name !== '') {
@@ -87,12 +88,14 @@ export class GraphBuilder {
         this.calls++;
         const rename = new Map<string, string>();
         fn.inputs.forEach((f, i) => rename.set(f, name(n.inputs[i] ?? '')));
-        fn.outputs.forEach((f, i) => rename.set(f, name(n.outputs[i] ?? '')));
+        const prefix = `${scope.prefix}${callName}/`;
+        // An output the call leaves unnamed may still feed the body's own nodes: keep it, inside.
+        fn.outputs.forEach((f, i) => rename.set(f, (n.outputs[i] ?? '') === '' ? `${prefix}${f}` : name(n.outputs[i])));
         const callAttrs = new Map(fn.defaults);
         for (const [k, v] of attrs) callAttrs.set(k, v);
         const opsets = new Map(this.opsets);
         for (const [d, v] of fn.opsets) opsets.set(d, v);
-        this.expand(fn.nodes, { opsets, rename, attrs: callAttrs, prefix: `${scope.prefix}${callName}/`, depth: scope.depth + 1 }, out, outer, graph);
+        this.expand(fn.nodes, { opsets, rename, attrs: callAttrs, prefix, depth: scope.depth + 1 }, out, outer, graph);
         continue;
       }
       const inputs = n.inputs.map(name);

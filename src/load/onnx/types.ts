@@ -53,7 +53,8 @@ export type OnnxDim = number | string | null;
 /** A declared graph input, output or intermediate value (ValueInfoProto of a tensor type). */
 export interface OnnxValueInfo {
   readonly name: string;
-  readonly elemType: OnnxDtype;
+  /** Declared element type; null only for a graph output the file declares no type for (allowed, inferred). */
+  readonly elemType: OnnxDtype | null;
   /** Declared shape; null when the file declares no shape at all (unknown rank). */
   readonly dims: OnnxDim[] | null;
 }
@@ -92,7 +93,7 @@ export interface OnnxNode {
 /** A graph (GraphProto): the model's main graph or a control-flow subgraph. */
 export interface OnnxGraph {
   readonly name: string;
-  /** Graph inputs without an initializer: the model's input variables, in order. */
+  /** Graph inputs without an initializer: the model's input variables, in order (always typed). */
   readonly inputs: OnnxValueInfo[];
   readonly outputs: OnnxValueInfo[];
   /** Constant tensors by name (initializers; graph inputs that have one are weights, not inputs). */
