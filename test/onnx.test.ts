@@ -201,6 +201,15 @@ describe('ONNX decoder', () => {
     expect(() => decodeOnnx(handMade([node(1, 'Relu', ['x'], ['y'], [refAttr('alpha', 'a')])], ['y'], []), 'ref.onnx', ROOT)).toThrow(/refers to attribute 'a' of a calling function, but is not inside a function/);
   });
 
+  it('reads typed tensor fields, and warns about weights that are not finite', () => {
+    const weight = pb.msg(5, pb.int(1, 3), pb.int(2, 1), pb.float(4, NaN), pb.float(4, 1.5), pb.float(4, -Infinity), pb.bytes(8, 'w'));
+    const ids = pb.msg(5, pb.int(1, 2), pb.int(2, 7), pb.msg(7, Buffer.from([...pb.varint(5), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), pb.bytes(8, 'ids'));
+    const m = decodeOnnx(handMade([node(1, 'Add', ['x', 'w'], ['y']), weight, ids], ['y'], []), 'nan.onnx', ROOT);
+    expect(Array.from(floatValues(m.graph.initializers.get('w')!))).toEqual([NaN, 1.5, -Infinity]);
+    expect(Array.from(m.graph.initializers.get('ids')!.values as BigInt64Array)).toEqual([5n, -1n]);
+    expect(m.warnings).toEqual(['1 weight holds NaN or infinite values: w']);
+  });
+
   it('decodes control-flow subgraphs that read values of the enclosing graph', async () => {
     const m = await loadOnnx(join(ONNX_FIXTURES, 'control_flow_opset17', 'model.onnx'));
     const node = m.graph.nodes.find((n) => n.opType === 'If')!;

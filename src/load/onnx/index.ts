@@ -22,6 +22,10 @@ export function decodeOnnx(bytes: Uint8Array, file: string, dir: string): OnnxMo
   if (opsets.size === 0) throw new Nn2eqError(`${file}: an ONNX model of IR version ${raw.irVersion} that imports no opset`, 'input', 'the file is truncated or corrupt; export the model again');
   const warnings: string[] = [];
   const graph = new GraphBuilder(file, opsets, raw.functions).build(raw.graph, new Set(), true);
+  const nonFinite = [...graph.initializers.values()].filter((t) => (t.values instanceof Float32Array || t.values instanceof Float64Array) && t.values.some((v) => !Number.isFinite(v)));
+  if (nonFinite.length > 0) {
+    warnings.push(`${nonFinite.length} weight${nonFinite.length === 1 ? ' holds' : 's hold'} NaN or infinite values: ${nonFinite.slice(0, 5).map((t) => t.name).join(', ')}${nonFinite.length > 5 ? ', …' : ''}`);
+  }
   return {
     file,
     irVersion: raw.irVersion,
