@@ -198,6 +198,9 @@ describe('ONNX decoder', () => {
     ]);
     const loop = fn('Again', ['X'], ['Y'], [], [], [node(7, 'Again', ['X'], ['Y'], [], 'local')]);
     expect(() => decodeOnnx(handMade([node(1, 'Again', ['x'], ['y'], [], 'local')], ['y'], [loop]), 'loop.onnx', ROOT)).toThrow(/function 'Again' is nested more than 64 calls deep/);
+    let deep = node(1, 'Relu', ['x'], ['y']);
+    for (let i = 0; i < 100; i++) deep = node(1, 'If', ['x'], ['y'], [pb.msg(5, pb.bytes(1, 'then_branch'), pb.msg(6, deep), pb.int(20, 5))]);
+    expect(() => decodeOnnx(handMade([deep], ['y'], []), 'deep.onnx', ROOT)).toThrow(/subgraphs nested more than 64 deep/);
     expect(() => decodeOnnx(handMade([node(1, 'Relu', ['x'], ['y'], [refAttr('alpha', 'a')])], ['y'], []), 'ref.onnx', ROOT)).toThrow(/refers to attribute 'a' of a calling function, but is not inside a function/);
   });
 

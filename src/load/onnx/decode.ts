@@ -114,8 +114,22 @@ function decodeOpset(r: Reader): [string, number] {
   return [normalizeDomain(domain), version];
 }
 
+/** Subgraphs nested deeper than this are refused (a crafted file could exhaust the stack). */
+const MAX_NESTING = 64;
+let nesting = 0;
+
 /** Decodes a GraphProto (the main graph or a subgraph attribute). */
 export function decodeGraph(r: Reader, ctx: TensorContext): RawGraph {
+  if (nesting >= MAX_NESTING) throw r.fail(`subgraphs nested more than ${MAX_NESTING} deep`);
+  nesting++;
+  try {
+    return decodeGraphFields(r, ctx);
+  } finally {
+    nesting--;
+  }
+}
+
+function decodeGraphFields(r: Reader, ctx: TensorContext): RawGraph {
   const g: RawGraph = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], valueInfo: [] };
   const where = r.where;
   while (!r.done()) {
