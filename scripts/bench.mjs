@@ -1,7 +1,7 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from './tfjs-files.mjs';
@@ -52,38 +52,67 @@ function measure(args, status = 0) {
 const FLOOR = join(TMP, 'floor.mjs');
 writeFileSync(
   FLOOR,
-  `// The floor: read every weight and print it once, shortest float32 round-trip.
+  `// The floor, independent of nn2eq: read every weight and print each once with the shortest
+// toPrecision(p) that reads back as the same float32, in a plain loop.
 import { readFileSync, writeSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { formatNumber } from ${JSON.stringify(join(ROOT, 'dist', 'index.js'))};
 const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const b = readFileSync(join(dirname(process.argv[2]), doc.weightsManifest[0].paths[0]));
-const a = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-const style = { scientific: (m, e) => m + 'e' + e, infinity: 'Infinity', nan: 'NaN' };
+const values = [];
+for (const group of doc.weightsManifest) {
+  const b = Buffer.concat(group.paths.map((p) => readFileSync(join(dirname(process.argv[2]), p))));
+  let at = 0;
+  for (const w of group.weights) {
+    const n = w.shape.reduce((x, y) => x * y, 1);
+    const q = w.quantization;
+    if (q) {
+      for (let i = 0; i < n; i++) values.push(Math.fround(b[at + i] * q.scale + q.min));
+      at += n;
+    } else {
+      const f = new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + at + 4 * n));
+      for (let i = 0; i < n; i++) values.push(f[i]);
+      at += 4 * n;
+    }
+  }
+}
+const a = Float32Array.from(values);
 const parts = new Array(a.length);
-for (let i = 0; i < a.length; i++) parts[i] = formatNumber(a[i], style);
+for (let i = 0; i < a.length; i++) {
+  const v = a[i];
+  let p = 1;
+  while (p < 9 && Math.fround(Number(v.toPrecision(p))) !== v) p++;
+  parts[i] = v.toPrecision(p);
+}
 writeSync(1, parts.join('\\n') + '\\n');
 `,
 );
 
+/** True when the emitter of `format` has a tensor form in this build. */
+function hasTensor(format) {
+  return spawnSync(process.execPath, [CLI, join(ROOT, 'fixtures', 'mathematica_3_2_2_2', 'model.json'), '-f', format, '--form', 'tensor'], { stdio: 'ignore' }).status === 0;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const fmt = (x, d = 2) => x.toFixed(d);
 const CLI = join(ROOT, 'bin', 'nn2eq.js');
+const PYTHON = findPython();
 const rows = [];
 
 console.log(`nn2eq benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log('conversion vs floor (floor = read every weight, print each once, shortest round-trip)');
-console.log('model                      params     format  time s  floor s  ratio  peak RSS MB  floor RSS MB  output MB');
+console.log('model                      params     format form    time s  floor s  ratio  peak RSS MB  floor RSS MB  output MB');
 for (const [name, sizes] of [['mlp-10k', [64, 128, 10]], ['mlp-100k', [256, 256, 128, 10]], ['mlp-1.3M', [784, 1024, 512, 10]]]) {
   const m = mlp(name, sizes);
   const floor = [0, 1, 2].map(() => measure([FLOOR, m.path]));
   const fl = { seconds: median(floor.map((f) => f.seconds)), rss: median(floor.map((f) => f.rss)) };
-  for (const format of ['js', 'numpy']) {
-    const runs = [0, 1, 2].map(() => measure([CLI, m.path, '-f', format]));
-    const t = median(runs.map((r) => r.seconds));
-    const rss = median(runs.map((r) => r.rss));
-    rows.push({ name, format, ratio: t / fl.seconds, rss });
-    console.log(`${`${name} ${sizes.join('-')}`.padEnd(26)} ${String(m.params).padStart(9)}  ${format.padEnd(6)} ${fmt(t).padStart(6)}  ${fmt(fl.seconds).padStart(7)}  ${fmt(t / fl.seconds).padStart(5)}  ${fmt(rss, 0).padStart(11)}  ${fmt(fl.rss, 0).padStart(12)}  ${fmt(runs[0].bytes / 1e6).padStart(9)}`);
+  for (const form of ['scalar', 'tensor']) {
+    for (const format of ['js', 'numpy']) {
+      if (!hasTensor(format) && form === 'tensor') continue;
+      const runs = [0, 1, 2].map(() => measure([CLI, m.path, '-f', format, '--form', form]));
+      const t = median(runs.map((r) => r.seconds));
+      const rss = median(runs.map((r) => r.rss));
+      rows.push({ name, format, form, ratio: t / fl.seconds, rss });
+      console.log(`${`${name} ${sizes.join('-')}`.padEnd(26)} ${String(m.params).padStart(9)}  ${format.padEnd(6)} ${form.padEnd(7)} ${fmt(t).padStart(6)}  ${fmt(fl.seconds).padStart(7)}  ${fmt(t / fl.seconds).padStart(5)}  ${fmt(rss, 0).padStart(11)}  ${fmt(fl.rss, 0).padStart(12)}  ${fmt(runs[0].bytes / 1e6).padStart(9)}`);
+    }
   }
 }
 
@@ -131,8 +160,41 @@ console.log('\nrecurrence: the same LSTM(4) unrolled over 10 and 100 steps');
 
 const mobilenet = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
 if (existsSync(mobilenet)) {
-  const r = measure([CLI, mobilenet, '-f', 'js'], 2);
-  console.log(`\nMobileNetV2 (nsfwjs, 224x224): refused in ${fmt(r.seconds)} s, peak RSS ${fmt(r.rss, 0)} MB (target: seconds, bounded memory)`);
+  const r = measure([CLI, mobilenet, '-f', 'js', '--form', 'scalar'], 2);
+  console.log(`\nMobileNetV2 (nsfwjs, 224x224), scalar form: refused in ${fmt(r.seconds)} s, peak RSS ${fmt(r.rss, 0)} MB (target: seconds, bounded memory)`);
+  const fl = measure([FLOOR, mobilenet]);
+  const py = join(TMP, 'mobilenet.py');
+  const t = measure([CLI, mobilenet, '-f', 'numpy', '--form', 'tensor', '-o', py]);
+  console.log(`MobileNetV2 tensor form, numpy: ${fmt(t.seconds)} s against a ${fmt(fl.seconds)} s floor: ratio ${fmt(t.seconds / fl.seconds)} (target <= 3); peak RSS ${fmt(t.rss, 0)} MB`);
+  if (PYTHON) {
+    const tfjs = tfjsPredictSeconds(mobilenet, [224, 224, 3]);
+    const np = pythonTimes(py, [224, 224, 3], null);
+    console.log(`MobileNetV2 predict, one 224x224 image: emitted NumPy ${fmt(np.one * 1000, 0)} ms, TF.js (tfjs CPU backend) ${fmt(tfjs * 1000, 0)} ms: ratio ${fmt(np.one / tfjs)} (target <= 1); NumPy import ${fmt(np.import, 2)} s`);
+  }
+}
+
+console.log('\nemitted code at run time (tensor form)');
+if (PYTHON && hasTensor('numpy')) {
+  const mnist = mlp('mlp-mnist', [784, 256, 256, 10]);
+  const py = join(TMP, 'mnist.py');
+  measure([CLI, mnist.path, '-f', 'numpy', '--form', 'tensor', '-o', py]);
+  const r = pythonTimes(py, [784], mnist.path);
+  console.log(`numpy 784-256-256-10: 1000 rows ${fmt(r.rows * 1000, 2)} ms vs hand-written @ ${fmt(r.handRows * 1000, 2)} ms: ratio ${fmt(r.rows / r.handRows)} (target <= 1.3); one row ${fmt(r.one * 1000, 3)} ms (target <= 1); import ${fmt(r.import, 2)} s (target <= 0.5)`);
+  const big = mlp('mlp-1.3M', [784, 1024, 512, 10]);
+  const pyBig = join(TMP, 'big.py');
+  measure([CLI, big.path, '-f', 'numpy', '--form', 'tensor', '-o', pyBig]);
+  const rb = pythonTimes(pyBig, [784], null);
+  console.log(`numpy 1.3M-parameter MLP: import ${fmt(rb.import, 2)} s (target <= 1.5)`);
+}
+if (hasTensor('js')) {
+  const mnist = mlp('mlp-mnist', [784, 256, 256, 10]);
+  const big = mlp('mlp-1.3M', [784, 1024, 512, 10]);
+  for (const [label, m] of [['784-256-256-10', mnist], ['1.3M-parameter', big]]) {
+    const file = join(TMP, `${label}.mjs`);
+    measure([CLI, m.path, '-f', 'js', '--form', 'tensor', '-o', file]);
+    const r = jsTimes(file, m.path, 784);
+    console.log(`js ${label}: per-sample predict ${fmt(r.per * 1e3, 1)} µs vs hand-written typed-array loop ${fmt(r.hand * 1e3, 1)} µs: ratio ${fmt(r.per / r.hand)} (target <= 2); import + first call ${fmt(r.first, 2)} s (target <= 1)`);
+  }
 }
 
 console.log('\n--verify (TF.js loaded on demand), median of 3');
@@ -147,4 +209,113 @@ for (const [label, args] of [
 }
 
 const big = rows.filter((r) => r.name === 'mlp-1.3M');
-console.log(`\ntargets at 1.3M parameters: ratio ${big.map((r) => `${r.format} ${fmt(r.ratio)}`).join(', ')} (<= 1.5); peak RSS ${big.map((r) => `${r.format} ${fmt(r.rss, 0)} MB`).join(', ')} (<= 300 MB)`);
+console.log(`\ntargets at 1.3M parameters: ratio ${big.map((r) => `${r.format} ${r.form} ${fmt(r.ratio)}`).join(', ')} (<= 1.5); peak RSS ${big.map((r) => `${r.format} ${r.form} ${fmt(r.rss, 0)} MB`).join(', ')} (<= 300 MB)`);
+
+/** Debian's python3 with numpy, or null. */
+function findPython() {
+  for (const exe of [process.env.NN2EQ_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean)) {
+    if (spawnSync(exe, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0) return exe;
+  }
+  return null;
+}
+
+/**
+ * Times an emitted NumPy module: import, 1000 rows, one row (median of 50); with `weightsOf`, also
+ * the program a user would write by hand from the same weights (np.maximum(0, x @ W1 + b1) …).
+ */
+function pythonTimes(file, shape, weightsOf) {
+  const script = `
+import importlib.util, json, sys, time
+import numpy as np
+t0 = time.perf_counter()
+spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+imp = time.perf_counter() - t0
+shape = tuple(json.loads(sys.argv[2]))
+rng = np.random.default_rng(0)
+rows = rng.uniform(-1, 1, (1000,) + shape) if len(shape) == 1 else rng.uniform(-1, 1, (1,) + shape)
+def best(f, n):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+    return sorted(ts)[len(ts) // 2]
+out = {'import': imp, 'one': best(lambda: m.predict(rows[0]), 50 if len(shape) == 1 else 3)}
+if len(shape) == 1:
+    out['rows'] = best(lambda: m.predict(rows), 20)
+if sys.argv[3] != 'null':
+    doc = json.load(open(sys.argv[3]))
+    raw = np.fromfile(sys.argv[3].rsplit('/', 1)[0] + '/weights.bin', dtype=np.float32).astype(np.float64)
+    ws, at = [], 0
+    for w in doc['weightsManifest'][0]['weights']:
+        n = int(np.prod(w['shape'])); ws.append(raw[at:at + n].reshape(w['shape'])); at += n
+    def hand(x):
+        for i in range(0, len(ws) - 2, 2):
+            x = np.maximum(0, x @ ws[i] + ws[i + 1])
+        return x @ ws[-2] + ws[-1]
+    out['handRows'] = best(lambda: hand(rows), 20)
+print(json.dumps(out))
+`;
+  const r = spawnSync(PYTHON, ['-c', script, file, JSON.stringify(shape), weightsOf ?? 'null'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`python timing failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** TF.js (CPU backend) predict time for one input of `shape`, median of 3 after a warm-up. */
+function tfjsPredictSeconds(modelJson, shape) {
+  const script = `
+import * as tf from '@tensorflow/tfjs';
+import { loadTfjsModel } from ${JSON.stringify(join(ROOT, 'dist', 'verify', 'oracle.js'))};
+const log = console.log; console.log = () => {}; console.warn = () => {};
+const m = await loadTfjsModel(tf, process.argv[1]);
+const x = tf.randomUniform([1, ...${JSON.stringify(shape)}], -1, 1, 'float32', 1);
+m.predict(x).dataSync();
+const ts = [];
+for (let i = 0; i < 3; i++) { const t = performance.now(); m.predict(x).dataSync(); ts.push(performance.now() - t); }
+log(ts.sort((a, b) => a - b)[1] / 1000);
+`;
+  const file = join(ROOT, 'scripts', `.bench-tfjs-${process.pid}.mjs`);
+  writeFileSync(file, script);
+  try {
+    const r = spawnSync(process.execPath, [file, modelJson], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tfjs timing failed: ${r.stderr}`);
+    return Number(r.stdout.trim().split('\n').pop());
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Emitted JS module: import + first call, and per-sample predict against a plain typed-array loop over the same weights. */
+function jsTimes(file, modelJson, inDim) {
+  const script = `
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const t0 = performance.now();
+const { predict } = await import(pathToFileURL(process.argv[1]).href);
+const x = Array.from({ length: ${inDim} }, (_, i) => Math.sin(i));
+predict(x);
+const first = (performance.now() - t0) / 1000;
+const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const buf = readFileSync(process.argv[2].replace(/model\\.json$/, 'weights.bin'));
+const raw = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+const ws = []; let at = 0;
+for (const w of doc.weightsManifest[0].weights) { const n = w.shape.reduce((a, b) => a * b, 1); ws.push({ shape: w.shape, v: Float64Array.from(raw.subarray(at, at + n)) }); at += n; }
+const bufs = ws.filter((_, i) => i % 2 === 1).map((b) => new Float64Array(b.v.length));
+function hand(input) {
+  let h = Float64Array.from(input);
+  for (let l = 0; l < ws.length; l += 2) {
+    const W = ws[l].v, b = ws[l + 1].v, [n, m] = ws[l].shape, out = bufs[l / 2];
+    for (let j = 0; j < m; j++) out[j] = b[j];
+    for (let i = 0; i < n; i++) { const xi = h[i]; for (let j = 0; j < m; j++) out[j] += xi * W[i * m + j]; }
+    if (l + 2 < ws.length) for (let j = 0; j < m; j++) out[j] = out[j] > 0 ? out[j] : 0;
+    h = out;
+  }
+  return h;
+}
+function time(f) { for (let i = 0; i < 20; i++) f(x); const n = 200, t = performance.now(); for (let i = 0; i < n; i++) f(x); return (performance.now() - t) / n; }
+console.log(JSON.stringify({ first, per: time(predict), hand: time(hand) }));
+`;
+  const runner = join(TMP, 'js-times.mjs');
+  writeFileSync(runner, script);
+  const r = spawnSync(process.execPath, [runner, file, modelJson], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`js timing failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
+import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
 
@@ -60,6 +60,8 @@ function program(io: Io): Command {
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
+    .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--inline', 'closed form: one expression per output, no named intermediate values')
@@ -100,6 +102,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const opts = cmd.opts<{
     format: Format;
+    form: Form;
+    maxMatrix?: number;
     output?: string;
     weights?: string;
     inline?: boolean;
@@ -127,6 +131,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const { text, warnings, model: spec, extracted } = await convertFile(model, {
       weights: opts.weights,
       format: opts.format,
+      form: opts.form,
+      maxMatrix: opts.maxMatrix,
       precision: opts.precision,
       inline: opts.inline,
       maxSize: opts.maxSize,

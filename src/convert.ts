@@ -1,7 +1,9 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
-import { extract, type Extracted, type Extractor } from './extract/index.js';
+import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
+import { scalarize } from './tensor/scalarize.js';
+import type { TensorProgram } from './tensor/program.js';
 import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
@@ -23,6 +25,10 @@ export interface ConvertOptions {
   readonly standalone?: boolean;
   /** Length of an undefined (None) time axis of the inputs. */
   readonly timesteps?: number;
+  /** scalar, tensor or auto (the library's default is scalar; the CLI's is auto). */
+  readonly form?: Form;
+  /** LaTeX tensor form: largest matrix printed in full. */
+  readonly maxMatrix?: number;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
 }
@@ -32,23 +38,75 @@ export function convertModel(model: ModelSpec, opts: ConvertOptions): string {
   return convertWithIR(model, opts).text;
 }
 
+/** Which form to print: one expression per scalar, one line of array math per layer, or the first that fits. */
+export type Form = 'scalar' | 'tensor' | 'auto';
+export const FORMS: readonly Form[] = ['auto', 'scalar', 'tensor'];
+
+/** --form auto prints the scalar form when its let form stays under this many bytes, else the tensor form. */
+export const AUTO_SCALAR_LIMIT = 32_000;
+
+/** What a conversion produced: the text, its form, the tensor program, and the scalar IR when that form was printed. */
+export interface Converted {
+  readonly text: string;
+  readonly form: 'scalar' | 'tensor';
+  readonly program: TensorProgram;
+  readonly extracted?: Extracted;
+}
+
 /** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
-export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: string; extracted: Extracted } {
+export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted {
   const emitter = EMITTERS[opts.format];
   if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
+  const form = opts.form ?? 'scalar';
+  const inline = opts.inline ?? false;
+  const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
+  const emitOptions = {
+    precision: opts.precision,
+    inline,
+    maxSize,
+    inputNames: opts.inputNames,
+    outputNames: opts.outputNames,
+    standalone: opts.standalone,
+    modelName: model.name,
+    maxMatrix: opts.maxMatrix,
+  };
+  // The tensor form loops over any sequence length; the scalar form needs a fixed one.
+  const program = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
+  const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
+  let scalar: Converted | null = null;
+  if (form === 'scalar' || (form === 'auto' && !anyLength && !inline)) {
+    try {
+      scalar = scalarForm(model, program, opts, form === 'auto' ? AUTO_SCALAR_LIMIT : undefined);
+    } catch (e) {
+      if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
+    }
+  } else if (form === 'auto' && inline) {
+    scalar = scalarForm(model, program, opts);
+  }
+  if (scalar) return scalar;
+  const tensor = emitter.tensor;
+  if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
+  if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
+  if (opts.inputNames || opts.outputNames) throw new Nn2eqError('--inputs and --outputs name the scalars of the scalar form; the tensor form takes arrays input1… and returns arrays', 'usage', 'use --form scalar to name scalars');
+  return { text: tensor.emit(program, emitOptions), form: 'tensor', program };
+}
+
+/** The scalar form; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
+function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, autoLimit?: number): Converted {
+  const emitter = EMITTERS[opts.format];
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   // The let form is the smallest text: building stops once even that would pass --max-size (with
   // --inline, once it passes the let form's limit; the closed form is judged after scheduling).
-  const sizeBudget = inline ? Math.max(maxSize, DEFAULT_MAX_SIZE) : maxSize;
+  const sizeBudget = autoLimit ?? (inline ? Math.max(maxSize, DEFAULT_MAX_SIZE) : maxSize);
   // Layers whose output size is not bounded by their weights (windows, time steps, repeats) can
   // make a graph far larger than the file: measure with a dry graph first, which stores nothing,
   // so such a model is refused in seconds instead of after filling memory. The dry graph shares
   // no sub-expressions and so over-counts; it refuses only past 1.5 times the budget.
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
-    extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: maxSize });
+    scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize });
   }
-  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget });
+  const ex = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
@@ -60,8 +118,8 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
   const clash = all.find((n, i) => all.indexOf(n) !== i);
   if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
   const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
-  const program = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
-  const text = emitter.emit(program, {
+  const scheduled = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
+  const text = emitter.emit(scheduled, {
     precision: opts.precision,
     inline,
     maxSize,
@@ -70,11 +128,11 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
     standalone: opts.standalone,
     modelName: model.name,
   });
-  return { text, extracted: ex };
+  return { text, form: 'scalar', program, extracted: ex };
 }
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
-export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<{ text: string; warnings: string[]; model: ModelSpec; extracted: Extracted }> {
+export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   const model = await loadModel(path, { weights: opts.weights });
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }

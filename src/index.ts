@@ -2,8 +2,10 @@
 export { Nn2eqError } from './errors.js';
 export { loadModel, loadJsonModel } from './load/index.js';
 export type { ModelSpec, LayerSpec, Weight, LoadOptions } from './load/index.js';
-export { extract, EXTRACTORS } from './extract/index.js';
-export type { Extracted, Extractor, LayerContext, Tensor, Port } from './extract/index.js';
+export { extract, buildProgram, EXTRACTORS } from './extract/index.js';
+export type { Extracted, Extractor, LayerContext, T, Port } from './extract/index.js';
+export { scalarize } from './tensor/scalarize.js';
+export type { TensorProgram } from './tensor/program.js';
 export { Graph } from './ir/graph.js';
 export { evaluate, evaluateOutputs } from './ir/evaluate.js';
 export { schedule } from './schedule.js';

@@ -51,17 +51,24 @@ describe('bad input: one line on stderr, exit 2, never a stack trace', () => {
     });
   }
 
-  it('an undefined time axis asks for --timesteps, and --timesteps unrolls it', async () => {
+  it('an undefined time axis asks for --timesteps in the scalar form, and --timesteps unrolls it', async () => {
     const path = join(FIXTURES, 'rnn_timesteps_none', 'model.json');
-    const r = await run([path, '-f', 'js']);
+    const r = await run([path, '-f', 'js', '--form', 'scalar']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/input '\w+' has shape \[None, 3\], whose time axis \(axis 1\) is undefined; hint: give its length with --timesteps T/);
+    expect(r.err).toMatch(/input '\w+' has shape \[None, 3\], whose time axis \(axis 1\) is undefined; hint: give its length with --timesteps T .*--form tensor/);
     expect(oneLine(r.err)).toBe(true);
     const ok = await run([path, '-f', 'js', '--timesteps', '4']);
     expect(ok.code).toBe(0);
     // Four steps of three features: x1 … x12; the last step is the output itself.
     expect(ok.out).toMatch(/const h1t3_2 = /);
     expect(ok.out).toMatch(/x12/);
+  });
+
+  it('an undefined time axis gets the tensor form by default, which loops over any length', async () => {
+    const r = await run([join(FIXTURES, 'rnn_timesteps_none', 'model.json'), '-f', 'numpy']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\(tensor form\)/);
+    expect(r.out).toMatch(/for t in range\(input1\.shape\[-2\]\):/);
   });
 
   it('Masking is refused with the reason', async () => {

@@ -2,12 +2,13 @@ import { js } from './js.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
 import { numpy } from './numpy.js';
+import { numpyTensor } from './tensor/numpy.js';
 import type { Emitter } from './types.js';
 
 export type { Emitter, EmitOptions } from './types.js';
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
-export const EMITTERS = { latex, numpy, js, mathematica } satisfies Record<string, Emitter>;
+export const EMITTERS = { latex, numpy: { ...numpy, tensor: numpyTensor }, js, mathematica } satisfies Record<string, Emitter>;
 
 /** A key of the emitter registry. */
 export type Format = keyof typeof EMITTERS;

@@ -19,6 +19,8 @@ export interface Syntax {
   /** Precedence of a number in scientific notation (LaTeX writes it as a product). */
   readonly scientificPrec: Prec;
   name(n: Name): string;
+  /** Binding strength of an input's printed name (the tensor form prints whole array expressions as inputs); Atom when absent. */
+  inputPrec?(index: number): Prec;
   /** Between a coefficient and its term in an affine sum: '*', ' ', … */
   readonly times: string;
   mul(a: string, b: string): string;
@@ -76,7 +78,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
     let p: Printed;
     switch (node.op) {
       case 'input':
-        p = { text: syntax.name({ kind: 'input', index: node.value }), prec: Prec.Atom };
+        p = { text: syntax.name({ kind: 'input', index: node.value }), prec: syntax.inputPrec?.(node.value) ?? Prec.Atom };
         break;
       case 'const':
         p = num(node.value);

@@ -1,5 +1,6 @@
 import type { Fn } from '../ir/ops.js';
 import type { Program } from '../schedule.js';
+import type { TensorProgram } from '../tensor/program.js';
 
 /** Options every emitter takes. */
 export interface EmitOptions {
@@ -13,6 +14,8 @@ export interface EmitOptions {
   /** LaTeX only: a complete document instead of display-math content. */
   readonly standalone?: boolean;
   readonly modelName: string;
+  /** Largest matrix printed in full in LaTeX's tensor form (rows and columns); larger ones are declared by shape. */
+  readonly maxMatrix?: number;
 }
 
 /** One output language. */
@@ -24,4 +27,11 @@ export interface Emitter {
   /** Words the target reserves, which user-chosen names may not take. */
   readonly reserved: ReadonlySet<string>;
   emit(program: Program, opts: EmitOptions): string;
+  /** The tensor form: one line of array math per layer, weights as named arrays. */
+  readonly tensor?: TensorEmitter;
+}
+
+/** Prints a tensor program (the tensor form) in one target. */
+export interface TensorEmitter {
+  emit(program: TensorProgram, opts: EmitOptions): string;
 }

@@ -1,7 +1,9 @@
 import { Nn2eqError } from '../errors.js';
-import { Graph, SizeBudgetExceeded, type NodeId } from '../ir/graph.js';
-import { humanBytes } from '../emit/render.js';
 import type { LayerSpec, ModelSpec, TensorRef, Weight } from '../load/spec.js';
+import { ProgramBuilder } from '../tensor/builder.js';
+import { TOPS, type TOpInfo } from '../tensor/ops.js';
+import type { LayerCall, T, TensorPort, TensorProgram } from '../tensor/program.js';
+import { scalarize, type Extracted, type ScalarizeOptions } from '../tensor/scalarize.js';
 import { activationLayerExtractors } from './activation_layers.js';
 import { activationLayers } from './activations.js';
 import { coreLayers } from './core.js';
@@ -12,9 +14,10 @@ import { poolingLayers } from './pooling.js';
 import { recurrentLayers } from './recurrent.js';
 import { reshapeLayers } from './reshape.js';
 import { normalizationLayers } from './normalization.js';
-import type { Extractor, LayerContext, Tensor } from './types.js';
+import type { Extractor, LayerContext } from './types.js';
 
-export type { Tensor, Extractor, LayerContext } from './types.js';
+export type { Extractor, LayerContext, T } from './types.js';
+export type { Extracted, Port, ScalarCall } from '../tensor/scalarize.js';
 
 /** The one registry of layer extractors, keyed by Keras class name. */
 export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
@@ -30,49 +33,29 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...recurrentLayers,
 };
 
-/** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */
-export interface Port {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly offset: number;
-  readonly size: number;
-}
-
-/** The IR of a whole model: the graph, its scalar inputs and the node of every scalar output. */
-export interface Extracted {
-  readonly graph: Graph;
-  readonly inputs: Port[];
-  readonly outputs: Port[];
-  readonly outputIds: NodeId[];
-  /** Every layer call in the order it was built, with its output tensors (for --verify's layer-by-layer check). */
-  readonly trace: LayerCall[];
-}
-
-export interface LayerCall {
-  readonly layer: string;
-  readonly className: string;
-  readonly node: number;
-  readonly outputs: readonly Tensor[];
-}
-
-/** Options of `extract`: extra extractors (tests use this to inject a layer rule). */
-export interface ExtractOptions {
+/** Options of `buildProgram`. */
+export interface BuildOptions {
+  /** Extra or replacement extractors (tests use this to inject a layer rule). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
-  /** Stop building past this many bytes of let-form text (--max-size); see ir/graph.ts. */
-  readonly sizeBudget?: number;
-  /** Measure only (a dry graph): throws the same size error, builds nothing to print. */
-  readonly dry?: boolean;
-  /** The --max-size to name in the size error, when the budget has a margin added. */
-  readonly maxSizeShown?: number;
   /** Length of a time axis that the model leaves undefined (None): the first axis of such inputs. */
   readonly timesteps?: number;
+  /** Leave an undefined time axis as -1 (the tensor form loops over any length) instead of asking for --timesteps. */
+  readonly anyLength?: boolean;
+}
+
+/** Options of `extract`: building, then lowering to scalars. */
+export type ExtractOptions = BuildOptions & ScalarizeOptions;
+
+/** Builds the tensor program of a model, then lowers it to the scalar arena. */
+export function extract(model: ModelSpec, options: ExtractOptions = {}): Extracted {
+  return scalarize(buildProgram(model, options), options);
 }
 
 /**
- * Walks the layer graph in dependency order and turns every layer call into IR. All unsupported
- * layers are reported together before any work is done.
+ * Walks the layer graph in dependency order and turns every layer call into tensor equations.
+ * All unsupported layers are reported together before any work is done.
  */
-export function extract(model: ModelSpec, options: ExtractOptions = {}): Extracted {
+export function buildProgram(model: ModelSpec, options: BuildOptions = {}): TensorProgram {
   const table = { ...EXTRACTORS, ...options.extractors };
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const needed = reachableLayers(model, byName);
@@ -86,55 +69,43 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     );
   }
 
-  const graph = new Graph(options.sizeBudget, options.dry);
-  const inputs: Port[] = [];
-  const inputTensors = new Map<string, Tensor>();
-  let offset = 0;
-  for (const inp of model.inputs) {
+  const b = new ProgramBuilder();
+  const inputs: TensorPort[] = [];
+  const inputTensors = new Map<string, T>();
+  model.inputs.forEach((inp, index) => {
     const shape = inp.shape.map((d, i) => {
       if (d !== null) return d;
       const shown = `[${inp.shape.map((s) => s ?? 'None').join(', ')}]`;
       if (i === 0 && inp.shape.length >= 1) {
         if (options.timesteps !== undefined) return options.timesteps;
-        throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has shape ${shown}, whose time axis (axis 1) is undefined`, 'usage', 'give its length with --timesteps T; the equations unroll T steps');
+        if (options.anyLength) return -1;
+        throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has shape ${shown}, whose time axis (axis 1) is undefined`, 'usage', 'give its length with --timesteps T (the scalar form unrolls T steps), or print the tensor form (--form tensor), which loops over any length');
       }
       throw new Nn2eqError(`${model.file}: input '${inp.ref.layer}' has an undefined dimension ${i + 1} in shape ${shown}`, 'unsupported', 'nn2eq needs every input dimension fixed');
     });
-    const size = shape.reduce((a, b) => a * b, 1);
-    const ids: NodeId[] = [];
-    for (let i = 0; i < size; i++) ids.push(graph.input(offset + i));
-    inputTensors.set(key(inp.ref), { shape, ids });
-    inputs.push({ name: inp.ref.layer, shape, offset, size });
-    offset += size;
-  }
+    const t = b.input(shape, index);
+    inputTensors.set(key(inp.ref), t);
+    inputs.push({ name: inp.ref.layer, tensor: t });
+  });
 
-  const done = new Map<string, Tensor[]>();
-  const trace: LayerCall[] = [];
-  let layerNumber = 0;
-  const compute = (layer: LayerSpec, node: number): Tensor[] => {
+  const done = new Map<string, T[]>();
+  const calls: LayerCall[] = [];
+  let number = 0;
+  const compute = (layer: LayerSpec, node: number): T[] => {
     if (layer.className === 'InputLayer') {
       const t = inputTensors.get(key({ layer: layer.name, node, tensor: 0 }));
       if (!t) throw new Nn2eqError(`${model.file}: input layer '${layer.name}' is used but is not among the model's inputs`);
       return [t];
     }
     const args = layer.inbound[node].map((r) => pick(done, r, model.file));
-    const before = graph.labels.size;
-    let out: Tensor[];
-    try {
-      out = context(graph, layer, model, table, layerNumber + 1).run(layer, args);
-    } catch (e) {
-      if (!(e instanceof SizeBudgetExceeded)) throw e;
-      const at = needed.indexOf(layer) + 1;
-      throw new Nn2eqError(
-        `${model.file}: the equations pass --max-size ${humanBytes(options.maxSizeShown ?? e.budget)} while building layer '${layer.name}' (${layer.className}, ${at} of ${needed.length}); the whole model would print more than that`,
-        'too-large',
-        'a model this large has no readable scalar form; raise --max-size only with memory to spare (about 10 times the size)',
-      );
-    }
-    // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
-    for (const t of out) t.ids.forEach((id, i) => graph.label(id, layerNumber + 1, i + 1));
-    if (graph.labels.size > before) layerNumber++;
-    trace.push({ layer: layer.name, className: layer.className, node, outputs: out });
+    const from = b.equations.length;
+    b.layer = number + 1;
+    const out = context(b, layer, model, table).run(layer, args);
+    const to = b.equations.length;
+    // Pass-through layers (Dropout) add nothing; pure data movement (Flatten) takes no number.
+    const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
+    if (computes) number++;
+    calls.push({ layer: layer.name, className: layer.className, node, number: computes ? number : 0, at: needed.indexOf(layer) + 1, from, to, outputs: out });
     return out;
   };
 
@@ -164,21 +135,15 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     for (const r of missing) stack.push({ layer: byName.get(r.layer)!, node: r.node });
   }
 
-  const outputs: Port[] = [];
-  const outputIds: NodeId[] = [];
-  for (const r of model.outputs) {
-    const t = pick(done, r, model.file);
-    outputs.push({ name: r.layer, shape: t.shape, offset: outputIds.length, size: t.ids.length });
-    outputIds.push(...t.ids);
-  }
-  return { graph, inputs, outputs, outputIds, trace };
+  const outputs: TensorPort[] = model.outputs.map((r) => ({ name: r.layer, tensor: pick(done, r, model.file) }));
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: needed.length, modelName: model.name, file: model.file };
 }
 
 function key(r: TensorRef): string {
   return `${r.layer}#${r.node}#${r.tensor}`;
 }
 
-function pick(done: Map<string, Tensor[]>, r: TensorRef, file: string): Tensor {
+function pick(done: Map<string, T[]>, r: TensorRef, file: string): T {
   const t = done.get(`${r.layer}#${r.node}`)?.[r.tensor];
   if (!t) throw new Nn2eqError(`${file}: layer '${r.layer}' has no output ${r.tensor} at node ${r.node}`);
   return t;
@@ -198,27 +163,24 @@ function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): Laye
   return model.layers.filter((l) => seen.has(l.name));
 }
 
-function context(graph: Graph, layer: LayerSpec, model: ModelSpec, table: Readonly<Record<string, Extractor>>, layerNumber: number): LayerContext {
+function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: Readonly<Record<string, Extractor>>): LayerContext {
   const fail = (message: string, hint?: string): never => {
     throw new Nn2eqError(`${model.file}: layer '${layer.name}' (${layer.className}): ${message}`, 'input', hint);
   };
   return {
-    graph,
+    builder: b,
     layer,
     model,
     fail,
-    labelState(id, symbol, step, index) {
-      graph.label(id, layerNumber, index, { symbol, step });
-    },
     run(inner, inputs) {
       const f = table[inner.className];
       if (!f) return fail(`wraps a ${inner.className} layer, which nn2eq does not support`, `supported layers: ${Object.keys(table).sort().join(', ')}`);
-      return f(inner === layer ? this : context(graph, inner, model, table, layerNumber), inputs);
+      return f(inner === layer ? this : context(b, inner, model, table), inputs);
     },
     weight(name: string, shape?: readonly number[]): Weight {
-      const w = layer.weights.get(name);
+      const w = this.layer.weights.get(name);
       if (!w) {
-        const has = [...layer.weights.keys()];
+        const has = [...this.layer.weights.keys()];
         return fail(`weight '${name}' is missing; the layer has ${has.length ? has.join(', ') : 'no weights'}`, 'the weights file does not match this architecture');
       }
       if (shape && (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))) {
@@ -226,5 +188,13 @@ function context(graph: Graph, layer: LayerSpec, model: ModelSpec, table: Readon
       }
       return w;
     },
+    param(name, role, shape) {
+      const w = this.weight(name, shape);
+      return b.constant(role, w.shape, w.values);
+    },
+    constant: (role, shape, values) => b.constant(role, shape, values),
+    op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
+    map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
+    body: (inputs, build) => b.body(inputs, build),
   };
 }

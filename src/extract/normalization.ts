@@ -1,28 +1,26 @@
-import type { Graph, NodeId } from '../ir/graph.js';
-import { alongAxes, kerasAxes, sizeOf, stridesOf } from './tensor.js';
-import type { Extractor, LayerContext } from './types.js';
+import { kerasAxes, sizeOf } from './tensor.js';
+import type { Extractor, LayerContext, T } from './types.js';
 
 /** Normalization layers: BatchNormalization, LayerNormalization, Normalization, Rescaling, UnitNormalization. */
-
-/** For each element of `shape`, its index into a parameter laid out over `axes` only. */
-function paramIndex(shape: readonly number[], axes: readonly number[]): (i: number) => number {
-  const s = stridesOf(shape);
-  const ps = stridesOf(axes.map((a) => shape[a]));
-  return (i) => {
-    let k = 0;
-    axes.forEach((a, j) => (k += (Math.floor(i / s[a]) % shape[a]) * ps[j]));
-    return k;
-  };
-}
 
 function epsilon(ctx: LayerContext, fallback: number): number {
   const e = ctx.layer.config.epsilon;
   return typeof e === 'number' ? e : fallback;
 }
 
-/** One affine node per element: γ·(x − mean)/√(var + ε) + β, folded to a·x + b with a, b computed once. */
+/** The shape a parameter over `axes` broadcasts in: the axes' sizes, 1 elsewhere. */
+function paramShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? d : 1));
+}
+
+/** a·x + b per element of `axes`, with a and b folded from the layer's statistics (one map). */
+function scaleShift(ctx: LayerContext, x: T, axes: readonly number[], a: Float64Array, b: Float64Array): T {
+  const shape = paramShape(x.shape, axes);
+  return ctx.map('scale_shift', [x, ctx.constant('s', shape, a), ctx.constant('t', shape, b)]);
+}
+
+/** γ·(x − mean)/√(var + ε) + β, folded to a·x + b with a, b computed once per channel. */
 const batchNorm: Extractor = (ctx, [x]) => {
-  const g = ctx.graph;
   const axes = kerasAxes(ctx, ctx.layer.config.axis ?? -1, x.shape.length);
   const n = sizeOf(axes.map((a) => x.shape[a]));
   const c = ctx.layer.config;
@@ -36,42 +34,31 @@ const batchNorm: Extractor = (ctx, [x]) => {
   const gamma = c.scale === false ? null : get('gamma');
   const beta = c.center === false ? null : get('beta');
   const eps = epsilon(ctx, 1e-3);
-  const at = paramIndex(x.shape, axes);
-  return [
-    {
-      shape: x.shape,
-      ids: x.ids.map((v, i) => {
-        const k = at(i);
-        const a = (gamma ? gamma[k] : 1) / Math.sqrt(variance[k] + eps);
-        return g.affine([v], [a], (beta ? beta[k] : 0) - mean[k] * a);
-      }),
-    },
-  ];
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    a[k] = (gamma ? gamma[k] : 1) / Math.sqrt(variance[k] + eps);
+    b[k] = (beta ? beta[k] : 0) - mean[k] * a[k];
+  }
+  return [scaleShift(ctx, x, axes, a, b)];
 };
 
 /** (x − μ)/√(σ² + ε)·γ + β with μ and σ² the mean and (biased) variance over `axis`. */
 const layerNorm: Extractor = (ctx, [x]) => {
-  const g = ctx.graph;
   const c = ctx.layer.config;
   if (c.rms_scaling === true) ctx.fail(`rms_scaling is on, which nn2eq does not support`);
   const axes = kerasAxes(ctx, c.axis ?? -1, x.shape.length);
   const n = sizeOf(axes.map((a) => x.shape[a]));
-  const gamma = c.scale === false ? null : ctx.weight('gamma').values;
-  const beta = c.center === false ? null : ctx.weight('beta').values;
-  for (const [name, w] of [['gamma', gamma], ['beta', beta]] as const) {
-    if (w && w.length !== n) ctx.fail(`weight '${name}' has ${w.length} values, expected ${n}`);
+  const scale = c.scale !== false;
+  const center = c.center !== false;
+  const args = [x];
+  for (const [on, name, role] of [[scale, 'gamma', 'gamma'], [center, 'beta', 'beta']] as const) {
+    if (!on) continue;
+    const w = ctx.weight(name);
+    if (w.values.length !== n) ctx.fail(`weight '${name}' has ${w.values.length} values, expected ${n}`);
+    args.push(ctx.constant(role, axes.map((a) => x.shape[a]), w.values));
   }
-  const eps = epsilon(ctx, 1e-3);
-  return [
-    alongAxes(x, axes, (xs) => {
-      const ones = xs.map(() => 1 / n);
-      const mean = g.affine(xs, ones);
-      const d = xs.map((v) => g.sub(v, mean));
-      const variance = g.affine(d.map((v) => g.pow(v, 2)), ones, eps);
-      const r = g.div(g.constant(1), g.fn('sqrt', variance));
-      return d.map((v, j) => g.affine([g.mul(v, r)], [gamma ? gamma[j] : 1], beta ? beta[j] : 0));
-    }),
-  ];
+  return [ctx.op('layer_norm', args, { axes, eps: epsilon(ctx, 1e-3), scale, center })[0]];
 };
 
 /**
@@ -79,7 +66,6 @@ const layerNorm: Extractor = (ctx, [x]) => {
  * with `invert`. The statistics are weights (adapted) or config lists.
  */
 const normalization: Extractor = (ctx, [x]) => {
-  const g = ctx.graph;
   const c = ctx.layer.config;
   const axes = c.axis === null ? [] : kerasAxes(ctx, c.axis ?? -1, x.shape.length);
   const n = sizeOf(axes.map((a) => x.shape[a]));
@@ -91,18 +77,15 @@ const normalization: Extractor = (ctx, [x]) => {
   };
   const mean = stat('mean');
   const variance = stat('variance');
-  const at = paramIndex(x.shape, axes);
-  return [
-    {
-      shape: x.shape,
-      ids: x.ids.map((v, i) => {
-        const k = at(i);
-        // Keras computes √variance in float32 before comparing it with epsilon.
-        const sd = Math.max(Math.fround(Math.sqrt(variance[k])), 1e-7);
-        return c.invert === true ? g.affine([v], [sd], mean[k]) : g.affine([v], [1 / sd], -mean[k] / sd);
-      }),
-    },
-  ];
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    // Keras computes √variance in float32 before comparing it with epsilon.
+    const sd = Math.max(Math.fround(Math.sqrt(variance[k])), 1e-7);
+    a[k] = c.invert === true ? sd : 1 / sd;
+    b[k] = c.invert === true ? mean[k] : -mean[k] / sd;
+  }
+  return [scaleShift(ctx, x, axes, a, b)];
 };
 
 /** x·scale + offset. */
@@ -110,21 +93,11 @@ const rescaling: Extractor = (ctx, [x]) => {
   const scale = Number(ctx.layer.config.scale ?? 1);
   const offset = Number(ctx.layer.config.offset ?? 0);
   if (!Number.isFinite(scale) || !Number.isFinite(offset)) ctx.fail(`'scale' and 'offset' must be numbers, found ${JSON.stringify(ctx.layer.config.scale)} and ${JSON.stringify(ctx.layer.config.offset)}`);
-  return [{ shape: x.shape, ids: x.ids.map((v) => ctx.graph.affine([v], [scale], offset)) }];
+  return [ctx.map('affine', [x], [scale, offset])];
 };
 
 /** x / √max(Σx², 1e-12) over `axis` (TF's l2_normalize). */
-const unitNorm: Extractor = (ctx, [x]) => {
-  const g = ctx.graph;
-  const axes = kerasAxes(ctx, ctx.layer.config.axis ?? -1, x.shape.length);
-  return [alongAxes(x, axes, (xs) => l2Normalize(g, xs))];
-};
-
-export function l2Normalize(g: Graph, xs: NodeId[]): NodeId[] {
-  const sq = g.affine(xs.map((v) => g.pow(v, 2)), xs.map(() => 1));
-  const r = g.div(g.constant(1), g.fn('sqrt', g.max(sq, g.constant(1e-12))));
-  return xs.map((v) => g.mul(v, r));
-}
+const unitNorm: Extractor = (ctx, [x]) => [ctx.op('l2_normalize', [x], { axes: kerasAxes(ctx, ctx.layer.config.axis ?? -1, x.shape.length) })[0]];
 
 export const normalizationLayers: Record<string, Extractor> = {
   BatchNormalization: batchNorm,

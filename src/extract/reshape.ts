@@ -1,25 +1,26 @@
-import type { NodeId } from '../ir/graph.js';
 import { channelsFirst, sizeOf, toChannelsFirst, toChannelsLast, transpose, wrappedLayer } from './tensor.js';
-import type { Extractor, LayerContext, Tensor } from './types.js';
+import type { Extractor, LayerContext, T } from './types.js';
 
 /** Layers that move values without arithmetic: Flatten, Reshape, Permute, RepeatVector, padding, cropping, up-sampling. */
 
 const flatten: Extractor = (ctx, [x]) => {
   // channels_first data is flattened in channels-last order, as Keras does to keep weights portable.
-  const t = channelsFirst(ctx) && x.shape.length > 1 ? toChannelsLast(x) : x;
-  return [{ shape: [t.ids.length], ids: t.ids }];
+  const t = channelsFirst(ctx) && x.shape.length > 1 ? toChannelsLast(ctx, x) : x;
+  if (t.shape.length === 1) return [t];
+  return [ctx.op('reshape', [t], { shape: [sizeOf(t.shape)] })[0]];
 };
 
 const reshape: Extractor = (ctx, [x]) => {
   const target = ctx.layer.config.target_shape;
   if (!Array.isArray(target) || !target.every((d) => Number.isInteger(d))) return ctx.fail(`'target_shape' is ${JSON.stringify(target)}, expected a list of integers`);
   const dims = target as number[];
+  const n = sizeOf(x.shape);
   const known = sizeOf(dims.filter((d) => d !== -1));
-  const shape = dims.map((d) => (d === -1 ? x.ids.length / known : d));
-  if (sizeOf(shape) !== x.ids.length || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    ctx.fail(`cannot reshape [${x.shape.join(', ')}] (${x.ids.length} values) to [${dims.join(', ')}]`);
+  const shape = dims.map((d) => (d === -1 ? n / known : d));
+  if (sizeOf(shape) !== n || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    ctx.fail(`cannot reshape [${x.shape.join(', ')}] (${n} values) to [${dims.join(', ')}]`);
   }
-  return [{ shape, ids: x.ids }];
+  return [ctx.op('reshape', [x], { shape })[0]];
 };
 
 const permute: Extractor = (ctx, [x]) => {
@@ -27,13 +28,13 @@ const permute: Extractor = (ctx, [x]) => {
   if (!Array.isArray(dims) || [...dims].map(Number).sort((a, b) => a - b).some((d, i) => d !== i + 1) || dims.length !== x.shape.length) {
     return ctx.fail(`'dims' is ${JSON.stringify(dims)}, expected a permutation of 1…${x.shape.length}`);
   }
-  return [transpose(x, (dims as number[]).map((d) => d - 1))];
+  return [transpose(ctx, x, (dims as number[]).map((d) => d - 1))];
 };
 
 const repeatVector: Extractor = (ctx, [x]) => {
   const n = Number(ctx.layer.config.n);
   if (!Number.isInteger(n) || n < 1) ctx.fail(`'n' is ${JSON.stringify(ctx.layer.config.n)}, expected a positive integer`);
-  return [{ shape: [n, ...x.shape], ids: Array.from({ length: n }, () => x.ids).flat() }];
+  return [ctx.op('repeat', [x], { n })[0]];
 };
 
 /** [[before, after], …] per spatial axis from an int, a pair of ints (one per axis) or pairs. */
@@ -47,61 +48,39 @@ function amounts(ctx: LayerContext, key: string, rank: number): [number, number]
   return v.map((a) => (typeof a === 'number' ? [a, a] : Array.isArray(a) && a.length === 2 ? [Number(a[0]), Number(a[1])] : bad())) as [number, number][];
 }
 
-/** Rebuilds the spatial axes of a channels-last tensor: out cell → input cell or null (zero). */
-function remap(ctx: LayerContext, input: Tensor, rank: number, outSpatial: number[], from: (axis: number, i: number) => number | null): Tensor[] {
-  const x = channelsFirst(ctx) ? toChannelsLast(input) : input;
+/** Runs a channels-last spatial op on the layer's input, moving channels_first data around it. */
+function spatialOp(ctx: LayerContext, input: T, rank: number, op: (x: T) => T): T[] {
+  const x = channelsFirst(ctx) ? toChannelsLast(ctx, input) : input;
   if (x.shape.length !== rank + 1) ctx.fail(`expects input of rank ${rank + 1} (without the batch), found shape [${x.shape.join(', ')}]`);
-  const c = x.shape[rank];
-  const zero = ctx.graph.constant(0);
-  const ids: NodeId[] = [];
-  const p = new Array<number>(rank).fill(0);
-  for (let o = 0; o < sizeOf(outSpatial); o++) {
-    let at: number | null = 0;
-    for (let i = 0; i < rank && at !== null; i++) {
-      const src = from(i, p[i]);
-      at = src === null ? null : at * x.shape[i] + src;
-    }
-    for (let ch = 0; ch < c; ch++) ids.push(at === null ? zero : x.ids[at * c + ch]);
-    for (let i = rank - 1; i >= 0; i--) {
-      if (++p[i] < outSpatial[i]) break;
-      p[i] = 0;
-    }
-  }
-  const out: Tensor = { shape: [...outSpatial, c], ids };
-  return [channelsFirst(ctx) ? toChannelsFirst(out) : out];
-}
-
-function spatial(ctx: LayerContext, x: Tensor, rank: number): number[] {
-  return (channelsFirst(ctx) ? x.shape.slice(1) : x.shape.slice(0, rank)) as number[];
+  const out = op(x);
+  return [channelsFirst(ctx) ? toChannelsFirst(ctx, out) : out];
 }
 
 function zeroPadding(rank: number): Extractor {
-  return (ctx, [x]) => {
+  return (ctx, [input]) => {
     const pad = amounts(ctx, 'padding', rank);
-    const s = spatial(ctx, x, rank);
-    const out = s.map((n, i) => n + pad[i][0] + pad[i][1]);
-    return remap(ctx, x, rank, out, (a, i) => (i < pad[a][0] || i >= pad[a][0] + s[a] ? null : i - pad[a][0]));
+    return spatialOp(ctx, input, rank, (x) => ctx.op('pad', [x], { before: [...pad.map((p) => p[0]), 0], after: [...pad.map((p) => p[1]), 0] })[0]);
   };
 }
 
 function cropping(rank: number): Extractor {
-  return (ctx, [x]) => {
+  return (ctx, [input]) => {
     const crop = amounts(ctx, 'cropping', rank);
-    const s = spatial(ctx, x, rank);
-    const out = s.map((n, i) => n - crop[i][0] - crop[i][1]);
-    if (out.some((d) => d <= 0)) ctx.fail(`cropping ${JSON.stringify(crop)} leaves nothing of [${s.join(', ')}]`);
-    return remap(ctx, x, rank, out, (a, i) => i + crop[a][0]);
+    return spatialOp(ctx, input, rank, (x) => {
+      const end = x.shape.map((d, i) => (i < rank ? d - crop[i][1] : d));
+      if (end.some((e, i) => i < rank && e - crop[i][0] <= 0)) ctx.fail(`cropping ${JSON.stringify(crop)} leaves nothing of [${x.shape.slice(0, rank).join(', ')}]`);
+      return ctx.op('slice', [x], { begin: [...crop.map((c) => c[0]), 0], end })[0];
+    });
   };
 }
 
 function upSampling(rank: number): Extractor {
-  return (ctx, [x]) => {
+  return (ctx, [input]) => {
     const v = ctx.layer.config.size ?? 2;
     const size = Array.isArray(v) ? v.map(Number) : Array(rank).fill(Number(v));
     const interp = ctx.layer.config.interpolation ?? 'nearest';
     if (interp !== 'nearest') ctx.fail(`interpolation '${String(interp)}' is not supported`, 'only nearest-neighbour up-sampling has a closed form here');
-    const s = spatial(ctx, x, rank);
-    return remap(ctx, x, rank, s.map((n, i) => n * size[i]), (a, i) => Math.floor(i / size[a]));
+    return spatialOp(ctx, input, rank, (x) => ctx.op('upsample', [x], { factors: [...size, 1] })[0]);
   };
 }
 
@@ -109,27 +88,15 @@ function upSampling(rank: number): Extractor {
 const timeDistributed: Extractor = (ctx, [x]) => {
   const inner = wrappedLayer(ctx, 'layer', ctx.layer.weights);
   if (!inner) return ctx.fail(`has no 'layer' to apply`);
-  const T = x.shape[0];
-  const rest = x.shape.slice(1);
-  const n = sizeOf(rest);
-  const outs: Tensor[] = [];
-  for (let t = 0; t < T; t++) {
-    const [y] = ctx.run(inner, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }]);
-    outs.push(y);
-  }
-  return [{ shape: [T, ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
+  const body = ctx.body([{ shape: x.shape.slice(1), role: 'x' }], ([xt]) => ctx.run(inner, [xt]).slice(0, 1));
+  return [ctx.op('foreach', [x], {}, 'h', body)[0]];
 };
 
 /** Integer ids → rows of the embeddings table: each output is a lookup, printed as an index into the table. */
 const embedding: Extractor = (ctx, [x]) => {
-  const g = ctx.graph;
   const w = ctx.weight('embeddings');
   if (w.shape.length !== 2) ctx.fail(`weight 'embeddings' has shape [${w.shape.join(', ')}], expected [input_dim, output_dim]`);
-  const [rows, cols] = w.shape;
-  const table = g.addTable({ rows, cols, values: w.values });
-  const ids: NodeId[] = [];
-  for (const id of x.ids) for (let c = 0; c < cols; c++) ids.push(g.lookup(table, id, c));
-  return [{ shape: [...x.shape, cols], ids }];
+  return [ctx.op('gather', [x, ctx.constant('E', w.shape, w.values)], {})[0]];
 };
 
 export const reshapeLayers: Record<string, Extractor> = {

@@ -1,24 +1,9 @@
-import type { NodeId } from '../ir/graph.js';
 import type { LayerSpec, Weight } from '../load/spec.js';
-import type { LayerContext, Tensor } from './types.js';
+import type { LayerContext, T } from './types.js';
 
-/** Shape helpers for extractors. Shapes exclude the batch dimension; elements are row-major. */
+/** Config helpers for extractors. Shapes exclude the batch dimension. */
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+export { sizeOf } from '../tensor/program.js';
 
 /** A Keras axis (counting the batch as axis 0, negative from the end) as an index into `shape`. */
 export function kerasAxis(ctx: LayerContext, axis: unknown, rank: number, key = 'axis'): number {
@@ -47,52 +32,27 @@ export function intTuple(ctx: LayerContext, key: string, n: number, fallback?: n
   return list as number[];
 }
 
-/** Permutes the axes of `t`: output axis i is input axis perm[i]. */
-export function transpose(t: Tensor, perm: readonly number[]): Tensor {
-  const shape = perm.map((p) => t.shape[p]);
-  const inStrides = stridesOf(t.shape);
-  const ids = new Array<NodeId>(t.ids.length);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let o = 0; o < ids.length; o++) {
-    let src = 0;
-    for (let i = 0; i < shape.length; i++) src += idx[i] * inStrides[perm[i]];
-    ids[o] = t.ids[src];
-    for (let i = shape.length - 1; i >= 0; i--) {
-      if (++idx[i] < shape[i]) break;
-      idx[i] = 0;
-    }
-  }
-  return { shape, ids };
-}
-
-/** Applies `f` to every group of elements that runs along `axes` (the other axes fixed). */
-export function alongAxes(t: Tensor, axes: readonly number[], f: (xs: NodeId[]) => NodeId[]): Tensor {
-  const rank = t.shape.length;
-  const rest = [...Array(rank).keys()].filter((i) => !axes.includes(i));
-  const perm = [...rest, ...axes];
-  const moved = transpose(t, perm);
-  const n = sizeOf(axes.map((a) => t.shape[a]));
-  const out: NodeId[] = [];
-  for (let at = 0; at < moved.ids.length; at += n) out.push(...f(moved.ids.slice(at, at + n)));
-  const inverse = perm.map((_, i) => perm.indexOf(i));
-  return transpose({ shape: moved.shape, ids: out }, inverse);
+/** Permutes the axes of `t` (output axis i is input axis perm[i]); no equation for the identity. */
+export function transpose(ctx: LayerContext, t: T, perm: readonly number[]): T {
+  if (perm.every((p, i) => p === i)) return t;
+  return ctx.op('transpose', [t], { perm }, 'v')[0];
 }
 
 /** Channels-first data as channels-last (C, d1, …) → (d1, …, C), and back. */
-export function toChannelsLast(t: Tensor): Tensor {
+export function toChannelsLast(ctx: LayerContext, t: T): T {
   const r = t.shape.length;
-  return transpose(t, [...Array.from({ length: r - 1 }, (_, i) => i + 1), 0]);
+  return transpose(ctx, t, [...Array.from({ length: r - 1 }, (_, i) => i + 1), 0]);
 }
-export function toChannelsFirst(t: Tensor): Tensor {
+export function toChannelsFirst(ctx: LayerContext, t: T): T {
   const r = t.shape.length;
-  return transpose(t, [r - 1, ...Array.from({ length: r - 1 }, (_, i) => i)]);
+  return transpose(ctx, t, [r - 1, ...Array.from({ length: r - 1 }, (_, i) => i)]);
 }
 
 export function channelsFirst(ctx: LayerContext): boolean {
   return ctx.layer.config.data_format === 'channels_first';
 }
 
-export function sameShape(ctx: LayerContext, inputs: readonly Tensor[]): readonly number[] {
+export function sameShape(ctx: LayerContext, inputs: readonly T[]): readonly number[] {
   const s = inputs[0].shape;
   for (const t of inputs) {
     if (t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i])) {
@@ -111,4 +71,3 @@ export function wrappedLayer(ctx: LayerContext, key: string, weights: Map<string
   }
   return { name: String(inner.config.name ?? `${ctx.layer.name}_${key}`), className: inner.class_name, config: inner.config, inbound: [], weights };
 }
-

@@ -1,26 +1,33 @@
-import type { Graph, NodeId, StateLabel } from '../ir/graph.js';
 import type { LayerSpec, ModelSpec, Weight } from '../load/spec.js';
+import type { ProgramBuilder } from '../tensor/builder.js';
+import type { FnName } from '../tensor/functions.js';
+import type { TOp } from '../tensor/ops.js';
+import type { Body, T } from '../tensor/program.js';
 
-/** A tensor during extraction: its shape without the batch dimension and the node of every element, row-major. */
-export interface Tensor {
-  readonly shape: readonly number[];
-  readonly ids: readonly NodeId[];
-}
+export type { T } from '../tensor/program.js';
 
-/** What an extractor sees of the layer it turns into IR. */
+/** What an extractor sees of the layer it turns into tensor equations. */
 export interface LayerContext {
-  readonly graph: Graph;
+  readonly builder: ProgramBuilder;
   readonly layer: LayerSpec;
   readonly model: ModelSpec;
   /** The layer's weight `name`, checked against `shape` when given; a clear error when missing. */
   weight(name: string, shape?: readonly number[]): Weight;
+  /** A weight as a constant tensor named `role` in printed output. */
+  param(name: string, role: string, shape?: readonly number[]): T;
+  /** A constant tensor of this layer (a folded parameter, a slice of a weight). */
+  constant(role: string, shape: readonly number[], values: ArrayLike<number>): T;
+  /** Appends `op(args; attrs)`; `roles` names the outputs (h for a layer's result). */
+  op(op: TOp, args: readonly T[], attrs: object, roles?: string | readonly string[], body?: Body): T[];
+  /** An element-wise function of the ELEMENTWISE table. */
+  map(fn: FnName, args: readonly T[], params?: readonly number[], role?: string): T;
+  /** A sub-program run per step (see ProgramBuilder.body). */
+  body(inputs: readonly { shape: readonly number[]; role: string }[], build: (xs: T[]) => T[]): Body;
   /** Throws a one-line error about this layer. */
   fail(message: string, hint?: string): never;
-  /** Names a recurrent state of this layer at a time step (1-based step and unit). */
-  labelState(id: NodeId, symbol: StateLabel['symbol'], step: number, index: number): void;
   /** Runs the extractor of another layer spec (a wrapped layer) in this layer's place. */
-  run(layer: LayerSpec, inputs: readonly Tensor[]): Tensor[];
+  run(layer: LayerSpec, inputs: readonly T[]): T[];
 }
 
-/** Turns one call of a layer into IR: input tensors in, output tensors out. */
-export type Extractor = (ctx: LayerContext, inputs: readonly Tensor[]) => Tensor[];
+/** Turns one call of a layer into tensor equations: input tensors in, output tensors out. */
+export type Extractor = (ctx: LayerContext, inputs: readonly T[]) => T[];

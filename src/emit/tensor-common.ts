@@ -1,0 +1,134 @@
+import { Graph, type NodeId } from '../ir/graph.js';
+import type { Fn, Prec } from '../ir/ops.js';
+import { schedule, type Name } from '../schedule.js';
+import { ELEMENTWISE, type ElementwiseFn } from '../tensor/functions.js';
+import type { MapAttrs } from '../tensor/ops.js';
+import type { Body, Equation, TensorId, TensorProgram } from '../tensor/program.js';
+import { lower } from '../transform/lower.js';
+import { render, type Syntax } from './render.js';
+import type { EmitOptions } from './types.js';
+
+/**
+ * What every tensor-form emitter shares: identifiers for tensors, use counts, and printing an
+ * element-wise function from its one scalar template (so no emitter writes an activation again).
+ */
+
+/** A printable identifier for every tensor of a program, unique, in the plain-identifier style. */
+export function tensorNames(p: TensorProgram): string[] {
+  const names = new Array<string>(p.tensors.length);
+  const taken = new Set<string>();
+  const unique = (base: string): string => {
+    let n = base;
+    for (let k = 2; taken.has(n); k++) n = `${base}_${k}`;
+    taken.add(n);
+    return n;
+  };
+  p.inputs.forEach((port, i) => (names[port.tensor.id] = unique(`input${i + 1}`)));
+  for (const call of p.calls) call.outputs.forEach((t) => names[t.id] ?? (names[t.id] = unique(`h${call.number || 'p'}`)));
+  let temps = 0;
+  p.tensors.forEach((t, id) => {
+    if (names[id] !== undefined) return;
+    const role = t.role.replace(/[^A-Za-z0-9]/g, '') || 't';
+    if (t.role === '_' || t.role === 'v') names[id] = unique(`t${++temps}`);
+    else names[id] = unique(`${role}${t.layer}`);
+  });
+  return names;
+}
+
+/** How often each tensor is read: by equations (bodies included), body outputs and the program's outputs. */
+export function useCounts(p: TensorProgram): Int32Array {
+  const uses = new Int32Array(p.tensors.length);
+  const visit = (eqs: readonly Equation[]) => {
+    for (const eq of eqs) {
+      for (const a of eq.args) uses[a]++;
+      if (eq.body) {
+        visit(eq.body.equations);
+        for (const o of eq.body.outputs) uses[o]++;
+      }
+    }
+  };
+  visit(p.equations);
+  for (const port of p.outputs) uses[port.tensor.id]++;
+  return uses;
+}
+
+/** The constant tensors a program reads, in first-use order. */
+export function constantsUsed(p: TensorProgram): TensorId[] {
+  const seen = new Set<TensorId>();
+  const out: TensorId[] = [];
+  const visit = (eqs: readonly Equation[]) => {
+    for (const eq of eqs) {
+      for (const a of eq.args) {
+        if (p.tensors[a].kind === 'const' && !seen.has(a)) {
+          seen.add(a);
+          out.push(a);
+        }
+      }
+      if (eq.body) visit(eq.body.equations);
+    }
+  };
+  visit(p.equations);
+  return out;
+}
+
+/** Every equation of the program, bodies included, with the body it sits in (undefined at top level). */
+export function allEquations(p: TensorProgram): { eq: Equation; body?: Body }[] {
+  const out: { eq: Equation; body?: Body }[] = [];
+  const visit = (eqs: readonly Equation[], body?: Body) => {
+    for (const eq of eqs) {
+      out.push({ eq, body });
+      if (eq.body) visit(eq.body.equations, eq.body);
+    }
+  };
+  visit(p.equations);
+  return out;
+}
+
+/** A map equation's function and its scalar template printed once as an expression of its arguments. */
+export interface PrintedMap {
+  readonly text: string;
+  /** Functions of the scalar IR the text calls (for a target's prelude). */
+  readonly uses: ReadonlySet<Fn>;
+}
+
+/** An argument printed for printMap: its text and how tightly it binds. */
+export interface Arg {
+  readonly text: string;
+  readonly prec: Prec;
+}
+
+/**
+ * Prints element-wise function `attrs.fn` applied to `args` in a target's scalar syntax
+ * (parenthesized by the shared rules, as any scalar formula): the template is built in a small scalar graph,
+ * lowered for the target like any scalar formula, and rendered with the arguments as its inputs.
+ */
+export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>): PrintedMap {
+  const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
+  const g = new Graph();
+  const xs: NodeId[] = args.map((_, i) => g.input(i));
+  const out = f.scalar(g, xs, attrs.params);
+  const low = lower(g, [out], supports);
+  const ports = args.map((_, i) => ({ name: `a${i}`, shape: [1], offset: i, size: 1 }));
+  const program = schedule(low.graph, ports, [{ name: 'y', shape: [1], offset: 0, size: 1 }], low.outputs, true);
+  const named: Syntax = { ...syntax, name: (n: Name) => (n.kind === 'input' ? args[n.index].text : syntax.name(n)), inputPrec: (i) => args[i].prec };
+  const r = render(program, named, { precision: opts.precision, maxSize: Infinity, inline: true });
+  const uses = new Set<Fn>();
+  for (let id = 0; id < low.graph.size; id++) if (program.live[id]) uses.add(low.graph.nodes[id].op as Fn);
+  return { text: r.outputs[0], uses };
+}
+
+/** For each argument of a map equation, how many times its scalar template reads it (an argument read twice is better named than inlined). */
+export function templateReads(attrs: MapAttrs, arity: number): number[] {
+  const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
+  const g = new Graph();
+  const xs = Array.from({ length: arity }, (_, i) => g.input(i));
+  const out = f.scalar(g, xs, attrs.params);
+  const reads = new Array<number>(arity).fill(0);
+  const live = schedule(g, [], [], [out], true).live;
+  for (let id = 0; id < g.size; id++) {
+    if (!live[id]) continue;
+    for (const a of g.nodes[id].args) if (a < arity && g.nodes[a].op === 'input') reads[g.nodes[a].value]++;
+  }
+  if (g.nodes[out]?.op === 'input') reads[g.nodes[out].value]++;
+  return reads;
+}

@@ -1,0 +1,110 @@
+import type { Graph, NodeId } from '../ir/graph.js';
+
+/**
+ * The element-wise functions of the `map` op, each defined once as a scalar template: how one
+ * element of the result is built from one element of each argument (broadcast). Scalarize calls
+ * the template per element; tensor-form emitters print the same template once, with the argument
+ * tensors in place of the scalars, so no function is written twice.
+ */
+export interface ElementwiseFn {
+  /** Number of tensor arguments; -1 for any number (at least one). */
+  readonly arity: number;
+  /** Names of the numeric parameters, in order (alpha, max_value, …). */
+  readonly params: readonly string[];
+  /** One element of the result. Constant arguments arrive as `const` nodes (see Graph.constValue). */
+  scalar(g: Graph, xs: readonly NodeId[], params: readonly number[]): NodeId;
+  /** How LaTeX's tensor form names it as an operator applied element-wise (none for plain arithmetic). */
+  readonly operator?: string;
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** α·(e^{min(x,0)} − 1) + max(x, 0): ELU without a branch, exact for both signs. */
+function elu(g: Graph, x: NodeId, alpha: number, scale = 1): NodeId {
+  return g.affine([g.max(g.constant(0), x), g.fn('exp', g.min(g.constant(0), x))], [scale, scale * alpha], -scale * alpha);
+}
+
+/** Σ cᵢ·xᵢ where every cᵢ may be a constant node (then an affine coefficient) or any node. */
+function weighted(g: Graph, xs: readonly NodeId[], cs: readonly NodeId[], bias: NodeId): NodeId {
+  const nums = cs.map((c) => g.constValue(c));
+  const b = g.constValue(bias);
+  if (b !== undefined && nums.every((c) => c !== undefined)) return g.affine(xs, nums as number[], b);
+  return g.affine([...xs.map((x, i) => g.mul(cs[i], x)), bias], [...xs.map(() => 1), 1]);
+}
+
+function fold(xs: readonly NodeId[], f: (a: NodeId, b: NodeId) => NodeId): NodeId {
+  return xs.slice(1).reduce(f, xs[0]);
+}
+
+const unary = (scalar: (g: Graph, x: NodeId, p: readonly number[]) => NodeId, operator?: string, params: readonly string[] = []): ElementwiseFn => ({
+  arity: 1,
+  params,
+  scalar: (g, [x], p) => scalar(g, x, p),
+  operator,
+});
+
+/** The one table of element-wise functions, keyed by name. */
+export const ELEMENTWISE = {
+  linear: unary((_g, x) => x),
+  relu: unary((g, x) => g.max(g.constant(0), x), 'ReLU'),
+  relu6: unary((g, x) => g.min(g.max(g.constant(0), x), g.constant(6)), 'ReLU6'),
+  elu: unary((g, x, [alpha]) => elu(g, x, alpha), 'ELU', ['alpha']),
+  selu: unary((g, x) => elu(g, x, SELU_ALPHA, SELU_SCALE), 'SELU'),
+  sigmoid: unary((g, x) => g.fn('sigmoid', x), 'σ'),
+  // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; Keras 1/2 and TF.js use 0.2·x + 0.5 (params: slope).
+  hard_sigmoid: unary((g, x, [slope]) => g.min(g.max(g.constant(0), g.affine([x], [slope], 0.5)), g.constant(1)), 'hard\\_sigmoid', ['slope']),
+  tanh: unary((g, x) => g.fn('tanh', x), 'tanh'),
+  softplus: unary((g, x) => g.fn('softplus', x), 'softplus'),
+  softsign: unary((g, x) => g.div(x, g.shift(g.fn('abs', x), 1)), 'softsign'),
+  swish: unary((g, x) => g.mul(x, g.fn('sigmoid', x)), 'swish'),
+  gelu: unary((g, x) => g.mul(x, g.affine([g.fn('erf', g.scale(x, Math.SQRT1_2))], [0.5], 0.5)), 'GELU'),
+  gelu_new: unary(
+    (g, x) => g.mul(x, g.affine([g.fn('tanh', g.affine([x, g.pow(x, 3)], [Math.sqrt(2 / Math.PI), Math.sqrt(2 / Math.PI) * 0.044715]))], [0.5], 0.5)),
+    'GELU_{\\tanh}',
+  ),
+  mish: unary((g, x) => g.mul(x, g.fn('tanh', g.fn('softplus', x))), 'mish'),
+  exponential: unary((g, x) => g.fn('exp', x), 'exp'),
+  /** Keras's relu(x, negative_slope, max_value, threshold); max_value NaN means none. */
+  relu_keras: unary(
+    (g, x, [maxValue, slope, threshold]) => {
+      const zero = g.constant(0);
+      let pos = threshold === 0 ? g.max(zero, x) : g.mul(x, g.fn('step', g.shift(x, -threshold)));
+      // Keras clips to [0, max_value]; the lower clip only matters when a negative threshold lets x < 0 through.
+      if (!Number.isNaN(maxValue)) pos = g.min(threshold < 0 ? g.max(zero, pos) : pos, g.constant(maxValue));
+      if (slope === 0) return pos;
+      return g.affine([pos, g.max(zero, g.affine([x], [-1], threshold))], [1, -slope]);
+    },
+    'ReLU',
+    ['max_value', 'negative_slope', 'threshold'],
+  ),
+  leaky_relu: unary((g, x, [alpha]) => g.affine([g.max(g.constant(0), x), g.min(g.constant(0), x)], [1, alpha]), 'LeakyReLU', ['alpha']),
+  thresholded_relu: unary((g, x, [theta]) => g.mul(x, g.fn('step', g.shift(x, -theta))), 'ThresholdedReLU', ['theta']),
+  /** max(0, x) + α·min(0, x) with α a tensor (PReLU). */
+  prelu: { arity: 2, params: [], scalar: (g, [x, a]) => weighted(g, [g.max(g.constant(0), x), g.min(g.constant(0), x)], [g.constant(1), a], g.constant(0)), operator: 'PReLU' },
+  /** a·x + b with a, b tensors (folded normalization). */
+  scale_shift: { arity: 3, params: [], scalar: (g, [x, a, b]) => weighted(g, [x], [a], b) },
+  /** scale·x + offset with numbers (Rescaling). */
+  affine: unary((g, x, [scale, offset]) => g.affine([x], [scale], offset), undefined, ['scale', 'offset']),
+  add: { arity: -1, params: [], scalar: (g, xs) => g.affine(xs, xs.map(() => 1)) },
+  sub: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, b) },
+  mul: { arity: -1, params: [], scalar: (g, xs) => fold(xs, (a, b) => g.mul(a, b)) },
+  average: { arity: -1, params: [], scalar: (g, xs) => g.affine(xs, xs.map(() => 1 / xs.length)) },
+  maximum: { arity: -1, params: [], scalar: (g, xs) => fold(xs, (a, b) => g.max(a, b)), operator: 'max' },
+  minimum: { arity: -1, params: [], scalar: (g, xs) => fold(xs, (a, b) => g.min(a, b)), operator: 'min' },
+  /** a·b + c·d (an LSTM cell update: f⊙c + i⊙g). */
+  mul_add_mul: { arity: 4, params: [], scalar: (g, [a, b, c, d]) => g.add(g.mul(a, b), g.mul(c, d)) },
+  /** a + b·c (GRU with reset_after: x_h + r⊙(U_h h + b)). */
+  add_mul: { arity: 3, params: [], scalar: (g, [a, b, c]) => g.add(a, g.mul(b, c)) },
+  /** z·h + (1 − z)·h̃, the GRU update (args z, h, h̃). */
+  gru_update: { arity: 3, params: [], scalar: (g, [z, h, hh]) => g.affine([g.mul(z, h), g.mul(z, hh), hh], [1, -1, 1]) },
+} satisfies Record<string, ElementwiseFn>;
+
+/** A key of the element-wise function table. */
+export type FnName = keyof typeof ELEMENTWISE;
+
+/** The activations that are element-wise (the others, softmax and log_softmax, are reductions). */
+export const ACTIVATION_FNS = [
+  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softplus', 'softsign',
+  'swish', 'gelu', 'gelu_new', 'mish', 'exponential',
+] as const satisfies readonly FnName[];

@@ -1,0 +1,498 @@
+import type { Graph, NodeId } from '../ir/graph.js';
+import { ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
+import { sizeOf, type Body, type Equation, type TensorId } from './program.js';
+import { alongAxes, broadcastIndex, broadcastShapes, stridesOf, transpose, windows, type Scalars } from './scalars.js';
+
+/** What an op's scalarize rule may ask of the lowering. */
+export interface ScalarizeContext {
+  readonly g: Graph;
+  /** The scalars of a tensor; a constant's elements become `const` nodes on first use. */
+  get(id: TensorId): Scalars;
+  /** The stored values of a constant tensor. */
+  values(id: TensorId): ArrayLike<number>;
+  /** The static shape of any tensor. */
+  shape(id: TensorId): readonly number[];
+  /** Runs `body` once with its inputs bound to `inputs`; `step` (1-based) names recurrent values. */
+  runBody(body: Body, inputs: readonly Scalars[], step?: number): Scalars[];
+  /** Names a recurrent state of the current layer at a time step (1-based step and unit). */
+  labelState(id: NodeId, symbol: string, step: number, index: number): void;
+  /** Subtract the maximum inside softmax / log_softmax (the code targets), or print the textbook form. */
+  readonly stableSoftmax: boolean;
+}
+
+/** The shape rule's view of an equation: argument shapes, attributes, and a body's output shapes. */
+export type ShapeRule = (args: readonly (readonly number[])[], attrs: never, bodyOutputs: readonly (readonly number[])[]) => number[][] | string;
+
+/** What the op table knows about one tensor op. */
+export interface TOpInfo {
+  /** Output shapes from argument shapes; a string is an error message. */
+  readonly shape: ShapeRule;
+  /** Builds the op's scalar IR nodes from its arguments' scalars. */
+  scalarize(sc: ScalarizeContext, eq: Equation): Scalars[];
+  /** Pure data movement (no arithmetic): layers made of these only take no number. */
+  readonly movement?: boolean;
+}
+
+/** Attributes of each op, as extractors write them and emitters read them. */
+export interface DenseAttrs { readonly pairs: number; readonly bias: boolean }
+export interface MapAttrs { readonly fn: FnName; readonly params: readonly number[] }
+export interface AxesAttrs { readonly axes: readonly number[] }
+export interface LayerNormAttrs { readonly axes: readonly number[]; readonly eps: number; readonly scale: boolean; readonly center: boolean }
+export interface WindowAttrs {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilation: readonly number[];
+  readonly padBefore: readonly number[];
+  readonly outSpatial: readonly number[];
+}
+export interface ConvAttrs extends WindowAttrs { readonly groups: number; readonly bias: boolean }
+export interface DepthwiseAttrs extends WindowAttrs { readonly multiplier: number; readonly bias: boolean }
+export interface PoolAttrs extends WindowAttrs { readonly kind: 'max' | 'avg' }
+export interface GlobalPoolAttrs { readonly kind: 'max' | 'avg' }
+export interface TransposeAttrs { readonly perm: readonly number[] }
+export interface ReshapeAttrs { readonly shape: readonly number[] }
+export interface AxisAttrs { readonly axis: number }
+export interface RepeatAttrs { readonly n: number }
+export interface PadAttrs { readonly before: readonly number[]; readonly after: readonly number[] }
+export interface SliceAttrs { readonly begin: readonly number[]; readonly end: readonly number[] }
+export interface UpsampleAttrs { readonly factors: readonly number[] }
+export interface DotAttrs { readonly axes: readonly [number, number]; readonly normalize: boolean }
+export interface ScanAttrs { readonly reverse: boolean; readonly returnSequences: boolean; readonly symbols: readonly string[]; readonly units: number }
+
+/** Every tensor op. */
+export type TOp =
+  | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot'
+  | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
+  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
+  | 'scan' | 'foreach';
+
+const last = (s: readonly number[]) => s[s.length - 1];
+
+/** The scalar rules of softmax and log_softmax along one group of elements. */
+export function softmaxOf(g: Graph, xs: readonly NodeId[], stable: boolean): NodeId[] {
+  const shifted = stable && xs.length > 1 ? shift(g, xs) : xs;
+  const es = shifted.map((x) => g.fn('exp', x));
+  const sum = g.affine(es, es.map(() => 1));
+  return es.map((e) => g.div(e, sum));
+}
+function logSoftmaxOf(g: Graph, xs: readonly NodeId[], stable: boolean): NodeId[] {
+  const shifted = stable && xs.length > 1 ? shift(g, xs) : xs;
+  const lse = g.fn('log', g.affine(shifted.map((x) => g.fn('exp', x)), xs.map(() => 1)));
+  return shifted.map((x) => g.sub(x, lse));
+}
+/** x − max(x): the same value mathematically, without overflow in exp. */
+function shift(g: Graph, xs: readonly NodeId[]): NodeId[] {
+  const m = xs.slice(1).reduce((a, b) => g.max(a, b), xs[0]);
+  return xs.map((x) => g.sub(x, m));
+}
+
+/** x / √max(Σx², 1e-12) (TF's l2_normalize). */
+export function l2Normalize(g: Graph, xs: readonly NodeId[]): NodeId[] {
+  const sq = g.affine(xs.map((v) => g.pow(v, 2)), xs.map(() => 1));
+  const r = g.div(g.constant(1), g.fn('sqrt', g.max(sq, g.constant(1e-12))));
+  return xs.map((v) => g.mul(v, r));
+}
+
+/** Column `j` of a row-major [rows, cols] matrix. */
+function column(w: ArrayLike<number>, rows: number, cols: number, j: number, into: Float64Array, at: number): void {
+  for (let i = 0; i < rows; i++) into[at + i] = w[i * cols + j];
+}
+
+/** Rebuilds a tensor by moving elements: `from(outIndex per axis)` gives the input index per axis, or null for zero. */
+function remap(sc: ScalarizeContext, x: Scalars, outShape: readonly number[], from: (axis: number, i: number) => number | null): Scalars {
+  const rank = outShape.length;
+  const zero = sc.g.constant(0);
+  const ids: NodeId[] = [];
+  const p = new Array<number>(rank).fill(0);
+  const n = sizeOf(outShape);
+  for (let o = 0; o < n; o++) {
+    let at: number | null = 0;
+    for (let i = 0; i < rank && at !== null; i++) {
+      const src = from(i, p[i]);
+      at = src === null ? null : at * x.shape[i] + src;
+    }
+    ids.push(at === null ? zero : x.ids[at]);
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++p[i] < outShape[i]) break;
+      p[i] = 0;
+    }
+  }
+  return { shape: outShape, ids };
+}
+
+function windowShape(args: readonly (readonly number[])[], a: WindowAttrs, channels: number): number[][] | string {
+  const x = args[0];
+  const r = a.kernel.length;
+  if (x.length !== r + 1) return `expects input of rank ${r + 1} (without the batch), found shape [${x.join(', ')}]`;
+  return [[...a.outSpatial, channels]];
+}
+
+function geometryOf(x: Scalars, a: WindowAttrs) {
+  return { inSpatial: x.shape.slice(0, a.kernel.length), outSpatial: a.outSpatial, kernel: a.kernel, strides: a.strides, dilation: a.dilation, padBefore: a.padBefore };
+}
+
+/** The one op table: shape rule and scalarize rule of every tensor op. */
+export const TOPS = {
+  /** Σₖ xₖ·Wₖ + b over the last axis, at every leading position: args x₁, W₁, …, xₖ, Wₖ[, b]. */
+  dense: {
+    shape: (args, a: DenseAttrs) => {
+      const lead = args[0].slice(0, -1);
+      const units = args[1][1];
+      for (let k = 0; k < a.pairs; k++) {
+        const x = args[2 * k];
+        const w = args[2 * k + 1];
+        if (w.length !== 2 || last(x) !== w[0] || w[1] !== units) return `cannot multiply [${x.join(', ')}] by a [${w.join(', ')}] matrix`;
+        if (x.length - 1 !== lead.length || lead.some((d, i) => d !== x[i])) return `inputs [${args[0].join(', ')}] and [${x.join(', ')}] differ before the last axis`;
+      }
+      return [[...lead, units]];
+    },
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as DenseAttrs;
+      const xs: Scalars[] = [];
+      const ws: ArrayLike<number>[] = [];
+      const dims: number[] = [];
+      for (let k = 0; k < a.pairs; k++) {
+        xs.push(sc.get(eq.args[2 * k]));
+        ws.push(sc.values(eq.args[2 * k + 1]));
+        dims.push(last(xs[k].shape));
+      }
+      const units = ws[0].length / dims[0];
+      const bias = a.bias ? sc.values(eq.args[2 * a.pairs]) : null;
+      const total = dims.reduce((s, d) => s + d, 0);
+      const coefs = new Float64Array(total);
+      const ids: NodeId[] = [];
+      const positions = xs[0].ids.length / dims[0];
+      for (let p = 0; p < positions; p++) {
+        const terms: NodeId[] = [];
+        for (let k = 0; k < a.pairs; k++) for (let i = 0; i < dims[k]; i++) terms.push(xs[k].ids[p * dims[k] + i]);
+        for (let j = 0; j < units; j++) {
+          let at = 0;
+          for (let k = 0; k < a.pairs; k++) {
+            column(ws[k], dims[k], units, j, coefs, at);
+            at += dims[k];
+          }
+          ids.push(sc.g.affine(terms, coefs, bias ? bias[j] : 0));
+        }
+      }
+      return [{ shape: [...xs[0].shape.slice(0, -1), units], ids }];
+    },
+  },
+  /** An element-wise function of the ELEMENTWISE table over broadcast arguments. */
+  map: {
+    shape: (args, a: MapAttrs) => {
+      const f: ElementwiseFn = ELEMENTWISE[a.fn];
+      if (!f) return `unknown element-wise function '${String(a.fn)}'`;
+      if (f.arity >= 0 && args.length !== f.arity) return `${a.fn} takes ${f.arity} arguments, found ${args.length}`;
+      const out = broadcastShapes(args);
+      return out ? [out] : `shapes ${args.map((s) => `[${s.join(', ')}]`).join(' and ')} do not broadcast`;
+    },
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as MapAttrs;
+      const f: ElementwiseFn = ELEMENTWISE[a.fn];
+      const xs = eq.args.map((id) => sc.get(id));
+      if (xs.length === 1) return [{ shape: xs[0].shape, ids: xs[0].ids.map((v) => f.scalar(sc.g, [v], a.params)) }];
+      const shape = broadcastShapes(xs.map((x) => x.shape))!;
+      const at = xs.map((x) => broadcastIndex(x.shape, shape));
+      const ids: NodeId[] = [];
+      const n = sizeOf(shape);
+      for (let i = 0; i < n; i++) ids.push(f.scalar(sc.g, xs.map((x, k) => x.ids[at[k](i)]), a.params));
+      return [{ shape, ids }];
+    },
+  },
+  softmax: {
+    shape: (args) => [[...args[0]]],
+    scalarize: (sc, eq) => [alongAxes(sc.get(eq.args[0]), (eq.attrs as unknown as AxesAttrs).axes, (xs) => softmaxOf(sc.g, xs, sc.stableSoftmax))],
+  },
+  log_softmax: {
+    shape: (args) => [[...args[0]]],
+    scalarize: (sc, eq) => [alongAxes(sc.get(eq.args[0]), (eq.attrs as unknown as AxesAttrs).axes, (xs) => logSoftmaxOf(sc.g, xs, sc.stableSoftmax))],
+  },
+  /** (x − μ)/√(σ² + ε)·γ + β over `axes`: args x[, γ][, β]. */
+  layer_norm: {
+    shape: (args) => [[...args[0]]],
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as LayerNormAttrs;
+      const g = sc.g;
+      const x = sc.get(eq.args[0]);
+      const gamma = a.scale ? sc.values(eq.args[1]) : null;
+      const beta = a.center ? sc.values(eq.args[a.scale ? 2 : 1]) : null;
+      const n = sizeOf(a.axes.map((i) => x.shape[i]));
+      return [
+        alongAxes(x, a.axes, (xs) => {
+          const ones = xs.map(() => 1 / n);
+          const mean = g.affine(xs, ones);
+          const d = xs.map((v) => g.sub(v, mean));
+          const variance = g.affine(d.map((v) => g.pow(v, 2)), ones, a.eps);
+          const r = g.div(g.constant(1), g.fn('sqrt', variance));
+          return d.map((v, j) => g.affine([g.mul(v, r)], [gamma ? gamma[j] : 1], beta ? beta[j] : 0));
+        }),
+      ];
+    },
+  },
+  l2_normalize: {
+    shape: (args) => [[...args[0]]],
+    scalarize: (sc, eq) => [alongAxes(sc.get(eq.args[0]), (eq.attrs as unknown as AxesAttrs).axes, (xs) => l2Normalize(sc.g, xs))],
+  },
+  /**
+   * Keras's Dot (batch_dot): contracts axes[0] of x with axes[1] of y; the result has the remaining
+   * axes of x, then of y ([1] when none remain). `normalize` L2-normalizes both along those axes first.
+   */
+  dot: {
+    shape: (args, a: DotAttrs) => {
+      const [x, y] = args;
+      if (x[a.axes[0]] !== y[a.axes[1]]) return `contracts axis ${a.axes[0] + 1} of [${x.join(', ')}] with axis ${a.axes[1] + 1} of [${y.join(', ')}], which differ in size`;
+      const shape = [...x.filter((_, i) => i !== a.axes[0]), ...y.filter((_, i) => i !== a.axes[1])];
+      return [shape.length === 0 ? [1] : shape];
+    },
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as DotAttrs;
+      const g = sc.g;
+      const [x, y] = eq.args.map((id) => sc.get(id));
+      const [ax, ay] = a.axes;
+      const lastX = transpose(x, [...[...Array(x.shape.length).keys()].filter((i) => i !== ax), ax]);
+      const firstY = transpose(y, [ay, ...[...Array(y.shape.length).keys()].filter((i) => i !== ay)]);
+      const n = x.shape[ax];
+      const xRows: NodeId[][] = [];
+      for (let at = 0; at < lastX.ids.length; at += n) xRows.push(lastX.ids.slice(at, at + n));
+      const m = firstY.ids.length / n;
+      const yCols: NodeId[][] = Array.from({ length: m }, (_, j) => Array.from({ length: n }, (_, k) => firstY.ids[k * m + j]));
+      const xs = a.normalize ? xRows.map((r) => l2Normalize(g, r)) : xRows;
+      const ys = a.normalize ? yCols.map((c) => l2Normalize(g, c)) : yCols;
+      const ids: NodeId[] = [];
+      for (const r of xs) for (const c of ys) ids.push(g.affine(r.map((v, k) => g.mul(v, c[k])), r.map(() => 1)));
+      const shape = [...lastX.shape.slice(0, -1), ...firstY.shape.slice(1)];
+      return [{ shape: shape.length === 0 ? [1] : shape, ids }];
+    },
+  },
+  /** Channels-last convolution: x[…spatial, C], K[…kernel, C/groups, F][, b[F]]. */
+  conv: {
+    shape: (args, a: ConvAttrs) => windowShape(args, a, last(args[1])),
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as ConvAttrs;
+      const x = sc.get(eq.args[0]);
+      const K = sc.values(eq.args[1]);
+      const r = a.kernel.length;
+      const cin = x.shape[r];
+      const cg = cin / a.groups;
+      const filters = K.length / (sizeOf(a.kernel) * cg);
+      const fg = filters / a.groups;
+      const bias = a.bias ? sc.values(eq.args[2]) : null;
+      const ids: NodeId[] = [];
+      windows(geometryOf(x, a), (_o, taps) => {
+        for (let f = 0; f < filters; f++) {
+          const c0 = Math.floor(f / fg) * cg;
+          const terms: NodeId[] = [];
+          const coefs: number[] = [];
+          for (const [at, k] of taps) {
+            for (let c = 0; c < cg; c++) {
+              terms.push(x.ids[at * cin + c0 + c]);
+              coefs.push(K[(k * cg + c) * filters + f]);
+            }
+          }
+          ids.push(sc.g.affine(terms, coefs, bias ? bias[f] : 0));
+        }
+      });
+      return [{ shape: [...a.outSpatial, filters], ids }];
+    },
+  },
+  /** Channels-last depthwise convolution: x[…spatial, C], D[…kernel, C, M][, b[C·M]] → [… , C·M]. */
+  depthwise_conv: {
+    shape: (args, a: DepthwiseAttrs) => windowShape(args, a, last(args[0]) * a.multiplier),
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as DepthwiseAttrs;
+      const x = sc.get(eq.args[0]);
+      const D = sc.values(eq.args[1]);
+      const cin = x.shape[a.kernel.length];
+      const m = a.multiplier;
+      const bias = a.bias ? sc.values(eq.args[2]) : null;
+      const ids: NodeId[] = [];
+      windows(geometryOf(x, a), (_o, taps) => {
+        for (let c = 0; c < cin; c++) {
+          for (let j = 0; j < m; j++) {
+            ids.push(sc.g.affine(taps.map(([at]) => x.ids[at * cin + c]), taps.map(([, k]) => D[(k * cin + c) * m + j]), bias ? bias[c * m + j] : 0));
+          }
+        }
+      });
+      return [{ shape: [...a.outSpatial, cin * m], ids }];
+    },
+  },
+  /** Max or average pooling, channels-last; 'same' averages over the in-bounds cells only (as TF). */
+  pool: {
+    shape: (args, a: PoolAttrs) => windowShape(args, a, last(args[0])),
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as PoolAttrs;
+      const g = sc.g;
+      const x = sc.get(eq.args[0]);
+      const c = x.shape[a.kernel.length];
+      const ids: NodeId[] = [];
+      windows(geometryOf(x, a), (_o, taps) => {
+        for (let ch = 0; ch < c; ch++) {
+          const cells = taps.map(([at]) => x.ids[at * c + ch]);
+          ids.push(a.kind === 'max' ? cells.slice(1).reduce((p, q) => g.max(p, q), cells[0]) : g.affine(cells, cells.map(() => 1 / cells.length)));
+        }
+      });
+      return [{ shape: [...a.outSpatial, c], ids }];
+    },
+  },
+  /** Max or mean over every axis but the last (channels-last): [… , C] → [C]. */
+  global_pool: {
+    shape: (args) => [[last(args[0])]],
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as GlobalPoolAttrs;
+      const g = sc.g;
+      const x = sc.get(eq.args[0]);
+      const c = last(x.shape);
+      const n = x.ids.length / c;
+      const ids: NodeId[] = [];
+      for (let ch = 0; ch < c; ch++) {
+        const cells = Array.from({ length: n }, (_, i) => x.ids[i * c + ch]);
+        ids.push(a.kind === 'max' ? cells.slice(1).reduce((p, q) => g.max(p, q), cells[0]) : g.affine(cells, cells.map(() => 1 / n)));
+      }
+      return [{ shape: [c], ids }];
+    },
+  },
+  transpose: {
+    movement: true,
+    shape: (args, a: TransposeAttrs) => [a.perm.map((p) => args[0][p])],
+    scalarize: (sc, eq) => [transpose(sc.get(eq.args[0]), (eq.attrs as unknown as TransposeAttrs).perm)],
+  },
+  reshape: {
+    movement: true,
+    shape: (args, a: ReshapeAttrs) => (sizeOf(a.shape) === sizeOf(args[0]) ? [[...a.shape]] : `cannot reshape [${args[0].join(', ')}] to [${a.shape.join(', ')}]`),
+    scalarize: (sc, eq) => [{ shape: (eq.attrs as unknown as ReshapeAttrs).shape, ids: sc.get(eq.args[0]).ids }],
+  },
+  concat: {
+    movement: true,
+    shape: (args, a: AxisAttrs) => {
+      const s = args[0];
+      for (const t of args) {
+        if (t.length !== s.length || t.some((d, i) => i !== a.axis && d !== s[i])) return `inputs have shapes ${args.map((x) => `[${x.join(', ')}]`).join(', ')}, which do not agree off axis ${a.axis + 1}`;
+      }
+      return [s.map((d, i) => (i === a.axis ? args.reduce((n, t) => n + t[i], 0) : d))];
+    },
+    scalarize(sc, eq) {
+      const axis = (eq.attrs as unknown as AxisAttrs).axis;
+      const inputs = eq.args.map((id) => sc.get(id));
+      const rank = inputs[0].shape.length;
+      // Move the axis first, stack, move it back.
+      const perm = [axis, ...[...Array(rank).keys()].filter((i) => i !== axis)];
+      const moved = inputs.map((t) => transpose(t, perm));
+      const ids = moved.flatMap((t) => t.ids);
+      const shape = [moved.reduce((n, t) => n + t.shape[0], 0), ...moved[0].shape.slice(1)];
+      const inverse = perm.map((_, i) => perm.indexOf(i));
+      return [transpose({ shape, ids }, inverse)];
+    },
+  },
+  /** A new leading axis of length n (RepeatVector). */
+  repeat: {
+    movement: true,
+    shape: (args, a: RepeatAttrs) => [[a.n, ...args[0]]],
+    scalarize(sc, eq) {
+      const n = (eq.attrs as unknown as RepeatAttrs).n;
+      const x = sc.get(eq.args[0]);
+      return [{ shape: [n, ...x.shape], ids: Array.from({ length: n }, () => x.ids).flat() }];
+    },
+  },
+  /** Zeros before and after each axis. */
+  pad: {
+    movement: true,
+    shape: (args, a: PadAttrs) => [args[0].map((d, i) => d + a.before[i] + a.after[i])],
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as PadAttrs;
+      const x = sc.get(eq.args[0]);
+      const out = x.shape.map((d, i) => d + a.before[i] + a.after[i]);
+      return [remap(sc, x, out, (ax, i) => (i < a.before[ax] || i >= a.before[ax] + x.shape[ax] ? null : i - a.before[ax]))];
+    },
+  },
+  /** Elements [begin, end) of each axis. */
+  slice: {
+    movement: true,
+    shape: (args, a: SliceAttrs) => {
+      const out = args[0].map((_, i) => a.end[i] - a.begin[i]);
+      return out.some((d, i) => d <= 0 || a.begin[i] < 0 || a.end[i] > args[0][i]) ? `slice [${a.begin.join(', ')}] to [${a.end.join(', ')}] leaves nothing of [${args[0].join(', ')}]` : [out];
+    },
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as SliceAttrs;
+      const x = sc.get(eq.args[0]);
+      return [remap(sc, x, x.shape.map((_, i) => a.end[i] - a.begin[i]), (ax, i) => i + a.begin[ax])];
+    },
+  },
+  /** Nearest-neighbour up-sampling: each element repeated factors[axis] times along each axis. */
+  upsample: {
+    movement: true,
+    shape: (args, a: UpsampleAttrs) => [args[0].map((d, i) => d * a.factors[i])],
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as UpsampleAttrs;
+      const x = sc.get(eq.args[0]);
+      return [remap(sc, x, x.shape.map((d, i) => d * a.factors[i]), (ax, i) => Math.floor(i / a.factors[ax]))];
+    },
+  },
+  /** The elements of `axis` in reverse order. */
+  reverse: {
+    movement: true,
+    shape: (args) => [[...args[0]]],
+    scalarize(sc, eq) {
+      const axis = (eq.attrs as unknown as AxisAttrs).axis;
+      const x = sc.get(eq.args[0]);
+      return [remap(sc, x, x.shape, (ax, i) => (ax === axis ? x.shape[ax] - 1 - i : i))];
+    },
+  },
+  /** Rows of a [rows, cols] table picked by integer ids (Embedding): args ids, table. */
+  gather: {
+    shape: (args) => (args[1].length === 2 ? [[...args[0], args[1][1]]] : `the table has shape [${args[1].join(', ')}], expected [rows, columns]`),
+    scalarize(sc, eq) {
+      const g = sc.g;
+      const x = sc.get(eq.args[0]);
+      const w = sc.values(eq.args[1]);
+      const [rows, cols] = sc.shape(eq.args[1]);
+      const table = g.addTable({ rows, cols, values: w });
+      const ids: NodeId[] = [];
+      for (const id of x.ids) for (let c = 0; c < cols; c++) ids.push(g.lookup(table, id, c));
+      return [{ shape: [...x.shape, cols], ids }];
+    },
+  },
+  /**
+   * A recurrence over the first axis of x[T, F]: the body maps (x_t, states…) to the new states;
+   * args x[, initial states…]. Outputs: the first state at every step (in processing order) or
+   * only at the last, then the final states.
+   */
+  scan: {
+    shape: (args, a: ScanAttrs, body) => {
+      if (args[0].length !== 2) return `expects input of shape [time steps, features], found [${args[0].join(', ')}]`;
+      return [a.returnSequences ? [args[0][0], ...body[0]] : [...body[0]], ...body.map((s) => [...s])];
+    },
+    scalarize(sc, eq) {
+      const a = eq.attrs as unknown as ScanAttrs;
+      const body = eq.body!;
+      const x = sc.get(eq.args[0]);
+      const [T, F] = x.shape;
+      const steps = Array.from({ length: T }, (_, t) => x.ids.slice(t * F, (t + 1) * F));
+      const zero = sc.g.constant(0);
+      let states: Scalars[] = body.outputs.map((_, k) => (eq.args.length > 1 + k ? sc.get(eq.args[1 + k]) : { shape: [a.units], ids: Array<NodeId>(a.units).fill(zero) }));
+      const order = a.reverse ? [...steps].reverse() : steps;
+      const sequence: NodeId[][] = [];
+      order.forEach((xt, t) => {
+        states = sc.runBody(body, [{ shape: [F], ids: xt }, ...states], t + 1);
+        states.forEach((s, k) => s.ids.forEach((id, j) => sc.labelState(id, a.symbols[k], t + 1, j + 1)));
+        sequence.push([...states[0].ids]);
+      });
+      const main: Scalars = a.returnSequences ? { shape: [T, ...states[0].shape], ids: sequence.flat() } : states[0];
+      return [main, ...states];
+    },
+  },
+  /** The body applied to every slice x[t] of the first axis; results stacked (TimeDistributed). */
+  foreach: {
+    shape: (args, _a: never, body) => [[args[0][0], ...body[0]]],
+    scalarize(sc, eq) {
+      const x = sc.get(eq.args[0]);
+      const rest = x.shape.slice(1);
+      const n = sizeOf(rest);
+      const outs: Scalars[] = [];
+      for (let t = 0; t < x.shape[0]; t++) outs.push(sc.runBody(eq.body!, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }])[0]);
+      return [{ shape: [x.shape[0], ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
+    },
+  },
+} satisfies Record<TOp, TOpInfo>;
+
+/** The strides helper, re-exported for emitters that index row-major data. */
+export { stridesOf };

@@ -1,0 +1,90 @@
+import type { TOp } from './ops.js';
+
+/** Index of a tensor in its program's table. */
+export type TensorId = number;
+
+/** A tensor as extractors hold it: its id and static shape (without the batch dimension). */
+export interface T {
+  readonly id: TensorId;
+  readonly shape: readonly number[];
+}
+
+/**
+ * One tensor of a program: a model input, a constant (a weight, with its values), or the value of
+ * an equation. `role` and `layer` name it for printing (W, b, K, gamma, i, f, …; layer 1-based,
+ * 0 for model inputs); `index` is the model input number for inputs.
+ */
+export interface TensorInfo {
+  readonly shape: readonly number[];
+  readonly kind: 'input' | 'const' | 'value';
+  readonly role: string;
+  readonly layer: number;
+  readonly values?: ArrayLike<number>;
+  readonly index?: number;
+}
+
+/** Attributes of an equation: plain JSON-like data, defined per op in ops.ts. */
+export type Attrs = Readonly<Record<string, unknown>>;
+
+/**
+ * A sub-program run once per step of an outer op (a recurrent cell per time step, a wrapped layer
+ * per time slice): its inputs are tensors bound anew at every step, its outputs what a step yields.
+ */
+export interface Body {
+  readonly inputs: readonly TensorId[];
+  readonly equations: readonly Equation[];
+  readonly outputs: readonly TensorId[];
+}
+
+/** `outs = op(args; attrs)`; `body` for the ops that run a sub-program. */
+export interface Equation {
+  readonly op: TOp;
+  readonly args: readonly TensorId[];
+  readonly outs: readonly TensorId[];
+  readonly attrs: Attrs;
+  readonly body?: Body;
+}
+
+/** One call of a model layer: its equations are `equations[from, to)` of the program. */
+export interface LayerCall {
+  readonly layer: string;
+  readonly className: string;
+  readonly node: number;
+  /** 1-based number of the call among those with equations (0 for a pure pass-through). */
+  readonly number: number;
+  /** 1-based position of the layer among the model's layers that the outputs need (for messages). */
+  readonly at: number;
+  readonly from: number;
+  readonly to: number;
+  readonly outputs: readonly T[];
+}
+
+/** A model input or output as a tensor: its name in the model file and its tensor. */
+export interface TensorPort {
+  readonly name: string;
+  readonly tensor: T;
+}
+
+/**
+ * The tensor program: the one description of a model. A flat list of equations in dependency
+ * order over named tensors with static shapes; weights are constant tensors.
+ */
+export interface TensorProgram {
+  readonly tensors: readonly TensorInfo[];
+  readonly equations: readonly Equation[];
+  readonly inputs: readonly TensorPort[];
+  readonly outputs: readonly TensorPort[];
+  readonly calls: readonly LayerCall[];
+  /** How many of the model's layers the outputs need. */
+  readonly layerCount: number;
+  readonly modelName: string;
+  /** The model file, for messages. */
+  readonly file: string;
+}
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

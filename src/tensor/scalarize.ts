@@ -1,0 +1,157 @@
+import { Nn2eqError } from '../errors.js';
+import { Graph, SizeBudgetExceeded, type NodeId, type StateLabel } from '../ir/graph.js';
+import { humanBytes } from '../emit/render.js';
+import { TOPS, type TOpInfo } from './ops.js';
+import { sizeOf, type Body, type Equation, type TensorProgram } from './program.js';
+import type { Scalars } from './scalars.js';
+
+/** A model input or output as scalar symbols: `size` consecutive symbols from `offset` (0-based). */
+export interface Port {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** One layer call with its output scalars (for --verify's layer-by-layer check). */
+export interface ScalarCall {
+  readonly layer: string;
+  readonly className: string;
+  readonly node: number;
+  readonly outputs: readonly Scalars[];
+}
+
+/** The scalar IR of a whole model: the graph, its scalar inputs and the node of every scalar output. */
+export interface Extracted {
+  readonly graph: Graph;
+  readonly inputs: Port[];
+  readonly outputs: Port[];
+  readonly outputIds: NodeId[];
+  readonly trace: ScalarCall[];
+}
+
+/** Options of the lowering. */
+export interface ScalarizeOptions {
+  /** Stop building past this many bytes of let-form text (see ir/graph.ts). */
+  readonly sizeBudget?: number;
+  /** Measure only (a dry graph): throws the same size error, builds nothing to print. */
+  readonly dry?: boolean;
+  /** The --max-size to name in the size error, when the budget has a margin added. */
+  readonly maxSizeShown?: number;
+  /** Subtract the maximum inside softmax (code targets); LaTeX keeps the textbook form. */
+  readonly stableSoftmax?: boolean;
+}
+
+/**
+ * Lowers a tensor program to the scalar arena: every equation through its op's scalarize rule,
+ * in program order. A layer call's outputs are labelled h^{(k)} with k counting the calls that
+ * label anything; values with another role (gates, pre-activations) get hints for LaTeX.
+ */
+export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extracted {
+  const g = new Graph(opts.sizeBudget, opts.dry);
+  const vals: (Scalars | undefined)[] = new Array(p.tensors.length);
+  let layerNumber = 0;
+  let where: { step?: number; backward?: boolean } = {};
+  let current = '';
+
+  const sizeError = (e: SizeBudgetExceeded, at: string): Nn2eqError =>
+    new Nn2eqError(
+      `${p.file}: the equations pass --max-size ${humanBytes(opts.maxSizeShown ?? e.budget)} ${at}; the whole model would print more than that`,
+      'too-large',
+      e.budget < 1_000_000
+        ? `--max-size ${humanBytes(opts.maxSizeShown ?? e.budget)} is smaller than this model's formula; raise it`
+        : 'print the tensor form instead (--form tensor), which grows with the weights and not with the elements; or raise --max-size with memory to spare (about 10 times the size)',
+    );
+
+  const sc = {
+    g,
+    stableSoftmax: opts.stableSoftmax ?? false,
+    get(id: number): Scalars {
+      const v = vals[id];
+      if (v) return v;
+      const t = p.tensors[id];
+      if (t.kind !== 'const') throw new Error(`scalarize: tensor ${id} (${t.role}) used before it is computed`);
+      const ids: NodeId[] = [];
+      for (let i = 0; i < t.values!.length; i++) ids.push(g.constant(t.values![i]));
+      return (vals[id] = { shape: t.shape, ids });
+    },
+    values(id: number): ArrayLike<number> {
+      const t = p.tensors[id];
+      if (t.kind !== 'const') throw new Error(`scalarize: tensor ${id} (${t.role}) is not a constant`);
+      return t.values!;
+    },
+    shape: (id: number) => p.tensors[id].shape,
+    runBody(body: Body, inputs: readonly Scalars[], step?: number): Scalars[] {
+      body.inputs.forEach((id, k) => (vals[id] = inputs[k]));
+      const outer = where;
+      if (step !== undefined) where = { ...where, step };
+      for (const eq of body.equations) run(eq);
+      where = outer;
+      return body.outputs.map((id) => vals[id]!);
+    },
+    labelState(id: NodeId, symbol: string, step: number, index: number): void {
+      g.label(id, layerNumber + 1, index, { symbol: symbol as StateLabel['symbol'], step });
+    },
+  };
+
+  const run = (eq: Equation): void => {
+    const isBackward = eq.op === 'scan' && (eq.attrs.symbols as string[])[0].endsWith('b');
+    const outer = where;
+    if (isBackward) where = { ...where, backward: true };
+    const outs = TOPS[eq.op].scalarize(sc, eq);
+    where = outer;
+    eq.outs.forEach((id, k) => {
+      vals[id] = outs[k];
+      const role = p.tensors[id].role;
+      if (role === 'h' || role === '_' || g.dry || (TOPS[eq.op] as TOpInfo).movement) return;
+      outs[k].ids.forEach((n, i) => {
+        const op = g.nodes[n].op;
+        if (op === 'input' || op === 'const' || g.labels.has(n) || g.hints.has(n)) return;
+        g.hints.set(n, { symbol: role, layer: layerNumber + 1, index: i + 1, ...where });
+      });
+    });
+  };
+
+  const inputs: Port[] = [];
+  let offset = 0;
+  try {
+    current = 'while reading the inputs';
+    for (const port of p.inputs) {
+      const size = sizeOf(port.tensor.shape);
+      const ids: NodeId[] = [];
+      for (let i = 0; i < size; i++) ids.push(g.input(offset + i));
+      vals[port.tensor.id] = { shape: port.tensor.shape, ids };
+      inputs.push({ name: port.name, shape: port.tensor.shape, offset, size });
+      offset += size;
+    }
+  } catch (e) {
+    if (e instanceof SizeBudgetExceeded) throw sizeError(e, current);
+    throw e;
+  }
+
+  const trace: ScalarCall[] = [];
+  for (const call of p.calls) {
+    const before = g.labels.size;
+    let outs: Scalars[];
+    try {
+      for (let i = call.from; i < call.to; i++) run(p.equations[i]);
+      outs = call.outputs.map((t) => sc.get(t.id));
+      // Layers that only pass values on (Flatten, Dropout) name nothing and take no number.
+      for (const t of outs) t.ids.forEach((id, i) => g.label(id, layerNumber + 1, i + 1));
+    } catch (e) {
+      if (e instanceof SizeBudgetExceeded) throw sizeError(e, `while building layer '${call.layer}' (${call.className}, ${call.at} of ${p.layerCount})`);
+      throw e;
+    }
+    if (g.labels.size > before) layerNumber++;
+    trace.push({ layer: call.layer, className: call.className, node: call.node, outputs: outs });
+  }
+
+  const outputs: Port[] = [];
+  const outputIds: NodeId[] = [];
+  for (const port of p.outputs) {
+    const t = sc.get(port.tensor.id);
+    outputs.push({ name: port.name, shape: t.shape, offset: outputIds.length, size: t.ids.length });
+    outputIds.push(...t.ids);
+  }
+  return { graph: g, inputs, outputs, outputIds, trace };
+}
