@@ -4,7 +4,7 @@ import { EMITTERS, type Format } from './emit/index.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import type { TensorProgram } from './tensor/program.js';
-import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
+import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
 
@@ -29,6 +29,8 @@ export interface ConvertOptions {
   readonly form?: Form;
   /** LaTeX tensor form: largest matrix printed in full. */
   readonly maxMatrix?: number;
+  /** ONNX: shapes fixing the symbolic dimensions of inputs (--input-shape). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
 }
@@ -54,7 +56,7 @@ export interface Converted {
 }
 
 /** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
-export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted {
+export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
   const emitter = EMITTERS[opts.format];
   if (!emitter) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   const form = opts.form ?? 'scalar';
@@ -71,7 +73,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted
     maxMatrix: opts.maxMatrix,
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const program = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
+  const program = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && opts.timesteps === undefined });
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
   if (form === 'scalar' || (form === 'auto' && !anyLength && !inline)) {
@@ -133,7 +135,15 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
-  const model = await loadModel(path, { weights: opts.weights });
+  const loaded = await loadAnyModel(path, { weights: opts.weights });
+  if ('onnx' in loaded) {
+    // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.
+    const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
+    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes });
+    const model = onnxModelSpec(loaded.onnx, program);
+    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  }
+  const model = loaded.spec;
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
 

@@ -26,7 +26,25 @@ export interface LoadOptions {
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelSpec> {
   const file = path === '-' ? '<stdin>' : path;
+  return loadModelBytes(readInput(path, file), path, file, options);
+}
+
+/**
+ * Reads any model file ('-' for standard input) once: an ONNX model as an `OnnxModel` (the
+ * converter maps its graph itself), every other format as a `ModelSpec`.
+ */
+export async function loadAnyModel(path: string, options: LoadOptions = {}): Promise<{ readonly spec: ModelSpec } | { readonly onnx: OnnxModel }> {
+  const file = path === '-' ? '<stdin>' : path;
   const bytes = readInput(path, file);
+  if (!looksLikeOnnx(bytes)) return { spec: await loadModelBytes(bytes, path, file, options) };
+  if (options.weights !== undefined) throw new Nn2eqError(`${file}: is an ONNX model, which holds its own weights, so --weights is not used`, 'usage', 'drop --weights');
+  const { decodeOnnx } = await import('./onnx/index.js');
+  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realpathSync(path));
+  return { onnx: model };
+}
+
+async function loadModelBytes(bytes: Buffer, path: string, file: string, options: LoadOptions): Promise<ModelSpec> {
   const sources: string[] = [];
   const warnings: string[] = [];
   let topology: Topology;
@@ -40,7 +58,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     // 0x08 (ir_version's tag) starts no JSON text: decode, so a damaged ONNX file gets its own error.
     const { decodeOnnx } = await import('./onnx/index.js');
     decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
-    throw new Nn2eqError(`${file}: ONNX models are recognised but not converted yet`, 'unsupported', 'convert a Keras or TF.js export of the model for now');
+    throw new Nn2eqError(`${file}: is an ONNX model, which loadModel does not read`, 'usage', 'use convertFile or loadAnyModel, which read ONNX models too');
   } else {
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {

@@ -1,0 +1,153 @@
+import { attrInt, attrInts, attrString } from '../../load/onnx/attributes.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+
+/**
+ * Conv, MaxPool, AveragePool and the global pools. ONNX is channels-first ([N, C, …spatial]);
+ * the tensor program's window ops are channels-last per sample, so the input is transposed to
+ * [N, …spatial, C], the op runs on each sample (a reshape when N is 1, a `foreach` otherwise),
+ * and the result is transposed back.
+ */
+
+interface Geometry {
+  readonly kernel: number[];
+  readonly strides: number[];
+  readonly dilation: number[];
+  readonly padBefore: number[];
+  readonly padAfter: number[];
+  readonly outSpatial: number[];
+}
+
+/** Output size and padding per ONNX's pads / auto_pad / ceil_mode rules. */
+function geometry(ctx: OnnxContext, inSpatial: readonly number[], kernel: number[]): Geometry {
+  const r = inSpatial.length;
+  const strides = attrInts(ctx.node, 'strides', undefined) ?? kernel.map(() => 1);
+  const dilation = attrInts(ctx.node, 'dilations', undefined) ?? kernel.map(() => 1);
+  const autoPad = attrString(ctx.node, 'auto_pad', 'NOTSET');
+  const ceil = attrInt(ctx.node, 'ceil_mode', 0) === 1;
+  const pads = attrInts(ctx.node, 'pads', undefined) ?? new Array<number>(2 * r).fill(0);
+  const padBefore: number[] = [];
+  const padAfter: number[] = [];
+  const outSpatial: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const dk = (kernel[i] - 1) * dilation[i] + 1;
+    const s = strides[i];
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      const out = Math.ceil(inSpatial[i] / s);
+      const total = Math.max(0, (out - 1) * s + dk - inSpatial[i]);
+      const before = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+      padBefore.push(before);
+      padAfter.push(total - before);
+      outSpatial.push(out);
+    } else if (autoPad === 'VALID') {
+      padBefore.push(0);
+      padAfter.push(0);
+      outSpatial.push(Math.floor((inSpatial[i] - dk) / s) + 1);
+    } else if (autoPad === 'NOTSET') {
+      const span = inSpatial[i] + pads[i] + pads[i + r] - dk;
+      let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+      // A window may not start in the padding after the input (PyTorch's and ONNX Runtime's rule).
+      if (ceil && (out - 1) * s >= inSpatial[i] + pads[i]) out--;
+      padBefore.push(pads[i]);
+      padAfter.push(pads[i + r]);
+      outSpatial.push(out);
+    } else {
+      return ctx.fail(`auto_pad '${autoPad}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID`);
+    }
+    if (outSpatial[i] <= 0) return ctx.fail(`the window does not fit the input (spatial size ${inSpatial[i]}, kernel ${kernel[i]})`);
+  }
+  return { kernel, strides, dilation, padBefore, padAfter, outSpatial };
+}
+
+/**
+ * Runs `perSample` ([…spatial, C] → […spatial', F]) on channels-first x [N, C, …spatial] and
+ * returns [N, F, …spatial'].
+ */
+export function channelsLast(ctx: OnnxContext, x: T, perSample: (xs: T) => T): T {
+  const rank = x.shape.length;
+  if (rank < 3) return ctx.fail(`expects input [N, C, …spatial], found [${x.shape.join(', ')}]`);
+  const r = rank - 2;
+  const toLast = [0, ...Array.from({ length: r }, (_, i) => i + 2), 1];
+  const xt = ctx.transpose(x, toLast);
+  const n = x.shape[0];
+  let y: T;
+  if (n === 1) {
+    y = perSample(ctx.reshape(xt, xt.shape.slice(1)));
+    y = ctx.reshape(y, [1, ...y.shape], '_');
+  } else {
+    const body = ctx.body([{ shape: xt.shape.slice(1), role: '_' }], ([xs]) => [perSample(xs)]);
+    y = ctx.op('foreach', [xt], {}, '_', body)[0];
+  }
+  const back = [0, r + 1, ...Array.from({ length: r }, (_, i) => i + 1)];
+  return ctx.transpose(y, back, 'h');
+}
+
+const conv: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const w = ctx.constant(1, 'weight');
+  const group = attrInt(ctx.node, 'group', 1);
+  const [F, cg, ...kernel] = w.dims;
+  const cin = x.shape[1];
+  if (cg * group !== cin) return ctx.fail(`the weight [${w.dims.join(', ')}] with group=${group} expects ${cg * group} input channels, found ${cin}`);
+  const declared = attrInts(ctx.node, 'kernel_shape', undefined);
+  if (declared && declared.some((k, i) => k !== kernel[i])) return ctx.fail(`kernel_shape [${declared.join(', ')}] differs from the weight's [${kernel.join(', ')}]`);
+  const geo = geometry(ctx, x.shape.slice(2), kernel);
+  // ONNX W[F, C/g, …k] → channels-last K[…k, C/g, F].
+  const kc = sizeOf(kernel);
+  const K = new Float64Array(w.values.length);
+  for (let f = 0; f < F; f++) for (let c = 0; c < cg; c++) for (let k = 0; k < kc; k++) K[(k * cg + c) * F + f] = w.values[(f * cg + c) * kc + k];
+  const bias = ctx.has(2) ? ctx.constant(2, 'bias') : null;
+  return [
+    tensor(
+      channelsLast(ctx, x, (xs) => {
+        const args = [xs, ctx.const('K', [...kernel, cg, F], K)];
+        if (bias) args.push(ctx.const('b', [F], bias.values));
+        return ctx.op('conv', args, { kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial, groups: group, bias: bias !== null }, '_')[0];
+      }),
+    ),
+  ];
+};
+
+function pool(kind: 'max' | 'avg'): OnnxExtractor {
+  return (ctx) => {
+    if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') return ctx.fail('its Indices output is used; nn2eq gives the pooled values only');
+    const x = ctx.tensor(0);
+    const kernel = attrInts(ctx.node, 'kernel_shape', undefined) ?? ctx.fail('kernel_shape is missing');
+    const spatial = x.shape.slice(2);
+    const geo = geometry(ctx, spatial, kernel);
+    const includePad = kind === 'avg' && attrInt(ctx.node, 'count_include_pad', 0) === 1 && geo.padBefore.concat(geo.padAfter).some((p) => p > 0);
+    if (kind === 'max' && attrInt(ctx.node, 'storage_order', 0) !== 0) return ctx.fail('storage_order=1 only changes the Indices output, which nn2eq does not give');
+    return [
+      tensor(
+        channelsLast(ctx, x, (xs) => {
+          if (!includePad) return ctx.op('pool', [xs], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial }, '_')[0];
+          // count_include_pad: the padding zeros count in the average, so pad first, then pool unpadded.
+          const padded = ctx.op('pad', [xs], { before: [...geo.padBefore, 0], after: [...geo.padAfter, 0] }, '_')[0];
+          return ctx.op('pool', [padded], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: kernel.map(() => 0), outSpatial: geo.outSpatial }, '_')[0];
+        }),
+      ),
+    ];
+  };
+}
+
+/** Max or mean over all spatial axes: [N, C, …] → [N, C, 1, …]. */
+function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
+  return (ctx) => {
+    const x = ctx.tensor(0);
+    const [n, c, ...spatial] = x.shape;
+    const p = sizeOf(spatial);
+    const flat = ctx.reshape(x, [n * c, p]);
+    const cells = ctx.transpose(flat, [1, 0]);
+    const y = ctx.op('global_pool', [cells], { kind }, '_')[0];
+    return [tensor(ctx.reshape(y, [n, c, ...spatial.map(() => 1)], 'h'))];
+  };
+}
+
+/** ONNX op type → extractor for windowed ops. */
+export const convOps: Record<string, OnnxExtractor> = {
+  Conv: conv,
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: globalPool('avg'),
+  GlobalMaxPool: globalPool('max'),
+};

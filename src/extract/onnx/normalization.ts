@@ -1,0 +1,58 @@
+import { attrFloat, attrInt } from '../../load/onnx/attributes.js';
+import { sizeOf } from '../../tensor/program.js';
+import { axisOf, expandValues, tensor, type OnnxExtractor } from './context.js';
+
+/**
+ * BatchNormalization (inference: a per-channel scale_shift with folded constants),
+ * LayerNormalization (layer_norm over the trailing axes), InstanceNormalization (layer_norm over
+ * the spatial axes of each channel, then a per-channel scale_shift).
+ */
+
+const batchNorm: OnnxExtractor = (ctx) => {
+  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its running mean / variance outputs are used (training mode); nn2eq converts inference graphs');
+  if (attrInt(ctx.node, 'training_mode', 0) === 1) return ctx.fail('training_mode=1 normalizes by the batch statistics; nn2eq converts inference graphs', 'export the model in eval() mode');
+  const x = ctx.tensor(0);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i, ['scale', 'bias', 'mean', 'variance'][i - 1]).values);
+  const c = x.shape[1];
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    a[i] = scale[i] / Math.sqrt(variance[i] + eps);
+    b[i] = bias[i] - mean[i] * a[i];
+  }
+  const shape = [c, ...x.shape.slice(2).map(() => 1)];
+  return [tensor(ctx.map('scale_shift', [x, ctx.const('a', shape, a), ctx.const('b', shape, b)]))];
+};
+
+const layerNorm: OnnxExtractor = (ctx) => {
+  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its mean / inverse deviation outputs are used; nn2eq gives the normalized values only');
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), rank);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  const norm = x.shape.slice(axis);
+  const gamma = ctx.constant(1, 'scale');
+  const args = [x, ctx.const('gamma', [sizeOf(norm)], expandValues(gamma, norm))];
+  const center = ctx.has(2);
+  if (center) args.push(ctx.const('beta', [sizeOf(norm)], expandValues(ctx.constant(2, 'bias'), norm)));
+  return [tensor(ctx.op('layer_norm', args, { axes, eps, scale: true, center })[0])];
+};
+
+const instanceNorm: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  const y = ctx.op('layer_norm', [x], { axes, eps, scale: false, center: false }, '_')[0];
+  const shape = [x.shape[1], ...axes.map(() => 1)];
+  return [tensor(ctx.map('scale_shift', [y, ctx.const('gamma', shape, ctx.constant(1, 'scale').values), ctx.const('beta', shape, ctx.constant(2, 'bias').values)]))];
+};
+
+/** ONNX op type → extractor for normalizations. */
+export const normalizationOps: Record<string, OnnxExtractor> = {
+  BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
+  InstanceNormalization: instanceNorm,
+};
