@@ -1,6 +1,7 @@
 import { Nn2eqError } from '../../errors.js';
 import type { OnnxGraph, OnnxModel, OnnxNode } from '../../load/onnx/types.js';
 import type { ModelSpec } from '../../load/spec.js';
+import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
@@ -225,8 +226,6 @@ export function floatValuesOf(values: Const['values'] | ArrayLike<number | bigin
   return Float64Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-const SOURCES = new WeakMap<ModelSpec, OnnxModel>();
-
 /**
  * The ModelSpec the shared pipeline reads for an ONNX model: its name, files and warnings, and
  * one pseudo-layer per layer call (op type as class name; no weights, the program holds them).
@@ -242,11 +241,6 @@ export function onnxModelSpec(model: OnnxModel, program: TensorProgram): ModelSp
     sources: model.sources,
     warnings: model.warnings,
   };
-  SOURCES.set(spec, model);
+  rememberOnnxSource(spec, model, program);
   return spec;
-}
-
-/** The ONNX model a ModelSpec of `onnxModelSpec` stands for (undefined for Keras / TF.js models). */
-export function onnxSource(spec: ModelSpec): OnnxModel | undefined {
-  return SOURCES.get(spec);
 }
