@@ -143,9 +143,77 @@ function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
   };
 }
 
+/**
+ * ConvTranspose as a convolution: zeros inserted between input elements (stride), then a stride-1
+ * convolution with the kernel flipped and its channel axes swapped, padded by (k−1)·d − pad.
+ */
+const convTranspose: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const w = ctx.constant(1, 'weight');
+  const group = attrInt(ctx.node, 'group', 1);
+  const [C, fg, ...kernel] = w.dims;
+  const r = kernel.length;
+  const F = fg * group;
+  const cg = C / group;
+  if (x.shape[1] !== C) return ctx.fail(`the weight [${w.dims.join(', ')}] expects ${C} input channels, found ${x.shape[1]}`);
+  const S = x.shape.slice(2);
+  const strides = attrInts(ctx.node, 'strides', undefined) ?? kernel.map(() => 1);
+  const dilation = attrInts(ctx.node, 'dilations', undefined) ?? kernel.map(() => 1);
+  const outPad = attrInts(ctx.node, 'output_padding', undefined) ?? kernel.map(() => 0);
+  const autoPad = attrString(ctx.node, 'auto_pad', 'NOTSET');
+  const outputShape = attrInts(ctx.node, 'output_shape', undefined);
+  let pads = attrInts(ctx.node, 'pads', undefined) ?? new Array<number>(2 * r).fill(0);
+  const dk = kernel.map((k, i) => (k - 1) * dilation[i] + 1);
+  const full = S.map((n, i) => strides[i] * (n - 1) + outPad[i] + dk[i]);
+  if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const want = outputShape ? outputShape.slice(-r) : S.map((n, i) => n * strides[i]);
+    pads = new Array<number>(2 * r).fill(0);
+    want.forEach((o, i) => {
+      const total = full[i] - o;
+      // ONNX Runtime's rule: SAME_UPPER puts the larger half after, otherwise before.
+      const small = Math.floor(total / 2);
+      [pads[i], pads[i + r]] = autoPad === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+    });
+  } else if (autoPad === 'VALID') pads = new Array<number>(2 * r).fill(0);
+  const outSpatial = full.map((n, i) => n - pads[i] - pads[i + r]);
+  if (outSpatial.some((n) => n <= 0)) return ctx.fail('the padding leaves no output');
+  // W[C, F/g, …k] → K[…k flipped, C/g, F] of the equivalent convolution.
+  const kc = sizeOf(kernel);
+  const K = new Float64Array(kc * cg * F);
+  for (let f = 0; f < F; f++) {
+    const gi = Math.floor(f / fg);
+    for (let c = 0; c < cg; c++) for (let k = 0; k < kc; k++) K[(k * cg + c) * F + f] = w.values[((gi * cg + c) * fg + (f - gi * fg)) * kc + (kc - 1 - k)];
+  }
+  const bias = ctx.has(2) ? ctx.constant(2, 'bias') : null;
+  return [
+    tensor(
+      channelsLast(ctx, x, (xs) => {
+        let z = xs;
+        // Zeros between elements: [.., n, ..] → [.., n, s, ..] → [.., n·s, ..] → first (n−1)·s + 1.
+        for (let i = 0; i < r; i++) {
+          const s = strides[i];
+          if (s === 1) continue;
+          const sh = z.shape;
+          const opened = ctx.reshape(z, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
+          const before = opened.shape.map(() => 0);
+          const after = opened.shape.map((_, j) => (j === i + 1 ? s - 1 : 0));
+          const spread = ctx.reshape(ctx.op('pad', [opened], { before, after }, '_')[0], [...sh.slice(0, i), sh[i] * s, ...sh.slice(i + 1)]);
+          const end = spread.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
+          z = ctx.op('slice', [spread], { begin: spread.shape.map(() => 0), end }, '_')[0];
+        }
+        const args = [z, ctx.const('K', [...kernel, cg, F], K)];
+        if (bias) args.push(ctx.const('b', [F], bias.values));
+        const padBefore = dk.map((d, i) => d - 1 - pads[i]);
+        return ctx.op('conv', args, { kernel, strides: kernel.map(() => 1), dilation, padBefore, outSpatial, groups: group, bias: bias !== null }, '_')[0];
+      }),
+    ),
+  ];
+};
+
 /** ONNX op type → extractor for windowed ops. */
 export const convOps: Record<string, OnnxExtractor> = {
   Conv: conv,
+  ConvTranspose: convTranspose,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
   GlobalAveragePool: globalPool('avg'),

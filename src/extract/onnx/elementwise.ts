@@ -99,6 +99,13 @@ const clip: OnnxExtractor = (ctx) => {
     lo = attrFloat(ctx.node, 'min', NaN);
     hi = attrFloat(ctx.node, 'max', NaN);
   } else {
+    // Bounds computed at run time: max(x, lo) then min(·, hi) element-wise.
+    if ((ctx.has(1) && ctx.val(1).kind === 'tensor') || (ctx.has(2) && ctx.val(2).kind === 'tensor')) {
+      let y = ctx.tensor(0);
+      if (ctx.has(1)) y = ctx.map('maximum', [y, ctx.tensor(1, 'lo')], [], ctx.has(2) ? '_' : 'h');
+      if (ctx.has(2)) y = ctx.map('minimum', [y, ctx.tensor(2, 'hi')]);
+      return [tensor(y)];
+    }
     if (ctx.has(1)) lo = ctx.constant(1, 'min').values[0];
     if (ctx.has(2)) hi = ctx.constant(2, 'max').values[0];
   }

@@ -202,7 +202,15 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const outputs: TensorPort[] = graph.outputs.map((o) => {
     const v = values.get(o.name);
     if (!v) throw new Nn2eqError(`${file}: the graph output '${o.name}' is computed by no node`, 'input');
-    let t = v.kind === 'tensor' ? v.t : b.constant('y', v.dims, v.values);
+    let t: T;
+    if (v.kind === 'tensor') t = v.t;
+    else {
+      // A constant output is still computed by an equation, so every emitter prints it as a value.
+      b.layer = ++number;
+      const from = b.equations.length;
+      t = b.apply('map', [b.constant('c', v.dims, v.values)], { fn: 'linear', params: [] }, fail0, 'h')[0];
+      calls.push({ layer: o.name, className: 'Constant', node: 0, number, at: total, from, to: b.equations.length, outputs: [t] });
+    }
     const declaredBatch = o.dims === null || o.dims.length === 0 || typeof o.dims[0] !== 'number';
     if (anyBatch && declaredBatch && t.shape.length > 0 && t.shape[0] === 1) {
       b.layer = number;

@@ -13,6 +13,14 @@ const batchNorm: OnnxExtractor = (ctx) => {
   if (attrInt(ctx.node, 'training_mode', 0) === 1) return ctx.fail('training_mode=1 normalizes by the batch statistics; nn2eq converts inference graphs', 'export the model in eval() mode');
   const x = ctx.tensor(0);
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const shape0 = [x.shape[1], ...x.shape.slice(2).map(() => 1)];
+  if ([1, 2, 3, 4].some((i) => ctx.val(i).kind === 'tensor')) {
+    // Parameters computed at run time: a = γ/√(σ² + ε), b = β − μ·a, element-wise.
+    const [g, be, mu, v] = [1, 2, 3, 4].map((i) => ctx.reshape(ctx.tensor(i, ['gamma', 'beta', 'mean', 'var'][i - 1]), shape0));
+    const a = ctx.map('div', [g, ctx.map('sqrt', [ctx.map('affine', [v], [1, eps], '_')], [], '_')], [], '_');
+    const b = ctx.map('sub', [be, ctx.map('mul', [mu, a], [], '_')], [], '_');
+    return [tensor(ctx.map('scale_shift', [x, a, b]))];
+  }
   const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i, ['scale', 'bias', 'mean', 'variance'][i - 1]).values);
   const c = x.shape[1];
   const a = new Float64Array(c);
@@ -47,7 +55,11 @@ const instanceNorm: OnnxExtractor = (ctx) => {
   const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
   const y = ctx.op('layer_norm', [x], { axes, eps, scale: false, center: false }, '_')[0];
   const shape = [x.shape[1], ...axes.map(() => 1)];
-  return [tensor(ctx.map('scale_shift', [y, ctx.const('gamma', shape, ctx.constant(1, 'scale').values), ctx.const('beta', shape, ctx.constant(2, 'bias').values)]))];
+  const param = (i: number, role: string) => {
+    const v = ctx.val(i);
+    return v.kind === 'const' ? ctx.const(role, shape, v.values) : ctx.reshape(v.t, shape);
+  };
+  return [tensor(ctx.map('scale_shift', [y, param(1, 'gamma'), param(2, 'beta')]))];
 };
 
 /** ONNX op type → extractor for normalizations. */

@@ -271,7 +271,26 @@ const pad: OnnxExtractor = (ctx) => {
     });
     pads = full;
   }
-  if (mode !== 'constant') return ctx.fail(`mode '${mode}'; nn2eq pads with a constant value only`);
+  if (mode === 'reflect' || mode === 'edge' || mode === 'wrap') {
+    if (pads.some((p) => p < 0)) return ctx.fail(`negative pads with mode '${mode}' are not supported`);
+    // Copies of the input's own elements, axis by axis: slices (reversed for reflect) around it.
+    let y: Val = v;
+    for (let a = 0; a < r; a++) {
+      const [pb, pe] = [pads[a], pads[a + r]];
+      if (pb === 0 && pe === 0) continue;
+      const d = dims[a];
+      if (mode === 'reflect' && (pb >= d || pe >= d)) return ctx.fail(`reflect pads of ${Math.max(pb, pe)} on an axis of length ${d}`);
+      if (mode === 'wrap' && (pb > d || pe > d)) return ctx.fail(`wrap pads of ${Math.max(pb, pe)} on an axis of length ${d}`);
+      const parts: Val[] = [];
+      const edge = (i: number) => Array.from({ length: i === 0 ? pb : pe }, () => sliceAxis(ctx, y, a, i, i + 1, '_'));
+      if (pb > 0) parts.push(...(mode === 'edge' ? edge(0) : mode === 'reflect' ? [reverseVal(ctx, sliceAxis(ctx, y, a, 1, pb + 1, '_'), a)] : [sliceAxis(ctx, y, a, d - pb, d, '_')]));
+      parts.push(y);
+      if (pe > 0) parts.push(...(mode === 'edge' ? edge(d - 1) : mode === 'reflect' ? [reverseVal(ctx, sliceAxis(ctx, y, a, d - 1 - pe, d - 1, '_'), a)] : [sliceAxis(ctx, y, a, 0, pe, '_')]));
+      y = parts.every((p) => p.kind === 'const') ? concatConst(parts as Const[], a) : tensor(ctx.op('concat', parts.map((p) => (p.kind === 'const' ? ctx.const('c', p.dims, p.values) : p.t)), { axis: a }, '_')[0]);
+    }
+    return [y];
+  }
+  if (mode !== 'constant') return ctx.fail(`mode '${mode}' is not constant, reflect, edge or wrap`);
   // Negative pads crop.
   const before = dims.map((_, i) => Math.max(0, pads[i]));
   const after = dims.map((_, i) => Math.max(0, pads[i + r]));
