@@ -76,7 +76,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     }
     const open = dims.map((d, i) => (typeof d === 'number' ? -1 : i)).filter((i) => i > 0);
     if (open.length > 0) {
-      problems.push(`input '${inp.name}' has symbolic dimension${open.length > 1 ? 's' : ''} in [${dims.map((d) => d ?? '?').join(', ')}] (fix ${open.length > 1 ? 'them' : 'it'} with --input-shape ${inp.name}:${dims.map((d) => (typeof d === 'number' ? d : 'N')).join('x')})`);
+      problems.push(`input '${inp.name}' has symbolic dimension${open.length > 1 ? 's' : ''} in [${dims.map((d) => d ?? '?').join(', ')}] (fix ${open.length > 1 ? 'them' : 'it'} with --input-shape ${inp.name}:${dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 'N')).join('x')})`);
     }
     const batch = dims.length > 0 && typeof dims[0] !== 'number';
     return { full: dims.map((d) => (typeof d === 'number' ? d : 1)), batch };
@@ -85,7 +85,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     throw new Nn2eqError(
       `${file}: ${problems.length} node${problems.length === 1 ? '' : 's'} or input${problems.length === 1 ? '' : 's'} nn2eq cannot convert: ${problems.join(', ')}`,
       'unsupported',
-      `supported ONNX ops: ${Object.keys(ONNX_OPS).sort().join(', ')}`,
+      problems.every((p) => p.startsWith('input ')) ? 'give every dimension a number with --input-shape' : `supported ONNX ops: ${Object.keys(ONNX_OPS).sort().join(', ')}`,
     );
   }
 

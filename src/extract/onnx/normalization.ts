@@ -1,6 +1,6 @@
 import { attrFloat, attrInt } from '../../load/onnx/attributes.js';
-import { sizeOf } from '../../tensor/program.js';
-import { axisOf, expandValues, tensor, type OnnxExtractor } from './context.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { axisOf, expandValues, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
 
 /**
  * BatchNormalization (inference: a per-channel scale_shift with folded constants),
@@ -33,19 +33,38 @@ const batchNorm: OnnxExtractor = (ctx) => {
   return [tensor(ctx.map('scale_shift', [x, ctx.const('a', shape, a), ctx.const('b', shape, b)]))];
 };
 
+/** Mean and 1/√(variance + ε) over the trailing axes from `axis`, kept as size-1 axes (LayerNormalization's extra outputs). */
+function statistics(ctx: OnnxContext, x: T, axis: number, eps: number): [T, T] {
+  const lead = x.shape.slice(0, axis);
+  const n = sizeOf(x.shape.slice(axis));
+  const rows = ctx.transpose(ctx.reshape(x, [sizeOf(lead), n]), [1, 0]);
+  const mean = ctx.op('global_pool', [rows], { kind: 'avg' }, '_')[0];
+  const centred = ctx.map('sub', [rows, mean], [], '_');
+  const variance = ctx.op('global_pool', [ctx.map('pow', [centred], [2], '_')], { kind: 'avg' }, '_')[0];
+  const inv = ctx.map('reciprocal', [ctx.map('sqrt', [ctx.map('affine', [variance], [1, eps], '_')], [], '_')], [], '_');
+  const kept = [...lead, ...x.shape.slice(axis).map(() => 1)];
+  return [ctx.reshape(mean, kept, 'h'), ctx.reshape(inv, kept, 'h')];
+}
+
 const layerNorm: OnnxExtractor = (ctx) => {
-  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its mean / inverse deviation outputs are used; nn2eq gives the normalized values only');
   const x = ctx.tensor(0);
   const rank = x.shape.length;
   const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), rank);
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
   const norm = x.shape.slice(axis);
+  const extra = ctx.node.outputs.slice(1).some((o) => o !== '') ? statistics(ctx, x, axis, eps).map((t) => tensor(t)) : [];
+  if (ctx.val(1).kind === 'tensor' || (ctx.has(2) && ctx.val(2).kind === 'tensor')) {
+    // Computed scale / bias: normalize, then scale and shift element-wise (they broadcast over the trailing axes).
+    const y = ctx.op('layer_norm', [x], { axes, eps, scale: false, center: false }, '_')[0];
+    const out = ctx.has(2) ? ctx.map('scale_shift', [y, ctx.tensor(1, 'gamma'), ctx.tensor(2, 'beta')]) : ctx.map('mul', [y, ctx.tensor(1, 'gamma')]);
+    return [tensor(out), ...extra];
+  }
   const gamma = ctx.constant(1, 'scale');
   const args = [x, ctx.const('gamma', [sizeOf(norm)], expandValues(gamma, norm))];
   const center = ctx.has(2);
   if (center) args.push(ctx.const('beta', [sizeOf(norm)], expandValues(ctx.constant(2, 'bias'), norm)));
-  return [tensor(ctx.op('layer_norm', args, { axes, eps, scale: true, center })[0])];
+  return [tensor(ctx.op('layer_norm', args, { axes, eps, scale: true, center })[0]), ...extra];
 };
 
 const instanceNorm: OnnxExtractor = (ctx) => {
