@@ -172,7 +172,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       },
       constant(i, what) {
         const v = get(i);
-        if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') depends on the model's inputs; nn2eq needs it constant`, 'make it an initializer of the model');
+        if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written; make it an initializer of the model');
         return v;
       },
       shape: (i) => {
