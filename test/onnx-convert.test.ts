@@ -148,9 +148,15 @@ describe('ONNX conversion contract', () => {
     const ok = shared.filter((n) => !REFUSED[n]).length;
     expect(ok + Object.keys(REFUSED).filter((n) => shared.includes(n)).length).toBe(198);
   });
-  it('a symbolic batch is dropped from the input shape and re-added by the caller', async () => {
+  it('a fixed leading 1 is kept in the input shape', async () => {
     const { program } = await convertFile(join(FIXTURES, 'mlp_relu_opset17', 'model.onnx'), { format: 'numpy', form: 'tensor' });
     expect(program.inputs[0].tensor.shape).toEqual([1, 4]);
+    expect(program.outputs[0].tensor.shape).toEqual([1, 3]);
+  });
+  it('a symbolic leading dimension is the batch: dropped from inputs and outputs', async () => {
+    const { program } = await convertFile(join(FIXTURES, 'dynamic_batch_opset17', 'model.onnx'), { format: 'numpy', form: 'tensor' });
+    expect(program.inputs[0].tensor.shape).toEqual([3, 5, 5]);
+    expect(program.outputs[0].tensor.shape).toEqual([2]);
   });
   it('--input-shape must name an input', async () => {
     await expect(convertFile(join(FIXTURES, 'mlp_relu_opset17', 'model.onnx'), { format: 'js', inputShapes: new Map([['nope', [1, 4]]]) })).rejects.toThrow(/not an input of the model/);
