@@ -82,7 +82,69 @@ export function channelsLast(ctx: OnnxContext, x: T, perSample: (xs: T) => T): T
   return ctx.transpose(y, back, 'h');
 }
 
+/**
+ * A convolution whose weight W[F, C, …k] is computed (a graph input): window patches gathered by
+ * slicing (im2col, every tap a strided slice of the padded input) and contracted with W by `dot`.
+ * xs is one channels-last sample […S, C]; returns […out, F].
+ */
+function convByPatches(ctx: OnnxContext, xs: T, W: T, geo: Geometry, bias: T | null): T {
+  const r = geo.kernel.length;
+  const C = xs.shape[r];
+  const F = W.shape[0];
+  // Pad (or crop) so that every window lies inside.
+  let xp = xs;
+  const need = geo.outSpatial.map((o, i) => (o - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilation[i] + 1);
+  const crop = geo.padBefore.map((p) => Math.max(0, -p));
+  if (crop.some((c) => c > 0)) xp = ctx.op('slice', [xp], { begin: [...crop, 0], end: xp.shape }, '_')[0];
+  const before = geo.padBefore.map((p) => Math.max(0, p));
+  const after = need.map((n, i) => Math.max(0, n - before[i] - xp.shape[i]));
+  if (before.some((p) => p > 0) || after.some((p) => p > 0)) xp = ctx.op('pad', [xp], { before: [...before, 0], after: [...after, 0] }, '_')[0];
+  const taps: T[] = [];
+  const kc = sizeOf(geo.kernel);
+  for (let k = 0; k < kc; k++) {
+    let q = k;
+    const offs = geo.kernel.map(() => 0);
+    for (let i = r - 1; i >= 0; i--) {
+      offs[i] = q % geo.kernel[i];
+      q = Math.floor(q / geo.kernel[i]);
+    }
+    let t = xp;
+    for (let i = 0; i < r; i++) {
+      const s = geo.strides[i];
+      const o = geo.outSpatial[i];
+      const b = offs[i] * geo.dilation[i];
+      const len = (o - 1) * s + 1;
+      t = ctx.op('slice', [t], { begin: t.shape.map((_, j) => (j === i ? b : 0)), end: t.shape.map((d, j) => (j === i ? b + len : d)) }, '_')[0];
+      if (s > 1) {
+        // Every s-th element: pad to o·s, view as [o, s], keep the first of each s.
+        const padded = ctx.op('pad', [t], { before: t.shape.map(() => 0), after: t.shape.map((_, j) => (j === i ? s - 1 : 0)) }, '_')[0];
+        const viewed = ctx.reshape(padded, [...t.shape.slice(0, i), o, s, ...t.shape.slice(i + 1)]);
+        const first = ctx.op('slice', [viewed], { begin: viewed.shape.map(() => 0), end: viewed.shape.map((d, j) => (j === i + 1 ? 1 : d)) }, '_')[0];
+        t = ctx.reshape(first, [...t.shape.slice(0, i), o, ...t.shape.slice(i + 1)]);
+      }
+    }
+    taps.push(ctx.reshape(t, [...geo.outSpatial, 1, C]));
+  }
+  const patches = ctx.reshape(taps.length === 1 ? taps[0] : ctx.op('concat', taps, { axis: r }, '_')[0], [...geo.outSpatial, kc * C]);
+  // W[F, C, …k] → [F, k…, C] → [F, kc·C], matching the patch order (tap, channel).
+  const Wm = ctx.reshape(ctx.transpose(W, [0, ...Array.from({ length: r }, (_, i) => i + 2), 1]), [F, kc * C]);
+  const y = ctx.op('dot', [patches, Wm], { axes: [r, 1], normalize: false }, '_')[0];
+  return bias ? ctx.map('add', [y, bias], [], '_') : y;
+}
+
+const convComputed: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const W = ctx.tensor(1, 'K');
+  if (attrInt(ctx.node, 'group', 1) !== 1) return ctx.fail('a computed weight with group > 1 is not supported');
+  const [, cw, ...kernel] = W.shape;
+  if (cw !== x.shape[1]) return ctx.fail(`the weight [${W.shape.join(', ')}] expects ${cw} input channels, found ${x.shape[1]}`);
+  const geo = geometry(ctx, x.shape.slice(2), kernel);
+  const bias = ctx.has(2) ? ctx.tensor(2, 'b') : null;
+  return [tensor(channelsLast(ctx, x, (xs) => convByPatches(ctx, xs, W, geo, bias)))];
+};
+
 const conv: OnnxExtractor = (ctx) => {
+  if (ctx.val(1).kind === 'tensor') return convComputed(ctx);
   const x = ctx.tensor(0);
   const w = ctx.constant(1, 'weight');
   const group = attrInt(ctx.node, 'group', 1);
@@ -149,13 +211,15 @@ function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
  */
 const convTranspose: OnnxExtractor = (ctx) => {
   const x = ctx.tensor(0);
-  const w = ctx.constant(1, 'weight');
+  const computed = ctx.val(1).kind === 'tensor';
+  const w = computed ? null : ctx.constant(1, 'weight');
   const group = attrInt(ctx.node, 'group', 1);
-  const [C, fg, ...kernel] = w.dims;
+  const [C, fg, ...kernel] = ctx.shape(1);
+  if (computed && group !== 1) return ctx.fail('a computed weight with group > 1 is not supported');
   const r = kernel.length;
   const F = fg * group;
   const cg = C / group;
-  if (x.shape[1] !== C) return ctx.fail(`the weight [${w.dims.join(', ')}] expects ${C} input channels, found ${x.shape[1]}`);
+  if (x.shape[1] !== C) return ctx.fail(`the weight [${ctx.shape(1).join(', ')}] expects ${C} input channels, found ${x.shape[1]}`);
   const S = x.shape.slice(2);
   const strides = attrInts(ctx.node, 'strides', undefined) ?? kernel.map(() => 1);
   const dilation = attrInts(ctx.node, 'dilations', undefined) ?? kernel.map(() => 1);
@@ -180,11 +244,20 @@ const convTranspose: OnnxExtractor = (ctx) => {
   // W[C, F/g, …k] → K[…k flipped, C/g, F] of the equivalent convolution.
   const kc = sizeOf(kernel);
   const K = new Float64Array(kc * cg * F);
-  for (let f = 0; f < F; f++) {
-    const gi = Math.floor(f / fg);
-    for (let c = 0; c < cg; c++) for (let k = 0; k < kc; k++) K[(k * cg + c) * F + f] = w.values[((gi * cg + c) * fg + (f - gi * fg)) * kc + (kc - 1 - k)];
+  if (w) {
+    for (let f = 0; f < F; f++) {
+      const gi = Math.floor(f / fg);
+      for (let c = 0; c < cg; c++) for (let k = 0; k < kc; k++) K[(k * cg + c) * F + f] = w.values[((gi * cg + c) * fg + (f - gi * fg)) * kc + (kc - 1 - k)];
+    }
   }
-  const bias = ctx.has(2) ? ctx.constant(2, 'bias') : null;
+  // A computed weight: channel axes swapped and every spatial axis reversed, as a tensor.
+  let Wc: T | null = null;
+  if (computed) {
+    Wc = ctx.transpose(ctx.tensor(1, 'K'), [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)]);
+    for (let i = 0; i < r; i++) Wc = ctx.op('reverse', [Wc], { axis: i + 2 }, '_')[0];
+  }
+  const bias = !computed && ctx.has(2) ? ctx.constant(2, 'bias') : null;
+  const biasT = computed && ctx.has(2) ? ctx.tensor(2, 'b') : null;
   return [
     tensor(
       channelsLast(ctx, x, (xs) => {
@@ -201,9 +274,10 @@ const convTranspose: OnnxExtractor = (ctx) => {
           const end = spread.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
           z = ctx.op('slice', [spread], { begin: spread.shape.map(() => 0), end }, '_')[0];
         }
+        const padBefore = dk.map((d, i) => d - 1 - pads[i]);
+        if (Wc) return convByPatches(ctx, z, Wc, { kernel, strides: kernel.map(() => 1), dilation, padBefore, padAfter: dk.map((d, i) => d - 1 - pads[i + r]), outSpatial }, biasT);
         const args = [z, ctx.const('K', [...kernel, cg, F], K)];
         if (bias) args.push(ctx.const('b', [F], bias.values));
-        const padBefore = dk.map((d, i) => d - 1 - pads[i]);
         return ctx.op('conv', args, { kernel, strides: kernel.map(() => 1), dilation, padBefore, outSpatial, groups: group, bias: bias !== null }, '_')[0];
       }),
     ),

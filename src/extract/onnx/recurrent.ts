@@ -33,11 +33,14 @@ function recurrent(kind: Kind): OnnxExtractor {
     const x = ctx.tensor(0);
     if (x.shape.length !== 3) return ctx.fail(`expects input of rank 3, found [${x.shape.join(', ')}]`);
     const [T, N, I] = layout === 0 ? x.shape : [x.shape[1], x.shape[0], x.shape[2]];
-    const W = ctx.constant(1, 'input weights W');
-    const R = ctx.constant(2, 'recurrent weights R');
-    const hidden = H || W.dims[1] / G;
-    if (W.dims[0] !== dirs || W.dims[1] !== G * hidden || W.dims[2] !== I) return ctx.fail(`W has shape [${W.dims.join(', ')}], expected [${dirs}, ${G * hidden}, ${I}]`);
-    const B = ctx.has(3) ? ctx.constant(3, 'biases B').values : null;
+    const wd = ctx.shape(1);
+    const hidden = H || wd[1] / G;
+    if (wd[0] !== dirs || wd[1] !== G * hidden || wd[2] !== I) return ctx.fail(`W has shape [${wd.join(', ')}], expected [${dirs}, ${G * hidden}, ${I}]`);
+    // Weights given at run time (graph inputs): products are `dot`s with slices of them.
+    const computed = [1, 2, 3].some((i) => ctx.has(i) && ctx.val(i).kind === 'tensor');
+    const W = computed ? null : ctx.constant(1, 'input weights W');
+    const R = computed ? null : ctx.constant(2, 'recurrent weights R');
+    const B = !computed && ctx.has(3) ? ctx.constant(3, 'biases B').values : null;
     if (ctx.has(4)) {
       const lens = ctx.constant(4, 'sequence_lens').values;
       if (Array.from(lens).some((l) => l !== T)) return ctx.fail('sequence_lens shortens some sequences; nn2eq runs every sequence over all time steps', 'pad the sequences or drop sequence_lens');
@@ -67,86 +70,114 @@ function recurrent(kind: Kind): OnnxExtractor {
       return out;
     };
 
+    /** Per direction, the run-time weights' gate blocks W_k [H, I], R_k [H, H] and bias halves [H], sliced before the scans. */
+    const runtime = Array.from({ length: computed ? dirs : 0 }, (_, d) => {
+      const block = (i: number, k: number, F: number, role: string) => {
+        const t = ctx.tensor(i, role);
+        return ctx.reshape(ctx.op('slice', [t], { begin: [d, k * hidden, 0], end: [d + 1, (k + 1) * hidden, F] }, '_')[0], [hidden, F], role);
+      };
+      const half = (k: number, role: string) => {
+        if (!ctx.has(3)) return null;
+        const t = ctx.tensor(3, 'B');
+        return ctx.reshape(ctx.op('slice', [t], { begin: [d, k * hidden], end: [d + 1, (k + 1) * hidden] }, '_')[0], [hidden], role);
+      };
+      const ks = [...Array(G).keys()];
+      return { Ws: ks.map((k) => block(1, k, I, 'W')), Rs: ks.map((k) => block(2, k, hidden, 'R')), wb: ks.map((k) => half(k, 'b')), rb: ks.map((k) => half(G + k, 'c')) };
+    });
+
     const cell = (d: number): Body => {
       const [f, g, h] = acts.slice(d * (kind === 'LSTM' ? 3 : kind === 'GRU' ? 2 : 1));
       const names = NAMES[kind];
-      const Wk = (k: number) => gateWeight(W.values, d, k, I, `W${names[k]}`);
-      const Rk = (k: number) => gateWeight(R.values, d, k, hidden, `R${names[k]}`);
       const dense = (args: T[], bias: Float64Array | null, role: string) => {
         if (bias) args.push(ctx.const(role, [hidden], bias));
         return ctx.op('dense', args, { pairs: args.length >> 1, bias: bias !== null }, '_')[0];
       };
-      const gate = (xt: T, hp: T, k: number) => dense([xt, Wk(k), hp, Rk(k)], biasOf(d, k, 'both'), `b${names[k]}`);
-      const xIn = { shape: [I], role: 'x' };
-      const st = (role: string) => ({ shape: [hidden], role });
+      let gate: (xt: T, hp: T, k: number) => T;
+      let xOnly: (xt: T, k: number) => T;
+      let hOnly: (hp: T, k: number) => T;
+      if (!computed) {
+        const Wk = (k: number) => gateWeight(W!.values, d, k, I, `W${names[k]}`);
+        const Rk = (k: number) => gateWeight(R!.values, d, k, hidden, `R${names[k]}`);
+        gate = (xt, hp, k) => dense([xt, Wk(k), hp, Rk(k)], biasOf(d, k, 'both'), `b${names[k]}`);
+        xOnly = (xt, k) => dense([xt, Wk(k)], biasOf(d, k, 'w'), `b${names[k]}`);
+        hOnly = (hp, k) => dense([hp, Rk(k)], biasOf(d, k, 'r'), `c${names[k]}`);
+      } else {
+        const { Ws, Rs, wb, rb } = runtime[d];
+        const mv = (v: T, M: T) => ctx.op('dot', [v, M], { axes: [v.shape.length - 1, 1], normalize: false }, '_')[0];
+        const sum = (ts: (T | null)[]) => ctx.map('add', ts.filter((t): t is T => t !== null), [], '_');
+        gate = (xt, hp, k) => sum([mv(xt, Ws[k]), mv(hp, Rs[k]), wb[k], rb[k]]);
+        xOnly = (xt, k) => (wb[k] ? sum([mv(xt, Ws[k]), wb[k]]) : mv(xt, Ws[k]));
+        hOnly = (hp, k) => (rb[k] ? sum([mv(hp, Rs[k]), rb[k]]) : mv(hp, Rs[k]));
+      }
+      // All N samples step together: x_t is [N·I], states [N·H], viewed as [N, I] and [N, H] inside.
+      const xIn = { shape: [N * I], role: 'x' };
+      const st = (role: string) => ({ shape: [N * hidden], role });
+      const rows = (t: T, F: number) => (N === 1 ? t : ctx.reshape(t, [N, F]));
+      const flat = (t: T, role: string) => (N === 1 ? t : ctx.reshape(t, [N * hidden], role));
       if (kind === 'LSTM') {
-        return ctx.body([xIn, st('h'), st('c')], ([xt, hp, cp]) => {
+        return ctx.body([xIn, st('h'), st('c')], ([x0, h0_, c0_]) => {
+          const [xt, hp, cp] = [rows(x0, I), rows(h0_, hidden), rows(c0_, hidden)];
           const i = ctx.map(f, [gate(xt, hp, 0)], [], 'i');
           const o = ctx.map(f, [gate(xt, hp, 1)], [], 'o');
           const fg = ctx.map(f, [gate(xt, hp, 2)], [], 'f');
           const cc = ctx.map(g, [gate(xt, hp, 3)], [], 'g');
           const cNew = ctx.map('mul_add_mul', [fg, cp, i, cc], [], 'c');
           const hNew = ctx.map('mul', [o, ctx.map(h, [cNew], [], '_')], [], 'h');
-          return [hNew, cNew];
+          return [flat(hNew, 'h'), flat(cNew, 'c')];
         });
       }
       if (kind === 'GRU') {
-        return ctx.body([xIn, st('h')], ([xt, hp]) => {
+        return ctx.body([xIn, st('h')], ([x0, h0_]) => {
+          const [xt, hp] = [rows(x0, I), rows(h0_, hidden)];
           const z = ctx.map(f, [gate(xt, hp, 0)], [], 'z');
           const r = ctx.map(f, [gate(xt, hp, 1)], [], 'r');
           let hh: T;
           if (lbr) {
-            const xh = dense([xt, Wk(2)], biasOf(d, 2, 'w'), 'bh');
-            const rh = dense([hp, Rk(2)], biasOf(d, 2, 'r'), 'ch');
+            const xh = xOnly(xt, 2);
+            const rh = hOnly(hp, 2);
             hh = ctx.map(g, [ctx.map('add_mul', [xh, r, rh], [], '_')], [], 'hh');
           } else {
-            hh = ctx.map(g, [dense([xt, Wk(2), ctx.map('mul', [r, hp], [], '_'), Rk(2)], biasOf(d, 2, 'both'), 'bh')], [], 'hh');
+            hh = ctx.map(g, [gate(xt, ctx.map('mul', [r, hp], [], '_'), 2)], [], 'hh');
           }
-          return [ctx.map('gru_update', [z, hp, hh], [], 'h')];
+          return [flat(ctx.map('gru_update', [z, hp, hh], [], 'h'), 'h')];
         });
       }
-      return ctx.body([xIn, st('h')], ([xt, hp]) => [ctx.map(f, [gate(xt, hp, 0)], [], 'h')]);
+      return ctx.body([xIn, st('h')], ([x0, h0_]) => [flat(ctx.map(f, [gate(rows(x0, I), rows(h0_, hidden), 0)], [], 'h'), 'h')]);
     };
 
-    /** The [H] slice of an initial state [D, N, H] for direction d and sample n. */
-    const stateOf = (v: Val | null, d: number, n: number): T | null => {
+    /** The [N·H] block of an initial state [D, N, H] for direction d. */
+    const stateOf = (v: Val | null, d: number): T | null => {
       if (!v) return null;
-      if (v.kind === 'const') return ctx.const('s', [hidden], v.values.subarray((d * N + n) * hidden, (d * N + n + 1) * hidden));
-      const s = ctx.op('slice', [v.t], { begin: [d, n, 0], end: [d + 1, n + 1, hidden] }, '_')[0];
-      return ctx.reshape(s, [hidden]);
+      if (v.kind === 'const') return ctx.const('s', [N * hidden], v.values.subarray(d * N * hidden, (d + 1) * N * hidden));
+      const s = ctx.op('slice', [v.t], { begin: [d, 0, 0], end: [d + 1, N, hidden] }, '_')[0];
+      return ctx.reshape(s, [N * hidden]);
     };
 
-    const seqs: T[][] = []; // [d][n] → [T, H]
-    const hs: T[][] = [];
-    const cs: T[][] = [];
+    const xs = ctx.reshape(layout === 0 ? x : ctx.transpose(x, [1, 0, 2]), [T, N * I]);
+    const seqs: T[] = []; // per direction: [T, 1, N, H]
+    const hs: T[] = []; // [1, N, H]
+    const cs: T[] = [];
     for (let d = 0; d < dirs; d++) {
       const body = cell(d);
       const reverse = direction === 'reverse' || d === 1;
-      seqs.push([]);
-      hs.push([]);
-      cs.push([]);
-      for (let n = 0; n < N; n++) {
-        const one = N === 1 ? x : layout === 0 ? ctx.op('slice', [x], { begin: [0, n, 0], end: [T, n + 1, I] }, '_')[0] : ctx.op('slice', [x], { begin: [n, 0, 0], end: [n + 1, T, I] }, '_')[0];
-        const xn = ctx.reshape(one, [T, I]);
-        const init = [stateOf(h0, d, n), stateOf(c0, d, n)].filter((s): s is T => s !== null);
-        if (init.length > 0 && init.length !== (kind === 'LSTM' ? 2 : 1)) return ctx.fail('gives initial_h without initial_c (or the reverse); give both or neither');
-        const symbols = (d === 0 ? ['h', 'c'] : ['hb', 'cb']).slice(0, kind === 'LSTM' ? 2 : 1);
-        const outs = ctx.op('scan', [xn, ...init], { reverse, returnSequences: wantY, symbols, units: hidden }, ['_', ...symbols], body);
-        // A reverse scan yields its sequence in processing order; ONNX indexes Y by input time.
-        seqs[d].push(wantY && reverse ? ctx.op('reverse', [outs[0]], { axis: 0 }, '_')[0] : outs[0]);
-        hs[d].push(outs[1]);
-        if (kind === 'LSTM') cs[d].push(outs[2]);
-      }
+      const init = [stateOf(h0, d), stateOf(c0, d)].filter((v): v is T => v !== null);
+      if (init.length > 0 && init.length !== (kind === 'LSTM' ? 2 : 1)) return ctx.fail('gives initial_h without initial_c (or the reverse); give both or neither');
+      const symbols = (d === 0 ? ['h', 'c'] : ['hb', 'cb']).slice(0, kind === 'LSTM' ? 2 : 1);
+      const outs = ctx.op('scan', [xs, ...init], { reverse, returnSequences: wantY, symbols, units: N * hidden }, ['_', ...symbols], body);
+      // A reverse scan yields its sequence in processing order; ONNX indexes Y by input time.
+      if (wantY) seqs.push(ctx.reshape(reverse ? ctx.op('reverse', [outs[0]], { axis: 0 }, '_')[0] : outs[0], [T, 1, N, hidden]));
+      hs.push(ctx.reshape(outs[1], [1, N, hidden]));
+      if (kind === 'LSTM') cs.push(ctx.reshape(outs[2], [1, N, hidden]));
     }
     const join = (parts: T[], axis: number, role = '_'): T => (parts.length === 1 ? parts[0] : ctx.op('concat', parts, { axis }, role)[0]);
     const results: Val[] = [];
     if (wantY) {
-      const y = join(seqs.map((row) => join(row.map((s) => ctx.reshape(s, [T, 1, 1, hidden])), 2)), 1); // [T, D, N, H]
+      const y = join(seqs, 1); // [T, D, N, H]
       results.push(tensor(layout === 0 ? ctx.reshape(y, [T, dirs, N, hidden], 'h') : ctx.transpose(y, [2, 0, 1, 3], 'h')));
-    } else results.push(tensor(hs[0][0]));
+    } else results.push(tensor(hs[0]));
     for (const states of kind === 'LSTM' ? [hs, cs] : [hs]) {
-      const s = join(states.map((row) => join(row.map((v) => ctx.reshape(v, [1, 1, hidden])), 1)), 0); // [D, N, H]
-      results.push(tensor(layout === 0 ? ctx.reshape(s, [dirs, N, hidden], 'h') : ctx.transpose(s, [1, 0, 2], 'h')));
+      const st = join(states, 0); // [D, N, H]
+      results.push(tensor(layout === 0 ? ctx.reshape(st, [dirs, N, hidden], 'h') : ctx.transpose(st, [1, 0, 2], 'h')));
     }
     return results;
   };
