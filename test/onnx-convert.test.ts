@@ -5,7 +5,8 @@ import { convertFile } from '../src/index.js';
 import { Nn2eqError } from '../src/errors.js';
 import { evaluateOutputs } from '../src/ir/evaluate.js';
 import { withPython } from './check.js';
-import { ROOT, flat, mismatch, readReference, runJs, runNumpy } from './helpers.js';
+import { checkLatex } from '../src/verify/runtimes.js';
+import { ROOT, flat, mismatch, readReference, runJs, runNumpy, runWolfram } from './helpers.js';
 
 // ONNX models converted through the tensor program, in both forms, evaluated in their runtimes
 // against the framework's own predictions: PyTorch's for the fixtures, the ONNX backend tests'
@@ -121,6 +122,15 @@ function suite(title: string, base: string, names: string[], refused: Readonly<R
           check(await runNumpy(text, inputs), ref.cases, atol, rtol);
         }
       });
+      if (base === FIXTURES) {
+        withPython(`${name}: Wolfram text (through SymPy) matches, LaTeX renders`, async () => {
+          const ref = readReference(join(base, name));
+          const { text } = await convertFile(file, { format: 'mathematica', form: 'scalar' });
+          check(await runWolfram(text, ref.cases.map((c) => c.inputs)), ref.cases, atol, rtol);
+          const tex = await convertFile(file, { format: 'latex', form: 'scalar' });
+          expect(await checkLatex(tex.text)).toEqual({ valid: true });
+        });
+      }
     }
   });
 }
