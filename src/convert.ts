@@ -12,7 +12,8 @@ import { lower } from './transform/lower.js';
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
 export const DEFAULT_MAX_SIZE = DEFAULT_SIZE_BUDGET;
 
-const EXPANDING = /Conv|Pooling|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|ZeroPadding/;
+// (ONNX op types too: MaxPool, Resize, Expand, Tile, Pad.)
+const EXPANDING = /Conv|Pool|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|Padding|Resize|Upsample|Expand|Tile|^Pad$/;
 
 /** Options of a conversion, as the CLI passes them. */
 export interface ConvertOptions {
