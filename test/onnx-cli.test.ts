@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { ONNX_OPS } from '../src/extract/onnx/index.js';
+import type { OnnxExtractor } from '../src/extract/onnx/context.js';
 import { ROOT, tmpDir } from './helpers.js';
 
 // The command line on ONNX models: --verify against ONNX Runtime, unsupported ops listed at once,
@@ -61,4 +63,18 @@ describe('nn2eq on ONNX models', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("node '/Greater' (Greater): compares computed values");
   });
+
+  it('--verify names the first node whose values differ from ONNX Runtime (a deliberately wrong Tanh)', async () => {
+    const ops = ONNX_OPS as Record<string, OnnxExtractor>;
+    const tanh = ops.Tanh;
+    ops.Tanh = (ctx) => [{ kind: 'tensor', t: ctx.map('sigmoid', [ctx.tensor(0)]) }];
+    try {
+      const r = await run([model('cnn_opset11'), '-f', 'js', '--form', 'scalar', '--verify', '-o', join(tmpDir(), 'wrong.mjs')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/verify: FAIL/);
+      expect(r.err).toMatch(/first diverging layer: '\/Tanh' \(Tanh\)/);
+    } finally {
+      ops.Tanh = tanh;
+    }
+  }, 120_000);
 });
