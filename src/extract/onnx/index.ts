@@ -118,7 +118,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       at++;
       const from = b.equations.length;
       b.layer = number + 1;
-      const outs = runNode(node, scope, g);
+      const outs = runNode(node, scope);
       node.outputs.forEach((name, k) => {
         if (name !== '' && outs[k] !== undefined) scope.set(name, outs[k]);
       });
@@ -131,7 +131,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     }
   };
 
-  const runNode = (node: OnnxNode, scope: Map<string, Val>, g: OnnxGraph): Val[] => {
+  const runNode = (node: OnnxNode, scope: Map<string, Val>): Val[] => {
     const fail = (message: string, hint?: string): never => {
       throw new Nn2eqError(`${file}: node '${node.name}' (${node.opType}): ${message}`, 'unsupported', hint);
     };
@@ -193,7 +193,6 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       },
       fail,
     };
-    void g;
     return ONNX_OPS[node.opType](ctx);
   };
 

@@ -97,7 +97,7 @@ function batchedDot(ctx: OnnxContext, a: T, b: T): T {
   const la = a.shape.slice(0, -2);
   const lb = bm.shape.slice(0, -2);
   const lead = broadcast(la, lb) ?? ctx.fail(`batch shapes [${la.join(', ')}] and [${lb.join(', ')}] do not broadcast`);
-  const [M, K] = a.shape.slice(-2);
+  const M = a.shape[a.shape.length - 2];
   const N = bm.shape[bm.shape.length - 1];
   const pick = (t: T, l: readonly number[], pos: number[]): T => {
     const off = lead.length - l.length;
@@ -117,7 +117,6 @@ function batchedDot(ctx: OnnxContext, a: T, b: T): T {
     const y = ctx.op('dot', [pick(a, la, pos), pick(bm, lb, pos)], { axes: [1, 0], normalize: false }, '_')[0];
     parts.push(ctx.reshape(y, [1, M, N]));
   }
-  void K;
   const joined = parts.length === 1 ? parts[0] : ctx.op('concat', parts, { axis: 0 }, '_')[0];
   return ctx.reshape(joined, vec ? [...lead, M] : [...lead, M, N], 'h');
 }

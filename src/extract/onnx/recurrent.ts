@@ -1,7 +1,7 @@
 import { attrFloat, attrInt, attrString, attribute } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import type { Body, T } from '../../tensor/program.js';
-import { tensor, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { tensor, type OnnxExtractor, type Val } from './context.js';
 
 /**
  * LSTM (gates i, o, f, c), GRU (z, r, h; linear_before_reset) and RNN as `scan` ops, one per
@@ -190,4 +190,3 @@ export const recurrentOps: Record<string, OnnxExtractor> = {
   RNN: recurrent('RNN'),
 };
 
-export type { OnnxContext };

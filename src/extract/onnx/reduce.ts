@@ -1,6 +1,6 @@
 import { attrInt, attrInts } from '../../load/onnx/attributes.js';
 import { sizeOf } from '../../tensor/program.js';
-import { axisOf, konst, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { axisOf, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
 
 /**
  * Softmax / LogSoftmax (before opset 13 the input is coerced to 2-D at `axis`; from 13 on one
@@ -70,4 +70,3 @@ export const reduceOps: Record<string, OnnxExtractor> = {
   ReduceMin: reduce('min'),
 };
 
-export { konst };

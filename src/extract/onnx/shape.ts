@@ -1,4 +1,4 @@
-import { attrFloat, attrInt, attrInts, attrString, attribute, floatValues, intValues } from '../../load/onnx/attributes.js';
+import { attrFloat, attrInt, attrInts, attrString, attribute, floatValues } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { axisOf, broadcast, expandValues, konst, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
@@ -216,8 +216,6 @@ const slice: OnnxExtractor = (ctx) => {
 
 function reverseVal(ctx: OnnxContext, v: Val, axis: number): Val {
   if (v.kind === 'const') {
-    const perm = v.dims.map((_, i) => i);
-    void perm;
     const dims = v.dims;
     const st = strides(dims);
     const out = new Float64Array(v.values.length);
@@ -423,4 +421,3 @@ export const shapeOps: Record<string, OnnxExtractor> = {
   Tile: tile,
 };
 
-export { intValues };
