@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addOnnxOptions, onnxConvertOptions } from './cli/onnx.js';
 import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
@@ -59,7 +60,7 @@ function parseNames(v: string): string[] {
 function program(io: Io): Command {
   const formats = FORMATS.map((f) => `  ${f.padEnd(12)} ${EMITTERS[f].description}`).join('\n');
   return addListOptions(addTransformOptions(
-    new Command('nn2eq')
+    addOnnxOptions(new Command('nn2eq'))
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
     .addOption(new Option('-f, --format <format>', 'output format').choices(formatChoices(FORMATS)).default('latex'))
@@ -164,6 +165,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       termsPerLine: opts.termsPerLine,
       timesteps: opts.timesteps,
       transforms,
+      ...onnxConvertOptions(cmd.opts()),
     });
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);

@@ -5,7 +5,7 @@ import { buildProgram, type Extracted, type Extractor } from './extract/index.js
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
 import type { TensorProgram } from './tensor/program.js';
-import { loadModel, type LoadOptions, type ModelSpec } from './load/index.js';
+import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
 import { anyTransform, applyScalarTransforms, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/pipeline.js';
@@ -15,7 +15,8 @@ import { polynomialJson } from './transform/taylor-json.js';
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
 export const DEFAULT_MAX_SIZE = DEFAULT_SIZE_BUDGET;
 
-const EXPANDING = /Conv|Pooling|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|ZeroPadding/;
+// (ONNX op types too: MaxPool, Resize, Expand, Tile, Pad.)
+const EXPANDING = /Conv|Pool|RNN|LSTM|GRU|Bidirectional|TimeDistributed|UpSampling|RepeatVector|Padding|Resize|Upsample|Expand|Tile|^Pad$/;
 
 /** Options of a conversion, as the CLI passes them. */
 export interface ConvertOptions {
@@ -36,6 +37,8 @@ export interface ConvertOptions {
   readonly fold?: boolean;
   /** LaTeX tensor form: largest matrix printed in full. */
   readonly maxMatrix?: number;
+  /** ONNX: shapes fixing the symbolic dimensions of inputs (--input-shape). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
   /** --jacobian, --taylor, --input-range, … (src/transform/pipeline.ts). */
@@ -63,7 +66,7 @@ export interface Converted {
 }
 
 /** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
-export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted {
+export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
   const emitter = EMITTERS[opts.format];
   if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   // The transforms work on the scalar arena.
@@ -81,8 +84,8 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): Converted
     maxMatrix: opts.maxMatrix,
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const built = buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
-  const { program, notes } = opts.fold === false ? { program: built, notes: [] } : foldProgram(built);
+  const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
+  const { program, notes } = opts.fold === false ? { program: unfolded, notes: [] } : foldProgram(unfolded);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
@@ -150,7 +153,15 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
 
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
-  const model = await loadModel(path, { weights: opts.weights });
+  const loaded = await loadAnyModel(path, { weights: opts.weights });
+  if ('onnx' in loaded) {
+    // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.
+    const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
+    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes });
+    const model = onnxModelSpec(loaded.onnx, program);
+    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  }
+  const model = loaded.spec;
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
 

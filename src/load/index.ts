@@ -5,9 +5,13 @@ import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
 import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
 import type { LayerSpec, ModelSpec, Weight } from './spec.js';
 import { readManifestWeights } from './tfjs.js';
+import { looksLikeOnnx } from './onnx/detect.js';
+import type { OnnxModel } from './onnx/types.js';
 import { parseTopology, type Topology } from './topology.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
+export { looksLikeOnnx } from './onnx/detect.js';
+export type { OnnxModel } from './onnx/types.js';
 
 /** Options of `loadModel`. */
 export interface LoadOptions {
@@ -22,7 +26,25 @@ export interface LoadOptions {
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelSpec> {
   const file = path === '-' ? '<stdin>' : path;
+  return loadModelBytes(readInput(path, file), path, file, options);
+}
+
+/**
+ * Reads any model file ('-' for standard input) once: an ONNX model as an `OnnxModel` (the
+ * converter maps its graph itself), every other format as a `ModelSpec`.
+ */
+export async function loadAnyModel(path: string, options: LoadOptions = {}): Promise<{ readonly spec: ModelSpec } | { readonly onnx: OnnxModel }> {
+  const file = path === '-' ? '<stdin>' : path;
   const bytes = readInput(path, file);
+  if (!looksLikeOnnx(bytes)) return { spec: await loadModelBytes(bytes, path, file, options) };
+  if (options.weights !== undefined) throw new Nn2eqError(`${file}: is an ONNX model, which holds its own weights, so --weights is not used`, 'usage', 'drop --weights');
+  const { decodeOnnx } = await import('./onnx/index.js');
+  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realpathSync(path));
+  return { onnx: model };
+}
+
+async function loadModelBytes(bytes: Buffer, path: string, file: string, options: LoadOptions): Promise<ModelSpec> {
   const sources: string[] = [];
   const warnings: string[] = [];
   let topology: Topology;
@@ -32,6 +54,11 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   } else if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
     if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a .keras archive with its own weights, so --weights is not used`, 'usage', 'drop --weights');
     topology = await loadKerasZip(bytes, file, warnings);
+  } else if (looksLikeOnnx(bytes) || bytes[0] === 0x08) {
+    // 0x08 (ir_version's tag) starts no JSON text: decode, so a damaged ONNX file gets its own error.
+    const { decodeOnnx } = await import('./onnx/index.js');
+    decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+    throw new Nn2eqError(`${file}: is an ONNX model, which loadModel does not read`, 'usage', 'use convertFile or loadAnyModel, which read ONNX models too');
   } else {
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
@@ -53,6 +80,23 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   }
   if (path !== '-') sources.unshift(realpathSync(path));
   return { file, format: 'keras', ...topology, sources, warnings };
+}
+
+/**
+ * Reads an ONNX model file ('-' for standard input) into an `OnnxModel`, told by its bytes.
+ * External-data files resolve inside the model's folder (the current folder for standard input).
+ * The decoder is imported on first use, so Keras and TF.js runs do not load it.
+ */
+export async function loadOnnx(path: string): Promise<OnnxModel> {
+  const file = path === '-' ? '<stdin>' : path;
+  const bytes = readInput(path, file);
+  if (!looksLikeOnnx(bytes)) {
+    throw new Nn2eqError(`${file}: not an ONNX model (no ModelProto with ir_version and graph at the top level)`, 'input', 'pass a .onnx file written by torch.onnx.export or onnx.save');
+  }
+  const { decodeOnnx } = await import('./onnx/index.js');
+  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realpathSync(path));
+  return model;
 }
 
 function readInput(path: string, file: string): Buffer {

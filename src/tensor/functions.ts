@@ -98,6 +98,42 @@ export const ELEMENTWISE = {
   add_mul: { arity: 3, params: [], scalar: (g, [a, b, c]) => g.add(a, g.mul(b, c)) },
   /** z·h + (1 − z)·h̃, the GRU update (args z, h, h̃). */
   gru_update: { arity: 3, params: [], scalar: (g, [z, h, hh]) => g.affine([g.mul(z, h), g.mul(z, hh), hh], [1, -1, 1]) },
+  // ONNX operators (src/extract/onnx): plain arithmetic and the activations Keras has no row for.
+  div: { arity: 2, params: [], scalar: (g, [a, b]) => g.div(a, b) },
+  neg: unary((g, x) => g.neg(x)),
+  reciprocal: unary((g, x) => g.div(g.constant(1), x)),
+  abs: unary((g, x) => g.fn('abs', x), 'abs'),
+  exp: unary((g, x) => g.fn('exp', x), 'exp'),
+  log: unary((g, x) => g.fn('log', x), 'log'),
+  sqrt: unary((g, x) => g.fn('sqrt', x), 'sqrt'),
+  erf: unary((g, x) => g.fn('erf', x), 'erf'),
+  /** x^p with a number p. */
+  pow: unary((g, x, [p]) => g.pow(x, p), undefined, ['exponent']),
+  /** min(max(x, lo), hi); NaN for a missing bound. */
+  clip: unary(
+    (g, x, [lo, hi]) => {
+      const l = Number.isNaN(lo) ? x : g.max(x, g.constant(lo));
+      return Number.isNaN(hi) ? l : g.min(l, g.constant(hi));
+    },
+    'clip',
+    ['min', 'max'],
+  ),
+  /** max(0, min(1, α·x + β)) (ONNX HardSigmoid). */
+  hard_sigmoid_ab: unary((g, x, [alpha, beta]) => g.min(g.max(g.constant(0), g.affine([x], [alpha], beta)), g.constant(1)), 'hard\\_sigmoid', ['alpha', 'beta']),
+  /** x·max(0, min(1, x/6 + 1/2)) (ONNX HardSwish). */
+  hard_swish: unary((g, x) => g.mul(x, g.min(g.max(g.constant(0), g.affine([x], [1 / 6], 0.5)), g.constant(1))), 'hard\\_swish'),
+  /** γ·(α·(e^{min(x,0)} − 1) + max(x, 0)) (ONNX Selu with its attributes). */
+  selu_ab: unary((g, x, [alpha, gamma]) => elu(g, x, alpha, gamma), 'SELU', ['alpha', 'gamma']),
+  /** max(0, x) + min(0, α·(e^{x/α} − 1)) (ONNX Celu). */
+  celu: unary((g, x, [alpha]) => g.affine([g.max(g.constant(0), x), g.fn('exp', g.min(g.constant(0), g.scale(x, 1 / alpha)))], [1, alpha], -alpha), 'CELU', ['alpha']),
+  /** x − bias where x > λ, x + bias where x < −λ, else 0 (ONNX Shrink). */
+  shrink: unary(
+    (g, x, [lambd, bias]) => g.affine([g.mul(g.shift(x, -bias), g.fn('step', g.shift(x, -lambd))), g.mul(g.shift(x, bias), g.fn('step', g.affine([x], [-1], -lambd)))], [1, 1]),
+    'shrink',
+    ['lambd', 'bias'],
+  ),
+  /** x·σ(α·x) (ONNX Swish). */
+  swish_a: unary((g, x, [alpha]) => g.mul(x, g.fn('sigmoid', g.scale(x, alpha))), 'swish', ['alpha']),
 } satisfies Record<string, ElementwiseFn>;
 
 /** A key of the element-wise function table. */

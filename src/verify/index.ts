@@ -7,6 +7,8 @@ import { evaluate } from '../ir/evaluate.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { ModelSpec } from '../load/spec.js';
 import { rebuild } from '../transform/rebuild.js';
+import { onnxSource } from '../extract/onnx/source.js';
+import { scalarize } from '../tensor/scalarize.js';
 import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
 import { mulberry32 } from './random.js';
 import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
@@ -58,6 +60,8 @@ export interface VerifyReport {
   readonly tolerance: { readonly atol: number; readonly rtol: number };
   readonly points: { readonly random: number; readonly kinks: number; readonly user: number };
   readonly routes: RouteReport[];
+  /** What the outputs were checked against (TF.js; ONNX Runtime for ONNX models). */
+  readonly reference?: string;
   /** With --precision: how far the rounded numbers move the outputs from the exact ones. */
   readonly rounding?: { readonly digits: number; readonly maxAbs: number; readonly maxRel: number };
   /** When the IR and TF.js disagree: the first layer whose values do. */
@@ -68,8 +72,12 @@ export interface VerifyReport {
 export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-4;
-  const ex = opts.extracted ?? extract(model, { extractors: opts.extractors, timesteps: opts.timesteps });
-  const ints = integerInputs(model, ex);
+  const source = onnxSource(model);
+  const ex = opts.extracted ?? (source ? scalarize(source.program) : extract(model, { extractors: opts.extractors, timesteps: opts.timesteps }));
+  // An ONNX model is checked against ONNX Runtime instead of TF.js.
+  const onnx = source?.model;
+  const onnxVerify = onnx ? await import('./onnx-verify.js') : null;
+  const ints = onnx ? onnxVerify!.onnxIntegerInputs(onnx, ex) : integerInputs(model, ex);
   const rng = mulberry32(opts.seed ?? 20261122);
   const [lo, hi] = opts.range ?? [-1, 1];
   const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
@@ -78,8 +86,8 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
   const points = [...randomPoints, ...kinkPoints, ...userPoints];
 
-  const oracle = await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
-  const want = flatPerPoint(await oraclePredict(oracle, ex.inputs.map((p) => p.shape), points), points.length);
+  const oracle = onnx ? null : await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
+  const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
   const ir = points.map((p) => {
     const v = evaluate(ex.graph, p);
     return ex.outputIds.map((id) => v[id]);
@@ -114,8 +122,9 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     tolerance: { atol, rtol },
     points: { random: randomPoints.length, kinks: kinkPoints.length, user: userPoints.length },
     routes,
+    reference: onnx ? 'ONNX Runtime' : undefined,
     rounding: opts.precision !== undefined ? roundingCost(ex, points, opts.precision) : undefined,
-    divergence: irRoute.status === 'failed' ? await firstDivergence(oracle, ex, points.slice(0, 8), atol, rtol) : undefined,
+    divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
   };
   return report;
 }
@@ -332,7 +341,7 @@ export function reportText(r: VerifyReport): string {
   const exact = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(8))) : String(v));
   const lines: string[] = [];
   const pts = `${r.points.random} random, ${r.points.kinks} at kinks${r.points.user ? `, ${r.points.user} from --inputs-file` : ''}`;
-  lines.push(`verify: ${r.ok ? 'PASS' : 'FAIL'} — ${r.format} against TensorFlow.js on ${r.points.random + r.points.kinks + r.points.user} points (${pts}); tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}`);
+  lines.push(`verify: ${r.ok ? 'PASS' : 'FAIL'} — ${r.format} against ${r.reference ?? 'TensorFlow.js'} on ${r.points.random + r.points.kinks + r.points.user} points (${pts}); tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}`);
   for (const route of r.routes) {
     if (!route.outputs) {
       lines.push(`  ${route.route}: ${route.status}${route.reason ? ` (${route.reason})` : ''}`);
@@ -341,7 +350,7 @@ export function reportText(r: VerifyReport): string {
     lines.push(`  ${route.route}: ${route.status}`);
     for (const o of route.outputs) {
       const at = o.worstInput.length > 6 ? `[${o.worstInput.slice(0, 6).map(g).join(', ')}, …]` : `[${o.worstInput.map(g).join(', ')}]`;
-      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, TF.js ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
+      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, ${r.reference ?? 'TF.js'} ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
     }
   }
   if (r.rounding) {

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""Builds the ONNX fixtures: small PyTorch nets with seeded weights, exported with
+torch.onnx.export at two opsets, each with PyTorch's own predictions in reference.json.
+
+Run with Debian's python3 (python3-torch, python3-onnx): `npm run fixtures:onnx`.
+Writes fixtures/onnx/<name>_opset<N>/{model.onnx,reference.json}. The results are committed,
+so tests need neither torch nor this script.
+"""
+import json
+import os
+import shutil
+import sys
+
+import onnx
+import torch
+from torch import nn
+
+OPSETS = (11, 17)
+CASES = 3
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'onnx')
+
+ACTIVATIONS = {
+    'relu': nn.ReLU,
+    'leaky_relu': lambda: nn.LeakyReLU(0.1),
+    'elu': lambda: nn.ELU(0.7),
+    'selu': nn.SELU,
+    'sigmoid': nn.Sigmoid,
+    'tanh': nn.Tanh,
+    'softplus': nn.Softplus,
+    'softsign': nn.Softsign,
+    'gelu': nn.GELU,
+    'hardsigmoid': nn.Hardsigmoid,
+}
+
+
+def randomize_batchnorm(bn):
+    """Running statistics and affine parameters that are not the identity."""
+    with torch.no_grad():
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 1.5)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+
+
+class Mlp(nn.Module):
+    def __init__(self, act):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 8), act(), nn.Linear(8, 3))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Cnn(nn.Module):
+    """Padding, strides, dilation and groups in one net."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 3, padding=1)
+        self.b = nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2)
+        self.c = nn.Conv2d(6, 6, (2, 3), stride=(1, 2), groups=6)
+        self.fc = nn.Linear(6 * 4 * 2, 5)
+
+    def forward(self, x):
+        x = torch.relu(self.a(x))
+        x = torch.relu(self.b(x))
+        x = torch.tanh(self.c(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+class BatchNorm(nn.Module):
+    """BatchNorm before a conv and after a Linear, where the exporter keeps it as an op."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn0 = nn.BatchNorm2d(3)
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4 * 3 * 3, 5)
+        self.bn1 = nn.BatchNorm1d(5)
+        randomize_batchnorm(self.bn0)
+        randomize_batchnorm(self.bn1)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(self.bn0(x)))
+        return self.bn1(self.fc(torch.flatten(x, 1)))
+
+
+class Recurrent(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        self.rnn = cell(input_size=3, hidden_size=4, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        y, state = self.rnn(x)
+        h = state[0] if isinstance(state, tuple) else state
+        return y, h
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(4, 4, 3, padding=1)
+        self.b = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(x + self.b(torch.relu(self.a(x))))
+
+
+class TransformerMlp(nn.Module):
+    """The MLP half of a transformer block: x + W2 gelu(W1 LayerNorm(x))."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(8)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+        self.up = nn.Linear(8, 16)
+        self.down = nn.Linear(16, 8)
+
+    def forward(self, x):
+        return x + self.down(nn.functional.gelu(self.up(self.norm(x))))
+
+
+class LeakyBlock(nn.Module):
+    """Exported as a model-local function: its alpha becomes an attribute of each call."""
+
+    def __init__(self, i, o, alpha):
+        super().__init__()
+        self.fc = nn.Linear(i, o)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(self.fc(x), self.alpha)
+
+
+class Functions(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = LeakyBlock(4, 6, 0.1)
+        self.b = LeakyBlock(6, 3, 0.3)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+class Gate(nn.Module):
+    """Scripted data-dependent control flow: an If node whose branches read outer values."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.fc(x)
+        if bool(x.sum() > 0):
+            z = torch.relu(y) * 2.0
+        else:
+            z = torch.tanh(y) - x[:, :3]
+        return z
+
+
+class Embedding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, ids):
+        return self.fc(self.emb(ids))
+
+
+def nets():
+    """(name, constructor, input shapes, input kind, options) for every fixture. Options:
+    opsets (default OPSETS), functions (module classes exported as model-local functions),
+    external (weights saved as external data in weights.bin)."""
+    for act, make in ACTIVATIONS.items():
+        yield f'mlp_{act}', (lambda make=make: Mlp(make)), [(1, 4)], 'float', {}
+    yield 'cnn', Cnn, [(1, 3, 9, 9)], 'float', {}
+    yield 'batchnorm', BatchNorm, [(1, 3, 5, 5)], 'float', {}
+    yield 'lstm', lambda: Recurrent(nn.LSTM), [(1, 5, 3)], 'float', {}
+    yield 'gru', lambda: Recurrent(nn.GRU), [(1, 5, 3)], 'float', {}
+    yield 'residual', Residual, [(1, 4, 6, 6)], 'float', {}
+    yield 'transformer_mlp', TransformerMlp, [(1, 5, 8)], 'float', {}
+    yield 'embedding', Embedding, [(1, 6)], 'ids', {}
+    # export_modules_as_functions needs opset 15 or later.
+    yield 'functions', Functions, [(1, 4)], 'float', {'opsets': (17,), 'functions': {LeakyBlock}}
+    yield 'external_data', Cnn, [(1, 3, 9, 9)], 'float', {'opsets': (17,), 'external': True}
+    yield 'control_flow', lambda: torch.jit.script(Gate()), [(1, 4)], 'float', {}
+
+
+def dtype_name(t):
+    return {torch.float32: 'float32', torch.int64: 'int64'}[t.dtype]
+
+
+def main():
+    only = set(sys.argv[1:])
+    os.makedirs(ROOT, exist_ok=True)
+    for seed, (name, make, shapes, kind, options) in enumerate(nets()):
+        if only and name not in only:
+            continue
+        for opset in options.get('opsets', OPSETS):
+            torch.manual_seed(1000 + seed)
+            net = make().eval()
+            gen = torch.Generator().manual_seed(2000 + seed)
+            cases = []
+            for _ in range(CASES):
+                if kind == 'ids':
+                    cases.append([torch.randint(0, 10, s, generator=gen) for s in shapes])
+                else:
+                    cases.append([torch.rand(s, generator=gen) * 2 - 1 for s in shapes])
+            folder = os.path.join(ROOT, f'{name}_opset{opset}')
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            path = os.path.join(folder, 'model.onnx')
+            input_names = [f'input{i + 1}' for i in range(len(shapes))]
+            with torch.no_grad():
+                outputs = [net(*xs) for xs in cases]
+                outputs = [list(o) if isinstance(o, tuple) else [o] for o in outputs]
+                output_names = [f'output{i + 1}' for i in range(len(outputs[0]))]
+                torch.onnx.export(net, tuple(cases[0]), path, opset_version=opset, input_names=input_names,
+                                  output_names=output_names, do_constant_folding=True,
+                                  export_modules_as_functions=options.get('functions', False))
+            model = onnx.load(path)
+            if options.get('external'):
+                onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                                location='weights.bin', size_threshold=0)
+            onnx.checker.check_model(path)
+            # The names the file really has (the exporter may not apply output_names to a function's result).
+            weights = {t.name for t in model.graph.initializer}
+            input_names = [v.name for v in model.graph.input if v.name not in weights]
+            output_names = [v.name for v in model.graph.output]
+            reference = {
+                'source': f'PyTorch {torch.__version__} predictions of the module exported with torch.onnx.export(opset_version={opset})',
+                'input_names': input_names,
+                'output_names': output_names,
+                'input_shapes': [list(x.shape) for x in cases[0]],
+                'output_shapes': [list(y.shape) for y in outputs[0]],
+                'input_dtypes': [dtype_name(x) for x in cases[0]],
+                'output_dtypes': [dtype_name(y) for y in outputs[0]],
+                # float32 values as Python floats: the exact value, in its shortest repr.
+                'cases': [{'inputs': [x.tolist() for x in xs], 'outputs': [y.tolist() for y in ys]} for xs, ys in zip(cases, outputs)],
+            }
+            with open(os.path.join(folder, 'reference.json'), 'w') as f:
+                json.dump(reference, f, separators=(',', ':'))
+                f.write('\n')
+            ops = sorted({n.op_type for n in model.graph.node})
+            print(f'{name}_opset{opset}: {", ".join(ops)}')
+
+
+if __name__ == '__main__':
+    main()

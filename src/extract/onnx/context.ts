@@ -1,0 +1,136 @@
+import type { OnnxModel, OnnxNode } from '../../load/onnx/types.js';
+import type { ProgramBuilder } from '../../tensor/builder.js';
+import type { FnName } from '../../tensor/functions.js';
+import type { TOp } from '../../tensor/ops.js';
+import { sizeOf, type Body, type T } from '../../tensor/program.js';
+
+/** A constant ONNX value, folded at build time: its full shape and row-major values. */
+export interface Const {
+  readonly kind: 'const';
+  readonly dims: readonly number[];
+  readonly values: Float64Array;
+}
+
+/** A value of the program: a tensor whose shape is the full ONNX shape (batch axis included). */
+export interface Tensor {
+  readonly kind: 'tensor';
+  readonly t: T;
+}
+
+/** An ONNX value while the program is built: folded to numbers, or a tensor of the program. */
+export type Val = Const | Tensor;
+
+/** What an ONNX op extractor sees of its node. */
+export interface OnnxContext {
+  readonly node: OnnxNode;
+  readonly model: OnnxModel;
+  /** The opset version the node follows. */
+  readonly opset: number;
+  readonly builder: ProgramBuilder;
+  /** Whether input `i` is given (an omitted optional input is ''). */
+  has(i: number): boolean;
+  /** Input `i`, folded or a tensor. */
+  val(i: number): Val;
+  /** Input `i` as a tensor (a constant becomes a constant tensor named `role`). */
+  tensor(i: number, role?: string): T;
+  /** Input `i`'s values, which must be known at build time (`what` says what it is, for the message). */
+  constant(i: number, what: string): Const;
+  /** The full shape of input `i`. */
+  shape(i: number): readonly number[];
+  /** A constant tensor of this node. */
+  const(role: string, dims: readonly number[], values: ArrayLike<number>): T;
+  op(op: TOp, args: readonly T[], attrs: object, roles?: string | readonly string[], body?: Body): T[];
+  map(fn: FnName, args: readonly T[], params?: readonly number[], role?: string): T;
+  body(inputs: readonly { shape: readonly number[]; role: string }[], build: (xs: T[]) => T[]): Body;
+  /** Reshape, skipped when the shape does not change. */
+  reshape(t: T, shape: readonly number[], role?: string): T;
+  /** Transpose, skipped when `perm` is the identity. */
+  transpose(t: T, perm: readonly number[], role?: string): T;
+  /** Throws a one-line error naming the node. */
+  fail(message: string, hint?: string): never;
+}
+
+/** Turns one ONNX node into tensor equations (or folds it): its output values in order. */
+export type OnnxExtractor = (ctx: OnnxContext) => Val[];
+
+/** A folded value. */
+export function konst(dims: readonly number[], values: ArrayLike<number>): Const {
+  return { kind: 'const', dims: [...dims], values: Float64Array.from(values) };
+}
+
+/** A tensor value. */
+export function tensor(t: T): Tensor {
+  return { kind: 'tensor', t };
+}
+
+/** The full shape of a value. */
+export function dimsOf(v: Val): readonly number[] {
+  return v.kind === 'const' ? v.dims : v.t.shape;
+}
+
+/** An axis attribute made non-negative (ONNX counts negative axes from the end). */
+export function axisOf(ctx: OnnxContext, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) return ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** Row-major strides of a shape. */
+export function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/** Transposes row-major values of `shape` by `perm`. */
+export function permute(values: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float64Array {
+  const out = new Float64Array(values.length);
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = strides(shape);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let at = 0;
+    for (let i = 0; i < rank; i++) at += idx[i] * inStrides[perm[i]];
+    out[o] = values[at];
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++idx[i] < outShape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** Numpy broadcasting of two shapes, or null. */
+export function broadcast(a: readonly number[], b: readonly number[]): number[] | null {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return null;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** The values of `c` broadcast to `shape` (row-major). */
+export function expandValues(c: Const, shape: readonly number[]): Float64Array {
+  const n = sizeOf(shape);
+  const out = new Float64Array(n);
+  const rank = shape.length;
+  const cs = strides(c.dims);
+  const os = strides(shape);
+  for (let o = 0; o < n; o++) {
+    let at = 0;
+    let rest = o;
+    for (let i = 0; i < rank; i++) {
+      const q = Math.floor(rest / os[i]);
+      rest -= q * os[i];
+      const k = c.dims.length - rank + i;
+      if (k >= 0 && c.dims[k] !== 1) at += q * cs[k];
+    }
+    out[o] = c.values[at];
+  }
+  return out;
+}

@@ -1,0 +1,253 @@
+import { Nn2eqError } from '../../errors.js';
+import type { OnnxGraph, OnnxModel, OnnxNode } from '../../load/onnx/types.js';
+import type { ModelSpec } from '../../load/spec.js';
+import { rememberOnnxSource } from './source.js';
+import { ProgramBuilder } from '../../tensor/builder.js';
+import { TOPS, type TOpInfo } from '../../tensor/ops.js';
+import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
+import { konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { elementwiseOps } from './elementwise.js';
+import { linearOps } from './linear.js';
+import { convOps } from './conv.js';
+import { normalizationOps } from './normalization.js';
+import { recurrentOps } from './recurrent.js';
+import { shapeOps } from './shape.js';
+import { reduceOps } from './reduce.js';
+
+export type { OnnxExtractor, OnnxContext, Val } from './context.js';
+
+/** The one registry of ONNX op extractors, keyed by op type (default domain). */
+export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
+  ...elementwiseOps,
+  ...linearOps,
+  ...convOps,
+  ...normalizationOps,
+  ...recurrentOps,
+  ...shapeOps,
+  ...reduceOps,
+  // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
+  If: (ctx) => ctx.fail('If is run by the graph walker'),
+};
+
+/** Options of `buildOnnxProgram`. */
+export interface OnnxBuildOptions {
+  /** Shapes that fix symbolic dimensions of graph inputs (--input-shape name:1x3x224x224). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * Builds the tensor program of an ONNX model: every node becomes equations (one layer call per
+ * node), values computable at build time (shape arithmetic, Constant) are folded. Unsupported
+ * ops and unfixable input shapes are listed all at once before any work is done.
+ */
+export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {}): TensorProgram {
+  const graph = model.graph;
+  const file = model.file;
+  const problems: string[] = [];
+  const unknown = (nodes: readonly OnnxNode[]) => {
+    for (const n of nodes) {
+      if (n.opType === 'If') {
+        for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
+      }
+      if (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType]) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
+    }
+  };
+  unknown(graph.nodes);
+
+  // Input shapes: a symbolic leading dimension is the batch, dropped from the tensor's shape.
+  const given = options.inputShapes ?? new Map<string, readonly number[]>();
+  for (const name of given.keys()) {
+    if (!graph.inputs.some((i) => i.name === name)) {
+      throw new Nn2eqError(`${file}: --input-shape names '${name}', which is not an input of the model`, 'usage', `inputs: ${graph.inputs.map((i) => i.name).join(', ')}`);
+    }
+  }
+  const shapes = graph.inputs.map((inp) => {
+    const fixed = given.get(inp.name);
+    const dims = inp.dims;
+    if (fixed) {
+      if (dims && (dims.length !== fixed.length || dims.some((d, i) => typeof d === 'number' && d !== fixed[i]))) {
+        throw new Nn2eqError(`${file}: --input-shape ${inp.name}:${fixed.join('x')} does not match the declared shape [${dims.map((d) => d ?? '?').join(', ')}]`, 'usage', 'give the declared shape with its symbolic dimensions fixed');
+      }
+      return { full: [...fixed], batch: false };
+    }
+    if (dims === null) {
+      problems.push(`input '${inp.name}' has no declared shape (fix it with --input-shape ${inp.name}:AxBx…)`);
+      return { full: [], batch: false };
+    }
+    const open = dims.map((d, i) => (typeof d === 'number' ? -1 : i)).filter((i) => i > 0);
+    if (open.length > 0) {
+      problems.push(`input '${inp.name}' has symbolic dimension${open.length > 1 ? 's' : ''} in [${dims.map((d) => d ?? '?').join(', ')}] (fix ${open.length > 1 ? 'them' : 'it'} with --input-shape ${inp.name}:${dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 'N')).join('x')})`);
+    }
+    const batch = dims.length > 0 && typeof dims[0] !== 'number';
+    return { full: dims.map((d) => (typeof d === 'number' ? d : 1)), batch };
+  });
+  if (problems.length > 0) {
+    throw new Nn2eqError(
+      `${file}: ${problems.length} node${problems.length === 1 ? '' : 's'} or input${problems.length === 1 ? '' : 's'} nn2eq cannot convert: ${problems.join(', ')}`,
+      'unsupported',
+      problems.every((p) => p.startsWith('input ')) ? 'give every dimension a number with --input-shape' : `supported ONNX ops: ${Object.keys(ONNX_OPS).sort().join(', ')}`,
+    );
+  }
+
+  const b = new ProgramBuilder();
+  const values = new Map<string, Val>();
+  for (const [name, t] of graph.initializers) values.set(name, konst(t.dims, floatValuesOf(t.values)));
+  const inputs: TensorPort[] = [];
+  const calls: LayerCall[] = [];
+  const fail0 = (m: string): never => {
+    throw new Nn2eqError(`${file}: ${m}`);
+  };
+  graph.inputs.forEach((inp, index) => {
+    const { full, batch } = shapes[index];
+    const t = b.input(batch ? full.slice(1) : full, index);
+    inputs.push({ name: inp.name, tensor: t });
+    if (!batch) return values.set(inp.name, tensor(t));
+    // Inside, every value keeps ONNX's full shape: the batch axis comes back as a leading 1.
+    const from = b.equations.length;
+    const full1 = b.apply('reshape', [t], { shape: full }, fail0, '_')[0];
+    calls.push({ layer: inp.name, className: 'Input', node: 0, number: 0, at: 0, from, to: b.equations.length, outputs: [full1] });
+    values.set(inp.name, tensor(full1));
+  });
+  const anyBatch = shapes.some((s) => s.batch);
+
+  let number = 0;
+  let at = 0;
+  const total = countNodes(graph);
+  const runGraph = (g: OnnxGraph, scope: Map<string, Val>) => {
+    for (const node of g.nodes) {
+      at++;
+      const from = b.equations.length;
+      b.layer = number + 1;
+      const outs = runNode(node, scope);
+      node.outputs.forEach((name, k) => {
+        if (name !== '' && outs[k] !== undefined) scope.set(name, outs[k]);
+      });
+      const to = b.equations.length;
+      if (to === from && outs.every((v) => v.kind === 'const')) continue;
+      const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
+      if (computes) number++;
+      const outputs = outs.filter((v): v is Extract<Val, { kind: 'tensor' }> => v.kind === 'tensor').map((v) => v.t);
+      calls.push({ layer: node.name, className: node.opType, node: 0, number: computes ? number : 0, at, from, to, outputs });
+    }
+  };
+
+  const runNode = (node: OnnxNode, scope: Map<string, Val>): Val[] => {
+    const fail = (message: string, hint?: string): never => {
+      throw new Nn2eqError(`${file}: node '${node.name}' (${node.opType}): ${message}`, 'unsupported', hint);
+    };
+    const get = (i: number): Val => {
+      const name = node.inputs[i];
+      if (name === undefined || name === '') return fail(`input ${i + 1} is missing`);
+      const v = scope.get(name);
+      if (!v) return fail(`input '${name}' is not computed by any earlier node`);
+      return v;
+    };
+    if (node.opType === 'If') {
+      const c = get(0);
+      if (c.kind !== 'const') return fail('the condition depends on the inputs, so the branch taken differs between inputs; no single formula expresses it', 'export the model for one branch (trace it instead of scripting it)');
+      const branch = node.attributes.get(c.values[0] !== 0 ? 'then_branch' : 'else_branch');
+      if (!branch || branch.type !== 'graph') return fail('a branch is missing');
+      const inner = new Map(scope);
+      for (const [name, t] of branch.value.initializers) inner.set(name, konst(t.dims, floatValuesOf(t.values)));
+      runGraph(branch.value, inner);
+      return branch.value.outputs.map((o) => inner.get(o.name) ?? fail(`the branch does not compute its output '${o.name}'`));
+    }
+    const materialized = new Map<number, T>();
+    const ctx: OnnxContext = {
+      node,
+      model,
+      opset: node.opset,
+      builder: b,
+      has: (i) => node.inputs[i] !== undefined && node.inputs[i] !== '',
+      val: get,
+      tensor(i, role = 'c') {
+        const v = get(i);
+        if (v.kind === 'tensor') return v.t;
+        let t = materialized.get(i);
+        if (!t) {
+          t = b.constant(role, v.dims, v.values);
+          materialized.set(i, t);
+        }
+        return t;
+      },
+      constant(i, what) {
+        const v = get(i);
+        if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written; make it an initializer of the model');
+        return v;
+      },
+      shape: (i) => {
+        const v = get(i);
+        return v.kind === 'const' ? v.dims : v.t.shape;
+      },
+      const: (role, dims, vals) => b.constant(role, dims, vals),
+      op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
+      map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
+      body: (ins, build) => b.body(ins, build),
+      reshape(t, shape, role = '_') {
+        if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
+        return b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0];
+      },
+      transpose(t, perm, role = '_') {
+        if (perm.every((p, i) => p === i)) return t;
+        return b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0];
+      },
+      fail,
+    };
+    return ONNX_OPS[node.opType](ctx);
+  };
+
+  runGraph(graph, values);
+
+  const outputs: TensorPort[] = graph.outputs.map((o) => {
+    const v = values.get(o.name);
+    if (!v) throw new Nn2eqError(`${file}: the graph output '${o.name}' is computed by no node`, 'input');
+    let t: T;
+    if (v.kind === 'tensor') t = v.t;
+    else {
+      // A constant output is still computed by an equation, so every emitter prints it as a value.
+      b.layer = ++number;
+      const from = b.equations.length;
+      t = b.apply('map', [b.constant('c', v.dims, v.values)], { fn: 'linear', params: [] }, fail0, 'h')[0];
+      calls.push({ layer: o.name, className: 'Constant', node: 0, number, at: total, from, to: b.equations.length, outputs: [t] });
+    }
+    const declaredBatch = o.dims === null || o.dims.length === 0 || typeof o.dims[0] !== 'number';
+    if (anyBatch && declaredBatch && t.shape.length > 0 && t.shape[0] === 1) {
+      b.layer = number;
+      const from = b.equations.length;
+      t = b.apply('reshape', [t], { shape: t.shape.slice(1) }, fail0, '_')[0];
+      calls.push({ layer: o.name, className: 'Output', node: 0, number: 0, at: total, from, to: b.equations.length, outputs: [t] });
+    }
+    return { name: o.name, tensor: t };
+  });
+  const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file };
+}
+
+function countNodes(g: OnnxGraph): number {
+  return g.nodes.length;
+}
+
+/** A decoded tensor's values as float64 (bools 0/1, int64 exactly up to 2^53). */
+export function floatValuesOf(values: Const['values'] | ArrayLike<number | bigint> | string[]): Float64Array {
+  if (Array.isArray(values) && typeof values[0] === 'string') throw new Nn2eqError('a string tensor cannot take part in a formula', 'unsupported');
+  return Float64Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
+}
+
+/**
+ * The ModelSpec the shared pipeline reads for an ONNX model: its name, files and warnings, and
+ * one pseudo-layer per layer call (op type as class name; no weights, the program holds them).
+ */
+export function onnxModelSpec(model: OnnxModel, program: TensorProgram): ModelSpec {
+  const spec: ModelSpec = {
+    file: model.file,
+    name: program.modelName,
+    kerasMajor: 0,
+    layers: program.calls.map((c) => ({ name: c.layer, className: c.className, config: {}, inbound: [], weights: new Map() })),
+    inputs: [],
+    outputs: [],
+    sources: model.sources,
+    warnings: model.warnings,
+  };
+  rememberOnnxSource(spec, model, program);
+  return spec;
+}

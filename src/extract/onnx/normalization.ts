@@ -1,0 +1,89 @@
+import { attrFloat, attrInt } from '../../load/onnx/attributes.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { axisOf, expandValues, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+
+/**
+ * BatchNormalization (inference: a per-channel scale_shift with folded constants),
+ * LayerNormalization (layer_norm over the trailing axes), InstanceNormalization (layer_norm over
+ * the spatial axes of each channel, then a per-channel scale_shift).
+ */
+
+const batchNorm: OnnxExtractor = (ctx) => {
+  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its running mean / variance outputs are used (training mode); nn2eq converts inference graphs');
+  if (attrInt(ctx.node, 'training_mode', 0) === 1) return ctx.fail('training_mode=1 normalizes by the batch statistics; nn2eq converts inference graphs', 'export the model in eval() mode');
+  const x = ctx.tensor(0);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const shape0 = [x.shape[1], ...x.shape.slice(2).map(() => 1)];
+  if ([1, 2, 3, 4].some((i) => ctx.val(i).kind === 'tensor')) {
+    // Parameters computed at run time: a = γ/√(σ² + ε), b = β − μ·a, element-wise.
+    const [g, be, mu, v] = [1, 2, 3, 4].map((i) => ctx.reshape(ctx.tensor(i, ['gamma', 'beta', 'mean', 'var'][i - 1]), shape0));
+    const a = ctx.map('div', [g, ctx.map('sqrt', [ctx.map('affine', [v], [1, eps], '_')], [], '_')], [], '_');
+    const b = ctx.map('sub', [be, ctx.map('mul', [mu, a], [], '_')], [], '_');
+    return [tensor(ctx.map('scale_shift', [x, a, b]))];
+  }
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i, ['scale', 'bias', 'mean', 'variance'][i - 1]).values);
+  const c = x.shape[1];
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    a[i] = scale[i] / Math.sqrt(variance[i] + eps);
+    b[i] = bias[i] - mean[i] * a[i];
+  }
+  const shape = [c, ...x.shape.slice(2).map(() => 1)];
+  return [tensor(ctx.map('scale_shift', [x, ctx.const('a', shape, a), ctx.const('b', shape, b)]))];
+};
+
+/** Mean and 1/√(variance + ε) over the trailing axes from `axis`, kept as size-1 axes (LayerNormalization's extra outputs). */
+function statistics(ctx: OnnxContext, x: T, axis: number, eps: number): [T, T] {
+  const lead = x.shape.slice(0, axis);
+  const n = sizeOf(x.shape.slice(axis));
+  const rows = ctx.transpose(ctx.reshape(x, [sizeOf(lead), n]), [1, 0]);
+  const mean = ctx.op('global_pool', [rows], { kind: 'avg' }, '_')[0];
+  const centred = ctx.map('sub', [rows, mean], [], '_');
+  const variance = ctx.op('global_pool', [ctx.map('pow', [centred], [2], '_')], { kind: 'avg' }, '_')[0];
+  const inv = ctx.map('reciprocal', [ctx.map('sqrt', [ctx.map('affine', [variance], [1, eps], '_')], [], '_')], [], '_');
+  const kept = [...lead, ...x.shape.slice(axis).map(() => 1)];
+  return [ctx.reshape(mean, kept, 'h'), ctx.reshape(inv, kept, 'h')];
+}
+
+const layerNorm: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), rank);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  const norm = x.shape.slice(axis);
+  const extra = ctx.node.outputs.slice(1).some((o) => o !== '') ? statistics(ctx, x, axis, eps).map((t) => tensor(t)) : [];
+  if (ctx.val(1).kind === 'tensor' || (ctx.has(2) && ctx.val(2).kind === 'tensor')) {
+    // Computed scale / bias: normalize, then scale and shift element-wise (they broadcast over the trailing axes).
+    const y = ctx.op('layer_norm', [x], { axes, eps, scale: false, center: false }, '_')[0];
+    const out = ctx.has(2) ? ctx.map('scale_shift', [y, ctx.tensor(1, 'gamma'), ctx.tensor(2, 'beta')]) : ctx.map('mul', [y, ctx.tensor(1, 'gamma')]);
+    return [tensor(out), ...extra];
+  }
+  const gamma = ctx.constant(1, 'scale');
+  const args = [x, ctx.const('gamma', [sizeOf(norm)], expandValues(gamma, norm))];
+  const center = ctx.has(2);
+  if (center) args.push(ctx.const('beta', [sizeOf(norm)], expandValues(ctx.constant(2, 'bias'), norm)));
+  return [tensor(ctx.op('layer_norm', args, { axes, eps, scale: true, center })[0]), ...extra];
+};
+
+const instanceNorm: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  const y = ctx.op('layer_norm', [x], { axes, eps, scale: false, center: false }, '_')[0];
+  const shape = [x.shape[1], ...axes.map(() => 1)];
+  const param = (i: number, role: string) => {
+    const v = ctx.val(i);
+    return v.kind === 'const' ? ctx.const(role, shape, v.values) : ctx.reshape(v.t, shape);
+  };
+  return [tensor(ctx.map('scale_shift', [y, param(1, 'gamma'), param(2, 'beta')]))];
+};
+
+/** ONNX op type → extractor for normalizations. */
+export const normalizationOps: Record<string, OnnxExtractor> = {
+  BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
+  InstanceNormalization: instanceNorm,
+};

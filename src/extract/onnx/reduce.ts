@@ -1,0 +1,72 @@
+import { attrInt, attrInts } from '../../load/onnx/attributes.js';
+import { sizeOf } from '../../tensor/program.js';
+import { axisOf, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+
+/**
+ * Softmax / LogSoftmax (before opset 13 the input is coerced to 2-D at `axis`; from 13 on one
+ * axis) and the reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin, built from
+ * `global_pool` on the reduced axes moved first.
+ */
+
+function softmax(op: 'softmax' | 'log_softmax'): OnnxExtractor {
+  return (ctx) => {
+    const x = ctx.tensor(0);
+    const rank = x.shape.length;
+    if (ctx.opset >= 13) {
+      const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), rank);
+      return [tensor(ctx.op(op, [x], { axes: [axis] })[0])];
+    }
+    const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 1), rank);
+    if (axis === rank - 1) return [tensor(ctx.op(op, [x], { axes: [axis] })[0])];
+    // Coerced to [prod(before axis), prod(from axis)]: one softmax over all trailing axes.
+    const flat = ctx.reshape(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+    const y = ctx.op(op, [flat], { axes: [1] }, '_')[0];
+    return [tensor(ctx.reshape(y, x.shape, 'h'))];
+  };
+}
+
+function reduce(kind: 'mean' | 'sum' | 'max' | 'min'): OnnxExtractor {
+  return (ctx: OnnxContext) => {
+    const v = ctx.val(0);
+    const dims = ctx.shape(0);
+    const rank = dims.length;
+    const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
+    const fromInput = (kind === 'sum' && ctx.opset >= 13) || ctx.opset >= 18;
+    let axes = fromInput ? (ctx.has(1) ? Array.from(ctx.constant(1, 'axes').values) : undefined) : attrInts(ctx.node, 'axes', undefined);
+    if (!axes || axes.length === 0) {
+      if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
+      axes = dims.map((_, i) => i);
+    }
+    const ax = [...new Set(axes.map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
+    const rest = dims.map((_, i) => i).filter((i) => !ax.includes(i));
+    const outDims = keep ? dims.map((d, i) => (ax.includes(i) ? 1 : d)) : rest.map((i) => dims[i]);
+    if (v.kind === 'const') {
+      return ctx.fail('reduces a constant (not folded by nn2eq)');
+    }
+    const n = sizeOf(ax.map((i) => dims[i]));
+    const m = sizeOf(rest.map((i) => dims[i]));
+    if (kind === 'sum') {
+      // Σ as a dense product with a column of ones: exact, and printed as a sum.
+      const rows = ctx.reshape(ctx.transpose(v.t, [...rest, ...ax]), [m, n]);
+      const y = ctx.op('dense', [rows, ctx.const('ones', [n, 1], new Float64Array(n).fill(1))], { pairs: 1, bias: false }, '_')[0];
+      return [tensor(ctx.reshape(y, outDims, 'h'))];
+    }
+    const moved = ctx.transpose(v.t, [...ax, ...rest]);
+    let cells = ctx.reshape(moved, [n, m]);
+    if (kind === 'min') cells = ctx.map('neg', [cells], [], '_');
+    let y = ctx.op('global_pool', [cells], { kind: kind === 'max' || kind === 'min' ? 'max' : 'avg' }, '_')[0];
+    if (kind === 'min') y = ctx.map('neg', [y], [], '_');
+    return [tensor(ctx.reshape(y, outDims, 'h'))];
+  };
+}
+
+/** ONNX op type → extractor for softmax and reductions. */
+export const reduceOps: Record<string, OnnxExtractor> = {
+  Softmax: softmax('softmax'),
+  LogSoftmax: softmax('log_softmax'),
+  ReduceMean: reduce('mean'),
+  ReduceSum: reduce('sum'),
+  ReduceMax: reduce('max'),
+  ReduceMin: reduce('min'),
+};
+

@@ -1,0 +1,423 @@
+import { attrFloat, attrInt, attrInts, attrString, attribute, floatValues } from '../../load/onnx/attributes.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { axisOf, broadcast, expandValues, konst, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+
+/**
+ * Data movement and shape arithmetic. On constants every op here is folded at build time (so
+ * Shape → Gather → Concat → Reshape chains become fixed shapes); on tensors they are the
+ * program's movement ops (reshape, transpose, concat, slice, pad, upsample, reverse).
+ */
+
+const ints = (c: Const) => Array.from(c.values, (v) => Math.trunc(v));
+
+/** Integer list from input `i` (opset ≥ some version) or attribute `name` (older opsets). */
+function listFrom(ctx: OnnxContext, i: number, name: string, what: string): number[] | undefined {
+  const attr = attrInts(ctx.node, name, undefined);
+  if (attr) return attr;
+  if (ctx.has(i)) return ints(ctx.constant(i, what));
+  return undefined;
+}
+
+/** Moves a value: folded on a constant, an op on a tensor. */
+function move(ctx: OnnxContext, v: Val, onConst: (c: Const) => Const, onTensor: (t: T) => T): Val {
+  return v.kind === 'const' ? onConst(v) : tensor(onTensor(v.t));
+}
+
+function reshapeVal(ctx: OnnxContext, v: Val, shape: readonly number[]): Val {
+  return move(ctx, v, (c) => konst(shape, c.values), (t) => ctx.reshape(t, shape, 'h'));
+}
+
+const constant: OnnxExtractor = (ctx) => {
+  const n = ctx.node;
+  const t = attribute(n, 'value', 'tensor', undefined);
+  if (t) return [konst(t.dims, floatValues(t))];
+  const f = attribute(n, 'value_float', 'float', undefined);
+  if (f !== undefined) return [konst([], [f])];
+  const fs = attribute(n, 'value_floats', 'floats', undefined);
+  if (fs) return [konst([fs.length], fs)];
+  const i = attribute(n, 'value_int', 'int', undefined);
+  if (i !== undefined) return [konst([], [i])];
+  const is = attribute(n, 'value_ints', 'ints', undefined);
+  if (is) return [konst([is.length], is)];
+  return ctx.fail('has no value nn2eq reads (value, value_float(s), value_int(s))');
+};
+
+const constantOfShape: OnnxExtractor = (ctx) => {
+  const shape = ints(ctx.constant(0, 'shape'));
+  const t = attribute(ctx.node, 'value', 'tensor', undefined);
+  const v = t ? floatValues(t)[0] : 0;
+  return [konst(shape, new Float64Array(sizeOf(shape)).fill(v))];
+};
+
+const shapeOp: OnnxExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const r = dims.length;
+  const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
+  const start = clamp(attrInt(ctx.node, 'start', 0));
+  const end = clamp(attrInt(ctx.node, 'end', r));
+  return [konst([Math.max(0, end - start)], dims.slice(start, end))];
+};
+
+const reshape: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const spec = ctx.opset < 5 ? attrInts(ctx.node, 'shape', []) : ints(ctx.constant(1, 'target shape'));
+  const allowZero = attrInt(ctx.node, 'allowzero', 0) === 1;
+  const out = spec.map((d, i) => (d === 0 && !allowZero ? dims[i] : d));
+  const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const filled = out.map((d) => (d === -1 ? sizeOf(dims) / known : d));
+  if (filled.some((d) => !Number.isInteger(d)) || sizeOf(filled) !== sizeOf(dims)) return ctx.fail(`cannot reshape [${dims.join(', ')}] to [${spec.join(', ')}]`);
+  return [reshapeVal(ctx, v, filled)];
+};
+
+const flatten: OnnxExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const axis = attrInt(ctx.node, 'axis', 1);
+  const a = axis < 0 ? axis + dims.length : axis;
+  return [reshapeVal(ctx, ctx.val(0), [sizeOf(dims.slice(0, a)), sizeOf(dims.slice(a))])];
+};
+
+const transposeOp: OnnxExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const perm = attrInts(ctx.node, 'perm', undefined) ?? [...dims.keys()].reverse();
+  return [move(ctx, ctx.val(0), (c) => konst(perm.map((p) => c.dims[p]), permute(c.values, c.dims, perm)), (t) => ctx.transpose(t, perm, 'h'))];
+};
+
+const squeeze: OnnxExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const axes = (listFrom(ctx, 1, 'axes', 'axes') ?? dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((a) => axisOf(ctx, a, dims.length));
+  return [reshapeVal(ctx, ctx.val(0), dims.filter((_, i) => !axes.includes(i)))];
+};
+
+const unsqueeze: OnnxExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const given = listFrom(ctx, 1, 'axes', 'axes') ?? ctx.fail('axes are missing');
+  const rank = dims.length + given.length;
+  const axes = given.map((a) => axisOf(ctx, a, rank));
+  const out: number[] = [];
+  let k = 0;
+  for (let i = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : dims[k++]);
+  return [reshapeVal(ctx, ctx.val(0), out)];
+};
+
+/** Concatenates constants along `axis`. */
+function concatConst(parts: readonly Const[], axis: number): Const {
+  const dims = [...parts[0].dims];
+  dims[axis] = parts.reduce((n, p) => n + p.dims[axis], 0);
+  const outer = sizeOf(dims.slice(0, axis));
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const p of parts) {
+      const inner = sizeOf(p.dims.slice(axis));
+      for (let i = 0; i < inner; i++) out.push(p.values[o * inner + i]);
+    }
+  }
+  return konst(dims, out);
+}
+
+const concat: OnnxExtractor = (ctx) => {
+  const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
+  // Empty tensors (shape arithmetic's zero-length pieces) add nothing.
+  const keep = vals.map((v, i) => [v, i] as const).filter(([v]) => sizeOf(v.kind === 'const' ? v.dims : v.t.shape) > 0);
+  const rank = ctx.shape(0).length;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), rank);
+  if (keep.length === 0) return [vals[0]];
+  if (keep.every(([v]) => v.kind === 'const')) return [concatConst(keep.map(([v]) => v as Const), axis)];
+  if (keep.length === 1) return [keep[0][0]];
+  return [tensor(ctx.op('concat', keep.map(([, i]) => ctx.tensor(i)), { axis })[0])];
+};
+
+/** Elements [begin, end) of one axis. */
+function sliceAxis(ctx: OnnxContext, v: Val, axis: number, begin: number, end: number, role = 'h'): Val {
+  const dims = v.kind === 'const' ? v.dims : v.t.shape;
+  if (begin === 0 && end === dims[axis]) return v;
+  const b = dims.map((_, i) => (i === axis ? begin : 0));
+  const e = dims.map((d, i) => (i === axis ? end : d));
+  return sliceBox(ctx, v, b, e, role);
+}
+
+function sliceBox(ctx: OnnxContext, v: Val, b: readonly number[], e: readonly number[], role = 'h'): Val {
+  if (v.kind === 'const') {
+    const out = e.map((x, i) => x - b[i]);
+    const st = strides(v.dims);
+    const os = strides(out);
+    const vals = new Float64Array(sizeOf(out));
+    for (let o = 0; o < vals.length; o++) {
+      let at = 0;
+      let rest = o;
+      for (let i = 0; i < out.length; i++) {
+        const q = Math.floor(rest / os[i]);
+        rest -= q * os[i];
+        at += (q + b[i]) * st[i];
+      }
+      vals[o] = v.values[at];
+    }
+    return konst(out, vals);
+  }
+  return tensor(ctx.op('slice', [v.t], { begin: [...b], end: [...e] }, role)[0]);
+}
+
+const split: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
+  const n = ctx.node.outputs.length;
+  let sizes = ctx.opset < 13 ? attrInts(ctx.node, 'split', undefined) : ctx.has(1) ? ints(ctx.constant(1, 'split')) : undefined;
+  if (!sizes) {
+    const parts = attrInt(ctx.node, 'num_outputs', n);
+    const each = Math.ceil(dims[axis] / parts);
+    sizes = Array.from({ length: parts }, (_, i) => Math.min(each, dims[axis] - i * each));
+  }
+  let at = 0;
+  return sizes.map((s) => {
+    const out = sliceAxis(ctx, v, axis, at, at + s, 'h');
+    at += s;
+    return out;
+  });
+};
+
+const slice: OnnxExtractor = (ctx) => {
+  let v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const r = dims.length;
+  const starts = ctx.opset < 10 ? attrInts(ctx.node, 'starts', []) : ints(ctx.constant(1, 'starts'));
+  const ends = ctx.opset < 10 ? attrInts(ctx.node, 'ends', []) : ints(ctx.constant(2, 'ends'));
+  const axes = (ctx.opset < 10 ? attrInts(ctx.node, 'axes', undefined) : ctx.has(3) ? ints(ctx.constant(3, 'axes')) : undefined) ?? starts.map((_, i) => i);
+  const steps = ctx.opset >= 10 && ctx.has(4) ? ints(ctx.constant(4, 'steps')) : starts.map(() => 1);
+  const b = dims.map(() => 0);
+  const e = [...dims];
+  const reversed: number[] = [];
+  axes.forEach((a0, k) => {
+    const a = axisOf(ctx, a0, r);
+    const d = dims[a];
+    const step = steps[k];
+    let s = starts[k] < 0 ? starts[k] + d : starts[k];
+    let en = ends[k] < 0 ? ends[k] + d : ends[k];
+    if (step === 1) {
+      s = Math.min(Math.max(s, 0), d);
+      en = Math.min(Math.max(en, 0), d);
+      b[a] = s;
+      e[a] = Math.max(en, s);
+    } else if (step === -1) {
+      // Elements s, s−1, …, en+1: reverse the axis and take them forwards.
+      s = Math.min(Math.max(s, -1), d - 1);
+      en = Math.min(Math.max(en, -1), d - 1);
+      b[a] = d - 1 - s;
+      e[a] = Math.max(d - 1 - en, b[a]);
+      reversed.push(a);
+    } else {
+      ctx.fail(`step ${step} on axis ${a}; nn2eq slices with steps 1 and -1`);
+    }
+  });
+  for (const a of reversed) v = reverseVal(ctx, v, a);
+  if (e.some((x, i) => x - b[i] === 0)) return [konst(e.map((x, i) => x - b[i]), [])];
+  return [sliceBox(ctx, v, b, e)];
+};
+
+function reverseVal(ctx: OnnxContext, v: Val, axis: number): Val {
+  if (v.kind === 'const') {
+    const dims = v.dims;
+    const st = strides(dims);
+    const out = new Float64Array(v.values.length);
+    for (let o = 0; o < out.length; o++) {
+      const q = Math.floor(o / st[axis]) % dims[axis];
+      out[o] = v.values[o + (dims[axis] - 1 - 2 * q) * st[axis]];
+    }
+    return konst(dims, out);
+  }
+  return tensor(ctx.op('reverse', [v.t], { axis }, '_')[0]);
+}
+
+const gather: OnnxExtractor = (ctx) => {
+  const data = ctx.val(0);
+  const idx = ctx.val(1);
+  const dims = ctx.shape(0);
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
+  if (idx.kind === 'const') {
+    const ids = ints(idx).map((i) => (i < 0 ? i + dims[axis] : i));
+    if (ids.some((i) => i < 0 || i >= dims[axis])) return ctx.fail(`an index is out of range for axis ${axis} of length ${dims[axis]}`);
+    const pieces = ids.map((i) => sliceAxis(ctx, data, axis, i, i + 1, '_'));
+    let joined: Val;
+    if (pieces.every((p) => p.kind === 'const')) joined = pieces.length === 0 ? konst([...dims.slice(0, axis), 0, ...dims.slice(axis + 1)], []) : concatConst(pieces as Const[], axis);
+    else if (pieces.length === 1) joined = pieces[0];
+    else joined = tensor(ctx.op('concat', pieces.map((p) => (p as { t: T }).t), { axis }, '_')[0]);
+    return [reshapeVal(ctx, joined, [...dims.slice(0, axis), ...idx.dims, ...dims.slice(axis + 1)])];
+  }
+  if (data.kind === 'const' && axis === 0) {
+    // A lookup table (Embedding): rows picked by computed integer ids.
+    const cols = sizeOf(dims.slice(1));
+    const table = ctx.const('E', [dims[0], cols], data.values);
+    const y = ctx.op('gather', [idx.t, table], {}, '_')[0];
+    return [tensor(ctx.reshape(y, [...idx.t.shape, ...dims.slice(1)], 'h'))];
+  }
+  return ctx.fail('picks elements by computed indices from a computed tensor', 'nn2eq gathers by constant indices, or from a constant table (an embedding)');
+};
+
+const pad: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const r = dims.length;
+  const mode = attrString(ctx.node, 'mode', 'constant');
+  let pads = ctx.opset < 11 ? attrInts(ctx.node, 'pads', undefined) ?? attrInts(ctx.node, 'paddings', []) : ints(ctx.constant(1, 'pads'));
+  const value = ctx.opset < 11 ? attrFloat(ctx.node, 'value', 0) : ctx.has(2) ? ctx.constant(2, 'constant_value').values[0] : 0;
+  if (ctx.opset >= 18 && ctx.has(3)) {
+    const axes = ints(ctx.constant(3, 'axes')).map((a) => axisOf(ctx, a, r));
+    const full = new Array<number>(2 * r).fill(0);
+    axes.forEach((a, k) => {
+      full[a] = pads[k];
+      full[a + r] = pads[k + axes.length];
+    });
+    pads = full;
+  }
+  if (mode === 'reflect' || mode === 'edge' || mode === 'wrap') {
+    if (pads.some((p) => p < 0)) return ctx.fail(`negative pads with mode '${mode}' are not supported`);
+    // Copies of the input's own elements, axis by axis: slices (reversed for reflect) around it.
+    let y: Val = v;
+    for (let a = 0; a < r; a++) {
+      const [pb, pe] = [pads[a], pads[a + r]];
+      if (pb === 0 && pe === 0) continue;
+      const d = dims[a];
+      if (mode === 'reflect' && (pb >= d || pe >= d)) return ctx.fail(`reflect pads of ${Math.max(pb, pe)} on an axis of length ${d}`);
+      if (mode === 'wrap' && (pb > d || pe > d)) return ctx.fail(`wrap pads of ${Math.max(pb, pe)} on an axis of length ${d}`);
+      const parts: Val[] = [];
+      const edge = (i: number) => Array.from({ length: i === 0 ? pb : pe }, () => sliceAxis(ctx, y, a, i, i + 1, '_'));
+      if (pb > 0) parts.push(...(mode === 'edge' ? edge(0) : mode === 'reflect' ? [reverseVal(ctx, sliceAxis(ctx, y, a, 1, pb + 1, '_'), a)] : [sliceAxis(ctx, y, a, d - pb, d, '_')]));
+      parts.push(y);
+      if (pe > 0) parts.push(...(mode === 'edge' ? edge(d - 1) : mode === 'reflect' ? [reverseVal(ctx, sliceAxis(ctx, y, a, d - 1 - pe, d - 1, '_'), a)] : [sliceAxis(ctx, y, a, 0, pe, '_')]));
+      y = parts.every((p) => p.kind === 'const') ? concatConst(parts as Const[], a) : tensor(ctx.op('concat', parts.map((p) => (p.kind === 'const' ? ctx.const('c', p.dims, p.values) : p.t)), { axis: a }, '_')[0]);
+    }
+    return [y];
+  }
+  if (mode !== 'constant') return ctx.fail(`mode '${mode}' is not constant, reflect, edge or wrap`);
+  // Negative pads crop.
+  const before = dims.map((_, i) => Math.max(0, pads[i]));
+  const after = dims.map((_, i) => Math.max(0, pads[i + r]));
+  let x: Val = v;
+  if (pads.some((p) => p < 0)) x = sliceBox(ctx, x, dims.map((_, i) => Math.max(0, -pads[i])), dims.map((d, i) => d - Math.max(0, -pads[i + r])), '_');
+  if (before.every((p) => p === 0) && after.every((p) => p === 0)) return [x];
+  const t = x.kind === 'const' ? ctx.const('c', x.dims, x.values) : x.t;
+  let y = ctx.op('pad', [t], { before, after }, value === 0 ? 'h' : '_')[0];
+  if (value !== 0) {
+    // Zeros, then the value added where the padding is.
+    const mask = new Float64Array(sizeOf(y.shape));
+    const st = strides(y.shape);
+    for (let o = 0; o < mask.length; o++) {
+      let rest = o;
+      let inside = true;
+      for (let i = 0; i < r; i++) {
+        const q = Math.floor(rest / st[i]);
+        rest -= q * st[i];
+        if (q < before[i] || q >= before[i] + t.shape[i]) inside = false;
+      }
+      mask[o] = inside ? 0 : value;
+    }
+    y = ctx.map('add', [y, ctx.const('p', y.shape, mask)]);
+  }
+  return [tensor(y)];
+};
+
+/** Integer nearest-neighbour factors, checked against ONNX's coordinate rules. */
+function nearestFactors(ctx: OnnxContext, dims: readonly number[], scales: readonly number[] | null, sizes: readonly number[] | null): number[] {
+  const out = sizes ?? dims.map((d, i) => Math.floor(d * scales![i]));
+  const factors = out.map((o, i) => o / dims[i]);
+  if (factors.some((f) => !Number.isInteger(f) || f < 1)) return ctx.fail(`scales [${factors.join(', ')}] are not whole numbers ≥ 1; nn2eq up-samples by whole factors`);
+  const ctm = attrString(ctx.node, 'coordinate_transformation_mode', ctx.node.opType === 'Upsample' || ctx.opset < 11 ? 'asymmetric' : 'half_pixel');
+  const nm = attrString(ctx.node, 'nearest_mode', ctx.node.opType === 'Upsample' || ctx.opset < 11 ? 'floor' : 'round_prefer_floor');
+  // Every output index must pick input floor(i / f), the up-sampling the program's op does.
+  for (let a = 0; a < dims.length; a++) {
+    const f = factors[a];
+    for (let i = 0; i < out[a]; i++) {
+      let x: number;
+      if (ctm === 'asymmetric') x = i / f;
+      else if (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') x = out[a] > 1 || ctm === 'half_pixel' ? (i + 0.5) / f - 0.5 : 0;
+      else if (ctm === 'align_corners') x = out[a] > 1 ? (i * (dims[a] - 1)) / (out[a] - 1) : 0;
+      else if (ctm === 'tf_half_pixel_for_nn') x = (i + 0.5) / f;
+      else return ctx.fail(`coordinate_transformation_mode '${ctm}' with nearest mode is not supported`);
+      let k: number;
+      if (nm === 'floor') k = Math.floor(x);
+      else if (nm === 'ceil') k = Math.ceil(x);
+      else if (nm === 'round_prefer_ceil') k = Math.floor(x + 0.5);
+      else k = Math.ceil(x - 0.5);
+      k = Math.min(Math.max(k, 0), dims[a] - 1);
+      if (k !== Math.floor(i / f)) return ctx.fail(`coordinate_transformation_mode '${ctm}' with nearest_mode '${nm}' does not repeat each element ${f} times`);
+    }
+  }
+  return factors;
+}
+
+const resize: OnnxExtractor = (ctx) => {
+  const mode = attrString(ctx.node, 'mode', 'nearest');
+  if (mode !== 'nearest') return ctx.fail(`mode '${mode}'; nn2eq resizes with mode 'nearest' only`);
+  const dims = ctx.shape(0);
+  let scales: number[] | null = null;
+  let sizes: number[] | null = null;
+  if (ctx.node.opType === 'Upsample') scales = ctx.opset < 9 ? attribute(ctx.node, 'scales', 'floats', [] as number[]) : Array.from(ctx.constant(1, 'scales').values);
+  else if (ctx.opset < 11) scales = Array.from(ctx.constant(1, 'scales').values);
+  else {
+    if (ctx.has(2) && ctx.constant(2, 'scales').values.length > 0) scales = Array.from(ctx.constant(2, 'scales').values);
+    if (ctx.has(3)) sizes = ints(ctx.constant(3, 'sizes'));
+  }
+  if (attrInts(ctx.node, 'axes', undefined)) return ctx.fail('the axes attribute is not supported');
+  if (!scales && !sizes) return ctx.fail('neither scales nor sizes is given');
+  const factors = nearestFactors(ctx, dims, scales, sizes);
+  return [tensor(ctx.op('upsample', [ctx.tensor(0)], { factors })[0])];
+};
+
+const expand: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const target = ints(ctx.constant(1, 'shape'));
+  const out = broadcast(dims, target) ?? ctx.fail(`shape [${dims.join(', ')}] does not broadcast to [${target.join(', ')}]`);
+  if (v.kind === 'const') return [konst(out, expandValues(v, out))];
+  if (out.length === dims.length && out.every((d, i) => d === dims[i])) return [v];
+  // x + 0 over the new axes broadcasts it.
+  const zeros = out.map((d, i) => {
+    const k = dims.length - out.length + i;
+    return k >= 0 && dims[k] === d ? 1 : d;
+  });
+  return [tensor(ctx.map('add', [v.t, ctx.const('z', zeros, new Float64Array(sizeOf(zeros)))]))];
+};
+
+const tile: OnnxExtractor = (ctx) => {
+  let v = ctx.val(0);
+  const reps = ints(ctx.constant(1, 'repeats'));
+  reps.forEach((n, axis) => {
+    if (n === 1) return;
+    const copies = Array.from({ length: n }, () => v);
+    if (v.kind === 'const') v = concatConst(copies as Const[], axis);
+    else v = tensor(ctx.op('concat', copies.map((c) => (c as { t: T }).t), { axis }, '_')[0]);
+  });
+  return [v];
+};
+
+const range: OnnxExtractor = (ctx) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => ctx.constant(i, ['start', 'limit', 'delta'][i]).values[0]);
+  const n = Math.max(Math.ceil((limit - start) / delta), 0);
+  return [konst([n], Array.from({ length: n }, (_, i) => start + i * delta))];
+};
+
+const size: OnnxExtractor = (ctx) => [konst([], [sizeOf(ctx.shape(0))])];
+
+/** ONNX op type → extractor for movement and shape arithmetic. */
+export const shapeOps: Record<string, OnnxExtractor> = {
+  Constant: constant,
+  ConstantOfShape: constantOfShape,
+  Shape: shapeOp,
+  Size: size,
+  Range: range,
+  Reshape: reshape,
+  Flatten: flatten,
+  Transpose: transposeOp,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Gather: gather,
+  Pad: pad,
+  Resize: resize,
+  Upsample: resize,
+  Expand: expand,
+  Tile: tile,
+};
+

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { ONNX_OPS } from '../src/extract/onnx/index.js';
+import type { OnnxExtractor } from '../src/extract/onnx/context.js';
+import { ROOT, tmpDir } from './helpers.js';
+
+// The command line on ONNX models: --verify against ONNX Runtime, unsupported ops listed at once,
+// symbolic dimensions fixed with --input-shape. Models: fixtures/onnx (make_cli_fixtures.py for
+// the hand-made ones).
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdinIsTTY: true });
+  return { code, out, err };
+}
+
+const model = (name: string) => join(ROOT, 'fixtures', 'onnx', name, 'model.onnx');
+
+describe('nn2eq on ONNX models', () => {
+  it('--verify checks the JS text against ONNX Runtime and passes', async () => {
+    const r = await run([model('cnn_opset17'), '-f', 'js', '--form', 'scalar', '--verify', '-o', join(tmpDir(), 'cnn.mjs')]);
+    expect(r.err).toMatch(/verify: PASS — js against ONNX Runtime on \d+ points/);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('--verify a recurrent model in the tensor form', async () => {
+    const r = await run([model('gru_opset17'), '-f', 'numpy', '--form', 'tensor', '--verify', '--report', 'json']);
+    const report = JSON.parse(r.err.trim().split('\n').pop()!) as { ok: boolean; reference: string; routes: { status: string }[] };
+    expect(report.reference).toBe('ONNX Runtime');
+    expect(report.routes[0].status).toBe('ok');
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('lists every unsupported node at once, with names and op types, exit 2', async () => {
+    const r = await run([model('unsupported')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("3 nodes or inputs nn2eq cannot convert: 'det' (Det), 'hardmax' (Hardmax), 'custom' (com.example.Custom)");
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a symbolic dimension past the batch is refused until --input-shape fixes it', async () => {
+    const refused = await run([model('symbolic')]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("input 'X' has symbolic dimension in [batch, n, 4] (fix it with --input-shape X:1xNx4)");
+    const fixed = await run([model('symbolic'), '--input-shape', 'X:1x2x4', '-f', 'numpy', '--form', 'tensor', '--verify']);
+    expect(fixed.out).toContain('input1 of shape (..., 1, 2, 4)');
+    expect(fixed.err).toMatch(/verify: PASS/);
+    expect(fixed.code).toBe(0);
+  }, 120_000);
+
+  it('--input-shape must be name:AxB… and match the declared shape', async () => {
+    expect((await run([model('symbolic'), '--input-shape', 'X:1x2'])).code).toBe(2);
+    expect((await run([model('symbolic'), '--input-shape', 'X:0x2x4'])).code).toBe(2);
+    const r = await run([model('symbolic'), '--input-shape', 'X:1x2x5']);
+    expect(r.err).toContain('does not match the declared shape [batch, n, 4]');
+    expect(r.code).toBe(2);
+  });
+
+  it('an If whose condition depends on the input is refused with the reason', async () => {
+    const r = await run([model('control_flow_opset17')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("node '/Greater' (Greater): compares computed values");
+  });
+
+  it('--verify names the first node whose values differ from ONNX Runtime (a deliberately wrong Tanh)', async () => {
+    const ops = ONNX_OPS as Record<string, OnnxExtractor>;
+    const tanh = ops.Tanh;
+    ops.Tanh = (ctx) => [{ kind: 'tensor', t: ctx.map('sigmoid', [ctx.tensor(0)]) }];
+    try {
+      const r = await run([model('cnn_opset11'), '-f', 'js', '--form', 'scalar', '--verify', '-o', join(tmpDir(), 'wrong.mjs')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/verify: FAIL/);
+      expect(r.err).toMatch(/first diverging layer: '\/Tanh' \(Tanh\)/);
+    } finally {
+      ops.Tanh = tanh;
+    }
+  }, 120_000);
+});
