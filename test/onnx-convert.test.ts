@@ -57,18 +57,8 @@ export const REFUSED: Readonly<Record<string, RegExp>> = {
   test_upsample_nearest: /scales \(input 'scales'\) is not constant: it depends on the model's inputs/,
 };
 
-/**
- * Tensor form only: a scalar form too large to print in a test (220000 inputs, 4 million max
- * terms); and softmax of inputs near 10000, where the scalar form's textbook exp(x)/Σexp(x)
- * overflows to NaN (the tensor form subtracts the maximum first).
- */
-const TENSOR_ONLY = new Set(['test_MaxPool1d_stride_padding_dilation', 'test_softmax_large_number']);
-
-/**
- * Pools with dilations > 1: the NumPy tensor emitter's _pool ignores dilation (Keras pools never
- * dilate); the IR and the scalar forms are checked, the NumPy tensor form is not until it does.
- */
-const NUMPY_TENSOR_DILATED_POOL = new Set(['test_MaxPool1d_stride_padding_dilation', 'test_averagepool_2d_dilations', 'test_maxpool_3d_dilations']);
+/** Tensor form only: a scalar form too large to print in a test (220000 inputs, 4 million max terms). */
+const TENSOR_ONLY = new Set(['test_MaxPool1d_stride_padding_dilation']);
 
 /**
  * A model without inputs: the NumPy scalar emitter takes the batch shape from the inputs
@@ -116,7 +106,7 @@ function suite(title: string, base: string, names: string[], refused: Readonly<R
       withPython(`${name}: NumPy scalar and tensor forms match the reference`, async () => {
         const ref = readReference(join(base, name));
         const inputs = ref.cases.map((c) => c.inputs);
-        const forms = (['scalar', 'tensor'] as const).filter((f) => !NUMPY_NO_INPUTS.has(name) && !(f === 'scalar' && TENSOR_ONLY.has(name)) && !(f === 'tensor' && NUMPY_TENSOR_DILATED_POOL.has(name)));
+        const forms = (['scalar', 'tensor'] as const).filter((f) => !NUMPY_NO_INPUTS.has(name) && !(f === 'scalar' && TENSOR_ONLY.has(name)));
         for (const form of forms) {
           const { text } = await convertFile(file, { format: 'numpy', form, maxSize: 1e9 });
           check(await runNumpy(text, inputs), ref.cases, atol, rtol);

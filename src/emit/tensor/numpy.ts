@@ -54,17 +54,16 @@ const HELPERS = {
         else:
             y = y + (xs[..., :, None] * D[k]).reshape(xs.shape[:-1] + (-1,))
     return y if b is None else y + b`,
-  pool: `def _pool(x, kind, size, strides, pad_before, out):
-    ones = (1,) * len(size)
+  pool: `def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
-        for _, xs in _windows(x, size, strides, ones, pad_before, out, -np.inf):
+        for _, xs in _windows(x, size, strides, dilation, pad_before, out, -np.inf):
             y = xs if y is None else np.maximum(y, xs)
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
     cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,))
-    for (_, xs), (_, c) in zip(_windows(x, size, strides, ones, pad_before, out, 0.0), _windows(cells, size, strides, ones, pad_before, out, 0.0)):
+    for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n`,
   transpose: `def _transpose(x, perm):
@@ -169,7 +168,7 @@ export const numpyTensor: TensorEmitter = {
         case 'pool': {
           const at = eq.attrs as unknown as PoolAttrs;
           helpers.add('windows').add('pool');
-          return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
+          return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
         }
         case 'global_pool': {
           const r = rank(a[0]);

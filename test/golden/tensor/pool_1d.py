@@ -25,17 +25,16 @@ def _conv(x, K, b, strides, dilation, pad_before, out, groups):
     return y if b is None else y + b
 
 
-def _pool(x, kind, size, strides, pad_before, out):
-    ones = (1,) * len(size)
+def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
-        for _, xs in _windows(x, size, strides, ones, pad_before, out, -np.inf):
+        for _, xs in _windows(x, size, strides, dilation, pad_before, out, -np.inf):
             y = xs if y is None else np.maximum(y, xs)
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
     cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,))
-    for (_, xs), (_, c) in zip(_windows(x, size, strides, ones, pad_before, out, 0.0), _windows(cells, size, strides, ones, pad_before, out, 0.0)):
+    for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n
 
@@ -64,6 +63,6 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (7, 2), 'input1')
     h1 = _conv(input1, K1, b1, (1,), (1,), (0,), (7,), 1)
-    h2 = _pool(h1, 'max', (3,), (2,), (1,), (4,))
-    h3 = _pool(h2, 'avg', (2,), (2,), (0,), (2,))
+    h2 = _pool(h1, 'max', (3,), (2,), (1,), (1,), (4,))
+    h3 = _pool(h2, 'avg', (2,), (2,), (1,), (0,), (2,))
     return h3
