@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
-export const SHARED = resolve(ROOT, '..', 'shared', 'models');
+/** Real models from other projects, copied into the repository with their licenses (test/models/INDEX.md). */
+export const SHARED = join(ROOT, 'test', 'models');
 
 /** Conversion options a fixture needs: its time axis is None, so it is unrolled over the reference's steps. */
 export const FIXTURE_OPTIONS: Record<string, { timesteps?: number }> = { rnn_timesteps_none: { timesteps: 4 } };
