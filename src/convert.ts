@@ -51,14 +51,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
   const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
-  checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
-  checkNames(opts.outputNames, scalarsOut, '--outputs', 'output', emitter.reserved);
-  const all = [
-    ...(opts.inputNames ?? Array.from({ length: scalarsIn }, (_, i) => `x${i + 1}`)),
-    ...(opts.outputNames ?? Array.from({ length: scalarsOut }, (_, i) => `y${i + 1}`)),
-  ];
-  const clash = all.find((n, i) => all.indexOf(n) !== i);
-  if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
+  checkNames(opts, scalarsIn, scalarsOut, emitter.reserved);
   const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
   const program = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
   const text = emitter.emit(program, {
@@ -79,13 +72,35 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
 
-function checkNames(names: readonly string[] | undefined, count: number, flag: string, what: string, reserved: ReadonlySet<string>): void {
+/** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
+const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
+
+/** Checks --inputs / --outputs: one name per scalar, plain identifiers of the format, no name twice. */
+function checkNames(opts: ConvertOptions, scalarsIn: number, scalarsOut: number, reserved: ReadonlySet<string>): void {
+  checkList(opts.inputNames, scalarsIn, '--inputs', 'input', opts.format, reserved);
+  checkList(opts.outputNames, scalarsOut, '--outputs', 'output', opts.format, reserved);
+  if (!opts.inputNames && !opts.outputNames) return;
+  // Sets, not indexOf: a model may have millions of scalar inputs.
+  const ins = new Set(opts.inputNames ?? Array.from({ length: scalarsIn }, (_, i) => `x${i + 1}`));
+  const clash = (opts.outputNames ?? Array.from({ length: scalarsOut }, (_, i) => `y${i + 1}`)).find((n) => ins.has(n));
+  if (clash !== undefined) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
+}
+
+function checkList(names: readonly string[] | undefined, count: number, flag: string, what: string, format: string, reserved: ReadonlySet<string>): void {
   if (!names) return;
   if (names.length !== count) {
     throw new Nn2eqError(`${flag} gives ${names.length} name${names.length === 1 ? '' : 's'}, but the model has ${count} scalar ${what}${count === 1 ? '' : 's'}`, 'usage', `give exactly ${count} comma-separated names`);
   }
+  const seen = new Set<string>();
+  const underscore = UNDERSCORE_OK.has(format);
   for (const n of names) {
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters or digits)`, 'usage');
+    if (seen.has(n)) throw new Nn2eqError(`${flag} gives the name '${n}' twice`, 'usage', `give each ${what} its own name`);
+    seen.add(n);
+    if (!underscore && /^[A-Za-z][A-Za-z0-9_]*$/.test(n) && n.includes('_')) {
+      throw new Nn2eqError(`${flag}: '${n}' contains '_', which ${format} does not allow in a name`, 'usage', `write it without '_' (e.g. '${n.replace(/_+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}'), or use -f numpy or -f js`);
+    }
+    const plain = underscore ? /^[A-Za-z_][A-Za-z0-9_]*$/ : /^[A-Za-z][A-Za-z0-9]*$/;
+    if (!plain.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters${underscore ? ', digits or _' : ' or digits'})`, 'usage');
     if (/^(h|t|c|hb|cb|emb)\d/.test(n)) throw new Nn2eqError(`${flag}: '${n}' looks like a name nn2eq gives to intermediate values (h…, c…, t…)`, 'usage', 'choose another name');
     if (reserved.has(n)) throw new Nn2eqError(`${flag}: '${n}' is a reserved word of this format`, 'usage', 'choose another name');
   }

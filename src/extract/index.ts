@@ -169,7 +169,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
   for (const r of model.outputs) {
     const t = pick(done, r, model.file);
     outputs.push({ name: r.layer, shape: t.shape, offset: outputIds.length, size: t.ids.length });
-    outputIds.push(...t.ids);
+    for (const id of t.ids) outputIds.push(id); // not push(...ids): a long output overflows the call stack
   }
   return { graph, inputs, outputs, outputIds, trace };
 }
