@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
+import { chooseFormat, commanderError, ignoredOptions, parseFormat } from './cli/options.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
 export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
@@ -59,7 +60,7 @@ function program(io: Io): Command {
   return new Command('nn2eq')
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('latex'))
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: from the -o extension, else latex)`, parseFormat)
     .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--inline', 'closed form: one expression per output, no named intermediate values')
@@ -79,7 +80,7 @@ function program(io: Io): Command {
       'after',
       `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n  nn2eq model.h5 -f numpy --verify       write, then check against TensorFlow.js\n\nExit codes: 0 success, 1 --verify found a disagreement, 2 bad input or usage, 70 internal error.`,
     )
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: commanderError })
     .exitOverride();
 }
 
@@ -99,7 +100,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     throw e;
   }
   const opts = cmd.opts<{
-    format: Format;
+    format?: Format;
     output?: string;
     weights?: string;
     inline?: boolean;
@@ -123,10 +124,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     model = '-';
   }
+  const { format, warning: formatWarning } = chooseFormat(opts.format, opts.output);
   try {
+    if (formatWarning) await warn(io, formatWarning);
     const { text, warnings, model: spec, extracted } = await convertFile(model, {
       weights: opts.weights,
-      format: opts.format,
+      format,
       precision: opts.precision,
       inline: opts.inline,
       maxSize: opts.maxSize,
@@ -136,6 +139,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       timesteps: opts.timesteps,
     });
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
+    for (const w of ignoredOptions(cmd, opts, format, spec)) await warn(io, w);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);
     else io.stdout(text);
     if (!opts.verify) {
@@ -146,7 +150,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     const { verify, reportText } = await import('./verify/index.js');
     const report = await verify(spec, text, {
-      format: opts.format,
+      format,
       range: opts.range,
       inputsFile: opts.inputsFile,
       atol: opts.tolerance?.[0],

@@ -244,8 +244,10 @@ function readPoints(file: string, n: number): Float64Array[] {
     rows = doc.map((row) => (Array.isArray(row) ? row.flat(Infinity) : [row]).map(Number));
   } else {
     const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const header = lines.length > 0 && lines[0].split(',').some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
-    rows = (header ? lines.slice(1) : lines).map((l) => l.split(',').map((c) => Number(c.trim())));
+    // CSV, or whitespace-separated columns (np.savetxt's default, hls4ml's .dat files).
+    const cells = (l: string) => (l.includes(',') ? l.split(',') : l.trim().split(/\s+/));
+    const header = lines.length > 0 && cells(lines[0]).some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
+    rows = (header ? lines.slice(1) : lines).map((l) => cells(l).map((c) => Number(c.trim())));
   }
   rows.forEach((r, i) => {
     if (r.length !== n) throw new Nn2eqError(`--inputs-file ${file}: row ${i + 1} has ${r.length} values, the model takes ${n}`, 'input', `give ${n} numbers a row, inputs in the model's order`);
