@@ -138,7 +138,12 @@ function readDataset(d: RawNode, file: string, path: string): H5Dataset {
   if (v instanceof Float32Array) values = v;
   else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') values = Float32Array.of(Number(v));
   else if (ArrayBuffer.isView(v)) values = Float32Array.from(v as unknown as ArrayLike<number | bigint>, Number);
-  else if (Array.isArray(v)) values = Float32Array.from(v.flat(Infinity) as unknown[], (x) => Number(x));
+  else if (Array.isArray(v)) {
+    const flat = v.flat(Infinity) as unknown[];
+    const odd = flat.find((x) => typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean');
+    if (odd !== undefined) throw new Nn2eqError(`${file}: dataset ${path} is not numeric (it holds ${typeof odd === 'string' ? 'strings' : typeof odd})`, 'input', 'the weights file is damaged or not written by Keras');
+    values = Float32Array.from(flat, (x) => Number(x));
+  }
   else throw new Nn2eqError(`${file}: dataset ${path} is not numeric`, 'input');
   if (values.length !== count) throw new Nn2eqError(`${file}: dataset ${path} holds ${values.length} values for shape [${shape.join(', ')}]`, 'input');
   return { shape, values };
