@@ -148,7 +148,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       return EXIT.ok;
     }
-    const { verify, reportText } = await import('./verify/index.js');
+    const { verify, reportText, reportJson } = await import('./verify/index.js');
     const report = await verify(spec, text, {
       format,
       range: opts.range,
@@ -158,7 +158,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       precision: opts.precision,
       extracted,
     });
-    io.stderr(opts.report === 'json' ? `${JSON.stringify(report)}\n` : reportText(report));
+    io.stderr(opts.report === 'json' ? `${reportJson(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (e instanceof Nn2eqError) {
