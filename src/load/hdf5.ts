@@ -23,6 +23,10 @@ export function isGroup(n: H5Group | H5Dataset | undefined): n is H5Group {
   return n !== undefined && 'children' in n;
 }
 
+/** Bounds of the group walk: Keras files nest a few levels and hold a group per layer. */
+const MAX_DEPTH = 64;
+const MAX_GROUPS = 200_000;
+
 /** Largest dataset accepted (elements); larger ones are refused before they are read. */
 const MAX_ELEMENTS = 1 << 28;
 
@@ -93,9 +97,14 @@ interface RawNode {
 function readGroup(root: unknown, file: string, path: string): H5Group {
   // Iterative: a file's nesting depth is not ours to trust.
   const top: H5Group = { attrs: new Map(), children: new Map() };
-  const stack: { raw: RawNode; out: H5Group; path: string }[] = [{ raw: root as RawNode, out: top, path }];
+  const stack: { raw: RawNode; out: H5Group; path: string; depth: number }[] = [{ raw: root as RawNode, out: top, path, depth: 0 }];
+  let visited = 0;
   while (stack.length > 0) {
-    const { raw, out, path: p } = stack.pop()!;
+    const { raw, out, path: p, depth } = stack.pop()!;
+    // A damaged file can link a group into itself: bound the walk instead of following it forever.
+    if (depth > MAX_DEPTH || ++visited > MAX_GROUPS) {
+      throw new Nn2eqError(`${file}: the HDF5 groups nest deeper than ${MAX_DEPTH} or number more than ${MAX_GROUPS} (at ${p || '/'}); a damaged file can link a group into itself`, 'input', 'the file may be damaged; save the model again');
+    }
     readAttrs(raw, out.attrs as Map<string, H5Attr>);
     for (const k of raw.keys!()) {
       const child = raw.get!(k);
@@ -104,7 +113,7 @@ function readGroup(root: unknown, file: string, path: string): H5Group {
       if (typeof child.keys === 'function') {
         const g: H5Group = { attrs: new Map(), children: new Map() };
         (out.children as Map<string, H5Group | H5Dataset>).set(k, g);
-        stack.push({ raw: child, out: g, path: childPath });
+        stack.push({ raw: child, out: g, path: childPath, depth: depth + 1 });
       } else if (child.shape !== undefined) {
         (out.children as Map<string, H5Group | H5Dataset>).set(k, readDataset(child, file, childPath));
       }
