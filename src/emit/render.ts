@@ -134,7 +134,9 @@ function affine(
     const c = coefs[i];
     const t = texts[args[i]]!;
     const coef = num(Math.abs(c));
-    const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
+    // A leading minus before a power gets parentheses: JS refuses `-x ** 2` (found by test/property.test.ts).
+    const lone = i === 0 && c < 0 && t.prec === Prec.Pow ? Prec.Atom : Prec.Mul;
+    const body = coef.text === one ? paren(t, lone, open, close) : `${paren(coef, Prec.Mul, open, close)}${syntax.times}${paren(t, Prec.Pow, open, close)}`;
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
     else parts.push(c < 0 ? ` - ${body}` : ` + ${body}`);
   }
