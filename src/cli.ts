@@ -5,6 +5,7 @@ import { convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './conver
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
 import { chooseFormat, commanderError, ignoredOptions, parseFormat } from './cli/options.js';
+import { terminalProgress } from './cli/progress.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
 export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
@@ -127,7 +128,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const { format, warning: formatWarning } = chooseFormat(opts.format, opts.output);
   try {
     if (formatWarning) await warn(io, formatWarning);
-    const { text, warnings, model: spec, extracted } = await convertFile(model, {
+    const progress = io === defaultIo ? terminalProgress() : undefined;
+    const converted = await convertFile(model, {
+      progress: progress?.report,
       weights: opts.weights,
       format,
       precision: opts.precision,
@@ -137,7 +140,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       outputNames: opts.outputs,
       standalone: opts.standalone,
       timesteps: opts.timesteps,
-    });
+    }).finally(() => progress?.end());
+    const { text, warnings, model: spec, extracted } = converted;
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     for (const w of ignoredOptions(cmd, opts, format, spec)) await warn(io, w);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);

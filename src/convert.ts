@@ -23,6 +23,8 @@ export interface ConvertOptions {
   readonly standalone?: boolean;
   /** Length of an undefined (None) time axis of the inputs. */
   readonly timesteps?: number;
+  /** Called as the work advances (what, done, total); the CLI shows it on a terminal. */
+  readonly progress?: (what: string, done: number, total: number) => void;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
 }
@@ -48,7 +50,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions): { text: s
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
     extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: maxSize });
   }
-  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget });
+  const ex = extract(model, { extractors: opts.extractors, timesteps: opts.timesteps, sizeBudget, progress: opts.progress });
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts, scalarsIn, scalarsOut, emitter.reserved);

@@ -66,6 +66,8 @@ export interface ExtractOptions {
   readonly maxSizeShown?: number;
   /** Length of a time axis that the model leaves undefined (None): the first axis of such inputs. */
   readonly timesteps?: number;
+  /** Called after each layer call (the CLI shows it on a terminal). */
+  readonly progress?: (what: string, done: number, total: number) => void;
 }
 
 /**
@@ -135,6 +137,7 @@ export function extract(model: ModelSpec, options: ExtractOptions = {}): Extract
     for (const t of out) t.ids.forEach((id, i) => graph.label(id, layerNumber + 1, i + 1));
     if (graph.labels.size > before) layerNumber++;
     trace.push({ layer: layer.name, className: layer.className, node, outputs: out });
+    options.progress?.(`building layer '${layer.name}' (${layer.className})`, trace.length, needed.length);
     return out;
   };
 
