@@ -22,6 +22,7 @@ async function refused(args: string[], re: RegExp) {
   expect(r.err).toMatch(/^nn2eq: [^\n]*\n$/);
   expect(r.err).toMatch(re);
   expect(r.ms).toBeLessThan(5000);
+  if (process.env.NN2EQ_PRINT) console.log(`PRINTS ${expect.getState().currentTestName}: ${r.err.trim()}`);
   return r;
 }
 
