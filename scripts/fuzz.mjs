@@ -5,6 +5,7 @@
 // with one line on stderr, within 5 s and 1 GB.
 //
 //   npm run fuzz [-- --cases N --seed S --cli-every K --keep DIR]
+//   npm run fuzz -- --seed S --case I      replays case I of seed S alone (and keeps its files)
 //
 // A worker process runs the cases so a hang or an out-of-memory crash is caught and counted; the
 // files of every failing case are kept (--keep, default fuzz-failures/) to become regression tests.
@@ -282,14 +283,15 @@ async function worker() {
 }
 
 function parseArgs(argv) {
-  const o = { cases: 10000, seed: 1, cliEvery: 10, keep: join(ROOT, 'fuzz-failures') };
+  const o = { cases: 10000, seed: 1, cliEvery: 10, keep: join(ROOT, 'fuzz-failures'), first: 0 };
   for (let k = 0; k < argv.length; k++) {
     const v = argv[k + 1];
     if (argv[k] === '--cases') (o.cases = Number(v)), k++;
     else if (argv[k] === '--seed') (o.seed = Number(v)), k++;
     else if (argv[k] === '--cli-every') (o.cliEvery = Number(v)), k++;
     else if (argv[k] === '--keep') (o.keep = resolve(v)), k++;
-    else throw new Error(`unknown option ${argv[k]}; usage: npm run fuzz -- [--cases N] [--seed S] [--cli-every K] [--keep DIR]`);
+    else if (argv[k] === '--case') (o.first = Number(v)), (o.cases = 1), (o.cliEvery = 1), k++;
+    else throw new Error(`unknown option ${argv[k]}; usage: npm run fuzz -- [--cases N] [--seed S] [--cli-every K] [--keep DIR] [--case I]`);
   }
   return o;
 }
@@ -314,7 +316,7 @@ async function driver(o) {
     makeCase(all, o.seed, c.i, dir);
     writeFileSync(join(dir, 'case.json'), JSON.stringify({ ...c, model: c.model.split('/').pop(), mode, ...res }, null, 1));
   };
-  for (let i = 0; i < o.cases; i++) {
+  for (let i = o.first; i < o.first + o.cases; i++) {
     await ready;
     const cli = o.cliEvery > 0 && i % o.cliEvery === 0;
     let started = null;
