@@ -2,7 +2,7 @@ import { copyFileSync, readdirSync, readFileSync, symlinkSync, writeFileSync } f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { FIXTURES, SHARED, tmpDir } from './helpers.js';
+import { FIXTURES, ROOT, SHARED, tmpDir } from './helpers.js';
 
 /**
  * Files made to hurt: each must be refused with one line and exit 2 (or converted), quickly and
@@ -229,5 +229,21 @@ describe('regressions found by npm run fuzz', () => {
     writeFileSync(join(dir, 'leaky_relu.json'), JSON.stringify(arch));
     const r = await run([join(dir, 'leaky_relu.json'), '--weights', join(dir, 'leaky_relu_weights.h5'), '-f', 'js', '-o', join(dir, 'out.js')]);
     expect(r.code, r.err).toBe(0);
+  }, 60_000);
+});
+
+describe('a damaged HDF5 file that sends the HDF5 library into an endless loop', () => {
+  it('is refused after the group walk times out (case 1892 of fuzz seed 14)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // @ts-expect-error plain JS script, also run by `npm run fuzz`
+    const { makeCase, seeds } = await import('../scripts/fuzz.mjs');
+    const c = makeCase(seeds(), 14, 1892, join(tmpDir(), 'case'));
+    expect(c.what).toBe('flip 8 bytes');
+    // Through the CLI: the guard is a worker thread, which runs from the built module.
+    const t0 = performance.now();
+    const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'nn2eq.js'), c.model, '-f', 'js'], { encoding: 'utf8', timeout: 30_000 });
+    expect(p.status, p.stderr).toBe(2);
+    expect(p.stderr).toMatch(/^nn2eq: .*selu\.h5: the HDF5 library did not finish reading the file's groups in 4 s; the file is damaged; hint: save the model again\n$/);
+    expect(performance.now() - t0).toBeLessThan(15_000);
   }, 60_000);
 });

@@ -57,6 +57,7 @@ export async function readHdf5(bytes: Uint8Array, file: string): Promise<H5Group
   };
   try {
     writeFileSync(path, bytes);
+    await probeStructure(path, file);
     try {
       f = new h5wasm.File(path, 'r');
     } catch (e) {
@@ -80,6 +81,59 @@ export async function readHdf5(bytes: Uint8Array, file: string): Promise<H5Group
       fsMod.writeSync = writeSync;
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+}
+
+/** How long the HDF5 library may take to walk a file's groups before the file is called damaged. */
+export const HDF5_WALK_MS = 4_000;
+
+// Walks groups and attributes in a worker thread. Some damaged files send the HDF5 C library into
+// an endless loop (found by npm run fuzz); code in this thread could not be stopped, a worker can.
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const h5wasm = (await import(workerData.url)).default;
+  await h5wasm.ready;
+  const f = new h5wasm.File(workerData.path, 'r');
+  const stack = [f];
+  for (let n = 0; stack.length > 0 && n < 200000; n++) {
+    const g = stack.pop();
+    for (const a of Object.keys(g.attrs)) { try { void g.attrs[a].value; } catch {} }
+    for (const k of g.keys()) {
+      const c = g.get(k);
+      if (c && typeof c.keys === 'function') stack.push(c);
+      else if (c) void c.shape;
+    }
+  }
+  f.close();
+})().then(() => parentPort.postMessage('done'), () => parentPort.postMessage('done'));
+`;
+
+async function probeStructure(path: string, file: string): Promise<void> {
+  // Only where this module runs as plain ESM (the CLI, the library); elsewhere the read goes unguarded.
+  const resolveUrl = (import.meta as { resolve?: (s: string) => string }).resolve;
+  if (typeof resolveUrl !== 'function') return;
+  let url: string;
+  try {
+    url = resolveUrl('h5wasm/node');
+  } catch {
+    return;
+  }
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(PROBE, { eval: true, workerData: { url, path }, stderr: true, stdout: true });
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), HDF5_WALK_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    worker.once('message', done);
+    worker.once('error', done);
+    worker.once('exit', done);
+  });
+  await worker.terminate();
+  if (!finished) {
+    throw new Nn2eqError(`${file}: the HDF5 library did not finish reading the file's groups in ${HDF5_WALK_MS / 1000} s; the file is damaged`, 'input', 'save the model again');
   }
 }
 
