@@ -91,6 +91,10 @@ export const HDF5_WALK_MS = 4_000;
 // an endless loop (found by npm run fuzz); code in this thread could not be stopped, a worker can.
 const PROBE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// The HDF5 library's error stack (C stderr, fs.writeSync on fd 2) is the main thread's to report.
+const fs = require('node:fs');
+const writeSync = fs.writeSync;
+fs.writeSync = (fd, buf, off = 0, len) => fd !== 2 ? writeSync(fd, buf, off, len) : typeof buf === 'string' ? Buffer.byteLength(buf) : (len ?? buf.byteLength - off);
 (async () => {
   const h5wasm = (await import(workerData.url)).default;
   await h5wasm.ready;
