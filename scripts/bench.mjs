@@ -131,7 +131,7 @@ for (const format of ['js', 'latex', 'numpy', 'mathematica']) {
 
 // Layer-coverage and Keras figures, from the repository's own fixtures and the shared models.
 const FIX = join(ROOT, 'fixtures');
-const SHARED = join(ROOT, '..', 'shared', 'models');
+const SHARED = join(ROOT, 'test', 'models');
 console.log('\nKeras files (cold, median of 5): HDF5 and .keras load h5wasm / fflate on demand');
 for (const [label, file] of [
   ['TF.js model.json', join(FIX, 'keras_sequential', 'model.json')],

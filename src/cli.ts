@@ -7,6 +7,8 @@ import { EMITTERS, FORMATS, type Format } from './emit/index.js';
 import { Nn2eqError } from './errors.js';
 import { addListOptions, handleLists, isSubcommand, runSubcommand } from './commands/index.js';
 import { addTransformOptions, checkFormat, formatChoices, transformOptions, transformUsesRange } from './cli/transform.js';
+import { chooseFormat, commanderError, ignoredOptions, parseFormat } from './cli/options.js';
+import { terminalProgress } from './cli/progress.js';
 
 /** Exit codes: 0 success, 1 a check failed (--verify), 2 bad input or usage, 70 an internal error. */
 export const EXIT = { ok: 0, failed: 1, input: 2, internal: 70 } as const;
@@ -63,7 +65,7 @@ function program(io: Io): Command {
     addOnnxOptions(new Command('nn2eq'))
     .description('Print the exact mathematics a trained neural network computes.')
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(formatChoices(FORMATS)).default('latex'))
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: from the -o extension, else latex)`, parseFormat)
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
     .option('--no-fold', 'keep one formula per layer: do not fold BatchNormalization, Normalization and Rescaling into the neighbouring Dense/Conv, nor merge linear Dense layers')
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
@@ -87,7 +89,7 @@ function program(io: Io): Command {
       'after',
       `\nFormats:\n${formats}\n\nExamples:\n  nn2eq model.json                        LaTeX equations on stdout\n  nn2eq model.json -f numpy -o model.py   vectorised NumPy predict()\n  nn2eq model.h5 -f js                    a Keras file (.h5, .keras)\n  nn2eq arch.json --weights w.h5          Keras architecture JSON + weights\n  nn2eq model.json -f js --precision 4    ES module, numbers rounded to 4 digits\n  cat model.json | nn2eq - -f mathematica  read the model from a pipe\n  nn2eq model.h5 -f numpy --verify       write, then check against TensorFlow.js\n\nExit codes: 0 success, 1 --verify found a disagreement, 2 bad input or usage, 70 internal error.`,
     )
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: commanderError })
     .exitOverride(),
   ));
 }
@@ -116,7 +118,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     throw e;
   }
   const opts = cmd.opts<{
-    format: Format;
+    format?: Format;
     form: Form;
     fold: boolean;
     maxMatrix?: number;
@@ -147,12 +149,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     model = '-';
   }
+  const { format, warning: formatWarning } = chooseFormat(opts.format, opts.output);
   try {
+    if (formatWarning) await warn(io, formatWarning);
     const transforms = transformOptions(opts);
-    checkFormat(opts.format, FORMATS, transforms);
-    const { text, warnings, model: spec, extracted } = await convertFile(model, {
+    checkFormat(format, FORMATS, transforms);
+    const progress = io === defaultIo ? terminalProgress() : undefined;
+    const converted = await convertFile(model, {
+      progress: progress?.report,
       weights: opts.weights,
-      format: opts.format,
+      format,
       form: opts.form,
       fold: opts.fold,
       maxMatrix: opts.maxMatrix,
@@ -166,8 +172,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       timesteps: opts.timesteps,
       transforms,
       ...onnxConvertOptions(cmd.opts()),
-    });
+    }).finally(() => progress?.end());
+    const { text, warnings, model: spec, extracted } = converted;
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
+    for (const w of ignoredOptions(cmd, opts, format, spec)) await warn(io, w);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);
     else io.stdout(text);
     if (!opts.verify) {
@@ -176,9 +184,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       return EXIT.ok;
     }
-    const { verify, reportText } = await import('./verify/index.js');
+    const { verify, reportText, reportJson } = await import('./verify/index.js');
     const report = await verify(spec, text, {
-      format: opts.format,
+      format,
       range: opts.range,
       inputsFile: opts.inputsFile,
       atol: opts.tolerance?.[0],
@@ -186,7 +194,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       precision: opts.precision,
       extracted,
     });
-    io.stderr(opts.report === 'json' ? `${JSON.stringify(report)}\n` : reportText(report));
+    io.stderr(opts.report === 'json' ? `${reportJson(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
     return failed(io, e);

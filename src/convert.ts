@@ -39,6 +39,8 @@ export interface ConvertOptions {
   readonly maxMatrix?: number;
   /** ONNX: shapes fixing the symbolic dimensions of inputs (--input-shape). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Called as the work advances (what, done, total); the CLI shows it on a terminal. */
+  readonly progress?: (what: string, done: number, total: number) => void;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
   readonly extractors?: Readonly<Record<string, Extractor>>;
   /** --jacobian, --taylor, --input-range, … (src/transform/pipeline.ts). */
@@ -84,7 +86,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     maxMatrix: opts.maxMatrix,
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
+  const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
   const { program, notes } = opts.fold === false ? { program: unfolded, notes: [] } : foldProgram(unfolded);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
@@ -126,14 +128,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
-  checkNames(opts.inputNames, scalarsIn, '--inputs', 'input', emitter.reserved);
-  checkNames(opts.outputNames, scalarsOut, '--outputs', 'output', emitter.reserved);
-  const all = [
-    ...(opts.inputNames ?? Array.from({ length: scalarsIn }, (_, i) => `x${i + 1}`)),
-    ...(opts.outputNames ?? Array.from({ length: scalarsOut }, (_, i) => `y${i + 1}`)),
-  ];
-  const clash = all.find((n, i) => all.indexOf(n) !== i);
-  if (clash) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
+  checkNames(opts, scalarsIn, scalarsOut, emitter.reserved);
   const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
   const scheduled = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
   const text = emitter.emit(scheduled, {
@@ -165,13 +160,35 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
 
-function checkNames(names: readonly string[] | undefined, count: number, flag: string, what: string, reserved: ReadonlySet<string>): void {
+/** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
+const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
+
+/** Checks --inputs / --outputs: one name per scalar, plain identifiers of the format, no name twice. */
+function checkNames(opts: ConvertOptions, scalarsIn: number, scalarsOut: number, reserved: ReadonlySet<string>): void {
+  checkList(opts.inputNames, scalarsIn, '--inputs', 'input', opts.format, reserved);
+  checkList(opts.outputNames, scalarsOut, '--outputs', 'output', opts.format, reserved);
+  if (!opts.inputNames && !opts.outputNames) return;
+  // Sets, not indexOf: a model may have millions of scalar inputs.
+  const ins = new Set(opts.inputNames ?? Array.from({ length: scalarsIn }, (_, i) => `x${i + 1}`));
+  const clash = (opts.outputNames ?? Array.from({ length: scalarsOut }, (_, i) => `y${i + 1}`)).find((n) => ins.has(n));
+  if (clash !== undefined) throw new Nn2eqError(`the name '${clash}' is given to an input and an output`, 'usage', 'choose distinct --inputs and --outputs names');
+}
+
+function checkList(names: readonly string[] | undefined, count: number, flag: string, what: string, format: string, reserved: ReadonlySet<string>): void {
   if (!names) return;
   if (names.length !== count) {
     throw new Nn2eqError(`${flag} gives ${names.length} name${names.length === 1 ? '' : 's'}, but the model has ${count} scalar ${what}${count === 1 ? '' : 's'}`, 'usage', `give exactly ${count} comma-separated names`);
   }
+  const seen = new Set<string>();
+  const underscore = UNDERSCORE_OK.has(format);
   for (const n of names) {
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters or digits)`, 'usage');
+    if (seen.has(n)) throw new Nn2eqError(`${flag} gives the name '${n}' twice`, 'usage', `give each ${what} its own name`);
+    seen.add(n);
+    if (!underscore && /^[A-Za-z][A-Za-z0-9_]*$/.test(n) && n.includes('_')) {
+      throw new Nn2eqError(`${flag}: '${n}' contains '_', which ${format} does not allow in a name`, 'usage', `write it without '_' (e.g. '${n.replace(/_+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}'), or use -f numpy or -f js`);
+    }
+    const plain = underscore ? /^[A-Za-z_][A-Za-z0-9_]*$/ : /^[A-Za-z][A-Za-z0-9]*$/;
+    if (!plain.test(n)) throw new Nn2eqError(`${flag}: '${n}' is not a plain name (a letter, then letters${underscore ? ', digits or _' : ' or digits'})`, 'usage');
     if (/^(h|t|c|hb|cb|emb)\d/.test(n)) throw new Nn2eqError(`${flag}: '${n}' looks like a name nn2eq gives to intermediate values (h…, c…, t…)`, 'usage', 'choose another name');
     if (reserved.has(n)) throw new Nn2eqError(`${flag}: '${n}' is a reserved word of this format`, 'usage', 'choose another name');
   }

@@ -109,7 +109,7 @@ describe('bad input: one line on stderr, exit 2, never a stack trace', () => {
     expect((await run(['/no/such/model.json'])).err).toMatch(/no such file/);
     const r = await run([join(FIXTURES, 'medium_1_3_2_1', 'model.json'), '--format', 'cobol']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are latex, numpy, js, mathematica/);
+    expect(r.err).toMatch(/^nn2eq: option '-f, --format <format>' argument 'cobol' is invalid. expected one of latex, numpy, js, mathematica\n$/);
     expect((await run([join(FIXTURES, 'medium_1_3_2_1', 'model.json'), '--inputs', 'a,b'])).err).toMatch(/--inputs gives 2 names, but the model has 1 scalar input/);
   });
 });

@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseNumbers } from '../src/verify/runtimes.js';
+import { WOLFRAM_SYMPY_DRIVER } from '../src/verify/wolfram_sympy.js';
 
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
-export const SHARED = resolve(ROOT, '..', 'shared', 'models');
+/** Real models from other projects, copied into the repository with their licenses (test/models/INDEX.md). */
+export const SHARED = join(ROOT, 'test', 'models');
 
 /** Conversion options a fixture needs: its time axis is None, so it is unrolled over the reference's steps. */
 export const FIXTURE_OPTIONS: Record<string, { timesteps?: number }> = { rnn_timesteps_none: { timesteps: 4 } };
@@ -30,10 +33,17 @@ export function flat(v: unknown): number[] {
   return Array.isArray(v) ? v.flatMap(flat) : [v as number];
 }
 
-/** atol + rtol·|want| for every value; returns the first mismatch or null. */
+/**
+ * atol + rtol·|want| for every value; returns the first mismatch or null. A NaN never matches (not
+ * even a NaN), an infinity only the same infinity.
+ */
 export function mismatch(got: number[], want: number[], atol = 1e-5, rtol = 1e-5): string | null {
   if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
   for (let i = 0; i < got.length; i++) {
+    if (!Number.isFinite(got[i]) || !Number.isFinite(want[i])) {
+      if (got[i] === want[i] && !Number.isNaN(got[i])) continue;
+      return `value ${i}: got ${got[i]}, want ${want[i]} (not finite)`;
+    }
     if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) return `value ${i}: got ${got[i]}, want ${want[i]}`;
   }
   return null;
@@ -76,9 +86,9 @@ export const inCI = process.env.CI === 'true' || process.env.CI === '1';
 /** Runs a helper script without blocking the test worker (SymPy can take a while on big models). */
 function runPython(script: string, file: string, input: unknown): Promise<number[][]> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile(python.exe, [join(ROOT, 'test', 'py', script), file], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
+    const child = execFile(python.exe, [script, file], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
       if (err) reject(new Error(`${script} failed: ${errText || err.message}`));
-      else resolvePromise((JSON.parse(out) as unknown[][]).map(flat));
+      else resolvePromise(parseNumbers(out));
     });
     child.stdin!.end(JSON.stringify(input));
   });
@@ -86,10 +96,13 @@ function runPython(script: string, file: string, input: unknown): Promise<number
 
 /** Runs emitted NumPy source on all cases as one batch. */
 export function runNumpy(text: string, cases: unknown[][]): Promise<number[][]> {
-  return runPython('run_numpy.py', tmpFile('py', text), cases);
+  return runPython(join(ROOT, 'test', 'py', 'run_numpy.py'), tmpFile('py', text), cases);
 }
 
-/** Evaluates emitted Wolfram text through SymPy's parser; cases are flattened scalar inputs. */
+let wolframDriver: string | undefined;
+
+/** Evaluates emitted Wolfram text through SymPy's parser (the driver --verify uses); cases are flattened scalar inputs. */
 export function runWolfram(text: string, cases: unknown[][]): Promise<number[][]> {
-  return runPython('run_wolfram.py', tmpFile('wl', text), cases.map((c) => flat(c)));
+  wolframDriver ??= tmpFile('py', WOLFRAM_SYMPY_DRIVER);
+  return runPython(wolframDriver, tmpFile('wl', text), cases.map((c) => flat(c)));
 }

@@ -79,7 +79,7 @@ describe('bad Keras files: one line on stderr naming what is missing and what is
     ['a .keras zip without config.json', async () => {
       const e = await entries();
       return [zipOf({ 'metadata.json': e.get('metadata.json')!, 'model.weights.h5': e.get('model.weights.h5')! })];
-    }, /the \.keras archive has no config\.json; it holds metadata\.json, model\.weights\.h5/],
+    }, /is a zip archive without config\.json, so not a Keras 3 \.keras file; it holds metadata\.json, model\.weights\.h5/],
     ['a .keras zip without weights', async () => {
       const e = await entries();
       return [zipOf({ 'config.json': e.get('config.json')! })];
@@ -88,7 +88,7 @@ describe('bad Keras files: one line on stderr naming what is missing and what is
       const e = await entries();
       return [zipOf({ 'config.json': e.get('config.json')!, '../escape.txt': new Uint8Array([1]) })];
     }, /entries outside its root \(\.\.\/escape\.txt\)/],
-    ['a weights-only HDF5 given as the model', async () => [join(SEQ, 'weights.h5')], /HDF5 file without a model_config attribute, so it holds weights only.*hint: pass the architecture JSON/],
+    ['a weights-only HDF5 given as the model', async () => [join(SEQ, 'weights.h5')], /is an HDF5 file with no model config \(a weights file\? pass it with --weights.*hint: pass the architecture JSON/],
     ['an architecture JSON without --weights', async () => [join(SEQ, 'arch.json')], /Keras architecture JSON without weights; hint: add --weights/],
     ['--weights beside a TF.js model.json', async () => [join(SEQ, 'model.json'), '--weights', join(SEQ, 'weights.h5')], /weightsManifest names its weights, so --weights is not used/],
     ['--weights that is not HDF5', async () => [join(SEQ, 'arch.json'), '--weights', join(SEQ, 'model.json')], /--weights expects an HDF5 file/],

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { checkAll } from './check.js';
@@ -39,23 +39,21 @@ for (const [folder, file] of [
   ['tfjs-examples/abalone_node_mlp', 'model.json'],
 ]) {
   const path = join(SHARED, folder, file);
-  if (existsSync(path)) oracle.push([path, await tfjsReference(path)]);
+  oracle.push([path, await tfjsReference(path)]);
 }
 
 describe('shared TF.js models', () => {
   const mlp = join(SHARED, 'tfjs-layers', 'mlp');
-  if (existsSync(mlp)) checkAll(join(mlp, 'model.json'), xsYsReference(mlp), 'tfjs-layers/mlp (TF.js reference files)', { inlineRefused: true });
+  checkAll(join(mlp, 'model.json'), xsYsReference(mlp), 'tfjs-layers/mlp (TF.js reference files)', { inlineRefused: true });
   // TF.js's own predictions are float32: 1e-4 relative covers the sums of thousands of terms in cnn.
   const cnn = join(SHARED, 'tfjs-layers', 'cnn');
-  if (existsSync(cnn)) {
-    checkAll(join(cnn, 'model.json'), readReference(cnn), 'tfjs-layers/cnn (reference.json)', {
-      inlineRefused: true,
-      rtol: 1e-4,
-    });
-  }
+  checkAll(join(cnn, 'model.json'), readReference(cnn), 'tfjs-layers/cnn (reference.json)', {
+    inlineRefused: true,
+    rtol: 1e-4,
+  });
   for (const name of ['functional_merge', 'simple_rnn', 'gru']) {
     const dir = join(SHARED, 'tfjs-layers', name);
-    if (existsSync(dir)) checkAll(join(dir, 'model.json'), readReference(dir), `tfjs-layers/${name} (reference.json)`, { rtol: 1e-4, inlineRefused: name !== 'functional_merge' });
+    checkAll(join(dir, 'model.json'), readReference(dir), `tfjs-layers/${name} (reference.json)`, { rtol: 1e-4, inlineRefused: name !== 'functional_merge' });
   }
   for (const [path, ref] of oracle) checkAll(path, ref, `${path.slice(SHARED.length + 1)} (TF.js predict)`);
 });

@@ -149,7 +149,9 @@ function affine(
     const coef = num(Math.abs(c));
     const term = paren(t, Prec.Pow, open, close);
     const times = typeof syntax.times === 'string' ? syntax.times : syntax.times(term);
-    const body = coef.text === one ? paren(t, Prec.Mul, open, close) : `${paren(coef, Prec.Mul, open, close)}${times}${term}`;
+    // A leading minus before a power gets parentheses: JS refuses `-x ** 2` (found by test/property.test.ts).
+    const lone = i === 0 && c < 0 && t.prec === Prec.Pow ? Prec.Atom : Prec.Mul;
+    const body = coef.text === one ? paren(t, lone, open, close) : `${paren(coef, Prec.Mul, open, close)}${times}${term}`;
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
     else parts.push(`${brk}${c < 0 ? ' - ' : ' + '}${body}`);
   }

@@ -41,6 +41,8 @@ export interface BuildOptions {
   readonly timesteps?: number;
   /** Leave an undefined time axis as -1 (the tensor form loops over any length) instead of asking for --timesteps. */
   readonly anyLength?: boolean;
+  /** Called after each layer call (the CLI shows it on a terminal). */
+  readonly progress?: (what: string, done: number, total: number) => void;
 }
 
 /** Options of `extract`: building, then lowering to scalars. */
@@ -106,6 +108,7 @@ export function buildProgram(model: ModelSpec, options: BuildOptions = {}): Tens
     const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
     if (computes) number++;
     calls.push({ layer: layer.name, className: layer.className, node, number: computes ? number : 0, at: needed.indexOf(layer) + 1, from, to, outputs: out });
+    options.progress?.(`building layer '${layer.name}' (${layer.className})`, calls.length, needed.length);
     return out;
   };
 

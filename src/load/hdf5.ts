@@ -23,6 +23,10 @@ export function isGroup(n: H5Group | H5Dataset | undefined): n is H5Group {
   return n !== undefined && 'children' in n;
 }
 
+/** Bounds of the group walk: Keras files nest a few levels and hold a group per layer. */
+const MAX_DEPTH = 64;
+const MAX_GROUPS = 200_000;
+
 /** Largest dataset accepted (elements); larger ones are refused before they are read. */
 const MAX_ELEMENTS = 1 << 28;
 
@@ -53,6 +57,7 @@ export async function readHdf5(bytes: Uint8Array, file: string): Promise<H5Group
   };
   try {
     writeFileSync(path, bytes);
+    await probeStructure(path, file);
     try {
       f = new h5wasm.File(path, 'r');
     } catch (e) {
@@ -79,6 +84,63 @@ export async function readHdf5(bytes: Uint8Array, file: string): Promise<H5Group
   }
 }
 
+/** How long the HDF5 library may take to walk a file's groups before the file is called damaged. */
+export const HDF5_WALK_MS = 4_000;
+
+// Walks groups and attributes in a worker thread. Some damaged files send the HDF5 C library into
+// an endless loop (found by npm run fuzz); code in this thread could not be stopped, a worker can.
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+// The HDF5 library's error stack (C stderr, fs.writeSync on fd 2) is the main thread's to report.
+const fs = require('node:fs');
+const writeSync = fs.writeSync;
+fs.writeSync = (fd, buf, off = 0, len) => fd !== 2 ? writeSync(fd, buf, off, len) : typeof buf === 'string' ? Buffer.byteLength(buf) : (len ?? buf.byteLength - off);
+(async () => {
+  const h5wasm = (await import(workerData.url)).default;
+  await h5wasm.ready;
+  const f = new h5wasm.File(workerData.path, 'r');
+  const stack = [f];
+  for (let n = 0; stack.length > 0 && n < 200000; n++) {
+    const g = stack.pop();
+    for (const a of Object.keys(g.attrs)) { try { void g.attrs[a].value; } catch {} }
+    for (const k of g.keys()) {
+      const c = g.get(k);
+      if (c && typeof c.keys === 'function') stack.push(c);
+      else if (c) void c.shape;
+    }
+  }
+  f.close();
+})().then(() => parentPort.postMessage('done'), () => parentPort.postMessage('done'));
+`;
+
+async function probeStructure(path: string, file: string): Promise<void> {
+  // Only where this module runs as plain ESM (the CLI, the library); elsewhere the read goes unguarded.
+  const resolveUrl = (import.meta as { resolve?: (s: string) => string }).resolve;
+  if (typeof resolveUrl !== 'function') return;
+  let url: string;
+  try {
+    url = resolveUrl('h5wasm/node');
+  } catch {
+    return;
+  }
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(PROBE, { eval: true, workerData: { url, path }, stderr: true, stdout: true });
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), HDF5_WALK_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    worker.once('message', done);
+    worker.once('error', done);
+    worker.once('exit', done);
+  });
+  await worker.terminate();
+  if (!finished) {
+    throw new Nn2eqError(`${file}: the HDF5 library did not finish reading the file's groups in ${HDF5_WALK_MS / 1000} s; the file is damaged`, 'input', 'save the model again');
+  }
+}
+
 // h5wasm's own types are loose; these are the few members used.
 interface RawAttr { value: unknown }
 interface RawNode {
@@ -93,9 +155,14 @@ interface RawNode {
 function readGroup(root: unknown, file: string, path: string): H5Group {
   // Iterative: a file's nesting depth is not ours to trust.
   const top: H5Group = { attrs: new Map(), children: new Map() };
-  const stack: { raw: RawNode; out: H5Group; path: string }[] = [{ raw: root as RawNode, out: top, path }];
+  const stack: { raw: RawNode; out: H5Group; path: string; depth: number }[] = [{ raw: root as RawNode, out: top, path, depth: 0 }];
+  let visited = 0;
   while (stack.length > 0) {
-    const { raw, out, path: p } = stack.pop()!;
+    const { raw, out, path: p, depth } = stack.pop()!;
+    // A damaged file can link a group into itself: bound the walk instead of following it forever.
+    if (depth > MAX_DEPTH || ++visited > MAX_GROUPS) {
+      throw new Nn2eqError(`${file}: the HDF5 groups nest deeper than ${MAX_DEPTH} or number more than ${MAX_GROUPS} (at ${p || '/'}); a damaged file can link a group into itself`, 'input', 'the file may be damaged; save the model again');
+    }
     readAttrs(raw, out.attrs as Map<string, H5Attr>);
     for (const k of raw.keys!()) {
       const child = raw.get!(k);
@@ -104,7 +171,7 @@ function readGroup(root: unknown, file: string, path: string): H5Group {
       if (typeof child.keys === 'function') {
         const g: H5Group = { attrs: new Map(), children: new Map() };
         (out.children as Map<string, H5Group | H5Dataset>).set(k, g);
-        stack.push({ raw: child, out: g, path: childPath });
+        stack.push({ raw: child, out: g, path: childPath, depth: depth + 1 });
       } else if (child.shape !== undefined) {
         (out.children as Map<string, H5Group | H5Dataset>).set(k, readDataset(child, file, childPath));
       }
@@ -138,7 +205,12 @@ function readDataset(d: RawNode, file: string, path: string): H5Dataset {
   if (v instanceof Float32Array) values = v;
   else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') values = Float32Array.of(Number(v));
   else if (ArrayBuffer.isView(v)) values = Float32Array.from(v as unknown as ArrayLike<number | bigint>, Number);
-  else if (Array.isArray(v)) values = Float32Array.from(v.flat(Infinity) as unknown[], (x) => Number(x));
+  else if (Array.isArray(v)) {
+    const flat = v.flat(Infinity) as unknown[];
+    const odd = flat.find((x) => typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean');
+    if (odd !== undefined) throw new Nn2eqError(`${file}: dataset ${path} is not numeric (it holds ${typeof odd === 'string' ? 'strings' : typeof odd})`, 'input', 'the weights file is damaged or not written by Keras');
+    values = Float32Array.from(flat, (x) => Number(x));
+  }
   else throw new Nn2eqError(`${file}: dataset ${path} is not numeric`, 'input');
   if (values.length !== count) throw new Nn2eqError(`${file}: dataset ${path} holds ${values.length} values for shape [${shape.join(', ')}]`, 'input');
   return { shape, values };

@@ -60,6 +60,8 @@ async function loadModelBytes(bytes: Buffer, path: string, file: string, options
     decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
     throw new Nn2eqError(`${file}: is an ONNX model, which loadModel does not read`, 'usage', 'use convertFile or loadAnyModel, which read ONNX models too');
   } else {
+    const what = notAModel(bytes);
+    if (what) throw new Nn2eqError(`${file}: ${what}, not a model`, 'input', 'pass a TF.js model.json, a Keras .h5 or .keras file, an ONNX model, or an architecture JSON with --weights');
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
       if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a TF.js model.json, whose weightsManifest names its weights, so --weights is not used`, 'usage', 'drop --weights');
@@ -97,6 +99,27 @@ export async function loadOnnx(path: string): Promise<OnnxModel> {
   const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
   if (path !== '-') model.sources.unshift(realpathSync(path));
   return model;
+}
+
+/** Common files that are not models, told by their first bytes; undefined when it may be JSON. */
+export function notAModel(bytes: Uint8Array): string | undefined {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (bytes.length === 0) return 'is empty';
+  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) return 'holds only white space';
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'is a PNG image';
+  if (starts(0xff, 0xd8, 0xff)) return 'is a JPEG image';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'is a GIF image';
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'is a NumPy .npy array';
+  if (starts(0x1f, 0x8b)) return 'is gzip-compressed (decompress it first)';
+  if (starts(0x25, 0x50, 0x44, 0x46)) return 'is a PDF document';
+  if (starts(0x08) || starts(0x0a)) return 'looks like a protocol buffer but is not an ONNX model (a TensorFlow SavedModel .pb?), which nn2eq does not read';
+  if (starts(0x80) && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5) return 'is a Python pickle (a PyTorch or scikit-learn file?)';
+  const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').trimStart();
+  if (head !== '' && !head.startsWith('{') && !head.startsWith('[')) {
+    const printable = Buffer.from(bytes.subarray(0, 512)).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
+    return printable ? `is text, not JSON (it begins '${head.split('\n')[0].slice(0, 24)}')` : 'is a binary file of unknown kind';
+  }
+  return undefined;
 }
 
 function readInput(path: string, file: string): Buffer {

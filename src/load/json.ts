@@ -18,7 +18,9 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A short phrase for a JSON value found where something else was expected. */
 export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (the key is missing)';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';

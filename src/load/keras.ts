@@ -19,7 +19,7 @@ export async function loadKerasHdf5(bytes: Uint8Array, file: string, warnings: s
   if (config === undefined) {
     const found = [...root.children.keys()].slice(0, 6).join(', ') || 'nothing';
     throw new Nn2eqError(
-      `${file}: HDF5 file without a model_config attribute, so it holds weights only (found ${found})`,
+      `${file}: is an HDF5 file with no model config (a weights file? pass it with --weights; found ${found})`,
       'input',
       'pass the architecture JSON (model.to_json()) as the model and this file with --weights',
     );
@@ -40,6 +40,7 @@ export async function loadKerasZip(bytes: Uint8Array, file: string, warnings: st
   const entries = await readZip(bytes, file);
   const need = (name: string): Uint8Array => {
     const e = entries.get(name);
+    if (!e && name === 'config.json') throw new Nn2eqError(`${file}: is a zip archive without config.json, so not a Keras 3 .keras file; it holds ${[...entries.keys()].slice(0, 6).join(', ') || 'nothing'}`, 'input', 'pass the file written by model.save("model.keras")');
     if (!e) throw new Nn2eqError(`${file}: the .keras archive has no ${name}; it holds ${[...entries.keys()].join(', ') || 'nothing'}`, 'input', 'save the model again with model.save("model.keras")');
     return e;
   };

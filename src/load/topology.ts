@@ -134,6 +134,7 @@ function normalizeConfig(config: JsonObject, file: string, depth = 0): Config {
   for (const key of ['activation', 'recurrent_activation']) {
     if (c[key] !== undefined) c[key] = activationName(c[key] as Json);
   }
+  checkSizes(c, file);
   // Wrappers (TimeDistributed, Bidirectional) hold whole layer configs: normalize those too.
   for (const key of ['layer', 'backward_layer']) {
     const inner = c[key];
@@ -145,6 +146,39 @@ function normalizeConfig(config: JsonObject, file: string, depth = 0): Config {
 }
 
 const MAX_WRAPPER_DEPTH = 16;
+
+/** Config keys holding sizes, counts or windows, and the least value each may take. */
+const SIZE_KEYS: Record<string, number> = {
+  units: 1, filters: 1, kernel_size: 1, strides: 1, pool_size: 1, dilation_rate: 1, size: 1, n: 1,
+  depth_multiplier: 1, groups: 1, input_dim: 1, output_dim: 1, padding: 0, cropping: 0, target_shape: -1, dims: 1,
+};
+
+/** Largest size a config may give (units, padding, strides, …): past it no output is printable. */
+export const MAX_CONFIG_SIZE = 1 << 18;
+
+/**
+ * Refuses sizes that are not whole numbers in range before any layer rule allocates by them: a
+ * damaged file's padding of 1e10 would otherwise fill memory. Values of other types are left to
+ * the layer rules, which name what they expected (padding 'same', target_shape lists, …).
+ */
+function checkSizes(c: Config, file: string): void {
+  for (const [key, least] of Object.entries(SIZE_KEYS)) {
+    const v = c[key];
+    if (v === undefined || v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+    const flat: Json[] = [];
+    const stack: Json[] = [v as Json];
+    while (stack.length > 0 && flat.length <= 64) {
+      const x = stack.pop()!;
+      if (Array.isArray(x)) stack.push(...x.slice(0, 65));
+      else flat.push(x);
+    }
+    const bad = flat.find((x) => x !== null && (typeof x !== 'number' || !Number.isSafeInteger(x) || x < least || x > MAX_CONFIG_SIZE));
+    if (bad !== undefined || flat.length > 64) {
+      const name = typeof c.name === 'string' ? `layer '${c.name}'` : 'a layer';
+      throw new Nn2eqError(`${file}: ${name} has ${key} ${JSON.stringify(v).slice(0, 60)}, expected whole numbers from ${least} to ${MAX_CONFIG_SIZE}`, 'input', 'the file is damaged, or the layer is too large to print');
+    }
+  }
+}
 
 /** Canonical activation names: snake_case, aliases resolved, gelu's tanh form as 'gelu_new'. */
 export function activationName(a: Json): string {
@@ -169,6 +203,12 @@ function snake(s: string): string {
 
 function inboundNode(n: Json, file: string, layer: string): TensorRef[] {
   const where = `layer '${layer}'.inbound_nodes`;
+  const refs = inboundRefs(n, file, where);
+  if (refs.length === 0) throw new Nn2eqError(`${file}: ${where} has a call with no input tensor`, 'input', 'the file is damaged; save the model again');
+  return refs;
+}
+
+function inboundRefs(n: Json, file: string, where: string): TensorRef[] {
   if (Array.isArray(n)) return n.map((r) => tensorRef(r, file, where));
   // Keras 3: {args: [...], kwargs: {...}} holding __keras_tensor__ objects, possibly in lists.
   const o = objectAt(n, file, where);
@@ -189,10 +229,10 @@ function inboundNode(n: Json, file: string, layer: string): TensorRef[] {
 function tensorRef(r: Json, file: string, where: string): TensorRef {
   const a = arrayAt(r, file, where);
   const [layer, node, tensor] = a;
-  if (typeof layer !== 'string' || typeof node !== 'number' || typeof tensor !== 'number') {
+  if (typeof layer !== 'string' || !Number.isSafeInteger(node) || !Number.isSafeInteger(tensor) || (node as number) < 0 || (tensor as number) < 0) {
     throw wrongShape(file, where, '[layer name, node index, tensor index]', r);
   }
-  return { layer, node, tensor };
+  return { layer, node: node as number, tensor: tensor as number };
 }
 
 function refList(v: Json | undefined, file: string, where: string): TensorRef[] {
@@ -205,8 +245,20 @@ function refList(v: Json | undefined, file: string, where: string): TensorRef[] 
 function inputShape(layer: LayerSpec, file: string): (number | null)[] {
   const s = layer.config.batch_input_shape;
   if (!Array.isArray(s)) throw new Nn2eqError(`${file}: input layer '${layer.name}' declares no batch_input_shape`);
-  return shapeAt(s, file, `layer '${layer.name}'.batch_input_shape`).slice(1);
+  const shape = shapeAt(s, file, `layer '${layer.name}'.batch_input_shape`).slice(1);
+  // Every input scalar becomes a symbol of the output: refuse before anything is allocated.
+  const scalars = shape.reduce<number>((n, d) => n * (d ?? 1), 1);
+  if (scalars > MAX_INPUT_SCALARS) {
+    throw new Nn2eqError(`${file}: input layer '${layer.name}' declares shape [${shape.join(', ')}], ${scalars.toExponential(2)} scalars, more than the ${MAX_INPUT_SCALARS} nn2eq can print`, 'too-large', 'a model this large has no readable scalar form');
+  }
+  return shape;
 }
+
+/**
+ * Most scalars one model input may declare (a 512×512 image): even an elementwise layer over more
+ * takes seconds and gigabytes to print, and a layer mixing them has no printable form.
+ */
+export const MAX_INPUT_SCALARS = 1 << 18;
 
 function checkUnique(layers: LayerSpec[], file: string): void {
   const seen = new Set<string>();

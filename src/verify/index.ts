@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Format } from '../emit/index.js';
 import { numberParts } from '../emit/number.js';
@@ -44,6 +45,8 @@ export interface OutputError {
   readonly got: number;
   readonly want: number;
   readonly within: boolean;
+  /** Points where this route gave NaN or ±Infinity and TF.js did not give the same value: each a failure. */
+  readonly nonFinite: number;
 }
 
 export interface RouteReport {
@@ -114,6 +117,10 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   else if ('skipped' in result) routes.push({ route: label, status: 'skipped', reason: result.skipped });
   else if ('valid' in result) routes.push({ route: `${opts.format} text (KaTeX)`, status: 'valid' });
   else routes.push({ route: label, status: 'invalid', reason: result.invalid });
+  // Without wolframscript the Wolfram text ran through SymPy's parser: the report says which runtime it was.
+  if ('values' in result && opts.format === 'mathematica' && spawnSync('wolframscript', ['-version']).error) {
+    routes[routes.length - 1] = { ...routes[routes.length - 1], route: `${label} (SymPy's Mathematica parser; wolframscript is not installed)` };
+  }
 
   const report: VerifyReport = {
     ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
@@ -141,17 +148,22 @@ function compare(route: string, got: number[][], want: number[][], ex: Extracted
     let worstValue = port.offset;
     let worstExcess = -Infinity;
     let within = true;
+    let nonFinite = 0;
     for (let i = 0; i < points.length; i++) {
       for (let j = port.offset; j < port.offset + port.size; j++) {
         const g = got[i][j];
         const w = want[i][j];
-        const abs = Number.isNaN(g) !== Number.isNaN(w) ? Infinity : Number.isNaN(g) ? 0 : Math.abs(g - w);
+        // A NaN is never a match, not even TF.js's own NaN (both may read the same broken
+        // weights); an infinity matches only the same infinity.
+        const bad = !Number.isFinite(g) || !Number.isFinite(w) ? !(g === w && !Number.isNaN(g)) : false;
+        if (bad) nonFinite++;
+        const abs = bad ? Infinity : Number.isFinite(g) ? Math.abs(g - w) : 0;
         const rel = abs / Math.max(Math.abs(w), Number.MIN_VALUE);
-        const excess = abs - (atol + rtol * Math.abs(w));
+        const excess = bad ? Infinity : abs - (atol + rtol * Math.abs(w));
         if (excess > 0) within = false;
         if (abs > maxAbs) maxAbs = abs;
         if (rel > maxRel && abs > 0) maxRel = rel;
-        if (excess > worstExcess) {
+        if (excess > worstExcess || (worstExcess === -Infinity && i === 0 && j === port.offset)) {
           worstExcess = excess;
           worstPoint = i;
           worstValue = j;
@@ -159,7 +171,7 @@ function compare(route: string, got: number[][], want: number[][], ex: Extracted
       }
     }
     const [p, j] = [worstPoint, worstValue];
-    return { output: port.name, maxAbs, maxRel, worstPoint: p, worstInput: Array.from(points[p]), got: got[p][j], want: want[p][j], within };
+    return { output: port.name, maxAbs, maxRel, worstPoint: p, worstInput: Array.from(points[p]), got: got[p][j], want: want[p][j], within, nonFinite };
   });
   return { route, status: outputs.every((o) => o.within) ? 'ok' : 'failed', outputs };
 }
@@ -255,8 +267,10 @@ function readPoints(file: string, n: number): Float64Array[] {
     rows = doc.map((row) => (Array.isArray(row) ? row.flat(Infinity) : [row]).map(Number));
   } else {
     const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const header = lines.length > 0 && lines[0].split(',').some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
-    rows = (header ? lines.slice(1) : lines).map((l) => l.split(',').map((c) => Number(c.trim())));
+    // CSV, or whitespace-separated columns (np.savetxt's default, hls4ml's .dat files).
+    const cells = (l: string) => (l.includes(',') ? l.split(',') : l.trim().split(/\s+/));
+    const header = lines.length > 0 && cells(lines[0]).some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
+    rows = (header ? lines.slice(1) : lines).map((l) => cells(l).map((c) => Number(c.trim())));
   }
   rows.forEach((r, i) => {
     if (r.length !== n) throw new Nn2eqError(`--inputs-file ${file}: row ${i + 1} has ${r.length} values, the model takes ${n}`, 'input', `give ${n} numbers a row, inputs in the model's order`);
@@ -335,6 +349,11 @@ async function firstDivergence(oracle: TfModel, ex: Extracted, points: Float64Ar
 
 
 /** The report as a few lines for people (stderr). */
+/** The report as one line of JSON; NaN and ±Infinity are written as the strings "NaN", "Infinity", "-Infinity". */
+export function reportJson(r: VerifyReport): string {
+  return JSON.stringify(r, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 export function reportText(r: VerifyReport): string {
   const g = (v: number) => (v === 0 ? '0' : !Number.isFinite(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? v.toExponential(2) : String(Number(v.toPrecision(3))));
   // The compared values themselves, with digits enough to see where they part.
@@ -350,7 +369,9 @@ export function reportText(r: VerifyReport): string {
     lines.push(`  ${route.route}: ${route.status}`);
     for (const o of route.outputs) {
       const at = o.worstInput.length > 6 ? `[${o.worstInput.slice(0, 6).map(g).join(', ')}, …]` : `[${o.worstInput.map(g).join(', ')}]`;
-      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, ${r.reference ?? 'TF.js'} ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
+      const ref = r.reference ?? 'TF.js';
+      const nf = o.nonFinite > 0 ? `; ${o.nonFinite} value${o.nonFinite === 1 ? '' : 's'} NaN or infinite where ${ref} gives ${Number.isNaN(o.want) ? 'NaN too (never a match)' : 'another value'}` : '';
+      lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}${nf}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, ${ref} ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
     }
   }
   if (r.rounding) {

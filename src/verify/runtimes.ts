@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Port } from '../extract/index.js';
+import { WOLFRAM_SYMPY_DRIVER } from './wolfram_sympy.js';
 
 /**
  * Runs emitted text in its own runtime on a batch of points: the JS module in this process,
@@ -30,7 +31,17 @@ function nested(point: Float64Array, inputs: readonly Port[]): unknown[] {
   });
 }
 
+/**
+ * JSON from Python or Wolfram, where NaN, Infinity and -Infinity are bare words JSON.parse
+ * refuses: they are read as the numbers they name.
+ */
+export function parseNumbers(text: string): number[][] {
+  const quoted = text.replace(/-?\bInfinity\b|\bNaN\b|-?\binf\b|\bnan\b/g, (m) => `"${m}"`);
+  return (JSON.parse(quoted) as unknown[]).map(flatten);
+}
+
 function flatten(v: unknown): number[] {
+  if (typeof v === 'string') return [/nan/i.test(v) ? NaN : v.startsWith('-') ? -Infinity : Infinity];
   return Array.isArray(v) ? v.flatMap(flatten) : [Number(v)];
 }
 
@@ -83,7 +94,7 @@ export async function runNumpy(text: string, inputs: readonly Port[], points: re
       const child = execFile(exe, ['-c', NUMPY_DRIVER, file], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
       child.stdin!.end(JSON.stringify(batch));
     });
-    return { values: JSON.parse(out) as number[][] };
+    return { values: parseNumbers(out) };
   } finally {
     s.done();
   }
@@ -91,7 +102,7 @@ export async function runNumpy(text: string, inputs: readonly Port[], points: re
 
 export async function runWolfram(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
   const probe = spawnSync('wolframscript', ['-version'], { encoding: 'utf8' });
-  if (probe.error) return { skipped: 'wolframscript is not installed' };
+  if (probe.error) return runWolframSympy(text, points);
   const s = scratch();
   try {
     const file = join(s.dir, 'model.wl');
@@ -101,7 +112,28 @@ export async function runWolfram(text: string, inputs: readonly Port[], points: 
     const out = await new Promise<string>((resolve, reject) => {
       execFile('wolframscript', ['-code', code], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
     });
-    return { values: JSON.parse(out) as number[][] };
+    return { values: parseNumbers(out) };
+  } finally {
+    s.done();
+  }
+}
+
+/** Without wolframscript: SymPy's Mathematica parser and a FullForm interpreter, when python3 has sympy. */
+async function runWolframSympy(text: string, points: readonly Float64Array[]): Promise<RunResult> {
+  const exe = pythonExe();
+  const probe = spawnSync(exe, ['-c', 'import sympy.parsing.mathematica'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return { skipped: `wolframscript is not installed, and ${exe} has no sympy for the parser route` };
+  const s = scratch();
+  try {
+    const file = join(s.dir, 'model.wl');
+    const driver = join(s.dir, 'run_wolfram.py');
+    writeFileSync(file, text);
+    writeFileSync(driver, WOLFRAM_SYMPY_DRIVER);
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = execFile(exe, [driver, file], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+      child.stdin!.end(JSON.stringify(points.map((p) => Array.from(p))));
+    });
+    return { values: parseNumbers(out) };
   } finally {
     s.done();
   }

@@ -1,4 +1,9 @@
-"""Evaluates emitted Wolfram Language text by an independent route: SymPy's Mathematica parser
+/**
+ * The Wolfram route without Mathematica: a Python script that reads emitted Wolfram Language text
+ * with SymPy's Mathematica parser into FullForm and evaluates it with a small interpreter. Used by
+ * --verify when wolframscript is absent and python3 has sympy, and by the tests.
+ */
+export const WOLFRAM_SYMPY_DRIVER = String.raw`"""Evaluates emitted Wolfram Language text by an independent route: SymPy's Mathematica parser
 reads the whole text into Wolfram FullForm (Function, Block, CompoundExpression, Set, Plus, Times,
 Power, ...), and a small interpreter here evaluates that FullForm numerically.
 (SymPy's conversion of FullForm into SymPy objects is skipped: it takes minutes on large models.)
@@ -103,3 +108,4 @@ for xs in cases:
 
     answers.append(flatten(value))
 print(json.dumps(answers))
+`;
