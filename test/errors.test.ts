@@ -62,7 +62,7 @@ describe('a file that is not a model is named by what it is', () => {
   it('empty standard input', () => {
     const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'nn2eq.js'), '-'], { input: '', encoding: 'utf8' });
     expect(p.status).toBe(2);
-    expect(p.stderr).toBe('nn2eq: <stdin>: is empty, not a model; hint: pass a TF.js model.json, a Keras .h5 or .keras file, or an architecture JSON with --weights\n');
+    expect(p.stderr).toBe('nn2eq: <stdin>: is empty, not a model; hint: pass a TF.js model.json, a Keras .h5 or .keras file, an ONNX model, or an architecture JSON with --weights\n');
   });
 });
 

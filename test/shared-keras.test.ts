@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, evaluateOutputs, extract, loadModel } from '../src/index.js';
 import { checkAll } from './check.js';
-import { readReference, SHARED } from './helpers.js';
+import { flat, mismatch, readReference, runJs, SHARED } from './helpers.js';
 
 /** Every shared Keras model with a reference.json (Keras's own model.predict), in each form it is stored in. */
 const KERAS_REFERENCE: [folder: string, model: string, weights?: string][] = [
@@ -55,10 +55,19 @@ describe('community Keras 3 .keras: the Normalization layer against the printed 
   });
 });
 
-describe('frugally-deep GRU reset_after=true with an initial state input', () => {
-  // Keras's prediction needs the initial state, which nn2eq does not take: it is refused in one line.
-  it('is refused, naming the layer', async () => {
-    const path = join(SHARED, 'frugally-deep', 'gru_reset_after_units1_stateless', 'temp_stateless.h5');
-    await expect(convertFile(path, { format: 'js' })).rejects.toThrow(/layer 'gru' \(GRU\): takes initial states as inputs/);
+// A real Keras file whose GRU (reset_after=true) takes its initial state as a second input, with
+// Keras's own prediction: every route in the scalar form, and the tensor form in NumPy and JS.
+{
+  const dir = join(SHARED, 'frugally-deep', 'gru_reset_after_units1_stateless');
+  const path = join(dir, 'temp_stateless.h5');
+  checkAll(path, readReference(dir), 'frugally-deep GRU reset_after=true with an initial state input');
+  describe('frugally-deep GRU with an initial state, tensor form', () => {
+    const ref = readReference(dir);
+    it('js tensor form matches Keras', async () => {
+      const { text, form } = await convertFile(path, { format: 'js', form: 'tensor' });
+      expect(form).toBe('tensor');
+      const got = await runJs(text, ref.cases.map((c) => c.inputs));
+      got.forEach((g, i) => expect(mismatch(g, flat(ref.cases[i].outputs), 1e-5, 1e-4)).toBeNull());
+    });
   });
-});
+}
