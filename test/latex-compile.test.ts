@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFile, type ConvertOptions } from '../src/index.js';
 import { Nn2eqError } from '../src/errors.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, inCI, tmpDir } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, inCI, SHARED, tmpDir } from './helpers.js';
 
 /** The shared Keras / TF.js models: the one place that says where they are (to become test/models). */
-const SHARED_MODELS = '/work/shared/models';
+const SHARED_MODELS = SHARED;
 
 /** Every shared Keras / TF.js model, as [name, model file, weights file]. */
 const SHARED_LIST: [string, string, string?][] = [

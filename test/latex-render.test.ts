@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile } from '../src/index.js';
-import { FIXTURES, inCI, ROOT } from './helpers.js';
+import { FIXTURES, inCI, ROOT, SHARED } from './helpers.js';
 // @ts-expect-error plain JS script shared with the README picture
 import { CHROMIUM, PAGE_WIDTH_PX, renderLatex } from '../scripts/render-latex.mjs';
 
@@ -11,7 +11,7 @@ import { CHROMIUM, PAGE_WIDTH_PX, renderLatex } from '../scripts/render-latex.mj
 const OUT = join(ROOT, '.test-output', 'latex');
 
 /** Where the shared real models are (the lead repoints this at test/models once they are copied). */
-const SHARED_MODELS = '/work/shared/models';
+const SHARED_MODELS = SHARED;
 
 const skip = spawnSync(CHROMIUM as string, ['--version']).status === 0 ? null : `chromium not found at ${CHROMIUM}; apt-get install -y chromium`;
 
