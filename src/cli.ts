@@ -173,7 +173,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       transforms,
       ...onnxConvertOptions(cmd.opts()),
     }).finally(() => progress?.end());
-    const { text, warnings, model: spec, extracted } = converted;
+    const { text, warnings, model: spec, extracted, program: tensors, form } = converted;
     for (const w of warnings) await warn(io, `${spec.file}: ${w}`);
     for (const w of ignoredOptions(cmd, opts, format, spec)) await warn(io, w);
     if (opts.output) writeAtomically(opts.output, text, spec.sources);
@@ -193,6 +193,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       rtol: opts.tolerance?.[1],
       precision: opts.precision,
       extracted,
+      program: tensors,
+      form,
     });
     io.stderr(opts.report === 'json' ? `${reportJson(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;
