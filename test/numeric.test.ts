@@ -4,7 +4,7 @@ import { checkAll } from './check.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, readReference } from './helpers.js';
 
 // Closed forms that grow past 20 MB: deep stacks, and recurrences (each step repeats the last).
-const INLINE_REFUSED = new Set(['deep40', 'rnn_gru_backwards', 'rnn_lstm_10_steps', 'keras3_recurrent']);
+const INLINE_REFUSED = new Set(['deep40', 'rnn_lstm_10_steps', 'keras3_recurrent']);
 
 describe('fixtures match TF.js predictions of the saved files', () => {
   for (const name of fixtureNames()) {

@@ -97,7 +97,7 @@ export const ELEMENTWISE = {
   /** a + b·c (GRU with reset_after: x_h + r⊙(U_h h + b)). */
   add_mul: { arity: 3, params: [], scalar: (g, [a, b, c]) => g.add(a, g.mul(b, c)) },
   /** z·h + (1 − z)·h̃, the GRU update (args z, h, h̃). */
-  gru_update: { arity: 3, params: [], scalar: (g, [z, h, hh]) => g.affine([g.mul(z, h), g.mul(z, hh), hh], [1, -1, 1]) },
+  gru_update: { arity: 3, params: [], scalar: (g, [z, h, hh]) => g.add(g.mul(z, h), g.mul(g.affine([z], [-1], 1), hh)) },
   // ONNX operators (src/extract/onnx): plain arithmetic and the activations Keras has no row for.
   div: { arity: 2, params: [], scalar: (g, [a, b]) => g.div(a, b) },
   neg: unary((g, x) => g.neg(x)),

@@ -98,7 +98,7 @@ export function predict(input1) {
     dense(t9, x2, Wh2, bh2, 3, 2);
     denseAdd(t9, t8, Uh2, 2, 2);
     for (let i = 0; i < hh2.length; i++) hh2[i] = Math.tanh(t9[i]);
-    for (let i = 0; i < h2_3.length; i++) h2_3[i] = z2[i] * h2_2[i] - z2[i] * hh2[i] + hh2[i];
+    for (let i = 0; i < h2_3.length; i++) h2_3[i] = z2[i] * h2_2[i] + hh2[i] * (-z2[i] + 1);
     h2_2.set(h2_3);
   }
   h2_4.set(h2_2);
@@ -117,7 +117,7 @@ export function predict(input1) {
     dense(t13, x2_2, Wh2_2, bh2_2, 3, 2);
     denseAdd(t13, t12, Uh2_2, 2, 2);
     for (let i = 0; i < hh2_2.length; i++) hh2_2[i] = Math.tanh(t13[i]);
-    for (let i = 0; i < h2_7.length; i++) h2_7[i] = z2_2[i] * h2_6[i] - z2_2[i] * hh2_2[i] + hh2_2[i];
+    for (let i = 0; i < h2_7.length; i++) h2_7[i] = z2_2[i] * h2_6[i] + hh2_2[i] * (-z2_2[i] + 1);
     h2_6.set(h2_7);
   }
   h2_8.set(h2_6);

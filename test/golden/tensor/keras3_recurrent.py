@@ -190,7 +190,7 @@ def predict(input1):
         z2 = _sigmoid(x2 @ Wz2 + h2_2 @ Uz2 + bz2)
         r2 = _sigmoid(x2 @ Wr2 + h2_2 @ Ur2 + br2)
         hh2 = np.tanh(x2 @ Wh2 + (r2*h2_2) @ Uh2 + bh2)
-        h2_3 = z2*h2_2 - z2*hh2 + hh2
+        h2_3 = z2*h2_2 + hh2*(-z2 + 1)
         h2_2 = h2_3
     h2_4 = h2_2
     h2_6 = np.zeros(h1.shape[:-2] + (2,))
@@ -199,7 +199,7 @@ def predict(input1):
         z2_2 = _sigmoid(x2_2 @ Wz2_2 + h2_6 @ Uz2_2 + bz2_2)
         r2_2 = _sigmoid(x2_2 @ Wr2_2 + h2_6 @ Ur2_2 + br2_2)
         hh2_2 = np.tanh(x2_2 @ Wh2_2 + (r2_2*h2_6) @ Uh2_2 + bh2_2)
-        h2_7 = z2_2*h2_6 - z2_2*hh2_2 + hh2_2
+        h2_7 = z2_2*h2_6 + hh2_2*(-z2_2 + 1)
         h2_6 = h2_7
     h2_8 = h2_6
     h2 = np.concatenate((h2_4, h2_8), axis=-1)

@@ -88,7 +88,7 @@ Function[{input1},
      z2 = LogisticSigmoid[x2 . Wz2 + h2v2 . Uz2 + bz2];
      r2 = LogisticSigmoid[x2 . Wr2 + h2v2 . Ur2 + br2];
      hh2 = Tanh[x2 . Wh2 + (r2*h2v2) . Uh2 + bh2];
-     h2v3 = z2*h2v2 - z2*hh2 + hh2;
+     h2v3 = z2*h2v2 + hh2*(-z2 + 1);
      h2v3]], ConstantArray[0, 2], h1];
   Wz2v2 = {
     {-0.23839456, -0.30073008},
@@ -125,7 +125,7 @@ Function[{input1},
      z2v2 = LogisticSigmoid[x2v2 . Wz2v2 + h2v6 . Uz2v2 + bz2v2];
      r2v2 = LogisticSigmoid[x2v2 . Wr2v2 + h2v6 . Ur2v2 + br2v2];
      hh2v2 = Tanh[x2v2 . Wh2v2 + (r2v2*h2v6) . Uh2v2 + bh2v2];
-     h2v7 = z2v2*h2v6 - z2v2*hh2v2 + hh2v2;
+     h2v7 = z2v2*h2v6 + hh2v2*(-z2v2 + 1);
      h2v7]], ConstantArray[0, 2], Reverse[h1]];
   h2 = Join[h2v4, h2v8];
   h2

@@ -54,7 +54,7 @@ export function predict(input1) {
     dense(t4, x1, Wh1, bh1, 2, 2);
     denseAdd(t4, t3, Uh1, 2, 2);
     for (let i = 0; i < hh1.length; i++) hh1[i] = Math.tanh(t4[i]);
-    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] - z1[i] * hh1[i] + hh1[i];
+    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] + hh1[i] * (-z1[i] + 1);
     h1_2.set(h1_3);
     h1_4.set(h1_2, s * 2);
   }
@@ -73,7 +73,7 @@ export function predict(input1) {
     dense(t8, x1_2, Wh1_2, bh1_2, 2, 2);
     denseAdd(t8, t7, Uh1_2, 2, 2);
     for (let i = 0; i < hh1_2.length; i++) hh1_2[i] = Math.tanh(t8[i]);
-    for (let i = 0; i < h1_7.length; i++) h1_7[i] = z1_2[i] * h1_6[i] - z1_2[i] * hh1_2[i] + hh1_2[i];
+    for (let i = 0; i < h1_7.length; i++) h1_7[i] = z1_2[i] * h1_6[i] + hh1_2[i] * (-z1_2[i] + 1);
     h1_6.set(h1_7);
     h1_8.set(h1_6, s * 2);
   }

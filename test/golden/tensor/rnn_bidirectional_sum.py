@@ -108,7 +108,7 @@ def predict(input1):
         z1 = np.minimum(1, np.maximum(0, 0.2*(x1 @ Wz1 + h1_2 @ Uz1 + bz1) + 0.5))
         r1 = np.minimum(1, np.maximum(0, 0.2*(x1 @ Wr1 + h1_2 @ Ur1 + br1) + 0.5))
         hh1 = np.tanh(x1 @ Wh1 + (r1*h1_2) @ Uh1 + bh1)
-        h1_3 = z1*h1_2 - z1*hh1 + hh1
+        h1_3 = z1*h1_2 + hh1*(-z1 + 1)
         h1_2 = h1_3
         h1_4_steps.append(h1_2)
     h1_4 = np.stack(h1_4_steps, axis=-2)
@@ -119,7 +119,7 @@ def predict(input1):
         z1_2 = np.minimum(1, np.maximum(0, 0.2*(x1_2 @ Wz1_2 + h1_6 @ Uz1_2 + bz1_2) + 0.5))
         r1_2 = np.minimum(1, np.maximum(0, 0.2*(x1_2 @ Wr1_2 + h1_6 @ Ur1_2 + br1_2) + 0.5))
         hh1_2 = np.tanh(x1_2 @ Wh1_2 + (r1_2*h1_6) @ Uh1_2 + bh1_2)
-        h1_7 = z1_2*h1_6 - z1_2*hh1_2 + hh1_2
+        h1_7 = z1_2*h1_6 + hh1_2*(-z1_2 + 1)
         h1_6 = h1_7
         h1_8_steps.append(h1_6)
     h1_8 = np.stack(h1_8_steps, axis=-2)

@@ -35,7 +35,7 @@ Function[{input1},
      z1 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1 . Wz1 + h1v2 . Uz1 + bz1, {-1}];
      r1 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1 . Wr1 + h1v2 . Ur1 + br1, {-1}];
      hh1 = Tanh[x1 . Wh1 + (r1*h1v2) . Uh1 + bh1];
-     h1v3 = z1*h1v2 - z1*hh1 + hh1;
+     h1v3 = z1*h1v2 + hh1*(-z1 + 1);
      h1v3]], ConstantArray[0, 2], input1]];
   Wz1v2 = {
     {0.25702685, -0.3600558},
@@ -69,7 +69,7 @@ Function[{input1},
      z1v2 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1v2 . Wz1v2 + h1v6 . Uz1v2 + bz1v2, {-1}];
      r1v2 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1v2 . Wr1v2 + h1v6 . Ur1v2 + br1v2, {-1}];
      hh1v2 = Tanh[x1v2 . Wh1v2 + (r1v2*h1v6) . Uh1v2 + bh1v2];
-     h1v7 = z1v2*h1v6 - z1v2*hh1v2 + hh1v2;
+     h1v7 = z1v2*h1v6 + hh1v2*(-z1v2 + 1);
      h1v7]], ConstantArray[0, 2], Reverse[input1]]];
   h1 = h1v4 + Reverse[h1v8];
   h1

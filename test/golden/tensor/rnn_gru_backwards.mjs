@@ -39,7 +39,7 @@ export function predict(input1) {
     dense(t4, x1, Wh1, bh1, 2, 3);
     denseAdd(t4, t3, Uh1, 3, 3);
     for (let i = 0; i < hh1.length; i++) hh1[i] = Math.tanh(t4[i]);
-    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] - z1[i] * hh1[i] + hh1[i];
+    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] + hh1[i] * (-z1[i] + 1);
     h1_2.set(h1_3);
     h1.set(h1_2, s * 3);
   }

@@ -38,7 +38,7 @@ Function[{input1},
      z1 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1 . Wz1 + h1v2 . Uz1 + bz1, {-1}];
      r1 = Map[Min[1, Max[0, 0.2*# + 0.5]] &, x1 . Wr1 + h1v2 . Ur1 + br1, {-1}];
      hh1 = Tanh[x1 . Wh1 + (r1*h1v2) . Uh1 + bh1];
-     h1v3 = z1*h1v2 - z1*hh1 + hh1;
+     h1v3 = z1*h1v2 + hh1*(-z1 + 1);
      h1v3]], ConstantArray[0, 3], Reverse[input1]]];
   h1
  ]

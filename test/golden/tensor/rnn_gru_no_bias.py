@@ -53,7 +53,7 @@ def predict(input1):
         z1 = np.minimum(1, np.maximum(0, 0.2*(x1 @ Wz1 + h1_2 @ Uz1) + 0.5))
         r1 = np.minimum(1, np.maximum(0, 0.2*(x1 @ Wr1 + h1_2 @ Ur1) + 0.5))
         hh1 = np.tanh(x1 @ Wh1 + (r1*h1_2) @ Uh1)
-        h1_3 = z1*h1_2 - z1*hh1 + hh1
+        h1_3 = z1*h1_2 + hh1*(-z1 + 1)
         h1_2 = h1_3
     h1 = h1_2
     return h1

@@ -46,7 +46,7 @@ export function predict(input1) {
     for (let i = 0; i < r1.length; i++) r1[i] = sigmoid(t8[i]);
     for (let i = 0; i < t9.length; i++) t9[i] = t3[i] + r1[i] * t6[i];
     for (let i = 0; i < hh1.length; i++) hh1[i] = Math.tanh(t9[i]);
-    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] - z1[i] * hh1[i] + hh1[i];
+    for (let i = 0; i < h1_3.length; i++) h1_3[i] = z1[i] * h1_2[i] + hh1[i] * (-z1[i] + 1);
     h1_2.set(h1_3);
   }
   h1.set(h1_2);

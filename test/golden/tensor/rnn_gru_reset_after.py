@@ -89,7 +89,7 @@ def predict(input1):
         z1 = _sigmoid(t1 + t4)
         r1 = _sigmoid(t2 + t5)
         hh1 = np.tanh(t3 + r1*t6)
-        h1_3 = z1*h1_2 - z1*hh1 + hh1
+        h1_3 = z1*h1_2 + hh1*(-z1 + 1)
         h1_2 = h1_3
     h1 = h1_2
     return h1

@@ -41,7 +41,7 @@ Function[{input1},
      z1 = LogisticSigmoid[x1 . Wz1 + bz1 + h1v2 . Uz1 + cz1];
      r1 = LogisticSigmoid[x1 . Wr1 + br1 + h1v2 . Ur1 + cr1];
      hh1 = Tanh[x1 . Wh1 + bh1 + r1*(h1v2 . Uh1 + ch1)];
-     h1v3 = z1*h1v2 - z1*hh1 + hh1;
+     h1v3 = z1*h1v2 + hh1*(-z1 + 1);
      h1v3]], ConstantArray[0, 3], input1];
   h1
  ]
