@@ -289,12 +289,12 @@ function jsTimes(file, modelJson, inDim) {
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const t0 = performance.now();
-const { predict } = await import(pathToFileURL(process.argv[1]).href);
+const { predict } = await import(pathToFileURL(process.argv[2]).href);
 const x = Array.from({ length: ${inDim} }, (_, i) => Math.sin(i));
 predict(x);
 const first = (performance.now() - t0) / 1000;
-const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const buf = readFileSync(process.argv[2].replace(/model\\.json$/, 'weights.bin'));
+const doc = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+const buf = readFileSync(process.argv[3].replace(/model\\.json$/, 'weights.bin'));
 const raw = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 const ws = []; let at = 0;
 for (const w of doc.weightsManifest[0].weights) { const n = w.shape.reduce((a, b) => a * b, 1); ws.push({ shape: w.shape, v: Float64Array.from(raw.subarray(at, at + n)) }); at += n; }
