@@ -8,8 +8,7 @@ import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
-import { anyTransform, applyScalarTransforms, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/pipeline.js';
-import { polynomialJson } from './transform/taylor-json.js';
+import { anyTransform, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/options.js';
 
 /** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
@@ -124,8 +123,8 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
   }
   const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
-  const ex = anyTransform(opts.transforms) ? applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
-  if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
+  const ex = anyTransform(opts.transforms) ? transforms().applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
+  if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: transforms().polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts, scalarsIn, scalarsOut, emitter.reserved);
@@ -146,8 +145,22 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   return { text, form: 'scalar', program, extracted };
 }
 
+/** The scalar transforms (Taylor models, Jacobians, …), imported only when a conversion asks for one. */
+let transformModule: typeof import('./transform/pipeline.js') | undefined;
+
+/** Imports the scalar transforms; convertFile does this itself, library callers of convertWithIR with transforms call it first. */
+export async function loadTransforms(): Promise<void> {
+  transformModule ??= await import('./transform/pipeline.js');
+}
+
+function transforms(): typeof import('./transform/pipeline.js') {
+  if (!transformModule) throw new Nn2eqError('the transforms are not loaded', 'usage', 'await loadTransforms() before convertWithIR with transforms (convertFile does it)');
+  return transformModule;
+}
+
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
+  if (anyTransform(opts.transforms)) await loadTransforms();
   const loaded = await loadAnyModel(path, { weights: opts.weights });
   if ('onnx' in loaded) {
     // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Nn2eqError } from '../errors.js';
-import type { TransformOptions } from '../transform/pipeline.js';
+import type { TransformOptions } from '../transform/options.js';
 
 function order(v: string): number {
   const n = Number(v);

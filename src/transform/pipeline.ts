@@ -6,32 +6,15 @@ import type { Interval } from './interval.js';
 import { jacobian } from './jacobian.js';
 import { termCount } from './poly.js';
 import type { PolynomialResult } from './taylor-json.js';
+import type { TransformOptions } from './options.js';
+
+export { anyTransform, scalarOnly, wantsPolynomialJson, type TransformOptions } from './options.js';
+export { polynomialJson } from './taylor-json.js';
 import { measureError, samplePoints, taylorModel } from './taylor.js';
 import { evaluate } from '../ir/evaluate.js';
 import { expand } from './expand.js';
 import { restrictToBox } from './input-range.js';
 import { prune } from './prune.js';
-
-/** The scalar-arena transforms a conversion may apply (see README, Transforms). */
-export interface TransformOptions {
-  /** Print the Jacobian of the outputs with respect to the inputs instead of the outputs. */
-  readonly jacobian?: boolean;
-  /** Taylor polynomial of this order around `at` (default 0), error stated over `range`. */
-  readonly taylor?: number;
-  readonly at?: readonly number[];
-  /** Largest number of polynomial terms --taylor / --fit may build. */
-  readonly maxTerms?: number;
-  /** Least-squares polynomial of this degree on a Chebyshev grid over `range`. */
-  readonly fit?: number;
-  /** The box the inputs stay in: one range for all, or one per input. */
-  readonly inputRange?: readonly (readonly [number, number])[];
-  /** Drop affine coefficients below this magnitude. */
-  readonly prune?: number;
-  /** Write activations in elementary functions. */
-  readonly expand?: boolean;
-  /** The box of --taylor, --fit and --prune's error measurements (--range; default -1:1). */
-  readonly range?: readonly [number, number];
-}
 
 /** A transformed model: what schedule() and the emitters take, plus the header notes saying what was done. */
 export interface Transformed {
@@ -42,12 +25,6 @@ export interface Transformed {
   readonly notes: string[];
   /** The polynomial of --taylor / --fit, for `--format json` (nn2poly's shape, see taylor-json.ts). */
   readonly polynomial?: PolynomialResult;
-}
-
-/** True when `opts` asks for anything. */
-export function anyTransform(opts: TransformOptions | undefined): opts is TransformOptions {
-  // --range, --at and --max-terms only qualify the others.
-  return opts !== undefined && Boolean(opts.jacobian || opts.expand || opts.taylor !== undefined || opts.fit !== undefined || opts.inputRange || opts.prune !== undefined);
 }
 
 /**
@@ -172,15 +149,4 @@ function fmt(x: number): string {
 
 function nonzero(polys: readonly Float64Array[]): number {
   return Math.max(...polys.map((p) => p.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0)));
-}
-
-/** `--format json` with --taylor or --fit prints the polynomial in nn2poly's shape (taylor-json.ts), whatever other json format exists. */
-export function wantsPolynomialJson(format: string, opts: TransformOptions | undefined): boolean {
-  return format === 'json' && opts !== undefined && (opts.taylor !== undefined || opts.fit !== undefined);
-}
-
-/** The transforms print the scalar form: --form auto means scalar, --form tensor is refused. */
-export function scalarOnly(form: string | undefined): 'scalar' {
-  if (form === 'tensor') throw new Nn2eqError('--jacobian, --taylor, --fit, --input-range, --prune and --expand work on the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
-  return 'scalar';
 }
