@@ -106,6 +106,8 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
       vals[id] = outs[k];
       const role = p.tensors[id].role;
       if (role === 'h' || role === '_' || g.dry || (TOPS[eq.op] as TOpInfo).movement) return;
+      // A Dense unit's pre-activation stays inside its layer's row (h = f(Wx + b)); a convolution's is named.
+      if (eq.op === 'dense' && role === 'a') return;
       outs[k].ids.forEach((n, i) => {
         const op = g.nodes[n].op;
         if (op === 'input' || op === 'const' || g.labels.has(n) || g.hints.has(n)) return;
