@@ -1,7 +1,7 @@
 import type { Graph, NodeId } from '../ir/graph.js';
 import { ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
 import { sizeOf, type Body, type Equation, type TensorId } from './program.js';
-import { alongAxes, broadcastIndex, broadcastShapes, stridesOf, transpose, windows, type Scalars } from './scalars.js';
+import { alongAxes, broadcastIndex, broadcastShapes, transpose, windows, type Scalars } from './scalars.js';
 
 /** What an op's scalarize rule may ask of the lowering. */
 export interface ScalarizeContext {
@@ -494,5 +494,3 @@ export const TOPS = {
   },
 } satisfies Record<TOp, TOpInfo>;
 
-/** The strides helper, re-exported for emitters that index row-major data. */
-export { stridesOf };
