@@ -69,7 +69,7 @@ function program(io: Io): Command {
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
     .option('--no-fold', 'keep one formula per layer: do not fold BatchNormalization, Normalization and Rescaling into the neighbouring Dense/Conv, nor merge linear Dense layers')
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
-    .option('-w, --weights <file>', 'weights .h5 for a Keras architecture JSON (model.to_json())')
+    .option('-w, --weights <file|symbolic>', "weights .h5 for a Keras architecture JSON (model.to_json()); 'symbolic' prints the parametric form: every weight a symbol (LaTeX), or read from predict(params, …) with the trained values exported as PARAMS (code); may be given twice", collectWeights, [] as string[])
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--inline', 'closed form: one expression per output, no named intermediate values')
     .option('--precision <digits>', 'round numbers to this many significant digits (default: exact)', parseIntIn(1, 17))
@@ -92,6 +92,17 @@ function program(io: Io): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: commanderError })
     .exitOverride(),
   ));
+}
+
+/** --weights may be given twice: a weights file and the word 'symbolic'. */
+function collectWeights(v: string, previous: string[]): string[] {
+  return [...previous, v];
+}
+
+function splitWeights(values: readonly string[]): { file?: string; symbolic: boolean } {
+  const files = values.filter((v) => v !== 'symbolic');
+  if (files.length > 1) throw new Nn2eqError(`--weights names ${files.length} files (${files.join(', ')})`, 'usage', "give one weights file, and --weights symbolic for the parametric form (a file named 'symbolic' is ./symbolic)");
+  return { file: files[0], symbolic: files.length < values.length };
 }
 
 /** The version lives in package.json only. */
@@ -123,7 +134,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     fold: boolean;
     maxMatrix?: number;
     output?: string;
-    weights?: string;
+    weights: string[];
     inline?: boolean;
     precision?: number;
     inputs?: string[];
@@ -154,10 +165,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (formatWarning) await warn(io, formatWarning);
     const transforms = transformOptions(opts);
     checkFormat(format, FORMATS, transforms);
+    const { file: weightsFile, symbolic } = splitWeights(opts.weights);
     const progress = io === defaultIo ? terminalProgress() : undefined;
     const converted = await convertFile(model, {
       progress: progress?.report,
-      weights: opts.weights,
+      weights: weightsFile,
+      symbolicWeights: symbolic,
       format,
       form: opts.form,
       fold: opts.fold,

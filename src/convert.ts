@@ -44,6 +44,8 @@ export interface ConvertOptions {
   readonly extractors?: Readonly<Record<string, Extractor>>;
   /** --jacobian, --taylor, --input-range, … (src/transform/pipeline.ts). */
   readonly transforms?: TransformOptions;
+  /** --weights symbolic: print the parametric form, every weight a symbol (LaTeX) or read from predict's params (code). */
+  readonly symbolicWeights?: boolean;
 }
 
 /** Turns a loaded model into text in the chosen format. */
@@ -70,8 +72,10 @@ export interface Converted {
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
   const emitter = EMITTERS[opts.format];
   if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
-  // The transforms work on the scalar arena.
-  const form = anyTransform(opts.transforms) ? scalarOnly(opts.form) : (opts.form ?? 'scalar');
+  const symbolic = opts.symbolicWeights ?? false;
+  if (symbolic) checkSymbolic(opts);
+  // The transforms work on the scalar arena; symbolic weights in code print the scalar form.
+  const form = anyTransform(opts.transforms) ? scalarOnly(opts.form) : symbolic && opts.format !== 'latex' ? symbolicScalarOnly(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -83,10 +87,12 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     standalone: opts.standalone,
     modelName: model.name,
     maxMatrix: opts.maxMatrix,
+    ...(symbolic ? { symbolicWeights: true } : {}),
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
-  const { program, notes } = opts.fold === false ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  // Symbolic weights keep every weight of the model as it was trained: nothing is folded.
+  const { program, notes } = opts.fold === false || symbolic ? { program: unfolded, notes: [] } : foldProgram(unfolded);
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
@@ -122,8 +128,9 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   if (model.layers.some((l) => EXPANDING.test(l.className))) {
     scalarize(program, { sizeBudget: 1.5 * sizeBudget, dry: true, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
   }
-  const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook });
-  const ex = anyTransform(opts.transforms) ? transforms().applyScalarTransforms(extracted, opts.transforms) : { ...extracted, notes: undefined, polynomial: undefined };
+  const symbolicWeights = Boolean(opts.symbolicWeights || opts.transforms?.gradient);
+  const extracted = scalarize(program, { sizeBudget, maxSizeShown: autoLimit ?? maxSize, stableSoftmax: !emitter.textbook, symbolicWeights });
+  const ex = anyTransform(opts.transforms) ? transforms().applyScalarTransforms(extracted, opts.transforms, opts.symbolicWeights) : { ...extracted, notes: undefined, polynomial: undefined };
   if (ex.polynomial && wantsPolynomialJson(opts.format, opts.transforms)) return { text: transforms().polynomialJson(ex.polynomial), form: 'scalar', program, extracted };
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
@@ -143,6 +150,25 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,
   });
   return { text, form: 'scalar', program, extracted };
+}
+
+/** --weights symbolic: the formats that print parameters, and no transform but --gradient. */
+function checkSymbolic(opts: ConvertOptions): void {
+  const emitter = EMITTERS[opts.format];
+  if (!emitter?.symbolicWeights) {
+    const ok = Object.entries(EMITTERS).filter(([, e]) => e.symbolicWeights).map(([f]) => f);
+    throw new Nn2eqError(`--weights symbolic: the ${opts.format} format has no symbolic-weights form yet`, 'unsupported', `use one of: ${ok.join(', ')}`);
+  }
+  const t = opts.transforms;
+  if (t && (t.jacobian || t.expand || t.taylor !== undefined || t.fit !== undefined || t.inputRange || t.prune !== undefined)) {
+    throw new Nn2eqError('--weights symbolic keeps every weight a symbol; --jacobian, --taylor, --fit, --input-range, --prune and --expand need the numbers', 'usage', 'drop --weights symbolic, or use it with --gradient params only');
+  }
+}
+
+/** Symbolic weights in the code formats print the scalar form (predict reads each weight from params). */
+function symbolicScalarOnly(opts: ConvertOptions): 'scalar' {
+  if (opts.form === 'tensor') throw new Nn2eqError(`--weights symbolic prints the scalar form in the ${opts.format} format; only latex has a symbolic tensor form`, 'usage', 'drop --form tensor, or use -f latex');
+  return 'scalar';
 }
 
 /** The scalar transforms (Taylor models, Jacobians, …), imported only when a conversion asks for one. */

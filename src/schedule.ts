@@ -64,7 +64,7 @@ export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonl
     let temps = 0;
     for (let id = 0; id < graph.size; id++) {
       const op = graph.nodes[id].op;
-      if (!live[id] || op === 'input' || op === 'const') continue;
+      if (!live[id] || op === 'input' || op === 'const' || op === 'param') continue;
       const label = graph.labels.get(id);
       const hint = extra.hints ? graph.hints.get(id) : undefined;
       const onlyOutput = isOutput[id] === 1 && uses[id] === 1;

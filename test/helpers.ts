@@ -64,8 +64,10 @@ export function tmpDir(): string {
 
 /** Imports an emitted ES module and runs predict on every case. */
 export async function runJs(text: string, cases: unknown[][]): Promise<number[][]> {
-  const mod = (await import(pathToFileURL(tmpFile('mjs', text)).href)) as { predict: (...a: unknown[]) => unknown };
-  return cases.map((inputs) => flat(mod.predict(...inputs)));
+  const mod = (await import(pathToFileURL(tmpFile('mjs', text)).href)) as { predict: (...a: unknown[]) => unknown; PARAMS?: unknown };
+  // --weights symbolic: predict(PARAMS, …) must equal the numeric form.
+  const lead = mod.PARAMS === undefined ? [] : [mod.PARAMS];
+  return cases.map((inputs) => flat(mod.predict(...lead, ...inputs)));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Nn2eqError } from '../errors.js';
 import type { TransformOptions } from '../transform/options.js';
 
@@ -41,6 +41,7 @@ export function parseRanges(v: string): [number, number][] {
 export function addTransformOptions(cmd: Command): Command {
   return cmd
     .option('--jacobian', 'print the Jacobian J[i][j] = dy_i/dx_j instead of the outputs (reverse mode on the shared graph)')
+    .addOption(new Option('--gradient <wrt>', 'print the gradient G[i][k] = dy_i/dtheta_k with respect to every weight instead of the outputs (with --weights symbolic: in the weights as symbols)').choices(['params']))
     .option('--taylor <N>', 'print the Taylor polynomial of order N around --at, with its error over --range', order)
     .option('--at <x0>', '--taylor: expansion point, one number for all inputs or comma-separated (default 0)', numbers)
     .option('--max-terms <n>', '--taylor/--fit: refuse a polynomial with more terms than this (default 100000)', count)
@@ -52,11 +53,12 @@ export function addTransformOptions(cmd: Command): Command {
 
 /** The transform options of parsed CLI options (`range` is --range, shared with --verify). */
 export function transformOptions(o: Record<string, unknown>): TransformOptions {
-  if (o.verify && (o.jacobian || o.taylor !== undefined || o.fit !== undefined)) {
-    throw new Nn2eqError('--verify compares with the model\'s predictions, which --jacobian, --taylor and --fit replace', 'usage', 'drop --verify; these transforms state their own error in the output header');
+  if (o.verify && (o.jacobian || o.gradient || o.taylor !== undefined || o.fit !== undefined)) {
+    throw new Nn2eqError('--verify compares with the model\'s predictions, which --jacobian, --gradient, --taylor and --fit replace', 'usage', 'drop --verify; these transforms state their own error in the output header');
   }
   return {
     jacobian: o.jacobian as boolean | undefined,
+    gradient: o.gradient as 'params' | undefined,
     taylor: o.taylor as number | undefined,
     at: o.at as number[] | undefined,
     maxTerms: o.maxTerms as number | undefined,

@@ -1,4 +1,4 @@
-import type { Table } from '../ir/graph.js';
+import type { Graph, ParamTensor, Table } from '../ir/graph.js';
 import type { Fn } from '../ir/ops.js';
 import { formatNumber, type NumberStyle } from './number.js';
 import type { Name, Program } from '../schedule.js';
@@ -63,4 +63,30 @@ export function tableRows(t: Table, numbers: NumberStyle, precision?: number): s
 /** The printed name of table `i` (0-based) in plain-identifier targets. */
 export function tableName(i: number): string {
   return `emb${i + 1}`;
+}
+
+/** The 0-based index per axis of element `flat` of a row-major tensor of `shape`. */
+export function unravel(shape: readonly number[], flat: number): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = flat % shape[k];
+    flat = Math.floor(flat / shape[k]);
+  }
+  return idx;
+}
+
+/** The trained values of a parameter tensor as one nested literal (a bare number for a scalar). */
+export function paramLiteral(t: ParamTensor, numbers: NumberStyle, precision: number | undefined, open = '[', close = ']'): string {
+  const items = Array.from(t.values, (v) => formatNumber(v, numbers, precision));
+  return nest(items, t.shape, open, close);
+}
+
+/** The header lines that document --weights symbolic's parameter layout: each tensor's name, shape and meaning. */
+export function paramLayout(params: readonly ParamTensor[]): string[] {
+  return params.map((t) => `  ${t.name}: shape ${shapeText(t.shape)}, ${t.role} of layer ${t.layer}`);
+}
+
+/** The parameter tensors a program's live part reads, in graph.params order (all of them when every one is used). */
+export function hasParams(program: { graph: Graph }): boolean {
+  return program.graph.params.length > 0;
 }

@@ -1,4 +1,4 @@
-import type { Hint, NodeId } from '../ir/graph.js';
+import type { Hint, NodeId, ParamTensor } from '../ir/graph.js';
 import { Prec } from '../ir/ops.js';
 import { schedule, type Name, type Program } from '../schedule.js';
 import { tableRows, usedFunctions } from './common.js';
@@ -50,6 +50,22 @@ function userName(s: string): string {
   return s.length === 1 ? s : `\\mathrm{${s}}`;
 }
 
+/** LaTeX names of the symbolic weight tensors (--weights symbolic): W^{(k)}, b^{(k)}, \gamma^{(k)}, …; a repeat gets a prime. */
+function paramSymbols(params: readonly ParamTensor[]): Map<ParamTensor, string> {
+  const out = new Map<ParamTensor, string>();
+  const seen = new Map<string, number>();
+  for (const t of params) {
+    const letter = TEX_GREEK[t.role] ?? (t.role.length === 1 ? t.role : `\\mathrm{${t.role}}`);
+    const key = `${letter}|${t.layer}`;
+    const k = seen.get(key) ?? 0;
+    seen.set(key, k + 1);
+    out.set(t, `${letter}^{(${t.layer})${"'".repeat(k)}}`);
+  }
+  return out;
+}
+
+const TEX_GREEK: Record<string, string> = { gamma: '\\gamma', beta: '\\beta', alpha: '\\alpha' };
+
 function hintSymbol(h: Hint): string {
   const s = h.symbol === 'hh' ? '\\tilde{h}' : h.symbol.length === 1 ? h.symbol : `\\mathrm{${h.symbol}}`;
   return h.backward ? `\\overleftarrow{${s}}` : s;
@@ -62,6 +78,7 @@ export const latex: Emitter = {
   textbook: true,
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
+  symbolicWeights: true,
   tensor: latexTensor,
   emit(shared: Program, opts: EmitOptions): string {
     const perLine = opts.termsPerLine ?? DEFAULT_TERMS_PER_LINE;
@@ -85,6 +102,8 @@ export const latex: Emitter = {
       }
     };
     const constantsUsed = new Set<number>();
+    const symbols = paramSymbols(shared.graph.params);
+    const paramText = new RegExp(`^(${[...symbols.values()].map((v) => v.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|') || '(?!)'})(_\\{[\\d,]+\\})?$`);
     // --inline rows are one closed form each: fixed-size parentheses, so that a line may break
     // inside them, at the marked terms of any sum not inside braces.
     const [L, R] = opts.inline ? ['\\bigl', '\\bigr'] : ['\\left', '\\right'];
@@ -100,11 +119,13 @@ export const latex: Emitter = {
       name,
       // A thin space keeps a coefficient off a word: 0.589\,\mathrm{cylinders}.
       times: (term) => (term.startsWith('\\mathrm') ? '\\,' : ' '),
-      mul: (a, b) => `${a} \\cdot ${b}`,
+      // A symbolic weight times a value: W^{(1)}_{1,2} x_{1}, as in W x.
+      mul: (a, b) => (paramText.test(a) ? `${a} ${b}` : `${a} \\cdot ${b}`),
       div: (a, b) => `\\frac{${a}}{${b}}`,
       divParens: false,
       pow: (a, b) => `{${a}}^{${b}}`,
       lookup: (t, index, column) => `E^{(${t + 1})}_{${index.text},${column + 1}}`,
+      param: (t, idx) => `${symbols.get(t)!}${idx.length ? `_{${idx.map((i) => i + 1).join(',')}}` : ''}`,
       functions: {
         exp: (a) => `e^{${a}}`,
         log: (a) => `\\ln${L}(${a}${R})`,
@@ -241,7 +262,7 @@ function largestInside(program: Program, root: NodeId): NodeId | undefined {
   const size = new Map<NodeId, number>();
   const measure = (id: NodeId): number => {
     const n = graph.nodes[id];
-    if (n.op === 'input' || n.op === 'const' || (id !== root && names.has(id))) return 1;
+    if (n.op === 'input' || n.op === 'const' || n.op === 'param' || (id !== root && names.has(id))) return 1;
     let s = size.get(id);
     if (s !== undefined) return s;
     s = 1 + (n.coefs?.length ?? 0);
@@ -289,6 +310,12 @@ function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[
     const sym = hintSymbol(h);
     const what = HINT_MEANING[h.symbol] ?? `value ${h.symbol}`;
     items.push(`${sym}^{(k)}_{${h.step === undefined ? '' : 't=s,'}j} \\text{ is the ${what} } j \\text{ of layer } k${h.step === undefined ? '' : ' \\text{ at step } s'}`);
+  }
+  if (program.graph.params.length > 0) {
+    const symbols = paramSymbols(program.graph.params);
+    for (const t of program.graph.params) {
+      items.push(`${symbols.get(t)!} \\in \\mathbb{R}^{${t.shape.join('\\times ') || '1'}} \\text{ is the weight tensor ${t.role.replace(/[^A-Za-z0-9]/g, '')} of layer ${t.layer}${t.shape.length ? ', entries indexed from 1' : ''}}`);
+    }
   }
   if (selu) items.push('\\lambda, \\alpha \\text{ are the SELU constants (Klambauer et al., 2017)}');
   if (kinds.has('temp')) items.push('t_{j} \\text{ is an intermediate value, defined once above}');

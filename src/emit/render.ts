@@ -1,8 +1,9 @@
-import { BYTES_PER_NODE, BYTES_PER_TERM, type NodeId } from '../ir/graph.js';
+import { BYTES_PER_NODE, BYTES_PER_TERM, type NodeId, type ParamTensor } from '../ir/graph.js';
 import { OPS, Prec, isFn, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
 import { formatNumber, type NumberStyle } from './number.js';
+import { unravel } from './common.js';
 
 /** A printed expression and how tightly it binds. */
 export interface Printed {
@@ -35,6 +36,8 @@ export interface Syntax {
   readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
   /** Put before every term of a sum but the first (LaTeX --inline marks where a line may break). */
   readonly termBreak?: string;
+  /** Element `index` (0-based per axis) of a symbolic weight tensor (--weights symbolic); absent where the format has no such form. */
+  param?(t: ParamTensor, index: readonly number[]): string;
   /** A symbol for a known constant of the formula (LaTeX: SELU's λ), printed instead of its digits. */
   constant?(v: number): Printed | undefined;
 }
@@ -93,12 +96,21 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
       case 'const':
         p = num(node.value);
         break;
+      case 'param': {
+        if (!syntax.param) throw new Error('render: a symbolic weight reached a format without a param syntax');
+        const t = graph.params[node.table!];
+        p = { text: syntax.param(t, unravel(t.shape, node.value)), prec: Prec.Atom };
+        break;
+      }
       case 'affine':
         p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
         break;
-      case 'mul':
-        p = { text: syntax.mul(paren(texts[node.args[0]]!, Prec.Mul, open, close), paren(texts[node.args[1]]!, Prec.Pow, open, close)), prec: Prec.Mul };
+      case 'mul': {
+        // A symbolic weight reads first, as in W x (the arena orders a product's factors by node id).
+        const [a, b] = graph.nodes[node.args[1]].op === 'param' && graph.nodes[node.args[0]].op !== 'param' ? [node.args[1], node.args[0]] : node.args;
+        p = { text: syntax.mul(paren(texts[a]!, Prec.Mul, open, close), paren(texts[b]!, Prec.Pow, open, close)), prec: Prec.Mul };
         break;
+      }
       case 'div': {
         const [a, b] = [texts[node.args[0]]!, texts[node.args[1]]!];
         p = syntax.divParens

@@ -21,6 +21,8 @@ export interface EmitOptions {
   readonly model?: ModelSpec;
   /** Largest matrix printed in full in LaTeX's tensor form (rows and columns); larger ones are declared by shape. */
   readonly maxMatrix?: number;
+  /** --weights symbolic (LaTeX's tensor form declares every weight by its shape instead of printing it). */
+  readonly symbolicWeights?: boolean;
   /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */
   readonly notes?: readonly string[];
 }
@@ -36,6 +38,8 @@ export interface Emitter {
   /** Words the target reserves, which user-chosen names may not take. */
   readonly reserved: ReadonlySet<string>;
   emit(program: Program, opts: EmitOptions): string;
+  /** Prints `param` leaves (--weights symbolic): predict takes the weights as an argument. */
+  readonly symbolicWeights?: boolean;
   /** The tensor form: one line of array math per layer, weights as named arrays. */
   readonly tensor?: TensorEmitter;
 }

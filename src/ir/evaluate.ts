@@ -17,6 +17,10 @@ export function evaluate(graph: Graph, inputs: ArrayLike<number>): Float64Array 
       case 'const':
         v[id] = n.value;
         break;
+      case 'param':
+        // A symbolic weight evaluates to its trained value.
+        v[id] = graph.params[n.table!].values[n.value];
+        break;
       case 'affine': {
         let s = n.value;
         const c = n.coefs!;

@@ -25,6 +25,18 @@ export interface Table {
 }
 
 /**
+ * A weight tensor whose elements are `param` leaves (--weights symbolic): its printed name (W1,
+ * b1, …, as the tensor form names it), its role and 1-based layer, its shape, and the trained values.
+ */
+export interface ParamTensor {
+  readonly name: string;
+  readonly role: string;
+  readonly layer: number;
+  readonly shape: readonly number[];
+  readonly values: ArrayLike<number>;
+}
+
+/**
  * A name hint for a node: layer number and unit index (1-based), printed as h^{(layer)}_{index};
  * a recurrent state also has its symbol (h, c; hb, cb for a backward direction) and time step.
  */
@@ -74,6 +86,8 @@ export class Graph {
   /** Descriptive names of unlabelled intermediate values (see Hint); filled by the lowering from the tensor program. */
   readonly hints = new Map<NodeId, Hint>();
   readonly tables: Table[] = [];
+  /** The weight tensors that `param` leaves read (--weights symbolic). */
+  readonly params: ParamTensor[] = [];
   /** Structural hash → node(s); a hit is confirmed by comparing whole nodes. Numeric keys keep GC low. */
   private readonly interned = new Map<number, NodeId | NodeId[]>();
   /** Scratch for affine(): where a term already sits in the node being built (stamped per call). */
@@ -101,6 +115,11 @@ export class Graph {
   /** The scalar model input number `index` (0-based). */
   input(index: number): NodeId {
     return this.intern('input', [], index, null);
+  }
+
+  /** Element `index` (flat) of parameter tensor `tensor`: a leaf standing for a trained weight. */
+  param(tensor: number, index: number): NodeId {
+    return this.intern('param', [], index, null, tensor);
   }
 
   constant(value: number): NodeId {
@@ -221,7 +240,7 @@ export class Graph {
   label(id: NodeId, layer: number, index: number, state?: StateLabel): void {
     if (this.dry) return;
     const op = this.nodes[id].op;
-    if (op === 'input' || op === 'const' || this.labels.has(id)) return;
+    if (op === 'input' || op === 'const' || op === 'param' || this.labels.has(id)) return;
     this.labels.set(id, state ? { layer, index, state } : { layer, index });
   }
 
@@ -238,6 +257,8 @@ export class Graph {
         return this.input(node.value);
       case 'const':
         return this.constant(node.value);
+      case 'param':
+        return this.param(node.table!, node.value);
       case 'affine':
         return this.affine(args, node.coefs!, node.value);
       case 'mul':
@@ -277,7 +298,7 @@ export class Graph {
   }
 
   private intern(op: Op, args: NodeId[], value: number, coefs: Float64Array | null, table?: number): NodeId {
-    if (this.dry && op !== 'const' && op !== 'input') return this.measure(0);
+    if (this.dry && op !== 'const' && op !== 'input' && op !== 'param') return this.measure(0);
     const k = structuralHash(op, args, value, coefs, table);
     const found = this.interned.get(k);
     if (typeof found === 'number') {

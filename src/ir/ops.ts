@@ -6,7 +6,8 @@ export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs'
 
 /** Every operation of the IR. */
 /** `lookup` reads row trunc(arg) of a graph table at column `value` (an Embedding). */
-export type Op = 'input' | 'const' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Fn;
+/** `param` is element `value` (flat, row-major) of the graph's parameter tensor `table` (--weights symbolic). */
+export type Op = 'input' | 'const' | 'param' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Fn;
 
 /** Binding strength of a printed expression, loosest first; emitters parenthesize by it. */
 export const enum Prec {
@@ -31,6 +32,7 @@ export interface OpInfo {
 export const OPS = {
   input: { arity: 0, prec: Prec.Atom },
   const: { arity: 0, prec: Prec.Atom },
+  param: { arity: 0, prec: Prec.Atom },
   affine: { arity: -1, prec: Prec.Add },
   lookup: { arity: 1, prec: Prec.Atom },
   mul: { arity: 2, prec: Prec.Mul, eval: (a, b) => a * b },

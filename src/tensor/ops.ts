@@ -1,3 +1,4 @@
+import { Nn2eqError } from '../errors.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import { ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
 import { sizeOf, type Body, type Equation, type TensorId } from './program.js';
@@ -18,7 +19,52 @@ export interface ScalarizeContext {
   labelState(id: NodeId, symbol: string, step: number, index: number): void;
   /** Subtract the maximum inside softmax / log_softmax (the code targets), or print the textbook form. */
   readonly stableSoftmax: boolean;
+  /** --weights symbolic: constant tensors are parameter leaves (`get` gives them), and `values` is not available. */
+  readonly symbolic: boolean;
 }
+
+/** How a rule multiplies by the elements of a weight tensor: numbers, or parameter leaves (--weights symbolic). */
+interface Weights {
+  /** Adds x·w[at] to the sum being built in `terms` / `coefs`. */
+  times(terms: NodeId[], coefs: number[], x: NodeId, at: number): void;
+  /** Adds w[at] as a constant term; returns what to add to the sum's constant (the number, or 0 when it went in as a leaf). */
+  plus(terms: NodeId[], coefs: number[], at: number): number;
+}
+
+/** The Weights of constant tensor `id`: one path for numeric and symbolic weights, so each rule is written once. */
+function weightsOf(sc: ScalarizeContext, id: TensorId): Weights {
+  if (!sc.symbolic) {
+    const v = sc.values(id);
+    return {
+      times: (terms, coefs, x, at) => {
+        terms.push(x);
+        coefs.push(v[at]);
+      },
+      plus: (_t, _c, at) => v[at],
+    };
+  }
+  const p = sc.get(id).ids;
+  return {
+    times: (terms, coefs, x, at) => {
+      terms.push(sc.g.mul(x, p[at]));
+      coefs.push(1);
+    },
+    plus: (terms, coefs, at) => {
+      terms.push(p[at]);
+      coefs.push(1);
+      return 0;
+    },
+  };
+}
+
+/** No weights at all: w = 1 and no constant term (a layer built without scale or centre). */
+const UNIT: Weights = {
+  times: (terms, coefs, x) => {
+    terms.push(x);
+    coefs.push(1);
+  },
+  plus: () => 0,
+};
 
 /** The shape rule's view of an equation: argument shapes, attributes, and a body's output shapes. */
 export type ShapeRule = (args: readonly (readonly number[])[], attrs: never, bodyOutputs: readonly (readonly number[])[]) => number[][] | string;
@@ -98,6 +144,25 @@ function column(w: ArrayLike<number>, rows: number, cols: number, j: number, int
   for (let i = 0; i < rows; i++) into[at + i] = w[i * cols + j];
 }
 
+/** Dense with parameter leaves (--weights symbolic): the same sum as the numeric rule, Σₖ xₖ·Wₖ + b, through weightsOf. */
+function symbolicDense(sc: ScalarizeContext, eq: Equation, xs: readonly Scalars[], dims: readonly number[], units: number): Scalars {
+  const a = eq.attrs as unknown as DenseAttrs;
+  const ws = xs.map((_, k) => weightsOf(sc, eq.args[2 * k + 1]));
+  const bias = a.bias ? weightsOf(sc, eq.args[2 * a.pairs]) : UNIT;
+  const ids: NodeId[] = [];
+  const positions = xs[0].ids.length / dims[0];
+  for (let p = 0; p < positions; p++) {
+    for (let j = 0; j < units; j++) {
+      const terms: NodeId[] = [];
+      const coefs: number[] = [];
+      for (let k = 0; k < xs.length; k++) for (let i = 0; i < dims[k]; i++) ws[k].times(terms, coefs, xs[k].ids[p * dims[k] + i], i * units + j);
+      const b = bias.plus(terms, coefs, j);
+      ids.push(sc.g.affine(terms, coefs, b));
+    }
+  }
+  return { shape: [...xs[0].shape.slice(0, -1), units], ids };
+}
+
 /** Rebuilds a tensor by moving elements: `from(outIndex per axis)` gives the input index per axis, or null for zero. */
 function remap(sc: ScalarizeContext, x: Scalars, outShape: readonly number[], from: (axis: number, i: number) => number | null): Scalars {
   const rank = outShape.length;
@@ -153,10 +218,11 @@ export const TOPS = {
       const dims: number[] = [];
       for (let k = 0; k < a.pairs; k++) {
         xs.push(sc.get(eq.args[2 * k]));
-        ws.push(sc.values(eq.args[2 * k + 1]));
         dims.push(last(xs[k].shape));
       }
-      const units = ws[0].length / dims[0];
+      const units = sc.shape(eq.args[1])[1];
+      if (sc.symbolic) return [symbolicDense(sc, eq, xs, dims, units)];
+      for (let k = 0; k < a.pairs; k++) ws.push(sc.values(eq.args[2 * k + 1]));
       const bias = a.bias ? sc.values(eq.args[2 * a.pairs]) : null;
       const total = dims.reduce((s, d) => s + d, 0);
       const coefs = new Float64Array(total);
@@ -214,8 +280,8 @@ export const TOPS = {
       const a = eq.attrs as unknown as LayerNormAttrs;
       const g = sc.g;
       const x = sc.get(eq.args[0]);
-      const gamma = a.scale ? sc.values(eq.args[1]) : null;
-      const beta = a.center ? sc.values(eq.args[a.scale ? 2 : 1]) : null;
+      const gamma = a.scale ? weightsOf(sc, eq.args[1]) : UNIT;
+      const beta = a.center ? weightsOf(sc, eq.args[a.scale ? 2 : 1]) : UNIT;
       const n = sizeOf(a.axes.map((i) => x.shape[i]));
       return [
         alongAxes(x, a.axes, (xs) => {
@@ -224,7 +290,12 @@ export const TOPS = {
           const d = xs.map((v) => g.sub(v, mean));
           const variance = g.affine(d.map((v) => g.pow(v, 2)), ones, a.eps);
           const r = g.div(g.constant(1), g.fn('sqrt', variance));
-          return d.map((v, j) => g.affine([g.mul(v, r)], [gamma ? gamma[j] : 1], beta ? beta[j] : 0));
+          return d.map((v, j) => {
+            const terms: NodeId[] = [];
+            const coefs: number[] = [];
+            gamma.times(terms, coefs, g.mul(v, r), j);
+            return g.affine(terms, coefs, beta.plus(terms, coefs, j));
+          });
         }),
       ];
     },
@@ -270,13 +341,13 @@ export const TOPS = {
     scalarize(sc, eq) {
       const a = eq.attrs as unknown as ConvAttrs;
       const x = sc.get(eq.args[0]);
-      const K = sc.values(eq.args[1]);
+      const K = weightsOf(sc, eq.args[1]);
       const r = a.kernel.length;
       const cin = x.shape[r];
       const cg = cin / a.groups;
-      const filters = K.length / (sizeOf(a.kernel) * cg);
+      const filters = last(sc.shape(eq.args[1]));
       const fg = filters / a.groups;
-      const bias = a.bias ? sc.values(eq.args[2]) : null;
+      const bias = a.bias ? weightsOf(sc, eq.args[2]) : UNIT;
       const ids: NodeId[] = [];
       windows(geometryOf(x, a), (_o, taps) => {
         for (let f = 0; f < filters; f++) {
@@ -284,12 +355,9 @@ export const TOPS = {
           const terms: NodeId[] = [];
           const coefs: number[] = [];
           for (const [at, k] of taps) {
-            for (let c = 0; c < cg; c++) {
-              terms.push(x.ids[at * cin + c0 + c]);
-              coefs.push(K[(k * cg + c) * filters + f]);
-            }
+            for (let c = 0; c < cg; c++) K.times(terms, coefs, x.ids[at * cin + c0 + c], (k * cg + c) * filters + f);
           }
-          ids.push(sc.g.affine(terms, coefs, bias ? bias[f] : 0));
+          ids.push(sc.g.affine(terms, coefs, bias.plus(terms, coefs, f)));
         }
       });
       return [{ shape: [...a.outSpatial, filters], ids }];
@@ -301,15 +369,18 @@ export const TOPS = {
     scalarize(sc, eq) {
       const a = eq.attrs as unknown as DepthwiseAttrs;
       const x = sc.get(eq.args[0]);
-      const D = sc.values(eq.args[1]);
+      const D = weightsOf(sc, eq.args[1]);
       const cin = x.shape[a.kernel.length];
       const m = a.multiplier;
-      const bias = a.bias ? sc.values(eq.args[2]) : null;
+      const bias = a.bias ? weightsOf(sc, eq.args[2]) : UNIT;
       const ids: NodeId[] = [];
       windows(geometryOf(x, a), (_o, taps) => {
         for (let c = 0; c < cin; c++) {
           for (let j = 0; j < m; j++) {
-            ids.push(sc.g.affine(taps.map(([at]) => x.ids[at * cin + c]), taps.map(([, k]) => D[(k * cin + c) * m + j]), bias ? bias[c * m + j] : 0));
+            const terms: NodeId[] = [];
+            const coefs: number[] = [];
+            for (const [at, k] of taps) D.times(terms, coefs, x.ids[at * cin + c], (k * cin + c) * m + j);
+            ids.push(sc.g.affine(terms, coefs, bias.plus(terms, coefs, c * m + j)));
           }
         }
       });
@@ -443,6 +514,7 @@ export const TOPS = {
     scalarize(sc, eq) {
       const g = sc.g;
       const x = sc.get(eq.args[0]);
+      if (sc.symbolic) throw new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
       const w = sc.values(eq.args[1]);
       const [rows, cols] = sc.shape(eq.args[1]);
       const table = g.addTable({ rows, cols, values: w });

@@ -1,6 +1,7 @@
 import { Nn2eqError } from '../errors.js';
 import { Graph, SizeBudgetExceeded, type NodeId, type StateLabel } from '../ir/graph.js';
 import { humanBytes } from '../emit/render.js';
+import { tensorNames } from '../emit/tensor-common.js';
 import { TOPS, type TOpInfo } from './ops.js';
 import { sizeOf, type Body, type Equation, type TensorProgram } from './program.js';
 import type { Scalars } from './scalars.js';
@@ -42,6 +43,8 @@ export interface ScalarizeOptions {
   readonly maxSizeShown?: number;
   /** Subtract the maximum inside softmax (code targets); LaTeX keeps the textbook form. */
   readonly stableSoftmax?: boolean;
+  /** --weights symbolic: every constant tensor's elements become `param` leaves (graph.params). */
+  readonly symbolicWeights?: boolean;
 }
 
 /**
@@ -65,21 +68,33 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
         : 'print the tensor form instead (--form tensor), which grows with the weights and not with the elements; or raise --max-size with memory to spare (about 10 times the size)',
     );
 
+  const symbolic = opts.symbolicWeights ?? false;
+  let names: string[] | undefined;
   const sc = {
     g,
     stableSoftmax: opts.stableSoftmax ?? false,
+    symbolic,
     get(id: number): Scalars {
       const v = vals[id];
       if (v) return v;
       const t = p.tensors[id];
       if (t.kind !== 'const') throw new Error(`scalarize: tensor ${id} (${t.role}) used before it is computed`);
       const ids: NodeId[] = [];
-      for (let i = 0; i < t.values!.length; i++) ids.push(g.constant(t.values![i]));
+      if (symbolic) {
+        // A weight tensor becomes parameter leaves, named as the tensor form names it (W1, b1, …).
+        names ??= tensorNames(p);
+        const k = g.params.length;
+        g.params.push({ name: names[id], role: t.role, layer: t.layer, shape: t.shape, values: t.values! });
+        for (let i = 0; i < t.values!.length; i++) ids.push(g.param(k, i));
+      } else {
+        for (let i = 0; i < t.values!.length; i++) ids.push(g.constant(t.values![i]));
+      }
       return (vals[id] = { shape: t.shape, ids });
     },
     values(id: number): ArrayLike<number> {
       const t = p.tensors[id];
       if (t.kind !== 'const') throw new Error(`scalarize: tensor ${id} (${t.role}) is not a constant`);
+      if (symbolic) throw new Error(`scalarize: the values of tensor ${id} (${t.role}) were read with --weights symbolic`);
       return t.values!;
     },
     shape: (id: number) => p.tensors[id].shape,
@@ -110,7 +125,7 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
       if (eq.op === 'dense' && role === 'a') return;
       outs[k].ids.forEach((n, i) => {
         const op = g.nodes[n].op;
-        if (op === 'input' || op === 'const' || g.labels.has(n) || g.hints.has(n)) return;
+        if (op === 'input' || op === 'const' || op === 'param' || g.labels.has(n) || g.hints.has(n)) return;
         g.hints.set(n, { symbol: role, layer: layerNumber + 1, index: i + 1, ...where });
       });
     });

@@ -12,9 +12,25 @@ import { rebuild } from './rebuild.js';
  * at index i·inputCount + j.
  */
 export function jacobian(graph: Graph, outputs: readonly NodeId[], inputCount: number): { graph: Graph; outputs: NodeId[] } {
+  return derivatives(graph, outputs, (g) => Array.from({ length: inputCount }, (_, j) => g.input(j)));
+}
+
+/**
+ * The gradient of `outputs` with respect to every weight: the graph's `param` leaves (built with
+ * --weights symbolic), tensor by tensor in graph.params order, each flattened row-major. Entry
+ * i·P + k is ∂y_i/∂θ_k. The same reverse sweep as the Jacobian.
+ */
+export function paramGradient(graph: Graph, outputs: readonly NodeId[]): { graph: Graph; outputs: NodeId[]; count: number } {
+  const count = graph.params.reduce((n, t) => n + t.values.length, 0);
+  const r = derivatives(graph, outputs, (g) => g.params.flatMap((t, k) => Array.from({ length: t.values.length }, (_, i) => g.param(k, i))));
+  return { ...r, count };
+}
+
+/** Reverse-mode derivatives of `outputs` with respect to the leaves `wrt` picks in the copied graph. */
+function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) => NodeId[]): { graph: Graph; outputs: NodeId[] } {
   const copy = rebuild(graph, outputs, () => undefined);
   const g = copy.graph;
-  const inputIds = Array.from({ length: inputCount }, (_, j) => g.input(j));
+  const inputIds = wrt(g);
   const size = g.size;
   const entries: NodeId[] = [];
   for (const y of copy.outputs) {
@@ -40,6 +56,7 @@ export function jacobian(graph: Graph, outputs: readonly NodeId[], inputCount: n
       switch (n.op) {
         case 'input':
         case 'const':
+        case 'param':
         case 'lookup':
         case 'step':
           break;

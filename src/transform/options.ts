@@ -17,6 +17,8 @@ export interface TransformOptions {
   readonly prune?: number;
   /** Write activations in elementary functions. */
   readonly expand?: boolean;
+  /** --gradient params: the gradient of every output with respect to every weight. */
+  readonly gradient?: 'params';
   /** The box of --taylor, --fit and --prune's error measurements (--range; default -1:1). */
   readonly range?: readonly [number, number];
 }
@@ -24,7 +26,7 @@ export interface TransformOptions {
 /** True when `opts` asks for anything. */
 export function anyTransform(opts: TransformOptions | undefined): opts is TransformOptions {
   // --range, --at and --max-terms only qualify the others.
-  return opts !== undefined && Boolean(opts.jacobian || opts.expand || opts.taylor !== undefined || opts.fit !== undefined || opts.inputRange || opts.prune !== undefined);
+  return opts !== undefined && Boolean(opts.jacobian || opts.gradient || opts.expand || opts.taylor !== undefined || opts.fit !== undefined || opts.inputRange || opts.prune !== undefined);
 }
 
 /** `--format json` with --taylor or --fit prints the polynomial in nn2poly's shape (taylor-json.ts), whatever other json format exists. */
@@ -34,6 +36,6 @@ export function wantsPolynomialJson(format: string, opts: TransformOptions | und
 
 /** The transforms print the scalar form: --form auto means scalar, --form tensor is refused. */
 export function scalarOnly(form: string | undefined): 'scalar' {
-  if (form === 'tensor') throw new Nn2eqError('--jacobian, --taylor, --fit, --input-range, --prune and --expand work on the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
+  if (form === 'tensor') throw new Nn2eqError('--jacobian, --gradient, --taylor, --fit, --input-range, --prune and --expand work on the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
   return 'scalar';
 }

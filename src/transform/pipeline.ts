@@ -3,7 +3,8 @@ import type { Extracted, Port } from '../extract/index.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import { fitPolynomial } from './fit.js';
 import type { Interval } from './interval.js';
-import { jacobian } from './jacobian.js';
+import { jacobian, paramGradient } from './jacobian.js';
+import { rebuild } from './rebuild.js';
 import { termCount } from './poly.js';
 import type { PolynomialResult } from './taylor-json.js';
 import type { TransformOptions } from './options.js';
@@ -32,17 +33,36 @@ export interface Transformed {
  * (exact on the box), --prune, then one of --taylor / --fit / --jacobian, then --expand — and
  * says what each did in header notes.
  */
-export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Transformed {
+export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, symbolicWeights = false): Transformed {
   let graph = ex.graph;
   let outputIds = ex.outputIds;
   let outputs = ex.outputs;
   const notes: string[] = [];
   const n = ex.inputs.reduce((s, p) => s + p.size, 0);
   const m = ex.outputs.reduce((s, p) => s + p.size, 0);
-  const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
+  const chosen = [opts.jacobian && '--jacobian', opts.gradient && '--gradient', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
   let polynomial: { space: PolynomialResult['space']; polys: Float64Array[]; at: number[]; method: 'taylor' | 'fit' } | undefined;
   const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
+  if (opts.gradient) {
+    if (opts.inputRange || opts.prune !== undefined) throw new Nn2eqError('--gradient params differentiates the model as trained; --input-range and --prune change it', 'usage', 'drop --input-range / --prune');
+    // The graph was built with the weights as parameter leaves (scalarize's symbolicWeights).
+    const r = paramGradient(graph, outputIds);
+    if (r.count === 0) throw new Nn2eqError('--gradient params: the model has no weights', 'usage');
+    graph = r.graph;
+    outputIds = r.outputs;
+    if (!symbolicWeights) {
+      // Numeric weights: every parameter leaf becomes its trained value again (constants fold).
+      const numeric = rebuild(graph, outputIds, (g, node) => (node.op === 'param' ? g.constant(graph.params[node.table!].values[node.value]) : undefined));
+      numeric.graph.params.length = 0;
+      graph = numeric.graph;
+      outputIds = numeric.outputs;
+    }
+    outputs = [{ name: 'gradient', shape: [m, r.count], offset: 0, size: m * r.count }];
+    const order = ex.graph.params.map((t) => `${t.name} [${t.shape.join(', ')}]`).join(', ');
+    notes.push(`Gradient with respect to the weights: G[i][k] = d y_i / d theta_k over the ${m} flattened output${m === 1 ? '' : 's'} and ${r.count} weights theta, printed row by row as y1 ... y${m * r.count}; theta is ${order}, each flattened row-major, in that order (reverse mode; at kinks TF.js's convention). Nothing is folded.`);
+    return finish();
+  }
   if (opts.inputRange) {
     const inBox = perInput(opts.inputRange, n, '--input-range');
     const r = restrictToBox(graph, outputIds, inBox);
@@ -101,14 +121,19 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions): Tr
     outputs = [{ name: 'jacobian', shape: [m, n], offset: 0, size: m * n }];
     notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'}, printed row by row as y1 ... y${m * n} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
   }
-  if (opts.expand) {
-    const e = expand(graph, outputIds);
-    graph = e.graph;
-    outputIds = e.outputs;
-    const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
-    notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
+  return finish();
+
+  /** --expand, last: it rewrites whatever the other transforms produced. */
+  function finish(): Transformed {
+    if (opts.expand) {
+      const e = expand(graph, outputIds);
+      graph = e.graph;
+      outputIds = e.outputs;
+      const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
+      notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
+    }
+    return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
   }
-  return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
 }
 
 /** Largest and RMS change of any output between two graphs over points of the box. */

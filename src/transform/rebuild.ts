@@ -11,6 +11,7 @@ export function rebuild(graph: Graph, outputs: readonly NodeId[], rewrite: Rewri
   const live = reachable(graph, outputs);
   const g = new Graph(graph.sizeBudget);
   g.tables.push(...graph.tables);
+  g.params.push(...graph.params);
   const map = new Int32Array(graph.size).fill(-1);
   for (let id = 0; id < graph.size; id++) {
     if (!live[id]) continue;

@@ -55,8 +55,10 @@ export async function runJs(text: string, inputs: readonly Port[], points: reado
   try {
     const file = join(s.dir, 'model.mjs');
     writeFileSync(file, text);
-    const mod = (await import(pathToFileURL(file).href)) as { predict: (...a: unknown[]) => unknown };
-    return { values: points.map((p) => flatten(mod.predict(...nested(p, inputs)))) };
+    const mod = (await import(pathToFileURL(file).href)) as { predict: (...a: unknown[]) => unknown; PARAMS?: unknown };
+    // --weights symbolic: predict(params, …) with the trained values the module exports.
+    const lead = mod.PARAMS === undefined ? [] : [mod.PARAMS];
+    return { values: points.map((p) => flatten(mod.predict(...lead, ...nested(p, inputs)))) };
   } finally {
     s.done();
   }
@@ -69,7 +71,8 @@ spec = importlib.util.spec_from_file_location("model", sys.argv[1])
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)
 data = json.load(sys.stdin)
-out = m.predict(*[np.asarray(a, dtype=np.float64) for a in data])
+lead = [m.PARAMS] if hasattr(m, 'PARAMS') else []  # --weights symbolic: predict(params, ...)
+out = m.predict(*lead, *[np.asarray(a, dtype=np.float64) for a in data])
 outs = out if isinstance(out, list) else [out]
 n = len(data[0])
 print(json.dumps(np.concatenate([np.asarray(o, dtype=np.float64).reshape(n, -1) for o in outs], axis=1).tolist()))

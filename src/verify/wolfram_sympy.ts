@@ -85,14 +85,24 @@ def ev(node, env):
     return f(*[ev(a, env) for a in args])
 
 
+# --weights symbolic: PARAMS = {...}; Function[{params, x1, ...}, ...] is called as f[PARAMS, x1, ...].
+globals_env = {}
+if tree[0] == "CompoundExpression":
+    for s in tree[1:-1]:
+        if s == "Null":  # SymPy's parser reads "a;\nb" as CompoundExpression[a, Null, b]
+            continue
+        assert s[0] == "Set", s[0]
+        globals_env[s[1]] = ev(s[2], globals_env)
+    tree = tree[-1]
 assert tree[0] == "Function", tree[0]
 params = tree[1][1:]
 body = tree[2]
+lead = [globals_env["PARAMS"]] if params[:1] == ["params"] else []
 
 cases = json.load(sys.stdin)
 answers = []
 for xs in cases:
-    env = dict(zip(params, [float(x) for x in xs]))
+    env = dict(zip(params, lead + [float(x) for x in xs]))
     result = body
     if isinstance(body, list) and body[0] == "Block":
         steps = body[2]

@@ -12,6 +12,7 @@ spec.loader.exec_module(mod)
 cases = json.load(sys.stdin)
 n_inputs = len(cases[0])
 batch = [np.array([c[k] for c in cases], dtype=np.float64) for k in range(n_inputs)]
-out = mod.predict(*batch)
+# --weights symbolic: predict(PARAMS, ...) must equal the numeric form.
+out = mod.predict(mod.PARAMS, *batch) if hasattr(mod, "PARAMS") else mod.predict(*batch)
 outs = out if isinstance(out, list) else [out]
 print(json.dumps([[o[i].tolist() for o in outs] for i in range(len(cases))]))

@@ -746,6 +746,11 @@ class LatexTensorPrinter {
         shape = [c, r];
       }
       const size = shape.length === 0 ? 1 : shape.reduce((a, b) => a * b, 1);
+      // --weights symbolic: every weight is declared by its shape, no value printed.
+      if (this.opts.symbolicWeights) {
+        out.push(`${name} &\\in \\mathbb{R}^{${shape.join('\\times ') || '1'}}`);
+        continue;
+      }
       if (size === 1) {
         out.push(`${name} &= ${this.num(values[0])}`);
         continue;

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFile, loadModel } from '../src/index.js';
+import { loadTransforms } from '../src/convert.js';
+import { scalarize } from '../src/tensor/scalarize.js';
+import { buildProgram } from '../src/extract/index.js';
+import { loadTf, oracleModel } from '../src/verify/oracle.js';
+import { checkLatex } from '../src/verify/runtimes.js';
+import { withPython } from './check.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram } from './helpers.js';
+
+// --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
+// equal the model's predictions (TF.js's, in reference.json): the parametric form with the trained
+// values put back is the model. LaTeX must render and hold no weight value.
+
+/** Fixtures with an Embedding (no symbolic form: the table is indexed, not multiplied) are refused; every other one is checked. */
+const REFUSED = new Set(['shape_embedding']);
+const fixtures = fixtureNames().filter((n) => !REFUSED.has(n));
+
+async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex', extra: object = {}): Promise<string> {
+  const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, symbolicWeights: true, maxSize: 20e6, ...FIXTURE_OPTIONS[name], ...extra });
+  return text;
+}
+
+describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
+  for (const name of fixtures) {
+    const ref = () => readReference(join(FIXTURES, name));
+    it(`${name}: js`, async () => {
+      const text = await symbolicText(name, 'js');
+      // A model with weights takes them as params; one without (cropping, pooling) has nothing to name.
+      const weighted = buildProgram(await loadModel(join(FIXTURES, name, 'model.json')), FIXTURE_OPTIONS[name] ?? {}).tensors.some((t) => t.kind === 'const');
+      if (weighted) expect(text).toContain('export const PARAMS = {');
+      if (weighted) expect(text).toMatch(/export function predict\(params, /);
+      const r = ref();
+      const got = await runJs(text, r.cases.map((c) => c.inputs));
+      expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+  }
+  for (const name of ['mathematica_3_2_2_2', 'medium_1_3_2_1', 'act_gelu', 'conv2d_same_strided', 'rnn_lstm_sequences', 'layer_layernorm', 'layer_batchnorm', 'layer_prelu_shared_axes', 'merge_all']) {
+    withPython(`${name}: numpy`, async () => {
+      const r = readReference(join(FIXTURES, name));
+      const got = await runNumpy(await symbolicText(name, 'numpy'), r.cases.map((c) => c.inputs));
+      expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+    withPython(`${name}: wolfram`, async () => {
+      const r = readReference(join(FIXTURES, name));
+      const got = await runWolfram(await symbolicText(name, 'mathematica'), r.cases.map((c) => c.inputs));
+      expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+  }
+  it('an Embedding is refused with the reason', async () => {
+    await expect(symbolicText('shape_embedding', 'js')).rejects.toThrow(/Embedding \(gather\) has no symbolic form/);
+  });
+  it('formats without a symbolic form, and --form tensor in code, are refused', async () => {
+    await expect(symbolicText('mathematica_3_2_2_2', 'julia' as never)).rejects.toThrow(/julia format has no symbolic-weights form/);
+    await expect(symbolicText('mathematica_3_2_2_2', 'js', { form: 'tensor' })).rejects.toThrow(/only latex has a symbolic tensor form/);
+  });
+});
+
+describe('--weights symbolic: LaTeX', () => {
+  for (const name of ['mathematica_3_2_2_2', 'medium_1_3_2_1', 'keras_sequential', 'rnn_simple_stacked', 'conv1d_same_strided']) {
+    for (const form of ['scalar', 'tensor'] as const) {
+      it(`${name} (${form} form) renders in KaTeX and holds no weight value`, async () => {
+        const text = await symbolicText(name, 'latex', { form });
+        expect(await checkLatex(text)).toEqual({ valid: true });
+        // No number of the model's weights appears: every weight is a symbol.
+        const program = buildProgram(await loadModel(join(FIXTURES, name, 'model.json')), FIXTURE_OPTIONS[name] ?? {});
+        const ex = scalarize(program, { symbolicWeights: true });
+        const weightsIn = (tex: string) => {
+          const numbers = new Set((tex.match(/\d+\.\d+(e-?\d+)?/g) ?? []).map((x) => Math.fround(Number(x))));
+          return ex.graph.params.flatMap((t) => Array.from(t.values)).filter((v) => !Number.isInteger(v) && numbers.has(Math.fround(Math.abs(v)))).length;
+        };
+        expect(weightsIn(text)).toBe(0);
+        // The same check finds the weights in the numeric form (so it can fail).
+        const { text: numeric } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'latex', form, fold: false, maxSize: 20e6, ...FIXTURE_OPTIONS[name] });
+        expect(weightsIn(numeric)).toBeGreaterThan(0);
+        expect(text).toMatch(form === 'scalar' ? /[WK]\^\{\(1\)\}_\{1,1(,1)?\}/ : /[WK]\^\{\(1\)\}/);
+      });
+    }
+  }
+  it('the tensor form writes W x + b, as SymbolicNeuralNetworks.jl does', async () => {
+    const text = await symbolicText('mathematica_3_2_2_2', 'latex', { form: 'tensor' });
+    expect(text).toContain('\\mathbf{h}^{(1)} &= \\sigma\\left(W^{(1)} \\mathbf{x} + \\mathbf{b}^{(1)}\\right)');
+    expect(text).toContain('W^{(1)} &\\in \\mathbb{R}^{2\\times 3}');
+  });
+});
+
+/** ∂y_i/∂θ for every trainable weight of the TF.js model, by tf.variableGrads (float32), keyed by the weight's values. */
+async function tfWeightGradients(name: string, inputs: unknown[]): Promise<{ values: Float32Array; grads: number[][] }[] | null> {
+  const tf = await loadTf();
+  let model;
+  try {
+    model = await oracleModel(await loadModel(join(FIXTURES, name, 'model.json')));
+  } catch {
+    return null;
+  }
+  const xs = inputs.map((x) => tf.tensor([x]));
+  const vars = model.trainableWeights.map((w: { read: () => unknown }) => w.read());
+  const outCount = tf.tidy(() => {
+    const y = model.apply(xs.length === 1 ? xs[0] : xs);
+    return (Array.isArray(y) ? y : [y]).reduce((n: number, t: { size: number }) => n + t.size, 0);
+  });
+  const result = model.trainableWeights.map((w: { read: () => { dataSync: () => Float32Array } }) => ({ values: Float32Array.from(w.read().dataSync()), grads: [] as number[][] }));
+  for (let i = 0; i < outCount; i++) {
+    const { grads } = tf.variableGrads(() => {
+      const y = model.apply(xs.length === 1 ? xs[0] : xs, { training: false });
+      const flatY = tf.concat((Array.isArray(y) ? y : [y]).map((t: { reshape: (s: number[]) => unknown }) => t.reshape([-1])));
+      return flatY.slice([i], [1]).sum();
+    }, vars);
+    vars.forEach((v: { name: string }, k: number) => result[k].grads.push(Array.from((grads[v.name] as { dataSync: () => Float32Array }).dataSync())));
+  }
+  return result;
+}
+
+describe('--gradient params: against tf.variableGrads', () => {
+  // Dense, recurrent and normalization models whose weights TF.js trains as nn2eq stores them (matched by value).
+  const NAMES = ['mathematica_3_2_2_2', 'medium_1_3_2_1', 'act_tanh', 'act_sigmoid', 'act_softplus', 'act_gelu', 'act_softmax', 'keras_sequential', 'functional_chain', 'layer_layernorm', 'rnn_simple_stacked', 'conv1d_same_strided'];
+  for (const name of NAMES) {
+    it(name, async () => {
+      await loadTransforms();
+      const r = readReference(join(FIXTURES, name));
+      const inputs = r.cases[0].inputs;
+      const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'js', transforms: { gradient: 'params' }, maxSize: 50e6, ...FIXTURE_OPTIONS[name] });
+      const ours = flat(await runJs(text, [inputs]));
+      // Our parameter order and shapes, from the same program the conversion lowered.
+      const program = buildProgram(await loadModel(join(FIXTURES, name, 'model.json')), FIXTURE_OPTIONS[name] ?? {});
+      const params = scalarize(program, { symbolicWeights: true }).graph.params;
+      const total = params.reduce((n, t) => n + t.values.length, 0);
+      const m = ours.length / total;
+      expect(Number.isInteger(m)).toBe(true);
+      const tfg = await tfWeightGradients(name, inputs);
+      expect(tfg).not.toBeNull();
+      let matched = 0;
+      for (const w of tfg!) {
+        // The parameter tensor holding exactly this weight's values.
+        let offset = 0;
+        const k = params.findIndex((t) => {
+          const same = t.values.length === w.values.length && Array.from(t.values).every((v, i) => Math.fround(v) === w.values[i]);
+          if (!same) offset += t.values.length;
+          return same;
+        });
+        if (k < 0) continue;
+        matched++;
+        for (let i = 0; i < m; i++) {
+          const want = w.grads[i];
+          const got = ours.slice(i * total + offset, i * total + offset + want.length);
+          expect(mismatch(got, want, 1e-4, 1e-3)).toBeNull();
+        }
+      }
+      expect(matched).toBe(tfg!.length);
+    });
+  }
+});
