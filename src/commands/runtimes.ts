@@ -53,7 +53,9 @@ export function parseCNumbers(out: string, perRow: number): number[][] {
 /** Compiles emitted C with a reading main() in `dir`; returns the executable's path. */
 export async function compileC(cc: string, text: string, dir: string): Promise<string> {
   writeFileSync(join(dir, 'model.c'), text);
-  writeFileSync(join(dir, 'main.c'), C_MAIN);
+  // --weights symbolic: predict(params, x, y), run with the trained values the file defines as PARAMS.
+  const symbolic = /^void predict\(const double \*params, /m.test(text);
+  writeFileSync(join(dir, 'main.c'), symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN);
   await run(cc, [...C_FLAGS, 'model.c', 'main.c', '-lm', '-o', 'predict'], '', dir);
   return join(dir, 'predict');
 }
