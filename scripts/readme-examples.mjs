@@ -21,7 +21,7 @@ for (const m of text.matchAll(EXAMPLE)) {
   if (m[1]) out = out.split('\n').slice(0, Number(m[1])).join('\n') + '\n';
   const start = m.index + m[0].length - m[4].length - 3;
   parts.push(text.slice(last, start), out);
-  last = start;
+  last = start + m[4].length;
   console.log(`${m[1] ? `first ${m[1]} lines of ` : ''}nn2eq ${m[2]}`);
 }
 parts.push(text.slice(last));
