@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, loadModel } from '../src/index.js';
 import { loadTransforms } from '../src/convert.js';
+import { main } from '../src/cli.js';
 import { scalarize } from '../src/tensor/scalarize.js';
 import { buildProgram } from '../src/extract/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { cCompiler, cInput, compileC, parseCNumbers, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
 // equal the model's predictions (TF.js's, in reference.json): the parametric form with the trained
@@ -17,7 +20,7 @@ import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference,
 const REFUSED = new Set(['shape_embedding']);
 const fixtures = fixtureNames().filter((n) => !REFUSED.has(n));
 
-async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex', extra: object = {}): Promise<string> {
+async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex' | 'c' | 'sympy', extra: object = {}): Promise<string> {
   const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, symbolicWeights: true, maxSize: 20e6, ...FIXTURE_OPTIONS[name], ...extra });
   return text;
 }
@@ -45,6 +48,33 @@ describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
     withPython(`${name}: wolfram`, async () => {
       const r = readReference(join(FIXTURES, name));
       const got = await runWolfram(await symbolicText(name, 'mathematica'), r.cases.map((c) => c.inputs));
+      expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+  }
+  const cc = cCompiler();
+  const py = sympyPython();
+  for (const name of ['mathematica_3_2_2_2', 'act_gelu', 'conv2d_same_strided', 'rnn_lstm_sequences', 'layer_layernorm']) {
+    it(`${name}: c (gcc -std=c99 -Wall -Werror), predict(PARAMS, x, y)`, async () => {
+      if (!cc) {
+        if (inCI) expect.fail('gcc not found; apt-get install -y gcc');
+        return;
+      }
+      const r = readReference(join(FIXTURES, name));
+      const text = await symbolicText(name, 'c');
+      expect(text).toMatch(/^void predict\(const double \*params, const double \*x, double \*y\) \{$/m);
+      const exe = await compileC(cc, text, tmpDir());
+      const rows = r.cases.map((c) => flat(c.inputs));
+      const m = flat(r.cases[0].outputs).length;
+      const out = execFileSync(exe, [String(rows[0].length), String(m)], { input: cInput(rows), encoding: 'utf8' });
+      expect(mismatch(parseCNumbers(out, m).flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+    withPython(`${name}: sympy, every weight a Symbol, xreplace(PARAMS)`, async () => {
+      if ('skipped' in py) throw new Error(py.skipped);
+      const r = readReference(join(FIXTURES, name));
+      const text = await symbolicText(name, 'sympy');
+      expect(text).toContain('PARAMS = {');
+      const [got] = await runSympyFiles(py.exe, [tmpFile('py', text)], [r.cases.map((c) => flat(c.inputs))]);
+      if (got instanceof Error) throw got;
       expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
     });
   }
@@ -150,4 +180,44 @@ describe('--gradient params: against tf.variableGrads', () => {
       expect(matched).toBe(tfg!.length);
     });
   }
+});
+
+describe('--weights symbolic and --gradient params on the command line', () => {
+  async function run(args: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdinIsTTY: true });
+    return { code, out, err };
+  }
+  const model = join(FIXTURES, 'medium_1_3_2_1', 'model.json');
+  it('--weights symbolic --verify passes in every format that has the form', async () => {
+    for (const f of ['latex', 'js', 'numpy', 'mathematica', 'c', 'sympy']) {
+      const r = await run([model, '--weights', 'symbolic', '-f', f, '--verify']);
+      expect({ f, code: r.code, err: r.err.split('\n')[0] }).toMatchObject({ f, code: 0, err: expect.stringMatching(/^verify: PASS/) });
+    }
+  });
+  it('the symbolic gradient with PARAMS equals the numeric gradient', async () => {
+    const numeric = await run([model, '--gradient', 'params', '-f', 'js']);
+    const symbolic = await run([model, '--gradient', 'params', '--weights', 'symbolic', '-f', 'js']);
+    expect(numeric.code).toBe(0);
+    expect(symbolic.out).toContain('export const PARAMS');
+    const x = [[0.3], [-0.7], [0.05]];
+    const a = flat(await runJs(numeric.out, x.map((v) => [v])));
+    const b = flat(await runJs(symbolic.out, x.map((v) => [v])));
+    expect(mismatch(b, a, 1e-12, 1e-9)).toBeNull();
+  });
+  it('bad combinations exit 2 with one line', async () => {
+    for (const args of [
+      ['--weights', 'symbolic', '-f', 'julia'],
+      ['--weights', 'symbolic', '--taylor', '2'],
+      ['--weights', 'a.h5', '--weights', 'b.h5'],
+      ['--gradient', 'params', '--jacobian'],
+      ['--gradient', 'params', '--form', 'tensor'],
+      ['--gradient', 'inputs'],
+    ]) {
+      const r = await run([model, ...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
 });

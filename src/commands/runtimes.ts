@@ -96,7 +96,8 @@ def load(file):
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
     args = ", ".join(str(x) for x in m.inputs)
-    body = [f"    {eq.lhs} = {printer.doprint(eq.rhs)}" for eq in m.bindings + m.outputs]
+    values = getattr(m, "PARAMS", {})  # --weights symbolic: the trained values put back
+    body = [f"    {eq.lhs} = {printer.doprint(eq.rhs.xreplace(values))}" for eq in m.bindings + m.outputs]
     src = f"def f({args}):\\n" + "\\n".join(body + ["    return [" + ", ".join(str(eq.lhs) for eq in m.outputs) + "]"])
     env = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "erf": math.erf, "inf": math.inf, "nan": math.nan, "float": float, "math": math}
     for name in dir(m):
