@@ -72,6 +72,21 @@ describe('--format json', () => {
     });
   }
 
+  // --weights symbolic: param nodes and the params table; evaluated at the trained values, the document is the model.
+  for (const name of ['mathematica_3_2_2_2', 'conv2d_same_strided', 'rnn_lstm_sequences', 'layer_layernorm']) {
+    it(`${name} --weights symbolic: valid, holds param nodes, and at PARAMS matches TF.js`, async () => {
+      const dir = join(FIXTURES, name);
+      const { text } = await convertFile(join(dir, 'model.json'), { format: 'json', symbolicWeights: true, ...FIXTURE_OPTIONS[name] });
+      const doc = JSON.parse(text);
+      expect(validate(schema, doc)).toEqual([]);
+      expect(doc.params.length).toBeGreaterThan(0);
+      expect(doc.nodes.some((n: { op: string }) => n.op === 'param')).toBe(true);
+      const ref = readReference(dir);
+      const got = evaluateJsonIr(doc, ref.cases.map((c) => flat(c.inputs)));
+      got.forEach((g, i) => expect(mismatch(g, flat(ref.cases[i].outputs)), `case ${i}`).toBeNull());
+    });
+  }
+
   it('is byte-identical across runs', async () => {
     const file = join(FIXTURES, 'rnn_lstm_sequences', 'model.json');
     expect((await convertFile(file, { format: 'json' })).text).toBe((await convertFile(file, { format: 'json' })).text);

@@ -186,14 +186,14 @@ const runJulia: Runner = async (text, inputs, points) => {
 };
 
 /** A node of the JSON IR (schema/nn2eq-ir.schema.json). */
-type JsonNode = { op: string; index?: number; value?: JsonNumber; args?: number[]; coefs?: JsonNumber[]; bias?: JsonNumber; table?: number; column?: number };
+type JsonNode = { op: string; index?: number; value?: JsonNumber; args?: number[]; coefs?: JsonNumber[]; bias?: JsonNumber; table?: number; column?: number; tensor?: number };
 type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
 /**
  * Evaluates a JSON IR document on flattened points, reading only the document and the meaning
  * the schema gives each op (an independent reading of the format for its consumers and tests).
  */
-export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tables: { rows: number; cols: number; values: JsonNumber[] }[] }, points: readonly ArrayLike<number>[]): number[][] {
+export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tables: { rows: number; cols: number; values: JsonNumber[] }[]; params?: { values: JsonNumber[] }[] }, points: readonly ArrayLike<number>[]): number[][] {
   const n = (v: JsonNumber | undefined) => (typeof v === 'number' ? v : v === undefined ? NaN : Number(v));
   const fns: Record<string, (a: number, b: number) => number> = {
     mul: (a, b) => a * b,
@@ -217,6 +217,8 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
       const a = node.args ?? [];
       if (node.op === 'input') v[i] = p[node.index!];
       else if (node.op === 'const') v[i] = n(node.value);
+      // --weights symbolic: a parameter at its trained value.
+      else if (node.op === 'param') v[i] = n(doc.params![node.tensor!].values[node.index!]);
       else if (node.op === 'affine') v[i] = a.reduce((s, id, k) => s + n(node.coefs![k]) * v[id], n(node.bias));
       else if (node.op === 'lookup') {
         const t = doc.tables[node.table!];

@@ -32,6 +32,7 @@ export const html: Emitter = {
   textbook: true,
   supports: latex.supports,
   reserved: latex.reserved,
+  symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {
     // KaTeX is loaded only for this format (synchronously: emit is synchronous).
     const katex = createRequire(import.meta.url)('katex') as { renderToString(tex: string, o: object): string };

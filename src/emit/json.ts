@@ -21,6 +21,7 @@ export const json: Emitter = {
   extension: 'json',
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
+  symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {
     const estimate = estimateSize(program);
     if (estimate > opts.maxSize) {
@@ -42,6 +43,9 @@ export const json: Emitter = {
           break;
         case 'const':
           text = `{"op": "const", "value": ${num(n.value)}}`;
+          break;
+        case 'param':
+          text = `{"op": "param", "tensor": ${n.table}, "index": ${n.value}}`;
           break;
         case 'affine':
           text = `{"op": "affine", "args": ${args}, "coefs": [${Array.from(n.coefs!, num).join(', ')}], "bias": ${num(n.value)}}`;
@@ -65,6 +69,7 @@ export const json: Emitter = {
     const outs = outputNames(program, plain);
     const port = (p: Program['inputs'][number], symbols: string[]) => `{"shape": [${p.shape.join(', ')}], "offset": ${p.offset}, "size": ${p.size}, "symbols": [${symbols.map(str).join(', ')}]}`;
     const list = (items: string[], indent = '    ') => (items.length === 0 ? '[]' : `[\n${items.map((s) => indent + s).join(',\n')}\n  ]`);
+    const params = graph.params.map((t) => `{"name": ${str(t.name)}, "role": ${str(t.role)}, "layer": ${t.layer}, "shape": [${t.shape.join(', ')}], "values": [${Array.from(t.values, num).join(', ')}]}`);
     const tables = graph.tables.map((t) => `{"rows": ${t.rows}, "cols": ${t.cols}, "values": [${Array.from(t.values, num).join(', ')}]}`);
     return [
       '{',
@@ -75,6 +80,7 @@ export const json: Emitter = {
       `  "inputs": ${list(program.inputs.map((p, i) => port(p, ins[i])))},`,
       `  "outputs": ${list(program.outputs.map((p, i) => port(p, outs[i])))},`,
       `  "tables": ${list(tables)},`,
+      ...(params.length ? [`  "params": ${list(params)},`] : []),
       `  "nodes": ${list(nodes)},`,
       `  "bindings": ${list(program.bindings.map(name))},`,
       `  "results": [${program.outputIds.map((o) => index[o]).join(', ')}]`,
