@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseNumbers } from '../src/verify/runtimes.js';
+import { loadModel } from '../src/index.js';
+import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { WOLFRAM_SYMPY_DRIVER } from '../src/verify/wolfram_sympy.js';
 
 export const ROOT = resolve(__dirname, '..');
@@ -107,4 +109,26 @@ let wolframDriver: string | undefined;
 export function runWolfram(text: string, cases: unknown[][]): Promise<number[][]> {
   wolframDriver ??= tmpFile('py', WOLFRAM_SYMPY_DRIVER);
   return runPython(wolframDriver, tmpFile('wl', text), cases.map((c) => flat(c)));
+}
+
+/**
+ * A fixture as TF.js runs it (the oracle of the derivative tests): the tf module, the model, the
+ * inputs of one case as batch-of-one tensors, and the number of flattened outputs; null when TF.js
+ * cannot run the model.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function tfFixture(name: string, inputs: unknown[]): Promise<{ tf: any; model: any; xs: any[]; outCount: number } | null> {
+  const tf = await loadTf();
+  let model;
+  try {
+    model = await oracleModel(await loadModel(join(FIXTURES, name, 'model.json')));
+  } catch {
+    return null;
+  }
+  const xs = inputs.map((x) => tf.tensor([x]));
+  const outCount = tf.tidy(() => {
+    const y = model.apply(xs.length === 1 ? xs[0] : xs);
+    return (Array.isArray(y) ? y : [y]).reduce((n: number, t: { size: number }) => n + t.size, 0);
+  });
+  return { tf, model, xs, outCount };
 }

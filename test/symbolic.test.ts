@@ -5,12 +5,11 @@ import { loadTransforms } from '../src/convert.js';
 import { main } from '../src/cli.js';
 import { scalarize } from '../src/tensor/scalarize.js';
 import { buildProgram } from '../src/extract/index.js';
-import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { execFileSync } from 'node:child_process';
 import { cCompiler, cInput, compileC, parseCNumbers, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tmpDir, tmpFile } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
 // equal the model's predictions (TF.js's, in reference.json): the parametric form with the trained
@@ -117,19 +116,10 @@ describe('--weights symbolic: LaTeX', () => {
 
 /** ∂y_i/∂θ for every trainable weight of the TF.js model, by tf.variableGrads (float32), keyed by the weight's values. */
 async function tfWeightGradients(name: string, inputs: unknown[]): Promise<{ values: Float32Array; grads: number[][] }[] | null> {
-  const tf = await loadTf();
-  let model;
-  try {
-    model = await oracleModel(await loadModel(join(FIXTURES, name, 'model.json')));
-  } catch {
-    return null;
-  }
-  const xs = inputs.map((x) => tf.tensor([x]));
+  const fx = await tfFixture(name, inputs);
+  if (!fx) return null;
+  const { tf, model, xs, outCount } = fx;
   const vars = model.trainableWeights.map((w: { read: () => unknown }) => w.read());
-  const outCount = tf.tidy(() => {
-    const y = model.apply(xs.length === 1 ? xs[0] : xs);
-    return (Array.isArray(y) ? y : [y]).reduce((n: number, t: { size: number }) => n + t.size, 0);
-  });
   const result = model.trainableWeights.map((w: { read: () => { dataSync: () => Float32Array } }) => ({ values: Float32Array.from(w.read().dataSync()), grads: [] as number[][] }));
   for (let i = 0; i < outCount; i++) {
     const { grads } = tf.variableGrads(() => {

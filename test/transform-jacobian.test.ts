@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convertFile, evaluate, extract, loadModel, type Extracted } from '../src/index.js';
 import { jacobian } from '../src/transform/jacobian.js';
-import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram, tmpDir } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tmpDir } from './helpers.js';
 import { checkLatex } from '../src/verify/runtimes.js';
+import { loadTf } from '../src/verify/oracle.js';
 
 const KINKS = new Set(['max', 'min', 'step', 'abs', 'lookup']);
 
@@ -30,19 +30,10 @@ function irJacobian(ex: Extracted, x: number[]): number[] {
 
 /** J by tf.grad of each flattened output, on the model as TF.js runs it (float32). */
 async function tfJacobian(name: string, inputs: unknown[]): Promise<number[] | null> {
-  const tf = await loadTf();
-  let model;
-  try {
-    model = await oracleModel(await loadModel(join(FIXTURES, name, 'model.json')));
-  } catch {
-    return null;
-  }
-  const xs = inputs.map((x) => tf.tensor([x]));
+  const fx = await tfFixture(name, inputs);
+  if (!fx) return null;
+  const { tf, model, xs, outCount: f0 } = fx;
   const rows: number[][] = [];
-  const f0 = tf.tidy(() => {
-    const y = model.apply(xs.length === 1 ? xs[0] : xs);
-    return (Array.isArray(y) ? y : [y]).reduce((n: number, t: { size: number }) => n + t.size, 0);
-  });
   for (let i = 0; i < f0; i++) {
     const grads = tf.grads((...args: unknown[]) => {
       const y = model.apply(args.length === 1 ? args[0] : args);
