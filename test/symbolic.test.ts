@@ -8,7 +8,7 @@ import { buildProgram } from '../src/extract/index.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { execFileSync } from 'node:child_process';
-import { cCompiler, cInput, compileC, parseCNumbers, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
@@ -19,7 +19,7 @@ import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readRefe
 const REFUSED = new Set(['shape_embedding']);
 const fixtures = fixtureNames().filter((n) => !REFUSED.has(n));
 
-async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex' | 'c' | 'sympy', extra: object = {}): Promise<string> {
+async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex' | 'c' | 'sympy' | 'mathjs' | 'julia', extra: object = {}): Promise<string> {
   const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, symbolicWeights: true, maxSize: 20e6, ...FIXTURE_OPTIONS[name], ...extra });
   return text;
 }
@@ -67,6 +67,19 @@ describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
       const out = execFileSync(exe, [String(rows[0].length), String(m)], { input: cInput(rows), encoding: 'utf8' });
       expect(mismatch(parseCNumbers(out, m).flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
     });
+    it(`${name}: mathjs, the weights as matrices in the scope from the PARAMS line`, async () => {
+      const r = readReference(join(FIXTURES, name));
+      const text = await symbolicText(name, 'mathjs');
+      expect(text).toMatch(/^# PARAMS \{/m);
+      const got = await runMathjsText(text, r.cases.map((c) => flat(c.inputs)));
+      expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
+    });
+    it(`${name}: julia takes predict(params, x) and defines PARAMS (no julia here to run it)`, async () => {
+      const text = await symbolicText(name, 'julia');
+      expect(text).toMatch(/^function predict\(params, x::AbstractVector\{<:Real\}\)$/m);
+      expect(text).toMatch(/^const PARAMS = \($/m);
+      expect(text).toMatch(/params\.\w+\[\d/);
+    });
     withPython(`${name}: sympy, every weight a Symbol, xreplace(PARAMS)`, async () => {
       if ('skipped' in py) throw new Error(py.skipped);
       const r = readReference(join(FIXTURES, name));
@@ -80,8 +93,7 @@ describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
   it('an Embedding is refused with the reason', async () => {
     await expect(symbolicText('shape_embedding', 'js')).rejects.toThrow(/Embedding \(gather\) has no symbolic form/);
   });
-  it('formats without a symbolic form, and --form tensor in code, are refused', async () => {
-    await expect(symbolicText('mathematica_3_2_2_2', 'julia' as never)).rejects.toThrow(/julia format has no symbolic-weights form/);
+  it('--form tensor in code is refused (only LaTeX has a symbolic tensor form)', async () => {
     await expect(symbolicText('mathematica_3_2_2_2', 'js', { form: 'tensor' })).rejects.toThrow(/only latex has a symbolic tensor form/);
   });
 });
@@ -181,11 +193,11 @@ describe('--weights symbolic and --gradient params on the command line', () => {
   }
   const model = join(FIXTURES, 'medium_1_3_2_1', 'model.json');
   it('--weights symbolic --verify passes in every format that has the form', async () => {
-    for (const f of ['latex', 'js', 'numpy', 'mathematica', 'c', 'sympy']) {
+    for (const f of ['latex', 'js', 'numpy', 'mathematica', 'c', 'sympy', 'mathjs', 'json', 'html']) {
       const r = await run([model, '--weights', 'symbolic', '-f', f, '--verify']);
       expect({ f, code: r.code, err: r.err.split('\n')[0] }).toMatchObject({ f, code: 0, err: expect.stringMatching(/^verify: PASS/) });
     }
-  });
+  }, 120_000);
   it('the symbolic gradient with PARAMS equals the numeric gradient', async () => {
     const numeric = await run([model, '--gradient', 'params', '-f', 'js']);
     const symbolic = await run([model, '--gradient', 'params', '--weights', 'symbolic', '-f', 'js']);
@@ -198,7 +210,7 @@ describe('--weights symbolic and --gradient params on the command line', () => {
   });
   it('bad combinations exit 2 with one line', async () => {
     for (const args of [
-      ['--weights', 'symbolic', '-f', 'julia'],
+      ['--weights', 'symbolic', '-f', 'js', '--form', 'tensor'],
       ['--weights', 'symbolic', '--taylor', '2'],
       ['--weights', 'a.h5', '--weights', 'b.h5'],
       ['--gradient', 'params', '--jacobian'],

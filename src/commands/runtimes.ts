@@ -159,8 +159,12 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
   const code = math.compile(text);
   const ins = mathjsNames(text, 'input');
   const outs = mathjsNames(text, 'output');
+  const paramsLine = /^# PARAMS (\{.*\})$/m.exec(text);
+  const params = paramsLine ? (JSON.parse(paramsLine[1]) as Record<string, unknown>) : {};
   return points.map((p) => {
     const scope = new Map<string, unknown>(ins.map((n, i) => [n, p[i]]));
+    // --weights symbolic: the trained weights from the PARAMS line, as mathjs matrices.
+    for (const [n, v] of Object.entries(params)) scope.set(n, math.matrix(v as number[]));
     code.evaluate(scope);
     return outs.map((n) => Number(scope.get(n)));
   });
