@@ -7,7 +7,8 @@ describe('output size', () => {
   it('an LSTM over 100 steps prints about 10 times what it prints over 10 steps, in every format', async () => {
     const model = await loadModel(join(FIXTURES, 'rnn_lstm_10_steps', 'model.json'));
     const over = (steps: number) => ({ ...model, inputs: model.inputs.map((i) => ({ ...i, shape: [steps, ...i.shape.slice(1)] })) });
-    for (const format of FORMATS) {
+    // svg draws the LaTeX rows and is capped at 1 MB of LaTeX; the text formats are what grows here.
+    for (const format of FORMATS.filter((f) => f !== 'svg')) {
       const ten = convertModel(over(10), { format }).length;
       const hundred = convertModel(over(100), { format }).length;
       const ratio = hundred / ten;

@@ -11,7 +11,7 @@ export function parseFormat(v: string): Format {
 }
 
 /** The format an -o file's extension means. */
-const BY_EXTENSION: Record<string, Format> = { '.py': 'numpy', '.js': 'js', '.mjs': 'js', '.wl': 'mathematica', '.m': 'mathematica', '.tex': 'latex', '.c': 'c', '.jl': 'julia', '.html': 'html' };
+const BY_EXTENSION: Record<string, Format> = { '.py': 'numpy', '.js': 'js', '.mjs': 'js', '.wl': 'mathematica', '.m': 'mathematica', '.tex': 'latex', '.c': 'c', '.jl': 'julia', '.html': 'html', '.svg': 'svg' };
 
 /**
  * The output format: -f when given, else the one -o's extension means, else latex. Returns a

@@ -242,7 +242,14 @@ const checkHtml: Runner = async (text) => {
   return bad ? { invalid: `KaTeX could not render an equation: ${bad[1]}` } : { valid: true };
 };
 
-const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson, html: checkHtml } satisfies Record<string, Runner>;
+/** --verify -f svg: the picture rendered every row (a MathJax error would have stopped the conversion) and names no network resource. */
+const checkSvg: Runner = async (text) => {
+  if (/data-mjx-error|<merror/.test(text)) return { invalid: 'MathJax could not render an equation' };
+  const urls = [...text.matchAll(/https?:\/\/[^"'\s<>]+/g)].map((m) => m[0]).filter((u) => !/^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/.test(u));
+  return urls.length ? { invalid: `the picture names a network resource: ${urls[0]}` } : { valid: true };
+};
+
+const RUNNERS = { c: runC, sympy: runSympy, mathjs: runMathjs, julia: runJulia, json: runJson, html: checkHtml, svg: checkSvg } satisfies Record<string, Runner>;
 
 /** --verify's runs of the formats added by this module, bound to its text and points; spread into its table. */
 export function extraRunners(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Record<keyof typeof RUNNERS, () => Promise<RunResult>> {

@@ -7,6 +7,7 @@ import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
 import { mathjs } from './mathjs.js';
 import { numpy } from './numpy.js';
+import { svg } from './svg.js';
 import { sympy } from './sympy.js';
 import { numpyTensor } from './tensor/numpy.js';
 import type { Emitter } from './types.js';
@@ -14,7 +15,7 @@ import type { Emitter } from './types.js';
 export type { Emitter, EmitOptions } from './types.js';
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
-export const EMITTERS = { latex, numpy: { ...numpy, tensor: numpyTensor }, js, mathematica, c, sympy, mathjs, julia, json, html } satisfies Record<string, Emitter>;
+export const EMITTERS = { latex, numpy: { ...numpy, tensor: numpyTensor }, js, mathematica, c, sympy, mathjs, julia, json, html, svg } satisfies Record<string, Emitter>;
 
 /** A key of the emitter registry. */
 export type Format = keyof typeof EMITTERS;
