@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import { cCompiler, cInput, compileC, parseCNumbers } from '../src/commands/runtimes.js';
 import { emitCTensor } from '../src/emit/tensor/c.js';
 import { Nn2eqError } from '../src/errors.js';
@@ -173,6 +174,30 @@ describe('C tensor form: shared models', () => {
       got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `point ${i}`).toBeNull());
     });
   }
+
+  // 52 MB of C; gcc -O1 compiles it in seconds.
+  const mobilenet = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8');
+  withModel('nsfwjs MobileNetV2 (uint8 weights) on 2 random 224×224×3 images against TF.js predict', mobilenet, async () => {
+    const path = join(mobilenet, 'model.json');
+    const text = await tensorForm(path);
+    const r = mulberry32(9);
+    const points = [0, 1].map(() => Float64Array.from({ length: 224 * 224 * 3 }, () => Math.fround(r())));
+    const want = (await oraclePredict(await loadTfjsModel(await loadTf(), path), [[224, 224, 3]], points))[0];
+    const got = await runC(text, points.map((p) => Array.from(p)), want[0].length);
+    got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `image ${i}`).toBeNull());
+  }, 180_000);
+});
+
+describe('C tensor form: --verify', () => {
+  withCC('nn2eq conv2d_same_strided -f c --form tensor --verify: the C text and the IR agree with TF.js', async () => {
+    let err = '';
+    let out = '';
+    const code = await main([join(FIXTURES, 'conv2d_same_strided', 'model.json'), '-f', 'c', '--form', 'tensor', '--verify', '--report', 'json'], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdinIsTTY: true });
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/\(tensor form\)/);
+    const report = JSON.parse(err.trim().split('\n').pop()!);
+    expect(report.routes.map((x: { route: string; status: string }) => `${x.route}: ${x.status}`)).toEqual(['IR (float64): ok', 'c text: ok']);
+  }, 60_000);
 });
 
 /**
