@@ -65,6 +65,13 @@ export function cInput(points: readonly ArrayLike<number>[]): string {
   return points.map((p) => Array.from(p, (v) => (Number.isFinite(v) ? v.toPrecision(17) : String(v))).join(' ')).join('\n') + '\n';
 }
 
+/** How many numbers predict writes to y, as the header of either C form says (' * y: M doubles'). */
+export function cOutputCount(text: string): number {
+  const m = /^ \* y: (\d+) doubles?,/m.exec(text);
+  if (!m) throw new Error("the C text has no ' * y: M doubles' line in its header");
+  return Number(m[1]);
+}
+
 const runC: Runner = async (text, inputs, points) => {
   const cc = cCompiler();
   if (!cc) return { skipped: 'gcc is not installed (set NN2EQ_CC to a C compiler)' };
@@ -72,7 +79,7 @@ const runC: Runner = async (text, inputs, points) => {
   try {
     const exe = await compileC(cc, text, dir);
     const n = inputs.reduce((s, p) => s + p.size, 0);
-    const m = (text.match(/^ {2}y\[\d+\] = /gm) ?? []).length;
+    const m = cOutputCount(text);
     return { values: parseCNumbers(await run(exe, [String(n), String(m)], cInput(points)), m) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,10 +6,10 @@ import { formatNumber } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
 
-const C_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'INFINITY', nan: 'NAN' };
+export const C_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'INFINITY', nan: 'NAN' };
 
 // Helpers are written only when the program uses them; max/min propagate NaN as TF does (fmax would not).
-const PRELUDE: Record<string, string> = {
+export const C_PRELUDE: Record<string, string> = {
   sigmoid: 'static inline double sigmoid(double z) {\n  return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));\n}',
   softplus: 'static inline double softplus(double z) {\n  return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));\n}',
   step: 'static inline double step(double z) {\n  return z > 0 ? 1.0 : 0.0;\n}',
@@ -19,7 +19,31 @@ const PRELUDE: Record<string, string> = {
     '/* Row trunc(id) of a table, or NaN when there is no such row. */\nstatic inline double lookup(const double *table, int rows, int cols, double id, int col) {\n  double r = trunc(id);\n  return r >= 0 && r < rows ? table[(int)r * cols + col] : NAN;\n}',
 };
 
-const C_KEYWORDS = ['auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while'];
+/** C's arithmetic and functions (math.h and the prelude above), for the scalar and the tensor form. */
+export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
+  numbers: C_NUMBERS,
+  scientificPrec: Prec.Atom,
+  times: ' * ',
+  mul: (a, b) => `${a} * ${b}`,
+  div: (a, b) => `${a} / ${b}`,
+  divParens: true,
+  pow: (a, b) => `pow(${a}, ${b})`,
+  functions: {
+    exp: (a) => `exp(${a})`,
+    log: (a) => `log(${a})`,
+    tanh: (a) => `tanh(${a})`,
+    sigmoid: (a) => `sigmoid(${a})`,
+    erf: (a) => `erf(${a})`,
+    softplus: (a) => `softplus(${a})`,
+    abs: (a) => `fabs(${a})`,
+    sqrt: (a) => `sqrt(${a})`,
+    step: (a) => `step(${a})`,
+    max: (a, b) => `max2(${a}, ${b})`,
+    min: (a, b) => `min2(${a}, ${b})`,
+  },
+};
+
+export const C_KEYWORDS = ['auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while'];
 const C_NAMES = ['x', 'y', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'step', 'max2', 'min2', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'fabs', 'sqrt', 'pow', 'trunc', 'isnan', 'NAN', 'INFINITY', 'main'];
 
 /** A C99 function `void predict(const double *x, double *y)`: one row per call, math.h only, no allocation. */
@@ -42,28 +66,9 @@ export const c: Emitter = {
     }
     const syntax: Syntax = {
       param: (t, idx) => `params[${offsets.get(t)! + idx.reduce((at, i, k) => at * t.shape[k] + i, 0)}]`,
-      numbers: C_NUMBERS,
-      scientificPrec: Prec.Atom,
+      ...C_SYNTAX,
       name,
-      times: ' * ',
-      mul: (a, b) => `${a} * ${b}`,
-      div: (a, b) => `${a} / ${b}`,
-      divParens: true,
-      pow: (a, b) => `pow(${a}, ${b})`,
       lookup: (t, index, column) => `lookup(&${tableName(t)}[0][0], ${tables[t].rows}, ${tables[t].cols}, ${index.text}, ${column})`,
-      functions: {
-        exp: (a) => `exp(${a})`,
-        log: (a) => `log(${a})`,
-        tanh: (a) => `tanh(${a})`,
-        sigmoid: (a) => `sigmoid(${a})`,
-        erf: (a) => `erf(${a})`,
-        softplus: (a) => `softplus(${a})`,
-        abs: (a) => `fabs(${a})`,
-        sqrt: (a) => `sqrt(${a})`,
-        step: (a) => `step(${a})`,
-        max: (a, b) => `max2(${a}, ${b})`,
-        min: (a, b) => `min2(${a}, ${b})`,
-      },
     };
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name).flat();
@@ -90,7 +95,7 @@ export const c: Emitter = {
     const used = usedFunctions(program);
     const needed = new Set<string>(used);
     if (tables.length > 0) needed.add('lookup');
-    for (const f of Object.keys(PRELUDE)) if (needed.has(f)) lines.push('', PRELUDE[f]);
+    for (const f of Object.keys(C_PRELUDE)) if (needed.has(f)) lines.push('', C_PRELUDE[f]);
     tables.forEach((t, i) => {
       lines.push('', `/* Lookup table ${i + 1}: ${t.rows} rows (by integer id, from 0) of ${t.cols} values. */`);
       lines.push(`static const double ${tableName(i)}[${t.rows}][${t.cols}] = {`, ...tableRows(t, C_NUMBERS, opts.precision).map((row) => `  {${row.join(', ')}},`), '};');

@@ -1,0 +1,972 @@
+import { Nn2eqError } from '../../errors.js';
+import type { Fn } from '../../ir/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
+import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
+import { formatNumber } from '../number.js';
+import type { Syntax } from '../render.js';
+import { atoms, constantsUsed, printMap, tensorNames } from '../tensor-common.js';
+import type { EmitOptions, TensorEmitter } from '../types.js';
+
+/**
+ * The C tensor form: a C99 file whose `void predict(const double *x, double *y)` runs plain loops
+ * over double arrays, one call or loop per equation of the tensor program, on one row per call.
+ * The calling convention is the scalar C form's (flattened row-major inputs and outputs), so the
+ * same harness runs both. Weights are static const double arrays; values live in static buffers
+ * reused once a value is dead (no allocation; predict is therefore not reentrant). Every shape is
+ * fixed at conversion: a time axis of any length is refused (--timesteps T fixes it).
+ */
+
+/** The largest rank the index-walking helpers (transpose, box, upsample) hold counters for. */
+const MAX_RANK = 8;
+
+/** The source of every helper the generated code may call, emitted only when used (-Wall rejects unused static functions). */
+const HELPERS: Record<string, string> = {
+  window: `/* A window's geometry, per spatial axis padded to three (depth, height, width): input size, kernel, strides, dilation, padding before, output size. */
+struct window {
+  int inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW;
+};`,
+  copy: `/* y[0..n) = x[0..n). */
+static void copy(double *y, const double *x, int n) {
+  for (int i = 0; i < n; i++) y[i] = x[i];
+}`,
+  zero: `/* y[0..n) = 0. */
+static void zero(double *y, int n) {
+  for (int i = 0; i < n; i++) y[i] = 0;
+}`,
+  accumulate: `/* y[j] += sum over i < k of x[i] * W[i * stride + j], for j < n; four rows of W per pass (fewer stores of y). */
+static void accumulate(double *y, const double *x, const double *W, int k, int n, int stride) {
+  int i = 0;
+  for (; i + 3 < k; i += 4) {
+    const double a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
+    const double *w0 = W + i * stride, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    for (int j = 0; j < n; j++) y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+  }
+  for (; i < k; i++) {
+    const double a0 = x[i], *w0 = W + i * stride;
+    for (int j = 0; j < n; j++) y[j] += a0 * w0[j];
+  }
+}`,
+  dense: `/* y = x.W + b over the last axis at each of \`rows\` positions; W is [k, n] row-major, b may be 0 (none). */
+static void dense(double *y, const double *x, const double *W, const double *b, int rows, int k, int n) {
+  for (int r = 0; r < rows; r++, x += k, y += n) {
+    for (int j = 0; j < n; j++) y[j] = b ? b[j] : 0;
+    accumulate(y, x, W, k, n, n);
+  }
+}`,
+  denseAdd: `/* y += x.W over the last axis at each of \`rows\` positions (another input of the same sum). */
+static void denseAdd(double *y, const double *x, const double *W, int rows, int k, int n) {
+  for (int r = 0; r < rows; r++, x += k, y += n) accumulate(y, x, W, k, n, n);
+}`,
+  softmax: `/* Softmax over groups of n of the len values (contiguous, or listed by \`order\`), less the group's maximum. */
+static void softmax(double *y, const double *x, int len, int n, const int *order) {
+  for (int o = 0; o < len; o += n) {
+    double m = -INFINITY, sum = 0;
+    for (int j = 0; j < n; j++) m = max2(m, x[order ? order[o + j] : o + j]);
+    for (int j = 0; j < n; j++) {
+      const int at = order ? order[o + j] : o + j;
+      y[at] = exp(x[at] - m);
+      sum += y[at];
+    }
+    for (int j = 0; j < n; j++) y[order ? order[o + j] : o + j] /= sum;
+  }
+}`,
+  logSoftmax: `/* Log-softmax over groups of n of the len values (contiguous, or listed by \`order\`): x - max - log(sum of exp(x - max)). */
+static void logSoftmax(double *y, const double *x, int len, int n, const int *order) {
+  for (int o = 0; o < len; o += n) {
+    double m = -INFINITY, sum = 0;
+    for (int j = 0; j < n; j++) m = max2(m, x[order ? order[o + j] : o + j]);
+    for (int j = 0; j < n; j++) sum += exp(x[order ? order[o + j] : o + j] - m);
+    const double lse = log(sum);
+    for (int j = 0; j < n; j++) {
+      const int at = order ? order[o + j] : o + j;
+      y[at] = x[at] - m - lse;
+    }
+  }
+}`,
+  layerNorm: `/* (x - mean) / sqrt(variance + eps) * gamma + beta over groups of n of the len values; gamma, beta may be 0 (none). */
+static void layerNorm(double *y, const double *x, const double *gamma, const double *beta, double eps, int len, int n, const int *order) {
+  for (int o = 0; o < len; o += n) {
+    double mean = 0, variance = 0;
+    for (int j = 0; j < n; j++) mean += x[order ? order[o + j] : o + j];
+    mean /= n;
+    for (int j = 0; j < n; j++) {
+      const double d = x[order ? order[o + j] : o + j] - mean;
+      variance += d * d;
+    }
+    const double r = 1 / sqrt(variance / n + eps);
+    for (int j = 0; j < n; j++) {
+      const int at = order ? order[o + j] : o + j;
+      y[at] = (x[at] - mean) * r * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+    }
+  }
+}`,
+  l2Normalize: `/* x / sqrt(max(sum of x^2, 1e-12)) over groups of n of the len values (TF's l2_normalize). */
+static void l2Normalize(double *y, const double *x, int len, int n, const int *order) {
+  for (int o = 0; o < len; o += n) {
+    double sq = 0;
+    for (int j = 0; j < n; j++) {
+      const double v = x[order ? order[o + j] : o + j];
+      sq += v * v;
+    }
+    const double r = 1 / sqrt(max2(sq, 1e-12));
+    for (int j = 0; j < n; j++) {
+      const int at = order ? order[o + j] : o + j;
+      y[at] = x[at] * r;
+    }
+  }
+}`,
+  inverseNorm: `/* 1 / sqrt(max(sum of v[k * s]^2 for k < n, 1e-12)). */
+static double inverseNorm(const double *v, int n, int s) {
+  double sq = 0;
+  for (int k = 0; k < n; k++) sq += v[k * s] * v[k * s];
+  return 1 / sqrt(max2(sq, 1e-12));
+}`,
+  dot: `/*
+ * Keras's Dot (batch_dot): y[r, c] = sum over k < n of x[rows[r] + k * sx] * z[cols[c] + k * sz], the
+ * result having x's other axes, then z's; \`normalize\` divides each contracted vector by its L2 norm.
+ */
+static void dot(double *y, const double *x, const int *rows, int nr, int sx, const double *z, const int *cols, int nc, int sz, int n, int normalize) {
+  int o = 0;
+  for (int r = 0; r < nr; r++) {
+    const double xr = normalize ? inverseNorm(x + rows[r], n, sx) : 1;
+    for (int c = 0; c < nc; c++) {
+      const double zc = normalize ? inverseNorm(z + cols[c], n, sz) : 1;
+      double sum = 0;
+      for (int k = 0; k < n; k++) sum += x[rows[r] + k * sx] * xr * (z[cols[c] + k * sz] * zc);
+      y[o++] = sum;
+    }
+  }
+}`,
+  conv: `/* Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. */
+static void conv(double *y, const double *x, const double *K, const double *b, const struct window *g, int C, int F, int groups) {
+  const int cg = C / groups, fg = F / groups;
+  for (int od = 0; od < g->outD; od++) for (int oh = 0; oh < g->outH; oh++) for (int ow = 0; ow < g->outW; ow++, y += F) {
+    for (int f = 0; f < F; f++) y[f] = b ? b[f] : 0;
+    for (int kd = 0; kd < g->kD; kd++) {
+      const int id = od * g->sD - g->pD + kd * g->dD;
+      if (id < 0 || id >= g->inD) continue;
+      for (int kh = 0; kh < g->kH; kh++) {
+        const int ih = oh * g->sH - g->pH + kh * g->dH;
+        if (ih < 0 || ih >= g->inH) continue;
+        for (int kw = 0; kw < g->kW; kw++) {
+          const int iw = ow * g->sW - g->pW + kw * g->dW;
+          if (iw < 0 || iw >= g->inW) continue;
+          const double *xs = x + ((id * g->inH + ih) * g->inW + iw) * C;
+          const double *ks = K + ((kd * g->kH + kh) * g->kW + kw) * cg * F;
+          for (int gr = 0; gr < groups; gr++) accumulate(y + gr * fg, xs + gr * cg, ks + gr * fg, cg, fg, F);
+        }
+      }
+    }
+  }
+}`,
+  depthwiseConv: `/* Channels-last depthwise convolution: x[..in, C], D[..kernel, C, m], b[C * m] or 0; y[..out, C * m]. */
+static void depthwiseConv(double *y, const double *x, const double *D, const double *b, const struct window *g, int C, int m) {
+  const int F = C * m;
+  for (int od = 0; od < g->outD; od++) for (int oh = 0; oh < g->outH; oh++) for (int ow = 0; ow < g->outW; ow++, y += F) {
+    for (int f = 0; f < F; f++) y[f] = b ? b[f] : 0;
+    for (int kd = 0; kd < g->kD; kd++) {
+      const int id = od * g->sD - g->pD + kd * g->dD;
+      if (id < 0 || id >= g->inD) continue;
+      for (int kh = 0; kh < g->kH; kh++) {
+        const int ih = oh * g->sH - g->pH + kh * g->dH;
+        if (ih < 0 || ih >= g->inH) continue;
+        for (int kw = 0; kw < g->kW; kw++) {
+          const int iw = ow * g->sW - g->pW + kw * g->dW;
+          if (iw < 0 || iw >= g->inW) continue;
+          const double *xs = x + ((id * g->inH + ih) * g->inW + iw) * C;
+          const double *ds = D + ((kd * g->kH + kh) * g->kW + kw) * F;
+          if (m == 1) for (int c = 0; c < C; c++) y[c] += xs[c] * ds[c];
+          else for (int c = 0; c < C; c++) for (int j = 0; j < m; j++) y[c * m + j] += xs[c] * ds[c * m + j];
+        }
+      }
+    }
+  }
+}`,
+  pool: `/* Channels-last max or average pooling over the in-bounds cells of each window (as TF's 'same'): x[..in, C], y[..out, C]. */
+static void pool(double *y, const double *x, const struct window *g, int C, int max) {
+  for (int od = 0; od < g->outD; od++) for (int oh = 0; oh < g->outH; oh++) for (int ow = 0; ow < g->outW; ow++, y += C) {
+    int cells = 0;
+    for (int c = 0; c < C; c++) y[c] = max ? -INFINITY : 0;
+    for (int kd = 0; kd < g->kD; kd++) {
+      const int id = od * g->sD - g->pD + kd * g->dD;
+      if (id < 0 || id >= g->inD) continue;
+      for (int kh = 0; kh < g->kH; kh++) {
+        const int ih = oh * g->sH - g->pH + kh * g->dH;
+        if (ih < 0 || ih >= g->inH) continue;
+        for (int kw = 0; kw < g->kW; kw++) {
+          const int iw = ow * g->sW - g->pW + kw * g->dW;
+          if (iw < 0 || iw >= g->inW) continue;
+          const double *xs = x + ((id * g->inH + ih) * g->inW + iw) * C;
+          cells++;
+          if (max) for (int c = 0; c < C; c++) y[c] = max2(y[c], xs[c]);
+          else for (int c = 0; c < C; c++) y[c] += xs[c];
+        }
+      }
+    }
+    if (!max) for (int c = 0; c < C; c++) y[c] /= cells;
+  }
+}`,
+  globalPool: `/* Max or mean over every axis but the last (channels-last): x[len / C positions, C] -> y[C]. */
+static void globalPool(double *y, const double *x, int len, int C, int max) {
+  for (int c = 0; c < C; c++) y[c] = max ? -INFINITY : 0;
+  for (int o = 0; o < len; o += C) {
+    if (max) for (int c = 0; c < C; c++) y[c] = max2(y[c], x[o + c]);
+    else for (int c = 0; c < C; c++) y[c] += x[o + c];
+  }
+  if (!max) for (int c = 0; c < C; c++) y[c] /= len / C;
+}`,
+  transpose: `/* y = x with its axes permuted: axis i of y has dims[i] elements, \`steps[i]\` apart in x. */
+static void transpose(double *y, const double *x, int len, const int *dims, const int *steps, int rank) {
+  int p[${MAX_RANK}] = {0}, at = 0;
+  for (int o = 0; o < len; o++) {
+    y[o] = x[at];
+    for (int i = rank - 1; i >= 0; i--) {
+      at += steps[i];
+      if (++p[i] < dims[i]) break;
+      at -= steps[i] * dims[i];
+      p[i] = 0;
+    }
+  }
+}`,
+  box: `/* Copies the box of \`sizes\` at \`from\` in x (strides xstr) to \`to\` in y (strides ystr). */
+static void box(double *y, const int *ystr, const int *to, const double *x, const int *xstr, const int *from, const int *sizes, int rank) {
+  int p[${MAX_RANK}] = {0}, rows = 1;
+  for (int i = 0; i + 1 < rank; i++) rows *= sizes[i];
+  for (int row = 0; row < rows; row++) {
+    int yo = 0, xo = 0;
+    for (int i = 0; i < rank; i++) {
+      yo += (to[i] + p[i]) * ystr[i];
+      xo += (from[i] + p[i]) * xstr[i];
+    }
+    for (int j = 0; j < sizes[rank - 1]; j++) y[yo + j] = x[xo + j];
+    for (int i = rank - 2; i >= 0; i--) {
+      if (++p[i] < sizes[i]) break;
+      p[i] = 0;
+    }
+  }
+}`,
+  upsample: `/* Nearest-neighbour up-sampling: y (dims) holds each element of x (strides xstr) factors[i] times along axis i. */
+static void upsample(double *y, const double *x, int len, const int *dims, const int *xstr, const int *factors, int rank) {
+  int p[${MAX_RANK}] = {0};
+  for (int o = 0; o < len; o++) {
+    int at = 0;
+    for (int i = 0; i < rank; i++) at += p[i] / factors[i] * xstr[i];
+    y[o] = x[at];
+    for (int i = rank - 1; i >= 0; i--) {
+      if (++p[i] < dims[i]) break;
+      p[i] = 0;
+    }
+  }
+}`,
+  reverse: `/* y = x with the n elements of one axis in reverse order (outer positions before it, inner after it). */
+static void reverse(double *y, const double *x, int outer, int n, int inner) {
+  for (int o = 0; o < outer; o++)
+    for (int i = 0; i < n; i++) copy(y + (o * n + n - 1 - i) * inner, x + (o * n + i) * inner, inner);
+}`,
+  place: `/* One input of a concatenation: y[o, offset + j] = x[o, j] for o < outer, j < w (y has width values per position). */
+static void place(double *y, int width, int offset, const double *x, int outer, int w) {
+  for (int o = 0; o < outer; o++) copy(y + o * width + offset, x + o * w, w);
+}`,
+  gather: `/* Rows of table E [rows, cols] picked by ids (truncated to integers); an id out of range gives NaN. */
+static void gather(double *y, const double *ids, int n, const double *E, int rows, int cols) {
+  for (int k = 0; k < n; k++) {
+    const double r = trunc(ids[k]);
+    const int inside = r >= 0 && r < rows;
+    for (int c = 0; c < cols; c++) y[k * cols + c] = inside ? E[(int)r * cols + c] : NAN;
+  }
+}`,
+};
+
+/** Helpers (and prelude functions, as 'prelude:name') other helpers call. */
+const NEEDS: Record<string, readonly string[]> = {
+  dense: ['accumulate'],
+  denseAdd: ['accumulate'],
+  conv: ['window', 'accumulate'],
+  depthwiseConv: ['window'],
+  pool: ['window', 'prelude:max'],
+  globalPool: ['prelude:max'],
+  softmax: ['prelude:max'],
+  logSoftmax: ['prelude:max'],
+  l2Normalize: ['prelude:max'],
+  dot: ['inverseNorm'],
+  inverseNorm: ['prelude:max'],
+  reverse: ['copy'],
+  place: ['copy'],
+};
+
+/** Where a value lives: a pointer into x (an input), a reused static buffer, its own static buffer (inside loops), or another tensor's memory (a reshape). */
+type Storage = { kind: 'input'; offset: number } | { kind: 'pool'; slot: number } | { kind: 'own' } | { kind: 'alias'; of: TensorId };
+
+/** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
+function fewValues(values: ArrayLike<number>): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]);
+    if (seen.size > 4096) return false;
+  }
+  return values.length > 4 * seen.size;
+}
+
+/** Row-major strides of a shape. */
+function strides(shape: readonly number[]): number[] {
+  return shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+}
+
+/** The flat indices of `shape` grouped along `axes` (the other axes fixed), group after group. */
+function alongOrder(shape: readonly number[], axes: readonly number[]): number[] {
+  const rest = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...rest, ...axes];
+  const st = strides(shape);
+  const order: number[] = [];
+  const p = perm.map(() => 0);
+  for (let o = 0, n = sizeOf(shape); o < n; o++) {
+    let at = 0;
+    for (let i = 0; i < perm.length; i++) at += p[i] * st[perm[i]];
+    order.push(at);
+    for (let i = perm.length - 1; i >= 0; i--) {
+      if (++p[i] < shape[perm[i]]) break;
+      p[i] = 0;
+    }
+  }
+  return order;
+}
+
+/** The flat offset of every position of `shape` with axis `axis` at 0, row-major over the other axes. */
+function bases(shape: readonly number[], axis: number): number[] {
+  const st = strides(shape);
+  const dims = shape.map((d, i) => (i === axis ? 1 : d));
+  const out: number[] = [];
+  const p = dims.map(() => 0);
+  for (let o = 0, n = sizeOf(dims); o < n; o++) {
+    let at = 0;
+    for (let i = 0; i < dims.length; i++) at += p[i] * st[i];
+    out.push(at);
+    for (let i = dims.length - 1; i >= 0; i--) {
+      if (++p[i] < dims[i]) break;
+      p[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** A C99 compound literal holding a list of ints. */
+function ints(v: readonly number[]): string {
+  return `(const int[]){${v.join(', ')}}`;
+}
+
+/** Names the generated file defines or includes: a tensor may not take one. */
+const RESERVED = new Set([...C_KEYWORDS, ...Object.keys(HELPERS), 'x', 'y', 'predict', 'sigmoid', 'softplus', 'step', 'max2', 'min2', 'exp', 'log', 'log1p', 'tanh', 'erf', 'fabs', 'sqrt', 'pow', 'trunc', 'isnan', 'NAN', 'INFINITY', 'main', 'i', 'k', 'window']);
+
+/** Prints a tensor program as the C tensor form (see the file comment). */
+export function emitCTensor(program: TensorProgram, opts: EmitOptions): string {
+  return new Printer(program, opts).print();
+}
+
+/** The C tensor form: the `c` format's tensor emitter. */
+export const cTensor: TensorEmitter = { emit: emitCTensor };
+
+class Printer {
+  private readonly names: string[];
+  private readonly taken: Set<string>;
+  private readonly storage: Storage[] = [];
+  private readonly slots: number[] = [];
+  private readonly slotNames: string[] = [];
+  private readonly helpers = new Set<string>();
+  private readonly prelude = new Set<string>();
+  /** File-level declarations other than weights and buffers (geometries, index orders). */
+  private readonly decls: string[] = [];
+  private readonly syntax: Syntax;
+  private readonly local = new Set<TensorId>();
+
+  constructor(
+    private readonly p: TensorProgram,
+    private readonly opts: EmitOptions,
+  ) {
+    this.names = tensorNames(p);
+    this.taken = new Set(RESERVED);
+    this.names = this.names.map((n) => {
+      if (n === undefined) return n;
+      let m = n;
+      while (this.taken.has(m)) m += '_';
+      this.taken.add(m);
+      return m;
+    });
+    this.syntax = {
+      ...C_SYNTAX,
+      name: () => '0',
+      lookup: () => {
+        throw new Nn2eqError('an element-wise function looked up a table in the C tensor form', 'unsupported', 'please report this model');
+      },
+    };
+    this.fixedShapes();
+    this.plan();
+  }
+
+  private fresh(base: string): string {
+    let n = base;
+    for (let k = 2; this.taken.has(n); k++) n = `${base}${k}`;
+    this.taken.add(n);
+    return n;
+  }
+
+  /** Every shape must be known: the static buffers are sized at conversion time. */
+  private fixedShapes(): void {
+    this.p.inputs.forEach((port, i) => {
+      const s = port.tensor.shape;
+      if (s.some((d) => d < 0)) {
+        throw new Nn2eqError(
+          `input ${i + 1} '${port.name}' has shape [${s.map((d) => (d < 0 ? 'T' : d)).join(', ')}] with a time axis of any length; the C tensor form sizes its static buffers at conversion time`,
+          'unsupported',
+          'give the length with --timesteps T',
+        );
+      }
+    });
+    this.p.tensors.forEach((t, id) => {
+      if (t.shape.some((d) => d < 0 || !Number.isInteger(d))) throw new Nn2eqError(`tensor '${this.names[id] ?? id}' has shape [${t.shape.join(', ')}], not a fixed shape`, 'unsupported', 'give the length with --timesteps T');
+    });
+  }
+
+  private size(id: TensorId): number {
+    return sizeOf(this.p.tensors[id].shape);
+  }
+
+  /** The tensor whose memory `id` shares (itself unless a reshape). */
+  private root(id: TensorId): TensorId {
+    const s = this.storage[id];
+    return s?.kind === 'alias' ? this.root(s.of) : id;
+  }
+
+  /** Whether a tensor's memory is read-only (an input or a weight, or a reshape of one). */
+  private readOnly(id: TensorId): boolean {
+    return this.p.tensors[this.root(id)].kind !== 'value';
+  }
+
+  /**
+   * Decides where each value lives, as the JS tensor form does. Values of the top level share
+   * buffers once dead (greedy, in program order); a reshape shares its argument's memory; an
+   * element-wise map may overwrite an argument of its size that dies there. Values inside loop
+   * bodies get buffers of their own.
+   */
+  private plan(): void {
+    const p = this.p;
+    const markLocal = (body: Body) => {
+      body.inputs.forEach((id) => this.local.add(id));
+      for (const eq of body.equations) {
+        eq.outs.forEach((id) => {
+          this.local.add(id);
+          if (eq.op === 'reshape') this.storage[id] = { kind: 'alias', of: eq.args[0] };
+        });
+        if (eq.body) markLocal(eq.body);
+      }
+    };
+    const last = new Map<TensorId, number>();
+    const reads = (eq: Equation): TensorId[] => {
+      const out = [...eq.args];
+      const visit = (b: Body) => {
+        for (const e of b.equations) {
+          out.push(...e.args);
+          if (e.body) visit(e.body);
+        }
+        out.push(...b.outputs);
+      };
+      if (eq.body) visit(eq.body);
+      return out;
+    };
+    p.equations.forEach((eq, i) => {
+      if (eq.body) markLocal(eq.body);
+      for (const a of reads(eq)) last.set(a, i);
+    });
+    for (const port of p.outputs) last.set(port.tensor.id, Infinity);
+    this.local.forEach((id) => (this.storage[id] ??= { kind: 'own' }));
+
+    const refs: number[] = [];
+    const free: number[] = [];
+    const slotOf = (id: TensorId): number | null => {
+      const s = this.storage[id];
+      if (!s) return null;
+      if (s.kind === 'pool') return s.slot;
+      if (s.kind === 'alias') return slotOf(s.of);
+      return null;
+    };
+    const release = (slot: number) => {
+      if (--refs[slot] === 0) free.push(slot);
+    };
+    const take = (need: number): number => {
+      let best = -1;
+      for (let k = 0; k < free.length; k++) {
+        const s = free[k];
+        const fits = this.slots[s] >= need;
+        if (best < 0) best = k;
+        else {
+          const b = free[best];
+          const bestFits = this.slots[b] >= need;
+          if ((fits && (!bestFits || this.slots[s] < this.slots[b])) || (!fits && !bestFits && this.slots[s] > this.slots[b])) best = k;
+        }
+      }
+      if (best < 0) {
+        this.slots.push(need);
+        refs.push(0);
+        return this.slots.length - 1;
+      }
+      const s = free.splice(best, 1)[0];
+      this.slots[s] = Math.max(this.slots[s], need);
+      return s;
+    };
+    let offset = 0;
+    p.inputs.forEach((port) => {
+      this.storage[port.tensor.id] = { kind: 'input', offset };
+      offset += this.size(port.tensor.id);
+    });
+    p.equations.forEach((eq, i) => {
+      for (const o of eq.outs) {
+        if (this.storage[o]) continue;
+        if (eq.op === 'reshape') {
+          this.storage[o] = { kind: 'alias', of: eq.args[0] };
+          const s = slotOf(o);
+          if (s !== null) refs[s]++;
+          continue;
+        }
+        const n = this.size(o);
+        if (eq.op === 'map') {
+          // Element i of the output reads element i of an argument of its size only: it may overwrite it.
+          const reuse = eq.args.find((a) => last.get(a) === i && slotOf(a) !== null && refs[slotOf(a)!] === 1 && this.size(a) === n);
+          if (reuse !== undefined) {
+            const s = slotOf(reuse)!;
+            this.storage[o] = { kind: 'pool', slot: s };
+            refs[s]++;
+            continue;
+          }
+        }
+        const s = take(n);
+        this.storage[o] = { kind: 'pool', slot: s };
+        refs[s]++;
+      }
+      const dead = new Set([...reads(eq).filter((a) => last.get(a) === i), ...eq.outs.filter((o) => !last.has(o))]);
+      for (const a of dead) {
+        const s = slotOf(a);
+        if (s !== null) release(s);
+      }
+    });
+    this.slotNames.push(...this.slots.map((_, k) => this.fresh(`memory${k + 1}`)));
+  }
+
+  private use(helper: string): string {
+    if (!this.helpers.has(helper)) {
+      this.helpers.add(helper);
+      for (const h of NEEDS[helper] ?? []) {
+        if (h.startsWith('prelude:')) this.prelude.add(h.slice('prelude:'.length));
+        else this.use(h);
+      }
+    }
+    return helper;
+  }
+
+  print(): string {
+    const p = this.p;
+    const names = this.names;
+    const body: string[] = [];
+    const starts = new Map(p.calls.filter((call) => call.to > call.from).map((call) => [call.from, call]));
+    p.equations.forEach((eq, e) => {
+      const call = starts.get(e);
+      if (call) body.push(`  /* ${call.number > 0 ? `Layer ${call.number}: ` : ''}${call.className} '${comment(call.layer)}' */`);
+      this.equation(eq, body, '  ', 0);
+    });
+    let yOffset = 0;
+    const outs = p.outputs.map((port) => {
+      const at = yOffset;
+      yOffset += this.size(port.tensor.id);
+      return at;
+    });
+    body.push('  /* Outputs */');
+    p.outputs.forEach((port, k) => body.push(`  ${this.use('copy')}(${outs[k] === 0 ? 'y' : `y + ${outs[k]}`}, ${names[port.tensor.id]}, ${this.size(port.tensor.id)});`));
+
+    // Pointers into x, the buffers and aliases, declared only when the body reads them (-Wall rejects unused variables).
+    const text = body.join('\n');
+    const mentioned = (n: string) => new RegExp(`\\b${n}\\b`).test(text);
+    const pointers: string[] = [];
+    p.tensors.forEach((_, id) => {
+      const s = this.storage[id];
+      if (!s || s.kind === 'own' || !mentioned(names[id])) return;
+      const type = this.readOnly(id) ? 'const double *const' : 'double *const';
+      if (s.kind === 'input') pointers.push(`  ${type} ${names[id]} = ${s.offset === 0 ? 'x' : `x + ${s.offset}`};`);
+      else if (s.kind === 'pool') pointers.push(`  ${type} ${names[id]} = ${this.slotNames[s.slot]};`);
+      else pointers.push(`  ${type} ${names[id]} = ${names[s.of]};`);
+    });
+    if (!/\bx\b/.test(pointers.join('\n'))) pointers.unshift('  (void)x;');
+
+    const nIn = p.inputs.reduce((n, port) => n + this.size(port.tensor.id), 0);
+    const buffered = this.slots.reduce((a, b) => a + b, 0) + [...this.local].filter((id) => this.storage[id].kind === 'own').reduce((n, id) => n + this.size(id), 0);
+    const lines: string[] = [];
+    lines.push(`/* Generated by nn2eq from model '${comment(this.opts.modelName)}' (tensor form). Do not edit.`);
+    lines.push(' *');
+    lines.push(' *   void predict(const double *x, double *y);');
+    lines.push(' *');
+    lines.push(` * x: ${nIn} double${nIn === 1 ? '' : 's'}, the model's inputs flattened row-major, one after another:`);
+    p.inputs.forEach((port, i) => {
+      const s = this.storage[port.tensor.id] as { offset: number };
+      lines.push(` *    x[${s.offset}..${s.offset + this.size(port.tensor.id) - 1}] = input ${i + 1} (${names[port.tensor.id]}), shape ${shapeText(port.tensor.shape)}`);
+    });
+    lines.push(` * y: ${yOffset} double${yOffset === 1 ? '' : 's'}, written with the outputs in the same layout:`);
+    p.outputs.forEach((port, i) => lines.push(` *    y[${outs[i]}..${outs[i] + this.size(port.tensor.id) - 1}] = output ${i + 1}, shape ${shapeText(port.tensor.shape)}`));
+    lines.push(' * One row per call, math.h only; link with -lm. No allocation: values live in static buffers');
+    lines.push(` * (${buffered} double${buffered === 1 ? '' : 's'} in all), so predict is not reentrant: calls must not run in parallel.`);
+    const weights = this.weights();
+    if (weights.length > 0) {
+      lines.push(
+        this.opts.precision !== undefined
+          ? ` * Weights are static const double arrays, rounded to ${this.opts.precision} significant digits, one row (last axis) per line, at the end of the file.`
+          : ' * Weights are static const double arrays (the shortest decimals that read back as the model\'s float32 values), one row (last axis) per line, at the end of the file.',
+      );
+    }
+    for (const note of this.opts.notes ?? []) lines.push(` * ${comment(note)}`);
+    lines.push(' */');
+    lines.push('#include <math.h>');
+    for (const f of Object.keys(C_PRELUDE)) if (this.prelude.has(f)) lines.push('', C_PRELUDE[f]);
+    for (const h of Object.keys(HELPERS)) if (this.helpers.has(h)) lines.push('', HELPERS[h]);
+    const used = constantsUsed(p);
+    if (used.length > 0) {
+      lines.push('', '/* Weights (defined at the end of the file) */');
+      for (const id of used) lines.push(`static const double ${names[id]}[${Math.max(1, this.size(id))}];`);
+    }
+    if (this.slots.length > 0) {
+      lines.push('', '/* Values of the top level: buffers reused once a value is no longer needed. */');
+      this.slots.forEach((n, s) => lines.push(`static double ${this.slotNames[s]}[${n}];`));
+    }
+    const own = [...this.local].filter((id) => this.storage[id].kind === 'own').sort((a, b) => a - b);
+    if (own.length > 0) {
+      lines.push('', '/* Values inside loops: a buffer each. */');
+      for (const id of own) lines.push(`static double ${names[id]}[${Math.max(1, this.size(id))}];`);
+    }
+    if (this.decls.length > 0) lines.push('', ...this.decls);
+    lines.push('', 'void predict(const double *x, double *y) {', ...pointers, ...body, '}');
+    lines.push(...weights, '');
+    return lines.join('\n');
+  }
+
+  /** The weights, last in the file: one array per constant, one row per line. */
+  private weights(): string[] {
+    const p = this.p;
+    const lines: string[] = [];
+    const byLayer = new Map(p.calls.map((call) => [call.number, call]));
+    const used = constantsUsed(p);
+    if (used.length > 0) lines.push('', '/* Weights */');
+    for (const id of used) {
+      const t = p.tensors[id];
+      const values = t.values ?? [];
+      const call = byLayer.get(t.layer);
+      lines.push(`/* ${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${comment(call.layer)}'` : ''} */`);
+      const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+      const rows: string[] = [];
+      const printed = fewValues(values) ? new Map<number, string>() : undefined;
+      for (let at = 0; at < values.length; at += width) {
+        const row: string[] = [];
+        for (let j = at; j < at + width; j++) {
+          let text = printed?.get(values[j]);
+          if (text === undefined) {
+            text = formatNumber(values[j], C_NUMBERS, this.opts.precision);
+            printed?.set(values[j], text);
+          }
+          row.push(text);
+        }
+        rows.push(row.join(', '));
+      }
+      const n = Math.max(1, values.length);
+      if (rows.length === 0) lines.push(`static const double ${this.names[id]}[1] = {0};`);
+      else if (rows.length === 1) lines.push(`static const double ${this.names[id]}[${n}] = {${rows[0]}};`);
+      else lines.push(`static const double ${this.names[id]}[${n}] = {`, ...rows.map((r) => `  ${r},`), '};');
+    }
+    return lines;
+  }
+
+  /** A file-level table of ints (an index order or bases), named after `base`. */
+  private intTable(base: string, values: readonly number[]): string {
+    const name = this.fresh(base);
+    const rows: string[] = [];
+    for (let at = 0; at < values.length; at += 16) rows.push(`  ${values.slice(at, at + 16).join(', ')},`);
+    this.decls.push(`static const int ${name}[${Math.max(1, values.length)}] = {`, ...rows, '};');
+    return name;
+  }
+
+  /** The code of one equation, appended to `out`. */
+  private equation(eq: Equation, out: string[], ind: string, depth: number): void {
+    const n = this.names;
+    const y = n[eq.outs[0]];
+    const x = n[eq.args[0]];
+    const shape = (id: TensorId) => this.p.tensors[id].shape;
+    const line = (text: string) => out.push(`${ind}${text}`);
+    switch (eq.op) {
+      case 'dense': {
+        const a = eq.attrs as unknown as DenseAttrs;
+        const xs = shape(eq.args[0]);
+        const rows = sizeOf(xs.slice(0, -1));
+        for (let k = 0; k < a.pairs; k++) {
+          const [kk, cols] = shape(eq.args[2 * k + 1]);
+          const xk = n[eq.args[2 * k]];
+          const w = n[eq.args[2 * k + 1]];
+          if (k === 0) line(`${this.use('dense')}(${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : '0'}, ${rows}, ${kk}, ${cols});`);
+          else line(`${this.use('denseAdd')}(${y}, ${xk}, ${w}, ${rows}, ${kk}, ${cols});`);
+        }
+        return;
+      }
+      case 'map':
+        return this.map(eq, line);
+      case 'softmax':
+      case 'log_softmax':
+      case 'l2_normalize': {
+        const [groupSize, order] = this.along(eq.args[0], (eq.attrs as unknown as AxesAttrs).axes);
+        const helper = this.use(eq.op === 'softmax' ? 'softmax' : eq.op === 'log_softmax' ? 'logSoftmax' : 'l2Normalize');
+        line(`${helper}(${y}, ${x}, ${this.size(eq.args[0])}, ${groupSize}, ${order});`);
+        return;
+      }
+      case 'layer_norm': {
+        const a = eq.attrs as unknown as LayerNormAttrs;
+        const [groupSize, order] = this.along(eq.args[0], a.axes);
+        const gamma = a.scale ? n[eq.args[1]] : '0';
+        const beta = a.center ? n[eq.args[a.scale ? 2 : 1]] : '0';
+        line(`${this.use('layerNorm')}(${y}, ${x}, ${gamma}, ${beta}, ${formatNumber(a.eps, C_NUMBERS)}, ${this.size(eq.args[0])}, ${groupSize}, ${order});`);
+        return;
+      }
+      case 'dot': {
+        const a = eq.attrs as unknown as DotAttrs;
+        const z = eq.args[1];
+        const xs = shape(eq.args[0]);
+        const zs = shape(z);
+        const rows = bases(xs, a.axes[0]);
+        const cols = bases(zs, a.axes[1]);
+        const rowsName = this.intTable(`${y}Rows`, rows);
+        const colsName = this.intTable(`${y}Columns`, cols);
+        const sx = sizeOf(xs.slice(a.axes[0] + 1));
+        const sz = sizeOf(zs.slice(a.axes[1] + 1));
+        line(`${this.use('dot')}(${y}, ${x}, ${rowsName}, ${rows.length}, ${sx}, ${n[z]}, ${colsName}, ${cols.length}, ${sz}, ${xs[a.axes[0]]}, ${a.normalize ? 1 : 0});`);
+        return;
+      }
+      case 'conv': {
+        const a = eq.attrs as unknown as ConvAttrs;
+        line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : '0'}, &${this.geometry(eq, a)}, ${last(shape(eq.args[0]))}, ${last(shape(eq.outs[0]))}, ${a.groups});`);
+        return;
+      }
+      case 'depthwise_conv': {
+        const a = eq.attrs as unknown as DepthwiseAttrs;
+        line(`${this.use('depthwiseConv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : '0'}, &${this.geometry(eq, a)}, ${last(shape(eq.args[0]))}, ${a.multiplier});`);
+        return;
+      }
+      case 'pool': {
+        const a = eq.attrs as unknown as PoolAttrs;
+        line(`${this.use('pool')}(${y}, ${x}, &${this.geometry(eq, a)}, ${last(shape(eq.args[0]))}, ${a.kind === 'max' ? 1 : 0});`);
+        return;
+      }
+      case 'global_pool':
+        line(`${this.use('globalPool')}(${y}, ${x}, ${this.size(eq.args[0])}, ${last(shape(eq.args[0]))}, ${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max' ? 1 : 0});`);
+        return;
+      case 'transpose': {
+        const perm = (eq.attrs as unknown as TransposeAttrs).perm;
+        const xs = shape(eq.args[0]);
+        const st = strides(xs);
+        this.rank(eq, perm.length);
+        line(`${this.use('transpose')}(${y}, ${x}, ${this.size(eq.outs[0])}, ${ints(perm.map((q) => xs[q]))}, ${ints(perm.map((q) => st[q]))}, ${perm.length});`);
+        return;
+      }
+      case 'reshape':
+        line(`/* ${y} = ${x} as shape ${shapeText(shape(eq.outs[0]))} (the same memory) */`);
+        return;
+      case 'concat': {
+        const axis = (eq.attrs as unknown as AxisAttrs).axis;
+        const outer = sizeOf(shape(eq.args[0]).slice(0, axis));
+        const width = this.size(eq.outs[0]) / outer;
+        let offset = 0;
+        for (const arg of eq.args) {
+          const w = this.size(arg) / outer;
+          line(`${this.use('place')}(${y}, ${width}, ${offset}, ${n[arg]}, ${outer}, ${w});`);
+          offset += w;
+        }
+        return;
+      }
+      case 'repeat': {
+        const times = (eq.attrs as unknown as RepeatAttrs).n;
+        const w = this.size(eq.args[0]);
+        line(`for (int k = 0; k < ${times}; k++) ${this.use('copy')}(${y} + k * ${w}, ${x}, ${w});`);
+        return;
+      }
+      case 'pad': {
+        const a = eq.attrs as unknown as PadAttrs;
+        const xs = shape(eq.args[0]);
+        this.rank(eq, xs.length);
+        line(`${this.use('zero')}(${y}, ${this.size(eq.outs[0])});`);
+        line(`${this.use('box')}(${y}, ${ints(strides(shape(eq.outs[0])))}, ${ints(a.before)}, ${x}, ${ints(strides(xs))}, ${ints(xs.map(() => 0))}, ${ints(xs)}, ${xs.length});`);
+        return;
+      }
+      case 'slice': {
+        const a = eq.attrs as unknown as SliceAttrs;
+        const ys = shape(eq.outs[0]);
+        this.rank(eq, ys.length);
+        line(`${this.use('box')}(${y}, ${ints(strides(ys))}, ${ints(ys.map(() => 0))}, ${x}, ${ints(strides(shape(eq.args[0])))}, ${ints(a.begin)}, ${ints(ys)}, ${ys.length});`);
+        return;
+      }
+      case 'upsample': {
+        const factors = (eq.attrs as unknown as UpsampleAttrs).factors;
+        const xs = shape(eq.args[0]);
+        this.rank(eq, xs.length);
+        line(`${this.use('upsample')}(${y}, ${x}, ${this.size(eq.outs[0])}, ${ints(xs.map((d, i) => d * factors[i]))}, ${ints(strides(xs))}, ${ints(factors)}, ${xs.length});`);
+        return;
+      }
+      case 'reverse': {
+        const axis = (eq.attrs as unknown as AxisAttrs).axis;
+        const xs = shape(eq.args[0]);
+        line(`${this.use('reverse')}(${y}, ${x}, ${sizeOf(xs.slice(0, axis))}, ${xs[axis]}, ${sizeOf(xs.slice(axis + 1))});`);
+        return;
+      }
+      case 'gather': {
+        const [rows, cols] = shape(eq.args[1]);
+        line(`${this.use('gather')}(${y}, ${x}, ${this.size(eq.args[0])}, ${n[eq.args[1]]}, ${rows}, ${cols});`);
+        return;
+      }
+      case 'scan':
+        return this.scan(eq, out, ind, depth);
+      case 'foreach':
+        return this.foreach(eq, out, ind, depth);
+    }
+  }
+
+  /** The index-walking helpers hold MAX_RANK counters. */
+  private rank(eq: Equation, r: number): void {
+    if (r > MAX_RANK) throw new Nn2eqError(`a ${eq.op} of rank ${r} is not supported in the C tensor form (at most ${MAX_RANK} axes)`, 'unsupported', 'please report this model');
+  }
+
+  /** Group size and index order (or 0 when the groups are contiguous) for an op along `axes`. */
+  private along(id: TensorId, axes: readonly number[]): [number, string] {
+    const dims = this.p.tensors[id].shape;
+    const n = sizeOf(axes.map((a) => dims[a]));
+    const sorted = [...axes].sort((a, b) => a - b);
+    const trailing = sorted.every((a, i) => a === dims.length - sorted.length + i) && axes.every((a, i) => a === sorted[i]);
+    if (trailing) return [n, '0'];
+    return [n, this.intTable(`${this.names[id]}Along${axes.join('')}`, alongOrder(dims, axes))];
+  }
+
+  /** A window op's geometry as a file-level struct window; returns its name. */
+  private geometry(eq: Equation, a: WindowAttrs): string {
+    const r = a.kernel.length;
+    if (r > 3) throw new Nn2eqError(`a ${r}-dimensional window op is not supported in the C tensor form (at most 3 spatial axes)`, 'unsupported');
+    const three = (v: readonly number[], fill: number) => [...new Array<number>(3 - v.length).fill(fill), ...v];
+    const input = this.p.tensors[eq.args[0]].shape.slice(0, r);
+    const g = [...three(input, 1), ...three(a.kernel, 1), ...three(a.strides, 1), ...three(a.dilation, 1), ...three(a.padBefore, 0), ...three(a.outSpatial, 1)];
+    const name = this.fresh(`${this.names[eq.outs[0]]}Window`);
+    this.decls.push(`static const struct window ${name} = {${g.join(', ')}};`);
+    return name;
+  }
+
+  /** An element-wise map: one loop, the function printed from its scalar template. */
+  private map(eq: Equation, line: (t: string) => void): void {
+    const a = eq.attrs as unknown as MapAttrs;
+    const o = eq.outs[0];
+    const y = this.names[o];
+    const args = eq.args.map((id) => this.element(id, o));
+    const m = printMap(a, atoms(args), this.syntax, c.supports, this.opts);
+    m.uses.forEach((f: Fn) => {
+      if (f in C_PRELUDE) this.prelude.add(f);
+    });
+    line(`for (int i = 0; i < ${this.size(o)}; i++) ${y}[i] = ${m.text};`);
+  }
+
+  /** Element i of the output read from argument `id` (broadcast, NumPy rules). */
+  private element(id: TensorId, out: TensorId): string {
+    const name = this.names[id];
+    const a = this.p.tensors[id].shape;
+    const s = this.p.tensors[out].shape;
+    const same = a.length === s.length && a.every((d, i) => d === s[i]);
+    if (same) return `${name}[i]`;
+    // Leading 1s are broadcast like missing axes.
+    let lead = 0;
+    while (lead < a.length && a[lead] === 1) lead++;
+    const core = a.slice(lead);
+    if (core.length === 0) return `${name}[0]`;
+    let trail = 0;
+    while (trail < core.length && core[core.length - 1 - trail] === 1) trail++;
+    const middle = core.slice(0, core.length - trail);
+    const end = s.length - trail;
+    const start = end - middle.length;
+    const matches = start >= 0 && middle.every((d, i) => d === s[start + i]);
+    if (matches) {
+      const inner = sizeOf(s.slice(end));
+      const span = sizeOf(middle);
+      const idx = inner === 1 ? 'i' : `i / ${inner}`;
+      return start === 0 ? `${name}[${idx}]` : `${name}[${idx} % ${span}]`;
+    }
+    throw new Nn2eqError(`element-wise arguments of shapes ${shapeText(a)} and ${shapeText(s)} broadcast in a way the C tensor form does not print`, 'unsupported', 'please report this model');
+  }
+
+  /** The step counter of a loop nested `depth` deep: s, s_2, … unless a tensor has the name. */
+  private loopVariable(depth: number): string {
+    let s = depth === 0 ? 's' : `s_${depth + 1}`;
+    while (this.taken.has(s)) s += '_';
+    return s;
+  }
+
+  /** `name + offset` as C (the name alone at offset 0). */
+  private at(name: string, offset: string): string {
+    return offset === '0' ? name : `${name} + ${offset}`;
+  }
+
+  /** A recurrence: a loop over the time steps running the body, states carried in the body's input buffers. */
+  private scan(eq: Equation, out: string[], ind: string, depth: number): void {
+    const a = eq.attrs as unknown as ScanAttrs;
+    const body = eq.body!;
+    const n = this.names;
+    const xs = eq.args[0];
+    const steps = this.p.tensors[xs].shape[0];
+    const s = this.loopVariable(depth);
+    const [xt, ...states] = body.inputs;
+    const line = (text: string) => out.push(`${ind}${text}`);
+    const copy = this.use('copy');
+    line(`/* ${eq.outs.map((o) => n[o]).join(', ')} = scan over the ${steps} steps of ${n[xs]}${a.reverse ? ', last step first' : ''} */`);
+    states.forEach((st, k) => line(eq.args.length > 1 + k ? `${copy}(${n[st]}, ${n[eq.args[1 + k]]}, ${this.size(st)});` : `${this.use('zero')}(${n[st]}, ${this.size(st)});`));
+    line(`for (int ${s} = 0; ${s} < ${steps}; ${s}++) {`);
+    const inner = `${ind}  `;
+    const width = this.size(xt);
+    const t = a.reverse ? `(${steps} - 1 - ${s})` : s;
+    out.push(`${inner}${copy}(${n[xt]}, ${this.at(n[xs], width === 1 ? t : `${t} * ${width}`)}, ${width});`);
+    for (const e of body.equations) this.equation(e, out, inner, depth + 1);
+    body.outputs.forEach((o, k) => {
+      if (o !== states[k]) out.push(`${inner}${copy}(${n[states[k]]}, ${n[o]}, ${this.size(states[k])});`);
+    });
+    if (a.returnSequences) {
+      const w = this.size(states[0]);
+      out.push(`${inner}${copy}(${n[eq.outs[0]]} + ${w === 1 ? s : `${s} * ${w}`}, ${n[states[0]]}, ${w});`);
+    }
+    line('}');
+    if (!a.returnSequences) line(`${copy}(${n[eq.outs[0]]}, ${n[states[0]]}, ${this.size(states[0])});`);
+    eq.outs.slice(1).forEach((o, k) => line(`${copy}(${n[o]}, ${n[states[k]]}, ${this.size(states[k])});`));
+  }
+
+  /** TimeDistributed: the body run on every slice of the first axis. */
+  private foreach(eq: Equation, out: string[], ind: string, depth: number): void {
+    const body = eq.body!;
+    const n = this.names;
+    const xs = eq.args[0];
+    const steps = this.p.tensors[xs].shape[0];
+    const s = this.loopVariable(depth);
+    const [xt] = body.inputs;
+    const inner = `${ind}  `;
+    const copy = this.use('copy');
+    out.push(`${ind}/* ${n[eq.outs[0]]}: the layer applied to each of the ${steps} slices of ${n[xs]} */`);
+    out.push(`${ind}for (int ${s} = 0; ${s} < ${steps}; ${s}++) {`);
+    const width = this.size(xt);
+    out.push(`${inner}${copy}(${n[xt]}, ${n[xs]} + ${width === 1 ? s : `${s} * ${width}`}, ${width});`);
+    for (const e of body.equations) this.equation(e, out, inner, depth + 1);
+    const w = this.size(body.outputs[0]);
+    out.push(`${inner}${copy}(${n[eq.outs[0]]} + ${w === 1 ? s : `${s} * ${w}`}, ${n[body.outputs[0]]}, ${w});`);
+    out.push(`${ind}}`);
+  }
+}
+
+const last = (s: readonly number[]) => s[s.length - 1];
+
+/** A shape as the header prints it. */
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Text safe inside a C comment. */
+function comment(text: string): string {
+  return text.replace(/\*\//g, '* /');
+}
