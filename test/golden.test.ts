@@ -25,7 +25,7 @@ describe('golden output', () => {
     ['functional_chain', 'named', { inputNames: ['a', 'b', 'c', 'd'], outputNames: ['p', 'q', 'r'] }],
   ];
   for (const [name, tag, opts] of variants) {
-    for (const format of FORMATS) {
+    for (const format of FORMATS.filter((f) => f !== 'svg')) {
       it(`${name} ${tag} as ${format}`, async () => {
         const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, ...opts });
         await expect(text).toMatchFileSnapshot(`golden/${name}.${tag}.${EMITTERS[format].extension}`);
