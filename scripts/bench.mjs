@@ -1,4 +1,5 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
+// `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS" (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -96,6 +97,11 @@ const fmt = (x, d = 2) => x.toFixed(d);
 const CLI = join(ROOT, 'bin', 'nn2eq.js');
 const PYTHON = findPython();
 const rows = [];
+
+if (process.argv[2] === 'c') {
+  cCompiledVsJs();
+  process.exit(0);
+}
 
 console.log(`nn2eq benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log('conversion vs floor (floor = read every weight, print each once, shortest round-trip)');
@@ -197,6 +203,8 @@ if (hasTensor('js')) {
   }
 }
 
+cCompiledVsJs();
+
 console.log('\n--verify (TF.js loaded on demand), median of 3');
 for (const [label, args] of [
   ['mathematica_3_2_2_2 js', [join(FIX, 'mathematica_3_2_2_2', 'model.json'), '-f', 'js']],
@@ -210,6 +218,79 @@ for (const [label, args] of [
 
 const big = rows.filter((r) => r.name === 'mlp-1.3M');
 console.log(`\ntargets at 1.3M parameters: ratio ${big.map((r) => `${r.format} ${r.form} ${fmt(r.ratio)}`).join(', ')} (<= 1.5); peak RSS ${big.map((r) => `${r.format} ${r.form} ${fmt(r.rss, 0)} MB`).join(', ')} (<= 300 MB)`);
+
+/**
+ * C compiled predict vs emitted JS, on the 784-256-256-10 MLP: the C scalar and tensor forms
+ * compiled with gcc -O2 and timed inside the C program (clock_gettime around a loop of calls on
+ * one row), the JS tensor form timed as above (jsTimes), all in this one run.
+ */
+function cCompiledVsJs() {
+  console.log('\nC compiled predict vs emitted JS (one row per call, 784-256-256-10 MLP)');
+  const cc = process.env.NN2EQ_CC || 'gcc';
+  if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).error) {
+    console.log(`skipped: ${cc} not found (apt-get install -y gcc)`);
+    return;
+  }
+  const mnist = mlp('mlp-mnist', [784, 256, 256, 10]);
+  const dir = join(TMP, 'c-vs-js');
+  mkdirSync(dir, { recursive: true });
+  // A main() that times predict on one row (x[i] = sin(i), as jsTimes feeds JS): seconds per call, then y[0].
+  const timer = `#define _POSIX_C_SOURCE 199309L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+void predict(const double *x, double *y);
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+int main(int argc, char **argv) {
+  int n = atoi(argv[1]), m = atoi(argv[2]);
+  double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * m), sink = 0;
+  for (int i = 0; i < n; i++) x[i] = sin(i);
+  for (int i = 0; i < 20; i++) predict(x, y);
+  long calls = 16;
+  double seconds = 0;
+  for (;;) {
+    double t = now();
+    for (long k = 0; k < calls; k++) {
+      predict(x, y);
+      sink += y[0];
+    }
+    seconds = now() - t;
+    if (seconds >= 0.3) break;
+    calls *= 2;
+  }
+  printf("%.6g %.17g %.17g\\n", seconds / calls, y[0], sink);
+  return 0;
+}
+`;
+  writeFileSync(join(dir, 'time.c'), timer);
+  const perCall = {};
+  for (const form of ['scalar', 'tensor']) {
+    const file = join(dir, `${form}.c`);
+    const made = measure([CLI, mnist.path, '-f', 'c', '--form', form, '-o', file]);
+    const t0 = process.hrtime.bigint();
+    const exe = join(dir, form);
+    const r = spawnSync(cc, ['-std=c99', '-O2', file, join(dir, 'time.c'), '-lm', '-o', exe], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gcc failed on the ${form} form: ${r.stderr}`);
+    const compile = Number(process.hrtime.bigint() - t0) / 1e9;
+    const runs = [0, 1, 2].map(() => {
+      const t = spawnSync(exe, ['784', '10'], { encoding: 'utf8' });
+      if (t.status !== 0) throw new Error(`the ${form} timer failed: ${t.stderr}`);
+      return Number(t.stdout.trim().split(' ')[0]);
+    });
+    perCall[form] = median(runs);
+    console.log(`c ${form.padEnd(6)}: per-sample predict ${fmt(perCall[form] * 1e6, 1)} µs (median of 3 runs, each a loop of >= 0.3 s); ${fmt(made.bytes / 1e6)} MB of C converted in ${fmt(made.seconds)} s, gcc -O2 ${fmt(compile)} s`);
+  }
+  const file = join(TMP, 'c-vs-js.mjs');
+  measure([CLI, mnist.path, '-f', 'js', '--form', 'tensor', '-o', file]);
+  const js = jsTimes(file, mnist.path, 784);
+  console.log(`js tensor: per-sample predict ${fmt(js.per * 1e3, 1)} µs (hand-written typed-array loop ${fmt(js.hand * 1e3, 1)} µs)`);
+  console.log(`ratios, JS / C: tensor ${fmt((js.per / 1e3) / perCall.tensor)}, scalar ${fmt((js.per / 1e3) / perCall.scalar)}; C scalar / C tensor ${fmt(perCall.scalar / perCall.tensor)}`);
+}
 
 /** Debian's python3 with numpy, or null. */
 function findPython() {
