@@ -86,6 +86,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     outputNames: opts.outputNames,
     standalone: opts.standalone,
     modelName: model.name,
+    model,
     maxMatrix: opts.maxMatrix,
     ...(symbolic ? { symbolicWeights: true } : {}),
   };

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { latexRows } from '../src/emit/html.js';
+import { latexRows, wholeRows } from '../src/emit/html.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURES, inCI, ROOT, tmpDir } from './helpers.js';
 
@@ -42,5 +42,24 @@ describe('--format html', () => {
     if (!skip) it(name, test, 180_000);
     else if (inCI) it(name, () => expect.fail(skip));
     else it.skip(`${name} [needs chromium]`, test);
+  }
+  // The tensor form: one MathML block per row of the LaTeX tensor form (a matrix stays one row).
+  for (const name of ['rnn_lstm_sequences', 'conv2d_same_strided', 'act_elu']) {
+    const test = async () => {
+      const model = join(FIXTURES, name, 'model.json');
+      const { text } = await convertFile(model, { format: 'html', form: 'tensor' });
+      expect(text.replace(/xmlns="[^"]*"/g, '')).not.toMatch(/\b(src|href)=|url\(|@import|https?:/);
+      const { text: tex } = await convertFile(model, { format: 'latex', form: 'tensor' });
+      mkdirSync(OUTPUT, { recursive: true });
+      const file = join(OUTPUT, `${name}.tensor.html`);
+      writeFileSync(file, text);
+      const dom = await chromium(['--dump-dom', pathToFileURL(file).href]);
+      expect(dom).not.toMatch(/katex-error|<merror/);
+      expect((dom.match(/<math[\s>]/g) ?? []).length).toBe(wholeRows(latexRows(tex)).length);
+      expect(dom).toMatch(/<td>input1 \(/);
+    };
+    if (!skip) it(`${name} (tensor form)`, test, 180_000);
+    else if (inCI) it(`${name} (tensor form)`, () => expect.fail(skip));
+    else it.skip(`${name} (tensor form) [needs chromium]`, test);
   }
 });

@@ -5,6 +5,8 @@ import type { Program } from '../schedule.js';
 import { inputNames, outputNames, plainName } from './common.js';
 import { formatNumber } from './number.js';
 import type { EmitOptions, Emitter } from './types.js';
+import type { Body, Equation, TensorProgram } from '../tensor/program.js';
+import { tensorNames } from './tensor-common.js';
 
 /** Version of schema/nn2eq-ir.schema.json that the output follows; raised on any incompatible change. */
 export const JSON_IR_VERSION = 1;
@@ -22,6 +24,7 @@ export const json: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
   symbolicWeights: true,
+  tensor: { emit: tensorJson },
   emit(program: Program, opts: EmitOptions): string {
     const estimate = estimateSize(program);
     if (estimate > opts.maxSize) {
@@ -89,3 +92,47 @@ export const json: Emitter = {
     ].join('\n');
   },
 };
+
+/** Plain attribute data as JSON, non-finite numbers as the strings the schema allows. */
+function attrsJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity') : x));
+}
+
+/**
+ * The tensor program as JSON (schema/nn2eq-ir.schema.json, #/$defs/tensorProgram): every tensor
+ * with its name, kind, shape and (for constants) values, then one equation per line.
+ */
+function tensorJson(p: TensorProgram, opts: EmitOptions): string {
+  const estimate = p.tensors.reduce((n, t) => n + (t.values ? t.values.length * 12 : 0), 0);
+  if (estimate > opts.maxSize) {
+    throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
+  }
+  const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision).replace(/^-"/, '"-');
+  const str = (s: string) => JSON.stringify(s);
+  const names = tensorNames(p);
+  const tensors = p.tensors.map((t, id) => {
+    const values = t.values && !opts.symbolicWeights ? `, "values": [${Array.from(t.values, num).join(', ')}]` : '';
+    return `{"name": ${str(names[id] ?? `t_${id}`)}, "kind": "${t.kind}", "shape": [${t.shape.join(', ')}], "role": ${str(t.role)}, "layer": ${t.layer}${values}}`;
+  });
+  const equation = (eq: Equation): string => {
+    const body = eq.body ? `, "body": ${bodyJson(eq.body)}` : '';
+    return `{"op": "${eq.op}", "args": [${eq.args.join(', ')}], "outs": [${eq.outs.join(', ')}], "attrs": ${attrsJson(eq.attrs)}${body}}`;
+  };
+  const bodyJson = (b: Body): string => `{"inputs": [${b.inputs.join(', ')}], "equations": [${b.equations.map(equation).join(', ')}], "outputs": [${b.outputs.join(', ')}]}`;
+  const list = (items: string[]) => (items.length === 0 ? '[]' : `[\n${items.map((s) => `    ${s}`).join(',\n')}\n  ]`);
+  const port = (q: TensorProgram['inputs'][number]) => `{"name": ${str(q.name)}, "tensor": ${q.tensor.id}}`;
+  return [
+    '{',
+    `  "format": "nn2eq-ir",`,
+    `  "version": ${JSON_IR_VERSION},`,
+    `  "form": "tensor",`,
+    ...(opts.notes?.length ? [`  "notes": [${opts.notes.map(str).join(', ')}],`] : []),
+    `  "tensors": ${list(tensors)},`,
+    `  "inputs": ${list(p.inputs.map(port))},`,
+    `  "outputs": ${list(p.outputs.map(port))},`,
+    `  "equations": ${list(p.equations.map(equation))},`,
+    `  "layers": ${list(p.calls.map((c) => `{"layer": ${str(c.layer)}, "class": ${str(c.className)}, "from": ${c.from}, "to": ${c.to}, "outputs": [${c.outputs.map((t) => t.id).join(', ')}]}`))}`,
+    '}',
+    '',
+  ].join('\n');
+}

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { Nn2eqError } from '../errors.js';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
-import { latexRows } from './html.js';
+import { latexRows, wholeRows } from './html.js';
+
+export { wholeRows };
 import { latex } from './latex.js';
 import { humanBytes } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
@@ -46,18 +48,6 @@ function mathjax(): MathJaxParts {
     convert: (tex) => adaptor.innerHTML(doc.convert(tex, { display: true })),
     defs: () => adaptor.innerHTML(svg.fontCache.getCache()),
   };
-}
-
-/** Rows of the aligned block with a matrix's own rows (\\\\ inside \\begin{bmatrix} … \\end{bmatrix}) kept together. */
-export function wholeRows(pieces: readonly string[]): string[] {
-  const rows: string[] = [];
-  let open = 0;
-  for (const p of pieces) {
-    if (open > 0) rows[rows.length - 1] += ` \\\\\n${p}`;
-    else rows.push(p);
-    open += (p.match(/\\begin\{/g) ?? []).length - (p.match(/\\end\{/g) ?? []).length;
-  }
-  return rows;
 }
 
 function escape(s: string): string {
