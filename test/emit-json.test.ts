@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateJsonIr } from '../src/commands/runtimes.js';
+import { evaluateJsonIr, programFromJson } from '../src/commands/runtimes.js';
 import { convertFile, evaluate } from '../src/index.js';
-import type { Equation, TensorProgram } from '../src/tensor/program.js';
 import { scalarize } from '../src/tensor/scalarize.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, ROOT } from './helpers.js';
 
@@ -123,29 +122,3 @@ describe('--format json', () => {
   });
 });
 
-/** A tensor-form JSON document read back into a TensorProgram (what another tool would do with it). */
-function programFromJson(doc: TensorDoc, name: string): TensorProgram {
-  const num = (v: number | string) => (typeof v === 'number' ? v : Number(v));
-  const attrs = (a: Record<string, unknown>) => JSON.parse(JSON.stringify(a), (_k, x) => (x === 'NaN' ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x));
-  const eq = (e: EquationDoc): Equation => ({ op: e.op as Equation['op'], args: e.args, outs: e.outs, attrs: attrs(e.attrs), ...(e.body ? { body: { inputs: e.body.inputs, equations: e.body.equations.map(eq), outputs: e.body.outputs } } : {}) });
-  const tensors = doc.tensors.map((t) => ({ shape: t.shape, kind: t.kind, role: t.role, layer: t.layer, ...(t.values ? { values: Float64Array.from(t.values, num) } : {}) }));
-  const T = (id: number) => ({ id, shape: doc.tensors[id].shape });
-  return {
-    tensors,
-    equations: doc.equations.map(eq),
-    inputs: doc.inputs.map((p) => ({ name: p.name, tensor: T(p.tensor) })),
-    outputs: doc.outputs.map((p) => ({ name: p.name, tensor: T(p.tensor) })),
-    calls: doc.layers.map((l, i) => ({ layer: l.layer, className: l.class, node: 0, number: i + 1, at: i + 1, from: l.from, to: l.to, outputs: l.outputs.map(T) })),
-    layerCount: doc.layers.length,
-    modelName: name,
-    file: name,
-  } as TensorProgram;
-}
-interface EquationDoc { op: string; args: number[]; outs: number[]; attrs: Record<string, unknown>; body?: { inputs: number[]; equations: EquationDoc[]; outputs: number[] } }
-interface TensorDoc {
-  tensors: { name: string; kind: 'input' | 'const' | 'value'; shape: number[]; role: string; layer: number; values?: (number | string)[] }[];
-  inputs: { name: string; tensor: number }[];
-  outputs: { name: string; tensor: number }[];
-  equations: EquationDoc[];
-  layers: { layer: string; class: string; from: number; to: number; outputs: number[] }[];
-}

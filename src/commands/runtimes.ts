@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Port } from '../extract/index.js';
 import type { RunResult } from '../verify/runtimes.js';
 import { erf as erfFloat64 } from '../ir/special.js';
+import type { Equation, TensorProgram } from '../tensor/program.js';
 
 /** Runs the emitted text of one of this module's formats on flattened points (x1…xN per point). */
 export type Runner = (text: string, inputs: readonly Port[], points: readonly Float64Array[]) => Promise<RunResult>;
@@ -241,7 +242,48 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
   });
 }
 
-const runJson: Runner = async (text, _inputs, points) => ({ values: evaluateJsonIr(JSON.parse(text), points) });
+const runJson: Runner = async (text, _inputs, points) => {
+  const doc = JSON.parse(text);
+  if (doc.form !== 'tensor') return { values: evaluateJsonIr(doc, points) };
+  // The tensor form: read back into a tensor program, lowered and evaluated (a time axis of any length has no lowering).
+  const program = programFromJson(doc);
+  if (program.inputs.some((p) => p.tensor.shape.includes(-1))) return { skipped: 'the JSON tensor program has a time axis of any length; evaluating it needs a fixed one (--timesteps T)' };
+  const { scalarize } = await import('../tensor/scalarize.js');
+  const { evaluate } = await import('../ir/evaluate.js');
+  const ex = scalarize(program, { stableSoftmax: true });
+  return { values: points.map((p) => {
+    const v = evaluate(ex.graph, p);
+    return ex.outputIds.map((o) => v[o]);
+  }) };
+};
+
+interface EquationDoc { op: string; args: number[]; outs: number[]; attrs: Record<string, unknown>; body?: { inputs: number[]; equations: EquationDoc[]; outputs: number[] } }
+/** A tensor-form JSON document (schema/nn2eq-ir.schema.json, #/$defs/tensorProgram). */
+export interface TensorJson {
+  tensors: { name: string; kind: 'input' | 'const' | 'value'; shape: number[]; role: string; layer: number; values?: JsonNumber[] }[];
+  inputs: { name: string; tensor: number }[];
+  outputs: { name: string; tensor: number }[];
+  equations: EquationDoc[];
+  layers: { layer: string; class: string; from: number; to: number; outputs: number[] }[];
+}
+
+/** A tensor-form JSON document read back into a tensor program: what another tool would do with it. */
+export function programFromJson(doc: TensorJson, name = 'json'): TensorProgram {
+  const num = (v: JsonNumber) => (typeof v === 'number' ? v : Number(v));
+  const attrs = (a: Record<string, unknown>) => JSON.parse(JSON.stringify(a), (_k, x) => (x === 'NaN' ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x));
+  const eq = (e: EquationDoc): Equation => ({ op: e.op as Equation['op'], args: e.args, outs: e.outs, attrs: attrs(e.attrs), ...(e.body ? { body: { inputs: e.body.inputs, equations: e.body.equations.map(eq), outputs: e.body.outputs } } : {}) });
+  const T = (id: number) => ({ id, shape: doc.tensors[id].shape });
+  return {
+    tensors: doc.tensors.map((t) => ({ shape: t.shape, kind: t.kind, role: t.role, layer: t.layer, ...(t.values ? { values: Float64Array.from(t.values, num) } : {}) })),
+    equations: doc.equations.map(eq),
+    inputs: doc.inputs.map((p) => ({ name: p.name, tensor: T(p.tensor) })),
+    outputs: doc.outputs.map((p) => ({ name: p.name, tensor: T(p.tensor) })),
+    calls: doc.layers.map((l, i) => ({ layer: l.layer, className: l.class, node: 0, number: i + 1, at: i + 1, from: l.from, to: l.to, outputs: l.outputs.map(T) })),
+    layerCount: doc.layers.length,
+    modelName: name,
+    file: name,
+  };
+}
 
 /** An HTML page is valid when KaTeX rendered every equation (a failed one is a span.katex-error). */
 const checkHtml: Runner = async (text) => {
