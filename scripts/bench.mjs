@@ -285,7 +285,7 @@ int main(int argc, char **argv) {
       return Number(t.stdout.trim().split(' ')[0]);
     });
     perCall[form] = median(runs);
-    console.log(`c ${form.padEnd(6)}: per-sample predict ${fmt(perCall[form] * 1e6, 1)} µs (median of 3 runs, each a loop of >= 0.3 s); ${fmt(made.bytes / 1e6)} MB of C converted in ${fmt(made.seconds)} s, gcc ${level} ${fmt(compile)} s`);
+    console.log(`c ${form.padEnd(6)}: per-sample predict ${fmt(perCall[form] * 1e6, 1)} µs (median of 3 runs, each a loop of >= 0.3 s); ${fmt(statSync(file).size / 1e6)} MB of C converted in ${fmt(made.seconds)} s, gcc ${level} ${fmt(compile)} s`);
   }
   const file = join(TMP, 'c-vs-js.mjs');
   measure([CLI, mnist.path, '-f', 'js', '--form', 'tensor', '-o', file]);
