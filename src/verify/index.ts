@@ -155,7 +155,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   }
   if ('values' in result) routes.push(compare(label, result.values, want, ex, points, atol, rtol));
   else if ('skipped' in result) routes.push({ route: label, status: 'skipped', reason: result.skipped });
-  else if ('valid' in result) routes.push({ route: `${opts.format} text (KaTeX)`, status: 'valid' });
+  else if ('valid' in result) routes.push({ route: `${opts.format} text (${opts.format === 'svg' ? 'MathJax' : 'KaTeX'})`, status: 'valid' });
   else routes.push({ route: label, status: 'invalid', reason: result.invalid });
   // Without wolframscript the Wolfram text ran through SymPy's parser: the report says which runtime it was.
   if ('values' in result && opts.format === 'mathematica' && spawnSync('wolframscript', ['-version']).error) {
