@@ -1,7 +1,7 @@
 import { Graph, type NodeId } from '../ir/graph.js';
 import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
-import { ELEMENTWISE, type ElementwiseFn } from '../tensor/functions.js';
+import { mapTemplate } from '../tensor/functions.js';
 import type { MapAttrs } from '../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../tensor/program.js';
 import { lower } from '../transform/lower.js';
@@ -109,11 +109,8 @@ export function atoms(texts: readonly string[]): Arg[] {
  * lowered for the target like any scalar formula, and rendered with the arguments as its inputs.
  */
 export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>): PrintedMap {
-  const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
-  const g = new Graph();
-  const xs: NodeId[] = args.map((_, i) => g.input(i));
-  const out = f.scalar(g, xs, attrs.params);
-  const low = lower(g, [out], supports);
+  const t = mapTemplate(attrs, args.length);
+  const low = lower(t.graph, [t.out], supports);
   const ports = args.map((_, i) => ({ name: `a${i}`, shape: [1], offset: i, size: 1 }));
   const program = schedule(low.graph, ports, [{ name: 'y', shape: [1], offset: 0, size: 1 }], low.outputs, true);
   const named: Syntax = { ...syntax, name: (n: Name) => (n.kind === 'input' ? args[n.index].text : syntax.name(n)), inputPrec: (i) => args[i].prec };
@@ -125,15 +122,12 @@ export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, 
 
 /** For each argument of a map equation, how many times its scalar template reads it (an argument read twice is better named than inlined). */
 export function templateReads(attrs: MapAttrs, arity: number): number[] {
-  const f: ElementwiseFn = ELEMENTWISE[attrs.fn];
-  const g = new Graph();
-  const xs = Array.from({ length: arity }, (_, i) => g.input(i));
-  const out = f.scalar(g, xs, attrs.params);
+  const { graph: g, out } = mapTemplate(attrs, arity);
   const reads = new Array<number>(arity).fill(0);
   const live = schedule(g, [], [], [out], true).live;
   for (let id = 0; id < g.size; id++) {
     if (!live[id]) continue;
-    for (const a of g.nodes[id].args) if (a < arity && g.nodes[a].op === 'input') reads[g.nodes[a].value]++;
+    for (const a of g.nodes[id].args) if (g.nodes[a].op === 'input') reads[g.nodes[a].value]++;
   }
   if (g.nodes[out]?.op === 'input') reads[g.nodes[out].value]++;
   return reads;

@@ -1,4 +1,8 @@
-import type { Graph, NodeId } from '../ir/graph.js';
+import { Graph, type NodeId } from '../ir/graph.js';
+import type { Fn } from '../ir/ops.js';
+import { jacobian } from '../transform/jacobian.js';
+import { reachable, rebuild } from '../transform/rebuild.js';
+import type { MapAttrs } from './ops.js';
 
 /**
  * The element-wise functions of the `map` op, each defined once as a scalar template: how one
@@ -144,3 +148,70 @@ export const ACTIVATION_FNS = [
   'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softplus', 'softsign',
   'swish', 'gelu', 'gelu_new', 'mish', 'exponential',
 ] as const satisfies readonly FnName[];
+
+/** Each activation written with exp and log, as the Medium article's NumPy string does (--expand, both forms). */
+export const EXPANSIONS: Partial<Record<Fn, (g: Graph, z: NodeId) => NodeId>> = {
+  tanh: (g, z) => {
+    const e = g.fn('exp', g.scale(z, 2));
+    return g.div(g.shift(e, -1), g.shift(e, 1));
+  },
+  sigmoid: (g, z) => g.div(g.constant(1), g.shift(g.fn('exp', g.neg(z)), 1)),
+  softplus: (g, z) => g.fn('log', g.shift(g.fn('exp', z), 1)),
+};
+
+/** A map equation's scalar template: one element of its result over inputs 0…arity−1 of a small graph of its own. */
+export interface MapTemplate {
+  readonly graph: Graph;
+  readonly out: NodeId;
+}
+
+const templates = new Map<string, MapTemplate>();
+
+/**
+ * The template of `attrs` for `arity` arguments: the table's function, then (derivative: k) its
+ * derivative in argument k by the arena's reverse mode (TF.js's conventions at kinks), which takes
+ * the function's value as one more argument, then (expanded) tanh, sigmoid and softplus in exp and
+ * log. Built once per distinct attrs; scalarize instantiates it per element and every tensor
+ * emitter prints it. `arity` counts the function's own arguments.
+ */
+export function mapTemplate(attrs: MapAttrs, arity: number): MapTemplate {
+  if (attrs.derivative !== undefined) arity--;
+  const key = JSON.stringify([attrs.fn, attrs.params, attrs.derivative ?? null, attrs.expanded ?? false, arity]);
+  const found = templates.get(key);
+  if (found) return found;
+  let graph = new Graph();
+  const xs = Array.from({ length: arity }, (_, i) => graph.input(i));
+  let out = (ELEMENTWISE[attrs.fn] as ElementwiseFn).scalar(graph, xs, attrs.params);
+  if (attrs.derivative !== undefined) {
+    // The derivative reads the function's own value where it can (tanh' = 1 − y², σ' = y(1 − y),
+    // exp' = y): the value y is argument `arity`, so the tensor form reuses the tensor it has.
+    const d = jacobian(graph, [out], arity);
+    const again = (ELEMENTWISE[attrs.fn] as ElementwiseFn).scalar(d.graph, xs.map((_, i) => d.graph.input(i)), attrs.params);
+    const primal = d.graph.nodes[again];
+    const r = rebuild(d.graph, [d.outputs[attrs.derivative]], (g, node) => (node === primal && primal.op !== 'input' ? g.input(arity) : undefined));
+    graph = r.graph;
+    out = r.outputs[0];
+  }
+  if (attrs.expanded) {
+    const e = rebuild(graph, [out], (g, node, args) => EXPANSIONS[node.op as Fn]?.(g, args[0]));
+    graph = e.graph;
+    out = e.outputs[0];
+  }
+  const t = { graph, out };
+  templates.set(key, t);
+  return t;
+}
+
+/** One element of a map equation's result in `g`, from one element of each argument. */
+export function applyMap(g: Graph, attrs: MapAttrs, xs: readonly NodeId[]): NodeId {
+  if (attrs.derivative === undefined && !attrs.expanded) return (ELEMENTWISE[attrs.fn] as ElementwiseFn).scalar(g, xs, attrs.params);
+  const t = mapTemplate(attrs, xs.length);
+  const live = reachable(t.graph, [t.out]);
+  const at = new Int32Array(t.out + 1);
+  for (let id = 0; id <= t.out; id++) {
+    if (!live[id]) continue;
+    const node = t.graph.nodes[id];
+    at[id] = node.op === 'input' ? xs[node.value] : g.copy(node, node.args.map((a) => at[a]));
+  }
+  return at[t.out];
+}

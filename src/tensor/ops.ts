@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../errors.js';
 import type { Graph, NodeId } from '../ir/graph.js';
-import { ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
+import { applyMap, ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
 import { sizeOf, type Body, type Equation, type TensorId } from './program.js';
 import { alongAxes, broadcastIndex, broadcastShapes, transpose, windows, type Scalars } from './scalars.js';
 
@@ -81,7 +81,12 @@ export interface TOpInfo {
 
 /** Attributes of each op, as extractors write them and emitters read them. */
 export interface DenseAttrs { readonly pairs: number; readonly bias: boolean }
-export interface MapAttrs { readonly fn: FnName; readonly params: readonly number[] }
+/**
+ * `fn` of the ELEMENTWISE table with its numeric `params`; `derivative: k` applies ∂fn/∂(argument k)
+ * instead (the tensor-form Jacobian), `expanded` writes tanh, sigmoid and softplus in exp and log
+ * (--expand). See mapTemplate in functions.ts.
+ */
+export interface MapAttrs { readonly fn: FnName; readonly params: readonly number[]; readonly derivative?: number; readonly expanded?: boolean }
 export interface AxesAttrs { readonly axes: readonly number[] }
 export interface LayerNormAttrs { readonly axes: readonly number[]; readonly eps: number; readonly scale: boolean; readonly center: boolean }
 export interface WindowAttrs {
@@ -103,6 +108,8 @@ export interface PadAttrs { readonly before: readonly number[]; readonly after: 
 export interface SliceAttrs { readonly begin: readonly number[]; readonly end: readonly number[] }
 export interface UpsampleAttrs { readonly factors: readonly number[] }
 export interface DotAttrs { readonly axes: readonly [number, number]; readonly normalize: boolean }
+/** The monomials x^e, one per row of `exponents` (a list of n non-negative integer powers each). */
+export interface MonomialsAttrs { readonly exponents: readonly (readonly number[])[] }
 export interface ScanAttrs { readonly reverse: boolean; readonly returnSequences: boolean; readonly symbols: readonly string[]; readonly units: number }
 
 /** Every tensor op. */
@@ -110,7 +117,7 @@ export type TOp =
   | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot'
   | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
   | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
-  | 'scan' | 'foreach';
+  | 'monomials' | 'scan' | 'foreach';
 
 const last = (s: readonly number[]) => s[s.length - 1];
 
@@ -248,20 +255,22 @@ export const TOPS = {
     shape: (args, a: MapAttrs) => {
       const f: ElementwiseFn = ELEMENTWISE[a.fn];
       if (!f) return `unknown element-wise function '${String(a.fn)}'`;
-      if (f.arity >= 0 && args.length !== f.arity) return `${a.fn} takes ${f.arity} arguments, found ${args.length}`;
+      // A derivative also takes the function's value (see mapTemplate).
+      const extra = a.derivative === undefined ? 0 : 1;
+      if (f.arity >= 0 && args.length !== f.arity + extra) return `${a.fn}${extra ? "'" : ''} takes ${f.arity + extra} arguments, found ${args.length}`;
       const out = broadcastShapes(args);
       return out ? [out] : `shapes ${args.map((s) => `[${s.join(', ')}]`).join(' and ')} do not broadcast`;
     },
     scalarize(sc, eq) {
       const a = eq.attrs as unknown as MapAttrs;
-      const f: ElementwiseFn = ELEMENTWISE[a.fn];
+      const f = (g: Graph, xs: readonly NodeId[]) => applyMap(g, a, xs);
       const xs = eq.args.map((id) => sc.get(id));
-      if (xs.length === 1) return [{ shape: xs[0].shape, ids: xs[0].ids.map((v) => f.scalar(sc.g, [v], a.params)) }];
+      if (xs.length === 1) return [{ shape: xs[0].shape, ids: xs[0].ids.map((v) => f(sc.g, [v])) }];
       const shape = broadcastShapes(xs.map((x) => x.shape))!;
       const at = xs.map((x) => broadcastIndex(x.shape, shape));
       const ids: NodeId[] = [];
       const n = sizeOf(shape);
-      for (let i = 0; i < n; i++) ids.push(f.scalar(sc.g, xs.map((x, k) => x.ids[at[k](i)]), a.params));
+      for (let i = 0; i < n; i++) ids.push(f(sc.g, xs.map((x, k) => x.ids[at[k](i)])));
       return [{ shape, ids }];
     },
   },
@@ -528,6 +537,29 @@ export const TOPS = {
    * args x[, initial states…]. Outputs: the first state at every step (in processing order) or
    * only at the last, then the final states.
    */
+  /** [Πᵢ xᵢ^eᵢ for each row e of exponents] over the last axis (a polynomial's terms: --taylor, --fit in the tensor form). */
+  monomials: {
+    shape: (args, a: MonomialsAttrs) => {
+      const n = last(args[0]);
+      const bad = a.exponents.find((e) => e.length !== n || e.some((k) => !Number.isInteger(k) || k < 0));
+      return bad ? `exponent row [${bad.join(', ')}] does not give a non-negative integer power for each of the ${n} elements` : [[...args[0].slice(0, -1), a.exponents.length]];
+    },
+    scalarize(sc, eq) {
+      const g = sc.g;
+      const x = sc.get(eq.args[0]);
+      const { exponents } = eq.attrs as unknown as MonomialsAttrs;
+      const n = last(x.shape);
+      const ids: NodeId[] = [];
+      for (let at = 0; at < x.ids.length; at += n) {
+        for (const e of exponents) {
+          let m = g.constant(1);
+          e.forEach((k, i) => k > 0 && (m = g.mul(m, g.pow(x.ids[at + i], k))));
+          ids.push(m);
+        }
+      }
+      return [{ shape: [...x.shape.slice(0, -1), exponents.length], ids }];
+    },
+  },
   scan: {
     shape: (args, a: ScanAttrs, body) => {
       if (args[0].length !== 2) return `expects input of shape [time steps, features], found [${args[0].join(', ')}]`;

@@ -1,12 +1,10 @@
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { Fn } from '../ir/ops.js';
+import { EXPANSIONS } from '../tensor/functions.js';
 import { rebuild } from './rebuild.js';
 
 /** How to write a function from elementary ones, for targets that lack it. */
-const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = {
-  sigmoid: (g, x) => g.div(g.constant(1), g.shift(g.fn('exp', g.neg(x)), 1)),
-  softplus: (g, x) => g.fn('log', g.shift(g.fn('exp', x), 1)),
-};
+const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = { sigmoid: EXPANSIONS.sigmoid, softplus: EXPANSIONS.softplus };
 
 /** Functions every target must provide: they have no lowering. */
 export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step'];

@@ -12,6 +12,7 @@ import type {
   GlobalPoolAttrs,
   LayerNormAttrs,
   MapAttrs,
+  MonomialsAttrs,
   PadAttrs,
   PoolAttrs,
   RepeatAttrs,
@@ -531,6 +532,11 @@ class LatexTensorPrinter {
         const sym = this.define('reverse', () => '\\operatorname{reverse}', (s) => [`${s}_{k}(X) \\text{ reverses the order of axis } k \\text{ (from 0)}`]);
         return apply(`${sym}_{${axis}}`, a(0));
       }
+      case 'monomials': {
+        const e = (eq.attrs as unknown as MonomialsAttrs).exponents;
+        const sym = this.define('monomials', () => '\\boldsymbol{\\phi}', (s) => [`${s}(\\mathbf{z}) = ${monomialList(e)}^{\\top} \\text{, the ${e.length} monomials of the polynomial}`]);
+        return apply(sym, a(0));
+      }
       case 'gather': {
         this.notes.add('gather');
         return atom(`${this.nameOf(eq.args[1])}\\left[${a(0).text}\\right]`);
@@ -594,7 +600,9 @@ class LatexTensorPrinter {
       this.notes.add('odot');
       return { text: `${par(x, Prec.Mul)} \\odot ${par(y, Prec.Mul)}`, prec: Prec.Mul };
     };
-    switch (at.fn) {
+    // A derivative (tensor-form --jacobian) or an --expand-ed function: its template, element-wise.
+    const plain = at.derivative === undefined && !at.expanded;
+    switch (plain ? at.fn : undefined) {
       case 'linear':
         return xs[0];
       case 'add':
@@ -614,7 +622,7 @@ class LatexTensorPrinter {
       case 'average':
         return { text: `\\frac{1}{${xs.length}}\\left(${sum(xs).text}\\right)`, prec: Prec.Mul };
     }
-    if (f.operator) {
+    if (f.operator && plain) {
       const sym = this.elementwiseOperator(at, f);
       if (xs.length === 1) return apply(sym, xs[0]);
       // A function with a tensor parameter (PReLU's α) is written f(z; α), as defined.
@@ -922,3 +930,10 @@ export const latexTensor: TensorEmitter = {
     ].join('\n');
   },
 };
+
+/** (z_{1}, z_{1}^{2}, z_{1} z_{2}, …): the monomials of `exponents`, the middle elided past 16. */
+function monomialList(exponents: readonly (readonly number[])[]): string {
+  const term = (e: readonly number[]) => e.map((k, i) => (k === 0 ? '' : k === 1 ? `z_{${i + 1}}` : `z_{${i + 1}}^{${k}}`)).filter(Boolean).join(' ') || '1';
+  const shown = exponents.length <= 16 ? exponents.map(term) : [...exponents.slice(0, 12).map(term), '\\ldots', ...exponents.slice(-2).map(term)];
+  return `\\left(${shown.join(', ')}\\right)`;
+}
