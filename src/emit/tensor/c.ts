@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
 import { formatNumber } from '../number.js';
@@ -814,6 +814,14 @@ class Printer {
         const axis = (eq.attrs as unknown as AxisAttrs).axis;
         const xs = shape(eq.args[0]);
         line(`${this.use('reverse')}(${y}, ${x}, ${sizeOf(xs.slice(0, axis))}, ${xs[axis]}, ${sizeOf(xs.slice(axis + 1))});`);
+        return;
+      }
+      case 'monomials': {
+        // Powers by repeated multiplication: no pow, and x^0 = 1 for every x.
+        const e = (eq.attrs as unknown as MonomialsAttrs).exponents;
+        const k = e[0]?.length ?? 0;
+        const powers = this.intTable(`${y}Powers`, e.flat());
+        line(`for (int p = 0, o = 0; p < ${this.size(eq.args[0])}; p += ${k}) for (int t = 0; t < ${e.length}; t++, o++) { double m = 1.0; for (int i = 0; i < ${k}; i++) for (int q = 0; q < ${powers}[t * ${k} + i]; q++) m *= ${x}[p + i]; ${y}[o] = m; }`);
         return;
       }
       case 'gather': {

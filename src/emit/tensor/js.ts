@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
 import { formatNumber } from '../number.js';
@@ -897,6 +897,15 @@ class Printer {
       case 'reverse':
         line(`${this.use('reverse')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, ${(eq.attrs as unknown as AxisAttrs).axis});`);
         return;
+      case 'monomials': {
+        const e = (eq.attrs as unknown as MonomialsAttrs).exponents;
+        const k = e[0]?.length ?? 0;
+        this.static(eq);
+        const powers = this.fresh(`${y}Powers`);
+        this.decls.push(`const ${powers} = new Uint8Array([${e.flat().join(', ')}]);`);
+        line(`for (let p = 0, o = 0; p < ${sizeOf(this.p.tensors[eq.args[0]].shape)}; p += ${k}) for (let t = 0; t < ${e.length}; t++, o++) { let m = 1; for (let i = 0; i < ${k}; i++) m *= ${x}[p + i] ** ${powers}[t * ${k} + i]; ${y}[o] = m; }`);
+        return;
+      }
       case 'gather': {
         const [rows, cols] = this.p.tensors[eq.args[1]].shape;
         line(`${this.use('gather')}(${y}, ${x}, ${n[eq.args[1]]}, ${rows}, ${cols});`);

@@ -10,6 +10,7 @@ import type {
   GlobalPoolAttrs,
   LayerNormAttrs,
   MapAttrs,
+  MonomialsAttrs,
   PadAttrs,
   PoolAttrs,
   RepeatAttrs,
@@ -316,6 +317,12 @@ class Printer {
       case 'reverse': {
         const axis = (a as unknown as AxisAttrs).axis;
         return one({ text: axis === 0 ? `Reverse[${x}]` : `Reverse[${x}, ${axis + 1}]` });
+      }
+      case 'monomials': {
+        // Each monomial written out (Power[0, 0] is Indeterminate in Wolfram, so zero powers are left out).
+        const u = this.fresh('u');
+        const term = (e: readonly number[]) => e.map((k, i) => (k === 0 ? '' : k === 1 ? `${u}[[${i + 1}]]` : `${u}[[${i + 1}]]^${k}`)).filter(Boolean).join('*') || '1';
+        return one({ text: `With[{${u} = ${x}}, {${(a as unknown as MonomialsAttrs).exponents.map(term).join(', ')}}]` });
       }
       case 'gather': {
         const [rows, cols] = this.shape(eq.args[1]);

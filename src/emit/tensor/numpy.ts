@@ -1,5 +1,5 @@
 import { Prec, type Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
@@ -192,6 +192,11 @@ export const numpyTensor: TensorEmitter = {
           const at = eq.attrs as unknown as PadAttrs;
           const v = arg(a[0]);
           return `np.pad(${v}, ((0, 0),) * (${v}.ndim - ${rank(a[0])}) + (${at.before.map((b, i) => `(${b}, ${at.after[i]})`).join(', ')},))`;
+        }
+        case 'monomials': {
+          // One row of powers per term: the product over the last axis (0 ** 0 is 1 in NumPy).
+          const rows = (eq.attrs as unknown as MonomialsAttrs).exponents.map((e) => `[${e.join(', ')}]`);
+          return `np.prod(${arg(a[0])}[..., None, :] ** np.array([${rows.join(', ')}]), axis=-1)`;
         }
         case 'slice': {
           const at = eq.attrs as unknown as SliceAttrs;
