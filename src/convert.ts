@@ -74,8 +74,9 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   const symbolic = opts.symbolicWeights ?? false;
   if (symbolic) checkSymbolic(opts);
-  // The transforms work on the scalar arena; symbolic weights in code print the scalar form.
-  const form = anyTransform(opts.transforms) ? scalarOnly(opts.form) : symbolic && opts.format !== 'latex' ? symbolicScalarOnly(opts) : (opts.form ?? 'scalar');
+  // --gradient params and nn2poly's JSON work on the scalar arena; symbolic weights in code print the scalar form.
+  const transformed = anyTransform(opts.transforms);
+  const form = transformed && (opts.transforms!.gradient || (wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor')) ? scalarOnly(opts.form) : symbolic && opts.format !== 'latex' ? symbolicScalarOnly(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -93,7 +94,8 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
   // Symbolic weights keep every weight of the model as it was trained: nothing is folded.
-  const { program, notes } = opts.fold === false || symbolic ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  const { program: folded, notes } = opts.fold === false || symbolic ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  let program = folded;
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
@@ -111,6 +113,11 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
   if (opts.inputNames || opts.outputNames) throw new Nn2eqError('--inputs and --outputs name the scalars of the scalar form; the tensor form takes arrays input1… and returns arrays', 'usage', 'use --form scalar to name scalars');
+  if (transformed) {
+    const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
+    program = t.program;
+    notes.push(...t.notes);
+  }
   return { text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program };
 }
 

@@ -11,6 +11,7 @@ import type { TransformOptions } from './options.js';
 
 export { anyTransform, scalarOnly, wantsPolynomialJson, type TransformOptions } from './options.js';
 export { polynomialJson } from './taylor-json.js';
+export { applyTensorTransforms } from './tensor-pipeline.js';
 import { measureError, samplePoints, taylorModel } from './taylor.js';
 import { evaluate } from '../ir/evaluate.js';
 import { expand } from './expand.js';
@@ -42,7 +43,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
   const m = ex.outputs.reduce((s, p) => s + p.size, 0);
   const chosen = [opts.jacobian && '--jacobian', opts.gradient && '--gradient', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
-  let polynomial: { space: PolynomialResult['space']; polys: Float64Array[]; at: number[]; method: 'taylor' | 'fit' } | undefined;
+  let polynomial: Omit<PolynomialResult, 'notes'> | undefined;
   const box = perInput(opts.range ? [opts.range] : [[-1, 1]], n, '--range');
   if (opts.gradient) {
     if (opts.inputRange || opts.prune !== undefined) throw new Nn2eqError('--gradient params differentiates the model as trained; --input-range and --prune change it', 'usage', 'drop --input-range / --prune');
@@ -76,9 +77,61 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
     const r = prune(graph, outputIds, opts.prune);
     graph = r.graph;
     outputIds = r.outputs;
-    const change = largestChange(before.graph, before.outputIds, graph, outputIds, box);
-    notes.push(`--prune ${opts.prune}: dropped ${r.dropped} of ${r.dropped + r.kept} affine coefficients with |w| < ${opts.prune}; largest output change ${fmt(change.max)} (RMS ${fmt(change.rms)}) on ${change.points} points of the box ${boxText(box)}.`);
+    notes.push(pruneNote(opts.prune, r.dropped, r.kept, 'affine coefficients', largestChange(before.graph, before.outputIds, graph, outputIds, box), box));
   }
+  const poly = polynomialStep(graph, outputIds, n, opts, box);
+  if (poly) {
+    polynomial = poly.polynomial;
+    const built = poly.polynomial.space.toGraph(poly.polynomial.polys, poly.polynomial.at);
+    graph = built.graph;
+    outputIds = built.outputs;
+    notes.push(...poly.notes);
+  }
+  if (opts.jacobian) {
+    if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
+    const j = jacobian(graph, outputIds, n);
+    graph = j.graph;
+    outputIds = j.outputs;
+    outputs = [{ name: 'jacobian', shape: [m, n], offset: 0, size: m * n }];
+    notes.push(jacobianNote(m, n, 'printed row by row as y1 ... y' + m * n, 'reverse mode'));
+  }
+  return finish();
+
+  /** --expand, last: it rewrites whatever the other transforms produced. */
+  function finish(): Transformed {
+    if (opts.expand) {
+      const e = expand(graph, outputIds);
+      graph = e.graph;
+      outputIds = e.outputs;
+      notes.push(expandNote(e.rewritten, ''));
+    }
+    return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
+  }
+}
+
+/** The header note of --prune: what went and what it cost on the box. */
+export function pruneNote(eps: number, dropped: number, kept: number, what: string, change: { max: number; rms: number; points: number } | string, box: readonly Interval[]): string {
+  const cost = typeof change === 'string' ? change : `largest output change ${fmt(change.max)} (RMS ${fmt(change.rms)}) on ${change.points} points of the box ${boxText(box)}`;
+  return `--prune ${eps}: dropped ${dropped} of ${dropped + kept} ${what} with |w| < ${eps}; ${cost}.`;
+}
+
+/** The header note of --jacobian. */
+export function jacobianNote(m: number, n: number, layout: string, method: string): string {
+  return `Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'}, ${layout} (${method}; at kinks TF.js's convention, e.g. relu'(0) = 0).`;
+}
+
+/** The header note of --expand; `unit` says what was counted ('' for scalar nodes). */
+export function expandNote(rewritten: Readonly<Record<string, number | undefined>>, unit: string): string {
+  const done = Object.entries(rewritten).map(([f, c]) => `${c} ${f}${unit}`);
+  return `--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`;
+}
+
+/**
+ * --taylor or --fit on a scalar graph: the polynomial of each output and the header notes stating
+ * its error over the box (undefined when neither is asked for).
+ */
+export function polynomialStep(graph: Graph, outputIds: readonly NodeId[], n: number, opts: TransformOptions, box: readonly Interval[]): { polynomial: Omit<PolynomialResult, 'notes'>; notes: string[] } | undefined {
+  const notes: string[] = [];
   if (opts.taylor !== undefined) {
     const order = opts.taylor;
     const at = opts.at === undefined ? new Array<number>(n).fill(0) : opts.at.length === 1 ? new Array<number>(n).fill(opts.at[0]) : [...opts.at];
@@ -86,10 +139,6 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
     const t = taylorModel(graph, outputIds, n, order, at, box, opts.maxTerms);
     const me = measureError(graph, outputIds, t.space, t.polys, at, box);
     const bound = Math.max(...t.remainders.map((r) => Math.max(-r[0], r[1])));
-    polynomial = { space: t.space, polys: t.polys, at, method: 'taylor' };
-    const built = t.space.toGraph(t.polys, at);
-    graph = built.graph;
-    outputIds = built.outputs;
     const shifted = at.some((a) => a !== 0);
     notes.push(
       `Taylor polynomial of order ${order} around x0 = ${at.every((a) => a === at[0]) ? `${fmt(at[0])} (every input)` : `(${at.map(fmt).join(', ')})`}${shifted ? ', in powers of x_i - x0_i' : ''}: ${nonzero(t.polys)} nonzero terms of ${termCount(n, order)} possible per output.`,
@@ -100,44 +149,23 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
       notes.push(`WARNING: the argument of a ${d.op} ranges over [${fmt(d.range[0])}, ${fmt(d.range[1])}], past the series' radius of convergence ${fmt(d.radius)} around its expansion point: the polynomial cannot be accurate there; narrow --range.`);
     }
     if (t.divergent.length > 5) notes.push(`WARNING: ${t.divergent.length - 5} more pre-activations leave their radius of convergence.`);
+    return { polynomial: { space: t.space, polys: t.polys, at, method: 'taylor' }, notes };
   }
   if (opts.fit !== undefined) {
+    const at = new Array<number>(n).fill(0);
     const f = fitPolynomial(graph, outputIds, n, opts.fit, box, opts.maxTerms);
-    const me = measureError(graph, outputIds, f.space, f.polys, new Array<number>(n).fill(0), box);
-    polynomial = { space: f.space, polys: f.polys, at: new Array<number>(n).fill(0), method: 'fit' };
-    const built = f.space.toGraph(f.polys, new Array<number>(n).fill(0));
-    graph = built.graph;
-    outputIds = built.outputs;
+    const me = measureError(graph, outputIds, f.space, f.polys, at, box);
     notes.push(
       `Least-squares polynomial of degree ${opts.fit} fitted on ${f.points} Chebyshev points of the box ${boxText(box)}: ${nonzero(f.polys)} nonzero terms of ${termCount(n, opts.fit)} possible per output.`,
       `Error on the box: measured max ${fmt(me.max)}, RMS ${fmt(me.rms)} on ${me.points} other points against the exact model (float64); a fit has no guaranteed bound.`,
     );
+    return { polynomial: { space: f.space, polys: f.polys, at, method: 'fit' }, notes };
   }
-  if (opts.jacobian) {
-    if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
-    const j = jacobian(graph, outputIds, n);
-    graph = j.graph;
-    outputIds = j.outputs;
-    outputs = [{ name: 'jacobian', shape: [m, n], offset: 0, size: m * n }];
-    notes.push(`Jacobian: J[i][j] = d y_i / d x_j over the ${m} flattened output${m === 1 ? '' : 's'} and ${n} flattened input${n === 1 ? '' : 's'}, printed row by row as y1 ... y${m * n} (reverse mode; at kinks TF.js's convention, e.g. relu'(0) = 0).`);
-  }
-  return finish();
-
-  /** --expand, last: it rewrites whatever the other transforms produced. */
-  function finish(): Transformed {
-    if (opts.expand) {
-      const e = expand(graph, outputIds);
-      graph = e.graph;
-      outputIds = e.outputs;
-      const done = Object.entries(e.rewritten).map(([f, c]) => `${c} ${f}`);
-      notes.push(`--expand: ${done.length ? done.join(', ') : 'no activations'} written with exp and log (tanh z = (e^{2z}-1)/(e^{2z}+1), sigmoid z = 1/(1+e^{-z}), softplus z = log(1+e^z)); exact in real arithmetic, but e^{2z} overflows in float64 for z > 354.`);
-    }
-    return { graph, inputs: ex.inputs, outputs, outputIds, notes, polynomial: polynomial && { ...polynomial, notes } };
-  }
+  return undefined;
 }
 
 /** Largest and RMS change of any output between two graphs over points of the box. */
-function largestChange(a: Graph, aOut: readonly NodeId[], b: Graph, bOut: readonly NodeId[], box: readonly Interval[]): { max: number; rms: number; points: number } {
+export function largestChange(a: Graph, aOut: readonly NodeId[], b: Graph, bOut: readonly NodeId[], box: readonly Interval[]): { max: number; rms: number; points: number } {
   const pts = samplePoints(box, box.length === 1 ? 2001 : box.length === 2 ? 101 * 101 : 4000);
   let max = 0;
   let sq = 0;
@@ -160,7 +188,7 @@ export function perInput(ranges: readonly (readonly [number, number])[], n: numb
   return ranges.map((r) => [r[0], r[1]] as Interval);
 }
 
-function boxText(box: readonly Interval[]): string {
+export function boxText(box: readonly Interval[]): string {
   const same = box.every((b) => b[0] === box[0][0] && b[1] === box[0][1]);
   return same ? `[${fmt(box[0][0])}, ${fmt(box[0][1])}]^${box.length}` : box.map((b) => `[${fmt(b[0])}, ${fmt(b[1])}]`).join(' x ');
 }

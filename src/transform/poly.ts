@@ -1,5 +1,8 @@
 import { Nn2eqError } from '../errors.js';
 import { Graph, type NodeId } from '../ir/graph.js';
+import { ProgramBuilder } from '../tensor/builder.js';
+import type { TensorProgram } from '../tensor/program.js';
+import { flatInputs, programOf, splitOutputs } from './tensor-ports.js';
 import { iadd, imag, ipowInt, iscale, iv, type Interval } from './interval.js';
 
 /** Number of monomials of total degree ≤ order in n variables: C(n + order, order). */
@@ -121,6 +124,28 @@ export class PolySpace {
     const outputs = polys.map((p) => g.affine(mono.slice(1), p.subarray(1), p[0]));
     return { graph: g, outputs };
   }
+}
+
+/**
+ * The polynomials as a tensor program over the model's inputs: the flattened inputs u (shifted by
+ * x0 when it is not 0), the monomials φ(u) of degree 1…order in graded order, and y = Cᵀφ(u) + c
+ * with one column of C per output, split back into the model's output shapes.
+ */
+export function polynomialProgram(space: PolySpace, polys: readonly Float64Array[], at: readonly number[], model: TensorProgram): TensorProgram {
+  const b = new ProgramBuilder();
+  const fail = (m: string): never => {
+    throw new Nn2eqError(`the polynomial's tensor program: ${m}`);
+  };
+  const { inputs, flat } = flatInputs(b, model, fail);
+  b.layer = 1;
+  const u = at.some((a) => a !== 0) ? b.apply('map', [flat, b.constant('x0', [space.n], at)], { fn: 'sub', params: [] }, fail, 'u')[0] : flat;
+  const phi = b.apply('monomials', [u], { exponents: space.exps.slice(1).map((e) => [...e]) }, fail, 'phi')[0];
+  const m = polys.length;
+  const C = new Float64Array((space.size - 1) * m);
+  for (let t = 1; t < space.size; t++) for (let j = 0; j < m; j++) C[(t - 1) * m + j] = polys[j][t];
+  const c = Float64Array.from(polys, (p) => p[0]);
+  const y = b.apply('dense', [phi, b.constant('C', [space.size - 1, m], C), b.constant('c', [m], c)], { pairs: 1, bias: true }, fail, 'y')[0];
+  return programOf(b, model, inputs, splitOutputs(b, y, model.outputs, fail), 'Polynomial');
 }
 
 function mulPos(a: Interval, b: Interval): Interval {

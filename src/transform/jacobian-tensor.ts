@@ -1,0 +1,173 @@
+import { Nn2eqError } from '../errors.js';
+import { ProgramBuilder } from '../tensor/builder.js';
+import type { AxesAttrs, AxisAttrs, DenseAttrs, MapAttrs, PadAttrs, RepeatAttrs, ReshapeAttrs, SliceAttrs, TOp, TransposeAttrs } from '../tensor/ops.js';
+import { sizeOf, type Equation, type T, type TensorId, type TensorProgram } from '../tensor/program.js';
+
+/** The ops the tensor-form Jacobian differentiates. */
+export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat'];
+
+/**
+ * --jacobian on the tensor program, by forward mode: every value v that depends on the inputs gets
+ * a tangent dv of shape [n, …shape of v], the derivatives of v with respect to the n flattened
+ * inputs, one row per input. Dense layers multiply the tangent by the same weight matrix
+ * (dA = dX·W; for a vector input the identity is never built, dA = W), element-wise functions by
+ * their derivative from the one template (map with `derivative`, so tanh' = 1 − tanh² on the
+ * pre-activation, TF.js's convention at kinks), softmax by s ⊙ (dz − Σ s ⊙ dz); data movement
+ * moves the tangent. The output `jacobian` is J[i][j] = ∂y_i/∂x_j, shape [m, n], over the flattened
+ * outputs. The program's own equations stay (the derivatives read its values).
+ */
+export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: number; n: number } {
+  const b = new ProgramBuilder();
+  b.tensors.push(...p.tensors);
+  const number = Math.max(0, ...p.calls.map((c) => c.number)) + 1;
+  b.layer = number;
+  const fail = (m: string): never => {
+    throw new Nn2eqError(`the Jacobian's tensor program: ${m}`);
+  };
+  const shapeOf = (id: TensorId) => p.tensors[id].shape;
+  const t = (id: TensorId): T => ({ id, shape: b.tensors[id].shape });
+  if (p.inputs.some((i) => i.tensor.shape.includes(-1))) {
+    throw new Nn2eqError('--jacobian: an input has a time axis of any length, so the Jacobian has no fixed shape', 'usage', 'give the length with --timesteps T');
+  }
+  const n = p.inputs.reduce((s, i) => s + sizeOf(i.tensor.shape), 0);
+  if (n === 0) throw new Nn2eqError('--jacobian: the model has no scalar inputs', 'usage');
+
+  /** A tangent: a tensor [n, …shape], or 'eye' for the one vector input (the identity, never printed unless needed). */
+  type Tangent = T | 'eye';
+  const tangent = new Map<TensorId, Tangent>();
+  let eye: T | undefined;
+  const solid = (d: Tangent): T => (d !== 'eye' ? d : (eye ??= b.constant('I', [n, n], identity(n, n, 0))));
+  const zeros = (shape: readonly number[]) => b.constant('zero', [n, ...shape], new Float64Array(n * sizeOf(shape)));
+  const op = (name: TOp, args: readonly T[], attrs: Record<string, unknown>, role = 'J'): T => b.apply(name, args, attrs, fail, role)[0];
+  const row = (v: T): T => op('reshape', [v], { shape: [1, ...v.shape] }, 'v');
+  const sum = (terms: T[]): T => (terms.length === 1 ? terms[0] : op('map', terms, { fn: 'add', params: [] }));
+
+  if (p.inputs.length === 1 && p.inputs[0].tensor.shape.length === 1) tangent.set(p.inputs[0].tensor.id, 'eye');
+  else {
+    let offset = 0;
+    for (const port of p.inputs) {
+      const size = sizeOf(port.tensor.shape);
+      tangent.set(port.tensor.id, b.constant('E', [n, ...port.tensor.shape], identity(n, size, offset)));
+      offset += size;
+    }
+  }
+
+  for (const eq of p.equations) {
+    if (!eq.args.some((a) => tangent.has(a))) continue;
+    tangent.set(eq.outs[0], differentiate(eq));
+  }
+
+  function differentiate(eq: Equation): Tangent {
+    const d = (k: number) => tangent.get(eq.args[k]);
+    const dx = () => solid(d(0)!);
+    const out = shapeOf(eq.outs[0]);
+    switch (eq.op) {
+      case 'dense': {
+        const a = eq.attrs as unknown as DenseAttrs;
+        const terms: T[] = [];
+        const pairs: T[] = [];
+        for (let k = 0; k < a.pairs; k++) {
+          const dk = d(2 * k);
+          if (!dk) continue;
+          if (p.tensors[eq.args[2 * k + 1]].kind !== 'const') throw unsupported(eq, 'a Dense whose matrix is computed');
+          if (dk === 'eye') terms.push(t(eq.args[2 * k + 1]));
+          else pairs.push(dk, t(eq.args[2 * k + 1]));
+        }
+        if (pairs.length > 0) terms.push(op('dense', pairs, { pairs: pairs.length / 2, bias: false }));
+        return sum(terms);
+      }
+      case 'map': {
+        const a = eq.attrs as unknown as MapAttrs;
+        if (a.fn === 'linear') return d(0)!;
+        const terms: T[] = [];
+        eq.args.forEach((id, k) => {
+          const dk = tangent.get(id);
+          if (!dk) return;
+          if (shapeOf(id).join() !== out.join()) throw unsupported(eq, 'an element-wise function broadcasting a computed value');
+          // ∂f/∂a_k, from the arguments and f's value, as [1, …shape] so that it meets the tangent's rows
+          // (and any leading batch axes of the array targets stay in front).
+          const slope = op('map', [...eq.args.map(t), t(eq.outs[0])], { ...a, derivative: k }, 's');
+          terms.push(op('map', [row(slope), solid(dk)], { fn: 'mul', params: [] }));
+        });
+        return sum(terms);
+      }
+      case 'softmax':
+      case 'log_softmax': {
+        const axes = (eq.attrs as unknown as AxesAttrs).axes;
+        if (axes.length !== 1 || axes[0] !== out.length - 1) throw unsupported(eq, `a ${eq.op} over axes other than the last`);
+        const k = out[out.length - 1];
+        const s = eq.op === 'softmax' ? t(eq.outs[0]) : op('map', [t(eq.outs[0])], { fn: 'exp', params: [] }, 'v');
+        const dz = dx();
+        // Σ_k s_k dz_k, kept as an axis of 1 that broadcasts back.
+        const sr = row(s);
+        const dot = op('dense', [op('map', [sr, dz], { fn: 'mul', params: [] }, 'v'), b.constant('one', [k, 1], new Float64Array(k).fill(1))], { pairs: 1, bias: false }, 'v');
+        const centered = op('map', [dz, dot], { fn: 'sub', params: [] }, eq.op === 'softmax' ? 'v' : 'J');
+        return eq.op === 'softmax' ? op('map', [sr, centered], { fn: 'mul', params: [] }) : centered;
+      }
+      case 'reshape':
+        return op('reshape', [dx()], { shape: [n, ...(eq.attrs as unknown as ReshapeAttrs).shape] });
+      case 'concat':
+        return op('concat', eq.args.map((id) => (tangent.has(id) ? solid(tangent.get(id)!) : zeros(shapeOf(id)))), { axis: (eq.attrs as unknown as AxisAttrs).axis + 1 });
+      case 'slice': {
+        const a = eq.attrs as unknown as SliceAttrs;
+        return op('slice', [dx()], { begin: [0, ...a.begin], end: [n, ...a.end] });
+      }
+      case 'transpose':
+        return op('transpose', [dx()], { perm: [0, ...(eq.attrs as unknown as TransposeAttrs).perm.map((q) => q + 1)] });
+      case 'pad': {
+        const a = eq.attrs as unknown as PadAttrs;
+        return op('pad', [dx()], { before: [0, ...a.before], after: [0, ...a.after] });
+      }
+      case 'reverse':
+        return op('reverse', [dx()], { axis: (eq.attrs as unknown as AxisAttrs).axis + 1 });
+      case 'repeat': {
+        const copies = op('repeat', [dx()], { n: (eq.attrs as unknown as RepeatAttrs).n }, 'v');
+        return op('transpose', [copies], { perm: [1, 0, ...out.slice(1).map((_, i) => i + 2)] });
+      }
+      default:
+        throw unsupported(eq, `a ${eq.op}`);
+    }
+  }
+
+  function unsupported(eq: Equation, what: string): Nn2eqError {
+    const index = p.equations.indexOf(eq);
+    const call = p.calls.find((c) => index >= c.from && index < c.to);
+    return new Nn2eqError(
+      `--jacobian --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form derivative; the tensor form differentiates ${JACOBIAN_TENSOR_OPS.join(', ')}`,
+      'unsupported',
+      'use --form scalar, whose reverse mode differentiates every layer',
+    );
+  }
+
+  // J = [dy₁ | dy₂ | …]ᵀ over the flattened outputs.
+  const columns = p.outputs.map((port) => {
+    const dy = tangent.get(port.tensor.id);
+    const shape = port.tensor.shape;
+    const full = dy ? solid(dy) : zeros(shape);
+    return shape.length === 1 ? full : op('reshape', [full], { shape: [n, sizeOf(shape)] }, 'v');
+  });
+  const m = p.outputs.reduce((s, o) => s + sizeOf(o.tensor.shape), 0);
+  const joined = columns.length === 1 ? columns[0] : op('concat', columns, { axis: 1 }, 'v');
+  const J = op('transpose', [joined], { perm: [1, 0] });
+  const from = p.equations.length;
+  const equations = [...p.equations, ...b.equations];
+  return {
+    program: {
+      ...p,
+      tensors: b.tensors,
+      equations,
+      outputs: [{ name: 'jacobian', tensor: J }],
+      calls: [...p.calls, { layer: 'jacobian', className: 'Jacobian', node: 0, number, at: p.layerCount + 1, from, to: equations.length, outputs: [J] }],
+      layerCount: p.layerCount + 1,
+    },
+    m,
+    n,
+  };
+}
+
+/** Rows 0…n−1 of a [n, size] block: row offset + i holds a 1 at column i. */
+function identity(n: number, size: number, offset: number): Float64Array {
+  const v = new Float64Array(n * size);
+  for (let i = 0; i < size; i++) v[(offset + i) * size + i] = 1;
+  return v;
+}

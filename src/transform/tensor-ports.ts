@@ -1,0 +1,38 @@
+import type { ProgramBuilder } from '../tensor/builder.js';
+import { sizeOf, type T, type TensorPort, type TensorProgram } from '../tensor/program.js';
+
+/** A transform's tensor program: what replaces a model's outputs keeps the model's inputs. */
+
+/** The model's inputs again in `b`, and all of them flattened and joined into one vector (the scalar order x1…xN). */
+export function flatInputs(b: ProgramBuilder, model: TensorProgram, fail: (m: string) => never): { inputs: TensorPort[]; flat: T } {
+  const inputs = model.inputs.map((port, i) => ({ name: port.name, tensor: b.input(port.tensor.shape, model.tensors[port.tensor.id].index ?? i) }));
+  const flats = inputs.map((p) => (p.tensor.shape.length === 1 ? p.tensor : b.apply('reshape', [p.tensor], { shape: [sizeOf(p.tensor.shape)] }, fail, 'v')[0]));
+  return { inputs, flat: flats.length === 1 ? flats[0] : b.apply('concat', flats, { axis: 0 }, fail, 'v')[0] };
+}
+
+/** Splits vector `y` into ports shaped like `like` (in order), or returns it whole when it is the one vector output. */
+export function splitOutputs(b: ProgramBuilder, y: T, like: readonly TensorPort[], fail: (m: string) => never): TensorPort[] {
+  if (like.length === 1 && like[0].tensor.shape.length === 1) return [{ name: like[0].name, tensor: y }];
+  let at = 0;
+  return like.map((port) => {
+    const n = sizeOf(port.tensor.shape);
+    const part = like.length === 1 ? y : b.apply('slice', [y], { begin: [at], end: [at + n] }, fail, 'v')[0];
+    at += n;
+    return { name: port.name, tensor: port.tensor.shape.length === 1 ? part : b.apply('reshape', [part], { shape: [...port.tensor.shape] }, fail, 'v')[0] };
+  });
+}
+
+/** The program `b` built: one layer call (`className`) holding every equation. */
+export function programOf(b: ProgramBuilder, model: TensorProgram, inputs: TensorPort[], outputs: TensorPort[], className: string): TensorProgram {
+  const to = b.equations.length;
+  return {
+    tensors: b.tensors,
+    equations: b.equations,
+    inputs,
+    outputs,
+    calls: [{ layer: className.toLowerCase(), className, node: 0, number: 1, at: 1, from: 0, to, outputs: outputs.map((o) => o.tensor) }],
+    layerCount: 1,
+    modelName: model.modelName,
+    file: model.file,
+  };
+}
