@@ -4,6 +4,7 @@ import { convertFile, loadModel } from '../src/index.js';
 import type { TransformOptions } from '../src/transform/pipeline.js';
 import { samplePoints } from '../src/transform/taylor.js';
 import { oracleModel, oraclePredict } from '../src/verify/oracle.js';
+import { extraRunners } from '../src/commands/runtimes.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { FIXTURES, readReference, runJs, runNumpy, runWolfram } from './helpers.js';
@@ -17,6 +18,11 @@ const CASES: { name: string; fixture: string; transforms: TransformOptions; box:
   { name: '--taylor 2 --at 0.2', fixture: 'medium_1_3_2_1', transforms: { taylor: 2, at: [0.2], range: [0, 0.4] }, box: [0, 0.4], tolerance: (t) => Number(/\|error\| <= ([\d.e+-]+)/.exec(t)![1]) + 1e-5 },
   { name: '--fit 3', fixture: 'act_mish', transforms: { fit: 3, range: [-1, 1] }, box: [-1, 1], tolerance: (t) => Number(/measured max ([\d.e+-]+)/.exec(t)![1]) * 1.5 + 1e-5 },
 ];
+
+/** An nn2poly-shaped polynomial evaluated at each point: Σ_k values[k][j] · Π_{v ∈ labels[k]} (x_v − at_v). */
+function nn2poly(doc: { labels: number[][]; values: number[][]; at: number[] }, points: number[][]): number[][] {
+  return points.map((x) => doc.values[0].map((_, j) => doc.labels.reduce((s, label, k) => s + doc.values[k][j] * label.reduce((m, v) => (v === 0 ? m : m * (x[v - 1] - doc.at[v - 1])), 1), 0)));
+}
 
 async function tfPredict(fixture: string, points: number[][]): Promise<number[][]> {
   const m = await oracleModel(await loadModel(join(FIXTURES, fixture, 'model.json')));
@@ -42,6 +48,20 @@ for (const c of CASES) {
     it('js', () => check('js', runJs));
     withPython('numpy', () => check('numpy', runNumpy));
     withPython('mathematica (through sympy)', () => check('mathematica', (t, cs) => runWolfram(t, cs)), 120_000);
+    // The other code formats, run as --verify runs them (gcc; python3-sympy; mathjs; the JSON IR evaluated).
+    for (const format of ['c', 'sympy', 'mathjs', 'json'] as const) {
+      const runs = async () => {
+        const r = await convertFile(model, { format, transforms: c.transforms });
+        const tol = c.tolerance(r.text);
+        const want = await tfPredict(c.fixture, xs);
+        // --taylor / --fit with json print nn2poly's table: labels (input indices from 1, [0] the intercept) and values.
+        const got = format === 'json' && (c.transforms.taylor !== undefined || c.transforms.fit !== undefined) ? { values: nn2poly(JSON.parse(r.text), xs) } : await extraRunners(r.text, r.extracted!.inputs, xs.map((x) => Float64Array.from(x)))[format]();
+        if (!('values' in got)) throw new Error(`${format}: ${JSON.stringify(got)}`);
+        got.values.forEach((g, i) => g.forEach((v, k) => expect(Math.abs(v - want[i][k]), `point ${i} output ${k}`).toBeLessThanOrEqual(tol + 1e-5 * Math.abs(want[i][k]))));
+      };
+      if (format === 'sympy') withPython(format, runs);
+      else it(format, runs, 60_000);
+    }
     it('latex renders in KaTeX', async () => {
       const { text } = await convertFile(model, { format: 'latex', transforms: c.transforms });
       expect(text.startsWith('% ')).toBe(true);
