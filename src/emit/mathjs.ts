@@ -3,11 +3,13 @@ import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
+import { mathjsTensor } from './tensor/mathjs.js';
 
 /** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever). */
 const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
 
-const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
+/** How mathjs reads numbers (shared with the tensor form). */
+export const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
 // Constants, units and functions mathjs would read instead of a variable of that name.
 const MATHJS_NAMES = ['e', 'E', 'i', 'pi', 'PI', 'tau', 'phi', 'Infinity', 'NaN', 'null', 'true', 'false', 'and', 'or', 'not', 'xor', 'mod', 'to', 'in', 'end', 'exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'fix', 'version', 'LN2', 'LN10', 'SQRT2'];
@@ -23,35 +25,15 @@ export const mathjs: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set([...MATHJS_NAMES, 'PARAMS']),
   symbolicWeights: true,
+  tensor: mathjsTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const tables = program.graph.tables;
     const symbolic = hasParams(program);
     const syntax: Syntax = {
+      ...mathjsSyntax(name),
       // --weights symbolic: the weight tensors are matrices in the scope, indexed from 1.
       param: (t, idx) => (idx.length ? `${t.name}[${idx.map((i) => i + 1).join(', ')}]` : t.name),
-      numbers: MATHJS_NUMBERS,
-      scientificPrec: Prec.Atom,
-      name,
-      times: ' * ',
-      mul: (a, b) => `${a} * ${b}`,
-      div: (a, b) => `${a} / ${b}`,
-      divParens: true,
-      pow: (a, b) => `${a} ^ ${b.startsWith('-') ? `(${b})` : b}`,
-      lookup: (t, index, column) => `${tableName(t)}_at(${index.text}, ${column})`,
-      functions: {
-        exp: (a) => `exp(${a})`,
-        log: (a) => `log(${a})`,
-        tanh: (a) => `tanh(${a})`,
-        sigmoid: (a) => `1 / (1 + exp(-(${a})))`,
-        erf: (a) => `erf(${a})`,
-        softplus: (a) => `log(1 + exp(${a}))`,
-        abs: (a) => `abs(${a})`,
-        sqrt: (a) => `sqrt(${a})`,
-        step: (a) => `(${a} > 0 ? 1 : 0)`,
-        max: (a, b) => `max(${a}, ${b})`,
-        min: (a, b) => `min(${a}, ${b})`,
-      },
     };
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name);
@@ -79,3 +61,31 @@ export const mathjs: Emitter = {
     return lines.join('\n');
   },
 };
+
+/** The mathjs scalar syntax (shared with the tensor form, which prints element-wise templates through it). */
+export function mathjsSyntax(name: (n: Name) => string): Syntax {
+  return {
+    numbers: MATHJS_NUMBERS,
+    scientificPrec: Prec.Atom,
+    name,
+    times: ' * ',
+    mul: (a, b) => `${a} * ${b}`,
+    div: (a, b) => `${a} / ${b}`,
+    divParens: true,
+    pow: (a, b) => `${a} ^ ${b.startsWith('-') ? `(${b})` : b}`,
+    lookup: (t, index, column) => `${tableName(t)}_at(${index.text}, ${column})`,
+    functions: {
+      exp: (a) => `exp(${a})`,
+      log: (a) => `log(${a})`,
+      tanh: (a) => `tanh(${a})`,
+      sigmoid: (a) => `1 / (1 + exp(-(${a})))`,
+      erf: (a) => `erf(${a})`,
+      softplus: (a) => `log(1 + exp(${a}))`,
+      abs: (a) => `abs(${a})`,
+      sqrt: (a) => `sqrt(${a})`,
+      step: (a) => `(${a} > 0 ? 1 : 0)`,
+      max: (a, b) => `max(${a}, ${b})`,
+      min: (a, b) => `min(${a}, ${b})`,
+    },
+  };
+}

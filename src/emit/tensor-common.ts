@@ -132,3 +132,31 @@ export function templateReads(attrs: MapAttrs, arity: number): number[] {
   if (g.nodes[out]?.op === 'input') reads[g.nodes[out].value]++;
   return reads;
 }
+
+/** Marks an argument inside a printed equation until its block replaces it by a name or an inlined expression. */
+export const MARK = (id: TensorId) => `\u0001${id}\u0002`;
+export const MARKS = /\u0001(\d+)\u0002/g;
+
+/** The constants equation `eq` (and its body) reads that are not in `printed` yet: what to print before it. */
+export function constantsBefore(p: TensorProgram, eq: Equation, printed: ReadonlySet<TensorId>): TensorId[] {
+  return constantsUsed({ ...p, equations: [eq] }).filter((c) => !printed.has(c));
+}
+
+/**
+ * The rows of a nested array literal, one row of the last axis per line, with `open`/`close` around
+ * every sub-array (a bracket opens before its first row and closes after its last), rows separated by
+ * commas; the caller writes the outermost pair and the indentation.
+ */
+export function literalRows(shape: readonly number[], cells: readonly string[], open: string, close: string): string[] {
+  const last = shape[shape.length - 1];
+  const rows = cells.length / last;
+  const blocks: number[] = [];
+  for (let d = 0; d < shape.length - 2; d++) blocks.push(shape.slice(d + 1, -1).reduce((m, q) => m * q, 1));
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const opens = blocks.filter((b) => r % b === 0).length;
+    const closes = blocks.filter((b) => (r + 1) % b === 0).length;
+    lines.push(`${' '.repeat(blocks.length - opens)}${open.repeat(opens + 1)}${cells.slice(r * last, (r + 1) * last).join(', ')}${close.repeat(closes + 1)}${r === rows - 1 ? '' : ','}`);
+  }
+  return lines;
+}

@@ -24,7 +24,7 @@ import type {
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { mathematica, WL_NUMBERS, wolframSyntax } from '../mathematica.js';
 import { formatNumber } from '../number.js';
-import { atoms, constantsUsed, printMap, tensorNames, useCounts } from '../tensor-common.js';
+import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /**
@@ -48,9 +48,6 @@ export const mathematicaTensor: TensorEmitter = {
   },
 };
 
-/** Marks an argument inside a printed equation; replaced by a name or an inlined expression. */
-const MARK = (id: TensorId) => `\u0001${id}\u0002`;
-const MARKS = /\u0001(\d+)\u0002/g;
 
 /** A printed equation: its right-hand side with argument marks, and args it reads more than once. */
 interface Printed {
@@ -183,8 +180,7 @@ class Printer {
 
   /** The constants an equation (and its body) reads that are not printed yet. */
   private constantsOf(eq: Equation): TensorId[] {
-    const sub: TensorProgram = { ...this.p, equations: [eq] };
-    return constantsUsed(sub).filter((c) => !this.printedConsts.has(c));
+    return constantsBefore(this.p, eq, this.printedConsts);
   }
 
   /** A weight as a nested list, one row of the last axis per line. */
@@ -196,23 +192,12 @@ class Printer {
     const values = t.values!;
     const num = (v: number) => formatNumber(v, WL_NUMBERS, this.opts.precision);
     const shape = t.shape;
-    const last = shape.length === 0 ? 1 : shape[shape.length - 1];
     if (shape.length <= 1) {
       lines.push(`${indent}${name} = {${Array.from(values, num).join(', ')}};`);
       return;
     }
-    const rows = values.length / last;
-    // Rows per sub-array of each outer axis: a brace opens before its first row and closes after its last.
-    const blocks: number[] = [];
-    for (let d = 0; d < shape.length - 2; d++) blocks.push(shape.slice(d + 1, -1).reduce((m, q) => m * q, 1));
     lines.push(`${indent}${name} = {`);
-    for (let r = 0; r < rows; r++) {
-      const opens = blocks.filter((b) => r % b === 0).length;
-      const closes = blocks.filter((b) => (r + 1) % b === 0).length;
-      const row: string[] = [];
-      for (let c = 0; c < last; c++) row.push(num(values[r * last + c]));
-      lines.push(`${indent}  ${' '.repeat(blocks.length - opens)}${'{'.repeat(opens + 1)}${row.join(', ')}${'}'.repeat(closes + 1)}${r === rows - 1 ? '' : ','}`);
-    }
+    for (const row of literalRows(shape, Array.from(values, num), '{', '}')) lines.push(`${indent}  ${row}`);
     lines.push(`${indent}};`);
   }
 
