@@ -160,3 +160,15 @@ export function literalRows(shape: readonly number[], cells: readonly string[], 
   }
   return lines;
 }
+
+/** True when `text` is one name or one call (nothing binds looser at its top level). */
+export function isAtom(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && !/[\w.]/.test(c)) return false;
+  }
+  return true;
+}

@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { mathjs, MATHJS_NUMBERS, mathjsSyntax } from '../mathjs.js';
 import { formatNumber } from '../number.js';
@@ -327,6 +327,11 @@ class Printer {
         const axis = (a as unknown as AxisAttrs).axis;
         return one(`${x}[${xs.map((d, i) => (i === axis ? (d === 1 ? '1:1' : `${d}:-1:1`) : ':')).join(', ')}]`);
       }
+      case 'monomials': {
+        // Each monomial written out from the 1-based elements (x^0 terms left out).
+        const term = (e: readonly number[]) => e.map((k, i) => (k === 0 ? '' : k === 1 ? `${x}[${i + 1}]` : `${x}[${i + 1}]^${k}`)).filter(Boolean).join(' * ') || '1';
+        return one(`[${(a as unknown as MonomialsAttrs).exponents.map(term).join(', ')}]`);
+      }
       case 'gather':
         return this.gather(eq, target);
       case 'scan':
@@ -389,7 +394,7 @@ class Printer {
     const template = printMap(a, atoms(params), this.syntax, mathjs.supports, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.
     const builtin = /^(exp|log|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
-    return `map(${marks.join(', ')}, ${builtin ? builtin[1] : this.define(`f_${a.fn}`, params, template)})`;
+    return `map(${marks.join(', ')}, ${builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template)})`;
   }
 
   /** x with its axes permuted (output axis i is input axis perm[i]). */

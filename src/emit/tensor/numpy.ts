@@ -3,7 +3,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalP
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
-import { constantsUsed, printMap, templateReads, tensorNames, useCounts } from '../tensor-common.js';
+import { constantsUsed, isAtom, printMap, templateReads, tensorNames, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
@@ -306,15 +306,3 @@ export const numpyTensor: TensorEmitter = {
 
 /** The functions NumPy's tensor form provides (as the scalar form does). */
 const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']);
-
-/** True when `text` is one name or one call (nothing binds looser at its top level). */
-function isAtom(text: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (depth === 0 && !/[\w.]/.test(c)) return false;
-  }
-  return true;
-}
