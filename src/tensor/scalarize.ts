@@ -31,6 +31,8 @@ export interface Extracted {
   readonly outputs: Port[];
   readonly outputIds: NodeId[];
   readonly trace: ScalarCall[];
+  /** With `keepValues`: the scalars of every top-level tensor the lowering built, by tensor id. */
+  readonly values?: readonly (Scalars | undefined)[];
 }
 
 /** Options of the lowering. */
@@ -45,6 +47,8 @@ export interface ScalarizeOptions {
   readonly stableSoftmax?: boolean;
   /** --weights symbolic: every constant tensor's elements become `param` leaves (graph.params). */
   readonly symbolicWeights?: boolean;
+  /** Return the scalars of every tensor (a tensor-program transform reading the scalar IR's facts). */
+  readonly keepValues?: boolean;
 }
 
 /**
@@ -172,5 +176,5 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
     outputs.push({ name: port.name, shape: t.shape, offset: outputIds.length, size: t.ids.length });
     outputIds.push(...t.ids);
   }
-  return { graph: g, inputs, outputs, outputIds, trace };
+  return { graph: g, inputs, outputs, outputIds, trace, ...(opts.keepValues ? { values: vals } : {}) };
 }

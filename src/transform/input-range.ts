@@ -1,5 +1,8 @@
 import type { Graph, NodeId } from '../ir/graph.js';
 import { iadd, idiv, ierf, iexp, ilog, imul, ipow, iscale, isigmoid, isoftplus, isqrt, itanh, iv, type Interval } from './interval.js';
+import { mapTemplate } from '../tensor/functions.js';
+import type { DenseAttrs, MapAttrs } from '../tensor/ops.js';
+import { sizeOf, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { rebuild } from './rebuild.js';
 
 /** The range of every node over a box of inputs, by interval arithmetic (rounded outward; see interval.ts). */
@@ -160,4 +163,149 @@ export function restrictToBox(graph: Graph, outputs: readonly NodeId[], box: rea
     return pick;
   });
   return { ...result, report };
+}
+
+/** How a ReLU-family function behaves on an interval of its argument: s·z + t there, or null when it still switches. */
+function onInterval(fn: string, params: readonly number[], [lo, hi]: Interval): { s: number; t: number } | null {
+  switch (fn) {
+    case 'relu':
+      return hi <= 0 ? { s: 0, t: 0 } : lo >= 0 ? { s: 1, t: 0 } : null;
+    case 'relu6':
+      return hi <= 0 ? { s: 0, t: 0 } : lo >= 6 ? { s: 0, t: 6 } : lo >= 0 && hi <= 6 ? { s: 1, t: 0 } : null;
+    case 'leaky_relu':
+      return lo >= 0 ? { s: 1, t: 0 } : hi <= 0 ? { s: params[0], t: 0 } : null;
+    default:
+      return null;
+  }
+}
+
+/** What --input-range did to a tensor program. */
+export interface ProgramBoxReport extends BoxReport {
+  /** Units of ReLU-family equations outside the Dense → ReLU → Dense pattern, left as they are. */
+  untouched: number;
+}
+
+/**
+ * --input-range on the tensor program, for the pattern it can write as arrays: a Dense (vector in,
+ * with bias) → ReLU / ReLU6 / LeakyReLU → Dense (or several). Units whose pre-activation range over
+ * the box (interval arithmetic on the scalar IR) keeps them constant leave both matrices; units that
+ * stay linear leave them too, and their path folds into one more matrix from the first Dense's
+ * input straight into the next Dense (x·s·W₁[:, L]·W₂[L, :]). Exact on the box.
+ */
+export function restrictProgram(p: TensorProgram, box: readonly Interval[], ex: { graph: Graph; values?: readonly ({ ids: readonly NodeId[] } | undefined)[] }): { program: TensorProgram; report: ProgramBoxReport } {
+  const ranges = nodeRanges(ex.graph, box);
+  const tensors: TensorInfo[] = [...p.tensors];
+  const eqs: (Equation | null)[] = [...p.equations];
+  const report: ProgramBoxReport = { units: 0, inactive: 0, linear: 0, untouched: 0 };
+  const uses = new Int32Array(tensors.length);
+  const count = (list: readonly Equation[], top: boolean) => {
+    for (const eq of list) {
+      for (const a of eq.args) uses[a] += top ? 1 : 1000;
+      if (eq.body) {
+        count(eq.body.equations, false);
+        for (const o of eq.body.outputs) uses[o] += 1000;
+      }
+    }
+  };
+  count(p.equations, true);
+  const pinned = new Set([...p.inputs, ...p.outputs].map((t) => t.tensor.id));
+  const producer = new Map<TensorId, number>();
+  eqs.forEach((eq, i) => eq!.outs.forEach((o) => producer.set(o, i)));
+  const values = (id: TensorId) => tensors[id].values!;
+  const addConst = (like: TensorId, shape: readonly number[], v: Float64Array): TensorId => {
+    tensors.push({ ...tensors[like], shape, values: v });
+    return tensors.length - 1;
+  };
+  const dropped = new Set<TensorId>();
+  const RELUS = /\b(max|min|step|abs)\b/;
+
+  for (let i = 0; i < eqs.length; i++) {
+    const eq = eqs[i]!;
+    if (eq.op !== 'map') continue;
+    const m = eq.attrs as unknown as MapAttrs;
+    const t = mapTemplate(m, eq.args.length);
+    if (!t.graph.nodes.some((n) => RELUS.test(n.op))) continue;
+    const [a] = eq.args;
+    const h = eq.outs[0];
+    const units = sizeOf(tensors[h].shape);
+    report.units += units;
+    const di = producer.get(a);
+    const D = di === undefined ? null : eqs[di];
+    const consumers = eqs.map((c, k) => (c && c.args.includes(h) ? k : -1)).filter((k) => k >= 0);
+    const eligible =
+      eq.args.length === 1 && ['relu', 'relu6', 'leaky_relu'].includes(m.fn) && D?.op === 'dense' && (D.attrs as unknown as DenseAttrs).bias && tensors[a].shape.length === 1 &&
+      uses[a] === 1 && !pinned.has(a) && !pinned.has(h) && consumers.length > 0 && uses[h] === consumers.length &&
+      consumers.every((k) => eqs[k]!.op === 'dense' && eqs[k]!.args.filter((x, q) => x === h && q % 2 === 0 && q < 2 * (eqs[k]!.attrs as unknown as DenseAttrs).pairs).length === 1 && eqs[k]!.args.indexOf(h) % 2 === 0);
+    const ids = ex.values?.[a]?.ids;
+    if (!eligible || !ids) {
+      report.untouched += units;
+      continue;
+    }
+    const kind = ids.map((id) => onInterval(m.fn, m.params, ranges[id]));
+    const keep = kind.flatMap((k, j) => (k === null ? [j] : []));
+    const fixed = kind.flatMap((k, j) => (k === null ? [] : [j]));
+    if (fixed.length === 0) continue;
+    for (const j of fixed) report[kind[j]!.s === 0 ? 'inactive' : 'linear']++;
+    const da = D!.attrs as unknown as DenseAttrs;
+    const pairs = Array.from({ length: da.pairs }, (_, k) => ({ x: D!.args[2 * k], W: D!.args[2 * k + 1], rows: tensors[D!.args[2 * k]].shape[0] }));
+    const b1 = values(D!.args[2 * da.pairs]);
+    // The first Dense and the function keep the units that still switch.
+    if (keep.length > 0) {
+      const cut = (w: TensorId, rows: number) => {
+        const v = new Float64Array(rows * keep.length);
+        for (let r = 0; r < rows; r++) keep.forEach((j, c) => (v[r * keep.length + c] = values(w)[r * units + j]));
+        return addConst(w, [rows, keep.length], v);
+      };
+      eqs[di!] = { ...D!, args: [...pairs.flatMap((q) => [q.x, cut(q.W, q.rows)]), addConst(D!.args[2 * da.pairs], [keep.length], Float64Array.from(keep, (j) => b1[j]))] };
+      tensors[a] = { ...tensors[a], shape: [keep.length] };
+      tensors[h] = { ...tensors[h], shape: [keep.length] };
+    } else {
+      eqs[di!] = null;
+      eqs[i] = null;
+      dropped.add(a).add(h);
+    }
+    // Each next Dense: the kept rows of its matrix, one matrix more per input of the first Dense for the linear units, and the constants in its bias.
+    for (const k of consumers) {
+      const C = eqs[k]!;
+      const ca = C.attrs as unknown as DenseAttrs;
+      const W2 = C.args[C.args.indexOf(h) + 1];
+      const w2 = values(W2);
+      const out = tensors[W2].shape[1];
+      const bias = ca.bias ? Float64Array.from(values(C.args[2 * ca.pairs])) : new Float64Array(out);
+      const args: TensorId[] = [];
+      for (let q = 0; q < ca.pairs; q++) {
+        if (C.args[2 * q] !== h) args.push(C.args[2 * q], C.args[2 * q + 1]);
+        else if (keep.length > 0) {
+          const v = new Float64Array(keep.length * out);
+          keep.forEach((j, r) => {
+            for (let c = 0; c < out; c++) v[r * out + c] = w2[j * out + c];
+          });
+          args.push(h, addConst(W2, [keep.length, out], v));
+        }
+      }
+      for (const j of fixed) {
+        const { s, t: shift } = kind[j]!;
+        for (let c = 0; c < out; c++) bias[c] += (s * b1[j] + shift) * w2[j * out + c];
+      }
+      const linear = fixed.filter((j) => kind[j]!.s !== 0);
+      for (const q of pairs) {
+        if (linear.length === 0 && args.length > 0) break;
+        const v = new Float64Array(q.rows * out);
+        for (let r = 0; r < q.rows; r++) for (const j of linear) for (let c = 0; c < out; c++) v[r * out + c] += kind[j]!.s * values(q.W)[r * units + j] * w2[j * out + c];
+        args.push(q.x, addConst(W2, [q.rows, out], v));
+      }
+      eqs[k] = { ...C, args: [...args, ca.bias ? addConst(C.args[2 * ca.pairs], [out], bias) : addConst(W2, [out], bias)], attrs: { pairs: args.length / 2, bias: true } };
+    }
+  }
+
+  // Renumber the equations; calls keep their numbers and lose the values that are gone.
+  const kept: Equation[] = [];
+  const newIndex = new Int32Array(eqs.length + 1);
+  eqs.forEach((eq, i) => {
+    newIndex[i] = kept.length;
+    if (eq) kept.push(eq);
+  });
+  newIndex[eqs.length] = kept.length;
+  const calls: LayerCall[] = p.calls.map((c) => ({ ...c, from: newIndex[c.from], to: newIndex[c.to], outputs: c.outputs.filter((o) => !dropped.has(o.id)).map((o) => ({ id: o.id, shape: tensors[o.id].shape })) }));
+  return { program: { ...p, tensors, equations: kept, calls }, report };
 }

@@ -4,7 +4,8 @@ import { sizeOf, type TensorProgram } from '../tensor/program.js';
 import { expandProgram } from './expand.js';
 import { jacobianProgram } from './jacobian-tensor.js';
 import type { TransformOptions } from './options.js';
-import { expandNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './pipeline.js';
+import { restrictProgram } from './input-range.js';
+import { boxText, expandNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './pipeline.js';
 import { polynomialProgram } from './poly.js';
 import { pruneProgram } from './prune.js';
 
@@ -16,11 +17,11 @@ const MEASURE_BUDGET = 64_000_000;
  * (kernel weights set to 0; the change measured on the scalar IR when it fits), then --taylor /
  * --fit (computed on the scalar IR, printed as monomials times a coefficient matrix) or --jacobian
  * (forward mode on the program), then --expand (map equations marked to print exp and log).
- * --input-range and --gradient params work on the scalar form only.
+ * --input-range rewrites Dense → ReLU → Dense; --gradient params works on the scalar form only.
  */
 export function applyTensorTransforms(program: TensorProgram, opts: TransformOptions, stableSoftmax: boolean): { program: TensorProgram; notes: string[] } {
   if (opts.gradient) throw new Nn2eqError('--gradient params prints the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
-  if (opts.inputRange) throw new Nn2eqError('--input-range removes and linearizes single units, which the tensor form has no equation for', 'usage', 'drop --form tensor (or use --form scalar)');
+
   const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
   let p = program;
@@ -38,6 +39,23 @@ export function applyTensorTransforms(program: TensorProgram, opts: TransformOpt
       throw e;
     }
   };
+  if (opts.inputRange) {
+    if (anyLength) throw new Nn2eqError('--input-range: an input has a time axis of any length, so the box has no fixed size', 'usage', 'give the length with --timesteps T');
+    const inBox = perInput(opts.inputRange, n, '--input-range');
+    let ex;
+    try {
+      ex = scalarize(p, { sizeBudget: MEASURE_BUDGET, stableSoftmax, keepValues: true });
+    } catch (e) {
+      if (e instanceof Nn2eqError && e.kind === 'too-large') throw new Nn2eqError(`--input-range bounds every unit on the scalar IR, which would pass ${MEASURE_BUDGET / 1e6} MB for this model`, 'too-large', 'drop --input-range');
+      throw e;
+    }
+    const r = restrictProgram(p, inBox, ex);
+    p = r.program;
+    const { units, inactive, linear, untouched } = r.report;
+    notes.push(
+      `--input-range ${boxText(inBox)}: of ${units} ReLU-family units (max, min, step, abs), ${inactive} never active there were removed, ${linear} always active became linear and were folded into the next Dense, ${units - inactive - linear - untouched} still switch${untouched ? `, and ${untouched} are outside the Dense -> ReLU/ReLU6/LeakyReLU -> Dense pattern the tensor form rewrites (--form scalar rewrites them too)` : ''}; exact on the box.`,
+    );
+  }
   if (opts.prune !== undefined) {
     const r = pruneProgram(p, opts.prune);
     const before = scalars(p);
