@@ -49,7 +49,7 @@ const HELPERS = {
     a = np.asarray(a, dtype=object)
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
-    return _map(sympify, a)`,
+    return np.frompyfunc(sympify, 1, 1)(a)`,
   weights: `def _w(text, shape):
     return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)`,
   map: `def _map(f, *xs):
@@ -66,7 +66,7 @@ const HELPERS = {
     x = x.reshape(x.shape[:-1] + (1,) * (ry - 1) + x.shape[-1:])
     y = y.reshape(y.shape[:y.ndim - ry] + (1,) * (rx - 1) + y.shape[y.ndim - ry:])
     z = np.sum(x * y, axis=-1)
-    return z if rx + ry > 2 else z[..., None]`,
+    return z if rx + ry > 2 else np.asarray(z, dtype=object)[..., None]`,
 };
 
 /** SymPy names the file may use, imported when its text does. */
@@ -81,7 +81,9 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
       ctx.use('map');
       const params = a.map((_, i) => `a${i}`);
       const m = printMap(eq.attrs as unknown as MapAttrs, atoms(params), sympySyntax(() => ''), SYMPY_SUPPORTS, opts);
-      return `_map(lambda ${params.join(', ')}: ${m.text}, ${a.map((id) => ctx.arg(id, false).text).join(', ')})`;
+      // exp(a0) is exp itself: pass the function, not a lambda around it.
+      const f = m.text === `${m.text.split('(')[0]}(${params.join(', ')})` ? m.text.split('(')[0] : `lambda ${params.join(', ')}: ${m.text}`;
+      return `_map(${f}, ${a.map((id) => ctx.arg(id, false).text).join(', ')})`;
     }
     case 'softmax':
     case 'log_softmax':
