@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cCompiler, cInput, compileC, parseCNumbers, programFromJson, runMathjsText, type TensorJson } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, parseCNumbers, programFromJson, runMathjsText, runSympyFiles, type TensorJson } from '../src/commands/runtimes.js';
 import { buildProgram, convertFile, evaluate, loadModel, Nn2eqError, scalarize, type TensorProgram } from '../src/index.js';
 import { expandProgram } from '../src/transform/expand.js';
 import { jacobian } from '../src/transform/jacobian.js';
@@ -256,7 +256,7 @@ for (const c of CASES) {
     const cases = nestedCases(c.fixture, xs);
     let want: Promise<number[][]> | undefined;
     const oracle = () => (want ??= c.jacobian ? Promise.all(xs.map((x) => tfJacobian(c.fixture, x))) : tfPredict(c.fixture, xs));
-    const text = async (format: 'js' | 'numpy' | 'mathematica' | 'c' | 'json' | 'latex' | 'mathjs' | 'julia') => {
+    const text = async (format: 'js' | 'numpy' | 'mathematica' | 'c' | 'json' | 'latex' | 'mathjs' | 'julia' | 'sympy') => {
       const r = await convertFile(model, { format, form: 'tensor', transforms: c.transforms, ...FIXTURE_OPTIONS[c.fixture] });
       expect(r.form).toBe('tensor');
       expect(r.text).not.toMatch(/dropped 0 of|, 0 always active/);
@@ -294,6 +294,13 @@ for (const c of CASES) {
     it('json (read back as a tensor program and evaluated)', async () => {
       const t = await text('json');
       await compare(runJsonTensor(t, cases), t);
+    });
+    withPython('sympy (object arrays of SymPy numbers)', async () => {
+      const t = await text('sympy');
+      const shapes = readReference(join(FIXTURES, c.fixture)).input_shapes;
+      const [got] = await runSympyFiles(python.exe, [tmpFile('py', t)], [xs], [shapes]);
+      if (got instanceof Error) throw got;
+      await compare(got, t);
     });
     it('mathjs (evaluated by mathjs)', async () => {
       const t = await text('mathjs');

@@ -88,9 +88,12 @@ const runC: Runner = async (text, inputs, points) => {
 };
 
 /**
- * Evaluates emitted SymPy modules: each equation's right-hand side is printed by SymPy's own
- * Python code printer and run on float64 values, point by point. argv[1:] = modules; stdin = JSON,
- * one list of rows per module; stdout = JSON, per module its rows of outputs or {"error": …}.
+ * Evaluates emitted SymPy modules. The scalar form: each equation's right-hand side is printed by
+ * SymPy's own Python code printer and run on float64 values, point by point. The tensor form (a
+ * module with predict): predict on all points at once, the flattened inputs cut into the input
+ * shapes given, every output element read with float(). argv[1:] = modules; stdin = JSON
+ * {"rows": one list of rows per module, "shapes": per module its input shapes (tensor form) or null};
+ * stdout = JSON, per module its rows of outputs (null for NaN, "inf"/"-inf") or {"error": …}.
  */
 export const SYMPY_DRIVER = `
 import importlib.util, json, math, sys, warnings
@@ -99,10 +102,13 @@ from sympy.printing.pycode import PythonCodePrinter
 warnings.simplefilter("ignore")
 printer = PythonCodePrinter({"allow_unknown_functions": True, "fully_qualified_modules": False})
 
-def load(file):
+def module(file):
     spec = importlib.util.spec_from_file_location("model", file)
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
+    return m
+
+def load(m):
     args = ", ".join(str(x) for x in m.inputs)
     values = getattr(m, "PARAMS", {})  # --weights symbolic: the trained values put back
     body = [f"    {eq.lhs} = {printer.doprint(eq.rhs.xreplace(values))}" for eq in m.bindings + m.outputs]
@@ -114,20 +120,39 @@ def load(file):
     exec(src, env)
     return env["f"]
 
-def run(file, rows):
+def tensor(m, rows, shapes):
+    rows = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+    inputs, at = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        inputs.append(rows[:, at:at + size].reshape((len(rows),) + tuple(shape)))
+        at += size
+    out = m.predict(*inputs)
+    outs = out if isinstance(out, list) else [out]
+    return np.concatenate([np.asarray(o, dtype=object).reshape(len(rows), -1) for o in outs], axis=1).tolist()
+
+def number(v):
+    v = float(v)
+    return None if math.isnan(v) else v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+
+def run(file, rows, shapes):
     try:
-        f = load(file)
-        return [[None if math.isnan(v) else v for v in (float(v) for v in f(*[np.float64(v) for v in row]))] for row in rows]
+        m = module(file)
+        if hasattr(m, "predict"):
+            return [[number(v) for v in row] for row in tensor(m, rows, shapes)]
+        f = load(m)
+        return [[number(v) for v in f(*[np.float64(v) for v in row])] for row in rows]
     except Exception as e:
         return {"error": f"{type(e).__name__}: {e}"}
 
-print(json.dumps([run(file, rows) for file, rows in zip(sys.argv[1:], json.load(sys.stdin))]))
+data = json.load(sys.stdin)
+print(json.dumps([run(file, rows, shapes) for file, rows, shapes in zip(sys.argv[1:], data["rows"], data["shapes"])]))
 `;
 
-/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import). */
-export async function runSympyFiles(exe: string, files: string[], rows: number[][][]): Promise<(number[][] | Error)[]> {
-  const out = JSON.parse(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify(rows))) as ((number | null)[][] | { error: string })[];
-  return out.map((r) => ('error' in r ? new Error(r.error) : r.map((row) => row.map((v) => (v === null ? NaN : v)))));
+/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import); `shapes`: each tensor-form module's input shapes. */
+export async function runSympyFiles(exe: string, files: string[], rows: number[][][], shapes: (readonly (readonly number[])[] | null)[] = files.map(() => null)): Promise<(number[][] | Error)[]> {
+  const out = JSON.parse(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify({ rows, shapes }))) as ((number | string | null)[][] | { error: string })[];
+  return out.map((r) => ('error' in r ? new Error(r.error) : r.map((row) => row.map((v) => (v === null ? NaN : typeof v === 'string' ? (v === 'inf' ? Infinity : -Infinity) : v)))));
 }
 
 /** The python3 with sympy and numpy, or why there is none. */
@@ -139,14 +164,14 @@ export function sympyPython(): { exe: string } | { skipped: string } {
   return { exe };
 }
 
-const runSympy: Runner = async (text, _inputs, points) => {
+const runSympy: Runner = async (text, inputs, points) => {
   const py = sympyPython();
   if ('skipped' in py) return py;
   const dir = mkdtempSync(join(tmpdir(), 'nn2eq-sympy-'));
   try {
     const file = join(dir, 'model.py');
     writeFileSync(file, text);
-    const [result] = await runSympyFiles(py.exe, [file], [points.map((p) => Array.from(p))]);
+    const [result] = await runSympyFiles(py.exe, [file], [points.map((p) => Array.from(p))], [inputs.map((p) => p.shape)]);
     if (result instanceof Error) throw result;
     return { values: result };
   } finally {

@@ -1,14 +1,46 @@
-import { Prec } from '../ir/ops.js';
+import { Prec, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLayout, plainName, tableName, tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
 import { render, type Syntax } from './render.js';
+import { sympyTensor } from './tensor/sympy.js';
 import type { EmitOptions, Emitter } from './types.js';
 
-const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
+export const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
 
 const PY_KEYWORDS = ['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield'];
 const SYMPY_NAMES = ['params', 'PARAMS', 'Abs', 'Eq', 'Float', 'Function', 'Heaviside', 'Max', 'Min', 'erf', 'exp', 'log', 'nan', 'oo', 'sqrt', 'symbols', 'tanh', 'inputs', 'bindings', 'outputs', 'closed_form', 'E', 'I', 'N', 'S', 'O', 'Q'];
+
+/** The functions SymPy provides; sigmoid and softplus are lowered to exp and log (SymPy has no such functions). */
+export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step']);
+
+/** SymPy's scalar syntax: op templates and known functions, shared by the scalar and tensor forms. */
+export function sympySyntax(name: (n: Name) => string): Syntax {
+  return {
+    numbers: SYMPY_NUMBERS,
+    scientificPrec: Prec.Atom,
+    name,
+    times: '*',
+    mul: (a, b) => `${a}*${b}`,
+    div: (a, b) => `${a}/${b}`,
+    divParens: true,
+    pow: (a, b) => `${a}**${b}`,
+    lookup: (t, index, column) => `${tableName(t)}(${index.text}, ${column})`,
+    functions: {
+      exp: (a) => `exp(${a})`,
+      log: (a) => `log(${a})`,
+      tanh: (a) => `tanh(${a})`,
+      sigmoid: (a) => `1/(1 + exp(-(${a})))`,
+      erf: (a) => `erf(${a})`,
+      softplus: (a) => `log(1 + exp(${a}))`,
+      abs: (a) => `Abs(${a})`,
+      sqrt: (a) => `sqrt(${a})`,
+      step: (a) => `Heaviside(${a}, 0)`,
+      max: (a, b) => `Max(${a}, ${b})`,
+      min: (a, b) => `Min(${a}, ${b})`,
+    },
+  };
+}
 
 /** Lines of at most about 100 characters that declare `names` as real SymPy symbols. */
 function declare(names: readonly string[]): string[] {
@@ -32,39 +64,15 @@ function declare(names: readonly string[]): string[] {
 export const sympy: Emitter = {
   description: 'Python source building SymPy expressions (Eq per value)',
   extension: 'sympy.py',
-  // sigmoid and softplus are lowered to exp and log in the IR: SymPy has no such functions.
-  supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step']),
+  supports: SYMPY_SUPPORTS,
   reserved: new Set([...PY_KEYWORDS, ...SYMPY_NAMES]),
   symbolicWeights: true,
+  tensor: sympyTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     // --weights symbolic: every weight a real symbol W1_0_1 (tensor name, then its 0-based index).
     const paramName = (t: { name: string }, idx: readonly number[]) => [t.name, ...idx].join('_');
-    const syntax: Syntax = {
-      param: paramName,
-      numbers: SYMPY_NUMBERS,
-      scientificPrec: Prec.Atom,
-      name,
-      times: '*',
-      mul: (a, b) => `${a}*${b}`,
-      div: (a, b) => `${a}/${b}`,
-      divParens: true,
-      pow: (a, b) => `${a}**${b}`,
-      lookup: (t, index, column) => `${tableName(t)}(${index.text}, ${column})`,
-      functions: {
-        exp: (a) => `exp(${a})`,
-        log: (a) => `log(${a})`,
-        tanh: (a) => `tanh(${a})`,
-        sigmoid: (a) => `1/(1 + exp(-(${a})))`,
-        erf: (a) => `erf(${a})`,
-        softplus: (a) => `log(1 + exp(${a}))`,
-        abs: (a) => `Abs(${a})`,
-        sqrt: (a) => `sqrt(${a})`,
-        step: (a) => `Heaviside(${a}, 0)`,
-        max: (a, b) => `Max(${a}, ${b})`,
-        min: (a, b) => `Min(${a}, ${b})`,
-      },
-    };
+    const syntax: Syntax = { ...sympySyntax(name), param: paramName };
     const r = render(program, syntax, opts);
     const ins = inputNames(program, name).flat();
     const outs = outputNames(program, name).flat();

@@ -3,7 +3,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalP
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
-import { constantsUsed, isAtom, printMap, templateReads, tensorNames, useCounts } from '../tensor-common.js';
+import { constantsUsed, isAtom, printMap, templateReads, tensorNames, useCounts, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
@@ -13,7 +13,7 @@ const ANONYMOUS = new Set(['_', 'a', 'v', 'd']);
 const TEXT_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'inf', nan: 'nan' };
 
 /** Helpers written into the file only when an op uses them. */
-const HELPERS = {
+export const HELPERS = {
   softmax: `def _softmax(x, axes):
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     return e / np.sum(e, axis=axes, keepdims=True)`,
@@ -85,224 +85,265 @@ const HELPERS = {
 };
 type Helper = keyof typeof HELPERS;
 
-const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1 ? ',' : ''})`;
+/**
+ * How another Python target prints the tensor form on NumPy's skeleton (the SymPy form runs the
+ * same array code on object arrays of SymPy expressions): its own helpers, its own text for some
+ * equations, and the lines around predict.
+ */
+export interface PythonDialect {
+  /** Helper definitions that replace NumPy's of the same name, or add new ones (after NumPy's). */
+  readonly helpers: Readonly<Record<string, string>>;
+  /** The dialect's own text for an equation, or null to print it as NumPy does. */
+  expr(eq: Equation, ctx: DialectContext): string | null;
+  /** The file's first lines: header comments and imports; `text` is everything after them. */
+  head(p: TensorProgram, opts: EmitOptions, text: string): string[];
+  /** Lines after predict. */
+  tail(p: TensorProgram): string[];
+}
+
+/** What a dialect's expr may ask: an argument printed (in parentheses when `atom` and it binds looser), its rank, a helper. */
+export interface DialectContext {
+  arg(id: TensorId, atom?: boolean): Arg;
+  rank(id: TensorId): number;
+  use(helper: string): void;
+}
+
+/** A tuple in Python: (1,) for one element. */
+export const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1 ? ',' : ''})`;
 /** Axis `a` of a rank-`r` tensor counted from the end, so leading batch axes do not matter. */
-const fromEnd = (a: number, r: number) => a - r;
+export const fromEnd = (a: number, r: number) => a - r;
 
 /** NumPy source of a tensor program: weights as module-level arrays, predict() as a few array operations. */
-export const numpyTensor: TensorEmitter = {
-  emit(p: TensorProgram, opts: EmitOptions): string {
-    const names = tensorNames(p);
-    const uses = useCounts(p);
-    const helpers = new Set<Helper>(['check']);
-    const fns = new Set<Fn>();
-    const syntax = numpySyntax(() => '');
-    const rank = (id: TensorId) => p.tensors[id].shape.length;
-    // A value read once, by the next lines of the same block, is printed in place.
-    const inlined = new Map<TensorId, string>();
-    const ports = new Set([...p.inputs, ...p.outputs].map((t) => t.tensor.id));
-    const inlinedPrec = new Map<TensorId, Prec>();
-    const arg = (id: TensorId, atom = true): string => {
-      const t = inlined.get(id);
-      if (t === undefined) return names[id];
-      return atom && inlinedPrec.get(id)! < Prec.Atom ? `(${t})` : t;
-    };
-    const calls = new Set(p.calls.flatMap((c) => c.outputs.map((t) => t.id)));
+export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts) };
 
-    const expr = (eq: Equation): string => {
-      const a = eq.args;
-      const x = () => arg(a[0], false);
-      switch (eq.op as TOp) {
-        case 'dense': {
-          const at = eq.attrs as { pairs: number; bias: boolean };
-          const terms = Array.from({ length: at.pairs }, (_, k) => `${arg(a[2 * k])} @ ${arg(a[2 * k + 1])}`);
-          if (at.bias) terms.push(arg(a[2 * at.pairs]));
-          return terms.join(' + ');
-        }
-        case 'map': {
-          const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => ({ text: arg(id, false), prec: inlined.has(id) ? inlinedPrec.get(id)! : Prec.Atom })), syntax, numpyFunctions, opts);
-          m.uses.forEach((f) => fns.add(f));
-          return m.text;
-        }
-        case 'softmax':
-        case 'log_softmax':
-        case 'l2_normalize':
-          helpers.add(eq.op as Helper);
-          return `_${eq.op}(${x()}, ${py((eq.attrs as unknown as AxesAttrs).axes.map((i) => fromEnd(i, rank(a[0]))))})`;
-        case 'layer_norm': {
-          const at = eq.attrs as unknown as LayerNormAttrs;
-          const r = rank(a[0]);
-          const shape = p.tensors[a[0]].shape.map((d, i) => (at.axes.includes(i) ? d : 1));
-          const param = (k: number) => `${arg(a[k])}.reshape(${py(shape)})`;
-          helpers.add('layer_norm');
-          const gamma = at.scale ? param(1) : 'None';
-          const beta = at.center ? param(at.scale ? 2 : 1) : 'None';
-          return `_layer_norm(${x()}, ${py(at.axes.map((i) => fromEnd(i, r)))}, ${num(at.eps)}, ${gamma}, ${beta})`;
-        }
-        case 'dot': {
-          const at = eq.attrs as unknown as DotAttrs;
-          const [rx, ry] = [rank(a[0]), rank(a[1])];
-          const letters = 'abcdefghijklmnopqrstuvwxyz';
-          const xs = letters.slice(0, rx).split('');
-          const ys = letters.slice(rx, rx + ry).split('');
-          ys[at.axes[1]] = xs[at.axes[0]];
-          const out = [...xs.filter((_, i) => i !== at.axes[0]), ...ys.filter((_, i) => i !== at.axes[1])];
-          const normalize = (id: TensorId, ax: number, r: number) => {
-            if (!at.normalize) return arg(id);
-            helpers.add('l2_normalize');
-            return `_l2_normalize(${arg(id)}, ${py([fromEnd(ax, r)])})`;
-          };
-          const e = `np.einsum('...${xs.join('')},...${ys.join('')}->...${out.join('')}', ${normalize(a[0], at.axes[0], rx)}, ${normalize(a[1], at.axes[1], ry)})`;
-          return out.length === 0 ? `${e}[..., None]` : e;
-        }
-        case 'conv': {
-          const at = eq.attrs as unknown as ConvAttrs;
-          helpers.add('windows').add('conv');
-          return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
-        }
-        case 'depthwise_conv': {
-          const at = eq.attrs as unknown as DepthwiseAttrs;
-          helpers.add('windows').add('depthwise_conv');
-          return `_depthwise_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
-        }
-        case 'pool': {
-          const at = eq.attrs as unknown as PoolAttrs;
-          helpers.add('windows').add('pool');
-          return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
-        }
-        case 'global_pool': {
-          const r = rank(a[0]);
-          const axes = py(Array.from({ length: r - 1 }, (_, i) => i - r));
-          return `np.${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max' ? 'max' : 'mean'}(${x()}, axis=${axes})`;
-        }
-        case 'transpose':
-          helpers.add('transpose');
-          return `_transpose(${x()}, ${py((eq.attrs as unknown as TransposeAttrs).perm)})`;
-        case 'reshape': {
-          const v = arg(a[0]);
-          return `${v}.reshape(${v}.shape[:${v}.ndim - ${rank(a[0])}] + ${py((eq.attrs as unknown as ReshapeAttrs).shape)})`;
-        }
-        case 'concat':
-          return `np.concatenate((${a.map((id) => arg(id, false)).join(', ')}${a.length === 1 ? ',' : ''}), axis=${fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]))})`;
-        case 'repeat': {
-          const r = rank(a[0]);
-          return `np.repeat(np.expand_dims(${x()}, ${-r - 1}), ${(eq.attrs as unknown as RepeatAttrs).n}, axis=${-r - 1})`;
-        }
-        case 'pad': {
-          const at = eq.attrs as unknown as PadAttrs;
-          const v = arg(a[0]);
-          return `np.pad(${v}, ((0, 0),) * (${v}.ndim - ${rank(a[0])}) + (${at.before.map((b, i) => `(${b}, ${at.after[i]})`).join(', ')},))`;
-        }
-        case 'monomials': {
-          // One row of powers per term: the product over the last axis (0 ** 0 is 1 in NumPy).
-          const rows = (eq.attrs as unknown as MonomialsAttrs).exponents.map((e) => `[${e.join(', ')}]`);
-          return `np.prod(${arg(a[0])}[..., None, :] ** np.array([${rows.join(', ')}]), axis=-1)`;
-        }
-        case 'slice': {
-          const at = eq.attrs as unknown as SliceAttrs;
-          return `${arg(a[0])}[..., ${at.begin.map((b, i) => `${b}:${at.end[i]}`).join(', ')}]`;
-        }
-        case 'upsample': {
-          const r = rank(a[0]);
-          let v = x();
-          (eq.attrs as unknown as UpsampleAttrs).factors.forEach((f, i) => {
-            if (f !== 1) v = `np.repeat(${v}, ${f}, axis=${fromEnd(i, r)})`;
-          });
-          return v;
-        }
-        case 'reverse':
-          return `np.flip(${x()}, axis=${fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]))})`;
-        case 'gather':
-          helpers.add('gather');
-          return `_gather(${arg(a[1])}, ${x()})`;
-        case 'scan':
-        case 'foreach':
-          throw new Error('numpy tensor form: a loop is a statement, not an expression');
+/** The tensor form in Python: NumPy's, or a dialect's on NumPy's skeleton. */
+export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: PythonDialect): string {
+  const names = tensorNames(p);
+  const uses = useCounts(p);
+  const helpers = new Set<string>(['check']);
+  const fns = new Set<Fn>();
+  const syntax = numpySyntax(() => '');
+  const rank = (id: TensorId) => p.tensors[id].shape.length;
+  // A value read once, by the next lines of the same block, is printed in place.
+  const inlined = new Map<TensorId, string>();
+  const ports = new Set([...p.inputs, ...p.outputs].map((t) => t.tensor.id));
+  const inlinedPrec = new Map<TensorId, Prec>();
+  const arg = (id: TensorId, atom = true): string => {
+    const t = inlined.get(id);
+    if (t === undefined) return names[id];
+    return atom && inlinedPrec.get(id)! < Prec.Atom ? `(${t})` : t;
+  };
+  const calls = new Set(p.calls.flatMap((c) => c.outputs.map((t) => t.id)));
+
+  const ctx: DialectContext = {
+    arg: (id, atom = true) => ({ text: arg(id, atom), prec: inlined.has(id) && !atom ? inlinedPrec.get(id)! : Prec.Atom }),
+    rank,
+    use: (h) => helpers.add(h),
+  };
+  const expr = (eq: Equation): string => {
+    const own = dialect?.expr(eq, ctx);
+    if (own != null) return own;
+    const a = eq.args;
+    const x = () => arg(a[0], false);
+    switch (eq.op as TOp) {
+      case 'dense': {
+        const at = eq.attrs as { pairs: number; bias: boolean };
+        const terms = Array.from({ length: at.pairs }, (_, k) => `${arg(a[2 * k])} @ ${arg(a[2 * k + 1])}`);
+        if (at.bias) terms.push(arg(a[2 * at.pairs]));
+        return terms.join(' + ');
       }
-    };
-
-    const num = (v: number) => formatNumber(v, TEXT_NUMBERS, opts.precision);
-    const body: string[] = [];
-    const block = (eqs: readonly Equation[], indent: string, keep: ReadonlySet<TensorId>) => {
-      eqs.forEach((eq, i) => {
-        if (eq.op === 'scan') return scan(eq, indent);
-        if (eq.op === 'foreach') {
-          const b = eq.body!;
-          // Every op indexes its axes from the end, so the time axis rides along as a batch axis:
-          // the body reads the whole input and its result is the layer's.
-          if (inlined.has(eq.args[0])) body.push(`${indent}${names[b.inputs[0]]} = ${arg(eq.args[0], false)}`);
-          else names[b.inputs[0]] = names[eq.args[0]];
-          names[b.outputs[0]] = names[eq.outs[0]];
-          block(b.equations, indent, new Set(b.outputs));
-          return;
-        }
-        const text = expr(eq);
-        const out = eq.outs[0];
-        const next = eqs[i + 1];
-        const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && next.op !== 'scan' && next.op !== 'foreach' && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
-        if (inline) {
-          inlined.set(out, text);
-          inlinedPrec.set(out, isAtom(text) ? Prec.Atom : Prec.Add);
-        } else if (uses[out] > 0 || ports.has(out) || keep.has(out)) body.push(`${indent}${names[out]} = ${text}`);
-      });
-    };
-    const scan = (eq: Equation, indent: string) => {
-      const at = eq.attrs as unknown as ScanAttrs;
-      const b = eq.body!;
-      const xs = arg(eq.args[0]);
-      const [xt, ...states] = b.inputs;
-      const steps = `${xs}.shape[-2]`;
-      states.forEach((s, k) => {
-        const init = eq.args[1 + k];
-        body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + np.zeros(${xs}.shape[:-2] + (${at.units},))` : `np.zeros(${xs}.shape[:-2] + (${at.units},))`}`);
-      });
-      const seq = `${names[eq.outs[0]]}_steps`;
-      if (at.returnSequences) body.push(`${indent}${seq} = []`);
-      body.push(`${indent}for t in ${at.reverse ? `range(${steps} - 1, -1, -1)` : `range(${steps})`}:`);
-      const inner = `${indent}    `;
-      body.push(`${inner}${names[xt]} = ${xs}[..., t, :]`);
-      block(b.equations, inner, new Set(b.outputs));
-      body.push(`${inner}${states.map((s) => names[s]).join(', ')} = ${b.outputs.map((o) => names[o]).join(', ')}`);
-      if (at.returnSequences) body.push(`${inner}${seq}.append(${names[states[0]]})`);
-      body.push(`${indent}${names[eq.outs[0]]} = ${at.returnSequences ? `np.stack(${seq}, axis=-2)` : names[states[0]]}`);
-      states.forEach((s, k) => {
-        if (uses[eq.outs[1 + k]] > 0 || ports.has(eq.outs[1 + k])) body.push(`${indent}${names[eq.outs[1 + k]]} = ${names[s]}`);
-      });
-    };
-    block(p.equations, '    ', new Set());
-
-    const lines: string[] = [];
-    const params = p.inputs.map((_, i) => `input${i + 1}`);
-    const shape = (s: readonly number[]) => `(..., ${s.map((d) => (d === -1 ? 'T' : d)).join(', ')})`;
-    lines.push(`# Generated by nn2eq from model '${opts.modelName}' (tensor form). Do not edit.`);
-    lines.push(`# predict(${params.join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`);
-    for (const n of opts.notes ?? []) lines.push(`# ${n}`);
-    lines.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
-    for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) lines.push('', NUMPY_PRELUDE[f]);
-    const consts = constantsUsed(p);
-    if (consts.length > 0) helpers.add('weights');
-    for (const h of Object.keys(HELPERS) as Helper[]) if (helpers.has(h)) lines.push('', '', HELPERS[h]);
-    lines.push('');
-    for (const id of consts) {
-      const t = p.tensors[id];
-      const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-      const v = t.values!;
-      const rows: string[] = [];
-      for (let at = 0; at < v.length; at += cols) {
-        const row: string[] = [];
-        for (let j = at; j < at + cols; j++) row.push(num(v[j]));
-        rows.push(row.join(' '));
+      case 'map': {
+        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => ({ text: arg(id, false), prec: inlined.has(id) ? inlinedPrec.get(id)! : Prec.Atom })), syntax, numpyFunctions, opts);
+        m.uses.forEach((f) => fns.add(f));
+        return m.text;
       }
-      lines.push('', `${names[id]} = _w("""`, ...rows, `""", ${py(t.shape)})`);
+      case 'softmax':
+      case 'log_softmax':
+      case 'l2_normalize':
+        helpers.add(eq.op as Helper);
+        return `_${eq.op}(${x()}, ${py((eq.attrs as unknown as AxesAttrs).axes.map((i) => fromEnd(i, rank(a[0]))))})`;
+      case 'layer_norm': {
+        const at = eq.attrs as unknown as LayerNormAttrs;
+        const r = rank(a[0]);
+        const shape = p.tensors[a[0]].shape.map((d, i) => (at.axes.includes(i) ? d : 1));
+        const param = (k: number) => `${arg(a[k])}.reshape(${py(shape)})`;
+        helpers.add('layer_norm');
+        const gamma = at.scale ? param(1) : 'None';
+        const beta = at.center ? param(at.scale ? 2 : 1) : 'None';
+        return `_layer_norm(${x()}, ${py(at.axes.map((i) => fromEnd(i, r)))}, ${num(at.eps)}, ${gamma}, ${beta})`;
+      }
+      case 'dot': {
+        const at = eq.attrs as unknown as DotAttrs;
+        const [rx, ry] = [rank(a[0]), rank(a[1])];
+        const letters = 'abcdefghijklmnopqrstuvwxyz';
+        const xs = letters.slice(0, rx).split('');
+        const ys = letters.slice(rx, rx + ry).split('');
+        ys[at.axes[1]] = xs[at.axes[0]];
+        const out = [...xs.filter((_, i) => i !== at.axes[0]), ...ys.filter((_, i) => i !== at.axes[1])];
+        const normalize = (id: TensorId, ax: number, r: number) => {
+          if (!at.normalize) return arg(id);
+          helpers.add('l2_normalize');
+          return `_l2_normalize(${arg(id)}, ${py([fromEnd(ax, r)])})`;
+        };
+        const e = `np.einsum('...${xs.join('')},...${ys.join('')}->...${out.join('')}', ${normalize(a[0], at.axes[0], rx)}, ${normalize(a[1], at.axes[1], ry)})`;
+        return out.length === 0 ? `${e}[..., None]` : e;
+      }
+      case 'conv': {
+        const at = eq.attrs as unknown as ConvAttrs;
+        helpers.add('windows').add('conv');
+        return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
+      }
+      case 'depthwise_conv': {
+        const at = eq.attrs as unknown as DepthwiseAttrs;
+        helpers.add('windows').add('depthwise_conv');
+        return `_depthwise_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
+      }
+      case 'pool': {
+        const at = eq.attrs as unknown as PoolAttrs;
+        helpers.add('windows').add('pool');
+        return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
+      }
+      case 'global_pool': {
+        const r = rank(a[0]);
+        const axes = py(Array.from({ length: r - 1 }, (_, i) => i - r));
+        return `np.${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max' ? 'max' : 'mean'}(${x()}, axis=${axes})`;
+      }
+      case 'transpose':
+        helpers.add('transpose');
+        return `_transpose(${x()}, ${py((eq.attrs as unknown as TransposeAttrs).perm)})`;
+      case 'reshape': {
+        const v = arg(a[0]);
+        return `${v}.reshape(${v}.shape[:${v}.ndim - ${rank(a[0])}] + ${py((eq.attrs as unknown as ReshapeAttrs).shape)})`;
+      }
+      case 'concat':
+        return `np.concatenate((${a.map((id) => arg(id, false)).join(', ')}${a.length === 1 ? ',' : ''}), axis=${fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]))})`;
+      case 'repeat': {
+        const r = rank(a[0]);
+        return `np.repeat(np.expand_dims(${x()}, ${-r - 1}), ${(eq.attrs as unknown as RepeatAttrs).n}, axis=${-r - 1})`;
+      }
+      case 'pad': {
+        const at = eq.attrs as unknown as PadAttrs;
+        const v = arg(a[0]);
+        return `np.pad(${v}, ((0, 0),) * (${v}.ndim - ${rank(a[0])}) + (${at.before.map((b, i) => `(${b}, ${at.after[i]})`).join(', ')},))`;
+      }
+      case 'monomials': {
+        // One row of powers per term: the product over the last axis (0 ** 0 is 1 in NumPy).
+        const rows = (eq.attrs as unknown as MonomialsAttrs).exponents.map((e) => `[${e.join(', ')}]`);
+        return `np.prod(${arg(a[0])}[..., None, :] ** np.array([${rows.join(', ')}]), axis=-1)`;
+      }
+      case 'slice': {
+        const at = eq.attrs as unknown as SliceAttrs;
+        return `${arg(a[0])}[..., ${at.begin.map((b, i) => `${b}:${at.end[i]}`).join(', ')}]`;
+      }
+      case 'upsample': {
+        const r = rank(a[0]);
+        let v = x();
+        (eq.attrs as unknown as UpsampleAttrs).factors.forEach((f, i) => {
+          if (f !== 1) v = `np.repeat(${v}, ${f}, axis=${fromEnd(i, r)})`;
+        });
+        return v;
+      }
+      case 'reverse':
+        return `np.flip(${x()}, axis=${fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]))})`;
+      case 'gather':
+        helpers.add('gather');
+        return `_gather(${arg(a[1])}, ${x()})`;
+      case 'scan':
+      case 'foreach':
+        throw new Error('numpy tensor form: a loop is a statement, not an expression');
     }
-    lines.push('', '', `def predict(${params.join(', ')}):`);
-    p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${py(port.tensor.shape)}, '${params[i]}')`));
-    lines.push(...body);
-    const outs = p.outputs.map((o) => names[o.tensor.id]);
-    lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
-    return lines.join('\n');
-  },
-};
+  };
+
+  const num = (v: number) => formatNumber(v, TEXT_NUMBERS, opts.precision);
+  const body: string[] = [];
+  const block = (eqs: readonly Equation[], indent: string, keep: ReadonlySet<TensorId>) => {
+    eqs.forEach((eq, i) => {
+      if (eq.op === 'scan') return scan(eq, indent);
+      if (eq.op === 'foreach') {
+        const b = eq.body!;
+        // Every op indexes its axes from the end, so the time axis rides along as a batch axis:
+        // the body reads the whole input and its result is the layer's.
+        if (inlined.has(eq.args[0])) body.push(`${indent}${names[b.inputs[0]]} = ${arg(eq.args[0], false)}`);
+        else names[b.inputs[0]] = names[eq.args[0]];
+        names[b.outputs[0]] = names[eq.outs[0]];
+        block(b.equations, indent, new Set(b.outputs));
+        return;
+      }
+      const text = expr(eq);
+      const out = eq.outs[0];
+      const next = eqs[i + 1];
+      const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && next.op !== 'scan' && next.op !== 'foreach' && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
+      if (inline) {
+        inlined.set(out, text);
+        inlinedPrec.set(out, isAtom(text) ? Prec.Atom : Prec.Add);
+      } else if (uses[out] > 0 || ports.has(out) || keep.has(out)) body.push(`${indent}${names[out]} = ${text}`);
+    });
+  };
+  const scan = (eq: Equation, indent: string) => {
+    const at = eq.attrs as unknown as ScanAttrs;
+    const b = eq.body!;
+    const xs = arg(eq.args[0]);
+    const [xt, ...states] = b.inputs;
+    const steps = `${xs}.shape[-2]`;
+    states.forEach((s, k) => {
+      const init = eq.args[1 + k];
+      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + np.zeros(${xs}.shape[:-2] + (${at.units},))` : `np.zeros(${xs}.shape[:-2] + (${at.units},))`}`);
+    });
+    const seq = `${names[eq.outs[0]]}_steps`;
+    if (at.returnSequences) body.push(`${indent}${seq} = []`);
+    body.push(`${indent}for t in ${at.reverse ? `range(${steps} - 1, -1, -1)` : `range(${steps})`}:`);
+    const inner = `${indent}    `;
+    body.push(`${inner}${names[xt]} = ${xs}[..., t, :]`);
+    block(b.equations, inner, new Set(b.outputs));
+    body.push(`${inner}${states.map((s) => names[s]).join(', ')} = ${b.outputs.map((o) => names[o]).join(', ')}`);
+    if (at.returnSequences) body.push(`${inner}${seq}.append(${names[states[0]]})`);
+    body.push(`${indent}${names[eq.outs[0]]} = ${at.returnSequences ? `np.stack(${seq}, axis=-2)` : names[states[0]]}`);
+    states.forEach((s, k) => {
+      if (uses[eq.outs[1 + k]] > 0 || ports.has(eq.outs[1 + k])) body.push(`${indent}${names[eq.outs[1 + k]]} = ${names[s]}`);
+    });
+  };
+  block(p.equations, '    ', new Set());
+
+  const params = p.inputs.map((_, i) => `input${i + 1}`);
+  const lines: string[] = [];
+  const consts = constantsUsed(p);
+  if (consts.length > 0) helpers.add('weights');
+  const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
+  for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
+  lines.push('');
+  for (const id of consts) {
+    const t = p.tensors[id];
+    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+    const v = t.values!;
+    const rows: string[] = [];
+    for (let at = 0; at < v.length; at += cols) {
+      const row: string[] = [];
+      for (let j = at; j < at + cols; j++) row.push(num(v[j]));
+      rows.push(row.join(' '));
+    }
+    lines.push('', `${names[id]} = _w("""`, ...rows, `""", ${py(t.shape)})`);
+  }
+  lines.push('', '', `def predict(${params.join(', ')}):`);
+  p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${py(port.tensor.shape)}, '${params[i]}')`));
+  lines.push(...body);
+  const outs = p.outputs.map((o) => names[o.tensor.id]);
+  lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
+  if (dialect) return [...dialect.head(p, opts, lines.join('\n')), ...lines, ...dialect.tail(p)].join('\n');
+  const head = [`# Generated by nn2eq from model '${opts.modelName}' (tensor form). Do not edit.`, predictLine(p)];
+  for (const n of opts.notes ?? []) head.push(`# ${n}`);
+  head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
+  for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', NUMPY_PRELUDE[f]);
+  return [...head, ...lines].join('\n');
+}
+
+/** The header line that documents predict's arguments and results. */
+export function predictLine(p: TensorProgram): string {
+  const params = p.inputs.map((_, i) => `input${i + 1}`);
+  const shape = (s: readonly number[]) => `(..., ${s.map((d) => (d === -1 ? 'T' : d)).join(', ')})`;
+  return `# predict(${params.join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`;
+}
+
 
 /** The functions NumPy's tensor form provides (as the scalar form does). */
 const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']);
+

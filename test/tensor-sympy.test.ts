@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
+import { convertFile, type ConvertOptions } from '../src/index.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, tmpFile } from './helpers.js';
+
+const py = sympyPython();
+const skip = 'skipped' in py ? `${py.skipped}; apt-get install -y python3-sympy python3-numpy` : null;
+if (skip) console.warn(`\n*** SKIPPING SymPy tensor-form checks: ${skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
+const exe = 'exe' in py ? py.exe : '';
+
+/** A test that needs python3 with sympy and numpy: skipped with a visible reason without them, failed under CI. */
+function withSympy(name: string, fn: () => Promise<void> | void, timeout?: number) {
+  if (!skip) it(name, fn, timeout);
+  else if (inCI) it(name, () => expect.fail(skip));
+  else it.skip(`${name} [needs python3-sympy]`, fn);
+}
+
+/** The SymPy tensor form of a model file, with its input shapes. */
+async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = {}): Promise<{ text: string; shapes: number[][] }> {
+  const { text, form, program } = await convertFile(model, { format: 'sympy', form: 'tensor', ...opts });
+  expect(form).toBe('tensor');
+  return { text, shapes: program.inputs.map((p) => [...p.tensor.shape]) };
+}
+
+/** Fixtures that hold another fixture's weights in another layout: their text is that fixture's. */
+const SAME_OUTPUT_AS: Record<string, string> = { two_shards: 'quant_base' };
+
+// Every fixture's tensor form run by python3 on the inputs of its reference.json (numbers in, SymPy
+// numbers out), in two python3 processes for all of them (SymPy is slow to import).
+describe('SymPy tensor form evaluated by python3-sympy matches TF.js predictions (reference.json)', () => {
+  const names = fixtureNames();
+  const results = new Map<string, number[][] | Error>();
+  beforeAll(async () => {
+    if (skip) return;
+    const jobs = await Promise.all(
+      names.map(async (name) => {
+        const dir = join(FIXTURES, name);
+        const { text, shapes } = await tensorForm(join(dir, 'model.json'), FIXTURE_OPTIONS[name]);
+        return { name, file: tmpFile('py', text), rows: readReference(dir).cases.map((c) => flat(c.inputs)), shapes };
+      }),
+    );
+    const halves = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)];
+    await Promise.all(
+      halves.map(async (half) => {
+        const out = await runSympyFiles(exe, half.map((j) => j.file), half.map((j) => j.rows), half.map((j) => j.shapes));
+        half.forEach((j, i) => results.set(j.name, out[i]));
+      }),
+    );
+  }, 600_000);
+  for (const name of names) {
+    withSympy(name, () => {
+      const got = results.get(name);
+      if (got instanceof Error) throw got;
+      const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
+      expect(got!.length).toBe(want.length);
+      got!.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
+    });
+  }
+});
+
+/**
+ * closed_form() gives SymPy expressions of the real symbols x1…xN; put each reference case into them
+ * (xreplace) and they must evaluate to the reference's outputs. argv[1:] = modules; stdin = JSON,
+ * per module its rows of flattened inputs; stdout = JSON, per module its rows of outputs.
+ */
+const SYMBOLIC_DRIVER = `
+import importlib.util, json, sys
+import numpy as np
+from sympy import Expr, Float, Symbol
+out = []
+for file, rows in zip(sys.argv[1:], json.load(sys.stdin)):
+    spec = importlib.util.spec_from_file_location("model", file)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    xs = [s for a in m.symbolic_inputs() for s in a.flat]
+    assert all(isinstance(s, Symbol) and s.is_real for s in xs) and [str(s) for s in xs] == [f"x{i + 1}" for i in range(len(xs))]
+    res = m.closed_form()
+    exprs = [e for o in (res if isinstance(res, list) else [res]) for e in np.asarray(o).flat]
+    assert all(isinstance(e, Expr) for e in exprs), "not SymPy expressions"
+    assert all(e.free_symbols <= set(xs) for e in exprs) and any(e.free_symbols for e in exprs), "not expressions of x1..xN"
+    out.append([[float(e.xreplace({x: Float(v) for x, v in zip(xs, row)})) for e in exprs] for row in rows])
+print(json.dumps(out))
+`;
+
+describe('SymPy tensor form with symbolic inputs', () => {
+  const small = ['act_relu', 'act_softmax', 'layer_layernorm', 'merge_all', 'pool_2d', 'rnn_gru_backwards', 'conv1d_same_strided'];
+  withSympy(`closed_form() of ${small.join(', ')}: expressions of x1…xN that evaluate to TF.js's predictions`, async () => {
+    const files = await Promise.all(small.map(async (n) => tmpFile('py', (await tensorForm(join(FIXTURES, n, 'model.json'))).text)));
+    const rows = small.map((n) => readReference(join(FIXTURES, n)).cases.map((c) => flat(c.inputs)));
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = execFile(exe, ['-c', SYMBOLIC_DRIVER, ...files], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+      child.stdin!.end(JSON.stringify(rows));
+    });
+    const got = JSON.parse(out) as number[][][];
+    small.forEach((n, k) => {
+      const want = readReference(join(FIXTURES, n)).cases.map((c) => flat(c.outputs));
+      got[k].forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `${n} case ${i}`).toBeNull());
+    });
+  }, 300_000);
+});
+
+describe('SymPy tensor form: golden files', () => {
+  for (const name of fixtureNames().filter((n) => !(n in SAME_OUTPUT_AS))) {
+    it(name, async () => {
+      const { text } = await tensorForm(join(FIXTURES, name, 'model.json'), FIXTURE_OPTIONS[name]);
+      await expect(text).toMatchFileSnapshot(`golden/tensor/${name}.sympy.py`);
+    });
+  }
+  it('is byte-identical across runs, and says (tensor form) first', async () => {
+    const path = join(FIXTURES, 'rnn_bidirectional_concat', 'model.json');
+    const { text } = await tensorForm(path);
+    expect(text).toBe((await tensorForm(path)).text);
+    expect(text.split('\n')[0]).toMatch(/\(tensor form\)\. Do not edit\.$/);
+  });
+});
+
+/** Runs the CLI in-process; returns its exit code and what it wrote. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdinIsTTY: true });
+  return { code, out, err };
+}
+
+describe('SymPy tensor form through the CLI', () => {
+  withSympy('nn2eq conv2d_same_strided -f sympy --form tensor --verify: the SymPy text and the IR agree with TF.js', async () => {
+    const r = await cli([join(FIXTURES, 'conv2d_same_strided', 'model.json'), '-f', 'sympy', '--form', 'tensor', '--verify', '--report', 'json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/\(tensor form\)/);
+    const report = JSON.parse(r.err.trim().split('\n').pop()!);
+    expect(report.routes.map((x: { route: string; status: string }) => `${x.route}: ${x.status}`)).toEqual(['IR (float64): ok', 'sympy text: ok']);
+  }, 120_000);
+  it('a time axis of any length is kept (predict loops over it; symbolic_inputs takes T)', async () => {
+    const r = await cli([join(FIXTURES, 'rnn_timesteps_none', 'model.json'), '-f', 'sympy', '--form', 'tensor']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^# predict\(input1\): input1 of shape \(\.\.\., T, 3\)/m);
+    expect(r.out).toMatch(/for t in range\(/);
+  });
+  it('refuses --weights symbolic in the tensor form with one line and exit code 2', async () => {
+    const r = await cli([join(FIXTURES, 'act_relu', 'model.json'), '-f', 'sympy', '--form', 'tensor', '--weights', 'symbolic']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')[0]).toMatch(/^nn2eq: --weights symbolic prints the scalar form in the sympy format/);
+  });
+});
