@@ -3,7 +3,7 @@ import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
 import type { MapAttrs } from '../tensor/ops.js';
-import type { Body, Equation, TensorId, TensorProgram } from '../tensor/program.js';
+import type { Body, Equation, TensorId, TensorInfo, TensorProgram } from '../tensor/program.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
@@ -171,4 +171,17 @@ export function isAtom(text: string): boolean {
     else if (depth === 0 && !/[\w.]/.test(c)) return false;
   }
   return true;
+}
+
+/** A constant tensor as text rows, one row of its last axis per line, numbers separated by spaces (read back by a `_w` helper). */
+export function weightRows(t: TensorInfo, num: (x: number) => string): string[] {
+  const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+  const v = t.values!;
+  const rows: string[] = [];
+  for (let at = 0; at < v.length; at += cols) {
+    const row: string[] = [];
+    for (let j = at; j < at + cols; j++) row.push(num(v[j]));
+    rows.push(row.join(' '));
+  }
+  return rows;
 }

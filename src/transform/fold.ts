@@ -1,4 +1,5 @@
 import { TOPS, type ConvAttrs, type DenseAttrs, type DepthwiseAttrs, type MapAttrs, type TOpInfo } from '../tensor/ops.js';
+import { compact } from './tensor-ports.js';
 import { type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 
 /**
@@ -169,13 +170,7 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
   if (counts.after + counts.before + counts.merged === 0) return { program: p, notes: [] };
 
   // Renumber: equation indices, call ranges, and the numbers of calls that still compute.
-  const kept: Equation[] = [];
-  const newIndex = new Int32Array(eqs.length + 1);
-  eqs.forEach((eq, i) => {
-    newIndex[i] = kept.length;
-    if (eq) kept.push(eq);
-  });
-  newIndex[eqs.length] = kept.length;
+  const { kept, newIndex } = compact(eqs);
   let number = 0;
   const calls: LayerCall[] = p.calls.map((c) => {
     const from = newIndex[c.from];

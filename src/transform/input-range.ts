@@ -4,6 +4,7 @@ import { mapTemplate } from '../tensor/functions.js';
 import type { DenseAttrs, MapAttrs } from '../tensor/ops.js';
 import { sizeOf, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { rebuild } from './rebuild.js';
+import { compact } from './tensor-ports.js';
 
 /** The range of every node over a box of inputs, by interval arithmetic (rounded outward; see interval.ts). */
 export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
@@ -299,13 +300,7 @@ export function restrictProgram(p: TensorProgram, box: readonly Interval[], ex: 
   }
 
   // Renumber the equations; calls keep their numbers and lose the values that are gone.
-  const kept: Equation[] = [];
-  const newIndex = new Int32Array(eqs.length + 1);
-  eqs.forEach((eq, i) => {
-    newIndex[i] = kept.length;
-    if (eq) kept.push(eq);
-  });
-  newIndex[eqs.length] = kept.length;
+  const { kept, newIndex } = compact(eqs);
   const calls: LayerCall[] = p.calls.map((c) => ({ ...c, from: newIndex[c.from], to: newIndex[c.to], outputs: c.outputs.filter((o) => !dropped.has(o.id)).map((o) => ({ id: o.id, shape: tensors[o.id].shape })) }));
   return { program: { ...p, tensors, equations: kept, calls }, report };
 }

@@ -1,5 +1,5 @@
 import type { ProgramBuilder } from '../tensor/builder.js';
-import { sizeOf, type T, type TensorPort, type TensorProgram } from '../tensor/program.js';
+import { sizeOf, type Equation, type T, type TensorPort, type TensorProgram } from '../tensor/program.js';
 
 /** A transform's tensor program: what replaces a model's outputs keeps the model's inputs. */
 
@@ -35,4 +35,16 @@ export function programOf(b: ProgramBuilder, model: TensorProgram, inputs: Tenso
     modelName: model.modelName,
     file: model.file,
   };
+}
+
+/** The equations left after a transform struck some out (null), and where each old index now points (old length included, for call ranges). */
+export function compact(eqs: readonly (Equation | null)[]): { kept: Equation[]; newIndex: Int32Array } {
+  const kept: Equation[] = [];
+  const newIndex = new Int32Array(eqs.length + 1);
+  eqs.forEach((eq, i) => {
+    newIndex[i] = kept.length;
+    if (eq) kept.push(eq);
+  });
+  newIndex[eqs.length] = kept.length;
+  return { kept, newIndex };
 }

@@ -4,7 +4,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAt
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from '../julia.js';
 import { formatNumber } from '../number.js';
-import { constantsUsed, isAtom, printMap, tensorNames, useCounts } from '../tensor-common.js';
+import { constantsUsed, isAtom, printMap, tensorNames, useCounts, weightRows } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /**
@@ -405,15 +405,7 @@ export const juliaTensor: TensorEmitter = {
     if (mapDefs.length > 0) lines.push('', ...mapDefs);
     for (const id of consts) {
       const t = p.tensors[id];
-      const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-      const v = t.values!;
-      const rows: string[] = [];
-      for (let at = 0; at < v.length; at += cols) {
-        const row: string[] = [];
-        for (let j = at; j < at + cols; j++) row.push(num(v[j]));
-        rows.push(row.join(' '));
-      }
-      lines.push('', `const ${names[id]} = _w("""`, ...rows, `""", ${jt(t.shape)})`);
+      lines.push('', `const ${names[id]} = _w("""`, ...weightRows(t, num), `""", ${jt(t.shape)})`);
     }
     lines.push('', `function predict(${params.join(', ')})`);
     p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${jt(port.tensor.shape)}, "${params[i]}")`));

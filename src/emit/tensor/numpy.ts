@@ -3,7 +3,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalP
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
-import { constantsUsed, isAtom, printMap, templateReads, tensorNames, useCounts, type Arg } from '../tensor-common.js';
+import { constantsUsed, isAtom, printMap, templateReads, tensorNames, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
@@ -313,15 +313,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   lines.push('');
   for (const id of consts) {
     const t = p.tensors[id];
-    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-    const v = t.values!;
-    const rows: string[] = [];
-    for (let at = 0; at < v.length; at += cols) {
-      const row: string[] = [];
-      for (let j = at; j < at + cols; j++) row.push(num(v[j]));
-      rows.push(row.join(' '));
-    }
-    lines.push('', `${names[id]} = _w("""`, ...rows, `""", ${py(t.shape)})`);
+    lines.push('', `${names[id]} = _w("""`, ...weightRows(t, num), `""", ${py(t.shape)})`);
   }
   lines.push('', '', `def predict(${params.join(', ')}):`);
   p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${py(port.tensor.shape)}, '${params[i]}')`));
