@@ -76,7 +76,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   if (symbolic) checkSymbolic(opts);
   // --gradient params and nn2poly's JSON work on the scalar arena; symbolic weights in code print the scalar form.
   const transformed = anyTransform(opts.transforms);
-  const form = transformed && (opts.transforms!.gradient || (wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor')) ? scalarOnly(opts.form) : symbolic && opts.format !== 'latex' ? symbolicScalarOnly(opts) : (opts.form ?? 'scalar');
+  const form = transformed && (opts.transforms!.gradient || (wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor')) ? scalarOnly(opts.form) : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -173,9 +173,13 @@ function checkSymbolic(opts: ConvertOptions): void {
   }
 }
 
-/** Symbolic weights in the code formats print the scalar form (predict reads each weight from params). */
-function symbolicScalarOnly(opts: ConvertOptions): 'scalar' {
-  if (opts.form === 'tensor') throw new Nn2eqError(`--weights symbolic prints the scalar form in the ${opts.format} format; only latex has a symbolic tensor form`, 'usage', 'drop --form tensor, or use -f latex');
+/** Symbolic weights in a code format whose tensor form does not take params yet print the scalar form. */
+function symbolicForm(opts: ConvertOptions): Form {
+  if (EMITTERS[opts.format].tensor?.symbolicWeights) return opts.form ?? 'scalar';
+  if (opts.form === 'tensor') {
+    const ok = Object.entries(EMITTERS).filter(([, e]) => e.tensor?.symbolicWeights).map(([f]) => f);
+    throw new Nn2eqError(`--weights symbolic: the ${opts.format} format has no symbolic tensor form yet`, 'usage', `drop --form tensor, or use one of: ${ok.join(', ')}`);
+  }
   return 'scalar';
 }
 

@@ -79,7 +79,7 @@ export const latex: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
   symbolicWeights: true,
-  tensor: latexTensor,
+  tensor: { ...latexTensor, symbolicWeights: true },
   emit(shared: Program, opts: EmitOptions): string {
     const perLine = opts.termsPerLine ?? DEFAULT_TERMS_PER_LINE;
     const name = (n: Name): string => {

@@ -185,3 +185,20 @@ export function weightRows(t: TensorInfo, num: (x: number) => string): string[] 
   }
   return rows;
 }
+
+/** --weights symbolic in the tensor form: the weight tensors predict takes, in first-use order, with their printed names. */
+export function tensorParams(p: TensorProgram, names: readonly string[]): { id: TensorId; name: string; shape: readonly number[]; size: number; offset: number; role: string; layer: number }[] {
+  let offset = 0;
+  return constantsUsed(p).map((id) => {
+    const t = p.tensors[id];
+    const size = t.values!.length;
+    const entry = { id, name: names[id], shape: t.shape, size, offset, role: t.role, layer: t.layer };
+    offset += size;
+    return entry;
+  });
+}
+
+/** One header line per weight tensor of tensorParams: name, shape, role and layer (`prefix` is the target's comment mark and indent). */
+export function tensorParamLayout(params: ReturnType<typeof tensorParams>, prefix: string): string[] {
+  return params.map((t) => `${prefix}${t.name}: shape [${t.shape.join(', ')}], ${t.role} of layer ${t.layer}${t.size > 1 ? ', row-major' : ''}, offset ${t.offset} in a flat vector`);
+}

@@ -47,4 +47,6 @@ export interface Emitter {
 /** Prints a tensor program (the tensor form) in one target. */
 export interface TensorEmitter {
   emit(program: TensorProgram, opts: EmitOptions): string;
+  /** Prints --weights symbolic (opts.symbolicWeights): predict takes the weight tensors as an argument, PARAMS holds the trained ones. */
+  readonly symbolicWeights?: boolean;
 }
