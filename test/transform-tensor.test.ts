@@ -201,6 +201,7 @@ const CASES: Case[] = [
   { name: '--jacobian', fixture: 'medium_1_3_2_1', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
   { name: '--jacobian (3 inputs)', fixture: 'mathematica_3_2_2_2', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
   { name: '--jacobian (softmax)', fixture: 'act_softmax', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
+  { name: '--jacobian (convolution)', fixture: 'conv1d_same_strided', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
 ];
 
 async function tfPredict(fixture: string, points: number[][]): Promise<number[][]> {
@@ -211,15 +212,7 @@ async function tfPredict(fixture: string, points: number[][]): Promise<number[][
 
 /** J by tf.grads of each flattened output at one point (float32). */
 async function tfJacobian(fixture: string, x: number[]): Promise<number[]> {
-  const shapes = readReference(join(FIXTURES, fixture)).input_shapes;
-  let at = 0;
-  const inputs = shapes.map((s) => {
-    const size = s.reduce((a, b) => a * b, 1);
-    const part = x.slice(at, at + size);
-    at += size;
-    return part;
-  });
-  const fx = (await tfFixture(fixture, inputs))!;
+  const fx = (await tfFixture(fixture, nestedCases(fixture, [x])[0]))!;
   const { tf, model, xs, outCount } = fx;
   const rows: number[][] = [];
   for (let i = 0; i < outCount; i++) {

@@ -202,3 +202,19 @@ export function tensorParams(p: TensorProgram, names: readonly string[]): { id: 
 export function tensorParamLayout(params: ReturnType<typeof tensorParams>, prefix: string): string[] {
   return params.map((t) => `${prefix}${t.name}: shape [${t.shape.join(', ')}], ${t.role} of layer ${t.layer}${t.size > 1 ? ', row-major' : ''}, offset ${t.offset} in a flat vector`);
 }
+
+/** The tensors whose value depends on a model input (bodies included: a body's outputs depend on what its equation reads). */
+export function dependsOnInputs(p: TensorProgram): Set<TensorId> {
+  const out = new Set<TensorId>(p.inputs.map((i) => i.tensor.id));
+  const visit = (eqs: readonly Equation[]) => {
+    for (const eq of eqs) {
+      if (eq.body) {
+        if (eq.args.some((a) => out.has(a))) eq.body.inputs.forEach((i) => out.add(i));
+        visit(eq.body.equations);
+      }
+      if (eq.args.some((a) => out.has(a)) || eq.body?.outputs.some((o) => out.has(o))) eq.outs.forEach((o) => out.add(o));
+    }
+  };
+  visit(p.equations);
+  return out;
+}

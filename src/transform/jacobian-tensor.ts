@@ -4,13 +4,14 @@ import type { AxesAttrs, AxisAttrs, DenseAttrs, MapAttrs, PadAttrs, RepeatAttrs,
 import { sizeOf, type Equation, type T, type TensorId, type TensorProgram } from '../tensor/program.js';
 
 /** The ops the tensor-form Jacobian differentiates. */
-export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat'];
+export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
 
 /**
  * --jacobian on the tensor program, by forward mode: every value v that depends on the inputs gets
  * a tangent dv of shape [n, …shape of v], the derivatives of v with respect to the n flattened
  * inputs, one row per input. Dense layers multiply the tangent by the same weight matrix
- * (dA = dX·W; for a vector input the identity is never built, dA = W), element-wise functions by
+ * (dA = dX·W; for a vector input the identity is never built, dA = W), convolutions and average
+ * pools apply themselves to each row of the tangent (a foreach), element-wise functions by
  * their derivative from the one template (map with `derivative`, so tanh' = 1 − tanh² on the
  * pre-activation, TF.js's convention at kinks), softmax by s ⊙ (dz − Σ s ⊙ dz); data movement
  * moves the tangent. The output `jacobian` is J[i][j] = ∂y_i/∂x_j, shape [m, n], over the flattened
@@ -54,10 +55,11 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
 
   for (const eq of p.equations) {
     if (!eq.args.some((a) => tangent.has(a))) continue;
-    tangent.set(eq.outs[0], differentiate(eq));
+    const d = differentiate(eq);
+    if (d) tangent.set(eq.outs[0], d);
   }
 
-  function differentiate(eq: Equation): Tangent {
+  function differentiate(eq: Equation): Tangent | undefined {
     const d = (k: number) => tangent.get(eq.args[k]);
     const dx = () => solid(d(0)!);
     const out = shapeOf(eq.outs[0]);
@@ -124,6 +126,24 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         const copies = op('repeat', [dx()], { n: (eq.attrs as unknown as RepeatAttrs).n }, 'v');
         return op('transpose', [copies], { perm: [1, 0, ...out.slice(1).map((_, i) => i + 2)] });
       }
+      case 'conv':
+      case 'depthwise_conv':
+      case 'pool':
+      case 'global_pool':
+      case 'upsample': {
+        // Linear in x (the kernel a constant, the bias gone; an average pool): the same op on every
+        // row of the tangent, as a foreach over its first axis.
+        const a = eq.attrs as unknown as { kind?: string; bias?: boolean };
+        if (a.kind === 'max') throw unsupported(eq, `a max ${eq.op === 'pool' ? 'pooling' : 'global pooling'}`);
+        if (eq.args.slice(1).some((id) => p.tensors[id].kind !== 'const')) throw unsupported(eq, `a ${eq.op} with a computed kernel`);
+        const kernel = eq.op === 'conv' || eq.op === 'depthwise_conv' ? [t(eq.args[1])] : [];
+        const attrs = a.bias === undefined ? eq.attrs : { ...eq.attrs, bias: false };
+        const body = b.body([{ shape: shapeOf(eq.args[0]), role: 'x' }], ([row]) => [op(eq.op, [row, ...kernel], attrs as Record<string, unknown>, 'v')]);
+        return b.apply('foreach', [dx()], {}, fail, 'J', body)[0];
+      }
+      case 'gather':
+        // Embedding ids: the lookup is piecewise constant in them (derivative 0, as the scalar form and TF.js).
+        return undefined;
       default:
         throw unsupported(eq, `a ${eq.op}`);
     }
@@ -133,7 +153,7 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
     const index = p.equations.indexOf(eq);
     const call = p.calls.find((c) => index >= c.from && index < c.to);
     return new Nn2eqError(
-      `--jacobian --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form derivative; the tensor form differentiates ${JACOBIAN_TENSOR_OPS.join(', ')}`,
+      `--jacobian --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form derivative; the tensor form differentiates ${JACOBIAN_TENSOR_OPS.join(', ')} (pools: average only)`,
       'unsupported',
       'use --form scalar, whose reverse mode differentiates every layer',
     );
