@@ -8,7 +8,7 @@ import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
 import { lower } from './transform/lower.js';
-import { anyTransform, scalarOnly, wantsPolynomialJson, type TransformOptions } from './transform/options.js';
+import { anyTransform, wantsPolynomialJson, type TransformOptions } from './transform/options.js';
 
 /** Default --max-size: closed form is refused past 1 MB; the let form, which grows linearly, past 256 MB. */
 export const DEFAULT_MAX_SIZE_INLINE = 1_000_000;
@@ -74,9 +74,9 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   const symbolic = opts.symbolicWeights ?? false;
   if (symbolic) checkSymbolic(opts);
-  // --gradient params and nn2poly's JSON work on the scalar arena; symbolic weights in code print the scalar form.
+  // nn2poly's JSON is the scalar polynomial's table; symbolic weights print the scalar form where a tensor emitter takes no params.
   const transformed = anyTransform(opts.transforms);
-  const form = transformed && (opts.transforms!.gradient || (wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor')) ? scalarOnly(opts.form) : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
+  const form = transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -93,8 +93,8 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
-  // Symbolic weights keep every weight of the model as it was trained: nothing is folded.
-  const { program: folded, notes } = opts.fold === false || symbolic ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
+  const { program: folded, notes } = opts.fold === false || symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
   let program = folded;
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;

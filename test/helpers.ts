@@ -132,3 +132,21 @@ export async function tfFixture(name: string, inputs: unknown[]): Promise<{ tf: 
   });
   return { tf, model, xs, outCount };
 }
+
+/** ∂y_i/∂θ for every trainable weight of the TF.js model, by tf.variableGrads (float32), keyed by the weight's values. */
+export async function tfWeightGradients(name: string, inputs: unknown[]): Promise<{ values: Float32Array; grads: number[][] }[] | null> {
+  const fx = await tfFixture(name, inputs);
+  if (!fx) return null;
+  const { tf, model, xs, outCount } = fx;
+  const vars = model.trainableWeights.map((w: { read: () => unknown }) => w.read());
+  const result = model.trainableWeights.map((w: { read: () => { dataSync: () => Float32Array } }) => ({ values: Float32Array.from(w.read().dataSync()), grads: [] as number[][] }));
+  for (let i = 0; i < outCount; i++) {
+    const { grads } = tf.variableGrads(() => {
+      const y = model.apply(xs.length === 1 ? xs[0] : xs, { training: false });
+      const flatY = tf.concat((Array.isArray(y) ? y : [y]).map((t: { reshape: (s: number[]) => unknown }) => t.reshape([-1])));
+      return flatY.slice([i], [1]).sum();
+    }, vars);
+    vars.forEach((v: { name: string }, k: number) => result[k].grads.push(Array.from((grads[v.name] as { dataSync: () => Float32Array }).dataSync())));
+  }
+  return result;
+}

@@ -9,7 +9,7 @@ import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { execFileSync } from 'node:child_process';
 import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tmpDir, tmpFile } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
 // equal the model's predictions (TF.js's, in reference.json): the parametric form with the trained
@@ -126,23 +126,6 @@ describe('--weights symbolic: LaTeX', () => {
   });
 });
 
-/** ∂y_i/∂θ for every trainable weight of the TF.js model, by tf.variableGrads (float32), keyed by the weight's values. */
-async function tfWeightGradients(name: string, inputs: unknown[]): Promise<{ values: Float32Array; grads: number[][] }[] | null> {
-  const fx = await tfFixture(name, inputs);
-  if (!fx) return null;
-  const { tf, model, xs, outCount } = fx;
-  const vars = model.trainableWeights.map((w: { read: () => unknown }) => w.read());
-  const result = model.trainableWeights.map((w: { read: () => { dataSync: () => Float32Array } }) => ({ values: Float32Array.from(w.read().dataSync()), grads: [] as number[][] }));
-  for (let i = 0; i < outCount; i++) {
-    const { grads } = tf.variableGrads(() => {
-      const y = model.apply(xs.length === 1 ? xs[0] : xs, { training: false });
-      const flatY = tf.concat((Array.isArray(y) ? y : [y]).map((t: { reshape: (s: number[]) => unknown }) => t.reshape([-1])));
-      return flatY.slice([i], [1]).sum();
-    }, vars);
-    vars.forEach((v: { name: string }, k: number) => result[k].grads.push(Array.from((grads[v.name] as { dataSync: () => Float32Array }).dataSync())));
-  }
-  return result;
-}
 
 describe('--gradient params: against tf.variableGrads', () => {
   // Dense, recurrent and normalization models whose weights TF.js trains as nn2eq stores them (matched by value).
@@ -184,6 +167,39 @@ describe('--gradient params: against tf.variableGrads', () => {
   }
 });
 
+describe('--gradient params in the tensor form (reverse mode on the program): against tf.variableGrads', () => {
+  // The Dense / element-wise / softmax family the tensor form runs back through; the others are refused by name.
+  const NAMES = ['mathematica_3_2_2_2', 'medium_1_3_2_1', 'act_tanh', 'act_sigmoid', 'act_softplus', 'act_gelu', 'act_softmax', 'keras_sequential', 'functional_chain'];
+  for (const name of NAMES) {
+    it(name, async () => {
+      await loadTransforms();
+      const inputs = readReference(join(FIXTURES, name)).cases[0].inputs;
+      const { text, form } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'js', form: 'tensor', transforms: { gradient: 'params' }, ...FIXTURE_OPTIONS[name] });
+      expect(form).toBe('tensor');
+      const ours = flat(await runJs(text, [inputs]));
+      // The weights in first-use order, as the header lists them.
+      const program = buildProgram(await loadModel(join(FIXTURES, name, 'model.json')), FIXTURE_OPTIONS[name] ?? {});
+      const seen = new Set<number>();
+      for (const eq of program.equations) for (const a of eq.args) if (program.tensors[a].kind === 'const') seen.add(a);
+      const params = [...seen].map((id) => program.tensors[id].values!);
+      const total = params.reduce((n, v) => n + v.length, 0);
+      const m = ours.length / total;
+      expect(Number.isInteger(m)).toBe(true);
+      const tfg = (await tfWeightGradients(name, inputs))!;
+      for (const w of tfg) {
+        let offset = 0;
+        const k = params.findIndex((v) => {
+          const same = v.length === w.values.length && Array.from(v).every((x, i) => Math.fround(x) === w.values[i]);
+          if (!same) offset += v.length;
+          return same;
+        });
+        expect(k, 'a TF.js weight matched by value').toBeGreaterThanOrEqual(0);
+        for (let i = 0; i < m; i++) expect(mismatch(ours.slice(i * total + offset, i * total + offset + w.grads[i].length), w.grads[i], 1e-4, 1e-3)).toBeNull();
+      }
+    });
+  }
+});
+
 describe('--weights symbolic and --gradient params on the command line', () => {
   async function run(args: string[]) {
     let out = '';
@@ -214,7 +230,8 @@ describe('--weights symbolic and --gradient params on the command line', () => {
       ['--weights', 'symbolic', '--taylor', '2'],
       ['--weights', 'a.h5', '--weights', 'b.h5'],
       ['--gradient', 'params', '--jacobian'],
-      ['--gradient', 'params', '--form', 'tensor'],
+      ['--gradient', 'params', '--prune', '0.1'],
+      ['--gradient', 'params', '--form', 'tensor', '--weights', 'symbolic', '-f', 'json'],
       ['--gradient', 'inputs'],
     ]) {
       const r = await run([model, ...args]);

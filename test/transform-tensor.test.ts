@@ -15,7 +15,7 @@ import { oracleModel, oraclePredict } from '../src/verify/oracle.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, ROOT, runJs, runNumpy, tfFixture, tmpDir, tmpFile } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, ROOT, runJs, runNumpy, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
 
 /*
  * The transforms in the tensor form (--form tensor): each is an IR-to-IR function on the tensor
@@ -185,8 +185,9 @@ interface Case {
   transforms: TransformOptions;
   box: [number, number];
   tolerance: (text: string) => number;
-  /** The oracle: TF.js's prediction, or its gradient (tf.grads) for --jacobian. */
+  /** The oracle: TF.js's prediction, or its gradient (tf.grads) for --jacobian, or tf.variableGrads for --gradient params. */
   jacobian?: boolean;
+  gradient?: boolean;
 }
 
 const CASES: Case[] = [
@@ -201,6 +202,8 @@ const CASES: Case[] = [
   { name: '--jacobian', fixture: 'medium_1_3_2_1', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
   { name: '--jacobian (3 inputs)', fixture: 'mathematica_3_2_2_2', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
   { name: '--jacobian (softmax)', fixture: 'act_softmax', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
+  { name: '--gradient params', fixture: 'keras_sequential', transforms: { gradient: 'params' }, box: [-1, 1], tolerance: () => 1e-4, gradient: true },
+  { name: '--gradient params (softmax)', fixture: 'act_softmax', transforms: { gradient: 'params' }, box: [-1, 1], tolerance: () => 1e-4, gradient: true },
   { name: '--jacobian (convolution)', fixture: 'conv1d_same_strided', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
 ];
 
@@ -226,6 +229,25 @@ async function tfJacobian(fixture: string, x: number[]): Promise<number[]> {
   return rows.flat();
 }
 
+/** G[i][k] = ∂y_i/∂θ_k by tf.variableGrads, θ the weights in first-use order (the order the header states), matched to TF.js's by value. */
+async function tfGradient(fixture: string, x: number[]): Promise<number[]> {
+  const p = await program(fixture);
+  const seen = new Set<number>();
+  for (const eq of p.equations) for (const a of eq.args) if (p.tensors[a].kind === 'const') seen.add(a);
+  const params = [...seen].map((id) => p.tensors[id].values!);
+  const tfg = (await tfWeightGradients(fixture, nestedCases(fixture, [x])[0]))!;
+  const rows = tfg[0].grads.length;
+  const out: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (const v of params) {
+      const w = tfg.find((g) => g.values.length === v.length && Array.from(v).every((q, k) => Math.fround(q) === g.values[k]));
+      if (!w) throw new Error(`no TF.js weight holds the values of a ${v.length}-element weight`);
+      out.push(...w.grads[i]);
+    }
+  }
+  return out;
+}
+
 /** Inputs of a case in the shapes predict takes (one nested array per model input). */
 function nestedCases(fixture: string, points: number[][]): unknown[][] {
   const shapes = readReference(join(FIXTURES, fixture)).input_shapes;
@@ -248,7 +270,7 @@ for (const c of CASES) {
     const xs = samplePoints(Array.from({ length: n }, () => c.box), 8).slice(0, 8);
     const cases = nestedCases(c.fixture, xs);
     let want: Promise<number[][]> | undefined;
-    const oracle = () => (want ??= c.jacobian ? Promise.all(xs.map((x) => tfJacobian(c.fixture, x))) : tfPredict(c.fixture, xs));
+    const oracle = () => (want ??= c.gradient ? Promise.all(xs.map((x) => tfGradient(c.fixture, x))) : c.jacobian ? Promise.all(xs.map((x) => tfJacobian(c.fixture, x))) : tfPredict(c.fixture, xs));
     const text = async (format: 'js' | 'numpy' | 'mathematica' | 'c' | 'json' | 'latex' | 'mathjs' | 'julia' | 'sympy') => {
       const r = await convertFile(model, { format, form: 'tensor', transforms: c.transforms, ...FIXTURE_OPTIONS[c.fixture] });
       expect(r.form).toBe('tensor');
@@ -261,7 +283,7 @@ for (const c of CASES) {
       expect(got.length).toBe(w.length);
       got.forEach((g, i) => {
         expect(g.length, `point ${i}`).toBe(w[i].length);
-        g.forEach((v, k) => expect(Math.abs(v - w[i][k]), `point ${i} output ${k}`).toBeLessThanOrEqual(tol + (c.jacobian ? 2e-3 : 1e-5) * Math.abs(w[i][k])));
+        g.forEach((v, k) => expect(Math.abs(v - w[i][k]), `point ${i} output ${k}`).toBeLessThanOrEqual(tol + (c.jacobian || c.gradient ? 2e-3 : 1e-5) * Math.abs(w[i][k])));
       });
     };
     it('js', async () => {
@@ -318,7 +340,7 @@ describe('tensor-form transforms: what they refuse, with exit 2 and one line', (
     expect((e as Error).message).toMatch(pattern);
     expect((e as Error).message).not.toMatch(/\n/);
   };
-  it('--gradient params', () => refuse('medium_1_3_2_1', { gradient: 'params' }, /--gradient params works on the scalar form/));
+  it('--gradient params through a layer it has no gradient for, naming the layer', () => refuse('keras1_lstm', { gradient: 'params' }, /a scan \(layer '[^']+', LSTM\) has no tensor-form gradient/));
   it('--jacobian through a layer it has no derivative for, naming the layer', () => refuse('merge_all', { jacobian: true }, /a dot \(layer 'cosine', Dot\) has no tensor-form derivative/));
   it('--jacobian and --taylor together', () => refuse('medium_1_3_2_1', { jacobian: true, taylor: 2 }, /choose one/));
   it('--form auto keeps printing the small models of transforms in the scalar form', async () => {

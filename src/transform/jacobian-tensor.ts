@@ -191,3 +191,147 @@ function identity(n: number, size: number, offset: number): Float64Array {
   for (let i = 0; i < size; i++) v[(offset + i) * size + i] = 1;
   return v;
 }
+
+/** The ops the tensor-form gradient in the weights runs backwards through. */
+export const GRADIENT_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'reshape', 'concat'];
+
+/**
+ * --gradient params on the tensor program, by reverse mode: every value v gets an adjoint of shape
+ * [m, …shape of v] (one row per flattened output), seeded with the identity at the outputs and
+ * carried back through each equation — a Dense passes A·Wᵀ back (a `dot`, so the weight stays the
+ * one tensor) and gives its matrix the outer products x ⊗ A and its bias A; an element-wise function
+ * multiplies by its derivative (the same derivative maps as the Jacobian), softmax by the symmetric
+ * s ⊙ (A − Σ A s). The output `gradient`, shape [m, P], lists the weight tensors in first-use order,
+ * each flattened row-major, as the scalar form does.
+ */
+export function gradientProgram(p: TensorProgram): { program: TensorProgram; m: number; count: number; order: string[] } {
+  const b = new ProgramBuilder();
+  b.tensors.push(...p.tensors);
+  const number = Math.max(0, ...p.calls.map((c) => c.number)) + 1;
+  b.layer = number;
+  const fail = (m: string): never => {
+    throw new Nn2eqError(`the gradient's tensor program: ${m}`);
+  };
+  const shapeOf = (id: TensorId) => p.tensors[id].shape;
+  const t = (id: TensorId): T => ({ id, shape: b.tensors[id].shape });
+  const op = (name: TOp, args: readonly T[], attrs: Record<string, unknown>, role = 'G'): T => b.apply(name, args, attrs, fail, role)[0];
+  const row = (v: T): T => op('reshape', [v], { shape: [1, ...v.shape] }, 'v');
+  const m = p.outputs.reduce((s, o) => s + sizeOf(o.tensor.shape), 0);
+  if (p.inputs.some((i) => i.tensor.shape.includes(-1))) throw new Nn2eqError('--gradient params: an input has a time axis of any length', 'usage', 'give the length with --timesteps T');
+  const parts = new Map<TensorId, T[]>();
+  const add = (id: TensorId, v: T) => parts.set(id, [...(parts.get(id) ?? []), v]);
+  const total = (id: TensorId): T | undefined => {
+    const vs = parts.get(id);
+    return !vs ? undefined : vs.length === 1 ? vs[0] : op('map', vs, { fn: 'add', params: [] }, 'v');
+  };
+  let offset = 0;
+  for (const port of p.outputs) {
+    const size = sizeOf(port.tensor.shape);
+    add(port.tensor.id, b.constant('E', [m, ...port.tensor.shape], identity(m, size, offset)));
+    offset += size;
+  }
+  const unsupported = (eq: Equation, what: string): Nn2eqError => {
+    const index = p.equations.indexOf(eq);
+    const call = p.calls.find((c) => index >= c.from && index < c.to);
+    return new Nn2eqError(
+      `--gradient params --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form gradient; the tensor form runs back through ${GRADIENT_TENSOR_OPS.join(', ')}`,
+      'unsupported',
+      'use --form scalar, whose reverse mode covers every layer',
+    );
+  };
+
+  for (let i = p.equations.length - 1; i >= 0; i--) {
+    const eq = p.equations[i];
+    const A = total(eq.outs[0]);
+    if (!A) continue;
+    const out = shapeOf(eq.outs[0]);
+    switch (eq.op) {
+      case 'dense': {
+        const a = eq.attrs as unknown as DenseAttrs;
+        for (let k = 0; k < a.pairs; k++) {
+          const x = eq.args[2 * k];
+          const W = eq.args[2 * k + 1];
+          if (shapeOf(x).length !== 1) throw unsupported(eq, 'a Dense over more than one axis');
+          if (p.tensors[W].kind !== 'const') throw unsupported(eq, 'a Dense whose matrix is computed');
+          const rows = shapeOf(x)[0];
+          if (p.tensors[x].kind !== 'const') add(x, op('dot', [A, t(W)], { axes: [1, 1], normalize: false }, 'v'));
+          // G[i, r, c] = x[r]·A[i, c]: rows copies of A, turned so that x multiplies along the last axis, turned back.
+          const copies = op('transpose', [op('repeat', [A], { n: rows }, 'v')], { perm: [1, 2, 0] }, 'v');
+          add(W, op('transpose', [op('map', [copies, op('reshape', [t(x)], { shape: [1, 1, rows] }, 'v')], { fn: 'mul', params: [] }, 'v')], { perm: [0, 2, 1] }));
+        }
+        if (a.bias) add(eq.args[2 * a.pairs], A);
+        break;
+      }
+      case 'map': {
+        const a = eq.attrs as unknown as MapAttrs;
+        eq.args.forEach((id, k) => {
+          if (shapeOf(id).join() !== out.join()) throw unsupported(eq, 'an element-wise function broadcasting one argument over another');
+          const slope = a.fn === 'linear' ? null : op('map', [...eq.args.map(t), t(eq.outs[0])], { ...a, derivative: k }, 's');
+          add(id, slope ? op('map', [row(slope), A], { fn: 'mul', params: [] }) : A);
+        });
+        break;
+      }
+      case 'softmax':
+      case 'log_softmax': {
+        const axes = (eq.attrs as unknown as AxesAttrs).axes;
+        if (axes.length !== 1 || axes[0] !== out.length - 1) throw unsupported(eq, `a ${eq.op} over axes other than the last`);
+        const k = out[out.length - 1];
+        const s = row(eq.op === 'softmax' ? t(eq.outs[0]) : op('map', [t(eq.outs[0])], { fn: 'exp', params: [] }, 'v'));
+        const ones = b.constant('one', [k, 1], new Float64Array(k).fill(1));
+        // softmax: s ⊙ (A − Σ s A) (its Jacobian is symmetric); log_softmax: A − s Σ A.
+        const sum = op('dense', [eq.op === 'softmax' ? op('map', [s, A], { fn: 'mul', params: [] }, 'v') : A, ones], { pairs: 1, bias: false }, 'v');
+        const spread = () => op('dense', [sum, b.constant('one', [1, k], new Float64Array(k).fill(1))], { pairs: 1, bias: false }, 'v');
+        add(eq.args[0], eq.op === 'softmax' ? op('map', [s, op('map', [A, sum], { fn: 'sub', params: [] }, 'v')], { fn: 'mul', params: [] }) : op('map', [A, op('map', [s, spread()], { fn: 'mul', params: [] }, 'v')], { fn: 'sub', params: [] }));
+        break;
+      }
+      case 'reshape':
+        add(eq.args[0], op('reshape', [A], { shape: [m, ...shapeOf(eq.args[0])] }));
+        break;
+      case 'concat': {
+        const axis = (eq.attrs as unknown as AxisAttrs).axis;
+        let at = 0;
+        for (const id of eq.args) {
+          const s = shapeOf(id);
+          add(id, op('slice', [A], { begin: [0, ...out.map((_, d) => (d === axis ? at : 0))], end: [m, ...out.map((n, d) => (d === axis ? at + s[d] : n))] }));
+          at += s[axis];
+        }
+        break;
+      }
+      default:
+        throw unsupported(eq, `a ${eq.op}`);
+    }
+  }
+
+  const consts = p.equations.length === 0 ? [] : constantsIn(p);
+  const pieces = consts.map((id) => {
+    const g = total(id);
+    const size = sizeOf(shapeOf(id));
+    const full = g ?? b.constant('zero', [m, ...shapeOf(id)], new Float64Array(m * size));
+    return shapeOf(id).length === 1 ? full : op('reshape', [full], { shape: [m, size] }, 'v');
+  });
+  const count = consts.reduce((s, id) => s + sizeOf(shapeOf(id)), 0);
+  if (count === 0) throw new Nn2eqError('--gradient params: the model has no weights', 'usage');
+  const G = pieces.length === 1 ? pieces[0] : op('concat', pieces, { axis: 1 }, 'G');
+  const from = p.equations.length;
+  const equations = [...p.equations, ...b.equations];
+  return {
+    program: {
+      ...p,
+      tensors: b.tensors,
+      equations,
+      outputs: [{ name: 'gradient', tensor: G }],
+      calls: [...p.calls, { layer: 'gradient', className: 'Gradient', node: 0, number, at: p.layerCount + 1, from, to: equations.length, outputs: [G] }],
+      layerCount: p.layerCount + 1,
+    },
+    m,
+    count,
+    order: consts.map((id) => `${p.tensors[id].role}${p.tensors[id].layer} [${shapeOf(id).join(', ')}]`),
+  };
+}
+
+/** The constant tensors a program's equations read, in first-use order (the weights of --gradient params). */
+function constantsIn(p: TensorProgram): TensorId[] {
+  const seen = new Set<TensorId>();
+  for (const eq of p.equations) for (const a of eq.args) if (p.tensors[a].kind === 'const') seen.add(a);
+  return [...seen];
+}

@@ -1,4 +1,3 @@
-import { Nn2eqError } from '../errors.js';
 
 /** The scalar-arena transforms a conversion may apply (see README, Transforms). */
 export interface TransformOptions {
@@ -34,8 +33,3 @@ export function wantsPolynomialJson(format: string, opts: TransformOptions | und
   return format === 'json' && opts !== undefined && (opts.taylor !== undefined || opts.fit !== undefined);
 }
 
-/** --gradient params and --format json's nn2poly polynomial print the scalar form: --form auto means scalar (--form tensor is refused for --gradient; json prints the tensor program instead of nn2poly's table). */
-export function scalarOnly(form: string | undefined): 'scalar' {
-  if (form === 'tensor') throw new Nn2eqError('--gradient params works on the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
-  return 'scalar';
-}

@@ -9,7 +9,7 @@ import { termCount } from './poly.js';
 import type { PolynomialResult } from './taylor-json.js';
 import type { TransformOptions } from './options.js';
 
-export { anyTransform, scalarOnly, wantsPolynomialJson, type TransformOptions } from './options.js';
+export { anyTransform, wantsPolynomialJson, type TransformOptions } from './options.js';
 export { polynomialJson } from './taylor-json.js';
 export { applyTensorTransforms } from './tensor-pipeline.js';
 import { measureError, samplePoints, taylorModel } from './taylor.js';
@@ -60,8 +60,7 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
       outputIds = numeric.outputs;
     }
     outputs = [{ name: 'gradient', shape: [m, r.count], offset: 0, size: m * r.count }];
-    const order = ex.graph.params.map((t) => `${t.name} [${t.shape.join(', ')}]`).join(', ');
-    notes.push(`Gradient with respect to the weights: G[i][k] = d y_i / d theta_k over the ${m} flattened output${m === 1 ? '' : 's'} and ${r.count} weights theta, printed row by row as y1 ... y${m * r.count}; theta is ${order}, each flattened row-major, in that order (reverse mode; at kinks TF.js's convention). Nothing is folded.`);
+    notes.push(gradientNote(m, r.count, ex.graph.params.map((t) => `${t.name} [${t.shape.join(', ')}]`), `printed row by row as y1 ... y${m * r.count}`, 'reverse mode'));
     return finish();
   }
   if (opts.inputRange) {
@@ -113,6 +112,11 @@ export function applyScalarTransforms(ex: Extracted, opts: TransformOptions, sym
 export function pruneNote(eps: number, dropped: number, kept: number, what: string, change: { max: number; rms: number; points: number } | string, box: readonly Interval[]): string {
   const cost = typeof change === 'string' ? change : `largest output change ${fmt(change.max)} (RMS ${fmt(change.rms)}) on ${change.points} points of the box ${boxText(box)}`;
   return `--prune ${eps}: dropped ${dropped} of ${dropped + kept} ${what} with |w| < ${eps}; ${cost}.`;
+}
+
+/** The header note of --gradient params. */
+export function gradientNote(m: number, count: number, order: readonly string[], layout: string, method: string): string {
+  return `Gradient with respect to the weights: G[i][k] = d y_i / d theta_k over the ${m} flattened output${m === 1 ? '' : 's'} and ${count} weights theta, ${layout}; theta is ${order.join(', ')}, each flattened row-major, in that order (${method}; at kinks TF.js's convention). Nothing is folded.`;
 }
 
 /** The header note of --jacobian. */

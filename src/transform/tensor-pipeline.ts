@@ -2,10 +2,10 @@ import { Nn2eqError } from '../errors.js';
 import { scalarize } from '../tensor/scalarize.js';
 import { sizeOf, type TensorProgram } from '../tensor/program.js';
 import { expandProgram } from './expand.js';
-import { jacobianProgram } from './jacobian-tensor.js';
+import { gradientProgram, jacobianProgram } from './jacobian-tensor.js';
 import type { TransformOptions } from './options.js';
 import { restrictProgram } from './input-range.js';
-import { boxText, expandNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './pipeline.js';
+import { boxText, expandNote, gradientNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './pipeline.js';
 import { polynomialProgram } from './poly.js';
 import { pruneProgram } from './prune.js';
 
@@ -17,12 +17,11 @@ const MEASURE_BUDGET = 64_000_000;
  * (kernel weights set to 0; the change measured on the scalar IR when it fits), then --taylor /
  * --fit (computed on the scalar IR, printed as monomials times a coefficient matrix) or --jacobian
  * (forward mode on the program), then --expand (map equations marked to print exp and log).
- * --input-range rewrites Dense → ReLU → Dense; --gradient params works on the scalar form only.
+ * --input-range rewrites Dense → ReLU → Dense; --gradient params runs reverse mode on the program.
  */
 export function applyTensorTransforms(program: TensorProgram, opts: TransformOptions, stableSoftmax: boolean): { program: TensorProgram; notes: string[] } {
-  if (opts.gradient) throw new Nn2eqError('--gradient params prints the scalar form', 'usage', 'drop --form tensor (or use --form scalar)');
 
-  const chosen = [opts.jacobian && '--jacobian', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
+  const chosen = [opts.jacobian && '--jacobian', opts.gradient && '--gradient', opts.taylor !== undefined && '--taylor', opts.fit !== undefined && '--fit'].filter(Boolean);
   if (chosen.length > 1) throw new Nn2eqError(`${chosen.join(' and ')} each replace the outputs; choose one`, 'usage');
   let p = program;
   const notes: string[] = [];
@@ -70,6 +69,12 @@ export function applyTensorTransforms(program: TensorProgram, opts: TransformOpt
     const poly = polynomialStep(ex.graph, ex.outputIds, n, opts, box())!;
     p = polynomialProgram(poly.polynomial.space, poly.polynomial.polys, poly.polynomial.at, p);
     notes.push(...poly.notes, 'Tensor form: y = C^T phi(u) + c, where u is the flattened inputs (minus x0) and phi(u) the monomials of degree 1 and up in graded order.');
+  }
+  if (opts.gradient) {
+    if (opts.inputRange || opts.prune !== undefined) throw new Nn2eqError('--gradient params differentiates the model as trained; --input-range and --prune change it', 'usage', 'drop --input-range / --prune');
+    const g = gradientProgram(p);
+    p = g.program;
+    notes.push(gradientNote(g.m, g.count, g.order, `the array gradient of shape [${g.m}, ${g.count}]`, 'reverse mode on the tensor program'));
   }
   if (opts.jacobian) {
     const j = jacobianProgram(p);

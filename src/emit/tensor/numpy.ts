@@ -66,6 +66,9 @@ export const HELPERS = {
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n`,
+  concat: `def _concat(xs, axis, rank):
+    lead = np.broadcast_shapes(*(x.shape[:x.ndim - rank] for x in xs))
+    return np.concatenate([np.broadcast_to(x, lead + x.shape[x.ndim - rank:]) for x in xs], axis=axis)`,
   transpose: `def _transpose(x, perm):
     lead = x.ndim - len(perm)
     return x.transpose(tuple(range(lead)) + tuple(lead + p for p in perm))`,
@@ -134,6 +137,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     return atom && inlinedPrec.get(id)! < Prec.Atom ? `(${t})` : t;
   };
   const calls = new Set(p.calls.flatMap((c) => c.outputs.map((t) => t.id)));
+  const fromInputs = dependsOnInputs(p);
 
   const ctx: DialectContext = {
     arg: (id, atom = true) => ({ text: arg(id, atom), prec: inlined.has(id) && !atom ? inlinedPrec.get(id)! : Prec.Atom }),
@@ -215,8 +219,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         const v = arg(a[0]);
         return `${v}.reshape(${v}.shape[:${v}.ndim - ${rank(a[0])}] + ${py((eq.attrs as unknown as ReshapeAttrs).shape)})`;
       }
-      case 'concat':
-        return `np.concatenate((${a.map((id) => arg(id, false)).join(', ')}${a.length === 1 ? ',' : ''}), axis=${fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]))})`;
+      case 'concat': {
+        const axis = fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]));
+        // Parts of which some read no input (so carry no batch axes) are given the others' batch axes first.
+        if (a.some((id) => fromInputs.has(id)) && a.some((id) => !fromInputs.has(id))) {
+          helpers.add('concat');
+          return `_concat((${a.map((id) => arg(id, false)).join(', ')}), ${axis}, ${rank(a[0])})`;
+        }
+        return `np.concatenate((${a.map((id) => arg(id, false)).join(', ')}${a.length === 1 ? ',' : ''}), axis=${axis})`;
+      }
       case 'repeat': {
         const r = rank(a[0]);
         return `np.repeat(np.expand_dims(${x()}, ${-r - 1}), ${(eq.attrs as unknown as RepeatAttrs).n}, axis=${-r - 1})`;
@@ -319,7 +330,6 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${py(port.tensor.shape)}, '${params[i]}')`));
   lines.push(...body);
   // An output that reads no input (a linear model's Jacobian) still gets the inputs' batch axes.
-  const fromInputs = dependsOnInputs(p);
   const first = p.inputs[0];
   const batch = first && `${names[first.tensor.id]}.shape[:${names[first.tensor.id]}.ndim - ${first.tensor.shape.length}]`;
   const outs = p.outputs.map((o) => (fromInputs.has(o.tensor.id) || !batch ? names[o.tensor.id] : `np.broadcast_to(${names[o.tensor.id]}, ${batch} + ${py(o.tensor.shape)})`));
