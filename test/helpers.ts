@@ -103,6 +103,21 @@ export function runNumpy(text: string, cases: unknown[][]): Promise<number[][]> 
   return runPython(join(ROOT, 'test', 'py', 'run_numpy.py'), tmpFile('py', text), cases);
 }
 
+/** What test/py/run_wolfram_tensor.py answers for one text: each case's flat outputs (null where not finite), or its error. */
+export type WolframAnswer = (number | null)[][] | { error: string };
+
+/** Evaluates many Wolfram tensor-form texts in one python3 process (test/py/run_wolfram_tensor.py --batch). */
+export function runWolframTensor(jobs: { text: string; cases: unknown[][] }[]): Promise<WolframAnswer[]> {
+  const input = jobs.map((j) => [tmpFile('wl', j.text), j.cases]);
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(python.exe, [join(ROOT, 'test', 'py', 'run_wolfram_tensor.py'), '--batch'], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
+      if (err) reject(new Error(`run_wolfram_tensor.py failed: ${errText || err.message}`));
+      else resolvePromise(JSON.parse(out) as WolframAnswer[]);
+    });
+    child.stdin!.end(JSON.stringify(input));
+  });
+}
+
 let wolframDriver: string | undefined;
 
 /** Evaluates emitted Wolfram text through SymPy's parser (the driver --verify uses); cases are flattened scalar inputs. */

@@ -9,6 +9,7 @@ import { convertFile, evaluateOutputs, scalarize, type ConvertOptions, type Tens
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { FIXTURES, fixtureNames, flat, mismatch, readReference, SHARED } from './helpers.js';
+import { checkStructure } from './julia-structure.js';
 import { loopProgram, opCases, opProgram } from './tensor-cases.js';
 
 // Debian 12 packages no julia (apt-cache policy julia: none), so the runs below happen only where
@@ -32,75 +33,6 @@ async function runJulia(text: string, shapes: number[][], rows: number[][]): Pro
   const result = await extraRunners(text, ports, rows.map((r) => Float64Array.from(r))).julia();
   if (!('values' in result)) throw new Error(JSON.stringify(result));
   return result.values;
-}
-
-const BUILTINS = new Set([
-  'size', 'zeros', 'fill', 'reshape', 'permutedims', 'cat', 'repeat', 'reverse', 'vec', 'maximum', 'max', 'min', 'exp', 'log', 'tanh',
-  'abs', 'sqrt', 'erf', 'sigmoid', 'softplus', 'ifelse', 'nothing', 'end', 'for', 'in', 'return', 'dims', 'inner', 't', 'predict',
-]);
-
-/**
- * What can be checked without julia: blocks open and close at the same indentation, every name
- * predict reads is defined before (module constants, helpers, earlier assignments), every weight
- * text holds as many Julia Float64 literals as its shape has elements, and indices start at 1.
- */
-function checkStructure(text: string): void {
-  const lines = text.split('\n');
-  const code: string[] = [];
-  const consts = new Map<string, { shape: number[]; count: number }>();
-  const defined = new Set<string>(BUILTINS);
-  for (let i = 0; i < lines.length; i++) {
-    const w = /^const (\w+) = _w\("""$/.exec(lines[i]);
-    if (w) {
-      let count = 0;
-      for (i++; !lines[i].startsWith('"""'); i++) {
-        for (const n of lines[i].split(' ')) {
-          expect(n, `${w[1]}: a number Julia's parse(Float64, …) reads`).toMatch(/^-?(\d+(\.\d+)?(e-?\d+)?|Inf|NaN)$/);
-          count++;
-        }
-      }
-      const shape = /^""", \(([\d, ]*)\)\)$/.exec(lines[i]);
-      expect(shape, lines[i]).not.toBeNull();
-      consts.set(w[1], { shape: shape![1].split(',').filter((s) => s.trim()).map(Number), count });
-      defined.add(w[1]);
-      continue;
-    }
-    if (!lines[i].startsWith('#')) code.push(lines[i]);
-  }
-  for (const [name, c] of consts) expect(c.count, `${name} has one number per element`).toBe(c.shape.reduce((a, b) => a * b, 1));
-  // Blocks: every opener is closed by an `end` at its indentation.
-  const open: { indent: number; line: string }[] = [];
-  for (const line of code) {
-    const indent = line.length - line.trimStart().length;
-    if (/^\s*(function|for|if|while|let|begin)\b/.test(line)) open.push({ indent, line });
-    else if (/^\s*end\s*$/.test(line)) {
-      const o = open.pop();
-      expect(o, 'an end without an opener').toBeDefined();
-      expect(indent, `the end of '${o!.line.trim()}'`).toBe(o!.indent);
-    }
-  }
-  expect(open.map((o) => o.line)).toEqual([]);
-  // Module-level definitions: helpers and element-wise functions.
-  for (const line of code) {
-    const f = /^(?:function )?(_\w+)\(.*\)( =|$)/.exec(line);
-    if (f) defined.add(f[1]);
-  }
-  // predict reads only names defined before (in text order).
-  const start = code.findIndex((l) => l.startsWith('function predict('));
-  expect(start).toBeGreaterThanOrEqual(0);
-  for (const p of /\(([^)]*)\)/.exec(code[start])![1].split(', ')) defined.add(p);
-  for (const line of code.slice(start + 1)) {
-    const stripped = line.replace(/"[^"]*"/g, '""').replace(/\b(dims|inner)=/g, '');
-    const assign = /^\s*([\w, ]+?) = (.*)$/.exec(stripped);
-    const loop = /^\s*for (\w+) in (.*)$/.exec(stripped);
-    const rhs = assign && !/\[/.test(assign[1]) ? assign[2] : loop ? loop[2] : stripped;
-    for (const m of rhs.matchAll(/(?<![\w.:])([A-Za-z_]\w*)/g)) expect(defined.has(m[1]), `'${m[1]}' is defined before: ${line.trim()}`).toBe(true);
-    if (assign && !/\[/.test(assign[1])) assign[1].split(', ').forEach((n) => defined.add(n.trim()));
-    if (loop) defined.add(loop[1]);
-  }
-  // Indices and ranges from 1; no lowercase nan/inf spelled as names.
-  expect(text).not.toMatch(/\[0[:,\]]|[[, ]0:\d/);
-  expect(code.join('\n')).not.toMatch(/\b(nan|inf|Infinity|np)\b/);
 }
 
 /** Fixtures that hold another fixture's weights in another layout: their text is that fixture's. */

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFile, loadModel } from '../src/index.js';
 import { loadTf, loadTfjsModel, oracleModel, oraclePredict } from '../src/verify/oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
-import { FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, ROOT, SHARED, tmpFile, type Reference } from './helpers.js';
+import { FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, ROOT, runWolframTensor, SHARED, type Reference, type WolframAnswer } from './helpers.js';
 
 /** The shared models: $NN2EQ_SHARED_MODELS, else the in-repository copy when present, else the workspace folder (one place to repoint). */
 const SHARED_MODELS = process.env.NN2EQ_SHARED_MODELS ?? (existsSync(join(ROOT, 'test', 'models')) ? join(ROOT, 'test', 'models') : SHARED);
@@ -19,19 +18,7 @@ function withPython(name: string, fn: () => void | Promise<void>, timeout = 60_0
   return it.skip(`${name} [needs python: ${python.skip}]`, fn);
 }
 
-type Answer = (number | null)[][] | { error: string };
-
-/** Evaluates many emitted texts in one python3 process (test/py/run_wolfram_tensor.py --batch). */
-function runWolframTensor(jobs: { text: string; cases: unknown[][] }[]): Promise<Answer[]> {
-  const input = jobs.map((j) => [tmpFile('wl', j.text), j.cases]);
-  return new Promise((resolve, reject) => {
-    const child = execFile(python.exe, [join(ROOT, 'test', 'py', 'run_wolfram_tensor.py'), '--batch'], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
-      if (err) reject(new Error(`run_wolfram_tensor.py failed: ${errText || err.message}`));
-      else resolve(JSON.parse(out) as Answer[]);
-    });
-    child.stdin!.end(JSON.stringify(input));
-  });
-}
+type Answer = WolframAnswer;
 
 /** A model to check: its file, its oracle's cases, and the tolerance. */
 interface Job {

@@ -5,8 +5,8 @@ import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
 import { mathjsTensor } from './tensor/mathjs.js';
 
-/** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever). */
-const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
+/** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever; shared with the tensor form). */
+export const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
 
 /** How mathjs reads numbers (shared with the tensor form). */
 export const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };

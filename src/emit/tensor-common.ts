@@ -2,7 +2,7 @@ import { Graph, type NodeId } from '../ir/graph.js';
 import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
-import type { MapAttrs } from '../tensor/ops.js';
+import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorInfo, TensorProgram } from '../tensor/program.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
@@ -188,6 +188,7 @@ export function weightRows(t: TensorInfo, num: (x: number) => string): string[] 
 
 /** --weights symbolic in the tensor form: the weight tensors predict takes, in first-use order, with their printed names. */
 export function tensorParams(p: TensorProgram, names: readonly string[]): { id: TensorId; name: string; shape: readonly number[]; size: number; offset: number; role: string; layer: number }[] {
+  if (allEquations(p).some(({ eq }) => eq.op === 'gather')) throw noSymbolicGather();
   let offset = 0;
   return constantsUsed(p).map((id) => {
     const t = p.tensors[id];

@@ -523,7 +523,7 @@ export const TOPS = {
     scalarize(sc, eq) {
       const g = sc.g;
       const x = sc.get(eq.args[0]);
-      if (sc.symbolic) throw new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
+      if (sc.symbolic) throw noSymbolicGather();
       const w = sc.values(eq.args[1]);
       const [rows, cols] = sc.shape(eq.args[1]);
       const table = g.addTable({ rows, cols, values: w });
@@ -598,3 +598,8 @@ export const TOPS = {
   },
 } satisfies Record<TOp, TOpInfo>;
 
+
+/** --weights symbolic, scalar or tensor form: an Embedding's table is indexed by the input, so it has no parametric form. */
+export function noSymbolicGather(): Nn2eqError {
+  return new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
+}

@@ -4,6 +4,7 @@ semantics (listable arithmetic threads from the LEFT, Dot contracts the last ind
 Part/Span are 1-based and inclusive, Transpose[a, {n1, ...}] sends level k to level nk, Map/MapThread
 at levels, Fold/FoldList, dynamic scoping of Block/With/Function/Sum/Table). Arrays are NumPy float64.
 Large numeric list literals (the weights) are read with json instead of SymPy, for speed only.
+A text that sets PARAMS before its Function (--weights symbolic) is called with PARAMS first.
 argv[1] = path of the .wl text; stdin = JSON list of cases, each a list of inputs (nested lists).
 Prints JSON: the flat outputs of every case (null for a value that is not finite).
 With argv[1] = --batch, stdin = JSON list of [path, cases] and the answer is one entry per file:
@@ -41,11 +42,7 @@ def parse(text):
         if depth != 0 or len(s) < 200:
             return s
         name = f"nnLiteral{len(literals)}"
-        data = json.loads(s.replace("*^", "e").replace("{", "[").replace("}", "]"))
-        arr = np.array(data, dtype=np.float64)
-        if arr.dtype == object:
-            raise WolframError("ragged numeric literal")
-        literals[name] = arr
+        literals[name] = numeric(json.loads(s.replace("*^", "e").replace("{", "[").replace("}", "]")))
         return name
 
     text = re.sub(r"\{[-+0-9.*^eE,\s{}]*\}", take, text)
@@ -54,6 +51,17 @@ def parse(text):
     parser = MathematicaParser()
     tree = parser._from_tokens_to_fullformlist(parser._from_mathematica_to_tokens(text))
     return normalize(tree), literals
+
+
+def numeric(data):
+    """A numeric list literal: an array when rectangular, else (--weights symbolic's PARAMS, a list of
+    weight tensors of different shapes) a Python list of its elements, as h_List makes it."""
+    if not isinstance(data, list):
+        return float(data)
+    try:
+        return np.array(data, dtype=np.float64)
+    except ValueError:
+        return [numeric(x) for x in data]
 
 
 def normalize(node):
@@ -675,16 +683,27 @@ def flat(v):
 
 def run(path, cases):
     tree, literals = parse(open(path).read())
+    # --weights symbolic: `PARAMS = {...}; Function[{params, input1, ...}, ...]`, called as f[PARAMS, input1, ...].
+    lead = []
+    if tree[0] == "CompoundExpression":
+        setup = Interp(literals)
+        for statement in tree[1:-1]:
+            if statement != "Null":
+                setup.ev(statement)
+        literals = setup.scopes[0]
+        tree = tree[-1]
+        if "PARAMS" in literals:
+            lead = [literals["PARAMS"]]
     if tree[0] != "Function":
         raise WolframError(f"expected Function[...], found {tree[0]}")
     params = tree[1][1:] if isinstance(tree[1], list) else [tree[1]]
     answers = []
     for inputs in cases:
-        if len(inputs) != len(params):
-            raise WolframError(f"{len(params)} parameters, {len(inputs)} inputs")
+        if len(lead) + len(inputs) != len(params):
+            raise WolframError(f"{len(params)} parameters, {len(lead)} + {len(inputs)} arguments")
         it = Interp(literals)
-        for p, x in zip(params, inputs):
-            it.scopes[0][p] = np.array(x, dtype=np.float64) if isinstance(x, list) else float(x)
+        for p, x in zip(params, lead + [np.array(x, dtype=np.float64) if isinstance(x, list) else float(x) for x in inputs]):
+            it.scopes[0][p] = x
         value = it.ev(tree[2])
         answers.append([y if math.isfinite(y) else None for y in flat(value)])
     return answers
