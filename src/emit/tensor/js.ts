@@ -7,7 +7,7 @@ import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { atoms, constantsUsed, printMap, tensorNames, tensorParamLayout, tensorParams } from '../tensor-common.js';
-import type { EmitOptions, TensorEmitter } from '../types.js';
+import type { EmitOptions } from '../types.js';
 
 /**
  * The JavaScript tensor form: an ES module whose predict(...inputs) runs plain loops over typed
@@ -440,9 +440,6 @@ function fewValues(values: ArrayLike<number>): boolean {
 export function emitJsTensor(program: TensorProgram, opts: EmitOptions): string {
   return new Printer(program, opts).print();
 }
-
-/** The JS tensor form: the `js` format's tensor emitter. */
-export const jsTensor: TensorEmitter = { emit: emitJsTensor, symbolicWeights: true };
 
 class Printer {
   private readonly names: string[];
