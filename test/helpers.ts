@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { expect, it } from 'vitest';
+import { cCompiler, cInput, compileC, parseCNumbers } from '../src/commands/runtimes.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
 import { loadModel } from '../src/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
@@ -164,4 +166,47 @@ export async function tfWeightGradients(name: string, inputs: unknown[]): Promis
     vars.forEach((v: { name: string }, k: number) => result[k].grads.push(Array.from((grads[v.name] as { dataSync: () => Float32Array }).dataSync())));
   }
   return result;
+}
+
+/** The C compiler (NN2EQ_CC, else gcc), or null; `ccSkip` says why tests that need it cannot run. */
+export const cc = cCompiler();
+export const ccSkip = cc ? null : 'gcc not found; apt-get install -y gcc';
+
+/** A test that needs gcc: skipped with a visible reason without it, failed under CI. */
+export function withCC(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (!ccSkip) it(name, fn, timeout);
+  else if (inCI) it(name, () => expect.fail(ccSkip));
+  else it.skip(`${name} [needs gcc]`, fn);
+}
+
+/** Runs `jobs` with at most `limit` at a time (the machine is shared; gcc is the slow part). */
+export async function pool<R>(jobs: (() => Promise<R>)[], limit: number): Promise<R[]> {
+  const out: R[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return out;
+}
+
+/** Compiles C text of either form with gcc -std=c99 -Wall -Werror (predict(PARAMS, x, y) when it takes params) and runs it on rows of flattened inputs; `m` outputs a row. */
+export async function runCRows(text: string, rows: readonly ArrayLike<number>[], m: number): Promise<number[][]> {
+  const exe = await compileC(cc!, text, tmpDir());
+  const out = await new Promise<string>((resolvePromise, reject) => {
+    const child = execFile(exe, [String(rows[0].length), String(m)], { encoding: 'utf8', maxBuffer: 1 << 26 }, (err, stdout, errText) => (err ? reject(new Error(errText || err.message)) : resolvePromise(stdout)));
+    child.stdin!.end(cInput(rows));
+  });
+  return parseCNumbers(out, m);
+}
+
+/** Checks rows of outputs (or the error that stopped them) against a fixture's reference.json, case by case (atol 1e-5 + rtol 1e-4). */
+export function expectReferenceRows(got: number[][] | Error | undefined, name: string): void {
+  if (got instanceof Error) throw got;
+  const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
+  expect(got!.length).toBe(want.length);
+  got!.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
 }

@@ -1,60 +1,22 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { cCompiler, cInput, compileC, parseCNumbers } from '../src/commands/runtimes.js';
 import { emitCTensor } from '../src/emit/tensor/c.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile, evaluateOutputs, loadModel, scalarize, type ConvertOptions } from '../src/index.js';
 import { loadTf, loadTfjsModel, oracleModel, oraclePredict } from '../src/verify/oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, SHARED, tmpDir, type Reference } from './helpers.js';
+import { cc, ccSkip, expectReferenceRows, FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, pool, readReference, runCRows, SHARED, withCC, type Reference } from './helpers.js';
 import { loopProgram, opCases, opProgram } from './tensor-cases.js';
 
-const cc = cCompiler();
-const skip = cc ? null : 'gcc not found; apt-get install -y gcc';
-if (skip) console.warn(`\n*** SKIPPING C tensor-form checks: ${skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
-
-/** Runs `jobs` with at most `limit` at a time (the machine is shared; gcc is the slow part). */
-async function pool<R>(jobs: (() => Promise<R>)[], limit: number): Promise<R[]> {
-  const out: R[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return out;
-}
-
-function exec(exe: string, args: string[], stdin: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(exe, args, { encoding: 'utf8', maxBuffer: 1 << 26 }, (err, out, errText) => (err ? reject(new Error(errText || err.message)) : resolve(out)));
-    child.stdin!.end(stdin);
-  });
-}
-
-/** Compiles C tensor-form text with gcc -std=c99 -Wall -Werror and runs predict on every row. */
-async function runC(text: string, rows: number[][], m: number): Promise<number[][]> {
-  const exe = await compileC(cc!, text, tmpDir());
-  return parseCNumbers(await exec(exe, [String(rows[0].length), String(m)], cInput(rows)), m);
-}
+if (ccSkip) console.warn(`\n*** SKIPPING C tensor-form checks: ${ccSkip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
 
 /** The C tensor form of a model file. */
 async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = {}): Promise<string> {
   const { text, form } = await convertFile(model, { format: 'c', form: 'tensor', ...opts });
   expect(form).toBe('tensor');
   return text;
-}
-
-/** A test that needs gcc: skipped with a visible reason without it, failed under CI. */
-function withCC(name: string, fn: () => Promise<void> | void, timeout?: number) {
-  if (!skip) it(name, fn, timeout);
-  else if (inCI) it(name, () => expect.fail(skip));
-  else it.skip(`${name} [needs gcc]`, fn);
 }
 
 /** Fixtures that hold another fixture's weights in another layout: their text is that fixture's. */
@@ -73,7 +35,7 @@ describe('C tensor form compiled by gcc matches TF.js predictions (reference.jso
           const dir = join(FIXTURES, name);
           const ref = readReference(dir);
           const text = await tensorForm(join(dir, 'model.json'), FIXTURE_OPTIONS[name]);
-          results.set(name, await runC(text, ref.cases.map((c) => flat(c.inputs)), flat(ref.cases[0].outputs).length));
+          results.set(name, await runCRows(text, ref.cases.map((c) => flat(c.inputs)), flat(ref.cases[0].outputs).length));
         } catch (e) {
           results.set(name, e as Error);
         }
@@ -82,13 +44,7 @@ describe('C tensor form compiled by gcc matches TF.js predictions (reference.jso
     );
   }, 600_000);
   for (const name of names) {
-    withCC(name, () => {
-      const got = results.get(name);
-      if (got instanceof Error) throw got;
-      const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
-      expect(got!.length).toBe(want.length);
-      got!.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
-    });
+    withCC(name, () => expectReferenceRows(results.get(name), name));
   }
 });
 
@@ -134,7 +90,7 @@ function xsYsReference(dir: string): Reference {
 /** Compiles and runs a model's C tensor form on every case of `ref`, against its outputs. */
 async function compare(text: string, ref: Reference): Promise<void> {
   const want = ref.cases.map((c) => flat(c.outputs));
-  const got = await runC(text, ref.cases.map((c) => flat(c.inputs)), want[0].length);
+  const got = await runCRows(text, ref.cases.map((c) => flat(c.inputs)), want[0].length);
   expect(got.length).toBe(want.length);
   got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
 }
@@ -169,7 +125,7 @@ describe('C tensor form: shared models', () => {
       const r = mulberry32(3);
       const points = Array.from({ length: 8 }, () => Float64Array.from({ length: n }, () => Math.fround(r() * 4 - 2)));
       const [want] = await oraclePredict(oracle, [shape], points);
-      const got = await runC(text, points.map((p) => Array.from(p)), want[0].length);
+      const got = await runCRows(text, points.map((p) => Array.from(p)), want[0].length);
       got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `point ${i}`).toBeNull());
     });
   }
@@ -182,7 +138,7 @@ describe('C tensor form: shared models', () => {
     const r = mulberry32(9);
     const points = [0, 1].map(() => Float64Array.from({ length: 224 * 224 * 3 }, () => Math.fround(r())));
     const want = (await oraclePredict(await loadTfjsModel(await loadTf(), path), [[224, 224, 3]], points))[0];
-    const got = await runC(text, points.map((p) => Array.from(p)), want[0].length);
+    const got = await runCRows(text, points.map((p) => Array.from(p)), want[0].length);
     got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `image ${i}`).toBeNull());
   }, 180_000);
 });
@@ -219,7 +175,7 @@ describe('C tensor form: ops against their scalarize rule', () => {
       const n = shape.reduce((a, c) => a * c, 1);
       const points = Array.from({ length: 3 }, () => (name.startsWith('gather') ? [0, 3.7, -0.5, 4, -1.2] : Array.from(rand(n))));
       const want = evaluateOutputs(ex.graph, ex.outputIds, points);
-      const got = await runC(text, points, want[0].length);
+      const got = await runCRows(text, points, want[0].length);
       // NaN (a gathered id out of range) must be NaN on both sides.
       const sane = (v: number[]) => v.map((z) => (Number.isNaN(z) ? 1e300 : z));
       got.forEach((g, k) => expect(mismatch(sane(g), sane(want[k]), 1e-7, 1e-7), `point ${k}`).toBeNull());
@@ -239,7 +195,7 @@ describe('C tensor form: loops against the scalarize rule', () => {
       const ex = scalarize(p, { stableSoftmax: true });
       const points = Array.from({ length: 2 }, () => Array.from({ length: T * 3 }, () => r() * 2 - 1));
       const want = evaluateOutputs(ex.graph, ex.outputIds, points);
-      const got = await runC(text, points, want[0].length);
+      const got = await runCRows(text, points, want[0].length);
       got.forEach((g, k) => expect(mismatch(g, want[k], 1e-7, 1e-7), `${T} steps, point ${k}`).toBeNull());
     }
   });

@@ -199,9 +199,13 @@ export function tensorParams(p: TensorProgram, names: readonly string[]): { id: 
   });
 }
 
-/** One header line per weight tensor of tensorParams: name, shape, role and layer (`prefix` is the target's comment mark and indent). */
-export function tensorParamLayout(params: ReturnType<typeof tensorParams>, prefix: string): string[] {
-  return params.map((t) => `${prefix}${t.name}: shape [${t.shape.join(', ')}], ${t.role} of layer ${t.layer}${t.size > 1 ? ', row-major' : ''}, offset ${t.offset} in a flat vector`);
+/**
+ * One header line per weight tensor of tensorParams: name, shape, role and layer (`prefix` is the
+ * target's comment mark and indent), and its offset in one flat vector unless `offsets` is false
+ * (a target whose params hold one array per tensor).
+ */
+export function tensorParamLayout(params: ReturnType<typeof tensorParams>, prefix: string, offsets = true): string[] {
+  return params.map((t) => `${prefix}${t.name}: shape [${t.shape.join(', ')}], ${t.role} of layer ${t.layer}${t.size > 1 ? ', row-major' : ''}${offsets ? `, offset ${t.offset} in a flat vector` : ''}`);
 }
 
 /** The tensors whose value depends on a model input (bodies included: a body's outputs depend on what its equation reads). */

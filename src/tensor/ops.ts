@@ -23,6 +23,11 @@ export interface ScalarizeContext {
   readonly symbolic: boolean;
 }
 
+/** --weights symbolic meets an Embedding: its table is indexed by the input, not multiplied, so it has no parametric form (the scalar form and the code formats' tensor forms refuse it alike). */
+export function noSymbolicGather(): Nn2eqError {
+  return new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
+}
+
 /** How a rule multiplies by the elements of a weight tensor: numbers, or parameter leaves (--weights symbolic). */
 interface Weights {
   /** Adds x·w[at] to the sum being built in `terms` / `coefs`. */
@@ -598,8 +603,3 @@ export const TOPS = {
   },
 } satisfies Record<TOp, TOpInfo>;
 
-
-/** --weights symbolic, scalar or tensor form: an Embedding's table is indexed by the input, so it has no parametric form. */
-export function noSymbolicGather(): Nn2eqError {
-  return new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
-}
