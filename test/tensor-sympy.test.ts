@@ -139,9 +139,10 @@ describe('SymPy tensor form through the CLI', () => {
     expect(r.out).toMatch(/^# predict\(input1\): input1 of shape \(\.\.\., T, 3\)/m);
     expect(r.out).toMatch(/for t in range\(/);
   });
-  it('refuses --weights symbolic in the tensor form with one line and exit code 2', async () => {
+  it('--weights symbolic prints the tensor form with predict(params, …) (test/symbolic-tensor-python.test.ts runs it)', async () => {
     const r = await cli([join(FIXTURES, 'act_relu', 'model.json'), '-f', 'sympy', '--form', 'tensor', '--weights', 'symbolic']);
-    expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')[0]).toMatch(/^nn2eq: --weights symbolic prints the scalar form in the sympy format/);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')[0]).toMatch(/\(tensor form, symbolic weights\)\. Do not edit\.$/);
+    expect(r.out).toMatch(/^def predict\(params, input1\):$/m);
   });
 });

@@ -66,6 +66,11 @@ const UNIT: Weights = {
   plus: () => 0,
 };
 
+/** --weights symbolic refuses an Embedding in every form that takes the weights as values (scalar, and the code tensor forms). */
+export function noSymbolicGather(): Nn2eqError {
+  return new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
+}
+
 /** The shape rule's view of an equation: argument shapes, attributes, and a body's output shapes. */
 export type ShapeRule = (args: readonly (readonly number[])[], attrs: never, bodyOutputs: readonly (readonly number[])[]) => number[][] | string;
 
@@ -523,7 +528,7 @@ export const TOPS = {
     scalarize(sc, eq) {
       const g = sc.g;
       const x = sc.get(eq.args[0]);
-      if (sc.symbolic) throw new Nn2eqError('an Embedding (gather) has no symbolic form: its table is indexed by the input, not multiplied', 'unsupported', 'drop --weights symbolic for this model');
+      if (sc.symbolic) throw noSymbolicGather();
       const w = sc.values(eq.args[1]);
       const [rows, cols] = sc.shape(eq.args[1]);
       const table = g.addTable({ rows, cols, values: w });
