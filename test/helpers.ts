@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
-import { cCompiler, cInput, compileC, parseCNumbers } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, parseCNumbers, runSympyFiles } from '../src/commands/runtimes.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
 import { loadModel } from '../src/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
@@ -209,4 +209,51 @@ export function expectReferenceRows(got: number[][] | Error | undefined, name: s
   const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
   expect(got!.length).toBe(want.length);
   got!.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
+}
+
+/** One module for runSympyBatch: its text, its rows of flattened inputs, and its input shapes. */
+export interface SympyJob {
+  readonly name: string;
+  readonly text: string;
+  readonly rows: number[][];
+  readonly shapes: number[][];
+}
+
+/** Runs SymPy tensor-form modules in two python3 processes (SymPy is slow to import): per job's name, its rows of outputs or the error. */
+export async function runSympyBatch(exe: string, jobs: readonly SympyJob[]): Promise<Map<string, number[][] | Error>> {
+  const results = new Map<string, number[][] | Error>();
+  const halves = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)];
+  await Promise.all(
+    halves.map(async (half) => {
+      const out = await runSympyFiles(exe, half.map((j) => tmpFile('py', j.text)), half.map((j) => j.rows), half.map((j) => j.shapes));
+      half.forEach((j, i) => results.set(j.name, out[i]));
+    }),
+  );
+  return results;
+}
+
+/** Python a driver starts with: modules() loads each module named in argv[1:] and yields it with its rows from the JSON list on stdin. */
+export const PY_MODULES = `
+import importlib.util, json, sys
+
+def modules():
+    for file, rows in zip(sys.argv[1:], json.load(sys.stdin)):
+        spec = importlib.util.spec_from_file_location("model", file)
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        yield m, rows
+`;
+
+/** Runs a python driver (PY_MODULES + code) on modules with their rows; returns what it prints, parsed as JSON. */
+export function runPyDriver<T>(exe: string, code: string, texts: readonly string[], rows: readonly number[][][]): Promise<T> {
+  const files = texts.map((t) => tmpFile('py', t));
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(exe, ['-c', PY_MODULES + code, ...files], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolvePromise(JSON.parse(stdout) as T)));
+    child.stdin!.end(JSON.stringify(rows));
+  });
+}
+
+/** The outputs of a fixture's reference cases, flattened. */
+export function referenceOutputs(name: string): number[][] {
+  return readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
 }

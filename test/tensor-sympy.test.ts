@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
+import { sympyPython } from '../src/commands/runtimes.js';
 import { convertFile, type ConvertOptions } from '../src/index.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, tmpFile } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, referenceOutputs, runPyDriver, runSympyBatch } from './helpers.js';
 
 const py = sympyPython();
 const skip = 'skipped' in py ? `${py.skipped}; apt-get install -y python3-sympy python3-numpy` : null;
@@ -32,29 +31,23 @@ const SAME_OUTPUT_AS: Record<string, string> = { two_shards: 'quant_base' };
 // numbers out), in two python3 processes for all of them (SymPy is slow to import).
 describe('SymPy tensor form evaluated by python3-sympy matches TF.js predictions (reference.json)', () => {
   const names = fixtureNames();
-  const results = new Map<string, number[][] | Error>();
+  let results = new Map<string, number[][] | Error>();
   beforeAll(async () => {
     if (skip) return;
     const jobs = await Promise.all(
       names.map(async (name) => {
         const dir = join(FIXTURES, name);
         const { text, shapes } = await tensorForm(join(dir, 'model.json'), FIXTURE_OPTIONS[name]);
-        return { name, file: tmpFile('py', text), rows: readReference(dir).cases.map((c) => flat(c.inputs)), shapes };
+        return { name, text, rows: readReference(dir).cases.map((c) => flat(c.inputs)), shapes };
       }),
     );
-    const halves = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)];
-    await Promise.all(
-      halves.map(async (half) => {
-        const out = await runSympyFiles(exe, half.map((j) => j.file), half.map((j) => j.rows), half.map((j) => j.shapes));
-        half.forEach((j, i) => results.set(j.name, out[i]));
-      }),
-    );
+    results = await runSympyBatch(exe, jobs);
   }, 600_000);
   for (const name of names) {
     withSympy(name, () => {
       const got = results.get(name);
       if (got instanceof Error) throw got;
-      const want = readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
+      const want = referenceOutputs(name);
       expect(got!.length).toBe(want.length);
       got!.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
     });
@@ -67,14 +60,10 @@ describe('SymPy tensor form evaluated by python3-sympy matches TF.js predictions
  * per module its rows of flattened inputs; stdout = JSON, per module its rows of outputs.
  */
 const SYMBOLIC_DRIVER = `
-import importlib.util, json, sys
 import numpy as np
 from sympy import Expr, Float, Symbol
 out = []
-for file, rows in zip(sys.argv[1:], json.load(sys.stdin)):
-    spec = importlib.util.spec_from_file_location("model", file)
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
+for m, rows in modules():
     xs = [s for a in m.symbolic_inputs() for s in a.flat]
     assert all(isinstance(s, Symbol) and s.is_real for s in xs) and [str(s) for s in xs] == [f"x{i + 1}" for i in range(len(xs))]
     res = m.closed_form()
@@ -88,15 +77,11 @@ print(json.dumps(out))
 describe('SymPy tensor form with symbolic inputs', () => {
   const small = ['act_relu', 'act_softmax', 'layer_layernorm', 'merge_all', 'pool_2d', 'rnn_gru_backwards', 'conv1d_same_strided'];
   withSympy(`closed_form() of ${small.join(', ')}: expressions of x1…xN that evaluate to TF.js's predictions`, async () => {
-    const files = await Promise.all(small.map(async (n) => tmpFile('py', (await tensorForm(join(FIXTURES, n, 'model.json'))).text)));
+    const texts = await Promise.all(small.map(async (n) => (await tensorForm(join(FIXTURES, n, 'model.json'))).text));
     const rows = small.map((n) => readReference(join(FIXTURES, n)).cases.map((c) => flat(c.inputs)));
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = execFile(exe, ['-c', SYMBOLIC_DRIVER, ...files], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
-      child.stdin!.end(JSON.stringify(rows));
-    });
-    const got = JSON.parse(out) as number[][][];
+    const got = await runPyDriver<number[][][]>(exe, SYMBOLIC_DRIVER, texts, rows);
     small.forEach((n, k) => {
-      const want = readReference(join(FIXTURES, n)).cases.map((c) => flat(c.outputs));
+      const want = referenceOutputs(n);
       got[k].forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `${n} case ${i}`).toBeNull());
     });
   }, 300_000);
@@ -139,9 +124,10 @@ describe('SymPy tensor form through the CLI', () => {
     expect(r.out).toMatch(/^# predict\(input1\): input1 of shape \(\.\.\., T, 3\)/m);
     expect(r.out).toMatch(/for t in range\(/);
   });
-  it('refuses --weights symbolic in the tensor form with one line and exit code 2', async () => {
+  it('--weights symbolic prints the tensor form with predict(params, …) (test/symbolic-tensor-python.test.ts runs it)', async () => {
     const r = await cli([join(FIXTURES, 'act_relu', 'model.json'), '-f', 'sympy', '--form', 'tensor', '--weights', 'symbolic']);
-    expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')[0]).toMatch(/^nn2eq: --weights symbolic: the sympy format has no symbolic tensor form yet/);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')[0]).toMatch(/\(tensor form, symbolic weights\)\. Do not edit\.$/);
+    expect(r.out).toMatch(/^def predict\(params, input1\):$/m);
   });
 });

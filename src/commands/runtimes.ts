@@ -127,7 +127,7 @@ def tensor(m, rows, shapes):
         size = int(np.prod(shape))
         inputs.append(rows[:, at:at + size].reshape((len(rows),) + tuple(shape)))
         at += size
-    out = m.predict(*inputs)
+    out = m.predict(m.PARAMS, *inputs) if hasattr(m, "PARAMS") else m.predict(*inputs)  # --weights symbolic: predict(params, ...)
     outs = out if isinstance(out, list) else [out]
     return np.concatenate([np.asarray(o, dtype=object).reshape(len(rows), -1) for o in outs], axis=1).tolist()
 

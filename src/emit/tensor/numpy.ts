@@ -3,7 +3,8 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalP
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
-import { constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, useCounts, weightRows, type Arg } from '../tensor-common.js';
+import { noSymbolicGather } from '../../tensor/ops.js';
+import { allEquations, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
@@ -85,6 +86,11 @@ export const HELPERS = {
     return a`,
   weights: `def _w(text, shape):
     return np.fromstring(text, dtype=np.float64, sep=' ').reshape(shape)`,
+  param: `def _param(params, name, shape):
+    a = np.asarray(params[name], dtype=np.float64)
+    if a.shape != shape:
+        raise ValueError(f"predict: params['{name}'] has shape {a.shape}, expected {shape}")
+    return a`,
 };
 type Helper = keyof typeof HELPERS;
 
@@ -98,11 +104,14 @@ export interface PythonDialect {
   readonly helpers: Readonly<Record<string, string>>;
   /** The dialect's own text for an equation, or null to print it as NumPy does. */
   expr(eq: Equation, ctx: DialectContext): string | null;
-  /** The file's first lines: header comments and imports; `text` is everything after them. */
-  head(p: TensorProgram, opts: EmitOptions, text: string): string[];
+  /** The file's first lines: header comments and imports; `text` is everything after them; `params` the weight tensors predict takes (--weights symbolic), else null. */
+  head(p: TensorProgram, opts: EmitOptions, text: string, params: TensorParams | null): string[];
   /** Lines after predict. */
-  tail(p: TensorProgram): string[];
+  tail(p: TensorProgram, params: TensorParams | null): string[];
 }
+
+/** --weights symbolic: the weight tensors predict takes, as tensorParams lists them. */
+export type TensorParams = ReturnType<typeof tensorParams>;
 
 /** What a dialect's expr may ask: an argument printed (in parentheses when `atom` and it binds looser), its rank, a helper. */
 export interface DialectContext {
@@ -116,12 +125,19 @@ export const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1
 /** Axis `a` of a rank-`r` tensor counted from the end, so leading batch axes do not matter. */
 export const fromEnd = (a: number, r: number) => a - r;
 
-/** NumPy source of a tensor program: weights as module-level arrays, predict() as a few array operations. */
-export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts) };
+/**
+ * NumPy source of a tensor program: weights as module-level arrays, predict() as a few array
+ * operations; with --weights symbolic predict(params, …) takes them and PARAMS holds the trained ones.
+ */
+export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts), symbolicWeights: true };
 
 /** The tensor form in Python: NumPy's, or a dialect's on NumPy's skeleton. */
 export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: PythonDialect): string {
   const names = tensorNames(p);
+  // A model without weights has nothing to take: it prints as without --weights symbolic, as the scalar form does.
+  const taken = opts.symbolicWeights === true ? tensorParams(p, names) : [];
+  const params = taken.length > 0 ? taken : null;
+  if (params && allEquations(p).some(({ eq }) => eq.op === 'gather')) throw noSymbolicGather();
   const uses = useCounts(p);
   const helpers = new Set<string>(['check']);
   const fns = new Set<Fn>();
@@ -315,38 +331,50 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   };
   block(p.equations, '    ', new Set());
 
-  const params = p.inputs.map((_, i) => `input${i + 1}`);
+  const args = p.inputs.map((_, i) => `input${i + 1}`);
   const lines: string[] = [];
   const consts = constantsUsed(p);
   if (consts.length > 0) helpers.add('weights');
+  if (params) helpers.add('param');
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
   lines.push('');
-  for (const id of consts) {
-    const t = p.tensors[id];
-    lines.push('', `${names[id]} = _w("""`, ...weightRows(t, num), `""", ${py(t.shape)})`);
-  }
-  lines.push('', '', `def predict(${params.join(', ')}):`);
-  p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${py(port.tensor.shape)}, '${params[i]}')`));
+  const weights = (id: TensorId, end: string) => [...weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`];
+  if (params) lines.push('', 'PARAMS = {', ...params.flatMap((t) => [`    '${t.name}': _w("""`, ...weights(t.id, ',')]), '}');
+  else for (const id of consts) lines.push('', `${names[id]} = _w("""`, ...weights(id, ''));
+  lines.push('', '', `def predict(${[...(params ? ['params'] : []), ...args].join(', ')}):`);
+  p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${args[i]}, ${py(port.tensor.shape)}, '${args[i]}')`));
+  for (const t of params ?? []) lines.push(`    ${t.name} = _param(params, '${t.name}', ${py(t.shape)})`);
   lines.push(...body);
   // An output that reads no input (a linear model's Jacobian) still gets the inputs' batch axes.
   const first = p.inputs[0];
   const batch = first && `${names[first.tensor.id]}.shape[:${names[first.tensor.id]}.ndim - ${first.tensor.shape.length}]`;
   const outs = p.outputs.map((o) => (fromInputs.has(o.tensor.id) || !batch ? names[o.tensor.id] : `np.broadcast_to(${names[o.tensor.id]}, ${batch} + ${py(o.tensor.shape)})`));
   lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
-  if (dialect) return [...dialect.head(p, opts, lines.join('\n')), ...lines, ...dialect.tail(p)].join('\n');
-  const head = [`# Generated by nn2eq from model '${opts.modelName}' (tensor form). Do not edit.`, predictLine(p)];
+  if (dialect) return [...dialect.head(p, opts, lines.join('\n'), params), ...lines, ...dialect.tail(p, params)].join('\n');
+  const head = [generatedLine(opts, params), predictLine(p, params)];
+  if (params) head.push(...paramsDoc(params));
   for (const n of opts.notes ?? []) head.push(`# ${n}`);
   head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
   for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', NUMPY_PRELUDE[f]);
   return [...head, ...lines].join('\n');
 }
 
+/** The file's first line: what made it, from which model, in which form. */
+export function generatedLine(opts: EmitOptions, params: TensorParams | null): string {
+  return `# Generated by nn2eq from model '${opts.modelName}' (tensor form${params ? ', symbolic weights' : ''}). Do not edit.`;
+}
+
+/** --weights symbolic: the header lines that say what predict's params holds. */
+export function paramsDoc(params: TensorParams): string[] {
+  return ["# params maps each weight tensor's name to an array of that shape (PARAMS holds the trained values):", ...tensorParamLayout(params, '#   ')];
+}
+
 /** The header line that documents predict's arguments and results. */
-export function predictLine(p: TensorProgram): string {
+export function predictLine(p: TensorProgram, weights: TensorParams | null = null): string {
   const params = p.inputs.map((_, i) => `input${i + 1}`);
   const shape = (s: readonly number[]) => `(..., ${s.map((d) => (d === -1 ? 'T' : d)).join(', ')})`;
-  return `# predict(${params.join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`;
+  return `# predict(${[...(weights ? ['params'] : []), ...params].join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`;
 }
 
 
