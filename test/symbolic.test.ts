@@ -19,7 +19,7 @@ import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readRefe
 const REFUSED = new Set(['shape_embedding']);
 const fixtures = fixtureNames().filter((n) => !REFUSED.has(n));
 
-async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex' | 'c' | 'sympy' | 'mathjs' | 'julia', extra: object = {}): Promise<string> {
+async function symbolicText(name: string, format: 'js' | 'numpy' | 'mathematica' | 'latex' | 'c' | 'sympy' | 'mathjs' | 'julia' | 'json', extra: object = {}): Promise<string> {
   const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format, symbolicWeights: true, maxSize: 20e6, ...FIXTURE_OPTIONS[name], ...extra });
   return text;
 }
@@ -94,7 +94,7 @@ describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
     await expect(symbolicText('shape_embedding', 'js')).rejects.toThrow(/Embedding \(gather\) has no symbolic form/);
   });
   it('--form tensor is refused in a format whose tensor form takes no params', async () => {
-    await expect(symbolicText('mathematica_3_2_2_2', 'js', { form: 'tensor' })).rejects.toThrow(/the js format has no symbolic tensor form yet/);
+    await expect(symbolicText('mathematica_3_2_2_2', 'json', { form: 'tensor' })).rejects.toThrow(/the json format has no symbolic tensor form yet/);
   });
 });
 
@@ -226,7 +226,7 @@ describe('--weights symbolic and --gradient params on the command line', () => {
   });
   it('bad combinations exit 2 with one line', async () => {
     for (const args of [
-      ['--weights', 'symbolic', '-f', 'js', '--form', 'tensor'],
+      ['--weights', 'symbolic', '-f', 'json', '--form', 'tensor'],
       ['--weights', 'symbolic', '--taylor', '2'],
       ['--weights', 'a.h5', '--weights', 'b.h5'],
       ['--gradient', 'params', '--jacobian'],
