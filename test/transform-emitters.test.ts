@@ -62,6 +62,16 @@ for (const c of CASES) {
       if (format === 'sympy') withPython(format, runs);
       else it(format, runs, 60_000);
     }
+    // The pictures of the LaTeX: KaTeX's MathML page, MathJax's SVG (checked as --verify checks them).
+    for (const format of ['html', 'svg'] as const) {
+      it(`${format} renders, with the header's notes`, async () => {
+        const r = await convertFile(model, { format, transforms: c.transforms });
+        expect(await extraRunners(r.text, r.extracted!.inputs, [])[format]()).toEqual({ valid: true });
+        // The LaTeX header's first note (the pictures draw the LaTeX) is in the picture too.
+        const note = (await convertFile(model, { format: 'latex', transforms: c.transforms })).text.split('\n').find((l) => /^% (--|Taylor|Least|Jacobian)/.test(l))!.slice(2, 40);
+        expect(r.text).toContain(note.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+      }, 60_000);
+    }
     it('latex renders in KaTeX', async () => {
       const { text } = await convertFile(model, { format: 'latex', transforms: c.transforms });
       expect(text.startsWith('% ')).toBe(true);
