@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
 import { inputNames, outputNames, plainName, shapeText } from './common.js';
+import { latexTensor } from './tensor/latex.js';
 import { latex } from './latex.js';
 import type { EmitOptions, Emitter } from './types.js';
 
@@ -52,7 +53,7 @@ export const html: Emitter = {
         ...program.inputs.map((p, i): Contract => [`input ${i + 1}`, shape(p.tensor.shape), `input${i + 1} (${p.name})`]),
         ...program.outputs.map((p, i): Contract => [`output ${i + 1}`, shape(p.tensor.shape), p.name]),
       ];
-      return page(latex.tensor!.emit(program, { ...opts, standalone: false }), contract, 'array (model name)', opts);
+      return page(latexTensor.emit(program, { ...opts, standalone: false }), contract, 'array (model name)', opts);
     },
   },
 };

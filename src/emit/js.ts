@@ -3,7 +3,6 @@ import { ERF_SOURCE } from '../ir/special.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, nest, outputNames, paramLayout, paramLiteral, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
-import { emitJsTensor } from './tensor/js.js';
 import type { EmitOptions, Emitter } from './types.js';
 
 /** How JavaScript writes numbers. */
@@ -48,7 +47,6 @@ export const js: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
   symbolicWeights: true,
   reserved: new Set(['predict', 'values', 'params', 'PARAMS', 'Math', 'sigmoid', 'softplus', 'erf', 'Infinity', 'NaN', 'undefined', 'arguments', 'eval', 'const', 'let', 'var', 'function', 'return', 'new', 'this', 'in', 'of', 'do', 'if', 'for', 'while', 'class', 'delete', 'default', 'export', 'import', 'typeof', 'void', 'with', 'yield', 'await', 'enum', 'case', 'switch', 'break', 'continue', 'try', 'catch', 'finally', 'throw', 'else', 'instanceof', 'super', 'extends', 'null', 'true', 'false', 'static', 'debugger']),
-  tensor: { emit: emitJsTensor, symbolicWeights: true },
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const syntax: Syntax = { ...JS_SYNTAX, name, param: (t, idx) => `params.${t.name}${idx.map((i) => `[${i}]`).join('')}` };

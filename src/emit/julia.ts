@@ -5,7 +5,6 @@ import { formatNumber } from './number.js';
 import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
-import { juliaTensor } from './tensor/julia.js';
 
 /** How Julia spells numbers: 1.5e-7, Inf, NaN (Float64 literals). */
 export const JL_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Inf', nan: 'NaN' };
@@ -30,7 +29,6 @@ export const julia: Emitter = {
   supports: JULIA_FUNCTIONS,
   reserved: new Set([...JL_KEYWORDS, ...JL_NAMES]),
   symbolicWeights: true,
-  tensor: juliaTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const symbolic = hasParams(program);

@@ -5,7 +5,6 @@ import { tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
-import { latexTensor } from './tensor/latex.js';
 
 const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
 
@@ -79,7 +78,6 @@ export const latex: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set(),
   symbolicWeights: true,
-  tensor: { ...latexTensor, symbolicWeights: true },
   emit(shared: Program, opts: EmitOptions): string {
     const perLine = opts.termsPerLine ?? DEFAULT_TERMS_PER_LINE;
     const name = (n: Name): string => {

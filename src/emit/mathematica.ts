@@ -3,7 +3,6 @@ import type { Name, Program } from '../schedule.js';
 import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, nest, plainName } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
-import { mathematicaTensor } from './tensor/mathematica.js';
 
 /** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
 export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
@@ -13,7 +12,6 @@ export const mathematica: Emitter = {
   description: 'Wolfram Language Function[{x1, …}, {…}]',
   extension: 'wl',
   supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
-  tensor: mathematicaTensor,
   symbolicWeights: true,
   reserved: new Set(['params', 'PARAMS', 'E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']),
   emit(program: Program, opts: EmitOptions): string {

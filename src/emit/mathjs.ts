@@ -3,7 +3,6 @@ import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from './common.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
-import { mathjsTensor } from './tensor/mathjs.js';
 
 /** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever; shared with the tensor form). */
 export const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
@@ -25,7 +24,6 @@ export const mathjs: Emitter = {
   supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step']),
   reserved: new Set([...MATHJS_NAMES, 'PARAMS']),
   symbolicWeights: true,
-  tensor: mathjsTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const tables = program.graph.tables;

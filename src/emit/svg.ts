@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Nn2eqError } from '../errors.js';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
+import { latexTensor } from './tensor/latex.js';
 import { latexRows, wholeRows } from './html.js';
 
 export { wholeRows };
@@ -116,7 +117,7 @@ export const svg: Emitter = {
   },
   tensor: {
     emit(program: TensorProgram, opts: EmitOptions): string {
-      return picture(latex.tensor!.emit(program, { ...opts, standalone: false }), 'tensor', opts);
+      return picture(latexTensor.emit(program, { ...opts, standalone: false }), 'tensor', opts);
     },
   },
 };

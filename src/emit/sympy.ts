@@ -3,7 +3,6 @@ import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLayout, plainName, tableName, tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
 import { render, type Syntax } from './render.js';
-import { sympyTensor } from './tensor/sympy.js';
 import type { EmitOptions, Emitter } from './types.js';
 
 export const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
@@ -67,7 +66,6 @@ export const sympy: Emitter = {
   supports: SYMPY_SUPPORTS,
   reserved: new Set([...PY_KEYWORDS, ...SYMPY_NAMES]),
   symbolicWeights: true,
-  tensor: sympyTensor,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     // --weights symbolic: every weight a real symbol W1_0_1 (tensor name, then its 0-based index).

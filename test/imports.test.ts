@@ -1,0 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
+
+// Every module of the built package can be imported first, on its own: no import cycle leaves a
+// binding uninitialized (a tensor emitter once imported its scalar emitter, which imported it back).
+describe('every emitter module imports on its own', () => {
+  const dirs = ['dist/emit', 'dist/emit/tensor'];
+  for (const dir of dirs) {
+    for (const f of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith('.js'))) {
+      it(`${dir}/${f}`, () => {
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, dir, f))}); console.log('ok')`], { encoding: 'utf8' });
+        expect(out.trim()).toBe('ok');
+      });
+    }
+  }
+});
