@@ -82,10 +82,15 @@ describe('tensor-form transforms are IR-to-IR: the scalar IR agrees before and a
       const n = ex.inputs.reduce((s, q) => s + q.size, 0);
       const rev = jacobian(ex.graph, ex.outputIds, n);
       const got = run(j.program, xs);
-      xs.forEach((x, i) => {
+      const wants = xs.map((x) => {
         const v = evaluate(rev.graph, x);
-        expect(close(got[i], rev.outputs.map((o) => v[o]), 1e-9), `jacobian, point ${i}`).toBeNull();
+        return rev.outputs.map((o) => v[o]);
       });
+      xs.forEach((_, i) => expect(close(got[i], wants[i], 1e-9), `jacobian, point ${i}`).toBeNull());
+      // And the JS tensor text of it (float32 weights) at the same points.
+      const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'js', form: 'tensor', transforms: { jacobian: true }, ...FIXTURE_OPTIONS[name] });
+      const js = await runJs(text, nestedCases(name, xs));
+      xs.forEach((_, i) => expect(close(js[i], wants[i], 1e-4), `js text, point ${i}`).toBeNull());
     });
   }
 
