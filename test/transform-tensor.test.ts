@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { cCompiler, cInput, compileC, extraRunners, parseCNumbers, programFromJson, runMathjsText, runSympyFiles, type TensorJson } from '../src/commands/runtimes.js';
 import { buildProgram, convertFile, evaluate, loadModel, Nn2eqError, scalarize, type TensorProgram } from '../src/index.js';
 import { expandProgram } from '../src/transform/expand.js';
-import { jacobian } from '../src/transform/jacobian.js';
-import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
+import { jacobian, paramGradient } from '../src/transform/jacobian.js';
+import { rebuild } from '../src/transform/rebuild.js';
+import { gradientProgram, jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import type { TransformOptions } from '../src/transform/options.js';
 import { PolySpace, polynomialProgram } from '../src/transform/poly.js';
 import { pruneProgram } from '../src/transform/prune.js';
@@ -112,6 +113,33 @@ describe('tensor-form transforms are IR-to-IR: the scalar IR agrees before and a
     }
     expect(rewritten).toBeGreaterThan(0);
   });
+
+  for (const name of names) {
+    it(`${name}: --gradient params in the tensor form equals the scalar reverse mode over the weights (or is refused, typed)`, async () => {
+      const p = await program(name);
+      let g;
+      try {
+        g = gradientProgram(p);
+      } catch (err) {
+        expect(err).toBeInstanceOf(Nn2eqError);
+        expect((err as Error).message).toMatch(/has no tensor-form gradient|has no weights/);
+        return;
+      }
+      const ex = scalarize(p, { stableSoftmax: true, symbolicWeights: true });
+      const r = paramGradient(ex.graph, ex.outputIds);
+      const numeric = rebuild(r.graph, r.outputs, (gg, node) => (node.op === 'param' ? gg.constant(r.graph.params[node.table!].values[node.value]) : undefined));
+      const xs = randomPoints(p, 3, name.length + 1);
+      const wants = xs.map((x) => {
+        const v = evaluate(numeric.graph, x);
+        return numeric.outputs.map((o) => v[o]);
+      });
+      const got = run(g.program, xs);
+      xs.forEach((_, i) => expect(close(got[i], wants[i], 1e-9), `gradient, point ${i}`).toBeNull());
+      const { text } = await convertFile(join(FIXTURES, name, 'model.json'), { format: 'js', form: 'tensor', transforms: { gradient: 'params' }, ...FIXTURE_OPTIONS[name] });
+      const js = await runJs(text, nestedCases(name, xs));
+      xs.forEach((_, i) => expect(close(js[i], wants[i], 1e-4), `js text, point ${i}`).toBeNull());
+    });
+  }
 
   it('--prune sets exactly the small kernel weights to 0 and keeps everything else', async () => {
     const p = await program('keras_functional');
