@@ -1,10 +1,10 @@
 import { Nn2eqError } from '../errors.js';
 import { ProgramBuilder } from '../tensor/builder.js';
-import type { AxesAttrs, AxisAttrs, DenseAttrs, MapAttrs, PadAttrs, RepeatAttrs, ReshapeAttrs, SliceAttrs, TOp, TransposeAttrs } from '../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, DenseAttrs, LayerNormAttrs, MapAttrs, PadAttrs, RepeatAttrs, ReshapeAttrs, SliceAttrs, TOp, TransposeAttrs } from '../tensor/ops.js';
 import { sizeOf, type Equation, type T, type TensorId, type TensorProgram } from '../tensor/program.js';
 
 /** The ops the tensor-form Jacobian differentiates. */
-export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
+export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'layer_norm', 'l2_normalize', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
 
 /**
  * --jacobian on the tensor program, by forward mode: every value v that depends on the inputs gets
@@ -105,6 +105,33 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         const dot = op('dense', [op('map', [sr, dz], { fn: 'mul', params: [] }, 'v'), b.constant('one', [k, 1], new Float64Array(k).fill(1))], { pairs: 1, bias: false }, 'v');
         const centered = op('map', [dz, dot], { fn: 'sub', params: [] }, eq.op === 'softmax' ? 'v' : 'J');
         return eq.op === 'softmax' ? op('map', [sr, centered], { fn: 'mul', params: [] }) : centered;
+      }
+      case 'layer_norm':
+      case 'l2_normalize': {
+        const axes = (eq.attrs as unknown as AxesAttrs).axes;
+        if (axes.length !== 1 || axes[0] !== out.length - 1) throw unsupported(eq, `a ${eq.op} over axes other than the last`);
+        const k = out[out.length - 1];
+        const dz = dx();
+        // Σ or mean over the last axis, kept as an axis of 1, and spread back over it (a Dense each, so that
+        // every target broadcasts only leading axes).
+        const along = (v: T, w: number) => op('dense', [v, b.constant('mean', [k, 1], new Float64Array(k).fill(w))], { pairs: 1, bias: false }, 'v');
+        const spread = (v: T) => op('dense', [v, b.constant('one', [1, k], new Float64Array(k).fill(1))], { pairs: 1, bias: false }, 'v');
+        const map = (fn: string, args: T[], params: number[] = []) => op('map', args, { fn, params }, 'v');
+        const x = t(eq.args[0]);
+        if (eq.op === 'l2_normalize') {
+          // y = x·r, r = 1/√max(Σx², 1e-12): dy = r·(dx − y (y·dx)) (the bound not reached).
+          const r = spread(map('reciprocal', [map('sqrt', [map('clip', [along(map('mul', [x, x]), 1)], [1e-12, NaN])])]));
+          const y = row(t(eq.outs[0]));
+          return op('map', [row(r), map('sub', [dz, map('mul', [y, spread(along(map('mul', [y, dz]), 1))])])], { fn: 'mul', params: [] });
+        }
+        // x̂ = (x − μ)/σ, σ = √(mean (x − μ)² + ε): dx̂ = (dz − mean dz − x̂ ⊙ mean(x̂ ⊙ dz))/σ; then ⊙ γ.
+        const a = eq.attrs as unknown as LayerNormAttrs;
+        const d = map('sub', [x, spread(along(x, 1 / k))]);
+        const r = spread(map('reciprocal', [map('sqrt', [map('affine', [along(map('mul', [d, d]), 1 / k)], [1, a.eps])])]));
+        const xhat = row(op('layer_norm', [x], { axes, eps: a.eps, scale: false, center: false }, 'v'));
+        const inner = map('sub', [map('sub', [dz, spread(along(dz, 1 / k))]), map('mul', [xhat, spread(along(map('mul', [xhat, dz]), 1 / k))])]);
+        const dxhat = op('map', [row(r), inner], { fn: 'mul', params: [] }, a.scale ? 'v' : 'J');
+        return a.scale ? op('map', [dxhat, t(eq.args[1])], { fn: 'mul', params: [] }) : dxhat;
       }
       case 'reshape':
         return op('reshape', [dx()], { shape: [n, ...(eq.attrs as unknown as ReshapeAttrs).shape] });
