@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extraRunners } from '../src/commands/runtimes.js';
-import { julia as juliaEmitter } from '../src/emit/julia.js';
+import { juliaTensor } from '../src/emit/tensor/julia.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile, evaluateOutputs, scalarize, type ConvertOptions, type TensorProgram } from '../src/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
@@ -25,7 +25,7 @@ async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = 
   return text;
 }
 
-const emit = (p: TensorProgram) => juliaEmitter.tensor!.emit(p, { inline: false, maxSize: Infinity, modelName: p.modelName });
+const emit = (p: TensorProgram) => juliaTensor.emit(p, { inline: false, maxSize: Infinity, modelName: p.modelName });
 
 /** Runs a tensor-form text with julia on rows of flattened inputs of the given shapes. */
 async function runJulia(text: string, shapes: number[][], rows: number[][]): Promise<number[][]> {
