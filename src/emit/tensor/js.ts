@@ -581,6 +581,8 @@ class Printer {
       body.inputs.forEach((id) => this.local.add(id));
       for (const eq of body.equations) {
         eq.outs.forEach((id) => this.local.add(id));
+        // A reshape inside a loop shares its argument's memory too (it prints no code).
+        if (eq.op === 'reshape') this.storage[eq.outs[0]] = { kind: 'alias', of: eq.args[0] };
         if (eq.body) markLocal(eq.body);
       }
     };
@@ -602,7 +604,7 @@ class Printer {
       for (const a of reads(eq)) last.set(a, i);
     });
     for (const port of p.outputs) last.set(port.tensor.id, Infinity);
-    this.local.forEach((id) => (this.storage[id] = { kind: 'own' }));
+    this.local.forEach((id) => (this.storage[id] ??= { kind: 'own' }));
 
     const refs: number[] = [];
     const free: number[] = [];

@@ -312,9 +312,11 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     const xs = arg(eq.args[0]);
     const [xt, ...states] = b.inputs;
     const steps = `${xs}.shape[-2]`;
+    // A state is [units] for a cell; a tangent state (--jacobian) is [inputs, units]: zeros of its own shape.
+    const stateShape = (s: TensorId) => py(p.tensors[s].shape.length === 0 ? [at.units] : p.tensors[s].shape);
     states.forEach((s, k) => {
       const init = eq.args[1 + k];
-      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + np.zeros(${xs}.shape[:-2] + (${at.units},))` : `np.zeros(${xs}.shape[:-2] + (${at.units},))`}`);
+      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + ` : ''}np.zeros(${xs}.shape[:-2] + ${stateShape(s)})`);
     });
     const seq = `${names[eq.outs[0]]}_steps`;
     if (at.returnSequences) body.push(`${indent}${seq} = []`);
@@ -324,7 +326,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     block(b.equations, inner, new Set(b.outputs));
     body.push(`${inner}${states.map((s) => names[s]).join(', ')} = ${b.outputs.map((o) => names[o]).join(', ')}`);
     if (at.returnSequences) body.push(`${inner}${seq}.append(${names[states[0]]})`);
-    body.push(`${indent}${names[eq.outs[0]]} = ${at.returnSequences ? `np.stack(${seq}, axis=-2)` : names[states[0]]}`);
+    body.push(`${indent}${names[eq.outs[0]]} = ${at.returnSequences ? `np.stack(${seq}, axis=${-1 - p.tensors[states[0]].shape.length})` : names[states[0]]}`);
     states.forEach((s, k) => {
       if (uses[eq.outs[1 + k]] > 0 || ports.has(eq.outs[1 + k])) body.push(`${indent}${names[eq.outs[1 + k]]} = ${names[s]}`);
     });
