@@ -238,6 +238,8 @@ const CASES: Case[] = [
   { name: '--gradient params', fixture: 'keras_sequential', transforms: { gradient: 'params' }, box: [-1, 1], tolerance: () => 1e-4, gradient: true },
   { name: '--gradient params (softmax)', fixture: 'act_softmax', transforms: { gradient: 'params' }, box: [-1, 1], tolerance: () => 1e-4, gradient: true },
   { name: '--jacobian (layer normalization)', fixture: 'layer_layernorm', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
+  { name: '--jacobian (LSTM)', fixture: 'keras1_lstm', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
+  { name: '--jacobian (GRU, backwards)', fixture: 'rnn_gru_backwards', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
   { name: '--jacobian (convolution)', fixture: 'conv1d_same_strided', transforms: { jacobian: true }, box: [-1, 1], tolerance: () => 2e-4, jacobian: true },
 ];
 

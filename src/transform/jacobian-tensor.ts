@@ -1,10 +1,10 @@
 import { Nn2eqError } from '../errors.js';
 import { ProgramBuilder } from '../tensor/builder.js';
-import type { AxesAttrs, AxisAttrs, DenseAttrs, LayerNormAttrs, MapAttrs, PadAttrs, RepeatAttrs, ReshapeAttrs, SliceAttrs, TOp, TransposeAttrs } from '../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, DenseAttrs, LayerNormAttrs, MapAttrs, PadAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs } from '../tensor/ops.js';
 import { sizeOf, type Equation, type T, type TensorId, type TensorProgram } from '../tensor/program.js';
 
 /** The ops the tensor-form Jacobian differentiates. */
-export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'layer_norm', 'l2_normalize', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
+export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'layer_norm', 'l2_normalize', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'scan', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
 
 /**
  * --jacobian on the tensor program, by forward mode: every value v that depends on the inputs gets
@@ -25,7 +25,7 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
   const fail = (m: string): never => {
     throw new Nn2eqError(`the Jacobian's tensor program: ${m}`);
   };
-  const shapeOf = (id: TensorId) => p.tensors[id].shape;
+  const shapeOf = (id: TensorId) => b.tensors[id].shape;
   const t = (id: TensorId): T => ({ id, shape: b.tensors[id].shape });
   if (p.inputs.some((i) => i.tensor.shape.includes(-1))) {
     throw new Nn2eqError('--jacobian: an input has a time axis of any length, so the Jacobian has no fixed shape', 'usage', 'give the length with --timesteps T');
@@ -71,7 +71,7 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         for (let k = 0; k < a.pairs; k++) {
           const dk = d(2 * k);
           if (!dk) continue;
-          if (p.tensors[eq.args[2 * k + 1]].kind !== 'const') throw unsupported(eq, 'a Dense whose matrix is computed');
+          if (b.tensors[eq.args[2 * k + 1]].kind !== 'const') throw unsupported(eq, 'a Dense whose matrix is computed');
           if (dk === 'eye') terms.push(t(eq.args[2 * k + 1]));
           else pairs.push(dk, t(eq.args[2 * k + 1]));
         }
@@ -162,18 +162,71 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         // row of the tangent, as a foreach over its first axis.
         const a = eq.attrs as unknown as { kind?: string; bias?: boolean };
         if (a.kind === 'max') throw unsupported(eq, `a max ${eq.op === 'pool' ? 'pooling' : 'global pooling'}`);
-        if (eq.args.slice(1).some((id) => p.tensors[id].kind !== 'const')) throw unsupported(eq, `a ${eq.op} with a computed kernel`);
+        if (eq.args.slice(1).some((id) => b.tensors[id].kind !== 'const')) throw unsupported(eq, `a ${eq.op} with a computed kernel`);
         const kernel = eq.op === 'conv' || eq.op === 'depthwise_conv' ? [t(eq.args[1])] : [];
         const attrs = a.bias === undefined ? eq.attrs : { ...eq.attrs, bias: false };
         const body = b.body([{ shape: shapeOf(eq.args[0]), role: 'x' }], ([row]) => [op(eq.op, [row, ...kernel], attrs as Record<string, unknown>, 'v')]);
         return b.apply('foreach', [dx()], {}, fail, 'J', body)[0];
       }
+      case 'scan':
+        return scan(eq);
       case 'gather':
         // Embedding ids: the lookup is piecewise constant in them (derivative 0, as the scalar form and TF.js).
         return undefined;
       default:
         throw unsupported(eq, `a ${eq.op}`);
     }
+  }
+
+  /**
+   * A recurrence: a second scan over [x_t | dx_t] (the tangent rows flattened beside each step's
+   * input) whose states are the tangents [n, units] first, then the cell's own states; its body is
+   * the cell's equations again (fresh tensors) followed by their tangents, so every time step
+   * carries dh/dx along. The main output is then the sequence (or the last) of the first state's tangent.
+   */
+  function scan(eq: Equation): Tangent {
+    const a = eq.attrs as unknown as ScanAttrs;
+    const body = eq.body!;
+    if (body.equations.some((e) => e.body)) throw unsupported(eq, 'a recurrence with a nested loop');
+    const X = eq.args[0];
+    const [T, F] = shapeOf(X);
+    const S = body.outputs.length;
+    const units = body.outputs.map((o) => shapeOf(o));
+    const dX = tangent.has(X) ? solid(tangent.get(X)!) : zeros([T, F]);
+    const rows = op('reshape', [op('transpose', [dX], { perm: [1, 0, 2] }, 'v')], { shape: [T, n * F] }, 'v');
+    const both = op('concat', [t(X), rows], { axis: 1 }, 'v');
+    const init = units.map((u, k) => (eq.args.length > 1 + k ? t(eq.args[1 + k]) : b.constant('zero', u, new Float64Array(sizeOf(u)))));
+    const dInit = units.map((u, k) => (eq.args.length > 1 + k && tangent.has(eq.args[1 + k]) ? solid(tangent.get(eq.args[1 + k])!) : zeros(u)));
+    const newBody = b.body(
+      [{ shape: [F + n * F], role: 'x' }, ...units.map((u) => ({ shape: [n, ...u], role: 'J' })), ...body.outputs.map((o, k) => ({ shape: units[k], role: b.tensors[body.inputs[1 + k]].role }))],
+      ([xin, ...st]) => {
+        const dStates = st.slice(0, S);
+        const states = st.slice(S);
+        const rename = new Map<TensorId, TensorId>();
+        const xt = op('slice', [xin], { begin: [0], end: [F] }, 'v');
+        rename.set(body.inputs[0], xt.id);
+        tangent.set(xt.id, op('reshape', [op('slice', [xin], { begin: [F], end: [F + n * F] }, 'v')], { shape: [n, F] }, 'v'));
+        body.inputs.slice(1).forEach((id, k) => {
+          rename.set(id, states[k].id);
+          tangent.set(states[k].id, dStates[k]);
+        });
+        for (const e of body.equations) {
+          const args = e.args.map((id) => t(rename.get(id) ?? id));
+          const outs = b.apply(e.op, args, e.attrs as Record<string, unknown>, fail, e.outs.map((o) => b.tensors[o].role));
+          e.outs.forEach((o, k) => rename.set(o, outs[k].id));
+          const copy: Equation = { ...e, args: args.map((x) => x.id), outs: outs.map((x) => x.id) };
+          if (copy.args.some((id) => tangent.has(id))) {
+            const d = differentiate(copy);
+            if (d) tangent.set(copy.outs[0], d);
+          }
+        }
+        const next = body.outputs.map((o) => t(rename.get(o) ?? o));
+        return [...next.map((h, k) => (tangent.has(h.id) ? solid(tangent.get(h.id)!) : zeros(units[k]))), ...next];
+      },
+    );
+    const outs = b.apply('scan', [both, ...dInit, ...init], { ...a, symbols: [...a.symbols.map((s) => `d${s}`), ...a.symbols] }, fail, ['J', ...a.symbols.map((s) => `d${s}`), ...a.symbols], newBody);
+    eq.outs.slice(1).forEach((o, k) => tangent.set(o, outs[1 + k]));
+    return a.returnSequences ? op('transpose', [outs[0]], { perm: [1, 0, 2] }) : outs[0];
   }
 
   function unsupported(eq: Equation, what: string): Nn2eqError {

@@ -219,6 +219,10 @@ def dot(a, b):
 
 
 def part(x, *specs):
+    # All over a list of different shapes (a FoldList of states like {J, h}): part of each element.
+    if isinstance(x, list) and specs and specs[0] is ALL and len(specs) > 1:
+        items = [part(e, *specs[1:]) for e in x]
+        return make_list(items)
     axis = 0
     for spec in specs:
         if isinstance(x, list) and axis == 0:
