@@ -223,3 +223,117 @@ export function dependsOnInputs(p: TensorProgram): Set<TensorId> {
   visit(p.equations);
   return out;
 }
+
+/** Where a value of a tensor form with static buffers lives (the C and JS tensor forms). */
+export type Storage =
+  | { kind: 'input'; offset: number }
+  | { kind: 'pool'; slot: number }
+  | { kind: 'own' }
+  | { kind: 'call' }
+  | { kind: 'alias'; of: TensorId };
+
+/**
+ * Decides where each value lives. Values of the top level share buffers once dead (greedy, in
+ * program order, into `slots` of that many numbers); a reshape shares its argument's memory (at any
+ * depth); an element-wise map may overwrite an argument of its size that dies there. Values inside
+ * loop bodies (`local`) get buffers of their own; `perCall` values (sizes known only when called)
+ * are made per call. The caller sets the inputs' storage first.
+ */
+export function planBuffers(p: TensorProgram, storage: Storage[], local: Set<TensorId>, slots: number[], size: (id: TensorId) => number, perCall: (id: TensorId) => boolean = () => false): void {
+  const markLocal = (body: Body) => {
+    body.inputs.forEach((id) => local.add(id));
+    for (const eq of body.equations) {
+      eq.outs.forEach((id) => local.add(id));
+      // A reshape inside a loop shares its argument's memory too (it prints no code).
+      if (eq.op === 'reshape') storage[eq.outs[0]] = { kind: 'alias', of: eq.args[0] };
+      if (eq.body) markLocal(eq.body);
+    }
+  };
+  const last = new Map<TensorId, number>();
+  const reads = (eq: Equation): TensorId[] => {
+    const out = [...eq.args];
+    const visit = (b: Body) => {
+      for (const e of b.equations) {
+        out.push(...e.args);
+        if (e.body) visit(e.body);
+      }
+      out.push(...b.outputs);
+    };
+    if (eq.body) visit(eq.body);
+    return out;
+  };
+  p.equations.forEach((eq, i) => {
+    if (eq.body) markLocal(eq.body);
+    for (const a of reads(eq)) last.set(a, i);
+  });
+  for (const port of p.outputs) last.set(port.tensor.id, Infinity);
+  local.forEach((id) => (storage[id] ??= { kind: 'own' }));
+
+  const refs: number[] = [];
+  const free: number[] = [];
+  const slotOf = (id: TensorId): number | null => {
+    const s = storage[id];
+    if (!s) return null;
+    if (s.kind === 'pool') return s.slot;
+    if (s.kind === 'alias') return slotOf(s.of);
+    return null;
+  };
+  const release = (slot: number) => {
+    if (--refs[slot] === 0) free.push(slot);
+  };
+  const take = (need: number): number => {
+    let best = -1;
+    for (let k = 0; k < free.length; k++) {
+      const s = free[k];
+      const fits = slots[s] >= need;
+      if (best < 0) best = k;
+      else {
+        const b = free[best];
+        const bestFits = slots[b] >= need;
+        if ((fits && (!bestFits || slots[s] < slots[b])) || (!fits && !bestFits && slots[s] > slots[b])) best = k;
+      }
+    }
+    if (best < 0) {
+      slots.push(need);
+      refs.push(0);
+      return slots.length - 1;
+    }
+    const s = free.splice(best, 1)[0];
+    slots[s] = Math.max(slots[s], need);
+    return s;
+  };
+  p.equations.forEach((eq, i) => {
+    for (const o of eq.outs) {
+      if (storage[o]) continue;
+      if (eq.op === 'reshape') {
+        storage[o] = { kind: 'alias', of: eq.args[0] };
+        const s = slotOf(o);
+        if (s !== null) refs[s]++;
+        continue;
+      }
+      if (perCall(o)) {
+        storage[o] = { kind: 'call' };
+        continue;
+      }
+      const n = size(o);
+      if (eq.op === 'map') {
+        // Element i of the output reads element i of an argument of its size only: it may overwrite it.
+        const reuse = eq.args.find((a) => last.get(a) === i && slotOf(a) !== null && refs[slotOf(a)!] === 1 && size(a) === n && !perCall(a));
+        if (reuse !== undefined) {
+          const s = slotOf(reuse)!;
+          storage[o] = { kind: 'pool', slot: s };
+          refs[s]++;
+          continue;
+        }
+      }
+      const s = take(n);
+      storage[o] = { kind: 'pool', slot: s };
+      refs[s]++;
+    }
+    const dead = new Set([...reads(eq).filter((a) => last.get(a) === i), ...eq.outs.filter((o) => !last.has(o))]);
+    for (const a of dead) {
+      const s = slotOf(a);
+      if (s !== null) release(s);
+    }
+  });
+}

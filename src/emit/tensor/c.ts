@@ -1,12 +1,12 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
-import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
+import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { atoms, constantsUsed, printMap, tensorNames, tensorParamLayout, tensorParams } from '../tensor-common.js';
+import { atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 
 /**
@@ -299,8 +299,6 @@ const NEEDS: Record<string, readonly string[]> = {
   place: ['copy'],
 };
 
-/** Where a value lives: a pointer into x (an input), a reused static buffer, its own static buffer (inside loops), or another tensor's memory (a reshape). */
-type Storage = { kind: 'input'; offset: number } | { kind: 'pool'; slot: number } | { kind: 'own' } | { kind: 'alias'; of: TensorId };
 
 /** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
 function fewValues(values: ArrayLike<number>): boolean {
@@ -451,112 +449,14 @@ class Printer {
     return this.p.tensors[this.root(id)].kind !== 'value';
   }
 
-  /**
-   * Decides where each value lives, as the JS tensor form does. Values of the top level share
-   * buffers once dead (greedy, in program order); a reshape shares its argument's memory; an
-   * element-wise map may overwrite an argument of its size that dies there. Values inside loop
-   * bodies get buffers of their own.
-   */
+  /** Where each value lives: the inputs here, the rest by planBuffers (tensor-common.ts), shared with the other static-buffer form. */
   private plan(): void {
-    const p = this.p;
-    const markLocal = (body: Body) => {
-      body.inputs.forEach((id) => this.local.add(id));
-      for (const eq of body.equations) {
-        eq.outs.forEach((id) => {
-          this.local.add(id);
-          if (eq.op === 'reshape') this.storage[id] = { kind: 'alias', of: eq.args[0] };
-        });
-        if (eq.body) markLocal(eq.body);
-      }
-    };
-    const last = new Map<TensorId, number>();
-    const reads = (eq: Equation): TensorId[] => {
-      const out = [...eq.args];
-      const visit = (b: Body) => {
-        for (const e of b.equations) {
-          out.push(...e.args);
-          if (e.body) visit(e.body);
-        }
-        out.push(...b.outputs);
-      };
-      if (eq.body) visit(eq.body);
-      return out;
-    };
-    p.equations.forEach((eq, i) => {
-      if (eq.body) markLocal(eq.body);
-      for (const a of reads(eq)) last.set(a, i);
-    });
-    for (const port of p.outputs) last.set(port.tensor.id, Infinity);
-    this.local.forEach((id) => (this.storage[id] ??= { kind: 'own' }));
-
-    const refs: number[] = [];
-    const free: number[] = [];
-    const slotOf = (id: TensorId): number | null => {
-      const s = this.storage[id];
-      if (!s) return null;
-      if (s.kind === 'pool') return s.slot;
-      if (s.kind === 'alias') return slotOf(s.of);
-      return null;
-    };
-    const release = (slot: number) => {
-      if (--refs[slot] === 0) free.push(slot);
-    };
-    const take = (need: number): number => {
-      let best = -1;
-      for (let k = 0; k < free.length; k++) {
-        const s = free[k];
-        const fits = this.slots[s] >= need;
-        if (best < 0) best = k;
-        else {
-          const b = free[best];
-          const bestFits = this.slots[b] >= need;
-          if ((fits && (!bestFits || this.slots[s] < this.slots[b])) || (!fits && !bestFits && this.slots[s] > this.slots[b])) best = k;
-        }
-      }
-      if (best < 0) {
-        this.slots.push(need);
-        refs.push(0);
-        return this.slots.length - 1;
-      }
-      const s = free.splice(best, 1)[0];
-      this.slots[s] = Math.max(this.slots[s], need);
-      return s;
-    };
     let offset = 0;
-    p.inputs.forEach((port) => {
+    this.p.inputs.forEach((port) => {
       this.storage[port.tensor.id] = { kind: 'input', offset };
       offset += this.size(port.tensor.id);
     });
-    p.equations.forEach((eq, i) => {
-      for (const o of eq.outs) {
-        if (this.storage[o]) continue;
-        if (eq.op === 'reshape') {
-          this.storage[o] = { kind: 'alias', of: eq.args[0] };
-          const s = slotOf(o);
-          if (s !== null) refs[s]++;
-          continue;
-        }
-        const n = this.size(o);
-        if (eq.op === 'map') {
-          // Element i of the output reads element i of an argument of its size only: it may overwrite it.
-          const reuse = eq.args.find((a) => last.get(a) === i && slotOf(a) !== null && refs[slotOf(a)!] === 1 && this.size(a) === n);
-          if (reuse !== undefined) {
-            const s = slotOf(reuse)!;
-            this.storage[o] = { kind: 'pool', slot: s };
-            refs[s]++;
-            continue;
-          }
-        }
-        const s = take(n);
-        this.storage[o] = { kind: 'pool', slot: s };
-        refs[s]++;
-      }
-      const dead = new Set([...reads(eq).filter((a) => last.get(a) === i), ...eq.outs.filter((o) => !last.has(o))]);
-      for (const a of dead) {
-        const s = slotOf(a);
-        if (s !== null) release(s);
-      }
-    });
+    planBuffers(this.p, this.storage, this.local, this.slots, (id) => this.size(id));
     this.slotNames.push(...this.slots.map((_, k) => this.fresh(`memory${k + 1}`)));
   }
 
@@ -602,7 +502,7 @@ class Printer {
       const type = this.readOnly(id) ? 'const double *const' : 'double *const';
       if (s.kind === 'input') pointers.push(`  ${type} ${names[id]} = ${s.offset === 0 ? 'x' : `x + ${s.offset}`};`);
       else if (s.kind === 'pool') pointers.push(`  ${type} ${names[id]} = ${this.slotNames[s.slot]};`);
-      else pointers.push(`  ${type} ${names[id]} = ${names[s.of]};`);
+      else if (s.kind === 'alias') pointers.push(`  ${type} ${names[id]} = ${names[s.of]};`);
     });
     if (!/\bx\b/.test(pointers.join('\n'))) pointers.unshift('  (void)x;');
 
