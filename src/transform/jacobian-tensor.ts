@@ -230,13 +230,7 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
   }
 
   function unsupported(eq: Equation, what: string): Nn2eqError {
-    const index = p.equations.indexOf(eq);
-    const call = p.calls.find((c) => index >= c.from && index < c.to);
-    return new Nn2eqError(
-      `--jacobian --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form derivative; the tensor form differentiates ${JACOBIAN_TENSOR_OPS.join(', ')} (pools: average only)`,
-      'unsupported',
-      'use --form scalar, whose reverse mode differentiates every layer',
-    );
+    return refusal(p, eq, `--jacobian --form tensor: ${what}`, `has no tensor-form derivative; the tensor form differentiates ${JACOBIAN_TENSOR_OPS.join(', ')} (pools: average only)`, 'use --form scalar, whose reverse mode differentiates every layer');
   }
 
   // J = [dy₁ | dy₂ | …]ᵀ over the flattened outputs.
@@ -249,19 +243,26 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
   const m = p.outputs.reduce((s, o) => s + sizeOf(o.tensor.shape), 0);
   const joined = columns.length === 1 ? columns[0] : op('concat', columns, { axis: 1 }, 'v');
   const J = op('transpose', [joined], { perm: [1, 0] });
-  const from = p.equations.length;
+  return { program: withOutput(p, b, number, 'jacobian', 'Jacobian', J), m, n };
+}
+
+/** A transform's refusal naming the equation's layer: `what (layer 'name', Class) why`, and the fix. */
+function refusal(p: TensorProgram, eq: Equation, what: string, why: string, hint: string): Nn2eqError {
+  const index = p.equations.indexOf(eq);
+  const call = p.calls.find((c) => index >= c.from && index < c.to);
+  return new Nn2eqError(`${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} ${why}`, 'unsupported', hint);
+}
+
+/** The program with `b`'s equations after its own, one call (`className`) holding them, and `out` its one output `name`. */
+function withOutput(p: TensorProgram, b: ProgramBuilder, number: number, name: string, className: string, out: T): TensorProgram {
   const equations = [...p.equations, ...b.equations];
   return {
-    program: {
-      ...p,
-      tensors: b.tensors,
-      equations,
-      outputs: [{ name: 'jacobian', tensor: J }],
-      calls: [...p.calls, { layer: 'jacobian', className: 'Jacobian', node: 0, number, at: p.layerCount + 1, from, to: equations.length, outputs: [J] }],
-      layerCount: p.layerCount + 1,
-    },
-    m,
-    n,
+    ...p,
+    tensors: b.tensors,
+    equations,
+    outputs: [{ name, tensor: out }],
+    calls: [...p.calls, { layer: name, className, node: 0, number, at: p.layerCount + 1, from: p.equations.length, to: equations.length, outputs: [out] }],
+    layerCount: p.layerCount + 1,
   };
 }
 
@@ -310,15 +311,8 @@ export function gradientProgram(p: TensorProgram): { program: TensorProgram; m: 
     add(port.tensor.id, b.constant('E', [m, ...port.tensor.shape], identity(m, size, offset)));
     offset += size;
   }
-  const unsupported = (eq: Equation, what: string): Nn2eqError => {
-    const index = p.equations.indexOf(eq);
-    const call = p.calls.find((c) => index >= c.from && index < c.to);
-    return new Nn2eqError(
-      `--gradient params --form tensor: ${what}${call ? ` (layer '${call.layer}', ${call.className})` : ''} has no tensor-form gradient; the tensor form runs back through ${GRADIENT_TENSOR_OPS.join(', ')}`,
-      'unsupported',
-      'use --form scalar, whose reverse mode covers every layer',
-    );
-  };
+  const unsupported = (eq: Equation, what: string): Nn2eqError =>
+    refusal(p, eq, `--gradient params --form tensor: ${what}`, `has no tensor-form gradient; the tensor form runs back through ${GRADIENT_TENSOR_OPS.join(', ')}`, 'use --form scalar, whose reverse mode covers every layer');
 
   for (let i = p.equations.length - 1; i >= 0; i--) {
     const eq = p.equations[i];
@@ -392,17 +386,8 @@ export function gradientProgram(p: TensorProgram): { program: TensorProgram; m: 
   const count = consts.reduce((s, id) => s + sizeOf(shapeOf(id)), 0);
   if (count === 0) throw new Nn2eqError('--gradient params: the model has no weights', 'usage');
   const G = pieces.length === 1 ? pieces[0] : op('concat', pieces, { axis: 1 }, 'G');
-  const from = p.equations.length;
-  const equations = [...p.equations, ...b.equations];
   return {
-    program: {
-      ...p,
-      tensors: b.tensors,
-      equations,
-      outputs: [{ name: 'gradient', tensor: G }],
-      calls: [...p.calls, { layer: 'gradient', className: 'Gradient', node: 0, number, at: p.layerCount + 1, from, to: equations.length, outputs: [G] }],
-      layerCount: p.layerCount + 1,
-    },
+    program: withOutput(p, b, number, 'gradient', 'Gradient', G),
     m,
     count,
     order: consts.map((id) => `${p.tensors[id].role}${p.tensors[id].layer} [${shapeOf(id).join(', ')}]`),
