@@ -289,7 +289,9 @@ def part_list(x, spec):
 
 
 def one_index(k, n):
-    if k == 0 or abs(k) > n:
+    if k == 0:
+        raise WolframError("Part 0 is the head (List), not a number")
+    if abs(k) > n:
         raise WolframError(f"Part::partw: Part {k} of a list of length {n} does not exist.")
     return k - 1 if k > 0 else n + k
 
@@ -309,12 +311,13 @@ def span_slice(s, n):
 def transpose(x, perm=None):
     x = arr(x)
     if perm is None:
-        if x.ndim < 2:
-            raise WolframError("Transpose::nmtx: The first two levels of the array cannot be transposed.")
-        return np.swapaxes(x, 0, 1)
+        # ref/Transpose: "Transposition of a vector leaves it unchanged".
+        return x if x.ndim == 1 else np.swapaxes(x, 0, 1)
     n = [to_index(p) - 1 for p in arr(perm)]
+    if any(not 0 <= k < x.ndim for k in n):
+        raise WolframError(f"Transpose::perm: {[k + 1 for k in n]} is not a valid permutation for an array of depth {x.ndim}.")
     if sorted(n) != list(range(x.ndim)):
-        raise WolframError(f"Transpose::perm: {[k + 1 for k in n]} is not a permutation of the {x.ndim} levels (shorter lists are not modelled).")
+        raise WolframError(f"Transpose[a, {[k + 1 for k in n]}] (a diagonal, or a shorter list) is not modelled")
     return np.transpose(x, np.argsort(n))
 
 
