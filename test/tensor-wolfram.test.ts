@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFile, loadModel } from '../src/index.js';
@@ -133,6 +133,77 @@ describe('tensor-form goldens (test/golden/tensor/*.wl)', () => {
       await expect(text).toMatchFileSnapshot(join(ROOT, 'test', 'golden', 'tensor', `${name}.wl`));
     });
   }
+});
+
+// -------- ONNX models: PyTorch's predictions (fixtures/onnx) and the ONNX backend tests' reference
+// outputs (test/models/onnx). ONNX broadcasts like NumPy, from the trailing axis; Wolfram's listable
+// arithmetic threads from the leading axis and stops with Thread::tdlen on unequal lengths, so these
+// (Add/Mul/PRelu with broadcast operands, expanded functions with rank-0 constants) show whether the
+// tensor form threads explicitly wherever NumPy would broadcast.
+
+const ONNX_SETS: [dir: string, atol: number, rtol: number][] = [
+  [join(FIXTURES, 'onnx'), 1e-5, 1e-4],
+  [join(ROOT, 'test', 'models', 'onnx'), 1e-7, 1e-3],
+];
+const onnxModels = ONNX_SETS.flatMap(([dir, atol, rtol]) =>
+  readdirSync(dir)
+    .filter((n) => existsSync(join(dir, n, 'model.onnx')) && existsSync(join(dir, n, 'reference.json')))
+    .sort()
+    .map((name) => ({ name, dir: join(dir, name), atol, rtol })),
+);
+
+describe('ONNX models in the Mathematica tensor form (numeric and --weights symbolic)', () => {
+  const results = new Map<string, Answer | { refused: string }>();
+  beforeAll(async () => {
+    if (python.skip) return;
+    const jobs: { text: string; cases: unknown[][] }[] = [];
+    const keys: string[] = [];
+    for (const m of onnxModels) {
+      const cases = readReference(m.dir).cases.map((c) => c.inputs);
+      for (const symbolicWeights of [false, true]) {
+        const key = `${m.name}${symbolicWeights ? ' symbolic' : ''}`;
+        try {
+          const text = (await convertFile(join(m.dir, 'model.onnx'), { format: 'mathematica', form: 'tensor', symbolicWeights })).text;
+          jobs.push({ text, cases });
+          keys.push(key);
+        } catch (e) {
+          results.set(key, { refused: (e as Error).message });
+        }
+      }
+    }
+    const answers = await runWolframTensor(jobs);
+    keys.forEach((k, i) => results.set(k, answers[i]));
+  }, 300_000);
+  for (const m of onnxModels)
+    withPython(`${m.name}: the interpreter's values match the reference (atol ${m.atol} + rtol ${m.rtol}), numeric and symbolic`, async () => {
+      const ref = readReference(m.dir);
+      for (const key of [m.name, `${m.name} symbolic`]) {
+        const answer = results.get(key);
+        if (answer && 'refused' in answer) {
+          // A refusal is no Wolfram failure only when the NumPy tensor form refuses the model as well.
+          const numpy = await convertFile(join(m.dir, 'model.onnx'), { format: 'numpy', form: 'tensor', symbolicWeights: key.endsWith(' symbolic') }).then(() => 'converted', (e: Error) => e.message);
+          expect(numpy, `${key}: only the Wolfram form refuses: ${answer.refused}`).toBe(answer.refused);
+          continue;
+        }
+        if (!answer || !Array.isArray(answer)) return expect.fail(`${key}: ${answer ? answer.error : 'no answer'}`);
+        expect(answer.length).toBe(ref.cases.length);
+        answer.forEach((got, i) => {
+          const bad = mismatch(
+            got.map((v) => v ?? NaN),
+            flat(ref.cases[i].outputs),
+            m.atol,
+            m.rtol,
+          );
+          expect(bad, `${key} case ${i}: ${bad}`).toBeNull();
+        });
+      }
+    });
+  withPython("ONNX's expanded GELU: its rank-0 constant 1 is a number, not {1} (which Wolfram cannot add to a 3×4×5 array)", async () => {
+    const { text } = await convertFile(join(ROOT, 'test', 'models', 'onnx', 'test_gelu_tanh_2_expanded', 'model.onnx'), { format: 'mathematica', form: 'tensor' });
+    expect(text).toMatch(/^ {2}c6 = 1;$/m);
+    expect(text).not.toMatch(/\{1\}/);
+    expect(results.get('test_gelu_tanh_2_expanded')).toSatisfy(Array.isArray);
+  });
 });
 
 // -------- shared models: their own reference files, or TF.js predicting on the same weights.
