@@ -373,7 +373,7 @@ const SEMANTICS: [string, number[] | RegExp][] = [
   ['x[[0]]', /Part 0 is the head/],
   ['x[[-4]]', /Part::partw/],
   ['x[[1, 1]]', /Part::partd/],
-  ['x[[3 ;; 1]]', /Part::take/],
+  ['x[[3 ;; 1]]', /Part::take: Cannot take positions 3 through 1 in a list of length 3/],
   ['x[[2 ;; 4]]', /Part::take/],
   ['Join[{{1}, {2}}, {{3}, {4}}, 2]', [1, 3, 2, 4]],
   ['Join[{1}, {2, 3}]', [1, 2, 3]],

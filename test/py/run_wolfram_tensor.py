@@ -297,14 +297,14 @@ def one_index(k, n):
 
 
 def span_slice(s, n):
-    a = to_index(s.a)
-    b = n if s.b is ALL else to_index(s.b)
+    first = to_index(s.a)
+    last = n if s.b is ALL else to_index(s.b)
     step = to_index(s.s)
-    a = a - 1 if a > 0 else n + a
-    b = b if b > 0 else n + b + 1
+    a = first - 1 if first > 0 else n + first
+    b = last if last > 0 else n + last + 1
     # Wolfram takes a ;; a - 1 as an empty list but refuses b < a - 1 and any bound outside the list.
     if not (0 <= a <= n) or not (0 <= b <= n) or b < a or step <= 0:
-        raise WolframError(f"Part::take: Cannot take positions {s.a} through {s.b} in a list of length {n}.")
+        raise WolframError(f"Part::take: Cannot take positions {first} through {last} in a list of length {n}.")
     return slice(a, b, step)
 
 
