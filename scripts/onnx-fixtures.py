@@ -170,6 +170,31 @@ class Embedding(nn.Module):
         return self.fc(self.emb(ids))
 
 
+class Broadcast(nn.Module):
+    """Element-wise ops whose operands NumPy/ONNX broadcast from the trailing axis (a bias over the last
+    axis, a (4, 1) column, a per-channel (3, 1, 1) scale, a second input of shape (1, 1, 4, 1), rank-0
+    constants in the tanh GELU's expansion): the Wolfram tensor form must thread them explicitly,
+    since Wolfram's listable arithmetic threads from the leading axis."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.rand(5) * 2 - 1)
+        self.column = nn.Parameter(torch.rand(4, 1) + 0.5)
+        self.channel = nn.Parameter(torch.rand(3, 1, 1) * 2 - 1)
+        self.prelu = nn.PReLU(3)
+        with torch.no_grad():
+            self.prelu.weight.uniform_(0.05, 0.5)
+        self.gelu = nn.GELU(approximate='tanh')
+
+    def forward(self, x, y):
+        a = x + self.bias
+        b = x * self.column - self.channel
+        c = torch.maximum(x, y) + torch.minimum(y, self.bias)
+        d = self.prelu(x) / (1 + self.column * self.column)
+        e = self.gelu(x) + 1.0
+        return a, b, c, d, e
+
+
 def nets():
     """(name, constructor, input shapes, input kind, options) for every fixture. Options:
     opsets (default OPSETS), functions (module classes exported as model-local functions),
@@ -187,6 +212,8 @@ def nets():
     yield 'functions', Functions, [(1, 4)], 'float', {'opsets': (17,), 'functions': {LeakyBlock}}
     yield 'external_data', Cnn, [(1, 3, 9, 9)], 'float', {'opsets': (17,), 'external': True}
     yield 'control_flow', lambda: torch.jit.script(Gate()), [(1, 4)], 'float', {}
+    # GELU's tanh approximation is one op from opset 20; before that the exporter writes it out.
+    yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {}
 
 
 def dtype_name(t):

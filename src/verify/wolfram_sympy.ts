@@ -48,9 +48,21 @@ def power(a, b):
 
 
 def part(t, *ix):
+    """Wolfram's Part: 1-based, negative from the end; no wrap-around and no truncation as Python's t[i]."""
     for i in ix:
-        t = t[int(i) - 1]
+        k = int(float(i))
+        if not isinstance(t, list):
+            raise ValueError("Part::partd: Part specification is longer than depth of object.")
+        if k != float(i) or k == 0 or abs(k) > len(t):
+            raise ValueError(f"Part::partw: Part {i} of a list of length {len(t)} does not exist.")
+        t = t[k - 1 if k > 0 else len(t) + k]
     return t
+
+
+def boole(c):
+    if c is True or c is False:
+        return 1.0 if c else 0.0
+    raise ValueError(f"Boole of a non-boolean stays unevaluated: {c!r}")
 
 
 FUNCS = {
@@ -66,7 +78,7 @@ FUNCS = {
     "Erf": math.erf,
     "Abs": abs,
     "Sqrt": math.sqrt,
-    "Boole": lambda c: 1.0 if c else 0.0,
+    "Boole": boole,
     "Greater": lambda a, b: a > b,
     "List": lambda *a: list(a),
     "Part": part,

@@ -1,8 +1,16 @@
 """Evaluates the Wolfram Language tensor form by an independent route: SymPy's Mathematica parser
 reads the text into Wolfram FullForm, and a small interpreter here evaluates it with Wolfram's
-semantics (listable arithmetic threads from the LEFT, Dot contracts the last index with the first,
-Part/Span are 1-based and inclusive, Transpose[a, {n1, ...}] sends level k to level nk, Map/MapThread
-at levels, Fold/FoldList, dynamic scoping of Block/With/Function/Sum/Table). Arrays are NumPy float64.
+semantics, never more leniently than the Wolfram runtime (where it cannot tell, it fails):
+- Listable arithmetic (ref/Listable, ref/Thread): a number combines with any list; two lists must have
+  the same length, and then pair up element by element from the LEADING axis down, so an array of
+  shape (3,) meets the rows of a (3, 4, 5) array, while a (1,) or a (5,) array and a (3, 4, 5) array
+  stop with Thread::tdlen (NumPy would broadcast them from the trailing axis: Wolfram never does).
+- Dot contracts the last index of the first tensor with the first index of the second (Dot::dotsh
+  otherwise); Part/Span are 1-based and inclusive, negative from the end (Part::partw, Part::partd,
+  Part::take); Transpose[a, {n1, ...}] sends level k to level nk; Map at levels {n}, MapThread at
+  level n on arrays that agree to that level (MapThread::mptc); Boole only of True and False;
+  Fold/FoldList; dynamic scoping of Block/With/Function/Sum/Table.
+Each failure is raised with the message name Wolfram gives (Thread::tdlen, ...). Arrays are NumPy float64.
 Large numeric list literals (the weights) are read with json instead of SymPy, for speed only.
 A text that sets PARAMS before its Function (--weights symbolic) is called with PARAMS first.
 argv[1] = path of the .wl text; stdin = JSON list of cases, each a list of inputs (nested lists).
@@ -46,6 +54,9 @@ def parse(text):
         return name
 
     text = re.sub(r"\{[-+0-9.*^eE,\s{}]*\}", take, text)
+    # SymPy's parser reads no empty brackets: {} (Function[{}, ...] of a model without inputs) is a name.
+    text = re.sub(r"\{\s*\}", "nnEmptyList", text)
+    literals["nnEmptyList"] = []
     # SymPy does not read Wolfram's *^ literals: 1.5*^-7 -> (1.5*10^(-7)).
     text = re.sub(r"(\d+(?:\.\d+)?)\*\^(-?\d+)", r"(\1*10^(\2))", text)
     parser = MathematicaParser()
@@ -120,29 +131,43 @@ def to_index(v):
 
 # ---------------------------------------------------------------- listable arithmetic
 
-def thread(f, a, b):
-    """Wolfram threading of a listable binary function: lists of equal length pair up, from the left."""
+def describe(v):
+    """A short picture of a value for a message: a number, or a list by its dimensions."""
+    if isinstance(v, np.ndarray):
+        return f"<array {'x'.join(map(str, v.shape))}>"
+    if isinstance(v, list):
+        return f"<list of length {len(v)}>"
+    return repr(v)
+
+
+def tdlen(name, a, b):
+    return WolframError(f"Thread::tdlen: Objects of unequal length in {name}[{describe(a)}, {describe(b)}] cannot be combined.")
+
+
+def thread(f, a, b, name):
+    """Wolfram threading of a listable binary function (ref/Listable): a number combines with each element
+    of a list; two lists must have the same length and pair up element by element, level by level from
+    the leading axis (Thread::tdlen otherwise). Never NumPy's trailing-axis broadcasting."""
     if isinstance(a, list) or isinstance(b, list):
         if isinstance(a, (list, np.ndarray)) and isinstance(b, (list, np.ndarray)):
             if len(a) != len(b):
-                raise WolframError("Thread: objects of unequal length")
-            return make_list([thread(f, x, y) for x, y in zip(a, b)])
+                raise tdlen(name, a, b)
+            return make_list([thread(f, x, y, name) for x, y in zip(a, b)])
         if isinstance(a, (list, np.ndarray)):
-            return make_list([thread(f, x, b) for x in a])
-        return make_list([thread(f, a, y) for y in b])
+            return make_list([thread(f, x, b, name) for x in a])
+        return make_list([thread(f, a, y, name) for y in b])
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        # Equal lengths at every level both have; the shallower one's elements are then numbers,
+        # each combined with a whole subarray of the deeper one.
+        k = min(a.ndim, b.ndim)
+        if a.shape[:k] != b.shape[:k]:
+            raise tdlen(name, a, b)
         if a.ndim > b.ndim:
-            if a.shape[: b.ndim] != b.shape:
-                raise WolframError(f"Thread: shapes {a.shape} and {b.shape} are not conformable")
             b = b.reshape(b.shape + (1,) * (a.ndim - b.ndim))
         elif b.ndim > a.ndim:
-            if b.shape[: a.ndim] != a.shape:
-                raise WolframError(f"Thread: shapes {a.shape} and {b.shape} are not conformable")
             a = a.reshape(a.shape + (1,) * (b.ndim - a.ndim))
-        elif a.shape != b.shape:
-            raise WolframError(f"Thread: shapes {a.shape} and {b.shape} differ")
     if not (is_num(a) or isinstance(a, np.ndarray)) or not (is_num(b) or isinstance(b, np.ndarray)):
-        raise WolframError(f"arithmetic on a non-number: {a!r}, {b!r}")
+        raise WolframError(f"{name} of a non-number stays unevaluated: {describe(a)}, {describe(b)}")
     return f(a, b)
 
 
@@ -176,8 +201,10 @@ def flat_numbers(vals):
             out.extend(v.ravel().tolist())
         elif isinstance(v, list):
             out.extend(flat_numbers(v))
-        else:
+        elif is_num(v):
             out.append(float(v))
+        else:
+            raise WolframError(f"Max/Min of a non-number stays unevaluated: {describe(v)}")
     return out
 
 
@@ -211,9 +238,11 @@ def arr(v):
 
 
 def dot(a, b):
+    if is_num(a) or is_num(b):
+        raise WolframError(f"Dot of a number stays unevaluated: {describe(a)} . {describe(b)}")
     a, b = arr(a), arr(b)
-    if a.shape[-1] != b.shape[0]:
-        raise WolframError(f"Dot: shapes {a.shape} and {b.shape} are not compatible")
+    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[0]:
+        raise WolframError(f"Dot::dotsh: Tensors {describe(a)} and {describe(b)} have incompatible shapes.")
     r = np.tensordot(a, b, axes=([-1], [0]))
     return float(r) if r.ndim == 0 else r
 
@@ -230,9 +259,11 @@ def part(x, *specs):
             if isinstance(spec, (SpanV,)) or spec is ALL:
                 axis += 1
             continue
+        if is_num(x):
+            raise WolframError("Part::partd: Part specification is longer than depth of object.")
         x = arr(x)
         if axis >= x.ndim:
-            raise WolframError("Part: the expression is not that deep")
+            raise WolframError("Part::partd: Part specification is longer than depth of object.")
         n = x.shape[axis]
         if spec is ALL:
             axis += 1
@@ -248,6 +279,8 @@ def part(x, *specs):
 
 
 def part_list(x, spec):
+    if not isinstance(x, list):
+        raise WolframError("Part::partd: Part specification is longer than depth of object.")
     if spec is ALL:
         return x
     if isinstance(spec, SpanV):
@@ -256,29 +289,35 @@ def part_list(x, spec):
 
 
 def one_index(k, n):
-    if k == 0 or abs(k) > n:
-        raise WolframError(f"Part {k} of a list of length {n} does not exist")
+    if k == 0:
+        raise WolframError("Part 0 is the head (List), not a number")
+    if abs(k) > n:
+        raise WolframError(f"Part::partw: Part {k} of a list of length {n} does not exist.")
     return k - 1 if k > 0 else n + k
 
 
 def span_slice(s, n):
-    a = to_index(s.a)
-    b = n if s.b is ALL else to_index(s.b)
+    first = to_index(s.a)
+    last = n if s.b is ALL else to_index(s.b)
     step = to_index(s.s)
-    a = a - 1 if a > 0 else n + a
-    b = b if b > 0 else n + b + 1
-    if not (0 <= a < n) or not (0 <= b <= n) or step <= 0:
-        raise WolframError(f"Span {s.a};;{s.b};;{s.s} out of range for length {n}")
+    a = first - 1 if first > 0 else n + first
+    b = last if last > 0 else n + last + 1
+    # Wolfram takes a ;; a - 1 as an empty list but refuses b < a - 1 and any bound outside the list.
+    if not (0 <= a <= n) or not (0 <= b <= n) or b < a or step <= 0:
+        raise WolframError(f"Part::take: Cannot take positions {first} through {last} in a list of length {n}.")
     return slice(a, b, step)
 
 
 def transpose(x, perm=None):
     x = arr(x)
     if perm is None:
-        return np.swapaxes(x, 0, 1)
+        # ref/Transpose: "Transposition of a vector leaves it unchanged".
+        return x if x.ndim == 1 else np.swapaxes(x, 0, 1)
     n = [to_index(p) - 1 for p in arr(perm)]
-    if sorted(n) != list(range(len(n))):
-        raise WolframError("Transpose: not a permutation")
+    if any(not 0 <= k < x.ndim for k in n):
+        raise WolframError(f"Transpose::perm: {[k + 1 for k in n]} is not a valid permutation for an array of depth {x.ndim}.")
+    if sorted(n) != list(range(x.ndim)):
+        raise WolframError(f"Transpose[a, {[k + 1 for k in n]}] (a diagonal, or a shorter list) is not modelled")
     return np.transpose(x, np.argsort(n))
 
 
@@ -355,7 +394,7 @@ FUNCS = {
     "Ceiling": unary(np.ceil),
     "Floor": unary(np.floor),
     "IntegerPart": unary(np.trunc),
-    "Boole": lambda c: 1.0 if c is True else 0.0 if c is False else unary(lambda v: v)(c),
+    "Boole": lambda c: boole(c),
     "Greater": compare(lambda a, b: a > b),
     "Less": compare(lambda a, b: a < b),
     "GreaterEqual": compare(lambda a, b: a >= b),
@@ -380,6 +419,16 @@ FUNCS = {
 }
 
 
+def boole(c):
+    """Boole[True] = 1, Boole[False] = 0, listable; of anything else (a number, a comparison of lists
+    that stays unevaluated) it stays unevaluated, which here is an error."""
+    if c is True or c is False:
+        return float(c)
+    if isinstance(c, list):
+        return make_list([boole(x) for x in c])
+    raise WolframError(f"Boole of a non-boolean stays unevaluated: {describe(c)}")
+
+
 def _fold(f, a):
     r = a[0]
     for b in a[1:]:
@@ -388,16 +437,16 @@ def _fold(f, a):
 
 
 def plus(*a):
-    return _fold(lambda x, y: thread(np.add, x, y), a)
+    return _fold(lambda x, y: thread(np.add, x, y, "Plus"), a)
 
 
 def times(*a):
-    return _fold(lambda x, y: thread(np.multiply, x, y), a)
+    return _fold(lambda x, y: thread(np.multiply, x, y, "Times"), a)
 
 
 FUNCS["Plus"] = plus
 FUNCS["Times"] = times
-FUNCS["Power"] = lambda a, b: thread(power, a, b)
+FUNCS["Power"] = lambda a, b: thread(power, a, b, "Power")
 
 CONSTANTS = {"Infinity": math.inf, "Indeterminate": math.nan, "True": True, "False": False}
 
@@ -416,10 +465,16 @@ POINTWISE = {
     "Erf": ERF,
     "Abs": np.abs,
     "Sqrt": np.sqrt,
-    "Boole": lambda c: np.asarray(c, dtype=np.float64),
+    "Boole": lambda c: pointwise_boole(c),
     "Greater": np.greater,
     "Less": np.less,
 }
+
+
+def pointwise_boole(c):
+    if np.asarray(c).dtype != np.bool_:
+        raise NotPointwise()
+    return np.asarray(c, dtype=np.float64)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -513,7 +568,9 @@ class Interp:
         return self.scoped(self.local_bindings(spec, self.ev), lambda: self.ev(body))
 
     def h_Function(self, *a):
-        return Fn(None, a[0]) if len(a) == 1 else Fn(a[0][1:] if isinstance(a[0], list) else [a[0]], a[1])
+        if len(a) == 1:
+            return Fn(None, a[0])
+        return Fn(a[0][1:] if isinstance(a[0], list) else [] if a[0] == "nnEmptyList" else [a[0]], a[1])
 
     def h_Slot(self, n):
         for s in reversed(self.scopes):
@@ -616,7 +673,7 @@ class Interp:
         lists = [arr(a) for a in lists]
         lead = lists[0].shape[:n]
         if any(a.ndim < n or a.shape[:n] != lead for a in lists):
-            raise WolframError("MapThread: arrays do not agree to the level")
+            raise WolframError(f"MapThread::mptc: Incompatible dimensions of objects {', '.join(describe(a) for a in lists)} at level {n}.")
         if all(a.ndim == n for a in lists):
             fast = self.pointwise(f, lists)
             if fast is not None:
@@ -700,7 +757,7 @@ def run(path, cases):
             lead = [literals["PARAMS"]]
     if tree[0] != "Function":
         raise WolframError(f"expected Function[...], found {tree[0]}")
-    params = tree[1][1:] if isinstance(tree[1], list) else [tree[1]]
+    params = tree[1][1:] if isinstance(tree[1], list) else [] if tree[1] == "nnEmptyList" else [tree[1]]
     answers = []
     for inputs in cases:
         if len(lead) + len(inputs) != len(params):
@@ -719,7 +776,7 @@ def main():
         for path, cases in json.load(sys.stdin):
             try:
                 out.append(run(path, cases))
-            except (WolframError, ValueError, TypeError, IndexError, KeyError) as e:
+            except (WolframError, SyntaxError, ValueError, TypeError, IndexError, KeyError) as e:
                 out.append({"error": f"{type(e).__name__}: {e}"})
         print(json.dumps(out))
     else:

@@ -223,11 +223,16 @@ class Printer {
     lines.push(...value);
   }
 
-  /** A weight's nested list: one line for a vector, else one row of the last axis per line (indented by `indent` and two). */
+  /**
+   * A weight's nested list: one line for a vector, else one row of the last axis per line (indented
+   * by `indent` and two). A rank-0 weight is a number: `{1}` would be a list of length 1, which
+   * Wolfram's listable arithmetic cannot combine with a longer list (Thread::tdlen).
+   */
   private literal(id: TensorId, indent: string): string[] {
     const t = this.p.tensors[id];
     const values = Array.from(t.values!, (v) => this.num(v));
-    if (t.shape.length <= 1) return [`{${values.join(', ')}}`];
+    if (t.shape.length === 0) return [values[0]];
+    if (t.shape.length === 1) return [`{${values.join(', ')}}`];
     return ['{', ...literalRows(t.shape, values, '{', '}').map((row) => `${indent}  ${row}`), `${indent}}`];
   }
 
@@ -387,7 +392,7 @@ class Printer {
     const threaded = eq.args.map((_, i) => size(shapes[i]) !== 1 || size(out) === 1);
     const count = threaded.filter(Boolean).length;
     let slot = 0;
-    const inTemplate = eq.args.map((id, i) => (threaded[i] ? (count === 1 ? '#' : `#${++slot}`) : `${MARK(id)}[[${shapes[i].map(() => 1).join(', ')}]]`));
+    const inTemplate = eq.args.map((id, i) => (threaded[i] ? (count === 1 ? '#' : `#${++slot}`) : shapes[i].length === 0 ? MARK(id) : `${MARK(id)}[[${shapes[i].map(() => 1).join(', ')}]]`));
     const fn = printMap(a, atoms(inTemplate), this.syntax, mathematica.supports, this.opts).text;
     const lists = eq.args.filter((_, i) => threaded[i]).map((id) => this.broadcast(MARK(id), this.shape(id), out, false));
     // A size-1 argument is read inside the function, once per element: it must stay a name.
