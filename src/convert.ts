@@ -112,12 +112,13 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (opts.inputNames || opts.outputNames) throw new Nn2eqError('--inputs and --outputs name the scalars of the scalar form; the tensor form takes arrays input1… and returns arrays', 'usage', 'use --form scalar to name scalars');
+  if (form === 'auto') notes.push(autoNote(anyLength));
   if (transformed) {
     const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
     program = t.program;
     notes.push(...t.notes);
   }
+  if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
   return { text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program };
 }
 
@@ -213,6 +214,23 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
 
 /** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
 const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
+
+/** The header note of --form auto when it printed the tensor form: which form, and why. */
+function autoNote(anyLength: boolean): string {
+  return anyLength
+    ? '--form auto chose the tensor form: an input has a time axis of any length (--timesteps T, or --form scalar, for the scalar form)'
+    : `--form auto chose the tensor form: the scalar form passes ${AUTO_SCALAR_LIMIT / 1000} kB (--form scalar prints it)`;
+}
+
+/** --inputs / --outputs in the tensor form: one name per element of the inputs (outputs), which needs their shapes fixed. */
+function checkTensorNames(program: TensorProgram, opts: ConvertOptions, reserved: ReadonlySet<string>): void {
+  for (const [flag, ports, names] of [['--inputs', program.inputs, opts.inputNames], ['--outputs', program.outputs, opts.outputNames]] as const) {
+    const open = ports.findIndex((p) => p.tensor.shape.includes(-1));
+    if (open >= 0 && names) throw new Nn2eqError(`${flag} names each element of the ${flag.slice(2)}, but ${flag.slice(2, -1)} ${open + 1} has a time axis of any length`, 'usage', 'fix the length with --timesteps T');
+  }
+  const count = (ports: TensorProgram['inputs']) => ports.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
+  checkNames(opts, count(program.inputs), count(program.outputs), reserved);
+}
 
 /** Checks --inputs / --outputs: one name per scalar, plain identifiers of the format, no name twice. */
 function checkNames(opts: ConvertOptions, scalarsIn: number, scalarsOut: number, reserved: ReadonlySet<string>): void {
