@@ -75,7 +75,7 @@ function program(io: Io): Command {
     .option('--precision <digits>', 'round numbers to this many significant digits (default: exact)', parseIntIn(1, 17))
     .option('--inputs <names>', 'comma-separated names for the scalar inputs x1…xN (the tensor form names the elements of its input arrays)', parseNames)
     .option('--outputs <names>', 'comma-separated names for the scalar outputs y1…yM (the tensor form names the elements of its output arrays)', parseNames)
-    .option('--max-size <bytes>', `refuse output estimated larger than this (default ${DEFAULT_MAX_SIZE_INLINE / 1e6} MB with --inline, ${DEFAULT_MAX_SIZE / 1e6} MB otherwise)`, parseBytes)
+    .option('--max-size <bytes>', `refuse output larger than this, in every form and format (default ${DEFAULT_MAX_SIZE_INLINE / 1e6} MB with --inline, ${DEFAULT_MAX_SIZE / 1e6} MB otherwise)`, parseBytes)
     .option('--timesteps <T>', 'unroll recurrent layers over T steps where the model leaves the time axis undefined (None)', parseIntIn(1, 100000))
     .option('--verify', 'check the output against TensorFlow.js predictions of the same model; exit 1 when it disagrees')
     .option('--range <lo:hi>', 'box of the random --verify points, per input (default -1:1)', parseRange)

@@ -1,6 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
+import { humanBytes } from './emit/render.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
@@ -108,7 +109,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   } else if (form === 'auto' && inline) {
     scalar = scalarForm(model, program, opts, notes);
   }
-  if (scalar) return scalar;
+  if (scalar) return withinMaxSize(scalar, maxSize);
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
@@ -119,7 +120,21 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     notes.push(...t.notes);
   }
   if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
-  return { text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program };
+  return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program }, maxSize);
+}
+
+/**
+ * --max-size holds for every form and format: the scalar emitters refuse by their estimate before
+ * printing, the tensor form (whose text grows with the weights) by the text it printed.
+ */
+function withinMaxSize(c: Converted, maxSize: number): Converted {
+  const bytes = Buffer.byteLength(c.text, 'utf8');
+  if (bytes <= maxSize) return c;
+  throw new Nn2eqError(
+    `the ${c.form} form's output is ${humanBytes(bytes)}, over --max-size ${humanBytes(maxSize)}`,
+    'too-large',
+    c.form === 'tensor' ? 'raise --max-size if you really want this much text' : 'print the tensor form instead (--form tensor), or raise --max-size',
+  );
 }
 
 /** The scalar form; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
