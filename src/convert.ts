@@ -102,7 +102,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
   if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
     try {
-      scalar = scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined);
+      scalar = withinMaxSize(scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined), maxSize);
     } catch (e) {
       if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
     }
@@ -113,7 +113,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (form === 'auto') notes.push(autoNote(anyLength));
+  if (form === 'auto') notes.push(autoNote(anyLength, Math.min(maxSize, AUTO_SCALAR_LIMIT)));
   if (transformed) {
     const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
     program = t.program;
@@ -231,10 +231,10 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
 const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
 
 /** The header note of --form auto when it printed the tensor form: which form, and why. */
-function autoNote(anyLength: boolean): string {
+function autoNote(anyLength: boolean, limit: number): string {
   return anyLength
     ? '--form auto chose the tensor form: an input has a time axis of any length (--timesteps T, or --form scalar, for the scalar form)'
-    : `--form auto chose the tensor form: the scalar form passes ${AUTO_SCALAR_LIMIT / 1000} kB (--form scalar prints it)`;
+    : `--form auto chose the tensor form: the scalar form passes ${humanBytes(limit)} (--form scalar prints it)`;
 }
 
 /** --inputs / --outputs in the tensor form: one name per element of the inputs (outputs), which needs their shapes fixed. */

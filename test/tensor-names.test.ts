@@ -25,7 +25,7 @@ describe('named inputs and outputs in the tensor form', () => {
     const r = await run([...PAPER, '-f', 'latex']);
     expect(r.err).toBe('');
     expect(r.code).toBe(EXIT.ok);
-    expect(r.out).toMatch(/^% --form auto chose the tensor form: the scalar form passes 32 kB/m);
+    expect(r.out).toMatch(/^% --form auto chose the tensor form: the scalar form passes 32\.0 kB/m);
     expect(r.out).toContain('\\mathbf{x} \\in \\mathbb{R}^{9}');
     const where = r.out.slice(r.out.indexOf('\\text{where '));
     // Every name once, in order, in the definition of x (which may span rows), then y.
