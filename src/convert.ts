@@ -1,6 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
+import { humanBytes } from './emit/render.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
@@ -101,24 +102,39 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
   if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
     try {
-      scalar = scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined);
+      scalar = withinMaxSize(scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined), maxSize);
     } catch (e) {
       if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
     }
   } else if (form === 'auto' && inline) {
     scalar = scalarForm(model, program, opts, notes);
   }
-  if (scalar) return scalar;
+  if (scalar) return withinMaxSize(scalar, maxSize);
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (opts.inputNames || opts.outputNames) throw new Nn2eqError('--inputs and --outputs name the scalars of the scalar form; the tensor form takes arrays input1… and returns arrays', 'usage', 'use --form scalar to name scalars');
+  if (form === 'auto') notes.push(autoNote(anyLength, Math.min(maxSize, AUTO_SCALAR_LIMIT)));
   if (transformed) {
     const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
     program = t.program;
     notes.push(...t.notes);
   }
-  return { text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program };
+  if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
+  return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program }, maxSize);
+}
+
+/**
+ * --max-size holds for every form and format: the scalar emitters refuse by their estimate before
+ * printing, the tensor form (whose text grows with the weights) by the text it printed.
+ */
+function withinMaxSize(c: Converted, maxSize: number): Converted {
+  const bytes = Buffer.byteLength(c.text, 'utf8');
+  if (bytes <= maxSize) return c;
+  throw new Nn2eqError(
+    `the ${c.form} form's output is ${humanBytes(bytes)}, over --max-size ${humanBytes(maxSize)}`,
+    'too-large',
+    c.form === 'tensor' ? 'raise --max-size if you really want this much text' : 'print the tensor form instead (--form tensor), or raise --max-size',
+  );
 }
 
 /** The scalar form; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
@@ -213,6 +229,23 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
 
 /** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
 const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
+
+/** The header note of --form auto when it printed the tensor form: which form, and why. */
+function autoNote(anyLength: boolean, limit: number): string {
+  return anyLength
+    ? '--form auto chose the tensor form: an input has a time axis of any length (--timesteps T, or --form scalar, for the scalar form)'
+    : `--form auto chose the tensor form: the scalar form passes ${humanBytes(limit)} (--form scalar prints it)`;
+}
+
+/** --inputs / --outputs in the tensor form: one name per element of the inputs (outputs), which needs their shapes fixed. */
+function checkTensorNames(program: TensorProgram, opts: ConvertOptions, reserved: ReadonlySet<string>): void {
+  for (const [flag, ports, names] of [['--inputs', program.inputs, opts.inputNames], ['--outputs', program.outputs, opts.outputNames]] as const) {
+    const open = ports.findIndex((p) => p.tensor.shape.includes(-1));
+    if (open >= 0 && names) throw new Nn2eqError(`${flag} names each element of the ${flag.slice(2)}, but ${flag.slice(2, -1)} ${open + 1} has a time axis of any length`, 'usage', 'fix the length with --timesteps T');
+  }
+  const count = (ports: TensorProgram['inputs']) => ports.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
+  checkNames(opts, count(program.inputs), count(program.outputs), reserved);
+}
 
 /** Checks --inputs / --outputs: one name per scalar, plain identifiers of the format, no name twice. */
 function checkNames(opts: ConvertOptions, scalarsIn: number, scalarsOut: number, reserved: ReadonlySet<string>): void {

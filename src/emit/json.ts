@@ -3,6 +3,7 @@ import { Nn2eqError } from '../errors.js';
 import type { NodeId } from '../ir/graph.js';
 import type { Program } from '../schedule.js';
 import { inputNames, outputNames, plainName } from './common.js';
+import { portNames } from './tensor/names.js';
 import { formatNumber } from './number.js';
 import type { EmitOptions, Emitter } from './types.js';
 import type { Body, Equation, TensorProgram } from '../tensor/program.js';
@@ -120,7 +121,9 @@ function tensorJson(p: TensorProgram, opts: EmitOptions): string {
   };
   const bodyJson = (b: Body): string => `{"inputs": [${b.inputs.join(', ')}], "equations": [${b.equations.map(equation).join(', ')}], "outputs": [${b.outputs.join(', ')}]}`;
   const list = (items: string[]) => (items.length === 0 ? '[]' : `[\n${items.map((s) => `    ${s}`).join(',\n')}\n  ]`);
-  const port = (q: TensorProgram['inputs'][number]) => `{"name": ${str(q.name)}, "tensor": ${q.tensor.id}}`;
+  // --inputs / --outputs: each element's name, row-major, as the scalar form's ports list their symbols.
+  const named = portNames(p, opts);
+  const port = (q: TensorProgram['inputs'][number], symbols?: readonly string[]) => `{"name": ${str(q.name)}, "tensor": ${q.tensor.id}${symbols ? `, "symbols": [${symbols.map(str).join(', ')}]` : ''}}`;
   return [
     '{',
     `  "format": "nn2eq-ir",`,
@@ -128,8 +131,8 @@ function tensorJson(p: TensorProgram, opts: EmitOptions): string {
     `  "form": "tensor",`,
     ...(opts.notes?.length ? [`  "notes": [${opts.notes.map(str).join(', ')}],`] : []),
     `  "tensors": ${list(tensors)},`,
-    `  "inputs": ${list(p.inputs.map(port))},`,
-    `  "outputs": ${list(p.outputs.map(port))},`,
+    `  "inputs": ${list(p.inputs.map((q, i) => port(q, named.inputs?.[i])))},`,
+    `  "outputs": ${list(p.outputs.map((q, i) => port(q, named.outputs?.[i])))},`,
     `  "equations": ${list(p.equations.map(equation))},`,
     `  "layers": ${list(p.calls.map((c) => `{"layer": ${str(c.layer)}, "class": ${str(c.className)}, "from": ${c.from}, "to": ${c.to}, "outputs": [${c.outputs.map((t) => t.id).join(', ')}]}`))}`,
     '}',

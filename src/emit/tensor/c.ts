@@ -8,6 +8,7 @@ import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
+import { namedElementLines } from './names.js';
 
 /**
  * The C tensor form: a C99 file whose `void predict(const double *x, double *y)` runs plain loops
@@ -526,6 +527,8 @@ class Printer {
     });
     lines.push(` * y: ${yOffset} double${yOffset === 1 ? '' : 's'}, written with the outputs in the same layout:`);
     p.outputs.forEach((port, i) => lines.push(` *    y[${outs[i]}..${outs[i] + this.size(port.tensor.id) - 1}] = output ${i + 1}, shape ${shapeText(port.tensor.shape)}`));
+    const inAt = p.inputs.map((port) => (this.storage[port.tensor.id] as { offset: number }).offset);
+    lines.push(...namedElementLines(p, this.opts, ' * ', (side, port, _, k) => (side === 'input' ? `x[${inAt[port] + k}]` : `y[${outs[port] + k}]`)).map(comment));
     lines.push(' * One row per call, math.h only; link with -lm. No allocation: values live in static buffers');
     lines.push(` * (${buffered} double${buffered === 1 ? '' : 's'} in all), so predict is not reentrant: calls must not run in parallel.`);
     const weights = symbolic ? this.paramsArray(paramCount) : this.weights();

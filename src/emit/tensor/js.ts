@@ -8,6 +8,7 @@ import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
+import { namedElementLines } from './names.js';
 
 /**
  * The JavaScript tensor form: an ES module whose predict(...inputs) runs plain loops over typed
@@ -616,6 +617,7 @@ class Printer {
     for (const n of this.opts.notes ?? []) lines.push(`// ${n}`);
     lines.push(`// predict(${args.join(', ')}): ${symbolic ? 'params an object of weight arrays (below), ' : ''}${p.inputs.map((port, i) => `${params[i]} of shape ${this.shapeText(port.tensor.shape)}`).join(', ')} (nested arrays, row-major); returns ${this.describeOutputs()}.`);
     if (p.inputs.some((port) => port.tensor.shape.includes(-1))) lines.push('// T is the number of time steps, any T ≥ 1: it is read from the input.');
+    lines.push(...namedElementLines(p, this.opts, '// ', (side, port, idx) => `${side}${port + 1}${idx.map((i) => `[${i}]`).join('')}`, p.outputs.length > 1 ? 'outputK is the K-th array predict returns' : 'output1 is the array predict returns'));
     if (symbolic) {
       lines.push('// params maps each weight tensor\'s name to its values, flat and row-major (a typed array or an array of numbers);');
       lines.push('// PARAMS, exported at the end, holds the trained values, so predict(PARAMS, …) is the model:');

@@ -6,6 +6,7 @@ import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from '../juli
 import { formatNumber } from '../number.js';
 import { constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
+import { namedElementLines } from './names.js';
 
 /**
  * The Julia tensor form: `predict(input1, …)` over Julia arrays that keep the model's axis order
@@ -409,6 +410,7 @@ export const juliaTensor: TensorEmitter = {
     p.inputs.forEach((port, i) => lines.push(`#   ${params[i]}: an array of size ${size(port.tensor.shape)} (real numbers)`));
     p.outputs.forEach((port, i) => lines.push(`#   ${outs.length === 1 ? 'y' : `y${i + 1}`}: an Array{Float64} of size ${size(port.tensor.shape)}`));
     lines.push("# Arrays keep the model's axis order, indexed from 1: x[i, j] is element (i-1, j-1) of the model's tensor (no batch axis).");
+    lines.push(...namedElementLines(p, opts, '# ', (side, port, idx) => `${side === 'input' ? `input${port + 1}` : outs.length === 1 ? 'y' : `y${port + 1}`}[${idx.map((i) => i + 1).join(', ')}]`));
     if (p.inputs.some((port) => port.tensor.shape.includes(-1))) lines.push('# T is a time axis of any length.');
     for (const n of opts.notes ?? []) lines.push(`# ${n}`);
     if (fns.has('erf')) lines.push('', 'using SpecialFunctions: erf  # add with: import Pkg; Pkg.add("SpecialFunctions")');

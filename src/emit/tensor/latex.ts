@@ -27,6 +27,7 @@ import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
+import { portNames } from './names.js';
 
 /**
  * LaTeX's tensor form: one equation per layer in vector notation (W x + b, K ∗ X, gate equations
@@ -826,7 +827,7 @@ class LatexTensorPrinter {
     this.p.outputs.forEach((port, i) => {
       const id = port.tensor.id;
       const n = this.names.get(id)!;
-      const want = this.p.outputs.length > 1 ? `\\mathbf{${port.tensor.shape.length > 1 ? 'Y' : 'y'}}_{${i + 1}}` : `\\mathbf{${port.tensor.shape.length > 1 ? 'Y' : 'y'}}`;
+      const want = this.outputSymbol(i);
       if (show(n) !== want) this.emitRow(want, atom(show(n)));
     });
     const lines: string[] = [];
@@ -859,6 +860,34 @@ class LatexTensorPrinter {
     return rows.map((r, i) => (i === 0 ? r : `\\quad ${r.trimStart()}`)).join(' \\\\\n&');
   }
 
+  /** --inputs / --outputs: each input and output defined by its named elements, `\mathbf{x} = (\mathrm{cylinders}, …)^\top`. */
+  private namedElements(): string[] {
+    const rows: string[] = [];
+    const word = (n: string) => (n.length === 1 ? n : `\\mathrm{${n}}`);
+    const names = portNames(this.p, this.opts);
+    const define = (symbol: string, rank: number, list: readonly string[]) => {
+      // A matrix or higher tensor is listed flattened row-major: vec(X). Plain parentheses: a long list spans rows.
+      let line = `\\quad ${rank > 1 ? `\\operatorname{vec}\\left(${symbol}\\right)` : symbol} = (`;
+      list.forEach((n, k) => {
+        const piece = `${word(n)}${k < list.length - 1 ? ',' : `)^{\\top}${rank > 1 ? '\\text{ (row-major)}' : ''}`}`;
+        if (k > 0 && texWidth(`${line} ${piece}`) > 0.85 * this.width) {
+          rows.push(line);
+          line = `\\qquad ${piece}`;
+        } else line += k > 0 ? ` ${piece}` : piece;
+      });
+      rows.push(line);
+    };
+    names.inputs?.forEach((list, i) => define(this.nameOf(this.p.inputs[i].tensor.id), this.p.inputs[i].tensor.shape.length, list));
+    names.outputs?.forEach((list, i) => define(this.outputSymbol(i), this.p.outputs[i].tensor.shape.length, list));
+    return rows;
+  }
+
+  /** How the equations call output `i`: \mathbf{y}, or \mathbf{y}_{i} of several. */
+  private outputSymbol(i: number): string {
+    const letter = this.p.outputs[i].tensor.shape.length > 1 ? 'Y' : 'y';
+    return this.p.outputs.length > 1 ? `\\mathbf{${letter}}_{${i + 1}}` : `\\mathbf{${letter}}`;
+  }
+
   private whereBlock(): string[] {
     const rows: string[] = [];
     const ins = this.p.inputs.map((port) => {
@@ -877,6 +906,7 @@ class LatexTensorPrinter {
       line += piece;
     });
     rows.push(line);
+    rows.push(...this.namedElements());
     const gates = Object.keys(GATE_MEANING).filter((g) => this.gates.has(g));
     for (let k = 0; k < gates.length; k += 3) {
       const items = gates.slice(k, k + 3).map((g) => `${show({ letter: g === 'hh' ? 'h' : g, tilde: g === 'hh', bold: true, arrow: false, sub: ['t'] })} \\text{ ${GATE_MEANING[g]}}`);

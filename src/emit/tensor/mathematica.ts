@@ -26,6 +26,7 @@ import { mathematica, WL_NUMBERS, wolframSyntax } from '../mathematica.js';
 import { formatNumber } from '../number.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
+import { namedElementLines } from './names.js';
 
 /**
  * The Wolfram Language tensor form: `Function[{input1, …, inputK}, Block[{…}, …]]`.
@@ -132,6 +133,7 @@ class Printer {
       ...(this.opts.notes ?? []).map((n) => `(* ${n} *)`),
       `(* Takes ${symbolic ? 'params, then ' : ''}one argument per model input, a nested list in its shape: ${shapes(p.inputs)}. *)`,
       `(* Returns ${p.outputs.length === 1 ? 'the output' : 'the list of outputs'} in ${p.outputs.length === 1 ? 'its shape' : 'their shapes'}: ${shapes(p.outputs)}. *)`,
+      ...namedElementLines(p, this.opts, '', (side, port, idx) => `${side === 'input' ? ins[port + (symbolic ? 1 : 0)] : `output${port + 1}`}[[${idx.map((i) => i + 1).join(', ')}]]`, p.outputs.length > 1 ? 'outputK is the K-th output returned' : 'output1 is the output returned').map((l) => `(* ${l} *)`),
       ...(symbolic ? this.paramsHeader() : []),
     ];
     if (locals.length === 0) return [...head, `Function[{${ins.join(', ')}}, ${result}]`, ''].join('\n');

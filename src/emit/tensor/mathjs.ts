@@ -8,6 +8,7 @@ import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
+import { namedElementLines } from './names.js';
 
 /**
  * The mathjs tensor form: one mathjs expression-language assignment per line, every tensor a
@@ -147,6 +148,7 @@ class Printer {
       ...(symbolic ? [`# PARAMS {${this.params.map((t) => `"${t.name}": ${paramLiteral({ ...t, values: this.p.tensors[t.id].values! }, JSON_NUMBERS, this.opts.precision)}`).join(', ')}}`] : []),
       ...p.inputs.map((port, i) => `# input ${i + 1}, shape ${shape(port.tensor.shape)}: input${i + 1}`),
       ...p.outputs.map((port, i) => `# output ${i + 1}, shape ${shape(port.tensor.shape)}: output${i + 1}`),
+      ...namedElementLines(p, this.opts, '# ', (side, port, idx) => `${side}${port + 1}[${idx.map((i) => i + 1).join(', ')}]`),
       ...(this.opts.notes ?? []).map((n) => `# ${n}`),
       ...[...this.functions.values()],
       ...body,

@@ -3,7 +3,7 @@ import type { Equation, TensorProgram } from '../../tensor/program.js';
 import { SYMPY_SUPPORTS, sympySyntax } from '../sympy.js';
 import { atoms, printMap } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, type DialectContext, type PythonDialect, type TensorParams } from './numpy.js';
+import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from './numpy.js';
 
 /**
  * Helpers that replace NumPy's, or are new: the same array code on object arrays of SymPy
@@ -150,7 +150,7 @@ const SYMPY_DIALECT = (opts: EmitOptions): PythonDialect => ({
   expr: (eq, ctx) => expr(eq, ctx, opts),
   head(p: TensorProgram, o: EmitOptions, text: string, params: TensorParams | null) {
     const used = IMPORTS.filter((n) => n === 'symbols' || new RegExp(`\\b${n}\\b`).test(text));
-    const lines = [generatedLine(o, params), predictLine(p, params)];
+    const lines = [generatedLine(o, params), predictLine(p, params), ...pythonNames(p, o)];
     if (params) lines.push(...paramsDoc(params));
     lines.push('# The arrays are NumPy object arrays of SymPy expressions: numbers in give SymPy numbers out (float() each),');
     lines.push('# symbols in give the outputs as expressions. symbolic_inputs(T=None) gives input1… as arrays of real symbols');
