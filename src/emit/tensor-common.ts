@@ -272,11 +272,9 @@ export function planBuffers(p: TensorProgram, storage: Storage[], local: Set<Ten
   const refs: number[] = [];
   const free: number[] = [];
   const slotOf = (id: TensorId): number | null => {
-    const s = storage[id];
-    if (!s) return null;
-    if (s.kind === 'pool') return s.slot;
-    if (s.kind === 'alias') return slotOf(s.of);
-    return null;
+    let s = storage[id];
+    while (s?.kind === 'alias') s = storage[s.of];
+    return s?.kind === 'pool' ? s.slot : null;
   };
   const release = (slot: number) => {
     if (--refs[slot] === 0) free.push(slot);
@@ -336,4 +334,17 @@ export function planBuffers(p: TensorProgram, storage: Storage[], local: Set<Ten
       if (s !== null) release(s);
     }
   });
+}
+
+/**
+ * Appends lines (single ones, or lists) to `out` one by one. `out.push(...list)` passes every element
+ * as an argument, and a large model's list (hundreds of thousands of weight rows or body lines)
+ * overflows the call stack.
+ */
+export function appendLines(out: string[], ...parts: (string | readonly string[])[]): string[] {
+  for (const part of parts) {
+    if (typeof part === 'string') out.push(part);
+    else for (const line of part) out.push(line);
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -441,8 +441,9 @@ class Printer {
 
   /** The tensor whose memory `id` shares (itself unless a reshape). */
   private root(id: TensorId): TensorId {
-    const s = this.storage[id];
-    return s?.kind === 'alias' ? this.root(s.of) : id;
+    let r = id;
+    for (let s = this.storage[r]; s?.kind === 'alias'; s = this.storage[r]) r = s.of;
+    return r;
   }
 
   /** Whether a tensor's memory is read-only (an input or a weight, or a reshape of one). */
@@ -458,7 +459,7 @@ class Printer {
       offset += this.size(port.tensor.id);
     });
     planBuffers(this.p, this.storage, this.local, this.slots, (id) => this.size(id));
-    this.slotNames.push(...this.slots.map((_, k) => this.fresh(`memory${k + 1}`)));
+    this.slots.forEach((_, k) => this.slotNames.push(this.fresh(`memory${k + 1}`)));
   }
 
   private use(helper: string): string {
@@ -518,7 +519,7 @@ class Printer {
     lines.push(' *');
     if (symbolic) {
       lines.push(` * params: ${paramCount} double${paramCount === 1 ? '' : 's'}, the weight tensors one after another; PARAMS holds the trained values (predict(PARAMS, x, y)):`);
-      lines.push(...tensorParamLayout(this.params, ' *    ').map(comment));
+      appendLines(lines, tensorParamLayout(this.params, ' *    ').map(comment));
     }
     lines.push(` * x: ${nIn} double${nIn === 1 ? '' : 's'}, the model's inputs flattened row-major, one after another:`);
     p.inputs.forEach((port, i) => {
@@ -564,9 +565,9 @@ class Printer {
       lines.push('', '/* Values inside loops: a buffer each. */');
       for (const id of own) lines.push(`static double ${names[id]}[${Math.max(1, this.size(id))}];`);
     }
-    if (this.decls.length > 0) lines.push('', ...this.decls);
-    lines.push('', symbolic ? 'void predict(const double *params, const double *x, double *y) {' : 'void predict(const double *x, double *y) {', ...pointers, ...body, '}');
-    lines.push(...weights, '');
+    if (this.decls.length > 0) appendLines(lines, '', this.decls);
+    appendLines(lines, '', symbolic ? 'void predict(const double *params, const double *x, double *y) {' : 'void predict(const double *x, double *y) {', pointers, body, '}');
+    appendLines(lines, weights, '');
     return lines.join('\n');
   }
 
@@ -580,7 +581,7 @@ class Printer {
       const n = Math.max(1, a.size);
       if (a.rows.length === 0) lines.push(`static const double ${a.name}[1] = {0};`);
       else if (a.rows.length === 1) lines.push(`static const double ${a.name}[${n}] = {${a.rows[0]}};`);
-      else lines.push(`static const double ${a.name}[${n}] = {`, ...a.rows.map((r) => `  ${r},`), '};');
+      else appendLines(lines, `static const double ${a.name}[${n}] = {`, a.rows.map((r) => `  ${r},`), '};');
     }
     return lines;
   }
@@ -591,7 +592,7 @@ class Printer {
     const offsets = new Map(this.params.map((t) => [t.name, t.offset]));
     for (const a of this.weightRows()) {
       const at = offsets.get(a.name)!;
-      if (a.size > 0) lines.push(`  /* ${a.label}, PARAMS[${a.size === 1 ? at : `${at}..${at + a.size - 1}`}] */`, ...a.rows.map((r) => `  ${r},`));
+      if (a.size > 0) appendLines(lines, `  /* ${a.label}, PARAMS[${a.size === 1 ? at : `${at}..${at + a.size - 1}`}] */`, a.rows.map((r) => `  ${r},`));
     }
     lines.push('};');
     return lines;

@@ -6,7 +6,7 @@ import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -538,8 +538,9 @@ class Printer {
 
   /** The tensor whose memory `id` shares (itself unless a reshape). */
   private root(id: TensorId): TensorId {
-    const s = this.storage[id];
-    return s?.kind === 'alias' ? this.root(s.of) : id;
+    let r = id;
+    for (let s = this.storage[r]; s?.kind === 'alias'; s = this.storage[r]) r = s.of;
+    return r;
   }
 
   /** An alias is declared at module level when its memory is; else (inputs, constants, any length) in predict. */
@@ -573,7 +574,7 @@ class Printer {
   private plan(): void {
     this.p.inputs.forEach((port) => (this.storage[port.tensor.id] = { kind: 'own' }));
     planBuffers(this.p, this.storage, this.local, this.slots, (id) => sizeOf(this.p.tensors[id].shape), (id) => this.dynamic(id));
-    this.slotNames.push(...this.slots.map((_, k) => this.fresh(`memory${k + 1}`)));
+    this.slots.forEach((_, k) => this.slotNames.push(this.fresh(`memory${k + 1}`)));
   }
 
   private use(helper: string): string {
@@ -621,10 +622,10 @@ class Printer {
     if (symbolic) {
       lines.push('// params maps each weight tensor\'s name to its values, flat and row-major (a typed array or an array of numbers);');
       lines.push('// PARAMS, exported at the end, holds the trained values, so predict(PARAMS, …) is the model:');
-      lines.push(...tensorParamLayout(this.params, '//   ', false));
+      appendLines(lines, tensorParamLayout(this.params, '//   ', false));
     }
     const weights = symbolic ? this.paramsObject() : this.weights();
-    lines.push(...this.weightsNote(symbolic ? 'PARAMS holds' : 'Weights are'));
+    appendLines(lines, this.weightsNote(symbolic ? 'PARAMS holds' : 'Weights are'));
 
     const buffers: string[] = [];
     if (this.slots.length > 0) {
@@ -642,13 +643,13 @@ class Printer {
       else if (s.kind === 'own') decls.push(`const ${names[id]} = new Float64Array(${this.size(id)});`);
       else if (s.kind === 'alias' && this.moduleAlias(id)) decls.push(`const ${names[id]} = ${names[s.of]};`);
     });
-    if (decls.length > 0) lines.push(...buffers, '', '// Inputs and values (views of the buffers above at the top level; values inside loops have their own).', ...decls);
-    if (this.decls.length > 0) lines.push('', ...this.decls);
+    if (decls.length > 0) appendLines(lines, buffers, '', '// Inputs and values (views of the buffers above at the top level; values inside loops have their own).', decls);
+    if (this.decls.length > 0) appendLines(lines, '', this.decls);
 
-    lines.push('', `export function predict(${args.join(', ')}) {`, ...body, '}', '', 'export default predict;');
+    appendLines(lines, '', `export function predict(${args.join(', ')}) {`, body, '}', '', 'export default predict;');
     for (const f of Object.keys(PRELUDE)) if (this.prelude.has(f as Fn)) lines.push('', PRELUDE[f]);
     for (const h of Object.keys(HELPERS)) if (this.helpers.has(h)) lines.push('', HELPERS[h]);
-    lines.push(...weights, '');
+    appendLines(lines, weights, '');
     return lines.join('\n');
   }
 
@@ -691,7 +692,7 @@ class Printer {
     for (const a of arrays) {
       lines.push(a.comment);
       if (a.rows.length <= 1) lines.push(`const ${a.name} = new ${a.type}([${a.rows.join('')}]);`);
-      else lines.push(`const ${a.name} = new ${a.type}([`, ...a.rows.map((r) => `  ${r},`), ']);');
+      else appendLines(lines, `const ${a.name} = new ${a.type}([`, a.rows.map((r) => `  ${r},`), ']);');
     }
     return lines;
   }
@@ -702,7 +703,7 @@ class Printer {
     for (const a of this.weightArrays()) {
       lines.push(`  ${a.comment}`);
       if (a.rows.length <= 1) lines.push(`  ${a.name}: new ${a.type}([${a.rows.join('')}]),`);
-      else lines.push(`  ${a.name}: new ${a.type}([`, ...a.rows.map((r) => `    ${r},`), '  ]),');
+      else appendLines(lines, `  ${a.name}: new ${a.type}([`, a.rows.map((r) => `    ${r},`), '  ]),');
     }
     lines.push('};');
     return lines;

@@ -4,7 +4,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAt
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from '../julia.js';
 import { formatNumber } from '../number.js';
-import { constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
+import { appendLines, constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -405,7 +405,7 @@ export const juliaTensor: TensorEmitter = {
     lines.push(`# predict(${args.join(', ')}) -> ${outs.length === 1 ? 'y' : `(${outs.map((_, i) => `y${i + 1}`).join(', ')})`}, one example per call:`);
     if (symbolic) {
       lines.push(`#   params: a NamedTuple of the weight arrays (PARAMS below holds the trained values; call predict(PARAMS, ${params.join(', ')})):`);
-      lines.push(...tensorParamLayout(weights, '#     params.'));
+      appendLines(lines, tensorParamLayout(weights, '#     params.'));
     }
     p.inputs.forEach((port, i) => lines.push(`#   ${params[i]}: an array of size ${size(port.tensor.shape)} (real numbers)`));
     p.outputs.forEach((port, i) => lines.push(`#   ${outs.length === 1 ? 'y' : `y${i + 1}`}: an Array{Float64} of size ${size(port.tensor.shape)}`));
@@ -418,20 +418,20 @@ export const juliaTensor: TensorEmitter = {
     const consts = constantsUsed(p);
     if (consts.length > 0) use('weights');
     for (const h of Object.keys(HELPERS) as Helper[]) if (helpers.has(h)) lines.push('', HELPERS[h]);
-    if (mapDefs.length > 0) lines.push('', ...mapDefs);
+    if (mapDefs.length > 0) appendLines(lines, '', mapDefs);
     if (symbolic) {
       lines.push('', 'const PARAMS = (');
-      for (const w of weights) lines.push(`    ${w.name} = _w("""`, ...weightRows(p.tensors[w.id], num), `""", ${jt(w.shape)}),`);
+      for (const w of weights) appendLines(lines, `    ${w.name} = _w("""`, weightRows(p.tensors[w.id], num), `""", ${jt(w.shape)}),`);
       lines.push(')');
     } else {
       for (const id of consts) {
         const t = p.tensors[id];
-        lines.push('', `const ${names[id]} = _w("""`, ...weightRows(t, num), `""", ${jt(t.shape)})`);
+        appendLines(lines, '', `const ${names[id]} = _w("""`, weightRows(t, num), `""", ${jt(t.shape)})`);
       }
     }
     lines.push('', `function predict(${args.join(', ')})`);
     p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${params[i]}, ${jt(port.tensor.shape)}, "${params[i]}")`));
-    lines.push(...body);
+    appendLines(lines, body);
     lines.push(`    return ${outs.length === 1 ? outs[0] : `(${outs.join(', ')})`}`, 'end', '');
     return lines.join('\n');
   },

@@ -212,12 +212,14 @@ class Printer {
       inlined.set(id, stmts[0].text);
       skip.add(index);
     });
+    // An inlined text reads earlier values only: each is expanded once, in order, with its own inlined
+    // values already expanded (no recursion down a chain of them).
+    const expanded = new Map<TensorId, string>();
     const expand = (text: string): string =>
       text.replace(MARKS, (m, d: string, at: number) => {
         const id = Number(d);
-        const inner = inlined.get(id);
-        if (inner === undefined) return this.name(id, env);
-        const body = expand(inner);
+        const body = expanded.get(id);
+        if (body === undefined) return this.name(id, env);
         // An argument of a call or a matrix, or a whole right-hand side, needs no parentheses.
         const before = text.slice(Math.max(0, at - 2), at);
         const after = text.slice(at + m.length, at + m.length + 1);
@@ -225,6 +227,7 @@ class Printer {
         const close = after === '' || after === ',' || after === ')' || after === ']';
         return (open && close) || atomic(body) ? body : `(${body})`;
       });
+    for (const [id, text] of inlined) expanded.set(id, expand(text));
     const out: Stmt[] = [];
     printed.forEach(({ eq, stmts }, index) => {
       // --weights symbolic: the weights are in the caller's scope.
@@ -614,7 +617,7 @@ class Printer {
       const x = this.fresh(`${this.names[xt]}${this.suffix}_s${k}`);
       stmts.push({ target: x, text: `${MARK(eq.args[0])}[${a.reverse ? steps - k + 1 : k}, :]` });
       const s = this.step(body, env, [x, ...current], `_s${k}`);
-      stmts.push(...s.stmts);
+      for (const st of s.stmts) stmts.push(st);
       current = s.outputs;
       sequence.push(current[0]);
     }
@@ -636,7 +639,7 @@ class Printer {
       const x = this.fresh(`${this.names[body.inputs[0]]}${this.suffix}_s${k}`);
       stmts.push({ target: x, text: `${MARK(eq.args[0])}[${[k, ...xs.slice(1).map(() => ':')].join(', ')}]` });
       const s = this.step(body, env, [x], `_s${k}`);
-      stmts.push(...s.stmts);
+      for (const st of s.stmts) stmts.push(st);
       results.push(s.outputs[0]);
     }
     stmts.push({ target: this.name(eq.outs[0], env), text: list(results) });

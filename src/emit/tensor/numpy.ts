@@ -4,7 +4,7 @@ import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js'
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { allEquations, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
+import { allEquations, appendLines, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -342,13 +342,16 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
   lines.push('');
-  const weights = (id: TensorId, end: string) => [...weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`];
-  if (params) lines.push('', 'PARAMS = {', ...params.flatMap((t) => [`    '${t.name}': _w("""`, ...weights(t.id, ',')]), '}');
-  else for (const id of consts) lines.push('', `${names[id]} = _w("""`, ...weights(id, ''));
+  const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`);
+  if (params) {
+    appendLines(lines, '', 'PARAMS = {');
+    for (const t of params) appendLines(lines, `    '${t.name}': _w("""`, weights(t.id, ','));
+    lines.push('}');
+  } else for (const id of consts) appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
   lines.push('', '', `def predict(${[...(params ? ['params'] : []), ...args].join(', ')}):`);
   p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${args[i]}, ${py(port.tensor.shape)}, '${args[i]}')`));
   for (const t of params ?? []) lines.push(`    ${t.name} = _param(params, '${t.name}', ${py(t.shape)})`);
-  lines.push(...body);
+  appendLines(lines, body);
   // An output that reads no input (a linear model's Jacobian) still gets the inputs' batch axes.
   const first = p.inputs[0];
   const batch = first && `${names[first.tensor.id]}.shape[:${names[first.tensor.id]}.ndim - ${first.tensor.shape.length}]`;
@@ -356,7 +359,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
   if (dialect) return [...dialect.head(p, opts, lines.join('\n'), params), ...lines, ...dialect.tail(p, params)].join('\n');
   const head = [generatedLine(opts, params), predictLine(p, params), ...pythonNames(p, opts)];
-  if (params) head.push(...paramsDoc(params));
+  if (params) appendLines(head, paramsDoc(params));
   for (const n of opts.notes ?? []) head.push(`# ${n}`);
   head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
   for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', NUMPY_PRELUDE[f]);

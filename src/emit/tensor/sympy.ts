@@ -1,7 +1,7 @@
 import type { DotAttrs, GlobalPoolAttrs, MapAttrs, TOp } from '../../tensor/ops.js';
 import type { Equation, TensorProgram } from '../../tensor/program.js';
 import { SYMPY_SUPPORTS, sympySyntax } from '../sympy.js';
-import { atoms, printMap } from '../tensor-common.js';
+import { appendLines, atoms, printMap } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from './numpy.js';
 
@@ -151,7 +151,7 @@ const SYMPY_DIALECT = (opts: EmitOptions): PythonDialect => ({
   head(p: TensorProgram, o: EmitOptions, text: string, params: TensorParams | null) {
     const used = IMPORTS.filter((n) => n === 'symbols' || new RegExp(`\\b${n}\\b`).test(text));
     const lines = [generatedLine(o, params), predictLine(p, params), ...pythonNames(p, o)];
-    if (params) lines.push(...paramsDoc(params));
+    if (params) appendLines(lines, paramsDoc(params));
     lines.push('# The arrays are NumPy object arrays of SymPy expressions: numbers in give SymPy numbers out (float() each),');
     lines.push('# symbols in give the outputs as expressions. symbolic_inputs(T=None) gives input1… as arrays of real symbols');
     lines.push("# x1…xN numbered row-major through the inputs one after another (the scalar form's names; T sizes a time axis");
