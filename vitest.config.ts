@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
  * test:update`, `vitest -u`, or UPDATE_SNAPSHOT=1), which vitest reports as mode 'all'.
  */
 export default defineConfig({
+  test: {
+    // What every test file would probe (python3 with numpy and sympy), probed once.
+    globalSetup: ['test/global-setup.ts'],
+  },
   plugins: [
     {
       name: 'nn2eq-goldens-need-update',

@@ -1,14 +1,23 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expect, it } from 'vitest';
-import { cCompiler, cInput, compileC, parseCNumbers, runSympyFiles } from '../src/commands/runtimes.js';
+import { expect, inject, it } from 'vitest';
+import { cCompiler, cInput, compileC, parseCNumbers, SYMPY_DRIVER, sympyAnswers } from '../src/commands/runtimes.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
 import { loadModel } from '../src/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
 import { WOLFRAM_SYMPY_DRIVER } from '../src/verify/wolfram_sympy.js';
+import { probePython, runScript } from './pyserver.js';
+
+export { runScript } from './pyserver.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    python: { exe: string; skip: string | null };
+  }
+}
 
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
@@ -76,28 +85,18 @@ export async function runJs(text: string, cases: unknown[][]): Promise<number[][
 
 /**
  * Debian's python3 with numpy and sympy (the interpreter on PATH may be another one). `skip` says
- * why tests that need it cannot run; under CI=true those tests fail instead of skipping.
+ * why tests that need it cannot run; under CI=true those tests fail instead of skipping. Probed once
+ * per run by test/global-setup.ts (importing sympy takes a while), else here.
  */
-export const python = (() => {
-  const candidates = [process.env.NN2EQ_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean) as string[];
-  for (const exe of candidates) {
-    const r = spawnSync(exe, ['-c', 'import numpy, sympy'], { encoding: 'utf8' });
-    if (r.status === 0) return { exe, skip: null as string | null };
-  }
-  return { exe: '', skip: `python3 with numpy and sympy not found (tried ${candidates.join(', ')}); apt-get install -y python3-numpy python3-sympy` };
-})();
+export const python: { exe: string; skip: string | null } = inject('python') ?? probePython();
 
 export const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
 /** Runs a helper script without blocking the test worker (SymPy can take a while on big models). */
-function runPython(script: string, file: string, input: unknown): Promise<number[][]> {
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(python.exe, [script, file], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
-      if (err) reject(new Error(`${script} failed: ${errText || err.message}`));
-      else resolvePromise(parseNumbers(out));
-    });
-    child.stdin!.end(JSON.stringify(input));
-  });
+async function runPython(script: string, file: string, input: unknown): Promise<number[][]> {
+  const r = await runScript(python.exe, { script }, [file], JSON.stringify(input));
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr || `exit status ${r.status}`}`);
+  return parseNumbers(r.stdout);
 }
 
 /** Runs emitted NumPy source on all cases as one batch. */
@@ -109,15 +108,11 @@ export function runNumpy(text: string, cases: unknown[][]): Promise<number[][]> 
 export type WolframAnswer = (number | null)[][] | { error: string };
 
 /** Evaluates many Wolfram tensor-form texts in one python3 process (test/py/run_wolfram_tensor.py --batch). */
-export function runWolframTensor(jobs: { text: string; cases: unknown[][] }[]): Promise<WolframAnswer[]> {
+export async function runWolframTensor(jobs: { text: string; cases: unknown[][] }[]): Promise<WolframAnswer[]> {
   const input = jobs.map((j) => [tmpFile('wl', j.text), j.cases]);
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(python.exe, [join(ROOT, 'test', 'py', 'run_wolfram_tensor.py'), '--batch'], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
-      if (err) reject(new Error(`run_wolfram_tensor.py failed: ${errText || err.message}`));
-      else resolvePromise(JSON.parse(out) as WolframAnswer[]);
-    });
-    child.stdin!.end(JSON.stringify(input));
-  });
+  const r = await runScript(python.exe, { script: join(ROOT, 'test', 'py', 'run_wolfram_tensor.py') }, ['--batch'], JSON.stringify(input));
+  if (r.status !== 0) throw new Error(`run_wolfram_tensor.py failed: ${r.stderr || `exit status ${r.status}`}`);
+  return JSON.parse(r.stdout) as WolframAnswer[];
 }
 
 let wolframDriver: string | undefined;
@@ -219,17 +214,20 @@ export interface SympyJob {
   readonly shapes: number[][];
 }
 
-/** Runs SymPy tensor-form modules in two python3 processes (SymPy is slow to import): per job's name, its rows of outputs or the error. */
+/**
+ * Runs SymPy modules with the driver --verify uses (src/commands/runtimes.ts SYMPY_DRIVER), as
+ * runSympyFiles does, in this file's python3 servers: per file its rows of outputs, or the error.
+ */
+export async function runSympy(exe: string, files: string[], rows: number[][][], shapes: (readonly (readonly number[])[] | null)[] = files.map(() => null)): Promise<(number[][] | Error)[]> {
+  const r = await runScript(exe, { code: SYMPY_DRIVER }, files, JSON.stringify({ rows, shapes }));
+  if (r.status !== 0) throw new Error(r.stderr || `exit status ${r.status}`);
+  return sympyAnswers(r.stdout);
+}
+
+/** Runs SymPy tensor-form modules in this file's python3 servers, one module a job: per job's name, its rows of outputs or the error. */
 export async function runSympyBatch(exe: string, jobs: readonly SympyJob[]): Promise<Map<string, number[][] | Error>> {
-  const results = new Map<string, number[][] | Error>();
-  const halves = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)];
-  await Promise.all(
-    halves.map(async (half) => {
-      const out = await runSympyFiles(exe, half.map((j) => tmpFile('py', j.text)), half.map((j) => j.rows), half.map((j) => j.shapes));
-      half.forEach((j, i) => results.set(j.name, out[i]));
-    }),
-  );
-  return results;
+  const out = await Promise.all(jobs.map((j) => runSympy(exe, [tmpFile('py', j.text)], [j.rows], [j.shapes]).then(([r]) => r, (e: Error) => e)));
+  return new Map(jobs.map((j, i) => [j.name, out[i]]));
 }
 
 /** Python a driver starts with: modules() loads each module named in argv[1:] and yields it with its rows from the JSON list on stdin. */
@@ -245,12 +243,11 @@ def modules():
 `;
 
 /** Runs a python driver (PY_MODULES + code) on modules with their rows; returns what it prints, parsed as JSON. */
-export function runPyDriver<T>(exe: string, code: string, texts: readonly string[], rows: readonly number[][][]): Promise<T> {
+export async function runPyDriver<T>(exe: string, code: string, texts: readonly string[], rows: readonly number[][][]): Promise<T> {
   const files = texts.map((t) => tmpFile('py', t));
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(exe, ['-c', PY_MODULES + code, ...files], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolvePromise(JSON.parse(stdout) as T)));
-    child.stdin!.end(JSON.stringify(rows));
-  });
+  const r = await runScript(exe, { code: PY_MODULES + code }, files, JSON.stringify(rows));
+  if (r.status !== 0) throw new Error(r.stderr || `exit status ${r.status}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 /** The outputs of a fixture's reference cases, flattened. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cCompiler, cInput, compileC, extraRunners, parseCNumbers, programFromJson, runMathjsText, runSympyFiles, type TensorJson } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, extraRunners, parseCNumbers, programFromJson, runMathjsText, type TensorJson } from '../src/commands/runtimes.js';
 import { buildProgram, convertFile, evaluate, loadModel, Nn2eqError, scalarize, type TensorProgram } from '../src/index.js';
 import { expandProgram } from '../src/transform/expand.js';
 import { jacobian, paramGradient } from '../src/transform/jacobian.js';
@@ -16,7 +16,7 @@ import { oracleModel, oraclePredict } from '../src/verify/oracle.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, ROOT, runJs, runNumpy, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, python, readReference, runJs, runNumpy, runSympy, runWolframTensor, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
 
 /*
  * The transforms in the tensor form (--form tensor): each is an IR-to-IR function on the tensor
@@ -193,16 +193,10 @@ async function runC(text: string, cases: unknown[][], m: number): Promise<number
   return parseCNumbers(await exec(exe, [String(flat(cases[0]).length), String(m)], cInput(cases.map((c) => flat(c)))), m);
 }
 
-function runWolframTensor(text: string, cases: unknown[][]): Promise<number[][]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(python.exe, [join(ROOT, 'test', 'py', 'run_wolfram_tensor.py'), '--batch'], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, out, errText) => {
-      if (err) return reject(new Error(`run_wolfram_tensor.py failed: ${errText || err.message}`));
-      const [answer] = JSON.parse(out) as ((number | null)[][] | { error: string })[];
-      if ('error' in answer) reject(new Error(answer.error));
-      else resolve(answer.map((row) => row.map((v) => (v === null ? NaN : v))));
-    });
-    child.stdin!.end(JSON.stringify([[tmpFile('wl', text), cases]]));
-  });
+async function runWolframTensorText(text: string, cases: unknown[][]): Promise<number[][]> {
+  const [answer] = await runWolframTensor([{ text, cases }]);
+  if ('error' in answer) throw new Error(answer.error);
+  return answer.map((row) => row.map((v) => (v === null ? NaN : v)));
 }
 
 function runJsonTensor(text: string, cases: unknown[][]): number[][] {
@@ -332,7 +326,7 @@ for (const c of CASES) {
     });
     withPython('mathematica (the tensor-form Wolfram interpreter over sympy)', async () => {
       const t = await text('mathematica');
-      await compare(await runWolframTensor(t, cases), t);
+      await compare(await runWolframTensorText(t, cases), t);
     }, 120_000);
     if (cc) {
       it('c (gcc -std=c99 -Wall -Werror)', async () => {
@@ -349,7 +343,7 @@ for (const c of CASES) {
     withPython('sympy (object arrays of SymPy numbers)', async () => {
       const t = await text('sympy');
       const shapes = readReference(join(FIXTURES, c.fixture)).input_shapes;
-      const [got] = await runSympyFiles(python.exe, [tmpFile('py', t)], [xs], [shapes]);
+      const [got] = await runSympy(python.exe, [tmpFile('py', t)], [xs], [shapes]);
       if (got instanceof Error) throw got;
       await compare(got, t);
     });

@@ -1,9 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Port } from '../extract/index.js';
-import type { RunResult } from '../verify/runtimes.js';
+import { probe, type RunResult } from '../verify/runtimes.js';
 import { erf as erfFloat64 } from '../ir/special.js';
 import type { Equation, TensorProgram } from '../tensor/program.js';
 
@@ -38,7 +38,7 @@ function run(exe: string, args: string[], stdin: string, cwd?: string): Promise<
 /** The C compiler: NN2EQ_CC, else gcc. */
 export function cCompiler(): string | null {
   const exe = process.env.NN2EQ_CC || 'gcc';
-  return spawnSync(exe, ['--version']).error ? null : exe;
+  return probe(exe, ['--version']).error ? null : exe;
 }
 
 /** Parses printf's %.17g output (nan, -nan, inf) back to numbers. */
@@ -151,16 +151,21 @@ print(json.dumps([run(file, rows, shapes) for file, rows, shapes in zip(sys.argv
 
 /** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import); `shapes`: each tensor-form module's input shapes. */
 export async function runSympyFiles(exe: string, files: string[], rows: number[][][], shapes: (readonly (readonly number[])[] | null)[] = files.map(() => null)): Promise<(number[][] | Error)[]> {
-  const out = JSON.parse(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify({ rows, shapes }))) as ((number | string | null)[][] | { error: string })[];
+  return sympyAnswers(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify({ rows, shapes })));
+}
+
+/** What SYMPY_DRIVER prints, read back: per module its rows of outputs, or its error. */
+export function sympyAnswers(stdout: string): (number[][] | Error)[] {
+  const out = JSON.parse(stdout) as ((number | string | null)[][] | { error: string })[];
   return out.map((r) => ('error' in r ? new Error(r.error) : r.map((row) => row.map((v) => (v === null ? NaN : typeof v === 'string' ? (v === 'inf' ? Infinity : -Infinity) : v)))));
 }
 
 /** The python3 with sympy and numpy, or why there is none. */
 export function sympyPython(): { exe: string } | { skipped: string } {
   const exe = process.env.NN2EQ_PYTHON || 'python3';
-  const probe = spawnSync(exe, ['-c', 'import sympy, numpy'], { encoding: 'utf8' });
-  if (probe.error) return { skipped: `${exe} not found` };
-  if (probe.status !== 0) return { skipped: `${exe} has no sympy or numpy (set NN2EQ_PYTHON to a python3 with both)` };
+  const found = probe(exe, ['-c', 'import sympy, numpy']);
+  if (found.error) return { skipped: `${exe} not found` };
+  if (found.status !== 0) return { skipped: `${exe} has no sympy or numpy (set NN2EQ_PYTHON to a python3 with both)` };
   return { exe };
 }
 
@@ -274,7 +279,7 @@ _main(${tuple(shapes.map(tuple))})
 /** Runs emitted Julia with `julia` (NN2EQ_JULIA) when one is installed; Debian 12 packages none. */
 const runJulia: Runner = async (text, inputs, points) => {
   const exe = process.env.NN2EQ_JULIA || 'julia';
-  if (spawnSync(exe, ['--version']).error) return { skipped: 'julia is not installed (Debian has no julia package; see julialang.org)' };
+  if (probe(exe, ['--version']).error) return { skipped: 'julia is not installed (Debian has no julia package; see julialang.org)' };
   const dir = mkdtempSync(join(tmpdir(), 'nn2eq-julia-'));
   try {
     const file = join(dir, 'model.jl');

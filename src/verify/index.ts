@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Format } from '../emit/index.js';
 import { numberParts } from '../emit/number.js';
@@ -13,7 +12,7 @@ import { scalarize } from '../tensor/scalarize.js';
 import type { TensorProgram } from '../tensor/program.js';
 import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
 import { mulberry32 } from './random.js';
-import { checkLatex, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
+import { checkLatex, probe, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
 import { extraRunners } from '../commands/runtimes.js';
 
 /** What --verify checks the written text against, and how strictly. */
@@ -158,7 +157,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   else if ('valid' in result) routes.push({ route: `${opts.format} text (${opts.format === 'svg' ? 'MathJax' : 'KaTeX'})`, status: 'valid' });
   else routes.push({ route: label, status: 'invalid', reason: result.invalid });
   // Without wolframscript the Wolfram text ran through SymPy's parser: the report says which runtime it was.
-  if ('values' in result && opts.format === 'mathematica' && spawnSync('wolframscript', ['-version']).error) {
+  if ('values' in result && opts.format === 'mathematica' && probe('wolframscript', ['-version']).error) {
     routes[routes.length - 1] = { ...routes[routes.length - 1], route: `${label} (SymPy's Mathematica parser; wolframscript is not installed)` };
   }
 

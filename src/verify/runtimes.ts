@@ -45,6 +45,23 @@ function flatten(v: unknown): number[] {
   return Array.isArray(v) ? v.flatMap(flatten) : [Number(v)];
 }
 
+const probed = new Map<string, { error?: Error; status: number | null }>();
+
+/**
+ * Runs `exe args` to see whether a runtime is there, once per process: the answer does not change
+ * during a run, and importing SymPy to ask takes a while (a test run verifies hundreds of texts).
+ */
+export function probe(exe: string, args: readonly string[]): { error?: Error; status: number | null } {
+  const key = JSON.stringify([exe, ...args]);
+  let r = probed.get(key);
+  if (!r) {
+    const p = spawnSync(exe, args, { encoding: 'utf8' });
+    r = { error: p.error, status: p.status };
+    probed.set(key, r);
+  }
+  return r;
+}
+
 function scratch(): { dir: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'nn2eq-verify-'));
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
@@ -85,9 +102,9 @@ function pythonExe(): string {
 
 export async function runNumpy(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
   const exe = pythonExe();
-  const probe = spawnSync(exe, ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (probe.error) return { skipped: `${exe} not found` };
-  if (probe.status !== 0) return { skipped: `${exe} has no numpy (set NN2EQ_PYTHON to a python3 with numpy)` };
+  const found = probe(exe, ['-c', 'import numpy']);
+  if (found.error) return { skipped: `${exe} not found` };
+  if (found.status !== 0) return { skipped: `${exe} has no numpy (set NN2EQ_PYTHON to a python3 with numpy)` };
   const s = scratch();
   try {
     const file = join(s.dir, 'model.py');
@@ -104,8 +121,7 @@ export async function runNumpy(text: string, inputs: readonly Port[], points: re
 }
 
 export async function runWolfram(text: string, inputs: readonly Port[], points: readonly Float64Array[]): Promise<RunResult> {
-  const probe = spawnSync('wolframscript', ['-version'], { encoding: 'utf8' });
-  if (probe.error) return runWolframSympy(text, points);
+  if (probe('wolframscript', ['-version']).error) return runWolframSympy(text, points);
   const s = scratch();
   try {
     const file = join(s.dir, 'model.wl');
@@ -124,8 +140,8 @@ export async function runWolfram(text: string, inputs: readonly Port[], points: 
 /** Without wolframscript: SymPy's Mathematica parser and a FullForm interpreter, when python3 has sympy. */
 async function runWolframSympy(text: string, points: readonly Float64Array[]): Promise<RunResult> {
   const exe = pythonExe();
-  const probe = spawnSync(exe, ['-c', 'import sympy.parsing.mathematica'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return { skipped: `wolframscript is not installed, and ${exe} has no sympy for the parser route` };
+  const found = probe(exe, ['-c', 'import sympy.parsing.mathematica']);
+  if (found.error || found.status !== 0) return { skipped: `wolframscript is not installed, and ${exe} has no sympy for the parser route` };
   const s = scratch();
   try {
     const file = join(s.dir, 'model.wl');
