@@ -3,7 +3,7 @@ import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
 import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
-import type { Body, Equation, TensorId, TensorInfo, TensorProgram } from '../tensor/program.js';
+import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
@@ -347,4 +347,65 @@ export function appendLines(out: string[], ...parts: (string | readonly string[]
     else for (const line of part) out.push(line);
   }
   return out;
+}
+
+/** A dimension as generated code knows it: a number, or the text of a length read at run time. */
+export type DimText = number | string;
+
+/** The product of dimensions: a number when all are numbers, else text (`steps1 * 3`). */
+export function productOf(dims: readonly DimText[]): DimText {
+  const known = sizeOf(dims.filter((d): d is number => typeof d === 'number'));
+  const vars = dims.filter((d): d is string => typeof d === 'string');
+  if (vars.length === 0) return known;
+  return known === 1 ? vars.join(' * ') : `${vars.join(' * ')} * ${known}`;
+}
+
+/**
+ * One run of axes an element-wise argument keeps, for reading it at flat output position i:
+ * the run's position is ⌊i / inner⌋ (mod span when axes come before it), times the argument's stride.
+ */
+export interface BroadcastTerm {
+  readonly inner: DimText;
+  readonly span: DimText;
+  readonly wrap: boolean;
+  readonly stride: DimText;
+}
+
+/**
+ * Where element i of an element-wise result of shape `out` reads an argument of shape `arg` (NumPy's
+ * broadcasting: axes aligned at the right, length-1 and missing axes repeated), as a sum of terms,
+ * one per run of axes the argument keeps; no terms reads its element 0. Every broadcast ONNX allows
+ * has this form, with 1s anywhere ([3, 1] against [1, 4], [2, 1, 4] against [3, 1]).
+ */
+export function broadcastTerms(arg: readonly DimText[], out: readonly DimText[]): BroadcastTerm[] {
+  const r = out.length;
+  const a = [...new Array<DimText>(r - arg.length).fill(1), ...arg];
+  const terms: BroadcastTerm[] = [];
+  let k = r - 1;
+  while (k >= 0) {
+    // Axes of length 1 in the result add nothing; an axis the argument repeats ends a run.
+    if (out[k] === 1 || a[k] !== out[k]) {
+      k--;
+      continue;
+    }
+    const hi = k + 1;
+    while (k >= 0 && (out[k] === 1 || a[k] === out[k])) k--;
+    const lo = k + 1;
+    terms.push({ inner: productOf(out.slice(hi)), span: productOf(out.slice(lo, hi)), wrap: out.slice(0, lo).some((d) => d !== 1), stride: productOf(a.slice(hi)) });
+  }
+  return terms.reverse();
+}
+
+/**
+ * The flat index text of broadcastTerms in a C-like language: `div(text, d)` is its integer
+ * division of a non-negative index, `%` and `*` as in C and JS.
+ */
+export function broadcastIndex(arg: readonly DimText[], out: readonly DimText[], i: string, div: (x: string, d: string) => string): string {
+  const terms = broadcastTerms(arg, out).map((t) => {
+    const paren = (d: DimText) => (typeof d === 'number' || !d.includes(' ') ? String(d) : `(${d})`);
+    let x = t.inner === 1 ? i : div(i, paren(t.inner));
+    if (t.wrap) x = `${x} % ${paren(t.span)}`;
+    return t.stride === 1 ? x : `${x} * ${paren(t.stride)}`;
+  });
+  return terms.length === 0 ? '0' : terms.join(' + ');
 }

@@ -6,7 +6,7 @@ import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -826,29 +826,7 @@ class Printer {
 
   /** Element i of the output read from argument `id` (broadcast, NumPy rules). */
   private element(id: TensorId, out: TensorId): string {
-    const name = this.names[id];
-    const a = this.p.tensors[id].shape;
-    const s = this.p.tensors[out].shape;
-    const same = a.length === s.length && a.every((d, i) => d === s[i]);
-    if (same) return `${name}[i]`;
-    // Leading 1s are broadcast like missing axes.
-    let lead = 0;
-    while (lead < a.length && a[lead] === 1) lead++;
-    const core = a.slice(lead);
-    if (core.length === 0) return `${name}[0]`;
-    let trail = 0;
-    while (trail < core.length && core[core.length - 1 - trail] === 1) trail++;
-    const middle = core.slice(0, core.length - trail);
-    const end = s.length - trail;
-    const start = end - middle.length;
-    const matches = start >= 0 && middle.every((d, i) => d === s[start + i]);
-    if (matches) {
-      const inner = sizeOf(s.slice(end));
-      const span = sizeOf(middle);
-      const idx = inner === 1 ? 'i' : `i / ${inner}`;
-      return start === 0 ? `${name}[${idx}]` : `${name}[${idx} % ${span}]`;
-    }
-    throw new Nn2eqError(`element-wise arguments of shapes ${shapeText(a)} and ${shapeText(s)} broadcast in a way the C tensor form does not print`, 'unsupported', 'please report this model');
+    return `${this.names[id]}[${broadcastIndex(this.p.tensors[id].shape, this.p.tensors[out].shape, 'i', (x, d) => `${x} / ${d}`)}]`;
   }
 
   /** The step counter of a loop nested `depth` deep: s, s_2, … unless a tensor has the name. */

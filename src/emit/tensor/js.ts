@@ -6,7 +6,7 @@ import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -906,30 +906,7 @@ class Printer {
 
   /** Element i of the output read from argument `id` (broadcast, NumPy rules). */
   private element(id: TensorId, out: TensorId): string {
-    const name = this.names[id];
-    const a = this.dims[id];
-    const s = this.dims[out];
-    const same = a.length === s.length && a.every((d, i) => d === s[i]);
-    if (same) return `${name}[i]`;
-    // Leading 1s are broadcast like missing axes.
-    let lead = 0;
-    while (lead < a.length && a[lead] === 1) lead++;
-    const core = a.slice(lead);
-    if (core.length === 0) return `${name}[0]`;
-    let trail = 0;
-    while (trail < core.length && core[core.length - 1 - trail] === 1) trail++;
-    const middle = core.slice(0, core.length - trail);
-    const end = s.length - trail;
-    const start = end - middle.length;
-    const matches = start >= 0 && middle.every((d, i) => d === s[start + i]) && middle.every((d) => typeof d === 'number');
-    const q = s.slice(end);
-    if (matches && q.every((d) => typeof d === 'number')) {
-      const inner = sizeOf(q as number[]);
-      const span = sizeOf(middle as number[]);
-      const idx = inner === 1 ? 'i' : `Math.floor(i / ${inner})`;
-      return start === 0 ? `${name}[${idx}]` : `${name}[${idx} % ${span}]`;
-    }
-    throw new Nn2eqError(`element-wise arguments of shapes ${this.dimsText(id)} and ${this.dimsText(out)} broadcast in a way the JS tensor form does not print`, 'unsupported', 'please report this model');
+    return `${this.names[id]}[${broadcastIndex(this.dims[id], this.dims[out], 'i', (x, d) => `Math.floor(${x} / ${d})`)}]`;
   }
 
   /** The step counter of a loop nested `depth` deep: s, s_2, … unless a tensor has the name. */

@@ -181,8 +181,9 @@ export const juliaTensor: TensorEmitter = {
     };
     /** `id` with `k` leading axes of length 1, for broadcasting against a tensor of higher rank. */
     const lift = (id: TensorId, k: number): string => {
-      if (k === 0) return arg(id, false);
       const s = shapeOf(id);
+      // A tensor of rank 0 (a zero-dimensional array, or the number a broadcast over one returns) broadcasts as it is.
+      if (k === 0 || s.length === 0) return arg(id, false);
       if (s.includes(-1)) {
         use('lift');
         return `_lift(${arg(id, false)}, ${k})`;
@@ -297,7 +298,7 @@ export const juliaTensor: TensorEmitter = {
           const dims = to.map((d) => (d === -1 ? ':' : String(d)));
           // Adding or dropping axes of length 1 keeps the element order in any storage order.
           const core = (s: readonly number[]) => s.filter((d) => d !== 1).join(',');
-          if (core(shapeOf(a[0])) === core(to)) return `reshape(${x()}, ${dims.join(', ')})`;
+          if (core(shapeOf(a[0])) === core(to)) return `reshape(${x()}, ${dims.length === 0 ? '()' : dims.join(', ')})`;
           use('reshape');
           return `_reshape(${x()}, ${jt(dims)})`;
         }

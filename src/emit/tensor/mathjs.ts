@@ -315,7 +315,10 @@ class Printer {
         return one(this.permute(x, xs, (a as unknown as TransposeAttrs).perm));
       case 'reshape': {
         const shape = (a as unknown as ReshapeAttrs).shape;
-        return one(shape.length === xs.length && shape.every((d, i) => d === xs[i]) ? x : `reshape(${x}, ${list(shape)})`);
+        if (shape.length === xs.length && shape.every((d, i) => d === xs[i])) return one(x);
+        // mathjs has no matrix of rank 0: such a tensor is a number.
+        if (shape.length === 0) return one(`squeeze(${x})`);
+        return one(`reshape(${xs.length === 0 ? `[${x}]` : x}, ${list(shape)})`);
       }
       case 'concat':
         return one(`concat(${eq.args.map(MARK).join(', ')}, ${(a as unknown as AxisAttrs).axis + 1})`);
@@ -414,7 +417,10 @@ class Printer {
     const template = printMap(a, atoms(params), this.syntax, mathjs.supports, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.
     const builtin = /^(exp|log|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
-    return `map(${marks.join(', ')}, ${builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template)})`;
+    const f = builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template);
+    // Numbers (tensors of rank 0) are not mapped over: the function is called on them.
+    if (this.shape(eq.outs[0]).length === 0) return `${f}(${marks.join(', ')})`;
+    return `map(${marks.join(', ')}, ${f})`;
   }
 
   /** x with its axes permuted (output axis i is input axis perm[i]). */
@@ -488,17 +494,25 @@ class Printer {
     const x = MARK(eq.args[0]);
     const xs = this.shape(eq.args[0]);
     const r = a.kernel.length;
-    const after = a.kernel.map((k, i) => Math.max(0, a.strides[i] * (a.outSpatial[i] - 1) + a.dilation[i] * (k - 1) + 1 - xs[i] - a.padBefore[i]));
-    const padded = a.padBefore.some((b) => b > 0) || after.some((q) => q > 0);
+    // A negative pad (a transposed convolution padded by more than kernel − 1) crops the input instead.
+    const before = a.padBefore.map((p) => Math.max(0, p));
+    const crop = a.padBefore.map((p) => Math.max(0, -p));
+    const kept = xs.slice(0, r).map((n, i) => n - crop[i]);
+    const after = a.kernel.map((k, i) => Math.max(0, a.strides[i] * (a.outSpatial[i] - 1) + a.dilation[i] * (k - 1) + 1 - kept[i] - before[i]));
+    const padded = before.some((b) => b > 0) || after.some((q) => q > 0);
     const pre: Stmt[] = [];
-    let source = x;
+    const cropped = crop.some((c) => c > 0) ? `${x}[${[...kept.map((n, i) => range(crop[i] + 1, 1, n)), ':'].join(', ')}]` : x;
+    let source = cropped;
     if (padded) {
       source = this.fresh(`${target}_padded`);
-      const full = list([...xs.slice(0, r).map((n, i) => n + a.padBefore[i] + after[i]), xs[r]]);
+      const full = list([...kept.map((n, i) => n + before[i] + after[i]), xs[r]]);
       pre.push({ target: source, text: fill ? `${fill} * ones(${full})` : `zeros(${full})` });
-      pre.push({ target: `${source}[${[...xs.slice(0, r).map((n, i) => range(a.padBefore[i] + 1, 1, n)), ':'].join(', ')}]`, text: x });
+      pre.push({ target: `${source}[${[...kept.map((n, i) => range(before[i] + 1, 1, n)), ':'].join(', ')}]`, text: cropped });
+    } else if (cropped !== x) {
+      source = this.fresh(`${target}_cropped`);
+      pre.push({ target: source, text: cropped });
     }
-    const size = xs.slice(0, r).map((n, i) => n + a.padBefore[i] + after[i]);
+    const size = kept.map((n, i) => n + before[i] + after[i]);
     // A range over a whole axis is written ':'.
     const span = (start: number, step: number, count: number, n: number) => (start === 1 && (step === 1 || count === 1) && count === n ? ':' : range(start, step, count));
     const taps = [...indices(a.kernel)].map((k) => ({ k, spans: k.map((ki, i) => span(ki * a.dilation[i] + 1, a.strides[i], a.outSpatial[i], size[i])) }));

@@ -11,6 +11,9 @@ import { namedElementLines } from './names.js';
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
 const ANONYMOUS = new Set(['_', 'a', 'v', 'd']);
 
+/** Ops whose text does not read an argument exactly once (loops are statements; reshape and pad print it more than once). */
+const ONCE_NOT: ReadonlySet<TOp> = new Set<TOp>(['scan', 'foreach', 'reshape', 'pad']);
+
 /** Weight text as numpy.fromstring reads it. */
 const TEXT_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'inf', nan: 'nan' };
 
@@ -33,8 +36,10 @@ export const HELPERS = {
   windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
     """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
     r = len(kernel)
+    # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
+    x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
-    pads = tuple((p, max(0, (o - 1) * s + (k - 1) * d + 1 - p - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
+    pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
     xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
@@ -117,6 +122,8 @@ export type TensorParams = ReturnType<typeof tensorParams>;
 /** What a dialect's expr may ask: an argument printed (in parentheses when `atom` and it binds looser), its rank, a helper. */
 export interface DialectContext {
   arg(id: TensorId, atom?: boolean): Arg;
+  /** An argument of an element-wise op whose result has rank `rank`, with new axes after its batch axes where it has fewer (see `lifted`). */
+  elementwise(id: TensorId, rank: number): Arg;
   rank(id: TensorId): number;
   use(helper: string): void;
 }
@@ -156,8 +163,18 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const calls = new Set(p.calls.flatMap((c) => c.outputs.map((t) => t.id)));
   const fromInputs = dependsOnInputs(p);
 
+  const argOf = (id: TensorId, atom = true): Arg => ({ text: arg(id, atom), prec: inlined.has(id) && !atom ? inlinedPrec.get(id)! : Prec.Atom });
+  // NumPy aligns axes at the right, batch axes included: a value that has batch axes and fewer axes
+  // of its own than an element-wise result gets length-1 axes after its batch axes, so that those
+  // meet the result's batch axes (a mean over every axis, shape (..., ), against x (..., 2, 3, 4)).
+  const elementwise = (id: TensorId, r: number): Arg => {
+    const own = rank(id);
+    if (own >= r || !fromInputs.has(id)) return argOf(id, false);
+    return { text: `${arg(id)}[${['...', ...new Array<string>(r - own).fill('None'), ...new Array<string>(own).fill(':')].join(', ')}]`, prec: Prec.Atom };
+  };
   const ctx: DialectContext = {
-    arg: (id, atom = true) => ({ text: arg(id, atom), prec: inlined.has(id) && !atom ? inlinedPrec.get(id)! : Prec.Atom }),
+    arg: argOf,
+    elementwise,
     rank,
     use: (h) => helpers.add(h),
   };
@@ -174,7 +191,8 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         return terms.join(' + ');
       }
       case 'map': {
-        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => ({ text: arg(id, false), prec: inlined.has(id) ? inlinedPrec.get(id)! : Prec.Atom })), syntax, numpyFunctions, opts);
+        const r = rank(eq.outs[0]);
+        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, numpyFunctions, opts);
         m.uses.forEach((f) => fns.add(f));
         return m.text;
       }
@@ -300,7 +318,8 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       const text = expr(eq);
       const out = eq.outs[0];
       const next = eqs[i + 1];
-      const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && next.op !== 'scan' && next.op !== 'foreach' && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
+      // Reshape and pad print their argument more than once (to learn its batch axes): it gets a name.
+      const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && !ONCE_NOT.has(next.op) && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
       if (inline) {
         inlined.set(out, text);
         inlinedPrec.set(out, isAtom(text) ? Prec.Atom : Prec.Add);

@@ -88,7 +88,7 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
       const m = printMap(eq.attrs as unknown as MapAttrs, atoms(params), sympySyntax(() => ''), SYMPY_SUPPORTS, opts);
       // exp(a0) is exp itself: pass the function, not a lambda around it.
       const f = m.text === `${m.text.split('(')[0]}(${params.join(', ')})` ? m.text.split('(')[0] : `lambda ${params.join(', ')}: ${m.text}`;
-      return `_map(${f}, ${a.map((id) => ctx.arg(id, false).text).join(', ')})`;
+      return `_map(${f}, ${a.map((id) => ctx.elementwise(id, ctx.rank(eq.outs[0])).text).join(', ')})`;
     }
     case 'softmax':
     case 'log_softmax':

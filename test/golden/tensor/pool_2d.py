@@ -6,8 +6,10 @@ import numpy as np
 def _windows(x, kernel, strides, dilation, pad_before, out, fill):
     """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
     r = len(kernel)
+    # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
+    x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
-    pads = tuple((p, max(0, (o - 1) * s + (k - 1) * d + 1 - p - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
+    pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
     xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
