@@ -55,19 +55,22 @@ function chromium(args) {
 
 /**
  * Renders `tex` (an aligned block) and writes a PNG of it to `png`; returns the rendered width and
- * height of the equations in CSS pixels (the page is PAGE_WIDTH_PX wide).
+ * height of the equations in CSS pixels (the page is PAGE_WIDTH_PX wide). `browser` (optional): a
+ * running Chromium with dumpDom(url) and screenshot(url, png, width, height), for many renders
+ * (the tests keep one per file); without it each step starts chromium.
  */
-export async function renderLatex(tex, png) {
+export async function renderLatex(tex, png, browser) {
   const dir = mkdtempSync(join(tmpdir(), 'nn2eq-render-'));
   try {
     const page = join(dir, 'page.html');
     writeFileSync(page, pageHtml(tex));
-    const dom = await chromium(['--dump-dom', pathToFileURL(page).href]);
+    const dom = browser ? await browser.dumpDom(pathToFileURL(page).href) : await chromium(['--dump-dom', pathToFileURL(page).href]);
     const width = Number(/data-width="([\d.]+)"/.exec(dom)?.[1] ?? NaN);
     const height = Number(/data-height="(\d+)"/.exec(dom)?.[1] ?? NaN);
     if (!Number.isFinite(width) || !Number.isFinite(height)) throw new Error('render-latex: the page did not report its size');
     const w = Math.ceil(Math.max(width, PAGE_WIDTH_PX)) + 24;
-    await chromium([`--screenshot=${resolve(png)}`, `--window-size=${w},${Math.min(height, 16000)}`, pathToFileURL(page).href]);
+    if (browser) await browser.screenshot(pathToFileURL(page).href, resolve(png), w, Math.min(height, 16000));
+    else await chromium([`--screenshot=${resolve(png)}`, `--window-size=${w},${Math.min(height, 16000)}`, pathToFileURL(page).href]);
     return { width, height };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,23 +1,22 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { latexRows, wholeRows } from '../src/emit/html.js';
 import { convertFile } from '../src/index.js';
-import { FIXTURES, inCI, ROOT, tmpDir } from './helpers.js';
+import { Browser, chromiumSkip } from './browser.js';
+import { FIXTURES, inCI, ROOT } from './helpers.js';
 
-const CHROMIUM = process.env.NN2EQ_CHROMIUM || '/usr/bin/chromium';
-const skip = spawnSync(CHROMIUM, ['--version']).error ? `${CHROMIUM} not found; apt-get install -y chromium` : null;
+const skip = chromiumSkip;
 if (skip) console.warn(`\n*** SKIPPING the HTML page check in Chromium: ${skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
 
 /** Screenshots go here (ignored by git), one per fixture, for a person to look at. */
 const OUTPUT = join(ROOT, '.vitest-tmp', 'html');
 
-function chromium(args: string[]): Promise<string> {
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${tmpDir()}`];
-  return new Promise((resolve, reject) => execFile(CHROMIUM, [...flags, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 }, (err, out) => (err ? reject(err) : resolve(out))));
-}
+/** One Chromium for the file, started by the first test that needs it. */
+let browser: Browser | undefined;
+const chromium = () => (browser ??= Browser.launch());
+afterAll(() => browser?.close());
 
 describe('--format html', () => {
   for (const name of ['mathematica_3_2_2_2', 'shape_embedding', 'rnn_lstm_sequences', 'act_gelu']) {
@@ -29,13 +28,13 @@ describe('--format html', () => {
       mkdirSync(OUTPUT, { recursive: true });
       const file = join(OUTPUT, `${name}.html`);
       writeFileSync(file, text);
-      const dom = await chromium(['--dump-dom', pathToFileURL(file).href]);
+      const dom = await chromium().dumpDom(pathToFileURL(file).href);
       expect(dom).not.toMatch(/katex-error|<merror/);
       expect((dom.match(/<math[\s>]/g) ?? []).length).toBe(latexRows(tex).length);
       expect(dom).toMatch(/Calling contract/);
       expect(dom).toMatch(/<td>input 1<\/td>/);
       const png = join(OUTPUT, `${name}.png`);
-      await chromium([`--screenshot=${png}`, '--window-size=1280,1400', '--hide-scrollbars', pathToFileURL(file).href]);
+      await chromium().screenshot(pathToFileURL(file).href, png, 1280, 1400);
       expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
       expect(statSync(png).size).toBeGreaterThan(5000);
     };
@@ -53,7 +52,7 @@ describe('--format html', () => {
       mkdirSync(OUTPUT, { recursive: true });
       const file = join(OUTPUT, `${name}.tensor.html`);
       writeFileSync(file, text);
-      const dom = await chromium(['--dump-dom', pathToFileURL(file).href]);
+      const dom = await chromium().dumpDom(pathToFileURL(file).href);
       expect(dom).not.toMatch(/katex-error|<merror/);
       expect((dom.match(/<math[\s>]/g) ?? []).length).toBe(wholeRows(latexRows(tex)).length);
       expect(dom).toMatch(/<td>input1 \(/);

@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Browser, chromiumSkip } from './browser.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURES, inCI, ROOT, SHARED } from './helpers.js';
 // @ts-expect-error plain JS script shared with the README picture
-import { CHROMIUM, PAGE_WIDTH_PX, renderLatex } from '../scripts/render-latex.mjs';
+import { PAGE_WIDTH_PX, renderLatex } from '../scripts/render-latex.mjs';
 
 /** Screenshots are kept here (gitignored) as test artifacts. */
 const OUT = join(ROOT, '.test-output', 'latex');
@@ -13,7 +13,12 @@ const OUT = join(ROOT, '.test-output', 'latex');
 /** Where the shared real models are (the lead repoints this at test/models once they are copied). */
 const SHARED_MODELS = SHARED;
 
-const skip = spawnSync(CHROMIUM as string, ['--version']).status === 0 ? null : `chromium not found at ${CHROMIUM}; apt-get install -y chromium`;
+const skip = chromiumSkip;
+
+/** One Chromium for the file, started by the first render. */
+let browser: Browser | undefined;
+const chromium = () => (browser ??= Browser.launch());
+afterAll(() => browser?.close());
 
 const PAGES: [name: string, path: string][] = [
   ['mathematica_3_2_2_2', join(FIXTURES, 'mathematica_3_2_2_2', 'model.json')],
@@ -30,7 +35,7 @@ describe.skipIf(skip !== null && !inCI)('latex rendered by KaTeX in headless Chr
     it.skipIf(!existsSync(path))(name, async () => {
       if (skip) throw new Error(skip);
       const { text } = await convertFile(path, { format: 'latex' });
-      const { width } = await renderLatex(text, join(OUT, `${name}.png`));
+      const { width } = await renderLatex(text, join(OUT, `${name}.png`), chromium());
       expect(existsSync(join(OUT, `${name}.png`))).toBe(true);
       expect(width).toBeGreaterThan(0);
       expect(width, `${name} is ${Math.round(width)} px wide`).toBeLessThanOrEqual(PAGE_WIDTH_PX);
@@ -40,7 +45,7 @@ describe.skipIf(skip !== null && !inCI)('latex rendered by KaTeX in headless Chr
   it('catches a row wider than the page', async () => {
     if (skip) throw new Error(skip);
     const row = Array.from({ length: 30 }, (_, i) => `0.12345678 x_{${i + 1}}`).join(' + ');
-    const { width } = await renderLatex(`\\begin{aligned}\ny_{1} &= ${row}\n\\end{aligned}`, join(OUT, 'too-wide.png'));
+    const { width } = await renderLatex(`\\begin{aligned}\ny_{1} &= ${row}\n\\end{aligned}`, join(OUT, 'too-wide.png'), chromium());
     expect(width).toBeGreaterThan(PAGE_WIDTH_PX);
   }, 240_000);
 });
