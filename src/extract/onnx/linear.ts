@@ -91,7 +91,7 @@ const matmul: OnnxExtractor = (ctx) => {
 };
 
 /** a[..., M, K] @ b[..., K, N] (or b[K]) with broadcast batch axes: one `dot` per batch position, stacked. */
-function batchedDot(ctx: OnnxContext, a: T, b: T): T {
+export function batchedDot(ctx: OnnxContext, a: T, b: T): T {
   const vec = b.shape.length === 1;
   const bm = vec ? ctx.reshape(b, [b.shape[0], 1]) : b;
   const la = a.shape.slice(0, -2);
