@@ -3,7 +3,8 @@ import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
 import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
-import type { Body, Equation, TensorId, TensorInfo, TensorProgram } from '../tensor/program.js';
+import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { broadcastIndex } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
@@ -336,4 +337,25 @@ export function planBuffers(p: TensorProgram, storage: Storage[], local: Set<Ten
       if (s !== null) release(s);
     }
   });
+}
+
+/**
+ * A matmul equation's geometry for the loop forms (C, JS): a[…, M, K]·b[…, K, N], and for each
+ * position of the result's leading axes the offset of its matrix in a and in b (broadcast).
+ */
+export function matmulGeometry(p: TensorProgram, eq: Equation): { M: number; K: number; N: number; aBase: number[]; bBase: number[] } {
+  const [as, bs] = eq.args.map((id) => p.tensors[id].shape);
+  const [M, K] = as.slice(-2);
+  const N = bs[bs.length - 1];
+  const lead = p.tensors[eq.outs[0]].shape.slice(0, -2);
+  const atA = broadcastIndex(as.slice(0, -2), lead);
+  const atB = broadcastIndex(bs.slice(0, -2), lead);
+  const count = sizeOf(lead);
+  const aBase: number[] = [];
+  const bBase: number[] = [];
+  for (let i = 0; i < count; i++) {
+    aBase.push(atA(i) * M * K);
+    bBase.push(atB(i) * K * N);
+  }
+  return { M, K, N, aBase, bBase };
 }
