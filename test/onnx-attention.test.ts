@@ -1,7 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertFile } from '../src/index.js';
+import { buildOnnxProgram } from '../src/extract/onnx/index.js';
+import { convertFile, evaluate, Nn2eqError, scalarize } from '../src/index.js';
+import { loadOnnx } from '../src/load/index.js';
+import { jacobian } from '../src/transform/jacobian.js';
+import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
+import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
 import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, withCC, type Reference } from './helpers.js';
 
@@ -44,3 +49,55 @@ describe('attention fixtures in the tensor forms', () => {
     }, 60_000);
   }
 });
+
+describe('attention fixtures: --jacobian in the tensor form', () => {
+  // Forward mode on the tensor program (matmul: dA·B + A·dB) against the scalar IR's reverse mode,
+  // at two random points; the embedding classifier's ids take no derivative (refused as such or zero).
+  for (const name of names.filter((n) => !n.startsWith('encoder_classifier'))) {
+    it(name, async () => {
+      const p = buildOnnxProgram(await loadOnnx(join(ROOT, name, 'model.onnx')));
+      let j;
+      try {
+        j = jacobianProgram(p);
+      } catch (err) {
+        expect(err).toBeInstanceOf(Nn2eqError);
+        throw err;
+      }
+      const n = p.inputs.reduce((s, i) => s + i.tensor.shape.reduce((a, b) => a * b, 1), 0);
+      const r = mulberry32(name.length);
+      const xs = [0, 1].map(() => Array.from({ length: n }, () => 2 * r() - 1));
+      const ex = scalarize(p, { stableSoftmax: true });
+      const rev = jacobian(ex.graph, ex.outputIds, n);
+      const fwd = scalarize(j.program, { stableSoftmax: true });
+      for (const x of xs) {
+        const want = evaluate(rev.graph, x);
+        const got = evaluate(fwd.graph, x);
+        const w = rev.outputs.map((o) => want[o]);
+        const g = fwd.outputIds.map((o) => got[o]);
+        expect(mismatch(g, w, 1e-9, 1e-7)).toBeNull();
+      }
+      // The JS text of it (float32 weights) at the same points.
+      const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'js', form: 'tensor', transforms: { jacobian: true } });
+      const cases = xs.map((x) => {
+        let at = 0;
+        return p.inputs.map((port) => {
+          const size = port.tensor.shape.reduce((a, b) => a * b, 1);
+          const part = x.slice(at, (at += size));
+          return nest(part, port.tensor.shape);
+        });
+      });
+      const js = await runJs(text, cases);
+      xs.forEach((x, i) => {
+        const want = evaluate(rev.graph, x);
+        expect(mismatch(js[i], rev.outputs.map((o) => want[o]), 1e-5, 1e-4), `js text, point ${i}`).toBeNull();
+      });
+    }, 120_000);
+  }
+});
+
+/** Flat row-major values as nested arrays of `shape`. */
+function nest(values: number[], shape: readonly number[]): unknown {
+  if (shape.length <= 1) return values;
+  const step = values.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
