@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxProgram } from '../src/extract/onnx/index.js';
 import { convertFile, evaluate, Nn2eqError, scalarize } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
@@ -8,7 +8,8 @@ import { jacobian } from '../src/transform/jacobian.js';
 import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
-import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, withCC, type Reference } from './helpers.js';
+import { verify } from '../src/verify/index.js';
+import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, withCC, type Reference } from './helpers.js';
 
 // The attention fixtures (scripts/onnx-fixtures.py: nn.MultiheadAttention, Transformer encoder
 // and decoder layers, a nanoGPT block, einsum attention, an embedding classifier, a small ViT) in
@@ -47,6 +48,46 @@ describe('attention fixtures in the tensor forms', () => {
       const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
       check(await runCRows(text, ref.cases.map((c) => flat(c.inputs)), flat(ref.cases[0].outputs).length), ref);
     }, 60_000);
+  }
+});
+
+describe('attention fixtures in the Wolfram tensor form (nn2eq\'s Wolfram interpreter)', () => {
+  const answers = new Map<string, Awaited<ReturnType<typeof runWolframTensor>>[number] | Error>();
+  beforeAll(async () => {
+    const jobs: { name: string; text: string; cases: unknown[][] }[] = [];
+    for (const name of names) {
+      try {
+        const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'mathematica', form: 'tensor' });
+        jobs.push({ name, text, cases: readReference(join(ROOT, name)).cases.map((c) => c.inputs) });
+      } catch (e) {
+        answers.set(name, e as Error);
+      }
+    }
+    if (jobs.length) (await runWolframTensor(jobs)).forEach((a, k) => answers.set(jobs[k].name, a));
+  }, 300_000);
+  for (const name of names) {
+    withPython(name, () => {
+      const a = answers.get(name)!;
+      if (a instanceof Error) throw a;
+      if (!Array.isArray(a)) throw new Error(a.error);
+      check(a.map((row) => row.map((v) => (v === null ? NaN : v))), readReference(join(ROOT, name)));
+    });
+  }
+});
+
+describe('attention fixtures: --verify --form tensor against ONNX Runtime (SymPy, mathjs, Julia, JSON, LaTeX)', () => {
+  for (const name of names) {
+    it(name, async () => {
+      for (const format of ['sympy', 'mathjs', 'julia', 'json', 'latex'] as const) {
+        const c = await convertFile(join(ROOT, name, 'model.onnx'), { format, form: 'tensor' });
+        const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 8 });
+        const said = `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`;
+        expect(report.ok, said).toBe(true);
+        // Julia is not in Debian: its text is skipped, not failed; every other text runs (LaTeX: KaTeX accepts it).
+        const skipped = report.routes.filter((r) => r.status === 'skipped');
+        expect(skipped.every((r) => format === 'julia' && /julia is not installed/.test(r.reason ?? '')), said).toBe(true);
+      }
+    }, 300_000);
   }
 });
 
