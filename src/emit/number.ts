@@ -15,7 +15,8 @@ export interface NumberStyle {
 /**
  * The digits of `v`: the shortest decimal that reads back as the same float32 when `v` is a
  * float32 value (every stored weight), else the same float64; or rounded to `precision`
- * significant digits when given.
+ * significant digits when given. A whole number below 2^53 is always printed exactly (it may be
+ * an integer tensor's value, which no float32 rounding may change: 2^31 stays 2147483648).
  */
 export function numberParts(v: number, precision?: number): NumberParts {
   const a = Math.abs(v);
@@ -25,7 +26,7 @@ export function numberParts(v: number, precision?: number): NumberParts {
   } else if (a === 0) {
     text = '0e+0';
   } else {
-    const f32 = Math.fround(a) === a;
+    const f32 = Math.fround(a) === a && !(Number.isInteger(a) && a <= 2 ** 53);
     // If p digits read back, so do p + 1: search the least p by bisection.
     let lo = 1;
     let hi = f32 ? 9 : 17;

@@ -1,7 +1,8 @@
-import type { OnnxModel, OnnxNode } from '../../load/onnx/types.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from '../../load/onnx/types.js';
 import type { ProgramBuilder } from '../../tensor/builder.js';
 import type { FnName } from '../../tensor/functions.js';
 import type { TOp } from '../../tensor/ops.js';
+import type { DType } from '../../tensor/dtype.js';
 import { sizeOf, type Body, type T } from '../../tensor/program.js';
 
 /** A constant ONNX value, folded at build time: its full shape and row-major values. */
@@ -9,6 +10,8 @@ export interface Const {
   readonly kind: 'const';
   readonly dims: readonly number[];
   readonly values: Float64Array;
+  /** ONNX element type: folding follows its arithmetic (integer Div truncates, int32 wraps, …). */
+  readonly dtype: DType;
 }
 
 /** A value of the program: a tensor whose shape is the full ONNX shape (batch axis included). */
@@ -54,8 +57,24 @@ export interface OnnxContext {
 export type OnnxExtractor = (ctx: OnnxContext) => Val[];
 
 /** A folded value. */
-export function konst(dims: readonly number[], values: ArrayLike<number>): Const {
-  return { kind: 'const', dims: [...dims], values: Float64Array.from(values) };
+export function konst(dims: readonly number[], values: ArrayLike<number>, dtype: DType): Const {
+  return { kind: 'const', dims: [...dims], values: Float64Array.from(values), dtype };
+}
+
+/** The same values in a new shape or order, of the same element type. */
+export function moved(c: Const, dims: readonly number[], values: ArrayLike<number>): Const {
+  return konst(dims, values, c.dtype);
+}
+
+/** The element type of a decoded ONNX tensor (a string tensor is refused). */
+export function dtypeOf(ctx: OnnxContext, t: OnnxTensor): DType {
+  if (t.dtype === 'string') return ctx.fail(`tensor '${t.name}' holds strings, which take no part in a formula`);
+  return t.dtype;
+}
+
+/** The element type of a value. */
+export function dtypeOfVal(v: Val): DType {
+  return v.kind === 'const' ? v.dtype : 'float32';
 }
 
 /** A tensor value. */

@@ -1,6 +1,8 @@
 import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
-import { broadcast, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
+import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
+import { broadcast, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
  * Element-wise ONNX ops as `map` equations: activations (one row of the ELEMENTWISE table each)
@@ -8,12 +10,12 @@ import { broadcast, expandValues, konst, tensor, type Const, type OnnxContext, t
  * widen the result becomes a parameter (x + 3 prints as x + 3, not as a tensor of threes).
  */
 
-/** Folds a binary op over two constants with broadcasting. */
-function foldBinary(ctx: OnnxContext, a: Const, b: Const, f: (x: number, y: number) => number): Const {
+/** Folds a binary op over two constants with broadcasting; the result has element type `dtype`. */
+function foldBinary(ctx: OnnxContext, a: Const, b: Const, f: (x: number, y: number) => number, dtype: DType): Const {
   const shape = broadcast(a.dims, b.dims) ?? ctx.fail(`shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast`);
   const xa = expandValues(a, shape);
   const xb = expandValues(b, shape);
-  return konst(shape, xa.map((v, i) => f(v, xb[i])));
+  return konst(shape, xa.map((v, i) => f(v, xb[i])), dtype);
 }
 
 /** The one number of a constant whose elements are all equal and which does not widen `other`, else null. */
@@ -32,14 +34,58 @@ const FOLD: Record<Binary, (x: number, y: number) => number> = {
   div: (x, y) => x / y,
 };
 
+/** Integer arithmetic as ONNX defines it, exact (BigInt): Div truncates toward zero, results wrap. */
+const INT_FOLD: Record<Binary | 'mod' | 'fmod' | 'shl' | 'shr', (x: bigint, y: bigint) => bigint> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  // Mod with fmod=0: the remainder takes the divisor's sign (Python's %); fmod=1: the dividend's (C's fmod).
+  mod: (x, y) => {
+    const r = x % y;
+    return r !== 0n && r < 0n !== y < 0n ? r + y : r;
+  },
+  fmod: (x, y) => x % y,
+  shl: (x, y) => x << y,
+  shr: (x, y) => x >> y,
+};
+
+/** An integer operand as an exact BigInt (a value beyond ±2^53 was rounded when read: refused). */
+function exactInt(ctx: OnnxContext, x: number, dtype: DType): bigint {
+  if (!Number.isSafeInteger(x)) return ctx.fail(`folds the ${dtype} value ${x}, beyond ±2^53, which nn2eq cannot hold exactly`);
+  return BigInt(x);
+}
+
+/** Folds integer arithmetic exactly, wrapping the result into `dtype` as ONNX does. */
+function intFold(ctx: OnnxContext, kind: keyof typeof INT_FOLD, dtype: DType): (x: number, y: number) => number {
+  return (x, y) => {
+    const [a, b] = [exactInt(ctx, x, dtype), exactInt(ctx, y, dtype)];
+    if ((kind === 'div' || kind === 'mod' || kind === 'fmod') && b === 0n) return ctx.fail(`divides the ${dtype} value ${x} by zero, which ONNX leaves undefined`);
+    const r = wrapInteger(INT_FOLD[kind](a, b), dtype);
+    if (Number.isNaN(r)) return ctx.fail(`folds a ${dtype} result beyond ±2^53, which nn2eq cannot hold exactly`);
+    return r;
+  };
+}
+
+/** The common element type of two constants (ONNX requires both operands to have it). */
+function sameType(ctx: OnnxContext, a: Const, b: Const): DType {
+  if (a.dtype !== b.dtype) return ctx.fail(`its operands have element types ${a.dtype} and ${b.dtype}; ONNX requires one type`);
+  return a.dtype;
+}
+
+/** Folds + − × ÷ over two constants in their element type. */
+function foldArith(ctx: OnnxContext, kind: Binary, a: Const, b: Const): Const {
+  const dtype = sameType(ctx, a, b);
+  if (dtype === 'bool') return ctx.fail('does arithmetic on bool values, which ONNX does not define');
+  if (isInteger(dtype)) return foldBinary(ctx, a, b, intFold(ctx, kind, dtype), dtype);
+  return foldBinary(ctx, a, b, (x, y) => roundToFloat(FOLD[kind](x, y), dtype), dtype);
+}
+
 function binary(kind: Binary): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') {
-      const ints = kind === 'div' && ctx.node.inputs.every((n) => isIntName(ctx, n));
-      return [foldBinary(ctx, a, b, ints ? (x, y) => Math.trunc(x / y) : FOLD[kind])];
-    }
+    if (a.kind === 'const' && b.kind === 'const') return [foldArith(ctx, kind, a, b)];
     if (a.kind === 'tensor' && b.kind === 'const') {
       const c = uniform(b, a.t.shape);
       if (c !== null) {
@@ -58,21 +104,43 @@ function binary(kind: Binary): OnnxExtractor {
   };
 }
 
-/** Whether a value name is declared with an integer type (Div of shape arithmetic truncates). */
-function isIntName(ctx: OnnxContext, name: string): boolean {
-  const t = ctx.model.graph.initializers.get(name);
-  if (t) return t.dtype.startsWith('int') || t.dtype.startsWith('uint');
-  return false;
-}
+/** Mod: integers by the fmod attribute; floats only as C's fmod (fmod=1), as ONNX requires. */
+const mod: OnnxExtractor = (ctx) => {
+  const a = ctx.val(0);
+  const b = ctx.val(1);
+  const fmod = attrInt(ctx.node, 'fmod', 0);
+  if (a.kind === 'const' && b.kind === 'const') {
+    const dtype = sameType(ctx, a, b);
+    if (isInteger(dtype)) return [foldBinary(ctx, a, b, intFold(ctx, fmod === 1 ? 'fmod' : 'mod', dtype), dtype)];
+    if (dtype === 'bool' || fmod !== 1) return ctx.fail(`Mod of ${dtype} values needs fmod=1, as ONNX defines it`);
+    return [foldBinary(ctx, a, b, (x, y) => roundToFloat(x % y, dtype), dtype)];
+  }
+  return ctx.fail('takes the remainder of computed values', 'nn2eq folds Mod only in shape arithmetic');
+};
 
-function variadic(fn: FnName, fold: (xs: number[]) => number): OnnxExtractor {
+/** BitShift of unsigned integers (the only types ONNX defines it for). */
+const bitShift: OnnxExtractor = (ctx) => {
+  const a = ctx.val(0);
+  const b = ctx.val(1);
+  const dir = attrString(ctx.node, 'direction', '');
+  if (dir !== 'LEFT' && dir !== 'RIGHT') return ctx.fail(`direction '${dir}', expected LEFT or RIGHT`);
+  if (a.kind === 'const' && b.kind === 'const') {
+    const dtype = sameType(ctx, a, b);
+    if (!dtype.startsWith('uint')) return ctx.fail(`shifts ${dtype} values; ONNX defines BitShift for unsigned integers`);
+    const bits = intRange(dtype)[1].toString(2).length;
+    const shift = intFold(ctx, dir === 'LEFT' ? 'shl' : 'shr', dtype);
+    return [foldBinary(ctx, a, b, (x, y) => (y >= bits ? ctx.fail(`shifts a ${dtype} value by ${y} bits, which C++ (and so ONNX Runtime) leaves undefined`) : shift(x, y)), dtype)];
+  }
+  return ctx.fail('shifts computed values', 'nn2eq folds BitShift only in shape arithmetic');
+};
+
+function variadic(fn: FnName, fold: (ctx: OnnxContext, a: Const, b: Const) => Const): OnnxExtractor {
   return (ctx) => {
     const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
     if (vals.length === 1) return [vals[0]];
     if (vals.every((v) => v.kind === 'const')) {
       let acc = vals[0] as Const;
-      for (const v of vals.slice(1)) acc = foldBinary(ctx, acc, v as Const, (x, y) => fold([x, y]));
-      if (fn === 'average') return [konst(acc.dims, acc.values.map((v) => v))];
+      for (const v of vals.slice(1)) acc = fold(ctx, acc, v as Const);
       return [acc];
     }
     return [tensor(ctx.map(fn, vals.map((_, i) => ctx.tensor(i))))];
@@ -84,11 +152,41 @@ function unary(fn: FnName, params: (ctx: OnnxContext) => number[] = () => []): O
   return (ctx) => [tensor(ctx.map(fn, [ctx.tensor(0)], params(ctx)))];
 }
 
-function unaryFold(fn: FnName, f: (x: number) => number): OnnxExtractor {
+/**
+ * A unary op folded on a constant: `f` in float64, rounded to the float type; `int` for integer
+ * types (exact, wrapped), or undefined where ONNX defines the op for floats only.
+ */
+function unaryFold(fn: FnName, f: (x: number) => number, int?: (x: bigint) => bigint): OnnxExtractor {
   return (ctx) => {
     const v = ctx.val(0);
-    if (v.kind === 'const') return [konst(v.dims, v.values.map(f))];
+    if (v.kind === 'const') return [foldUnary(ctx, v, f, int)];
     return [tensor(ctx.map(fn, [v.t]))];
+  };
+}
+
+function foldUnary(ctx: OnnxContext, v: Const, f: (x: number) => number, int?: (x: bigint) => bigint): Const {
+  const dtype = v.dtype;
+  if (isFloat(dtype)) return konst(v.dims, v.values.map((x) => roundToFloat(f(x), dtype)), dtype);
+  if (!int || dtype === 'bool') return ctx.fail(`${ctx.node.opType} of ${dtype} values, which ONNX defines for floating-point types only`);
+  return konst(v.dims, v.values.map((x) => {
+    const r = wrapInteger(int(exactInt(ctx, x, dtype)), dtype);
+    return Number.isNaN(r) ? ctx.fail(`folds a ${dtype} result beyond ±2^53, which nn2eq cannot hold exactly`) : r;
+  }), dtype);
+}
+
+/** Round half to even (ONNX Round, numpy.round). */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+
+/** Floor, Ceil, Round, Sign: folded on constants; computed values are typed (see the tensor program). */
+function rounding(f: (x: number) => number, int?: (x: bigint) => bigint): OnnxExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    if (v.kind === 'const') return [foldUnary(ctx, v, f, int)];
+    return ctx.fail(`rounds computed values (${ctx.node.opType})`, 'nn2eq folds it only in shape arithmetic');
   };
 }
 
@@ -116,7 +214,18 @@ const clip: OnnxExtractor = (ctx) => {
 const pow: OnnxExtractor = (ctx) => {
   const x = ctx.val(0);
   const y = ctx.val(1);
-  if (x.kind === 'const' && y.kind === 'const') return [foldBinary(ctx, x, y, Math.pow)];
+  if (x.kind === 'const' && y.kind === 'const') {
+    const dtype = x.dtype;
+    if (dtype === 'bool') return ctx.fail('raises bool values to a power, which ONNX does not define');
+    if (isFloat(dtype)) return [foldBinary(ctx, x, y, (p, q) => roundToFloat(Math.pow(p, q), dtype), dtype)];
+    // ONNX Runtime computes static_cast<T>(std::pow(x, y)) in double: 2^-1 is 0 in int64.
+    const [lo, hi] = intRange(dtype);
+    return [foldBinary(ctx, x, y, (p, q) => {
+      const r = Math.trunc(Math.pow(p, q));
+      if (!Number.isSafeInteger(r) || r < lo || r > hi) return ctx.fail(`folds ${p}^${q}, which ${dtype} cannot hold (ONNX Runtime's result is undefined)`);
+      return r;
+    }, dtype)];
+  }
   if (x.kind === 'tensor' && y.kind === 'const') {
     const p = uniform(y, x.t.shape);
     if (p !== null) return [tensor(ctx.map('pow', [x.t], [p]))];
@@ -148,25 +257,44 @@ const passThrough: OnnxExtractor = (ctx) => {
   return [ctx.val(0)];
 };
 
-const cast: OnnxExtractor = (ctx) => {
-  const v = ctx.val(0);
-  const to = attrInt(ctx.node, 'to', 1);
-  // TensorProto.DataType: 1 float, 10 float16, 11 double, 16 bfloat16; 9 bool; the rest integers.
-  if (v.kind === 'const') {
-    if (to === 9) return [konst(v.dims, v.values.map((x) => (x !== 0 ? 1 : 0)))];
-    if ([1, 10, 11, 16].includes(to)) return [v];
-    return [konst(v.dims, v.values.map((x) => Math.trunc(x)))];
+/** One value cast to `to` as ONNX defines it (float→int truncates; int→int wraps; bool is 0/1). */
+function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number {
+  if (to === 'bool') return x !== 0 ? 1 : 0;
+  if (isFloat(to)) return roundToFloat(x, to);
+  if (isFloat(from)) {
+    const t = Math.trunc(x);
+    const [lo, hi] = intRange(to);
+    if (!(t >= lo && t <= hi)) return ctx.fail(`casts the ${from} value ${x} to ${to}, which cannot hold it (ONNX leaves the result undefined)`);
+    if (!Number.isSafeInteger(t)) return ctx.fail(`casts the ${from} value ${x} to ${to}, beyond ±2^53, which nn2eq cannot hold exactly`);
+    return t === 0 ? 0 : t;
   }
-  if ([1, 10, 11, 16].includes(to)) return [v];
+  // Integer or bool to integer: the bits above the width are dropped.
+  const r = wrapInteger(exactInt(ctx, x, from), to);
+  return Number.isNaN(r) ? ctx.fail(`casts the ${from} value ${x} to ${to}, beyond ±2^53, which nn2eq cannot hold exactly`) : r;
+}
+
+/** The dtype named by a Cast's `to` (TensorProto.DataType). */
+function castTarget(ctx: OnnxContext, to: number): DType {
+  const d = DTYPES[to];
+  if (d === undefined || d === 'string') return ctx.fail(`casts to ${dtypeName(to)}, which nn2eq does not compute with`);
+  return d;
+}
+
+function castTo(ctx: OnnxContext, to: DType): Val[] {
+  const v = ctx.val(0);
+  if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => castValue(ctx, x, v.dtype, to)), to)];
+  if (isFloat(to)) return [v];
   return ctx.fail(`casts a computed value to the integer or bool type ${to}`, 'nn2eq keeps computed values real; cast only constants');
-};
+}
+
+const cast: OnnxExtractor = (ctx) => castTo(ctx, castTarget(ctx, attrInt(ctx.node, 'to', 1)));
 
 /** Comparisons fold when both sides are constant (shape arithmetic); otherwise they are refused. */
 function compare(f: (x: number, y: number) => boolean): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => (f(x, y) ? 1 : 0))];
+    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => (f(x, y) ? 1 : 0), 'bool')];
     return ctx.fail('compares computed values; the result is a step, not a formula of the inputs', 'nn2eq converts comparisons only in shape arithmetic');
   };
 }
@@ -180,7 +308,7 @@ const where: OnnxExtractor = (ctx) => {
     const cv = expandValues(c, shape);
     const xv = expandValues(x, shape);
     const yv = expandValues(y, shape);
-    return [konst(shape, cv.map((v, i) => (v !== 0 ? xv[i] : yv[i])))];
+    return [konst(shape, cv.map((v, i) => (v !== 0 ? xv[i] : yv[i])), x.dtype)];
   }
   return ctx.fail('chooses between computed values by a condition', 'nn2eq converts Where only in shape arithmetic');
 };
@@ -193,13 +321,13 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: binary('div'),
-  Sum: variadic('add', (xs) => xs[0] + xs[1]),
-  Max: variadic('maximum', (xs) => Math.max(xs[0], xs[1])),
-  Min: variadic('minimum', (xs) => Math.min(xs[0], xs[1])),
+  Sum: variadic('add', (ctx, a, b) => foldArith(ctx, 'add', a, b)),
+  Max: variadic('maximum', (ctx, a, b) => foldBinary(ctx, a, b, Math.max, sameType(ctx, a, b))),
+  Min: variadic('minimum', (ctx, a, b) => foldBinary(ctx, a, b, Math.min, sameType(ctx, a, b))),
   Mean: (ctx) => [tensor(ctx.map('average', ctx.node.inputs.map((_, i) => ctx.tensor(i))))],
   Pow: pow,
-  Neg: unaryFold('neg', (x) => -x),
-  Abs: unaryFold('abs', Math.abs),
+  Neg: unaryFold('neg', (x) => -x, (x) => -x),
+  Abs: unaryFold('abs', Math.abs, (x) => (x < 0n ? -x : x)),
   Reciprocal: unaryFold('reciprocal', (x) => 1 / x),
   Sqrt: unaryFold('sqrt', Math.sqrt),
   Exp: unaryFold('exp', Math.exp),
@@ -226,10 +354,13 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   Identity: passThrough,
   Dropout: passThrough,
   Cast: cast,
-  CastLike: (ctx) => {
-    const v = ctx.val(0);
-    return [v.kind === 'const' ? v : (v as Val)];
-  },
+  CastLike: (ctx) => castTo(ctx, dtypeOfVal(ctx.val(1))),
+  Mod: mod,
+  BitShift: bitShift,
+  Floor: rounding(Math.floor),
+  Ceil: rounding(Math.ceil),
+  Round: rounding(roundHalfEven),
+  Sign: rounding(Math.sign, (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
   Equal: compare((x, y) => x === y),
   Greater: compare((x, y) => x > y),
   Less: compare((x, y) => x < y),

@@ -1,5 +1,5 @@
 import { Nn2eqError } from '../../errors.js';
-import type { OnnxGraph, OnnxModel, OnnxNode } from '../../load/onnx/types.js';
+import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '../../load/onnx/types.js';
 import type { ModelSpec } from '../../load/spec.js';
 import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
@@ -94,7 +94,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
 
   const b = new ProgramBuilder();
   const values = new Map<string, Val>();
-  for (const [name, t] of graph.initializers) values.set(name, konst(t.dims, floatValuesOf(t.values)));
+  for (const [name, t] of graph.initializers) values.set(name, initializer(t));
   const inputs: TensorPort[] = [];
   const calls: LayerCall[] = [];
   const fail0 = (m: string): never => {
@@ -151,7 +151,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       const branch = node.attributes.get(c.values[0] !== 0 ? 'then_branch' : 'else_branch');
       if (!branch || branch.type !== 'graph') return fail('a branch is missing');
       const inner = new Map(scope);
-      for (const [name, t] of branch.value.initializers) inner.set(name, konst(t.dims, floatValuesOf(t.values)));
+      for (const [name, t] of branch.value.initializers) inner.set(name, initializer(t));
       runGraph(branch.value, inner);
       return branch.value.outputs.map((o) => inner.get(o.name) ?? fail(`the branch does not compute its output '${o.name}'`));
     }
@@ -228,6 +228,12 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
 
 function countNodes(g: OnnxGraph): number {
   return g.nodes.length;
+}
+
+/** An initializer as a folded value of its element type. */
+function initializer(t: OnnxTensor): Const {
+  if (t.dtype === 'string') throw new Nn2eqError(`initializer '${t.name}' holds strings, which take no part in a formula`, 'unsupported');
+  return konst(t.dims, floatValuesOf(t.values), t.dtype);
 }
 
 /** A decoded tensor's values as float64 (bools 0/1, int64 exactly up to 2^53). */

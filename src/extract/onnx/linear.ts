@@ -1,6 +1,6 @@
 import { attrFloat, attrInt } from '../../load/onnx/attributes.js';
 import type { T } from '../../tensor/program.js';
-import { broadcast, expandValues, konst, permute, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
+import { broadcast, expandValues, moved, permute, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
 
 /**
  * Gemm and MatMul. A constant right operand is a `dense` weight (alpha folded into it, beta·C
@@ -18,7 +18,7 @@ function denseBy(ctx: OnnxContext, x: T, w: Const, scale: number, bias: Float64A
 
 /** The 2-D transpose of a constant. */
 function transposed(c: Const): Const {
-  return konst([c.dims[1], c.dims[0]], permute(c.values, c.dims, [1, 0]));
+  return moved(c, [c.dims[1], c.dims[0]], permute(c.values, c.dims, [1, 0]));
 }
 
 const gemm: OnnxExtractor = (ctx) => {
@@ -69,7 +69,7 @@ const matmul: OnnxExtractor = (ctx) => {
   if (a.kind === 'const' && b.kind === 'const') return ctx.fail('multiplies two constants (not folded by nn2eq)');
   if (b.kind === 'const' && a.kind === 'tensor' && bd.length === 2) return [tensor(denseBy(ctx, a.t, b, 1, null))];
   if (b.kind === 'const' && a.kind === 'tensor' && bd.length === 1) {
-    const y = denseBy(ctx, a.t, konst([bd[0], 1], b.values), 1, null);
+    const y = denseBy(ctx, a.t, moved(b, [bd[0], 1], b.values), 1, null);
     return [tensor(ctx.reshape(y, ad.slice(0, -1), 'h'))];
   }
   // A constant left operand: (B^T A^T)^T.

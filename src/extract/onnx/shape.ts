@@ -1,6 +1,7 @@
 import { attrFloat, attrInt, attrInts, attrString, attribute, floatValues } from '../../load/onnx/attributes.js';
+import { isFloat, roundToFloat } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
-import { axisOf, broadcast, expandValues, konst, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { axisOf, broadcast, dtypeOf, dtypeOfVal, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
  * Data movement and shape arithmetic. On constants every op here is folded at build time (so
@@ -24,21 +25,21 @@ function move(ctx: OnnxContext, v: Val, onConst: (c: Const) => Const, onTensor: 
 }
 
 function reshapeVal(ctx: OnnxContext, v: Val, shape: readonly number[]): Val {
-  return move(ctx, v, (c) => konst(shape, c.values), (t) => ctx.reshape(t, shape, 'h'));
+  return move(ctx, v, (c) => moved(c, shape, c.values), (t) => ctx.reshape(t, shape, 'h'));
 }
 
 const constant: OnnxExtractor = (ctx) => {
   const n = ctx.node;
   const t = attribute(n, 'value', 'tensor', undefined);
-  if (t) return [konst(t.dims, floatValues(t))];
+  if (t) return [konst(t.dims, floatValues(t), dtypeOf(ctx, t))];
   const f = attribute(n, 'value_float', 'float', undefined);
-  if (f !== undefined) return [konst([], [f])];
+  if (f !== undefined) return [konst([], [f], 'float32')];
   const fs = attribute(n, 'value_floats', 'floats', undefined);
-  if (fs) return [konst([fs.length], fs)];
+  if (fs) return [konst([fs.length], fs, 'float32')];
   const i = attribute(n, 'value_int', 'int', undefined);
-  if (i !== undefined) return [konst([], [i])];
+  if (i !== undefined) return [konst([], [i], 'int64')];
   const is = attribute(n, 'value_ints', 'ints', undefined);
-  if (is) return [konst([is.length], is)];
+  if (is) return [konst([is.length], is, 'int64')];
   return ctx.fail('has no value nn2eq reads (value, value_float(s), value_int(s))');
 };
 
@@ -46,7 +47,7 @@ const constantOfShape: OnnxExtractor = (ctx) => {
   const shape = ints(ctx.constant(0, 'shape'));
   const t = attribute(ctx.node, 'value', 'tensor', undefined);
   const v = t ? floatValues(t)[0] : 0;
-  return [konst(shape, new Float64Array(sizeOf(shape)).fill(v))];
+  return [konst(shape, new Float64Array(sizeOf(shape)).fill(v), t ? dtypeOf(ctx, t) : 'float32')];
 };
 
 const shapeOp: OnnxExtractor = (ctx) => {
@@ -55,7 +56,7 @@ const shapeOp: OnnxExtractor = (ctx) => {
   const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
   const start = clamp(attrInt(ctx.node, 'start', 0));
   const end = clamp(attrInt(ctx.node, 'end', r));
-  return [konst([Math.max(0, end - start)], dims.slice(start, end))];
+  return [konst([Math.max(0, end - start)], dims.slice(start, end), 'int64')];
 };
 
 const reshape: OnnxExtractor = (ctx) => {
@@ -80,7 +81,7 @@ const flatten: OnnxExtractor = (ctx) => {
 const transposeOp: OnnxExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const perm = attrInts(ctx.node, 'perm', undefined) ?? [...dims.keys()].reverse();
-  return [move(ctx, ctx.val(0), (c) => konst(perm.map((p) => c.dims[p]), permute(c.values, c.dims, perm)), (t) => ctx.transpose(t, perm, 'h'))];
+  return [move(ctx, ctx.val(0), (c) => moved(c, perm.map((p) => c.dims[p]), permute(c.values, c.dims, perm)), (t) => ctx.transpose(t, perm, 'h'))];
 };
 
 const squeeze: OnnxExtractor = (ctx) => {
@@ -112,7 +113,7 @@ function concatConst(parts: readonly Const[], axis: number): Const {
       for (let i = 0; i < inner; i++) out.push(p.values[o * inner + i]);
     }
   }
-  return konst(dims, out);
+  return moved(parts[0], dims, out);
 }
 
 const concat: OnnxExtractor = (ctx) => {
@@ -152,7 +153,7 @@ function sliceBox(ctx: OnnxContext, v: Val, b: readonly number[], e: readonly nu
       }
       vals[o] = v.values[at];
     }
-    return konst(out, vals);
+    return moved(v, out, vals);
   }
   return tensor(ctx.op('slice', [v.t], { begin: [...b], end: [...e] }, role)[0]);
 }
@@ -210,7 +211,7 @@ const slice: OnnxExtractor = (ctx) => {
     }
   });
   for (const a of reversed) v = reverseVal(ctx, v, a);
-  if (e.some((x, i) => x - b[i] === 0)) return [konst(e.map((x, i) => x - b[i]), [])];
+  if (e.some((x, i) => x - b[i] === 0)) return [konst(e.map((x, i) => x - b[i]), [], dtypeOfVal(v))];
   return [sliceBox(ctx, v, b, e)];
 };
 
@@ -223,7 +224,7 @@ function reverseVal(ctx: OnnxContext, v: Val, axis: number): Val {
       const q = Math.floor(o / st[axis]) % dims[axis];
       out[o] = v.values[o + (dims[axis] - 1 - 2 * q) * st[axis]];
     }
-    return konst(dims, out);
+    return moved(v, dims, out);
   }
   return tensor(ctx.op('reverse', [v.t], { axis }, '_')[0]);
 }
@@ -238,7 +239,7 @@ const gather: OnnxExtractor = (ctx) => {
     if (ids.some((i) => i < 0 || i >= dims[axis])) return ctx.fail(`an index is out of range for axis ${axis} of length ${dims[axis]}`);
     const pieces = ids.map((i) => sliceAxis(ctx, data, axis, i, i + 1, '_'));
     let joined: Val;
-    if (pieces.every((p) => p.kind === 'const')) joined = pieces.length === 0 ? konst([...dims.slice(0, axis), 0, ...dims.slice(axis + 1)], []) : concatConst(pieces as Const[], axis);
+    if (pieces.every((p) => p.kind === 'const')) joined = pieces.length === 0 ? konst([...dims.slice(0, axis), 0, ...dims.slice(axis + 1)], [], dtypeOfVal(data)) : concatConst(pieces as Const[], axis);
     else if (pieces.length === 1) joined = pieces[0];
     else joined = tensor(ctx.op('concat', pieces.map((p) => (p as { t: T }).t), { axis }, '_')[0]);
     return [reshapeVal(ctx, joined, [...dims.slice(0, axis), ...idx.dims, ...dims.slice(axis + 1)])];
@@ -368,7 +369,7 @@ const expand: OnnxExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const target = ints(ctx.constant(1, 'shape'));
   const out = broadcast(dims, target) ?? ctx.fail(`shape [${dims.join(', ')}] does not broadcast to [${target.join(', ')}]`);
-  if (v.kind === 'const') return [konst(out, expandValues(v, out))];
+  if (v.kind === 'const') return [moved(v, out, expandValues(v, out))];
   if (out.length === dims.length && out.every((d, i) => d === dims[i])) return [v];
   // x + 0 over the new axes broadcasts it.
   const zeros = out.map((d, i) => {
@@ -390,13 +391,30 @@ const tile: OnnxExtractor = (ctx) => {
   return [v];
 };
 
+/**
+ * Range as ONNX Runtime computes it: n = max(ceil((limit − start) / delta), 0) elements, each the
+ * previous plus delta in the element type (accumulated, as its kernel does; exact for integers).
+ */
 const range: OnnxExtractor = (ctx) => {
-  const [start, limit, delta] = [0, 1, 2].map((i) => ctx.constant(i, ['start', 'limit', 'delta'][i]).values[0]);
-  const n = Math.max(Math.ceil((limit - start) / delta), 0);
-  return [konst([n], Array.from({ length: n }, (_, i) => start + i * delta))];
+  const [s, l, d] = [0, 1, 2].map((i) => ctx.constant(i, ['start', 'limit', 'delta'][i]));
+  const dtype = s.dtype;
+  if (dtype === 'bool' || l.dtype !== dtype || d.dtype !== dtype) return ctx.fail(`start, limit and delta have types ${s.dtype}, ${l.dtype}, ${d.dtype}; expected one numeric type`);
+  const [start, limit, delta] = [s.values[0], l.values[0], d.values[0]];
+  if (delta === 0) return ctx.fail('delta is 0');
+  const float = isFloat(dtype);
+  if (!float && ![start, limit, delta].every(Number.isSafeInteger)) return ctx.fail(`folds ${dtype} values beyond ±2^53, which nn2eq cannot hold exactly`);
+  const n = Math.max(Math.ceil(roundToFloat(limit - start, dtype) / delta), 0);
+  if (n > 1 << 24) return ctx.fail(`makes ${n} elements`);
+  const out = new Float64Array(n);
+  let v = start;
+  for (let i = 0; i < n; i++) {
+    out[i] = v;
+    v = float ? roundToFloat(v + delta, dtype) : v + delta;
+  }
+  return [konst([n], out, dtype)];
 };
 
-const size: OnnxExtractor = (ctx) => [konst([], [sizeOf(ctx.shape(0))])];
+const size: OnnxExtractor = (ctx) => [konst([], [sizeOf(ctx.shape(0))], 'int64')];
 
 /** ONNX op type → extractor for movement and shape arithmetic. */
 export const shapeOps: Record<string, OnnxExtractor> = {

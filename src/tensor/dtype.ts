@@ -1,0 +1,104 @@
+/**
+ * Element types of the tensor program and their arithmetic: every value is held as a float64,
+ * and each dtype says which float64 values it can hold and how a result is brought back into it
+ * (integers wrap in two's complement, low-precision floats round to nearest even). Defined once
+ * here for the constant folder and for the printed formulas.
+ */
+
+/** The element types a tensor may have (ONNX's numeric types that nn2eq reads). */
+export type DType =
+  | 'float64'
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
+
+/** Bits of each integer type, and whether it is signed. */
+const INT_BITS: Partial<Record<DType, readonly [number, boolean]>> = {
+  int8: [8, true],
+  int16: [16, true],
+  int32: [32, true],
+  int64: [64, true],
+  uint8: [8, false],
+  uint16: [16, false],
+  uint32: [32, false],
+  uint64: [64, false],
+};
+
+/** Whether a dtype holds integers (bool aside). */
+export function isInteger(d: DType): boolean {
+  return INT_BITS[d] !== undefined;
+}
+
+/** Whether a dtype holds floating-point numbers. */
+export function isFloat(d: DType): boolean {
+  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16';
+}
+
+/** The smallest and largest value of an integer dtype (as float64; int64/uint64 bounds rounded). */
+export function intRange(d: DType): readonly [number, number] {
+  const [bits, signed] = INT_BITS[d] ?? [0, false];
+  return signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+}
+
+/**
+ * An exact integer result brought into an integer dtype as ONNX does: the bits above the width
+ * are dropped (two's complement for signed types), so 200 in int8 is −56. Returns NaN for a
+ * 64-bit result beyond ±2^53, which a float64 cannot hold exactly.
+ */
+export function wrapInteger(x: bigint, d: DType): number {
+  const [bits, signed] = INT_BITS[d] ?? [64, true];
+  const w = signed ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
+  const n = Number(w);
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
+/**
+ * A float64 rounded to a binary format with `p` significand bits (the implicit one included) and
+ * exponents emin…emax: nearest, ties to even, gradual underflow, overflow to ±Infinity.
+ */
+function roundBinary(x: number, p: number, emin: number, emax: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  let e = Math.floor(Math.log2(a));
+  while (2 ** e > a) e--;
+  while (2 ** (e + 1) <= a) e++;
+  const q = 2 ** (Math.max(e, emin) - (p - 1));
+  const n = a / q;
+  const f = Math.floor(n);
+  const r = n - f > 0.5 || (n - f === 0.5 && f % 2 === 1) ? f + 1 : f;
+  const y = r * q;
+  return Math.sign(x) * (y >= 2 ** (emax + 1) ? Infinity : y);
+}
+
+/** A float64 rounded to IEEE binary16 (nearest, ties to even; overflow to ±Infinity). */
+export function toFloat16(x: number): number {
+  return roundBinary(x, 11, -14, 15);
+}
+
+/** A float64 rounded to bfloat16 (nearest, ties to even; overflow to ±Infinity). */
+export function toBfloat16(x: number): number {
+  return roundBinary(x, 8, -126, 127);
+}
+
+/**
+ * A float64 result brought into a float dtype: rounded to float32, float16 or bfloat16 (nearest,
+ * ties to even). For one +, −, ×, ÷ or √ of values of that dtype this equals the operation done
+ * in the dtype itself (float64 holds more than twice their significand bits).
+ */
+export function roundToFloat(x: number, d: DType): number {
+  switch (d) {
+    case 'float32': return Math.fround(x);
+    case 'float16': return toFloat16(x);
+    case 'bfloat16': return toBfloat16(x);
+    default: return x;
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertFile, Nn2eqError } from '../src/index.js';
+import { loadOnnx } from '../src/load/index.js';
+import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
+import { withPython } from './check.js';
+import { FIXTURES, flat, mismatch, runCRows, runJs, runNumpy, withCC } from './helpers.js';
+
+// Typed ONNX arithmetic (scripts/onnx-typed-fixtures.py): the formulas nn2eq prints, run in JS,
+// NumPy and C, against onnxruntime-web running the same model on the same inputs.
+const ROOT = join(FIXTURES, 'onnx-typed');
+const names = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'model.onnx'))).sort();
+
+interface Fixture {
+  cases: unknown[][];
+  /** ONNX Runtime's outputs, flattened, per case. */
+  want: number[][];
+}
+
+async function oracle(name: string): Promise<Fixture> {
+  const file = join(ROOT, name, 'model.onnx');
+  const model = await loadOnnx(file);
+  const { cases } = JSON.parse(readFileSync(join(ROOT, name, 'cases.json'), 'utf8')) as { cases: unknown[][] };
+  const rt = await openOnnxRuntime(readFileSync(file), { file: name });
+  const want: number[][] = [];
+  try {
+    for (const c of cases) {
+      const outs = await rt.run(model.graph.inputs.map((inp, i) => ({ name: inp.name, dtype: inp.elemType!, dims: inp.dims!.map(Number), values: flat(c[i]) })));
+      want.push(outs.flatMap((o) => Array.from(o.values)));
+    }
+  } finally {
+    await rt.release();
+  }
+  return { cases, want };
+}
+
+// Integer results must be exact. Float32 values print as the shortest decimal that reads back as
+// the same float32 (within half an ulp, 2^-24 relative), below the 1-ulp error of a wrong rounding
+// only just: rtol 1e-7 there; the float32 model computes in float64 where ONNX Runtime uses float32.
+const FLOAT32_VALUED = ['fold_mod_float_fmod1', 'fold_cast_float16', 'fold_cast_double_float', 'fold_range_float', 'fold_float32_arith'];
+const TOL: Record<string, [number, number]> = {
+  ...Object.fromEntries(FLOAT32_VALUED.map((n) => [n, [1e-7, 1e-7]])),
+  fold_transformer_split: [1e-6, 1e-6],
+};
+
+describe('ONNX typed arithmetic against ONNX Runtime', () => {
+  const fixtures = new Map<string, Fixture>();
+  beforeAll(async () => {
+    for (const name of names) fixtures.set(name, await oracle(name));
+  }, 120_000);
+
+  for (const name of names) {
+    const [atol, rtol] = TOL[name] ?? [0, 0];
+    const file = join(ROOT, name, 'model.onnx');
+    it(`${name}: JS tensor form`, async () => {
+      const { cases, want } = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'js', form: 'tensor' });
+      const got = await runJs(text, cases);
+      got.forEach((g, i) => expect(mismatch(g, want[i], atol, rtol), `case ${i}`).toBeNull());
+    });
+    withPython(`${name}: NumPy tensor form`, async () => {
+      const { cases, want } = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'numpy', form: 'tensor' });
+      const got = await runNumpy(text, cases);
+      got.forEach((g, i) => expect(mismatch(g, want[i], atol, rtol), `case ${i}`).toBeNull());
+    });
+    withCC(`${name}: C tensor form`, async () => {
+      const { cases, want } = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
+      const got = await runCRows(text, cases.map((c) => flat(c)), want[0].length);
+      got.forEach((g, i) => expect(mismatch(g, want[i], atol, rtol), `case ${i}`).toBeNull());
+    });
+  }
+});
+
+// Folds ONNX leaves undefined (integer division by zero, a float cast to an integer type that cannot
+// hold it, NaN to an integer, float Mod without fmod=1) and int64 values a float64 cannot hold exactly
+// are refused in one line naming the node, never printed as some number. (onnxruntime-web saturates
+// 3e9 to 2147483647 and NaN to 0 where native x86 ONNX Runtime gives −2147483648: no answer is right.)
+describe('ONNX folds nn2eq refuses', () => {
+  const REFUSED: Record<string, RegExp> = {
+    div_int_by_zero: /node 'div' \(Div\): divides the int64 value 1 by zero/,
+    cast_out_of_range: /node 'cast' \(Cast\): casts the float32 value 3000000000 to int32, which cannot hold it/,
+    cast_nan_to_int: /node 'cast' \(Cast\): casts the float32 value NaN to int64/,
+    mod_float_fmod0: /node 'mod' \(Mod\): Mod of float32 values needs fmod=1/,
+    int64_beyond_2p53: /node 'add' \(Add\): folds the int64 value 9007199254740992, beyond ±2\^53/,
+  };
+  for (const [name, message] of Object.entries(REFUSED)) {
+    it(name, async () => {
+      const err = await convertFile(join(ROOT, 'refused', name, 'model.onnx'), { format: 'js', form: 'tensor' }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Nn2eqError);
+      const text = (err as Error).message;
+      expect(text).toMatch(message);
+      expect(text).not.toContain('\n');
+    });
+  }
+});
