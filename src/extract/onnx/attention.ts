@@ -1,6 +1,6 @@
 import { attrInt, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf } from '../../tensor/program.js';
-import { axisOf, broadcast, dimsOf, expandValues, konst, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { batchedDot } from './linear.js';
 
@@ -24,12 +24,12 @@ function logical(op: string, f: (a: boolean, b: boolean) => boolean): OnnxExtrac
   return (ctx) => {
     const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
     if (!vals.every((v): v is Const => v.kind === 'const')) return rest(ctx);
-    if (vals.length === 1) return [konst(vals[0].dims, vals[0].values.map((v) => (f(v !== 0, false) ? 1 : 0)))];
+    if (vals.length === 1) return [konst(vals[0].dims, vals[0].values.map((v) => (f(v !== 0, false) ? 1 : 0)), 'bool')];
     const [a, b] = vals;
     const shape = broadcast(a.dims, b.dims) ?? ctx.fail(`shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast`);
     const xa = expandValues(a, shape);
     const xb = expandValues(b, shape);
-    return [konst(shape, xa.map((v, i) => (f(v !== 0, xb[i] !== 0) ? 1 : 0)))];
+    return [konst(shape, xa.map((v, i) => (f(v !== 0, xb[i] !== 0) ? 1 : 0)), 'bool')];
   };
 }
 
@@ -81,7 +81,7 @@ const trilu: OnnxExtractor = (ctx) => {
   const upper = attrInt(ctx.node, 'upper', 1) === 1;
   const [n, m] = dims.slice(-2);
   const mask = triangle(n, m, k, upper);
-  if (v.kind === 'const') return [konst(dims, v.values.map((x, i) => (mask[i % (n * m)] ? x : 0)))];
+  if (v.kind === 'const') return [moved(v, dims, v.values.map((x, i) => (mask[i % (n * m)] ? x : 0)))];
   return [tensor(ctx.map('mul', [v.t, ctx.const('L', [n, m], mask)]))];
 };
 
@@ -114,13 +114,13 @@ const cumsum: OnnxExtractor = (ctx) => {
       for (let i = 0; i < n; i++) if (T[i * n + j]) s += v.values[base + i * st[axis]];
       out[o] = s;
     }
-    return [konst(dims, out)];
+    return [moved(v, dims, out)];
   }
   const rank = dims.length;
   const perm = [...[...Array(rank).keys()].filter((i) => i !== axis), axis];
   const inverse = perm.map((_, i) => perm.indexOf(i));
-  const moved = ctx.transpose(v.t, perm);
-  const y = ctx.op('dense', [moved, ctx.const('T', [n, n], T)], { pairs: 1, bias: false }, '_')[0];
+  const last = ctx.transpose(v.t, perm);
+  const y = ctx.op('dense', [last, ctx.const('T', [n, n], T)], { pairs: 1, bias: false }, '_')[0];
   return [tensor(ctx.transpose(y, inverse, 'h'))];
 };
 
@@ -155,7 +155,7 @@ const einsum: OnnxExtractor = (ctx) => {
     if (out.length !== terms[0].length || out.some((l) => !terms[0].includes(l))) return ctx.fail(`equation '${eq}' sums over a subscript; nn2eq reads one-operand einsum equations that only transpose`);
     const perm = out.map((l) => terms[0].indexOf(l));
     const v = ctx.val(0);
-    if (v.kind === 'const') return [konst(perm.map((p) => v.dims[p]), permute(v.values, v.dims, perm))];
+    if (v.kind === 'const') return [moved(v, perm.map((p) => v.dims[p]), permute(v.values, v.dims, perm))];
     return [tensor(ctx.transpose(v.t, perm, 'h'))];
   }
   if (terms.length !== 2) return ctx.fail(`equation '${eq}' has ${terms.length} operands; nn2eq reads einsum equations of one or two`);
