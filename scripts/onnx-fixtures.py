@@ -7,6 +7,7 @@ Writes fixtures/onnx/<name>_opset<N>/{model.onnx,reference.json}. The results ar
 so tests need neither torch nor this script.
 """
 import json
+import math
 import os
 import shutil
 import sys
@@ -195,6 +196,150 @@ class Broadcast(nn.Module):
         return a, b, c, d, e
 
 
+# Attention and transformers (issue 27): small sizes (d_model 16, 2 heads, a few tokens), opsets 13 and 17.
+ATTN_OPSETS = (13, 17)
+D, HEADS, FF = 16, 2, 32
+
+
+def causal_mask(n):
+    """-inf above the diagonal: the additive mask nn.Transformer.generate_square_subsequent_mask makes."""
+    return torch.triu(torch.full((n, n), float('-inf')), diagonal=1)
+
+
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention on x (query = key = value): its output and the head-averaged weights.
+    With masks: a key padding mask (the last key of every sequence ignored) and a boolean attention mask."""
+
+    def __init__(self, masks):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(D, HEADS, batch_first=True)
+        with torch.no_grad():
+            self.mha.in_proj_bias.uniform_(-0.5, 0.5)
+        self.masks = masks
+        self.register_buffer('padding', torch.tensor([[False, False, False, False, True]]))
+        self.register_buffer('attn', torch.tensor([[j > i + 2 for j in range(5)] for i in range(5)]))
+
+    def forward(self, x):
+        if self.masks:
+            return self.mha(x, x, x, key_padding_mask=self.padding, attn_mask=self.attn)
+        return self.mha(x, x, x)
+
+
+class CrossAttention(nn.Module):
+    """nn.MultiheadAttention with queries from one sequence and keys / values (other widths) from another."""
+
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(D, HEADS, batch_first=True, kdim=8, vdim=12)
+
+    def forward(self, q, kv, v):
+        return self.mha(q, kv, v, need_weights=False)[0]
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, norm_first, activation):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class DecoderLayer(nn.Module):
+    """A decoder layer with the causal mask on the target."""
+
+    def __init__(self, norm_first, activation):
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first)
+        self.register_buffer('mask', causal_mask(4))
+
+    def forward(self, tgt, memory):
+        return self.layer(tgt, memory, tgt_mask=self.mask)
+
+
+class GptBlock(nn.Module):
+    """A GPT-2 block as nanoGPT writes it: one packed projection split into q, k, v, heads by view and
+    transpose, q·kᵀ/√d, masked_fill(mask == 0, -inf) with a causal buffer, softmax, ·v, the tanh GELU written out."""
+
+    def __init__(self):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(D)
+        self.c_attn = nn.Linear(D, 3 * D)
+        self.c_proj = nn.Linear(D, D)
+        self.ln_2 = nn.LayerNorm(D)
+        self.c_fc = nn.Linear(D, 4 * D)
+        self.c_out = nn.Linear(4 * D, D)
+        self.register_buffer('bias', torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8))
+
+    def attn(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(D, dim=2)
+        k = k.view(B, T, HEADS, C // HEADS).transpose(1, 2)
+        q = q.view(B, T, HEADS, C // HEADS).transpose(1, 2)
+        v = v.view(B, T, HEADS, C // HEADS).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+        att = nn.functional.softmax(att, dim=-1)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+    def mlp(self, x):
+        h = self.c_fc(x)
+        h = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))
+        return self.c_out(h)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class EinsumAttention(nn.Module):
+    """Single-head attention written with einsum, a causal mask from torch.tril on the scores and
+    a hand-written LayerNorm (mean, variance by pow, sqrt): the unfused ops of many research exports."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(D, D)
+        self.k = nn.Linear(D, D)
+        self.v = nn.Linear(D, D)
+        self.g = nn.Parameter(torch.rand(D) + 0.5)
+        self.b = nn.Parameter(torch.rand(D) - 0.5)
+
+    def forward(self, x):
+        s = torch.einsum('bqd,bkd->bqk', self.q(x), self.k(x)) / math.sqrt(D)
+        s = torch.tril(s) + torch.triu(torch.full_like(s, -1e9), diagonal=1)
+        # Softmax over the keys, taken on axis 1 of the transposed scores.
+        p = torch.softmax(s.transpose(1, 2), dim=1)
+        y = torch.einsum('bkq,bkd->bqd', p, self.v(x))
+        mu = y.mean(-1, keepdim=True)
+        var = (y - mu).pow(2).mean(-1, keepdim=True)
+        return (y - mu) / torch.sqrt(var + 1e-5) * self.g + self.b
+
+
+class EncoderClassifier(nn.Module):
+    """Token and position embeddings (positions by cumsum over the sequence), two encoder layers,
+    mean over tokens, a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(20, D)
+        self.pos = nn.Embedding(8, D)
+        layer = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = nn.Linear(D, 3)
+
+    def forward(self, ids):
+        positions = torch.cumsum(torch.ones_like(ids), dim=1) - 1
+        h = self.tok(ids) + self.pos(positions)
+        return self.head(self.encoder(h).mean(dim=1))
+
+
+def small_vit():
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=8, patch_size=4, num_layers=1, num_heads=HEADS, hidden_dim=D, mlp_dim=FF, num_classes=3)
+
+
 def nets():
     """(name, constructor, input shapes, input kind, options) for every fixture. Options:
     opsets (default OPSETS), functions (module classes exported as model-local functions),
@@ -216,6 +361,21 @@ def nets():
     yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {}
 
 
+    attn = {'opsets': ATTN_OPSETS, 'grad': True}
+    yield 'mha', lambda: SelfAttention(False), [(1, 5, D)], 'float', attn
+    yield 'mha_masked', lambda: SelfAttention(True), [(1, 5, D)], 'float', attn
+    yield 'mha_cross', CrossAttention, [(1, 3, D), (1, 5, 8), (1, 5, 12)], 'float', attn
+    yield 'encoder_post_relu', lambda: EncoderLayer(False, 'relu'), [(1, 5, D)], 'float', attn
+    yield 'encoder_pre_gelu', lambda: EncoderLayer(True, 'gelu'), [(1, 5, D)], 'float', attn
+    yield 'decoder_post_relu', lambda: DecoderLayer(False, 'relu'), [(1, 4, D), (1, 5, D)], 'float', attn
+    yield 'decoder_pre_gelu', lambda: DecoderLayer(True, 'gelu'), [(1, 4, D), (1, 5, D)], 'float', attn
+    yield 'gpt_block', GptBlock, [(1, 6, D)], 'float', attn
+    # torch.tril exports as Trilu, which needs opset 14.
+    yield 'einsum_attention', EinsumAttention, [(1, 5, D)], 'float', {'opsets': (14, 17), 'grad': True}
+    yield 'encoder_classifier', EncoderClassifier, [(1, 6)], 'ids20', attn
+    yield 'vit', small_vit, [(1, 3, 8, 8)], 'float', attn
+
+
 def dtype_name(t):
     return {torch.float32: 'float32', torch.int64: 'int64'}[t.dtype]
 
@@ -232,8 +392,9 @@ def main():
             gen = torch.Generator().manual_seed(2000 + seed)
             cases = []
             for _ in range(CASES):
-                if kind == 'ids':
-                    cases.append([torch.randint(0, 10, s, generator=gen) for s in shapes])
+                if kind.startswith('ids'):
+                    vocab = int(kind[3:] or 10)
+                    cases.append([torch.randint(0, vocab, s, generator=gen) for s in shapes])
                 else:
                     cases.append([torch.rand(s, generator=gen) * 2 - 1 for s in shapes])
             folder = os.path.join(ROOT, f'{name}_opset{opset}')
@@ -241,8 +402,10 @@ def main():
             os.makedirs(folder)
             path = os.path.join(folder, 'model.onnx')
             input_names = [f'input{i + 1}' for i in range(len(shapes))]
-            with torch.no_grad():
-                outputs = [net(*xs) for xs in cases]
+            # nn.MultiheadAttention and the transformer layers take a fused fast path (no ONNX
+            # export) in eval mode without gradients: these fixtures run and export with them on.
+            with torch.set_grad_enabled(bool(options.get('grad'))):
+                outputs = [tuple(y.detach() for y in o) if isinstance(o, tuple) else o.detach() for o in (net(*xs) for xs in cases)]
                 outputs = [list(o) if isinstance(o, tuple) else [o] for o in outputs]
                 output_names = [f'output{i + 1}' for i in range(len(outputs[0]))]
                 torch.onnx.export(net, tuple(cases[0]), path, opset_version=opset, input_names=input_names,

@@ -4,6 +4,7 @@ import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
 import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { broadcastIndex as broadcastAt } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
@@ -408,4 +409,25 @@ export function broadcastIndex(arg: readonly DimText[], out: readonly DimText[],
     return t.stride === 1 ? x : `${x} * ${paren(t.stride)}`;
   });
   return terms.length === 0 ? '0' : terms.join(' + ');
+}
+
+/**
+ * A matmul equation's geometry for the loop forms (C, JS): a[…, M, K]·b[…, K, N], and for each
+ * position of the result's leading axes the offset of its matrix in a and in b (broadcast).
+ */
+export function matmulGeometry(p: TensorProgram, eq: Equation): { M: number; K: number; N: number; aBase: number[]; bBase: number[] } {
+  const [as, bs] = eq.args.map((id) => p.tensors[id].shape);
+  const [M, K] = as.slice(-2);
+  const N = bs[bs.length - 1];
+  const lead = p.tensors[eq.outs[0]].shape.slice(0, -2);
+  const atA = broadcastAt(as.slice(0, -2), lead);
+  const atB = broadcastAt(bs.slice(0, -2), lead);
+  const count = sizeOf(lead);
+  const aBase: number[] = [];
+  const bBase: number[] = [];
+  for (let i = 0; i < count; i++) {
+    aBase.push(atA(i) * M * K);
+    bBase.push(atB(i) * K * N);
+  }
+  return { M, K, N, aBase, bBase };
 }

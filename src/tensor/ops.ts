@@ -119,7 +119,7 @@ export interface ScanAttrs { readonly reverse: boolean; readonly returnSequences
 
 /** Every tensor op. */
 export type TOp =
-  | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot'
+  | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
   | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
   | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
   | 'monomials' | 'scan' | 'foreach';
@@ -347,6 +347,46 @@ export const TOPS = {
       for (const r of xs) for (const c of ys) ids.push(g.affine(r.map((v, k) => g.mul(v, c[k])), r.map(() => 1)));
       const shape = [...lastX.shape.slice(0, -1), ...firstY.shape.slice(1)];
       return [{ shape: shape.length === 0 ? [1] : shape, ids }];
+    },
+  },
+  /**
+   * The matrix product of the last two axes, a[…, M, K]·b[…, K, N] → […, M, N], batched over the
+   * leading axes, which broadcast as numpy's matmul does (a missing or length-1 axis repeats):
+   * attention's Q·Kᵀ and P·V per head, of two computed tensors.
+   */
+  matmul: {
+    shape: (args) => {
+      const [a, b] = args;
+      if (a.length < 2 || b.length < 2) return `multiplies matrices of rank 2 or more, found [${a.join(', ')}] and [${b.join(', ')}]`;
+      if (last(a) !== b[b.length - 2]) return `cannot multiply [${a.join(', ')}] by [${b.join(', ')}]: the inner sizes ${last(a)} and ${b[b.length - 2]} differ`;
+      const lead = broadcastShapes([a.slice(0, -2), b.slice(0, -2)]);
+      if (!lead) return `the leading axes of [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`;
+      return [[...lead, a[a.length - 2], last(b)]];
+    },
+    scalarize(sc, eq) {
+      const g = sc.g;
+      const [a, b] = eq.args.map((id) => sc.get(id));
+      const [M, K] = a.shape.slice(-2);
+      const N = last(b.shape);
+      const la = a.shape.slice(0, -2);
+      const lb = b.shape.slice(0, -2);
+      const lead = broadcastShapes([la, lb])!;
+      const atA = broadcastIndex(la, lead);
+      const atB = broadcastIndex(lb, lead);
+      const ids: NodeId[] = [];
+      const count = sizeOf(lead);
+      for (let p = 0; p < count; p++) {
+        const oa = atA(p) * M * K;
+        const ob = atB(p) * K * N;
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            const terms: NodeId[] = [];
+            for (let k = 0; k < K; k++) terms.push(g.mul(a.ids[oa + i * K + k], b.ids[ob + k * N + j]));
+            ids.push(g.affine(terms, terms.map(() => 1)));
+          }
+        }
+      }
+      return [{ shape: [...lead, M, N], ids }];
     },
   },
   /** Channels-last convolution: x[…spatial, C], K[…kernel, C/groups, F][, b[F]]. */

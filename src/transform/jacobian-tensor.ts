@@ -4,7 +4,7 @@ import type { AxesAttrs, AxisAttrs, DenseAttrs, LayerNormAttrs, MapAttrs, PadAtt
 import { sizeOf, type Equation, type T, type TensorId, type TensorProgram } from '../tensor/program.js';
 
 /** The ops the tensor-form Jacobian differentiates. */
-export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', 'log_softmax', 'layer_norm', 'l2_normalize', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'scan', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
+export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'matmul', 'map', 'softmax', 'log_softmax', 'layer_norm', 'l2_normalize', 'conv', 'depthwise_conv', 'pool', 'global_pool', 'upsample', 'scan', 'reshape', 'concat', 'slice', 'transpose', 'pad', 'reverse', 'repeat', 'gather'];
 
 /**
  * --jacobian on the tensor program, by forward mode: every value v that depends on the inputs gets
@@ -78,6 +78,19 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         if (pairs.length > 0) terms.push(op('dense', pairs, { pairs: pairs.length / 2, bias: false }));
         return sum(terms);
       }
+      case 'matmul': {
+        // d(AB) = dA·B + A·dB; a tangent's leading axes are padded with length-1 axes to the result's rank so its row axis stays first.
+        const terms: T[] = [];
+        const padded = (k: number): T => {
+          const dk = solid(d(k)!);
+          const own = shapeOf(eq.args[k]);
+          const ones = out.length - own.length;
+          return ones === 0 ? dk : op('reshape', [dk], { shape: [n, ...Array<number>(ones).fill(1), ...own] }, 'v');
+        };
+        if (d(0)) terms.push(op('matmul', [padded(0), t(eq.args[1])], {}));
+        if (d(1)) terms.push(op('matmul', [t(eq.args[0]), padded(1)], {}));
+        return sum(terms);
+      }
       case 'map': {
         const a = eq.attrs as unknown as MapAttrs;
         if (a.fn === 'linear') return d(0)!;
@@ -85,26 +98,36 @@ export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: 
         eq.args.forEach((id, k) => {
           const dk = tangent.get(id);
           if (!dk) return;
-          if (shapeOf(id).join() !== out.join()) throw unsupported(eq, 'an element-wise function broadcasting a computed value');
+          // A computed argument that broadcasts: its tangent [n, …own] gets length-1 axes after the
+          // row axis up to the output's rank, so its rows broadcast as the argument does.
+          const own = shapeOf(id);
+          const lift = own.length === out.length ? solid(dk) : op('reshape', [solid(dk)], { shape: [n, ...Array<number>(out.length - own.length).fill(1), ...own] }, 'v');
           // ∂f/∂a_k, from the arguments and f's value, as [1, …shape] so that it meets the tangent's rows
           // (and any leading batch axes of the array targets stay in front).
           const slope = op('map', [...eq.args.map(t), t(eq.outs[0])], { ...a, derivative: k }, 's');
-          terms.push(op('map', [row(slope), solid(dk)], { fn: 'mul', params: [] }));
+          terms.push(op('map', [row(slope), lift], { fn: 'mul', params: [] }));
         });
         return sum(terms);
       }
       case 'softmax':
       case 'log_softmax': {
         const axes = (eq.attrs as unknown as AxesAttrs).axes;
-        if (axes.length !== 1 || axes[0] !== out.length - 1) throw unsupported(eq, `a ${eq.op} over axes other than the last`);
-        const k = out[out.length - 1];
-        const s = eq.op === 'softmax' ? t(eq.outs[0]) : op('map', [t(eq.outs[0])], { fn: 'exp', params: [] }, 'v');
-        const dz = dx();
+        if (axes.length !== 1) throw unsupported(eq, `a ${eq.op} over several axes`);
+        // Over another axis than the last: the same rule on the tensors with that axis moved last, moved back after.
+        const ax = axes[0];
+        const perm = [...out.keys()].filter((i) => i !== ax).concat(ax);
+        const moved = ax !== out.length - 1;
+        const inverse = perm.map((_, i) => perm.indexOf(i));
+        const k = out[ax];
+        const y0 = moved ? op('transpose', [t(eq.outs[0])], { perm }, 'v') : t(eq.outs[0]);
+        const s = eq.op === 'softmax' ? y0 : op('map', [y0], { fn: 'exp', params: [] }, 'v');
+        const dz = moved ? op('transpose', [dx()], { perm: [0, ...perm.map((q) => q + 1)] }, 'v') : dx();
         // Σ_k s_k dz_k, kept as an axis of 1 that broadcasts back.
         const sr = row(s);
         const dot = op('dense', [op('map', [sr, dz], { fn: 'mul', params: [] }, 'v'), b.constant('one', [k, 1], new Float64Array(k).fill(1))], { pairs: 1, bias: false }, 'v');
-        const centered = op('map', [dz, dot], { fn: 'sub', params: [] }, eq.op === 'softmax' ? 'v' : 'J');
-        return eq.op === 'softmax' ? op('map', [sr, centered], { fn: 'mul', params: [] }) : centered;
+        const centered = op('map', [dz, dot], { fn: 'sub', params: [] }, eq.op === 'softmax' || moved ? 'v' : 'J');
+        const d0 = eq.op === 'softmax' ? op('map', [sr, centered], { fn: 'mul', params: [] }, moved ? 'v' : 'J') : centered;
+        return moved ? op('transpose', [d0], { perm: [0, ...inverse.map((q) => q + 1)] }) : d0;
       }
       case 'layer_norm':
       case 'l2_normalize': {

@@ -6,7 +6,7 @@ import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, broadcastIndex, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -126,6 +126,25 @@ static double inverseNorm(const double *v, int n, int s) {
   double sq = 0;
   for (int k = 0; k < n; k++) sq += v[k * s] * v[k * s];
   return 1 / sqrt(max2(sq, 1e-12));
+}`,
+  matmul: `/*
+ * The matrix product of the last two axes, y[..., M, N] = a[..., M, K] b[..., K, N], for each of the np
+ * positions p of y's leading axes; aBase[p] and bBase[p] are where that position's matrices start in a and b.
+ */
+static void matmul(double *y, const double *a, const int *aBase, const double *b, const int *bBase, int np, int M, int K, int N) {
+  for (int p = 0; p < np; p++) {
+    const double *ap = a + aBase[p], *bp = b + bBase[p];
+    double *yp = y + p * M * N;
+    for (int i = 0; i < M; i++) {
+      double *row = yp + i * N;
+      for (int j = 0; j < N; j++) row[j] = 0;
+      for (int k = 0; k < K; k++) {
+        const double v = ap[i * K + k];
+        const double *bk = bp + k * N;
+        for (int j = 0; j < N; j++) row[j] += v * bk[j];
+      }
+    }
+  }
 }`,
   dot: `/*
  * Keras's Dot (batch_dot): y[r, c] = sum over k < n of x[rows[r] + k * sx] * z[cols[c] + k * sz], the
@@ -686,6 +705,13 @@ class Printer {
         const sx = sizeOf(xs.slice(a.axes[0] + 1));
         const sz = sizeOf(zs.slice(a.axes[1] + 1));
         line(`${this.use('dot')}(${y}, ${x}, ${rowsName}, ${rows.length}, ${sx}, ${n[z]}, ${colsName}, ${cols.length}, ${sz}, ${xs[a.axes[0]]}, ${a.normalize ? 1 : 0});`);
+        return;
+      }
+      case 'matmul': {
+        const g = matmulGeometry(this.p, eq);
+        const aBase = this.intTable(`${y}A`, g.aBase);
+        const bBase = this.intTable(`${y}B`, g.bBase);
+        line(`${this.use('matmul')}(${y}, ${x}, ${aBase}, ${n[eq.args[1]]}, ${bBase}, ${g.aBase.length}, ${g.M}, ${g.K}, ${g.N});`);
         return;
       }
       case 'conv': {

@@ -6,7 +6,7 @@ import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, broadcastIndex, constantsUsed, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -170,6 +170,24 @@ function l2Normalize(y, x, n, order) {
     for (let j = 0; j < n; j++) {
       const at = order === null ? o + j : order[o + j];
       y[at] = x[at] * r;
+    }
+  }
+}`,
+  matmul: `/**
+ * The matrix product of the last two axes, y[…, M, N] = a[…, M, K]·b[…, K, N], for each position p of
+ * y's leading axes; aBase[p] and bBase[p] are where that position's matrices start in a and b.
+ */
+function matmul(y, a, aBase, b, bBase, M, K, N) {
+  for (let p = 0, o = 0; p < aBase.length; p++, o += M * N) {
+    const oa = aBase[p], ob = bBase[p];
+    for (let i = 0; i < M; i++) {
+      const row = o + i * N;
+      for (let j = 0; j < N; j++) y[row + j] = 0;
+      for (let k = 0; k < K; k++) {
+        const v = a[oa + i * K + k];
+        const bk = ob + k * N;
+        for (let j = 0; j < N; j++) y[row + j] += v * b[bk + j];
+      }
     }
   }
 }`,
@@ -785,6 +803,17 @@ class Printer {
         const a = eq.attrs as unknown as DotAttrs;
         const z = eq.args[1];
         line(`${this.use('dot')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, ${a.axes[0]}, ${n[z]}, ${this.dimsText(z)}, ${a.axes[1]}, ${a.normalize});`);
+        return;
+      }
+      case 'matmul': {
+        this.static(eq);
+        const g = matmulGeometry(this.p, eq);
+        const bases = (name: string, values: number[]) => {
+          const id = this.fresh(name);
+          this.decls.push(`const ${id} = new Int32Array([${values.join(', ')}]);`);
+          return id;
+        };
+        line(`${this.use('matmul')}(${y}, ${x}, ${bases(`${y}A`, g.aBase)}, ${n[eq.args[1]]}, ${bases(`${y}B`, g.bBase)}, ${g.M}, ${g.K}, ${g.N});`);
         return;
       }
       case 'conv': {

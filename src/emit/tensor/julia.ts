@@ -58,6 +58,20 @@ end`,
     return beta === nothing ? y : y .+ beta
 end`,
   l2_normalize: `_l2_normalize(x, dims) = x .* (1 ./ sqrt.(max.(sum(x .* x; dims=dims), 1e-12)))`,
+  matmul: `# The matrix product of the last two axes, a[..., M, K] * b[..., K, N], over the leading axes (a missing or length-1 axis repeats).
+function _matmul(a, b)
+    r = max(ndims(a), ndims(b))
+    a = reshape(a, ntuple(_ -> 1, r - ndims(a))..., size(a)...)
+    b = reshape(b, ntuple(_ -> 1, r - ndims(b))..., size(b)...)
+    lead = ntuple(d -> max(size(a, d), size(b, d)), r - 2)
+    y = zeros(lead..., size(a, r - 1), size(b, r))
+    for I in CartesianIndices(lead)
+        ia = CartesianIndex(ntuple(d -> size(a, d) == 1 ? 1 : I[d], r - 2))
+        ib = CartesianIndex(ntuple(d -> size(b, d) == 1 ? 1 : I[d], r - 2))
+        y[I, :, :] = a[ia, :, :] * b[ib, :, :]
+    end
+    return y
+end`,
   dot: `# Contracts axis px[end] of x with axis py[1] of y; the rest of x's axes, then of y's ((1,) when none).
 function _dot(x, y, px, py)
     n = size(x, px[end])
@@ -328,6 +342,10 @@ export const juliaTensor: TensorEmitter = {
         case 'gather':
           use('gather');
           return `_gather(${x()}, ${arg(a[1], false)})`;
+        case 'matmul':
+          if (rank(a[0]) === 2 && rank(a[1]) === 2) return `${arg(a[0])} * ${arg(a[1])}`;
+          use('matmul');
+          return `_matmul(${x()}, ${arg(a[1], false)})`;
         case 'scan':
         case 'foreach':
           throw new Error('julia tensor form: a loop is a statement, not an expression');

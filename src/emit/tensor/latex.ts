@@ -457,6 +457,11 @@ class LatexTensorPrinter {
         ]);
         return atom(`${sym}\\left(${xs.text}, ${ys.text}\\right)`);
       }
+      case 'matmul': {
+        // A B: the matrix product of the last two axes, batched over the leading ones.
+        if (shape(0).length > 2 || shape(1).length > 2) this.notes.add('batched');
+        return { text: `${par(a(0), Prec.Pow)} ${par(a(1), Prec.Pow)}`, prec: Prec.Mul };
+      }
       case 'conv':
       case 'depthwise_conv': {
         const at = eq.attrs as unknown as ConvAttrs & DepthwiseAttrs;
@@ -917,6 +922,7 @@ class LatexTensorPrinter {
     for (const d of this.defs.values()) for (const r of d.rows) rows.push(r.startsWith('\\quad') ? `\\quad${r}` : `\\quad ${r}`);
     if (this.notes.has('odot')) rows.push('\\quad \\odot \\text{ is the element-wise product; vectors broadcast along trailing axes}');
     if (this.notes.has('matmul')) rows.push('\\quad W X \\text{ applies } W \\text{ to the last axis of } X \\text{ at every other index}');
+    if (this.notes.has('batched')) rows.push('\\quad A B \\text{ of two computed tensors multiplies the matrices of their last two axes at every index of the leading axes}');
     if (this.notes.has('slice')) rows.push('\\quad X_{[a:b]} \\text{ keeps indices } a, \\ldots, b - 1 \\text{ (from 0)}');
     if (this.notes.has('gather')) rows.push('\\quad E[\\mathbf{i}] \\text{ is row } i \\text{ (from 0, truncated to an integer) of } E \\text{ for each id}');
     if (this.elementwise) rows.push('\\quad \\text{functions of one number apply to each element}');

@@ -286,6 +286,8 @@ class Printer {
       }
       case 'dot':
         return one(this.dot(eq, a as unknown as DotAttrs));
+      case 'matmul':
+        return one(this.matmul(eq));
       case 'conv':
         return one(this.conv(eq, a as unknown as ConvAttrs));
       case 'depthwise_conv':
@@ -446,6 +448,24 @@ class Printer {
     const perm = [...rest, ...sorted];
     const moved = `Transpose[${x}, {${wolframPerm(perm).join(', ')}}]`;
     return { text: `Transpose[${apply(moved)}, {${perm.map((q) => q + 1).join(', ')}}]` };
+  }
+
+  /**
+   * A matrix product batched over the leading axes: Dot of the two matrices at each position of
+   * the result's leading axes, a Table over them (an operand's missing or length-1 axis is read at 1).
+   */
+  private matmul(eq: Equation): Printed {
+    const [sx, sy] = [this.shape(eq.args[0]), this.shape(eq.args[1])];
+    const lead = this.shape(eq.outs[0]).slice(0, -2);
+    const [x, y] = [MARK(eq.args[0]), MARK(eq.args[1])];
+    if (lead.length === 0) return { text: `${operand(x)} . ${operand(y)}` };
+    const vars = lead.map((_, k) => ITERATORS[k] ?? `i${k + 1}`);
+    const at = (s: readonly number[]) => {
+      const own = s.slice(0, -2);
+      const off = lead.length - own.length;
+      return [...own.map((d, k) => (d === 1 ? '1' : vars[k + off])), 'All', 'All'].join(', ');
+    };
+    return { text: `Table[${x}[[${at(sx)}]] . ${y}[[${at(sy)}]], ${lead.map((d, k) => `{${vars[k]}, ${d}}`).join(', ')}]` };
   }
 
   /** Keras's batch_dot: the contracted axis of x moved last, of y first, then Dot. */

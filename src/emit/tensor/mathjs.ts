@@ -7,6 +7,7 @@ import { JSON_NUMBERS, mathjs, MATHJS_NUMBERS, mathjsSyntax } from '../mathjs.js
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { matmulGeometry } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from './names.js';
 
@@ -298,6 +299,8 @@ class Printer {
         return this.layerNorm(eq, a as unknown as LayerNormAttrs, target);
       case 'dot':
         return this.dot(eq, a as unknown as DotAttrs, target);
+      case 'matmul':
+        return this.matmul(eq, target);
       case 'conv':
         return this.conv(eq, a as unknown as ConvAttrs, target);
       case 'depthwise_conv':
@@ -452,6 +455,27 @@ class Printer {
       { target: d, text: `${x} - ${this.reduce('mean', x, xs, a.axes).text}` },
       { target, text },
     ];
+  }
+
+  /**
+   * A matrix product batched over the leading axes: both operands reshaped to stacks of matrices,
+   * one product per position of the result's leading axes (broadcast), stacked and reshaped.
+   */
+  private matmul(eq: Equation, target: string): Stmt[] {
+    const g = matmulGeometry(this.p, eq);
+    const [x, y] = [MARK(eq.args[0]), MARK(eq.args[1])];
+    const [sx, sy] = [this.shape(eq.args[0]), this.shape(eq.args[1])];
+    const out = this.shape(eq.outs[0]);
+    if (sx.length === 2 && sy.length === 2) return [{ target, text: `${x} * ${y}` }];
+    const a = this.fresh(`${target}_a`);
+    const b = this.fresh(`${target}_b`);
+    const stmts: Stmt[] = [
+      { target: a, text: `reshape(${x}, ${list([sizeOf(sx) / (g.M * g.K), g.M, g.K])})` },
+      { target: b, text: `reshape(${y}, ${list([sizeOf(sy) / (g.K * g.N), g.K, g.N])})` },
+    ];
+    const products = g.aBase.map((oa, p) => `reshape(${a}[${oa / (g.M * g.K) + 1}, :, :], ${list([g.M, g.K])}) * reshape(${b}[${g.bBase[p] / (g.K * g.N) + 1}, :, :], ${list([g.K, g.N])})`);
+    const stacked = products.length === 1 ? products[0] : `concat(${products.join(', ')}, 1)`;
+    return [...stmts, { target, text: `reshape(${stacked}, ${list(out)})` }];
   }
 
   /** Keras's batch_dot: the contracted axis of x moved last and of y first, then a matrix product. */

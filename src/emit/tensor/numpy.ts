@@ -33,6 +33,12 @@ export const HELPERS = {
     return y if beta is None else y + beta`,
   l2_normalize: `def _l2_normalize(x, axes):
     return x * (1.0 / np.sqrt(np.maximum(np.sum(x * x, axis=axes, keepdims=True), 1e-12)))`,
+  matmul: `def _matmul(a, b, ra, rb):
+    """a @ b over the last two axes, a and b of ranks ra and rb before their batch axes: the lower rank is padded with axes of length 1."""
+    r = max(ra, rb)
+    a = a.reshape(a.shape[:a.ndim - ra] + (1,) * (r - ra) + a.shape[a.ndim - ra:])
+    b = b.reshape(b.shape[:b.ndim - rb] + (1,) * (r - rb) + b.shape[b.ndim - rb:])
+    return a @ b`,
   windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
     """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
     r = len(kernel)
@@ -226,6 +232,12 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         };
         const e = `np.einsum('...${xs.join('')},...${ys.join('')}->...${out.join('')}', ${normalize(a[0], at.axes[0], rx)}, ${normalize(a[1], at.axes[1], ry)})`;
         return out.length === 0 ? `${e}[..., None]` : e;
+      }
+      case 'matmul': {
+        const [ra, rb] = [rank(a[0]), rank(a[1])];
+        if (ra === rb) return `${arg(a[0])} @ ${arg(a[1])}`;
+        helpers.add('matmul');
+        return `_matmul(${arg(a[0], false)}, ${arg(a[1], false)}, ${ra}, ${rb})`;
       }
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;

@@ -123,6 +123,7 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
       return `_gather(${table}, ${ctx.arg(a[0], false).text}, '${table}')`;
     }
     case 'dense':
+    case 'matmul':
     case 'conv':
     case 'depthwise_conv':
     case 'transpose':

@@ -13,6 +13,7 @@ import { normalizationOps } from './normalization.js';
 import { recurrentOps } from './recurrent.js';
 import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
+import { attentionOps } from './attention.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -25,6 +26,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...recurrentOps,
   ...shapeOps,
   ...reduceOps,
+  // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
+  ...attentionOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
 };

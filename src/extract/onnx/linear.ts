@@ -90,35 +90,12 @@ const matmul: OnnxExtractor = (ctx) => {
   return ctx.fail(`multiplies two computed tensors of shapes [${ad.join(', ')}] and [${bd.join(', ')}]; nn2eq multiplies computed matrices of rank 2 at most`);
 };
 
-/** a[..., M, K] @ b[..., K, N] (or b[K]) with broadcast batch axes: one `dot` per batch position, stacked. */
-function batchedDot(ctx: OnnxContext, a: T, b: T): T {
+/** a[..., M, K] @ b[..., K, N] (or b[K]) with broadcast batch axes: one `matmul`. */
+export function batchedDot(ctx: OnnxContext, a: T, b: T): T {
   const vec = b.shape.length === 1;
   const bm = vec ? ctx.reshape(b, [b.shape[0], 1]) : b;
-  const la = a.shape.slice(0, -2);
-  const lb = bm.shape.slice(0, -2);
-  const lead = broadcast(la, lb) ?? ctx.fail(`batch shapes [${la.join(', ')}] and [${lb.join(', ')}] do not broadcast`);
-  const M = a.shape[a.shape.length - 2];
-  const N = bm.shape[bm.shape.length - 1];
-  const pick = (t: T, l: readonly number[], pos: number[]): T => {
-    const off = lead.length - l.length;
-    const idx = l.map((d, i) => (d === 1 ? 0 : pos[off + i]));
-    const s = ctx.op('slice', [t], { begin: [...idx, 0, 0], end: [...idx.map((i) => i + 1), ...t.shape.slice(-2)] }, '_')[0];
-    return ctx.reshape(s, t.shape.slice(-2));
-  };
-  const parts: T[] = [];
-  const count = lead.reduce((n, d) => n * d, 1);
-  for (let p = 0; p < count; p++) {
-    const pos: number[] = [];
-    let rest = p;
-    for (let i = lead.length - 1; i >= 0; i--) {
-      pos.unshift(rest % lead[i]);
-      rest = Math.floor(rest / lead[i]);
-    }
-    const y = ctx.op('dot', [pick(a, la, pos), pick(bm, lb, pos)], { axes: [1, 0], normalize: false }, '_')[0];
-    parts.push(ctx.reshape(y, [1, M, N]));
-  }
-  const joined = parts.length === 1 ? parts[0] : ctx.op('concat', parts, { axis: 0 }, '_')[0];
-  return ctx.reshape(joined, vec ? [...lead, M] : [...lead, M, N], 'h');
+  const y = ctx.op('matmul', [a, bm], {}, vec ? '_' : 'h')[0];
+  return vec ? ctx.reshape(y, y.shape.slice(0, -1), 'h') : y;
 }
 
 /** ONNX op type → extractor for matrix products. */

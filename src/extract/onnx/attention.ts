@@ -1,0 +1,191 @@
+import { attrInt, attrString } from '../../load/onnx/attributes.js';
+import { sizeOf } from '../../tensor/program.js';
+import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { elementwiseOps } from './elementwise.js';
+import { batchedDot } from './linear.js';
+
+/**
+ * The ops and patterns of transformer exports (PyTorch's nn.MultiheadAttention and
+ * TransformerEncoder/DecoderLayer, nanoGPT, torchvision's ViT): Where with a constant condition
+ * (masked_fill of a causal or padding mask), the boolean folds that build masks, Trilu, CumSum
+ * (positions) and Einsum. Each becomes ops of the one table: a mask is an added constant or a
+ * scale_shift, CumSum and a two-operand Einsum are matrix products. Cases these do not cover
+ * go on to the element-wise extractors (elementwise.ts).
+ */
+
+/** The element-wise extractor of `op`, or a refusal when there is none. */
+function fallback(op: string): OnnxExtractor {
+  return (ctx) => (elementwiseOps[op] ? elementwiseOps[op](ctx) : ctx.fail('computes a boolean from computed values; nn2eq folds boolean ops only on constants (masks)'));
+}
+
+/** A boolean op on constants, folded with broadcasting (mask building); otherwise as the element-wise table says. */
+function logical(op: string, f: (a: boolean, b: boolean) => boolean): OnnxExtractor {
+  const rest = fallback(op);
+  return (ctx) => {
+    const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
+    if (!vals.every((v): v is Const => v.kind === 'const')) return rest(ctx);
+    if (vals.length === 1) return [konst(vals[0].dims, vals[0].values.map((v) => (f(v !== 0, false) ? 1 : 0)), 'bool')];
+    const [a, b] = vals;
+    const shape = broadcast(a.dims, b.dims) ?? ctx.fail(`shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast`);
+    const xa = expandValues(a, shape);
+    const xb = expandValues(b, shape);
+    return [konst(shape, xa.map((v, i) => (f(v !== 0, xb[i] !== 0) ? 1 : 0)), 'bool')];
+  };
+}
+
+/**
+ * Where(c, x, y) with a constant condition c and at least one computed branch. One computed
+ * branch t and a constant k (masked_fill): t + M when every constant element that is chosen is
+ * infinite (M holds ±∞ there and 0 elsewhere: t + ∞ = ∞ and t + 0 = t for finite t, the additive
+ * mask of the attention equation), else t ⊙ K + M (K = 1 where t is chosen). Two computed
+ * branches: x ⊙ C + y ⊙ (1 − C).
+ */
+const where: OnnxExtractor = (ctx) => {
+  const [c, x, y] = [0, 1, 2].map((i) => ctx.val(i));
+  if (c.kind !== 'const' || (x.kind === 'const' && y.kind === 'const')) return elementwiseOps.Where(ctx);
+  const shape = broadcast(broadcast(c.dims, dimsOf(x)) ?? [], dimsOf(y));
+  if (!shape || !broadcast(c.dims, dimsOf(x))) return ctx.fail(`shapes [${c.dims.join(', ')}], [${dimsOf(x).join(', ')}] and [${dimsOf(y).join(', ')}] do not broadcast`);
+  if (x.kind === 'tensor' && y.kind === 'tensor') {
+    const cs = c.dims;
+    const on = c.values.map((v) => (v !== 0 ? 1 : 0));
+    const C = ctx.const('C', cs, on);
+    const notC = ctx.const('C', cs, on.map((v) => 1 - v));
+    return [tensor(ctx.map('mul_add_mul', [x.t, C, y.t, notC]))];
+  }
+  const computedIsX = x.kind === 'tensor';
+  const t = (computedIsX ? x : y) as Extract<Val, { kind: 'tensor' }>;
+  const k = (computedIsX ? y : x) as Const;
+  const ms = broadcast(c.dims, k.dims)!;
+  const cv = expandValues(c, ms);
+  const kv = expandValues(k, ms);
+  const keep = cv.map((v) => ((v !== 0) === computedIsX ? 1 : 0));
+  const M = keep.map((v, i) => (v ? 0 : kv[i]));
+  const additive = keep.every((v, i) => v === 1 || !Number.isFinite(kv[i]));
+  if (additive) return [tensor(ctx.map('add', [t.t, ctx.const('M', ms, M)]))];
+  return [tensor(ctx.map('scale_shift', [t.t, ctx.const('K', ms, keep), ctx.const('M', ms, M)]))];
+};
+
+/** The 0/1 mask of Trilu over the last two axes [n, m]: kept where j − i ≥ k (upper) or ≤ k (lower). */
+function triangle(n: number, m: number, k: number, upper: boolean): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[i * m + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
+  return out;
+}
+
+/** Trilu: a constant is folded; a computed tensor is multiplied by the constant triangle. */
+const trilu: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = dimsOf(v);
+  if (dims.length < 2) return ctx.fail(`expects a tensor of rank 2 or more, found [${dims.join(', ')}]`);
+  const k = ctx.has(1) ? ctx.constant(1, 'diagonal offset k').values[0] : 0;
+  const upper = attrInt(ctx.node, 'upper', 1) === 1;
+  const [n, m] = dims.slice(-2);
+  const mask = triangle(n, m, k, upper);
+  if (v.kind === 'const') return [moved(v, dims, v.values.map((x, i) => (mask[i % (n * m)] ? x : 0)))];
+  return [tensor(ctx.map('mul', [v.t, ctx.const('L', [n, m], mask)]))];
+};
+
+/**
+ * CumSum along one axis (exclusive, reverse as ONNX defines them): a constant is folded; a
+ * computed tensor is a product with a constant triangle of ones along that axis, moved last.
+ */
+const cumsum: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = dimsOf(v);
+  const axis = axisOf(ctx, ctx.constant(1, 'axis').values[0], dims.length);
+  const exclusive = attrInt(ctx.node, 'exclusive', 0) === 1;
+  const reverse = attrInt(ctx.node, 'reverse', 0) === 1;
+  const n = dims[axis];
+  // T[i, j] = 1 when element i counts towards output j.
+  const T = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const counts = reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j;
+      T[i * n + j] = counts ? 1 : 0;
+    }
+  }
+  if (v.kind === 'const') {
+    const st = strides(dims);
+    const out = new Float64Array(v.values.length);
+    for (let o = 0; o < out.length; o++) {
+      const j = Math.floor(o / st[axis]) % n;
+      const base = o - j * st[axis];
+      let s = 0;
+      for (let i = 0; i < n; i++) if (T[i * n + j]) s += v.values[base + i * st[axis]];
+      out[o] = s;
+    }
+    return [moved(v, dims, out)];
+  }
+  const rank = dims.length;
+  const perm = [...[...Array(rank).keys()].filter((i) => i !== axis), axis];
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  const last = ctx.transpose(v.t, perm);
+  const y = ctx.op('dense', [last, ctx.const('T', [n, n], T)], { pairs: 1, bias: false }, '_')[0];
+  return [tensor(ctx.transpose(y, inverse, 'h'))];
+};
+
+/** One operand's subscripts: its letters, in order. */
+function parseTerm(ctx: OnnxContext, s: string): string[] {
+  if (s.includes('.')) return ctx.fail(`equation term '${s}' uses an ellipsis; nn2eq reads einsum equations with explicit subscripts`);
+  const letters = [...s];
+  if (new Set(letters).size !== letters.length) return ctx.fail(`equation term '${s}' repeats a subscript (a diagonal); nn2eq reads einsum equations without repeated subscripts`);
+  return letters;
+}
+
+/**
+ * Einsum with one operand (a transpose) or two (a batched matrix product): subscripts in both
+ * operands and the output are batch axes, in both but not the output are summed, in one only are
+ * that operand's free axes. The operands are moved to [batch…, free…, summed…] and
+ * [batch…, summed…, free…], multiplied, and the result moved to the output's order.
+ */
+const einsum: OnnxExtractor = (ctx) => {
+  const eq = attrString(ctx.node, 'equation', '').replace(/\s+/g, '');
+  const arrow = eq.indexOf('->');
+  const lhs = (arrow >= 0 ? eq.slice(0, arrow) : eq).split(',');
+  const terms = lhs.map((s) => parseTerm(ctx, s));
+  if (terms.length !== ctx.node.inputs.length) return ctx.fail(`equation '${eq}' has ${terms.length} operands, the node ${ctx.node.inputs.length}`);
+  const all = terms.flat();
+  const out = arrow >= 0 ? parseTerm(ctx, eq.slice(arrow + 2)) : [...new Set(all)].filter((l) => all.indexOf(l) === all.lastIndexOf(l)).sort();
+  terms.forEach((t, k) => {
+    if (t.length !== ctx.shape(k).length) ctx.fail(`operand ${k + 1} has shape [${ctx.shape(k).join(', ')}], which does not match '${lhs[k]}'`);
+  });
+  const size = new Map<string, number>();
+  terms.forEach((t, k) => t.forEach((l, i) => size.set(l, ctx.shape(k)[i])));
+  if (terms.length === 1) {
+    if (out.length !== terms[0].length || out.some((l) => !terms[0].includes(l))) return ctx.fail(`equation '${eq}' sums over a subscript; nn2eq reads one-operand einsum equations that only transpose`);
+    const perm = out.map((l) => terms[0].indexOf(l));
+    const v = ctx.val(0);
+    if (v.kind === 'const') return [moved(v, perm.map((p) => v.dims[p]), permute(v.values, v.dims, perm))];
+    return [tensor(ctx.transpose(v.t, perm, 'h'))];
+  }
+  if (terms.length !== 2) return ctx.fail(`equation '${eq}' has ${terms.length} operands; nn2eq reads einsum equations of one or two`);
+  const [ta, tb] = terms;
+  if (out.some((l) => !ta.includes(l) && !tb.includes(l))) return ctx.fail(`equation '${eq}': an output subscript is in no operand`);
+  const only = (t: string[], other: string[]) => t.filter((l) => !other.includes(l));
+  if ([...only(ta, tb), ...only(tb, ta)].some((l) => !out.includes(l))) return ctx.fail(`equation '${eq}' sums a subscript of one operand only; nn2eq reads einsum equations whose sums run over both operands`);
+  const batch = out.filter((l) => ta.includes(l) && tb.includes(l));
+  const summed = ta.filter((l) => tb.includes(l) && !out.includes(l));
+  const freeA = only(ta, tb);
+  const freeB = only(tb, ta);
+  if (batch.some((l) => ctx.shape(0)[ta.indexOf(l)] !== ctx.shape(1)[tb.indexOf(l)])) return ctx.fail(`equation '${eq}': a batch subscript has different sizes in the operands`);
+  const dimsOfLetters = (ls: string[]) => ls.map((l) => size.get(l)!);
+  const [M, N, K] = [freeA, freeB, summed].map((ls) => sizeOf(dimsOfLetters(ls)));
+  const a = ctx.reshape(ctx.transpose(ctx.tensor(0, 'A'), [...batch, ...freeA, ...summed].map((l) => ta.indexOf(l))), [...dimsOfLetters(batch), M, K]);
+  const b = ctx.reshape(ctx.transpose(ctx.tensor(1, 'B'), [...batch, ...summed, ...freeB].map((l) => tb.indexOf(l))), [...dimsOfLetters(batch), K, N]);
+  const y = batch.length === 0 ? ctx.op('dot', [a, b], { axes: [1, 0], normalize: false }, '_')[0] : batchedDot(ctx, a, b);
+  const got = [...batch, ...freeA, ...freeB];
+  const yr = ctx.reshape(y, dimsOfLetters(got));
+  return [tensor(ctx.transpose(yr, out.map((l) => got.indexOf(l)), 'h'))];
+};
+
+/** ONNX op type → extractor for the attention ops and mask patterns. */
+export const attentionOps: Record<string, OnnxExtractor> = {
+  Where: where,
+  Or: logical('Or', (a, b) => a || b),
+  And: logical('And', (a, b) => a && b),
+  Xor: logical('Xor', (a, b) => a !== b),
+  Not: logical('Not', (a) => !a),
+  Trilu: trilu,
+  CumSum: cumsum,
+  Einsum: einsum,
+};

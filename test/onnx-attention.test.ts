@@ -1,0 +1,144 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildOnnxProgram } from '../src/extract/onnx/index.js';
+import { convertFile, evaluate, Nn2eqError, scalarize } from '../src/index.js';
+import { loadOnnx } from '../src/load/index.js';
+import { jacobian } from '../src/transform/jacobian.js';
+import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
+import { mulberry32 } from '../src/verify/random.js';
+import { withPython } from './check.js';
+import { verify } from '../src/verify/index.js';
+import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, withCC, type Reference } from './helpers.js';
+
+// The attention fixtures (scripts/onnx-fixtures.py: nn.MultiheadAttention, Transformer encoder
+// and decoder layers, a nanoGPT block, einsum attention, an embedding classifier, a small ViT) in
+// the NumPy, JS and C tensor forms, each run in its runtime against PyTorch's predictions
+// (reference.json). ONNX Runtime reproduces the same predictions in onnx-oracle.test.ts.
+
+const ROOT = join(FIXTURES, 'onnx');
+const ATTENTION = /^(mha|mha_masked|mha_cross|encoder_post_relu|encoder_pre_gelu|decoder_post_relu|decoder_pre_gelu|gpt_block|einsum_attention|encoder_classifier|vit)_opset\d+$/;
+const names = readdirSync(ROOT).filter((n) => ATTENTION.test(n) && existsSync(join(ROOT, n, 'model.onnx'))).sort();
+
+function check(got: number[][], ref: Reference): void {
+  expect(got.length).toBe(ref.cases.length);
+  got.forEach((g, i) => expect(mismatch(g, flat(ref.cases[i].outputs), 1e-5, 1e-4), `case ${i}`).toBeNull());
+}
+
+describe('attention fixtures in the tensor forms', () => {
+  it('has every fixture at two opsets', () => {
+    expect(names.length).toBe(22);
+  });
+  for (const name of names) {
+    const dir = join(ROOT, name);
+    const file = join(dir, 'model.onnx');
+    withPython(`${name}: NumPy`, async () => {
+      const ref = readReference(dir);
+      const { text, form } = await convertFile(file, { format: 'numpy', form: 'tensor' });
+      expect(form).toBe('tensor');
+      check(await runNumpy(text, ref.cases.map((c) => c.inputs)), ref);
+    });
+    it(`${name}: JS`, async () => {
+      const ref = readReference(dir);
+      const { text } = await convertFile(file, { format: 'js', form: 'tensor' });
+      check(await runJs(text, ref.cases.map((c) => c.inputs)), ref);
+    });
+    withCC(`${name}: C`, async () => {
+      const ref = readReference(dir);
+      const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
+      check(await runCRows(text, ref.cases.map((c) => flat(c.inputs)), flat(ref.cases[0].outputs).length), ref);
+    }, 60_000);
+  }
+});
+
+describe('attention fixtures in the Wolfram tensor form (nn2eq\'s Wolfram interpreter)', () => {
+  const answers = new Map<string, Awaited<ReturnType<typeof runWolframTensor>>[number] | Error>();
+  beforeAll(async () => {
+    const jobs: { name: string; text: string; cases: unknown[][] }[] = [];
+    for (const name of names) {
+      try {
+        const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'mathematica', form: 'tensor' });
+        jobs.push({ name, text, cases: readReference(join(ROOT, name)).cases.map((c) => c.inputs) });
+      } catch (e) {
+        answers.set(name, e as Error);
+      }
+    }
+    if (jobs.length) (await runWolframTensor(jobs)).forEach((a, k) => answers.set(jobs[k].name, a));
+  }, 300_000);
+  for (const name of names) {
+    withPython(name, () => {
+      const a = answers.get(name)!;
+      if (a instanceof Error) throw a;
+      if (!Array.isArray(a)) throw new Error(a.error);
+      check(a.map((row) => row.map((v) => (v === null ? NaN : v))), readReference(join(ROOT, name)));
+    });
+  }
+});
+
+describe('attention fixtures: --verify --form tensor against ONNX Runtime (SymPy, mathjs, Julia, JSON, LaTeX)', () => {
+  for (const name of names) {
+    it(name, async () => {
+      for (const format of ['sympy', 'mathjs', 'julia', 'json', 'latex'] as const) {
+        const c = await convertFile(join(ROOT, name, 'model.onnx'), { format, form: 'tensor' });
+        const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 8 });
+        const said = `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`;
+        expect(report.ok, said).toBe(true);
+        // Julia is not in Debian: its text is skipped, not failed; every other text runs (LaTeX: KaTeX accepts it).
+        const skipped = report.routes.filter((r) => r.status === 'skipped');
+        expect(skipped.every((r) => format === 'julia' && /julia is not installed/.test(r.reason ?? '')), said).toBe(true);
+      }
+    }, 300_000);
+  }
+});
+
+describe('attention fixtures: --jacobian in the tensor form', () => {
+  // Forward mode on the tensor program (matmul: dA·B + A·dB) against the scalar IR's reverse mode,
+  // at two random points; the embedding classifier's ids take no derivative (refused as such or zero).
+  for (const name of names.filter((n) => !n.startsWith('encoder_classifier'))) {
+    it(name, async () => {
+      const p = buildOnnxProgram(await loadOnnx(join(ROOT, name, 'model.onnx')));
+      let j;
+      try {
+        j = jacobianProgram(p);
+      } catch (err) {
+        expect(err).toBeInstanceOf(Nn2eqError);
+        throw err;
+      }
+      const n = p.inputs.reduce((s, i) => s + i.tensor.shape.reduce((a, b) => a * b, 1), 0);
+      const r = mulberry32(name.length);
+      const xs = [0, 1].map(() => Array.from({ length: n }, () => 2 * r() - 1));
+      const ex = scalarize(p, { stableSoftmax: true });
+      const rev = jacobian(ex.graph, ex.outputIds, n);
+      const fwd = scalarize(j.program, { stableSoftmax: true });
+      for (const x of xs) {
+        const want = evaluate(rev.graph, x);
+        const got = evaluate(fwd.graph, x);
+        const w = rev.outputs.map((o) => want[o]);
+        const g = fwd.outputIds.map((o) => got[o]);
+        expect(mismatch(g, w, 1e-9, 1e-7)).toBeNull();
+      }
+      // The JS text of it (float32 weights) at the same points.
+      const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'js', form: 'tensor', transforms: { jacobian: true } });
+      const cases = xs.map((x) => {
+        let at = 0;
+        return p.inputs.map((port) => {
+          const size = port.tensor.shape.reduce((a, b) => a * b, 1);
+          const part = x.slice(at, (at += size));
+          return nest(part, port.tensor.shape);
+        });
+      });
+      const js = await runJs(text, cases);
+      xs.forEach((x, i) => {
+        const want = evaluate(rev.graph, x);
+        expect(mismatch(js[i], rev.outputs.map((o) => want[o]), 1e-5, 1e-4), `js text, point ${i}`).toBeNull();
+      });
+    }, 120_000);
+  }
+});
+
+/** Flat row-major values as nested arrays of `shape`. */
+function nest(values: number[], shape: readonly number[]): unknown {
+  if (shape.length <= 1) return values;
+  const step = values.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
