@@ -62,6 +62,7 @@ export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonl
     const user = extra.longSum === undefined ? null : new Int32Array(graph.size).fill(-1);
     if (user) for (let id = 0; id < graph.size; id++) if (live[id]) for (const a of graph.nodes[id].args) user[a] = id;
     let temps = 0;
+    const derived = new Set<string>();
     for (let id = 0; id < graph.size; id++) {
       const op = graph.nodes[id].op;
       if (!live[id] || op === 'input' || op === 'const' || op === 'param') continue;
@@ -73,16 +74,49 @@ export function schedule(graph: Graph, inputs: readonly Port[], outputs: readonl
       bindings.push(id);
       if (label) names.set(id, { kind: 'hidden', layer: label.layer, index: label.index, state: label.state });
       else if (hint) names.set(id, { kind: 'temp', index: 0, hint });
-      else if (long && op === 'affine' && uses[id] === 1 && preActivation(graph, user![id])) names.set(id, { kind: 'temp', index: 0, hint: preActivation(graph, user![id]) });
-      else names.set(id, { kind: 'temp', index: ++temps });
+      else {
+        const pre = long && uses[id] === 1 ? preActivation(graph, id, user!, uses, op === 'affine') : undefined;
+        // A derived name is given once; a second sum that would take it stays a numbered t.
+        const key = pre && `${pre.symbol}|${pre.layer}|${pre.index}|${pre.step}|${pre.backward}`;
+        if (pre && !derived.has(key!)) {
+          derived.add(key!);
+          names.set(id, { kind: 'temp', index: 0, hint: pre });
+        } else names.set(id, { kind: 'temp', index: ++temps });
+      }
     }
   }
   return { graph, inputs, outputs, outputIds, bindings, names, uses, live };
 }
 
-/** The pre-activation name `a` of the value `id` feeds, when that value is a labelled state-less unit or hinted. */
-function preActivation(graph: Graph, id: NodeId): Hint | undefined {
+/**
+ * The pre-activation name of the sum `sum` (used once): `a` when the value it feeds is a labelled unit; `a.g`
+ * when it is (through single-use steps such as hard_sigmoid's 0.2 z + 0.5, max and min) gate g of
+ * a recurrence at a time step, so a gate's input projection is named after its gate and step.
+ */
+function preActivation(graph: Graph, sum: NodeId, user: Int32Array, uses: Int32Array, affine: boolean): Hint | undefined {
+  let id = user[sum];
   const label = graph.labels.get(id);
-  if (label) return { symbol: 'a', layer: label.layer, index: label.index, step: label.state?.step, backward: label.state?.symbol.endsWith('b') };
+  if (label) return affine ? { symbol: 'a', layer: label.layer, index: label.index, step: label.state?.step, backward: label.state?.symbol.endsWith('b') } : undefined;
+  // Which part a sum is: one reading a state (a labelled value, or a product with one) or the inputs'.
+  const readsState = (n: NodeId) => graph.nodes[n].args.some((a) => graph.labels.has(a) || graph.nodes[a].args.some((b) => graph.labels.has(b)));
+  // Each step up must be a function of the one value below it (constants aside), so the sum is
+  // the gate's whole argument and no other sum takes the same name.
+  // When that argument is a sum of parts (a GRU with reset_after adds W x + b and U h + b'), the
+  // sum is named as the part it is: `x.g` reads model inputs only, `h.g` reads states.
+  let below = sum;
+  let whole = true;
+  for (let k = 0; k < 4 && id >= 0; k++) {
+    if (graph.nodes[id].args.some((a) => a !== below && graph.nodes[a].op !== 'const')) whole = false;
+    const state = graph.labels.get(id)?.state;
+    const hint = state ? { symbol: state.symbol[0], layer: graph.labels.get(id)!.layer, index: graph.labels.get(id)!.index, step: state.step, backward: state.symbol.endsWith('b') } : graph.hints.get(id);
+    if (graph.labels.has(id) && !state) return undefined;
+    if (hint) {
+      if (hint.step === undefined || hint.symbol.includes('.') || (whole && !affine)) return undefined;
+      return { ...hint, symbol: `${whole ? 'a' : readsState(sum) ? 'h' : 'x'}.${hint.symbol}` };
+    }
+    if (uses[id] !== 1) return undefined;
+    below = id;
+    id = user[id];
+  }
   return undefined;
 }

@@ -65,6 +65,23 @@ function paramSymbols(params: readonly ParamTensor[]): Map<ParamTensor, string> 
 
 const TEX_GREEK: Record<string, string> = { gamma: '\\gamma', beta: '\\beta', alpha: '\\alpha' };
 
+/**
+ * A gate's input projection (schedule's `a.g`, or the parts `x.g` and `h.g` of one): printed
+ * a^{(k)}_{g,t=s,j}, \hat{x}^{(k)}_{g,t=s,j} or \hat{h}^{(k)}_{g,t=s,j}.
+ */
+function gateOf(h: Hint): { symbol: string; gate: string } | undefined {
+  const m = /^([axh])\.(.+)$/.exec(h.symbol);
+  if (!m) return undefined;
+  const letter = m[1] === 'a' ? 'a' : `\\hat{${m[1]}}`;
+  return { symbol: h.backward ? `\\overleftarrow{${letter}}` : letter, gate: m[2] === 'hh' ? '\\tilde{h}' : m[2] };
+}
+
+/** A gate times a state inside a step (scalarize's `r*h` hint, GRU's r ⊙ h_{t−1}): `r \odot h`. */
+function gatedOf(h: Hint): string | undefined {
+  if (!h.symbol.includes('*')) return undefined;
+  return h.symbol.split('*').map((x) => hintSymbol({ ...h, symbol: x })).join(' \\odot ');
+}
+
 function hintSymbol(h: Hint): string {
   const s = h.symbol === 'hh' ? '\\tilde{h}' : h.symbol.length === 1 ? h.symbol : `\\mathrm{${h.symbol}}`;
   return h.backward ? `\\overleftarrow{${s}}` : s;
@@ -95,6 +112,10 @@ export const latex: Emitter = {
         case 'temp': {
           const h = n.hint;
           if (!h) return `t_{${n.index}}`;
+          const gate = gateOf(h);
+          if (gate) return `${gate.symbol}^{(${h.layer})}_{${gate.gate},t=${h.step},${h.index}}`;
+          const gated = gatedOf(h);
+          if (gated) return `\\left(${gated}\\right)^{(${h.layer})}_{t=${h.step},${h.index}}`;
           return `${hintSymbol(h)}^{(${h.layer})}_{${h.step === undefined ? '' : `t=${h.step},`}${h.index}}`;
         }
       }
@@ -305,6 +326,19 @@ function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[
     items.push(`${sym}^{(k)}_{t=s,j} \\text{ is ${s[0] === 'h' ? 'hidden' : 'cell'} state } j \\text{ of layer } k \\text{ after step } s${s.endsWith('b') ? '\\text{ (backward)}' : ''}`);
   }
   for (const h of hints.values()) {
+    const gate = gateOf(h);
+    if (gate) {
+      // The gate itself is defined on its own line of the where block: the value is named by its symbol only (the line fits A4).
+      const what = { a: 'weighted sum', x: "inputs' weighted sum", h: "state's weighted sum" }[h.symbol[0]];
+      items.push(`${gate.symbol}^{(k)}_{${gate.gate},t=s,j} \\text{ is the ${what} inside } ${hintSymbol({ ...h, symbol: h.symbol.slice(2) })}^{(k)}_{t=s,j}`);
+      continue;
+    }
+    const gated = gatedOf(h);
+    if (gated) {
+      const [g, st] = h.symbol.split('*').map((x) => hintSymbol({ ...h, symbol: x }));
+      items.push(`\\left(${gated}\\right)^{(k)}_{t=s,j} \\text{ is } ${g}^{(k)}_{t=s,j} \\, ${st}^{(k)}_{t=s-1,j}`);
+      continue;
+    }
     const sym = hintSymbol(h);
     const what = HINT_MEANING[h.symbol] ?? `value ${h.symbol}`;
     items.push(`${sym}^{(k)}_{${h.step === undefined ? '' : 't=s,'}j} \\text{ is the ${what} } j \\text{ of layer } k${h.step === undefined ? '' : ' \\text{ at step } s'}`);

@@ -121,9 +121,14 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
     if (isBackward) where = { ...where, backward: true };
     const outs = TOPS[eq.op].scalarize(sc, eq);
     where = outer;
+    if ((TOPS[eq.op] as TOpInfo).movement && eq.args.length === 1) {
+      const r = p.tensors[eq.args[0]].role;
+      const st = r === 'h' || r === 'c' ? r : stateViews.get(eq.args[0]);
+      if (st) for (const o of eq.outs) if (p.tensors[o].role === '_') stateViews.set(o, st);
+    }
     eq.outs.forEach((id, k) => {
       vals[id] = outs[k];
-      const role = p.tensors[id].role;
+      const role = p.tensors[id].role === '_' ? gatedState(eq) ?? '_' : p.tensors[id].role;
       if (role === 'h' || role === '_' || g.dry || (TOPS[eq.op] as TOpInfo).movement) return;
       // A Dense unit's pre-activation stays inside its layer's row (h = f(Wx + b)); a convolution's is named.
       if (eq.op === 'dense' && role === 'a') return;
@@ -134,6 +139,23 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
       });
     });
   };
+
+  /**
+   * Inside a time step, the element-wise product of a gate and a state (GRU's r ⊙ h_{t−1}) has no
+   * role of its own; its hint `r*h` names it after both, so LaTeX never prints it as a bare t_k.
+   */
+  const gatedState = (eq: Equation): string | undefined => {
+    if (where.step === undefined || eq.op !== 'map' || eq.attrs.fn !== 'mul' || eq.args.length !== 2) return undefined;
+    const [a, b] = eq.args.map((t) => p.tensors[t].role);
+    const gate = (r: string) => /^(i|f|o|z|r)$/.test(r);
+    const state = (t: number) => (p.tensors[t].role === 'h' || p.tensors[t].role === 'c' ? p.tensors[t].role : stateViews.get(t));
+    const [sa, sb] = eq.args.map(state);
+    if (gate(a) && sb) return `${a}*${sb}`;
+    if (gate(b) && sa) return `${b}*${sa}`;
+    return undefined;
+  };
+  /** Tensors that are a state moved (an ONNX cell reshapes h before using it), with the state's role. */
+  const stateViews = new Map<number, string>();
 
   const inputs: Port[] = [];
   let offset = 0;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Nn2eqError } from '../errors.js';
 import { Reader } from '../load/onnx/protobuf.js';
 import type { OnnxDtype } from '../load/onnx/types.js';
+import { missingOracle } from './oracle.js';
 
 /** One named input for ONNX Runtime, in its declared element type and full shape. */
 export interface OrtInput {
@@ -35,7 +36,9 @@ let ortPromise: Promise<Ort> | null = null;
 
 /** onnxruntime-web (WebAssembly, no native build), imported on first use only. */
 function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-web').then((ort) => {
+  ortPromise ??= import('onnxruntime-web').catch((e: unknown) => {
+    throw missingOracle(e, 'onnxruntime-web', '--verify on an ONNX model compares with ONNX Runtime (onnxruntime-web), which is not installed');
+  }).then((ort) => {
     // One thread: no worker threads to outlive a run, and the wasm start-up stays small.
     ort.env.wasm.numThreads = 1;
     ort.env.logLevel = 'error';

@@ -24,7 +24,9 @@ export function loadTf(): Promise<Tf> {
     const { log, warn, info } = console;
     console.log = console.warn = console.info = () => {};
     try {
-      const tf = await import('@tensorflow/tfjs');
+      const tf = await import('@tensorflow/tfjs').catch((e: unknown) => {
+        throw missingOracle(e, '@tensorflow/tfjs', '--verify compares with TensorFlow.js (@tensorflow/tfjs), which is not installed');
+      });
       await tf.setBackend('cpu');
       await tf.ready();
       tf.tensor([0]).dispose();
@@ -34,6 +36,16 @@ export function loadTf(): Promise<Tf> {
     }
   })();
   return tfPromise;
+}
+
+/**
+ * The oracles are optional peer dependencies (a converter installs without their 400 MB): a
+ * missing one is a one-line error naming the package to install; any other failure passes through.
+ */
+export function missingOracle(e: unknown, pkg: string, what: string): unknown {
+  const err = e as { code?: string; message?: string };
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(`'${pkg}'`)) return e;
+  return new Nn2eqError(what, 'unsupported', `npm install ${pkg} (next to nn2eq: in the same project, or with -g for a global nn2eq)`);
 }
 
 /**
