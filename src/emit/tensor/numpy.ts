@@ -381,5 +381,5 @@ export function predictLine(p: TensorProgram, weights: TensorParams | null = nul
 
 
 /** The functions NumPy's tensor form provides (as the scalar form does). */
-const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']);
+const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
 
