@@ -35,7 +35,11 @@ def save(name, nodes, inputs, outputs, initializers=(), opset=17, cases=None):
             case = []
             for vi in inputs:
                 shape = [dim.dim_value for dim in vi.type.tensor_type.shape.dim]
-                case.append(np.round(rng.uniform(-2, 2, shape), 3).tolist())
+                values = np.round(rng.uniform(-2, 2, shape), 3)
+                # A float input holds float32 values exactly, so ONNX Runtime sees the same numbers.
+                if vi.type.tensor_type.elem_type == TensorProto.FLOAT:
+                    values = values.astype(np.float32).astype(np.float64)
+                case.append(values.tolist())
             cases.append(case)
     with open(os.path.join(d, "cases.json"), "w") as f:
         json.dump({"cases": cases}, f)
@@ -242,4 +246,14 @@ refused_model("float16_computed", [helper.make_node("Cast", ["x"], ["h"], to=Ten
               [vi("x", F, [3])], [vi("y", TensorProto.FLOAT16, [3])])
 refused_model("int32_product", [helper.make_node("Mul", ["a", "b"], ["y"], name="mul")], [vi("a", I32, [3]), vi("b", I32, [3])], [vi("y", I32, [3])])
 refused_model("mod_float_computed", [helper.make_node("Mod", ["a", "b"], ["y"], fmod=1, name="mod")], [vi("a", F, [3]), vi("b", F, [3])], [vi("y", F, [3])])
+refused_model("bfloat16_computed", [helper.make_node("Mul", ["x", "x"], ["y"], name="square")], [vi("x", TensorProto.BFLOAT16, [3])], [vi("y", TensorProto.BFLOAT16, [3])])
+
+# Empty tensors (ONNX's test_shape_start_greater_than_end: Shape with start 2 > end 1 is empty),
+# alone and beside a computed output.
+save("empty_shape_start_greater_than_end", [helper.make_node("Shape", ["x"], ["y"], start=2, end=1, name="shape")],
+     [vi("x", F, [2, 3, 4])], [vi("y", I64, [0])], opset=15)
+save("empty_beside_value", [helper.make_node("Shape", ["x"], ["e"], start=2, end=1, name="shape"), helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                            const("starts", i64([1])), const("ends", i64([1])), const("axes", i64([2])),
+                            helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["s"], name="empty_slice")],
+     [vi("x", F, [2, 3, 4])], [vi("e", I64, [0]), vi("r", F, [2, 3, 4]), vi("s", F, [2, 3, 0])], opset=15)
 print("wrote typed models")

@@ -89,6 +89,7 @@ describe('ONNX folds nn2eq refuses', () => {
     round_computed: /node 'round' \(Round\): rounds computed values half to even/,
     float16_computed: /node 'to_half' \(Cast\): computes float16 values, which ONNX rounds to float16 after every op/,
     int32_product: /node 'mul' \(Mul\): multiplies two computed int32 values/,
+    bfloat16_computed: /node 'square' \(Mul\): computes bfloat16 values, which ONNX rounds to bfloat16 after every op/,
     mod_float_computed: /node 'mod' \(Mod\): takes the remainder of computed float32 values/,
   };
   for (const [name, message] of Object.entries(REFUSED)) {

@@ -1,6 +1,6 @@
 import { Prec, type Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
-import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
+import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -342,8 +342,9 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
   lines.push('');
   const weights = (id: TensorId, end: string) => [...weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`];
-  if (params) lines.push('', 'PARAMS = {', ...params.flatMap((t) => [`    '${t.name}': _w("""`, ...weights(t.id, ',')]), '}');
-  else for (const id of consts) lines.push('', `${names[id]} = _w("""`, ...weights(id, ''));
+  if (params) lines.push('', 'PARAMS = {', ...params.flatMap((t) => (sizeOf(p.tensors[t.id].shape) === 0 ? [`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}),`] : [`    '${t.name}': _w("""`, ...weights(t.id, ',')])), '}');
+  // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
+  else for (const id of consts) lines.push('', ...(sizeOf(p.tensors[id].shape) === 0 ? [`${names[id]} = np.zeros(${py(p.tensors[id].shape)})`] : [`${names[id]} = _w("""`, ...weights(id, '')]));
   lines.push('', '', `def predict(${[...(params ? ['params'] : []), ...args].join(', ')}):`);
   p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${args[i]}, ${py(port.tensor.shape)}, '${args[i]}')`));
   for (const t of params ?? []) lines.push(`    ${t.name} = _param(params, '${t.name}', ${py(t.shape)})`);
