@@ -256,4 +256,33 @@ save("empty_beside_value", [helper.make_node("Shape", ["x"], ["e"], start=2, end
                             const("starts", i64([1])), const("ends", i64([1])), const("axes", i64([2])),
                             helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["s"], name="empty_slice")],
      [vi("x", F, [2, 3, 4])], [vi("e", I64, [0]), vi("r", F, [2, 3, 4]), vi("s", F, [2, 3, 0])], opset=15)
+
+# Planted-bug coverage (issue 29): uneven begin/end pads, as TF-to-ONNX writes for SAME padding,
+# so pads with begin and end swapped give other numbers; and a Gemm with a computed C and beta=-1.
+def w(*shape):
+    return rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+def pads_model(name, node, x_shape, y_shape, inits):
+    save(name, [node], [vi("x", F, x_shape)], [vi("y", F, y_shape)], initializers=[numpy_helper.from_array(v, k) for k, v in inits.items()])
+
+
+pads_model("pads_conv2d", helper.make_node("Conv", ["x", "W", "B"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], name="conv"),
+           [1, 2, 6, 7], [1, 3, 6, 6], {"W": w(3, 2, 3, 3), "B": w(3)})
+pads_model("pads_conv2d_strided", helper.make_node("Conv", ["x", "W"], ["y"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 0, 1], name="conv"),
+           [1, 2, 7, 6], [1, 2, 3, 3], {"W": w(2, 2, 3, 2)})
+pads_model("pads_conv1d", helper.make_node("Conv", ["x", "W"], ["y"], kernel_shape=[3], pads=[2, 0], name="conv"),
+           [1, 2, 5], [1, 2, 5], {"W": w(2, 2, 3)})
+pads_model("pads_convtranspose2d", helper.make_node("ConvTranspose", ["x", "W", "B"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 1, 2, 0], name="deconv"),
+           [1, 2, 4, 5], [1, 3, 7, 10], {"W": w(2, 3, 3, 3), "B": w(3)})
+pads_model("pads_maxpool2d", helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], name="maxpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+pads_model("pads_avgpool2d_exclude", helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], count_include_pad=0, name="avgpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+pads_model("pads_avgpool2d_include", helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], count_include_pad=1, name="avgpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+
+save("gemm_computed_c_beta_minus1", [helper.make_node("Tanh", ["z"], ["c"], name="tanh"),
+                                     helper.make_node("Gemm", ["x", "W", "c"], ["y"], alpha=1.0, beta=-1.0, name="gemm")],
+     [vi("x", F, [1, 3]), vi("z", F, [1, 2])], [vi("y", F, [1, 2])], initializers=[numpy_helper.from_array(w(3, 2), "W")])
 print("wrote typed models")
