@@ -35,7 +35,11 @@ def save(name, nodes, inputs, outputs, initializers=(), opset=17, cases=None):
             case = []
             for vi in inputs:
                 shape = [dim.dim_value for dim in vi.type.tensor_type.shape.dim]
-                case.append(np.round(rng.uniform(-2, 2, shape), 3).tolist())
+                values = np.round(rng.uniform(-2, 2, shape), 3)
+                # A float input holds float32 values exactly, so ONNX Runtime sees the same numbers.
+                if vi.type.tensor_type.elem_type == TensorProto.FLOAT:
+                    values = values.astype(np.float32).astype(np.float64)
+                case.append(values.tolist())
             cases.append(case)
     with open(os.path.join(d, "cases.json"), "w") as f:
         json.dump({"cases": cases}, f)
@@ -176,3 +180,109 @@ refused("cast_nan_to_int", [const("a", np.array([np.nan], np.float32)), helper.m
 refused("mod_float_fmod0", [const("a", np.array([5.5], np.float32)), const("b", np.array([2], np.float32)), helper.make_node("Mod", ["a", "b"], ["r"], fmod=0, name="mod")], "r", 1)
 refused("int64_beyond_2p53", [const("a", i64([2**53])), const("b", i64([2**53])), helper.make_node("Add", ["a", "b"], ["s"], name="add")], "s", 1)
 print("wrote", os.path.join(ROOT, "refused"))
+
+# Computed integer and bool values (typed_*): the graph inputs carry integer and bool types.
+def vi(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+I64, I32, I8, U8, F, B = TensorProto.INT64, TensorProto.INT32, TensorProto.INT8, TensorProto.UINT8, TensorProto.FLOAT, TensorProto.BOOL
+ints = [-9, -8, -7, -3, -2, -1, 0, 1, 2, 3, 7, 8, 9, 100]
+
+# x >> 1 as PyTorch exports it on int64 (Div by 2), and x // 3 in C's sense.
+save("typed_div_int64", [const("two", i64(2)), helper.make_node("Div", ["x", "two"], ["y"], name="div_2")],
+     [vi("x", I64, [14])], [vi("y", I64, [14])], cases=[[ints], [[-1001, 1001, 5, -5, 4, -4, 2**40 + 1, -(2**40) - 1, 6, -6, 10, -10, 11, -11]]])
+# Div, Mod (fmod 0 and 1) of two computed int32 values.
+a = [7, -7, 7, -7, 6, 0, 100, -100, 1, -1]
+b = [3, 3, -3, -3, 3, -5, 7, 7, -7, 2]
+save("typed_div_mod_int32", [helper.make_node("Div", ["a", "b"], ["q"], name="div"), helper.make_node("Mod", ["a", "b"], ["m0"], fmod=0, name="mod"),
+                             helper.make_node("Mod", ["a", "b"], ["m1"], fmod=1, name="fmod")],
+     [vi("a", I32, [10]), vi("b", I32, [10])], [vi("q", I32, [10]), vi("m0", I32, [10]), vi("m1", I32, [10])], cases=[[a, b], [b, [x if x != 0 else 1 for x in a]]])
+# int32 overflow wraps: x + 2147483000, x·65536, and 0 − x.
+save("typed_int32_wrap", [const("big", i32(2147483000)), helper.make_node("Add", ["x", "big"], ["s"], name="add"),
+                          const("k", i32(65536)), helper.make_node("Mul", ["x", "k"], ["p"], name="mul"),
+                          helper.make_node("Neg", ["x"], ["n"], name="neg"), helper.make_node("Abs", ["x"], ["ab"], name="abs")],
+     [vi("x", I32, [6])], [vi("s", I32, [6]), vi("p", I32, [6]), vi("n", I32, [6]), vi("ab", I32, [6])],
+     cases=[[[0, 647, 648, 1000, -5, 32768]], [[-2147483648, 2147483647, 65535, -65536, 1, -1]]])
+# uint8 arithmetic wraps modulo 256.
+save("typed_uint8_wrap", [helper.make_node("Sub", ["a", "b"], ["d"], name="sub"), helper.make_node("Add", ["a", "b"], ["s"], name="add")],
+     [vi("a", U8, [4]), vi("b", U8, [4])], [vi("d", U8, [4]), vi("s", U8, [4])], cases=[[[3, 200, 0, 255], [5, 100, 1, 255]]])
+# Casts of computed values: float → int32 truncates, int32 → int8 wraps, → bool is x ≠ 0, bool → float.
+save("typed_cast", [helper.make_node("Cast", ["x"], ["xi"], to=I32, name="to_int32"), helper.make_node("Cast", ["xi"], ["x8"], to=I8, name="to_int8"),
+                    helper.make_node("Cast", ["x"], ["xb"], to=B, name="to_bool"), helper.make_node("Cast", ["xb"], ["xbf"], to=F, name="bool_to_float"),
+                    helper.make_node("Cast", ["x8"], ["x8f"], to=F, name="int8_to_float")],
+     [vi("x", F, [8])], [vi("xi", I32, [8]), vi("x8f", F, [8]), vi("xbf", F, [8])],
+     cases=[[[2.7, -2.7, 0.5, -0.5, 200.9, -200.9, 0.0, 1000.0]], [[127.5, 128.5, -128.5, -129.5, 255.0, 256.0, 65537.0, -1e-3]]])
+# Comparisons and logic on computed values, as 0/1.
+save("typed_compare", [helper.make_node("Less", ["x", "y"], ["lt"], name="less"), helper.make_node("Greater", ["x", "y"], ["gt"], name="greater"),
+                       helper.make_node("LessOrEqual", ["x", "y"], ["le"], name="less_equal"), helper.make_node("GreaterOrEqual", ["x", "y"], ["ge"], name="greater_equal"),
+                       helper.make_node("Equal", ["x", "y"], ["eq"], name="equal"), helper.make_node("Not", ["eq"], ["ne"], name="not"),
+                       helper.make_node("And", ["lt", "ne"], ["and"], name="and"), helper.make_node("Or", ["gt", "eq"], ["or"], name="or"),
+                       helper.make_node("Xor", ["le", "ge"], ["xor"], name="xor")],
+     [vi("x", F, [6]), vi("y", F, [6])], [vi(n, B, [6]) for n in ("lt", "gt", "le", "ge", "eq", "ne", "and", "or", "xor")],
+     cases=[[[1, 2, 3, -1, 0.5, 0], [2, 2, 1, -1, 0.25, -0.0]], [[-3, 4, 4, 0.1, 7, 8], [-3, 4.5, 3.5, 0.1, 7, 8]]])
+save("typed_equal_int64", [helper.make_node("Equal", ["a", "b"], ["eq"], name="equal"), helper.make_node("Cast", ["eq"], ["y"], to=I64, name="to_int64"),
+                           helper.make_node("Mul", ["y", "a"], ["z"], name="mask")],
+     [vi("a", I64, [5]), vi("b", I64, [5])], [vi("z", I64, [5])], cases=[[[1, 2, 3, 4, 5], [1, 0, 3, 0, 5]]])
+# Floor, Ceil, Sign of computed floats.
+save("typed_floor_ceil_sign", [helper.make_node("Floor", ["x"], ["f"], name="floor"), helper.make_node("Ceil", ["x"], ["c"], name="ceil"),
+                               helper.make_node("Sign", ["x"], ["s"], name="sign")],
+     [vi("x", F, [8])], [vi("f", F, [8]), vi("c", F, [8]), vi("s", F, [8])], cases=[[[-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.7, -2.7]]])
+
+# Refused: ops nn2eq would compute as float on integers, Round half to even, float16 computed.
+def refused_model(name, nodes, inputs, outputs):
+    g = helper.make_graph(nodes, name, inputs, outputs)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="nn2eq onnx-typed-fixtures.py")
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    d = os.path.join(ROOT, "refused", name)
+    os.makedirs(d, exist_ok=True)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+
+
+refused_model("relu_int32", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", I32, [3])], [vi("y", I32, [3])])
+refused_model("round_computed", [helper.make_node("Round", ["x"], ["y"], name="round")], [vi("x", F, [3])], [vi("y", F, [3])])
+refused_model("float16_computed", [helper.make_node("Cast", ["x"], ["h"], to=TensorProto.FLOAT16, name="to_half"), helper.make_node("Relu", ["h"], ["y"], name="relu")],
+              [vi("x", F, [3])], [vi("y", TensorProto.FLOAT16, [3])])
+refused_model("int32_product", [helper.make_node("Mul", ["a", "b"], ["y"], name="mul")], [vi("a", I32, [3]), vi("b", I32, [3])], [vi("y", I32, [3])])
+refused_model("mod_float_computed", [helper.make_node("Mod", ["a", "b"], ["y"], fmod=1, name="mod")], [vi("a", F, [3]), vi("b", F, [3])], [vi("y", F, [3])])
+refused_model("bfloat16_computed", [helper.make_node("Mul", ["x", "x"], ["y"], name="square")], [vi("x", TensorProto.BFLOAT16, [3])], [vi("y", TensorProto.BFLOAT16, [3])])
+
+# Empty tensors (ONNX's test_shape_start_greater_than_end: Shape with start 2 > end 1 is empty),
+# alone and beside a computed output.
+save("empty_shape_start_greater_than_end", [helper.make_node("Shape", ["x"], ["y"], start=2, end=1, name="shape")],
+     [vi("x", F, [2, 3, 4])], [vi("y", I64, [0])], opset=15)
+save("empty_beside_value", [helper.make_node("Shape", ["x"], ["e"], start=2, end=1, name="shape"), helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                            const("starts", i64([1])), const("ends", i64([1])), const("axes", i64([2])),
+                            helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["s"], name="empty_slice")],
+     [vi("x", F, [2, 3, 4])], [vi("e", I64, [0]), vi("r", F, [2, 3, 4]), vi("s", F, [2, 3, 0])], opset=15)
+
+# Planted-bug coverage (issue 29): uneven begin/end pads, as TF-to-ONNX writes for SAME padding,
+# so pads with begin and end swapped give other numbers; and a Gemm with a computed C and beta=-1.
+def w(*shape):
+    return rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+def pads_model(name, node, x_shape, y_shape, inits):
+    save(name, [node], [vi("x", F, x_shape)], [vi("y", F, y_shape)], initializers=[numpy_helper.from_array(v, k) for k, v in inits.items()])
+
+
+pads_model("pads_conv2d", helper.make_node("Conv", ["x", "W", "B"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], name="conv"),
+           [1, 2, 6, 7], [1, 3, 6, 6], {"W": w(3, 2, 3, 3), "B": w(3)})
+pads_model("pads_conv2d_strided", helper.make_node("Conv", ["x", "W"], ["y"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 0, 1], name="conv"),
+           [1, 2, 7, 6], [1, 2, 3, 3], {"W": w(2, 2, 3, 2)})
+pads_model("pads_conv1d", helper.make_node("Conv", ["x", "W"], ["y"], kernel_shape=[3], pads=[2, 0], name="conv"),
+           [1, 2, 5], [1, 2, 5], {"W": w(2, 2, 3)})
+pads_model("pads_convtranspose2d", helper.make_node("ConvTranspose", ["x", "W", "B"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 1, 2, 0], name="deconv"),
+           [1, 2, 4, 5], [1, 3, 7, 10], {"W": w(2, 3, 3, 3), "B": w(3)})
+pads_model("pads_maxpool2d", helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], name="maxpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+pads_model("pads_avgpool2d_exclude", helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], count_include_pad=0, name="avgpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+pads_model("pads_avgpool2d_include", helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[0, 1, 2, 0], count_include_pad=1, name="avgpool"),
+           [1, 2, 6, 7], [1, 2, 6, 6], {})
+
+save("gemm_computed_c_beta_minus1", [helper.make_node("Tanh", ["z"], ["c"], name="tanh"),
+                                     helper.make_node("Gemm", ["x", "W", "c"], ["y"], alpha=1.0, beta=-1.0, name="gemm")],
+     [vi("x", F, [1, 3]), vi("z", F, [1, 2])], [vi("y", F, [1, 2])], initializers=[numpy_helper.from_array(w(3, 2), "W")])
+print("wrote typed models")

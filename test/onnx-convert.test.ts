@@ -68,8 +68,8 @@ const NUMPY_NO_INPUTS = new Set(['test_constant']);
 
 /** Fixtures refused on purpose: the branch an If takes depends on the input. */
 const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
-  control_flow_opset11: /compares computed values/,
-  control_flow_opset17: /compares computed values/,
+  control_flow_opset11: /\(If\): the condition depends on the inputs/,
+  control_flow_opset17: /\(If\): the condition depends on the inputs/,
   unsupported: /3 nodes or inputs nn2eq cannot convert: 'det' \(Det\), 'hardmax' \(Hardmax\), 'custom' \(com\.example\.Custom\)/,
   symbolic: /symbolic dimension in \[batch, n, 4\]/,
 };

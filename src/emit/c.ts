@@ -38,6 +38,8 @@ export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
     abs: (a) => `fabs(${a})`,
     sqrt: (a) => `sqrt(${a})`,
     step: (a) => `step(${a})`,
+    floor: (a) => `floor(${a})`,
+    trunc: (a) => `trunc(${a})`,
     max: (a, b) => `max2(${a}, ${b})`,
     min: (a, b) => `min2(${a}, ${b})`,
   },
@@ -50,7 +52,7 @@ const C_NAMES = ['x', 'y', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus',
 export const c: Emitter = {
   description: 'C99 function predict(const double *x, double *y), math.h only',
   extension: 'c',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   reserved: new Set([...C_KEYWORDS, ...C_NAMES]),
   symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {

@@ -35,6 +35,8 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
     abs: (a) => `Math.abs(${a})`,
     sqrt: (a) => `Math.sqrt(${a})`,
     step: (a) => `(${a} > 0 ? 1 : 0)`,
+    floor: (a) => `Math.floor(${a})`,
+    trunc: (a) => `Math.trunc(${a})`,
     max: (a, b) => `Math.max(${a}, ${b})`,
     min: (a, b) => `Math.min(${a}, ${b})`,
   },
@@ -44,7 +46,7 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
 export const js: Emitter = {
   description: 'ES module exporting predict(...inputs)',
   extension: 'mjs',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   symbolicWeights: true,
   reserved: new Set(['predict', 'values', 'params', 'PARAMS', 'Math', 'sigmoid', 'softplus', 'erf', 'Infinity', 'NaN', 'undefined', 'arguments', 'eval', 'const', 'let', 'var', 'function', 'return', 'new', 'this', 'in', 'of', 'do', 'if', 'for', 'while', 'class', 'delete', 'default', 'export', 'import', 'typeof', 'void', 'with', 'yield', 'await', 'enum', 'case', 'switch', 'break', 'continue', 'try', 'catch', 'finally', 'throw', 'else', 'instanceof', 'super', 'extends', 'null', 'true', 'false', 'static', 'debugger']),
   emit(program: Program, opts: EmitOptions): string {

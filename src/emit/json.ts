@@ -22,7 +22,7 @@ const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infini
 export const json: Emitter = {
   description: 'the scalar IR program as JSON (schema/nn2eq-ir.schema.json, versioned)',
   extension: 'json',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   reserved: new Set(),
   symbolicWeights: true,
   tensor: { emit: tensorJson },

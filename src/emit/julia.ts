@@ -20,7 +20,7 @@ const JL_KEYWORDS = ['baremodule', 'begin', 'break', 'catch', 'const', 'continue
 const JL_NAMES = ['x', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'ifelse', 'trunc', 'size', 'length', 'Inf', 'NaN', 'pi', 'im', 'ℯ', 'Int', 'Float64'];
 
 /** The functions Julia provides (natively or in JULIA_PRELUDE); others are lowered first. */
-export const JULIA_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']);
+export const JULIA_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
 
 /** A Julia function predict(x) over the flattened inputs, returning the flattened outputs. */
 export const julia: Emitter = {
@@ -102,6 +102,8 @@ export function juliaSyntax(name: (n: Name) => string): Syntax {
       abs: (a) => `abs(${a})`,
       sqrt: (a) => `sqrt(${a})`,
       step: (a) => `ifelse(${a} > 0, 1.0, 0.0)`,
+      floor: (a) => `floor(${a})`,
+      trunc: (a) => `trunc(${a})`,
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },

@@ -92,7 +92,7 @@ export const latex: Emitter = {
   description: 'LaTeX aligned equations (KaTeX / amsmath); --standalone for a document',
   extension: 'tex',
   textbook: true,
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   reserved: new Set(),
   symbolicWeights: true,
   emit(shared: Program, opts: EmitOptions): string {
@@ -155,6 +155,8 @@ export const latex: Emitter = {
         abs: (a) => `${L}|${a}${R}|`,
         sqrt: (a) => `\\sqrt{${a}}`,
         step: (a) => `\\mathbf{1}${L}[${a} > 0${R}]`,
+        floor: (a) => `${L}\\lfloor ${a}${R}\\rfloor`,
+        trunc: (a) => `\\operatorname{trunc}${L}(${a}${R})`,
         max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
         min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
       },

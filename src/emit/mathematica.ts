@@ -11,7 +11,7 @@ export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, 
 export const mathematica: Emitter = {
   description: 'Wolfram Language Function[{x1, …}, {…}]',
   extension: 'wl',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   symbolicWeights: true,
   reserved: new Set(['params', 'PARAMS', 'E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']),
   emit(program: Program, opts: EmitOptions): string {
@@ -69,6 +69,8 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       abs: (a) => `Abs[${a}]`,
       sqrt: (a) => `Sqrt[${a}]`,
       step: (a) => `Boole[${a} > 0]`,
+      floor: (a) => `Floor[${a}]`,
+      trunc: (a) => `IntegerPart[${a}]`,
       max: (a, b) => `Max[${a}, ${b}]`,
       min: (a, b) => `Min[${a}, ${b}]`,
     },

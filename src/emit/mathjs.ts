@@ -21,7 +21,7 @@ export const mathjs: Emitter = {
   description: 'mathjs expressions, one assignment per line, for math.evaluate(text, scope)',
   extension: 'mathjs',
   // sigmoid and softplus are lowered to exp and log in the IR: mathjs has neither.
-  supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   reserved: new Set([...MATHJS_NAMES, 'PARAMS']),
   symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {
@@ -82,6 +82,8 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       abs: (a) => `abs(${a})`,
       sqrt: (a) => `sqrt(${a})`,
       step: (a) => `(${a} > 0 ? 1 : 0)`,
+      floor: (a) => `floor(${a})`,
+      trunc: (a) => `fix(${a})`,
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },

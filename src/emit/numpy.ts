@@ -17,7 +17,7 @@ export const NUMPY_PRELUDE: Record<string, string> = {
 export const numpy: Emitter = {
   description: 'Python + NumPy source defining vectorised predict(*inputs)',
   extension: 'py',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
   symbolicWeights: true,
   reserved: new Set(['np', 'math', 'predict', 'batch', 'params', 'PARAMS', 'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']),
   emit(program: Program, opts: EmitOptions): string {
@@ -93,6 +93,8 @@ export function numpySyntax(name: (n: Name) => string): Syntax {
       abs: (a) => `np.abs(${a})`,
       sqrt: (a) => `np.sqrt(${a})`,
       step: (a) => `np.greater(${a}, 0).astype(np.float64)`,
+      floor: (a) => `np.floor(${a})`,
+      trunc: (a) => `np.trunc(${a})`,
       max: (a, b) => `np.maximum(${a}, ${b})`,
       min: (a, b) => `np.minimum(${a}, ${b})`,
     },

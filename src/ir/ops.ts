@@ -2,7 +2,8 @@ import { erf, sigmoid, softplus } from './special.js';
 
 /** Named one-argument functions of the IR. */
 /** `step` is 1 where a > 0, else 0 (also for NaN), as TF's cast(x > 0, float) is. */
-export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step';
+/** `floor` and `trunc` round to a whole number down and toward zero (integer tensors' Div, Mod, Cast). */
+export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step' | 'floor' | 'trunc';
 
 /** Every operation of the IR. */
 /** `lookup` reads row trunc(arg) of a graph table at column `value` (an Embedding). */
@@ -49,10 +50,12 @@ export const OPS = {
   abs: { arity: 1, prec: Prec.Atom, eval: (a) => Math.abs(a) },
   sqrt: { arity: 1, prec: Prec.Atom, eval: (a) => Math.sqrt(a) },
   step: { arity: 1, prec: Prec.Atom, eval: (a) => (a > 0 ? 1 : 0) },
+  floor: { arity: 1, prec: Prec.Atom, eval: (a) => Math.floor(a) },
+  trunc: { arity: 1, prec: Prec.Atom, eval: (a) => Math.trunc(a) },
 } satisfies Record<Op, OpInfo>;
 
 /** The named functions, in a fixed order. */
-export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step'];
+export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
 
 /** True for ops that are one-argument named functions. */
 export function isFn(op: Op): op is Fn {

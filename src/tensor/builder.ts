@@ -1,3 +1,4 @@
+import type { DType } from './dtype.js';
 import { TOPS, type TOp } from './ops.js';
 import { sizeOf, type Attrs, type Body, type Equation, type T, type TensorInfo } from './program.js';
 
@@ -17,8 +18,14 @@ export class ProgramBuilder {
   }
 
   /** A model input of `shape` (model input number `index`, 0-based). */
-  input(shape: readonly number[], index: number): T {
-    return this.add({ shape, kind: 'input', role: 'x', layer: 0, index });
+  input(shape: readonly number[], index: number, dtype?: DType): T {
+    return this.add({ shape, kind: 'input', role: 'x', layer: 0, index, ...(dtype ? { dtype } : {}) });
+  }
+
+  /** Records the element type of a tensor (once: a tensor keeps the type it was made with). */
+  setDtype(t: T, dtype: DType): void {
+    const info = this.tensors[t.id];
+    if (info.dtype === undefined) this.tensors[t.id] = { ...info, dtype };
   }
 
   /** A constant tensor (a weight or a folded parameter) of the current layer. */

@@ -138,6 +138,43 @@ export const ELEMENTWISE = {
   ),
   /** x·σ(α·x) (ONNX Swish). */
   swish_a: unary((g, x, [alpha]) => g.mul(x, g.fn('sigmoid', g.scale(x, alpha))), 'swish', ['alpha']),
+  // Typed values (ONNX integer and bool tensors), exact in float64 for whole numbers below 2^53.
+  floor: unary((g, x) => g.fn('floor', x)),
+  ceil: unary((g, x) => g.neg(g.fn('floor', g.neg(x)))),
+  trunc: unary((g, x) => g.fn('trunc', x)),
+  /** 1, 0 or −1 by the sign of x (0 for NaN). */
+  sign: unary((g, x) => g.affine([g.fn('step', x), g.fn('step', g.neg(x))], [1, -1])),
+  /** trunc(a / b): integer Div (a/b rounds to the wrong side of a whole number only past 2^53). */
+  int_div: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('trunc', g.div(a, b)) },
+  /** trunc(x / d) with a number d. */
+  int_div_by: unary((g, x, [d]) => g.fn('trunc', g.div(x, g.constant(d))), undefined, ['divisor']),
+  /** a − b·⌊a/b⌋: integer Mod with the divisor's sign (ONNX fmod=0, Python's %). */
+  int_mod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('floor', g.div(a, b)))) },
+  /** a − b·trunc(a/b): integer Mod with the dividend's sign (ONNX fmod=1, C's %). */
+  int_fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('trunc', g.div(a, b)))) },
+  /**
+   * A whole number brought into a `bits`-wide integer type as ONNX wraps it: x − 2^bits·⌊(x + 2^(bits−1))/2^bits⌋
+   * when signed, x − 2^bits·⌊x/2^bits⌋ when not (exact: the scaling is by powers of two).
+   */
+  wrap: unary((g, x, [bits, signed]) => {
+    const m = 2 ** bits;
+    // x / 2^bits, not x·2^−bits: a whole divisor prints exactly, where 2^−bits would print as float32 digits.
+    const q = g.div(x, g.constant(m));
+    return g.affine([x, g.fn('floor', signed ? g.shift(q, 0.5) : q)], [1, -m]);
+  }, undefined, ['bits', 'signed']),
+  /** Comparisons as 0/1 (bool tensors); a NaN compares false in >, <, and true in ≥, ≤, =. */
+  greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('step', g.sub(a, b)) },
+  less: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('step', g.sub(b, a)) },
+  greater_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(b, a))], [-1], 1) },
+  less_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(a, b))], [-1], 1) },
+  equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(a, b)), g.fn('step', g.sub(b, a))], [-1, -1], 1) },
+  /** Logic on 0/1 values. */
+  not: unary((g, x) => g.affine([x], [-1], 1)),
+  and: { arity: 2, params: [], scalar: (g, [a, b]) => g.mul(a, b) },
+  or: { arity: 2, params: [], scalar: (g, [a, b]) => g.max(a, b) },
+  xor: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('abs', g.sub(a, b)) },
+  /** 1 where x ≠ 0, else 0 (a cast to bool). */
+  nonzero: unary((g, x) => g.fn('step', g.fn('abs', x))),
 } satisfies Record<string, ElementwiseFn>;
 
 /** A key of the element-wise function table. */

@@ -1,3 +1,4 @@
+import type { DType } from './dtype.js';
 import type { TOp } from './ops.js';
 
 /** Index of a tensor in its program's table. */
@@ -21,6 +22,13 @@ export interface TensorInfo {
   readonly layer: number;
   readonly values?: ArrayLike<number>;
   readonly index?: number;
+  /**
+   * The element type the source format gives the tensor; absent means float (computed in
+   * float64). Integer and bool tensors hold whole numbers (bool 0/1) below 2^53, and the
+   * equations that compute them print the source format's integer arithmetic (trunc, floor, the
+   * wrap of a narrow type) in float64, where it is exact.
+   */
+  readonly dtype?: DType;
 }
 
 /** Attributes of an equation: plain JSON-like data, defined per op in ops.ts. */

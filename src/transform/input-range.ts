@@ -60,6 +60,12 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
         r[id] = a[0] >= 0 && a[1] < t.rows ? [lo, hi] : [-Infinity, Infinity];
         break;
       }
+      case 'floor':
+        r[id] = [Math.floor(a[0]), Math.floor(a[1])];
+        break;
+      case 'trunc':
+        r[id] = [Math.trunc(a[0]), Math.trunc(a[1])];
+        break;
       case 'exp':
         r[id] = iexp(a);
         break;

@@ -59,6 +59,8 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
         case 'param':
         case 'lookup':
         case 'step':
+        case 'floor':
+        case 'trunc':
           break;
         case 'affine':
           for (let k = 0; k < n.args.length; k++) push(n.args[k], adj, n.coefs![k]);

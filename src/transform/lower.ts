@@ -7,7 +7,7 @@ import { rebuild } from './rebuild.js';
 const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = { sigmoid: EXPANSIONS.sigmoid, softplus: EXPANSIONS.softplus };
 
 /** Functions every target must provide: they have no lowering. */
-export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step'];
+export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
 
 /**
  * Rewrites every function that a target does not support into elementary ones, in the IR, so

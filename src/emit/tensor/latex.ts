@@ -1,3 +1,4 @@
+import { isInteger } from '../../tensor/dtype.js';
 import type { Fn } from '../../ir/ops.js';
 import { Prec } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
@@ -44,7 +45,7 @@ export const DEFAULT_MAX_MATRIX = 16;
 export const TENSOR_PAGE_WIDTH_PT = 482;
 
 /** The functions LaTeX prints natively (the scalar emitter's set). */
-const SUPPORTS: ReadonlySet<Fn> = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step']);
+const SUPPORTS: ReadonlySet<Fn> = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
 
 /** A printed expression: text, how tightly it binds, and (for sums) pieces a long row may break between. */
 interface P {
@@ -195,6 +196,8 @@ const SYNTAX_BASE: Omit<Syntax, 'name'> = {
     abs: (a) => `\\left|${a}\\right|`,
     sqrt: (a) => `\\sqrt{${a}}`,
     step: (a) => `\\mathbf{1}\\left[${a} > 0\\right]`,
+    floor: (a) => `\\left\\lfloor ${a}\\right\\rfloor`,
+    trunc: (a) => `\\operatorname{trunc}\\left(${a}\\right)`,
     max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
     min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
   },
@@ -897,7 +900,10 @@ class LatexTensorPrinter {
     const rows: string[] = [];
     const ins = this.p.inputs.map((port) => {
       const dims = port.tensor.shape.map((d) => (d === -1 ? 'T' : `${d}`));
-      return `${this.nameOf(port.tensor.id)} \\in \\mathbb{R}^{${dims.join('\\times ') || '1'}}`;
+      // An integer input ranges over ℤ, a bool input over {0, 1} (its values as numbers).
+      const dtype = this.p.tensors[port.tensor.id].dtype;
+      const set = dtype === 'bool' ? '\\{0, 1\\}' : dtype !== undefined && isInteger(dtype) ? '\\mathbb{Z}' : '\\mathbb{R}';
+      return `${this.nameOf(port.tensor.id)} \\in ${set}^{${dims.join('\\times ') || '1'}}`;
     });
     const tail = ` \\text{ ${this.p.inputs.length > 1 ? 'are the inputs' : 'is the input'}${this.p.inputs.some((p) => p.tensor.shape[0] === -1) ? ' (any number } T \\text{ of time steps)' : ''}}`;
     // Many inputs: as many declarations per row as fit the page.

@@ -1,6 +1,6 @@
 import { Prec, type Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
-import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
+import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -374,11 +374,21 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
   lines.push('');
   const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`);
+  // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
+  const empty = (id: TensorId) => sizeOf(p.tensors[id].shape) === 0;
   if (params) {
     appendLines(lines, '', 'PARAMS = {');
-    for (const t of params) appendLines(lines, `    '${t.name}': _w("""`, weights(t.id, ','));
+    for (const t of params) {
+      if (empty(t.id)) lines.push(`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}),`);
+      else appendLines(lines, `    '${t.name}': _w("""`, weights(t.id, ','));
+    }
     lines.push('}');
-  } else for (const id of consts) appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
+  } else {
+    for (const id of consts) {
+      if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)})`);
+      else appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
+    }
+  }
   lines.push('', '', `def predict(${[...(params ? ['params'] : []), ...args].join(', ')}):`);
   p.inputs.forEach((port, i) => lines.push(`    ${names[port.tensor.id]} = _check(${args[i]}, ${py(port.tensor.shape)}, '${args[i]}')`));
   for (const t of params ?? []) lines.push(`    ${t.name} = _param(params, '${t.name}', ${py(t.shape)})`);
@@ -422,5 +432,5 @@ export function predictLine(p: TensorProgram, weights: TensorParams | null = nul
 
 
 /** The functions NumPy's tensor form provides (as the scalar form does). */
-const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step']);
+const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
 

@@ -18,6 +18,12 @@ export interface Const {
 export interface Tensor {
   readonly kind: 'tensor';
   readonly t: T;
+  /**
+   * The ONNX element type of the value; unset where an extractor leaves it to the graph walker
+   * (the type of the node's first input). A Cast between float and integer types may hand on the
+   * same tensor under another type: its values are whole numbers either way.
+   */
+  readonly dtype?: DType;
 }
 
 /** An ONNX value while the program is built: folded to numbers, or a tensor of the program. */
@@ -38,6 +44,8 @@ export interface OnnxContext {
   tensor(i: number, role?: string): T;
   /** Input `i`'s values, which must be known at build time (`what` says what it is, for the message). */
   constant(i: number, what: string): Const;
+  /** The ONNX element type of input `i`. */
+  dtype(i: number): DType;
   /** The full shape of input `i`. */
   shape(i: number): readonly number[];
   /** A constant tensor of this node. */
@@ -74,12 +82,12 @@ export function dtypeOf(ctx: OnnxContext, t: OnnxTensor): DType {
 
 /** The element type of a value. */
 export function dtypeOfVal(v: Val): DType {
-  return v.kind === 'const' ? v.dtype : 'float32';
+  return v.kind === 'const' ? v.dtype : v.dtype ?? 'float32';
 }
 
-/** A tensor value. */
-export function tensor(t: T): Tensor {
-  return { kind: 'tensor', t };
+/** A tensor value (of element type `dtype`, or the type the graph walker gives the node's outputs). */
+export function tensor(t: T, dtype?: DType): Tensor {
+  return dtype ? { kind: 'tensor', t, dtype } : { kind: 'tensor', t };
 }
 
 /** The full shape of a value. */

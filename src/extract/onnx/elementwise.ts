@@ -2,6 +2,7 @@ import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
 import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
+import type { T } from '../../tensor/program.js';
 import { broadcast, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
@@ -81,11 +82,59 @@ function foldArith(ctx: OnnxContext, kind: Binary, a: Const, b: Const): Const {
   return foldBinary(ctx, a, b, (x, y) => roundToFloat(FOLD[kind](x, y), dtype), dtype);
 }
 
+/** Bits of an integer type of at most 32 bits (whose overflow nn2eq prints as a wrap), else 0. */
+function narrowBits(dtype: DType): number {
+  if (!isInteger(dtype)) return 0;
+  const bits = intRange(dtype)[1].toString(2).length + (dtype.startsWith('u') ? 0 : 1);
+  return bits <= 32 ? bits : 0;
+}
+
+/**
+ * A computed whole number brought into its integer type: wrapped when the type has at most 32
+ * bits (exact in float64); int64 and uint64 values stay below 2^53, where float64 holds them.
+ */
+function wrapped(ctx: OnnxContext, t: T, dtype: DType): Val {
+  const bits = narrowBits(dtype);
+  if (bits === 0) return tensor(t, dtype);
+  return tensor(ctx.map('wrap', [t], [bits, dtype.startsWith('u') ? 0 : 1]), dtype);
+}
+
+/** + − × ÷ on computed integer values, as ONNX defines them (÷ truncates; narrow types wrap). */
+function intBinary(ctx: OnnxContext, kind: Binary, a: Val, b: Val): Val {
+  const dtype = dtypeOfVal(a);
+  if (dtype !== dtypeOfVal(b)) return ctx.fail(`its operands have element types ${dtype} and ${dtypeOfVal(b)}; ONNX requires one type`);
+  if (dtype === 'bool') return ctx.fail('does arithmetic on bool values, which ONNX does not define');
+  const ca = a.kind === 'const' && b.kind === 'tensor' ? uniform(a, b.t.shape) : null;
+  const cb = b.kind === 'const' && a.kind === 'tensor' ? uniform(b, a.t.shape) : null;
+  if (kind === 'div') {
+    if (cb === 0) return ctx.fail(`divides ${dtype} values by zero, which ONNX leaves undefined`);
+    if (cb !== null && a.kind === 'tensor') return tensor(ctx.map('int_div_by', [a.t], [cb]), dtype);
+    return tensor(ctx.map('int_div', [ctx.tensor(0), ctx.tensor(1)]), dtype);
+  }
+  // A product of two 32-bit values can pass 2^53, where float64 would round it before the wrap.
+  const c = ca ?? cb;
+  if (kind === 'mul' && narrowBits(dtype) === 32 && !(c !== null && Math.abs(c) <= 2 ** 21)) {
+    return ctx.fail(`multiplies two computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints 32-bit integer products by constants up to 2^21');
+  }
+  let t: T;
+  if (cb !== null && a.kind === 'tensor') {
+    const [scale, offset] = kind === 'add' ? [1, cb] : kind === 'sub' ? [1, -cb] : [cb, 0];
+    t = ctx.map('affine', [a.t], [scale, offset]);
+  } else if (ca !== null && b.kind === 'tensor') {
+    const [scale, offset] = kind === 'add' ? [1, ca] : kind === 'sub' ? [-1, ca] : [ca, 0];
+    t = ctx.map('affine', [b.t], [scale, offset]);
+  } else {
+    t = ctx.map(kind, [ctx.tensor(0), ctx.tensor(1)]);
+  }
+  return wrapped(ctx, t, dtype);
+}
+
 function binary(kind: Binary): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
     if (a.kind === 'const' && b.kind === 'const') return [foldArith(ctx, kind, a, b)];
+    if (!isFloat(dtypeOfVal(a))) return [intBinary(ctx, kind, a, b)];
     if (a.kind === 'tensor' && b.kind === 'const') {
       const c = uniform(b, a.t.shape);
       if (c !== null) {
@@ -115,7 +164,9 @@ const mod: OnnxExtractor = (ctx) => {
     if (dtype === 'bool' || fmod !== 1) return ctx.fail(`Mod of ${dtype} values needs fmod=1, as ONNX defines it`);
     return [foldBinary(ctx, a, b, (x, y) => roundToFloat(x % y, dtype), dtype)];
   }
-  return ctx.fail('takes the remainder of computed values', 'nn2eq folds Mod only in shape arithmetic');
+  const dtype = dtypeOfVal(a);
+  if (!isInteger(dtype) || dtypeOfVal(b) !== dtype) return ctx.fail(`takes the remainder of computed ${dtype} values; nn2eq prints Mod exactly for integers (a float remainder near a multiple of the divisor would jump)`);
+  return [tensor(ctx.map(fmod === 1 ? 'int_fmod' : 'int_mod', [ctx.tensor(0), ctx.tensor(1)]), dtype)];
 };
 
 /** BitShift of unsigned integers (the only types ONNX defines it for). */
@@ -160,7 +211,11 @@ function unaryFold(fn: FnName, f: (x: number) => number, int?: (x: bigint) => bi
   return (ctx) => {
     const v = ctx.val(0);
     if (v.kind === 'const') return [foldUnary(ctx, v, f, int)];
-    return [tensor(ctx.map(fn, [v.t]))];
+    const dtype = dtypeOfVal(v);
+    if (isFloat(dtype)) return [tensor(ctx.map(fn, [v.t]))];
+    if (!int || dtype === 'bool') return ctx.fail(`${ctx.node.opType} of ${dtype} values, which ONNX defines for floating-point types only`);
+    // Neg and Abs of the most negative value wrap back to it.
+    return [wrapped(ctx, ctx.map(fn, [v.t]), dtype)];
   };
 }
 
@@ -181,12 +236,15 @@ function roundHalfEven(x: number): number {
   return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
-/** Floor, Ceil, Round, Sign: folded on constants; computed values are typed (see the tensor program). */
-function rounding(f: (x: number) => number, int?: (x: bigint) => bigint): OnnxExtractor {
+/** Floor, Ceil, Round, Sign: folded on constants; `fn` prints them on computed values (Round: none). */
+function rounding(f: (x: number) => number, fn: FnName | null, int?: (x: bigint) => bigint): OnnxExtractor {
   return (ctx) => {
     const v = ctx.val(0);
     if (v.kind === 'const') return [foldUnary(ctx, v, f, int)];
-    return ctx.fail(`rounds computed values (${ctx.node.opType})`, 'nn2eq folds it only in shape arithmetic');
+    const dtype = dtypeOfVal(v);
+    if (!isFloat(dtype) && !(int && dtype !== 'bool')) return ctx.fail(`${ctx.node.opType} of ${dtype} values, which ONNX defines for floating-point types only`);
+    if (fn === null) return ctx.fail(`rounds computed values half to even (${ctx.node.opType}), which nn2eq does not print`, 'nn2eq folds Round only in shape arithmetic');
+    return [tensor(ctx.map(fn, [v.t]), dtype)];
   };
 }
 
@@ -283,19 +341,44 @@ function castTarget(ctx: OnnxContext, to: number): DType {
 function castTo(ctx: OnnxContext, to: DType): Val[] {
   const v = ctx.val(0);
   if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => castValue(ctx, x, v.dtype, to)), to)];
-  if (isFloat(to)) return [v];
-  return ctx.fail(`casts a computed value to the integer or bool type ${to}`, 'nn2eq keeps computed values real; cast only constants');
+  const from = dtypeOfVal(v);
+  if (to === 'bool') return [tensor(from === 'bool' ? v.t : ctx.map('nonzero', [v.t]), to)];
+  // To a float type: whole numbers (below 2^53) and bools are already their float values.
+  if (isFloat(to)) return [tensor(v.t, to)];
+  // Float to integer truncates (ONNX leaves values the type cannot hold undefined).
+  if (isFloat(from)) return [tensor(ctx.map('trunc', [v.t]), to)];
+  // Integer to integer wraps where the target cannot hold every value of the source.
+  const [lo, hi] = intRange(from === 'bool' ? 'uint8' : from);
+  const [tlo, thi] = intRange(to);
+  if (from === 'bool' || (lo >= tlo && hi <= thi)) return [tensor(v.t, to)];
+  const bits = narrowBits(to);
+  if (bits === 0) return ctx.fail(`casts ${from} values to ${to}, whose wrap float64 cannot compute exactly`);
+  return [tensor(ctx.map('wrap', [v.t], [bits, to.startsWith('u') ? 0 : 1]), to)];
 }
 
 const cast: OnnxExtractor = (ctx) => castTo(ctx, castTarget(ctx, attrInt(ctx.node, 'to', 1)));
 
 /** Comparisons fold when both sides are constant (shape arithmetic); otherwise they are refused. */
-function compare(f: (x: number, y: number) => boolean): OnnxExtractor {
+/** Comparisons: folded on constants, 0/1 (bool) tensors on computed values. */
+function compare(fn: FnName, f: (x: number, y: number) => boolean): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
     if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => (f(x, y) ? 1 : 0), 'bool')];
-    return ctx.fail('compares computed values; the result is a step, not a formula of the inputs', 'nn2eq converts comparisons only in shape arithmetic');
+    return [tensor(ctx.map(fn, [ctx.tensor(0), ctx.tensor(1)]), 'bool')];
+  };
+}
+
+/** Not, And, Or, Xor on bool values (0/1). */
+function logic(fn: FnName, f: (x: number, y: number) => number): OnnxExtractor {
+  return (ctx) => {
+    const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
+    if (vals.some((v) => dtypeOfVal(v) !== 'bool')) return ctx.fail(`takes ${vals.map(dtypeOfVal).join(' and ')} values; ONNX defines ${ctx.node.opType} for bool`);
+    if (vals.every((v) => v.kind === 'const')) {
+      const [a, b] = vals as Const[];
+      return [b ? foldBinary(ctx, a, b, f, 'bool') : konst(a.dims, a.values.map((x) => f(x, 0)), 'bool')];
+    }
+    return [tensor(ctx.map(fn, vals.map((_, i) => ctx.tensor(i))), 'bool')];
   };
 }
 
@@ -321,7 +404,13 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: binary('div'),
-  Sum: variadic('add', (ctx, a, b) => foldArith(ctx, 'add', a, b)),
+  Sum: (ctx) => {
+    const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
+    const dtype = dtypeOfVal(vals[0]);
+    if (vals.length === 1 || isFloat(dtype) || vals.every((v) => v.kind === 'const')) return variadic('add', (c, a, b) => foldArith(c, 'add', a, b))(ctx);
+    if (dtype === 'bool') return ctx.fail('adds bool values, which ONNX does not define');
+    return [wrapped(ctx, ctx.map('add', vals.map((_, i) => ctx.tensor(i))), dtype)];
+  },
   Max: variadic('maximum', (ctx, a, b) => foldBinary(ctx, a, b, Math.max, sameType(ctx, a, b))),
   Min: variadic('minimum', (ctx, a, b) => foldBinary(ctx, a, b, Math.min, sameType(ctx, a, b))),
   Mean: (ctx) => [tensor(ctx.map('average', ctx.node.inputs.map((_, i) => ctx.tensor(i))))],
@@ -357,14 +446,18 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   CastLike: (ctx) => castTo(ctx, dtypeOfVal(ctx.val(1))),
   Mod: mod,
   BitShift: bitShift,
-  Floor: rounding(Math.floor),
-  Ceil: rounding(Math.ceil),
-  Round: rounding(roundHalfEven),
-  Sign: rounding(Math.sign, (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
-  Equal: compare((x, y) => x === y),
-  Greater: compare((x, y) => x > y),
-  Less: compare((x, y) => x < y),
-  GreaterOrEqual: compare((x, y) => x >= y),
-  LessOrEqual: compare((x, y) => x <= y),
+  Floor: rounding(Math.floor, 'floor'),
+  Ceil: rounding(Math.ceil, 'ceil'),
+  Round: rounding(roundHalfEven, null),
+  Sign: rounding(Math.sign, 'sign', (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
+  Not: logic('not', (x) => (x ? 0 : 1)),
+  And: logic('and', (x, y) => (x && y ? 1 : 0)),
+  Or: logic('or', (x, y) => (x || y ? 1 : 0)),
+  Xor: logic('xor', (x, y) => ((x !== 0) !== (y !== 0) ? 1 : 0)),
+  Equal: compare('equal', (x, y) => x === y),
+  Greater: compare('greater', (x, y) => x > y),
+  Less: compare('less', (x, y) => x < y),
+  GreaterOrEqual: compare('greater_equal', (x, y) => x >= y),
+  LessOrEqual: compare('less_equal', (x, y) => x <= y),
   Where: where,
 };

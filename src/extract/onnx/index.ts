@@ -5,7 +5,8 @@ import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
-import { konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { isFloat } from '../../tensor/dtype.js';
+import { dtypeOfVal, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
 import { convOps } from './conv.js';
@@ -31,6 +32,20 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
 };
+
+/**
+ * Ops that print integer and bool values exactly (their extractors follow ONNX's integer
+ * definitions, or move values without arithmetic); any other op given a computed integer or bool
+ * value is refused, never computed as float.
+ */
+const TYPED_OPS: ReadonlySet<string> = new Set([
+  'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
+  'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
+]);
+
+/** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If']);
 
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {
@@ -102,14 +117,17 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   };
   graph.inputs.forEach((inp, index) => {
     const { full, batch } = shapes[index];
-    const t = b.input(batch ? full.slice(1) : full, index);
+    const dtype = inp.elemType ?? 'float32';
+    if (dtype === 'string') throw new Nn2eqError(`${file}: input '${inp.name}' holds strings, which take no part in a formula`, 'unsupported');
+    const t = b.input(batch ? full.slice(1) : full, index, dtype);
     inputs.push({ name: inp.name, tensor: t });
-    if (!batch) return values.set(inp.name, tensor(t));
+    if (!batch) return values.set(inp.name, tensor(t, dtype));
     // Inside, every value keeps ONNX's full shape: the batch axis comes back as a leading 1.
     const from = b.equations.length;
     const full1 = b.apply('reshape', [t], { shape: full }, fail0, '_')[0];
     calls.push({ layer: inp.name, className: 'Input', node: 0, number: 0, at: 0, from, to: b.equations.length, outputs: [full1] });
-    values.set(inp.name, tensor(full1));
+    b.setDtype(full1, dtype);
+    values.set(inp.name, tensor(full1, dtype));
   });
   const anyBatch = shapes.some((s) => s.batch);
 
@@ -178,6 +196,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
         if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written; make it an initializer of the model');
         return v;
       },
+      dtype: (i) => dtypeOfVal(get(i)),
       shape: (i) => {
         const v = get(i);
         return v.kind === 'const' ? v.dims : v.t.shape;
@@ -196,7 +215,27 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       },
       fail,
     };
-    return ONNX_OPS[node.opType](ctx);
+    const outs = ONNX_OPS[node.opType](ctx);
+    // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
+    // the extractor ran, so an input it needs constant is refused for that reason first).
+    if (!TYPED_OPS.has(node.opType)) {
+      node.inputs.forEach((name) => {
+        const v = name === '' ? undefined : scope.get(name);
+        if (v?.kind === 'tensor' && !isFloat(dtypeOfVal(v))) fail(`computes with the ${dtypeOfVal(v)} value '${name}', and nn2eq prints ${node.opType} only for floating-point values`, `nn2eq prints integer and bool arithmetic exactly for ${[...TYPED_OPS].sort().join(', ')}`);
+      });
+    }
+    // An output the extractor did not type has its first input's type (Where: its first choice's).
+    const first = node.inputs[node.opType === 'Where' ? 1 : 0];
+    const fallback = first !== undefined && first !== '' && scope.has(first) ? dtypeOfVal(scope.get(first)!) : 'float32';
+    return outs.map((v) => {
+      if (v.kind === 'const') return v;
+      const dtype = v.dtype ?? fallback;
+      if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {
+        return fail(`computes ${dtype} values, which ONNX rounds to ${dtype} after every op; nn2eq computes in float64 and would not round them`, 'convert the model to float32 (e.g. onnxconverter_common) or cast to float32 first');
+      }
+      b.setDtype(v.t, dtype);
+      return v.dtype ? v : tensor(v.t, dtype);
+    });
   };
 
   runGraph(graph, values);
