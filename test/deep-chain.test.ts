@@ -78,3 +78,15 @@ describe(`a DenseNet-style chain of ${LAYERS} concatenations`, () => {
   it('the JS tensor form matches onnxruntime-web', async () => check(await runJs(await text('js', 'tensor'), [[x]])), 120_000);
   withPython('the NumPy tensor form matches onnxruntime-web', async () => check(await runNumpy(await text('numpy', 'tensor'), [[x]])));
 });
+
+describe('a large output', () => {
+  it('an output of 270 000 elements converts in the scalar form (its scalars were spread into push())', async () => {
+    const shape = [1, 3, 300, 300];
+    const graph = Buffer.concat([field(1, node('Tanh', ['x'], ['y'])), field(2, 'big'), field(11, valueInfo('x', shape)), field(12, valueInfo('y', shape))]);
+    const file = tmpFile('onnx', '');
+    writeFileSync(file, Buffer.concat([int(1, 8), field(8, Buffer.concat([field(1, ''), int(2, 17)])), field(7, graph)]));
+    const { text, form } = await convertFile(file, { format: 'js', form: 'scalar', maxSize: 1e9 });
+    expect(form).toBe('scalar');
+    expect(text).toMatch(/Math\.tanh/);
+  }, 120_000);
+});
