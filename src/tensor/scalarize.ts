@@ -196,7 +196,8 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
   for (const port of p.outputs) {
     const t = sc.get(port.tensor.id);
     outputs.push({ name: port.name, shape: t.shape, offset: outputIds.length, size: t.ids.length });
-    outputIds.push(...t.ids);
+    // One by one: an output of a few hundred thousand elements spread into push() overflows the stack.
+    for (const id of t.ids) outputIds.push(id);
   }
   return { graph: g, inputs, outputs, outputIds, trace, ...(opts.keepValues ? { values: vals } : {}) };
 }

@@ -44,7 +44,7 @@ export function alongAxes(t: Scalars, axes: readonly number[], f: (xs: NodeId[])
   const moved = transpose(t, perm);
   const n = sizeOf(axes.map((a) => t.shape[a]));
   const out: NodeId[] = [];
-  for (let at = 0; at < moved.ids.length; at += n) out.push(...f(moved.ids.slice(at, at + n)));
+  for (let at = 0; at < moved.ids.length; at += n) for (const id of f(moved.ids.slice(at, at + n))) out.push(id);
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return transpose({ shape: moved.shape, ids: out }, inverse);
 }

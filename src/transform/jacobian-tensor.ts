@@ -19,8 +19,8 @@ export const JACOBIAN_TENSOR_OPS: readonly TOp[] = ['dense', 'matmul', 'map', 's
  */
 export function jacobianProgram(p: TensorProgram): { program: TensorProgram; m: number; n: number } {
   const b = new ProgramBuilder();
-  b.tensors.push(...p.tensors);
-  const number = Math.max(0, ...p.calls.map((c) => c.number)) + 1;
+  for (const t of p.tensors) b.tensors.push(t);
+  const number = p.calls.reduce((m, c) => Math.max(m, c.number), 0) + 1;
   b.layer = number;
   const fail = (m: string): never => {
     throw new Nn2eqError(`the Jacobian's tensor program: ${m}`);
@@ -310,8 +310,8 @@ export const GRADIENT_TENSOR_OPS: readonly TOp[] = ['dense', 'map', 'softmax', '
  */
 export function gradientProgram(p: TensorProgram): { program: TensorProgram; m: number; count: number; order: string[] } {
   const b = new ProgramBuilder();
-  b.tensors.push(...p.tensors);
-  const number = Math.max(0, ...p.calls.map((c) => c.number)) + 1;
+  for (const t of p.tensors) b.tensors.push(t);
+  const number = p.calls.reduce((m, c) => Math.max(m, c.number), 0) + 1;
   b.layer = number;
   const fail = (m: string): never => {
     throw new Nn2eqError(`the gradient's tensor program: ${m}`);
