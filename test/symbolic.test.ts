@@ -8,8 +8,8 @@ import { buildProgram } from '../src/extract/index.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { execFileSync } from 'node:child_process';
-import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, runSympyFiles, sympyPython } from '../src/commands/runtimes.js';
-import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
+import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, sympyPython } from '../src/commands/runtimes.js';
+import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runSympy, runWolfram, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must
 // equal the model's predictions (TF.js's, in reference.json): the parametric form with the trained
@@ -85,7 +85,7 @@ describe('--weights symbolic: predict(PARAMS, …) equals the model', () => {
       const r = readReference(join(FIXTURES, name));
       const text = await symbolicText(name, 'sympy');
       expect(text).toContain('PARAMS = {');
-      const [got] = await runSympyFiles(py.exe, [tmpFile('py', text)], [r.cases.map((c) => flat(c.inputs))]);
+      const [got] = await runSympy(py.exe, [tmpFile('py', text)], [r.cases.map((c) => flat(c.inputs))]);
       if (got instanceof Error) throw got;
       expect(mismatch(got.flat(), r.cases.flatMap((c) => flat(c.outputs)), 1e-5, 1e-4)).toBeNull();
     });

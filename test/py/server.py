@@ -15,12 +15,15 @@ import sys
 import traceback
 import warnings
 
-import numpy as np
+try:  # imported once here, as every job would; a python3 without numpy still runs jobs that need none
+    import numpy as np
+except ImportError:
+    np = None
 
 
 def run(job):
     out, err = io.StringIO(), io.StringIO()
-    saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, list(sys.path), os.getcwd(), sys.getrecursionlimit(), np.geterr())
+    saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, list(sys.path), os.getcwd(), sys.getrecursionlimit(), np.geterr() if np else None)
     status = 0
     try:
         with warnings.catch_warnings():
@@ -51,7 +54,8 @@ def run(job):
         sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.path[:], cwd, limit, np_err = saved
         os.chdir(cwd)
         sys.setrecursionlimit(limit)
-        np.seterr(**np_err)
+        if np:
+            np.seterr(**np_err)
     return {"status": status, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
