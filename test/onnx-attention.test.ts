@@ -191,3 +191,20 @@ describe('the attention pattern (tensor/attention.ts) and its LaTeX', () => {
     }, 120_000);
   }
 });
+
+describe('attention ops in other settings (fixtures/onnx-ops, hand-made) against ONNX Runtime', () => {
+  const OPS = join(FIXTURES, 'onnx-ops');
+  const models = readdirSync(OPS).filter((n) => existsSync(join(OPS, n, 'model.onnx'))).sort();
+  it('has the hand-made models', () => expect(models.length).toBe(15));
+  for (const name of models) {
+    it(`${name}: --verify --form tensor in NumPy, JS and C`, async () => {
+      for (const format of ['numpy', 'js', 'c'] as const) {
+        const c = await convertFile(join(OPS, name, 'model.onnx'), { format, form: 'tensor' });
+        const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 8 });
+        const said = `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`;
+        expect(report.ok, said).toBe(true);
+        expect(report.routes.every((r) => r.status === 'ok'), said).toBe(true);
+      }
+    }, 120_000);
+  }
+});
