@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxProgram } from '../src/extract/onnx/index.js';
@@ -7,9 +8,10 @@ import { loadOnnx } from '../src/load/index.js';
 import { jacobian } from '../src/transform/jacobian.js';
 import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import { mulberry32 } from '../src/verify/random.js';
+import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
 import { withPython } from './check.js';
 import { verify } from '../src/verify/index.js';
-import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, withCC, type Reference } from './helpers.js';
+import { FIXTURES, flat, inCI, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, tmpDir, withCC, type Reference } from './helpers.js';
 
 // The attention fixtures (scripts/onnx-fixtures.py: nn.MultiheadAttention, Transformer encoder
 // and decoder layers, a nanoGPT block, einsum attention, an embedding classifier, a small ViT) in
@@ -142,3 +144,67 @@ function nest(values: number[], shape: readonly number[]): unknown {
   const step = values.length / shape[0];
   return Array.from({ length: shape[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), shape.slice(1)));
 }
+
+describe('the attention pattern (tensor/attention.ts) and its LaTeX', () => {
+  const program = async (name: string) => buildOnnxProgram(await loadOnnx(join(ROOT, name, 'model.onnx')));
+  // How many attentions each fixture has: one per MultiheadAttention / block, two in the decoder (self and cross),
+  // two in the 2-layer classifier; the einsum block takes its softmax over axis 1 of the transposed scores, which is not the pattern.
+  const expected: Record<string, number> = { mha: 1, mha_masked: 1, mha_cross: 1, encoder_post_relu: 1, encoder_pre_gelu: 1, decoder_post_relu: 2, decoder_pre_gelu: 2, gpt_block: 1, einsum_attention: 0, encoder_classifier: 2, vit: 1 };
+  for (const name of names) {
+    it(`${name}: ${expected[name.replace(/_opset\d+$/, '')]} found, scaled by 1/sqrt(d_k)`, async () => {
+      const found = findAttention(await program(name));
+      expect(found.length).toBe(expected[name.replace(/_opset\d+$/, '')]);
+      for (const m of found) {
+        expect(m.dk).toBe(8);
+        expect(isInverseRoot(m.scale, m.dk)).toBe(true);
+      }
+    });
+  }
+  it('nanoGPT: the causal mask is found, and defined in the where block', async () => {
+    const [m] = findAttention(await program('gpt_block_opset17'));
+    expect(m.mask).toBeDefined();
+    const { text } = await convertFile(join(ROOT, 'gpt_block_opset17', 'model.onnx'), { format: 'latex', form: 'tensor' });
+    expect(text).toContain('\\operatorname{Attention}(Q, K^{\\top}, V, M) = \\operatorname{softmax}\\left(\\frac{Q K^{\\top}}{\\sqrt{d_{k}}} + M\\right) V\\text{, } d_{k} = 8');
+    expect(text).toMatch(/_\{ij\} = 0 \\text\{ for keys \} j \\le i\\text\{, \} -\\infty/);
+    expect(text).toContain('for each of the 2 heads');
+    // The scores, scale, mask and softmax print inside the row, not as rows of their own.
+    expect(text).not.toMatch(/&= \\operatorname\{softmax\}/);
+  });
+  it('MultiheadAttention returning its weights: they keep their row, AttentionWeights(Q, Kᵀ, M), then a product by V', async () => {
+    const { text } = await convertFile(join(ROOT, 'mha_masked_opset17', 'model.onnx'), { format: 'latex', form: 'tensor' });
+    expect(text).toMatch(/&= \\operatorname\{AttentionWeights\}\\left\(/);
+    expect(text).toContain('\\operatorname{AttentionWeights}(Q, K^{\\top}, M) = \\operatorname{softmax}\\left(\\frac{Q K^{\\top}}{\\sqrt{d_{k}}} + M\\right)');
+  });
+
+  const pdflatex = spawnSync('pdflatex', ['--version']).status === 0;
+  const compiles = pdflatex || inCI ? it : it.skip;
+  for (const name of ['encoder_post_relu_opset17', 'decoder_pre_gelu_opset13', 'gpt_block_opset13', 'vit_opset17']) {
+    compiles(`${name}: --standalone compiles with pdflatex on A4 without an overfull line`, async () => {
+      const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
+      const dir = tmpDir();
+      writeFileSync(join(dir, 'doc.tex'), text);
+      const ok = await new Promise<boolean>((resolve) => execFile('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.tex'], { cwd: dir, maxBuffer: 1 << 26 }, (err) => resolve(!err)));
+      const log = readFileSync(join(dir, 'doc.log'), 'latin1');
+      expect(ok, /^! .*$/m.exec(log)?.[0] ?? dir).toBe(true);
+      const widths = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
+      expect(Math.max(0, ...widths), dir).toBeLessThanOrEqual(1);
+    }, 120_000);
+  }
+});
+
+describe('attention ops in other settings (fixtures/onnx-ops, hand-made) against ONNX Runtime', () => {
+  const OPS = join(FIXTURES, 'onnx-ops');
+  const models = readdirSync(OPS).filter((n) => existsSync(join(OPS, n, 'model.onnx'))).sort();
+  it('has the hand-made models', () => expect(models.length).toBe(15));
+  for (const name of models) {
+    it(`${name}: --verify --form tensor in NumPy, JS and C`, async () => {
+      for (const format of ['numpy', 'js', 'c'] as const) {
+        const c = await convertFile(join(OPS, name, 'model.onnx'), { format, form: 'tensor' });
+        const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 8 });
+        const said = `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`;
+        expect(report.ok, said).toBe(true);
+        expect(report.routes.every((r) => r.status === 'ok'), said).toBe(true);
+      }
+    }, 120_000);
+  }
+});

@@ -396,7 +396,9 @@ describe('ONNX decoder against the onnx Python package', () => {
           const a = g.attributes.get(k);
           if (a === undefined) { bad.push(`${f}: node ${i} lacks ${k}`); continue; }
           if (v === null) continue;
-          const mine = a.type === 'tensor' ? { name: a.value.name, dims: a.value.dims, values: Array.from(floatValues(a.value)) } : 'value' in a ? a.value : null;
+          // Non-finite values as Python's repr writes them (a masked_fill's -inf constant).
+          const pyRepr = (x: number) => (Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x);
+          const mine = a.type === 'tensor' ? { name: a.value.name, dims: a.value.dims, values: Array.from(floatValues(a.value), pyRepr) } : 'value' in a ? a.value : null;
           if (JSON.stringify(mine) !== JSON.stringify(v)) bad.push(`${f}: node ${i} attribute ${k}: ${JSON.stringify(mine)?.slice(0, 80)} != ${JSON.stringify(v).slice(0, 80)}`);
         }
       });

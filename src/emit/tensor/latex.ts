@@ -24,6 +24,7 @@ import type {
   UpsampleAttrs,
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
+import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
@@ -243,6 +244,77 @@ class LatexTensorPrinter {
     this.uses = useCounts(p);
     this.width = TENSOR_PAGE_WIDTH_PT;
     this.nameTensors();
+    this.markAttention();
+  }
+
+  // ---- attention (tensor/attention.ts): one row softmax(QKᵀ/√d_k + M)·V instead of its steps ----
+
+  /** The attention pattern whose result an equation computes. */
+  private readonly attentionAt = new Map<Equation, Attention & { weightsOnly: boolean }>();
+  /** Steps of an attention pattern printed inside its row (their values are read nowhere else). */
+  private readonly attentionSteps = new Set<Equation>();
+
+  private markAttention(): void {
+    const p = this.p;
+    const outputs = new Set(p.outputs.map((o) => o.tensor.id));
+    for (const m of findAttention(p)) {
+      let eqs = m.equations.map((i) => p.equations[i]);
+      const uses = (o: TensorId, by: readonly Equation[]) => by.reduce((n, eq) => n + eq.args.filter((a) => a === o).length, 0);
+      // Weights the model also returns (or reads elsewhere) keep their own row: A(Q, Kᵀ, M) there, then A·V as a product.
+      const soft = eqs.find((eq) => eq.outs[0] === m.weights)!;
+      const weightsKept = outputs.has(m.weights) || uses(m.weights, eqs) !== this.uses[m.weights];
+      if (weightsKept) eqs = eqs.filter((eq) => eq !== eqs[eqs.length - 1]);
+      const last = weightsKept ? soft : eqs[eqs.length - 1];
+      this.attentionAt.set(last, { ...m, weightsOnly: weightsKept });
+      // A step prints inside the row when every read of its values is by the row or by steps that do (latest first).
+      for (const eq of eqs.slice(0, eqs.indexOf(last)).reverse()) {
+        const inside = eq.outs.every((o) => {
+          const readers = eqs.filter((r) => r.args.includes(o));
+          return !outputs.has(o) && uses(o, eqs) === this.uses[o] && readers.every((r) => r === last || this.attentionSteps.has(r));
+        });
+        if (inside) this.attentionSteps.add(eq);
+      }
+    }
+  }
+
+  /** Attention(Q, Kᵀ, V[, M]) with the operator defined once in the where block (per d_k, scale and shapes). */
+  private attention(m: Attention & { weightsOnly: boolean }, ctx: Ctx): P {
+    const shape = (id: TensorId) => this.p.tensors[id].shape;
+    const dims = (id: TensorId) => shape(id).join('\\times ');
+    const textbook = isInverseRoot(m.scale, m.dk);
+    const scores = textbook ? '\\frac{Q K^{\\top}}{\\sqrt{d_{k}}}' : m.scale === 1 ? 'Q K^{\\top}' : `${this.num(m.scale)}\\, Q K^{\\top}`;
+    const qs = shape(m.q);
+    const heads = qs.length >= 3 ? qs[qs.length - 3] : 1;
+    const key = `attention|${m.weightsOnly}|${m.dk}|${m.scale}|${m.mask !== undefined}|${dims(m.q)}|${dims(m.k)}|${m.keysTransposed}|${dims(m.v)}`;
+    const name = m.weightsOnly ? '\\operatorname{AttentionWeights}' : '\\operatorname{Attention}';
+    const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => [
+      `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${m.mask !== undefined ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${m.mask !== undefined ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`,
+      m.weightsOnly || dims(m.q) !== dims(m.v)
+        ? `\\quad Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${m.keysTransposed ? dims(m.k).replace(/(\d+)\\times (\d+)$/, '$2\\times $1') : dims(m.k)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
+        : `\\quad Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${m.keysTransposed ? dims(m.k).replace(/(\d+)\\times (\d+)$/, '$2\\times $1') : dims(m.k)}}`,
+      `\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`,
+    ]);
+    const k = this.arg(m.k, ctx);
+    const args = [this.arg(m.q, ctx).text, m.keysTransposed ? `{${par(k, Prec.Atom)}}^{\\top}` : k.text, ...(m.weightsOnly ? [] : [this.arg(m.v, ctx).text])];
+    if (m.mask !== undefined) {
+      args.push(this.arg(m.mask, ctx).text);
+      this.describeMask(m.mask);
+    }
+    return atom(`${sym}\\left(${args.join(', ')}\\right)`);
+  }
+
+  /** A constant causal mask (0 on and below the diagonal of its last two axes, −∞ above) is said to be one. */
+  private describeMask(id: TensorId): void {
+    const t = this.p.tensors[id];
+    if (t.kind !== 'const' || !this.names.has(id) || t.shape.length < 2) return;
+    const [n, c] = t.shape.slice(-2);
+    const v = t.values!;
+    const causal = Array.from(v).every((x, i) => {
+      const r = Math.floor(i / c) % n;
+      const j = i % c;
+      return j > r ? x === -Infinity : x === 0;
+    });
+    if (causal) this.define(`causal|${id}`, () => '', () => [`${this.nameOf(id)}_{ij} = 0 \\text{ for keys } j \\le i\\text{, } -\\infty \\text{ for } j > i \\text{ (the causal mask: query } i \\text{ sees keys up to } i\\text{)}`]);
   }
 
   // ---- names ----
@@ -679,11 +751,13 @@ class LatexTensorPrinter {
         continue;
       }
       const out = eq.outs[0];
+      if (this.attentionSteps.has(eq)) continue;
       if (!this.names.has(out) && !ctx.rename.has(out)) {
         this.producer.set(out, eq);
         continue;
       }
-      this.emitRow(ctx.rename.get(out) ?? this.nameOf(out, ctx.sub(out)), this.expr(eq, ctx));
+      const m = this.attentionAt.get(eq);
+      this.emitRow(ctx.rename.get(out) ?? this.nameOf(out, ctx.sub(out)), m ? this.attention(m, ctx) : this.expr(eq, ctx));
     }
   }
 
@@ -958,10 +1032,13 @@ export const latexTensor: TensorEmitter = {
     const rows = new LatexTensorPrinter(program, opts).print();
     const notes = (opts.notes ?? []).map((n) => `% ${n}\n`).join('');
     if (!opts.standalone) return `${notes}\\begin{aligned}\n${rows.join(' \\\\\n')}\n\\end{aligned}\n`;
+    const columns = Math.max(0, ...rows.flatMap((r) => r.split('\n')).filter((l) => l.includes('\\begin{bmatrix}') || !l.includes('&=')).map((l) => l.split(' & ').length));
     return [
       '\\documentclass[a4paper]{article}',
       '\\usepackage[margin=2cm]{geometry}',
       '\\usepackage{amsmath,amssymb}',
+      // amsmath's matrices hold 10 columns unless told more (a vector of 16 short numbers prints on one row).
+      ...(columns > 10 ? [`\\setcounter{MaxMatrixCols}{${columns}}`] : []),
       '\\allowdisplaybreaks',
       '\\begin{document}',
       `% Generated by nn2eq from model '${opts.modelName.replace(/[%\\{}\n]/g, '')}' (tensor form).`,
