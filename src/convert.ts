@@ -207,6 +207,13 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
     const model = onnxModelSpec(loaded.onnx, program);
     return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
   }
+  if ('tfgraph' in loaded) {
+    // TF.js graph models map onto the tensor program as ONNX graphs do.
+    const { buildTfProgram, tfModelSpec } = await import('./extract/tf/index.js');
+    const program = buildTfProgram(loaded.tfgraph, { inputShapes: opts.inputShapes });
+    const model = tfModelSpec(loaded.tfgraph, program);
+    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  }
   const model = loaded.spec;
   return { ...convertWithIR(model, opts), warnings: model.warnings, model };
 }
