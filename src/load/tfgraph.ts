@@ -55,6 +55,9 @@ export interface TfGraphModel {
   readonly consts: ReadonlyMap<string, TfTensor>;
   readonly inputs: readonly TfPort[];
   readonly outputs: readonly TfPort[];
+  /** The model.json as parsed and its weight shards in manifest order, for TF.js as the reference (--verify). */
+  readonly document: JsonObject;
+  readonly shards: readonly string[];
   /** Every file the model was read from (resolved). */
   readonly sources: string[];
   readonly warnings: string[];
@@ -112,7 +115,7 @@ export function loadGraphModel(doc: JsonObject, dir: string, file: string): TfGr
   }
   const { inputs, outputs } = ports(doc, nodes, file);
   const name = typeof doc.name === 'string' ? doc.name : file.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
-  return { file, name, nodes, consts, inputs, outputs, sources, warnings };
+  return { file, name, nodes, consts, inputs, outputs, document: doc, shards: [...sources], sources, warnings };
 }
 
 function attrType(node: TfNode, key: string): string {

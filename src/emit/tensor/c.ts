@@ -563,7 +563,9 @@ class Printer {
     }
     if (this.decls.length > 0) lines.push('', ...this.decls);
     lines.push('', symbolic ? 'void predict(const double *params, const double *x, double *y) {' : 'void predict(const double *x, double *y) {', ...pointers, ...body, '}');
-    lines.push(...weights, '');
+    // A loop, not push(...weights): a model with many weights passes the engine's argument limit.
+    for (const w of weights) lines.push(w);
+    lines.push('');
     return lines.join('\n');
   }
 

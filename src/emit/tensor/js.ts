@@ -646,7 +646,9 @@ class Printer {
     lines.push('', `export function predict(${args.join(', ')}) {`, ...body, '}', '', 'export default predict;');
     for (const f of Object.keys(PRELUDE)) if (this.prelude.has(f as Fn)) lines.push('', PRELUDE[f]);
     for (const h of Object.keys(HELPERS)) if (this.helpers.has(h)) lines.push('', HELPERS[h]);
-    lines.push(...weights, '');
+    // A loop, not push(...weights): a model with many weights passes the engine's argument limit.
+    for (const w of weights) lines.push(w);
+    lines.push('');
     return lines.join('\n');
   }
 
