@@ -114,7 +114,10 @@ export function loadGraphModel(doc: JsonObject, dir: string, file: string): TfGr
     if (t?.kind === 'tensor' && t.value.values) consts.set(n.name, { dtype: t.value.dtype, dims: t.value.dims, values: t.value.values });
   }
   const { inputs, outputs } = ports(doc, nodes, file);
-  const name = typeof doc.name === 'string' ? doc.name : file.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+  // 'model.json' says nothing: its folder names the model.
+  const parts = file.split(/[\\/]/);
+  const base = parts[parts.length - 1].replace(/\.json$/, '');
+  const name = typeof doc.name === 'string' ? doc.name : base === 'model' && parts.length > 1 ? parts[parts.length - 2] : base;
   return { file, name, nodes, consts, inputs, outputs, document: doc, shards: [...sources], sources, warnings };
 }
 

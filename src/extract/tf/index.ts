@@ -94,7 +94,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   const problems: string[] = [];
   if (unknown.size > 0) {
     problems.push(
-      `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].map(([op, k]) => `${op} ×${k}`).join(', ')}`,
+      `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
     );
   }
   const given = options.inputShapes ?? new Map<string, readonly number[]>();
