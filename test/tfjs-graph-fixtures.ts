@@ -299,6 +299,17 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
     ],
     outputs: ['plain', 'half', 'align', 'nn', 'nnh'],
   },
+  conv3d_pool3d_clip: {
+    inputs: [{ name: 'x', dims: [-1, 4, 5, 4, 2] }],
+    weights: [{ name: 'k', dims: [2, 3, 2, 2, 3], values: 'random' }, { name: 'lo', dims: [], values: [-0.2] }, { name: 'hi', dims: [], values: [0.4] }],
+    nodes: [
+      ['c', 'Conv3D', ['x', 'k'], { strides: A.ints([1, 1, 2, 1, 1]), padding: A.s('SAME'), data_format: A.s('NDHWC'), dilations: A.ints([1, 1, 1, 1, 1]) }],
+      ['p', 'MaxPool3D', ['c'], { ksize: A.ints([1, 2, 2, 2, 1]), strides: A.ints([1, 2, 1, 2, 1]), padding: A.s('VALID'), data_format: A.s('NDHWC') }],
+      ['a', 'AvgPool3D', ['c'], { ksize: A.ints([1, 2, 2, 2, 1]), strides: A.ints([1, 1, 1, 1, 1]), padding: A.s('SAME'), data_format: A.s('NDHWC') }],
+      ['y', 'ClipByValue', ['p', 'lo', 'hi']],
+    ],
+    outputs: ['y', 'a'],
+  },
   float16_weights: {
     inputs: [x4(4, 4, 2)],
     weights: [{ name: 'k', dims: [3, 3, 2, 3], values: Array.from({ length: 54 }, (_, i) => ((i * 37) % 61) / 64 - 0.45), quant: 'float16' }, { name: 'b', dims: [3], values: [0.125, -0.5, 0.3], quant: 'float16' }],

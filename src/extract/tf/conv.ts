@@ -21,7 +21,8 @@ interface Geometry {
 
 /** Output size and padding by TF's SAME / VALID / EXPLICIT rules (NHWC attributes). */
 function geometry(ctx: TfContext, inSpatial: readonly number[], kernel: number[]): Geometry {
-  if (ctx.str('data_format', 'NHWC') !== 'NHWC') return ctx.fail(`data_format '${ctx.str('data_format', '')}'; nn2eq reads NHWC graphs (what TF.js writes)`);
+  const format = ctx.str('data_format', 'NHWC');
+  if (format !== 'NHWC' && format !== 'NDHWC') return ctx.fail(`data_format '${format}'; nn2eq reads channels-last graphs (NHWC, NDHWC: what TF.js writes)`);
   const r = kernel.length;
   const s4 = ctx.ints('strides') ?? [1, 1, 1, 1];
   const d4 = ctx.ints('dilations') ?? [1, 1, 1, 1];
@@ -305,8 +306,11 @@ export const convOps: Record<string, TfExtractor> = {
   DepthwiseConv2dNative: convLike('depthwise', false),
   FusedDepthwiseConv2dNative: convLike('depthwise', true),
   Conv2DBackpropInput: conv2dBackpropInput,
+  Conv3D: convLike('conv', false),
   MaxPool: pool('max'),
   AvgPool: pool('avg'),
+  MaxPool3D: pool('max'),
+  AvgPool3D: pool('avg'),
   MatMul: matmul(false),
   _FusedMatMul: matmul(true),
   BatchMatMul: batchMatMul,

@@ -408,6 +408,7 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Softplus: unary('softplus', (x) => Math.log1p(Math.exp(x))),
   Softsign: unary('softsign', (x) => x / (1 + Math.abs(x))),
   LeakyRelu: leakyRelu,
+  ClipByValue: (ctx) => ctx.onnx('Clip', [ctx.val(0), ctx.constant(1, 'lower bound'), ctx.constant(2, 'upper bound')]),
   Prelu: prelu,
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
