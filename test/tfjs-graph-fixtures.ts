@@ -282,7 +282,9 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
     nodes: [
       ['shape', 'Shape', ['x'], { out_type: A.type('DT_INT32') }],
       ['n', 'StridedSlice', ['shape', 'b', 'e', 's'], { begin_mask: A.i(0), end_mask: A.i(0), ellipsis_mask: A.i(0), new_axis_mask: A.i(0), shrink_axis_mask: A.i(1), Index: A.type('DT_INT32'), T: A.type('DT_INT32') }],
-      ['half', 'FloorDiv', ['twelve', 'two'], { T: A.type('DT_INT32') }],
+      ['gt', 'Greater', ['twelve', 'two'], { T: A.type('DT_INT32') }],
+      ['sel', 'SelectV2', ['gt', 'twelve', 'two'], { T: A.type('DT_INT32') }],
+      ['half', 'FloorDiv', ['sel', 'two'], { T: A.type('DT_INT32') }],
       ['dims', 'Pack', ['n', 'half', 'm1'], { N: A.i(3), axis: A.i(0), T: A.type('DT_INT32') }],
       ['y', 'Reshape', ['x', 'dims'], { Tshape: A.type('DT_INT32') }],
     ],

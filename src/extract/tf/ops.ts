@@ -343,6 +343,19 @@ const prelu: TfExtractor = (ctx) => ctx.onnx('PRelu', [ctx.val(0), ctx.val(1)]);
 
 const leakyRelu: TfExtractor = (ctx) => ctx.onnx('LeakyRelu', [ctx.val(0)], { alpha: float(ctx.float('alpha', 0.2)) });
 
+/** BiasAdd: the bias along the channels, which are axis 1 under data_format NCHW. */
+const biasAdd: TfExtractor = (ctx) => {
+  if (ctx.str('data_format', 'NHWC') !== 'NCHW') return binary('Add', (x, y) => x + y)(ctx);
+  const rank = ctx.shape(0).length;
+  const b = ctx.val(1);
+  const bd = b.kind === 'const' ? b.dims : b.t.shape;
+  const [bc] = ctx.onnx('Reshape', [b, konst([rank - 1], [bd[0], ...new Array<number>(rank - 2).fill(1)])], { allowzero: int(1) });
+  return ctx.onnx('Add', [ctx.val(0), bc]);
+};
+
+/** A comparison or selection, folded on constants (shape arithmetic); ONNX's builders refuse computed operands. */
+const compare = (onnxOp: string): TfExtractor => (ctx) => ctx.onnx(onnxOp, [ctx.val(0), ctx.val(1)]);
+
 const TRUNC_DIV = (x: number, y: number, ints: boolean) => (ints ? Math.trunc(x / y) : x / y);
 
 /** TF op → extractor; Placeholder and Const are read by the graph walker. */
@@ -355,7 +368,7 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   NoOp: () => [],
   Add: binary('Add', (x, y) => x + y),
   AddV2: binary('Add', (x, y) => x + y),
-  BiasAdd: binary('Add', (x, y) => x + y),
+  BiasAdd: biasAdd,
   Sub: binary('Sub', (x, y) => x - y),
   Mul: binary('Mul', (x, y) => x * y),
   RealDiv: binary('Div', (x, y) => x / y),
@@ -413,6 +426,13 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
   Cast: cast,
+  Equal: compare('Equal'),
+  Greater: compare('Greater'),
+  GreaterEqual: compare('GreaterOrEqual'),
+  Less: compare('Less'),
+  LessEqual: compare('LessOrEqual'),
+  Select: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
+  SelectV2: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
   Mean: reduce('ReduceMean', (xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
   Sum: reduce('ReduceSum', (xs) => xs.reduce((a, b) => a + b, 0)),
   Max: reduce('ReduceMax', (xs) => Math.max(...xs)),
