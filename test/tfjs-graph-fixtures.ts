@@ -261,6 +261,9 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
       ints('b3', [0, -1, 0]),
       ints('e3', [0, 0, 0]),
       ints('s3', [1, -1, 1]),
+      ints('b5', [0, 4, 5, 0]),
+      ints('e5', [0, 0, 0, 3]),
+      ints('s5', [1, -3, -2, 2]),
       ints('b4', [0, 0, 0, 1]),
       ints('e4', [1, 0, 0, 2]),
       ints('s4', [1, 1, 1, 1]),
@@ -272,9 +275,11 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
       ['ss2', 'StridedSlice', ['x', 'b2', 'e2', 's2'], { begin_mask: A.i(0), end_mask: A.i(0), ellipsis_mask: A.i(1), new_axis_mask: A.i(0), shrink_axis_mask: A.i(2), Index: A.type('DT_INT32') }],
       // A reversed axis (stride −1 from the end), a new axis.
       ['ss3', 'StridedSlice', ['x', 'b3', 'e3', 's3'], { begin_mask: A.i(1), end_mask: A.i(7), ellipsis_mask: A.i(0), new_axis_mask: A.i(4), shrink_axis_mask: A.i(0), Index: A.type('DT_INT32') }],
+      // Negative strides past −1 and a stride of 2 on the last axis.
+      ['ss5', 'StridedSlice', ['x', 'b5', 'e5', 's5'], { begin_mask: A.i(1), end_mask: A.i(7), ellipsis_mask: A.i(0), new_axis_mask: A.i(0), shrink_axis_mask: A.i(0), Index: A.type('DT_INT32') }],
       ['ss4', 'StridedSlice', ['x', 'b4', 'e4', 's4'], { begin_mask: A.i(6), end_mask: A.i(6), ellipsis_mask: A.i(0), new_axis_mask: A.i(0), shrink_axis_mask: A.i(1), Index: A.type('DT_INT32') }],
     ],
-    outputs: ['ss2', 'ss3', 'ss4'],
+    outputs: ['ss1', 'ss2', 'ss3', 'ss4', 'ss5'],
   },
   shape_arithmetic: {
     inputs: [{ name: 'x', dims: [-1, 4, 6, 2] }],

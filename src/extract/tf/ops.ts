@@ -183,14 +183,36 @@ const stridedSlice: TfExtractor = (ctx) => {
     return [konst(finalShape, vals)];
   }
   if (sizeOf(outShape) === 0) return [konst(finalShape, [])];
-  const bad = box.find((x) => x.s !== 1 && x.s !== -1);
-  if (bad) return ctx.fail(`a stride of ${bad.s} on a computed tensor; nn2eq slices computed tensors with strides 1 and -1`);
-  const starts = box.map((x) => x.b);
-  // ONNX counts a negative end from the back: 'before the first element' is −(d+1).
-  const ends = box.map((x, k) => (x.e < 0 ? -(dims[k] + 1) : x.e));
-  const r = box.length;
-  const [y] = ctx.onnx('Slice', [v, konst([r], starts), konst([r], ends), konst([r], box.map((_, k) => k)), konst([r], box.map((x) => x.s))]);
-  return ctx.onnx('Reshape', [y, konst([finalShape.length], finalShape)], { allowzero: int(1) });
+  const steps = box.filter((x) => x.s !== 1 && x.s !== -1);
+  if (steps.length === 0) {
+    const starts = box.map((x) => x.b);
+    // ONNX counts a negative end from the back: 'before the first element' is −(d+1).
+    const ends = box.map((x, k) => (x.e < 0 ? -(dims[k] + 1) : x.e));
+    const r = box.length;
+    const [y] = ctx.onnx('Slice', [v, konst([r], starts), konst([r], ends), konst([r], box.map((_, k) => k)), konst([r], box.map((x) => x.s))]);
+    return ctx.onnx('Reshape', [y, konst([finalShape.length], finalShape)], { allowzero: int(1) });
+  }
+  // Strides past ±1: per axis, reverse for a negative stride, cut the span, pad it to len·s, view it as [len, s] and keep the first column.
+  let t = v.t;
+  box.forEach((x, k) => {
+    const d = t.shape[k];
+    const len = outShape[k];
+    let b = x.b;
+    let s = x.s;
+    if (s < 0) {
+      t = ctx.op('reverse', [t], { axis: k }, '_')[0];
+      b = d - 1 - b;
+      s = -s;
+    }
+    const span = (len - 1) * s + 1;
+    if (b !== 0 || span !== d) t = ctx.op('slice', [t], { begin: t.shape.map((_, i) => (i === k ? b : 0)), end: t.shape.map((n, i) => (i === k ? b + span : n)) }, '_')[0];
+    if (s === 1 || len === 1) return;
+    const padded = ctx.op('pad', [t], { before: t.shape.map(() => 0), after: t.shape.map((_, i) => (i === k ? s - 1 : 0)) }, '_')[0];
+    const viewed = ctx.reshape(padded, [...t.shape.slice(0, k), len, s, ...t.shape.slice(k + 1)]);
+    const first = ctx.op('slice', [viewed], { begin: viewed.shape.map(() => 0), end: viewed.shape.map((n, i) => (i === k + 1 ? 1 : n)) }, '_')[0];
+    t = ctx.reshape(first, [...t.shape.slice(0, k), len, ...t.shape.slice(k + 1)]);
+  });
+  return [tensor(ctx.reshape(t, finalShape, 'h'))];
 };
 
 /** Pack: each value given a new axis, then ONNX's Concat. */
