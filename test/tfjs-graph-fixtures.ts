@@ -232,6 +232,7 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
       ints('mult', [1, 2, 1, 1]),
       ints('begin', [0, 1, 0, 2]),
       ints('size', [-1, 2, 3, 4]),
+      ints('bshape', [2, 1, 3, 2, 4]),
     ],
     nodes: [
       ['pad', 'Pad', ['x', 'pads'], { Tpaddings: A.type('DT_INT32') }],
@@ -245,9 +246,10 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
       ['cat', 'ConcatV2', ['g', 'g', 'ax'], { N: A.i(2), Tidx: A.type('DT_INT32') }],
       ['pk', 'Pack', ['x', 'x'], { N: A.i(2), axis: A.i(1) }],
       ['tile', 'Tile', ['x', 'mult'], { Tmultiples: A.type('DT_INT32') }],
+      ['bc', 'BroadcastTo', ['g', 'bshape'], { Tidx: A.type('DT_INT32') }],
       ['sl', 'Slice', ['x', 'begin', 'size'], { Index: A.type('DT_INT32') }],
     ],
-    outputs: ['pad', 'mpad', 'd2s', 'cat', 'gnd', 'pk', 'tile', 'sl'],
+    outputs: ['pad', 'mpad', 'd2s', 'cat', 'gnd', 'pk', 'tile', 'sl', 'bc'],
   },
   strided_slice_masks: {
     inputs: [{ name: 'x', dims: [-1, 5, 6, 3] }],

@@ -88,15 +88,16 @@ function needed(model: TfGraphModel): Set<string> {
 export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}): TensorProgram {
   const file = model.file;
   const use = needed(model);
-  const nodes = topological(model).filter((n) => use.has(n.name));
+  // Unsupported ops are listed before ordering: a v1 while loop (Enter, Merge, NextIteration) is a cycle.
   const unknown = new Map<string, number>();
-  for (const n of nodes) if (!TF_OPS[n.op] && n.op !== 'Placeholder') unknown.set(n.op, (unknown.get(n.op) ?? 0) + 1);
+  for (const n of model.nodes.filter((m) => use.has(m.name))) if (!TF_OPS[n.op] && n.op !== 'Placeholder') unknown.set(n.op, (unknown.get(n.op) ?? 0) + 1);
   const problems: string[] = [];
   if (unknown.size > 0) {
     problems.push(
       `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
     );
   }
+  const nodes = unknown.size > 0 ? [] : topological(model).filter((n) => use.has(n.name));
   const given = options.inputShapes ?? new Map<string, readonly number[]>();
   for (const name of given.keys()) {
     if (!model.inputs.some((i) => i.name === name)) throw new Nn2eqError(`${file}: --input-shape names '${name}', which is not an input of the model`, 'usage', `inputs: ${model.inputs.map((i) => i.name).join(', ')}`);

@@ -482,6 +482,7 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   ZerosLike: like(0),
   OnesLike: like(1),
   Tile: tile,
+  BroadcastTo: (ctx) => ctx.onnx('Expand', [ctx.val(0), ctx.constant(1, 'shape')]),
   Range: range,
   Split: splitOp('num'),
   SplitV: splitOp('v'),
