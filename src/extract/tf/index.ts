@@ -88,6 +88,7 @@ function needed(model: TfGraphModel): Set<string> {
 export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}): TensorProgram {
   const file = model.file;
   const use = needed(model);
+  const known = new Set(model.nodes.map((n) => n.name));
   // Unsupported ops are listed before ordering: a v1 while loop (Enter, Merge, NextIteration) is a cycle.
   const unknown = new Map<string, number>();
   for (const n of model.nodes.filter((m) => use.has(m.name))) if (!TF_OPS[n.op] && n.op !== 'Placeholder') unknown.set(n.op, (unknown.get(n.op) ?? 0) + 1);
@@ -166,7 +167,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       const name = inNames[i];
       if (name === undefined) return fail(`input ${i + 1} is missing`);
       const v = values.get(name);
-      if (!v) return fail(`input '${name}' is not computed by any earlier node`);
+      if (!v) return fail(known.has(split(name)[0]) ? `input '${name}' is not an output of its node` : `reads '${node.inputs[i]}', which is no node of the graph`, 'the model.json is damaged or was edited by hand');
       return v;
     };
     const materialized = new Map<number, T>();
