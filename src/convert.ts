@@ -95,6 +95,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
   // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
   const { program: folded, notes } = opts.fold === false || symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  notes.unshift(...(unfolded.notes ?? []));
   let program = folded;
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;

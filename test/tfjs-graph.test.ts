@@ -33,9 +33,10 @@ describe('small real graph models against reference.json', () => {
     const { text } = await convertFile(join(REAL, 'tfjs-rn-dense', 'model.json'), { format: 'js' });
     expect(text).toContain('const y1 = 0.21753107 * x1 + 0.058055364 * x2');
   });
-  it('LaTeX in both forms is accepted by KaTeX', async () => {
+  it('LaTeX in both forms names the inputs and outputs as the file does, and KaTeX accepts it', async () => {
     for (const form of ['scalar', 'tensor'] as const) {
       const r = await convertFile(join(REAL, 'tfjs-e2e-fused-dense', 'model.json'), { format: 'latex', form });
+      expect(r.text.split('\n')[0]).toBe('% inputs in order: dense_dense1_input [1]; outputs in order: Identity [1]');
       const report = await verify(r.model, r.text, { format: 'latex', form, program: r.program, extracted: r.extracted, samples: 4 });
       expect(report.routes.map((x) => x.status)).toEqual(['ok', 'valid']);
     }
