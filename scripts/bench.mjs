@@ -1,5 +1,5 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
-// `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS" (after npm run build).
+// `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS", `node scripts/bench.mjs graph` only the TF.js graph model (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -102,6 +102,10 @@ if (process.argv[2] === 'c') {
   cCompiledVsJs();
   process.exit(0);
 }
+if (process.argv[2] === 'graph') {
+  graphModelBench();
+  process.exit(0);
+}
 
 console.log(`nn2eq benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log('conversion vs floor (floor = read every weight, print each once, shortest round-trip)');
@@ -178,6 +182,8 @@ if (existsSync(mobilenet)) {
     console.log(`MobileNetV2 predict, one 224x224 image: emitted NumPy ${fmt(np.one * 1000, 0)} ms, TF.js (tfjs CPU backend) ${fmt(tfjs * 1000, 0)} ms: ratio ${fmt(np.one / tfjs)} (target <= 1); NumPy import ${fmt(np.import, 2)} s`);
   }
 }
+
+graphModelBench();
 
 console.log('\nemitted code at run time (tensor form)');
 if (PYTHON && hasTensor('numpy')) {
@@ -401,4 +407,49 @@ console.log(JSON.stringify({ first, per: time(predict), hand: time(hand) }));
   const r = spawnSync(process.execPath, [runner, file, modelJson], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`js timing failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** blazeface-front, a TF.js graph model: conversion time, and the JS tensor form against TF.js executing the same graph (CPU backend) per image. */
+function graphModelBench() {
+  const blazeface = join(ROOT, 'test', 'models', 'tfjs-graph', 'blazeface-front', 'model.json');
+  if (!existsSync(blazeface)) return;
+  // A TF.js graph model: the JS tensor form against TF.js executing the same graph (CPU backend), per image.
+  const file = join(TMP, 'blazeface.mjs');
+  const conv = [0, 1, 2].map(() => measure([CLI, blazeface, '-f', 'js', '--form', 'tensor', '-o', file]));
+  const t = median(conv.map((r) => r.seconds));
+  const script = `
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const [emitted, modelJson] = process.argv.slice(2);
+const { log, warn, info } = console;
+console.log = console.warn = console.info = () => {};
+const tf = await import('@tensorflow/tfjs');
+await tf.setBackend('cpu');
+await tf.ready();
+Object.assign(console, { log, warn, info });
+const doc = JSON.parse(readFileSync(modelJson, 'utf8'));
+const weightSpecs = doc.weightsManifest.flatMap((g) => g.weights);
+const all = Buffer.concat(doc.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(modelJson), p)))));
+const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: doc.modelTopology, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), userDefinedMetadata: doc.userDefinedMetadata }));
+const { predict } = await import(pathToFileURL(emitted).href);
+const image = Array.from({ length: 128 }, (_, i) => Array.from({ length: 128 }, (_, j) => [((i * 7 + j) % 13) / 13, ((i + j * 3) % 11) / 11, ((i * j) % 17) / 17]));
+const x = tf.tensor([image]);
+const outs = Object.keys(doc.userDefinedMetadata.signature.outputs);
+const tfOnce = () => { const r = model.execute({ input: x }, outs); r.forEach((t) => t.dataSync()); r.forEach((t) => t.dispose()); };
+const jsOnce = () => predict(image);
+function time(f, n) { for (let i = 0; i < 3; i++) f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - t) / n; }
+console.log(JSON.stringify({ js: time(jsOnce, 20), tfjs: time(tfOnce, 20) }));
+`;
+  const driver = join(ROOT, 'scripts', '.bench-blazeface.mjs');
+  writeFileSync(driver, script);
+  try {
+    const r = spawnSync(process.execPath, [driver, file, blazeface], { encoding: 'utf8', cwd: ROOT });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const { js, tfjs } = JSON.parse(r.stdout.trim().split('\n').pop());
+    console.log(`\nblazeface-front (TF.js graph model, 128x128x3, 4 outputs): converted to the JS tensor form in ${fmt(t)} s (median of 3, peak RSS ${fmt(conv[0].rss, 0)} MB, ${fmt(statSync(file).size / 1e6)} MB of text);`);
+    console.log(`  predict per image: emitted JS ${fmt(js, 1)} ms, TF.js executing the graph (CPU backend) ${fmt(tfjs, 1)} ms: ratio ${fmt(js / tfjs)} (target < 1)`);
+  } finally {
+    rmSync(driver, { force: true });
+  }
 }

@@ -96,6 +96,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
   // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
   const { program: folded, notes } = opts.fold === false || symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  notes.unshift(...(unfolded.notes ?? []));
   let program = folded;
   const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
   let scalar: Converted | null = null;
@@ -221,6 +222,13 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
     const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
     const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes });
     const model = onnxModelSpec(loaded.onnx, program);
+    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  }
+  if ('tfgraph' in loaded) {
+    // TF.js graph models map onto the tensor program as ONNX graphs do.
+    const { buildTfProgram, tfModelSpec } = await import('./extract/tf/index.js');
+    const program = buildTfProgram(loaded.tfgraph, { inputShapes: opts.inputShapes });
+    const model = tfModelSpec(loaded.tfgraph, program);
     return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
   }
   const model = loaded.spec;

@@ -5,7 +5,8 @@ import { estimateSize, humanBytes } from '../emit/render.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
 import { readHdf5, stringAttr } from '../load/hdf5.js';
-import { loadModel, type ModelSpec } from '../load/index.js';
+import { loadAnyModel, loadModel, type ModelSpec, type TfGraphModel } from '../load/index.js';
+import { scalarize } from '../tensor/scalarize.js';
 import { isObject } from '../load/json.js';
 import { isHdf5 } from '../load/keras.js';
 import { readZip } from '../load/zip.js';
@@ -42,6 +43,10 @@ export interface InfoReport {
 
 /** Loads a model and describes it without printing its equations. */
 export async function info(path: string, opts: { weights?: string; timesteps?: number } = {}): Promise<InfoReport> {
+  if (path !== '-' && opts.weights === undefined) {
+    const loaded = await loadAnyModel(path);
+    if ('tfgraph' in loaded) return graphInfo(loaded.tfgraph);
+  }
   const model = await loadModel(path, { weights: opts.weights });
   let ex: Extracted | null = null;
   let note: string | undefined;
@@ -75,6 +80,47 @@ export async function info(path: string, opts: { weights?: string; timesteps?: n
     name: model.name,
     inputs: model.inputs.map((i) => ({ name: i.ref.layer, shape: i.shape })),
     outputs: model.outputs.map((r, k) => ({ name: r.layer, shape: ex ? ex.outputs[k].shape : null })),
+    layers,
+    totalParams: layers.reduce((n, l) => n + l.params, 0),
+    sizes: ex ? sizes(ex) : null,
+    sizesNote: note,
+  };
+}
+
+/** A TF.js graph model: its tensor program's layer calls (one per TF op) and ports. */
+async function graphInfo(graph: TfGraphModel): Promise<InfoReport> {
+  const { buildTfProgram } = await import('../extract/tf/index.js');
+  const program = buildTfProgram(graph);
+  let ex: Extracted | null = null;
+  let note: string | undefined;
+  try {
+    scalarize(program, { sizeBudget: 1.5 * DEFAULT_MAX_SIZE, dry: true });
+    ex = scalarize(program);
+  } catch (e) {
+    if (!(e instanceof Nn2eqError)) throw e;
+    note = e.message + (e.hint ? `; hint: ${e.hint}` : '');
+  }
+  // Parameters: the float weights of the file each op reads (integer Consts are shapes and axes).
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const layers: LayerInfo[] = program.calls.map((c) => {
+    let params = 0;
+    for (const input of byName.get(c.layer)?.inputs ?? []) {
+      const w = graph.consts.get(input.replace(/:\d+$/, ''));
+      if (w && !/int|bool/.test(w.dtype)) params += w.values.length;
+    }
+    return { name: c.layer, className: c.className, outputShapes: c.outputs.map((t) => t.shape), params };
+  });
+  const doc = graph.document;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const writtenBy = [str(doc.generatedBy), str(doc.convertedBy) && `converted by ${str(doc.convertedBy)}`].filter(Boolean).join(', ');
+  return {
+    file: graph.file,
+    fileFormat: 'TF.js graph model.json',
+    writtenBy: writtenBy || null,
+    kerasMajor: 0,
+    name: graph.name,
+    inputs: program.inputs.map((p) => ({ name: p.name, shape: p.tensor.shape })),
+    outputs: program.outputs.map((p) => ({ name: p.name, shape: p.tensor.shape })),
     layers,
     totalParams: layers.reduce((n, l) => n + l.params, 0),
     sizes: ex ? sizes(ex) : null,
@@ -141,7 +187,7 @@ function table(head: string[], rows: string[][], right: Set<number>): string[] {
 export function infoText(r: InfoReport): string {
   const out: string[] = [];
   out.push(`${r.file}: ${r.fileFormat}, model '${r.name}'`);
-  out.push(`written by: ${r.writtenBy ?? 'not recorded in the file'} (Keras ${r.kerasMajor} semantics)`);
+  out.push(`written by: ${r.writtenBy ?? 'not recorded in the file'}${r.kerasMajor > 0 ? ` (Keras ${r.kerasMajor} semantics)` : ''}`);
   out.push('', ...r.inputs.map((i) => `input   ${i.name} ${shape(i.shape)}`), ...r.outputs.map((o) => `output  ${o.name} ${o.shape ? shape(o.shape) : '?'}`));
   out.push('', ...table(['layer', 'class', 'output shape', 'parameters'], r.layers.map((l) => [l.name, l.className, l.outputShapes === null ? '?' : l.outputShapes.map(shape).join(' ') || '-', l.params.toLocaleString('en-US')]), new Set([3])));
   out.push(`total parameters: ${r.totalParams.toLocaleString('en-US')}`);

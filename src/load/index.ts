@@ -8,10 +8,12 @@ import { readManifestWeights } from './tfjs.js';
 import { looksLikeOnnx } from './onnx/detect.js';
 import type { OnnxModel } from './onnx/types.js';
 import { parseTopology, type Topology } from './topology.js';
+import { isGraphModel, loadGraphModel, type TfGraphModel } from './tfgraph.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
 export { looksLikeOnnx } from './onnx/detect.js';
 export type { OnnxModel } from './onnx/types.js';
+export type { TfGraphModel, TfNode, TfAttr, TfTensor, TfPort } from './tfgraph.js';
 
 /** Options of `loadModel`. */
 export interface LoadOptions {
@@ -26,17 +28,22 @@ export interface LoadOptions {
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelSpec> {
   const file = path === '-' ? '<stdin>' : path;
-  return loadModelBytes(readInput(path, file), path, file, options);
+  const model = await loadModelBytes(readInput(path, file), path, file, options);
+  if ('nodes' in model) throw new Nn2eqError(`${file}: is a TF.js graph model, which loadModel does not read`, 'usage', 'use convertFile or loadAnyModel, which read graph models too');
+  return model;
 }
 
 /**
  * Reads any model file ('-' for standard input) once: an ONNX model as an `OnnxModel` (the
  * converter maps its graph itself), every other format as a `ModelSpec`.
  */
-export async function loadAnyModel(path: string, options: LoadOptions = {}): Promise<{ readonly spec: ModelSpec } | { readonly onnx: OnnxModel }> {
+export async function loadAnyModel(path: string, options: LoadOptions = {}): Promise<{ readonly spec: ModelSpec } | { readonly onnx: OnnxModel } | { readonly tfgraph: TfGraphModel }> {
   const file = path === '-' ? '<stdin>' : path;
   const bytes = readInput(path, file);
-  if (!looksLikeOnnx(bytes)) return { spec: await loadModelBytes(bytes, path, file, options) };
+  if (!looksLikeOnnx(bytes)) {
+    const model = await loadModelBytes(bytes, path, file, options);
+    return 'nodes' in model ? { tfgraph: model } : { spec: model };
+  }
   if (options.weights !== undefined) throw new Nn2eqError(`${file}: is an ONNX model, which holds its own weights, so --weights is not used`, 'usage', 'drop --weights');
   const { decodeOnnx } = await import('./onnx/index.js');
   const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
@@ -44,7 +51,7 @@ export async function loadAnyModel(path: string, options: LoadOptions = {}): Pro
   return { onnx: model };
 }
 
-async function loadModelBytes(bytes: Buffer, path: string, file: string, options: LoadOptions): Promise<ModelSpec> {
+async function loadModelBytes(bytes: Buffer, path: string, file: string, options: LoadOptions): Promise<ModelSpec | TfGraphModel> {
   const sources: string[] = [];
   const warnings: string[] = [];
   let topology: Topology;
@@ -65,6 +72,11 @@ async function loadModelBytes(bytes: Buffer, path: string, file: string, options
     const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
       if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a TF.js model.json, whose weightsManifest names its weights, so --weights is not used`, 'usage', 'drop --weights');
+      if (isGraphModel(doc)) {
+        const graph = loadGraphModel(doc, path === '-' ? process.cwd() : dirname(resolve(path)), file);
+        if (path !== '-') graph.sources.unshift(realpathSync(path));
+        return graph;
+      }
       const model = loadJsonModel(doc, path === '-' ? process.cwd() : dirname(resolve(path)), file);
       if (path !== '-') (model.sources as string[]).unshift(realpathSync(path));
       return model;

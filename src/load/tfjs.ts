@@ -5,7 +5,7 @@ import { arrayAt, objectAt, shapeAt, stringAt, type Json } from './json.js';
 import type { Weight } from './spec.js';
 
 /** Bytes per stored element, by storage dtype (a quantization dtype replaces the weight's dtype). */
-const STORAGE_BYTES = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 } as const;
+const STORAGE_BYTES = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 } as const;
 type StorageDtype = keyof typeof STORAGE_BYTES;
 
 interface WeightEntry {
@@ -82,8 +82,9 @@ function weightEntry(w: Json, file: string, where: string): WeightEntry {
       scale = q.scale;
       min = q.min;
     }
-  } else if (!(dtype === 'float32' || dtype === 'int32')) {
-    throw new Nn2eqError(`${file}: weight '${name}' has dtype '${String(dtype)}', expected float32 or int32 (or a quantization block)`, 'unsupported');
+  } else if (!(dtype === 'float32' || dtype === 'int32' || dtype === 'bool')) {
+    // bool: a graph model's control-flow constants (cond pivots), one byte each.
+    throw new Nn2eqError(`${file}: weight '${name}' has dtype '${String(dtype)}', expected float32 or int32 (bool for a graph's constants, or a quantization block)`, 'unsupported');
   }
   return { name, shape, storage, scale, min, count };
 }
@@ -97,6 +98,9 @@ function decode(bytes: Buffer, offset: number, e: WeightEntry): Float32Array {
       break;
     case 'int32':
       for (let i = 0; i < e.count; i++) out[i] = view.getInt32(i * 4, true);
+      break;
+    case 'bool':
+      for (let i = 0; i < e.count; i++) out[i] = view.getUint8(i) !== 0 ? 1 : 0;
       break;
     case 'uint8':
       for (let i = 0; i < e.count; i++) out[i] = view.getUint8(i) * e.scale + e.min;

@@ -90,6 +90,8 @@ export interface TensorProgram {
   readonly modelName: string;
   /** The model file, for messages. */
   readonly file: string;
+  /** Lines every text of the model states in its header (a graph model's names of its inputs and outputs). */
+  readonly notes?: readonly string[];
 }
 
 /** Number of elements of a shape. */

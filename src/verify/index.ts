@@ -8,6 +8,7 @@ import type { Graph, NodeId } from '../ir/graph.js';
 import type { ModelSpec } from '../load/spec.js';
 import { rebuild } from '../transform/rebuild.js';
 import { onnxSource } from '../extract/onnx/source.js';
+import { tfSource } from '../extract/tf/source.js';
 import { scalarize } from '../tensor/scalarize.js';
 import type { TensorProgram } from '../tensor/program.js';
 import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
@@ -107,7 +108,7 @@ export interface VerifyReport {
 export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-4;
-  const source = onnxSource(model);
+  const source = onnxSource(model) ?? tfSource(model);
   const program = opts.program ?? source?.program;
   if (program && program.inputs.some((p) => p.tensor.shape.includes(-1))) {
     throw new Nn2eqError(`${model.file}: --verify needs a fixed sequence length, and this model's time axis is undefined`, 'usage', 'give --timesteps T to check the text at that length');
@@ -117,9 +118,12 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const full = opts.extracted ?? (program && opts.form === 'tensor' ? boundedIR(program) : source ? scalarize(source.program) : extract(model, { extractors: opts.extractors, timesteps: opts.timesteps }));
   const ex = (full ?? { ...portsOf(program!), graph: null, outputIds: [], trace: [] }) as Extracted;
   // An ONNX model is checked against ONNX Runtime instead of TF.js.
-  const onnx = source?.model;
+  const onnx = onnxSource(model)?.model;
   const onnxVerify = onnx ? await import('./onnx-verify.js') : null;
-  const ints = onnx ? onnxVerify!.onnxIntegerInputs(onnx, ex) : integerInputs(model, ex);
+  // A TF.js graph model is checked against TF.js running the same graph.
+  const graph = tfSource(model)?.model;
+  const graphVerify = graph ? await import('./tf-graph-oracle.js') : null;
+  const ints = onnx ? onnxVerify!.onnxIntegerInputs(onnx, ex) : graph ? new Map<number, number>() : integerInputs(model, ex);
   const rng = mulberry32(opts.seed ?? 20261122);
   const [lo, hi] = opts.range ?? [-1, 1];
   const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
@@ -128,8 +132,8 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
   const points = [...randomPoints, ...kinkPoints, ...userPoints];
 
-  const oracle = onnx ? null : await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
-  const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
+  const oracle = onnx || graph ? null : await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
+  const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : graph ? await graphVerify!.tfGraphReference(graph, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
   const routes: RouteReport[] = [];
   const irRoute: RouteReport = full
     ? compare('IR (float64)', points.map((p) => {
@@ -170,7 +174,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     routes,
     reference: onnx ? 'ONNX Runtime' : undefined,
     rounding: opts.precision !== undefined && full ? roundingCost(ex, points, opts.precision) : undefined,
-    divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
+    divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : graph ? await graphVerify!.tfGraphDivergence(graph, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
   };
   return report;
 }

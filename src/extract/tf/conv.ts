@@ -1,0 +1,328 @@
+import type { T } from '../../tensor/program.js';
+import { sizeOf } from '../../tensor/program.js';
+import { permute, tensor } from '../onnx/context.js';
+import { konst, int, ints, str, type TfContext, type TfExtractor, type Val } from './context.js';
+
+/**
+ * TF's NHWC windowed ops onto the program's channels-last window ops (TF's filter layouts are the
+ * program's: Conv2D's [kh, kw, C, F], DepthwiseConv2dNative's [kh, kw, C, M]); the batch axis is
+ * one sample (a reshape) or a `foreach`. Matrix products and the transposed convolution go
+ * through the ONNX builders; bilinear resizing is one constant interpolation matrix per axis.
+ */
+
+interface Geometry {
+  kernel: number[];
+  strides: number[];
+  dilation: number[];
+  padBefore: number[];
+  padAfter: number[];
+  outSpatial: number[];
+}
+
+/** Output size and padding by TF's SAME / VALID / EXPLICIT rules (NHWC attributes). */
+function geometry(ctx: TfContext, inSpatial: readonly number[], kernel: number[]): Geometry {
+  const format = ctx.str('data_format', 'NHWC');
+  if (format !== 'NHWC' && format !== 'NDHWC') return ctx.fail(`data_format '${format}'; nn2eq reads channels-last graphs (NHWC, NDHWC: what TF.js writes)`);
+  const r = kernel.length;
+  const s4 = ctx.ints('strides') ?? [1, 1, 1, 1];
+  const d4 = ctx.ints('dilations') ?? [1, 1, 1, 1];
+  const strides = s4.slice(1, 1 + r);
+  const dilation = d4.length > 0 ? d4.slice(1, 1 + r) : kernel.map(() => 1);
+  const padding = ctx.str('padding', 'VALID');
+  const explicit = ctx.ints('explicit_paddings') ?? [];
+  const g: Geometry = { kernel, strides, dilation, padBefore: [], padAfter: [], outSpatial: [] };
+  for (let i = 0; i < r; i++) {
+    const dk = (kernel[i] - 1) * dilation[i] + 1;
+    const s = strides[i];
+    let before = 0;
+    let after = 0;
+    if (padding === 'SAME') {
+      const out = Math.ceil(inSpatial[i] / s);
+      const total = Math.max(0, (out - 1) * s + dk - inSpatial[i]);
+      before = Math.floor(total / 2);
+      after = total - before;
+    } else if (padding === 'EXPLICIT') {
+      before = explicit[2 * (i + 1)] ?? 0;
+      after = explicit[2 * (i + 1) + 1] ?? 0;
+    } else if (padding !== 'VALID') {
+      return ctx.fail(`padding '${padding}' is not SAME, VALID or EXPLICIT`);
+    }
+    const out = Math.floor((inSpatial[i] + before + after - dk) / s) + 1;
+    if (out <= 0) return ctx.fail(`the window does not fit the input (spatial size ${inSpatial[i]}, kernel ${kernel[i]})`);
+    g.padBefore.push(before);
+    g.padAfter.push(after);
+    g.outSpatial.push(out);
+  }
+  return g;
+}
+
+/** Runs `perSample` ([…spatial, C] → […spatial', F]) on x [N, …spatial, C]. */
+function perSample(ctx: TfContext, x: T, run: (xs: T) => T): T {
+  if (x.shape.length < 3) return ctx.fail(`expects input [N, …spatial, C], found [${x.shape.join(', ')}]`);
+  if (x.shape[0] === 1) {
+    const y = run(ctx.reshape(x, x.shape.slice(1)));
+    return ctx.reshape(y, [1, ...y.shape], 'h');
+  }
+  const body = ctx.body([{ shape: x.shape.slice(1), role: '_' }], ([xs]) => [run(xs)]);
+  return ctx.op('foreach', [x], {}, 'h', body)[0];
+}
+
+/** The fused activation of _FusedConv2D / _FusedMatMul / FusedDepthwiseConv2dNative, applied to y. */
+function fusedActivation(ctx: TfContext, y: T, op: string, extra: number): T {
+  switch (op) {
+    case 'Relu':
+      return ctx.map('relu', [y]);
+    case 'Relu6':
+      return ctx.map('relu6', [y]);
+    case 'Elu':
+      return ctx.map('elu', [y], [1]);
+    case 'Sigmoid':
+      return ctx.map('sigmoid', [y]);
+    case 'Tanh':
+      return ctx.map('tanh', [y]);
+    case 'LeakyRelu':
+      return ctx.map('leaky_relu', [y], [ctx.float('leakyrelu_alpha', 0.2)]);
+    case 'Prelu': {
+      const alpha = ctx.tensor(extra, 'alpha');
+      return ctx.map('prelu', [y, alpha]);
+    }
+    default:
+      return ctx.fail(`fuses '${op}', expected BiasAdd followed by Relu, Relu6, Elu, Sigmoid, Tanh, LeakyRelu or Prelu`);
+  }
+}
+
+/** fused_ops → [has bias, activation or null]; FusedBatchNorm is refused. */
+function fusedOps(ctx: TfContext): [boolean, string | null] {
+  const ops = ctx.strs('fused_ops') ?? [];
+  let bias = false;
+  let act: string | null = null;
+  for (const op of ops) {
+    if (op === 'BiasAdd') bias = true;
+    else if (act === null) act = op;
+    else ctx.fail(`fuses ${ops.join(', ')}; nn2eq reads BiasAdd and one activation`);
+  }
+  return [bias, act];
+}
+
+function convLike(kind: 'conv' | 'depthwise', fused: boolean): TfExtractor {
+  return (ctx) => {
+    const x = ctx.tensor(0);
+    const w = ctx.constant(1, 'filter');
+    const [bias, act] = fused ? fusedOps(ctx) : [false, null];
+    const kernel = w.dims.slice(0, -2);
+    const r = kernel.length;
+    const cin = x.shape[r + 1];
+    const geo = geometry(ctx, x.shape.slice(1, 1 + r), kernel);
+    const b = bias ? ctx.constant(2, 'bias') : null;
+    const [cw, fm] = w.dims.slice(-2);
+    let y = perSample(ctx, x, (xs) => {
+      // Padding beyond what the window op takes (EXPLICIT pads after the last window) does not change the output.
+      const args = [xs, ctx.const('K', w.dims, w.values)];
+      if (b) args.push(ctx.const('b', b.dims, b.values));
+      const common = { kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial, bias: b !== null };
+      if (kind === 'depthwise') {
+        if (cw !== cin) return ctx.fail(`the filter [${w.dims.join(', ')}] expects ${cw} channels, found ${cin}`);
+        return ctx.op('depthwise_conv', args, { ...common, multiplier: fm }, act ? '_' : 'h')[0];
+      }
+      if (cin % cw !== 0) return ctx.fail(`the filter [${w.dims.join(', ')}] expects ${cw} input channels, found ${cin}`);
+      return ctx.op('conv', args, { ...common, groups: cin / cw }, act ? '_' : 'h')[0];
+    });
+    if (act) y = fusedActivation(ctx, y, act, 3);
+    return [tensor(y)];
+  };
+}
+
+function pool(kind: 'max' | 'avg'): TfExtractor {
+  return (ctx) => {
+    const x = ctx.tensor(0);
+    const k4 = ctx.ints('ksize') ?? ctx.fail('ksize is missing');
+    const r = x.shape.length - 2;
+    const kernel = k4.slice(1, 1 + r);
+    const geo = geometry(ctx, x.shape.slice(1, 1 + r), kernel);
+    return [tensor(perSample(ctx, x, (xs) => ctx.op('pool', [xs], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial }, '_')[0]))];
+  };
+}
+
+/**
+ * Conv2DBackpropInput (the transposed convolution): ONNX's ConvTranspose builder on the NCHW view,
+ * with TF's filter [kh, kw, F, C] as ONNX's [C, F, kh, kw] and the crop that gives `input_sizes`.
+ */
+const conv2dBackpropInput: TfExtractor = (ctx) => {
+  const sizes = Array.from(ctx.constant(0, 'output size').values);
+  const w = ctx.constant(1, 'filter');
+  const x = ctx.tensor(2);
+  const [kh, kw, F, C] = w.dims;
+  const kernel = [kh, kw];
+  const strides = (ctx.ints('strides') ?? [1, 1, 1, 1]).slice(1, 3);
+  const dilations = (ctx.ints('dilations') ?? [1, 1, 1, 1]).slice(1, 3);
+  const padding = ctx.str('padding', 'VALID');
+  const explicit = ctx.ints('explicit_paddings') ?? [];
+  const want = sizes.slice(1, 3);
+  const pads = [0, 0, 0, 0];
+  const outPad = [0, 0];
+  for (let i = 0; i < 2; i++) {
+    const dk = (kernel[i] - 1) * dilations[i] + 1;
+    const full = strides[i] * (x.shape[i + 1] - 1) + dk;
+    let before = 0;
+    if (padding === 'SAME') {
+      const total = Math.max(0, (Math.ceil(want[i] / strides[i]) - 1) * strides[i] + dk - want[i]);
+      before = Math.floor(total / 2);
+    } else if (padding === 'EXPLICIT') before = explicit[2 * (i + 1)] ?? 0;
+    const after = full - want[i] - before;
+    pads[i] = before;
+    if (after >= 0) pads[i + 2] = after;
+    else outPad[i] = -after;
+  }
+  // ONNX W[C, F, kh, kw] from TF's [kh, kw, F, C].
+  const W = konst([C, F, kh, kw], permute(w.values, w.dims, [3, 2, 0, 1]));
+  const xc = tensor(ctx.transpose(x, [0, 3, 1, 2]));
+  const [y] = ctx.onnx('ConvTranspose', [xc, W], { strides: ints(strides), dilations: ints(dilations), pads: ints(pads), output_padding: ints(outPad), group: int(1), auto_pad: str('NOTSET') });
+  const yt = y.kind === 'tensor' ? y.t : ctx.fail('(internal) a constant convolution');
+  return [tensor(ctx.transpose(yt, [0, 2, 3, 1], 'h'))];
+};
+
+/** MatMul / _FusedMatMul (2-D, transpose_a / transpose_b) through ONNX's Gemm builder. */
+function matmul(fused: boolean): TfExtractor {
+  return (ctx) => {
+    const [bias, act] = fused ? fusedOps(ctx) : [false, null];
+    const args: Val[] = [ctx.val(0), ctx.val(1)];
+    if (bias) args.push(ctx.val(2));
+    const [y] = ctx.onnx('Gemm', args, { transA: int(ctx.bool('transpose_a', false) ? 1 : 0), transB: int(ctx.bool('transpose_b', false) ? 1 : 0) });
+    if (!act) return [y];
+    return [tensor(fusedActivation(ctx, y.kind === 'tensor' ? y.t : ctx.tensor(0), act, 3))];
+  };
+}
+
+/** BatchMatMul(V2/V3): adj_x / adj_y transpose the last two axes, then ONNX's MatMul builder. */
+const batchMatMul: TfExtractor = (ctx) => {
+  const adj = (i: number, flag: string): Val => {
+    const v = ctx.val(i);
+    if (!ctx.bool(flag, false)) return v;
+    const r = ctx.shape(i).length;
+    const perm = [...Array(r).keys()];
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+    return v.kind === 'const' ? konst(perm.map((p) => v.dims[p]), permute(v.values, v.dims, perm)) : tensor(ctx.transpose(v.t, perm));
+  };
+  return ctx.onnx('MatMul', [adj(0, 'adj_x'), adj(1, 'adj_y')]);
+};
+
+/**
+ * The [out, in] matrix of TF's bilinear (or nearest) resampling along one axis: row o weights the
+ * input cells its source coordinate falls between (align_corners, half_pixel_centers as TF.js).
+ */
+function resizeMatrix(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean, nearest: boolean): Float64Array {
+  const m = new Float64Array(outSize * inSize);
+  const scale = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    if (nearest) {
+      const src = halfPixel ? (o + 0.5) * scale : o * scale;
+      let k = Math.min(inSize - 1, alignCorners ? Math.round(src) : Math.floor(src));
+      k = Math.max(k, 0);
+      m[o * inSize + k] = 1;
+      continue;
+    }
+    const src = halfPixel ? (o + 0.5) * scale - 0.5 : o * scale;
+    const lo = Math.max(0, Math.floor(src));
+    const hi = Math.min(inSize - 1, Math.ceil(src));
+    const t = src - Math.floor(src);
+    const clampedLo = Math.min(lo, inSize - 1);
+    if (src < 0) {
+      m[o * inSize + 0] += 1;
+      continue;
+    }
+    m[o * inSize + clampedLo] += 1 - t;
+    m[o * inSize + hi] += t;
+  }
+  return m;
+}
+
+function resize(nearest: boolean): TfExtractor {
+  return (ctx) => {
+    const x = ctx.tensor(0);
+    const size = Array.from(ctx.constant(1, 'size').values);
+    const align = ctx.bool('align_corners', false);
+    const half = ctx.bool('half_pixel_centers', false);
+    const [n, h, w, c] = x.shape;
+    if (x.shape.length !== 4) return ctx.fail(`expects [N, H, W, C], found [${x.shape.join(', ')}]`);
+    const [oh, ow] = size;
+    // Nearest by a whole factor without align_corners repeats each element: the program's upsample.
+    if (nearest && !align && !half && oh % h === 0 && ow % w === 0) return [tensor(ctx.op('upsample', [x], { factors: [1, oh / h, ow / w, 1] })[0])];
+    let y = x;
+    // Along W: [N, H, W, C] → [N, H, C, W] · M_wᵀ → [N, H, C, W'] → back.
+    if (ow !== w || align || half) {
+      const mw = resizeMatrix(w, ow, align, half, nearest);
+      const t = ctx.transpose(y, [0, 1, 3, 2]);
+      const d = ctx.op('dense', [t, ctx.const('Rw', [w, ow], permute(mw, [ow, w], [1, 0]))], { pairs: 1, bias: false }, '_')[0];
+      y = ctx.transpose(d, [0, 1, 3, 2]);
+    }
+    if (oh !== h || align || half) {
+      const mh = resizeMatrix(h, oh, align, half, nearest);
+      const t = ctx.transpose(y, [0, 2, 3, 1]);
+      const d = ctx.op('dense', [t, ctx.const('Rh', [h, oh], permute(mh, [oh, h], [1, 0]))], { pairs: 1, bias: false }, '_')[0];
+      y = ctx.transpose(d, [0, 3, 1, 2], 'h');
+    }
+    void n;
+    void c;
+    return [tensor(y)];
+  };
+}
+
+/** DepthToSpace (NHWC, DCR): [N, H, W, b·b·C] → [N, H·b, W·b, C]. */
+const depthToSpace: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const bs = ctx.int('block_size', 2);
+  const [n, h, w, c] = x.shape;
+  const cc = c / (bs * bs);
+  if (!Number.isInteger(cc)) return ctx.fail(`${c} channels are not a multiple of block_size² = ${bs * bs}`);
+  const v = ctx.reshape(x, [n, h, w, bs, bs, cc]);
+  const t = ctx.transpose(v, [0, 1, 3, 2, 4, 5]);
+  return [tensor(ctx.reshape(t, [n, h * bs, w * bs, cc], 'h'))];
+};
+
+/** SpaceToDepth (NHWC): [N, H·b, W·b, C] → [N, H, W, b·b·C]. */
+const spaceToDepth: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const bs = ctx.int('block_size', 2);
+  const [n, hb, wb, c] = x.shape;
+  const v = ctx.reshape(x, [n, hb / bs, bs, wb / bs, bs, c]);
+  const t = ctx.transpose(v, [0, 1, 3, 2, 4, 5]);
+  return [tensor(ctx.reshape(t, [n, hb / bs, wb / bs, bs * bs * c], 'h'))];
+};
+
+/** FusedBatchNorm(V2/V3) at inference: x·a + b with a = γ/√(σ²+ε), b = β − μ·a over the channels. */
+const fusedBatchNorm: TfExtractor = (ctx) => {
+  const [g, beta, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i, ['scale', 'offset', 'mean', 'variance'][i - 1]).values);
+  const eps = ctx.float('epsilon', 0.001);
+  const a = g.map((v, i) => v / Math.sqrt(variance[i] + eps));
+  const b = beta.map((v, i) => v - mean[i] * a[i]);
+  const y = ctx.map('scale_shift', [ctx.tensor(0), ctx.const('a', [a.length], a), ctx.const('b', [b.length], b)]);
+  return [tensor(y), tensor(y), tensor(y), tensor(y), tensor(y), tensor(y)];
+};
+
+/** TF op → extractor for convolution, pooling, matrices and images. */
+export const convOps: Record<string, TfExtractor> = {
+  Conv2D: convLike('conv', false),
+  _FusedConv2D: convLike('conv', true),
+  DepthwiseConv2dNative: convLike('depthwise', false),
+  FusedDepthwiseConv2dNative: convLike('depthwise', true),
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv3D: convLike('conv', false),
+  MaxPool: pool('max'),
+  AvgPool: pool('avg'),
+  MaxPool3D: pool('max'),
+  AvgPool3D: pool('avg'),
+  MatMul: matmul(false),
+  _FusedMatMul: matmul(true),
+  BatchMatMul: batchMatMul,
+  BatchMatMulV2: batchMatMul,
+  BatchMatMulV3: batchMatMul,
+  ResizeBilinear: resize(false),
+  ResizeNearestNeighbor: resize(true),
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  FusedBatchNorm: fusedBatchNorm,
+  FusedBatchNormV2: fusedBatchNorm,
+  FusedBatchNormV3: fusedBatchNorm,
+};
+
+void sizeOf;

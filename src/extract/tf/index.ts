@@ -1,0 +1,337 @@
+import { Nn2eqError } from '../../errors.js';
+import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../load/onnx/types.js';
+import type { ModelSpec } from '../../load/spec.js';
+import type { TfGraphModel, TfNode } from '../../load/tfgraph.js';
+import { ProgramBuilder } from '../../tensor/builder.js';
+import { TOPS, type TOpInfo } from '../../tensor/ops.js';
+import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
+import { ONNX_OPS, type OnnxContext } from '../onnx/index.js';
+import { dtypeOfVal, konst, tensor, type Val } from '../onnx/context.js';
+import { asDType, type TfContext, type TfExtractor } from './context.js';
+import { TF_OPS } from './ops.js';
+import { rememberTfSource } from './source.js';
+
+export { TF_OPS } from './ops.js';
+
+/** Options of `buildTfProgram`. */
+export interface TfBuildOptions {
+  /** Full shapes for inputs whose declared shape has unknown dimensions (--input-shape name:1x224x224x3). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+}
+
+/** The node name and output index of a tensor name ('n' is 'n:0'). */
+function split(name: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(name);
+  return m ? [m[1], Number(m[2])] : [name, 0];
+}
+
+/** The dtype a node's output has, from its attributes (T, dtype, DstT, out_type). */
+function outDtype(node: TfNode, inputs: readonly string[]): string {
+  for (const k of ['DstT', 'out_type', 'dtype', 'T', 'Tparams']) {
+    const a = node.attrs.get(k);
+    if (a?.kind === 'type') return a.value;
+  }
+  return inputs[0] ?? 'float32';
+}
+
+/** Nodes in an order where every node comes after the nodes it reads (Kahn's algorithm, no recursion). */
+function topological(model: TfGraphModel): TfNode[] {
+  const byName = new Map(model.nodes.map((n) => [n.name, n]));
+  const pending = new Map<string, number>();
+  const readers = new Map<string, TfNode[]>();
+  for (const n of model.nodes) {
+    const deps = new Set(n.inputs.map((i) => split(i)[0]).filter((d) => byName.has(d)));
+    pending.set(n.name, deps.size);
+    for (const d of deps) {
+      const list = readers.get(d) ?? [];
+      list.push(n);
+      readers.set(d, list);
+    }
+  }
+  const order: TfNode[] = [];
+  const ready = model.nodes.filter((n) => pending.get(n.name) === 0);
+  for (let i = 0; i < ready.length; i++) {
+    const n = ready[i];
+    order.push(n);
+    for (const r of readers.get(n.name) ?? []) {
+      const left = pending.get(r.name)! - 1;
+      pending.set(r.name, left);
+      if (left === 0) ready.push(r);
+    }
+  }
+  if (order.length !== model.nodes.length) {
+    const stuck = model.nodes.filter((n) => pending.get(n.name)! > 0).slice(0, 3).map((n) => `'${n.name}' (${n.op})`);
+    throw new Nn2eqError(`${model.file}: the graph has a cycle through ${stuck.join(', ')}`, 'unsupported', 'graphs with loops (While) are not converted');
+  }
+  return order;
+}
+
+/** The nodes the outputs need (walking inputs back from them), as a set of names. */
+function needed(model: TfGraphModel): Set<string> {
+  const byName = new Map(model.nodes.map((n) => [n.name, n]));
+  const seen = new Set<string>();
+  const stack = model.outputs.map((o) => split(o.tensor)[0]);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const i of byName.get(n)?.inputs ?? []) stack.push(split(i)[0]);
+  }
+  return seen;
+}
+
+/**
+ * Builds the tensor program of a TF.js graph model: every node the outputs need becomes
+ * equations (one layer call per node); constants and shape arithmetic are folded. Unsupported
+ * ops are listed all at once, with their counts, before any work is done.
+ */
+export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}): TensorProgram {
+  const file = model.file;
+  const use = needed(model);
+  const known = new Set(model.nodes.map((n) => n.name));
+  // Unsupported ops are listed before ordering: a v1 while loop (Enter, Merge, NextIteration) is a cycle.
+  const unknown = new Map<string, number>();
+  for (const n of model.nodes.filter((m) => use.has(m.name))) if (!TF_OPS[n.op] && n.op !== 'Placeholder') unknown.set(n.op, (unknown.get(n.op) ?? 0) + 1);
+  const problems: string[] = [];
+  if (unknown.size > 0) {
+    problems.push(
+      `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
+    );
+  }
+  const nodes = unknown.size > 0 ? [] : topological(model).filter((n) => use.has(n.name));
+  const given = options.inputShapes ?? new Map<string, readonly number[]>();
+  for (const name of given.keys()) {
+    if (!model.inputs.some((i) => i.name === name)) throw new Nn2eqError(`${file}: --input-shape names '${name}', which is not an input of the model`, 'usage', `inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
+  }
+  // A leading -1 (or 1) of a rank ≥ 2 input is the batch: dropped from the program's input, kept as 1 inside.
+  const shapes = model.inputs.map((inp) => {
+    const fixed = given.get(inp.name);
+    if (fixed) return { full: [...fixed], batch: false };
+    const dims = inp.dims;
+    if (dims === null) {
+      problems.push(`input '${inp.name}' has no declared shape (fix it with --input-shape ${inp.name}:AxBx…)`);
+      return { full: [], batch: false };
+    }
+    const batch = dims.length >= 2 && (dims[0] === -1 || dims[0] === 1);
+    const open = dims.map((d, i) => (d < 0 && !(i === 0 && batch) ? i : -1)).filter((i) => i >= 0);
+    if (open.length > 0) problems.push(`input '${inp.name}' has unknown dimensions in [${dims.join(', ')}] (fix them with --input-shape ${inp.name}:${dims.map((d, i) => (d >= 0 ? d : i === 0 ? 1 : 'N')).join('x')})`);
+    return { full: dims.map((d) => (d < 0 ? 1 : d)), batch };
+  });
+  if (problems.length > 0) {
+    throw new Nn2eqError(`${file}: ${problems.join('; ')}`, 'unsupported', unknown.size > 0 ? 'control flow and data-dependent ops have no fixed formula; see the README for the TF ops nn2eq maps' : 'give every dimension a number with --input-shape');
+  }
+
+  const b = new ProgramBuilder();
+  const values = new Map<string, Val>();
+  const dtypes = new Map<string, string>();
+  const calls: LayerCall[] = [];
+  const fail0 = (m: string): never => {
+    throw new Nn2eqError(`${file}: ${m}`);
+  };
+  const inputs: TensorPort[] = [];
+  const inputByTensor = new Map(model.inputs.map((p, i) => [p.tensor, i]));
+  model.inputs.forEach((inp, index) => {
+    const { full, batch } = shapes[index];
+    const t = b.input(batch ? full.slice(1) : full, index);
+    inputs.push({ name: inp.name, tensor: t });
+    let v = t;
+    if (batch) {
+      const from = b.equations.length;
+      v = b.apply('reshape', [t], { shape: full }, fail0, '_')[0];
+      calls.push({ layer: inp.name, className: 'Input', node: 0, number: 0, at: 0, from, to: b.equations.length, outputs: [v] });
+    }
+    values.set(`${inp.tensor.replace(/:0$/, '')}:0`, tensor(v));
+    dtypes.set(`${inp.tensor.replace(/:0$/, '')}:0`, 'float32');
+  });
+  const anyBatch = shapes.some((s) => s.batch);
+  const stub = { file, graph: { initializers: new Map() } } as unknown as OnnxModel;
+
+  let number = 0;
+  let at = 0;
+  for (const node of nodes) {
+    at++;
+    if (node.op === 'Placeholder') {
+      if (!values.has(`${node.name}:0`)) {
+        if (inputByTensor.size > 0) throw new Nn2eqError(`${file}: the Placeholder '${node.name}' is read by the outputs but is not an input of the signature`, 'input', 'the signature does not list every input the outputs need');
+      }
+      continue;
+    }
+    const fail = (message: string, hint?: string): never => {
+      throw new Nn2eqError(`${file}: node '${node.name}' (${node.op}): ${message}`, 'unsupported', hint);
+    };
+    const inNames = node.inputs.map((n) => {
+      const [src, k] = split(n);
+      return `${src}:${k}`;
+    });
+    const get = (i: number): Val => {
+      const name = inNames[i];
+      if (name === undefined) return fail(`input ${i + 1} is missing`);
+      const v = values.get(name);
+      if (!v) return fail(known.has(split(name)[0]) ? `input '${name}' is not an output of its node` : `reads '${node.inputs[i]}', which is no node of the graph`, 'the model.json is damaged or was edited by hand');
+      return v;
+    };
+    const materialized = new Map<number, T>();
+    const asTensor = (v: Val, role: string): T => (v.kind === 'tensor' ? v.t : b.constant(role, v.dims, v.values));
+    const from = b.equations.length;
+    b.layer = number + 1;
+    const onnxCtx = (opType: string, args: readonly (Val | null)[], attrs: Record<string, OnnxAttribute>, opset: number): OnnxContext => {
+      const onode: OnnxNode = { name: node.name, opType, domain: 'ai.onnx', opset, inputs: args.map((a, i) => (a ? `#${i}` : '')), outputs: ['#out'], attributes: new Map(Object.entries(attrs)) };
+      const argAt = (i: number): Val => args[i] ?? fail(`input ${i + 1} is missing`);
+      return {
+        node: onode,
+        model: stub,
+        opset,
+        builder: b,
+        has: (i) => args[i] !== undefined && args[i] !== null,
+        val: argAt,
+        dtype: (i) => dtypeOfVal(argAt(i)),
+        tensor: (i, role = 'c') => asTensor(argAt(i), role),
+        constant(i, what) {
+          const v = argAt(i);
+          if (v.kind !== 'const') return fail(`its ${what} is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written');
+          return v;
+        },
+        shape: (i) => {
+          const v = argAt(i);
+          return v.kind === 'const' ? v.dims : v.t.shape;
+        },
+        const: (role, dims, vals) => b.constant(role, dims, vals),
+        op: (op, a, at2, roles, body) => b.apply(op, a, at2 as Record<string, unknown>, fail, roles, body),
+        map: (fn, a, params = [], role = 'h') => b.apply('map', a, { fn, params }, fail, role)[0],
+        body: (ins, build) => b.body(ins, build),
+        reshape: (t, shape, role = '_') => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0]),
+        transpose: (t, perm, role = '_') => (perm.every((p, i) => p === i) ? t : b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0]),
+        fail,
+      };
+    };
+    const ctx: TfContext = {
+      node,
+      arity: node.inputs.length,
+      val: get,
+      tensor(i, role = 'c') {
+        const v = get(i);
+        if (v.kind === 'tensor') return v.t;
+        let t = materialized.get(i);
+        if (!t) {
+          t = b.constant(role, v.dims, v.values);
+          materialized.set(i, t);
+        }
+        return t;
+      },
+      constant(i, what) {
+        const v = get(i);
+        if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written');
+        return v;
+      },
+      shape: (i) => {
+        const v = get(i);
+        return v.kind === 'const' ? v.dims : v.t.shape;
+      },
+      dtype: (i) => dtypes.get(inNames[i]) ?? 'float32',
+      attr: (name) => node.attrs.get(name),
+      int: (name, fallback) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 'i' ? a.value : fallback;
+      },
+      float: (name, fallback) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 'f' ? a.value : fallback;
+      },
+      bool: (name, fallback) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 'b' ? a.value : fallback;
+      },
+      str: (name, fallback) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 's' ? a.value : fallback;
+      },
+      ints: (name) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 'list' ? a.value.map((x) => Number(x)) : undefined;
+      },
+      strs: (name) => {
+        const a = node.attrs.get(name);
+        return a?.kind === 'list' ? a.value.map((x) => String(x)) : undefined;
+      },
+      onnx: (opType, args, attrs = {}, opset = 13) => {
+        const run = ONNX_OPS[opType];
+        if (!run) return fail(`(internal) no ONNX builder '${opType}'`);
+        return run(onnxCtx(opType, args, attrs, opset));
+      },
+      const: (role, dims, vals) => b.constant(role, dims, vals),
+      op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
+      map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
+      body: (ins, build) => b.body(ins, build),
+      reshape: (t, shape, role = '_') => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0]),
+      transpose: (t, perm, role = '_') => (perm.every((p, i) => p === i) ? t : b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0]),
+      fail,
+    };
+    let outs: Val[];
+    if (node.op === 'Const') {
+      const c = model.consts.get(node.name) ?? fail('has no value: it is in neither the weight manifest nor the GraphDef', 'the weight files do not belong to this model.json');
+      outs = [konst(c.dims, c.values, 'float32')];
+    } else {
+      outs = (TF_OPS[node.op] as TfExtractor)(ctx);
+    }
+    const dt = outDtype(node, inNames.map((n) => dtypes.get(n) ?? 'float32'));
+    outs.forEach((v, k) => {
+      const type = node.op === 'Shape' || node.op === 'Size' ? (node.attrs.get('out_type')?.kind === 'type' ? dt : 'int32') : dt;
+      // A folded output carries its TF dtype, so ONNX's builders downstream fold it in that type's arithmetic.
+      values.set(`${node.name}:${k}`, v.kind === 'const' ? konst(v.dims, v.values, asDType(type)) : v);
+      dtypes.set(`${node.name}:${k}`, type);
+    });
+    const to = b.equations.length;
+    if (to === from && outs.every((v) => v.kind === 'const')) continue;
+    const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
+    if (computes) number++;
+    const outputs = outs.filter((v): v is Extract<Val, { kind: 'tensor' }> => v.kind === 'tensor').map((v) => v.t);
+    calls.push({ layer: node.name, className: node.op, node: 0, number: computes ? number : 0, at, from, to, outputs });
+  }
+
+  const total = nodes.length;
+  const outputs: TensorPort[] = model.outputs.map((o) => {
+    const [src, k] = split(o.tensor);
+    const v = values.get(`${src}:${k}`);
+    if (!v) throw new Nn2eqError(`${file}: the output '${o.name}' (${o.tensor}) is computed by no node`, 'input');
+    let t: T;
+    if (v.kind === 'tensor') t = v.t;
+    else {
+      // A constant output is still computed by an equation, so every emitter prints it as a value.
+      b.layer = ++number;
+      const from = b.equations.length;
+      t = b.apply('map', [b.constant('c', v.dims, v.values)], { fn: 'linear', params: [] }, fail0, 'h')[0];
+      calls.push({ layer: o.name, className: 'Const', node: 0, number, at: total, from, to: b.equations.length, outputs: [t] });
+    }
+    if (anyBatch && t.shape.length > 1 && t.shape[0] === 1) {
+      b.layer = number;
+      const from = b.equations.length;
+      t = b.apply('reshape', [t], { shape: t.shape.slice(1) }, fail0, '_')[0];
+      calls.push({ layer: o.name, className: 'Output', node: 0, number: 0, at: total, from, to: b.equations.length, outputs: [t] });
+    }
+    return { name: o.name, tensor: t };
+  });
+  // The file's names, in the order of the formula's inputs and outputs.
+  const shape = (t: T) => `[${t.shape.join(', ')}]`;
+  const legend = `inputs in order: ${inputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}; outputs in order: ${outputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}`;
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend] };
+}
+
+/**
+ * The ModelSpec the shared pipeline reads for a graph model: its name, files and warnings, and one
+ * pseudo-layer per layer call (the TF op as class name; the program holds the weights).
+ */
+export function tfModelSpec(model: TfGraphModel, program: TensorProgram): ModelSpec {
+  const spec: ModelSpec = {
+    file: model.file,
+    format: 'tfjs',
+    name: program.modelName,
+    kerasMajor: 0,
+    layers: program.calls.map((c) => ({ name: c.layer, className: c.className, config: {}, inbound: [], weights: new Map() })),
+    inputs: [],
+    outputs: [],
+    sources: model.sources,
+    warnings: model.warnings,
+  };
+  rememberTfSource(spec, model, program);
+  return spec;
+}

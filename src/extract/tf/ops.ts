@@ -1,0 +1,492 @@
+import type { FnName } from '../../tensor/functions.js';
+import { sizeOf } from '../../tensor/program.js';
+import { broadcast, expandValues, permute, strides, tensor, type Const } from '../onnx/context.js';
+import { konst, float, int, ints, str, type TfContext, type TfExtractor, type Val } from './context.js';
+import { convOps } from './conv.js';
+
+/**
+ * The one registry of TF op extractors, keyed by TF op name. An op that means what an ONNX op
+ * means runs ONNX's builder (ctx.onnx); what is TF's own (StridedSlice's masks, Pack, integer
+ * shape arithmetic with TF's truncating division) is written here. Constants fold at build time.
+ */
+
+const isInt = (dtype: string) => dtype.startsWith('int') || dtype.startsWith('uint') || dtype === 'bool';
+
+/** Folds a binary op over two constants with broadcasting. */
+function foldBinary(ctx: TfContext, a: Const, b: Const, f: (x: number, y: number) => number): Const {
+  const shape = broadcast(a.dims, b.dims) ?? ctx.fail(`shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast`);
+  const xa = expandValues(a, shape);
+  const xb = expandValues(b, shape);
+  return konst(shape, xa.map((v, i) => f(v, xb[i])));
+}
+
+/** A binary op: folded on constants (in integers when the inputs are), else ONNX's builder. */
+function binary(onnxOp: string, f: (x: number, y: number, ints: boolean) => number): TfExtractor {
+  return (ctx) => {
+    const a = ctx.val(0);
+    const b = ctx.val(1);
+    if (a.kind === 'const' && b.kind === 'const') {
+      const ints = isInt(ctx.dtype(0));
+      return [foldBinary(ctx, a, b, (x, y) => (ints ? Math.trunc(f(x, y, true)) | 0 : Math.fround(f(x, y, false))))];
+    }
+    return ctx.onnx(onnxOp, [a, b]);
+  };
+}
+
+/** A unary op: folded on constants, else a `map` of the ELEMENTWISE table. */
+function unary(fn: FnName | null, f: (x: number) => number, params: (ctx: TfContext) => number[] = () => []): TfExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    if (v.kind === 'const') return [konst(v.dims, v.values.map(f))];
+    if (fn === null) return ctx.fail('applies a step function to computed values; the result is not a formula nn2eq writes', 'nn2eq folds it only on constants');
+    return [tensor(ctx.map(fn, [v.t], params(ctx)))];
+  };
+}
+
+const pass: TfExtractor = (ctx) => [ctx.val(0)];
+
+const cast: TfExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const to = ctx.attr('DstT');
+  const target = to?.kind === 'type' ? to.value : 'float32';
+  if (v.kind === 'const') {
+    if (target === 'bool') return [konst(v.dims, v.values.map((x) => (x !== 0 ? 1 : 0)))];
+    if (isInt(target)) return [konst(v.dims, v.values.map((x) => Math.trunc(x)))];
+    return [v];
+  }
+  if (!isInt(target)) return [v];
+  return ctx.fail(`casts a computed value to ${target}`, 'nn2eq keeps computed values real; it casts only constants');
+};
+
+/** Reduction axes from input 1 (a scalar or a list), made non-negative. */
+function axesOf(ctx: TfContext, rank: number): number[] {
+  const c = ctx.constant(1, 'reduction axes');
+  return [...new Set(Array.from(c.values, (a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
+}
+
+/** Folds a reduction of a constant. */
+function reduceConst(v: Const, axes: readonly number[], keep: boolean, f: (xs: number[]) => number): Const {
+  const dims = v.dims;
+  const out = dims.map((d, i) => (axes.includes(i) ? 1 : d));
+  const groups = new Map<number, number[]>();
+  const st = strides(dims);
+  const os = strides(out);
+  for (let i = 0; i < v.values.length; i++) {
+    let at = 0;
+    let rest = i;
+    for (let k = 0; k < dims.length; k++) {
+      const q = Math.floor(rest / st[k]);
+      rest -= q * st[k];
+      if (!axes.includes(k)) at += q * os[k];
+    }
+    const g = groups.get(at) ?? [];
+    g.push(v.values[i]);
+    groups.set(at, g);
+  }
+  const values = Array.from({ length: sizeOf(out) }, (_, i) => f(groups.get(i) ?? []));
+  return konst(keep ? out : dims.filter((_, i) => !axes.includes(i)), values);
+}
+
+function reduce(onnxOp: string | null, f: (xs: number[]) => number): TfExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    const rank = ctx.shape(0).length;
+    const axes = axesOf(ctx, rank);
+    const keep = ctx.bool('keep_dims', false);
+    if (v.kind === 'const') return [reduceConst(v, axes, keep, f)];
+    if (axes.length === 0) return [v];
+    if (onnxOp === null) return ctx.fail('multiplies computed values along an axis; nn2eq folds Prod only on constants');
+    return ctx.onnx(onnxOp, [v], { axes: ints(axes), keepdims: int(keep ? 1 : 0) }, 11);
+  };
+}
+
+/** TF's StridedSlice with all five masks, as a box per axis; steps other than ±1 fold on constants only. */
+const stridedSlice: TfExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const begin = Array.from(ctx.constant(1, 'begin').values);
+  const end = Array.from(ctx.constant(2, 'end').values);
+  const step = Array.from(ctx.constant(3, 'strides').values);
+  const bm = ctx.int('begin_mask', 0);
+  const em = ctx.int('end_mask', 0);
+  const ellipsis = ctx.int('ellipsis_mask', 0);
+  const newAxis = ctx.int('new_axis_mask', 0);
+  const shrink = ctx.int('shrink_axis_mask', 0);
+  // Expand the spec to one entry per input axis (the ellipsis covers the axes the spec leaves out).
+  const n = begin.length;
+  let specAxes = 0;
+  for (let i = 0; i < n; i++) if (!(newAxis & (1 << i)) && !(ellipsis & (1 << i))) specAxes++;
+  const box: { b: number; e: number; s: number; shrink: boolean }[] = [];
+  const outShape: number[] = [];
+  const finalShape: number[] = [];
+  let axis = 0;
+  for (let i = 0; i < n; i++) {
+    if (ellipsis & (1 << i)) {
+      for (let k = 0; k < dims.length - specAxes; k++) {
+        box.push({ b: 0, e: dims[axis], s: 1, shrink: false });
+        outShape.push(dims[axis]);
+        finalShape.push(dims[axis]);
+        axis++;
+      }
+      continue;
+    }
+    if (newAxis & (1 << i)) {
+      finalShape.push(1);
+      continue;
+    }
+    const d = dims[axis];
+    const s = step[i];
+    if (s === 0) return ctx.fail('a stride of 0');
+    const norm = (x: number, lo: number, hi: number) => Math.min(Math.max(x < 0 ? x + d : x, lo), hi);
+    let b0: number;
+    let e0: number;
+    if (shrink & (1 << i)) {
+      b0 = begin[i] < 0 ? begin[i] + d : begin[i];
+      if (b0 < 0 || b0 >= d) return ctx.fail(`index ${begin[i]} is out of range for an axis of length ${d}`);
+      box.push({ b: b0, e: b0 + 1, s: 1, shrink: true });
+      outShape.push(1);
+      axis++;
+      continue;
+    }
+    if (s > 0) {
+      b0 = bm & (1 << i) ? 0 : norm(begin[i], 0, d);
+      e0 = em & (1 << i) ? d : norm(end[i], 0, d);
+    } else {
+      b0 = bm & (1 << i) ? d - 1 : norm(begin[i], -1, d - 1);
+      e0 = em & (1 << i) ? -1 : norm(end[i], -1, d - 1);
+    }
+    const len = Math.max(0, Math.ceil((e0 - b0) / s));
+    box.push({ b: b0, e: e0, s, shrink: false });
+    outShape.push(len);
+    finalShape.push(len);
+    axis++;
+  }
+  for (; axis < dims.length; axis++) {
+    box.push({ b: 0, e: dims[axis], s: 1, shrink: false });
+    outShape.push(dims[axis]);
+    finalShape.push(dims[axis]);
+  }
+  if (v.kind === 'const') {
+    const st = strides(dims);
+    const os = strides(outShape);
+    const vals = new Float64Array(sizeOf(outShape));
+    for (let o = 0; o < vals.length; o++) {
+      let at = 0;
+      let rest = o;
+      for (let k = 0; k < dims.length; k++) {
+        const q = Math.floor(rest / os[k]);
+        rest -= q * os[k];
+        at += (box[k].b + q * box[k].s) * st[k];
+      }
+      vals[o] = v.values[at];
+    }
+    return [konst(finalShape, vals)];
+  }
+  if (sizeOf(outShape) === 0) return [konst(finalShape, [])];
+  const steps = box.filter((x) => x.s !== 1 && x.s !== -1);
+  if (steps.length === 0) {
+    const starts = box.map((x) => x.b);
+    // ONNX counts a negative end from the back: 'before the first element' is −(d+1).
+    const ends = box.map((x, k) => (x.e < 0 ? -(dims[k] + 1) : x.e));
+    const r = box.length;
+    const [y] = ctx.onnx('Slice', [v, konst([r], starts), konst([r], ends), konst([r], box.map((_, k) => k)), konst([r], box.map((x) => x.s))]);
+    return ctx.onnx('Reshape', [y, konst([finalShape.length], finalShape)], { allowzero: int(1) });
+  }
+  // Strides past ±1: per axis, reverse for a negative stride, cut the span, pad it to len·s, view it as [len, s] and keep the first column.
+  let t = v.t;
+  box.forEach((x, k) => {
+    const d = t.shape[k];
+    const len = outShape[k];
+    let b = x.b;
+    let s = x.s;
+    if (s < 0) {
+      t = ctx.op('reverse', [t], { axis: k }, '_')[0];
+      b = d - 1 - b;
+      s = -s;
+    }
+    const span = (len - 1) * s + 1;
+    if (b !== 0 || span !== d) t = ctx.op('slice', [t], { begin: t.shape.map((_, i) => (i === k ? b : 0)), end: t.shape.map((n, i) => (i === k ? b + span : n)) }, '_')[0];
+    if (s === 1 || len === 1) return;
+    const padded = ctx.op('pad', [t], { before: t.shape.map(() => 0), after: t.shape.map((_, i) => (i === k ? s - 1 : 0)) }, '_')[0];
+    const viewed = ctx.reshape(padded, [...t.shape.slice(0, k), len, s, ...t.shape.slice(k + 1)]);
+    const first = ctx.op('slice', [viewed], { begin: viewed.shape.map(() => 0), end: viewed.shape.map((n, i) => (i === k + 1 ? 1 : n)) }, '_')[0];
+    t = ctx.reshape(first, [...t.shape.slice(0, k), len, ...t.shape.slice(k + 1)]);
+  });
+  return [tensor(ctx.reshape(t, finalShape, 'h'))];
+};
+
+/** Pack: each value given a new axis, then ONNX's Concat. */
+const pack: TfExtractor = (ctx) => {
+  const rank = ctx.shape(0).length + 1;
+  const a0 = ctx.int('axis', 0);
+  const axis = a0 < 0 ? a0 + rank : a0;
+  const parts = Array.from({ length: ctx.arity }, (_, i) => ctx.onnx('Unsqueeze', [ctx.val(i)], { axes: ints([axis]) }, 11)[0]);
+  return ctx.onnx('Concat', parts, { axis: int(axis) });
+};
+
+/** Unpack: one slice per element of `axis`, that axis dropped. */
+const unpack: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const a0 = ctx.int('axis', 0);
+  const axis = a0 < 0 ? a0 + dims.length : a0;
+  return Array.from({ length: dims[axis] }, (_, k) => {
+    const [s] = ctx.onnx('Slice', [ctx.val(0), konst([1], [k]), konst([1], [k + 1]), konst([1], [axis])]);
+    return ctx.onnx('Squeeze', [s], { axes: ints([axis]) }, 11)[0];
+  });
+};
+
+/** TF pads [[before, after], …] as ONNX's [befores…, afters…]. */
+function padList(c: Const): number[] {
+  const r = c.values.length / 2;
+  return [...Array.from({ length: r }, (_, i) => c.values[2 * i]), ...Array.from({ length: r }, (_, i) => c.values[2 * i + 1])];
+}
+
+const padOp: TfExtractor = (ctx) => {
+  const pads = padList(ctx.constant(1, 'paddings'));
+  const args: Val[] = [ctx.val(0), konst([pads.length], pads)];
+  if (ctx.arity > 2) args.push(ctx.constant(2, 'constant value'));
+  return ctx.onnx('Pad', args);
+};
+
+const mirrorPad: TfExtractor = (ctx) => {
+  const mode = ctx.str('mode', 'REFLECT');
+  if (mode !== 'REFLECT') return ctx.fail(`mode '${mode}'; nn2eq mirrors with REFLECT only`);
+  const pads = padList(ctx.constant(1, 'paddings'));
+  return ctx.onnx('Pad', [ctx.val(0), konst([pads.length], pads)], { mode: str('reflect') });
+};
+
+const concatV2: TfExtractor = (ctx) => {
+  const n = ctx.arity - 1;
+  const rank = ctx.shape(0).length;
+  const a = ctx.constant(n, 'axis').values[0];
+  return ctx.onnx('Concat', Array.from({ length: n }, (_, i) => ctx.val(i)), { axis: int(a < 0 ? a + rank : a) });
+};
+
+const reshape: TfExtractor = (ctx) => {
+  const shape = ctx.constant(1, 'shape');
+  return ctx.onnx('Reshape', [ctx.val(0), konst([shape.values.length], shape.values)], { allowzero: int(1) });
+};
+
+const expandDims: TfExtractor = (ctx) => {
+  const a = ctx.constant(1, 'axis').values[0];
+  const rank = ctx.shape(0).length + 1;
+  return ctx.onnx('Unsqueeze', [ctx.val(0)], { axes: ints([a < 0 ? a + rank : a]) }, 11);
+};
+
+const squeeze: TfExtractor = (ctx) => {
+  const axes = ctx.ints('squeeze_dims') ?? ctx.ints('axis') ?? [];
+  return ctx.onnx('Squeeze', [ctx.val(0)], axes.length > 0 ? { axes: ints(axes) } : {}, 11);
+};
+
+const transpose: TfExtractor = (ctx) => ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(Array.from(ctx.constant(1, 'perm').values)) });
+
+const gatherV2: TfExtractor = (ctx) => {
+  if (ctx.int('batch_dims', 0) !== 0) return ctx.fail('batch_dims ≠ 0 is not supported');
+  const rank = ctx.shape(0).length;
+  const a = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
+  return ctx.onnx('Gather', [ctx.val(0), ctx.val(1)], { axis: int(a < 0 ? a + rank : a) });
+};
+
+/** GatherNd with constant indices: every index tuple's slice, through ONNX's Gather on the flattened leading axes. */
+const gatherNd: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const idx = ctx.val(1);
+  if (idx.kind !== 'const') return ctx.fail('picks elements by computed indices', 'nn2eq gathers by constant indices only');
+  const k = idx.dims[idx.dims.length - 1];
+  const lead = dims.slice(0, k);
+  const st = strides(lead);
+  const count = idx.values.length / k;
+  const flat = Array.from({ length: count }, (_, i) => {
+    let at = 0;
+    for (let j = 0; j < k; j++) {
+      const x = idx.values[i * k + j];
+      at += (x < 0 ? x + lead[j] : x) * st[j];
+    }
+    return at;
+  });
+  const [r] = ctx.onnx('Reshape', [ctx.val(0), konst([1 + dims.length - k], [sizeOf(lead), ...dims.slice(k)])], { allowzero: int(1) });
+  const [g] = ctx.onnx('Gather', [r, konst([count], flat)], { axis: int(0) });
+  return ctx.onnx('Reshape', [g, konst([idx.dims.length - 1 + dims.length - k], [...idx.dims.slice(0, -1), ...dims.slice(k)])], { allowzero: int(1) });
+};
+
+const sliceOp: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const begin = Array.from(ctx.constant(1, 'begin').values);
+  const size = Array.from(ctx.constant(2, 'size').values);
+  const end = size.map((s, i) => (s === -1 ? dims[i] : begin[i] + s));
+  return ctx.onnx('Slice', [ctx.val(0), konst([begin.length], begin), konst([end.length], end)]);
+};
+
+const softmax = (op: string): TfExtractor => (ctx) => ctx.onnx(op, [ctx.val(0)], { axis: int(-1) });
+
+const shape: TfExtractor = (ctx) => [konst([ctx.shape(0).length], ctx.shape(0))];
+
+const fill: TfExtractor = (ctx) => {
+  const dims = Array.from(ctx.constant(0, 'shape').values);
+  return [konst(dims, new Float64Array(sizeOf(dims)).fill(ctx.constant(1, 'value').values[0]))];
+};
+
+const like = (value: number): TfExtractor => (ctx) => [konst(ctx.shape(0), new Float64Array(sizeOf(ctx.shape(0))).fill(value))];
+
+const tile: TfExtractor = (ctx) => ctx.onnx('Tile', [ctx.val(0), ctx.constant(1, 'multiples')]);
+
+const range: TfExtractor = (ctx) => ctx.onnx('Range', [ctx.constant(0, 'start'), ctx.constant(1, 'limit'), ctx.constant(2, 'delta')]);
+
+const splitOp = (sizesFrom: 'num' | 'v'): TfExtractor => (ctx) => {
+  const xi = sizesFrom === 'num' ? 1 : 0;
+  const ai = sizesFrom === 'num' ? 0 : 2;
+  const dims = ctx.shape(xi);
+  const a0 = ctx.constant(ai, 'axis').values[0];
+  const axis = a0 < 0 ? a0 + dims.length : a0;
+  let sizes: number[];
+  if (sizesFrom === 'num') {
+    const n = ctx.int('num_split', 1);
+    sizes = Array.from({ length: n }, () => dims[axis] / n);
+  } else {
+    sizes = Array.from(ctx.constant(1, 'sizes').values);
+    const unknown = sizes.indexOf(-1);
+    if (unknown >= 0) sizes[unknown] = dims[axis] - sizes.reduce((s, x, i) => (i === unknown ? s : s + x), 0);
+  }
+  return ctx.onnx('Split', [ctx.val(xi), konst([sizes.length], sizes)], { axis: int(axis) });
+};
+
+const addN: TfExtractor = (ctx) => {
+  const vals = Array.from({ length: ctx.arity }, (_, i) => ctx.val(i));
+  return ctx.onnx('Sum', vals);
+};
+
+const square: TfExtractor = (ctx) => {
+  const v = ctx.val(0);
+  if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => x * x))];
+  return [tensor(ctx.map('pow', [v.t], [2]))];
+};
+
+const prelu: TfExtractor = (ctx) => ctx.onnx('PRelu', [ctx.val(0), ctx.val(1)]);
+
+const leakyRelu: TfExtractor = (ctx) => ctx.onnx('LeakyRelu', [ctx.val(0)], { alpha: float(ctx.float('alpha', 0.2)) });
+
+/** BiasAdd: the bias along the channels, which are axis 1 under data_format NCHW. */
+const biasAdd: TfExtractor = (ctx) => {
+  if (ctx.str('data_format', 'NHWC') !== 'NCHW') return binary('Add', (x, y) => x + y)(ctx);
+  const rank = ctx.shape(0).length;
+  const b = ctx.val(1);
+  const bd = b.kind === 'const' ? b.dims : b.t.shape;
+  const [bc] = ctx.onnx('Reshape', [b, konst([rank - 1], [bd[0], ...new Array<number>(rank - 2).fill(1)])], { allowzero: int(1) });
+  return ctx.onnx('Add', [ctx.val(0), bc]);
+};
+
+/** A comparison or selection, folded on constants (shape arithmetic); ONNX's builders refuse computed operands. */
+const compare = (onnxOp: string): TfExtractor => (ctx) => ctx.onnx(onnxOp, [ctx.val(0), ctx.val(1)]);
+
+const TRUNC_DIV = (x: number, y: number, ints: boolean) => (ints ? Math.trunc(x / y) : x / y);
+
+/** TF op → extractor; Placeholder and Const are read by the graph walker. */
+export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
+  Const: pass,
+  Identity: pass,
+  IdentityN: (ctx) => Array.from({ length: ctx.arity }, (_, i) => ctx.val(i)),
+  StopGradient: pass,
+  Snapshot: pass,
+  NoOp: () => [],
+  Add: binary('Add', (x, y) => x + y),
+  AddV2: binary('Add', (x, y) => x + y),
+  BiasAdd: biasAdd,
+  Sub: binary('Sub', (x, y) => x - y),
+  Mul: binary('Mul', (x, y) => x * y),
+  RealDiv: binary('Div', (x, y) => x / y),
+  Div: binary('Div', TRUNC_DIV),
+  DivNoNan: binary('Div', (x, y) => (y === 0 ? 0 : x / y)),
+  FloorDiv: (ctx) => {
+    const a = ctx.val(0);
+    const b = ctx.val(1);
+    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => Math.floor(x / y))];
+    return ctx.fail('floors a quotient of computed values; nn2eq folds FloorDiv only on constants');
+  },
+  FloorMod: (ctx) => {
+    const a = ctx.val(0);
+    const b = ctx.val(1);
+    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => x - Math.floor(x / y) * y)];
+    return ctx.fail('takes a remainder of computed values; nn2eq folds FloorMod only on constants');
+  },
+  Maximum: binary('Max', (x, y) => Math.max(x, y)),
+  Minimum: binary('Min', (x, y) => Math.min(x, y)),
+  SquaredDifference: (ctx) => {
+    const [d] = binary('Sub', (x, y) => x - y)(ctx);
+    return d.kind === 'const' ? [konst(d.dims, d.values.map((x) => x * x))] : [tensor(ctx.map('pow', [d.t], [2]))];
+  },
+  Pow: (ctx) => ctx.onnx('Pow', [ctx.val(0), ctx.val(1)]),
+  AddN: addN,
+  Square: square,
+  Sqrt: unary('sqrt', Math.sqrt),
+  Rsqrt: unary('pow', (x) => 1 / Math.sqrt(x), () => [-0.5]),
+  Exp: unary('exp', Math.exp),
+  Log: unary('log', Math.log),
+  Neg: unary('neg', (x) => -x),
+  Abs: unary('abs', Math.abs),
+  Reciprocal: unary('reciprocal', (x) => 1 / x),
+  Inv: unary('reciprocal', (x) => 1 / x),
+  Erf: unary('erf', (x) => x),
+  Floor: unary(null, Math.floor),
+  Ceil: unary(null, Math.ceil),
+  Round: unary(null, (x) => {
+    const f = Math.floor(x);
+    const d = x - f;
+    return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  }),
+  Sign: unary(null, Math.sign),
+  Relu: unary('relu', (x) => Math.max(0, x)),
+  Relu6: unary('relu6', (x) => Math.min(Math.max(0, x), 6)),
+  Elu: unary('elu', (x) => (x > 0 ? x : Math.expm1(x)), () => [1]),
+  Selu: (ctx) => ctx.onnx('Selu', [ctx.val(0)]),
+  Sigmoid: unary('sigmoid', (x) => 1 / (1 + Math.exp(-x))),
+  Tanh: unary('tanh', Math.tanh),
+  Softplus: unary('softplus', (x) => Math.log1p(Math.exp(x))),
+  Softsign: unary('softsign', (x) => x / (1 + Math.abs(x))),
+  LeakyRelu: leakyRelu,
+  ClipByValue: (ctx) => ctx.onnx('Clip', [ctx.val(0), ctx.constant(1, 'lower bound'), ctx.constant(2, 'upper bound')]),
+  Prelu: prelu,
+  Softmax: softmax('Softmax'),
+  LogSoftmax: softmax('LogSoftmax'),
+  Cast: cast,
+  Equal: compare('Equal'),
+  Greater: compare('Greater'),
+  GreaterEqual: compare('GreaterOrEqual'),
+  Less: compare('Less'),
+  LessEqual: compare('LessOrEqual'),
+  Select: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
+  SelectV2: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
+  Mean: reduce('ReduceMean', (xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
+  Sum: reduce('ReduceSum', (xs) => xs.reduce((a, b) => a + b, 0)),
+  Max: reduce('ReduceMax', (xs) => Math.max(...xs)),
+  Min: reduce('ReduceMin', (xs) => Math.min(...xs)),
+  Prod: reduce(null, (xs) => xs.reduce((a, b) => a * b, 1)),
+  Reshape: reshape,
+  Squeeze: squeeze,
+  ExpandDims: expandDims,
+  Transpose: transpose,
+  ConcatV2: concatV2,
+  Pack: pack,
+  Unpack: unpack,
+  Pad: padOp,
+  PadV2: padOp,
+  MirrorPad: mirrorPad,
+  StridedSlice: stridedSlice,
+  Slice: sliceOp,
+  GatherV2: gatherV2,
+  Gather: gatherV2,
+  GatherNd: gatherNd,
+  Shape: shape,
+  Size: (ctx) => [konst([], [sizeOf(ctx.shape(0))])],
+  Rank: (ctx) => [konst([], [ctx.shape(0).length])],
+  Fill: fill,
+  ZerosLike: like(0),
+  OnesLike: like(1),
+  Tile: tile,
+  BroadcastTo: (ctx) => ctx.onnx('Expand', [ctx.val(0), ctx.constant(1, 'shape')]),
+  Range: range,
+  Split: splitOp('num'),
+  SplitV: splitOp('v'),
+  ...convOps,
+};
+
+void permute;

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFile, info, Nn2eqError } from '../src/index.js';
+import { verify } from '../src/verify/index.js';
+import { withPython } from './check.js';
+import { GRAPH_FIXTURES, UNSUPPORTED, writeGraphModel } from './tfjs-graph-fixtures.js';
+import { flat, mismatch, readReference, ROOT, runCRows, runJs, runNumpy, SHARED, tmpDir, withCC } from './helpers.js';
+
+// TF.js graph models: the three small real ones in every form against TF.js's predictions
+// (reference.json), hand-written GraphDef fixtures for each op family against TF.js running the
+// same file (--verify's oracle), and the refusals.
+const REAL = join(SHARED, 'tfjs-graph');
+const SMALL = ['tfjs-e2e-matmul', 'tfjs-e2e-fused-dense', 'tfjs-rn-dense'];
+
+describe('small real graph models against reference.json', () => {
+  for (const name of SMALL) {
+    const dir = join(REAL, name);
+    const model = join(dir, 'model.json');
+    const ref = readReference(dir);
+    const cases = ref.cases.map((c) => c.inputs);
+    const want = ref.cases.map((c) => flat(c.outputs));
+    const check = (got: number[][]) => got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `case ${i}`).toBeNull());
+    it(`${name}: JS scalar and tensor forms`, async () => {
+      check(await runJs((await convertFile(model, { format: 'js' })).text, cases));
+      check(await runJs((await convertFile(model, { format: 'js', form: 'tensor' })).text, cases));
+    });
+    withPython(`${name}: NumPy tensor form`, async () => check(await runNumpy((await convertFile(model, { format: 'numpy', form: 'tensor' })).text, cases)));
+    withCC(`${name}: C tensor form`, async () => check(await runCRows((await convertFile(model, { format: 'c', form: 'tensor' })).text, cases.map((c) => flat(c)), want[0].length)));
+  }
+  it('tfjs-rn-dense: the scalar form is one affine formula with the weights of the file', async () => {
+    const { text } = await convertFile(join(REAL, 'tfjs-rn-dense', 'model.json'), { format: 'js' });
+    expect(text).toContain('const y1 = 0.21753107 * x1 + 0.058055364 * x2');
+  });
+  it('LaTeX in both forms names the inputs and outputs as the file does, and KaTeX accepts it', async () => {
+    for (const form of ['scalar', 'tensor'] as const) {
+      const r = await convertFile(join(REAL, 'tfjs-e2e-fused-dense', 'model.json'), { format: 'latex', form });
+      expect(r.text.split('\n')[0]).toBe('% inputs in order: dense_dense1_input [1]; outputs in order: Identity [1]');
+      const report = await verify(r.model, r.text, { format: 'latex', form, program: r.program, extracted: r.extracted, samples: 4 });
+      expect(report.routes.map((x) => x.status)).toEqual(['ok', 'valid']);
+    }
+  });
+  it('info describes a graph model: its file format, ports, ops and parameters', async () => {
+    const r = await info(join(REAL, 'tfjs-rn-dense', 'model.json'));
+    expect(r.fileFormat).toBe('TF.js graph model.json');
+    expect(r.inputs).toEqual([{ name: 'dense_dense2_input', shape: [10] }]);
+    expect(r.outputs).toEqual([{ name: 'Identity', shape: [1] }]);
+    expect(r.totalParams).toBe(11);
+    expect(r.name).toBe('tfjs-rn-dense');
+    expect(r.layers.map((l) => l.className).filter((c) => c !== 'Input' && c !== 'Output')).toEqual(['MatMul', 'BiasAdd', 'Identity']);
+  });
+});
+
+describe('hand-written graph fixtures against TF.js running the same file', () => {
+  for (const [name, g] of Object.entries(GRAPH_FIXTURES)) {
+    it(name, async () => {
+      const model = writeGraphModel(tmpDir(), g);
+      for (const form of ['scalar', 'tensor'] as const) {
+        const r = await convertFile(model, { format: 'js', form });
+        const report = await verify(r.model, r.text, { format: 'js', form, program: r.program ?? undefined, extracted: r.extracted ?? undefined, samples: 6 });
+        const bad = report.routes.filter((x) => x.status !== 'ok');
+        expect(bad, `${form}: ${JSON.stringify(bad).slice(0, 400)}`).toEqual([]);
+      }
+    }, 60_000);
+  }
+});
+
+describe('refusals', () => {
+  it('every unsupported op in one line with its count, exit 2', () => {
+    const model = writeGraphModel(tmpDir(), UNSUPPORTED);
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'nn2eq.js'), model, '-f', 'js'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/3 nodes of 2 ops nn2eq cannot convert: TopKV2 ×2, Where ×1/);
+  });
+  it('a missing shard gets the layers models\' message', async () => {
+    const dir = tmpDir();
+    cpSync(join(REAL, 'tfjs-rn-dense'), dir, { recursive: true });
+    rmSync(join(dir, 'group1-shard1of1.bin'));
+    const err = await convertFile(join(dir, 'model.json'), { format: 'js' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Nn2eqError);
+    expect((err as Error).message).toMatch(/weight shard 'group1-shard1of1.bin' not found/);
+  });
+  it('loadModel names what a graph model needs instead of a missing class_name', async () => {
+    const { loadModel } = await import('../src/index.js');
+    await expect(loadModel(join(REAL, 'tfjs-rn-dense', 'model.json'))).rejects.toThrow(/is a TF.js graph model/);
+  });
+});
+
