@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, inject, it } from 'vitest';
-import { cCompiler, cInput, compileC, parseCNumbers, SYMPY_DRIVER, sympyAnswers } from '../src/commands/runtimes.js';
+import { C_FLAGS, cCompiler, cInput, cMain, parseCNumbers, SYMPY_DRIVER, sympyAnswers } from '../src/commands/runtimes.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
 import { loadModel } from '../src/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
@@ -188,14 +188,33 @@ export async function pool<R>(jobs: (() => Promise<R>)[], limit: number): Promis
   return out;
 }
 
-/** Compiles C text of either form with gcc -std=c99 -Wall -Werror (predict(PARAMS, x, y) when it takes params) and runs it on rows of flattened inputs; `m` outputs a row. */
-export async function runCRows(text: string, rows: readonly ArrayLike<number>[], m: number): Promise<number[][]> {
-  const exe = await compileC(cc!, text, tmpDir());
-  const out = await new Promise<string>((resolvePromise, reject) => {
-    const child = execFile(exe, [String(rows[0].length), String(m)], { encoding: 'utf8', maxBuffer: 1 << 26 }, (err, stdout, errText) => (err ? reject(new Error(errText || err.message)) : resolvePromise(stdout)));
-    child.stdin!.end(cInput(rows));
+function exec(exe: string, args: string[], stdin: string, cwd?: string): Promise<string> {
+  return new Promise<string>((resolvePromise, reject) => {
+    const child = execFile(exe, args, { encoding: 'utf8', maxBuffer: 1 << 26, cwd }, (err, stdout, errText) => (err ? reject(new Error(errText || err.message)) : resolvePromise(stdout)));
+    child.stdin!.end(stdin);
   });
-  return parseCNumbers(out, m);
+}
+
+/** The reading main() (src/commands/runtimes.ts cMain) compiled once per test file with the same flags, per kind (numeric, --weights symbolic). */
+const mainObjects = new Map<string, Promise<string>>();
+function mainObject(text: string): Promise<string> {
+  const main = cMain(text);
+  let object = mainObjects.get(main);
+  if (!object) {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'main.c'), main);
+    object = exec(cc!, [...C_FLAGS, '-c', 'main.c', '-o', 'main.o'], '', dir).then(() => join(dir, 'main.o'));
+    mainObjects.set(main, object);
+  }
+  return object;
+}
+
+/** Compiles C text of either form with gcc -std=c99 -Wall -Werror -O1 (predict(PARAMS, x, y) when it takes params) and runs it on rows of flattened inputs; `m` outputs a row. */
+export async function runCRows(text: string, rows: readonly ArrayLike<number>[], m: number): Promise<number[][]> {
+  const dir = tmpDir();
+  writeFileSync(join(dir, 'model.c'), text);
+  await exec(cc!, [...C_FLAGS, 'model.c', await mainObject(text), '-lm', '-o', 'predict'], '', dir);
+  return parseCNumbers(await exec(join(dir, 'predict'), [String(rows[0].length), String(m)], cInput(rows)), m);
 }
 
 /** Checks rows of outputs (or the error that stopped them) against a fixture's reference.json, case by case (atol 1e-5 + rtol 1e-4). */

@@ -51,12 +51,16 @@ export function parseCNumbers(out: string, perRow: number): number[][] {
   });
 }
 
+/** The reading main() for emitted C text: --weights symbolic calls predict(params, x, y) with the trained values the file defines as PARAMS. */
+export function cMain(text: string): string {
+  const symbolic = /^void predict\(const double \*params, /m.test(text);
+  return symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN;
+}
+
 /** Compiles emitted C with a reading main() in `dir`; returns the executable's path. */
 export async function compileC(cc: string, text: string, dir: string): Promise<string> {
   writeFileSync(join(dir, 'model.c'), text);
-  // --weights symbolic: predict(params, x, y), run with the trained values the file defines as PARAMS.
-  const symbolic = /^void predict\(const double \*params, /m.test(text);
-  writeFileSync(join(dir, 'main.c'), symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN);
+  writeFileSync(join(dir, 'main.c'), cMain(text));
   await run(cc, [...C_FLAGS, 'model.c', 'main.c', '-lm', '-o', 'predict'], '', dir);
   return join(dir, 'predict');
 }
