@@ -5,7 +5,7 @@ import { convertFile, Nn2eqError } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
-import { FIXTURES, flat, mismatch, runCRows, runJs, runNumpy, withCC } from './helpers.js';
+import { FIXTURES, flat, mismatch, runCRows, runJs, runNumpy, runWolframTensor, withCC } from './helpers.js';
 
 // Typed ONNX arithmetic (scripts/onnx-typed-fixtures.py): the formulas nn2eq prints, run in JS,
 // NumPy and C, against onnxruntime-web running the same model on the same inputs.
@@ -66,6 +66,16 @@ describe('ONNX typed arithmetic against ONNX Runtime', () => {
       const got = await runNumpy(text, cases);
       got.forEach((g, i) => expect(mismatch(g, want[i], atol, rtol), `case ${i}`).toBeNull());
     });
+    // Wolfram (through the project's interpreter of the documented rules): empty tensors aside.
+    if (!name.startsWith('empty_')) {
+      withPython(`${name}: Wolfram tensor form`, async () => {
+        const { cases, want } = fixtures.get(name)!;
+        const { text } = await convertFile(file, { format: 'mathematica', form: 'tensor' });
+        const [got] = await runWolframTensor([{ text, cases }]);
+        if ('error' in got) throw new Error(got.error);
+        got.forEach((g, i) => expect(mismatch(g.map((v) => v ?? NaN), want[i], atol, rtol), `case ${i}`).toBeNull());
+      });
+    }
     withCC(`${name}: C tensor form`, async () => {
       const { cases, want } = fixtures.get(name)!;
       const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
