@@ -34,7 +34,7 @@ const result = await build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  minify: true,
+  minify: process.env.NN2EQ_WEB_DEBUG !== '1',
   sourcemap: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',

@@ -5,6 +5,7 @@ import { EMITTERS, FORMATS } from '../src/emit/index.js';
 import { Nn2eqError } from '../src/errors.js';
 import { info, infoText } from '../src/commands/info.js';
 import { mountFiles } from '../src/load/files.browser.js';
+import { preloadPackages } from '../src/emit/require.browser.js';
 import type { InFile, Reply, Request } from './protocol.js';
 
 const post = (r: Reply) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(r);
@@ -48,6 +49,7 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
     post({ id, kind: 'progress', what: format, done: i, total: order.length + 1 });
     const t = performance.now();
     try {
+      await preloadPackages(format);
       const c = await convertFile(model, {
         format: format as (typeof FORMATS)[number],
         weights,
