@@ -156,8 +156,9 @@ function onFormat(r: Extract<Reply, { kind: 'format' }>): void {
       renderEquations(r.text);
       document.body.dataset.firstEquationMs = String(Math.round(performance.now() - started));
     }
-    result.hidden = r.error !== undefined && r.text === undefined && !errorBox.hidden;
   }
+  // The equations and tabs show once some format converted; a model that fails shows its message only.
+  if (r.text !== undefined) result.hidden = false;
   addTab(out);
 }
 
