@@ -112,7 +112,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   if (isSubcommand(argv)) {
     try {
-      return (await runSubcommand(argv, io, { int: parseIntIn(1, 100000), nonNegative: parseNonNegative, range: parseRange })) === 'ok' ? EXIT.ok : EXIT.failed;
+      return (await runSubcommand(argv, io, { int: parseIntIn(1, 100000), nonNegative: parseNonNegative, range: parseRange, port: parseIntIn(0, 65535) })) === 'ok' ? EXIT.ok : EXIT.failed;
     } catch (e) {
       if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? EXIT.ok : EXIT.input;
       return failed(io, e);

@@ -124,12 +124,24 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program }, maxSize);
 }
 
+/** Bytes of `s` in UTF-8, without encoding it (a tensor form can be hundreds of MB). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) i++, n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+    else if (c >= 0x800) n += 2;
+    else if (c >= 0x80) n += 1;
+  }
+  return n;
+}
+
 /**
  * --max-size holds for every form and format: the scalar emitters refuse by their estimate before
  * printing, the tensor form (whose text grows with the weights) by the text it printed.
  */
 function withinMaxSize(c: Converted, maxSize: number): Converted {
-  const bytes = Buffer.byteLength(c.text, 'utf8');
+  const bytes = utf8Length(c.text);
   if (bytes <= maxSize) return c;
   throw new Nn2eqError(
     `the ${c.form} form's output is ${humanBytes(bytes)}, over --max-size ${humanBytes(maxSize)}`,

@@ -12,7 +12,7 @@ export interface CommandIo {
 export type Outcome = 'ok' | 'different';
 
 /** Subcommands besides the default `nn2eq MODEL`. */
-export const SUBCOMMANDS = ['info', 'diff'] as const;
+export const SUBCOMMANDS = ['info', 'diff', 'serve'] as const;
 
 /** True when argv names a subcommand (a model file of that exact name is still reachable as ./info). */
 export function isSubcommand(argv: readonly string[]): boolean {
@@ -35,6 +35,12 @@ export function handleLists(opts: { listLayers?: boolean; listFormats?: boolean 
 function build(name: (typeof SUBCOMMANDS)[number], io: CommandIo, parsers: Parsers): Command {
   const base = new Command(`nn2eq ${name}`).configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();
   const report = new Option('--report <kind>', 'text for people, json for machines').choices(['text', 'json']).default('text');
+  if (name === 'serve') {
+    return base
+      .description('Serve the nn2eq page on 127.0.0.1 and print its address; given model files, the page opens with them loaded (they and the shards they name are served read-only).')
+      .argument('[models...]', 'model files to open in the page (model.json, .h5, .keras, .onnx; an architecture JSON with its weights .h5)')
+      .option('--port <N>', 'port to listen on (0: any free port)', parsers.port, 8765);
+  }
   if (name === 'info') {
     return base
       .description('Describe a model: file format and writer, inputs and outputs, layers, parameters, and the size of each output format.')
@@ -59,6 +65,7 @@ export interface Parsers {
   int(v: string): number;
   nonNegative(v: string): number;
   range(v: string): [number, number];
+  port(v: string): number;
 }
 
 /**
@@ -74,6 +81,13 @@ export async function runSubcommand(argv: readonly string[], io: CommandIo, pars
     const { info, infoText } = await import('./info.js');
     const r = await info(cmd.args[0], { weights: opts.weights, timesteps: opts.timesteps });
     io.stdout(opts.report === 'json' ? `${JSON.stringify(r, null, 2)}\n` : infoText(r));
+    return 'ok';
+  }
+  if (name === 'serve') {
+    const { serve } = await import('./serve.js');
+    const s = await serve(cmd.args, { port: opts.port });
+    io.stdout(`nn2eq: serving ${s.url}\n(Ctrl-C stops)\n`);
+    await new Promise<void>((done) => s.server.once('close', done));
     return 'ok';
   }
   const { diffFiles, diffText } = await import('./diff.js');

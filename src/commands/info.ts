@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { DEFAULT_MAX_SIZE } from '../convert.js';
 import { EMITTERS, FORMATS } from '../emit/index.js';
 import { estimateSize, humanBytes } from '../emit/render.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
 import { readHdf5, stringAttr } from '../load/hdf5.js';
+import { readFile } from '../load/files.js';
 import { loadAnyModel, loadModel, type ModelSpec, type TfGraphModel } from '../load/index.js';
 import { scalarize } from '../tensor/scalarize.js';
 import { isObject } from '../load/json.js';
@@ -139,9 +139,9 @@ function sizes(ex: Extracted): InfoReport['sizes'] {
 /** The file format, told by the bytes as the loader tells it, and the writer the file records. */
 async function describeFile(model: ModelSpec, path: string, weights: string | undefined): Promise<{ fileFormat: string; writtenBy: string | null }> {
   if (path === '-' && model.format === 'tfjs') return { fileFormat: 'TF.js layers model.json', writtenBy: null };
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path === '-' ? model.sources[0] : path);
+    bytes = readFile(path === '-' ? model.sources[0] : path);
   } catch {
     return { fileFormat: model.format === 'tfjs' ? 'TF.js layers model.json' : 'Keras', writtenBy: null };
   }
@@ -160,7 +160,7 @@ async function describeFile(model: ModelSpec, path: string, weights: string | un
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     doc = null;
   }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requirePackage } from './require.js';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
 import { inputNames, outputNames, plainName, shapeText } from './common.js';
@@ -64,7 +64,7 @@ type Contract = [string, string, string];
 /** The page: title, notes, calling contract, layer table, and every LaTeX row as KaTeX MathML. */
 function page(tex: string, contract: readonly Contract[], naming: string, opts: EmitOptions): string {
   // KaTeX is loaded only for this format (synchronously: emit is synchronous).
-  const katex = createRequire(import.meta.url)('katex') as { renderToString(tex: string, o: object): string };
+  const katex = requirePackage('katex') as { renderToString(tex: string, o: object): string };
   const rows = wholeRows(latexRows(tex));
   const math = rows.map((row) => katex.renderToString(`\\begin{aligned}${row}\\end{aligned}`, { output: 'mathml', displayMode: true, throwOnError: false, maxExpand: Infinity, strict: 'ignore' }));
   const out: string[] = [];

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requirePackage as req } from './require.js';
 import { Nn2eqError } from '../errors.js';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
@@ -34,7 +34,6 @@ interface MathJaxParts {
  * own names (MJX-TEX-I-1D465), so the output does not depend on what was rendered before.
  */
 function mathjax(): MathJaxParts {
-  const req = createRequire(import.meta.url);
   const { mathjax } = req('mathjax-full/js/mathjax.js');
   const { TeX } = req('mathjax-full/js/input/tex.js');
   const { SVG } = req('mathjax-full/js/output/svg.js');

@@ -1,5 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { currentDir, dirname, readFile, realPath, resolve } from './files.js';
 import { Nn2eqError } from '../errors.js';
 import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
 import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
@@ -46,12 +45,12 @@ export async function loadAnyModel(path: string, options: LoadOptions = {}): Pro
   }
   if (options.weights !== undefined) throw new Nn2eqError(`${file}: is an ONNX model, which holds its own weights, so --weights is not used`, 'usage', 'drop --weights');
   const { decodeOnnx } = await import('./onnx/index.js');
-  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
-  if (path !== '-') model.sources.unshift(realpathSync(path));
+  const model = decodeOnnx(bytes, file, path === '-' ? currentDir() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realPath(path));
   return { onnx: model };
 }
 
-async function loadModelBytes(bytes: Buffer, path: string, file: string, options: LoadOptions): Promise<ModelSpec | TfGraphModel> {
+async function loadModelBytes(bytes: Uint8Array, path: string, file: string, options: LoadOptions): Promise<ModelSpec | TfGraphModel> {
   const sources: string[] = [];
   const warnings: string[] = [];
   let topology: Topology;
@@ -64,21 +63,21 @@ async function loadModelBytes(bytes: Buffer, path: string, file: string, options
   } else if (looksLikeOnnx(bytes) || bytes[0] === 0x08) {
     // 0x08 (ir_version's tag) starts no JSON text: decode, so a damaged ONNX file gets its own error.
     const { decodeOnnx } = await import('./onnx/index.js');
-    decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
+    decodeOnnx(bytes, file, path === '-' ? currentDir() : dirname(resolve(path)));
     throw new Nn2eqError(`${file}: is an ONNX model, which loadModel does not read`, 'usage', 'use convertFile or loadAnyModel, which read ONNX models too');
   } else {
     const what = notAModel(bytes);
     if (what) throw new Nn2eqError(`${file}: ${what}, not a model`, 'input', 'pass a TF.js model.json, a Keras .h5 or .keras file, an ONNX model, or an architecture JSON with --weights');
-    const doc = objectAt(parseJson(bytes.toString('utf8'), file), file, 'the top level');
+    const doc = objectAt(parseJson(new TextDecoder().decode(bytes), file), file, 'the top level');
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
       if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a TF.js model.json, whose weightsManifest names its weights, so --weights is not used`, 'usage', 'drop --weights');
       if (isGraphModel(doc)) {
-        const graph = loadGraphModel(doc, path === '-' ? process.cwd() : dirname(resolve(path)), file);
-        if (path !== '-') graph.sources.unshift(realpathSync(path));
+        const graph = loadGraphModel(doc, path === '-' ? currentDir() : dirname(resolve(path)), file);
+        if (path !== '-') graph.sources.unshift(realPath(path));
         return graph;
       }
-      const model = loadJsonModel(doc, path === '-' ? process.cwd() : dirname(resolve(path)), file);
-      if (path !== '-') (model.sources as string[]).unshift(realpathSync(path));
+      const model = loadJsonModel(doc, path === '-' ? currentDir() : dirname(resolve(path)), file);
+      if (path !== '-') (model.sources as string[]).unshift(realPath(path));
       return model;
     }
     if (!isKerasArchitecture(doc)) {
@@ -90,9 +89,9 @@ async function loadModelBytes(bytes: Buffer, path: string, file: string, options
     topology = parseTopology(doc, file);
     const wfile = options.weights;
     await attachWeightsFile(topology, readInput(wfile, wfile), wfile, warnings);
-    sources.push(realpathSync(wfile));
+    sources.push(realPath(wfile));
   }
-  if (path !== '-') sources.unshift(realpathSync(path));
+  if (path !== '-') sources.unshift(realPath(path));
   return { file, format: 'keras', ...topology, sources, warnings };
 }
 
@@ -108,8 +107,8 @@ export async function loadOnnx(path: string): Promise<OnnxModel> {
     throw new Nn2eqError(`${file}: not an ONNX model (no ModelProto with ir_version and graph at the top level)`, 'input', 'pass a .onnx file written by torch.onnx.export or onnx.save');
   }
   const { decodeOnnx } = await import('./onnx/index.js');
-  const model = decodeOnnx(bytes, file, path === '-' ? process.cwd() : dirname(resolve(path)));
-  if (path !== '-') model.sources.unshift(realpathSync(path));
+  const model = decodeOnnx(bytes, file, path === '-' ? currentDir() : dirname(resolve(path)));
+  if (path !== '-') model.sources.unshift(realPath(path));
   return model;
 }
 
@@ -126,17 +125,17 @@ export function notAModel(bytes: Uint8Array): string | undefined {
   if (starts(0x25, 0x50, 0x44, 0x46)) return 'is a PDF document';
   if (starts(0x08) || starts(0x0a)) return 'looks like a protocol buffer but is not an ONNX model (a TensorFlow SavedModel .pb?), which nn2eq does not read';
   if (starts(0x80) && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5) return 'is a Python pickle (a PyTorch or scikit-learn file?)';
-  const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').trimStart();
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
   if (head !== '' && !head.startsWith('{') && !head.startsWith('[')) {
-    const printable = Buffer.from(bytes.subarray(0, 512)).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
+    const printable = bytes.subarray(0, 512).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
     return printable ? `is text, not JSON (it begins '${head.split('\n')[0].slice(0, 24)}')` : 'is a binary file of unknown kind';
   }
   return undefined;
 }
 
-function readInput(path: string, file: string): Buffer {
+function readInput(path: string, file: string): Uint8Array {
   try {
-    return readFileSync(path === '-' ? 0 : path);
+    return readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Nn2eqError(`${file}: no such file`, 'io');

@@ -152,8 +152,16 @@ function float(v: Json | undefined, file: string, where: string): number {
   return n;
 }
 
+/** Base64 to bytes with what Node and browsers both have (no Buffer: the page bundles this loader). */
+function base64Bytes(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 function base64Text(v: Json | undefined, file: string, where: string): string {
-  return Buffer.from(stringAt(v, file, where), 'base64').toString('utf8');
+  return new TextDecoder().decode(base64Bytes(stringAt(v, file, where)));
 }
 
 function shapeOf(v: Json, file: string, where: string): number[] | null {
@@ -193,14 +201,15 @@ function tensorOf(v: Json, file: string, where: string): { dtype: string; dims: 
   const dims = o.tensorShape === undefined ? [] : (shapeOf(o.tensorShape, file, `${where}.tensorShape`) ?? []);
   const n = dims.reduce((a, b) => a * b, 1);
   if (typeof o.tensorContent === 'string') {
-    const bytes = Buffer.from(o.tensorContent, 'base64');
+    const bytes = base64Bytes(o.tensorContent);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const read: Record<string, [number, (at: number) => number]> = {
-      float32: [4, (at) => bytes.readFloatLE(at)],
-      float64: [8, (at) => bytes.readDoubleLE(at)],
-      int32: [4, (at) => bytes.readInt32LE(at)],
-      int64: [8, (at) => Number(bytes.readBigInt64LE(at))],
-      uint8: [1, (at) => bytes.readUInt8(at)],
-      bool: [1, (at) => bytes.readUInt8(at)],
+      float32: [4, (at) => view.getFloat32(at, true)],
+      float64: [8, (at) => view.getFloat64(at, true)],
+      int32: [4, (at) => view.getInt32(at, true)],
+      int64: [8, (at) => Number(view.getBigInt64(at, true))],
+      uint8: [1, (at) => view.getUint8(at)],
+      bool: [1, (at) => view.getUint8(at)],
     };
     const r = read[dtype];
     if (!r || bytes.length !== n * r[0]) return { dtype, dims, values: null };

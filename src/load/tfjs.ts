@@ -1,5 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, readFile, realPath, relative, resolve, sep, statFile } from './files.js';
 import { Nn2eqError } from '../errors.js';
 import { arrayAt, objectAt, shapeAt, stringAt, type Json } from './json.js';
 import type { Weight } from './spec.js';
@@ -35,7 +34,7 @@ export function readManifestWeights(manifest: Json, dir: string, file: string, s
     const expected = entries.reduce((n, e) => n + e.count * STORAGE_BYTES[e.storage], 0);
     const shardFiles = paths.map((p) => shardPath(dir, p, file));
     sources.push(...shardFiles);
-    const sizes = shardFiles.map((f) => statSync(f).size);
+    const sizes = shardFiles.map((f) => statFile(f).size);
     const actual = sizes.reduce((a, b) => a + b, 0);
     if (actual !== expected) {
       throw new Nn2eqError(
@@ -44,7 +43,7 @@ export function readManifestWeights(manifest: Json, dir: string, file: string, s
         actual < expected ? 'a shard is missing or truncated; copy the complete weight files next to model.json' : 'the shards do not belong to this model.json',
       );
     }
-    const bytes = shardFiles.length === 1 ? readFileSync(shardFiles[0]) : Buffer.concat(shardFiles.map((f) => readFileSync(f)));
+    const bytes = shardFiles.length === 1 ? readFile(shardFiles[0]) : concat(shardFiles.map((f) => readFile(f)), actual);
     let offset = 0;
     for (const e of entries) {
       out.push({ name: e.name, shape: e.shape, values: decode(bytes, offset, e) });
@@ -89,7 +88,7 @@ function weightEntry(w: Json, file: string, where: string): WeightEntry {
   return { name, shape, storage, scale, min, count };
 }
 
-function decode(bytes: Buffer, offset: number, e: WeightEntry): Float32Array {
+function decode(bytes: Uint8Array, offset: number, e: WeightEntry): Float32Array {
   const out = new Float32Array(e.count);
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, e.count * STORAGE_BYTES[e.storage]);
   switch (e.storage) {
@@ -115,6 +114,16 @@ function decode(bytes: Buffer, offset: number, e: WeightEntry): Float32Array {
   return out;
 }
 
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** IEEE 754 binary16 to a JS number. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -130,15 +139,15 @@ function shardPath(dir: string, p: string, file: string): string {
   const target = resolve(dir, p);
   let real: string;
   try {
-    real = realpathSync(target);
+    real = realPath(target);
   } catch {
     throw new Nn2eqError(`${file}: weight shard '${p}' not found (looked for ${target})`, 'input', 'copy the weight files next to model.json');
   }
-  const root = realpathSync(dir);
+  const root = realPath(dir);
   const rel = relative(root, real);
   if (isAbsolute(p) || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
     throw new Nn2eqError(`${file}: weight shard '${p}' lies outside the model's folder ${root}`, 'input', 'shard paths must be relative to model.json and stay inside its folder');
   }
-  if (!statSync(real).isFile()) throw new Nn2eqError(`${file}: weight shard '${p}' is not a file`);
+  if (!statFile(real).isFile) throw new Nn2eqError(`${file}: weight shard '${p}' is not a file`);
   return real;
 }

@@ -1,6 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { endianness } from 'node:os';
+import { isAbsolute, readFile, realPath, relative, resolve, sep, statFile } from '../files.js';
 import { Nn2eqError } from '../../errors.js';
 import { halfToFloat } from '../tfjs.js';
 import { Reader, Wire } from './protobuf.js';
@@ -46,7 +44,7 @@ const SIZE: Record<Exclude<OnnxDtype, 'string'>, number> = {
 /** Largest tensor accepted (elements); larger declared shapes are refused before reading. */
 const MAX_ELEMENTS = 1 << 28;
 
-const LITTLE_ENDIAN = endianness() === 'LE';
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Name of a DataType number, also for the ones refused. */
 export function dtypeName(n: number): string {
@@ -60,7 +58,7 @@ export interface TensorContext {
   readonly dir: string;
   /** Real path of each external file by its location, filled while reading. */
   readonly external: Map<string, string>;
-  readonly cache: Map<string, Buffer>;
+  readonly cache: Map<string, Uint8Array>;
 }
 
 /** Decodes a TensorProto into an `OnnxTensor`, reading external data inside `ctx.dir`. */
@@ -219,7 +217,7 @@ function externalBytes(entries: [string, string][], ctx: TensorContext, label: s
   let bytes = ctx.cache.get(location);
   if (bytes === undefined) {
     const path = externalPath(ctx, location, label);
-    bytes = readFileSync(path);
+    bytes = readFile(path);
     ctx.cache.set(location, bytes);
     ctx.external.set(location, path);
   }
@@ -245,12 +243,12 @@ function externalPath(ctx: TensorContext, location: string, label: string): stri
   if (isAbsolute(location) || location.includes('\0') || !inside(ctx.dir, target)) throw refuse();
   let real: string;
   try {
-    real = realpathSync(target);
+    real = realPath(target);
   } catch {
     throw new Nn2eqError(`${ctx.file}: ${label} is stored in '${location}', which was not found (looked for ${target})`, 'input', 'copy the external-data files saved with the model next to the .onnx file');
   }
   // A link inside the folder may still point out of it.
-  if (!inside(realpathSync(ctx.dir), real)) throw refuse();
-  if (!statSync(real).isFile()) throw new Nn2eqError(`${ctx.file}: ${label} names external data '${location}', which is not a file`);
+  if (!inside(realPath(ctx.dir), real)) throw refuse();
+  if (!statFile(real).isFile) throw new Nn2eqError(`${ctx.file}: ${label} names external data '${location}', which is not a file`);
   return real;
 }

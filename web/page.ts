@@ -1,0 +1,330 @@
+/// <reference lib="dom" />
+// The page: files in, the worker's conversions out; KaTeX renders the LaTeX.
+import katex from 'katex';
+import { latexRows, wholeRows } from '../src/emit/html.js';
+import type { InFile, PageOptions, Reply } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const fileInput = $<HTMLInputElement>('files');
+const drop = $('drop');
+const status = $('status');
+const progress = $<HTMLProgressElement>('progress');
+const errorBox = $('error');
+const warningsList = $('warnings');
+const result = $('result');
+const equations = $('equations');
+const tabs = $('tabs');
+const code = $('code');
+const panelNote = $('panel-note');
+const infoBox = $('info');
+
+/** One code tab: the CLI's text or its one-line error. */
+interface Output {
+  format: string;
+  extension: string;
+  text?: string;
+  error?: string;
+}
+
+let worker: Worker | undefined;
+let files: InFile[] = [];
+let request = 0;
+let started = 0;
+let outputs: Output[] = [];
+let selected = 'latex';
+let modelName = 'model';
+
+/** How long a conversion may run before the page stops its worker (a damaged file can loop forever). */
+const WORKER_LIMIT_MS = 10 * 60_000;
+let watchdog: ReturnType<typeof setTimeout> | undefined;
+
+function newWorker(): Worker {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  w.onmessage = (ev: MessageEvent<Reply>) => onReply(ev.data);
+  w.onerror = (ev) => {
+    ev.preventDefault();
+    showError(`nn2eq: internal error: ${ev.message || 'the conversion worker stopped'}`);
+    finish();
+    worker?.terminate();
+    worker = undefined;
+  };
+  return w;
+}
+
+function options(): PageOptions {
+  const num = (id: string) => {
+    const v = $<HTMLInputElement>(id).value.trim();
+    return v === '' ? undefined : Number(v);
+  };
+  const names = (id: string) => {
+    const v = $<HTMLInputElement>(id).value.trim();
+    return v === '' ? undefined : v.split(',').map((s) => s.trim());
+  };
+  return {
+    form: $<HTMLSelectElement>('form').value as PageOptions['form'],
+    precision: num('precision'),
+    maxMatrix: num('max-matrix'),
+    inputNames: names('inputs'),
+    outputNames: names('outputs'),
+  };
+}
+
+function showError(message: string | undefined): void {
+  errorBox.hidden = message === undefined;
+  errorBox.textContent = message ?? '';
+}
+
+function finish(): void {
+  clearTimeout(watchdog);
+  progress.hidden = true;
+  document.body.dataset.state = 'done';
+}
+
+/** Starts a conversion of the current files with the current options. */
+function convert(): void {
+  if (files.length === 0) {
+    showError('nn2eq: no model file given; choose or drop a model.json with its shards, a .h5, .keras or .onnx file');
+    return;
+  }
+  // A conversion still running is abandoned: its worker goes, a fresh one starts.
+  if (document.body.dataset.state === 'busy') {
+    worker?.terminate();
+    worker = undefined;
+  }
+  worker ??= newWorker();
+  const id = ++request;
+  started = performance.now();
+  outputs = [];
+  showError(undefined);
+  warningsList.replaceChildren();
+  equations.replaceChildren();
+  tabs.replaceChildren();
+  code.textContent = '';
+  infoBox.textContent = '';
+  result.hidden = true;
+  progress.hidden = false;
+  progress.value = 0;
+  status.textContent = `Converting ${files.map((f) => f.name).join(', ')}…`;
+  document.body.dataset.state = 'busy';
+  clearTimeout(watchdog);
+  watchdog = setTimeout(() => {
+    worker?.terminate();
+    worker = undefined;
+    showError(`nn2eq: the conversion did not finish in ${WORKER_LIMIT_MS / 60000} minutes and was stopped; the file may be damaged or too large for the page`);
+    finish();
+  }, WORKER_LIMIT_MS);
+  worker.postMessage({ id, files, options: options() });
+}
+
+function onReply(r: Reply): void {
+  if (r.id !== request) return;
+  switch (r.kind) {
+    case 'model':
+      modelName = r.file.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
+      break;
+    case 'progress':
+      progress.value = r.done / r.total;
+      status.textContent = `Converting: ${r.what}…`;
+      break;
+    case 'error':
+      showError(r.error);
+      break;
+    case 'format':
+      onFormat(r);
+      break;
+    case 'info':
+      infoBox.textContent = r.text;
+      break;
+    case 'done':
+      status.textContent = errorBox.hidden ? `Converted in ${(r.ms / 1000).toFixed(2)} s.` : 'The model could not be converted.';
+      finish();
+      break;
+  }
+}
+
+function onFormat(r: Extract<Reply, { kind: 'format' }>): void {
+  const out: Output = { format: r.format, extension: r.extension, text: r.text, error: r.error };
+  outputs.push(out);
+  for (const w of r.warnings) {
+    if ([...warningsList.children].some((li) => li.textContent === w)) continue;
+    const li = document.createElement('li');
+    li.textContent = w;
+    warningsList.append(li);
+  }
+  if (r.format === 'latex') {
+    if (r.text !== undefined) {
+      renderEquations(r.text);
+      document.body.dataset.firstEquationMs = String(Math.round(performance.now() - started));
+    }
+  }
+  // The equations and tabs show once some format converted; a model that fails shows its message only.
+  if (r.text !== undefined) result.hidden = false;
+  addTab(out);
+}
+
+/** KaTeX renders the LaTeX one whole row group at a time (one huge aligned block renders far slower). */
+function renderEquations(tex: string): void {
+  const rows = wholeRows(latexRows(tex));
+  const frag = document.createDocumentFragment();
+  for (const row of rows) {
+    const div = document.createElement('div');
+    div.className = 'equation';
+    katex.render(`\\begin{aligned}${row}\\end{aligned}`, div, { displayMode: true, throwOnError: false, maxExpand: Infinity, strict: 'ignore', output: 'htmlAndMathml' });
+    frag.append(div);
+  }
+  equations.replaceChildren(frag);
+}
+
+function addTab(out: Output): void {
+  const tab = document.createElement('button');
+  tab.type = 'button';
+  tab.role = 'tab';
+  tab.id = `tab-${out.format}`;
+  tab.textContent = out.format;
+  tab.dataset.format = out.format;
+  tab.setAttribute('aria-controls', 'panel');
+  if (out.error) tab.classList.add('failed');
+  tab.addEventListener('click', () => select(out.format, false));
+  tabs.append(tab);
+  if (out.format === selected || tabs.children.length === 1) select(out.format, false);
+  else {
+    tab.setAttribute('aria-selected', 'false');
+    tab.tabIndex = -1;
+  }
+}
+
+function select(format: string, focus: boolean): void {
+  const out = outputs.find((o) => o.format === format);
+  if (!out) return;
+  selected = format;
+  for (const t of tabs.querySelectorAll<HTMLButtonElement>('[role=tab]')) {
+    const on = t.dataset.format === format;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+    if (on && focus) t.focus();
+  }
+  $('panel').setAttribute('aria-labelledby', `tab-${format}`);
+  code.textContent = out.text ?? out.error ?? '';
+  code.classList.toggle('failed', out.text === undefined);
+  panelNote.textContent = out.text !== undefined ? `${fileName(out)}, ${new TextEncoder().encode(out.text).length} bytes` : '';
+  $<HTMLButtonElement>('copy').disabled = $<HTMLButtonElement>('download').disabled = out.text === undefined;
+}
+
+function fileName(out: Output): string {
+  return `${modelName}.${out.extension}`;
+}
+
+tabs.addEventListener('keydown', (ev) => {
+  const list = [...tabs.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+  const i = list.findIndex((t) => t.dataset.format === selected);
+  const to = ev.key === 'ArrowRight' ? i + 1 : ev.key === 'ArrowLeft' ? i - 1 : ev.key === 'Home' ? 0 : ev.key === 'End' ? list.length - 1 : undefined;
+  if (to === undefined || list.length === 0) return;
+  ev.preventDefault();
+  select(list[(to + list.length) % list.length].dataset.format!, true);
+});
+
+$('copy').addEventListener('click', async () => {
+  const out = outputs.find((o) => o.format === selected);
+  if (out?.text === undefined) return;
+  try {
+    await navigator.clipboard.writeText(out.text);
+    panelNote.textContent = `${fileName(out)}: copied`;
+  } catch {
+    // Without clipboard permission, select the text so the keyboard can copy it.
+    getSelection()?.selectAllChildren(code);
+    panelNote.textContent = 'press Ctrl+C to copy the selected text';
+  }
+});
+
+$('download').addEventListener('click', () => {
+  const out = outputs.find((o) => o.format === selected);
+  if (out?.text === undefined) return;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([out.text], { type: 'text/plain;charset=utf-8' }));
+  a.download = fileName(out);
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+
+async function takeFiles(list: FileList | readonly File[]): Promise<void> {
+  const arr = [...list];
+  if (arr.length === 0) return;
+  files = await Promise.all(arr.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  convert();
+}
+
+fileInput.addEventListener('change', () => {
+  void takeFiles(fileInput.files ?? []);
+  fileInput.value = '';
+});
+for (const kind of ['dragenter', 'dragover'] as const) {
+  document.addEventListener(kind, (ev) => {
+    ev.preventDefault();
+    drop.classList.add('over');
+  });
+}
+document.addEventListener('dragleave', () => drop.classList.remove('over'));
+document.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  drop.classList.remove('over');
+  void takeFiles(ev.dataTransfer?.files ?? []);
+});
+$('controls').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  convert();
+});
+
+/**
+ * ?model=<relative URL> (may repeat) opens a model served beside the page; the files a model.json
+ * or an architecture JSON names (shards, weights) are fetched from beside it.
+ */
+async function openFromUrl(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const urls = params.getAll('model');
+  if (urls.length === 0) return;
+  status.textContent = `Fetching ${urls.join(', ')}…`;
+  const got: InFile[] = [];
+  const fetchOne = async (url: URL): Promise<Uint8Array> => {
+    if (url.origin !== location.origin) throw new Error(`${url.href} is on another origin; the page opens only models served beside it`);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  try {
+    for (const u of urls) {
+      const url = new URL(u, location.href);
+      const bytes = await fetchOne(url);
+      const name = decodeURIComponent(url.pathname.split('/').pop() || 'model');
+      got.push({ name, bytes });
+      for (const extra of namedFiles(name, bytes, params.getAll('weights'))) {
+        try {
+          got.push({ name: extra, bytes: await fetchOne(new URL(extra, url)) });
+        } catch {
+          // A missing shard is the loader's to name, in the CLI's words.
+        }
+      }
+    }
+  } catch (e) {
+    showError(`nn2eq: ${(e as Error).message}`);
+    status.textContent = '';
+    return;
+  }
+  files = got;
+  convert();
+}
+
+/** The files a model.json's weightsManifest names, and ?weights= for an architecture JSON. */
+function namedFiles(name: string, bytes: Uint8Array, weights: readonly string[]): string[] {
+  if (!/\.json$/i.test(name)) return [];
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { weightsManifest?: { paths?: unknown[] }[] };
+    const paths = (doc.weightsManifest ?? []).flatMap((g) => g.paths ?? []).filter((p): p is string => typeof p === 'string');
+    // Only plain relative names: the shards lie beside model.json, as the loader requires.
+    return [...paths, ...weights].filter((p) => !p.includes('..') && !p.startsWith('/') && !/^[a-z]+:/i.test(p));
+  } catch {
+    return [];
+  }
+}
+
+document.body.dataset.state = 'idle';
+void openFromUrl();
