@@ -357,8 +357,6 @@ def nets():
     yield 'functions', Functions, [(1, 4)], 'float', {'opsets': (17,), 'functions': {LeakyBlock}}
     yield 'external_data', Cnn, [(1, 3, 9, 9)], 'float', {'opsets': (17,), 'external': True}
     yield 'control_flow', lambda: torch.jit.script(Gate()), [(1, 4)], 'float', {}
-    # GELU's tanh approximation is one op from opset 20; before that the exporter writes it out.
-    yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {}
 
 
     attn = {'opsets': ATTN_OPSETS, 'grad': True}
@@ -374,6 +372,10 @@ def nets():
     yield 'einsum_attention', EinsumAttention, [(1, 5, D)], 'float', {'opsets': (14, 17), 'grad': True}
     yield 'encoder_classifier', EncoderClassifier, [(1, 6)], 'ids20', attn
     yield 'vit', small_vit, [(1, 3, 8, 8)], 'float', attn
+    # GELU's tanh approximation is one op from opset 20; before that the exporter writes it out.
+    # Seed 20: it was written (fixtures/onnx/broadcast_*) when it came right after control_flow, as
+    # the attention nets were; a fixed seed keeps both sets reproducible.
+    yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {'seed': 20}
 
 
 def dtype_name(t):
@@ -383,9 +385,10 @@ def dtype_name(t):
 def main():
     only = set(sys.argv[1:])
     os.makedirs(ROOT, exist_ok=True)
-    for seed, (name, make, shapes, kind, options) in enumerate(nets()):
+    for index, (name, make, shapes, kind, options) in enumerate(nets()):
         if only and name not in only:
             continue
+        seed = options.get('seed', index)
         for opset in options.get('opsets', OPSETS):
             torch.manual_seed(1000 + seed)
             net = make().eval()
