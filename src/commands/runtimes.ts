@@ -55,8 +55,11 @@ export function parseCNumbers(out: string, perRow: number): number[][] {
 export async function compileC(cc: string, text: string, dir: string): Promise<string> {
   writeFileSync(join(dir, 'model.c'), text);
   // --weights symbolic: predict(params, x, y), run with the trained values the file defines as PARAMS.
-  const symbolic = /^void predict\(const double \*params, /m.test(text);
-  writeFileSync(join(dir, 'main.c'), symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN);
+  const symbolic = /^void predict\(const (?:double|float) \*params, /m.test(text);
+  const main = symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN;
+  // --dtype float32: predict takes float arrays (scanf reads them with %f; printf prints them promoted to double).
+  const float32 = /^void predict\(const float \*/m.test(text);
+  writeFileSync(join(dir, 'main.c'), float32 ? main.replace(/\bdouble\b/g, 'float').replace('%lf', '%f') : main);
   await run(cc, [...C_FLAGS, 'model.c', 'main.c', '-lm', '-o', 'predict'], '', dir);
   return join(dir, 'predict');
 }
@@ -68,7 +71,7 @@ export function cInput(points: readonly ArrayLike<number>[]): string {
 
 /** How many numbers predict writes to y, as the header of either C form says (' * y: M doubles'). */
 export function cOutputCount(text: string): number {
-  const m = /^ \* y: (\d+) doubles?,/m.exec(text);
+  const m = /^ \* y: (\d+) (?:double|float)s?,/m.exec(text);
   if (!m) throw new Error("the C text has no ' * y: M doubles' line in its header");
   return Number(m[1]);
 }

@@ -648,17 +648,17 @@ class Printer {
     const buffers: string[] = [];
     if (this.slots.length > 0) {
       buffers.push('', '// Values of the top level: views into buffers that are reused once a value is no longer needed.');
-      this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = new ArrayBuffer(${8 * n});`));
+      this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = new ArrayBuffer(${this.bytes * n});`));
     }
     const decls: string[] = [];
     p.inputs.forEach((port) => {
-      if (!this.dynamic(port.tensor.id)) decls.push(`const ${this.inputBuffer(port.tensor.id)} = new Float64Array(${this.size(port.tensor.id)});`);
+      if (!this.dynamic(port.tensor.id)) decls.push(`const ${this.inputBuffer(port.tensor.id)} = new ${this.valueArray}(${this.size(port.tensor.id)});`);
     });
     p.tensors.forEach((_, id) => {
       const s = this.storage[id];
       if (!s || this.isInput(id)) return;
-      if (s.kind === 'pool') decls.push(`const ${names[id]} = new Float64Array(${this.slotNames[s.slot]}, 0, ${this.size(id)});`);
-      else if (s.kind === 'own') decls.push(`const ${names[id]} = new Float64Array(${this.size(id)});`);
+      if (s.kind === 'pool') decls.push(`const ${names[id]} = new ${this.valueArray}(${this.slotNames[s.slot]}, 0, ${this.size(id)});`);
+      else if (s.kind === 'own') decls.push(`const ${names[id]} = new ${this.valueArray}(${this.size(id)});`);
       else if (s.kind === 'alias' && this.moduleAlias(id)) decls.push(`const ${names[id]} = ${names[s.of]};`);
     });
     if (decls.length > 0) appendLines(lines, buffers, '', '// Inputs and values (views of the buffers above at the top level; values inside loops have their own).', decls);
@@ -692,9 +692,29 @@ class Printer {
 
   private readonly arrayTypes = new Set<string>();
 
+  /** --dtype float32: values and weights live in Float32Array (every store rounds to float32). */
+  private get float32(): boolean {
+    return this.opts.dtype === 'float32';
+  }
+
+  /** The typed array of the values (buffers, inputs). */
+  private get valueArray(): string {
+    return this.float32 ? 'Float32Array' : 'Float64Array';
+  }
+
+  /** Bytes per value. */
+  private get bytes(): number {
+    return this.float32 ? 4 : 8;
+  }
+
   /** What the header says of the weights' arrays (after weights() has chosen them); `subject` is 'Weights are' or 'PARAMS holds'. */
   private weightsNote(subject: string): string[] {
     const rows = 'one row (last axis) per line';
+    if (this.float32) {
+      const values32 = '// --dtype float32: values live in Float32Array buffers allocated once (each stored value rounded to float32; the arithmetic between stores is JavaScript\'s float64).';
+      if (this.arrayTypes.size === 0) return [values32];
+      return [`// ${subject} Float32Array${this.opts.precision !== undefined ? `, rounded to ${this.opts.precision} significant digits` : ''} (every number rounded to float32), ${rows}.`, values32];
+    }
     const values = '// Values are computed in float64, in buffers allocated once.';
     if (this.arrayTypes.size === 0) return [values];
     if (this.opts.precision !== undefined) return [`// ${subject} Float64Array, rounded to ${this.opts.precision} significant digits, ${rows}.`, values];
@@ -733,8 +753,8 @@ class Printer {
     const byLayer = new Map(p.calls.map((c) => [c.number, c]));
     return constantsUsed(p).map((id) => {
       const t = p.tensors[id];
-      const values = t.values ?? [];
-      const exact32 = this.opts.precision === undefined && Array.from(values).every((v) => Number.isNaN(v) || Math.fround(v) === v);
+      const values = this.float32 && t.values ? Float32Array.from(t.values) : (t.values ?? []);
+      const exact32 = this.float32 || (this.opts.precision === undefined && Array.from(values).every((v) => Number.isNaN(v) || Math.fround(v) === v));
       const type = exact32 ? 'Float32Array' : 'Float64Array';
       this.arrayTypes.add(type);
       const call = byLayer.get(t.layer);
@@ -765,7 +785,7 @@ class Printer {
     const x = n[eq.args[0]];
     for (const o of eq.outs) {
       const s = this.storage[o];
-      if (s.kind === 'call') out.push(`${ind}const ${n[o]} = new Float64Array(${this.size(o)});`);
+      if (s.kind === 'call') out.push(`${ind}const ${n[o]} = new ${this.valueArray}(${this.size(o)});`);
       else if (s.kind === 'alias' && !this.moduleAlias(o)) out.push(`${ind}const ${n[o]} = ${n[s.of]};`);
     }
     const line = (text: string) => out.push(`${ind}${text}`);
