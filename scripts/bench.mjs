@@ -1,4 +1,5 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
+// `node scripts/bench.mjs conv` runs only the conv nets (scripts/bench-convnets.mjs, also run last).
 // `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS" (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
@@ -100,6 +101,11 @@ const rows = [];
 
 if (process.argv[2] === 'c') {
   cCompiledVsJs();
+  process.exit(0);
+}
+// `node scripts/bench.mjs conv` runs only the conv nets against onnxruntime-web and the plain-JS floor.
+if (process.argv[2] === 'conv') {
+  spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
   process.exit(0);
 }
 
@@ -402,3 +408,6 @@ console.log(JSON.stringify({ first, per: time(predict), hand: time(hand) }));
   if (r.status !== 0) throw new Error(`js timing failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+// Conv nets per image against onnxruntime-web and the plain-JS floor (issue 26).
+spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
