@@ -144,6 +144,15 @@ int main(void) {
 `;
 
 function cMs(text, n, m, type, flags, tag) {
+  try {
+    return cMsOrThrow(text, n, m, type, flags, tag);
+  } catch (e) {
+    console.log(`  ${tag}: failed: ${String(e.stderr || e.message).split('\n').find((l) => /error/.test(l)) ?? e.message}`);
+    return NaN;
+  }
+}
+
+function cMsOrThrow(text, n, m, type, flags, tag) {
   const src = join(DIR, `${tag}.c`);
   const main = join(DIR, `${tag}-main.c`);
   const exe = join(DIR, tag);
