@@ -252,7 +252,8 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
  * Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. Without
  * groups, four neighbouring pixels of a row whose windows stay inside the input are computed four
  * filters at a time in sixteen running sums (a 4×4 register block: 8 loads per 16 multiply-adds);
- * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel.
+ * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel (a
+ * convolution with one channel and one filter per group, depthwise, in one loop over the channels).
  */
 function conv(y, x, K, b, g, groups) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
@@ -321,6 +322,7 @@ function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
         const xo = ((id * inH + ih) * inW + iw) * C;
         const ko = ((kd * kH + kh) * kW + kw) * cg * F;
         if (f0 > 0) accumulate(y, yo + f0, x, xo, K, ko + f0, C, F - f0, F);
+        else if (cg === 1 && fg === 1) for (let f = 0; f < F; f++) y[yo + f] += x[xo + f] * K[ko + f];
         else for (let gr = 0; gr < groups; gr++) accumulate(y, yo + gr * fg, x, xo + gr * cg, K, ko + gr * fg, cg, fg, F);
       }
     }
