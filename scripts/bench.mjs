@@ -1,5 +1,6 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
-// `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS", `node scripts/bench.mjs graph` only the TF.js graph model (after npm run build).
+// `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS", `node scripts/bench.mjs graph` only the TF.js graph model,
+// `node scripts/bench.mjs conv` only the conv nets (scripts/bench-convnets.mjs, also run last) (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -104,6 +105,11 @@ if (process.argv[2] === 'c') {
 }
 if (process.argv[2] === 'graph') {
   graphModelBench();
+  process.exit(0);
+}
+// `node scripts/bench.mjs conv` runs only the conv nets against onnxruntime-web and the plain-JS floor.
+if (process.argv[2] === 'conv') {
+  spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
   process.exit(0);
 }
 
@@ -453,3 +459,6 @@ console.log(JSON.stringify({ js: time(jsOnce, 20), tfjs: time(tfOnce, 20) }));
     rmSync(driver, { force: true });
   }
 }
+
+// Conv nets per image against onnxruntime-web and the plain-JS floor (issue 26).
+spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });

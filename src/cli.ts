@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { addOnnxOptions, onnxConvertOptions } from './cli/onnx.js';
 import { AUTO_SCALAR_LIMIT, convertFile, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, FORMS, type Form } from './convert.js';
 import { EMITTERS, FORMATS, type Format } from './emit/index.js';
+import { DTYPES, type Dtype } from './emit/types.js';
 import { Nn2eqError } from './errors.js';
 import { addListOptions, handleLists, isSubcommand, runSubcommand } from './commands/index.js';
 import { addTransformOptions, checkFormat, formatChoices, transformOptions, transformUsesRange } from './cli/transform.js';
@@ -67,6 +68,7 @@ function program(io: Io): Command {
     .argument('[model]', "TF.js model.json, Keras .h5 / .keras, or Keras architecture JSON with --weights ('-' or no argument with a pipe: standard input)")
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: from the -o extension, else latex)`, parseFormat)
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
+    .addOption(new Option('--dtype <type>', 'tensor form of -f c and -f js: float64 (double / Float64Array arrays and math) or float32 (float arrays and expf, tanhf, …; Float32Array buffers): the model\'s own precision in half the memory').choices(DTYPES).default('float64'))
     .option('--no-fold', 'keep one formula per layer: do not fold BatchNormalization, Normalization and Rescaling into the neighbouring Dense/Conv, nor merge linear Dense layers')
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file|symbolic>', "weights .h5 for a Keras architecture JSON (model.to_json()); 'symbolic' prints the parametric form: every weight a symbol (LaTeX), or read from predict(params, …) with the trained values exported as PARAMS (code); may be given twice", collectWeights, [] as string[])
@@ -131,6 +133,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const opts = cmd.opts<{
     format?: Format;
     form: Form;
+    dtype: Dtype;
     fold: boolean;
     maxMatrix?: number;
     output?: string;
@@ -173,6 +176,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       symbolicWeights: symbolic,
       format,
       form: opts.form,
+      dtype: opts.dtype,
       fold: opts.fold,
       maxMatrix: opts.maxMatrix,
       precision: opts.precision,
@@ -208,6 +212,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       extracted,
       program: tensors,
       form,
+      dtype: opts.dtype,
     });
     io.stderr(opts.report === 'json' ? `${reportJson(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;

@@ -1,6 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
+import type { Dtype } from './emit/types.js';
 import { humanBytes } from './emit/render.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
@@ -47,6 +48,8 @@ export interface ConvertOptions {
   readonly transforms?: TransformOptions;
   /** --weights symbolic: print the parametric form, every weight a symbol (LaTeX) or read from predict's params (code). */
   readonly symbolicWeights?: boolean;
+  /** --dtype: the tensor form's number type (float64 unless float32 is asked for; C and JS only). */
+  readonly dtype?: Dtype;
 }
 
 /** Turns a loaded model into text in the chosen format. */
@@ -77,7 +80,9 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   if (symbolic) checkSymbolic(opts);
   // nn2poly's JSON is the scalar polynomial's table; symbolic weights print the scalar form where a tensor emitter takes no params.
   const transformed = anyTransform(opts.transforms);
-  const form = transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
+  const float32 = opts.dtype === 'float32';
+  if (float32) checkFloat32(opts);
+  const form = float32 ? 'tensor' : transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   const emitOptions = {
@@ -91,6 +96,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     model,
     maxMatrix: opts.maxMatrix,
     ...(symbolic ? { symbolicWeights: true } : {}),
+    ...(float32 ? { dtype: 'float32' as const } : {}),
   };
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
@@ -187,6 +193,13 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,
   });
   return { text, form: 'scalar', program, extracted };
+}
+
+/** --dtype float32: a format whose tensor form prints float arrays, in the tensor form. */
+function checkFloat32(opts: ConvertOptions): void {
+  const ok = Object.entries(EMITTERS).filter(([, e]) => e.tensor?.float32).map(([f]) => f);
+  if (!EMITTERS[opts.format]?.tensor?.float32) throw new Nn2eqError(`--dtype float32: the ${opts.format} format has no float32 form`, 'usage', `use -f ${ok.join(' or -f ')}, or drop --dtype`);
+  if (opts.form === 'scalar') throw new Nn2eqError('--dtype float32 is a tensor-form option; the scalar form computes in float64', 'usage', 'use --form tensor (or auto) with --dtype float32');
 }
 
 /** --weights symbolic: the formats that print parameters, and no transform but --gradient. */

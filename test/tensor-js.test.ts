@@ -253,6 +253,10 @@ describe('JS tensor form: ops against their scalarize rule', () => {
   const window = (kernel: number[], strides: number[], dilation: number[], padBefore: number[], outSpatial: number[]) => ({ kernel, strides, dilation, padBefore, outSpatial });
   const cases: [string, (b: ProgramBuilder, x: T) => T[], number[]][] = [
     ['conv 2-D, 2 groups, strides and dilation, padded', (b, x) => b.apply('conv', [x, b.constant('K', [2, 3, 2, 6], rand(72)), b.constant('b', [6], rand(6))], { ...window([2, 3], [2, 1], [1, 2], [1, 2], [3, 4]), groups: 2, bias: true }, fail), [5, 4, 4]],
+    // Rows wide enough for the 4-pixel blocks of conv: padded edges, a last partial block, filters past a multiple of four.
+    ['conv 2-D, 3×3 padded, 11 columns, 6 filters', (b, x) => b.apply('conv', [x, b.constant('K', [3, 3, 5, 6], rand(270)), b.constant('b', [6], rand(6))], { ...window([3, 3], [1, 1], [1, 1], [1, 1], [4, 11]), groups: 1, bias: true }, fail), [4, 11, 5]],
+    ['conv 2-D, 3×3 stride 2, 17 columns, 8 filters', (b, x) => b.apply('conv', [x, b.constant('K', [3, 3, 3, 8], rand(216))], { ...window([3, 3], [2, 2], [1, 1], [0, 0], [2, 8]), groups: 1, bias: false }, fail), [5, 17, 3]],
+    ['conv 2-D, one channel and one filter per group (depthwise), padded', (b, x) => b.apply('conv', [x, b.constant('K', [3, 3, 1, 4], rand(36)), b.constant('b', [4], rand(4))], { ...window([3, 3], [1, 1], [1, 1], [1, 1], [3, 5]), groups: 4, bias: true }, fail), [3, 5, 4]],
     ['conv 3-D without bias', (b, x) => b.apply('conv', [x, b.constant('K', [2, 2, 2, 3, 2], rand(48))], { ...window([2, 2, 2], [1, 1, 1], [1, 1, 1], [0, 0, 0], [2, 3, 2]), groups: 1, bias: false }, fail), [3, 4, 3, 3]],
     ['depthwise 1-D, multiplier 3', (b, x) => b.apply('depthwise_conv', [x, b.constant('D', [3, 2, 3], rand(18)), b.constant('b', [6], rand(6))], { ...window([3], [2], [1], [1], [4]), multiplier: 3, bias: true }, fail), [7, 2]],
     ['average pool 3-D, padded (in-bounds cells only)', (b, x) => b.apply('pool', [x], { ...window([2, 2, 2], [2, 2, 1], [1, 1, 1], [1, 0, 1], [2, 2, 3]), kind: 'avg' }, fail), [3, 4, 3, 2]],

@@ -51,10 +51,15 @@ export function parseCNumbers(out: string, perRow: number): number[][] {
   });
 }
 
-/** The reading main() for emitted C text: --weights symbolic calls predict(params, x, y) with the trained values the file defines as PARAMS. */
+/**
+ * The reading main() for emitted C text: --weights symbolic calls predict(params, x, y) with the
+ * trained values the file defines as PARAMS; --dtype float32's predict takes float arrays (scanf
+ * reads them with %f; printf prints them promoted to double).
+ */
 export function cMain(text: string): string {
-  const symbolic = /^void predict\(const double \*params, /m.test(text);
-  return symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN;
+  const symbolic = /^void predict\(const (?:double|float) \*params, /m.test(text);
+  const main = symbolic ? C_MAIN.replace('void predict(const double *x, double *y);', 'extern const double PARAMS[];\nvoid predict(const double *params, const double *x, double *y);').replace('predict(x, y);', 'predict(PARAMS, x, y);') : C_MAIN;
+  return /^void predict\(const float \*/m.test(text) ? main.replace(/\bdouble\b/g, 'float').replace('%lf', '%f') : main;
 }
 
 /** Compiles emitted C with a reading main() in `dir`; returns the executable's path. */
@@ -72,7 +77,7 @@ export function cInput(points: readonly ArrayLike<number>[]): string {
 
 /** How many numbers predict writes to y, as the header of either C form says (' * y: M doubles'). */
 export function cOutputCount(text: string): number {
-  const m = /^ \* y: (\d+) doubles?,/m.exec(text);
+  const m = /^ \* y: (\d+) (?:double|float)s?,/m.exec(text);
   if (!m) throw new Error("the C text has no ' * y: M doubles' line in its header");
   return Number(m[1]);
 }

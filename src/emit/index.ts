@@ -27,7 +27,7 @@ export type { Emitter, EmitOptions } from './types.js';
 export const EMITTERS = {
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
   numpy: { ...numpy, tensor: numpyTensor },
-  js: { ...js, tensor: { emit: emitJsTensor, symbolicWeights: true } },
+  js: { ...js, tensor: { emit: emitJsTensor, symbolicWeights: true, float32: true } },
   mathematica: { ...mathematica, tensor: mathematicaTensor },
   c: { ...c, tensor: cTensor },
   sympy: { ...sympy, tensor: sympyTensor },

@@ -25,7 +25,13 @@ export interface EmitOptions {
   readonly symbolicWeights?: boolean;
   /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */
   readonly notes?: readonly string[];
+  /** The tensor form's number type (--dtype): float64 (the default) or float32, where the tensor emitter says it can. */
+  readonly dtype?: Dtype;
 }
+
+/** The element type of the tensor form's arrays and arithmetic (--dtype). */
+export type Dtype = 'float64' | 'float32';
+export const DTYPES: readonly Dtype[] = ['float64', 'float32'];
 
 /** One output language. */
 export interface Emitter {
@@ -49,4 +55,6 @@ export interface TensorEmitter {
   emit(program: TensorProgram, opts: EmitOptions): string;
   /** Prints --weights symbolic (opts.symbolicWeights): predict takes the weight tensors as an argument, PARAMS holds the trained ones. */
   readonly symbolicWeights?: boolean;
+  /** Prints --dtype float32 (float arrays and float math). */
+  readonly float32?: boolean;
 }

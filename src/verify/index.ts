@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Format } from '../emit/index.js';
+import { EMITTERS, type Format } from '../emit/index.js';
+import type { Dtype } from '../emit/types.js';
 import { numberParts } from '../emit/number.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted, type Extractor } from '../extract/index.js';
@@ -37,7 +38,12 @@ export interface VerifyOptions {
   readonly program?: TensorProgram;
   /** Which form the text holds; the tensor form of a large model is checked without the scalar IR. */
   readonly form?: 'scalar' | 'tensor';
+  /** --dtype the text was written with: float32 checks at FLOAT32_TOLERANCE (unless given) and reports how far the outputs move from the float64 text. */
+  readonly dtype?: Dtype;
 }
+
+/** The default --verify tolerance of a float32 text (atol, rtol): float32 keeps about 7 digits, and a deep model's sums lose a few. */
+export const FLOAT32_TOLERANCE = [1e-4, 1e-3] as const;
 
 /** Largest scalar IR --verify builds for a tensor-form text (the graph's let-form size model): past it the IR route is skipped. */
 const IR_BUDGET = 64_000_000;
@@ -98,6 +104,9 @@ export interface VerifyReport {
   readonly routes: RouteReport[];
   /** What the outputs were checked against (TF.js; ONNX Runtime for ONNX models). */
   readonly reference?: string;
+  /** --dtype float32: the tolerance was the float32 one, and the outputs moved this far from the float64 text's (undefined when that text could not run). */
+  readonly dtype?: 'float32';
+  readonly float32?: { readonly maxAbs: number; readonly maxRel: number };
   /** With --precision: how far the rounded numbers move the outputs from the exact ones. */
   readonly rounding?: { readonly digits: number; readonly maxAbs: number; readonly maxRel: number };
   /** When the IR and TF.js disagree: the first layer whose values do. */
@@ -106,8 +115,9 @@ export interface VerifyReport {
 
 /** Checks `text` (the emitted `format`) and nn2eq's IR against TF.js's predictions for `model`. */
 export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-4;
+  const float32 = opts.dtype === 'float32';
+  const atol = opts.atol ?? (float32 ? FLOAT32_TOLERANCE[0] : 1e-5);
+  const rtol = opts.rtol ?? (float32 ? FLOAT32_TOLERANCE[1] : 1e-4);
   const source = onnxSource(model) ?? tfSource(model);
   const program = opts.program ?? source?.program;
   if (program && program.inputs.some((p) => p.tensor.shape.includes(-1))) {
@@ -165,6 +175,14 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     routes[routes.length - 1] = { ...routes[routes.length - 1], route: `${label} (SymPy's Mathematica parser; wolframscript is not installed)` };
   }
 
+  // float32: the same program printed in float64, run on the same points, against the float32 text's values.
+  let float32Shift: VerifyReport['float32'];
+  if (float32 && 'values' in result && program) {
+    const text64 = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name });
+    const got64 = await runText(opts.format, text64, ex, points);
+    float32Shift = got64 ? shift(result.values, got64) : undefined;
+  }
+
   const report: VerifyReport = {
     ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
     model: model.file,
@@ -173,6 +191,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     points: { random: randomPoints.length, kinks: kinkPoints.length, user: userPoints.length },
     routes,
     reference: onnx ? 'ONNX Runtime' : undefined,
+    ...(float32 ? { dtype: 'float32', float32: float32Shift } : {}),
     rounding: opts.precision !== undefined && full ? roundingCost(ex, points, opts.precision) : undefined,
     divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : graph ? await graphVerify!.tfGraphDivergence(graph, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
   };
@@ -323,6 +342,28 @@ function readPoints(file: string, n: number): Float64Array[] {
   return rows.map((r) => Float64Array.from(r));
 }
 
+/** The values of `text` (one of the formats with a float32 form) on the points, or undefined when it cannot run. */
+async function runText(format: Format, text: string, ex: Extracted, points: Float64Array[]): Promise<number[][] | undefined> {
+  try {
+    const r = format === 'js' ? await runJs(text, ex.inputs, points) : await extraRunners(text, ex.inputs, points)[format as keyof ReturnType<typeof extraRunners>]();
+    return 'values' in r ? r.values : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The largest absolute and relative difference between two runs' values. */
+function shift(a: number[][], b: number[][]): { maxAbs: number; maxRel: number } {
+  let maxAbs = 0;
+  let maxRel = 0;
+  a.forEach((row, i) => row.forEach((v, j) => {
+    const d = Math.abs(v - b[i][j]);
+    if (!(d <= maxAbs)) maxAbs = d;
+    if (d > 0) maxRel = Math.max(maxRel, d / Math.max(Math.abs(b[i][j]), Number.MIN_VALUE));
+  }));
+  return { maxAbs, maxRel };
+}
+
 /** How far rounding every number to `digits` significant digits moves the outputs. */
 function roundingCost(ex: Extracted, points: Float64Array[], digits: number): { digits: number; maxAbs: number; maxRel: number } {
   const round = (v: number) => {
@@ -418,6 +459,9 @@ export function reportText(r: VerifyReport): string {
       const nf = o.nonFinite > 0 ? `; ${o.nonFinite} value${o.nonFinite === 1 ? '' : 's'} NaN or infinite where ${ref} gives ${Number.isNaN(o.want) ? 'NaN too (never a match)' : 'another value'}` : '';
       lines.push(`    ${o.output}: max abs error ${g(o.maxAbs)}, max rel error ${g(o.maxRel)}${nf}; worst at point ${o.worstPoint + 1} ${at}: got ${exact(o.got)}, ${ref} ${exact(o.want)}${o.within ? '' : '  <- over tolerance'}`);
     }
+  }
+  if (r.dtype === 'float32') {
+    lines.push(`  float32 text: tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}${r.tolerance.atol === FLOAT32_TOLERANCE[0] && r.tolerance.rtol === FLOAT32_TOLERANCE[1] ? ' (the float32 default; --tolerance sets another)' : ''}; ${r.float32 ? `its outputs move by up to ${g(r.float32.maxAbs)} (relative ${g(r.float32.maxRel)}) from the float64 text's` : "the float64 text's outputs were not available to compare"}`);
   }
   if (r.rounding) {
     lines.push(`  rounding to ${r.rounding.digits} significant digits moves the outputs by up to ${g(r.rounding.maxAbs)} (relative ${g(r.rounding.maxRel)})${r.rounding.maxAbs > r.tolerance.atol ? ' — more than the tolerance: use more digits or drop --precision' : ''}`);

@@ -41,15 +41,16 @@ static void zero(double *y, int n) {
 }`,
   accumulate: `/* y[j] += sum over i < k of x[i] * W[i * stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 static void accumulate(double *y, const double *x, const double *W, int k, int n, int stride) {
+  /* W advances by whole rows (no i * stride product, which gcc -O3 may warn could overflow an int). */
   int i = 0;
-  for (; i + 3 < k; i += 4) {
+  for (; i + 3 < k; i += 4, W += 4 * stride) {
     const double a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
-    const double *w0 = W + i * stride, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    const double *w0 = W, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
     for (int j = 0; j < n; j++) y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
   }
-  for (; i < k; i++) {
-    const double a0 = x[i], *w0 = W + i * stride;
-    for (int j = 0; j < n; j++) y[j] += a0 * w0[j];
+  for (; i < k; i++, W += stride) {
+    const double a0 = x[i];
+    for (int j = 0; j < n; j++) y[j] += a0 * W[j];
   }
 }`,
   dense: `/* y = x.W + b over the last axis at each of \`rows\` positions; W is [k, n] row-major, b may be 0 (none). */
@@ -382,11 +383,44 @@ const RESERVED = new Set([...C_KEYWORDS, ...Object.keys(HELPERS), 'x', 'y', 'pre
 
 /** Prints a tensor program as the C tensor form (see the file comment). */
 export function emitCTensor(program: TensorProgram, opts: EmitOptions): string {
-  return new Printer(program, opts).print();
+  const text = new Printer(program, opts).print();
+  return opts.dtype === 'float32' ? float32C(text) : text;
 }
 
 /** The C tensor form: the `c` format's tensor emitter. */
-export const cTensor: TensorEmitter = { emit: emitCTensor, symbolicWeights: true };
+export const cTensor: TensorEmitter = { emit: emitCTensor, symbolicWeights: true, float32: true };
+
+/** math.h functions with a float twin (name + f) that the C forms call. */
+const FLOAT_MATH = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'sinh', 'cosh', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'erf', 'sqrt', 'pow', 'trunc', 'floor', 'ceil', 'round', 'rint', 'nearbyint', 'fabs', 'fmod', 'fmax', 'fmin', 'cbrt'];
+const FLOAT_MATH_CALL = new RegExp(`(?<![\\w.>])(${FLOAT_MATH.join('|')})\\(`, 'g');
+/** A decimal or scientific literal (an integer stays an int, which C converts exactly where it meets a float). */
+const FLOAT_LITERAL = /(?<![\w.])(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][+-]?\d+)?(?![\w.])/g;
+
+/**
+ * --dtype float32: the double text made single precision, token by token outside comments: every
+ * `double` a `float`, every math.h call its float twin (expf, tanhf, …), every decimal literal the
+ * shortest decimal that reads back as its float32 rounding, with the f suffix (so no arithmetic is
+ * promoted to double). Comments say float where they said double (the first line, naming the
+ * model, is kept as it is).
+ */
+export function float32C(text: string): string {
+  const nl = text.indexOf('\n');
+  const head = text.slice(0, nl + 1);
+  const parts = text.slice(nl + 1).split(/(\/\*[\s\S]*?\*\/)/);
+  return head + parts.map((part, i) => {
+    const words = part.replace(/\bdouble(s?)\b/g, 'float$1');
+    if (i % 2 === 1) return words;
+    return words.replace(FLOAT_MATH_CALL, '$1f(').replace(FLOAT_LITERAL, (lit) => floatLiteral(Number(lit)));
+  }).join('');
+}
+
+/** A C float literal for `v` rounded to float32: shortest digits (formatNumber), a point or exponent, the f suffix. */
+function floatLiteral(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return 'INFINITY';
+  const t = formatNumber(f, C_NUMBERS);
+  return `${/[.e]/.test(t) ? t : `${t}.0`}f`;
+}
 
 class Printer {
   private readonly names: string[];
@@ -565,6 +599,7 @@ class Printer {
           : ' * Weights are static const double arrays (the shortest decimals that read back as the model\'s float32 values), one row (last axis) per line, at the end of the file.',
       );
     }
+    if (this.opts.dtype === 'float32') lines.push(' * --dtype float32: every array, value, literal and math.h call is single precision (float, expf, …).');
     for (const note of this.opts.notes ?? []) lines.push(` * ${comment(note)}`);
     lines.push(' */');
     lines.push('#include <math.h>');

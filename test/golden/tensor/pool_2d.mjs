@@ -83,29 +83,82 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }
 
-/** Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. */
+/**
+ * Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. Without
+ * groups, four neighbouring pixels of a row whose windows stay inside the input are computed four
+ * filters at a time in sixteen running sums (a 4×4 register block: 8 loads per 16 multiply-adds);
+ * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel (a
+ * convolution with one channel and one filter per group, depthwise, in one loop over the channels).
+ */
 function conv(y, x, K, b, g, groups) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   const F = y.length / (outD * outH * outW);
+  const F4 = groups === 1 ? F - (F % 4) : 0;
+  const xs = sW * C;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+    let ow = 0;
+    for (; F4 > 0 && ow + 3 < outW; ow += 4) {
+      const yo = ((od * outH + oh) * outW + ow) * F;
+      if (ow * sW - pW < 0 || (ow + 3) * sW - pW + (kW - 1) * dW >= inW) {
+        for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, 0);
+        continue;
+      }
+      for (let f = 0; f < F4; f += 4) {
+        const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
+        let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
+        let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
+        for (let kd = 0; kd < kD; kd++) {
+          const id = od * sD - pD + kd * dD;
+          if (id < 0 || id >= inD) continue;
+          for (let kh = 0; kh < kH; kh++) {
+            const ih = oh * sH - pH + kh * dH;
+            if (ih < 0 || ih >= inH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const x0 = ((id * inH + ih) * inW + ow * sW - pW + kw * dW) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+              for (let c = 0, k = ((kd * kH + kh) * kW + kw) * C * F + f; c < C; c++, k += F) {
+                const w0 = K[k], w1 = K[k + 1], w2 = K[k + 2], w3 = K[k + 3];
+                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+              }
+            }
+          }
+        }
+        let o = yo + f;
+        y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
+        y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
+        y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
+        y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
+      }
+      if (F4 < F) for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, F4);
+    }
+    for (; ow < outW; ow++) convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, 0);
+  }
+}
+
+/** Filters f0… of one output pixel of conv (f0 > 0 only without groups), written at y[yo…]. */
+function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
   const cg = C / groups;
   const fg = F / groups;
-  let yo = 0;
-  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += F) {
-    for (let f = 0; f < F; f++) y[yo + f] = b === null ? 0 : b[f];
-    for (let kd = 0; kd < kD; kd++) {
-      const id = od * sD - pD + kd * dD;
-      if (id < 0 || id >= inD) continue;
-      for (let kh = 0; kh < kH; kh++) {
-        const ih = oh * sH - pH + kh * dH;
-        if (ih < 0 || ih >= inH) continue;
-        for (let kw = 0; kw < kW; kw++) {
-          const iw = ow * sW - pW + kw * dW;
-          if (iw < 0 || iw >= inW) continue;
-          const xo = ((id * inH + ih) * inW + iw) * C;
-          const ko = ((kd * kH + kh) * kW + kw) * cg * F;
-          for (let gr = 0; gr < groups; gr++) accumulate(y, yo + gr * fg, x, xo + gr * cg, K, ko + gr * fg, cg, fg, F);
-        }
+  for (let f = f0; f < F; f++) y[yo + f] = b === null ? 0 : b[f];
+  for (let kd = 0; kd < kD; kd++) {
+    const id = od * sD - pD + kd * dD;
+    if (id < 0 || id >= inD) continue;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - pH + kh * dH;
+      if (ih < 0 || ih >= inH) continue;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - pW + kw * dW;
+        if (iw < 0 || iw >= inW) continue;
+        const xo = ((id * inH + ih) * inW + iw) * C;
+        const ko = ((kd * kH + kh) * kW + kw) * cg * F;
+        if (f0 > 0) accumulate(y, yo + f0, x, xo, K, ko + f0, C, F - f0, F);
+        else if (cg === 1 && fg === 1) for (let f = 0; f < F; f++) y[yo + f] += x[xo + f] * K[ko + f];
+        else for (let gr = 0; gr < groups; gr++) accumulate(y, yo + gr * fg, x, xo + gr * cg, K, ko + gr * fg, cg, fg, F);
       }
     }
   }

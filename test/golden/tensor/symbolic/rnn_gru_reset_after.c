@@ -41,15 +41,16 @@ static void zero(double *y, int n) {
 
 /* y[j] += sum over i < k of x[i] * W[i * stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 static void accumulate(double *y, const double *x, const double *W, int k, int n, int stride) {
+  /* W advances by whole rows (no i * stride product, which gcc -O3 may warn could overflow an int). */
   int i = 0;
-  for (; i + 3 < k; i += 4) {
+  for (; i + 3 < k; i += 4, W += 4 * stride) {
     const double a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
-    const double *w0 = W + i * stride, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    const double *w0 = W, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
     for (int j = 0; j < n; j++) y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
   }
-  for (; i < k; i++) {
-    const double a0 = x[i], *w0 = W + i * stride;
-    for (int j = 0; j < n; j++) y[j] += a0 * w0[j];
+  for (; i < k; i++, W += stride) {
+    const double a0 = x[i];
+    for (int j = 0; j < n; j++) y[j] += a0 * W[j];
   }
 }
 

@@ -1,0 +1,204 @@
+// Conv nets per image, side by side in one run (issue 26): nn2eq's JS tensor form (float64 and
+// --dtype float32) and C tensor form (gcc -O2 and -O3 -march=native, float64 and float32) against
+// onnxruntime-web (wasm, 1 thread, in this process) on the same .onnx, and against a plain-JS
+// register-blocked Float32Array matrix product written here (the "floor": the MAC rate plain JS
+// reaches on this machine). Baselines are independent of nn2eq's code. Figures, not a test.
+//
+//   node scripts/bench-convnets.mjs            (after npm run build; npm run bench runs it last)
+//
+// The torchvision models (seeded weights, 224×224) are exported by Debian's python3-torch into a
+// temporary folder; without torch those rows are skipped with a message.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const DIR = join(tmpdir(), 'nn2eq-bench-convnets');
+mkdirSync(DIR, { recursive: true });
+const PY = '/usr/bin/python3';
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+/** Best of `n` wall times (ms) of f(), after one warm-up call. */
+async function best(f, n = RUNS) {
+  await f();
+  let b = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    b = Math.min(b, performance.now() - t);
+  }
+  return b;
+}
+
+// The floor: C[M,N] = A[M,K] B[K,N], 4×4 register blocks over Float32Array, plain JavaScript.
+function floorGmacs() {
+  const M = 512, K = 256, N = 256;
+  const A = new Float32Array(M * K).map((_, i) => Math.sin(i));
+  const B = new Float32Array(K * N).map((_, i) => Math.cos(i));
+  const C = new Float32Array(M * N);
+  const mm = () => {
+    for (let i = 0; i < M; i += 4) {
+      const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+      for (let j = 0; j < N; j += 4) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let k = 0, b = j; k < K; k++, b += N) {
+          const b0 = B[b], b1 = B[b + 1], b2 = B[b + 2], b3 = B[b + 3];
+          const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+          c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+          c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+          c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+          c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        }
+        let o = i * N + j;
+        C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03; o += N;
+        C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13; o += N;
+        C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23; o += N;
+        C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
+      }
+    }
+  };
+  for (let i = 0; i < 3; i++) mm();
+  let b = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    mm();
+    b = Math.min(b, performance.now() - t);
+  }
+  return (M * K * N) / (b / 1000) / 1e9;
+}
+
+/** Multiply-adds per image of a tensor program: convolutions, depthwise convolutions, dense layers and matrix products. */
+function macs(program) {
+  const size = (id) => program.tensors[id].shape.reduce((a, b) => a * Math.max(b, 1), 1);
+  const last = (id) => program.tensors[id].shape.at(-1);
+  let n = 0;
+  for (const eq of program.equations) {
+    if (eq.op === 'conv') n += (size(eq.outs[0]) * size(eq.args[1])) / last(eq.args[1]);
+    else if (eq.op === 'depthwise_conv') {
+      const d = program.tensors[eq.args[1]].shape;
+      n += (size(eq.outs[0]) * size(eq.args[1])) / (d.at(-1) * d.at(-2));
+    } else if (eq.op === 'dense') for (let k = 0; k < eq.attrs.pairs; k++) n += size(eq.args[2 * k]) * last(eq.args[2 * k + 1]);
+    else if (eq.op === 'matmul') n += size(eq.outs[0]) * last(eq.args[0]);
+  }
+  return n;
+}
+
+/** torchvision models with seeded weights, exported by Debian's torch; null with a reason when torch is missing. */
+function exportTorchvision(name) {
+  const file = join(DIR, `${name}.onnx`);
+  if (existsSync(file)) return { file };
+  const script = `
+import sys, torch, torchvision
+torch.manual_seed(0)
+m = getattr(torchvision.models, sys.argv[1])().eval()
+torch.onnx.export(m, torch.rand(1, 3, 224, 224), sys.argv[2], opset_version=13, input_names=['input'], output_names=['output'])
+`;
+  const r = spawnSync(PY, ['-c', script, name, file], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `torchvision export failed or python3-torch missing: ${(r.stderr || '').trim().split('\n').pop()}` };
+  return { file };
+}
+
+const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
+const ort = await import('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'error';
+
+async function ortMs(file, shape) {
+  const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
+  const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i)), shape);
+  return best(() => session.run({ [session.inputNames[0]]: x }));
+}
+
+async function jsMs(text, n, tag) {
+  const file = join(DIR, `${tag}.mjs`);
+  writeFileSync(file, text);
+  const { predict } = await import(`${pathToFileURL(file).href}?${Date.now()}`);
+  const x = new Float32Array(n).map((_, i) => Math.sin(i));
+  return best(() => predict(x));
+}
+
+const CC = spawnSync('gcc', ['--version']).status === 0 ? 'gcc' : null;
+const C_MAIN = (type, n, m) => `#define _POSIX_C_SOURCE 199309L
+#include <stdio.h>
+#include <time.h>
+void predict(const ${type} *x, ${type} *y);
+static ${type} x[${n}], y[${m}];
+int main(void) {
+  for (int i = 0; i < ${n}; i++) x[i] = (${type})(i % 17) / 17;
+  double best = 1e30;
+  for (int r = 0; r < ${RUNS + 1}; r++) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    predict(x, y);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+    if (r > 0 && ms < best) best = ms;
+  }
+  printf("%f\\n", best);
+  return 0;
+}
+`;
+
+function cMs(text, n, m, type, flags, tag) {
+  try {
+    return cMsOrThrow(text, n, m, type, flags, tag);
+  } catch (e) {
+    console.log(`  ${tag}: failed: ${String(e.stderr || e.message).split('\n').find((l) => /error/.test(l)) ?? e.message}`);
+    return NaN;
+  }
+}
+
+function cMsOrThrow(text, n, m, type, flags, tag) {
+  const src = join(DIR, `${tag}.c`);
+  const main = join(DIR, `${tag}-main.c`);
+  const exe = join(DIR, tag);
+  writeFileSync(src, text);
+  writeFileSync(main, C_MAIN(type, n, m));
+  execFileSync(CC, ['-std=c99', '-Wall', '-Werror', ...flags, src, main, '-lm', '-o', exe]);
+  return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
+}
+
+const floor = floorGmacs();
+console.log(`\nconv nets, one 224×224 image, best of ${RUNS} (node ${process.version}; onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, 1 thread, in this process)`);
+console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s`);
+console.log('model                 target                               ms/image  vs ORT   GMAC/s  of JS floor');
+
+const models = [];
+for (const name of ['mobilenet_v2', 'resnet18']) {
+  const e = exportTorchvision(name);
+  if (e.skipped) console.log(`${name}: skipped (${e.skipped})`);
+  else models.push({ name: `${name} (ONNX)`, file: e.file, onnx: e.file });
+}
+const keras = join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
+if (existsSync(keras)) models.push({ name: 'mobilenet_v2 (Keras)', file: keras, onnx: models.find((m) => m.name.startsWith('mobilenet_v2'))?.onnx, twin: true });
+
+for (const model of models) {
+  const line = (target, ms, ort) => {
+    const rate = model.macs / (ms / 1000) / 1e9;
+    console.log(`${model.name.padEnd(21)} ${target.padEnd(36)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ort).padStart(5)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floor).padStart(11)}`);
+  };
+  const js64 = await convertFile(model.file, { format: 'js', form: 'tensor' });
+  model.macs = macs(js64.program);
+  const nIn = js64.program.inputs.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
+  const nOut = js64.program.outputs.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
+  const ortTime = model.onnx ? await ortMs(model.onnx, [1, 3, 224, 224]) : NaN;
+  console.log(`${model.name.padEnd(21)} ${(model.twin ? 'MACs per image (ORT: the torchvision twin)' : 'MACs per image').padEnd(36)} ${(model.macs / 1e6).toFixed(0)}M`);
+  line('onnxruntime-web wasm 1 thread', ortTime, ortTime);
+  line('nn2eq js tensor float64', await jsMs(js64.text, nIn, 'js64'), ortTime);
+  const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
+  line('nn2eq js tensor float32', await jsMs(js32.text, nIn, 'js32'), ortTime);
+  if (!CC) {
+    console.log(`${model.name.padEnd(21)} C rows skipped: gcc is not installed`);
+    continue;
+  }
+  for (const dtype of ['float64', 'float32']) {
+    const { text } = await convertFile(model.file, { format: 'c', form: 'tensor', dtype });
+    const type = dtype === 'float32' ? 'float' : 'double';
+    line(`nn2eq c ${dtype} gcc -O2`, cMs(text, nIn, nOut, type, ['-O2'], `c-${dtype}-O2`), ortTime);
+    line(`nn2eq c ${dtype} gcc -O3 -march=native`, cMs(text, nIn, nOut, type, ['-O3', '-march=native'], `c-${dtype}-O3`), ortTime);
+  }
+}
