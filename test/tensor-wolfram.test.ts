@@ -379,6 +379,9 @@ const SEMANTICS: [string, number[] | RegExp][] = [
   ['Join[{1}, {2, 3}]', [1, 2, 3]],
   ['ArrayPad[{1, 2}, {{1, 2}}]', [0, 1, 2, 0, 0]],
   ['ArrayPad[{{1}}, {{1, 0}, {0, 1}}, -1]', [-1, -1, 1, -1]],
+  // ref/ArrayPad: "ArrayPad[array, -m] removes m elements from each side of array".
+  ['ArrayPad[{1, 2, 3, 4}, {{-1, 2}}]', [2, 3, 4, 0, 0]],
+  ['ArrayPad[{{1, 2}, {3, 4}}, {{-1, 0}, {0, -1}}]', [3]],
   // MapThread at level n: the lists must agree in their dimensions down to that level.
   ['MapThread[#1 - #2 &, {{5, 7}, {1, 2}}, 1]', [4, 5]],
   ['MapThread[Max, {{{1, 9}}, {{5, 2}}}, 2]', [5, 9]],

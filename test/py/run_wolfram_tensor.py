@@ -356,7 +356,9 @@ def array_pad(x, spec, value=0.0):
     x = arr(x)
     spec = arr(spec)
     pads = [(to_index(b), to_index(a)) for b, a in spec] + [(0, 0)] * (x.ndim - len(spec))
-    return np.pad(x, pads, constant_values=float(value))
+    # ref/ArrayPad: "ArrayPad[array, -m] removes m elements from each side of array" (a negative width crops).
+    x = x[tuple(slice(max(0, -b), x.shape[k] - max(0, -a)) for k, (b, a) in enumerate(pads))]
+    return np.pad(x, [(max(0, b), max(0, a)) for b, a in pads], constant_values=float(value))
 
 
 def total(x, level=None):

@@ -499,7 +499,8 @@ class Printer {
     const inShape = this.shape(eq.args[0]);
     const r = a.kernel.length;
     const after = a.kernel.map((k, i) => Math.max(0, a.strides[i] * (a.outSpatial[i] - 1) + a.dilation[i] * (k - 1) + 1 - inShape[i] - a.padBefore[i]));
-    const padded = a.padBefore.some((b) => b > 0) || after.some((q) => q > 0);
+    // A negative pad (a transposed convolution padded by more than kernel - 1) crops: ArrayPad[x, -m] removes m elements (ref/ArrayPad).
+    const padded = a.padBefore.some((b) => b !== 0) || after.some((q) => q > 0);
     const full = inShape.slice(0, r).map((n, i) => n + a.padBefore[i] + after[i]);
     const iters: string[] = [];
     const index: string[] = [];
