@@ -121,7 +121,13 @@ export class Browser {
 
   async close(): Promise<void> {
     await Promise.race([this.send('Browser.close').catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
-    rmSync(this.profile, { recursive: true, force: true });
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    // Chromium's helper processes may still write into the profile for a moment after the browser
+    // exits (ENOTEMPTY seen once): retry the removal instead of failing the file.
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
