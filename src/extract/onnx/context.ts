@@ -61,6 +61,21 @@ export interface OnnxContext {
   fail(message: string, hint?: string): never;
 }
 
+/** The context methods that only build on the program (the same for ONNX nodes and TF nodes). */
+export type BuilderOps = Pick<OnnxContext, 'const' | 'op' | 'map' | 'body' | 'reshape' | 'transpose'>;
+
+/** BuilderOps over `b`, failing with the node's one-line `fail`; reshape and transpose to the same layout are no-ops. */
+export function builderOps(b: ProgramBuilder, fail: (message: string) => never): BuilderOps {
+  return {
+    const: (role, dims, vals) => b.constant(role, dims, vals),
+    op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
+    map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
+    body: (ins, build) => b.body(ins, build),
+    reshape: (t, shape, role = '_') => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0]),
+    transpose: (t, perm, role = '_') => (perm.every((p, i) => p === i) ? t : b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0]),
+  };
+}
+
 /** Turns one ONNX node into tensor equations (or folds it): its output values in order. */
 export type OnnxExtractor = (ctx: OnnxContext) => Val[];
 

@@ -6,7 +6,7 @@ import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
 import { isFloat } from '../../tensor/dtype.js';
-import { dtypeOfVal, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { builderOps, dtypeOfVal, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
 import { convOps } from './conv.js';
@@ -201,18 +201,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
         const v = get(i);
         return v.kind === 'const' ? v.dims : v.t.shape;
       },
-      const: (role, dims, vals) => b.constant(role, dims, vals),
-      op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
-      map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
-      body: (ins, build) => b.body(ins, build),
-      reshape(t, shape, role = '_') {
-        if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
-        return b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0];
-      },
-      transpose(t, perm, role = '_') {
-        if (perm.every((p, i) => p === i)) return t;
-        return b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0];
-      },
+      ...builderOps(b, fail),
       fail,
     };
     const outs = ONNX_OPS[node.opType](ctx);

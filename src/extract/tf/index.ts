@@ -6,7 +6,7 @@ import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
 import { ONNX_OPS, type OnnxContext } from '../onnx/index.js';
-import { dtypeOfVal, konst, tensor, type Val } from '../onnx/context.js';
+import { builderOps, dtypeOfVal, konst, tensor, type Val } from '../onnx/context.js';
 import { asDType, type TfContext, type TfExtractor } from './context.js';
 import { TF_OPS } from './ops.js';
 import { rememberTfSource } from './source.js';
@@ -173,6 +173,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     const materialized = new Map<number, T>();
     const asTensor = (v: Val, role: string): T => (v.kind === 'tensor' ? v.t : b.constant(role, v.dims, v.values));
     const from = b.equations.length;
+    const ops = builderOps(b, fail);
     b.layer = number + 1;
     const onnxCtx = (opType: string, args: readonly (Val | null)[], attrs: Record<string, OnnxAttribute>, opset: number): OnnxContext => {
       const onode: OnnxNode = { name: node.name, opType, domain: 'ai.onnx', opset, inputs: args.map((a, i) => (a ? `#${i}` : '')), outputs: ['#out'], attributes: new Map(Object.entries(attrs)) };
@@ -195,12 +196,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
           const v = argAt(i);
           return v.kind === 'const' ? v.dims : v.t.shape;
         },
-        const: (role, dims, vals) => b.constant(role, dims, vals),
-        op: (op, a, at2, roles, body) => b.apply(op, a, at2 as Record<string, unknown>, fail, roles, body),
-        map: (fn, a, params = [], role = 'h') => b.apply('map', a, { fn, params }, fail, role)[0],
-        body: (ins, build) => b.body(ins, build),
-        reshape: (t, shape, role = '_') => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0]),
-        transpose: (t, perm, role = '_') => (perm.every((p, i) => p === i) ? t : b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0]),
+        ...ops,
         fail,
       };
     };
@@ -258,12 +254,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
         if (!run) return fail(`(internal) no ONNX builder '${opType}'`);
         return run(onnxCtx(opType, args, attrs, opset));
       },
-      const: (role, dims, vals) => b.constant(role, dims, vals),
-      op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
-      map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
-      body: (ins, build) => b.body(ins, build),
-      reshape: (t, shape, role = '_') => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : b.apply('reshape', [t], { shape: [...shape] }, fail, role)[0]),
-      transpose: (t, perm, role = '_') => (perm.every((p, i) => p === i) ? t : b.apply('transpose', [t], { perm: [...perm] }, fail, role)[0]),
+      ...ops,
       fail,
     };
     let outs: Val[];
