@@ -6,20 +6,8 @@
  */
 
 /** The element types a tensor may have (ONNX's numeric types that nn2eq reads). */
-export type DType =
-  | 'float64'
-  | 'float32'
-  | 'float16'
-  | 'bfloat16'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool';
+export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'] as const;
+export type DType = (typeof ELEMENT_TYPES)[number];
 
 /** Bits of each integer type, and whether it is signed. */
 const INT_BITS: Partial<Record<DType, readonly [number, boolean]>> = {

@@ -3,16 +3,16 @@ import type { TfAttr, TfNode } from '../../load/tfgraph.js';
 import type { FnName } from '../../tensor/functions.js';
 import type { TOp } from '../../tensor/ops.js';
 import type { Body, T } from '../../tensor/program.js';
-import type { DType } from '../../tensor/dtype.js';
+import { ELEMENT_TYPES, type DType } from '../../tensor/dtype.js';
 import { konst as onnxKonst, type Const, type Val } from '../onnx/context.js';
 
 export type { Const, Val } from '../onnx/context.js';
 
-const DTYPES: ReadonlySet<string> = new Set(['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool']);
+const KNOWN: ReadonlySet<string> = new Set(ELEMENT_TYPES);
 
 /** A TF dtype name as the tensor program's element type (TF's names for the numeric types are ONNX's). */
 export function asDType(tf: string): DType {
-  return DTYPES.has(tf) ? (tf as DType) : 'float32';
+  return KNOWN.has(tf) ? (tf as DType) : 'float32';
 }
 
 /**
