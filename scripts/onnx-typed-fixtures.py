@@ -228,6 +228,15 @@ save("typed_equal_int64", [helper.make_node("Equal", ["a", "b"], ["eq"], name="e
 save("typed_floor_ceil_sign", [helper.make_node("Floor", ["x"], ["f"], name="floor"), helper.make_node("Ceil", ["x"], ["c"], name="ceil"),
                                helper.make_node("Sign", ["x"], ["s"], name="sign")],
      [vi("x", F, [8])], [vi("f", F, [8]), vi("c", F, [8]), vi("s", F, [8])], cases=[[[-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.7, -2.7]]])
+# Reductions of integers: a key-padding mask's length (Σ over int64), an int32 sum, max and min. (An
+# int32 sum past 2^31 is left out: onnxruntime-web gives 2147483647 for 2147483647 + 1 + 5, not ONNX's
+# wrap; nn2eq prints the wrap.)
+save("typed_reduce_int", [const("axes", i64([1])), helper.make_node("ReduceSum", ["m", "axes"], ["len"], keepdims=0, name="sum"),
+                          helper.make_node("ReduceSum", ["b", "axes"], ["s32"], keepdims=0, name="sum32"),
+                          helper.make_node("ReduceMax", ["b"], ["mx"], axes=[1], keepdims=0, name="max"),
+                          helper.make_node("ReduceMin", ["b"], ["mn"], axes=[1], keepdims=0, name="min")],
+     [vi("m", I64, [2, 5]), vi("b", I32, [2, 3])], [vi("len", I64, [2]), vi("s32", I32, [2]), vi("mx", I32, [2]), vi("mn", I32, [2])],
+     cases=[[[[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], [[1000000, 1, 5], [-7, 3, -2000000000]]]])
 
 # Refused: ops nn2eq would compute as float on integers, Round half to even, float16 computed.
 def refused_model(name, nodes, inputs, outputs):

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertFile, info, Nn2eqError } from '../src/index.js';
+import { convertFile, diffFiles, info, Nn2eqError } from '../src/index.js';
 import { verify } from '../src/verify/index.js';
 import { withPython } from './check.js';
 import { GRAPH_FIXTURES, UNSUPPORTED, writeGraphModel } from './tfjs-graph-fixtures.js';
@@ -49,6 +49,27 @@ describe('small real graph models against reference.json', () => {
     expect(r.totalParams).toBe(11);
     expect(r.name).toBe('tfjs-rn-dense');
     expect(r.layers.map((l) => l.className).filter((c) => c !== 'Input' && c !== 'Output')).toEqual(['MatMul', 'BiasAdd', 'Identity']);
+  });
+});
+
+describe('diff of graph models', () => {
+  it('names the weight that changed and how far the outputs moved', async () => {
+    const dir = tmpDir();
+    cpSync(join(REAL, 'tfjs-rn-dense'), dir, { recursive: true });
+    const bin = join(dir, 'group1-shard1of1.bin');
+    const bytes = readFileSync(bin);
+    // The shard holds the bias [1], then the kernel [10, 1]: kernel[3] becomes 0.5.
+    const old = bytes.readFloatLE(4 * 4);
+    bytes.writeFloatLE(0.5, 4 * 4);
+    writeFileSync(bin, bytes);
+    const same = await diffFiles(join(REAL, 'tfjs-rn-dense', 'model.json'), join(REAL, 'tfjs-rn-dense', 'model.json'));
+    expect(same.equal).toBe(true);
+    const r = await diffFiles(join(REAL, 'tfjs-rn-dense', 'model.json'), join(dir, 'model.json'));
+    expect(r.equal).toBe(false);
+    expect(r.layers).toHaveLength(1);
+    expect(r.layers[0].className).toBe('MatMul');
+    expect(r.layers[0].weights[0].changed).toBe(1);
+    expect(r.outputs![0].maxChange).toBeCloseTo(Math.abs(0.5 - old) * Math.max(...r.outputs![0].at.map((v, i) => (i === 3 ? Math.abs(v) : 0))), 6);
   });
 });
 

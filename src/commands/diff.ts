@@ -1,9 +1,11 @@
-import { convertModel, DEFAULT_MAX_SIZE } from '../convert.js';
+import { convertModel, convertWithIR, DEFAULT_MAX_SIZE } from '../convert.js';
+import { tfSource } from '../extract/tf/source.js';
+import { scalarize } from '../tensor/scalarize.js';
 import type { Format } from '../emit/index.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
 import { evaluate } from '../ir/evaluate.js';
-import { loadModel, type LayerSpec, type ModelSpec } from '../load/index.js';
+import { loadAnyModel, loadModel, type LayerSpec, type ModelSpec } from '../load/index.js';
 import { mulberry32 } from '../verify/random.js';
 import { diffLines, unifiedDiff } from './linediff.js';
 
@@ -149,10 +151,16 @@ export function diff(a: ModelSpec, b: ModelSpec, opts: DiffOptions = {}): DiffRe
     // Measured first with a graph that stores nothing, as conversion does: a model too large to
     // have a scalar form is refused in seconds.
     const dry = { timesteps: opts.timesteps, sizeBudget: 1.5 * DEFAULT_MAX_SIZE, dry: true, maxSizeShown: DEFAULT_MAX_SIZE };
-    extract(a, dry);
-    extract(b, dry);
-    exA = extract(a, { timesteps: opts.timesteps });
-    exB = extract(b, { timesteps: opts.timesteps });
+    // A graph model carries its tensor program: its scalar IR comes from there.
+    const ir = (m: ModelSpec, measure: boolean): Extracted => {
+      const program = tfSource(m)?.program;
+      if (!program) return extract(m, measure ? dry : { timesteps: opts.timesteps });
+      return scalarize(program, measure ? { sizeBudget: dry.sizeBudget, dry: true } : {});
+    };
+    ir(a, true);
+    ir(b, true);
+    exA = ir(a, false);
+    exB = ir(b, false);
   } catch (e) {
     if (!(e instanceof Nn2eqError)) throw e;
     exA = exB = { graph: null!, inputs: [], outputs: [], outputIds: [], trace: [] };
@@ -196,7 +204,11 @@ export function diff(a: ModelSpec, b: ModelSpec, opts: DiffOptions = {}): DiffRe
     range: [range[0], range[1]],
   };
   if (opts.format) {
-    const text = (m: ModelSpec) => explode(convertModel(m, { format: opts.format!, timesteps: opts.timesteps }), opts.format === 'json');
+    const text = (m: ModelSpec) => {
+      const program = tfSource(m)?.program;
+      const printed = program ? convertWithIR(m, { format: opts.format!, timesteps: opts.timesteps }, program).text : convertModel(m, { format: opts.format!, timesteps: opts.timesteps });
+      return explode(printed, opts.format === 'json');
+    };
     return { ...report, text: unifiedDiff(text(a), text(b), a.file, b.file) };
   }
   return report;
@@ -219,8 +231,18 @@ export function explode(text: string, json = false): string[] {
 /** Loads both files and compares them. */
 export async function diffFiles(oldPath: string, newPath: string, opts: DiffOptions = {}): Promise<DiffReport> {
   if (oldPath === '-' && newPath === '-') throw new Nn2eqError('diff: both models cannot come from standard input', 'usage', "pass at most one '-'");
-  const [a, b] = [await loadModel(oldPath), await loadModel(newPath)];
+  const [a, b] = [await loadForDiff(oldPath), await loadForDiff(newPath)];
   return diff(a, b, opts);
+}
+
+/** A model file as a ModelSpec; a TF.js graph model's carries its tensor program (see tfModelSpec). */
+async function loadForDiff(path: string): Promise<ModelSpec> {
+  if (path === '-') return loadModel(path);
+  const loaded = await loadAnyModel(path);
+  if ('spec' in loaded) return loaded.spec;
+  if ('onnx' in loaded) return loadModel(path);
+  const { buildTfProgram, tfModelSpec } = await import('../extract/tf/index.js');
+  return tfModelSpec(loaded.tfgraph, buildTfProgram(loaded.tfgraph));
 }
 
 function num(v: number): string {

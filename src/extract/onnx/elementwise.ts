@@ -93,7 +93,7 @@ function narrowBits(dtype: DType): number {
  * A computed whole number brought into its integer type: wrapped when the type has at most 32
  * bits (exact in float64); int64 and uint64 values stay below 2^53, where float64 holds them.
  */
-function wrapped(ctx: OnnxContext, t: T, dtype: DType): Val {
+export function wrapped(ctx: OnnxContext, t: T, dtype: DType): Val {
   const bits = narrowBits(dtype);
   if (bits === 0) return tensor(t, dtype);
   return tensor(ctx.map('wrap', [t], [bits, dtype.startsWith('u') ? 0 : 1]), dtype);

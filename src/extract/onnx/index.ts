@@ -42,6 +42,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
+  'ReduceSum', 'ReduceMax', 'ReduceMin',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */

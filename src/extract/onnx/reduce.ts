@@ -1,6 +1,8 @@
 import { attrInt, attrInts } from '../../load/onnx/attributes.js';
 import { sizeOf } from '../../tensor/program.js';
+import { isFloat, isInteger } from '../../tensor/dtype.js';
 import { axisOf, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { wrapped } from './elementwise.js';
 
 /**
  * Softmax / LogSoftmax (before opset 13 the input is coerced to 2-D at `axis`; from 13 on one
@@ -43,12 +45,16 @@ function reduce(kind: 'mean' | 'sum' | 'max' | 'min'): OnnxExtractor {
     if (v.kind === 'const') {
       return ctx.fail('reduces a constant (not folded by nn2eq)');
     }
+    // Integers: Σ, max and min are exact below 2^53 (a narrow type's Σ wraps); an integer mean truncates, not printed.
+    const dtype = ctx.dtype(0);
+    if (!isFloat(dtype) && (kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
     const n = sizeOf(ax.map((i) => dims[i]));
     const m = sizeOf(rest.map((i) => dims[i]));
     if (kind === 'sum') {
       // Σ as a dense product with a column of ones: exact, and printed as a sum.
       const rows = ctx.reshape(ctx.transpose(v.t, [...rest, ...ax]), [m, n]);
       const y = ctx.op('dense', [rows, ctx.const('ones', [n, 1], new Float64Array(n).fill(1))], { pairs: 1, bias: false }, '_')[0];
+      if (isInteger(dtype)) return [wrapped(ctx, ctx.reshape(y, outDims, '_'), dtype)];
       return [tensor(ctx.reshape(y, outDims, 'h'))];
     }
     const moved = ctx.transpose(v.t, [...ax, ...rest]);

@@ -307,6 +307,18 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend] };
 }
 
+/** The float weights a node reads (its Const inputs; integer Consts are shapes and axes), by input name. */
+function weightsOf(model: TfGraphModel, name: string): Map<string, { name: string; shape: readonly number[]; values: Float32Array }> {
+  const out = new Map<string, { name: string; shape: readonly number[]; values: Float32Array }>();
+  const node = model.nodes.find((n) => n.name === name);
+  for (const input of node?.inputs ?? []) {
+    const src = split(input)[0];
+    const c = model.consts.get(src);
+    if (c && !/int|bool/.test(c.dtype)) out.set(src, { name: src, shape: c.dims, values: Float32Array.from(c.values) });
+  }
+  return out;
+}
+
 /**
  * The ModelSpec the shared pipeline reads for a graph model: its name, files and warnings, and one
  * pseudo-layer per layer call (the TF op as class name; the program holds the weights).
@@ -317,7 +329,7 @@ export function tfModelSpec(model: TfGraphModel, program: TensorProgram): ModelS
     format: 'tfjs',
     name: program.modelName,
     kerasMajor: 0,
-    layers: program.calls.map((c) => ({ name: c.layer, className: c.className, config: {}, inbound: [], weights: new Map() })),
+    layers: program.calls.map((c) => ({ name: c.layer, className: c.className, config: {}, inbound: [], weights: weightsOf(model, c.layer) })),
     inputs: [],
     outputs: [],
     sources: model.sources,
