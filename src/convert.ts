@@ -2,7 +2,7 @@ import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, type Format } from './emit/index.js';
 import type { Dtype } from './emit/types.js';
-import { humanBytes } from './emit/render.js';
+import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';

@@ -1,6 +1,6 @@
 import type { Port } from './extract/index.js';
 import type { Graph, Hint, NodeId, StateLabel } from './ir/graph.js';
-import { reachable } from './transform/rebuild.js';
+import { reachable } from './ir/rebuild.js';
 
 /** The printed name of a scalar: a model input, a hidden unit of layer `layer`, a temporary, or a model output. */
 export type Name =

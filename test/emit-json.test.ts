@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateJsonIr, programFromJson } from '../src/commands/runtimes.js';
+import { evaluateJsonIr, programFromJson } from '../src/verify/extra-runtimes.js';
 import { convertFile, evaluate } from '../src/index.js';
 import { scalarize } from '../src/tensor/scalarize.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, ROOT } from './helpers.js';

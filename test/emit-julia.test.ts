@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extraRunners } from '../src/commands/runtimes.js';
+import { extraRunners } from '../src/verify/extra-runtimes.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURES, flat, mismatch, readReference } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runMathjsText } from '../src/commands/runtimes.js';
+import { runMathjsText } from '../src/verify/extra-runtimes.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference } from './helpers.js';
 

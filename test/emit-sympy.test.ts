@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sympyPython } from '../src/commands/runtimes.js';
+import { sympyPython } from '../src/verify/extra-runtimes.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runSympy, tmpFile } from './helpers.js';
 

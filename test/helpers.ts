@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, inject, it } from 'vitest';
-import { C_FLAGS, cCompiler, cInput, cMain, parseCNumbers, SYMPY_DRIVER, sympyAnswers } from '../src/commands/runtimes.js';
+import { C_FLAGS, cCompiler, cInput, cMain, parseCNumbers, SYMPY_DRIVER, sympyAnswers } from '../src/verify/extra-runtimes.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
 import { loadModel } from '../src/index.js';
 import { loadTf, oracleModel } from '../src/verify/oracle.js';
@@ -195,7 +195,7 @@ function exec(exe: string, args: string[], stdin: string, cwd?: string): Promise
   });
 }
 
-/** The reading main() (src/commands/runtimes.ts cMain) compiled once per test file with the same flags, per kind (numeric, --weights symbolic). */
+/** The reading main() (src/verify/extra-runtimes.ts cMain) compiled once per test file with the same flags, per kind (numeric, --weights symbolic). */
 const mainObjects = new Map<string, Promise<string>>();
 function mainObject(text: string): Promise<string> {
   const main = cMain(text);
@@ -234,7 +234,7 @@ export interface SympyJob {
 }
 
 /**
- * Runs SymPy modules with the driver --verify uses (src/commands/runtimes.ts SYMPY_DRIVER), as
+ * Runs SymPy modules with the driver --verify uses (src/verify/extra-runtimes.ts SYMPY_DRIVER), as
  * runSympyFiles does, in this file's python3 servers: per file its rows of outputs, or the error.
  */
 export async function runSympy(exe: string, files: string[], rows: number[][][], shapes: (readonly (readonly number[])[] | null)[] = files.map(() => null)): Promise<(number[][] | Error)[]> {

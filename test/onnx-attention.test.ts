@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxProgram } from '../src/extract/onnx/index.js';
 import { convertFile, evaluate, Nn2eqError, scalarize } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
-import { jacobian } from '../src/transform/jacobian.js';
+import { jacobian } from '../src/ir/jacobian.js';
 import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { findAttention, isInverseRoot } from '../src/tensor/attention.js';

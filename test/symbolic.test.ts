@@ -8,7 +8,7 @@ import { buildProgram } from '../src/extract/index.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { execFileSync } from 'node:child_process';
-import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, sympyPython } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, parseCNumbers, runMathjsText, sympyPython } from '../src/verify/extra-runtimes.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, runJs, runNumpy, runSympy, runWolfram, tfFixture, tfWeightGradients, tmpDir, tmpFile } from './helpers.js';
 
 // --weights symbolic: every weight a parameter leaf. The code formats' predict(PARAMS, …) must

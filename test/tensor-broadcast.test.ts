@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extraRunners, runMathjsText, sympyPython } from '../src/commands/runtimes.js';
+import { extraRunners, runMathjsText, sympyPython } from '../src/verify/extra-runtimes.js';
 import { convertFile } from '../src/index.js';
 import { withPython } from './check.js';
 import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, runSympyBatch, withCC } from './helpers.js';

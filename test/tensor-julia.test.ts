@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extraRunners } from '../src/commands/runtimes.js';
+import { extraRunners } from '../src/verify/extra-runtimes.js';
 import { juliaTensor } from '../src/emit/tensor/julia.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile, evaluateOutputs, scalarize, type ConvertOptions, type TensorProgram } from '../src/index.js';

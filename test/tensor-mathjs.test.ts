@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { runMathjsText } from '../src/commands/runtimes.js';
+import { runMathjsText } from '../src/verify/extra-runtimes.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, SHARED } from './helpers.js';

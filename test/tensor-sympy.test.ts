@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { sympyPython } from '../src/commands/runtimes.js';
+import { sympyPython } from '../src/verify/extra-runtimes.js';
 import { convertFile, type ConvertOptions } from '../src/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, inCI, mismatch, readReference, referenceOutputs, runPyDriver, runSympyBatch } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { convertFile, loadModel } from '../src/index.js';
 import type { TransformOptions } from '../src/transform/pipeline.js';
 import { samplePoints } from '../src/transform/taylor.js';
 import { oracleModel, oraclePredict } from '../src/verify/oracle.js';
-import { extraRunners } from '../src/commands/runtimes.js';
+import { extraRunners } from '../src/verify/extra-runtimes.js';
 import { checkLatex } from '../src/verify/runtimes.js';
 import { withPython } from './check.js';
 import { FIXTURES, readReference, runJs, runNumpy, runWolfram } from './helpers.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convertFile, evaluate, extract, loadModel, type Extracted } from '../src/index.js';
-import { jacobian } from '../src/transform/jacobian.js';
+import { jacobian } from '../src/ir/jacobian.js';
 import { withPython } from './check.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, runJs, runNumpy, runWolfram, tfFixture, tmpDir } from './helpers.js';
 import { checkLatex } from '../src/verify/runtimes.js';

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cCompiler, cInput, compileC, extraRunners, parseCNumbers, programFromJson, runMathjsText, type TensorJson } from '../src/commands/runtimes.js';
+import { cCompiler, cInput, compileC, extraRunners, parseCNumbers, programFromJson, runMathjsText, type TensorJson } from '../src/verify/extra-runtimes.js';
 import { buildProgram, convertFile, evaluate, loadModel, Nn2eqError, scalarize, type TensorProgram } from '../src/index.js';
 import { expandProgram } from '../src/transform/expand.js';
-import { jacobian, paramGradient } from '../src/transform/jacobian.js';
-import { rebuild } from '../src/transform/rebuild.js';
+import { jacobian, paramGradient } from '../src/ir/jacobian.js';
+import { rebuild } from '../src/ir/rebuild.js';
 import { gradientProgram, jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import type { TransformOptions } from '../src/transform/options.js';
 import { PolySpace, polynomialProgram } from '../src/transform/poly.js';

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_SIZE } from '../convert.js';
 import { EMITTERS, FORMATS } from '../emit/index.js';
-import { estimateSize, humanBytes } from '../emit/render.js';
+import { estimateSize } from '../emit/render.js';
+import { humanBytes } from '../ir/graph.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
 import { readHdf5, stringAttr } from '../load/hdf5.js';

@@ -1,4 +1,5 @@
-import { estimateSize, humanBytes } from './render.js';
+import { estimateSize } from './render.js';
+import { humanBytes } from '../ir/graph.js';
 import { Nn2eqError } from '../errors.js';
 import type { NodeId } from '../ir/graph.js';
 import type { Program } from '../schedule.js';

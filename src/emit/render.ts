@@ -1,4 +1,4 @@
-import { BYTES_PER_NODE, BYTES_PER_TERM, type NodeId, type ParamTensor } from '../ir/graph.js';
+import { BYTES_PER_NODE, BYTES_PER_TERM, humanBytes, type NodeId, type ParamTensor } from '../ir/graph.js';
 import { OPS, Prec, isFn, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
@@ -212,15 +212,3 @@ function estimateOrRefuse(program: Program, opts: RenderOptions): void {
   }
 }
 
-/** 1536 → "1.5 kB". */
-export function humanBytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === units.length - 1 && v >= 1000 ? `${n.toExponential(1)} B` : `${v.toFixed(1)} ${units[u]}`;
-}

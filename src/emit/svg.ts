@@ -7,7 +7,7 @@ import { latexRows, wholeRows } from './html.js';
 
 export { wholeRows };
 import { latex } from './latex.js';
-import { humanBytes } from './render.js';
+import { humanBytes } from '../ir/graph.js';
 import type { EmitOptions, Emitter } from './types.js';
 
 /**

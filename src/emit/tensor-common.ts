@@ -8,34 +8,14 @@ import { broadcastIndex as broadcastAt } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
+import { constantsUsed, tensorNames } from '../tensor/names.js';
+
+export { constantsUsed, tensorNames };
 
 /**
  * What every tensor-form emitter shares: identifiers for tensors, use counts, and printing an
  * element-wise function from its one scalar template (so no emitter writes an activation again).
  */
-
-/** A printable identifier for every tensor of a program, unique, in the plain-identifier style. */
-export function tensorNames(p: TensorProgram): string[] {
-  const names = new Array<string>(p.tensors.length);
-  const taken = new Set<string>();
-  const unique = (base: string): string => {
-    let n = base;
-    for (let k = 2; taken.has(n); k++) n = `${base}_${k}`;
-    taken.add(n);
-    return n;
-  };
-  p.inputs.forEach((port, i) => (names[port.tensor.id] = unique(`input${i + 1}`)));
-  for (const call of p.calls) call.outputs.forEach((t) => names[t.id] ?? (names[t.id] = unique(`h${call.number || 'p'}`)));
-  let temps = 0;
-  const used = new Set(constantsUsed(p));
-  p.tensors.forEach((t, id) => {
-    if (names[id] !== undefined || (t.kind === 'const' && !used.has(id))) return;
-    const role = t.role.replace(/[^A-Za-z0-9]/g, '') || 't';
-    if (t.role === '_' || t.role === 'v') names[id] = unique(`t${++temps}`);
-    else names[id] = unique(`${role}${t.layer}`);
-  });
-  return names;
-}
 
 /** How often each tensor is read: by equations (bodies included), body outputs and the program's outputs. */
 export function useCounts(p: TensorProgram): Int32Array {
@@ -52,25 +32,6 @@ export function useCounts(p: TensorProgram): Int32Array {
   visit(p.equations);
   for (const port of p.outputs) uses[port.tensor.id]++;
   return uses;
-}
-
-/** The constant tensors a program reads, in first-use order. */
-export function constantsUsed(p: TensorProgram): TensorId[] {
-  const seen = new Set<TensorId>();
-  const out: TensorId[] = [];
-  const visit = (eqs: readonly Equation[]) => {
-    for (const eq of eqs) {
-      for (const a of eq.args) {
-        if (p.tensors[a].kind === 'const' && !seen.has(a)) {
-          seen.add(a);
-          out.push(a);
-        }
-      }
-      if (eq.body) visit(eq.body.equations);
-    }
-  };
-  visit(p.equations);
-  return out;
 }
 
 /** Every equation of the program, bodies included, with the body it sits in (undefined at top level). */

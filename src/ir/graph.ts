@@ -363,3 +363,16 @@ function sameNode(n: Node, op: Op, args: readonly NodeId[], value: number, coefs
   for (let i = 0; i < coefs.length; i++) if (!Object.is(n.coefs[i], coefs[i])) return false;
   return true;
 }
+
+/** 1536 → "1.5 kB". */
+export function humanBytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === units.length - 1 && v >= 1000 ? `${n.toExponential(1)} B` : `${v.toFixed(1)} ${units[u]}`;
+}

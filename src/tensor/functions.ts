@@ -1,8 +1,14 @@
 import { Graph, type NodeId } from '../ir/graph.js';
 import type { Fn } from '../ir/ops.js';
-import { jacobian } from '../transform/jacobian.js';
-import { reachable, rebuild } from '../transform/rebuild.js';
-import type { MapAttrs } from './ops.js';
+import { jacobian } from '../ir/jacobian.js';
+import { reachable, rebuild } from '../ir/rebuild.js';
+
+/**
+ * `fn` of the ELEMENTWISE table with its numeric `params`; `derivative: k` applies ∂fn/∂(argument k)
+ * instead (the tensor-form Jacobian), `expanded` writes tanh, sigmoid and softplus in exp and log
+ * (--expand). See mapTemplate below.
+ */
+export interface MapAttrs { readonly fn: FnName; readonly params: readonly number[]; readonly derivative?: number; readonly expanded?: boolean }
 
 /**
  * The element-wise functions of the `map` op, each defined once as a scalar template: how one

@@ -1,7 +1,7 @@
 import { Nn2eqError } from '../errors.js';
 import type { Graph, NodeId } from '../ir/graph.js';
-import { applyMap, ELEMENTWISE, type ElementwiseFn, type FnName } from './functions.js';
-import { sizeOf, type Body, type Equation, type TensorId } from './program.js';
+import { applyMap, ELEMENTWISE, type ElementwiseFn, type FnName, type MapAttrs } from './functions.js';
+import { sizeOf, type Body, type Equation, type TensorId, type TOp } from './program.js';
 import { alongAxes, broadcastIndex, broadcastShapes, transpose, windows, type Scalars } from './scalars.js';
 
 /** What an op's scalarize rule may ask of the lowering. */
@@ -86,12 +86,6 @@ export interface TOpInfo {
 
 /** Attributes of each op, as extractors write them and emitters read them. */
 export interface DenseAttrs { readonly pairs: number; readonly bias: boolean }
-/**
- * `fn` of the ELEMENTWISE table with its numeric `params`; `derivative: k` applies ∂fn/∂(argument k)
- * instead (the tensor-form Jacobian), `expanded` writes tanh, sigmoid and softplus in exp and log
- * (--expand). See mapTemplate in functions.ts.
- */
-export interface MapAttrs { readonly fn: FnName; readonly params: readonly number[]; readonly derivative?: number; readonly expanded?: boolean }
 export interface AxesAttrs { readonly axes: readonly number[] }
 export interface LayerNormAttrs { readonly axes: readonly number[]; readonly eps: number; readonly scale: boolean; readonly center: boolean }
 export interface WindowAttrs {
@@ -117,12 +111,7 @@ export interface DotAttrs { readonly axes: readonly [number, number]; readonly n
 export interface MonomialsAttrs { readonly exponents: readonly (readonly number[])[] }
 export interface ScanAttrs { readonly reverse: boolean; readonly returnSequences: boolean; readonly symbols: readonly string[]; readonly units: number }
 
-/** Every tensor op. */
-export type TOp =
-  | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
-  | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
-  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
-  | 'monomials' | 'scan' | 'foreach';
+export type { MapAttrs, TOp };
 
 const last = (s: readonly number[]) => s[s.length - 1];
 

@@ -1,5 +1,11 @@
 import type { DType } from './dtype.js';
-import type { TOp } from './ops.js';
+
+/** Every tensor op. */
+export type TOp =
+  | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
+  | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
+  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
+  | 'monomials' | 'scan' | 'foreach';
 
 /** Index of a tensor in its program's table. */
 export type TensorId = number;

@@ -1,7 +1,6 @@
 import { Nn2eqError } from '../errors.js';
-import { Graph, SizeBudgetExceeded, type NodeId, type StateLabel } from '../ir/graph.js';
-import { humanBytes } from '../emit/render.js';
-import { tensorNames } from '../emit/tensor-common.js';
+import { Graph, humanBytes, SizeBudgetExceeded, type NodeId, type StateLabel } from '../ir/graph.js';
+import { tensorNames } from './names.js';
 import { TOPS, type TOpInfo } from './ops.js';
 import { sizeOf, type Body, type Equation, type TensorProgram } from './program.js';
 import type { Scalars } from './scalars.js';

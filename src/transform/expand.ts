@@ -3,7 +3,7 @@ import type { Fn } from '../ir/ops.js';
 import { EXPANSIONS, mapTemplate } from '../tensor/functions.js';
 import type { MapAttrs } from '../tensor/ops.js';
 import type { Equation, TensorProgram } from '../tensor/program.js';
-import { reachable, rebuild } from './rebuild.js';
+import { reachable, rebuild } from '../ir/rebuild.js';
 
 /**
  * Rewrites tanh as (e^{2z} − 1)/(e^{2z} + 1), sigmoid as 1/(1 + e^{−z}) and softplus as

@@ -3,7 +3,7 @@ import { iadd, idiv, ierf, iexp, ilog, imul, ipow, iscale, isigmoid, isoftplus, 
 import { mapTemplate } from '../tensor/functions.js';
 import type { DenseAttrs, MapAttrs } from '../tensor/ops.js';
 import { sizeOf, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
-import { rebuild } from './rebuild.js';
+import { rebuild } from '../ir/rebuild.js';
 import { compact } from './tensor-ports.js';
 
 /** The range of every node over a box of inputs, by interval arithmetic (rounded outward; see interval.ts). */

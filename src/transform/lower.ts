@@ -1,7 +1,7 @@
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { Fn } from '../ir/ops.js';
 import { EXPANSIONS } from '../tensor/functions.js';
-import { rebuild } from './rebuild.js';
+import { rebuild } from '../ir/rebuild.js';
 
 /** How to write a function from elementary ones, for targets that lack it. */
 const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = { sigmoid: EXPANSIONS.sigmoid, softplus: EXPANSIONS.softplus };

@@ -1,7 +1,7 @@
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { DenseAttrs } from '../tensor/ops.js';
 import type { Equation, TensorId, TensorProgram } from '../tensor/program.js';
-import { rebuild } from './rebuild.js';
+import { rebuild } from '../ir/rebuild.js';
 
 /**
  * Drops every affine coefficient with |w| < eps (the term goes; the constant term stays). An

@@ -3,7 +3,7 @@ import { evaluate } from '../ir/evaluate.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import { iadd, ihull, imag, imul, ipowInt, iscale, iv, point, ZERO, type Interval } from './interval.js';
 import { PolySpace } from './poly.js';
-import { reachable } from './rebuild.js';
+import { reachable } from '../ir/rebuild.js';
 import { cauchyBound, series, type SeriesFn } from './series.js';
 
 /** A Taylor model: polynomial p in u = x − x0 plus an interval holding f − p over the whole box. */

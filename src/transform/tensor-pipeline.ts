@@ -5,7 +5,7 @@ import { expandProgram } from './expand.js';
 import { gradientProgram, jacobianProgram } from './jacobian-tensor.js';
 import type { TransformOptions } from './options.js';
 import { restrictProgram } from './input-range.js';
-import { boxText, expandNote, gradientNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './pipeline.js';
+import { boxText, expandNote, gradientNote, jacobianNote, largestChange, perInput, polynomialStep, pruneNote } from './steps.js';
 import { polynomialProgram } from './poly.js';
 import { pruneProgram } from './prune.js';
 

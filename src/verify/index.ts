@@ -7,7 +7,7 @@ import { extract, type Extracted, type Extractor } from '../extract/index.js';
 import { evaluate } from '../ir/evaluate.js';
 import type { Graph, NodeId } from '../ir/graph.js';
 import type { ModelSpec } from '../load/spec.js';
-import { rebuild } from '../transform/rebuild.js';
+import { rebuild } from '../ir/rebuild.js';
 import { onnxSource } from '../extract/onnx/source.js';
 import { tfSource } from '../extract/tf/source.js';
 import { scalarize } from '../tensor/scalarize.js';
@@ -15,7 +15,7 @@ import type { TensorProgram } from '../tensor/program.js';
 import { loadTf, oracleModel, oraclePredict, type TfModel } from './oracle.js';
 import { mulberry32 } from './random.js';
 import { checkLatex, probe, runJs, runNumpy, runWolfram, type RunResult } from './runtimes.js';
-import { extraRunners } from '../commands/runtimes.js';
+import { extraRunners } from './extra-runtimes.js';
 
 /** What --verify checks the written text against, and how strictly. */
 export interface VerifyOptions {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Port } from '../extract/index.js';
-import { probe, type RunResult } from '../verify/runtimes.js';
+import { probe, type RunResult } from './runtimes.js';
 import { erf as erfFloat64 } from '../ir/special.js';
 import type { Equation, TensorProgram } from '../tensor/program.js';
 
