@@ -1,6 +1,7 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
 // `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS", `node scripts/bench.mjs graph` only the TF.js graph model,
-// `node scripts/bench.mjs conv` only the conv nets (scripts/bench-convnets.mjs, also run last) (after npm run build).
+// `node scripts/bench.mjs conv` only the conv nets (scripts/bench-convnets.mjs), `node scripts/bench.mjs attention` only the transformer encoder
+// (scripts/bench-attention.mjs); both also run last (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -110,6 +111,11 @@ if (process.argv[2] === 'graph') {
 // `node scripts/bench.mjs conv` runs only the conv nets against onnxruntime-web and the plain-JS floor.
 if (process.argv[2] === 'conv') {
   spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
+  process.exit(0);
+}
+// `node scripts/bench.mjs attention` runs only the transformer encoder (issue 27).
+if (process.argv[2] === 'attention') {
+  spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-attention.mjs')], { stdio: 'inherit' });
   process.exit(0);
 }
 
@@ -462,3 +468,5 @@ console.log(JSON.stringify({ js: time(jsOnce, 20), tfjs: time(tfOnce, 20) }));
 
 // Conv nets per image against onnxruntime-web and the plain-JS floor (issue 26).
 spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
+// The transformer encoder per sequence against onnxruntime-web, PyTorch and the plain-JS floor (issue 27).
+spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-attention.mjs')], { stdio: 'inherit' });

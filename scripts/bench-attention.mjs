@@ -1,0 +1,255 @@
+// The transformer encoder of issue 27, side by side in one run: a 6-layer, 512-wide, 8-head
+// nn.TransformerEncoder (about 19M parameters, seeded weights, exported by Debian's torch), one
+// 128-token sequence. Conversion time and peak RSS of the NumPy and JS tensor forms; then per
+// sequence: onnxruntime-web (wasm, 1 thread, in this process) on the same .onnx, PyTorch (1 thread)
+// when installed, the emitted NumPy (1 BLAS thread), C (gcc -O2 and -O3 -march=native, float64 and
+// float32) and JS (float64 and float32) against the plain-JS floor, a register-blocked Float32Array
+// matrix product written here. Baselines are independent of nn2eq's code. Figures, not a test.
+//
+//   node scripts/bench-attention.mjs            (after npm run build; npm run bench runs it)
+//   BENCH_LAYERS=2 BENCH_WIDTH=128 node scripts/bench-attention.mjs   (a smaller encoder)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const DIR = join(tmpdir(), 'nn2eq-bench-attention');
+mkdirSync(DIR, { recursive: true });
+const PY = '/usr/bin/python3';
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LAYERS = Number(process.env.BENCH_LAYERS ?? 6);
+const WIDTH = Number(process.env.BENCH_WIDTH ?? 512);
+const HEADS = Number(process.env.BENCH_HEADS ?? 8);
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 128);
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/** Best of `n` wall times (ms) of f(), after one warm-up call. */
+async function best(f, n = RUNS) {
+  await f();
+  let b = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    b = Math.min(b, performance.now() - t);
+  }
+  return b;
+}
+
+// The floor: C[M,N] = A[M,K] B[K,N], 4×4 register blocks over Float32Array, plain JavaScript.
+function floorGmacs() {
+  const M = 512, K = 256, N = 256;
+  const A = new Float32Array(M * K).map((_, i) => Math.sin(i));
+  const B = new Float32Array(K * N).map((_, i) => Math.cos(i));
+  const C = new Float32Array(M * N);
+  const mm = () => {
+    for (let i = 0; i < M; i += 4) {
+      const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+      for (let j = 0; j < N; j += 4) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let k = 0, b = j; k < K; k++, b += N) {
+          const b0 = B[b], b1 = B[b + 1], b2 = B[b + 2], b3 = B[b + 3];
+          const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+          c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+          c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+          c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+          c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        }
+        let o = i * N + j;
+        C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03; o += N;
+        C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13; o += N;
+        C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23; o += N;
+        C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
+      }
+    }
+  };
+  for (let i = 0; i < 3; i++) mm();
+  let b = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    mm();
+    b = Math.min(b, performance.now() - t);
+  }
+  return (M * K * N) / (b / 1000) / 1e9;
+}
+
+/** Multiply-adds per sequence of a tensor program: dense layers and matrix products (attention included). */
+function macs(program) {
+  const size = (id) => program.tensors[id].shape.reduce((a, b) => a * Math.max(b, 1), 1);
+  const last = (id) => program.tensors[id].shape.at(-1);
+  let n = 0;
+  for (const eq of program.equations) {
+    if (eq.op === 'dense') for (let k = 0; k < eq.attrs.pairs; k++) n += size(eq.args[2 * k]) * last(eq.args[2 * k + 1]);
+    else if (eq.op === 'matmul') n += size(eq.outs[0]) * last(eq.args[0]);
+  }
+  return n;
+}
+
+/** The encoder as ONNX (opset 17, fixed sequence length), or a reason when torch is missing. */
+function exportEncoder() {
+  const file = join(DIR, `encoder-${LAYERS}x${WIDTH}x${HEADS}-${TOKENS}.onnx`);
+  if (existsSync(file)) return { file };
+  const script = `
+import sys, torch
+from torch import nn
+torch.manual_seed(0)
+layers, width, heads, tokens = (int(a) for a in sys.argv[1:5])
+layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True)
+m = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False).eval()
+torch.onnx.export(m, torch.rand(1, tokens, width), sys.argv[5], opset_version=17, input_names=['input'], output_names=['output'])
+`;
+  const r = spawnSync(PY, ['-c', script, LAYERS, WIDTH, HEADS, TOKENS, file], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `the torch export failed or python3-torch is missing: ${(r.stderr || '').trim().split('\n').pop()}` };
+  return { file };
+}
+
+/** PyTorch's own time per sequence, 1 thread, on the same seeded module (null when torch is missing). */
+function torchMs() {
+  const script = `
+import sys, time, torch
+from torch import nn
+torch.set_num_threads(1)
+torch.manual_seed(0)
+layers, width, heads, tokens, runs = (int(a) for a in sys.argv[1:6])
+layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True)
+m = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False).eval()
+x = torch.rand(1, tokens, width)
+best = 1e30
+with torch.no_grad():
+    m(x)
+    for _ in range(runs):
+        t = time.perf_counter(); m(x); best = min(best, time.perf_counter() - t)
+print(best * 1000)
+`;
+  const r = spawnSync(PY, ['-c', script, LAYERS, WIDTH, HEADS, TOKENS, RUNS], { encoding: 'utf8', env: ONE_THREAD });
+  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+}
+
+/** Conversion in a child process: seconds and peak RSS (MB), and the text written to `out`. */
+function convert(file, format, out, extra = []) {
+  const script = `
+const { convertFile } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)});
+const { writeFileSync } = await import('node:fs');
+const t = performance.now();
+const r = await convertFile(process.argv[1], { format: process.argv[2], form: 'tensor', ...JSON.parse(process.argv[4]) });
+const s = (performance.now() - t) / 1000;
+writeFileSync(process.argv[3], r.text);
+console.log(JSON.stringify({ s, rss: process.resourceUsage().maxRSS / 1024 }));
+`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, format, out, JSON.stringify(Object.fromEntries(extra))], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function numpyMs(py, shape) {
+  const script = `
+import importlib.util, sys, time, json
+import numpy as np
+spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+shape = tuple(json.loads(sys.argv[2]))
+x = np.sin(np.arange(int(np.prod(shape)), dtype=np.float64)).reshape(shape)
+m.predict(x)
+best = 1e30
+for _ in range(int(sys.argv[3])):
+    t = time.perf_counter(); m.predict(x); best = min(best, time.perf_counter() - t)
+print(best * 1000)
+`;
+  const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: ONE_THREAD });
+  if (r.status !== 0) {
+    console.log(`  numpy failed: ${(r.stderr || '').trim().split('\n').pop()}`);
+    return NaN;
+  }
+  return Number(r.stdout.trim());
+}
+
+const C_MAIN = (type, n, m) => `#define _POSIX_C_SOURCE 199309L
+#include <stdio.h>
+#include <math.h>
+#include <time.h>
+void predict(const ${type} *x, ${type} *y);
+static ${type} x[${n}], y[${m}];
+int main(void) {
+  for (int i = 0; i < ${n}; i++) x[i] = (${type})sin((double)i);
+  double best = 1e30;
+  for (int r = 0; r < ${RUNS + 1}; r++) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    predict(x, y);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+    if (r > 0 && ms < best) best = ms;
+  }
+  printf("%f\\n", best);
+  return 0;
+}
+`;
+
+function cMs(src, n, m, type, flags, tag) {
+  const main = join(DIR, `${tag}-main.c`);
+  const exe = join(DIR, tag);
+  writeFileSync(main, C_MAIN(type, n, m));
+  try {
+    execFileSync('gcc', ['-std=c99', ...flags, src, main, '-lm', '-o', exe], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
+  } catch (e) {
+    console.log(`  ${tag}: failed: ${String(e.stderr || e.message).split('\n').find((l) => /error/.test(l)) ?? e.message}`);
+    return NaN;
+  }
+}
+
+const e = exportEncoder();
+if (e.skipped) {
+  console.log(`\ntransformer encoder: skipped (${e.skipped})`);
+  process.exit(0);
+}
+const ort = await import('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'error';
+const shape = [1, TOKENS, WIDTH];
+const n = shape.reduce((a, b) => a * b, 1);
+const session = await ort.InferenceSession.create(readFileSync(e.file), { executionProviders: ['wasm'] });
+const xs = new Float32Array(n).map((_, i) => Math.sin(i));
+const ortTime = await best(() => session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, shape) }));
+
+const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
+const probe = await convertFile(e.file, { format: 'json', form: 'tensor' });
+const total = macs(probe.program);
+const params = probe.program.tensors.filter((t) => t.kind === 'const').reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+const floor = floorGmacs();
+
+console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens, ${(params / 1e6).toFixed(1)}M parameters, ${(total / 1e9).toFixed(2)} GMAC per sequence; best of ${RUNS}`);
+console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s`);
+console.log('conversion                      time s   peak RSS MB  output MB');
+const texts = {};
+for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]]) {
+  const out = join(DIR, `encoder.${ext}`);
+  const r = convert(e.file, format, out, extra);
+  texts[ext] = out;
+  if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
+}
+
+console.log('per sequence                         ms   vs ORT   GMAC/s  of JS floor');
+const line = (target, ms) => {
+  const rate = total / (ms / 1000) / 1e9;
+  console.log(`${target.padEnd(33)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ortTime).padStart(6)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floor).padStart(11)}`);
+};
+line('onnxruntime-web wasm 1 thread', ortTime);
+const pt = torchMs();
+if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
+else console.log('PyTorch: skipped (python3-torch is not installed)');
+line('nn2eq numpy tensor (1 BLAS thread)', numpyMs(texts.py, shape));
+for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']]) {
+  const { predict } = await import(`${pathToFileURL(texts[ext]).href}?${Date.now()}`);
+  line(`nn2eq js tensor ${tag}`, await best(() => predict(xs)));
+}
+if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
+else {
+  for (const [ext, type, tag] of [['c', 'double', 'float64'], ['f32.c', 'float', 'float32']]) {
+    line(`nn2eq c ${tag} gcc -O2`, cMs(texts[ext], n, n, type, ['-O2'], `c-${tag}-O2`));
+    line(`nn2eq c ${tag} -O3 -march=native`, cMs(texts[ext], n, n, type, ['-O3', '-march=native'], `c-${tag}-O3`));
+  }
+}
+console.log('targets (issue 27): conversion <= 1.5x the floor (npm run bench, first table), peak RSS <= 1 GB; numpy <= 2x ORT; C -O3 -march=native <= 1x ORT; JS >= 0.8 of the JS floor');
