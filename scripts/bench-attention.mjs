@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bestOf, floorGmacs } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -23,58 +24,9 @@ const LAYERS = Number(process.env.BENCH_LAYERS ?? 6);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 512);
 const HEADS = Number(process.env.BENCH_HEADS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 128);
+const best = (f) => bestOf(f, RUNS);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-
-/** Best of `n` wall times (ms) of f(), after one warm-up call. */
-async function best(f, n = RUNS) {
-  await f();
-  let b = Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await f();
-    b = Math.min(b, performance.now() - t);
-  }
-  return b;
-}
-
-// The floor: C[M,N] = A[M,K] B[K,N], 4×4 register blocks over Float32Array, plain JavaScript.
-function floorGmacs() {
-  const M = 512, K = 256, N = 256;
-  const A = new Float32Array(M * K).map((_, i) => Math.sin(i));
-  const B = new Float32Array(K * N).map((_, i) => Math.cos(i));
-  const C = new Float32Array(M * N);
-  const mm = () => {
-    for (let i = 0; i < M; i += 4) {
-      const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
-      for (let j = 0; j < N; j += 4) {
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (let k = 0, b = j; k < K; k++, b += N) {
-          const b0 = B[b], b1 = B[b + 1], b2 = B[b + 2], b3 = B[b + 3];
-          const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
-          c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-          c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-          c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-          c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
-        }
-        let o = i * N + j;
-        C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03; o += N;
-        C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13; o += N;
-        C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23; o += N;
-        C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
-      }
-    }
-  };
-  for (let i = 0; i < 3; i++) mm();
-  let b = Infinity;
-  for (let r = 0; r < 5; r++) {
-    const t = performance.now();
-    mm();
-    b = Math.min(b, performance.now() - t);
-  }
-  return (M * K * N) / (b / 1000) / 1e9;
-}
 
 /** Multiply-adds per sequence of a tensor program: dense layers and matrix products (attention included). */
 function macs(program) {
