@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOf, floorGmacs } from './bench-common.mjs';
+import { bestOf, cMain, floorGmacs } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -117,32 +117,11 @@ print(best * 1000)
   return Number(r.stdout.trim());
 }
 
-const C_MAIN = (type, n, m) => `#define _POSIX_C_SOURCE 199309L
-#include <stdio.h>
-#include <math.h>
-#include <time.h>
-void predict(const ${type} *x, ${type} *y);
-static ${type} x[${n}], y[${m}];
-int main(void) {
-  for (int i = 0; i < ${n}; i++) x[i] = (${type})sin((double)i);
-  double best = 1e30;
-  for (int r = 0; r < ${RUNS + 1}; r++) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    predict(x, y);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-    if (r > 0 && ms < best) best = ms;
-  }
-  printf("%f\\n", best);
-  return 0;
-}
-`;
 
 function cMs(src, n, m, type, flags, tag) {
   const main = join(DIR, `${tag}-main.c`);
   const exe = join(DIR, tag);
-  writeFileSync(main, C_MAIN(type, n, m));
+  writeFileSync(main, cMain(type, n, m, RUNS));
   try {
     execFileSync('gcc', ['-std=c99', ...flags, src, main, '-lm', '-o', exe], { stdio: ['ignore', 'ignore', 'pipe'] });
     return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
