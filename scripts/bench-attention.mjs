@@ -89,7 +89,8 @@ const t = performance.now();
 const r = await convertFile(process.argv[1], { format: process.argv[2], form: 'tensor', ...JSON.parse(process.argv[4]) });
 const s = (performance.now() - t) / 1000;
 writeFileSync(process.argv[3], r.text);
-console.log(JSON.stringify({ s, rss: process.resourceUsage().maxRSS / 1024 }));
+const params = r.program.tensors.filter((t) => t.kind === 'const').reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+console.log(JSON.stringify({ s, rss: process.resourceUsage().maxRSS / 1024, macs: (${macs.toString()})(r.program), params }));
 `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, format, out, JSON.stringify(Object.fromEntries(extra))], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
@@ -145,23 +146,24 @@ const session = await ort.InferenceSession.create(readFileSync(e.file), { execut
 const xs = new Float32Array(n).map((_, i) => Math.sin(i));
 const ortTime = await best(() => session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, shape) }));
 
-const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
-const probe = await convertFile(e.file, { format: 'json', form: 'tensor' });
-const total = macs(probe.program);
-const params = probe.program.tensors.filter((t) => t.kind === 'const').reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
 const floor = floorGmacs();
 
-console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens, ${(params / 1e6).toFixed(1)}M parameters, ${(total / 1e9).toFixed(2)} GMAC per sequence; best of ${RUNS}`);
+console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens; best of ${RUNS} (onnxruntime-web wasm, 1 thread, in this process)`);
 console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s`);
 console.log('conversion                      time s   peak RSS MB  output MB');
 const texts = {};
+let total = NaN;
+let params = NaN;
 for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]]) {
   const out = join(DIR, `encoder.${ext}`);
   const r = convert(e.file, format, out, extra);
   texts[ext] = out;
+  total = r.macs;
+  params = r.params;
   if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
 }
 
+console.log(`${(params / 1e6).toFixed(1)}M parameters, ${(total / 1e9).toFixed(2)} GMAC per sequence (dense layers and matrix products of the tensor program)`);
 console.log('per sequence                         ms   vs ORT   GMAC/s  of JS floor');
 const line = (target, ms) => {
   const rate = total / (ms / 1000) / 1e9;
