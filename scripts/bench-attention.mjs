@@ -86,14 +86,14 @@ function convert(file, format, out, extra = []) {
 const { convertFile } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)});
 const { writeFileSync } = await import('node:fs');
 const t = performance.now();
-const r = await convertFile(process.argv[1], { format: process.argv[2], form: 'tensor', ...JSON.parse(process.argv[4]) });
+const r = await convertFile(process.argv[1], { format: process.argv[2], form: 'tensor', maxSize: 1e12, ...JSON.parse(process.argv[4]) });
 const s = (performance.now() - t) / 1000;
 writeFileSync(process.argv[3], r.text);
 const params = r.program.tensors.filter((t) => t.kind === 'const').reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
 console.log(JSON.stringify({ s, rss: process.resourceUsage().maxRSS / 1024, macs: (${macs.toString()})(r.program), params }));
 `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, format, out, JSON.stringify(Object.fromEntries(extra))], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 

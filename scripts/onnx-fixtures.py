@@ -340,6 +340,14 @@ def small_vit():
     return VisionTransformer(image_size=8, patch_size=4, num_layers=1, num_heads=HEADS, hidden_dim=D, mlp_dim=FF, num_classes=3)
 
 
+def small_swin():
+    """Swin's shifted windows: roll, a window partition, the shift mask (ScatterND on constants),
+    relative position bias by Gather, and patch merging (Slice with step 2)."""
+    from torchvision.models.swin_transformer import SwinTransformer
+    return SwinTransformer(patch_size=[1, 1], embed_dim=8, depths=[2, 1], num_heads=[2, 2], window_size=[4, 4],
+                           mlp_ratio=2.0, num_classes=3)
+
+
 def nets():
     """(name, constructor, input shapes, input kind, options) for every fixture. Options:
     opsets (default OPSETS), functions (module classes exported as model-local functions),
@@ -372,6 +380,7 @@ def nets():
     yield 'einsum_attention', EinsumAttention, [(1, 5, D)], 'float', {'opsets': (14, 17), 'grad': True}
     yield 'encoder_classifier', EncoderClassifier, [(1, 6)], 'ids20', attn
     yield 'vit', small_vit, [(1, 3, 8, 8)], 'float', attn
+    yield 'swin', small_swin, [(1, 3, 8, 8)], 'float', attn
     # GELU's tanh approximation is one op from opset 20; before that the exporter writes it out.
     # Seed 20: it was written (fixtures/onnx/broadcast_*) when it came right after control_flow, as
     # the attention nets were; a fixed seed keeps both sets reproducible.

@@ -19,7 +19,7 @@ import { FIXTURES, flat, inCI, mismatch, readReference, runCRows, runJs, runNump
 // (reference.json). ONNX Runtime reproduces the same predictions in onnx-oracle.test.ts.
 
 const ROOT = join(FIXTURES, 'onnx');
-const ATTENTION = /^(mha|mha_masked|mha_cross|encoder_post_relu|encoder_pre_gelu|decoder_post_relu|decoder_pre_gelu|gpt_block|einsum_attention|encoder_classifier|vit)_opset\d+$/;
+const ATTENTION = /^(mha|mha_masked|mha_cross|encoder_post_relu|encoder_pre_gelu|decoder_post_relu|decoder_pre_gelu|gpt_block|einsum_attention|encoder_classifier|vit|swin)_opset\d+$/;
 const names = readdirSync(ROOT).filter((n) => ATTENTION.test(n) && existsSync(join(ROOT, n, 'model.onnx'))).sort();
 
 function check(got: number[][], ref: Reference): void {
@@ -29,7 +29,7 @@ function check(got: number[][], ref: Reference): void {
 
 describe('attention fixtures in the tensor forms', () => {
   it('has every fixture at two opsets', () => {
-    expect(names.length).toBe(22);
+    expect(names.length).toBe(24);
   });
   for (const name of names) {
     const dir = join(ROOT, name);
@@ -79,8 +79,11 @@ describe('attention fixtures in the Wolfram tensor form (nn2eq\'s Wolfram interp
 
 describe('attention fixtures: --verify --form tensor against ONNX Runtime (SymPy, mathjs, Julia, JSON, LaTeX)', () => {
   for (const name of names) {
+    // Swin's SymPy text takes SymPy about 110 s to evaluate on this machine (the suite's budget is
+    // 10 minutes): Swin is verified in mathjs, JSON and LaTeX, and runs in NumPy, JS, C and Wolfram above.
+    const formats = name.startsWith('swin') ? (['mathjs', 'json', 'latex'] as const) : (['sympy', 'mathjs', 'julia', 'json', 'latex'] as const);
     it(name, async () => {
-      for (const format of ['sympy', 'mathjs', 'julia', 'json', 'latex'] as const) {
+      for (const format of formats) {
         const c = await convertFile(join(ROOT, name, 'model.onnx'), { format, form: 'tensor' });
         const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 8 });
         const said = `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`;
@@ -96,7 +99,8 @@ describe('attention fixtures: --verify --form tensor against ONNX Runtime (SymPy
 describe('attention fixtures: --jacobian in the tensor form', () => {
   // Forward mode on the tensor program (matmul: dA·B + A·dB) against the scalar IR's reverse mode,
   // at two random points; the embedding classifier's ids take no derivative (refused as such or zero).
-  for (const name of names.filter((n) => !n.startsWith('encoder_classifier'))) {
+  // Swin is left out for time: the forward-mode program over its 192 inputs took over two minutes per opset.
+  for (const name of names.filter((n) => !n.startsWith('encoder_classifier') && !n.startsWith('swin'))) {
     it(name, async () => {
       const p = buildOnnxProgram(await loadOnnx(join(ROOT, name, 'model.onnx')));
       let j;
@@ -149,13 +153,19 @@ describe('the attention pattern (tensor/attention.ts) and its LaTeX', () => {
   const program = async (name: string) => buildOnnxProgram(await loadOnnx(join(ROOT, name, 'model.onnx')));
   // How many attentions each fixture has: one per MultiheadAttention / block, two in the decoder (self and cross),
   // two in the 2-layer classifier; the einsum block takes its softmax over axis 1 of the transposed scores, which is not the pattern.
-  const expected: Record<string, number> = { mha: 1, mha_masked: 1, mha_cross: 1, encoder_post_relu: 1, encoder_pre_gelu: 1, decoder_post_relu: 2, decoder_pre_gelu: 2, gpt_block: 1, einsum_attention: 0, encoder_classifier: 2, vit: 1 };
+  const expected: Record<string, number> = { mha: 1, mha_masked: 1, mha_cross: 1, encoder_post_relu: 1, encoder_pre_gelu: 1, decoder_post_relu: 2, decoder_pre_gelu: 2, gpt_block: 1, einsum_attention: 0, encoder_classifier: 2, vit: 1,
+    // Swin: the two unshifted windows' attentions (stage 1, block 1; stage 2). The shifted block adds
+    // its mask in the window-batched view ([batch, windows, heads, N, N]) between two reshapes, which
+    // the recognizer does not look through: that block prints as its primitive ops.
+    swin: 2 };
   for (const name of names) {
     it(`${name}: ${expected[name.replace(/_opset\d+$/, '')]} found, scaled by 1/sqrt(d_k)`, async () => {
       const found = findAttention(await program(name));
-      expect(found.length).toBe(expected[name.replace(/_opset\d+$/, '')]);
+      const base = name.replace(/_opset\d+$/, '');
+      expect(found.length).toBe(expected[base]);
+      // d_k is 8 in every fixture but Swin's, whose stages have 8 and 16 channels over 2 heads.
+      expect(found.map((m) => m.dk)).toEqual(base === 'swin' ? [4, 8] : found.map(() => 8));
       for (const m of found) {
-        expect(m.dk).toBe(8);
         expect(isInverseRoot(m.scale, m.dk)).toBe(true);
       }
     });
@@ -195,7 +205,7 @@ describe('the attention pattern (tensor/attention.ts) and its LaTeX', () => {
 describe('attention ops in other settings (fixtures/onnx-ops, hand-made) against ONNX Runtime', () => {
   const OPS = join(FIXTURES, 'onnx-ops');
   const models = readdirSync(OPS).filter((n) => existsSync(join(OPS, n, 'model.onnx'))).sort();
-  it('has the hand-made models', () => expect(models.length).toBe(15));
+  it('has the hand-made models', () => expect(models.length).toBe(20));
   for (const name of models) {
     it(`${name}: --verify --form tensor in NumPy, JS and C`, async () => {
       for (const format of ['numpy', 'js', 'c'] as const) {

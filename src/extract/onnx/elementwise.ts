@@ -2,7 +2,7 @@ import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
 import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
-import type { T } from '../../tensor/program.js';
+import { sizeOf, type T } from '../../tensor/program.js';
 import { broadcast, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
@@ -311,8 +311,15 @@ const gelu: OnnxExtractor = (ctx) => {
 
 /** Identity-like ops: Dropout (inference), Identity, Cast to a float type. */
 const passThrough: OnnxExtractor = (ctx) => {
-  if (ctx.node.opType === 'Dropout' && ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') return ctx.fail('its mask output is used; nn2eq converts models for inference, where Dropout passes its input on');
-  return [ctx.val(0)];
+  if (ctx.node.opType !== 'Dropout') return [ctx.val(0)];
+  // Opset 12+: training_mode (input 2) true drops values at random, unless the ratio (input 1, default 0.5) is 0.
+  const training = ctx.has(2) && ctx.constant(2, 'training_mode').values.some((v) => v !== 0);
+  const ratio = ctx.has(1) ? ctx.constant(1, 'ratio').values[0] : 0.5;
+  if (training && ratio !== 0) return ctx.fail(`runs in training mode (training_mode is true) with ratio ${ratio}, where it drops values at random`, 'export the model in eval mode');
+  // Inference: the output is the input and the mask is all ones (bool from opset 10, the input's type before).
+  const x = ctx.val(0);
+  const dims = ctx.shape(0);
+  return [x, konst(dims, new Float64Array(sizeOf(dims)).fill(1), ctx.opset >= 10 ? 'bool' : dtypeOfVal(x))];
 };
 
 /** One value cast to `to` as ONNX defines it (float→int truncates; int→int wraps; bool is 0/1). */

@@ -15,6 +15,7 @@ import { recurrentOps } from './recurrent.js';
 import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
+import { scatterOps } from './scatter.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -27,6 +28,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...recurrentOps,
   ...shapeOps,
   ...reduceOps,
+  ...scatterOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
@@ -42,11 +44,11 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
-  'ReduceSum', 'ReduceMax', 'ReduceMin',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ScatterND', 'ScatterElements', 'Scatter',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'ScatterND', 'ScatterElements', 'Scatter']);
 
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {

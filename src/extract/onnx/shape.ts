@@ -188,32 +188,64 @@ const slice: OnnxExtractor = (ctx) => {
   const b = dims.map(() => 0);
   const e = [...dims];
   const reversed: number[] = [];
+  // Axes with |step| > 1: the box takes elements first, first + |step|, …; every |step|-th is kept after.
+  const strided: [number, number][] = [];
   axes.forEach((a0, k) => {
     const a = axisOf(ctx, a0, r);
     const d = dims[a];
     const step = steps[k];
     let s = starts[k] < 0 ? starts[k] + d : starts[k];
     let en = ends[k] < 0 ? ends[k] + d : ends[k];
-    if (step === 1) {
+    if (step > 0 && Number.isInteger(step)) {
       s = Math.min(Math.max(s, 0), d);
       en = Math.min(Math.max(en, 0), d);
+      const n = Math.max(0, Math.ceil((en - s) / step));
       b[a] = s;
-      e[a] = Math.max(en, s);
-    } else if (step === -1) {
-      // Elements s, s−1, …, en+1: reverse the axis and take them forwards.
+      e[a] = n === 0 ? s : s + (n - 1) * step + 1;
+      if (step > 1 && n > 1) strided.push([a, step]);
+    } else if (step < 0 && Number.isInteger(step)) {
+      // Elements s, s−|step|, … down to en+1: reverse the axis and take them forwards.
       s = Math.min(Math.max(s, -1), d - 1);
       en = Math.min(Math.max(en, -1), d - 1);
+      const n = Math.max(0, Math.ceil((s - en) / -step));
       b[a] = d - 1 - s;
-      e[a] = Math.max(d - 1 - en, b[a]);
+      e[a] = n === 0 ? b[a] : b[a] + (n - 1) * -step + 1;
       reversed.push(a);
+      if (step < -1 && n > 1) strided.push([a, -step]);
     } else {
-      ctx.fail(`step ${step} on axis ${a}; nn2eq slices with steps 1 and -1`);
+      ctx.fail(`step ${step} on axis ${a}; ONNX's steps are nonzero integers`);
     }
   });
   for (const a of reversed) v = reverseVal(ctx, v, a);
   if (e.some((x, i) => x - b[i] === 0)) return [konst(e.map((x, i) => x - b[i]), [], dtypeOfVal(v))];
-  return [sliceBox(ctx, v, b, e)];
+  v = sliceBox(ctx, v, b, e);
+  for (const [a, step] of strided) v = everyNth(ctx, v, a, step);
+  return [v];
 };
+
+/** Elements 0, k, 2k, … of an axis: padded to a multiple of k, split into rows of k, the first column kept. */
+function everyNth(ctx: OnnxContext, v: Val, axis: number, k: number): Val {
+  const dims = v.kind === 'const' ? v.dims : v.t.shape;
+  const n = Math.ceil(dims[axis] / k);
+  if (v.kind === 'const') {
+    const out = dims.map((d, i) => (i === axis ? n : d));
+    const st = strides(dims);
+    const os = strides(out);
+    const vals = new Float64Array(sizeOf(out));
+    for (let o = 0; o < vals.length; o++) {
+      const q = Math.floor(o / os[axis]) % n;
+      const outer = Math.floor(o / (os[axis] * n));
+      const inner = o % os[axis];
+      vals[o] = v.values[outer * st[axis] * dims[axis] + q * k * st[axis] + inner];
+    }
+    return moved(v, out, vals);
+  }
+  const extra = n * k - dims[axis];
+  const t = extra === 0 ? v.t : ctx.op('pad', [v.t], { before: dims.map(() => 0), after: dims.map((_, i) => (i === axis ? extra : 0)) }, '_')[0];
+  const rows = ctx.reshape(t, [...dims.slice(0, axis), n, k, ...dims.slice(axis + 1)]);
+  const first = ctx.op('slice', [rows], { begin: rows.shape.map(() => 0), end: rows.shape.map((d, i) => (i === axis + 1 ? 1 : d)) }, '_')[0];
+  return tensor(ctx.reshape(first, dims.map((d, i) => (i === axis ? n : d)), 'h'));
+}
 
 function reverseVal(ctx: OnnxContext, v: Val, axis: number): Val {
   if (v.kind === 'const') {

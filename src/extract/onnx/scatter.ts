@@ -1,0 +1,129 @@
+import { attrInt, attrString } from '../../load/onnx/attributes.js';
+import { isInteger, roundToFloat } from '../../tensor/dtype.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { axisOf, dimsOf, dtypeOfVal, konst, strides, tensor, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+
+/**
+ * ScatterND and ScatterElements (and the older Scatter) with constant indices, as ONNX defines
+ * them (onnx/reference/ops/op_scatternd.py, op_scatter_elements.py): the output is `data` with
+ * the elements that the indices name replaced by `updates`, or combined with them by `reduction`
+ * (add, mul, max, min). Updates apply in index order, so of two updates of one element the later
+ * wins, as in ONNX's reference.
+ *
+ * All constant: folded. Computed data or updates with reduction none: every output element is an
+ * element of data or of updates at a place known now, so the output is slices of the two,
+ * flattened and joined, put back in order (one slice per run of consecutive elements). A
+ * reduction of computed values is refused.
+ */
+
+/** For each updates element, in order: the flat index of data it lands on. */
+type Targets = (ctx: OnnxContext, dims: readonly number[], updates: readonly number[]) => Int32Array;
+
+const scatterNDTargets: Targets = (ctx, dims, updatesDims) => {
+  const idx = ctx.constant(1, 'indices');
+  const q = idx.dims.length;
+  const k = idx.dims[q - 1];
+  if (q < 1 || k < 1 || k > dims.length) return ctx.fail(`indices of shape [${idx.dims.join(', ')}] do not index data of rank ${dims.length}`, 'the last axis of indices holds 1 to rank(data) coordinates');
+  const want = [...idx.dims.slice(0, -1), ...dims.slice(k)];
+  if (want.length !== updatesDims.length || want.some((d, i) => d !== updatesDims[i])) {
+    return ctx.fail(`updates have shape [${updatesDims.join(', ')}], where indices [${idx.dims.join(', ')}] and data [${dims.join(', ')}] need [${want.join(', ')}]`);
+  }
+  const st = strides(dims);
+  const inner = sizeOf(dims.slice(k));
+  const tuples = idx.values.length / k;
+  const out = new Int32Array(tuples * inner);
+  for (let j = 0; j < tuples; j++) {
+    let off = 0;
+    for (let a = 0; a < k; a++) {
+      let i = idx.values[j * k + a];
+      if (i < 0) i += dims[a];
+      if (!Number.isInteger(i) || i < 0 || i >= dims[a]) return ctx.fail(`index ${idx.values[j * k + a]} is out of range for axis ${a} of length ${dims[a]}`);
+      off += i * st[a];
+    }
+    for (let e = 0; e < inner; e++) out[j * inner + e] = off + e;
+  }
+  return out;
+};
+
+const scatterElementsTargets: Targets = (ctx, dims, updatesDims) => {
+  const idx = ctx.constant(1, 'indices');
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
+  if (idx.dims.length !== dims.length || idx.dims.some((d, i) => d !== updatesDims[i] || (i !== axis && d > dims[i]))) {
+    return ctx.fail(`indices [${idx.dims.join(', ')}] and updates [${updatesDims.join(', ')}] must have one shape, of the rank of data [${dims.join(', ')}] and no longer on any other axis`);
+  }
+  const st = strides(dims);
+  const ist = strides(idx.dims);
+  const out = new Int32Array(idx.values.length);
+  for (let p = 0; p < idx.values.length; p++) {
+    let i = idx.values[p];
+    if (i < 0) i += dims[axis];
+    if (!Number.isInteger(i) || i < 0 || i >= dims[axis]) return ctx.fail(`index ${idx.values[p]} is out of range for axis ${axis} of length ${dims[axis]}`);
+    let off = 0;
+    let rest = p;
+    for (let a = 0; a < idx.dims.length; a++) {
+      const c = Math.floor(rest / ist[a]);
+      rest -= c * ist[a];
+      off += (a === axis ? i : c) * st[a];
+    }
+    out[p] = off;
+  }
+  return out;
+};
+
+const REDUCTIONS: Readonly<Record<string, (a: number, b: number) => number>> = {
+  add: (a, b) => a + b,
+  mul: (a, b) => a * b,
+  max: (a, b) => Math.max(a, b),
+  min: (a, b) => Math.min(a, b),
+};
+
+function scatter(targets: Targets): OnnxExtractor {
+  return (ctx) => {
+    const data = ctx.val(0);
+    const updates = ctx.val(2);
+    const dims = dimsOf(data);
+    const to = targets(ctx, dims, dimsOf(updates));
+    const reduction = attrString(ctx.node, 'reduction', 'none');
+    const combine = reduction === 'none' ? undefined : REDUCTIONS[reduction];
+    if (reduction !== 'none' && !combine) return ctx.fail(`reduction '${reduction}' is not one of ONNX's (none, add, mul, max, min)`);
+    const dtype = dtypeOfVal(data);
+    if (data.kind === 'const' && updates.kind === 'const') {
+      const values = Float64Array.from(data.values);
+      to.forEach((t, j) => {
+        const v = combine ? combine(values[t], updates.values[j]) : updates.values[j];
+        if (isInteger(dtype) && !Number.isSafeInteger(v)) ctx.fail(`the ${reduction} of integers leaves 2^53`, 'nn2eq folds integer scatters exactly only below 2^53');
+        values[t] = roundToFloat(v, dtype);
+      });
+      return [konst(dims, values, dtype)];
+    }
+    if (combine) return ctx.fail(`scatters with reduction '${reduction}' into computed values`, 'nn2eq prints a scatter of computed values with reduction none, or folds one of constants');
+    return [tensor(picked(ctx, data, updates, to), dtype)];
+  };
+}
+
+/** data with the elements at `to` replaced by updates, as slices of the two joined. */
+function picked(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array): T {
+  const dims = dimsOf(data);
+  const n = sizeOf(dims);
+  const src = new Int32Array(n);
+  for (let i = 0; i < n; i++) src[i] = i;
+  to.forEach((t, j) => (src[t] = n + j));
+  const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
+  const joined = ctx.op('concat', [flat(data, 0), flat(updates, 2)], { axis: 0 }, '_')[0];
+  const pieces: T[] = [];
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && src[j] === src[j - 1] + 1) j++;
+    pieces.push(src[i] === 0 && j - i === joined.shape[0] ? joined : ctx.op('slice', [joined], { begin: [src[i]], end: [src[i] + j - i] }, '_')[0]);
+    i = j;
+  }
+  const out = pieces.length === 1 ? pieces[0] : ctx.op('concat', pieces, { axis: 0 }, '_')[0];
+  return ctx.reshape(out, dims, 'h');
+}
+
+export const scatterOps: Record<string, OnnxExtractor> = {
+  ScatterND: scatter(scatterNDTargets),
+  ScatterElements: scatter(scatterElementsTargets),
+  // Scatter (opsets 9 and 10) is ScatterElements under its old name.
+  Scatter: scatter(scatterElementsTargets),
+};
