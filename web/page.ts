@@ -361,8 +361,26 @@ $('download').addEventListener('click', () => {
 async function takeFiles(list: FileList | readonly File[]): Promise<void> {
   const arr = [...list];
   if (arr.length === 0) return;
-  files = await Promise.all(arr.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  try {
+    files = await readFiles(arr);
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
   convert();
+}
+
+/** The bytes of picked files; a file the browser cannot hold in memory is refused in one line. */
+function readFiles(list: readonly File[]): Promise<InFile[]> {
+  return Promise.all(
+    list.map(async (f) => {
+      try {
+        return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+      } catch (e) {
+        throw new Error(`nn2eq: ${f.name}: the browser cannot read this file into memory (${f.size} bytes: ${(e as Error).message}); hint: convert it with the CLI: nn2eq ${f.name}`);
+      }
+    }),
+  );
 }
 
 fileInput.addEventListener('change', () => {
@@ -388,8 +406,14 @@ verifyButton.addEventListener('click', () => {
 
 diffButton.addEventListener('click', async () => {
   if (document.body.dataset.state === 'busy') return;
-  const read = async (id: string) => Promise.all([...($<HTMLInputElement>(id).files ?? [])].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-  const [old, now] = [await read('old-files'), await read('new-files')];
+  let old: InFile[];
+  let now: InFile[];
+  try {
+    [old, now] = [await readFiles([...($<HTMLInputElement>('old-files').files ?? [])]), await readFiles([...($<HTMLInputElement>('new-files').files ?? [])])];
+  } catch (e) {
+    showDiff(undefined, (e as Error).message);
+    return;
+  }
   send({ id: ++request, kind: 'diff', old, new: now, format: diffFormat.value || undefined }, 'Comparing the two models…');
 });
 
