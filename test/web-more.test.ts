@@ -134,8 +134,7 @@ run('the page: transforms, verify, diff, size refusal', () => {
     await set({ form: 'scalar' });
     await s.page.evaluate(() => (document.body.dataset.state = 'starting'));
     await s.page.setInputFiles('#files', [join(dir, 'model.json'), join(dir, 'group1-shard1of1')]);
-    await s.page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
-    const want = await cli(dir, ['model.json', '--form', 'scalar', '--max-size', '64MB']);
+    const [want] = await Promise.all([cli(dir, ['model.json', '--form', 'scalar', '--max-size', '64MB']), s.page.waitForSelector('#error:not([hidden])', { timeout: 30_000 })]);
     expect(want.stderr.trim().split('\n')).toHaveLength(1);
     expect(await text('#error')).toBe(want.stderr.trim());
     // While the worker still tries the other formats, the page answers and a small model converts.

@@ -42,6 +42,8 @@ let selected = 'latex';
 let modelName = 'model';
 /** What the worker is doing for the page now. */
 let pending: Request['kind'] = 'convert';
+/** A request is running in the worker (body[data-state] mirrors it for tests and scripts). */
+let busy = false;
 
 /** How long a conversion may run before the page stops its worker (a damaged file can loop forever). */
 const WORKER_LIMIT_MS = 10 * 60_000;
@@ -112,6 +114,7 @@ function finish(): void {
   clearTimeout(watchdog);
   progress.hidden = true;
   verifyButton.disabled = diffButton.disabled = false;
+  busy = false;
   document.body.dataset.state = 'done';
 }
 
@@ -124,6 +127,7 @@ function send(r: Request, what: string): void {
   progress.value = 0;
   status.textContent = what;
   verifyButton.disabled = diffButton.disabled = true;
+  busy = true;
   document.body.dataset.state = 'busy';
   clearTimeout(watchdog);
   watchdog = setTimeout(() => {
@@ -150,7 +154,7 @@ function convert(): void {
     return;
   }
   // A conversion still running is abandoned: its worker goes, a fresh one starts.
-  if (document.body.dataset.state === 'busy') {
+  if (busy) {
     worker?.terminate();
     worker = undefined;
   }
@@ -400,12 +404,12 @@ document.addEventListener('drop', (ev) => {
   void takeFiles(ev.dataTransfer?.files ?? []);
 });
 verifyButton.addEventListener('click', () => {
-  if (document.body.dataset.state === 'busy' || outputs.length === 0) return;
+  if (busy || outputs.length === 0) return;
   send({ id: ++request, kind: 'verify' }, 'Verifying the js text…');
 });
 
 diffButton.addEventListener('click', async () => {
-  if (document.body.dataset.state === 'busy') return;
+  if (busy) return;
   let old: InFile[];
   let now: InFile[];
   try {
