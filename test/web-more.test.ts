@@ -79,6 +79,7 @@ run('the page: transforms, verify, diff, size refusal', () => {
   const VERIFY: { name: string; files: string[] }[] = [
     { name: 'TF.js model.json (TF.js)', files: [join(FIXTURES, 'act_elu/model.json'), join(FIXTURES, 'act_elu/weights.bin')] },
     { name: 'Keras .h5 (TF.js)', files: [join(FIXTURES, 'keras_functional/model.h5')] },
+    { name: 'Keras 3 .keras (TF.js)', files: [join(FIXTURES, 'keras_sequential/model.keras')] },
     { name: 'ONNX (onnxruntime-web wasm)', files: [join(FIXTURES, 'onnx/mlp_relu_opset17/model.onnx')] },
   ];
 
@@ -144,6 +145,17 @@ run('the page: transforms, verify, diff, size refusal', () => {
     expect(await s.page.isHidden('#error')).toBe(true);
     expect(await s.page.$$eval('#equations .katex', (e) => e.length)).toBeGreaterThan(0);
   }, 40_000);
+
+  it("a model.json without its shard: the CLI's sentence naming the missing file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn2eq-web-shard-'));
+    copyFileSync(join(FIXTURES, 'act_elu/model.json'), join(dir, 'model.json'));
+    await set({});
+    await upload([join(dir, 'model.json')]);
+    const want = await cli(dir, ['model.json']);
+    expect(want.stderr).toMatch(/weights\.bin/);
+    // The page's files live in a folder of their own, '/': the CLI's sentence with that folder.
+    expect(await text('#error')).toBe(want.stderr.trim().replace(`${dir}/`, '/'));
+  });
 
   it('no console error and no request left the origin', () => {
     expect(s.consoleErrors).toEqual([]);
