@@ -1,17 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, inCI, ROOT } from './helpers.js';
+import { chromiumSkip, cli, openPage, type PageSession } from './web-harness.js';
 
 // The page in Debian's chromium (headless, driven by playwright-core, which downloads nothing):
 // files uploaded through the file input must give the CLI's exact text in every tab.
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found; apt-get install -y chromium`;
-if (skip) console.warn(`\n*** SKIPPING browser page tests: ${skip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
-
 const OUT = join(ROOT, '.test-output', 'web');
 
 /** Models uploaded through the file input: the model file first, then the files it names. */
@@ -24,68 +20,25 @@ const MODELS: { name: string; files: string[] }[] = [
   { name: 'onnx cnn (tensor form)', files: ['onnx/cnn_opset17/model.onnx'] },
 ];
 
-/** The CLI's stdout and stderr for `nn2eq <args>`, run in `cwd` (so messages name files as the page does). */
-async function cli(cwd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const { main } = await import(join(ROOT, 'dist/cli.js'));
-  let stdout = '';
-  let stderr = '';
-  const here = process.cwd();
-  process.chdir(cwd);
-  try {
-    await main(args, { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), stdinIsTTY: true });
-  } finally {
-    process.chdir(here);
-  }
-  return { stdout, stderr };
-}
-
-const run = skip ? (inCI ? describe : describe.skip) : describe;
+const run = chromiumSkip ? (inCI ? describe : describe.skip) : describe;
 
 run('the page in chromium', () => {
-  let server: ChildProcess;
+  let s: PageSession;
   let origin = '';
-  let browser: import('playwright-core').BrowserContext;
   let page: import('playwright-core').Page;
-  const consoleErrors: string[] = [];
-  const foreign: string[] = [];
 
   beforeAll(async () => {
-    if (skip) throw new Error(skip);
-    server = spawn(process.execPath, [join(ROOT, 'bin/nn2eq.js'), 'serve', '--port', '0', join(FIXTURES, 'act_elu/model.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    origin = await new Promise<string>((ok, fail) => {
-      server.stdout!.on('data', (d) => {
-        const m = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(String(d));
-        if (m) ok(m[1]);
-      });
-      server.once('exit', (code) => fail(new Error(`nn2eq serve exited with ${code}`)));
-    });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'nn2eq-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
-    browser.on('request', (r) => {
-      if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url());
-    });
+    s = await openPage([join(FIXTURES, 'act_elu/model.json')]);
+    ({ origin, page } = s);
     mkdirSync(OUT, { recursive: true });
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await s?.close();
   });
 
   async function upload(paths: string[]): Promise<void> {
-    await page.evaluate(() => (document.body.dataset.state = 'uploading'));
-    await page.setInputFiles('#files', paths);
-    await page.waitForSelector('body[data-state=done]', { state: 'attached', timeout: 30_000 });
+    await s.run(() => page.setInputFiles('#files', paths));
   }
 
   it('opens a model given to nn2eq serve, with no request leaving the origin', async () => {
@@ -176,8 +129,8 @@ run('the page in chromium', () => {
   }, 40_000);
 
   it('no console error and no request left the origin', () => {
-    expect(consoleErrors).toEqual([]);
-    expect(foreign).toEqual([]);
+    expect(s.consoleErrors).toEqual([]);
+    expect(s.foreign).toEqual([]);
   });
 });
 

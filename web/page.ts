@@ -2,7 +2,7 @@
 // The page: files in, the worker's conversions out; KaTeX renders the LaTeX.
 import katex from 'katex';
 import { latexRows, wholeRows } from '../src/emit/html.js';
-import type { InFile, PageOptions, Reply } from './protocol.js';
+import { PAGE_MAX_SIZE, type InFile, type PageOptions, type Reply, type Request } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const fileInput = $<HTMLInputElement>('files');
@@ -17,6 +17,13 @@ const tabs = $('tabs');
 const code = $('code');
 const panelNote = $('panel-note');
 const infoBox = $('info');
+const notesList = $('notes');
+const verifyButton = $<HTMLButtonElement>('verify');
+const verdict = $('verdict');
+const verifyReport = $('verify-report');
+const diffButton = $<HTMLButtonElement>('diff');
+const diffReport = $('diff-report');
+const diffFormat = $<HTMLSelectElement>('diff-format');
 
 /** One code tab: the CLI's text or its one-line error. */
 interface Output {
@@ -33,6 +40,10 @@ let started = 0;
 let outputs: Output[] = [];
 let selected = 'latex';
 let modelName = 'model';
+/** What the worker is doing for the page now. */
+let pending: Request['kind'] = 'convert';
+/** A request is running in the worker (body[data-state] mirrors it for tests and scripts). */
+let busy = false;
 
 /** How long a conversion may run before the page stops its worker (a damaged file can loop forever). */
 const WORKER_LIMIT_MS = 10 * 60_000;
@@ -51,21 +62,46 @@ function newWorker(): Worker {
   return w;
 }
 
+/** A control's value that is not what its CLI option takes: the CLI's one line for it. */
+class BadOption extends Error {}
+
+function bad(flag: string, value: string, expected: string): never {
+  throw new BadOption(`nn2eq: option '${flag}' argument '${value}' is invalid. ${expected}`);
+}
+
 function options(): PageOptions {
-  const num = (id: string) => {
-    const v = $<HTMLInputElement>(id).value.trim();
-    return v === '' ? undefined : Number(v);
-  };
-  const names = (id: string) => {
-    const v = $<HTMLInputElement>(id).value.trim();
-    return v === '' ? undefined : v.split(',').map((s) => s.trim());
-  };
+  const text = (id: string) => $<HTMLInputElement>(id).value.trim();
+  const num = (id: string) => (text(id) === '' ? undefined : Number(text(id)));
+  const names = (id: string) => (text(id) === '' ? undefined : text(id).split(',').map((s) => s.trim()));
+  const checked = (id: string) => $<HTMLInputElement>(id).checked;
+  const taylor = num('taylor');
+  if (taylor !== undefined && !(Number.isInteger(taylor) && taylor >= 0 && taylor <= 12)) bad('--taylor <N>', text('taylor'), 'expected a whole number from 0 to 12');
+  const prune = num('prune');
+  if (prune !== undefined && !(Number.isFinite(prune) && prune > 0)) bad('--prune <eps>', text('prune'), 'expected a positive number');
+  const at = text('at') === '' ? undefined : text('at').split(',').map((v) => Number(v.trim()));
+  if (at?.some((x) => !Number.isFinite(x))) bad('--at <x0>', text('at'), 'expected comma-separated numbers, e.g. 0,0.5,-1');
+  let range: [number, number] | undefined;
+  if (text('range') !== '') {
+    const m = /^\s*(-?[\d.eE+-]+)\s*:\s*(-?[\d.eE+-]+)\s*$/.exec(text('range'));
+    range = m ? [Number(m[1]), Number(m[2])] : undefined;
+    if (!range || !range.every(Number.isFinite) || !(range[0] < range[1])) bad('--range <lo:hi>', text('range'), 'expected LO:HI with LO < HI, e.g. -1:1');
+  }
+  let maxSize = PAGE_MAX_SIZE;
+  if (text('max-size') !== '') {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb|g|gb)?$/i.exec(text('max-size'));
+    if (!m) bad('--max-size <bytes>', text('max-size'), 'expected a size such as 500000, 800kB or 20MB');
+    maxSize = Math.round(Number(m[1]) * { b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9 }[(m[2] ?? 'b').toLowerCase()]!);
+  }
   return {
     form: $<HTMLSelectElement>('form').value as PageOptions['form'],
     precision: num('precision'),
     maxMatrix: num('max-matrix'),
     inputNames: names('inputs'),
     outputNames: names('outputs'),
+    fold: checked('fold'),
+    maxSize,
+    range,
+    transforms: { jacobian: checked('jacobian') || undefined, taylor, at, prune, expand: checked('expand') || undefined },
   };
 }
 
@@ -77,7 +113,30 @@ function showError(message: string | undefined): void {
 function finish(): void {
   clearTimeout(watchdog);
   progress.hidden = true;
+  verifyButton.disabled = diffButton.disabled = false;
+  busy = false;
   document.body.dataset.state = 'done';
+}
+
+/** Sends a request to the worker (a fresh one if none runs), with the progress bar and the watchdog. */
+function send(r: Request, what: string): void {
+  worker ??= newWorker();
+  pending = r.kind;
+  started = performance.now();
+  progress.hidden = false;
+  progress.value = 0;
+  status.textContent = what;
+  verifyButton.disabled = diffButton.disabled = true;
+  busy = true;
+  document.body.dataset.state = 'busy';
+  clearTimeout(watchdog);
+  watchdog = setTimeout(() => {
+    worker?.terminate();
+    worker = undefined;
+    showError(`nn2eq: the ${r.kind === 'convert' ? 'conversion' : r.kind} did not finish in ${WORKER_LIMIT_MS / 60000} minutes and was stopped; the file may be damaged or too large for the page`);
+    finish();
+  }, WORKER_LIMIT_MS);
+  worker.postMessage(r);
 }
 
 /** Starts a conversion of the current files with the current options. */
@@ -86,37 +145,42 @@ function convert(): void {
     showError('nn2eq: no model file given; choose or drop a model.json with its shards, a .h5, .keras or .onnx file');
     return;
   }
+  let opts: PageOptions;
+  try {
+    opts = options();
+  } catch (e) {
+    if (!(e instanceof BadOption)) throw e;
+    showError(e.message);
+    return;
+  }
   // A conversion still running is abandoned: its worker goes, a fresh one starts.
-  if (document.body.dataset.state === 'busy') {
+  if (busy) {
     worker?.terminate();
     worker = undefined;
   }
-  worker ??= newWorker();
   const id = ++request;
-  started = performance.now();
   outputs = [];
   showError(undefined);
   warningsList.replaceChildren();
   equations.replaceChildren();
+  notesList.replaceChildren();
+  notesList.hidden = true;
   tabs.replaceChildren();
   code.textContent = '';
   infoBox.textContent = '';
+  verdict.textContent = '';
+  verdict.className = '';
+  verifyReport.hidden = true;
   result.hidden = true;
-  progress.hidden = false;
-  progress.value = 0;
-  status.textContent = `Converting ${files.map((f) => f.name).join(', ')}…`;
-  document.body.dataset.state = 'busy';
-  clearTimeout(watchdog);
-  watchdog = setTimeout(() => {
-    worker?.terminate();
-    worker = undefined;
-    showError(`nn2eq: the conversion did not finish in ${WORKER_LIMIT_MS / 60000} minutes and was stopped; the file may be damaged or too large for the page`);
-    finish();
-  }, WORKER_LIMIT_MS);
-  worker.postMessage({ id, files, options: options() });
+  send({ id, kind: 'convert', files, options: opts }, `Converting ${files.map((f) => f.name).join(', ')}…`);
 }
 
 function onReply(r: Reply): void {
+  // The worker names the formats once, when it starts: the choices of diff's text.
+  if (r.kind === 'formats') {
+    if (diffFormat.options.length === 1) for (const f of r.formats) diffFormat.append(Object.assign(document.createElement('option'), { value: f, textContent: f }));
+    return;
+  }
   if (r.id !== request) return;
   switch (r.kind) {
     case 'model':
@@ -127,7 +191,15 @@ function onReply(r: Reply): void {
       status.textContent = `Converting: ${r.what}…`;
       break;
     case 'error':
-      showError(r.error);
+      if (pending === 'verify') showVerify(undefined, r.error);
+      else if (pending === 'diff') showDiff(undefined, r.error);
+      else showError(r.error);
+      break;
+    case 'verify':
+      showVerify(r.ok, r.text);
+      break;
+    case 'diff':
+      showDiff(r.equal, r.text);
       break;
     case 'format':
       onFormat(r);
@@ -136,7 +208,8 @@ function onReply(r: Reply): void {
       infoBox.textContent = r.text;
       break;
     case 'done':
-      status.textContent = errorBox.hidden ? `Converted in ${(r.ms / 1000).toFixed(2)} s.` : 'The model could not be converted.';
+      if (pending === 'convert') status.textContent = outputs.some((o) => o.text !== undefined) ? `Converted in ${(r.ms / 1000).toFixed(2)} s.` : 'The model could not be converted.';
+      else status.textContent = `${pending === 'verify' ? 'Verified' : 'Compared'} in ${(r.ms / 1000).toFixed(2)} s.`;
       finish();
       break;
   }
@@ -153,6 +226,7 @@ function onFormat(r: Extract<Reply, { kind: 'format' }>): void {
   }
   if (r.format === 'latex') {
     if (r.text !== undefined) {
+      showNotes(r.text);
       renderEquations(r.text);
       document.body.dataset.firstEquationMs = String(Math.round(performance.now() - started));
     }
@@ -173,6 +247,48 @@ function renderEquations(tex: string): void {
     frag.append(div);
   }
   equations.replaceChildren(frag);
+}
+
+/** The header notes of the transforms, folding and --form auto: the LaTeX text's % lines before its equations. */
+function showNotes(tex: string): void {
+  const notes: string[] = [];
+  for (const line of tex.split('\n')) {
+    if (!line.startsWith('% ')) break;
+    notes.push(line.slice(2));
+  }
+  notesList.replaceChildren(...notes.map((n) => Object.assign(document.createElement('li'), { textContent: n })));
+  notesList.hidden = notes.length === 0;
+}
+
+/** The verify report (the CLI's --verify text) and its verdict, or the one-line refusal. */
+function showVerify(ok: boolean | undefined, text: string): void {
+  verdict.textContent = ok === undefined ? 'not run' : ok ? 'PASS' : 'FAIL';
+  verdict.className = ok === undefined ? '' : ok ? 'pass' : 'fail';
+  verifyReport.textContent = text;
+  verifyReport.classList.toggle('failed', ok === undefined);
+  verifyReport.hidden = false;
+}
+
+/** The diff report, its lines marked: the text's added and removed lines, the changed layers and weights. */
+function showDiff(equal: boolean | undefined, text: string): void {
+  diffReport.classList.toggle('failed', equal === undefined);
+  diffReport.hidden = false;
+  if (equal === undefined) {
+    diffReport.textContent = text;
+    return;
+  }
+  const lines = text.replace(/\n$/, '').split('\n');
+  diffReport.replaceChildren(
+    ...lines.map((line, i) => {
+      const span = document.createElement('span');
+      span.textContent = `${line}${i < lines.length - 1 || text.endsWith('\n') ? '\n' : ''}`;
+      if (/^\+(?!\+\+ )/.test(line)) span.className = 'add';
+      else if (/^-(?!-- )/.test(line)) span.className = 'del';
+      else if (line.startsWith('@@')) span.className = 'hunk';
+      else if (/^ {2}layer |^ {4}\S.*: \d+ of \d+ changed|^ {4}configuration changed|^ {4}(removed|added|reshaped) /.test(line)) span.className = 'changed';
+      return span;
+    }),
+  );
 }
 
 function addTab(out: Output): void {
@@ -249,8 +365,26 @@ $('download').addEventListener('click', () => {
 async function takeFiles(list: FileList | readonly File[]): Promise<void> {
   const arr = [...list];
   if (arr.length === 0) return;
-  files = await Promise.all(arr.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  try {
+    files = await readFiles(arr);
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
   convert();
+}
+
+/** The bytes of picked files; a file the browser cannot hold in memory is refused in one line. */
+function readFiles(list: readonly File[]): Promise<InFile[]> {
+  return Promise.all(
+    list.map(async (f) => {
+      try {
+        return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+      } catch (e) {
+        throw new Error(`nn2eq: ${f.name}: the browser cannot read this file into memory (${f.size} bytes: ${(e as Error).message}); hint: convert it with the CLI: nn2eq ${f.name}`);
+      }
+    }),
+  );
 }
 
 fileInput.addEventListener('change', () => {
@@ -269,6 +403,24 @@ document.addEventListener('drop', (ev) => {
   drop.classList.remove('over');
   void takeFiles(ev.dataTransfer?.files ?? []);
 });
+verifyButton.addEventListener('click', () => {
+  if (busy || outputs.length === 0) return;
+  send({ id: ++request, kind: 'verify' }, 'Verifying the js text…');
+});
+
+diffButton.addEventListener('click', async () => {
+  if (busy) return;
+  let old: InFile[];
+  let now: InFile[];
+  try {
+    [old, now] = [await readFiles([...($<HTMLInputElement>('old-files').files ?? [])]), await readFiles([...($<HTMLInputElement>('new-files').files ?? [])])];
+  } catch (e) {
+    showDiff(undefined, (e as Error).message);
+    return;
+  }
+  send({ id: ++request, kind: 'diff', old, new: now, format: diffFormat.value || undefined }, 'Comparing the two models…');
+});
+
 $('controls').addEventListener('submit', (ev) => {
   ev.preventDefault();
   convert();
@@ -327,4 +479,5 @@ function namedFiles(name: string, bytes: Uint8Array, weights: readonly string[])
 }
 
 document.body.dataset.state = 'idle';
+worker = newWorker();
 void openFromUrl();
