@@ -1,5 +1,5 @@
 // Bundles the browser page into dist/web/ (npm run build runs it after tsc).
-// The library's node-only modules (files.ts, h5open.ts, require.ts, runtimes.ts) are swapped for
+// The library's node-only modules (files.ts, h5open.ts, require.ts, verify/runtimes.ts, verify/extra-runtimes.ts) are swapped for
 // their .browser.ts siblings, so the page's import graph holds no fs, path, os or child_process.
 // The --verify modules (src/verify/, imported by the worker only when verify is asked) read the
 // model's files with readFileSync and join bytes with Buffer: there, and only there, node:fs,
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/web');
-const SWAPPED = /^\.\.?\/(.*\/)?(files|h5open|require|runtimes)\.js$/;
+const SWAPPED = /^\.\.?\/(.*\/)?(files|h5open|require|runtimes|extra-runtimes)\.js$/;
 const SHIM = join(root, 'web/node-shim.ts');
 const VERIFY = join(root, 'src/verify') + '/';
 

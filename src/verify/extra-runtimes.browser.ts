@@ -1,9 +1,9 @@
 /**
- * The page's stand-in for runtimes.ts: the page verifies the JS text only (verify/runtimes.browser.ts);
+ * The page's stand-in for extra-runtimes.ts: the page verifies the JS text only (verify/runtimes.browser.ts);
  * the formats this module runs (a C compiler, python3, julia, …) are skipped with a reason.
  */
 import type { Port } from '../extract/index.js';
-import type { RunResult } from '../verify/runtimes.browser.js';
+import type { RunResult } from './runtimes.browser.js';
 
 const FORMATS = ['c', 'sympy', 'mathjs', 'julia', 'json', 'html', 'svg'] as const;
 
