@@ -8,7 +8,9 @@ import type { Extractor, LayerContext, T } from './types.js';
  *
  * Masks follow Keras's Softmax: masked scores get −10⁹ added (M = 10⁹·m − 10⁹ for a 0/1 mask m).
  * A causal mask alone is −∞ above the diagonal: it never masks a whole row, so exp gives the
- * same zeros, and it prints as the textbook causal mask.
+ * same zeros, and it prints as the textbook causal mask. Intermediate values that are not a
+ * named quantity (Q, K, V, the scores s, the weights A) take the role '_', so the scalar form
+ * never gives two different values one name.
  */
 
 /** Tensor `name` of the call: a keyword argument, else positional argument `index`. */
@@ -31,13 +33,13 @@ function lowerTriangle(t: number, s: number): Float64Array {
 function additiveMask(ctx: LayerContext, mask: T | undefined, causal: boolean, t: number, s: number): T | null {
   if (!mask && !causal) return null;
   if (!mask) return ctx.constant('M', [t, s], lowerTriangle(t, s).map((v) => (v ? 0 : -Infinity)));
-  const both = causal ? ctx.map('mul', [mask, ctx.constant('C', [t, s], lowerTriangle(t, s))], [], 'm') : mask;
-  return ctx.map('affine', [both], [1e9, -1e9], 'M');
+  const both = causal ? ctx.map('mul', [mask, ctx.constant('C', [t, s], lowerTriangle(t, s))], [], '_') : mask;
+  return ctx.map('affine', [both], [1e9, -1e9], '_');
 }
 
 /** softmax over the keys of `scores` (+ M), then the product with the values. */
 function weigh(ctx: LayerContext, scores: T, mask: T | null, v: T): { out: T; weights: T } {
-  const masked = mask ? ctx.map('add', [scores, mask], [], 's') : scores;
+  const masked = mask ? ctx.map('add', [scores, mask], [], '_') : scores;
   const weights = ctx.op('softmax', [masked], { axes: [masked.shape.length - 1] }, 'A')[0];
   return { out: ctx.op('matmul', [weights, v], {}, 'h')[0], weights };
 }
@@ -92,7 +94,7 @@ const multiHeadAttention: Extractor = (ctx, inputs) => {
   const k = project(key, 'key', 'K', dk);
   const v = project(value, 'value', 'V', dv);
   // Keras scales the queries before the product.
-  const qs = ctx.map('affine', [q], [1 / Math.sqrt(dk), 0], 'Q');
+  const qs = ctx.map('affine', [q], [1 / Math.sqrt(dk), 0], '_');
   const kt = ctx.op('transpose', [k], { perm: [0, 2, 1] }, 'K')[0];
   const scores = ctx.op('matmul', [qs, kt], {}, 's')[0];
   const { out: o, weights } = weigh(ctx, scores, additiveMask(ctx, mask, ctx.call.options.use_causal_mask === true, t, s), v);
@@ -135,8 +137,8 @@ function tanhScores(ctx: LayerContext, q: T, k: T, scale: number | null, w: Arra
   const tv = k.shape[0];
   const qe = ctx.op('reshape', [q], { shape: [tq, 1, d] }, 'q')[0];
   const ke = ctx.op('reshape', [k], { shape: [1, tv, d] }, 'k')[0];
-  const sum = ctx.map('add', [qe, ke], [], 'u');
-  const scaled = scale === null ? sum : ctx.map('affine', [sum], [scale, 0], 'u');
+  const sum = ctx.map('add', [qe, ke], [], '_');
+  const scaled = scale === null ? sum : ctx.map('affine', [sum], [scale, 0], '_');
   const th = ctx.map('tanh', [scaled], [], 'u');
   const z = ctx.op('dense', [th, ctx.constant('w', [d, 1], w)], { pairs: 1, bias: false }, 's')[0];
   return ctx.op('reshape', [z], { shape: [tq, tv] }, 's')[0];
@@ -155,7 +157,7 @@ const attention: Extractor = (ctx, inputs) => {
   let scores: T;
   if (mode === 'dot') {
     const product = ctx.op('matmul', [q, ctx.op('transpose', [k], { perm: [1, 0] }, 'K')[0]], {}, 's')[0];
-    scores = scale === null ? product : ctx.map('affine', [product], [scale, 0], 's');
+    scores = scale === null ? product : ctx.map('affine', [product], [scale, 0], '_');
   } else if (mode === 'concat') {
     const w = scalar(ctx, 'concat_score_weight');
     scores = tanhScores(ctx, q, k, scale, Array.from({ length: q.shape[1] }, () => w));

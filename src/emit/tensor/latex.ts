@@ -459,7 +459,9 @@ class LatexTensorPrinter {
     if (this.names.has(id)) return atom(this.nameOf(id, ctx.sub(id)));
     const eq = this.producer.get(id);
     if (!eq) throw new Error(`latex tensor form: tensor ${id} is neither named nor produced`);
-    return this.expr(eq, ctx);
+    // An attention result read once (inside one layer, as Keras's MultiHeadAttention) prints in place as Attention(…).
+    const m = this.attentionAt.get(eq);
+    return m ? this.attention(m, ctx) : this.expr(eq, ctx);
   }
 
   private expr(eq: Equation, ctx: Ctx): P {

@@ -1,0 +1,108 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFile, loadModel } from '../src/index.js';
+import { buildProgram } from '../src/extract/index.js';
+import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
+import { verify } from '../src/verify/index.js';
+import { evaluateLatex, nameKey } from './latex-eval.js';
+import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, withCC, type Reference } from './helpers.js';
+import { withPython } from './check.js';
+
+// Keras's attention-era layers (MultiHeadAttention, Attention, AdditiveAttention,
+// Conv1D/2DTranspose, GroupNormalization) in Keras 2 .h5, Keras 2 JSON + weights and Keras 3
+// .keras files written by scripts/keras-attention-fixtures.mjs. No TensorFlow runs here: each
+// reference.json holds PyTorch's outputs on the same weights (nn.MultiheadAttention, nn.GroupNorm,
+// F.conv_transpose, or the layer's math in torch), an oracle independent of nn2eq. Conv2DTranspose
+// is also checked against TF.js (--verify), which implements it.
+
+const ROOT = join(FIXTURES, 'keras-attention');
+const names = readdirSync(ROOT).filter((n) => existsSync(join(ROOT, n, 'reference.json'))).sort();
+
+function source(name: string): { file: string; weights?: string } {
+  const dir = join(ROOT, name);
+  if (existsSync(join(dir, 'arch.json'))) return { file: join(dir, 'arch.json'), weights: join(dir, 'weights.h5') };
+  return { file: ['model.h5', 'model.keras'].map((f) => join(dir, f)).find(existsSync)! };
+}
+
+function check(got: number[][], ref: Reference): void {
+  expect(got.length).toBe(ref.cases.length);
+  got.forEach((g, i) => expect(mismatch(g, flat(ref.cases[i].outputs), 1e-5, 1e-4), `case ${i}`).toBeNull());
+}
+
+describe('Keras attention, transposed-convolution and group-norm fixtures in the tensor forms, against PyTorch', () => {
+  it('has every fixture', () => expect(names.length).toBe(11));
+  for (const name of names) {
+    const { file, weights } = source(name);
+    withPython(`${name}: NumPy`, async () => {
+      const ref = readReference(join(ROOT, name));
+      const { text, form } = await convertFile(file, { format: 'numpy', form: 'tensor', weights });
+      expect(form).toBe('tensor');
+      check(await runNumpy(text, ref.cases.map((c) => c.inputs)), ref);
+    });
+    it(`${name}: JS`, async () => {
+      const ref = readReference(join(ROOT, name));
+      const { text } = await convertFile(file, { format: 'js', form: 'tensor', weights });
+      check(await runJs(text, ref.cases.map((c) => c.inputs)), ref);
+    });
+    withCC(`${name}: C`, async () => {
+      const ref = readReference(join(ROOT, name));
+      const { text } = await convertFile(file, { format: 'c', form: 'tensor', weights });
+      check(await runCRows(text, ref.cases.map((c) => flat(c.inputs)), flat(ref.cases[0].outputs).length), ref);
+    }, 60_000);
+    it(`${name}: LaTeX (scalar form) evaluated from KaTeX's parse tree`, async () => {
+      const ref = readReference(join(ROOT, name));
+      const { text } = await convertFile(file, { format: 'latex', form: 'scalar', weights });
+      const xs = Array.from({ length: flat(ref.cases[0].inputs).length }, (_, i) => nameKey(`x_{${i + 1}}`));
+      const ys = Array.from({ length: flat(ref.cases[0].outputs).length }, (_, i) => nameKey(`y_{${i + 1}}`));
+      const got = ref.cases.map((c) => {
+        const values = evaluateLatex(text, new Map(flat(c.inputs).map((v, i) => [xs[i], v])));
+        return ys.map((y) => values.get(y) ?? NaN);
+      });
+      check(got, ref);
+    }, 60_000);
+  }
+});
+
+describe("Keras's MultiHeadAttention is an attention equation", () => {
+  const program = async (name: string) => {
+    const { file, weights } = source(name);
+    return buildProgram(await loadModel(file, { weights }));
+  };
+  for (const [name, dk, heads, masked] of [['mha_self', 4, 2, false], ['mha_cross_mask', 3, 2, true], ['mha_causal', 2, 3, true]] as const) {
+    it(`${name}: found once, ${heads} heads, scaled by 1/sqrt(${dk})${masked ? ', with its mask' : ''}`, async () => {
+      const found = findAttention(await program(name));
+      expect(found.length).toBe(1);
+      expect(found[0].dk).toBe(dk);
+      expect(isInverseRoot(found[0].scale, dk)).toBe(true);
+      expect(found[0].mask !== undefined).toBe(masked);
+      const { file, weights } = source(name);
+      const { text } = await convertFile(file, { format: 'latex', form: 'tensor', weights });
+      const op = name === 'mha_causal' ? 'AttentionWeights' : 'Attention';
+      const args = name === 'mha_causal' ? '(Q, K^{\\top}, M)' : masked ? '(Q, K^{\\top}, V, M)' : '(Q, K^{\\top}, V)';
+      expect(text).toContain(`\\operatorname{${op}}${args} = \\operatorname{softmax}\\left(\\frac{Q K^{\\top}}{\\sqrt{d_{k}}}${masked ? ' + M' : ''}\\right)`);
+      expect(text).toContain(`for each of the ${heads} heads`);
+    });
+  }
+  it('mha_causal: the causal mask is defined in the where block', async () => {
+    const { file, weights } = source('mha_causal');
+    const { text } = await convertFile(file, { format: 'latex', form: 'tensor', weights });
+    expect(text).toMatch(/_\{ij\} = 0 \\text\{ for keys \} j \\le i\\text\{, \} -\\infty/);
+  });
+  it('Attention (dot, use_scale) is one too, scaled by its weight', async () => {
+    const found = findAttention(await program('attention_dot'));
+    expect(found.length).toBe(1);
+    expect(found[0].scale).toBeCloseTo(0.7, 6);
+  });
+});
+
+describe('Conv2DTranspose against TF.js (--verify --form tensor)', () => {
+  it('conv2d_transpose: NumPy, JS and C', async () => {
+    const { file } = source('conv2d_transpose');
+    for (const format of ['numpy', 'js', 'c'] as const) {
+      const c = await convertFile(file, { format, form: 'tensor' });
+      const report = await verify(c.model, c.text, { format, program: c.program, form: c.form, samples: 4 });
+      expect(report.ok, `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`).toBe(true);
+    }
+  }, 120_000);
+});
