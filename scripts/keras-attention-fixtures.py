@@ -319,4 +319,44 @@ cfg = functional("keras3", "group_norm_2d", [
 ], ["x"], ["gn"])
 fixture("group_norm_2d", "keras3", cfg, [("gn", "GroupNormalization", [("gamma", "", g10), ("beta", "", be10)])], [[3, 3, C]], lambda x: gn2(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1))
 
+# 11. Attention written with TF ops in a tf.keras functional model (TFOpLambda, SlicingOpLambda), Keras 2 (.h5).
+T, D, DK = 4, 6, 4
+wq, bq, wk, bk, wv, bv = w(D, DK), w(DK), w(D, DK), w(DK), w(D, DK), w(DK)
+
+
+def dense2(name, units, src):
+    return {"class_name": "Dense", "config": {"name": name, "trainable": True, "dtype": "float32", "units": units, "activation": "linear", "use_bias": True}, "name": name, "inbound_nodes": [[[src, 0, 0, {}]]]}
+
+
+def op(cls, fn, name, node):
+    return {"class_name": cls, "config": {"name": name, "trainable": True, "dtype": "float32", "function": fn}, "name": name, "inbound_nodes": [node]}
+
+
+cfg = functional("keras2", "tfop_attention", [
+    keras2_input("x", [T, D]), keras2_input("m", [T, T]),
+    dense2("q", DK, "x"), dense2("k", DK, "x"), dense2("v", DK, "x"),
+    op("TFOpLambda", "linalg.matmul", "tf.linalg.matmul", ["q", 0, 0, {"b": ["k", 0, 0], "transpose_b": True, "name": None}]),
+    op("TFOpLambda", "math.multiply", "tf.math.multiply", ["tf.linalg.matmul", 0, 0, {"y": 0.5, "name": None}]),
+    op("TFOpLambda", "__operators__.add", "tf.__operators__.add", ["tf.math.multiply", 0, 0, {"y": ["m", 0, 0], "name": None}]),
+    op("TFOpLambda", "nn.softmax", "tf.nn.softmax", ["tf.__operators__.add", 0, 0, {"axis": -1, "name": None}]),
+    op("TFOpLambda", "linalg.matmul", "tf.linalg.matmul_1", ["tf.nn.softmax", 0, 0, {"b": ["v", 0, 0], "name": None}]),
+    op("TFOpLambda", "transpose", "tf.transpose", ["tf.linalg.matmul_1", 0, 0, {"perm": [0, 2, 1], "name": None}]),
+    op("TFOpLambda", "reshape", "tf.reshape", ["tf.transpose", 0, 0, {"shape": [-1, T * DK], "name": None}]),
+    op("SlicingOpLambda", "__operators__.getitem", "tf.__operators__.getitem", ["tf.reshape", 0, 0, {"slice_spec": {"class_name": "__tuple__", "items": [{"start": None, "stop": None, "step": None}, {"start": 2, "stop": -2, "step": None}]}}]),
+    op("TFOpLambda", "math.subtract", "tf.math.subtract", ["_CONSTANT_VALUE", -1, 1.0, {"y": ["tf.__operators__.getitem", 0, 0], "name": None}]),
+    op("TFOpLambda", "math.truediv", "tf.math.truediv", ["tf.math.subtract", 0, 0, {"y": 4.0, "name": None}]),
+], ["x", "m"], ["tf.math.truediv"])
+
+
+def run11(x, m):
+    q = x @ t(wq) + t(bq)
+    k = x @ t(wk) + t(bk)
+    v = x @ t(wv) + t(bv)
+    a = F.softmax((q @ k.transpose(1, 2)) * 0.5 + m, dim=-1)
+    r = (a @ v).transpose(1, 2).reshape(-1, T * DK)[:, 2:-2]
+    return (1.0 - r) / 4.0
+
+
+fixture("tfop_attention", "keras2-h5", cfg, [("q", "Dense", [("kernel", "", wq), ("bias", "", bq)]), ("k", "Dense", [("kernel", "", wk), ("bias", "", bk)]), ("v", "Dense", [("kernel", "", wv), ("bias", "", bv)])], [[T, D], [T, T]], run11)
+
 json.dump({"fixtures": fixtures}, open(sys.argv[1], "w"))

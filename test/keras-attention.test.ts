@@ -10,7 +10,8 @@ import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, wit
 import { withPython } from './check.js';
 
 // Keras's attention-era layers (MultiHeadAttention, Attention, AdditiveAttention,
-// Conv1D/2DTranspose, GroupNormalization) in Keras 2 .h5, Keras 2 JSON + weights and Keras 3
+// Conv1D/2DTranspose, GroupNormalization, and attention written with the TF-op layers
+// TFOpLambda / SlicingOpLambda) in Keras 2 .h5, Keras 2 JSON + weights and Keras 3
 // .keras files written by scripts/keras-attention-fixtures.mjs. No TensorFlow runs here: each
 // reference.json holds PyTorch's outputs on the same weights (nn.MultiheadAttention, nn.GroupNorm,
 // F.conv_transpose, or the layer's math in torch), an oracle independent of nn2eq. Conv2DTranspose
@@ -31,7 +32,7 @@ function check(got: number[][], ref: Reference): void {
 }
 
 describe('Keras attention, transposed-convolution and group-norm fixtures in the tensor forms, against PyTorch', () => {
-  it('has every fixture', () => expect(names.length).toBe(11));
+  it('has every fixture', () => expect(names.length).toBe(12));
   for (const name of names) {
     const { file, weights } = source(name);
     withPython(`${name}: NumPy`, async () => {
@@ -88,6 +89,13 @@ describe("Keras's MultiHeadAttention is an attention equation", () => {
     const { file, weights } = source('mha_causal');
     const { text } = await convertFile(file, { format: 'latex', form: 'tensor', weights });
     expect(text).toMatch(/_\{ij\} = 0 \\text\{ for keys \} j \\le i\\text\{, \} -\\infty/);
+  });
+  it('attention written with TF ops (TFOpLambda: matmul, multiply by 0.5, add a mask input, softmax, matmul) is one too', async () => {
+    const found = findAttention(await program('tfop_attention'));
+    expect(found.length).toBe(1);
+    expect(found[0].dk).toBe(4);
+    expect(isInverseRoot(found[0].scale, 4)).toBe(true);
+    expect(found[0].mask).toBeDefined();
   });
   it('Attention (dot, use_scale) is one too, scaled by its weight', async () => {
     const found = findAttention(await program('attention_dot'));

@@ -15,6 +15,7 @@ import { mergeLayers } from './merge.js';
 import { poolingLayers } from './pooling.js';
 import { recurrentLayers } from './recurrent.js';
 import { reshapeLayers } from './reshape.js';
+import { tfOpLayers } from './tf_op_layers.js';
 import { normalizationLayers } from './normalization.js';
 import type { CallArgs, Extractor, LayerContext } from './types.js';
 
@@ -32,6 +33,7 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...convLayers,
   ...convTransposeLayers,
   ...attentionLayers,
+  ...tfOpLayers,
   ...poolingLayers,
   ...reshapeLayers,
   ...recurrentLayers,
