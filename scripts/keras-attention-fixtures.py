@@ -245,7 +245,7 @@ def conv_transpose_torch(x_cl, kernel, bias, strides, dilation, out_len, before)
     x = x_cl.permute(0, r + 1, *range(1, r + 1))
     # Keras's kernel [k…, F, C] is PyTorch's [C, F, k…].
     k = t(kernel).permute(r + 1, r, *range(r))
-    f = F.conv_transpose1d if r == 1 else F.conv_transpose2d
+    f = [F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d][r - 1]
     y = f(x, k, None, stride=tuple(strides), dilation=tuple(dilation))
     for i in range(r):
         n = y.shape[2 + i]
@@ -358,5 +358,16 @@ def run11(x, m):
 
 
 fixture("tfop_attention", "keras2-h5", cfg, [("q", "Dense", [("kernel", "", wq), ("bias", "", bq)]), ("k", "Dense", [("kernel", "", wk), ("bias", "", bk)]), ("v", "Dense", [("kernel", "", wv), ("bias", "", bv)])], [[T, D], [T, T]], run11)
+
+# 12. Conv3DTranspose, 'same', strides (1, 2, 1), Keras 2 (.h5).
+k8c, b8c = w(2, 2, 2, 2, 2), w(2)
+cfg = functional("keras2", "conv3d_transpose", [
+    keras2_input("x", [2, 3, 2, 2]),
+    {"class_name": "Conv3DTranspose", "config": {"name": "deconv", "trainable": True, "dtype": "float32", "filters": 2, "kernel_size": [2, 2, 2], "strides": [1, 2, 1], "padding": "same", "output_padding": None, "data_format": "channels_last", "dilation_rate": [1, 1, 1], "activation": "linear", "use_bias": True}, "name": "deconv",
+     "inbound_nodes": [[["x", 0, 0, {}]]]},
+], ["x"], ["deconv"])
+# same: n·s per axis (2, 6, 2); TF pads max(k − s, 0) = 1, 0, 1 in all, none of it before.
+fixture("conv3d_transpose", "keras2-h5", cfg, [("deconv", "Conv3DTranspose", [("kernel", "", k8c), ("bias", "", b8c)])], [[2, 3, 2, 2]],
+        lambda x: conv_transpose_torch(x, k8c, b8c, [1, 2, 1], [1, 1, 1], [2, 6, 2], [0, 0, 0]))
 
 json.dump({"fixtures": fixtures}, open(sys.argv[1], "w"))

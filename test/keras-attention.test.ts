@@ -1,8 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertFile, loadModel } from '../src/index.js';
+import { convertFile, loadModel, Nn2eqError } from '../src/index.js';
 import { buildProgram } from '../src/extract/index.js';
+import { parseTopology } from '../src/load/topology.js';
 import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
 import { verify } from '../src/verify/index.js';
 import { evaluateLatex, nameKey } from './latex-eval.js';
@@ -32,7 +33,7 @@ function check(got: number[][], ref: Reference): void {
 }
 
 describe('Keras attention, transposed-convolution and group-norm fixtures in the tensor forms, against PyTorch', () => {
-  it('has every fixture', () => expect(names.length).toBe(12));
+  it('has every fixture', () => expect(names.length).toBe(13));
   for (const name of names) {
     const { file, weights } = source(name);
     withPython(`${name}: NumPy`, async () => {
@@ -113,4 +114,38 @@ describe('Conv2DTranspose against TF.js (--verify --form tensor)', () => {
       expect(report.ok, `${format}: ${JSON.stringify(report.routes.map((r) => [r.route, r.status, r.reason ?? '']))}`).toBe(true);
     }
   }, 120_000);
+});
+
+describe('what the Keras side refuses, with one typed line naming the layer', () => {
+  /** A Keras 2 functional model: input x [4, 6], then `layer` called on it as `node` (read by the loader's topology parser, no weights file). */
+  const refuse = (layer: object, node: unknown[]) => {
+    const x = { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 6], dtype: 'float32', name: 'x' }, name: 'x', inbound_nodes: [] };
+    const t = parseTopology(JSON.parse(JSON.stringify({ class_name: 'Functional', keras_version: '2.13.1', config: { name: 'm', layers: [x, { ...layer, name: 'op', inbound_nodes: [node] }], input_layers: [['x', 0, 0]], output_layers: [['op', 0, 0]] } })), 'arch.json');
+    let err: unknown = null;
+    try {
+      buildProgram({ ...t, file: 'arch.json', format: 'keras', sources: [], warnings: [] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Nn2eqError);
+    const message = (err as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  };
+  it('a TF function with no mapping', async () => {
+    const m = refuse({ class_name: 'TFOpLambda', config: { name: 'op', function: 'math.cumsum' } }, ['x', 0, 0, { axis: 1 }]);
+    expect(m).toMatch(/layer 'op' \(TFOpLambda\): calls tf\.math\.cumsum, which nn2eq does not map/);
+  });
+  it('a slice of the batch axis', async () => {
+    const m = refuse({ class_name: 'SlicingOpLambda', config: { name: 'op', function: '__operators__.getitem' } }, ['x', 0, 0, { slice_spec: 0 }]);
+    expect(m).toContain('selects part of the batch axis');
+  });
+  it('a reshape that moves the batch axis', async () => {
+    const m = refuse({ class_name: 'TFOpLambda', config: { name: 'op', function: 'reshape' } }, ['x', 0, 0, { shape: [4, -1] }]);
+    expect(m).toContain('keeps the batch axis first');
+  });
+  it('MultiHeadAttention over two axes', async () => {
+    const m = refuse({ class_name: 'MultiHeadAttention', config: { name: 'op', num_heads: 2, key_dim: 3, attention_axes: [1, 2] } }, [['x', 0, 0, { value: ['x', 0, 0] }]]);
+    expect(m).toContain("attention_axes is [1,2]");
+  });
 });
