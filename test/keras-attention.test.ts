@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, loadModel, Nn2eqError } from '../src/index.js';
@@ -7,7 +8,7 @@ import { parseTopology } from '../src/load/topology.js';
 import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
 import { verify } from '../src/verify/index.js';
 import { evaluateLatex, nameKey } from './latex-eval.js';
-import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, withCC, type Reference } from './helpers.js';
+import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, tmpDir, inCI, withCC, type Reference } from './helpers.js';
 import { withPython } from './check.js';
 
 // Keras's attention-era layers (MultiHeadAttention, Attention, AdditiveAttention,
@@ -84,7 +85,24 @@ describe("Keras's MultiHeadAttention is an attention equation", () => {
       const args = name === 'mha_causal' ? '(Q, K^{\\top}, M)' : masked ? '(Q, K^{\\top}, V, M)' : '(Q, K^{\\top}, V)';
       expect(text).toContain(`\\operatorname{${op}}${args} = \\operatorname{softmax}\\left(\\frac{Q K^{\\top}}{\\sqrt{d_{k}}}${masked ? ' + M' : ''}\\right)`);
       expect(text).toContain(`for each of the ${heads} heads`);
+      // The projections have rows of their own, Q^{(1)} = permute(reshape(W_Q X + b_Q)), and the attention reads them by name.
+      for (const r of ['Q', 'K', 'V']) expect(text).toMatch(new RegExp(`\\\\mathbf\\{${r}\\}\\^\\{\\(1\\)\\} &= \\\\operatorname\\{permute\\}\\\\left\\(\\\\operatorname\\{reshape\\}_\\{\\(\\d+, ${heads}, \\d+\\)\\}\\\\left\\(W_\\{${r}\\}\\^\\{\\(1\\)\\} \\\\mathbf\\{X\\}_?\\{?\\d?\\}? \\+ \\\\mathbf\\{b\\}_\\{${r}\\}`));
+      expect(text).toContain(`\\operatorname{${op}}\\left(\\mathbf{Q}^{(1)}, {\\mathbf{K}^{(1)}}^{\\top}`);
     });
+  }
+  const pdflatex = spawnSync('pdflatex', ['--version']).status === 0;
+  for (const name of ['mha_self', 'mha_cross_mask']) {
+    (pdflatex || inCI ? it : it.skip)(`${name}: --standalone compiles with pdflatex on A4 without an overfull line`, async () => {
+      const { file, weights } = source(name);
+      const { text } = await convertFile(file, { format: 'latex', form: 'tensor', standalone: true, weights });
+      const dir = tmpDir();
+      writeFileSync(join(dir, 'doc.tex'), text);
+      const ok = await new Promise<boolean>((resolve) => execFile('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.tex'], { cwd: dir, maxBuffer: 1 << 26 }, (err) => resolve(!err)));
+      const log = readFileSync(join(dir, 'doc.log'), 'latin1');
+      expect(ok, /^! .*$/m.exec(log)?.[0] ?? dir).toBe(true);
+      const widths = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
+      expect(Math.max(0, ...widths), dir).toBeLessThanOrEqual(1);
+    }, 120_000);
   }
   it('mha_causal: the causal mask is defined in the where block', async () => {
     const { file, weights } = source('mha_causal');
