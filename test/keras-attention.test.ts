@@ -2,7 +2,10 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertFile, loadModel, Nn2eqError } from '../src/index.js';
+import { convertFile, evaluate, loadModel, Nn2eqError, scalarize } from '../src/index.js';
+import { jacobian } from '../src/transform/jacobian.js';
+import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
+import { mulberry32 } from '../src/verify/random.js';
 import { buildProgram } from '../src/extract/index.js';
 import { parseTopology } from '../src/load/topology.js';
 import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
@@ -166,4 +169,58 @@ describe('what the Keras side refuses, with one typed line naming the layer', ()
     const m = refuse({ class_name: 'MultiHeadAttention', config: { name: 'op', num_heads: 2, key_dim: 3, attention_axes: [1, 2] } }, [['x', 0, 0, { value: ['x', 0, 0] }]]);
     expect(m).toContain("attention_axes is [1,2]");
   });
+});
+
+describe('the loader keeps how each call passed its tensors (load/topology.ts CallSpec)', () => {
+  const kt = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4, 6], dtype: 'float32', keras_history: [name, 0, 0] } });
+  const input3 = (name: string) => ({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 4, 6], dtype: 'float32', name }, registered_name: null, name, inbound_nodes: [] });
+  it('Keras 3: keyword tensors (query, value) and options (use_causal_mask)', () => {
+    const mha = { module: 'keras.layers', class_name: 'MultiHeadAttention', config: { name: 'mha', num_heads: 2, key_dim: 3 }, registered_name: null, name: 'mha', inbound_nodes: [{ args: [], kwargs: { query: kt('q'), value: kt('v'), use_causal_mask: true, training: false } }] };
+    const t = parseTopology({ module: 'keras.src.models.functional', class_name: 'Functional', config: { name: 'm', layers: [input3('q'), input3('v'), mha], input_layers: [['q', 0, 0], ['v', 0, 0]], output_layers: ['mha', 0, 0] }, registered_name: 'Functional' }, 'config.json', '3.10.0');
+    const layer = t.layers.find((l) => l.name === 'mha')!;
+    expect(layer.inbound[0].map((r) => r.layer)).toEqual(['q', 'v']);
+    expect(layer.calls![0].keywords).toEqual(['query', 'value']);
+    expect(layer.calls![0].options).toEqual({ use_causal_mask: true, training: false });
+  });
+  it('Keras 2: a TF op layer\'s lone entry, a constant first argument, and a keyword tensor', () => {
+    const x = { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 6], name: 'x' }, name: 'x', inbound_nodes: [] };
+    const sub = { class_name: 'TFOpLambda', config: { name: 'sub', function: 'math.subtract' }, name: 'sub', inbound_nodes: [['_CONSTANT_VALUE', -1, 1.0, { y: ['x', 0, 0], name: null }]] };
+    const mul = { class_name: 'TFOpLambda', config: { name: 'mul', function: 'math.multiply' }, name: 'mul', inbound_nodes: [['sub', 0, 0, { y: 2.0, name: null }]] };
+    const t = parseTopology({ class_name: 'Functional', keras_version: '2.13.1', config: { name: 'm', layers: [x, sub, mul], input_layers: [['x', 0, 0]], output_layers: [['mul', 0, 0]] } }, 'arch.json');
+    const [s, m] = ['sub', 'mul'].map((n) => t.layers.find((l) => l.name === n)!);
+    expect(s.inbound[0]).toEqual([{ layer: 'x', node: 0, tensor: 0 }]);
+    expect(s.calls![0]).toEqual({ keywords: ['y'], options: { name: null }, constant: 1 });
+    expect(m.inbound[0]).toEqual([{ layer: 'sub', node: 0, tensor: 0 }]);
+    expect(m.calls![0]).toEqual({ keywords: [null], options: { y: 2, name: null } });
+  });
+  it('an Embedding with mask_zero upstream of MultiHeadAttention is refused, naming both layers', () => {
+    const ids = { class_name: 'InputLayer', config: { batch_input_shape: [null, 4], name: 'ids' }, name: 'ids', inbound_nodes: [] };
+    const emb = { class_name: 'Embedding', config: { name: 'emb', input_dim: 10, output_dim: 6, mask_zero: true }, name: 'emb', inbound_nodes: [[['ids', 0, 0, {}]]] };
+    const mha = { class_name: 'MultiHeadAttention', config: { name: 'mha', num_heads: 2, key_dim: 3 }, name: 'mha', inbound_nodes: [[['emb', 0, 0, { value: ['emb', 0, 0] }]]] };
+    const t = parseTopology({ class_name: 'Functional', keras_version: '2.13.1', config: { name: 'm', layers: [ids, emb, mha], input_layers: [['ids', 0, 0]], output_layers: [['mha', 0, 0]] } }, 'arch.json');
+    t.layers.find((l) => l.name === 'emb')!.weights.set('embeddings', { name: 'embeddings', shape: [10, 6], values: new Float32Array(60) });
+    expect(() => buildProgram({ ...t, file: 'arch.json', format: 'keras', sources: [], warnings: [] })).toThrow(/layer 'mha' \(MultiHeadAttention\): the model's layer 'emb' \(Embedding with mask_zero\) makes a Keras mask/);
+  });
+});
+
+describe('--jacobian through Keras attention in the tensor form', () => {
+  // Forward mode on the tensor program against the scalar IR's reverse mode, at two random points.
+  for (const name of ['mha_cross_mask', 'tfop_attention', 'additive_attention']) {
+    it(name, async () => {
+      const { file, weights } = source(name);
+      const p = buildProgram(await loadModel(file, { weights }));
+      const j = jacobianProgram(p);
+      const n = p.inputs.reduce((s, i) => s + i.tensor.shape.reduce((a, b) => a * b, 1), 0);
+      const r = mulberry32(name.length);
+      const ex = scalarize(p, { stableSoftmax: true });
+      const rev = jacobian(ex.graph, ex.outputIds, n);
+      const fwd = scalarize(j.program, { stableSoftmax: true });
+      for (let k = 0; k < 2; k++) {
+        const x = Array.from({ length: n }, () => 2 * r() - 1);
+        const want = evaluate(rev.graph, x);
+        const got = evaluate(fwd.graph, x);
+        expect(mismatch(fwd.outputIds.map((o) => got[o]), rev.outputs.map((o) => want[o]), 1e-9, 1e-7)).toBeNull();
+      }
+    }, 60_000);
+  }
 });

@@ -44,6 +44,12 @@ function weigh(ctx: LayerContext, scores: T, mask: T | null, v: T): { out: T; we
   return { out: ctx.op('matmul', [weights, v], {}, 'h')[0], weights };
 }
 
+/** Keras masks (Embedding mask_zero, Masking) reach attention layers implicitly and change their result; nn2eq does not carry them. */
+function refuseImplicitMasks(ctx: LayerContext): void {
+  const source = ctx.model.layers.find((l) => (l.className === 'Embedding' && l.config.mask_zero === true) || l.className === 'Masking');
+  if (source) ctx.fail(`the model's layer '${source.name}' (${source.className}${source.className === 'Embedding' ? ' with mask_zero' : ''}) makes a Keras mask, which Keras applies inside this layer; nn2eq does not carry Keras masks`, 'save the model without the implicit mask, or pass the padding mask as attention_mask');
+}
+
 function positiveInt(ctx: LayerContext, key: string, fallback?: number): number {
   const v = ctx.layer.config[key] ?? fallback;
   if (!Number.isInteger(v) || (v as number) <= 0) return ctx.fail(`'${key}' is ${JSON.stringify(v)}, expected a positive integer`);
@@ -60,6 +66,7 @@ const multiHeadAttention: Extractor = (ctx, inputs) => {
   const query = argument(ctx, inputs, 'query', 0);
   const value = argument(ctx, inputs, 'value', 1);
   if (!query || !value) return ctx.fail('is called without a query and a value tensor');
+  refuseImplicitMasks(ctx);
   const key = argument(ctx, inputs, 'key', 2) ?? value;
   const mask = argument(ctx, inputs, 'attention_mask', 3);
   sequence(ctx, query, 'the query');
@@ -114,6 +121,7 @@ function broadcastsTo(a: readonly number[], to: readonly number[]): boolean {
 function luongInputs(ctx: LayerContext, inputs: readonly T[]): [T, T, T] {
   if (inputs.length < 2 || inputs.length > 3) return ctx.fail(`takes [query, value] or [query, value, key], found ${inputs.length} input${inputs.length === 1 ? '' : 's'}`);
   if (ctx.call.keywords.has('mask')) ctx.fail('is called with a mask; nn2eq reads it without query or value masks', 'use use_causal_mask, or apply the mask outside the layer');
+  refuseImplicitMasks(ctx);
   const [q, v] = inputs;
   const k = inputs[2] ?? v;
   sequence(ctx, q, 'the query');
