@@ -8,13 +8,16 @@ import { activationLayerExtractors } from './activation_layers.js';
 import { activationLayers } from './activations.js';
 import { coreLayers } from './core.js';
 import { denseLayers } from './dense.js';
+import { attentionLayers } from './attention.js';
 import { convLayers } from './conv.js';
+import { convTransposeLayers } from './conv_transpose.js';
 import { mergeLayers } from './merge.js';
 import { poolingLayers } from './pooling.js';
 import { recurrentLayers } from './recurrent.js';
 import { reshapeLayers } from './reshape.js';
+import { tfOpLayers } from './tf_op_layers.js';
 import { normalizationLayers } from './normalization.js';
-import type { Extractor, LayerContext } from './types.js';
+import type { CallArgs, Extractor, LayerContext } from './types.js';
 
 export type { Extractor, LayerContext, T } from './types.js';
 export type { Extracted, Port, ScalarCall } from '../tensor/scalarize.js';
@@ -28,6 +31,9 @@ export const EXTRACTORS: Readonly<Record<string, Extractor>> = {
   ...normalizationLayers,
   ...mergeLayers,
   ...convLayers,
+  ...convTransposeLayers,
+  ...attentionLayers,
+  ...tfOpLayers,
   ...poolingLayers,
   ...reshapeLayers,
   ...recurrentLayers,
@@ -99,10 +105,17 @@ export function buildProgram(model: ModelSpec, options: BuildOptions = {}): Tens
       if (!t) throw new Nn2eqError(`${model.file}: input layer '${layer.name}' is used but is not among the model's inputs`);
       return [t];
     }
-    const args = layer.inbound[node].map((r) => pick(done, r, model.file));
+    const call = layer.calls?.[node];
+    const refs = layer.inbound[node];
+    const args = refs.filter((_, i) => !call?.keywords[i]).map((r) => pick(done, r, model.file));
+    const keywords = new Map<string, T>();
+    refs.forEach((r, i) => {
+      const k = call?.keywords[i];
+      if (k && !keywords.has(k)) keywords.set(k, pick(done, r, model.file));
+    });
     const from = b.equations.length;
     b.layer = number + 1;
-    const out = context(b, layer, model, table).run(layer, args);
+    const out = context(b, layer, model, table, { keywords, options: call?.options ?? {}, constant: call?.constant }).run(layer, args);
     const to = b.equations.length;
     // Pass-through layers (Dropout) add nothing; pure data movement (Flatten) takes no number.
     const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
@@ -142,6 +155,8 @@ export function buildProgram(model: ModelSpec, options: BuildOptions = {}): Tens
   return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: needed.length, modelName: model.name, file: model.file };
 }
 
+const NO_CALL: CallArgs = { keywords: new Map(), options: {} };
+
 function key(r: TensorRef): string {
   return `${r.layer}#${r.node}#${r.tensor}`;
 }
@@ -166,7 +181,7 @@ function reachableLayers(model: ModelSpec, byName: Map<string, LayerSpec>): Laye
   return model.layers.filter((l) => seen.has(l.name));
 }
 
-function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: Readonly<Record<string, Extractor>>): LayerContext {
+function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: Readonly<Record<string, Extractor>>, call: CallArgs = NO_CALL): LayerContext {
   const fail = (message: string, hint?: string): never => {
     throw new Nn2eqError(`${model.file}: layer '${layer.name}' (${layer.className}): ${message}`, 'input', hint);
   };
@@ -174,11 +189,12 @@ function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: R
     builder: b,
     layer,
     model,
+    call,
     fail,
     run(inner, inputs) {
       const f = table[inner.className];
       if (!f) return fail(`wraps a ${inner.className} layer, which nn2eq does not support`, `supported layers: ${Object.keys(table).sort().join(', ')}`);
-      return f(inner === layer ? this : context(b, inner, model, table), inputs);
+      return f(inner === layer ? this : context(b, inner, model, table, call), inputs);
     },
     weight(name: string, shape?: readonly number[]): Weight {
       const w = this.layer.weights.get(name);

@@ -1,7 +1,7 @@
 import { kerasAxes, sizeOf } from './tensor.js';
 import type { Extractor, LayerContext, T } from './types.js';
 
-/** Normalization layers: BatchNormalization, LayerNormalization, Normalization, Rescaling, UnitNormalization. */
+/** Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, Normalization, Rescaling, UnitNormalization. */
 
 function epsilon(ctx: LayerContext, fallback: number): number {
   const e = ctx.layer.config.epsilon;
@@ -62,6 +62,27 @@ const layerNorm: Extractor = (ctx, [x]) => {
 };
 
 /**
+ * GroupNormalization: the channel axis split into [groups, C/groups]; each group normalized over
+ * its channels and every other axis (a layer norm without γ, β), then γ·x̂ + β per channel.
+ */
+const groupNorm: Extractor = (ctx, [x]) => {
+  const c = ctx.layer.config;
+  const axis = kerasAxes(ctx, c.axis ?? -1, x.shape.length)[0];
+  const channels = x.shape[axis];
+  const groups = c.groups === -1 ? channels : Number(c.groups ?? 32);
+  if (!Number.isInteger(groups) || groups <= 0 || channels % groups !== 0) ctx.fail(`groups ${JSON.stringify(c.groups)} does not divide the ${channels} channels`);
+  const split = [...x.shape.slice(0, axis), groups, channels / groups, ...x.shape.slice(axis + 1)];
+  const grouped = ctx.op('reshape', [x], { shape: split }, 'g')[0];
+  const axes = split.map((_, i) => i).filter((i) => i !== axis);
+  const normed = ctx.op('layer_norm', [grouped], { axes, eps: epsilon(ctx, 1e-3), scale: false, center: false }, c.scale === false && c.center === false ? 'h' : 'n')[0];
+  const back = ctx.op('reshape', [normed], { shape: [...x.shape] }, 'n')[0];
+  if (c.scale === false && c.center === false) return [back];
+  const per = (on: boolean, name: string, fill: number) => (on ? ctx.weight(name, [channels]).values : new Float64Array(channels).fill(fill));
+  const shape = paramShape(x.shape, [axis]);
+  return [ctx.map('scale_shift', [back, ctx.constant('gamma', shape, per(c.scale !== false, 'gamma', 1)), ctx.constant('beta', shape, per(c.center !== false, 'beta', 0))])];
+};
+
+/**
  * Keras's Normalization: (x − mean)/max(√variance, 1e-7), or mean + x·max(√variance, 1e-7)
  * with `invert`. The statistics are weights (adapted) or config lists.
  */
@@ -102,6 +123,7 @@ const unitNorm: Extractor = (ctx, [x]) => [ctx.op('l2_normalize', [x], { axes: k
 export const normalizationLayers: Record<string, Extractor> = {
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
+  GroupNormalization: groupNorm,
   Normalization: normalization,
   Rescaling: rescaling,
   UnitNormalization: unitNorm,

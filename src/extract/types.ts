@@ -6,11 +6,23 @@ import type { Body, T } from '../tensor/program.js';
 
 export type { T } from '../tensor/program.js';
 
+/** How the layer was called, beyond its positional inputs (load/spec.ts CallSpec with the tensors resolved). */
+export interface CallArgs {
+  /** Tensors given as keyword arguments (value, key, attention_mask; a TF op's y). */
+  readonly keywords: ReadonlyMap<string, T>;
+  /** The call's other arguments as saved (use_causal_mask, a constant operand, a slice). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** A constant first argument (Keras 2's _CONSTANT_VALUE: `1 - x` calls subtract(1, x)). */
+  readonly constant?: unknown;
+}
+
 /** What an extractor sees of the layer it turns into tensor equations. */
 export interface LayerContext {
   readonly builder: ProgramBuilder;
   readonly layer: LayerSpec;
   readonly model: ModelSpec;
+  /** The call being extracted: keyword tensors and options (the positional tensors are the extractor's inputs). */
+  readonly call: CallArgs;
   /** The layer's weight `name`, checked against `shape` when given; a clear error when missing. */
   weight(name: string, shape?: readonly number[]): Weight;
   /** A weight as a constant tensor named `role` in printed output. */

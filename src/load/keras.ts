@@ -135,7 +135,9 @@ function attachKeras3(topology: Topology, layersGroup: H5Group, file: string): v
     }
     for (const v of vars) {
       const names = keras3VarNames(layer);
-      const prefix = /backward/.test(v.sub) ? 'backward/' : /forward/.test(v.sub) ? 'forward/' : '';
+      // MultiHeadAttention's EinsumDense sub-layers: under the query_dense property (newer Keras 3) or the _query_dense attribute.
+      const sublayer = layer.className === 'MultiHeadAttention' ? /^_?(query|key|value|output)_dense$/.exec(v.sub) : null;
+      const prefix = sublayer ? `${sublayer[1] === 'output' ? 'attention_output' : sublayer[1]}/` : /backward/.test(v.sub) ? 'backward/' : /forward/.test(v.sub) ? 'forward/' : '';
       v.weights.forEach((d, i) => layer.weights.set(prefix + (names[i] ?? `var${i}`), toWeight(`${path}/${v.sub ? `${v.sub}/` : ''}vars/${i}`, d)));
     }
   }
@@ -180,7 +182,12 @@ function keras3VarNames(layer: LayerSpec): string[] {
     case 'BatchNormalization':
       return [...scaleCenter, 'moving_mean', 'moving_variance'];
     case 'LayerNormalization':
+    case 'GroupNormalization':
       return scaleCenter;
+    case 'Attention':
+      return [...(c.use_scale === true ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])];
+    case 'AdditiveAttention':
+      return ['scale'];
     case 'Normalization':
       return ['mean', 'variance', 'count'];
     case 'PReLU':
@@ -205,11 +212,14 @@ function keras3VarNames(layer: LayerSpec): string[] {
 
 /**
  * The variable name of a stored weight within its layer: the last path component without ':0';
- * a Bidirectional layer keeps which direction it belongs to ('forward/kernel').
+ * a Bidirectional layer keeps which direction it belongs to ('forward/kernel'), a
+ * MultiHeadAttention which projection ('query/kernel').
  */
 export function variableName(layer: LayerSpec, stored: string): string {
   const parts = stored.replace(/:\d+$/, '').split('/');
   const last = parts[parts.length - 1];
+  // Its four EinsumDense sub-layers each have a kernel and a bias: 'query/kernel', …, 'attention_output/bias'.
+  if (layer.className === 'MultiHeadAttention' && parts.length >= 2) return `${parts[parts.length - 2]}/${last}`;
   if (layer.className === 'Bidirectional') {
     const dir = parts.slice(0, -1).find((p) => /^(forward|backward)/.test(p));
     if (dir) return `${dir.startsWith('forward') ? 'forward' : 'backward'}/${last}`;

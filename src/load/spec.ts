@@ -15,12 +15,28 @@ export interface TensorRef {
 /** A layer's configuration after dialect normalization (snake_case keys, canonical activation names). */
 export type Config = Record<string, unknown>;
 
+/**
+ * How the tensors of one layer call were passed, beside `inbound[k]` (which lists them all, in
+ * order): `keywords[i]` is the keyword argument inbound ref i was given as (query, value,
+ * attention_mask, y…), or null for the positional arguments, which come first. `options` holds
+ * the call's other arguments as saved (use_causal_mask, a TF op's constant operand, a slice).
+ * `constant` is a first argument that was a constant rather than a tensor (Keras 2's
+ * _CONSTANT_VALUE, as in `1 - x`).
+ */
+export interface CallSpec {
+  readonly keywords: readonly (string | null)[];
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly constant?: unknown;
+}
+
 /** One layer of the model graph. `inbound[k]` lists the inputs of the layer's k-th call. */
 export interface LayerSpec {
   readonly name: string;
   readonly className: string;
   readonly config: Config;
   readonly inbound: TensorRef[][];
+  /** How each call passed its inputs, parallel to `inbound` (absent: all positional, no options). */
+  readonly calls?: readonly CallSpec[];
   /** Weights keyed by variable name: kernel, bias, gamma, … */
   readonly weights: Map<string, Weight>;
 }

@@ -1,7 +1,7 @@
 import { Nn2eqError } from '../errors.js';
 import { arrayAt, isObject, objectAt, shapeAt, stringAt, wrongShape, type Json, type JsonObject } from './json.js';
 import { keras1Layer } from './keras1.js';
-import type { Config, InputSpec, LayerSpec, TensorRef } from './spec.js';
+import type { CallSpec, Config, InputSpec, LayerSpec, TensorRef } from './spec.js';
 
 /** A model graph read from a Keras-style topology, before its weights are attached. */
 export interface Topology {
@@ -85,8 +85,10 @@ function functional(cfg: JsonObject, file: string, kerasMajor: number): Topology
   const list = arrayAt(cfg.layers, file, 'modelTopology.config.layers');
   const layers = list.map((l, i) => {
     const head = layerHeader(l, file, `layer ${i}`, kerasMajor);
-    const nodes = (l as JsonObject).inbound_nodes ?? [];
-    return { ...head, inbound: arrayAt(nodes, file, `layer '${head.name}'.inbound_nodes`).map((n) => inboundNode(n, file, head.name)) };
+    const nodes = arrayAt((l as JsonObject).inbound_nodes ?? [], file, `layer '${head.name}'.inbound_nodes`).map((n) => inboundNode(n, file, head.name));
+    const calls = nodes.map((n) => n.call);
+    const plain = calls.every((c) => Object.keys(c.options).length === 0 && c.keywords.every((k) => k === null) && c.constant === undefined);
+    return { ...head, inbound: nodes.map((n) => n.refs), ...(plain ? {} : { calls }) };
   });
   checkUnique(layers, file);
   const byName = new Map(layers.map((l) => [l.name, l]));
@@ -201,25 +203,77 @@ function snake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-function inboundNode(n: Json, file: string, layer: string): TensorRef[] {
+function inboundNode(n: Json, file: string, layer: string): { refs: TensorRef[]; call: CallSpec } {
   const where = `layer '${layer}'.inbound_nodes`;
-  const refs = inboundRefs(n, file, where);
-  if (refs.length === 0) throw new Nn2eqError(`${file}: ${where} has a call with no input tensor`, 'input', 'the file is damaged; save the model again');
-  return refs;
+  const node = inboundCall(n, file, where);
+  if (node.refs.length === 0) throw new Nn2eqError(`${file}: ${where} has a call with no input tensor`, 'input', 'the file is damaged; save the model again');
+  return node;
 }
 
-function inboundRefs(n: Json, file: string, where: string): TensorRef[] {
-  if (Array.isArray(n)) return n.map((r) => tensorRef(r, file, where));
-  // Keras 3: {args: [...], kwargs: {...}} holding __keras_tensor__ objects, possibly in lists.
-  const o = objectAt(n, file, where);
+/**
+ * One call of a layer. Keras 2 writes [layer, node, tensor, kwargs] for each tensor of the first
+ * argument (a TF op layer writes a lone entry when that argument is one tensor, and
+ * ['_CONSTANT_VALUE', -1, value, kwargs] when it is a constant); the other arguments are in
+ * kwargs, tensors as [layer, node, tensor]. Keras 3 writes {args, kwargs} holding
+ * __keras_tensor__ objects, possibly in lists.
+ */
+function inboundCall(n: Json, file: string, where: string): { refs: TensorRef[]; call: CallSpec } {
   const refs: TensorRef[] = [];
-  const stack: Json[] = [o.args ?? []];
+  const keywords: (string | null)[] = [];
+  const options: Record<string, unknown> = {};
+  let constant: unknown;
+  const add = (r: TensorRef, keyword: string | null) => {
+    refs.push(r);
+    keywords.push(keyword);
+  };
+  if (Array.isArray(n)) {
+    const entries = typeof n[0] === 'string' ? [n] : n;
+    let kwargs: Json | undefined;
+    for (const e of entries) {
+      const a = arrayAt(e, file, where);
+      if (a[0] === '_CONSTANT_VALUE') constant = a[2];
+      else add(tensorRef(a, file, where), null);
+      if (kwargs === undefined && a.length > 3) kwargs = a[3];
+    }
+    if (isObject(kwargs)) {
+      for (const [k, v] of Object.entries(kwargs)) {
+        const tensors = keras2Refs(v);
+        if (tensors) tensors.forEach((t) => add(tensorRef(t, file, where), k));
+        else options[k] = v;
+      }
+    }
+    return { refs, call: { keywords, options, ...(constant !== undefined ? { constant } : {}) } };
+  }
+  const o = objectAt(n, file, where);
+  for (const r of kerasTensors(o.args ?? [], file, where)) add(r, null);
+  if (isObject(o.kwargs)) {
+    for (const [k, v] of Object.entries(o.kwargs)) {
+      const tensors = kerasTensors(v, file, where);
+      if (tensors.length > 0) tensors.forEach((r) => add(r, k));
+      else options[k] = v;
+    }
+  }
+  return { refs, call: { keywords, options } };
+}
+
+/** A Keras 2 keyword argument that is a tensor [layer, node, tensor] or a list of them; else null. */
+function keras2Refs(v: Json): Json[][] | null {
+  const isRef = (x: Json): x is Json[] => Array.isArray(x) && x.length === 3 && typeof x[0] === 'string' && Number.isSafeInteger(x[1]) && Number.isSafeInteger(x[2]);
+  if (isRef(v)) return [v];
+  if (Array.isArray(v) && v.length > 0 && v.every(isRef)) return v as Json[][];
+  return null;
+}
+
+/** The __keras_tensor__ objects in a Keras 3 call argument, in order. */
+function kerasTensors(v: Json, file: string, where: string): TensorRef[] {
+  const refs: TensorRef[] = [];
+  const stack: Json[] = [v];
   while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
-    } else if (isObject(v) && v.class_name === '__keras_tensor__') {
-      const history = objectAt(v.config, file, where).keras_history;
+    const x = stack.pop()!;
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+    } else if (isObject(x) && x.class_name === '__keras_tensor__') {
+      const history = objectAt(x.config, file, where).keras_history;
       refs.push(tensorRef(history, file, where));
     }
   }
@@ -303,6 +357,7 @@ function flattenNested(t: Topology, file: string, version: string | undefined): 
     const wired = innerLayers.map((l) => ({
       ...l,
       inbound: outer.inbound.flatMap((_, k) => l.inbound.map((node) => node.map((r) => fromInner(r, k)))),
+      ...(l.calls ? { calls: outer.inbound.flatMap(() => l.calls!) } : {}),
     }));
     // A nested model built on its own Input keeps its construction as node 0, and Keras and
     // TF.js number its calls from 1 (Keras's _should_skip_first_node); others number from 0.

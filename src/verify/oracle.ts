@@ -116,7 +116,8 @@ async function fromSpec(tf: Tf, model: ModelSpec): Promise<TfModel> {
     name: l.name,
     class_name: l.className,
     config: tfjsConfig(l),
-    inbound_nodes: l.inbound.map((node) => node.map((r) => [r.layer, r.node, r.tensor, {}])),
+    // The positional tensors only, as before keyword tensors (MultiHeadAttention's value, a mask) were kept: TF.js takes those by position.
+    inbound_nodes: l.inbound.map((node, k) => node.filter((_, i) => !l.calls?.[k]?.keywords[i]).map((r) => [r.layer, r.node, r.tensor, {}])),
   }));
   const topology = {
     class_name: 'Model',

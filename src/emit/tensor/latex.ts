@@ -258,6 +258,11 @@ class LatexTensorPrinter {
     const p = this.p;
     const outputs = new Set(p.outputs.map((o) => o.tensor.id));
     for (const m of findAttention(p)) {
+      // Queries, keys and values an extractor marked as such (Keras's MultiHeadAttention: role Q, K, V) get rows of their own, Q^{(k)} = …, as in the textbook.
+      for (const id of [m.q, m.k, m.v]) {
+        const t = p.tensors[id];
+        if (!this.names.has(id) && ['Q', 'K', 'V'].includes(t.role)) this.names.set(id, { letter: t.role, bold: true, arrow: false, sup: `(${t.layer})`, sub: [] });
+      }
       let eqs = m.equations.map((i) => p.equations[i]);
       const uses = (o: TensorId, by: readonly Equation[]) => by.reduce((n, eq) => n + eq.args.filter((a) => a === o).length, 0);
       // Weights the model also returns (or reads elsewhere) keep their own row: A(Q, Kᵀ, M) there, then A·V as a product.
@@ -459,7 +464,9 @@ class LatexTensorPrinter {
     if (this.names.has(id)) return atom(this.nameOf(id, ctx.sub(id)));
     const eq = this.producer.get(id);
     if (!eq) throw new Error(`latex tensor form: tensor ${id} is neither named nor produced`);
-    return this.expr(eq, ctx);
+    // An attention result read once (inside one layer, as Keras's MultiHeadAttention) prints in place as Attention(…).
+    const m = this.attentionAt.get(eq);
+    return m ? this.attention(m, ctx) : this.expr(eq, ctx);
   }
 
   private expr(eq: Equation, ctx: Ctx): P {
