@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, evaluate, loadModel, Nn2eqError, scalarize } from '../src/index.js';
-import { jacobian } from '../src/transform/jacobian.js';
+import { jacobian } from '../src/ir/jacobian.js';
 import { jacobianProgram } from '../src/transform/jacobian-tensor.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { buildProgram } from '../src/extract/index.js';
