@@ -76,11 +76,13 @@ run('the page: transforms, verify, diff, size refusal', () => {
     }, 40_000);
   }
 
-  const VERIFY: { name: string; files: string[] }[] = [
+  const VERIFY: { name: string; files: string[]; args?: string[] }[] = [
     { name: 'TF.js model.json (TF.js)', files: [join(FIXTURES, 'act_elu/model.json'), join(FIXTURES, 'act_elu/weights.bin')] },
     { name: 'Keras .h5 (TF.js)', files: [join(FIXTURES, 'keras_functional/model.h5')] },
     { name: 'Keras 3 .keras (TF.js)', files: [join(FIXTURES, 'keras_sequential/model.keras')] },
     { name: 'ONNX (onnxruntime-web wasm)', files: [join(FIXTURES, 'onnx/mlp_relu_opset17/model.onnx')] },
+    { name: 'ONNX conv net (onnxruntime-web wasm)', files: [join(FIXTURES, 'onnx/cnn_opset17/model.onnx')] },
+    { name: 'Keras architecture JSON + weights .h5 (TF.js)', files: [join(FIXTURES, 'keras_sequential/arch.json'), join(FIXTURES, 'keras_sequential/weights.h5')], args: ['--weights', 'weights.h5'] },
   ];
 
   for (const v of VERIFY) {
@@ -88,7 +90,7 @@ run('the page: transforms, verify, diff, size refusal', () => {
       await set({});
       await upload(v.files);
       await s.run(() => s.page.click('#verify'), 60_000);
-      const want = await cli(dirname(v.files[0]), [basename(v.files[0]), '-f', 'js', '--verify']);
+      const want = await cli(dirname(v.files[0]), [basename(v.files[0]), ...(v.args ?? []), '-f', 'js', '--verify']);
       expect(want.code).toBe(0);
       expect(await text('#verify-report')).toBe(want.stderr);
       expect(await text('#verdict')).toBe('PASS');
