@@ -15,6 +15,7 @@ import { recurrentOps } from './recurrent.js';
 import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
+import { quantizeOps } from './quantize.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -29,6 +30,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...reduceOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
+  ...quantizeOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
 };
@@ -43,6 +45,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
   'ReduceSum', 'ReduceMax', 'ReduceMin',
+  'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */

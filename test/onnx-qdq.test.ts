@@ -1,0 +1,140 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertFile } from '../src/index.js';
+import { loadOnnx } from '../src/load/index.js';
+import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
+import { withPython } from './check.js';
+import { FIXTURES, flat, runCRows, runJs, runNumpy, withCC } from './helpers.js';
+
+// Quantized ONNX models (scripts/onnx-qdq-fixtures.py): the formulas nn2eq prints, run in JS, NumPy
+// and C, against ONNX's reference semantics (reference.json, written by the script), PyTorch's own
+// predictions for its fake-quantized models, and onnxruntime-web run here on the same inputs.
+const ROOT = join(FIXTURES, 'onnx-qdq');
+const names = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'model.onnx'))).sort();
+
+/** Models with float ops between the quantizers: the reference runs those in float32, nn2eq in float64. */
+const FLOAT_BETWEEN = new Set(['qdq_conv_chain', 'torch_fakequant_per_tensor', 'torch_fakequant_per_channel']);
+
+interface Fixture {
+  cases: unknown[][];
+  /** ONNX's reference outputs, per case, per output, flattened. */
+  reference: number[][][];
+  /** PyTorch's predictions (torch_* models). */
+  torch?: number[][][];
+  /** The quantization step of each output (its scale; 1 for integer outputs). */
+  steps: number[];
+  /** onnxruntime-web's outputs. */
+  ort: number[][][];
+}
+
+/** The scale of each output: the spacing of its possible values (1 for integers). */
+function stepsOf(reference: number[][][], ort: number[][][], integer: boolean[]): number[] {
+  return integer.map((isInt, k) => {
+    if (isInt) return 1;
+    // A dequantized output takes multiples of its scale; the smallest gap between distinct values bounds it from above.
+    const vs = [...new Set([...reference.flatMap((r) => r[k]), ...ort.flatMap((r) => r[k])])].sort((a, b) => a - b);
+    let gap = Infinity;
+    for (let i = 1; i < vs.length; i++) gap = Math.min(gap, vs[i] - vs[i - 1]);
+    return gap;
+  });
+}
+
+async function load(name: string): Promise<Fixture> {
+  const file = join(ROOT, name, 'model.onnx');
+  const model = await loadOnnx(file);
+  const { cases } = JSON.parse(readFileSync(join(ROOT, name, 'cases.json'), 'utf8')) as { cases: unknown[][] };
+  const ref = JSON.parse(readFileSync(join(ROOT, name, 'reference.json'), 'utf8')) as { reference: number[][][]; torch?: number[][][] };
+  const rt = await openOnnxRuntime(readFileSync(file), { file: name });
+  const ort: number[][][] = [];
+  try {
+    for (const c of cases) {
+      const outs = await rt.run(model.graph.inputs.map((inp, i) => ({ name: inp.name, dtype: inp.elemType!, dims: inp.dims!.map(Number), values: flat(c[i]) })));
+      ort.push(outs.map((o) => Array.from(o.values)));
+    }
+  } finally {
+    await rt.release();
+  }
+  const integer = model.graph.outputs.map((o) => o.elemType !== 'float32');
+  return { cases, reference: ref.reference, torch: ref.torch, ort, steps: stepsOf(ref.reference, ort, integer) };
+}
+
+/** Values equal bit for bit, and the largest deviation in quantization steps. */
+interface Tally {
+  exact: number;
+  total: number;
+  maxSteps: number;
+}
+
+function tally(got: number[], want: number[][], steps: number[]): Tally {
+  const t: Tally = { exact: 0, total: 0, maxSteps: 0 };
+  let at = 0;
+  want.forEach((w, k) => {
+    for (const v of w) {
+      const g = got[at++];
+      t.total++;
+      if (Object.is(g, v) || g === v) t.exact++;
+      t.maxSteps = Math.max(t.maxSteps, Number.isFinite(g) ? Math.abs(g - v) / steps[k] : Infinity);
+    }
+  });
+  if (at !== got.length) t.maxSteps = Infinity;
+  return t;
+}
+
+const summary = new Map<string, { reference: Tally; ort: Tally; torch?: Tally }>();
+
+function check(name: string, form: string, fx: Fixture, got: number[][]): void {
+  const add = (a: Tally, b: Tally) => ({ exact: a.exact + b.exact, total: a.total + b.total, maxSteps: Math.max(a.maxSteps, b.maxSteps) });
+  const zero: Tally = { exact: 0, total: 0, maxSteps: 0 };
+  let reference = zero;
+  let ort = zero;
+  let torch: Tally | undefined;
+  got.forEach((g, i) => {
+    reference = add(reference, tally(g, fx.reference[i], fx.steps));
+    ort = add(ort, tally(g, fx.ort[i], fx.steps));
+    if (fx.torch) torch = add(torch ?? zero, tally(g, fx.torch[i], fx.steps));
+  });
+  summary.set(`${name} ${form}`, { reference, ort, torch });
+  // ONNX's reference bit for bit where no float op sits between the quantizers; else within one step
+  // (the reference sums Conv and Gemm in float32, nn2eq in float64: a sum near a rounding boundary
+  // may land on the other side).
+  if (FLOAT_BETWEEN.has(name)) expect(reference.maxSteps, `${form} vs reference`).toBeLessThanOrEqual(1 + 1e-6);
+  else expect(reference.exact, `${form} vs reference: ${reference.total - reference.exact} values differ, up to ${reference.maxSteps} steps`).toBe(reference.total);
+  // ONNX Runtime's fused kernels (QLinearConv, QLinearMatMul requantize in float32; QDQ chains run
+  // as integer kernels) may round a near-tie the other way: within one step.
+  expect(ort.maxSteps, `${form} vs ONNX Runtime`).toBeLessThanOrEqual(1 + 1e-6);
+  if (torch) expect(torch.maxSteps, `${form} vs PyTorch`).toBeLessThanOrEqual(1 + 1e-6);
+}
+
+describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch', () => {
+  const fixtures = new Map<string, Fixture>();
+  beforeAll(async () => {
+    for (const name of names) fixtures.set(name, await load(name));
+  }, 120_000);
+  afterAll(() => {
+    const lines = [...summary].map(([k, v]) => `${k}: reference ${v.reference.exact}/${v.reference.total} exact (max ${v.reference.maxSteps} steps), ORT ${v.ort.exact}/${v.ort.total} exact (max ${v.ort.maxSteps} steps)${v.torch ? `, PyTorch ${v.torch.exact}/${v.torch.total} exact (max ${v.torch.maxSteps} steps)` : ''}`);
+    if (lines.length > 0) console.log(`onnx-qdq exactness:\n${lines.join('\n')}`);
+  });
+
+  it('has fixtures', () => expect(names.length).toBeGreaterThanOrEqual(12));
+
+  for (const name of names) {
+    const file = join(ROOT, name, 'model.onnx');
+    it(`${name}: JS tensor form`, async () => {
+      const fx = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'js', form: 'tensor' });
+      check(name, 'js', fx, await runJs(text, fx.cases));
+    });
+    withPython(`${name}: NumPy tensor form`, async () => {
+      const fx = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'numpy', form: 'tensor' });
+      check(name, 'numpy', fx, await runNumpy(text, fx.cases));
+    });
+    withCC(`${name}: C tensor form`, async () => {
+      const fx = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
+      const m = fx.reference[0].reduce((s, o) => s + o.length, 0);
+      check(name, 'c', fx, await runCRows(text, fx.cases.map((c) => c.flatMap((v) => flat(v))), m));
+    });
+  }
+});
