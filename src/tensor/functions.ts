@@ -56,12 +56,14 @@ function roundHalfEven(g: Graph, x: NodeId): NodeId {
 
 /**
  * A float64 rounded to float32's 24 significant bits, nearest even, by Veltkamp's split in plain
- * float64 arithmetic (c = x·(2^29 + 1); c − (c − x)); needs |x| < 2^994 and a target that neither
- * reassociates nor fuses the multiply into the subtraction. The split's tie rule never matters here:
- * the float64 quotient or product of two float32 values is never halfway between two float32 values.
+ * float64 arithmetic: c = 2^29·x + x, then c − (c − x); needs |x| < 2^994 and a target that does
+ * not reassociate. c is written as a sum of the exact 2^29·x and x, not as (2^29 + 1)·x, so a C
+ * compiler that fuses a multiply into the next addition (gcc -march=native contracts by default)
+ * rounds it the same way. The split's tie rule never matters here: the float64 quotient or product
+ * of two float32 values is never halfway between two float32 values.
  */
 function toFloat32(g: Graph, x: NodeId): NodeId {
-  const c = g.scale(x, 536870913);
+  const c = g.add(g.scale(x, 2 ** 29), x);
   return g.sub(c, g.sub(c, x));
 }
 

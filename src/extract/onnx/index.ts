@@ -15,7 +15,7 @@ import { recurrentOps } from './recurrent.js';
 import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
-import { quantizeOps } from './quantize.js';
+import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -255,7 +255,8 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return { name: o.name, tensor: t };
   });
   const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
-  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file };
+  const quantized = graph.nodes.some((n) => n.domain === 'ai.onnx' && n.opType in quantizeOps);
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
 }
 
 function countNodes(g: OnnxGraph): number {

@@ -245,6 +245,12 @@ function qlinear(kind: 'conv' | 'matmul'): OnnxExtractor {
   };
 }
 
+/** The header line of a model with quantized ops: which form was printed. */
+export const QUANTIZED_NOTE =
+  'Quantized ops in float form, as ONNX defines them (not integer requantization): QuantizeLinear q = sat(rint(fl32(x / s)) + z), DequantizeLinear fl32((q - z) * s), ' +
+  'QLinearConv / QLinearMatMul sat(rint(acc * fl32(sx * sw / sy)) + z) over the exact integer sum acc; fl32 rounds to float32, rint to a whole number (ties to even), sat to the integer type; ' +
+  'each scale s is printed as a whole number b over a power of two a (s = b / a), which reads back exactly.';
+
 /** ONNX op type → extractor for quantized ops. */
 export const quantizeOps: Record<string, OnnxExtractor> = {
   QuantizeLinear: quantizeLinear,
