@@ -224,6 +224,19 @@ def integer_models():
     save("qlinear_matmul_int8", nodes, [vi("a", np.int8, [4, 6])], [vi("y", np.int8, [4, 3])],
          [init("sa", sa), init("za", za), init("b", b), init("sb", sb), init("zb", zb), init("sy", sy), init("zy", zy)], cases, refs)
 
+    # Requantization near ties: the multiplier fl32(0.5 · 0.2 / 1) is 0.1 in float32 (0.1 + 1.49e-9),
+    # and acc = 5·(2k + 1), so acc · m is k + 1/2 + (10k + 5)·1.49e-9: above the tie in float64 (the
+    # reference rounds up), exactly k + 1/2 once rounded to float32 (a float32 requantization rounds to even).
+    sa, za = np.array(0.5, F32), np.array(0, np.uint8)
+    b = np.array([[5]], np.uint8)
+    sb, zb = np.array(0.2, F32), np.array(0, np.uint8)
+    sy, zy = np.array(1.0, F32), np.array(0, np.uint8)
+    nodes = [helper.make_node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"], name="qmatmul")]
+    cases = [[np.arange(1, 33, 2, dtype=np.uint8).reshape(16, 1)], [np.arange(33, 65, 2, dtype=np.uint8).reshape(16, 1)]]
+    refs = [[requantize(np.matmul(a.astype(np.int64), b.astype(np.int64)), sa, sb, sy, zy, -1)] for (a,) in cases]
+    save("qlinear_matmul_near_ties", nodes, [vi("a", np.uint8, [16, 1])], [vi("y", np.uint8, [16, 1])],
+         [init("sa", sa), init("za", za), init("b", b), init("sb", sb), init("zb", zb), init("sy", sy), init("zy", zy)], cases, refs)
+
     # QLinearConv: uint8 x, int8 weight per output channel, int32 bias, pads and stride.
     sx, zx = np.array(0.019, F32), np.array(128, np.uint8)
     w = rng.integers(-127, 128, [3, 2, 3, 3]).astype(np.int8)
