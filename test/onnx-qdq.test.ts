@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMathjsText } from '../src/commands/runtimes.js';
 import { convertFile } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
-import { FIXTURES, flat, runCRows, runJs, runNumpy, withCC } from './helpers.js';
+import { FIXTURES, flat, runCRows, runJs, runNumpy, runWolframTensor, withCC } from './helpers.js';
 
 // Quantized ONNX models (scripts/onnx-qdq-fixtures.py): the formulas nn2eq prints, run in JS, NumPy
 // and C, against ONNX's reference semantics (reference.json, written by the script), PyTorch's own
@@ -126,6 +127,16 @@ describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch
 
   it('has fixtures', () => expect(names.length).toBeGreaterThanOrEqual(12));
 
+  // Wolfram (the project's interpreter of the documented rules), every fixture in one python3 call.
+  withPython('every fixture: Wolfram tensor form', async () => {
+    const jobs = await Promise.all(names.map(async (name) => ({ text: (await convertFile(join(ROOT, name, 'model.onnx'), { format: 'mathematica', form: 'tensor' })).text, cases: fixtures.get(name)!.cases })));
+    const answers = await runWolframTensor(jobs);
+    answers.forEach((got, k) => {
+      if ('error' in got) throw new Error(`${names[k]}: ${got.error}`);
+      check(names[k], 'wolfram', fixtures.get(names[k])!, got.map((g) => g.map((v) => v ?? NaN)));
+    });
+  });
+
   for (const name of names) {
     const file = join(ROOT, name, 'model.onnx');
     it(`${name}: JS tensor form`, async () => {
@@ -137,6 +148,11 @@ describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch
       const fx = fixtures.get(name)!;
       const { text } = await convertFile(file, { format: 'numpy', form: 'tensor' });
       check(name, 'numpy', fx, await runNumpy(text, fx.cases));
+    });
+    it(`${name}: mathjs tensor form`, async () => {
+      const fx = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'mathjs', form: 'tensor' });
+      check(name, 'mathjs', fx, await runMathjsText(text, fx.cases.map((c) => c.flatMap((v) => flat(v)))));
     });
     withCC(`${name}: C tensor form`, async () => {
       const fx = fixtures.get(name)!;
