@@ -216,11 +216,11 @@ def integer_models():
     # QLinearMatMul int8 with a per-column weight scale (opset 21 allows 1-D scales; ORT reads them at 13 too).
     sa, za = np.array(0.05, F32), np.array(-2, np.int8)
     b = rng.integers(-128, 128, [6, 3]).astype(np.int8)
-    sb, zb = np.array(0.011, F32), np.array(0, np.int8)
+    sb, zb = np.array([0.011, 0.0043, 0.02], F32), np.zeros(3, np.int8)
     sy, zy = np.array(0.09, F32), np.array(4, np.int8)
     nodes = [helper.make_node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"], name="qmatmul")]
     cases = [[rng.integers(-128, 128, [4, 6]).astype(np.int8)] for _ in range(3)]
-    refs = [[requantize(np.matmul(a.astype(np.int64) + 2, b.astype(np.int64)), sa, sb, sy, zy, -1)] for (a,) in cases]
+    refs = [[requantize(np.matmul(a.astype(np.int64) + 2, b.astype(np.int64)), sa, sb, sy, np.full(3, 4, np.int8), -1)] for (a,) in cases]
     save("qlinear_matmul_int8", nodes, [vi("a", np.int8, [4, 6])], [vi("y", np.int8, [4, 3])],
          [init("sa", sa), init("za", za), init("b", b), init("sb", sb), init("zb", zb), init("sy", sy), init("zy", zy)], cases, refs)
 
