@@ -273,6 +273,28 @@ def integer_models():
          [init("w", w), init("zx", zx), init("zw", zw)], cases, refs)
 
 
+def refused_models():
+    """Models nn2eq refuses in one line (no reference: nothing is computed)."""
+    def one(name, nodes, inputs, outputs, inits):
+        g = helper.make_graph(nodes, name, inputs, outputs, initializer=inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="nn2eq onnx-qdq-fixtures.py")
+        m.ir_version = 8
+        onnx.checker.check_model(m, full_check=True)
+        d = os.path.join(ROOT, "refused", name)
+        os.makedirs(d, exist_ok=True)
+        onnx.save(m, os.path.join(d, "model.onnx"))
+
+    # The scale is a model input: the formula would depend on it.
+    one("scale_computed", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant")],
+        [vi("x", F32, [1, 4]), vi("s", F32, [])], [vi("q", np.uint8, [1, 4])], [init("z", np.array(0, np.uint8))])
+    # A zero scale divides by zero.
+    one("scale_zero", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant")],
+        [vi("x", F32, [1, 4])], [vi("q", np.int8, [1, 4])], [init("s", np.array(0, F32)), init("z", np.array(0, np.int8))])
+    # Per-axis scales whose count does not match the axis.
+    one("scale_axis_length", [helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dequant", axis=1)],
+        [vi("q", np.int8, [1, 4])], [vi("y", F32, [1, 4])], [init("s", np.array([0.1, 0.2, 0.3], F32)), init("z", np.zeros(3, np.int8))])
+
+
 # --- PyTorch fake quantization ------------------------------------------------------------------
 
 class Net(torch.nn.Module):
@@ -368,5 +390,6 @@ def run_reference(model, feeds):
 if __name__ == "__main__":
     qdq_models()
     integer_models()
+    refused_models()
     torch_models()
     print("wrote", sorted(os.listdir(ROOT)))

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMathjsText } from '../src/commands/runtimes.js';
-import { convertFile } from '../src/index.js';
+import { convertFile, Nn2eqError } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
@@ -159,6 +159,23 @@ describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch
       const { text } = await convertFile(file, { format: 'c', form: 'tensor' });
       const m = fx.reference[0].reduce((s, o) => s + o.length, 0);
       check(name, 'c', fx, await runCRows(text, fx.cases.map((c) => c.flatMap((v) => flat(v))), m));
+    });
+  }
+});
+
+// Quantized models nn2eq cannot write a formula for are refused in one line naming the node.
+describe('quantized ONNX models nn2eq refuses', () => {
+  const REFUSED: Record<string, RegExp> = {
+    scale_computed: /node 'quant' \(QuantizeLinear\): its scale \(input 's'\) is not constant/,
+    scale_zero: /node 'quant' \(QuantizeLinear\): its scale 0 is not a positive float32/,
+    scale_axis_length: /node 'dequant' \(DequantizeLinear\): its scale has 3 values for axis 1 of length 4/,
+  };
+  for (const [name, message] of Object.entries(REFUSED)) {
+    it(name, async () => {
+      const err = await convertFile(join(ROOT, 'refused', name, 'model.onnx'), { format: 'js', form: 'tensor' }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Nn2eqError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('\n');
     });
   }
 });

@@ -53,7 +53,7 @@ function scaleOf(ctx: OnnxContext, i: number, rank: number, what = 'scale'): QPa
   const c = ctx.constant(i, what);
   if (c.dtype !== 'float32') return ctx.fail(`its ${what} is ${c.dtype}; nn2eq computes quantization with float32 scales`);
   const p = qparam(ctx, c, rank, what);
-  for (const s of p.values) if (!scaleParts(s)) return ctx.fail(`its ${what} ${s} is not a positive float32 of at least 2^-53`);
+  for (const s of p.values) if (!scaleParts(s)) return ctx.fail(`its ${what} ${s} is not a positive float32 of at least 2^-53 (ONNX divides by it)`, 'give every scale a positive value');
   return p;
 }
 
@@ -78,7 +78,7 @@ function at(p: QParam, dims: readonly number[], i: number): number {
 }
 
 function checkAxisLength(ctx: OnnxContext, p: QParam, dims: readonly number[], what: string): void {
-  if (p.axis >= 0 && p.values.length !== dims[p.axis]) ctx.fail(`its ${what} has ${p.values.length} values for axis ${p.axis} of length ${dims[p.axis]}`);
+  if (p.axis >= 0 && p.values.length !== dims[p.axis]) ctx.fail(`its ${what} has ${p.values.length} values for axis ${p.axis} of length ${dims[p.axis]}`, 'give one value per index of the axis, or set the axis attribute to the axis the values run along');
 }
 
 /** QuantizeLinear: sat(round_half_even(x / s) + z), x / s in float32. */
