@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import katex from 'katex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMathjsText } from '../src/commands/runtimes.js';
 import { convertFile, Nn2eqError } from '../src/index.js';
@@ -178,4 +179,17 @@ describe('quantized ONNX models nn2eq refuses', () => {
       expect((err as Error).message).not.toContain('\n');
     });
   }
+});
+
+// LaTeX: the dequantization is defined once in the where block and applied by name; the header says
+// which form was printed; KaTeX reads it.
+describe('quantized ONNX models in LaTeX', () => {
+  it('torch_fakequant_per_channel: DQ defined once, applied three times', async () => {
+    const { text } = await convertFile(join(ROOT, 'torch_fakequant_per_channel', 'model.onnx'), { format: 'latex', form: 'tensor' });
+    expect(text.split('\n')[0]).toMatch(/^% Quantized ops in float form, as ONNX defines them \(not integer requantization\)/);
+    expect(text.match(/\\operatorname\{DQ\}\(\\mathbf\{q\}; /g)).toHaveLength(1);
+    expect(text.match(/\\operatorname\{DQ\}\\left\(/g)).toHaveLength(3);
+    expect(text.match(/\\operatorname\{rint\}\(z\) = /g)).toHaveLength(1);
+    katex.renderToString(text.replace(/^%.*\n/gm, ''), { displayMode: true, throwOnError: true, maxExpand: Infinity });
+  });
 });
