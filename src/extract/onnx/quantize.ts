@@ -87,9 +87,12 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const rank = dims.length;
   if (ctx.dtype(0) !== 'float32') return ctx.fail(`quantizes ${ctx.dtype(0)} values; nn2eq quantizes float32 values`);
+  // output_dtype (opset 21) names the type when no zero point gives it: TensorProto codes.
   const declared = attrInt(ctx.node, 'output_dtype', 0);
+  const byCode: Record<number, DType> = { 0: 'uint8', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32' };
+  const out = byCode[declared] ?? ctx.fail(`its output_dtype ${declared} is not one of the integer types nn2eq quantizes to (${QTYPES.join(', ')})`, 'quantize to an integer type');
   const s = scaleOf(ctx, 1, rank);
-  const { p: z, dtype } = zeroOf(ctx, 2, rank, declared === 3 ? 'int8' : 'uint8');
+  const { p: z, dtype } = zeroOf(ctx, 2, rank, out);
   checkAxisLength(ctx, s, dims, 'scale');
   checkAxisLength(ctx, z, dims, 'zero point');
   const [lo, hi] = intRange(dtype);
