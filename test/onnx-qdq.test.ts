@@ -138,8 +138,23 @@ describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch
     });
   });
 
+  // GNU C with FMA instructions contracts a*b + c across statements (-ffp-contract=fast): the
+  // float32 rounding of x / s must survive it (Veltkamp's split written as (2^29·x + x) − …).
+  withCC('qdq_per_tensor_uint8 (ties): C tensor form built with -std=gnu99 -O2 -march=native -ffp-contract=fast', async () => {
+    const fx = fixtures.get('qdq_per_tensor_uint8')!;
+    const { text } = await convertFile(join(ROOT, 'qdq_per_tensor_uint8', 'model.onnx'), { format: 'c', form: 'tensor' });
+    const m = fx.reference[0].reduce((s, o) => s + o.length, 0);
+    const flags = ['-std=gnu99', '-Wall', '-Werror', '-O2', '-march=native', '-ffp-contract=fast'];
+    check('qdq_per_tensor_uint8', 'c-fma', fx, await runCRows(text, fx.cases.map((c) => c.flatMap((v) => flat(v))), m, flags));
+  });
+
   for (const name of names) {
     const file = join(ROOT, name, 'model.onnx');
+    it(`${name}: JS scalar form`, async () => {
+      const fx = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'js' });
+      check(name, 'js-scalar', fx, await runJs(text, fx.cases));
+    });
     it(`${name}: JS tensor form`, async () => {
       const fx = fixtures.get(name)!;
       const { text } = await convertFile(file, { format: 'js', form: 'tensor' });
