@@ -7,7 +7,7 @@ import { convertFile, Nn2eqError } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
-import { FIXTURES, flat, runCRows, runJs, runNumpy, runWolframTensor, withCC } from './helpers.js';
+import { FIXTURES, flat, python, runCRows, runJs, runNumpy, runSympyBatch, runWolframTensor, withCC } from './helpers.js';
 
 // Quantized ONNX models (scripts/onnx-qdq-fixtures.py): the formulas nn2eq prints, run in JS, NumPy
 // and C, against ONNX's reference semantics (reference.json, written by the script), PyTorch's own
@@ -137,6 +137,22 @@ describe('quantized ONNX models against ONNX reference, ONNX Runtime and PyTorch
       check(names[k], 'wolfram', fixtures.get(names[k])!, got.map((g) => g.map((v) => v ?? NaN)));
     });
   });
+
+  // SymPy (object arrays of SymPy Floats, 53-bit), every fixture in one batch.
+  withPython('every fixture: SymPy tensor form', async () => {
+    const jobs = await Promise.all(
+      names.map(async (name) => {
+        const { text, program } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'sympy', form: 'tensor' });
+        return { name, text, rows: fixtures.get(name)!.cases.map((c) => c.flatMap((v) => flat(v))), shapes: program.inputs.map((p) => [...p.tensor.shape]) };
+      }),
+    );
+    const results = await runSympyBatch(python.exe, jobs);
+    for (const name of names) {
+      const got = results.get(name);
+      if (got instanceof Error) throw new Error(`${name}: ${got.message}`);
+      check(name, 'sympy', fixtures.get(name)!, got!);
+    }
+  }, 300_000);
 
   // GNU C with FMA instructions contracts a*b + c across statements (-ffp-contract=fast): the
   // float32 rounding of x / s must survive it (Veltkamp's split written as (2^29·x + x) − …).
