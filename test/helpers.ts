@@ -209,11 +209,11 @@ function mainObject(text: string): Promise<string> {
   return object;
 }
 
-/** Compiles C text of either form with gcc -std=c99 -Wall -Werror -O1 (predict(PARAMS, x, y) when it takes params) and runs it on rows of flattened inputs; `m` outputs a row. */
-export async function runCRows(text: string, rows: readonly ArrayLike<number>[], m: number): Promise<number[][]> {
+/** Compiles C text of either form with gcc -std=c99 -Wall -Werror -O1 (or `flags`; predict(PARAMS, x, y) when it takes params) and runs it on rows of flattened inputs; `m` outputs a row. */
+export async function runCRows(text: string, rows: readonly ArrayLike<number>[], m: number, flags: readonly string[] = C_FLAGS): Promise<number[][]> {
   const dir = tmpDir();
   writeFileSync(join(dir, 'model.c'), text);
-  await exec(cc!, [...C_FLAGS, 'model.c', await mainObject(text), '-lm', '-o', 'predict'], '', dir);
+  await exec(cc!, [...flags, 'model.c', await mainObject(text), '-lm', '-o', 'predict'], '', dir);
   return parseCNumbers(await exec(join(dir, 'predict'), [String(rows[0].length), String(m)], cInput(rows)), m);
 }
 

@@ -47,6 +47,33 @@ function fold(xs: readonly NodeId[], f: (a: NodeId, b: NodeId) => NodeId): NodeI
   return xs.slice(1).reduce(f, xs[0]);
 }
 
+/**
+ * x rounded to the nearest whole number, ties to even, from floor and step: ⌊x⌋, plus 1 when the
+ * fraction d = x − ⌊x⌋ exceeds ½, plus 1 when d = ½ and ⌊x⌋ is odd. Exact in float64: d is exact,
+ * d − ½ is exact for d ≥ ¼ (and negative below), and ⌊x⌋/2 is exact.
+ */
+function roundHalfEven(g: Graph, x: NodeId): NodeId {
+  const f = g.fn('floor', x);
+  const d = g.sub(x, f);
+  const half = g.shift(d, -0.5);
+  const odd = g.affine([f, g.fn('floor', g.scale(f, 0.5))], [1, -2]);
+  return g.affine([f, g.fn('step', half), g.fn('step', g.sub(odd, g.fn('step', g.fn('abs', half))))], [1, 1, 1]);
+}
+
+/**
+ * A float64 rounded to float32's 24 significant bits, nearest even, by Veltkamp's split in plain
+ * float64 arithmetic: c = 2^29·x + x, then c − (c − x); needs |x| < 2^994 and a target that does
+ * not reassociate. c is written as a sum of the exact 2^29·x and x, not as (2^29 + 1)·x, so a C
+ * compiler that fuses a multiply into the next addition (gcc -march=native contracts by default)
+ * rounds it the same way. The split's tie rule never matters here: the float64 quotient or product
+ * of two float32 values is never halfway between two float32 values.
+ */
+function toFloat32(g: Graph, x: NodeId): NodeId {
+  const c = g.add(g.scale(x, 2 ** 29), x);
+  return g.sub(c, g.sub(c, x));
+}
+
+
 const unary = (scalar: (g: Graph, x: NodeId, p: readonly number[]) => NodeId, operator?: string, params: readonly string[] = []): ElementwiseFn => ({
   arity: 1,
   params,
@@ -181,6 +208,21 @@ export const ELEMENTWISE = {
   xor: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('abs', g.sub(a, b)) },
   /** 1 where x ≠ 0, else 0 (a cast to bool). */
   nonzero: unary((g, x) => g.fn('step', g.fn('abs', x))),
+  // Quantized tensors (ONNX QuantizeLinear, DequantizeLinear and the QLinear ops, lowered in
+  // src/extract/onnx/quantize.ts): a float32 scale s = b/a is given as two whole numbers, b < 2^24
+  // and a power of two a ≤ 2^53, which every target prints exactly (a float32 printed as its
+  // shortest decimal reads back as another float64); x·a and /a are exact, so x·a/b is x/s with
+  // one float64 rounding, and (q − z)·b/a is the exact product.
+  /** x·a/b. */
+  scale_ratio: { arity: 3, params: [], scalar: (g, [x, a, b]) => g.div(g.mul(x, a), b) },
+  /** (q − z)·b/a. */
+  dequantize: { arity: 4, params: [], scalar: (g, [q, z, a, b]) => g.div(g.mul(g.sub(q, z), b), a) },
+  /** x rounded to float32 (nearest, ties to even). */
+  round_float32: unary((g, x) => toFloat32(g, x), 'fl32'),
+  /** x rounded to a whole number, ties to even (np.rint). */
+  round_even: unary((g, x) => roundHalfEven(g, x), 'rint'),
+  /** min(max(r + z, lo), hi): a zero point added, saturated to an integer type's range. */
+  saturate: { arity: 2, params: ['lo', 'hi'], scalar: (g, [r, z], [lo, hi]) => g.min(g.max(g.add(r, z), g.constant(lo)), g.constant(hi)) },
 } satisfies Record<string, ElementwiseFn>;
 
 /** A key of the element-wise function table. */

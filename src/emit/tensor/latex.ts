@@ -709,6 +709,14 @@ class LatexTensorPrinter {
         return { text: `${xs[0].text} - ${par(xs[1], Prec.Mul)}`, prec: Prec.Add, parts: [xs[0].text, ` - ${par(xs[1], Prec.Mul)}`] };
       case 'average':
         return { text: `\\frac{1}{${xs.length}}\\left(${sum(xs).text}\\right)`, prec: Prec.Mul };
+      case 'dequantize': {
+        // The dequantization, defined once in the where block (ONNX DequantizeLinear; functions.ts).
+        const sym = this.define('dequantize', () => '\\operatorname{DQ}', (s) => [
+          `${s}(\\mathbf{q}; \\mathbf{z}, \\mathbf{a}, \\mathbf{s}) = \\frac{(\\mathbf{q} - \\mathbf{z}) \\odot \\mathbf{s}}{\\mathbf{a}}\\text{: integers } \\mathbf{q} \\text{ with zero point } \\mathbf{z} \\text{ as real numbers, scale } \\mathbf{s}/\\mathbf{a} \\text{ (}\\mathbf{a} \\text{ a power of two)}`,
+        ]);
+        this.notes.add('odot');
+        return atom(`${sym}\\left(${xs[0].text}; ${xs.slice(1).map((x) => x.text).join(', ')}\\right)`);
+      }
     }
     if (f.operator && plain) {
       const sym = this.elementwiseOperator(at, f);

@@ -16,6 +16,7 @@ import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
 import { scatterOps } from './scatter.js';
+import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -31,6 +32,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...scatterOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
+  ...quantizeOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
 };
@@ -45,6 +47,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ScatterND', 'ScatterElements', 'Scatter',
+  'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
@@ -254,7 +257,8 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return { name: o.name, tensor: t };
   });
   const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
-  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file };
+  const quantized = graph.nodes.some((n) => n.domain === 'ai.onnx' && n.opType in quantizeOps);
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
 }
 
 function countNodes(g: OnnxGraph): number {
