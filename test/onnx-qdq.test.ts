@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import katex from 'katex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMathjsText } from '../src/commands/runtimes.js';
+import { runMathjsText } from '../src/verify/extra-runtimes.js';
 import { convertFile, Nn2eqError } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
