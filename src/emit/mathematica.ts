@@ -74,5 +74,9 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       max: (a, b) => `Max[${a}, ${b}]`,
       min: (a, b) => `Min[${a}, ${b}]`,
     },
+    // A comparison with Indeterminate (NaN) stays unevaluated: If's fourth argument says what it gives.
+    compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
+    bool: (c) => `If[${c}, 1, 0, 0]`,
+    select: (c, a, b, nan) => `If[${c}, ${a.text}, ${b.text}, ${(nan === 'a' ? a : b).text}]`,
   };
 }

@@ -3,7 +3,7 @@ import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
 import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
-import { broadcast, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
  * Element-wise ONNX ops as `map` equations: activations (one row of the ELEMENTWISE table each)
@@ -393,7 +393,10 @@ const where: OnnxExtractor = (ctx) => {
     const yv = expandValues(y, shape);
     return [konst(shape, cv.map((v, i) => (v !== 0 ? xv[i] : yv[i])), x.dtype)];
   }
-  return ctx.fail('chooses between computed values by a condition', 'nn2eq converts Where only in shape arithmetic');
+  if (!broadcast(broadcast(dimsOf(c), dimsOf(x)) ?? [], dimsOf(y))) return ctx.fail(`shapes [${dimsOf(c).join(', ')}], [${dimsOf(x).join(', ')}] and [${dimsOf(y).join(', ')}] do not broadcast`);
+  const dx = dtypeOfVal(x);
+  if (dx !== dtypeOfVal(y)) return ctx.fail(`chooses between ${dx} and ${dtypeOfVal(y)} values; ONNX requires one type`);
+  return [tensor(ctx.map('where', [ctx.tensor(0), ctx.tensor(1), ctx.tensor(2)]), dx)];
 };
 
 const opt = (name: string, fallback: number) => (ctx: OnnxContext) => [attrFloat(ctx.node, name, fallback)];
