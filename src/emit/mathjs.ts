@@ -90,7 +90,7 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
     compare: (op, a, b) => {
       // mathjs's > and == call numbers within relTol 1e-12 (absTol 1e-15) equal: the sign of the
       // difference is exact, and a NaN difference with a == b is the same infinity on both sides.
-      const d = `${a.text} - ${paren(b, Prec.Mul)}`;
+      const d = b.text === '0' ? a.text : `${a.text} - ${paren(b, Prec.Mul)}`;
       const same = `isNaN(${d}) and ${a.text} == ${b.text}`;
       if (op === 'gt') return `sign(${d}) == 1`;
       if (op === 'ge') return `(sign(${d}) >= 0 or ${same})`;

@@ -423,7 +423,8 @@ class Printer {
     const f = builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template);
     // Numbers (tensors of rank 0) are not mapped over: the function is called on them.
     if (this.shape(eq.outs[0]).length === 0) return `${f}(${marks.join(', ')})`;
-    return `map(${marks.join(', ')}, ${f})`;
+    // map takes no number beside matrices: a number goes in as a list of one, which broadcasts.
+    return `map(${marks.map((m, i) => (this.shape(eq.args[i]).length === 0 ? `[${m}]` : m)).join(', ')}, ${f})`;
   }
 
   /** x with its axes permuted (output axis i is input axis perm[i]). */
