@@ -6,7 +6,9 @@ import { convertFile } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
+import katex from 'katex';
 import { withPython } from './check.js';
+import { evaluateLatex, nameKey } from './latex-eval.js';
 import { FIXTURES, flat, mismatch, python, ROOT as REPO, runCRows, runJs, runScript, runSympy, tmpFile, withCC } from './helpers.js';
 
 // Comparisons, logic and Where on computed values with NaN and ±inf among the inputs
@@ -108,6 +110,24 @@ describe('every fixture in every format', () => {
         check(name, await runJs(text, fixtures.get(name)!.cases), fixtures.get(name)!);
       });
     }
+    if (!name.startsWith('padded_encoder')) {
+      // The LaTeX a reader sees (Iverson brackets, cases), evaluated from KaTeX's parse tree.
+      it(`${name}: LaTeX scalar form, evaluated from its parse`, async () => {
+        const f = fixtures.get(name)!;
+        const { text } = await convertFile(file, { format: 'latex', form: 'scalar' });
+        const xs = flat(f.cases[0]).map((_, i) => nameKey(`x_{${i + 1}}`));
+        const ys = f.torch[0].map((_, i) => nameKey(`y_{${i + 1}}`));
+        const got = f.cases.map((c) => {
+          const values = evaluateLatex(text, new Map(flat(c).map((v, i) => [xs[i], v])));
+          return ys.map((y) => values.get(y) ?? Number.NaN);
+        });
+        check(name, got, f);
+      });
+    }
+    it(`${name}: LaTeX tensor form, accepted by KaTeX`, async () => {
+      const { text } = await convertFile(file, { format: 'latex', form: 'tensor' });
+      expect(() => katex.renderToString(text, { displayMode: true, throwOnError: true, strict: false })).not.toThrow();
+    });
     it(`${name}: mathjs tensor form`, async () => {
       const f = fixtures.get(name)!;
       const { text } = await convertFile(file, { format: 'mathjs', form: 'tensor' });
