@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runMathjsText } from '../src/commands/runtimes.js';
+import { evaluateJsonIr, runMathjsText } from '../src/commands/runtimes.js';
 import { convertFile } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
@@ -124,6 +124,11 @@ describe('every fixture in every format', () => {
         check(name, got, f);
       });
     }
+    it(`${name}: JSON IR, read by the meaning its schema gives each op`, async () => {
+      const f = fixtures.get(name)!;
+      const { text } = await convertFile(file, { format: 'json', form: 'scalar' });
+      check(name, evaluateJsonIr(JSON.parse(text), f.cases.map((c) => flat(c))), f);
+    });
     it(`${name}: LaTeX tensor form, accepted by KaTeX`, async () => {
       const { text } = await convertFile(file, { format: 'latex', form: 'tensor' });
       expect(() => katex.renderToString(text, { displayMode: true, throwOnError: true, strict: false })).not.toThrow();
