@@ -6,6 +6,7 @@ import { convertFile } from '../src/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { parseNumbers } from '../src/verify/runtimes.js';
+import { WOLFRAM_SYMPY_DRIVER } from '../src/verify/wolfram_sympy.js';
 import katex from 'katex';
 import { withPython } from './check.js';
 import { evaluateLatex, nameKey } from './latex-eval.js';
@@ -150,8 +151,17 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
   const numpy = new Map<string, number[][] | Error>();
   const wolfram = new Map<string, number[][] | Error>();
   const sympy = new Map<string, number[][] | Error>();
+  const wolframScalar = new Map<string, number[][] | Error>();
+  const small = names.filter((n) => !n.startsWith('padded_encoder'));
   beforeAll(async () => {
     if (python.skip) return;
+    // The scalar form through --verify's Wolfram route (SymPy's parser and a small interpreter).
+    const driver = tmpFile('py', WOLFRAM_SYMPY_DRIVER);
+    const ws = Promise.all(small.map(async (name) => {
+      const { text } = await convertFile(join(DIR, name, 'model.onnx'), { format: 'mathematica', form: 'scalar' });
+      const r = await runScript(python.exe, { script: driver }, [tmpFile('wl', text)], pyJson(fixtures.get(name)!.cases.map((c) => flat(c))));
+      wolframScalar.set(name, r.status === 0 ? parseNumbers(r.stdout) : new Error(r.stderr));
+    }));
     const texts = await Promise.all(names.map(async (name) => {
       const file = join(DIR, name, 'model.onnx');
       return Promise.all((['numpy', 'mathematica', 'sympy'] as const).map((format) => convertFile(file, { format, form: 'tensor' }).then((c) => c.text)));
@@ -171,7 +181,7 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
       const [r] = await runSympy(python.exe, [tmpFile('py', texts[k][2])], [f.finite.map((c) => flat(c))], [shapes]);
       sympy.set(name, r);
     }));
-    await Promise.all([wl, np, sp]);
+    await Promise.all([wl, np, sp, ws]);
   }, 300_000);
   for (const name of names) {
     withPython(`${name}: NumPy tensor form`, () => {
@@ -184,6 +194,13 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
       if (got instanceof Error) throw got;
       check(name, got, fixtures.get(name)!);
     });
+    if (small.includes(name)) {
+      withPython(`${name}: Wolfram scalar form (--verify's route)`, () => {
+        const got = wolframScalar.get(name)!;
+        if (got instanceof Error) throw got;
+        check(name, got, fixtures.get(name)!);
+      });
+    }
     // SymPy raises on a comparison with nan (its documented behaviour): the inputs with every non-finite number made finite, against ONNX Runtime.
     withPython(`${name}: SymPy tensor form (finite inputs)`, () => {
       const got = sympy.get(name)!;

@@ -68,7 +68,8 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       softplus: (a) => `Log[1 + Exp[${a}]]`,
       abs: (a) => `Abs[${a}]`,
       sqrt: (a) => `Sqrt[${a}]`,
-      step: (a) => `Boole[${a} > 0]`,
+      // Indeterminate > 0 stays unevaluated (Boole of it too): If's fourth argument gives step's 0 for NaN.
+      step: (a) => `If[${a} > 0, 1, 0, 0]`,
       floor: (a) => `Floor[${a}]`,
       trunc: (a) => `IntegerPart[${a}]`,
       max: (a, b) => `Max[${a}, ${b}]`,

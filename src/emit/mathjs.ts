@@ -81,7 +81,8 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       softplus: (a) => `log(1 + exp(${a}))`,
       abs: (a) => `abs(${a})`,
       sqrt: (a) => `sqrt(${a})`,
-      step: (a) => `(${a} > 0 ? 1 : 0)`,
+      // sign is exact where mathjs's > calls numbers within absTol 1e-15 of 0 equal to it.
+      step: (a) => `(sign(${a}) == 1 ? 1 : 0)`,
       floor: (a) => `floor(${a})`,
       trunc: (a) => `fix(${a})`,
       max: (a, b) => `max(${a}, ${b})`,
