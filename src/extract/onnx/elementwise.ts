@@ -358,13 +358,26 @@ function castTo(ctx: OnnxContext, to: DType): Val[] {
 
 const cast: OnnxExtractor = (ctx) => castTo(ctx, castTarget(ctx, attrInt(ctx.node, 'to', 1)));
 
-/** Comparisons fold when both sides are constant (shape arithmetic); otherwise they are refused. */
-/** Comparisons: folded on constants, 0/1 (bool) tensors on computed values. */
+/** Each comparison with a number on its right, and on its left. */
+const COMPARE_WITH: Partial<Record<FnName, readonly [FnName, FnName]>> = {
+  greater: ['greater_than', 'less_than'],
+  less: ['less_than', 'greater_than'],
+  greater_equal: ['at_least', 'at_most'],
+  less_equal: ['at_most', 'at_least'],
+  equal: ['equal_to', 'equal_to'],
+};
+
+/** Comparisons: folded on constants, 0/1 (bool) tensors on computed values; a constant holding one number prints as that number. */
 function compare(fn: FnName, f: (x: number, y: number) => boolean): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
     if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => (f(x, y) ? 1 : 0), 'bool')];
+    const [right, left] = COMPARE_WITH[fn]!;
+    const cb = a.kind === 'tensor' && b.kind === 'const' ? uniform(b, a.t.shape) : null;
+    if (cb !== null && a.kind === 'tensor') return [tensor(ctx.map(right, [a.t], [cb]), 'bool')];
+    const ca = b.kind === 'tensor' && a.kind === 'const' ? uniform(a, b.t.shape) : null;
+    if (ca !== null && b.kind === 'tensor') return [tensor(ctx.map(left, [b.t], [ca]), 'bool')];
     return [tensor(ctx.map(fn, [ctx.tensor(0), ctx.tensor(1)]), 'bool')];
   };
 }
