@@ -1,5 +1,5 @@
 import { Nn2eqError } from '../errors.js';
-import { OPS, isFn, type Cmp, type Fn, type Op, type OpInfo } from './ops.js';
+import { OPS, isCmp, isFn, type Cmp, type Fn, type Op, type OpInfo } from './ops.js';
 
 /** Index of a node in its graph's arena. */
 export type NodeId = number;
@@ -233,7 +233,7 @@ export class Graph {
     const n = this.nodes[c];
     if (n.op === 'eq') {
       const [x, y] = this.constValue(n.args[0]) === 0 ? [n.args[1], n.args[0]] : n.args;
-      if (this.constValue(y) === 0 && isCmpNode(this.nodes[x])) return this.select(x, b, a);
+      if (this.constValue(y) === 0 && isCmp(this.nodes[x].op)) return this.select(x, b, a);
     }
     return this.intern('select', [c, a, b], 0, null);
   }
@@ -344,10 +344,6 @@ export class Graph {
     else found.push(id);
     return id;
   }
-}
-
-function isCmpNode(n: Node): boolean {
-  return n.op === 'gt' || n.op === 'ge' || n.op === 'eq';
 }
 
 /** Table entry at row trunc(row) (as TF casts ids to int32); NaN outside the table. */

@@ -68,9 +68,6 @@ export const OPS = {
 /** The named functions, in a fixed order. */
 export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
 
-/** The comparisons, in a fixed order. */
-export const COMPARISONS: readonly Cmp[] = ['gt', 'ge', 'eq'];
-
 /** True for the comparison ops. */
 export function isCmp(op: Op): op is Cmp {
   return op === 'gt' || op === 'ge' || op === 'eq';
