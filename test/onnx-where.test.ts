@@ -110,6 +110,16 @@ describe('every fixture in every format', () => {
         const { text } = await convertFile(file, { format: 'js', form: 'scalar' });
         check(name, await runJs(text, fixtures.get(name)!.cases), fixtures.get(name)!);
       });
+      it(`${name}: mathjs scalar form`, async () => {
+        const f = fixtures.get(name)!;
+        const { text } = await convertFile(file, { format: 'mathjs', form: 'scalar' });
+        check(name, await runMathjsText(text, f.cases.map((c) => flat(c))), f);
+      });
+      withCC(`${name}: C scalar form`, async () => {
+        const f = fixtures.get(name)!;
+        const { text } = await convertFile(file, { format: 'c', form: 'scalar' });
+        check(name, await runCRows(text, f.cases.map((c) => flat(c)), f.torch[0].length), f);
+      });
     }
     if (!name.startsWith('padded_encoder')) {
       // The LaTeX a reader sees (Iverson brackets, cases), evaluated from KaTeX's parse tree.
@@ -152,11 +162,17 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
   const wolfram = new Map<string, number[][] | Error>();
   const sympy = new Map<string, number[][] | Error>();
   const wolframScalar = new Map<string, number[][] | Error>();
+  const numpyScalar = new Map<string, number[][] | Error>();
   const small = names.filter((n) => !n.startsWith('padded_encoder'));
   beforeAll(async () => {
     if (python.skip) return;
     // The scalar form through --verify's Wolfram route (SymPy's parser and a small interpreter).
     const driver = tmpFile('py', WOLFRAM_SYMPY_DRIVER);
+    const nps = Promise.all(small.map(async (name) => {
+      const { text } = await convertFile(join(DIR, name, 'model.onnx'), { format: 'numpy', form: 'scalar' });
+      const r = await runScript(python.exe, { script: join(REPO, 'test', 'py', 'run_numpy.py') }, [tmpFile('py', text)], pyJson(fixtures.get(name)!.cases));
+      numpyScalar.set(name, r.status === 0 ? parseNumbers(r.stdout) : new Error(r.stderr));
+    }));
     const ws = Promise.all(small.map(async (name) => {
       const { text } = await convertFile(join(DIR, name, 'model.onnx'), { format: 'mathematica', form: 'scalar' });
       const r = await runScript(python.exe, { script: driver }, [tmpFile('wl', text)], pyJson(fixtures.get(name)!.cases.map((c) => flat(c))));
@@ -181,7 +197,7 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
       const [r] = await runSympy(python.exe, [tmpFile('py', texts[k][2])], [f.finite.map((c) => flat(c))], [shapes]);
       sympy.set(name, r);
     }));
-    await Promise.all([wl, np, sp, ws]);
+    await Promise.all([wl, np, sp, ws, nps]);
   }, 300_000);
   for (const name of names) {
     withPython(`${name}: NumPy tensor form`, () => {
@@ -195,6 +211,11 @@ describe('every fixture in the Python runtimes (NumPy, SymPy, Wolfram through nn
       check(name, got, fixtures.get(name)!);
     });
     if (small.includes(name)) {
+      withPython(`${name}: NumPy scalar form`, () => {
+        const got = numpyScalar.get(name)!;
+        if (got instanceof Error) throw got;
+        check(name, got, fixtures.get(name)!);
+      });
       withPython(`${name}: Wolfram scalar form (--verify's route)`, () => {
         const got = wolframScalar.get(name)!;
         if (got instanceof Error) throw got;
