@@ -60,6 +60,17 @@ describe('--format json', () => {
     expect(validate(schema, { ...ok, extra: 1 })).not.toEqual([]);
   });
 
+  // Comparisons (gt, ge, eq) and select; their values are checked in onnx-where.test.ts.
+  for (const name of ['compare_opset13', 'where_computed_opset13']) {
+    it(`onnx-where/${name}: comparisons and select are valid against the schema`, async () => {
+      const { text } = await convertFile(join(FIXTURES, 'onnx-where', name, 'model.onnx'), { format: 'json' });
+      const doc = JSON.parse(text);
+      expect(validate(schema, doc)).toEqual([]);
+      const ops = new Set((doc.nodes as { op: string }[]).map((n) => n.op));
+      expect(['gt', 'ge', 'eq'].every((op) => ops.has(op)) || ops.has('select')).toBe(true);
+    });
+  }
+
   for (const name of fixtureNames()) {
     it(`${name}: valid against the schema; evaluated from the JSON alone it matches TF.js`, async () => {
       const dir = join(FIXTURES, name);

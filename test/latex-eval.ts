@@ -137,6 +137,7 @@ class Expr {
     if (n.type === 'kern') return this.factor();
     if (n.type === 'textord' && /^[\d.]$/.test(n.text as string)) return this.number(n.text as string);
     if (n.type === 'textord' && n.text === '\\infty') return Infinity;
+    if (n.type === 'leftright' && n.left === '\\{') return this.cases(n);
     if (n.type === 'leftright') return this.group(n);
     if (n.type === 'delimsizing' && n.mclass === 'mopen') return this.group(this.sized(n));
     if (n.type === 'genfrac') return this.sub(n.numer as KNode) / this.sub(n.denom as KNode);
@@ -154,18 +155,39 @@ class Expr {
       return f(args[0]);
     }
     if (n.type === 'font' && n.font === 'mathbf') {
-      // \mathbf{1}\left[z > 0\right]
+      // \mathbf{1}\left[a > b\right]: 1 where the relation holds.
       let arg = this.tokens[this.i++];
       if (arg?.type === 'delimsizing' && arg.mclass === 'mopen') arg = this.sized(arg);
-      const body = arg.body as KNode[];
-      const rel = body.findIndex((t) => t.type === 'atom' && t.family === 'rel');
-      const z = new Expr(body.slice(0, rel), this.values, this.tables).all();
-      return z > 0 ? 1 : 0;
+      return this.holds(arg.body as KNode[]) ? 1 : 0;
     }
     if (n.type === 'supsub') return this.supsub(n);
     if (n.type === 'font' && n.font === 'mathrm' && key(n.body as KNode).includes('"N"')) return NaN;
     if (n.type === 'ordgroup') return this.sub(n);
     return this.name(n);
+  }
+
+  /** a > b, a \ge b, a = b or a \ne b, as IEEE 754 compares (false with a NaN side, but ≠). */
+  private holds(body: KNode[]): boolean {
+    const at = body.findIndex((t) => (t.type === 'atom' && t.family === 'rel') || t.type === 'htmlmathml');
+    if (at < 0) throw new Error(`latex-eval: no relation in ${key(body)}`);
+    const a = new Expr(body.slice(0, at), this.values, this.tables).all();
+    const b = new Expr(body.slice(at + 1), this.values, this.tables).all();
+    const rel = body[at].type === 'htmlmathml' ? '\\ne' : (body[at].text as string);
+    const f: Record<string, (x: number, y: number) => boolean> = { '>': (x, y) => x > y, '\\ge': (x, y) => x >= y, '=': (x, y) => x === y, '\\ne': (x, y) => x !== y };
+    if (!f[rel]) throw new Error(`latex-eval: unknown relation ${rel}`);
+    return f[rel](a, b);
+  }
+
+  /** \begin{cases} a & \text{if } relation \\ b & \text{otherwise} \end{cases}: the first row whose condition holds. */
+  private cases(n: KNode): number {
+    const array = (n.body as KNode[]).find((t) => t.type === 'array');
+    if (!array) throw new Error('latex-eval: cases without rows');
+    for (const row of array.body as KNode[][]) {
+      const cond = cellBody(row[1]);
+      const words = cond[0]?.type === 'text' ? (cond[0].body as KNode[]).map((t) => t.text).join('').trim() : '';
+      if (words === 'otherwise' || (words === 'if' && this.holds(cond.slice(1)))) return new Expr(cellBody(row[0]), this.values, this.tables).all();
+    }
+    throw new Error('latex-eval: no case holds');
   }
 
   /** `\bigl( … \bigr)` (--inline, possibly across rows) as the group \left( … \right) would be. */

@@ -43,6 +43,9 @@ export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
     max: (a, b) => `max2(${a}, ${b})`,
     min: (a, b) => `min2(${a}, ${b})`,
   },
+  compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
+  bool: (c) => `(${c} ? 1.0 : 0.0)`,
+  select: (c, a, b) => `(${c} ? ${a.text} : ${b.text})`,
 };
 
 export const C_KEYWORDS = ['auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while'];

@@ -40,6 +40,9 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
     max: (a, b) => `Math.max(${a}, ${b})`,
     min: (a, b) => `Math.min(${a}, ${b})`,
   },
+  compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '===', ne: '!==' }[op]} ${b.text}`,
+  bool: (c) => `(${c} ? 1 : 0)`,
+  select: (c, a, b) => `(${c} ? ${a.text} : ${b.text})`,
 };
 
 /** ES module exporting predict(...inputs): one nested array per model input, the output in its shape. */

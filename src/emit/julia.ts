@@ -107,5 +107,8 @@ export function juliaSyntax(name: (n: Name) => string): Syntax {
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },
+    compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
+    bool: (c) => `ifelse(${c}, 1.0, 0.0)`,
+    select: (c, a, b) => `ifelse(${c}, ${a.text}, ${b.text})`,
   };
 }

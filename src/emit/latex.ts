@@ -6,6 +6,14 @@ import { formatNumber } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
 
+/** LaTeX's relation symbols for the IR's comparisons ('ne' for a select's test c ≠ 0). */
+export const TEX_RELATIONS = { gt: '>', ge: '\\ge', eq: '=', ne: '\\ne' } as const;
+
+/** A choice written as the textbook writes it: a if the condition holds, b otherwise. */
+export function texCases(cond: string, a: string, b: string): string {
+  return `\\begin{cases} ${a} & \\text{if } ${cond} \\\\ ${b} & \\text{otherwise} \\end{cases}`;
+}
+
 const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
 
 /**
@@ -160,6 +168,9 @@ export const latex: Emitter = {
         max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
         min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
       },
+      compare: (op, a, b) => `${a.text} ${TEX_RELATIONS[op]} ${b.text}`,
+      bool: (c) => `\\mathbf{1}${L}[${c}${R}]`,
+      select: (c, a, b) => texCases(c, a.text, b.text),
       termBreak: opts.inline ? BREAK : undefined,
     };
     // The reader's let form: every layer's outputs and every hinted value bound. A row still too

@@ -68,11 +68,16 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       softplus: (a) => `Log[1 + Exp[${a}]]`,
       abs: (a) => `Abs[${a}]`,
       sqrt: (a) => `Sqrt[${a}]`,
-      step: (a) => `Boole[${a} > 0]`,
+      // Indeterminate > 0 stays unevaluated (Boole of it too): If's fourth argument gives step's 0 for NaN.
+      step: (a) => `If[${a} > 0, 1, 0, 0]`,
       floor: (a) => `Floor[${a}]`,
       trunc: (a) => `IntegerPart[${a}]`,
       max: (a, b) => `Max[${a}, ${b}]`,
       min: (a, b) => `Min[${a}, ${b}]`,
     },
+    // A comparison with Indeterminate (NaN) stays unevaluated: If's fourth argument says what it gives.
+    compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
+    bool: (c) => `If[${c}, 1, 0, 0]`,
+    select: (c, a, b, nan) => `If[${c}, ${a.text}, ${b.text}, ${(nan === 'a' ? a : b).text}]`,
   };
 }

@@ -1,7 +1,7 @@
 import { Prec } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from './common.js';
-import { render, type Syntax } from './render.js';
+import { paren, render, type Syntax } from './render.js';
 import type { EmitOptions, Emitter } from './types.js';
 
 /** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever; shared with the tensor form). */
@@ -11,7 +11,7 @@ export const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`,
 export const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
 // Constants, units and functions mathjs would read instead of a variable of that name.
-const MATHJS_NAMES = ['e', 'E', 'i', 'pi', 'PI', 'tau', 'phi', 'Infinity', 'NaN', 'null', 'true', 'false', 'and', 'or', 'not', 'xor', 'mod', 'to', 'in', 'end', 'exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'fix', 'version', 'LN2', 'LN10', 'SQRT2'];
+const MATHJS_NAMES = ['e', 'E', 'i', 'pi', 'PI', 'tau', 'phi', 'Infinity', 'NaN', 'null', 'true', 'false', 'and', 'or', 'not', 'xor', 'mod', 'to', 'in', 'end', 'exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'fix', 'sign', 'isNaN', 'version', 'LN2', 'LN10', 'SQRT2'];
 
 /**
  * mathjs expression syntax: one assignment per line (`h1_1 = …`, then `y1 = …`), for
@@ -81,11 +81,23 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       softplus: (a) => `log(1 + exp(${a}))`,
       abs: (a) => `abs(${a})`,
       sqrt: (a) => `sqrt(${a})`,
-      step: (a) => `(${a} > 0 ? 1 : 0)`,
+      // sign is exact where mathjs's > calls numbers within absTol 1e-15 of 0 equal to it.
+      step: (a) => `(sign(${a}) == 1 ? 1 : 0)`,
       floor: (a) => `floor(${a})`,
       trunc: (a) => `fix(${a})`,
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },
+    compare: (op, a, b) => {
+      // mathjs's > and == call numbers within relTol 1e-12 (absTol 1e-15) equal: the sign of the
+      // difference is exact, and a NaN difference with a == b is the same infinity on both sides.
+      const d = b.text === '0' ? a.text : `${a.text} - ${paren(b, Prec.Mul)}`;
+      const same = `isNaN(${d}) and ${a.text} == ${b.text}`;
+      if (op === 'gt') return `sign(${d}) == 1`;
+      if (op === 'ge') return `(sign(${d}) >= 0 or ${same})`;
+      return op === 'eq' ? `(sign(${d}) == 0 or ${same})` : `not (sign(${d}) == 0 or ${same})`;
+    },
+    bool: (c) => `(${c} ? 1 : 0)`,
+    select: (c, a, b) => `(${c} ? ${a.text} : ${b.text})`,
   };
 }

@@ -71,6 +71,8 @@ export const numpy: Emitter = {
   },
 };
 
+const NP_COMPARE = { gt: 'greater', ge: 'greater_equal', eq: 'equal', ne: 'not_equal' } as const;
+
 /** NumPy's scalar syntax: op templates and known functions (the tensor form prints element-wise functions with it too). */
 export function numpySyntax(name: (n: Name) => string): Syntax {
   return {
@@ -98,5 +100,8 @@ export function numpySyntax(name: (n: Name) => string): Syntax {
       max: (a, b) => `np.maximum(${a}, ${b})`,
       min: (a, b) => `np.minimum(${a}, ${b})`,
     },
+    compare: (op, a, b) => `np.${NP_COMPARE[op]}(${a.text}, ${b.text})`,
+    bool: (c) => `${c}.astype(np.float64)`,
+    select: (c, a, b) => `np.where(${c}, ${a.text}, ${b.text})`,
   };
 }

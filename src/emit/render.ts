@@ -1,5 +1,5 @@
 import { BYTES_PER_NODE, BYTES_PER_TERM, humanBytes, type NodeId, type ParamTensor } from '../ir/graph.js';
-import { OPS, Prec, isFn, type Fn } from '../ir/ops.js';
+import { OPS, Prec, isFn, type Cmp, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
 import { formatNumber, type NumberStyle } from './number.js';
@@ -11,6 +11,8 @@ export interface Printed {
   readonly prec: Prec;
   /** An affine sum's terms, each with its sign and spaces (" + 2 x"), joined give `text`: where LaTeX may break lines. */
   readonly terms?: readonly string[];
+  /** A comparison's relation as a condition (a > b), where a select reads it instead of testing the 0/1 value. */
+  readonly cond?: string;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface Syntax {
   /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
   lookup(table: number, index: Printed, column: number): string;
   readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
+  /** A relation as the target writes a condition (a > b, a >= b, a == b; 'ne', a ≠ b, only as a select's test c ≠ 0). */
+  compare(op: Cmp | 'ne', a: Printed, b: Printed): string;
+  /** A condition as the number 1 or 0 (the value of a comparison). */
+  bool(cond: string): string;
+  /** a where `cond` holds, else b. `nan` is the branch taken when an operand of the condition is NaN ('b' for a comparison, 'a' for c ≠ 0): Wolfram's If needs it spelled out. */
+  select(cond: string, a: Printed, b: Printed, nan: 'a' | 'b'): string;
   /** Put before every term of a sum but the first (LaTeX --inline marks where a line may break). */
   readonly termBreak?: string;
   /** Element `index` (0-based per axis) of a symbolic weight tensor (--weights symbolic); absent where the format has no such form. */
@@ -124,6 +132,19 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
       case 'pow':
         p = { text: syntax.pow(paren(texts[node.args[0]]!, Prec.Atom, open, close), texts[node.args[1]]!.text), prec: Prec.Pow };
         break;
+      case 'gt':
+      case 'ge':
+      case 'eq': {
+        const cond = syntax.compare(node.op, texts[node.args[0]]!, texts[node.args[1]]!);
+        p = { text: syntax.bool(cond), prec: Prec.Atom, cond };
+        break;
+      }
+      case 'select': {
+        const c = texts[node.args[0]]!;
+        const [a, b] = [texts[node.args[1]]!, texts[node.args[2]]!];
+        p = { text: c.cond ? syntax.select(c.cond, a, b, 'b') : syntax.select(syntax.compare('ne', c, num(0)), a, b, 'a'), prec: Prec.Atom };
+        break;
+      }
       default: {
         const op = node.op;
         if (op !== 'max' && op !== 'min' && !isFn(op)) throw new Error(`render: unknown op ${op}`);

@@ -8,7 +8,10 @@ import type { EmitOptions, Emitter } from './types.js';
 export const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
 
 const PY_KEYWORDS = ['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield'];
-const SYMPY_NAMES = ['params', 'PARAMS', 'Abs', 'Eq', 'Float', 'Function', 'Heaviside', 'Max', 'Min', 'erf', 'exp', 'log', 'nan', 'oo', 'sqrt', 'symbols', 'tanh', 'inputs', 'bindings', 'outputs', 'closed_form', 'E', 'I', 'N', 'S', 'O', 'Q'];
+const SYMPY_NAMES = ['params', 'PARAMS', 'Abs', 'Eq', 'Float', 'Function', 'Heaviside', 'Max', 'Piecewise', 'Gt', 'Ge', 'Ne', 'Min', 'erf', 'exp', 'log', 'nan', 'oo', 'sqrt', 'symbols', 'tanh', 'inputs', 'bindings', 'outputs', 'closed_form', 'E', 'I', 'N', 'S', 'O', 'Q'];
+
+/** The SymPy names comparisons and choices print with (imported where used). */
+export const SYMPY_RELATIONAL = ['Piecewise', 'Gt', 'Ge', 'Ne'];
 
 /** The functions SymPy provides; sigmoid and softplus are lowered to exp and log (SymPy has no such functions). */
 export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
@@ -40,6 +43,9 @@ export function sympySyntax(name: (n: Name) => string): Syntax {
       max: (a, b) => `Max(${a}, ${b})`,
       min: (a, b) => `Min(${a}, ${b})`,
     },
+    compare: (op, a, b) => `${{ gt: 'Gt', ge: 'Ge', eq: 'Eq', ne: 'Ne' }[op]}(${a.text}, ${b.text})`,
+    bool: (c) => `Piecewise((1, ${c}), (0, True))`,
+    select: (c, a, b) => `Piecewise((${a.text}, ${c}), (${b.text}, True))`,
   };
 }
 
@@ -88,6 +94,7 @@ export const sympy: Emitter = {
     const all = [...r.bindings.map((b) => b.text), ...r.outputs].join('\n');
     if (/\boo\b/.test(all)) imports.add('oo');
     if (/\bnan\b/.test(all)) imports.add('nan');
+    for (const n of SYMPY_RELATIONAL) if (all.includes(`${n}(`)) imports.add(n);
     const symbolic = hasParams(program);
     const paramSymbols: string[] = [];
     const paramValues: string[] = [];

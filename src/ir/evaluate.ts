@@ -34,7 +34,8 @@ export function evaluate(graph: Graph, inputs: ArrayLike<number>): Float64Array 
         break;
       default: {
         const f = (OPS[n.op] as OpInfo).eval!;
-        v[id] = f(v[n.args[0]], n.args.length > 1 ? v[n.args[1]] : 0);
+        const a = n.args;
+        v[id] = f(v[a[0]], a.length > 1 ? v[a[1]] : 0, a.length > 2 ? v[a[2]] : 0);
       }
     }
   }

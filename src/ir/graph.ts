@@ -1,5 +1,5 @@
 import { Nn2eqError } from '../errors.js';
-import { OPS, isFn, type Fn, type Op, type OpInfo } from './ops.js';
+import { OPS, isCmp, isFn, type Cmp, type Fn, type Op, type OpInfo } from './ops.js';
 
 /** Index of a node in its graph's arena. */
 export type NodeId = number;
@@ -215,9 +215,32 @@ export class Graph {
     return this.binary('min', a, b);
   }
 
+  /** 1 where `a op b` holds, else 0 (false for NaN, true for ∞ = ∞); folded when both are constants. */
+  compare(op: Cmp, a: NodeId, b: NodeId): NodeId {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(OPS[op].eval(ca, cb));
+    // Equality commutes: one node for a = b and b = a.
+    return this.intern(op, op === 'eq' && b < a ? [b, a] : [a, b], 0, null);
+  }
+
+  /** a where c ≠ 0 (NaN included), else b: a real choice, so an ∞ in the branch not taken never reaches the result. */
+  select(c: NodeId, a: NodeId, b: NodeId): NodeId {
+    const cc = this.constValue(c);
+    if (cc !== undefined) return cc !== 0 ? a : b;
+    if (a === b) return a;
+    // select(c = 0, a, b) with c a comparison (0 or 1) is select(c, b, a): the condition prints as the relation itself.
+    const n = this.nodes[c];
+    if (n.op === 'eq') {
+      const [x, y] = this.constValue(n.args[0]) === 0 ? [n.args[1], n.args[0]] : n.args;
+      if (this.constValue(y) === 0 && isCmp(this.nodes[x].op)) return this.select(x, b, a);
+    }
+    return this.intern('select', [c, a, b], 0, null);
+  }
+
   fn(name: Fn, a: NodeId): NodeId {
     const ca = this.constValue(a);
-    if (ca !== undefined) return this.constant((OPS[name] as OpInfo).eval!(ca, 0));
+    if (ca !== undefined) return this.constant((OPS[name] as OpInfo).eval!(ca, 0, 0));
     return this.intern(name, [a], 0, null);
   }
 
@@ -273,6 +296,12 @@ export class Graph {
         return this.lookup(node.table!, args[0], node.value);
       case 'min':
         return this.min(args[0], args[1]);
+      case 'gt':
+      case 'ge':
+      case 'eq':
+        return this.compare(node.op, args[0], args[1]);
+      case 'select':
+        return this.select(args[0], args[1], args[2]);
       default:
         if (!isFn(node.op)) throw new Error(`unknown op ${node.op}`);
         return this.fn(node.op, args[0]);

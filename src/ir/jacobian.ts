@@ -61,7 +61,17 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
         case 'step':
         case 'floor':
         case 'trunc':
+        case 'gt':
+        case 'ge':
+        case 'eq':
           break;
+        case 'select': {
+          // The derivative flows to the branch taken (a choice, not a product: 0·∞ would be NaN).
+          const zero = g.constant(0);
+          push(n.args[1], g.select(n.args[0], adj, zero), 1);
+          push(n.args[2], g.select(n.args[0], zero, adj), 1);
+          break;
+        }
         case 'affine':
           for (let k = 0; k < n.args.length; k++) push(n.args[k], adj, n.coefs![k]);
           break;

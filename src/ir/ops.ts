@@ -5,10 +5,17 @@ import { erf, sigmoid, softplus } from './special.js';
 /** `floor` and `trunc` round to a whole number down and toward zero (integer tensors' Div, Mod, Cast). */
 export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step' | 'floor' | 'trunc';
 
+/**
+ * Comparisons, 1 where the relation holds and 0 where it does not, as IEEE 754 compares: false
+ * when either side is NaN, and ∞ = ∞ (never written as a difference: ∞ − ∞ is NaN).
+ */
+export type Cmp = 'gt' | 'ge' | 'eq';
+
 /** Every operation of the IR. */
+/** `select(c, a, b)` is a where c ≠ 0 (a NaN condition counts as true, as a cast to bool does), else b: a real choice, never c·a + (1 − c)·b (0·∞ is NaN). */
 /** `lookup` reads row trunc(arg) of a graph table at column `value` (an Embedding). */
 /** `param` is element `value` (flat, row-major) of the graph's parameter tensor `table` (--weights symbolic). */
-export type Op = 'input' | 'const' | 'param' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Fn;
+export type Op = 'input' | 'const' | 'param' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Cmp | 'select' | Fn;
 
 /** Binding strength of a printed expression, loosest first; emitters parenthesize by it. */
 export const enum Prec {
@@ -26,7 +33,7 @@ export interface OpInfo {
   /** Precedence of the op's printed form in infix languages. */
   prec: Prec;
   /** float64 semantics; `affine`, `input` and `const` are evaluated from their payload. */
-  eval?: (a: number, b: number) => number;
+  eval?: (a: number, b: number, c: number) => number;
 }
 
 /** The one op table: arity, precedence and float64 meaning of every op. */
@@ -41,6 +48,10 @@ export const OPS = {
   pow: { arity: 2, prec: Prec.Pow, eval: (a, b) => Math.pow(a, b) },
   max: { arity: 2, prec: Prec.Atom, eval: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)) },
   min: { arity: 2, prec: Prec.Atom, eval: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)) },
+  gt: { arity: 2, prec: Prec.Atom, eval: (a, b) => (a > b ? 1 : 0) },
+  ge: { arity: 2, prec: Prec.Atom, eval: (a, b) => (a >= b ? 1 : 0) },
+  eq: { arity: 2, prec: Prec.Atom, eval: (a, b) => (a === b ? 1 : 0) },
+  select: { arity: 3, prec: Prec.Atom, eval: (c, a, b) => (c !== 0 ? a : b) },
   exp: { arity: 1, prec: Prec.Atom, eval: (a) => Math.exp(a) },
   log: { arity: 1, prec: Prec.Atom, eval: (a) => Math.log(a) },
   tanh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.tanh(a) },
@@ -56,6 +67,11 @@ export const OPS = {
 
 /** The named functions, in a fixed order. */
 export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
+
+/** True for the comparison ops. */
+export function isCmp(op: Op): op is Cmp {
+  return op === 'gt' || op === 'ge' || op === 'eq';
+}
 
 /** True for ops that are one-argument named functions. */
 export function isFn(op: Op): op is Fn {

@@ -175,8 +175,8 @@ export const ELEMENTWISE = {
   floor: unary((g, x) => g.fn('floor', x)),
   ceil: unary((g, x) => g.neg(g.fn('floor', g.neg(x)))),
   trunc: unary((g, x) => g.fn('trunc', x)),
-  /** 1, 0 or −1 by the sign of x (0 for NaN). */
-  sign: unary((g, x) => g.affine([g.fn('step', x), g.fn('step', g.neg(x))], [1, -1])),
+  /** 1, 0 or −1 by the sign of x; NaN for NaN (numpy's sign, ONNX's reference). */
+  sign: unary((g, x) => g.select(g.compare('eq', x, x), g.affine([g.compare('gt', x, g.constant(0)), g.compare('gt', g.constant(0), x)], [1, -1]), x)),
   /** trunc(a / b): integer Div (a/b rounds to the wrong side of a whole number only past 2^53). */
   int_div: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('trunc', g.div(a, b)) },
   /** trunc(x / d) with a number d. */
@@ -195,19 +195,27 @@ export const ELEMENTWISE = {
     const q = g.div(x, g.constant(m));
     return g.affine([x, g.fn('floor', signed ? g.shift(q, 0.5) : q)], [1, -m]);
   }, undefined, ['bits', 'signed']),
-  /** Comparisons as 0/1 (bool tensors); a NaN compares false in >, <, and true in ≥, ≤, =. */
-  greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('step', g.sub(a, b)) },
-  less: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('step', g.sub(b, a)) },
-  greater_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(b, a))], [-1], 1) },
-  less_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(a, b))], [-1], 1) },
-  equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.affine([g.fn('step', g.sub(a, b)), g.fn('step', g.sub(b, a))], [-1, -1], 1) },
-  /** Logic on 0/1 values. */
-  not: unary((g, x) => g.affine([x], [-1], 1)),
+  /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
+  greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
+  less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },
+  greater_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('ge', a, b) },
+  less_equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('ge', b, a) },
+  equal: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('eq', a, b) },
+  /** x compared with a number c (a mask from token ids: x = 0), so that c prints as a number. */
+  greater_than: unary((g, x, [c]) => g.compare('gt', x, g.constant(c)), undefined, ['value']),
+  less_than: unary((g, x, [c]) => g.compare('gt', g.constant(c), x), undefined, ['value']),
+  at_least: unary((g, x, [c]) => g.compare('ge', x, g.constant(c)), undefined, ['value']),
+  at_most: unary((g, x, [c]) => g.compare('ge', g.constant(c), x), undefined, ['value']),
+  equal_to: unary((g, x, [c]) => g.compare('eq', x, g.constant(c)), undefined, ['value']),
+  /** Logic on 0/1 values (bool tensors): not x is [x = 0], so a choice by it reads its argument's relation with the branches swapped. */
+  not: unary((g, x) => g.compare('eq', x, g.constant(0))),
   and: { arity: 2, params: [], scalar: (g, [a, b]) => g.mul(a, b) },
   or: { arity: 2, params: [], scalar: (g, [a, b]) => g.max(a, b) },
   xor: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('abs', g.sub(a, b)) },
-  /** 1 where x ≠ 0, else 0 (a cast to bool). */
-  nonzero: unary((g, x) => g.fn('step', g.fn('abs', x))),
+  /** 1 where x ≠ 0, else 0 (a cast to bool: NaN is true). */
+  nonzero: unary((g, x) => g.affine([g.compare('eq', x, g.constant(0))], [-1], 1)),
+  /** x where c ≠ 0, else y (ONNX Where): a choice, never c·x + (1 − c)·y, which gives NaN for a −∞ not chosen. */
+  where: { arity: 3, params: [], scalar: (g, [c, x, y]) => g.select(c, x, y) },
   // Quantized tensors (ONNX QuantizeLinear, DequantizeLinear and the QLinear ops, lowered in
   // src/extract/onnx/quantize.ts): a float32 scale s = b/a is given as two whole numbers, b < 2^24
   // and a power of two a ≤ 2^53, which every target prints exactly (a float32 printed as its

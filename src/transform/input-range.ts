@@ -44,6 +44,16 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
       case 'step':
         r[id] = a[0] > 0 ? [1, 1] : a[1] <= 0 ? [0, 0] : [0, 1];
         break;
+      case 'gt':
+      case 'ge':
+      case 'eq':
+        r[id] = [0, 1];
+        break;
+      case 'select': {
+        const [x, y] = [r[n.args[1]], r[n.args[2]]];
+        r[id] = [Math.min(x[0], y[0]), Math.max(x[1], y[1])];
+        break;
+      }
       case 'abs':
         r[id] = a[0] >= 0 ? a : a[1] <= 0 ? [-a[1], -a[0]] : [0, Math.max(-a[0], a[1])];
         break;

@@ -314,7 +314,7 @@ type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
  */
 export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tables: { rows: number; cols: number; values: JsonNumber[] }[]; params?: { values: JsonNumber[] }[] }, points: readonly ArrayLike<number>[]): number[][] {
   const n = (v: JsonNumber | undefined) => (typeof v === 'number' ? v : v === undefined ? NaN : Number(v));
-  const fns: Record<string, (a: number, b: number) => number> = {
+  const fns: Record<string, (a: number, b: number, c: number) => number> = {
     mul: (a, b) => a * b,
     div: (a, b) => a / b,
     pow: (a, b) => a ** b,
@@ -329,6 +329,12 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
     abs: Math.abs,
     sqrt: Math.sqrt,
     step: (z) => (z > 0 ? 1 : 0),
+    floor: Math.floor,
+    trunc: Math.trunc,
+    gt: (a, b) => (a > b ? 1 : 0),
+    ge: (a, b) => (a >= b ? 1 : 0),
+    eq: (a, b) => (a === b ? 1 : 0),
+    select: (c, a, b) => (c !== 0 ? a : b),
   };
   return points.map((p) => {
     const v = new Float64Array(doc.nodes.length);
@@ -343,7 +349,7 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
         const t = doc.tables[node.table!];
         const r = Math.trunc(v[a[0]]);
         v[i] = r >= 0 && r < t.rows ? n(t.values[r * t.cols + node.column!]) : NaN;
-      } else v[i] = fns[node.op](v[a[0]], v[a[1]]);
+      } else v[i] = fns[node.op](v[a[0]], v[a[1]], v[a[2]]);
     });
     return doc.results.map((id) => v[id]);
   });

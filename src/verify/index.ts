@@ -274,7 +274,7 @@ function kinks(ex: Extracted, lo: number, hi: number, ints: Map<number, number>,
   const sides: { id: NodeId; f: (v: Float64Array) => number }[] = [];
   for (let id = 0; id < g.size; id++) {
     const n = g.nodes[id];
-    if (n.op === 'max' || n.op === 'min') sides.push({ id, f: (v) => v[n.args[0]] - v[n.args[1]] });
+    if (n.op === 'max' || n.op === 'min' || n.op === 'gt' || n.op === 'ge' || n.op === 'eq') sides.push({ id, f: (v) => v[n.args[0]] - v[n.args[1]] });
     else if (n.op === 'step' || n.op === 'abs') sides.push({ id, f: (v) => v[n.args[0]] });
   }
   // At most 32 kinks, spread over the graph, and no more evaluations than a large model affords.

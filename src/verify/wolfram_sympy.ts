@@ -59,6 +59,11 @@ def part(t, *ix):
     return t
 
 
+def compare(op):
+    # A comparison with Indeterminate (NaN) stays unevaluated in Wolfram: None here, for If's fourth argument.
+    return lambda a, b: None if math.isnan(a) or math.isnan(b) else op(a, b)
+
+
 def boole(c):
     if c is True or c is False:
         return 1.0 if c else 0.0
@@ -79,7 +84,12 @@ FUNCS = {
     "Abs": abs,
     "Sqrt": math.sqrt,
     "Boole": boole,
-    "Greater": lambda a, b: a > b,
+    "Greater": compare(lambda a, b: a > b),
+    "GreaterEqual": compare(lambda a, b: a >= b),
+    "Equal": compare(lambda a, b: a == b),
+    "Unequal": compare(lambda a, b: a != b),
+    "Floor": lambda z: float(math.floor(z)) if math.isfinite(z) else z,
+    "IntegerPart": lambda z: float(math.trunc(z)) if math.isfinite(z) else z,
     "List": lambda *a: list(a),
     "Part": part,
 }
@@ -89,8 +99,16 @@ def ev(node, env):
     if isinstance(node, str):
         if node in env:
             return env[node]
-        return float(node)
+        return math.nan if node == "Indeterminate" else float(node)
     head, *args = node
+    if head == "If":
+        # Only the branch taken is evaluated; an undecided condition takes the fourth argument (unevaluated If without one).
+        c = ev(args[0], env)
+        if c is True or c is False:
+            return ev(args[1] if c else args[2], env)
+        if len(args) == 4:
+            return ev(args[3], env)
+        raise ValueError("If with a condition that is neither True nor False stays unevaluated")
     f = FUNCS.get(head)
     if f is None:
         raise ValueError(f"run_wolfram: unknown head {head}")

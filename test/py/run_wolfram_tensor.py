@@ -218,10 +218,19 @@ def w_min(*vals):
     return math.inf if not xs else (math.nan if any(math.isnan(x) for x in xs) else min(xs))
 
 
+class Undecided:
+    """A comparison with Indeterminate, which Wolfram leaves unevaluated (If then takes its fourth argument)."""
+
+
+UNDECIDED = Undecided()
+
+
 def compare(op):
     def f(a, b):
         if not is_num(a) or not is_num(b):
             raise WolframError("comparison of non-numbers stays unevaluated")
+        if math.isnan(float(a)) or math.isnan(float(b)):
+            return UNDECIDED
         return bool(op(float(a), float(b)))
 
     return f
@@ -401,6 +410,8 @@ FUNCS = {
     "Less": compare(lambda a, b: a < b),
     "GreaterEqual": compare(lambda a, b: a >= b),
     "LessEqual": compare(lambda a, b: a <= b),
+    "Equal": compare(lambda a, b: a == b),
+    "Unequal": compare(lambda a, b: a != b),
     "Part": part,
     "Transpose": transpose,
     "Flatten": flatten,
@@ -594,13 +605,15 @@ class Interp:
     def h_Span(self, a, b, s="1"):
         return SpanV(self.ev(a), self.ev(b), self.ev(s))
 
-    def h_If(self, c, a, b):
+    def h_If(self, c, a, b, u=None):
         c = self.ev(c)
         if c is True:
             return self.ev(a)
         if c is False:
             return self.ev(b)
-        raise WolframError("If with a condition that is neither True nor False")
+        if u is not None:
+            return self.ev(u)
+        raise WolframError("If with a condition that is neither True nor False stays unevaluated")
 
     def h_And(self, *a):
         for x in a:
@@ -768,11 +781,25 @@ def run(path, cases):
         for p, x in zip(params, lead + [np.array(x, dtype=np.float64) if isinstance(x, list) else float(x) for x in inputs]):
             it.scopes[0][p] = x
         value = it.ev(tree[2])
-        answers.append([y if math.isfinite(y) else None for y in flat(value)])
+        answers.append([y if math.isfinite(y) else nonfinite(y) for y in flat(value)])
     return answers
 
 
+def nonfinite(y):
+    """null, or with NN2EQ_WOLFRAM_NONFINITE set, the strings NaN, Infinity, -Infinity (JSON has neither)."""
+    if not NONFINITE:
+        return None
+    return "NaN" if math.isnan(y) else "Infinity" if y > 0 else "-Infinity"
+
+
+NONFINITE = False
+
+
 def main():
+    global NONFINITE
+    if sys.argv[-1] == "--nonfinite":
+        NONFINITE = True
+        sys.argv.pop()
     if sys.argv[1] == "--batch":
         out = []
         for path, cases in json.load(sys.stdin):

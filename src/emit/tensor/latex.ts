@@ -25,6 +25,7 @@ import type {
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
+import { texCases, TEX_RELATIONS } from '../latex.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
@@ -202,6 +203,9 @@ const SYNTAX_BASE: Omit<Syntax, 'name'> = {
     max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
     min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
   },
+  compare: (op, a, b) => `${a.text} ${TEX_RELATIONS[op]} ${b.text}`,
+  bool: (c) => `\\mathbf{1}\\left[${c}\\right]`,
+  select: (c, a, b) => texCases(c, a.text, b.text),
 };
 
 /** The scalar syntax with arguments printed as the given texts (for definitions `f(z) = …`). */

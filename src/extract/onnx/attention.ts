@@ -7,7 +7,7 @@ import { batchedDot } from './linear.js';
 /**
  * The ops and patterns of transformer exports (PyTorch's nn.MultiheadAttention and
  * TransformerEncoder/DecoderLayer, nanoGPT, torchvision's ViT): Where with a constant condition
- * (masked_fill of a causal or padding mask), the boolean folds that build masks, Trilu, CumSum
+ * (masked_fill of a causal mask) as an additive mask, the boolean folds that build masks, Trilu, CumSum
  * (positions) and Einsum. Each becomes ops of the one table: a mask is an added constant or a
  * scale_shift, CumSum and a two-operand Einsum are matrix products. Cases these do not cover
  * go on to the element-wise extractors (elementwise.ts).
@@ -34,24 +34,17 @@ function logical(op: string, f: (a: boolean, b: boolean) => boolean): OnnxExtrac
 }
 
 /**
- * Where(c, x, y) with a constant condition c and at least one computed branch. One computed
- * branch t and a constant k (masked_fill): t + M when every constant element that is chosen is
- * infinite (M holds ±∞ there and 0 elsewhere: t + ∞ = ∞ and t + 0 = t for finite t, the additive
- * mask of the attention equation), else t ⊙ K + M (K = 1 where t is chosen). Two computed
- * branches: x ⊙ C + y ⊙ (1 − C).
+ * Where(c, x, y) with a constant condition c, one computed branch t and a constant k whose chosen
+ * elements are all infinite (masked_fill with −∞, a causal mask): t + M, M = ±∞ where k is chosen
+ * and 0 elsewhere (t + ∞ = ∞ and t + 0 = t for finite t), the additive mask of the attention
+ * equation. Every other Where (a computed condition, finite fill values) is a choice, as the
+ * element-wise table prints it.
  */
 const where: OnnxExtractor = (ctx) => {
   const [c, x, y] = [0, 1, 2].map((i) => ctx.val(i));
-  if (c.kind !== 'const' || (x.kind === 'const' && y.kind === 'const')) return elementwiseOps.Where(ctx);
+  if (c.kind !== 'const' || (x.kind === 'const') === (y.kind === 'const')) return elementwiseOps.Where(ctx);
   const shape = broadcast(broadcast(c.dims, dimsOf(x)) ?? [], dimsOf(y));
   if (!shape || !broadcast(c.dims, dimsOf(x))) return ctx.fail(`shapes [${c.dims.join(', ')}], [${dimsOf(x).join(', ')}] and [${dimsOf(y).join(', ')}] do not broadcast`);
-  if (x.kind === 'tensor' && y.kind === 'tensor') {
-    const cs = c.dims;
-    const on = c.values.map((v) => (v !== 0 ? 1 : 0));
-    const C = ctx.const('C', cs, on);
-    const notC = ctx.const('C', cs, on.map((v) => 1 - v));
-    return [tensor(ctx.map('mul_add_mul', [x.t, C, y.t, notC]))];
-  }
   const computedIsX = x.kind === 'tensor';
   const t = (computedIsX ? x : y) as Extract<Val, { kind: 'tensor' }>;
   const k = (computedIsX ? y : x) as Const;
@@ -62,7 +55,7 @@ const where: OnnxExtractor = (ctx) => {
   const M = keep.map((v, i) => (v ? 0 : kv[i]));
   const additive = keep.every((v, i) => v === 1 || !Number.isFinite(kv[i]));
   if (additive) return [tensor(ctx.map('add', [t.t, ctx.const('M', ms, M)]))];
-  return [tensor(ctx.map('scale_shift', [t.t, ctx.const('K', ms, keep), ctx.const('M', ms, M)]))];
+  return elementwiseOps.Where(ctx);
 };
 
 /** The 0/1 mask of Trilu over the last two axes [n, m]: kept where j − i ≥ k (upper) or ≤ k (lower). */

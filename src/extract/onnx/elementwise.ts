@@ -3,7 +3,7 @@ import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
 import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
-import { broadcast, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
  * Element-wise ONNX ops as `map` equations: activations (one row of the ELEMENTWISE table each)
@@ -365,13 +365,26 @@ function castTo(ctx: OnnxContext, to: DType): Val[] {
 
 const cast: OnnxExtractor = (ctx) => castTo(ctx, castTarget(ctx, attrInt(ctx.node, 'to', 1)));
 
-/** Comparisons fold when both sides are constant (shape arithmetic); otherwise they are refused. */
-/** Comparisons: folded on constants, 0/1 (bool) tensors on computed values. */
+/** Each comparison with a number on its right, and on its left. */
+const COMPARE_WITH: Partial<Record<FnName, readonly [FnName, FnName]>> = {
+  greater: ['greater_than', 'less_than'],
+  less: ['less_than', 'greater_than'],
+  greater_equal: ['at_least', 'at_most'],
+  less_equal: ['at_most', 'at_least'],
+  equal: ['equal_to', 'equal_to'],
+};
+
+/** Comparisons: folded on constants, 0/1 (bool) tensors on computed values; a constant holding one number prints as that number. */
 function compare(fn: FnName, f: (x: number, y: number) => boolean): OnnxExtractor {
   return (ctx) => {
     const a = ctx.val(0);
     const b = ctx.val(1);
     if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => (f(x, y) ? 1 : 0), 'bool')];
+    const [right, left] = COMPARE_WITH[fn]!;
+    const cb = a.kind === 'tensor' && b.kind === 'const' ? uniform(b, a.t.shape) : null;
+    if (cb !== null && a.kind === 'tensor') return [tensor(ctx.map(right, [a.t], [cb]), 'bool')];
+    const ca = b.kind === 'tensor' && a.kind === 'const' ? uniform(a, b.t.shape) : null;
+    if (ca !== null && b.kind === 'tensor') return [tensor(ctx.map(left, [b.t], [ca]), 'bool')];
     return [tensor(ctx.map(fn, [ctx.tensor(0), ctx.tensor(1)]), 'bool')];
   };
 }
@@ -400,7 +413,10 @@ const where: OnnxExtractor = (ctx) => {
     const yv = expandValues(y, shape);
     return [konst(shape, cv.map((v, i) => (v !== 0 ? xv[i] : yv[i])), x.dtype)];
   }
-  return ctx.fail('chooses between computed values by a condition', 'nn2eq converts Where only in shape arithmetic');
+  if (!broadcast(broadcast(dimsOf(c), dimsOf(x)) ?? [], dimsOf(y))) return ctx.fail(`shapes [${dimsOf(c).join(', ')}], [${dimsOf(x).join(', ')}] and [${dimsOf(y).join(', ')}] do not broadcast`);
+  const dx = dtypeOfVal(x);
+  if (dx !== dtypeOfVal(y)) return ctx.fail(`chooses between ${dx} and ${dtypeOfVal(y)} values; ONNX requires one type`);
+  return [tensor(ctx.map('where', [ctx.tensor(0), ctx.tensor(1), ctx.tensor(2)]), dx)];
 };
 
 const opt = (name: string, fallback: number) => (ctx: OnnxContext) => [attrFloat(ctx.node, name, fallback)];
