@@ -198,7 +198,8 @@ export async function prepareCases(names = caseNames(), formats = FORMATS) {
 function tolerance(dtype) {
   if (dtype === 'float16') return [1e-3, 1e-3];
   if (dtype === 'bfloat16') return [1e-2, 1e-2];
-  if (dtype === 'float32' || dtype === 'float64') return [1e-5, 1e-4];
+  // ONNX's own runner compares with rtol 1e-3 (some expected values are written to 4 digits).
+  if (dtype === 'float32' || dtype === 'float64') return [1e-5, 1e-3];
   return [0, 0];
 }
 

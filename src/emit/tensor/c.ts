@@ -546,8 +546,15 @@ class Printer {
     p.outputs.forEach((port, k) => body.push(`  ${this.use('copy')}(${outs[k] === 0 ? 'y' : `y + ${outs[k]}`}, ${names[port.tensor.id]}, ${this.size(port.tensor.id)});`));
 
     // Pointers into x, the buffers and aliases, declared only when the body reads them (-Wall rejects unused variables).
-    const text = body.join('\n');
-    const mentioned = (n: string) => new RegExp(`\\b${n}\\b`).test(text);
+    // Comments name values too (`h2 = h1 as shape …`): only code counts, and an alias that is
+    // read needs the pointer it aliases.
+    const text = body.join('\n').replace(/\/\*[\s\S]*?\*\//g, '');
+    const read = new Set<string>();
+    for (let id = p.tensors.length - 1; id >= 0; id--) {
+      const s = this.storage[id];
+      if (s?.kind === 'alias' && (read.has(names[id]) || new RegExp(`\\b${names[id]}\\b`).test(text))) read.add(names[s.of]);
+    }
+    const mentioned = (n: string) => read.has(n) || new RegExp(`\\b${n}\\b`).test(text);
     const pointers: string[] = [];
     // --weights symbolic: each weight tensor a pointer into params (first: a reshape of one points to it).
     for (const t of this.params) if (mentioned(t.name)) pointers.push(`  const double *const ${t.name} = ${t.offset === 0 ? 'params' : `params + ${t.offset}`};`);

@@ -257,7 +257,10 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'global_pool': {
         const r = rank(a[0]);
         const axes = py(Array.from({ length: r - 1 }, (_, i) => i - r));
-        return `np.${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max' ? 'max' : 'mean'}(${x()}, axis=${axes})`;
+        const max = (eq.attrs as unknown as GlobalPoolAttrs).kind === 'max';
+        // The maximum of no values is -inf (ONNX's ReduceMax of an empty set); np.max refuses it.
+        const empty = max && p.tensors[a[0]].shape.slice(0, -1).some((d) => d === 0) ? ', initial=-np.inf' : '';
+        return `np.${max ? 'max' : 'mean'}(${x()}, axis=${axes}${empty})`;
       }
       case 'transpose':
         helpers.add('transpose');
