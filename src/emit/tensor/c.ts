@@ -884,6 +884,8 @@ class Printer {
     const a = eq.attrs as unknown as MapAttrs;
     const o = eq.outs[0];
     const y = this.names[o];
+    // An empty result computes nothing (its broadcast index would divide by a zero length).
+    if (this.size(o) === 0) return line(`/* ${y} is empty */`);
     const args = eq.args.map((id) => this.element(id, o));
     const m = printMap(a, atoms(args), this.syntax, c.supports, this.opts);
     m.uses.forEach((f: Fn) => {
