@@ -4,8 +4,9 @@
 // test/onnx-backend.test.ts. Reads the built library (dist/): run `npm run build` first.
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
-// that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k (integers) or Resize's
-// scales/roi are fixed with --bind from the test data; every other input stays an input. Each
+// that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
+// sequence_lens (integers) or Resize's scales/roi are fixed with --bind from the test data; every
+// other input stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
 // failed without its own error).
@@ -57,6 +58,9 @@ export const STRUCTURAL = {
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },
+  LSTM: { 4: 'sequence_lens' },
+  GRU: { 4: 'sequence_lens' },
+  RNN: { 4: 'sequence_lens' },
   ReduceSum: REDUCE_AXES,
   ReduceMean: REDUCE_AXES,
   ReduceMax: REDUCE_AXES,
