@@ -885,7 +885,7 @@ class Printer {
     const o = eq.outs[0];
     const y = this.names[o];
     // An empty result computes nothing (its broadcast index would divide by a zero length).
-    if (this.size(o) === 0) return line(`/* ${y} is empty */`);
+    if (this.size(o) === 0) return line(`/* ${y} is empty */ ${[...new Set(eq.args.map((id) => this.names[id]))].map((n) => `(void)${n};`).join(' ')}`);
     const args = eq.args.map((id) => this.element(id, o));
     const m = printMap(a, atoms(args), this.syntax, c.supports, this.opts);
     m.uses.forEach((f: Fn) => {
