@@ -175,6 +175,18 @@ export const ELEMENTWISE = {
   xor: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('abs', g.sub(a, b)) },
   /** 1 where x ≠ 0, else 0 (a cast to bool). */
   nonzero: unary((g, x) => g.fn('step', g.fn('abs', x))),
+  // The circular and hyperbolic functions and their inverses (ONNX Sin … Atanh).
+  sin: unary((g, x) => g.fn('sin', x), 'sin'),
+  cos: unary((g, x) => g.fn('cos', x), 'cos'),
+  tan: unary((g, x) => g.fn('tan', x), 'tan'),
+  asin: unary((g, x) => g.fn('asin', x), 'arcsin'),
+  acos: unary((g, x) => g.fn('acos', x), 'arccos'),
+  atan: unary((g, x) => g.fn('atan', x), 'arctan'),
+  sinh: unary((g, x) => g.fn('sinh', x), 'sinh'),
+  cosh: unary((g, x) => g.fn('cosh', x), 'cosh'),
+  asinh: unary((g, x) => g.fn('asinh', x), 'arsinh'),
+  acosh: unary((g, x) => g.fn('acosh', x), 'arcosh'),
+  atanh: unary((g, x) => g.fn('atanh', x), 'artanh'),
 } satisfies Record<string, ElementwiseFn>;
 
 /** A key of the element-wise function table. */

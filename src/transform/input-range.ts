@@ -87,6 +87,10 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
       case 'sqrt':
         r[id] = isqrt(a);
         break;
+      // Bounded without a tighter rule: sin and cos in [−1, 1], the others anywhere.
+      case 'sin': case 'cos': case 'tan': case 'asin': case 'acos': case 'atan': case 'sinh': case 'cosh': case 'asinh': case 'acosh': case 'atanh':
+        r[id] = n.op === 'sin' || n.op === 'cos' ? iv(-1, 1) : iv(-Infinity, Infinity);
+        break;
     }
     if (Number.isNaN(r[id][0]) || Number.isNaN(r[id][1])) r[id] = iv(-Infinity, Infinity);
   }

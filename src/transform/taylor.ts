@@ -189,6 +189,8 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
         }
         break;
       }
+      case 'sin': case 'cos': case 'tan': case 'asin': case 'acos': case 'atan': case 'sinh': case 'cosh': case 'asinh': case 'acosh': case 'atanh':
+        throw new Nn2eqError(`--taylor: the model computes ${node.op}, which nn2eq has no Taylor model for yet`, 'unsupported', 'drop --taylor, or use --fit');
       default:
         throw new Error(`taylor: op ${node.op}`);
     }

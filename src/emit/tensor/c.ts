@@ -391,7 +391,7 @@ export function emitCTensor(program: TensorProgram, opts: EmitOptions): string {
 export const cTensor: TensorEmitter = { emit: emitCTensor, symbolicWeights: true, float32: true };
 
 /** math.h functions with a float twin (name + f) that the C forms call. */
-const FLOAT_MATH = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'sinh', 'cosh', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'erf', 'sqrt', 'pow', 'trunc', 'floor', 'ceil', 'round', 'rint', 'nearbyint', 'fabs', 'fmod', 'fmax', 'fmin', 'cbrt'];
+const FLOAT_MATH = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'sinh', 'cosh', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'atan2', 'erf', 'sqrt', 'pow', 'trunc', 'floor', 'ceil', 'round', 'rint', 'nearbyint', 'fabs', 'fmod', 'fmax', 'fmin', 'cbrt'];
 const FLOAT_MATH_CALL = new RegExp(`(?<![\\w.>])(${FLOAT_MATH.join('|')})\\(`, 'g');
 /** A decimal or scientific literal (an integer stays an int, which C converts exactly where it meets a float). */
 const FLOAT_LITERAL = /(?<![\w.])(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][+-]?\d+)?(?![\w.])/g;

@@ -15,6 +15,7 @@ import { recurrentOps } from './recurrent.js';
 import { shapeOps } from './shape.js';
 import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
+import { trigOps } from './trig.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -27,6 +28,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...recurrentOps,
   ...shapeOps,
   ...reduceOps,
+  ...trigOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
