@@ -32,8 +32,6 @@ export const REFUSED: Readonly<Record<string, RegExp>> = {
   test_gather_0: /computed indices from a computed tensor/,
   test_gather_2d_indices: /computed indices from a computed tensor/,
   test_gather_negative_indices: /computed indices from a computed tensor/,
-  test_pow: /exponent is not one constant number/,
-  test_pow_bcast_scalar: /exponent is not one constant number/,
   test_reduce_max_do_not_keepdims_random: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,
   test_reduce_mean_default_axes_keepdims_example: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,
   test_reduce_mean_keepdims_example: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,

@@ -175,6 +175,8 @@ export const ELEMENTWISE = {
   xor: { arity: 2, params: [], scalar: (g, [a, b]) => g.fn('abs', g.sub(a, b)) },
   /** 1 where x ≠ 0, else 0 (a cast to bool). */
   nonzero: unary((g, x) => g.fn('step', g.fn('abs', x))),
+  /** a^b with a computed exponent (ONNX Pow). */
+  power: { arity: 2, params: [], scalar: (g, [a, b]) => g.powOf(a, b) },
   // The circular and hyperbolic functions and their inverses (ONNX Sin … Atanh).
   sin: unary((g, x) => g.fn('sin', x), 'sin'),
   cos: unary((g, x) => g.fn('cos', x), 'cos'),

@@ -33,7 +33,7 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
         r[id] = idiv(a, b);
         break;
       case 'pow':
-        r[id] = ipow(a, graph.nodes[n.args[1]].value);
+        r[id] = graph.nodes[n.args[1]].op === 'const' ? ipow(a, graph.nodes[n.args[1]].value) : iv(-Infinity, Infinity);
         break;
       case 'max':
         r[id] = [Math.max(a[0], b[0]), Math.max(a[1], b[1])];

@@ -74,8 +74,14 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
           push(b, g.div(times(id), b), -1);
           break;
         case 'pow': {
-          const e = g.constValue(b)!;
-          push(a, times(g.pow(a, e - 1)), e);
+          const e = g.constValue(b);
+          if (e !== undefined) {
+            push(a, times(g.pow(a, e - 1)), e);
+            break;
+          }
+          // A computed exponent: ∂a = b·a^(b−1), ∂b = a^b·log a.
+          push(a, times(g.mul(b, g.powOf(a, g.shift(b, -1)))), 1);
+          push(b, times(g.mul(id, g.fn('log', a))), 1);
           break;
         }
         case 'max': {

@@ -165,6 +165,7 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
         break;
       }
       case 'pow': {
+        if (graph.nodes[node.args[1]].op !== 'const') throw new Nn2eqError('--taylor: the model raises to a computed power, which nn2eq has no Taylor model for yet', 'unsupported', 'drop --taylor, or use --fit');
         const e = graph.nodes[node.args[1]].value;
         const r = compose('pow', args[0], e);
         tm[id] = r.tm;
