@@ -1,7 +1,7 @@
 import { attrInt, attrInts } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
-import { isFloat, isInteger } from '../../tensor/dtype.js';
-import { axisOf, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { intRange, isFloat, isInteger, roundToFloat } from '../../tensor/dtype.js';
+import { axisOf, konst, strides, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
 import { wrapped } from './elementwise.js';
 
 /**
@@ -46,9 +46,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     const ax = [...new Set(axes.map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
     const rest = dims.map((_, i) => i).filter((i) => !ax.includes(i));
     const outDims = keep ? dims.map((d, i) => (ax.includes(i) ? 1 : d)) : rest.map((i) => dims[i]);
-    if (v.kind === 'const') {
-      return ctx.fail('reduces a constant (not folded by nn2eq)');
-    }
+    if (v.kind === 'const') return [foldReduce(ctx, v, ax, outDims, kind)];
     // Integers: Σ, max and min are exact below 2^53 (a narrow type's Σ wraps); an integer mean truncates, not printed.
     const dtype = ctx.dtype(0);
     if (!isFloat(dtype) && (composed || kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
@@ -83,6 +81,46 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     if (kind === 'min') y = ctx.map('neg', [y], [], '_');
     return [tensor(ctx.reshape(y, outDims, 'h'))];
   };
+}
+
+/** A reduction of a constant, computed at build time in float64 and brought into its type. */
+function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: readonly number[], kind: ReduceKind): Const {
+  const dims = v.dims;
+  const dtype = v.dtype;
+  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
+  const size = sizeOf(outDims);
+  const st = strides(dims);
+  // Output position of every input element: its index with the reduced axes dropped.
+  const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
+  const ks = strides(kept);
+  const big = kind === 'log_sum_exp' ? new Float64Array(size).fill(-Infinity) : null;
+  const at = (o: number) => {
+    let rest = o;
+    let k = 0;
+    for (let i = 0; i < dims.length; i++) {
+      const q = Math.floor(rest / st[i]);
+      rest -= q * st[i];
+      if (!ax.includes(i)) k += q * ks[i];
+    }
+    return k;
+  };
+  const where = Array.from(v.values, (_, o) => at(o));
+  if (big) where.forEach((k, o) => void (big[k] = Math.max(big[k], v.values[o])));
+  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0);
+  where.forEach((k, o) => {
+    const x = v.values[o];
+    if (kind === 'max') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.max(acc[k], x);
+    else if (kind === 'min') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
+    else if (kind === 'sum_square' || kind === 'l2') acc[k] += x * x;
+    else if (kind === 'l1') acc[k] += Math.abs(x);
+    else if (kind === 'log_sum_exp') acc[k] += Math.exp(x - big![k]);
+    else acc[k] += x;
+  });
+  const n = v.values.length / Math.max(size, 1);
+  const out = Array.from(acc, (a, k) => (kind === 'mean' ? a / n : kind === 'l2' ? Math.sqrt(a) : kind === 'log_sum' ? Math.log(a) : kind === 'log_sum_exp' ? Math.log(a) + big![k] : a));
+  if (isFloat(dtype)) return konst(outDims, out.map((x) => roundToFloat(x, dtype)), dtype);
+  const [lo, hi] = intRange(dtype);
+  return konst(outDims, out.map((x) => (Number.isSafeInteger(x) && x >= lo && x <= hi ? x : ctx.fail(`folds a ${dtype} ${kind} of ${x}, beyond what nn2eq holds exactly`))), dtype);
 }
 
 /** ONNX op type → extractor for softmax and reductions. */
