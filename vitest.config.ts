@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * format, --verify) start first, so they run beside the many short files instead of alone at the end.
  * A fresh clone has no timing cache, and vitest's default order (by file size) put them last.
  */
-const LONGEST = ['latex-compile', 'tensor-sympy', 'onnx-attention', 'verify', 'onnx-convert', 'tensor-verify', 'web', 'tfjs-graph-real'];
+const LONGEST = ['latex-compile', 'tensor-sympy', 'onnx-attention', 'verify', 'onnx-convert', 'onnx-backend', 'tensor-verify', 'web', 'tfjs-graph-real'];
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rest = await super.sort(files);

@@ -40,6 +40,8 @@ export interface ConvertOptions {
   readonly maxMatrix?: number;
   /** ONNX: shapes fixing the symbolic dimensions of inputs (--input-shape). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** ONNX: graph inputs fixed to constant values (--bind name=v1,v2,…), row-major; they fold at conversion. */
+  readonly bind?: ReadonlyMap<string, readonly number[]>;
   /** Called as the work advances (what, done, total); the CLI shows it on a terminal. */
   readonly progress?: (what: string, done: number, total: number) => void;
   /** Extra or replacement layer rules (tests inject deliberate mistakes through this). */
@@ -245,10 +247,11 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
   if ('onnx' in loaded) {
     // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.
     const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
-    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes });
+    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes, bind: opts.bind });
     const model = onnxModelSpec(loaded.onnx, program);
     return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
   }
+  if (opts.bind && opts.bind.size > 0) throw new Nn2eqError(`--bind fixes inputs of an ONNX graph; ${path} is not an ONNX model`, 'usage', 'drop --bind');
   if ('tfgraph' in loaded) {
     // TF.js graph models map onto the tensor program as ONNX graphs do.
     const { buildTfProgram, tfModelSpec } = await import('./extract/tf/index.js');

@@ -25,7 +25,6 @@ const shared = readdirSync(SHARED).filter((n) => existsSync(join(SHARED, n, 'mod
  * describe a different formula for every value of those inputs.
  */
 export const REFUSED: Readonly<Record<string, RegExp>> = {
-  test_convtranspose_group_2_image_3: /a computed weight with group > 1 is not supported/,
   test_constant_pad: /pads \(input 'pads'\) is not constant: it depends on the model's inputs/,
   test_edge_pad: /pads \(input 'pads'\) is not constant: it depends on the model's inputs/,
   test_wrap_pad: /pads \(input 'pads'\) is not constant: it depends on the model's inputs/,
@@ -33,8 +32,6 @@ export const REFUSED: Readonly<Record<string, RegExp>> = {
   test_gather_0: /computed indices from a computed tensor/,
   test_gather_2d_indices: /computed indices from a computed tensor/,
   test_gather_negative_indices: /computed indices from a computed tensor/,
-  test_pow: /exponent is not one constant number/,
-  test_pow_bcast_scalar: /exponent is not one constant number/,
   test_reduce_max_do_not_keepdims_random: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,
   test_reduce_mean_default_axes_keepdims_example: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,
   test_reduce_mean_keepdims_example: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,
@@ -45,9 +42,9 @@ export const REFUSED: Readonly<Record<string, RegExp>> = {
   test_reshape_reordered_all_dims: /target shape \(input 'shape'\) is not constant: it depends on the model's inputs/,
   test_resize_downsample_scales_nearest: /scales \(input 'scales'\) is not constant: it depends on the model's inputs/,
   test_resize_upsample_scales_nearest_axes_2_3: /scales \(input 'scales'\) is not constant: it depends on the model's inputs/,
+  test_resize_upsample_scales_linear_align_corners: /scales \(input 'scales'\) is not constant: it depends on the model's inputs/,
   test_resize_upsample_sizes_nearest: /sizes \(input 'sizes'\) is not constant: it depends on the model's inputs/,
   test_resize_upsample_sizes_nearest_floor_align_corners: /sizes \(input 'sizes'\) is not constant: it depends on the model's inputs/,
-  test_resize_upsample_scales_linear_align_corners: /mode 'linear'/,
   test_slice_default_axes: /starts \(input 'starts'\) is not constant: it depends on the model's inputs/,
   test_slice_negative_axes: /starts \(input 'starts'\) is not constant: it depends on the model's inputs/,
   test_squeeze: /axes \(input 'axes'\) is not constant: it depends on the model's inputs/,

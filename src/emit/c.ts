@@ -1,5 +1,5 @@
 import type { ParamTensor } from '../ir/graph.js';
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
@@ -40,6 +40,7 @@ export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
     step: (a) => `step(${a})`,
     floor: (a) => `floor(${a})`,
     trunc: (a) => `trunc(${a})`,
+    ...trigPrinters(TRIG_NAMES),
     max: (a, b) => `max2(${a}, ${b})`,
     min: (a, b) => `min2(${a}, ${b})`,
   },
@@ -55,7 +56,7 @@ const C_NAMES = ['x', 'y', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus',
 export const c: Emitter = {
   description: 'C99 function predict(const double *x, double *y), math.h only',
   extension: 'c',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   reserved: new Set([...C_KEYWORDS, ...C_NAMES]),
   symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {

@@ -1,4 +1,4 @@
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
 import { ERF_SOURCE } from '../ir/special.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, nest, outputNames, paramLayout, paramLiteral, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
@@ -37,6 +37,7 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
     step: (a) => `(${a} > 0 ? 1 : 0)`,
     floor: (a) => `Math.floor(${a})`,
     trunc: (a) => `Math.trunc(${a})`,
+    ...trigPrinters(TRIG_NAMES, (n, a) => `Math.${n}(${a})`),
     max: (a, b) => `Math.max(${a}, ${b})`,
     min: (a, b) => `Math.min(${a}, ${b})`,
   },
@@ -49,7 +50,7 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
 export const js: Emitter = {
   description: 'ES module exporting predict(...inputs)',
   extension: 'mjs',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   symbolicWeights: true,
   reserved: new Set(['predict', 'values', 'params', 'PARAMS', 'Math', 'sigmoid', 'softplus', 'erf', 'Infinity', 'NaN', 'undefined', 'arguments', 'eval', 'const', 'let', 'var', 'function', 'return', 'new', 'this', 'in', 'of', 'do', 'if', 'for', 'while', 'class', 'delete', 'default', 'export', 'import', 'typeof', 'void', 'with', 'yield', 'await', 'enum', 'case', 'switch', 'break', 'continue', 'try', 'catch', 'finally', 'throw', 'else', 'instanceof', 'super', 'extends', 'null', 'true', 'false', 'static', 'debugger']),
   emit(program: Program, opts: EmitOptions): string {

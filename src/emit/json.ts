@@ -1,5 +1,6 @@
 import { estimateSize } from './render.js';
 import { humanBytes } from '../ir/graph.js';
+import { TRIG } from '../ir/ops.js';
 import { Nn2eqError } from '../errors.js';
 import type { NodeId } from '../ir/graph.js';
 import type { Program } from '../schedule.js';
@@ -23,7 +24,7 @@ const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infini
 export const json: Emitter = {
   description: 'the scalar IR program as JSON (schema/nn2eq-ir.schema.json, versioned)',
   extension: 'json',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   reserved: new Set(),
   symbolicWeights: true,
   tensor: { emit: tensorJson },

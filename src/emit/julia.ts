@@ -1,4 +1,4 @@
-import { Prec, type Fn } from '../ir/ops.js';
+import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import type { ParamTensor } from '../ir/graph.js';
 import { formatNumber } from './number.js';
@@ -20,7 +20,7 @@ const JL_KEYWORDS = ['baremodule', 'begin', 'break', 'catch', 'const', 'continue
 const JL_NAMES = ['x', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'ifelse', 'trunc', 'size', 'length', 'Inf', 'NaN', 'pi', 'im', 'ℯ', 'Int', 'Float64'];
 
 /** The functions Julia provides (natively or in JULIA_PRELUDE); others are lowered first. */
-export const JULIA_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
+export const JULIA_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** A Julia function predict(x) over the flattened inputs, returning the flattened outputs. */
 export const julia: Emitter = {
@@ -104,6 +104,7 @@ export function juliaSyntax(name: (n: Name) => string): Syntax {
       step: (a) => `ifelse(${a} > 0, 1.0, 0.0)`,
       floor: (a) => `floor(${a})`,
       trunc: (a) => `trunc(${a})`,
+      ...trigPrinters(TRIG_NAMES),
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },

@@ -1,5 +1,5 @@
 import type { Hint, NodeId, ParamTensor } from '../ir/graph.js';
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
 import { schedule, type Name, type Program } from '../schedule.js';
 import { tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
@@ -100,7 +100,7 @@ export const latex: Emitter = {
   description: 'LaTeX aligned equations (KaTeX / amsmath); --standalone for a document',
   extension: 'tex',
   textbook: true,
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   reserved: new Set(),
   symbolicWeights: true,
   emit(shared: Program, opts: EmitOptions): string {
@@ -165,6 +165,7 @@ export const latex: Emitter = {
         step: (a) => `\\mathbf{1}${L}[${a} > 0${R}]`,
         floor: (a) => `${L}\\lfloor ${a}${R}\\rfloor`,
         trunc: (a) => `\\operatorname{trunc}${L}(${a}${R})`,
+        ...trigPrinters({ sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan', sinh: '\\sinh', cosh: '\\cosh', asinh: '\\operatorname{arsinh}', acosh: '\\operatorname{arcosh}', atanh: '\\operatorname{artanh}' }, (n, a) => `${n}${L}(${a}${R})`),
         max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
         min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
       },

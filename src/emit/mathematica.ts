@@ -1,4 +1,4 @@
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, nest, plainName } from './common.js';
 import { render, type Syntax } from './render.js';
@@ -11,7 +11,7 @@ export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, 
 export const mathematica: Emitter = {
   description: 'Wolfram Language Function[{x1, …}, {…}]',
   extension: 'wl',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   symbolicWeights: true,
   reserved: new Set(['params', 'PARAMS', 'E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']),
   emit(program: Program, opts: EmitOptions): string {
@@ -72,6 +72,7 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       step: (a) => `If[${a} > 0, 1, 0, 0]`,
       floor: (a) => `Floor[${a}]`,
       trunc: (a) => `IntegerPart[${a}]`,
+      ...trigPrinters({ sin: 'Sin', cos: 'Cos', tan: 'Tan', asin: 'ArcSin', acos: 'ArcCos', atan: 'ArcTan', sinh: 'Sinh', cosh: 'Cosh', asinh: 'ArcSinh', acosh: 'ArcCosh', atanh: 'ArcTanh' }, (n, a) => `${n}[${a}]`),
       max: (a, b) => `Max[${a}, ${b}]`,
       min: (a, b) => `Min[${a}, ${b}]`,
     },

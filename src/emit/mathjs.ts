@@ -1,4 +1,4 @@
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from './common.js';
 import { paren, render, type Syntax } from './render.js';
@@ -21,7 +21,7 @@ export const mathjs: Emitter = {
   description: 'mathjs expressions, one assignment per line, for math.evaluate(text, scope)',
   extension: 'mathjs',
   // sigmoid and softplus are lowered to exp and log in the IR: mathjs has neither.
-  supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   reserved: new Set([...MATHJS_NAMES, 'PARAMS']),
   symbolicWeights: true,
   emit(program: Program, opts: EmitOptions): string {
@@ -85,6 +85,7 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       step: (a) => `(sign(${a}) == 1 ? 1 : 0)`,
       floor: (a) => `floor(${a})`,
       trunc: (a) => `fix(${a})`,
+      ...trigPrinters(TRIG_NAMES),
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },

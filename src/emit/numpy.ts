@@ -1,4 +1,4 @@
-import { Prec } from '../ir/ops.js';
+import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, outputNames, plainName, shapeText, usedFunctions } from './common.js';
 import { paren, render, type Syntax } from './render.js';
@@ -17,7 +17,7 @@ export const NUMPY_PRELUDE: Record<string, string> = {
 export const numpy: Emitter = {
   description: 'Python + NumPy source defining vectorised predict(*inputs)',
   extension: 'py',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']),
+  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
   symbolicWeights: true,
   reserved: new Set(['np', 'math', 'predict', 'batch', 'params', 'PARAMS', 'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']),
   emit(program: Program, opts: EmitOptions): string {
@@ -97,6 +97,7 @@ export function numpySyntax(name: (n: Name) => string): Syntax {
       step: (a) => `np.greater(${a}, 0).astype(np.float64)`,
       floor: (a) => `np.floor(${a})`,
       trunc: (a) => `np.trunc(${a})`,
+      ...trigPrinters({ sin: 'sin', cos: 'cos', tan: 'tan', asin: 'arcsin', acos: 'arccos', atan: 'arctan', sinh: 'sinh', cosh: 'cosh', asinh: 'arcsinh', acosh: 'arccosh', atanh: 'arctanh' }, (n, a) => `np.${n}(${a})`),
       max: (a, b) => `np.maximum(${a}, ${b})`,
       min: (a, b) => `np.minimum(${a}, ${b})`,
     },

@@ -130,7 +130,8 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         p = { text: syntax.lookup(node.table!, texts[node.args[0]]!, node.value), prec: Prec.Atom };
         break;
       case 'pow':
-        p = { text: syntax.pow(paren(texts[node.args[0]]!, Prec.Atom, open, close), texts[node.args[1]]!.text), prec: Prec.Pow };
+        // A computed exponent is bracketed unless it is one atom (x ** (a + b)).
+        p = { text: syntax.pow(paren(texts[node.args[0]]!, Prec.Atom, open, close), graph.nodes[node.args[1]].op === 'const' ? texts[node.args[1]]!.text : paren(texts[node.args[1]]!, Prec.Atom, open, close)), prec: Prec.Pow };
         break;
       case 'gt':
       case 'ge':

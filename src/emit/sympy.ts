@@ -1,4 +1,4 @@
-import { Prec, type Fn } from '../ir/ops.js';
+import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { hasParams, inputNames, outputNames, paramLayout, plainName, tableName, tableRows, usedFunctions } from './common.js';
 import { formatNumber } from './number.js';
@@ -14,7 +14,7 @@ const SYMPY_NAMES = ['params', 'PARAMS', 'Abs', 'Eq', 'Float', 'Function', 'Heav
 export const SYMPY_RELATIONAL = ['Piecewise', 'Gt', 'Ge', 'Ne'];
 
 /** The functions SymPy provides; sigmoid and softplus are lowered to exp and log (SymPy has no such functions). */
-export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
+export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** SymPy's scalar syntax: op templates and known functions, shared by the scalar and tensor forms. */
 export function sympySyntax(name: (n: Name) => string): Syntax {
@@ -40,6 +40,7 @@ export function sympySyntax(name: (n: Name) => string): Syntax {
       step: (a) => `Heaviside(${a}, 0)`,
       floor: (a) => `floor(${a})`,
       trunc: (a) => `(sign(${a})*floor(Abs(${a})))`,
+      ...trigPrinters(TRIG_NAMES),
       max: (a, b) => `Max(${a}, ${b})`,
       min: (a, b) => `Min(${a}, ${b})`,
     },
@@ -89,6 +90,7 @@ export const sympy: Emitter = {
     const importOf: Partial<Record<string, string>> = { exp: 'exp', log: 'log', tanh: 'tanh', erf: 'erf', abs: 'Abs', sqrt: 'sqrt', step: 'Heaviside', max: 'Max', min: 'Min' };
     for (const f of used) if (importOf[f]) imports.add(importOf[f]!);
     if (used.has('floor')) imports.add('floor');
+    for (const f of TRIG) if (used.has(f)) imports.add(f);
     if (used.has('trunc')) for (const n of ['sign', 'floor', 'Abs']) imports.add(n);
     if (tables.length > 0) for (const n of ['Float', 'Function', 'nan']) imports.add(n);
     const all = [...r.bindings.map((b) => b.text), ...r.outputs].join('\n');

@@ -207,6 +207,13 @@ export class Graph {
     return this.intern('pow', [a, this.constant(exponent)], 0, null);
   }
 
+  /** a^b with a computed exponent (a constant one is `pow`'s number). */
+  powOf(a: NodeId, b: NodeId): NodeId {
+    const cb = this.constValue(b);
+    if (cb !== undefined) return this.pow(a, cb);
+    return this.intern('pow', [a, b], 0, null);
+  }
+
   max(a: NodeId, b: NodeId): NodeId {
     return this.binary('max', a, b);
   }
@@ -289,7 +296,7 @@ export class Graph {
       case 'div':
         return this.div(args[0], args[1]);
       case 'pow':
-        return this.pow(args[0], this.nodes[args[1]].value);
+        return this.powOf(args[0], args[1]);
       case 'max':
         return this.max(args[0], args[1]);
       case 'lookup':

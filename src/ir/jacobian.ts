@@ -84,8 +84,14 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
           push(b, g.div(times(id), b), -1);
           break;
         case 'pow': {
-          const e = g.constValue(b)!;
-          push(a, times(g.pow(a, e - 1)), e);
+          const e = g.constValue(b);
+          if (e !== undefined) {
+            push(a, times(g.pow(a, e - 1)), e);
+            break;
+          }
+          // A computed exponent: ∂a = b·a^(b−1), ∂b = a^b·log a.
+          push(a, times(g.mul(b, g.powOf(a, g.shift(b, -1)))), 1);
+          push(b, times(g.mul(id, g.fn('log', a))), 1);
           break;
         }
         case 'max': {
@@ -126,6 +132,36 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
         case 'abs':
           // TF.js: dy·step(x, −1), i.e. 1 where x > 0, else −1.
           push(a, times(g.affine([g.fn('step', a)], [2], -1)), 1);
+          break;
+        // The circular and hyperbolic functions and their inverses.
+        case 'sin':
+          push(a, times(g.fn('cos', a)), 1);
+          break;
+        case 'cos':
+          push(a, times(g.fn('sin', a)), -1);
+          break;
+        case 'tan':
+          push(a, times(g.affine([g.mul(id, id)], [1], 1)), 1);
+          break;
+        case 'asin':
+        case 'acos':
+          push(a, g.div(adj, g.fn('sqrt', g.affine([g.mul(a, a)], [-1], 1))), n.op === 'asin' ? 1 : -1);
+          break;
+        case 'atan':
+          push(a, g.div(adj, g.affine([g.mul(a, a)], [1], 1)), 1);
+          break;
+        case 'sinh':
+          push(a, times(g.fn('cosh', a)), 1);
+          break;
+        case 'cosh':
+          push(a, times(g.fn('sinh', a)), 1);
+          break;
+        case 'asinh':
+        case 'acosh':
+          push(a, g.div(adj, g.fn('sqrt', g.affine([g.mul(a, a)], [1], n.op === 'asinh' ? 1 : -1))), 1);
+          break;
+        case 'atanh':
+          push(a, g.div(adj, g.affine([g.mul(a, a)], [-1], 1)), 1);
           break;
         default:
           throw new Error(`jacobian: no derivative for op ${n.op}`);

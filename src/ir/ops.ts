@@ -3,7 +3,11 @@ import { erf, sigmoid, softplus } from './special.js';
 /** Named one-argument functions of the IR. */
 /** `step` is 1 where a > 0, else 0 (also for NaN), as TF's cast(x > 0, float) is. */
 /** `floor` and `trunc` round to a whole number down and toward zero (integer tensors' Div, Mod, Cast). */
-export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step' | 'floor' | 'trunc';
+export type Fn = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'softplus' | 'abs' | 'sqrt' | 'step' | 'floor' | 'trunc' | TrigFn;
+
+/** The circular and hyperbolic functions and their inverses (tanh aside: it is an activation above). */
+export const TRIG = ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh'] as const;
+export type TrigFn = (typeof TRIG)[number];
 
 /**
  * Comparisons, 1 where the relation holds and 0 where it does not, as IEEE 754 compares: false
@@ -63,10 +67,29 @@ export const OPS = {
   step: { arity: 1, prec: Prec.Atom, eval: (a) => (a > 0 ? 1 : 0) },
   floor: { arity: 1, prec: Prec.Atom, eval: (a) => Math.floor(a) },
   trunc: { arity: 1, prec: Prec.Atom, eval: (a) => Math.trunc(a) },
+  sin: { arity: 1, prec: Prec.Atom, eval: (a) => Math.sin(a) },
+  cos: { arity: 1, prec: Prec.Atom, eval: (a) => Math.cos(a) },
+  tan: { arity: 1, prec: Prec.Atom, eval: (a) => Math.tan(a) },
+  asin: { arity: 1, prec: Prec.Atom, eval: (a) => Math.asin(a) },
+  acos: { arity: 1, prec: Prec.Atom, eval: (a) => Math.acos(a) },
+  atan: { arity: 1, prec: Prec.Atom, eval: (a) => Math.atan(a) },
+  sinh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.sinh(a) },
+  cosh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.cosh(a) },
+  asinh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.asinh(a) },
+  acosh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.acosh(a) },
+  atanh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.atanh(a) },
 } satisfies Record<Op, OpInfo>;
 
 /** The named functions, in a fixed order. */
-export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
+export const FUNCTIONS: readonly Fn[] = ['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG];
+
+/** Printers of the TRIG functions in a language: `names` spells each, `call` wraps the argument. */
+export function trigPrinters(names: Record<TrigFn, string>, call: (name: string, a: string) => string = (n, a) => `${n}(${a})`): Record<TrigFn, (a: string) => string> {
+  return Object.fromEntries(TRIG.map((f) => [f, (a: string) => call(names[f], a)])) as Record<TrigFn, (a: string) => string>;
+}
+
+/** The usual names: C, JavaScript's Math, Julia, SymPy and mathjs spell them alike. */
+export const TRIG_NAMES = Object.fromEntries(TRIG.map((f) => [f, f])) as Record<TrigFn, string>;
 
 /** True for the comparison ops. */
 export function isCmp(op: Op): op is Cmp {

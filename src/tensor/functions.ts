@@ -231,6 +231,20 @@ export const ELEMENTWISE = {
   round_even: unary((g, x) => roundHalfEven(g, x), 'rint'),
   /** min(max(r + z, lo), hi): a zero point added, saturated to an integer type's range. */
   saturate: { arity: 2, params: ['lo', 'hi'], scalar: (g, [r, z], [lo, hi]) => g.min(g.max(g.add(r, z), g.constant(lo)), g.constant(hi)) },
+  /** a^b with a computed exponent (ONNX Pow). */
+  power: { arity: 2, params: [], scalar: (g, [a, b]) => g.powOf(a, b) },
+  // The circular and hyperbolic functions and their inverses (ONNX Sin … Atanh).
+  sin: unary((g, x) => g.fn('sin', x), 'sin'),
+  cos: unary((g, x) => g.fn('cos', x), 'cos'),
+  tan: unary((g, x) => g.fn('tan', x), 'tan'),
+  asin: unary((g, x) => g.fn('asin', x), 'arcsin'),
+  acos: unary((g, x) => g.fn('acos', x), 'arccos'),
+  atan: unary((g, x) => g.fn('atan', x), 'arctan'),
+  sinh: unary((g, x) => g.fn('sinh', x), 'sinh'),
+  cosh: unary((g, x) => g.fn('cosh', x), 'cosh'),
+  asinh: unary((g, x) => g.fn('asinh', x), 'arsinh'),
+  acosh: unary((g, x) => g.fn('acosh', x), 'arcosh'),
+  atanh: unary((g, x) => g.fn('atanh', x), 'artanh'),
 } satisfies Record<string, ElementwiseFn>;
 
 /** A key of the element-wise function table. */

@@ -33,7 +33,7 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
         r[id] = idiv(a, b);
         break;
       case 'pow':
-        r[id] = ipow(a, graph.nodes[n.args[1]].value);
+        r[id] = graph.nodes[n.args[1]].op === 'const' ? ipow(a, graph.nodes[n.args[1]].value) : iv(-Infinity, Infinity);
         break;
       case 'max':
         r[id] = [Math.max(a[0], b[0]), Math.max(a[1], b[1])];
@@ -96,6 +96,10 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
         break;
       case 'sqrt':
         r[id] = isqrt(a);
+        break;
+      // Bounded without a tighter rule: sin and cos in [−1, 1], the others anywhere.
+      case 'sin': case 'cos': case 'tan': case 'asin': case 'acos': case 'atan': case 'sinh': case 'cosh': case 'asinh': case 'acosh': case 'atanh':
+        r[id] = n.op === 'sin' || n.op === 'cos' ? iv(-1, 1) : iv(-Infinity, Infinity);
         break;
     }
     if (Number.isNaN(r[id][0]) || Number.isNaN(r[id][1])) r[id] = iv(-Infinity, Infinity);

@@ -165,6 +165,7 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
         break;
       }
       case 'pow': {
+        if (graph.nodes[node.args[1]].op !== 'const') throw new Nn2eqError('--taylor: the model raises to a computed power, which nn2eq has no Taylor model for yet', 'unsupported', 'drop --taylor, or use --fit');
         const e = graph.nodes[node.args[1]].value;
         const r = compose('pow', args[0], e);
         tm[id] = r.tm;
@@ -189,6 +190,8 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
         }
         break;
       }
+      case 'sin': case 'cos': case 'tan': case 'asin': case 'acos': case 'atan': case 'sinh': case 'cosh': case 'asinh': case 'acosh': case 'atanh':
+        throw new Nn2eqError(`--taylor: the model computes ${node.op}, which nn2eq has no Taylor model for yet`, 'unsupported', 'drop --taylor, or use --fit');
       default:
         throw new Error(`taylor: op ${node.op}`);
     }

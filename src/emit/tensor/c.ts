@@ -391,7 +391,7 @@ export function emitCTensor(program: TensorProgram, opts: EmitOptions): string {
 export const cTensor: TensorEmitter = { emit: emitCTensor, symbolicWeights: true, float32: true };
 
 /** math.h functions with a float twin (name + f) that the C forms call. */
-const FLOAT_MATH = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'sinh', 'cosh', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'erf', 'sqrt', 'pow', 'trunc', 'floor', 'ceil', 'round', 'rint', 'nearbyint', 'fabs', 'fmod', 'fmax', 'fmin', 'cbrt'];
+const FLOAT_MATH = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'sinh', 'cosh', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'atan2', 'erf', 'sqrt', 'pow', 'trunc', 'floor', 'ceil', 'round', 'rint', 'nearbyint', 'fabs', 'fmod', 'fmax', 'fmin', 'cbrt'];
 const FLOAT_MATH_CALL = new RegExp(`(?<![\\w.>])(${FLOAT_MATH.join('|')})\\(`, 'g');
 /** A decimal or scientific literal (an integer stays an int, which C converts exactly where it meets a float). */
 const FLOAT_LITERAL = /(?<![\w.])(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][+-]?\d+)?(?![\w.])/g;
@@ -546,8 +546,15 @@ class Printer {
     p.outputs.forEach((port, k) => body.push(`  ${this.use('copy')}(${outs[k] === 0 ? 'y' : `y + ${outs[k]}`}, ${names[port.tensor.id]}, ${this.size(port.tensor.id)});`));
 
     // Pointers into x, the buffers and aliases, declared only when the body reads them (-Wall rejects unused variables).
-    const text = body.join('\n');
-    const mentioned = (n: string) => new RegExp(`\\b${n}\\b`).test(text);
+    // Comments name values too (`h2 = h1 as shape …`): only code counts, and an alias that is
+    // read needs the pointer it aliases.
+    const text = body.join('\n').replace(/\/\*[\s\S]*?\*\//g, '');
+    const read = new Set<string>();
+    for (let id = p.tensors.length - 1; id >= 0; id--) {
+      const s = this.storage[id];
+      if (s?.kind === 'alias' && (read.has(names[id]) || new RegExp(`\\b${names[id]}\\b`).test(text))) read.add(names[s.of]);
+    }
+    const mentioned = (n: string) => read.has(n) || new RegExp(`\\b${n}\\b`).test(text);
     const pointers: string[] = [];
     // --weights symbolic: each weight tensor a pointer into params (first: a reshape of one points to it).
     for (const t of this.params) if (mentioned(t.name)) pointers.push(`  const double *const ${t.name} = ${t.offset === 0 ? 'params' : `params + ${t.offset}`};`);
@@ -877,6 +884,8 @@ class Printer {
     const a = eq.attrs as unknown as MapAttrs;
     const o = eq.outs[0];
     const y = this.names[o];
+    // An empty result computes nothing (its broadcast index would divide by a zero length).
+    if (this.size(o) === 0) return line(`/* ${y} is empty */ ${[...new Set(eq.args.map((id) => this.names[id]))].map((n) => `(void)${n};`).join(' ')}`);
     const args = eq.args.map((id) => this.element(id, o));
     const m = printMap(a, atoms(args), this.syntax, c.supports, this.opts);
     m.uses.forEach((f: Fn) => {

@@ -1,6 +1,6 @@
 import { isInteger } from '../../tensor/dtype.js';
 import type { Fn } from '../../ir/ops.js';
-import { Prec } from '../../ir/ops.js';
+import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
 import { ELEMENTWISE, type ElementwiseFn } from '../../tensor/functions.js';
 import type {
@@ -47,7 +47,7 @@ export const DEFAULT_MAX_MATRIX = 16;
 export const TENSOR_PAGE_WIDTH_PT = 482;
 
 /** The functions LaTeX prints natively (the scalar emitter's set). */
-const SUPPORTS: ReadonlySet<Fn> = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
+const SUPPORTS: ReadonlySet<Fn> = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** A printed expression: text, how tightly it binds, and (for sums) pieces a long row may break between. */
 interface P {
@@ -200,6 +200,7 @@ const SYNTAX_BASE: Omit<Syntax, 'name'> = {
     step: (a) => `\\mathbf{1}\\left[${a} > 0\\right]`,
     floor: (a) => `\\left\\lfloor ${a}\\right\\rfloor`,
     trunc: (a) => `\\operatorname{trunc}\\left(${a}\\right)`,
+    ...trigPrinters({ sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan', sinh: '\\sinh', cosh: '\\cosh', asinh: '\\operatorname{arsinh}', acosh: '\\operatorname{arcosh}', atanh: '\\operatorname{artanh}' }, (n, a) => `${n}\\left(${a}\\right)`),
     max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
     min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
   },

@@ -1,4 +1,5 @@
 import { Nn2eqError } from '../../errors.js';
+import { TRIG } from '../../ir/ops.js';
 import type { Fn } from '../../ir/ops.js';
 import type {
   AxesAttrs,
@@ -63,7 +64,7 @@ interface Printed {
 }
 
 /** Functions whose Wolfram form threads over lists element by element (Max, Min and Boole[# > 0] do not). */
-const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'softplus']);
+const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'softplus', ...TRIG]);
 
 /** True when `text` needs no parentheses as an operand (a name, a call, a list or a part). */
 function atomic(text: string): boolean {

@@ -1,4 +1,4 @@
-import { Prec, type Fn } from '../../ir/ops.js';
+import { Prec, type Fn, TRIG } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
@@ -257,7 +257,10 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'global_pool': {
         const r = rank(a[0]);
         const axes = py(Array.from({ length: r - 1 }, (_, i) => i - r));
-        return `np.${(eq.attrs as unknown as GlobalPoolAttrs).kind === 'max' ? 'max' : 'mean'}(${x()}, axis=${axes})`;
+        const max = (eq.attrs as unknown as GlobalPoolAttrs).kind === 'max';
+        // The maximum of no values is -inf (ONNX's ReduceMax of an empty set); np.max refuses it.
+        const empty = max && p.tensors[a[0]].shape.slice(0, -1).some((d) => d === 0) ? ', initial=-np.inf' : '';
+        return `np.${max ? 'max' : 'mean'}(${x()}, axis=${axes}${empty})`;
       }
       case 'transpose':
         helpers.add('transpose');
@@ -432,5 +435,5 @@ export function predictLine(p: TensorProgram, weights: TensorParams | null = nul
 
 
 /** The functions NumPy's tensor form provides (as the scalar form does). */
-const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc']);
+const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 

@@ -135,12 +135,24 @@ function convByPatches(ctx: OnnxContext, xs: T, W: T, geo: Geometry, bias: T | n
 const convComputed: OnnxExtractor = (ctx) => {
   const x = ctx.tensor(0);
   const W = ctx.tensor(1, 'K');
-  if (attrInt(ctx.node, 'group', 1) !== 1) return ctx.fail('a computed weight with group > 1 is not supported');
-  const [, cw, ...kernel] = W.shape;
-  if (cw !== x.shape[1]) return ctx.fail(`the weight [${W.shape.join(', ')}] expects ${cw} input channels, found ${x.shape[1]}`);
+  const group = attrInt(ctx.node, 'group', 1);
+  const [F, cw, ...kernel] = W.shape;
+  if (cw * group !== x.shape[1] || F % group !== 0) return ctx.fail(`the weight [${W.shape.join(', ')}] with group=${group} expects ${cw * group} input channels, found ${x.shape[1]}`);
   const geo = geometry(ctx, x.shape.slice(2), kernel);
   const bias = ctx.has(2) ? ctx.tensor(2, 'b') : null;
-  return [tensor(channelsLast(ctx, x, (xs) => convByPatches(ctx, xs, W, geo, bias)))];
+  if (group === 1) return [tensor(channelsLast(ctx, x, (xs) => convByPatches(ctx, xs, W, geo, bias)))];
+  // Groups: each group's C/g input channels against its F/g filters, the outputs concatenated.
+  const fg = F / group;
+  const part = (t: T, axis: number, g: number, n: number) => ctx.op('slice', [t], { begin: t.shape.map((_, i) => (i === axis ? g * n : 0)), end: t.shape.map((d, i) => (i === axis ? (g + 1) * n : d)) }, '_')[0];
+  return [
+    tensor(
+      channelsLast(ctx, x, (xs) => {
+        const c = xs.shape.length - 1;
+        const y = ctx.op('concat', Array.from({ length: group }, (_, g) => convByPatches(ctx, part(xs, c, g, cw), part(W, 0, g, fg), geo, null)), { axis: c }, '_')[0];
+        return bias ? ctx.map('add', [y, bias], [], '_') : y;
+      }),
+    ),
+  ];
 };
 
 const conv: OnnxExtractor = (ctx) => {
@@ -215,7 +227,6 @@ const convTranspose: OnnxExtractor = (ctx) => {
   const w = computed ? null : ctx.constant(1, 'weight');
   const group = attrInt(ctx.node, 'group', 1);
   const [C, fg, ...kernel] = ctx.shape(1);
-  if (computed && group !== 1) return ctx.fail('a computed weight with group > 1 is not supported');
   const r = kernel.length;
   const F = fg * group;
   const cg = C / group;
@@ -251,10 +262,14 @@ const convTranspose: OnnxExtractor = (ctx) => {
     }
   }
   // A computed weight: channel axes swapped and every spatial axis reversed, as a tensor.
-  let Wc: T | null = null;
-  if (computed) {
-    Wc = ctx.transpose(ctx.tensor(1, 'K'), [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)]);
+  // With groups, one such weight per group (its C/g input channels), the groups' outputs concatenated.
+  const Wcs: T[] = [];
+  for (let g = 0; computed && g < group; g++) {
+    const all = ctx.tensor(1, 'K');
+    let Wc = group === 1 ? all : ctx.op('slice', [all], { begin: all.shape.map((_, i) => (i === 0 ? g * cg : 0)), end: all.shape.map((d, i) => (i === 0 ? (g + 1) * cg : d)) }, '_')[0];
+    Wc = ctx.transpose(Wc, [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)]);
     for (let i = 0; i < r; i++) Wc = ctx.op('reverse', [Wc], { axis: i + 2 }, '_')[0];
+    Wcs.push(Wc);
   }
   const bias = !computed && ctx.has(2) ? ctx.constant(2, 'bias') : null;
   const biasT = computed && ctx.has(2) ? ctx.tensor(2, 'b') : null;
@@ -275,7 +290,14 @@ const convTranspose: OnnxExtractor = (ctx) => {
           z = ctx.op('slice', [spread], { begin: spread.shape.map(() => 0), end }, '_')[0];
         }
         const padBefore = dk.map((d, i) => d - 1 - pads[i]);
-        if (Wc) return convByPatches(ctx, z, Wc, { kernel, strides: kernel.map(() => 1), dilation, padBefore, padAfter: dk.map((d, i) => d - 1 - pads[i + r]), outSpatial }, biasT);
+        const geo = { kernel, strides: kernel.map(() => 1), dilation, padBefore, padAfter: dk.map((d, i) => d - 1 - pads[i + r]), outSpatial };
+        if (Wcs.length === 1) return convByPatches(ctx, z, Wcs[0], geo, biasT);
+        if (Wcs.length > 1) {
+          const c = z.shape.length - 1;
+          const parts = Wcs.map((Wg, g) => convByPatches(ctx, ctx.op('slice', [z], { begin: z.shape.map((_, i) => (i === c ? g * cg : 0)), end: z.shape.map((d, i) => (i === c ? (g + 1) * cg : d)) }, '_')[0], Wg, geo, null));
+          const y = ctx.op('concat', parts, { axis: c }, '_')[0];
+          return biasT ? ctx.map('add', [y, biasT], [], '_') : y;
+        }
         const args = [z, ctx.const('K', [...kernel, cg, F], K)];
         if (bias) args.push(ctx.const('b', [F], bias.values));
         return ctx.op('conv', args, { kernel, strides: kernel.map(() => 1), dilation, padBefore, outSpatial, groups: group, bias: bias !== null }, '_')[0];

@@ -288,7 +288,10 @@ const pow: OnnxExtractor = (ctx) => {
     const p = uniform(y, x.t.shape);
     if (p !== null) return [tensor(ctx.map('pow', [x.t], [p]))];
   }
-  return ctx.fail('the exponent is not one constant number; nn2eq prints powers with a fixed exponent', 'make the exponent a constant scalar');
+  // A computed exponent (or base): a^b element by element for a float base, the exponent float or
+  // integer (whole numbers, exact in float64), as ONNX Runtime's std::pow in the base's type.
+  if (isFloat(dtypeOfVal(x)) && dtypeOfVal(y) !== 'bool') return [tensor(ctx.map('power', [ctx.tensor(0), ctx.tensor(1, 'p')]), dtypeOfVal(x))];
+  return ctx.fail(`raises computed ${dtypeOfVal(x)} values to a power; nn2eq prints Pow of computed values for a floating-point base`, 'cast the base to float');
 };
 
 const prelu: OnnxExtractor = (ctx) => {

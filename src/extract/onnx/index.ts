@@ -5,7 +5,7 @@ import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
-import { isFloat } from '../../tensor/dtype.js';
+import { intRange, isFloat, type DType } from '../../tensor/dtype.js';
 import { builderOps, dtypeOfVal, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
@@ -17,6 +17,7 @@ import { reduceOps } from './reduce.js';
 import { attentionOps } from './attention.js';
 import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
+import { trigOps } from './trig.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -30,6 +31,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...shapeOps,
   ...reduceOps,
   ...scatterOps,
+  ...trigOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -48,6 +50,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ScatterND', 'ScatterElements', 'Scatter',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
+  // A float base to an integer exponent (an integer base is refused by the extractor).
+  'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
@@ -57,6 +61,11 @@ const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatte
 export interface OnnxBuildOptions {
   /** Shapes that fix symbolic dimensions of graph inputs (--input-shape name:1x3x224x224). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Graph inputs fixed to constant values (--bind name=v1,v2,…): they fold as initializers do, so
+   * an input that only sets a shape, axes or indices makes the graph static; predict no longer takes it.
+   */
+  readonly bind?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -85,7 +94,15 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       throw new Nn2eqError(`${file}: --input-shape names '${name}', which is not an input of the model`, 'usage', `inputs: ${graph.inputs.map((i) => i.name).join(', ')}`);
     }
   }
+  const bind = options.bind ?? new Map<string, readonly number[]>();
+  for (const name of bind.keys()) {
+    if (!graph.inputs.some((i) => i.name === name)) {
+      throw new Nn2eqError(`${file}: --bind names '${name}', which is not an input of the model`, 'usage', `inputs: ${graph.inputs.map((i) => i.name).join(', ')}`);
+    }
+  }
   const shapes = graph.inputs.map((inp) => {
+    const bound = bind.get(inp.name);
+    if (bound) return { full: boundShape(file, inp, bound), batch: false };
     const fixed = given.get(inp.name);
     const dims = inp.dims;
     if (fixed) {
@@ -121,11 +138,14 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const fail0 = (m: string): never => {
     throw new Nn2eqError(`${file}: ${m}`);
   };
-  graph.inputs.forEach((inp, index) => {
-    const { full, batch } = shapes[index];
+  let index = 0;
+  graph.inputs.forEach((inp, k) => {
+    const { full, batch } = shapes[k];
     const dtype = inp.elemType ?? 'float32';
     if (dtype === 'string') throw new Nn2eqError(`${file}: input '${inp.name}' holds strings, which take no part in a formula`, 'unsupported');
-    const t = b.input(batch ? full.slice(1) : full, index, dtype);
+    const bound = bind.get(inp.name);
+    if (bound) return values.set(inp.name, konst(full, boundValues(file, inp.name, dtype, bound), dtype));
+    const t = b.input(batch ? full.slice(1) : full, index++, dtype);
     inputs.push({ name: inp.name, tensor: t });
     if (!batch) return values.set(inp.name, tensor(t, dtype));
     // Inside, every value keeps ONNX's full shape: the batch axis comes back as a leading 1.
@@ -199,7 +219,11 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       },
       constant(i, what) {
         const v = get(i);
-        if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written; make it an initializer of the model');
+        if (v.kind !== 'const') {
+          const name = node.inputs[i];
+          const hint = graph.inputs.some((inp) => inp.name === name) ? `fix it when converting with --bind ${name}=v1,v2,…, or make it an initializer of the model` : 'nn2eq needs it fixed when the formula is written; make it an initializer of the model';
+          return fail(`its ${what} (input '${name}') is not constant: it depends on the model's inputs`, hint);
+        }
         return v;
       },
       dtype: (i) => dtypeOfVal(get(i)),
@@ -259,6 +283,28 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
   const quantized = graph.nodes.some((n) => n.domain === 'ai.onnx' && n.opType in quantizeOps);
   return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
+}
+
+/** The shape of a --bind input: its declared one, a single symbolic dimension taken from the count of values. */
+function boundShape(file: string, inp: OnnxGraph['inputs'][number], values: readonly number[]): number[] {
+  const dims = inp.dims ?? [values.length];
+  const open = dims.filter((d) => typeof d !== 'number').length;
+  const known = dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 1);
+  const full = dims.map((d) => (typeof d === 'number' ? d : open === 1 && known > 0 ? values.length / known : NaN));
+  const count = full.reduce((n, d) => n * d, 1);
+  if (open > 1 || !Number.isInteger(count) || count !== values.length) {
+    const shape = `[${dims.map((d) => (typeof d === 'number' ? d : '?')).join(', ')}]`;
+    throw new Nn2eqError(`${file}: --bind ${inp.name} gives ${values.length} value${values.length === 1 ? '' : 's'}, but input '${inp.name}' has shape ${shape}`, 'usage', open > 1 ? `fix its dimensions with --input-shape ${inp.name}:AxB…` : `give ${open ? 'a multiple of ' : ''}${known} comma-separated values`);
+  }
+  return full;
+}
+
+/** The values of a --bind input, checked against its element type. */
+function boundValues(file: string, name: string, dtype: DType, values: readonly number[]): number[] {
+  const fits = (v: number) => (isFloat(dtype) ? Number.isFinite(v) : dtype === 'bool' ? v === 0 || v === 1 : Number.isInteger(v) && v >= intRange(dtype)[0] && v <= intRange(dtype)[1]);
+  const bad = values.find((v) => !fits(v));
+  if (bad !== undefined) throw new Nn2eqError(`${file}: --bind ${name}=${values.join(',')}: ${bad} is not a value of the input's type ${dtype}`, 'usage', isFloat(dtype) ? 'give finite numbers' : dtype === 'bool' ? 'give 0 or 1' : 'give whole numbers in its range');
+  return [...values];
 }
 
 function countNodes(g: OnnxGraph): number {

@@ -87,6 +87,11 @@ const matmul: OnnxExtractor = (ctx) => {
     return [tensor(ctx.reshape(y, want, 'h'))];
   }
   if (ad.length >= 2 && (bd.length >= 2 || bd.length === 1)) return [tensor(batchedDot(ctx, ctx.tensor(0, 'A'), ctx.tensor(1, 'B')))];
+  if (ad.length === 1 && bd.length > 2) {
+    // A vector on the left (numpy's rule): a row [1, K] against every matrix of b, then the row axis dropped.
+    const y = batchedDot(ctx, ctx.reshape(ctx.tensor(0, 'A'), [1, ad[0]]), ctx.tensor(1, 'B'));
+    return [tensor(ctx.reshape(y, [...bd.slice(0, -2), bd[bd.length - 1]], 'h'))];
+  }
   return ctx.fail(`multiplies two computed tensors of shapes [${ad.join(', ')}] and [${bd.join(', ')}]; nn2eq multiplies computed matrices of rank 2 at most`);
 };
 

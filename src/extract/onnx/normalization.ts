@@ -5,7 +5,8 @@ import { axisOf, expandValues, tensor, type OnnxContext, type OnnxExtractor } fr
 /**
  * BatchNormalization (inference: a per-channel scale_shift with folded constants),
  * LayerNormalization (layer_norm over the trailing axes), InstanceNormalization (layer_norm over
- * the spatial axes of each channel, then a per-channel scale_shift).
+ * the spatial axes of each channel, then a per-channel scale_shift), RMSNormalization (x over
+ * the root mean square of the trailing axes, then the scale).
  */
 
 const batchNorm: OnnxExtractor = (ctx) => {
@@ -45,6 +46,21 @@ function statistics(ctx: OnnxContext, x: T, axis: number, eps: number): [T, T] {
   const kept = [...lead, ...x.shape.slice(axis).map(() => 1)];
   return [ctx.reshape(mean, kept, 'h'), ctx.reshape(inv, kept, 'h')];
 }
+
+/** RMSNormalization: x / √(mean(x²) + ε) over the trailing axes from `axis`, times scale (broadcast). */
+const rmsNorm: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), rank);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const lead = x.shape.slice(0, axis);
+  const n = sizeOf(x.shape.slice(axis));
+  const rows = ctx.transpose(ctx.reshape(x, [sizeOf(lead), n]), [1, 0]);
+  const meanSquare = ctx.op('global_pool', [ctx.map('pow', [rows], [2], '_')], { kind: 'avg' }, '_')[0];
+  const inv = ctx.map('reciprocal', [ctx.map('sqrt', [ctx.map('affine', [meanSquare], [1, eps], '_')], [], '_')], [], '_');
+  const kept = ctx.reshape(inv, [...lead, ...x.shape.slice(axis).map(() => 1)], '_');
+  return [tensor(ctx.map('mul', [ctx.map('mul', [x, kept], [], '_'), ctx.tensor(1, 'gamma')]))];
+};
 
 const layerNorm: OnnxExtractor = (ctx) => {
   const x = ctx.tensor(0);
@@ -86,4 +102,5 @@ export const normalizationOps: Record<string, OnnxExtractor> = {
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
+  RMSNormalization: rmsNorm,
 };

@@ -25,7 +25,6 @@ function recurrent(kind: Kind): OnnxExtractor {
     if (!['forward', 'reverse', 'bidirectional'].includes(direction)) return ctx.fail(`direction '${direction}' is not forward, reverse or bidirectional`);
     if (attrFloat(node, 'clip', NaN) === attrFloat(node, 'clip', NaN)) return ctx.fail('clip is set; nn2eq does not clip cell inputs');
     if (kind === 'LSTM' && attrInt(node, 'input_forget', 0) !== 0) return ctx.fail('input_forget=1 (coupled input and forget gates) is not supported');
-    if (kind === 'LSTM' && ctx.has(7)) return ctx.fail('peephole weights P are not supported');
     const layout = attrInt(node, 'layout', 0);
     const acts = (attribute(node, 'activations', 'strings', undefined) ?? [...DEFAULT_ACTS[kind], ...(dirs === 2 ? DEFAULT_ACTS[kind] : [])]).map((a) => ACTS[a] ?? ctx.fail(`activation '${a}' is not one of ${Object.keys(ACTS).join(', ')}`));
     if (attribute(node, 'activation_alpha', 'floats', undefined) || attribute(node, 'activation_beta', 'floats', undefined)) return ctx.fail('activation_alpha / activation_beta are not supported');
@@ -85,6 +84,17 @@ function recurrent(kind: Kind): OnnxExtractor {
       return { Ws: ks.map((k) => block(1, k, I, 'W')), Rs: ks.map((k) => block(2, k, hidden, 'R')), wb: ks.map((k) => half(k, 'b')), rb: ks.map((k) => half(G + k, 'c')) };
     });
 
+    /** Peephole weights p_i, p_o, p_f of direction d ([H] each, from P [D, 3H]), or null without P. */
+    const peepholes = (d: number): T[] | null => {
+      if (kind !== 'LSTM' || !ctx.has(7)) return null;
+      const P = ctx.val(7);
+      return [0, 1, 2].map((k) => {
+        const role = `p${NAMES.LSTM[k]}`;
+        if (P.kind === 'const') return ctx.const(role, [hidden], P.values.subarray((d * 3 + k) * hidden, (d * 3 + k + 1) * hidden));
+        return ctx.reshape(ctx.op('slice', [P.t], { begin: [d, k * hidden], end: [d + 1, (k + 1) * hidden] }, '_')[0], [hidden], role);
+      });
+    };
+
     const cell = (d: number): Body => {
       const [f, g, h] = acts.slice(d * (kind === 'LSTM' ? 3 : kind === 'GRU' ? 2 : 1));
       const names = NAMES[kind];
@@ -117,11 +127,15 @@ function recurrent(kind: Kind): OnnxExtractor {
       if (kind === 'LSTM') {
         return ctx.body([xIn, st('h'), st('c')], ([x0, h0_, c0_]) => {
           const [xt, hp, cp] = [rows(x0, I), rows(h0_, hidden), rows(c0_, hidden)];
-          const i = ctx.map(f, [gate(xt, hp, 0)], [], 'i');
-          const o = ctx.map(f, [gate(xt, hp, 1)], [], 'o');
-          const fg = ctx.map(f, [gate(xt, hp, 2)], [], 'f');
+          // Peepholes: i and f also see the previous cell state, o the new one (p ⊙ c added before the activation).
+          const P = peepholes(d);
+          const peep = (z: T, k: number, c: T) => (P ? ctx.map('add', [z, ctx.map('mul', [P[k], c], [], '_')], [], '_') : z);
+          const i = ctx.map(f, [peep(gate(xt, hp, 0), 0, cp)], [], 'i');
+          let o = P ? null : ctx.map(f, [gate(xt, hp, 1)], [], 'o');
+          const fg = ctx.map(f, [peep(gate(xt, hp, 2), 2, cp)], [], 'f');
           const cc = ctx.map(g, [gate(xt, hp, 3)], [], 'g');
           const cNew = ctx.map('mul_add_mul', [fg, cp, i, cc], [], 'c');
+          o ??= ctx.map(f, [peep(gate(xt, hp, 1), 1, cNew)], [], 'o');
           const hNew = ctx.map('mul', [o, ctx.map(h, [cNew], [], '_')], [], 'h');
           return [flat(hNew, 'h'), flat(cNew, 'c')];
         });

@@ -1,7 +1,7 @@
 import { attrInt, attrInts } from '../../load/onnx/attributes.js';
-import { sizeOf } from '../../tensor/program.js';
-import { isFloat, isInteger } from '../../tensor/dtype.js';
-import { axisOf, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { sizeOf, type T } from '../../tensor/program.js';
+import { intRange, isFloat, isInteger, roundToFloat } from '../../tensor/dtype.js';
+import { axisOf, konst, strides, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
 import { wrapped } from './elementwise.js';
 
 /**
@@ -27,13 +27,17 @@ function softmax(op: 'softmax' | 'log_softmax'): OnnxExtractor {
   };
 }
 
-function reduce(kind: 'mean' | 'sum' | 'max' | 'min'): OnnxExtractor {
+/** The reductions: the four the program has, and ONNX's compositions of Σ with an element-wise function before and after. */
+type ReduceKind = 'mean' | 'sum' | 'max' | 'min' | 'sum_square' | 'l1' | 'l2' | 'log_sum' | 'log_sum_exp';
+
+function reduce(kind: ReduceKind): OnnxExtractor {
   return (ctx: OnnxContext) => {
     const v = ctx.val(0);
     const dims = ctx.shape(0);
     const rank = dims.length;
     const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
     const fromInput = (kind === 'sum' && ctx.opset >= 13) || ctx.opset >= 18;
+    const composed = kind !== 'mean' && kind !== 'sum' && kind !== 'max' && kind !== 'min';
     let axes = fromInput ? (ctx.has(1) ? Array.from(ctx.constant(1, 'axes').values) : undefined) : attrInts(ctx.node, 'axes', undefined);
     if (!axes || axes.length === 0) {
       if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
@@ -42,14 +46,27 @@ function reduce(kind: 'mean' | 'sum' | 'max' | 'min'): OnnxExtractor {
     const ax = [...new Set(axes.map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
     const rest = dims.map((_, i) => i).filter((i) => !ax.includes(i));
     const outDims = keep ? dims.map((d, i) => (ax.includes(i) ? 1 : d)) : rest.map((i) => dims[i]);
-    if (v.kind === 'const') {
-      return ctx.fail('reduces a constant (not folded by nn2eq)');
-    }
+    if (v.kind === 'const') return [foldReduce(ctx, v, ax, outDims, kind)];
     // Integers: Σ, max and min are exact below 2^53 (a narrow type's Σ wraps); an integer mean truncates, not printed.
     const dtype = ctx.dtype(0);
-    if (!isFloat(dtype) && (kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
+    if (!isFloat(dtype) && (composed || kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
     const n = sizeOf(ax.map((i) => dims[i]));
     const m = sizeOf(rest.map((i) => dims[i]));
+    const maxOf = (t: T, to: readonly number[]) => ctx.reshape(ctx.op('global_pool', [ctx.reshape(ctx.transpose(t, [...ax, ...rest]), [n, m])], { kind: 'max' }, '_')[0], to, '_');
+    if (composed) {
+      // ReduceSumSquare Σx², ReduceL1 Σ|x|, ReduceL2 √Σx², ReduceLogSum log Σx, ReduceLogSumExp
+      // log Σ exp(x − max) + max (the maximum taken out, so no exp overflows).
+      const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
+      const top = kind === 'log_sum_exp' ? maxOf(v.t, kept) : null;
+      const x = kind === 'sum_square' || kind === 'l2' ? ctx.map('mul', [v.t, v.t], [], '_') : kind === 'l1' ? ctx.map('abs', [v.t], [], '_') : top ? ctx.map('exp', [ctx.map('sub', [v.t, top], [], '_')], [], '_') : v.t;
+      const rows = ctx.reshape(ctx.transpose(x, [...rest, ...ax]), [m, n]);
+      const role = kind === 'sum_square' || kind === 'l1' ? 'h' : '_';
+      const sum = ctx.reshape(ctx.op('dense', [rows, ctx.const('ones', [n, 1], new Float64Array(n).fill(1))], { pairs: 1, bias: false }, role)[0], outDims, role);
+      if (role === 'h') return [tensor(sum)];
+      if (kind === 'l2') return [tensor(ctx.map('sqrt', [sum], []))];
+      if (kind === 'log_sum') return [tensor(ctx.map('log', [sum], []))];
+      return [tensor(ctx.map('add', [ctx.map('log', [sum], [], '_'), ctx.reshape(top!, outDims, '_')], []))];
+    }
     if (kind === 'sum') {
       // Σ as a dense product with a column of ones: exact, and printed as a sum.
       const rows = ctx.reshape(ctx.transpose(v.t, [...rest, ...ax]), [m, n]);
@@ -66,6 +83,46 @@ function reduce(kind: 'mean' | 'sum' | 'max' | 'min'): OnnxExtractor {
   };
 }
 
+/** A reduction of a constant, computed at build time in float64 and brought into its type. */
+function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: readonly number[], kind: ReduceKind): Const {
+  const dims = v.dims;
+  const dtype = v.dtype;
+  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
+  const size = sizeOf(outDims);
+  const st = strides(dims);
+  // Output position of every input element: its index with the reduced axes dropped.
+  const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
+  const ks = strides(kept);
+  const big = kind === 'log_sum_exp' ? new Float64Array(size).fill(-Infinity) : null;
+  const at = (o: number) => {
+    let rest = o;
+    let k = 0;
+    for (let i = 0; i < dims.length; i++) {
+      const q = Math.floor(rest / st[i]);
+      rest -= q * st[i];
+      if (!ax.includes(i)) k += q * ks[i];
+    }
+    return k;
+  };
+  const where = Array.from(v.values, (_, o) => at(o));
+  if (big) where.forEach((k, o) => void (big[k] = Math.max(big[k], v.values[o])));
+  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0);
+  where.forEach((k, o) => {
+    const x = v.values[o];
+    if (kind === 'max') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.max(acc[k], x);
+    else if (kind === 'min') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
+    else if (kind === 'sum_square' || kind === 'l2') acc[k] += x * x;
+    else if (kind === 'l1') acc[k] += Math.abs(x);
+    else if (kind === 'log_sum_exp') acc[k] += Math.exp(x - big![k]);
+    else acc[k] += x;
+  });
+  const n = v.values.length / Math.max(size, 1);
+  const out = Array.from(acc, (a, k) => (kind === 'mean' ? a / n : kind === 'l2' ? Math.sqrt(a) : kind === 'log_sum' ? Math.log(a) : kind === 'log_sum_exp' ? Math.log(a) + big![k] : a));
+  if (isFloat(dtype)) return konst(outDims, out.map((x) => roundToFloat(x, dtype)), dtype);
+  const [lo, hi] = intRange(dtype);
+  return konst(outDims, out.map((x) => (Number.isSafeInteger(x) && x >= lo && x <= hi ? x : ctx.fail(`folds a ${dtype} ${kind} of ${x}, beyond what nn2eq holds exactly`))), dtype);
+}
+
 /** ONNX op type → extractor for softmax and reductions. */
 export const reduceOps: Record<string, OnnxExtractor> = {
   Softmax: softmax('softmax'),
@@ -74,5 +131,10 @@ export const reduceOps: Record<string, OnnxExtractor> = {
   ReduceSum: reduce('sum'),
   ReduceMax: reduce('max'),
   ReduceMin: reduce('min'),
+  ReduceSumSquare: reduce('sum_square'),
+  ReduceL1: reduce('l1'),
+  ReduceL2: reduce('l2'),
+  ReduceLogSum: reduce('log_sum'),
+  ReduceLogSumExp: reduce('log_sum_exp'),
 };
 

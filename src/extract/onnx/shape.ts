@@ -349,13 +349,13 @@ const pad: OnnxExtractor = (ctx) => {
   return [tensor(y)];
 };
 
-/** Integer nearest-neighbour factors, checked against ONNX's coordinate rules. */
-function nearestFactors(ctx: OnnxContext, dims: readonly number[], scales: readonly number[] | null, sizes: readonly number[] | null): number[] {
-  const out = sizes ?? dims.map((d, i) => Math.floor(d * scales![i]));
+/**
+ * Integer nearest-neighbour factors, checked against ONNX's coordinate rules (the program's
+ * `upsample` op repeats each element), or null where the resize is not such a repetition.
+ */
+function nearestFactors(ctx: OnnxContext, dims: readonly number[], out: readonly number[], ctm: string, nm: string): number[] | null {
   const factors = out.map((o, i) => o / dims[i]);
-  if (factors.some((f) => !Number.isInteger(f) || f < 1)) return ctx.fail(`scales [${factors.join(', ')}] are not whole numbers ≥ 1; nn2eq up-samples by whole factors`);
-  const ctm = attrString(ctx.node, 'coordinate_transformation_mode', ctx.node.opType === 'Upsample' || ctx.opset < 11 ? 'asymmetric' : 'half_pixel');
-  const nm = attrString(ctx.node, 'nearest_mode', ctx.node.opType === 'Upsample' || ctx.opset < 11 ? 'floor' : 'round_prefer_floor');
+  if (factors.some((f) => !Number.isInteger(f) || f < 1)) return null;
   // Every output index must pick input floor(i / f), the up-sampling the program's op does.
   for (let a = 0; a < dims.length; a++) {
     const f = factors[a];
@@ -365,35 +365,180 @@ function nearestFactors(ctx: OnnxContext, dims: readonly number[], scales: reado
       else if (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') x = out[a] > 1 || ctm === 'half_pixel' ? (i + 0.5) / f - 0.5 : 0;
       else if (ctm === 'align_corners') x = out[a] > 1 ? (i * (dims[a] - 1)) / (out[a] - 1) : 0;
       else if (ctm === 'tf_half_pixel_for_nn') x = (i + 0.5) / f;
-      else return ctx.fail(`coordinate_transformation_mode '${ctm}' with nearest mode is not supported`);
+      else return null;
       let k: number;
       if (nm === 'floor') k = Math.floor(x);
       else if (nm === 'ceil') k = Math.ceil(x);
       else if (nm === 'round_prefer_ceil') k = Math.floor(x + 0.5);
       else k = Math.ceil(x - 0.5);
       k = Math.min(Math.max(k, 0), dims[a] - 1);
-      if (k !== Math.floor(i / f)) return ctx.fail(`coordinate_transformation_mode '${ctm}' with nearest_mode '${nm}' does not repeat each element ${f} times`);
+      if (k !== Math.floor(i / f)) return null;
     }
   }
   return factors;
 }
 
+/** How Resize maps and weighs the input along each axis (its attributes). */
+interface ResizeRule {
+  readonly mode: string;
+  readonly ctm: string;
+  readonly nearestMode: string;
+  readonly cubicA: number;
+  readonly antialias: boolean;
+  readonly excludeOutside: boolean;
+}
+
+/** The weights of the neighbours of a source coordinate with fraction `ratio` (ONNX's reference, op_resize.py). */
+function resizeCoeffs(rule: ResizeRule, ratio: number, scale: number): number[] {
+  const A = rule.cubicA;
+  if (rule.mode === 'nearest') {
+    if (Number.isInteger(ratio)) return [0, 1];
+    const nm = rule.nearestMode;
+    const up = nm === 'round_prefer_floor' ? ratio > 0.5 : nm === 'round_prefer_ceil' ? ratio >= 0.5 : nm === 'ceil';
+    return up ? [0, 1] : [1, 0];
+  }
+  if (rule.mode === 'linear') {
+    if (!rule.antialias) return [1 - ratio, ratio];
+    const s = Math.min(scale, 1);
+    const start = Math.floor(-1 / s) + 1;
+    const cs = Array.from({ length: 2 - 2 * start }, (_, k) => Math.min(Math.max(1 - Math.abs((start + k - ratio) * s), 0), 1));
+    const sum = cs.reduce((a, b) => a + b, 0);
+    return cs.map((c) => c / sum);
+  }
+  if (!rule.antialias) {
+    const r1 = ratio + 1;
+    const q = 1 - ratio;
+    const q1 = q + 1;
+    return [((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A, ((A + 2) * ratio - (A + 3)) * ratio * ratio + 1, ((A + 2) * q - (A + 3)) * q * q + 1, ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A];
+  }
+  const s = Math.min(scale, 1);
+  const coeff = (x0: number) => {
+    const x = Math.abs(x0);
+    if (x <= 1) return (A + 2) * x ** 3 - (A + 3) * x * x + 1;
+    if (x < 2) return A * x ** 3 - 5 * A * x * x + 8 * A * x - 4 * A;
+    return 0;
+  };
+  const start = Math.floor(-2 / s) + 1;
+  const cs = Array.from({ length: 2 - 2 * start }, (_, k) => coeff(s * (start + k - ratio)));
+  const sum = cs.reduce((a, b) => a + b, 0);
+  return cs.map((c) => c / sum);
+}
+
+/**
+ * Resize along one axis as a constant [in, out] matrix (each output a fixed combination of the
+ * inputs, as ONNX's reference computes it) and the outputs that take the extrapolation value
+ * (tf_crop_and_resize outside the roi).
+ */
+function resizeMatrix(ctx: OnnxContext, rule: ResizeRule, inW: number, outW: number, scale: number, roi: readonly [number, number] | null): { w: Float64Array; outside: boolean[] } {
+  const w = new Float64Array(inW * outW);
+  const outside: boolean[] = [];
+  const width = scale * inW;
+  for (let y = 0; y < outW; y++) {
+    let x: number;
+    switch (rule.ctm) {
+      case 'align_corners': x = width === 1 ? 0 : (y * (inW - 1)) / (width - 1); break;
+      case 'asymmetric': x = y / scale; break;
+      case 'tf_crop_and_resize': {
+        const [r0, r1] = roi ?? [0, 1];
+        x = (width === 1 ? ((r1 - r0) * (inW - 1)) / 2 : (y * (r1 - r0) * (inW - 1)) / (width - 1)) + r0 * (inW - 1);
+        break;
+      }
+      case 'pytorch_half_pixel': x = width === 1 ? -0.5 : (y + 0.5) / scale - 0.5; break;
+      case 'half_pixel': x = (y + 0.5) / scale - 0.5; break;
+      case 'half_pixel_symmetric': x = (inW / 2) * (1 - outW / width) + (y + 0.5) / scale - 0.5; break;
+      case 'tf_half_pixel_for_nn': x = (y + 0.5) / scale; break;
+      default: return ctx.fail(`coordinate_transformation_mode '${rule.ctm}' is not one ONNX defines`);
+    }
+    outside.push(rule.ctm === 'tf_crop_and_resize' && (x < 0 || x > inW - 1));
+    if (outside[y]) continue;
+    const xi = Math.floor(x);
+    const cs = resizeCoeffs(rule, x === xi ? 1 : x - xi, scale);
+    const n = cs.length;
+    const pad = Math.ceil(n / 2);
+    const p = Math.floor(x + pad);
+    const frac = x + pad - p;
+    const offset = n % 2 === 0 ? (frac === 0 ? -(n / 2) : -(n / 2) + 1) : frac <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1;
+    const idx = cs.map((_, j) => p + offset + j - pad);
+    if (rule.excludeOutside) {
+      idx.forEach((k, j) => void (k < 0 || k >= inW ? (cs[j] = 0) : 0));
+      const sum = cs.reduce((a, b) => a + b, 0) || 1;
+      for (let j = 0; j < n; j++) cs[j] /= sum;
+    }
+    idx.forEach((k, j) => void (w[Math.min(Math.max(k, 0), inW - 1) * outW + y] += cs[j]));
+  }
+  return { w, outside };
+}
+
 const resize: OnnxExtractor = (ctx) => {
-  const mode = attrString(ctx.node, 'mode', 'nearest');
-  if (mode !== 'nearest') return ctx.fail(`mode '${mode}'; nn2eq resizes with mode 'nearest' only`);
+  const old = ctx.node.opType === 'Upsample' || ctx.opset < 11;
+  const mode = attrString(ctx.node, 'mode', 'nearest').replace(/^bilinear$/, 'linear');
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') return ctx.fail(`mode '${mode}' is not nearest, linear or cubic`);
   const dims = ctx.shape(0);
+  const r = dims.length;
   let scales: number[] | null = null;
   let sizes: number[] | null = null;
+  let roi: number[] | null = null;
   if (ctx.node.opType === 'Upsample') scales = ctx.opset < 9 ? attribute(ctx.node, 'scales', 'floats', [] as number[]) : Array.from(ctx.constant(1, 'scales').values);
   else if (ctx.opset < 11) scales = Array.from(ctx.constant(1, 'scales').values);
   else {
     if (ctx.has(2) && ctx.constant(2, 'scales').values.length > 0) scales = Array.from(ctx.constant(2, 'scales').values);
     if (ctx.has(3)) sizes = ints(ctx.constant(3, 'sizes'));
+    if (ctx.has(1) && ctx.constant(1, 'roi').values.length > 0) roi = Array.from(ctx.constant(1, 'roi').values);
   }
-  if (attrInts(ctx.node, 'axes', undefined)) return ctx.fail('the axes attribute is not supported');
   if (!scales && !sizes) return ctx.fail('neither scales nor sizes is given');
-  const factors = nearestFactors(ctx, dims, scales, sizes);
-  return [tensor(ctx.op('upsample', [ctx.tensor(0)], { factors })[0])];
+  const axes = (attrInts(ctx.node, 'axes', undefined) ?? dims.map((_, i) => i)).map((a) => axisOf(ctx, a, r));
+  const given = scales ?? sizes!;
+  if (given.length !== axes.length) return ctx.fail(`${scales ? 'scales' : 'sizes'} has ${given.length} values for ${axes.length} axes`);
+  // Per axis of the input: its scale, its output length and its roi (ONNX's _interpolate_nd).
+  const scale = dims.map(() => 1);
+  const out = [...dims];
+  const box: ([number, number] | null)[] = dims.map(() => null);
+  axes.forEach((a, i) => {
+    if (roi) box[a] = [roi[i], roi[axes.length + i]];
+    if (scales) {
+      scale[a] = scales[i];
+      out[a] = Math.trunc(scales[i] * dims[a]);
+    } else scale[a] = sizes![i] / dims[a];
+  });
+  if (sizes) {
+    const policy = attrString(ctx.node, 'keep_aspect_ratio_policy', 'stretch');
+    if (policy === 'not_larger' || policy === 'not_smaller') {
+      const s = (policy === 'not_larger' ? Math.min : Math.max)(...axes.map((a) => scale[a]));
+      for (const a of axes) {
+        scale[a] = s;
+        out[a] = Math.trunc(s * dims[a] + 0.5);
+      }
+    } else if (policy !== 'stretch') return ctx.fail(`keep_aspect_ratio_policy '${policy}' is not stretch, not_larger or not_smaller`);
+    else axes.forEach((a, i) => void (out[a] = sizes![i]));
+  }
+  const rule: ResizeRule = {
+    mode,
+    ctm: attrString(ctx.node, 'coordinate_transformation_mode', old ? 'asymmetric' : 'half_pixel'),
+    nearestMode: attrString(ctx.node, 'nearest_mode', old ? 'floor' : 'round_prefer_floor'),
+    cubicA: attrFloat(ctx.node, 'cubic_coeff_a', -0.75),
+    antialias: attrInt(ctx.node, 'antialias', 0) !== 0 && mode !== 'nearest',
+    excludeOutside: attrInt(ctx.node, 'exclude_outside', 0) !== 0,
+  };
+  if (out.some((o) => o < 1)) return ctx.fail(`the output shape [${out.join(', ')}] is empty`);
+  // Whole nearest-neighbour factors: the program's repeat of each element.
+  const factors = mode === 'nearest' && !roi ? nearestFactors(ctx, dims, out, rule.ctm, rule.nearestMode) : null;
+  if (factors) return [tensor(ctx.op('upsample', [ctx.tensor(0)], { factors })[0])];
+  // Otherwise one constant matrix per resized axis (resizing is separable), applied to that axis
+  // moved last, plus the extrapolation value where tf_crop_and_resize leaves the roi.
+  const extrapolation = attrFloat(ctx.node, 'extrapolation_value', 0);
+  let y = ctx.tensor(0);
+  for (const a of axes) {
+    const trivial = Math.abs(scale[a] - 1) <= 1e-9 && out[a] === dims[a] && (!box[a] || (Math.abs(box[a]![0]) <= 1e-9 && Math.abs(box[a]![1] - 1) <= 1e-9));
+    if (trivial) continue;
+    const { w, outside } = resizeMatrix(ctx, rule, dims[a], out[a], scale[a], box[a]);
+    const perm = [...dims.keys()].filter((i) => i !== a).concat(a);
+    const back = perm.map((_, i) => perm.indexOf(i));
+    const moved1 = ctx.transpose(y, perm);
+    const bias = outside.some(Boolean) ? [ctx.const('b', [out[a]], outside.map((o) => (o ? extrapolation : 0)))] : [];
+    const z = ctx.op('dense', [moved1, ctx.const('w', [dims[a], out[a]], w), ...bias], { pairs: 1, bias: bias.length > 0 })[0];
+    y = ctx.transpose(z, back);
+  }
+  return [tensor(y)];
 };
 
 const expand: OnnxExtractor = (ctx) => {
