@@ -22,7 +22,7 @@ export const NODE_DIR = join(ROOT, 'test', 'onnx-backend', 'node');
 export const RECORD = join(ROOT, 'test', 'onnx-backend', 'passing.json');
 export const FORMATS = ['numpy', 'js', 'c'];
 /**
- * gcc flags: those of --verify's (src/commands/runtimes.ts C_FLAGS) at -O0, which compiles the
+ * gcc flags: those of --verify's (src/verify/extra-runtimes.ts C_FLAGS) at -O0, which compiles the
  * ~700 cases four times faster and computes the same numbers (no -ffast-math at any level).
  */
 const C_FLAGS = ['-std=c99', '-Wall', '-Werror', '-O0'];

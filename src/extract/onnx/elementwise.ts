@@ -317,8 +317,8 @@ const passThrough: OnnxExtractor = (ctx) => {
   if (ctx.node.opType !== 'Dropout') return [ctx.val(0)];
   // Opset 12+: training_mode (input 2) true drops values at random, unless the ratio (input 1, default 0.5) is 0.
   const training = ctx.has(2) && ctx.constant(2, 'training_mode').values.some((v) => v !== 0);
-  const ratio = ctx.has(1) ? ctx.constant(1, 'ratio').values[0] : 0.5;
-  if (training && ratio !== 0) return ctx.fail(`runs in training mode (training_mode is true) with ratio ${ratio}, where it drops values at random`, 'export the model in eval mode');
+  const ratio = !training ? 0 : ctx.has(1) ? ctx.constant(1, 'ratio').values[0] : 0.5;
+  if (ratio !== 0) return ctx.fail(`runs in training mode (training_mode is true) with ratio ${ratio}, where it drops values at random`, 'export the model in eval mode');
   // Inference: the output is the input and the mask is all ones (bool from opset 10, the input's type before).
   const x = ctx.val(0);
   const dims = ctx.shape(0);
