@@ -121,7 +121,7 @@ export interface ScanAttrs { readonly reverse: boolean; readonly returnSequences
 export type TOp =
   | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
   | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
-  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
+  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather' | 'gather_rows'
   | 'monomials' | 'scan' | 'foreach';
 
 const last = (s: readonly number[]) => s[s.length - 1];
@@ -574,6 +574,29 @@ export const TOPS = {
       const table = g.addTable({ rows, cols, values: w });
       const ids: NodeId[] = [];
       for (const id of x.ids) for (let c = 0; c < cols; c++) ids.push(g.lookup(table, id, c));
+      return [{ shape: [...x.shape, cols], ids }];
+    },
+  },
+  /**
+   * Rows of a [rows, cols] table the model computes, picked by ids it computes (TF's GatherNd and
+   * GatherV2 at computed indices): args table, ids. Row trunc(id); NaN where there is no such row.
+   * The scalar form is Σᵣ [trunc(id) = r]·table[r] / Σᵣ [trunc(id) = r] (0/0 out of range).
+   */
+  gather_rows: {
+    shape: (args) => (args[0].length === 2 ? [[...args[1], args[0][1]]] : `the table has shape [${args[0].join(', ')}], expected [rows, columns]`),
+    scalarize(sc, eq) {
+      const g = sc.g;
+      const table = sc.get(eq.args[0]);
+      const x = sc.get(eq.args[1]);
+      const [rows, cols] = table.shape;
+      const ones = new Array<number>(rows).fill(1);
+      const ids: NodeId[] = [];
+      for (const id of x.ids) {
+        const k = g.fn('trunc', id);
+        const hit = Array.from({ length: rows }, (_, r) => g.affine([g.fn('step', g.shift(k, -r)), g.fn('step', g.affine([k], [-1], r))], [-1, -1], 1));
+        const found = g.affine(hit, ones);
+        for (let c = 0; c < cols; c++) ids.push(g.div(g.affine(hit.map((h, r) => g.mul(h, table.ids[r * cols + c])), ones), found));
+      }
       return [{ shape: [...x.shape, cols], ids }];
     },
   },

@@ -622,6 +622,10 @@ class LatexTensorPrinter {
         this.notes.add('gather');
         return atom(`${this.nameOf(eq.args[1])}\\left[${a(0).text}\\right]`);
       }
+      case 'gather_rows': {
+        this.notes.add('gather');
+        return atom(`${a(0).text}\\left[${a(1).text}\\right]`);
+      }
       case 'scan':
       case 'foreach':
         throw new Error('latex tensor form: a scan or foreach is printed as rows, never in place');

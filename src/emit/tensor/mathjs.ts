@@ -360,6 +360,8 @@ class Printer {
       }
       case 'gather':
         return this.gather(eq, target);
+      case 'gather_rows':
+        return this.gather(eq, target, eq.args[1], eq.args[0]);
       case 'scan':
         return this.scan(eq, a as unknown as ScanAttrs, env);
       case 'foreach':
@@ -614,14 +616,14 @@ class Printer {
   }
 
   /** Embedding rows picked by integer ids (from 0, truncated); a row of NaN for an id with no row, as the scalar form. */
-  private gather(eq: Equation, target: string): Stmt[] {
-    const ids = this.shape(eq.args[0]);
-    const [rows, cols] = this.shape(eq.args[1]);
+  private gather(eq: Equation, target: string, idsId = eq.args[0], tableId = eq.args[1]): Stmt[] {
+    const ids = this.shape(idsId);
+    const [rows, cols] = this.shape(tableId);
     const f = this.define(`f_row${rows}`, ['i'], `fix(i) >= 0 and fix(i) < ${rows} ? fix(i) + 1 : ${rows + 1}`);
     const at = this.fresh(`${target}_rows`);
-    const picked = `concat(${MARK(eq.args[1])}, NaN * ones(1, ${cols}), 1)[${at}, :]`;
+    const picked = `concat(${MARK(tableId)}, NaN * ones(1, ${cols}), 1)[${at}, :]`;
     return [
-      { target: at, text: `map(${ids.length === 1 ? MARK(eq.args[0]) : `flatten(${MARK(eq.args[0])})`}, ${f})` },
+      { target: at, text: `map(${ids.length === 1 ? MARK(idsId) : `flatten(${MARK(idsId)})`}, ${f})` },
       { target, text: ids.length === 1 ? picked : `reshape(${picked}, ${list([...ids, cols])})` },
     ];
   }

@@ -1,4 +1,5 @@
 import type { FnName } from '../../tensor/functions.js';
+import type { T } from '../../tensor/program.js';
 import { sizeOf } from '../../tensor/program.js';
 import { broadcast, expandValues, permute, strides, tensor, type Const } from '../onnx/context.js';
 import { konst, float, int, ints, str, type TfContext, type TfExtractor, type Val } from './context.js';
@@ -45,6 +46,10 @@ function unary(fn: FnName | null, f: (x: number) => number, params: (ctx: TfCont
 
 const pass: TfExtractor = (ctx) => [ctx.val(0)];
 
+/** ONNX's DataType number of each TF dtype a Cast may target. */
+const ONNX_TYPE: Readonly<Record<string, number>> = { float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13, bfloat16: 16 };
+
+/** Cast: ONNX's Cast (float → int truncates, as TF's Cast does without `Truncate`; bool is x ≠ 0). */
 const cast: TfExtractor = (ctx) => {
   const v = ctx.val(0);
   const to = ctx.attr('DstT');
@@ -54,8 +59,9 @@ const cast: TfExtractor = (ctx) => {
     if (isInt(target)) return [konst(v.dims, v.values.map((x) => Math.trunc(x)))];
     return [v];
   }
-  if (!isInt(target)) return [v];
-  return ctx.fail(`casts a computed value to ${target}`, 'nn2eq keeps computed values real; it casts only constants');
+  const code = ONNX_TYPE[target];
+  if (code === undefined) return ctx.fail(`casts to ${target}, which nn2eq does not compute with`);
+  return ctx.onnx('Cast', [v], { to: int(code) });
 };
 
 /** Reduction axes from input 1 (a scalar or a list), made non-negative. */
@@ -95,9 +101,25 @@ function reduce(onnxOp: string | null, f: (xs: number[]) => number): TfExtractor
     const keep = ctx.bool('keep_dims', false);
     if (v.kind === 'const') return [reduceConst(v, axes, keep, f)];
     if (axes.length === 0) return [v];
-    if (onnxOp === null) return ctx.fail('multiplies computed values along an axis; nn2eq folds Prod only on constants');
+    if (onnxOp === null) return [prodOf(ctx, v.t, axes, keep)];
     return ctx.onnx(onnxOp, [v], { axes: ints(axes), keepdims: int(keep ? 1 : 0) }, 11);
   };
+}
+
+/** Longest axis Prod multiplies out element by element. */
+const MAX_PROD_AXIS = 64;
+
+/** Prod of computed values: per axis, the product of its slices (one `mul` map), then the axes dropped unless kept. */
+function prodOf(ctx: TfContext, x: T, axes: readonly number[], keep: boolean): Val {
+  let t = x;
+  for (const axis of axes) {
+    const d = t.shape[axis];
+    if (d > MAX_PROD_AXIS) return ctx.fail(`multiplies ${d} computed values along axis ${axis}; nn2eq writes Prod out for axes of up to ${MAX_PROD_AXIS}`);
+    if (d === 1) continue;
+    const slices = Array.from({ length: d }, (_, i) => ctx.op('slice', [t], { begin: t.shape.map((_, k) => (k === axis ? i : 0)), end: t.shape.map((n, k) => (k === axis ? i + 1 : n)) }, '_')[0]);
+    t = ctx.map('mul', slices);
+  }
+  return tensor(keep ? t : ctx.reshape(t, t.shape.filter((_, k) => !axes.includes(k)), 'h'));
 }
 
 /** TF's StridedSlice with all five masks, as a box per axis; steps other than ±1 fold on constants only. */
@@ -280,21 +302,59 @@ const squeeze: TfExtractor = (ctx) => {
 
 const transpose: TfExtractor = (ctx) => ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(Array.from(ctx.constant(1, 'perm').values)) });
 
+/**
+ * Rows of `table` (a value of shape [...lead, ...inner], lead flattened to rows) picked by the
+ * computed flat ids `ids`: the program's `gather` from a constant table, `gather_rows` from a
+ * computed one. Returns [...ids, ...inner].
+ */
+function pickRows(ctx: TfContext, table: Val, lead: readonly number[], inner: readonly number[], ids: Val): Val[] {
+  const idsT = ids.kind === 'tensor' ? ids.t : ctx.const('i', ids.dims, ids.values);
+  const rows = sizeOf(lead);
+  const cols = sizeOf(inner);
+  const y =
+    table.kind === 'const'
+      ? ctx.op('gather', [idsT, ctx.const('E', [rows, cols], table.values)], {}, '_')[0]
+      : ctx.op('gather_rows', [ctx.reshape(table.t, [rows, cols]), idsT], {}, '_')[0];
+  return [tensor(ctx.reshape(y, [...idsT.shape, ...inner], 'h'))];
+}
+
 const gatherV2: TfExtractor = (ctx) => {
   if (ctx.int('batch_dims', 0) !== 0) return ctx.fail('batch_dims ≠ 0 is not supported');
-  const rank = ctx.shape(0).length;
-  const a = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
-  return ctx.onnx('Gather', [ctx.val(0), ctx.val(1)], { axis: int(a < 0 ? a + rank : a) });
+  const dims = ctx.shape(0);
+  const rank = dims.length;
+  const a0 = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
+  const axis = a0 < 0 ? a0 + rank : a0;
+  const ids = ctx.val(1);
+  if (ids.kind === 'const') return ctx.onnx('Gather', [ctx.val(0), ids], { axis: int(axis) });
+  // Computed indices: the axis moved to the front, its elements picked as rows, moved back.
+  const perm = [axis, ...dims.map((_, i) => i).filter((i) => i !== axis)];
+  const [moved] = axis === 0 ? [ctx.val(0)] : ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(perm) });
+  const rest = perm.slice(1).map((i) => dims[i]);
+  const [y] = pickRows(ctx, moved, [dims[axis]], rest, ids);
+  const q = ids.t.shape.length;
+  if (axis === 0) return [y];
+  // y is [...ids, ...dims without axis]: the ids' axes go back to where the axis was.
+  const order = [...Array.from({ length: axis }, (_, i) => q + i), ...Array.from({ length: q }, (_, i) => i), ...Array.from({ length: rank - 1 - axis }, (_, i) => q + axis + i)];
+  return ctx.onnx('Transpose', [y], { perm: ints(order) });
 };
 
-/** GatherNd with constant indices: every index tuple's slice, through ONNX's Gather on the flattened leading axes. */
+/**
+ * GatherNd: every index tuple (the last axis of the indices) picks a slice of the leading axes.
+ * Constant indices fold to flat positions for ONNX's Gather; computed ones are flattened in the
+ * program (Σⱼ index[j]·stride[j], one dense product) and picked as rows.
+ */
 const gatherNd: TfExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const idx = ctx.val(1);
-  if (idx.kind !== 'const') return ctx.fail('picks elements by computed indices', 'nn2eq gathers by constant indices only');
-  const k = idx.dims[idx.dims.length - 1];
+  const idims = idx.kind === 'const' ? idx.dims : idx.t.shape;
+  const k = idims[idims.length - 1];
   const lead = dims.slice(0, k);
   const st = strides(lead);
+  if (idx.kind === 'tensor') {
+    const flat = ctx.op('dense', [idx.t, ctx.const('s', [k, 1], st)], { pairs: 1, bias: false }, '_')[0];
+    const ids = ctx.reshape(flat, idims.slice(0, -1));
+    return pickRows(ctx, ctx.val(0), lead, dims.slice(k), tensor(ids));
+  }
   const count = idx.values.length / k;
   const flat = Array.from({ length: count }, (_, i) => {
     let at = 0;
@@ -426,14 +486,14 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Reciprocal: unary('reciprocal', (x) => 1 / x),
   Inv: unary('reciprocal', (x) => 1 / x),
   Erf: unary('erf', (x) => x),
-  Floor: unary(null, Math.floor),
-  Ceil: unary(null, Math.ceil),
+  Floor: unary('floor', Math.floor),
+  Ceil: unary('ceil', Math.ceil),
   Round: unary(null, (x) => {
     const f = Math.floor(x);
     const d = x - f;
     return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
   }),
-  Sign: unary(null, Math.sign),
+  Sign: unary('sign', Math.sign),
   Relu: unary('relu', (x) => Math.max(0, x)),
   Relu6: unary('relu6', (x) => Math.min(Math.max(0, x), 6)),
   Elu: unary('elu', (x) => (x > 0 ? x : Math.expm1(x)), () => [1]),
