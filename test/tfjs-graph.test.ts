@@ -33,13 +33,27 @@ describe('small real graph models against reference.json', () => {
     const { text } = await convertFile(join(REAL, 'tfjs-rn-dense', 'model.json'), { format: 'js' });
     expect(text).toContain('const y1 = 0.21753107 * x1 + 0.058055364 * x2');
   });
-  it('LaTeX in both forms names the inputs and outputs as the file does, and KaTeX accepts it', async () => {
+  it('LaTeX in both forms names the inputs and outputs as the file does, in its header and its legend, and KaTeX accepts it', async () => {
     for (const form of ['scalar', 'tensor'] as const) {
       const r = await convertFile(join(REAL, 'tfjs-e2e-fused-dense', 'model.json'), { format: 'latex', form });
       expect(r.text.split('\n')[0]).toBe('% inputs in order: dense_dense1_input [1]; outputs in order: Identity [1]');
+      // The legend says which input and output of the signature each symbol is.
+      if (form === 'tensor') {
+        expect(r.text).toContain('\\text{where } \\mathbf{x} \\in \\mathbb{R}^{1} \\ (\\texttt{dense\\_dense1\\_input}) \\text{ is the input}');
+        expect(r.text).toContain('\\quad \\mathbf{y} \\text{ is the output } \\texttt{Identity}');
+      } else {
+        expect(r.text).toContain('\\quad x_{1} \\text{ is input } \\texttt{dense\\_dense1\\_input}');
+        expect(r.text).toContain('\\quad y_{1} \\text{ is output } \\texttt{Identity}');
+      }
       const report = await verify(r.model, r.text, { format: 'latex', form, program: r.program, extracted: r.extracted, samples: 4 });
       expect(report.routes.map((x) => x.status)).toEqual(['ok', 'valid']);
     }
+  });
+  it('LaTeX legend of a multi-output graph model names every output of its signature', async () => {
+    const model = writeGraphModel(tmpDir(), GRAPH_FIXTURES.reductions);
+    const { text } = await convertFile(model, { format: 'latex', form: 'tensor' });
+    const names = [...text.matchAll(/\\mathbf\{[Yy]\}_\{(\d)\} \\text\{ is output \} \\texttt\{(\w+)\}/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(names).toEqual(['1:mean', '2:sum', '3:max', '4:min']);
   });
   it('info describes a graph model: its file format, ports, ops and parameters', async () => {
     const r = await info(join(REAL, 'tfjs-rn-dense', 'model.json'));

@@ -92,6 +92,8 @@ export interface TensorProgram {
   readonly file: string;
   /** Lines every text of the model states in its header (a graph model's names of its inputs and outputs). */
   readonly notes?: readonly string[];
+  /** The file names its inputs and outputs for a reader (a graph model's signature): LaTeX's legend says which is which. */
+  readonly namedPorts?: boolean;
 }
 
 /** Number of elements of a shape. */

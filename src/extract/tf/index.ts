@@ -304,7 +304,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   // The file's names, in the order of the formula's inputs and outputs.
   const shape = (t: T) => `[${t.shape.join(', ')}]`;
   const legend = `inputs in order: ${inputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}; outputs in order: ${outputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}`;
-  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend] };
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend], namedPorts: true };
 }
 
 /** The float weights a node reads (its Const inputs; integer Consts are shapes and axes), by input name. */
