@@ -6,7 +6,11 @@ import { convertFile, diffFiles, info, Nn2eqError } from '../src/index.js';
 import { verify } from '../src/verify/index.js';
 import { withPython } from './check.js';
 import { GRAPH_FIXTURES, UNSUPPORTED, writeGraphModel } from './tfjs-graph-fixtures.js';
-import { flat, mismatch, readReference, ROOT, runCRows, runJs, runNumpy, SHARED, tmpDir, withCC } from './helpers.js';
+import { tfSource } from '../src/extract/tf/source.js';
+import type { Extracted } from '../src/extract/index.js';
+import { tfGraphReference } from '../src/verify/tf-graph-oracle.js';
+import { mulberry32 } from '../src/verify/random.js';
+import { flat, mismatch, python, readReference, ROOT, runCRows, runJs, runNumpy, runPyDriver, SHARED, tmpDir, withCC } from './helpers.js';
 
 // TF.js graph models: the three small real ones in every form against TF.js's predictions
 // (reference.json), hand-written GraphDef fixtures for each op family against TF.js running the
@@ -99,6 +103,76 @@ describe('hand-written graph fixtures against TF.js running the same file', () =
       }
     }, 60_000);
   }
+});
+
+/** A fixture converted to the NumPy and C tensor forms, with one seeded point and TF.js's outputs there. */
+interface FormCase {
+  name: string;
+  inputs: unknown[];
+  flatInputs: number[];
+  want: number[];
+  numpy: string;
+  c: string;
+}
+
+/** Nests flat values in `shape` (row-major). */
+function nest(values: readonly number[], shape: readonly number[]): unknown {
+  if (shape.length === 0) return values[0];
+  const step = values.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
+
+let formCases: Promise<FormCase[]> | undefined;
+function fixtureForms(): Promise<FormCase[]> {
+  formCases ??= (async () => {
+    const out: FormCase[] = [];
+    for (const [name, g] of Object.entries(GRAPH_FIXTURES)) {
+      const model = writeGraphModel(tmpDir(), g);
+      const numpy = await convertFile(model, { format: 'numpy', form: 'tensor' });
+      const c = await convertFile(model, { format: 'c', form: 'tensor' });
+      const program = numpy.program!;
+      const rng = mulberry32(7);
+      let offset = 0;
+      const ports = program.inputs.map((p) => {
+        const size = p.tensor.shape.reduce((a, b) => a * b, 1);
+        const port = { name: p.name, shape: p.tensor.shape, offset, size };
+        offset += size;
+        return port;
+      });
+      const flatInputs = Array.from({ length: offset }, () => Math.fround(rng() * 2 - 1));
+      const graph = tfSource(numpy.model)!.model;
+      const [want] = await tfGraphReference(graph, { inputs: ports } as unknown as Extracted, [Float64Array.from(flatInputs)]);
+      out.push({ name, inputs: ports.map((p) => nest(flatInputs.slice(p.offset, p.offset + p.size), p.shape)), flatInputs, want, numpy: numpy.text, c: c.text });
+    }
+    return out;
+  })();
+  return formCases;
+}
+
+describe('hand-written graph fixtures: the NumPy and C tensor forms against TF.js', () => {
+  withPython('NumPy (one python3 process for every fixture)', async () => {
+    const cases = await fixtureForms();
+    const got = await runPyDriver<number[][]>(
+      python.exe,
+      `
+import numpy as np
+res = []
+for m, rows in modules():
+    out = m.predict(*[np.array(x, dtype=np.float64) for x in rows])
+    res.append([v for o in (out if isinstance(out, list) else [out]) for v in np.asarray(o, dtype=np.float64).ravel().tolist()])
+print(json.dumps(res))
+`,
+      cases.map((c) => c.numpy),
+      cases.map((c) => c.inputs as number[][]),
+    );
+    cases.forEach((c, i) => expect(mismatch(got[i], c.want, 1e-5, 1e-4), c.name).toBeNull());
+  }, 120_000);
+  withCC('C (gcc, one program per fixture)', async () => {
+    for (const c of await fixtureForms()) {
+      const [row] = await runCRows(c.c, [c.flatInputs], c.want.length);
+      expect(mismatch(row, c.want, 1e-5, 1e-4), c.name).toBeNull();
+    }
+  }, 120_000);
 });
 
 describe('refusals', () => {

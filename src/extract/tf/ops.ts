@@ -4,6 +4,7 @@ import { sizeOf } from '../../tensor/program.js';
 import { broadcast, expandValues, permute, strides, tensor, type Const } from '../onnx/context.js';
 import { konst, float, int, ints, str, type TfContext, type TfExtractor, type Val } from './context.js';
 import { convOps } from './conv.js';
+import { mathOps } from './math.js';
 
 /**
  * The one registry of TF op extractors, keyed by TF op name. An op that means what an ONNX op
@@ -440,6 +441,103 @@ const compare = (onnxOp: string): TfExtractor => (ctx) => ctx.onnx(onnxOp, [ctx.
 
 const TRUNC_DIV = (x: number, y: number, ints: boolean) => (ints ? Math.trunc(x / y) : x / y);
 
+/** The elements of `axes` in reverse order (Reverse's bool list, ReverseV2's axes). */
+const reverse = (from: 'dims' | 'axes'): TfExtractor => (ctx) => {
+  const dims = ctx.shape(0);
+  const c = Array.from(ctx.constant(1, from === 'dims' ? 'axes to reverse' : 'axes').values);
+  const axes = from === 'dims' ? c.map((b, i) => (b ? i : -1)).filter((i) => i >= 0) : c.map((a) => (a < 0 ? a + dims.length : a));
+  const v = ctx.val(0);
+  if (v.kind === 'const') {
+    const st = strides(dims);
+    const vals = new Float64Array(v.values.length);
+    for (let o = 0; o < vals.length; o++) {
+      let at = 0;
+      for (let k = 0; k < dims.length; k++) {
+        const q = Math.floor(o / st[k]) % dims[k];
+        at += (axes.includes(k) ? dims[k] - 1 - q : q) * st[k];
+      }
+      vals[o] = v.values[at];
+    }
+    return [konst(dims, vals)];
+  }
+  let t = v.t;
+  for (const axis of new Set(axes)) if (dims[axis] > 1) t = ctx.op('reverse', [t], { axis }, 'h')[0];
+  return [tensor(t)];
+};
+
+/** MatrixBandPart: the last two axes kept within num_lower below and num_upper above the diagonal (−1: all), as a constant mask. */
+const matrixBandPart: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const lower = ctx.constant(1, 'num_lower').values[0];
+  const upper = ctx.constant(2, 'num_upper').values[0];
+  const [n, m] = dims.slice(-2);
+  const mask = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) mask[i * m + j] = (lower < 0 || i - j <= lower) && (upper < 0 || j - i <= upper) ? 1 : 0;
+  const v = ctx.val(0);
+  if (v.kind === 'const') return [konst(dims, v.values.map((x, i) => x * mask[i % (n * m)]))];
+  return [tensor(ctx.map('mul', [v.t, ctx.const('L', [n, m], mask)]))];
+};
+
+/** SpaceToBatchND: pad the spatial axes, cut each into blocks, move the block offsets in front of the batch. */
+const spaceToBatch: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const block = Array.from(ctx.constant(1, 'block shape').values);
+  const pads = Array.from(ctx.constant(2, 'paddings').values);
+  const m = block.length;
+  const rest = dims.slice(1 + m);
+  const full = [0, 0, ...pads, ...rest.flatMap(() => [0, 0])];
+  const [padded] = ctx.onnx('Pad', [ctx.val(0), konst([full.length], [...Array.from({ length: dims.length }, (_, i) => full[2 * i]), ...Array.from({ length: dims.length }, (_, i) => full[2 * i + 1])])]);
+  const spatial = block.map((b, i) => dims[1 + i] + pads[2 * i] + pads[2 * i + 1]);
+  if (spatial.some((d, i) => d % block[i] !== 0)) return ctx.fail(`padded spatial size [${spatial.join(', ')}] is not a multiple of the block [${block.join(', ')}]`);
+  const split = [dims[0], ...spatial.flatMap((d, i) => [d / block[i], block[i]]), ...rest];
+  const [r1] = ctx.onnx('Reshape', [padded, konst([split.length], split)], { allowzero: int(1) });
+  const perm = [...block.map((_, i) => 2 + 2 * i), 0, ...block.map((_, i) => 1 + 2 * i), ...rest.map((_, i) => 1 + 2 * m + i)];
+  const [t] = ctx.onnx('Transpose', [r1], { perm: ints(perm) });
+  const out = [dims[0] * block.reduce((a, b) => a * b, 1), ...spatial.map((d, i) => d / block[i]), ...rest];
+  return ctx.onnx('Reshape', [t, konst([out.length], out)], { allowzero: int(1) });
+};
+
+/** BatchToSpaceND: the inverse: block offsets out of the batch into the spatial axes, then the crops cut off. */
+const batchToSpace: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const block = Array.from(ctx.constant(1, 'block shape').values);
+  const crops = Array.from(ctx.constant(2, 'crops').values);
+  const m = block.length;
+  const prod = block.reduce((a, b) => a * b, 1);
+  const batch = dims[0] / prod;
+  const spatial = dims.slice(1, 1 + m);
+  const rest = dims.slice(1 + m);
+  const split = [...block, batch, ...spatial, ...rest];
+  const [r1] = ctx.onnx('Reshape', [ctx.val(0), konst([split.length], split)], { allowzero: int(1) });
+  const perm = [m, ...spatial.flatMap((_, i) => [m + 1 + i, i]), ...rest.map((_, i) => 2 * m + 1 + i)];
+  const [t] = ctx.onnx('Transpose', [r1], { perm: ints(perm) });
+  const grown = [batch, ...spatial.map((d, i) => d * block[i]), ...rest];
+  const [r2] = ctx.onnx('Reshape', [t, konst([grown.length], grown)], { allowzero: int(1) });
+  const r = grown.length;
+  const starts = grown.map((_, i) => (i >= 1 && i <= m ? crops[2 * (i - 1)] : 0));
+  const ends = grown.map((d, i) => (i >= 1 && i <= m ? d - crops[2 * (i - 1) + 1] : d));
+  if (starts.every((b) => b === 0) && ends.every((e, i) => e === grown[i])) return [r2];
+  return ctx.onnx('Slice', [r2, konst([r], starts), konst([r], ends), konst([r], grown.map((_, i) => i))]);
+};
+
+/** ShapeN: the shape of each input. */
+const shapeN: TfExtractor = (ctx) => Array.from({ length: ctx.arity }, (_, i) => konst([ctx.shape(i).length], ctx.shape(i)));
+
+/** BroadcastArgs: the broadcast of two constant shapes. */
+const broadcastArgs: TfExtractor = (ctx) => {
+  const a = Array.from(ctx.constant(0, 'shape').values);
+  const b = Array.from(ctx.constant(1, 'shape').values);
+  const s = broadcast(a, b) ?? ctx.fail(`shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
+  return [konst([s.length], s)];
+};
+
+/** Concat (axis first, the older form of ConcatV2). */
+const concatV1: TfExtractor = (ctx) => {
+  const rank = ctx.shape(1).length;
+  const a = ctx.constant(0, 'axis').values[0];
+  return ctx.onnx('Concat', Array.from({ length: ctx.arity - 1 }, (_, i) => ctx.val(i + 1)), { axis: int(a < 0 ? a + rank : a) });
+};
+
 /** TF op → extractor; Placeholder and Const are read by the graph walker. */
 export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Const: pass,
@@ -456,18 +554,6 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   RealDiv: binary('Div', (x, y) => x / y),
   Div: binary('Div', TRUNC_DIV),
   DivNoNan: binary('Div', (x, y) => (y === 0 ? 0 : x / y)),
-  FloorDiv: (ctx) => {
-    const a = ctx.val(0);
-    const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => Math.floor(x / y))];
-    return ctx.fail('floors a quotient of computed values; nn2eq folds FloorDiv only on constants');
-  },
-  FloorMod: (ctx) => {
-    const a = ctx.val(0);
-    const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => x - Math.floor(x / y) * y)];
-    return ctx.fail('takes a remainder of computed values; nn2eq folds FloorMod only on constants');
-  },
   Maximum: binary('Max', (x, y) => Math.max(x, y)),
   Minimum: binary('Min', (x, y) => Math.min(x, y)),
   SquaredDifference: (ctx) => {
@@ -485,7 +571,7 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Abs: unary('abs', Math.abs),
   Reciprocal: unary('reciprocal', (x) => 1 / x),
   Inv: unary('reciprocal', (x) => 1 / x),
-  Erf: unary('erf', (x) => x),
+  Erf: (ctx) => ctx.onnx('Erf', [ctx.val(0)]),
   Floor: unary('floor', Math.floor),
   Ceil: unary('ceil', Math.ceil),
   Round: unary(null, (x) => {
@@ -513,8 +599,6 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   GreaterEqual: compare('GreaterOrEqual'),
   Less: compare('Less'),
   LessEqual: compare('LessOrEqual'),
-  Select: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
-  SelectV2: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
   Mean: reduce('ReduceMean', (xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
   Sum: reduce('ReduceSum', (xs) => xs.reduce((a, b) => a + b, 0)),
   Max: reduce('ReduceMax', (xs) => Math.max(...xs)),
@@ -546,7 +630,18 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Range: range,
   Split: splitOp('num'),
   SplitV: splitOp('v'),
+  Reverse: reverse('dims'),
+  ReverseV2: reverse('axes'),
+  Concat: concatV1,
+  MatrixBandPart: matrixBandPart,
+  SpaceToBatchND: spaceToBatch,
+  BatchToSpaceND: batchToSpace,
+  ShapeN: shapeN,
+  BroadcastArgs: broadcastArgs,
+  EnsureShape: pass,
+  Print: pass,
   ...convOps,
+  ...mathOps,
 };
 
 void permute;
