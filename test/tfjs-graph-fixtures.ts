@@ -357,10 +357,10 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
     ],
     outputs: ['y', 'gv', 'ce', 'sg', 'hot'],
   },
-  // Basic math and logic of tfjs-converter's op lists: FloorMod, FloorDiv, Expm1, Log1p, comparisons and Select on computed values.
+  // Basic math and logic of tfjs-converter's op lists: FloorMod, FloorDiv, Expm1, Log1p, comparisons and Select on computed values, Round (ties to even), PlaceholderWithDefault.
   math_logic: {
     inputs: [{ name: 'x', dims: [-1, 3, 4] }],
-    weights: [{ name: 'd', dims: [4], values: [0.7, -1.3, 2.1, 0.45] }, { name: 'half', dims: [], values: [0.5] }, { name: 'cond', dims: [4], values: [1, 0, 0, 1] }],
+    weights: [{ name: 'd', dims: [4], values: [0.7, -1.3, 2.1, 0.45] }, { name: 'half', dims: [], values: [0.5] }, { name: 'cond', dims: [4], values: [1, 0, 0, 1] }, { name: 'sixc', dims: [], values: [6] }],
     nodes: [
       ['fm', 'FloorMod', ['x', 'd']],
       ['md', 'Mod', ['x', 'd']],
@@ -376,7 +376,14 @@ export const GRAPH_FIXTURES: Record<string, GraphFixture> = {
       ['sel', 'SelectV2', ['or', 'e1', 'l1']],
       ['c', 'Cast', ['cond'], { SrcT: A.type(), DstT: A.type('DT_BOOL') }],
       ['selc', 'SelectV2', ['c', 'x', 'fm']],
-      ['y', 'AddN', ['sel', 'selc', 'md'], { N: A.i(3) }],
+      // Round half to even on computed ties: multiples of ½.
+      ['six', 'Mul', ['x', 'sixc']],
+      ['fl6', 'Floor', ['six']],
+      ['halves', 'Mul', ['fl6', 'half']],
+      ['rd', 'Round', ['halves']],
+      ['pd', 'PlaceholderWithDefault', ['half'], { dtype: A.type(), shape: A.shape([]) }],
+      ['rdp', 'Mul', ['rd', 'pd']],
+      ['y', 'AddN', ['sel', 'selc', 'md', 'rdp'], { N: A.i(4) }],
     ],
   },
   // Reductions and normalization: Cumsum (exclusive, reverse), EuclideanNorm, Any/All, LRN, Prod of computed values.

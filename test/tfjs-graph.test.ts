@@ -3,6 +3,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, diffFiles, info, Nn2eqError } from '../src/index.js';
+import { TF_OPS } from '../src/extract/tf/index.js';
 import { verify } from '../src/verify/index.js';
 import { withPython } from './check.js';
 import { GRAPH_FIXTURES, UNSUPPORTED, writeGraphModel } from './tfjs-graph-fixtures.js';
@@ -173,6 +174,19 @@ print(json.dumps(res))
       expect(mismatch(row, c.want, 1e-5, 1e-4), c.name).toBeNull();
     }
   }, 120_000);
+});
+
+describe('README', () => {
+  it("the table of TF.js op lists names exactly the ops TF_OPS converts, and none it refuses", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const at = readme.indexOf('| TF.js op list | converted | refused |');
+    const rows = readme.slice(at).split('\n').slice(2).filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((x) => x.startsWith('|')));
+    const cell = (row: string, k: number) => row.split('|')[k + 1].split(',').map((x) => x.trim()).filter((x) => x !== '—' && x !== '');
+    const also = /Also mapped:\s*([^.]*)\./.exec(readme.slice(readme.indexOf('## TF.js graph models')))![1].split(',').map((x) => x.trim());
+    const converted = new Set([...rows.flatMap((r) => cell(r, 1)), ...also]);
+    expect([...converted].sort()).toEqual([...Object.keys(TF_OPS), 'Placeholder'].sort());
+    expect(rows.flatMap((r) => cell(r, 2)).filter((op) => TF_OPS[op])).toEqual([]);
+  });
 });
 
 describe('refusals', () => {

@@ -150,7 +150,8 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   let at = 0;
   for (const node of nodes) {
     at++;
-    if (node.op === 'Placeholder') {
+    // A PlaceholderWithDefault the signature feeds is an input; otherwise it passes its default on (TF_OPS).
+    if (node.op === 'Placeholder' || (node.op === 'PlaceholderWithDefault' && values.has(`${node.name}:0`))) {
       if (!values.has(`${node.name}:0`)) {
         if (inputByTensor.size > 0) throw new Nn2eqError(`${file}: the Placeholder '${node.name}' is read by the outputs but is not an input of the signature`, 'input', 'the signature does not list every input the outputs need');
       }

@@ -148,8 +148,30 @@ const linSpace: TfExtractor = (ctx) => {
   return [konst([num], Array.from({ length: num }, (_, i) => Math.fround(start + i * step)))];
 };
 
+/**
+ * Round half to even: r = ⌊x + ½⌋, less 1 where x + ½ is a whole number and r is odd (a tie
+ * rounded up to an odd number).
+ */
+const round: TfExtractor = (ctx) => {
+  const v = ctx.val(0);
+  if (v.kind === 'const') {
+    return [konst(v.dims, v.values.map((x) => {
+      const f = Math.floor(x);
+      const d = x - f;
+      return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+    }))];
+  }
+  const up = ctx.map('affine', [v.t], [1, 0.5], '_');
+  const r = ctx.map('floor', [up], [], '_');
+  const tie = ctx.map('equal', [up, r], [], '_');
+  const odd = ctx.map('int_mod', [r, ctx.const('two', [], [2])], [], '_');
+  return [tensor(ctx.map('sub', [r, ctx.map('mul', [tie, odd], [], '_')]))];
+};
+
 /** TF op → extractor for these families. */
 export const mathOps: Record<string, TfExtractor> = {
+  Round: round,
+  PlaceholderWithDefault: (ctx) => [ctx.val(0)],
   FloorMod: floorMod,
   Mod: floorMod,
   FloorDiv: floorDiv,

@@ -574,11 +574,6 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Erf: (ctx) => ctx.onnx('Erf', [ctx.val(0)]),
   Floor: unary('floor', Math.floor),
   Ceil: unary('ceil', Math.ceil),
-  Round: unary(null, (x) => {
-    const f = Math.floor(x);
-    const d = x - f;
-    return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-  }),
   Sign: unary('sign', Math.sign),
   Relu: unary('relu', (x) => Math.max(0, x)),
   Relu6: unary('relu6', (x) => Math.min(Math.max(0, x), 6)),
