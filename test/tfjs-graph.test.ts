@@ -11,7 +11,7 @@ import { tfSource } from '../src/extract/tf/source.js';
 import type { Extracted } from '../src/extract/index.js';
 import { tfGraphReference } from '../src/verify/tf-graph-oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
-import { flat, mismatch, python, readReference, ROOT, runCRows, runJs, runNumpy, runPyDriver, SHARED, tmpDir, withCC } from './helpers.js';
+import { flat, mismatch, python, readReference, ROOT, runCRows, runJs, runNumpy, runPyDriver, runWolframTensor, SHARED, tmpDir, withCC } from './helpers.js';
 
 // TF.js graph models: the three small real ones in every form against TF.js's predictions
 // (reference.json), hand-written GraphDef fixtures for each op family against TF.js running the
@@ -172,6 +172,22 @@ print(json.dumps(res))
     for (const c of await fixtureForms()) {
       const [row] = await runCRows(c.c, [c.flatInputs], c.want.length);
       expect(mismatch(row, c.want, 1e-5, 1e-4), c.name).toBeNull();
+    }
+  }, 120_000);
+});
+
+describe('computed gathers (gather_rows) in the other tensor forms against TF.js', () => {
+  withPython('Wolfram (nn2eq\'s interpreter), mathjs and SymPy: computed_gather', async () => {
+    const c = (await fixtureForms()).find((x) => x.name === 'computed_gather')!;
+    const model = writeGraphModel(tmpDir(), GRAPH_FIXTURES.computed_gather);
+    const wl = await convertFile(model, { format: 'mathematica', form: 'tensor' });
+    const [answer] = await runWolframTensor([{ text: wl.text, cases: [c.inputs] }]);
+    if ('error' in answer) throw new Error(answer.error);
+    expect(mismatch(answer[0] as number[], c.want, 1e-5, 1e-4)).toBeNull();
+    for (const format of ['mathjs', 'sympy'] as const) {
+      const r = await convertFile(model, { format, form: 'tensor' });
+      const report = await verify(r.model, r.text, { format, form: 'tensor', program: r.program ?? undefined, samples: 4 });
+      expect(report.routes.map((x) => `${x.route}: ${x.status}`), format).toEqual(['IR (float64): ok', `${format} text: ok`]);
     }
   }, 120_000);
 });

@@ -421,11 +421,13 @@ class Printer {
     const params = eq.args.length === 1 ? ['x'] : eq.args.map((_, i) => `x${i + 1}`);
     const template = printMap(a, atoms(params), this.syntax, mathjs.supports, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.
-    const builtin = /^(exp|log|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
+    // Not log: map hands its callback (value, index), which log reads as (x, base).
+    const builtin = /^(exp|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
     const f = builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template);
     // Numbers (tensors of rank 0) are not mapped over: the function is called on them.
     if (this.shape(eq.outs[0]).length === 0) return `${f}(${marks.join(', ')})`;
-    return `map(${marks.join(', ')}, ${f})`;
+    // mathjs maps several collections with broadcasting, but not a number among them: it goes in as [x].
+    return `map(${eq.args.map((id, i) => (this.shape(id).length === 0 && eq.args.length > 1 ? `[${marks[i]}]` : marks[i])).join(', ')}, ${f})`;
   }
 
   /** x with its axes permuted (output axis i is input axis perm[i]). */

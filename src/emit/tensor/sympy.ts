@@ -93,7 +93,7 @@ const HELPERS = {
 };
 
 /** SymPy names the file may use, imported when its text does. */
-const IMPORTS = ['Abs', 'erf', 'exp', 'Float', 'Function', 'Heaviside', 'log', 'Max', 'Min', 'nan', 'oo', 'Piecewise', 'sqrt', 'symbols', 'sympify', 'tanh'];
+const IMPORTS = ['Abs', 'erf', 'exp', 'Float', 'floor', 'Function', 'Heaviside', 'log', 'Max', 'Min', 'nan', 'oo', 'Piecewise', 'sign', 'sqrt', 'symbols', 'sympify', 'tanh'];
 
 /** SymPy's text for an equation, or null where NumPy's array code serves object arrays as it is. */
 function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | null {
