@@ -129,7 +129,7 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     notes.push(...t.notes);
   }
   if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
-  return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}) }), form: 'tensor', program }, maxSize);
+  return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 
 /** Bytes of `s` in UTF-8, without encoding it (a tensor form can be hundreds of MB). */
@@ -193,6 +193,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
     modelName: model.name,
     model,
     notes: foldNotes.length || ex.notes ? [...foldNotes, ...(ex.notes ?? [])] : undefined,
+    ...(program.namedPorts ? { namedPorts: true } : {}),
   });
   return { text, form: 'scalar', program, extracted };
 }

@@ -46,6 +46,11 @@ export function opCases(rand: (n: number) => Float32Array): OpCase[] {
       return b.apply('repeat', [c], { n: 2 }, fail);
     }, [2, 2, 3]],
     ['gather with ids out of range and fractional', (b, x) => b.apply('gather', [x, b.constant('E', [4, 2], rand(8))], {}, fail), [5]],
+    ['rows of a computed table (gather_rows) at computed ids, fractional and out of range', (b, x) => {
+      const [table] = b.apply('reshape', [x], { shape: [3, 2] }, fail);
+      const [ids] = b.apply('map', [x], { fn: 'affine', params: [2, 1.5] }, fail);
+      return b.apply('gather_rows', [table, ids], {}, fail);
+    }, [6]],
   ];
 }
 

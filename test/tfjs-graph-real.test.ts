@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ const MODELS: Record<string, { atol: number; rtol: number }> = {
   handdetect: { atol: 1e-4, rtol: 1e-3 },
   'facemesh-detection-full': { atol: 1e-4, rtol: 1e-3 },
   'blazepose-lite': { atol: 2e-3, rtol: 1e-3 },
+  // Landmarks in pixels (up to ~190); its eye, iris and lip heads sample a crop bilinearly at coordinates it computes.
+  'facemesh-attention-pinto': { atol: 1e-4, rtol: 1e-5 },
 };
 
 interface Case {
@@ -142,13 +144,3 @@ function runNodeModules(texts: readonly string[], inputs: readonly unknown[][]):
     child.stdin!.end(JSON.stringify(files.map((f, i) => [f, inputs[i]])));
   });
 }
-
-describe('facemesh-attention-pinto', () => {
-  it('is refused at the first op whose meaning depends on the input values (Floor of a computed coordinate)', async () => {
-    const path = join(ROOT, 'facemesh-attention-pinto', 'model.json');
-    expect(existsSync(path)).toBe(true);
-    const { tfgraph } = (await loadAnyModel(path)) as { tfgraph: TfGraphModel };
-    expect(() => buildTfProgram(tfgraph)).toThrow(/node 'Floor(_\d)?' \(Floor\)/);
-  });
-});
-

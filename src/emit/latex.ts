@@ -318,6 +318,20 @@ function largestInside(program: Program, root: NodeId): NodeId | undefined {
   return best ?? half;
 }
 
+const TEXT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\textbackslash{}', '^': '\\textasciicircum{}', '~': '\\textasciitilde{}', _: '\\_', '#': '\\#', $: '\\$', '%': '\\%', '&': '\\&', '{': '\\{', '}': '\\}' };
+
+/** A name from the model file (a graph model's signature) as LaTeX text, in typewriter type. */
+export function fileName(name: string): string {
+  return `\\texttt{${name.replace(/[\\^~_#$%&{}]/g, (c) => TEXT_ESCAPES[c])}}`;
+}
+
+/** The scalars of a port named after it: `x_{3} is input a`, `x_{1}, …, x_{9} are the elements of input a (row-major)`. */
+function namedPort(letter: string, side: string, p: { name: string; offset: number; size: number }): string {
+  const first = `${letter}_{${p.offset + 1}}`;
+  if (p.size === 1) return `${first} \\text{ is ${side} } ${fileName(p.name)}`;
+  return `${first}, \\ldots, ${letter}_{${p.offset + p.size}} \\text{ are the elements of ${side} } ${fileName(p.name)} \\text{ (row-major)}`;
+}
+
 /** The "where" block: every symbol and operator the equations use that a reader may not know. */
 function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[] {
   const items: string[] = [];
@@ -331,8 +345,10 @@ function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[
     else if (n.kind === 'temp' && n.hint) hints.set(`${n.hint.symbol}${n.hint.backward ? 'b' : ''}${n.hint.step === undefined ? '' : 't'}`, n.hint);
     else if (n.kind === 'temp') kinds.add('temp');
   }
-  if (!opts.inputNames && program.inputs.length > 0) items.push('x_{j} \\text{ is input } j \\text{ (all inputs, flattened row-major)}');
-  if (!opts.outputNames) items.push('y_{j} \\text{ is output } j');
+  if (!opts.inputNames && opts.namedPorts) items.push(...program.inputs.map((p) => namedPort('x', 'input', p)));
+  else if (!opts.inputNames && program.inputs.length > 0) items.push('x_{j} \\text{ is input } j \\text{ (all inputs, flattened row-major)}');
+  if (!opts.outputNames && opts.namedPorts) items.push(...program.outputs.map((p) => namedPort('y', 'output', p)));
+  else if (!opts.outputNames) items.push('y_{j} \\text{ is output } j');
   if (kinds.has('hidden')) items.push('h^{(k)}_{j} \\text{ is output } j \\text{ of layer } k');
   for (const s of ['h', 'c', 'hb', 'cb'] as const) {
     if (!kinds.has(`state-${s}`)) continue;

@@ -25,6 +25,8 @@ export interface EmitOptions {
   readonly symbolicWeights?: boolean;
   /** Lines each emitter prints as comments in its header (what a transform did and what it cost). */
   readonly notes?: readonly string[];
+  /** LaTeX: the legend names each input and output by its name in the file (TensorProgram.namedPorts). */
+  readonly namedPorts?: boolean;
   /** The tensor form's number type (--dtype): float64 (the default) or float32, where the tensor emitter says it can. */
   readonly dtype?: Dtype;
 }

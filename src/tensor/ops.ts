@@ -567,6 +567,29 @@ export const TOPS = {
     },
   },
   /**
+   * Rows of a [rows, cols] table the model computes, picked by ids it computes (TF's GatherNd and
+   * GatherV2 at computed indices): args table, ids. Row trunc(id); NaN where there is no such row.
+   * The scalar form is Σᵣ [trunc(id) = r]·table[r] / Σᵣ [trunc(id) = r] (0/0 out of range).
+   */
+  gather_rows: {
+    shape: (args) => (args[0].length === 2 ? [[...args[1], args[0][1]]] : `the table has shape [${args[0].join(', ')}], expected [rows, columns]`),
+    scalarize(sc, eq) {
+      const g = sc.g;
+      const table = sc.get(eq.args[0]);
+      const x = sc.get(eq.args[1]);
+      const [rows, cols] = table.shape;
+      const ones = new Array<number>(rows).fill(1);
+      const ids: NodeId[] = [];
+      for (const id of x.ids) {
+        const k = g.fn('trunc', id);
+        const hit = Array.from({ length: rows }, (_, r) => g.affine([g.fn('step', g.shift(k, -r)), g.fn('step', g.affine([k], [-1], r))], [-1, -1], 1));
+        const found = g.affine(hit, ones);
+        for (let c = 0; c < cols; c++) ids.push(g.div(g.affine(hit.map((h, r) => g.mul(h, table.ids[r * cols + c])), ones), found));
+      }
+      return [{ shape: [...x.shape, cols], ids }];
+    },
+  },
+  /**
    * A recurrence over the first axis of x[T, F]: the body maps (x_t, states…) to the new states;
    * args x[, initial states…]. Outputs: the first state at every step (in processing order) or
    * only at the last, then the final states.

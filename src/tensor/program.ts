@@ -4,7 +4,7 @@ import type { DType } from './dtype.js';
 export type TOp =
   | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
   | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
-  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather'
+  | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather' | 'gather_rows'
   | 'monomials' | 'scan' | 'foreach';
 
 /** Index of a tensor in its program's table. */
@@ -98,6 +98,8 @@ export interface TensorProgram {
   readonly file: string;
   /** Lines every text of the model states in its header (a graph model's names of its inputs and outputs). */
   readonly notes?: readonly string[];
+  /** The file names its inputs and outputs for a reader (a graph model's signature): LaTeX's legend says which is which. */
+  readonly namedPorts?: boolean;
 }
 
 /** Number of elements of a shape. */

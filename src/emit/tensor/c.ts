@@ -845,6 +845,11 @@ class Printer {
         line(`${this.use('gather')}(${y}, ${x}, ${this.size(eq.args[0])}, ${n[eq.args[1]]}, ${rows}, ${cols});`);
         return;
       }
+      case 'gather_rows': {
+        const [rows, cols] = shape(eq.args[0]);
+        line(`${this.use('gather')}(${y}, ${n[eq.args[1]]}, ${this.size(eq.args[1])}, ${x}, ${rows}, ${cols});`);
+        return;
+      }
       case 'scan':
         return this.scan(eq, out, ind, depth);
       case 'foreach':

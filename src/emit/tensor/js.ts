@@ -490,6 +490,14 @@ function gather(y, ids, E, rows, cols) {
     for (let c = 0; c < cols; c++) y[k * cols + c] = inside ? E[r * cols + c] : NaN;
   }
 }`,
+  gatherRows: `/** Rows of table E [rows, cols] picked by the first n ids (truncated to integers); an id out of range gives NaN. */
+function gatherRows(y, ids, n, E, rows, cols) {
+  for (let k = 0; k < n; k++) {
+    const r = Math.trunc(ids[k]);
+    const inside = r >= 0 && r < rows;
+    for (let c = 0; c < cols; c++) y[k * cols + c] = inside ? E[r * cols + c] : NaN;
+  }
+}`,
 };
 
 /** Helpers other helpers call. */
@@ -955,6 +963,11 @@ class Printer {
         if (this.opts.symbolicWeights) throw noSymbolicGather();
         const [rows, cols] = this.p.tensors[eq.args[1]].shape;
         line(`${this.use('gather')}(${y}, ${x}, ${n[eq.args[1]]}, ${rows}, ${cols});`);
+        return;
+      }
+      case 'gather_rows': {
+        const [rows, cols] = this.p.tensors[eq.args[0]].shape;
+        line(`${this.use('gatherRows')}(${y}, ${n[eq.args[1]]}, ${this.size(eq.args[1])}, ${x}, ${rows}, ${cols});`);
         return;
       }
       case 'scan':

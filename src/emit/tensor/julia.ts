@@ -342,6 +342,9 @@ export const juliaTensor: TensorEmitter = {
         case 'gather':
           use('gather');
           return `_gather(${x()}, ${arg(a[1], false)})`;
+        case 'gather_rows':
+          use('gather');
+          return `_gather(${arg(a[1], false)}, ${x()})`;
         case 'matmul':
           if (rank(a[0]) === 2 && rank(a[1]) === 2) return `${arg(a[0])} * ${arg(a[1])}`;
           use('matmul');

@@ -25,7 +25,7 @@ import type {
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
-import { texCases, TEX_RELATIONS } from '../latex.js';
+import { fileName, texCases, TEX_RELATIONS } from '../latex.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
@@ -634,6 +634,10 @@ class LatexTensorPrinter {
         this.notes.add('gather');
         return atom(`${this.nameOf(eq.args[1])}\\left[${a(0).text}\\right]`);
       }
+      case 'gather_rows': {
+        this.notes.add('gather');
+        return atom(`${a(0).text}\\left[${a(1).text}\\right]`);
+      }
       case 'scan':
       case 'foreach':
         throw new Error('latex tensor form: a scan or foreach is printed as rows, never in place');
@@ -984,6 +988,23 @@ class LatexTensorPrinter {
     return rows;
   }
 
+  /** Rows saying which output of the file each output symbol is, as many per row as fit the page. */
+  private namedOutputs(): string[] {
+    const rows: string[] = [];
+    const items = this.p.outputs.map((port, i) => `${this.outputSymbol(i)} \\text{ is ${this.p.outputs.length > 1 ? 'output' : 'the output'} } ${fileName(port.name)}`);
+    let line = '\\quad ';
+    items.forEach((item, k) => {
+      const piece = `${item}${k < items.length - 1 ? ',' : ''}`;
+      if (k > 0 && texWidth(line + piece) > 0.85 * this.width) {
+        rows.push(line);
+        line = '\\quad ';
+      } else if (k > 0) line += '\\ ';
+      line += piece;
+    });
+    rows.push(line);
+    return rows;
+  }
+
   /** How the equations call output `i`: \mathbf{y}, or \mathbf{y}_{i} of several. */
   private outputSymbol(i: number): string {
     const letter = this.p.outputs[i].tensor.shape.length > 1 ? 'Y' : 'y';
@@ -997,7 +1018,9 @@ class LatexTensorPrinter {
       // An integer input ranges over ℤ, a bool input over {0, 1} (its values as numbers).
       const dtype = this.p.tensors[port.tensor.id].dtype;
       const set = dtype === 'bool' ? '\\{0, 1\\}' : dtype !== undefined && isInteger(dtype) ? '\\mathbb{Z}' : '\\mathbb{R}';
-      return `${this.nameOf(port.tensor.id)} \\in ${set}^{${dims.join('\\times ') || '1'}}`;
+      // A name from the file (a graph model's signature) says which input it is.
+      const named = this.opts.namedPorts && !this.opts.inputNames ? ` \\ (${fileName(port.name)})` : '';
+      return `${this.nameOf(port.tensor.id)} \\in ${set}^{${dims.join('\\times ') || '1'}}${named}`;
     });
     const tail = ` \\text{ ${this.p.inputs.length > 1 ? 'are the inputs' : 'is the input'}${this.p.inputs.some((p) => p.tensor.shape[0] === -1) ? ' (any number } T \\text{ of time steps)' : ''}}`;
     // Many inputs: as many declarations per row as fit the page.
@@ -1011,6 +1034,7 @@ class LatexTensorPrinter {
       line += piece;
     });
     rows.push(line);
+    if (this.opts.namedPorts && !this.opts.outputNames) rows.push(...this.namedOutputs());
     rows.push(...this.namedElements());
     const gates = Object.keys(GATE_MEANING).filter((g) => this.gates.has(g));
     for (let k = 0; k < gates.length; k += 3) {

@@ -354,6 +354,10 @@ class Printer {
         // TF reads row trunc(id); ids outside [0, rows) give NaN.
         return one({ text: `Map[If[-1 < # && # < ${rows}, ${MARK(eq.args[1])}[[IntegerPart[#] + 1]], ConstantArray[Indeterminate, ${cols}]] &, ${x}, {-1}]` });
       }
+      case 'gather_rows': {
+        const [rows, cols] = this.shape(eq.args[0]);
+        return one({ text: `Map[If[-1 < # && # < ${rows}, ${x}[[IntegerPart[#] + 1]], ConstantArray[Indeterminate, ${cols}]] &, ${MARK(eq.args[1])}, {-1}]` });
+      }
       case 'scan':
         return this.scan(eq, a as unknown as ScanAttrs, indent);
       case 'foreach': {

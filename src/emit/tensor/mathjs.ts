@@ -360,6 +360,8 @@ class Printer {
       }
       case 'gather':
         return this.gather(eq, target);
+      case 'gather_rows':
+        return this.gather(eq, target, eq.args[1], eq.args[0]);
       case 'scan':
         return this.scan(eq, a as unknown as ScanAttrs, env);
       case 'foreach':
@@ -419,7 +421,8 @@ class Printer {
     const params = eq.args.length === 1 ? ['x'] : eq.args.map((_, i) => `x${i + 1}`);
     const template = printMap(a, atoms(params), this.syntax, mathjs.supports, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.
-    const builtin = /^(exp|log|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
+    // Not log: map hands its callback (value, index), which log reads as (x, base).
+    const builtin = /^(exp|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
     const f = builtin ? builtin[1] : this.define(`f_${a.derivative !== undefined ? 'd' : ''}${a.fn}`, params, template);
     // Numbers (tensors of rank 0) are not mapped over: the function is called on them.
     if (this.shape(eq.outs[0]).length === 0) return `${f}(${marks.join(', ')})`;
@@ -615,14 +618,14 @@ class Printer {
   }
 
   /** Embedding rows picked by integer ids (from 0, truncated); a row of NaN for an id with no row, as the scalar form. */
-  private gather(eq: Equation, target: string): Stmt[] {
-    const ids = this.shape(eq.args[0]);
-    const [rows, cols] = this.shape(eq.args[1]);
+  private gather(eq: Equation, target: string, idsId = eq.args[0], tableId = eq.args[1]): Stmt[] {
+    const ids = this.shape(idsId);
+    const [rows, cols] = this.shape(tableId);
     const f = this.define(`f_row${rows}`, ['i'], `fix(i) >= 0 and fix(i) < ${rows} ? fix(i) + 1 : ${rows + 1}`);
     const at = this.fresh(`${target}_rows`);
-    const picked = `concat(${MARK(eq.args[1])}, NaN * ones(1, ${cols}), 1)[${at}, :]`;
+    const picked = `concat(${MARK(tableId)}, NaN * ones(1, ${cols}), 1)[${at}, :]`;
     return [
-      { target: at, text: `map(${ids.length === 1 ? MARK(eq.args[0]) : `flatten(${MARK(eq.args[0])})`}, ${f})` },
+      { target: at, text: `map(${ids.length === 1 ? MARK(idsId) : `flatten(${MARK(idsId)})`}, ${f})` },
       { target, text: ids.length === 1 ? picked : `reshape(${picked}, ${list([...ids, cols])})` },
     ];
   }

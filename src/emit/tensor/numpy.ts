@@ -91,6 +91,16 @@ export const HELPERS = {
     y = table[np.where(ok, i, 0).astype(np.int64)]
     y[~ok] = np.nan
     return y`,
+  gather_rows: `def _gather_rows(table, ids, rank):
+    """Row trunc(id) of table [..., rows, cols] for every id (nan where there is no such row); ids carry rank axes after any batch axes."""
+    i = np.trunc(ids)
+    ok = (i >= 0) & (i < table.shape[-2])
+    j = np.where(ok, i, 0).astype(np.int64)
+    lead = np.broadcast_shapes(table.shape[:-2], j.shape[:j.ndim - rank])
+    s = j.shape[j.ndim - rank:]
+    t = np.broadcast_to(table, lead + table.shape[-2:])
+    y = np.take_along_axis(t, np.broadcast_to(j, lead + s).reshape(lead + (-1, 1)), axis=-2).reshape(lead + s + table.shape[-1:])
+    return np.where(np.broadcast_to(ok, lead + s)[..., None], y, np.nan)`,
   check: `def _check(a, shape, name):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
@@ -309,6 +319,9 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'gather':
         helpers.add('gather');
         return `_gather(${arg(a[1])}, ${x()})`;
+      case 'gather_rows':
+        helpers.add('gather_rows');
+        return `_gather_rows(${x()}, ${arg(a[1], false)}, ${rank(a[1])})`;
       case 'scan':
       case 'foreach':
         throw new Error('numpy tensor form: a loop is a statement, not an expression');

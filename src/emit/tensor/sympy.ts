@@ -45,6 +45,24 @@ const HELPERS = {
         r = int(i) if i.is_finite else -1
         return table[r, c] if 0 <= r < table.shape[0] else nan
     return np.stack([_map(lambda i: at(i, c), ids) for c in range(table.shape[1])], axis=-1)`,
+  gather_rows: `def _gather_rows(table, ids, rank):
+    """Row trunc(id) of a computed table [..., rows, cols] for every id (nan where there is no such row); a symbolic id picks by Piecewise."""
+    rows, cols = table.shape[-2:]
+    lead = np.broadcast_shapes(table.shape[:-2], ids.shape[:ids.ndim - rank])
+    s = ids.shape[ids.ndim - rank:]
+    t = np.broadcast_to(table, lead + (rows, cols))
+    i = np.broadcast_to(ids, lead + s)
+    y = np.empty(lead + s + (cols,), dtype=object)
+    for b in np.ndindex(*lead):
+        for k in np.ndindex(*s):
+            v = sympify(i[b + k])
+            for c in range(cols):
+                if v.is_Number:
+                    r = int(v) if v.is_finite else -1
+                    y[b + k + (c,)] = t[b + (r, c)] if 0 <= r < rows else nan
+                else:
+                    y[b + k + (c,)] = Piecewise(*[(t[b + (r, c)], (v > -1) & (v < 1) if r == 0 else (v >= r) & (v < r + 1)) for r in range(rows)], (nan, True))
+    return y`,
   check: `def _check(a, shape, name):
     a = np.asarray(a, dtype=object)
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
@@ -122,6 +140,9 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
       const table = ctx.arg(a[1]).text;
       return `_gather(${table}, ${ctx.arg(a[0], false).text}, '${table}')`;
     }
+    case 'gather_rows':
+      ctx.use('gather_rows');
+      return `_gather_rows(${ctx.arg(a[0], false).text}, ${ctx.arg(a[1], false).text}, ${ctx.rank(a[1])})`;
     case 'dense':
     case 'matmul':
     case 'conv':

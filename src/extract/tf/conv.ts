@@ -305,6 +305,7 @@ export const convOps: Record<string, TfExtractor> = {
   _FusedConv2D: convLike('conv', true),
   DepthwiseConv2dNative: convLike('depthwise', false),
   FusedDepthwiseConv2dNative: convLike('depthwise', true),
+  DepthwiseConv2d: convLike('depthwise', false),
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv3D: convLike('conv', false),
   MaxPool: pool('max'),

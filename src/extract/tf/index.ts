@@ -150,7 +150,8 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   let at = 0;
   for (const node of nodes) {
     at++;
-    if (node.op === 'Placeholder') {
+    // A PlaceholderWithDefault the signature feeds is an input; otherwise it passes its default on (TF_OPS).
+    if (node.op === 'Placeholder' || (node.op === 'PlaceholderWithDefault' && values.has(`${node.name}:0`))) {
       if (!values.has(`${node.name}:0`)) {
         if (inputByTensor.size > 0) throw new Nn2eqError(`${file}: the Placeholder '${node.name}' is read by the outputs but is not an input of the signature`, 'input', 'the signature does not list every input the outputs need');
       }
@@ -304,7 +305,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   // The file's names, in the order of the formula's inputs and outputs.
   const shape = (t: T) => `[${t.shape.join(', ')}]`;
   const legend = `inputs in order: ${inputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}; outputs in order: ${outputs.map((p) => `${p.name} ${shape(p.tensor)}`).join(', ')}`;
-  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend] };
+  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: model.name, file, notes: [legend], namedPorts: true };
 }
 
 /** The float weights a node reads (its Const inputs; integer Consts are shapes and axes), by input name. */

@@ -1,8 +1,10 @@
 import type { FnName } from '../../tensor/functions.js';
+import type { T } from '../../tensor/program.js';
 import { sizeOf } from '../../tensor/program.js';
 import { broadcast, expandValues, permute, strides, tensor, type Const } from '../onnx/context.js';
 import { konst, float, int, ints, str, type TfContext, type TfExtractor, type Val } from './context.js';
 import { convOps } from './conv.js';
+import { mathOps } from './math.js';
 
 /**
  * The one registry of TF op extractors, keyed by TF op name. An op that means what an ONNX op
@@ -45,6 +47,10 @@ function unary(fn: FnName | null, f: (x: number) => number, params: (ctx: TfCont
 
 const pass: TfExtractor = (ctx) => [ctx.val(0)];
 
+/** ONNX's DataType number of each TF dtype a Cast may target. */
+const ONNX_TYPE: Readonly<Record<string, number>> = { float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13, bfloat16: 16 };
+
+/** Cast: ONNX's Cast (float → int truncates, as TF's Cast does without `Truncate`; bool is x ≠ 0). */
 const cast: TfExtractor = (ctx) => {
   const v = ctx.val(0);
   const to = ctx.attr('DstT');
@@ -54,8 +60,9 @@ const cast: TfExtractor = (ctx) => {
     if (isInt(target)) return [konst(v.dims, v.values.map((x) => Math.trunc(x)))];
     return [v];
   }
-  if (!isInt(target)) return [v];
-  return ctx.fail(`casts a computed value to ${target}`, 'nn2eq keeps computed values real; it casts only constants');
+  const code = ONNX_TYPE[target];
+  if (code === undefined) return ctx.fail(`casts to ${target}, which nn2eq does not compute with`);
+  return ctx.onnx('Cast', [v], { to: int(code) });
 };
 
 /** Reduction axes from input 1 (a scalar or a list), made non-negative. */
@@ -95,9 +102,25 @@ function reduce(onnxOp: string | null, f: (xs: number[]) => number): TfExtractor
     const keep = ctx.bool('keep_dims', false);
     if (v.kind === 'const') return [reduceConst(v, axes, keep, f)];
     if (axes.length === 0) return [v];
-    if (onnxOp === null) return ctx.fail('multiplies computed values along an axis; nn2eq folds Prod only on constants');
+    if (onnxOp === null) return [prodOf(ctx, v.t, axes, keep)];
     return ctx.onnx(onnxOp, [v], { axes: ints(axes), keepdims: int(keep ? 1 : 0) }, 11);
   };
+}
+
+/** Longest axis Prod multiplies out element by element. */
+const MAX_PROD_AXIS = 64;
+
+/** Prod of computed values: per axis, the product of its slices (one `mul` map), then the axes dropped unless kept. */
+function prodOf(ctx: TfContext, x: T, axes: readonly number[], keep: boolean): Val {
+  let t = x;
+  for (const axis of axes) {
+    const d = t.shape[axis];
+    if (d > MAX_PROD_AXIS) return ctx.fail(`multiplies ${d} computed values along axis ${axis}; nn2eq writes Prod out for axes of up to ${MAX_PROD_AXIS}`);
+    if (d === 1) continue;
+    const slices = Array.from({ length: d }, (_, i) => ctx.op('slice', [t], { begin: t.shape.map((_, k) => (k === axis ? i : 0)), end: t.shape.map((n, k) => (k === axis ? i + 1 : n)) }, '_')[0]);
+    t = ctx.map('mul', slices);
+  }
+  return tensor(keep ? t : ctx.reshape(t, t.shape.filter((_, k) => !axes.includes(k)), 'h'));
 }
 
 /** TF's StridedSlice with all five masks, as a box per axis; steps other than ±1 fold on constants only. */
@@ -280,21 +303,59 @@ const squeeze: TfExtractor = (ctx) => {
 
 const transpose: TfExtractor = (ctx) => ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(Array.from(ctx.constant(1, 'perm').values)) });
 
+/**
+ * Rows of `table` (a value of shape [...lead, ...inner], lead flattened to rows) picked by the
+ * computed flat ids `ids`: the program's `gather` from a constant table, `gather_rows` from a
+ * computed one. Returns [...ids, ...inner].
+ */
+function pickRows(ctx: TfContext, table: Val, lead: readonly number[], inner: readonly number[], ids: Val): Val[] {
+  const idsT = ids.kind === 'tensor' ? ids.t : ctx.const('i', ids.dims, ids.values);
+  const rows = sizeOf(lead);
+  const cols = sizeOf(inner);
+  const y =
+    table.kind === 'const'
+      ? ctx.op('gather', [idsT, ctx.const('E', [rows, cols], table.values)], {}, '_')[0]
+      : ctx.op('gather_rows', [ctx.reshape(table.t, [rows, cols]), idsT], {}, '_')[0];
+  return [tensor(ctx.reshape(y, [...idsT.shape, ...inner], 'h'))];
+}
+
 const gatherV2: TfExtractor = (ctx) => {
   if (ctx.int('batch_dims', 0) !== 0) return ctx.fail('batch_dims ≠ 0 is not supported');
-  const rank = ctx.shape(0).length;
-  const a = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
-  return ctx.onnx('Gather', [ctx.val(0), ctx.val(1)], { axis: int(a < 0 ? a + rank : a) });
+  const dims = ctx.shape(0);
+  const rank = dims.length;
+  const a0 = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
+  const axis = a0 < 0 ? a0 + rank : a0;
+  const ids = ctx.val(1);
+  if (ids.kind === 'const') return ctx.onnx('Gather', [ctx.val(0), ids], { axis: int(axis) });
+  // Computed indices: the axis moved to the front, its elements picked as rows, moved back.
+  const perm = [axis, ...dims.map((_, i) => i).filter((i) => i !== axis)];
+  const [moved] = axis === 0 ? [ctx.val(0)] : ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(perm) });
+  const rest = perm.slice(1).map((i) => dims[i]);
+  const [y] = pickRows(ctx, moved, [dims[axis]], rest, ids);
+  const q = ids.t.shape.length;
+  if (axis === 0) return [y];
+  // y is [...ids, ...dims without axis]: the ids' axes go back to where the axis was.
+  const order = [...Array.from({ length: axis }, (_, i) => q + i), ...Array.from({ length: q }, (_, i) => i), ...Array.from({ length: rank - 1 - axis }, (_, i) => q + axis + i)];
+  return ctx.onnx('Transpose', [y], { perm: ints(order) });
 };
 
-/** GatherNd with constant indices: every index tuple's slice, through ONNX's Gather on the flattened leading axes. */
+/**
+ * GatherNd: every index tuple (the last axis of the indices) picks a slice of the leading axes.
+ * Constant indices fold to flat positions for ONNX's Gather; computed ones are flattened in the
+ * program (Σⱼ index[j]·stride[j], one dense product) and picked as rows.
+ */
 const gatherNd: TfExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const idx = ctx.val(1);
-  if (idx.kind !== 'const') return ctx.fail('picks elements by computed indices', 'nn2eq gathers by constant indices only');
-  const k = idx.dims[idx.dims.length - 1];
+  const idims = idx.kind === 'const' ? idx.dims : idx.t.shape;
+  const k = idims[idims.length - 1];
   const lead = dims.slice(0, k);
   const st = strides(lead);
+  if (idx.kind === 'tensor') {
+    const flat = ctx.op('dense', [idx.t, ctx.const('s', [k, 1], st)], { pairs: 1, bias: false }, '_')[0];
+    const ids = ctx.reshape(flat, idims.slice(0, -1));
+    return pickRows(ctx, ctx.val(0), lead, dims.slice(k), tensor(ids));
+  }
   const count = idx.values.length / k;
   const flat = Array.from({ length: count }, (_, i) => {
     let at = 0;
@@ -380,6 +441,103 @@ const compare = (onnxOp: string): TfExtractor => (ctx) => ctx.onnx(onnxOp, [ctx.
 
 const TRUNC_DIV = (x: number, y: number, ints: boolean) => (ints ? Math.trunc(x / y) : x / y);
 
+/** The elements of `axes` in reverse order (Reverse's bool list, ReverseV2's axes). */
+const reverse = (from: 'dims' | 'axes'): TfExtractor => (ctx) => {
+  const dims = ctx.shape(0);
+  const c = Array.from(ctx.constant(1, from === 'dims' ? 'axes to reverse' : 'axes').values);
+  const axes = from === 'dims' ? c.map((b, i) => (b ? i : -1)).filter((i) => i >= 0) : c.map((a) => (a < 0 ? a + dims.length : a));
+  const v = ctx.val(0);
+  if (v.kind === 'const') {
+    const st = strides(dims);
+    const vals = new Float64Array(v.values.length);
+    for (let o = 0; o < vals.length; o++) {
+      let at = 0;
+      for (let k = 0; k < dims.length; k++) {
+        const q = Math.floor(o / st[k]) % dims[k];
+        at += (axes.includes(k) ? dims[k] - 1 - q : q) * st[k];
+      }
+      vals[o] = v.values[at];
+    }
+    return [konst(dims, vals)];
+  }
+  let t = v.t;
+  for (const axis of new Set(axes)) if (dims[axis] > 1) t = ctx.op('reverse', [t], { axis }, 'h')[0];
+  return [tensor(t)];
+};
+
+/** MatrixBandPart: the last two axes kept within num_lower below and num_upper above the diagonal (−1: all), as a constant mask. */
+const matrixBandPart: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const lower = ctx.constant(1, 'num_lower').values[0];
+  const upper = ctx.constant(2, 'num_upper').values[0];
+  const [n, m] = dims.slice(-2);
+  const mask = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) mask[i * m + j] = (lower < 0 || i - j <= lower) && (upper < 0 || j - i <= upper) ? 1 : 0;
+  const v = ctx.val(0);
+  if (v.kind === 'const') return [konst(dims, v.values.map((x, i) => x * mask[i % (n * m)]))];
+  return [tensor(ctx.map('mul', [v.t, ctx.const('L', [n, m], mask)]))];
+};
+
+/** SpaceToBatchND: pad the spatial axes, cut each into blocks, move the block offsets in front of the batch. */
+const spaceToBatch: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const block = Array.from(ctx.constant(1, 'block shape').values);
+  const pads = Array.from(ctx.constant(2, 'paddings').values);
+  const m = block.length;
+  const rest = dims.slice(1 + m);
+  const full = [0, 0, ...pads, ...rest.flatMap(() => [0, 0])];
+  const [padded] = ctx.onnx('Pad', [ctx.val(0), konst([full.length], [...Array.from({ length: dims.length }, (_, i) => full[2 * i]), ...Array.from({ length: dims.length }, (_, i) => full[2 * i + 1])])]);
+  const spatial = block.map((b, i) => dims[1 + i] + pads[2 * i] + pads[2 * i + 1]);
+  if (spatial.some((d, i) => d % block[i] !== 0)) return ctx.fail(`padded spatial size [${spatial.join(', ')}] is not a multiple of the block [${block.join(', ')}]`);
+  const split = [dims[0], ...spatial.flatMap((d, i) => [d / block[i], block[i]]), ...rest];
+  const [r1] = ctx.onnx('Reshape', [padded, konst([split.length], split)], { allowzero: int(1) });
+  const perm = [...block.map((_, i) => 2 + 2 * i), 0, ...block.map((_, i) => 1 + 2 * i), ...rest.map((_, i) => 1 + 2 * m + i)];
+  const [t] = ctx.onnx('Transpose', [r1], { perm: ints(perm) });
+  const out = [dims[0] * block.reduce((a, b) => a * b, 1), ...spatial.map((d, i) => d / block[i]), ...rest];
+  return ctx.onnx('Reshape', [t, konst([out.length], out)], { allowzero: int(1) });
+};
+
+/** BatchToSpaceND: the inverse: block offsets out of the batch into the spatial axes, then the crops cut off. */
+const batchToSpace: TfExtractor = (ctx) => {
+  const dims = ctx.shape(0);
+  const block = Array.from(ctx.constant(1, 'block shape').values);
+  const crops = Array.from(ctx.constant(2, 'crops').values);
+  const m = block.length;
+  const prod = block.reduce((a, b) => a * b, 1);
+  const batch = dims[0] / prod;
+  const spatial = dims.slice(1, 1 + m);
+  const rest = dims.slice(1 + m);
+  const split = [...block, batch, ...spatial, ...rest];
+  const [r1] = ctx.onnx('Reshape', [ctx.val(0), konst([split.length], split)], { allowzero: int(1) });
+  const perm = [m, ...spatial.flatMap((_, i) => [m + 1 + i, i]), ...rest.map((_, i) => 2 * m + 1 + i)];
+  const [t] = ctx.onnx('Transpose', [r1], { perm: ints(perm) });
+  const grown = [batch, ...spatial.map((d, i) => d * block[i]), ...rest];
+  const [r2] = ctx.onnx('Reshape', [t, konst([grown.length], grown)], { allowzero: int(1) });
+  const r = grown.length;
+  const starts = grown.map((_, i) => (i >= 1 && i <= m ? crops[2 * (i - 1)] : 0));
+  const ends = grown.map((d, i) => (i >= 1 && i <= m ? d - crops[2 * (i - 1) + 1] : d));
+  if (starts.every((b) => b === 0) && ends.every((e, i) => e === grown[i])) return [r2];
+  return ctx.onnx('Slice', [r2, konst([r], starts), konst([r], ends), konst([r], grown.map((_, i) => i))]);
+};
+
+/** ShapeN: the shape of each input. */
+const shapeN: TfExtractor = (ctx) => Array.from({ length: ctx.arity }, (_, i) => konst([ctx.shape(i).length], ctx.shape(i)));
+
+/** BroadcastArgs: the broadcast of two constant shapes. */
+const broadcastArgs: TfExtractor = (ctx) => {
+  const a = Array.from(ctx.constant(0, 'shape').values);
+  const b = Array.from(ctx.constant(1, 'shape').values);
+  const s = broadcast(a, b) ?? ctx.fail(`shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
+  return [konst([s.length], s)];
+};
+
+/** Concat (axis first, the older form of ConcatV2). */
+const concatV1: TfExtractor = (ctx) => {
+  const rank = ctx.shape(1).length;
+  const a = ctx.constant(0, 'axis').values[0];
+  return ctx.onnx('Concat', Array.from({ length: ctx.arity - 1 }, (_, i) => ctx.val(i + 1)), { axis: int(a < 0 ? a + rank : a) });
+};
+
 /** TF op → extractor; Placeholder and Const are read by the graph walker. */
 export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Const: pass,
@@ -396,18 +554,6 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   RealDiv: binary('Div', (x, y) => x / y),
   Div: binary('Div', TRUNC_DIV),
   DivNoNan: binary('Div', (x, y) => (y === 0 ? 0 : x / y)),
-  FloorDiv: (ctx) => {
-    const a = ctx.val(0);
-    const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => Math.floor(x / y))];
-    return ctx.fail('floors a quotient of computed values; nn2eq folds FloorDiv only on constants');
-  },
-  FloorMod: (ctx) => {
-    const a = ctx.val(0);
-    const b = ctx.val(1);
-    if (a.kind === 'const' && b.kind === 'const') return [foldBinary(ctx, a, b, (x, y) => x - Math.floor(x / y) * y)];
-    return ctx.fail('takes a remainder of computed values; nn2eq folds FloorMod only on constants');
-  },
   Maximum: binary('Max', (x, y) => Math.max(x, y)),
   Minimum: binary('Min', (x, y) => Math.min(x, y)),
   SquaredDifference: (ctx) => {
@@ -425,15 +571,10 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Abs: unary('abs', Math.abs),
   Reciprocal: unary('reciprocal', (x) => 1 / x),
   Inv: unary('reciprocal', (x) => 1 / x),
-  Erf: unary('erf', (x) => x),
-  Floor: unary(null, Math.floor),
-  Ceil: unary(null, Math.ceil),
-  Round: unary(null, (x) => {
-    const f = Math.floor(x);
-    const d = x - f;
-    return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-  }),
-  Sign: unary(null, Math.sign),
+  Erf: (ctx) => ctx.onnx('Erf', [ctx.val(0)]),
+  Floor: unary('floor', Math.floor),
+  Ceil: unary('ceil', Math.ceil),
+  Sign: unary('sign', Math.sign),
   Relu: unary('relu', (x) => Math.max(0, x)),
   Relu6: unary('relu6', (x) => Math.min(Math.max(0, x), 6)),
   Elu: unary('elu', (x) => (x > 0 ? x : Math.expm1(x)), () => [1]),
@@ -453,8 +594,6 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   GreaterEqual: compare('GreaterOrEqual'),
   Less: compare('Less'),
   LessEqual: compare('LessOrEqual'),
-  Select: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
-  SelectV2: (ctx) => ctx.onnx('Where', [ctx.val(0), ctx.val(1), ctx.val(2)]),
   Mean: reduce('ReduceMean', (xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
   Sum: reduce('ReduceSum', (xs) => xs.reduce((a, b) => a + b, 0)),
   Max: reduce('ReduceMax', (xs) => Math.max(...xs)),
@@ -486,7 +625,18 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Range: range,
   Split: splitOp('num'),
   SplitV: splitOp('v'),
+  Reverse: reverse('dims'),
+  ReverseV2: reverse('axes'),
+  Concat: concatV1,
+  MatrixBandPart: matrixBandPart,
+  SpaceToBatchND: spaceToBatch,
+  BatchToSpaceND: batchToSpace,
+  ShapeN: shapeN,
+  BroadcastArgs: broadcastArgs,
+  EnsureShape: pass,
+  Print: pass,
   ...convOps,
+  ...mathOps,
 };
 
 void permute;
