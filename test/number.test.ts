@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatNumber, numberParts } from '../src/index.js';
+import { formatNumber, formatNumbers, numberParts } from '../src/emit/number.js';
 
 const plain = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
@@ -90,5 +90,21 @@ describe('the fast number formatter equals the reference', () => {
       expect([p.mantissa, p.exponent, p.negative]).toEqual([m, Number(e), v < 0]);
       expect(Math.fround(Number(`${p.mantissa}e${p.exponent}`))).toBe(Math.abs(v));
     }
+  });
+
+  it('formatNumbers is formatNumber joined, in every style and with --precision', () => {
+    const r = random(28);
+    const values = [0, -0, NaN, Infinity, -Infinity, 1e21, 2 ** 31, 1 / 3, -(2 ** -140)];
+    for (let i = 0; i < 3000; i++) values.push(Math.fround((r() - 0.5) * 10 ** Math.floor(r() * 16 - 8)), fromBits(Math.floor(r() * 2 ** 32)));
+    const tex = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '∞', nan: '\\mathrm{NaN}' };
+    for (const style of [plain, tex]) {
+      for (const precision of [undefined, 3]) {
+        for (let from = 0; from < values.length; from += 700) {
+          const to = Math.min(values.length, from + 1 + Math.floor(r() * 900));
+          expect(formatNumbers(values, from, to, style, precision, ', ')).toBe(values.slice(from, to).map((v) => formatNumber(v, style, precision)).join(', '));
+        }
+      }
+    }
+    expect(formatNumbers(values, 3, 3, plain, undefined, ' ')).toBe('');
   });
 });

@@ -52,8 +52,9 @@ function exponentialText(a: number, precision?: number): string {
 /** 10^0 … 10^22, each exact in float64. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-// shortestFloat32's answer (set when it returns true): the digits as an integer and the power of ten of the first.
+// shortestFloat32's answer (set when it returns true): the digits as an integer, how many, and the power of ten of the first.
 let fastDigits = 0;
+let fastLength = 0;
 let fastExponent = 0;
 
 /**
@@ -85,6 +86,7 @@ function shortestFloat32(a: number): boolean {
     else lo = mid + 1;
   }
   readsBack(a, q, f, e, lo);
+  fastLength = lo;
   return true;
 }
 
@@ -128,4 +130,89 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
   if (e < 0) return `${sign}0.${'0'.repeat(-e - 1)}${digits}`;
   if (e >= digits.length - 1) return sign + digits + '0'.repeat(e - digits.length + 1);
   return `${sign}${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
+}
+
+// formatNumbers writes into this, grown as needed; ASCII only, so any single-byte decoder reads it.
+let bytes: Uint8Array = new Uint8Array(1 << 16);
+const ASCII = new TextDecoder('latin1');
+
+/**
+ * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
+ * text as mapping formatNumber and joining, without a string per number (a weight tensor of
+ * millions of values is printed through here, a row at a time).
+ */
+export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
+  let o = 0;
+  for (let i = from; i < to; i++) {
+    if (o + 64 + separator.length > bytes.length) bytes = grown(bytes, o + 64 + separator.length);
+    if (i > from) o = putText(separator, o);
+    if (o < 0) break;
+    const v = values[i];
+    if (precision === undefined && shortestFloat32(Math.abs(v))) o = putShortest(v < 0, o);
+    else o = putText(formatNumber(v, style, precision), o);
+    if (o < 0) break;
+  }
+  // A character past ASCII (a target's spelling of infinity, say): join strings instead.
+  if (o < 0) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
+  return ASCII.decode(bytes.subarray(0, o));
+}
+
+/** A larger copy of `b` holding at least `n` bytes. */
+function grown(b: Uint8Array, n: number): Uint8Array {
+  const c = new Uint8Array(Math.max(n, 2 * b.length));
+  c.set(b);
+  return c;
+}
+
+/** Appends `text` at `o`; the new end, or -1 when `text` is not ASCII. */
+function putText(text: string, o: number): number {
+  if (o + text.length > bytes.length) bytes = grown(bytes, o + text.length + 64);
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c > 0x7f) return -1;
+    bytes[o++] = c;
+  }
+  return o;
+}
+
+/** Appends shortestFloat32's answer at `o` as formatNumber lays it out (always plain decimal: its exponents lie in -4…9); the new end. */
+function putShortest(negative: boolean, o: number): number {
+  const b = bytes;
+  if (negative) b[o++] = 45;
+  const n = fastLength;
+  const e = fastExponent;
+  let m = fastDigits;
+  if (e < 0) {
+    b[o++] = 48;
+    b[o++] = 46;
+    for (let z = -e - 1; z > 0; z--) b[o++] = 48;
+    for (let k = o + n - 1; k >= o; k--) {
+      const r = m % 10;
+      b[k] = 48 + r;
+      m = (m - r) / 10;
+    }
+    return o + n;
+  }
+  if (e >= n - 1) {
+    for (let k = o + n - 1; k >= o; k--) {
+      const r = m % 10;
+      b[k] = 48 + r;
+      m = (m - r) / 10;
+    }
+    o += n;
+    for (let z = e - n + 1; z > 0; z--) b[o++] = 48;
+    return o;
+  }
+  // n digits with a point after the first e + 1.
+  const point = o + e + 1;
+  for (let k = o + n; k >= o; k--) {
+    if (k === point) {
+      b[k] = 46;
+      continue;
+    }
+    const r = m % 10;
+    b[k] = 48 + r;
+    m = (m - r) / 10;
+  }
+  return o + n + 1;
 }
