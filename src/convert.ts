@@ -1,6 +1,6 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
-import { EMITTERS, type Format } from './emit/index.js';
+import { EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
 import type { Dtype } from './emit/types.js';
 import { humanBytes } from './emit/render.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
@@ -246,6 +246,7 @@ function transforms(): typeof import('./transform/pipeline.js') {
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   if (anyTransform(opts.transforms)) await loadTransforms();
+  await loadTensorEmitters(opts.format);
   const loaded = await loadAnyModel(path, { weights: opts.weights });
   if ('onnx' in loaded) {
     // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.
