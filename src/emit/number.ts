@@ -134,7 +134,7 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
 
 // formatNumbers writes into this, grown as needed; ASCII only, so any single-byte decoder reads it.
 let bytes: Uint8Array = new Uint8Array(1 << 16);
-const ASCII = new TextDecoder('latin1');
+let ascii: { decode(b: Uint8Array): string } | undefined;
 
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
@@ -154,7 +154,8 @@ export function formatNumbers(values: ArrayLike<number>, from: number, to: numbe
   }
   // A character past ASCII (a target's spelling of infinity, say): join strings instead.
   if (o < 0) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
-  return ASCII.decode(bytes.subarray(0, o));
+  ascii ??= new TextDecoder('latin1');
+  return ascii.decode(bytes.subarray(0, o));
 }
 
 /** A larger copy of `b` holding at least `n` bytes. */
