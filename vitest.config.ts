@@ -29,6 +29,8 @@ export default defineConfig({
   test: {
     // What every test file would probe (python3 with numpy and sympy), probed once.
     globalSetup: ['test/global-setup.ts'],
+    // The tensor printers, which the emitter registry imports on demand, loaded in every test file.
+    setupFiles: ['test/setup-emitters.ts'],
     // vitest's default runs cores − 1 files at once: one at a time on a 2-core machine, where a test
     // file mostly keeps one core busy (its node worker, or the runtime it waits for). Two there.
     // Three on a 2-core machine: the files spend much of their time waiting on python3, gcc, pdflatex

@@ -1,11 +1,13 @@
 // npm run bench: conversion time and peak memory against a floor, cold start, and depth.
 // `node scripts/bench.mjs c` runs only the section "C compiled predict vs emitted JS", `node scripts/bench.mjs graph` only the TF.js graph model,
-// `node scripts/bench.mjs conv` only the conv nets (scripts/bench-convnets.mjs), `node scripts/bench.mjs attention` only the transformer encoder
-// (scripts/bench-attention.mjs); both also run last (after npm run build).
+// `node scripts/bench.mjs conv` only the conv nets (scripts/bench-convnets.mjs), `node scripts/bench.mjs attention` only the
+// transformer encoder per sequence (scripts/bench-attention.mjs), both also run last; `node scripts/bench.mjs convert` only
+// conversion time (1.33M MLP, 19M-parameter encoder) against the floor, `node scripts/bench.mjs cold` only the cold start
+// (after npm run build).
 // Figures, not a test: it prints what it measured in this one run.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from './tfjs-files.mjs';
 
@@ -38,54 +40,76 @@ function mlp(name, sizes, activation = 'relu') {
   return { path: join(dir, 'model.json'), params };
 }
 
-/** Runs `node args…` with stdout to a file; returns wall seconds, peak RSS (MB) and output bytes. */
-/** Runs the CLI (or node) once; `status` is the exit code the run must end with. */
+/**
+ * Runs `node args…` once with stdout to a file (`status` is the exit code the run must end with):
+ * wall seconds, CPU seconds (user + system, steadier than wall time on a shared machine), peak RSS
+ * (MB) and output bytes.
+ */
 function measure(args, status = 0) {
   const out = join(TMP, 'out.txt');
   const fd = openSync(out, 'w');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(fd);
   if (r.status !== status) throw new Error(`${args.join(' ')} exited ${r.status}, expected ${status}: ${r.stderr}`);
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return { seconds, rss: kb / 1024, bytes: statSync(out).size };
+  const [kb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, cpu: user + sys, rss: kb / 1024, bytes: statSync(out).size };
 }
 
 const FLOOR = join(TMP, 'floor.mjs');
 writeFileSync(
   FLOOR,
-  `// The floor, independent of nn2eq: read every weight and print each once with the shortest
-// toPrecision(p) that reads back as the same float32, in a plain loop.
+  `// The floor, independent of nn2eq: read every weight (a TF.js model.json's shards, or a raw
+// little-endian float32 dump *.f32) and print each once as the shortest text that reads back as
+// the same float32, in a plain loop: toPrecision(7), then walk down while the shorter text still
+// reads back (Math.fround), else 8, else 9 digits.
 import { readFileSync, writeSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const values = [];
-for (const group of doc.weightsManifest) {
-  const b = Buffer.concat(group.paths.map((p) => readFileSync(join(dirname(process.argv[2]), p))));
-  let at = 0;
-  for (const w of group.weights) {
-    const n = w.shape.reduce((x, y) => x * y, 1);
-    const q = w.quantization;
-    if (q) {
-      for (let i = 0; i < n; i++) values.push(Math.fround(b[at + i] * q.scale + q.min));
-      at += n;
-    } else {
-      const f = new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + at + 4 * n));
-      for (let i = 0; i < n; i++) values.push(f[i]);
-      at += 4 * n;
+const file = process.argv[2];
+let a;
+if (file.endsWith('.f32')) {
+  const b = readFileSync(file);
+  a = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+} else {
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  const values = [];
+  for (const group of doc.weightsManifest) {
+    const b = Buffer.concat(group.paths.map((p) => readFileSync(join(dirname(file), p))));
+    let at = 0;
+    for (const w of group.weights) {
+      const n = w.shape.reduce((x, y) => x * y, 1);
+      const q = w.quantization;
+      if (q) {
+        for (let i = 0; i < n; i++) values.push(Math.fround(b[at + i] * q.scale + q.min));
+        at += n;
+      } else {
+        const f = new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + at + 4 * n));
+        for (let i = 0; i < n; i++) values.push(f[i]);
+        at += 4 * n;
+      }
     }
   }
+  a = Float32Array.from(values);
 }
-const a = Float32Array.from(values);
-const parts = new Array(a.length);
+const CHUNK = 1 << 16;
+const parts = new Array(Math.min(CHUNK, a.length));
 for (let i = 0; i < a.length; i++) {
   const v = a[i];
-  let p = 1;
-  while (p < 9 && Math.fround(Number(v.toPrecision(p))) !== v) p++;
-  parts[i] = v.toPrecision(p);
+  let s = v.toPrecision(7);
+  if (Math.fround(+s) === v) {
+    for (let p = 6; p >= 1; p--) {
+      const t = v.toPrecision(p);
+      if (Math.fround(+t) !== v) break;
+      s = t;
+    }
+  } else {
+    s = v.toPrecision(8);
+    if (Math.fround(+s) !== v) s = v.toPrecision(9);
+  }
+  parts[i % CHUNK] = s;
+  if (i % CHUNK === CHUNK - 1 || i === a.length - 1) writeSync(1, parts.slice(0, (i % CHUNK) + 1).join('\\n') + '\\n');
 }
-writeSync(1, parts.join('\\n') + '\\n');
 `,
 );
 
@@ -108,6 +132,16 @@ if (process.argv[2] === 'graph') {
   graphModelBench();
   process.exit(0);
 }
+// `node scripts/bench.mjs convert` runs only conversion time against the floor: the 1.33M MLP and the 19M-parameter encoder.
+if (process.argv[2] === 'convert') {
+  conversionBench();
+  process.exit(0);
+}
+// `node scripts/bench.mjs cold` runs only the cold start.
+if (process.argv[2] === 'cold') {
+  coldStart();
+  process.exit(0);
+}
 // `node scripts/bench.mjs conv` runs only the conv nets against onnxruntime-web and the plain-JS floor.
 if (process.argv[2] === 'conv') {
   spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-convnets.mjs')], { stdio: 'inherit' });
@@ -122,7 +156,7 @@ if (process.argv[2] === 'attention') {
 console.log(`nn2eq benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log('conversion vs floor (floor = read every weight, print each once, shortest round-trip)');
 console.log('model                      params     format form    time s  floor s  ratio  peak RSS MB  floor RSS MB  output MB');
-for (const [name, sizes] of [['mlp-10k', [64, 128, 10]], ['mlp-100k', [256, 256, 128, 10]], ['mlp-1.3M', [784, 1024, 512, 10]]]) {
+for (const [name, sizes] of [['mlp-10k', [64, 128, 10]], ['mlp-100k', [256, 256, 128, 10]]]) {
   const m = mlp(name, sizes);
   const floor = [0, 1, 2].map(() => measure([FLOOR, m.path]));
   const fl = { seconds: median(floor.map((f) => f.seconds)), rss: median(floor.map((f) => f.rss)) };
@@ -138,11 +172,9 @@ for (const [name, sizes] of [['mlp-10k', [64, 128, 10]], ['mlp-100k', [256, 256,
   }
 }
 
-console.log('\ncold start (median of 15 runs)');
-const small = mlp('mlp-20', [3, 3, 2], 'tanh');
-const bare = median(Array.from({ length: 15 }, () => measure(['-e', '0']).seconds));
-const cold = median(Array.from({ length: 15 }, () => measure([CLI, small.path]).seconds));
-console.log(`node -e 0: ${fmt(bare * 1000, 0)} ms   nn2eq on a ${small.params}-parameter model: ${fmt(cold * 1000, 0)} ms   ratio ${fmt(cold / bare)} (target <= 2)`);
+conversionBench();
+
+const bare = coldStart();
 
 console.log('\ndepth: 1000-layer narrow MLP (Dense(2, tanh) x 1000)');
 const deep = mlp('deep-1000', [2, ...Array(1000).fill(2), 1], 'tanh');
@@ -234,7 +266,7 @@ for (const [label, args] of [
   console.log(`${label.padEnd(24)} convert ${fmt(plain)} s, with --verify ${fmt(checked)} s`);
 }
 
-const big = rows.filter((r) => r.name === 'mlp-1.3M');
+const big = rows.filter((r) => r.name === 'mlp 784-1024-512-10');
 console.log(`\ntargets at 1.3M parameters: ratio ${big.map((r) => `${r.format} ${r.form} ${fmt(r.ratio)}`).join(', ')} (<= 1.5); peak RSS ${big.map((r) => `${r.format} ${r.form} ${fmt(r.rss, 0)} MB`).join(', ')} (<= 300 MB)`);
 
 /**
@@ -310,6 +342,96 @@ int main(int argc, char **argv) {
   const js = jsTimes(file, mnist.path, 784);
   console.log(`js tensor: per-sample predict ${fmt(js.per * 1e3, 1)} µs (hand-written typed-array loop ${fmt(js.hand * 1e3, 1)} µs)`);
   console.log(`ratios, JS / C: tensor ${fmt((js.per / 1e3) / perCall.tensor)}, scalar ${fmt((js.per / 1e3) / perCall.scalar)}; C scalar / C tensor ${fmt(perCall.scalar / perCall.tensor)}`);
+}
+
+/**
+ * Conversion time of the 1.33M-parameter MLP (TF.js) and, with `encoder`, of a 6-layer, 512-wide,
+ * 8-head transformer encoder (about 19M parameters, ONNX from Debian's torch, seeded weights), to JS
+ * and NumPy in the tensor form (and the scalar form for the MLP), as ratios to the floor measured
+ * in this run (best of BENCH_RUNS, default 3 for the MLP and 1 for the encoder), with peak RSS.
+ */
+function conversionBench() {
+  const runs = Number(process.env.BENCH_RUNS ?? 0);
+  console.log(`\nconversion vs the floor (shortest round-trip float32 text of every weight in a plain loop); best of N by CPU time (user + sys); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('model                   params  format form    N  cpu s  wall s  floor cpu s  ratio  peak RSS MB  floor RSS MB  output MB');
+  const row = (name, params, path, floorPath, forms, n, extra = []) => {
+    const best = (rs) => rs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
+    const f = best(Array.from({ length: n }, () => measure([FLOOR, floorPath])));
+    for (const form of forms) {
+      for (const format of ['js', 'numpy']) {
+        const r = best(Array.from({ length: n }, () => measure([CLI, path, '-f', format, '--form', form, ...extra])));
+        rows.push({ name, format, form, ratio: r.cpu / f.cpu, rss: r.rss });
+        console.log(`${name.padEnd(22)} ${(params / 1e6).toFixed(2).padStart(6)}M  ${format.padEnd(6)} ${form.padEnd(7)} ${String(n).padStart(2)}  ${fmt(r.cpu).padStart(5)}  ${fmt(r.seconds).padStart(6)}  ${fmt(f.cpu).padStart(11)}  ${fmt(r.cpu / f.cpu).padStart(5)}  ${fmt(r.rss, 0).padStart(11)}  ${fmt(f.rss, 0).padStart(12)}  ${fmt(r.bytes / 1e6).padStart(9)}`);
+      }
+    }
+  };
+  const m = mlp('mlp-1.3M', [784, 1024, 512, 10]);
+  row('mlp 784-1024-512-10', m.params, m.path, m.path, ['scalar', 'tensor'], runs || 3);
+  const e = encoderModel();
+  if (e.skipped) console.log(`encoder: skipped (${e.skipped})`);
+  else row('encoder 6x512, 8 heads', e.params, e.onnx, e.f32, ['tensor'], runs || 1, ['--max-size', '2GB']);
+  console.log('targets: ratio <= 1.5 in both forms; the encoder\'s peak RSS <= 1024 MB');
+}
+
+/**
+ * nn.TransformerEncoder(6 layers, d_model 512, 8 heads, feed-forward 2048) with seeded weights, one
+ * 128-token sequence, exported by Debian's torch at opset 17 into the temp folder shared with
+ * bench-convnets (kept between runs), with its float32 initializers dumped raw (*.f32) for the floor.
+ */
+function encoderModel() {
+  const dir = join(tmpdir(), 'nn2eq-bench-convnets');
+  mkdirSync(dir, { recursive: true });
+  const onnx = join(dir, 'encoder-6x512.onnx');
+  const f32 = join(dir, 'encoder-6x512.f32');
+  const script = `
+import sys, numpy, onnx, torch, torch.nn as nn
+from onnx import numpy_helper
+torch.manual_seed(0)
+m = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True), 6, enable_nested_tensor=False).eval()
+# TransformerEncoder deep-copies one layer: each copy gets its own weights (the exporter stores equal ones once).
+with torch.no_grad():
+    for p in m.parameters():
+        p.copy_(torch.randn_like(p) * 0.05)
+# The fused fast path of nn.TransformerEncoderLayer has no ONNX export: export with gradients on.
+with torch.set_grad_enabled(True):
+    torch.onnx.export(m, (torch.rand(1, 128, 512),), sys.argv[1], opset_version=17, input_names=['input'], output_names=['output'], do_constant_folding=True)
+ws = [numpy_helper.to_array(t) for t in onnx.load(sys.argv[1]).graph.initializer if t.data_type == onnx.TensorProto.FLOAT]
+numpy.concatenate([w.ravel() for w in ws]).astype('<f4').tofile(sys.argv[2])
+`;
+  if (!existsSync(f32)) {
+    const r = spawnSync('/usr/bin/python3', ['-c', script, onnx, f32], { encoding: 'utf8' });
+    if (r.status !== 0) return { skipped: `python3-torch or python3-onnx missing, or the export failed: ${(r.stderr || '').trim().split('\n').pop()}` };
+  }
+  return { onnx, f32, params: statSync(f32).size / 4 };
+}
+
+/**
+ * Cold start: `nn2eq` on a 20-parameter model against `node -e 0`, runs interleaved, best of 15
+ * by wall time (the figure a user waits for) and by CPU time (steadier on a busy machine); returns
+ * node's best wall seconds.
+ */
+function coldStart() {
+  console.log(`\ncold start (best of 15, interleaved; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  const small = mlp('mlp-20', [3, 3, 2], 'tanh');
+  // CPU time as the process counts it at exit (microseconds; /usr/bin/time rounds to 10 ms), by a hook both commands load.
+  const hook = join(TMP, 'cpu-hook.mjs');
+  writeFileSync(hook, "import { writeSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.cpuUsage(); writeSync(2, `CPU ${(u.user + u.system) / 1e6}\\n`); });\n");
+  const run = (args) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['--import', hook, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: Number(/CPU ([\d.e-]+)/.exec(r.stderr)[1]) };
+  };
+  const bare = [];
+  const cold = [];
+  for (let i = 0; i < 15; i++) {
+    bare.push(run(['-e', '0']));
+    cold.push(run([CLI, small.path]));
+  }
+  const best = (rs, k) => Math.min(...rs.map((r) => r[k]));
+  const [bw, cw, bc, cc] = [best(bare, 'seconds'), best(cold, 'seconds'), best(bare, 'cpu'), best(cold, 'cpu')];
+  console.log(`node -e 0: ${fmt(bw * 1000, 0)} ms wall, ${fmt(bc * 1000, 0)} ms CPU   nn2eq on a ${small.params}-parameter model: ${fmt(cw * 1000, 0)} ms wall, ${fmt(cc * 1000, 0)} ms CPU   ratio ${fmt(cw / bw)} wall, ${fmt(cc / bc)} CPU (target <= 2)`);
+  return bw;
 }
 
 /** Debian's python3 with numpy, or null. */

@@ -21,8 +21,22 @@ export interface Io {
   stdinIsTTY: boolean;
 }
 
+/**
+ * `text` in pieces of about 16M characters (never splitting a surrogate pair): writing a tensor
+ * form of hundreds of MB at once made a UTF-8 copy of all of it beside the text.
+ */
+function pieces(text: string, each: (piece: string) => void): void {
+  const size = 1 << 24;
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + size);
+    if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1])) end--;
+    each(text.slice(at, end));
+    at = end;
+  }
+}
+
 const defaultIo: Io = {
-  stdout: (t) => process.stdout.write(t),
+  stdout: (t) => pieces(t, (piece) => process.stdout.write(piece)),
   stderr: (t) => process.stderr.write(t),
   stdinIsTTY: Boolean(process.stdin.isTTY),
 };
@@ -267,7 +281,7 @@ function writeAtomically(file: string, text: string, sources: readonly string[])
     throw new Nn2eqError(`cannot write ${file} (${(e as NodeJS.ErrnoException).code})`, 'io');
   }
   try {
-    writeSync(fd, text);
+    pieces(text, (piece) => writeSync(fd, piece));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, real);

@@ -1,6 +1,6 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
-import { EMITTERS, type Format } from './emit/index.js';
+import { EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
 import type { Dtype } from './emit/types.js';
 import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
@@ -132,8 +132,13 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 
+/** Node's Buffer, counting UTF-8 bytes natively (absent in the browser build). */
+const NODE_BUFFER = (globalThis as { Buffer?: { byteLength(s: string, encoding: 'utf8'): number } }).Buffer;
+
 /** Bytes of `s` in UTF-8, without encoding it (a tensor form can be hundreds of MB). */
 function utf8Length(s: string): number {
+  // A loop over 230 MB of text took a second; Buffer.byteLength counts it natively.
+  if (NODE_BUFFER) return NODE_BUFFER.byteLength(s, 'utf8');
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -244,6 +249,7 @@ function transforms(): typeof import('./transform/pipeline.js') {
 /** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   if (anyTransform(opts.transforms)) await loadTransforms();
+  await loadTensorEmitters(opts.format);
   const loaded = await loadAnyModel(path, { weights: opts.weights });
   if ('onnx' in loaded) {
     // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.

@@ -1,4 +1,9 @@
 /** nn2eq as a library: load a model, extract its IR, and print it in any registered format. */
+import { loadTensorEmitters } from './emit/index.js';
+
+// The library's users may print any tensor form synchronously (convertModel, convertWithIR): load every printer here (the CLI loads only the one it prints).
+await loadTensorEmitters();
+
 export { Nn2eqError } from './errors.js';
 export { loadModel, loadJsonModel } from './load/index.js';
 export type { ModelSpec, LayerSpec, Weight, LoadOptions } from './load/index.js';
@@ -10,7 +15,7 @@ export { Graph } from './ir/graph.js';
 export { evaluate, evaluateOutputs } from './ir/evaluate.js';
 export { schedule } from './schedule.js';
 export { lower } from './transform/lower.js';
-export { EMITTERS, FORMATS } from './emit/index.js';
+export { EMITTERS, FORMATS, loadTensorEmitters } from './emit/index.js';
 export type { Format, Emitter } from './emit/index.js';
 export { formatNumber, numberParts } from './emit/number.js';
 export { convertFile, convertModel, convertWithIR, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE } from './convert.js';

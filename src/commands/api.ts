@@ -1,5 +1,5 @@
 import { convertModel, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE_INLINE, type ConvertOptions } from '../convert.js';
-import { EMITTERS, type Format } from '../emit/index.js';
+import { EMITTERS, loadTensorEmitters, type Format } from '../emit/index.js';
 import type { EmitOptions } from '../emit/types.js';
 import { Nn2eqError } from '../errors.js';
 import { loadModel, type LoadOptions, type ModelSpec } from '../load/index.js';
@@ -17,6 +17,7 @@ export type ConvertApiOptions = Partial<ConvertOptions>;
 /** The model (a loaded ModelSpec or a file path) as text in `format` (default 'latex'). */
 export async function convert(model: ModelSpec | string, options: ConvertApiOptions = {}): Promise<string> {
   const spec = typeof model === 'string' ? await loadModel(model) : model;
+  await loadTensorEmitters(options.format ?? 'latex');
   return convertModel(spec, { format: 'latex', ...options });
 }
 

@@ -1,7 +1,7 @@
 import { convertModel, convertWithIR, DEFAULT_MAX_SIZE } from '../convert.js';
 import { tfSource } from '../extract/tf/source.js';
 import { scalarize } from '../tensor/scalarize.js';
-import type { Format } from '../emit/index.js';
+import { loadTensorEmitters, type Format } from '../emit/index.js';
 import { Nn2eqError } from '../errors.js';
 import { extract, type Extracted } from '../extract/index.js';
 import { evaluate } from '../ir/evaluate.js';
@@ -232,6 +232,7 @@ export function explode(text: string, json = false): string[] {
 export async function diffFiles(oldPath: string, newPath: string, opts: DiffOptions = {}): Promise<DiffReport> {
   if (oldPath === '-' && newPath === '-') throw new Nn2eqError('diff: both models cannot come from standard input', 'usage', "pass at most one '-'");
   const [a, b] = [await loadForDiff(oldPath), await loadForDiff(newPath)];
+  if (opts.format) await loadTensorEmitters(opts.format);
   return diff(a, b, opts);
 }
 

@@ -9,30 +9,54 @@ import { mathjs } from './mathjs.js';
 import { numpy } from './numpy.js';
 import { svg } from './svg.js';
 import { sympy } from './sympy.js';
-import { cTensor } from './tensor/c.js';
-import { emitJsTensor } from './tensor/js.js';
-import { juliaTensor } from './tensor/julia.js';
 import { latexTensor } from './tensor/latex.js';
-import { mathematicaTensor } from './tensor/mathematica.js';
-import { mathjsTensor } from './tensor/mathjs.js';
-import { numpyTensor } from './tensor/numpy.js';
-import { sympyTensor } from './tensor/sympy.js';
-import type { Emitter } from './types.js';
+import type { Emitter, TensorEmitter } from './types.js';
 
 export type { Emitter, EmitOptions } from './types.js';
+
+/** A tensor emitter whose module is imported by loadTensorEmitters, the first time a conversion needs it. */
+interface LazyTensorEmitter extends TensorEmitter {
+  load(): Promise<void>;
+}
+
+/**
+ * The tensor printers are most of emit/'s code and a conversion uses one of them, so each is
+ * imported on demand: convertFile, verify and the library's entry (src/index.ts) await
+ * loadTensorEmitters before printing. The flags are stated here, where convert reads them before
+ * anything is loaded; a flag the module sets and the registry lacks is an error when it loads.
+ */
+function lazyTensor(format: string, flags: Omit<TensorEmitter, 'emit'>, load: () => Promise<TensorEmitter>): LazyTensorEmitter {
+  let loaded: TensorEmitter | undefined;
+  return {
+    ...flags,
+    emit(program, opts) {
+      if (!loaded) throw new Error(`the ${format} tensor emitter is not loaded yet: await loadTensorEmitters() first`);
+      return loaded.emit(program, opts);
+    },
+    async load() {
+      if (loaded) return;
+      const e = await load();
+      for (const k of ['symbolicWeights', 'float32'] as const) {
+        if (e[k] && !flags[k]) throw new Error(`emit/index.ts: the ${format} tensor emitter sets ${k} in its module; state it in the registry too`);
+      }
+      loaded = e;
+    },
+  };
+}
 
 /** The one registry of output formats; it also feeds the CLI's --format choices. */
 // Each tensor form is attached here, not in its scalar emitter's file: the tensor emitters import
 // their language's scalar syntax from that file, and an import back would be a cycle.
 export const EMITTERS = {
+  // LaTeX's tensor printer is loaded with the html and svg emitters, which print through it.
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
-  numpy: { ...numpy, tensor: numpyTensor },
-  js: { ...js, tensor: { emit: emitJsTensor, symbolicWeights: true, float32: true } },
-  mathematica: { ...mathematica, tensor: mathematicaTensor },
-  c: { ...c, tensor: cTensor },
-  sympy: { ...sympy, tensor: sympyTensor },
-  mathjs: { ...mathjs, tensor: mathjsTensor },
-  julia: { ...julia, tensor: juliaTensor },
+  numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./tensor/numpy.js').then((m) => m.numpyTensor)) },
+  js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./tensor/js.js').then((m) => ({ emit: m.emitJsTensor }))) },
+  mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
+  c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./tensor/c.js').then((m) => m.cTensor)) },
+  sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./tensor/sympy.js').then((m) => m.sympyTensor)) },
+  mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },
+  julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./tensor/julia.js').then((m) => m.juliaTensor)) },
   json,
   html,
   svg,
@@ -42,3 +66,10 @@ export const EMITTERS = {
 export type Format = keyof typeof EMITTERS;
 
 export const FORMATS = Object.keys(EMITTERS) as Format[];
+
+/** Imports the tensor printer of `format`, or of every format: before any tensor form is printed (the registry loads them on demand). */
+export async function loadTensorEmitters(format?: string): Promise<void> {
+  const all: Record<string, Emitter> = EMITTERS;
+  const wanted = format === undefined ? FORMATS : [format];
+  await Promise.all(wanted.map((f) => (all[f]?.tensor as Partial<LazyTensorEmitter> | undefined)?.load?.()));
+}

@@ -6,6 +6,7 @@ import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { broadcastIndex as broadcastAt } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
+import { formatNumbers, type NumberStyle } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
 import { constantsUsed, tensorNames } from '../tensor/names.js';
@@ -136,15 +137,11 @@ export function isAtom(text: string): boolean {
 }
 
 /** A constant tensor as text rows, one row of its last axis per line, numbers separated by spaces (read back by a `_w` helper). */
-export function weightRows(t: TensorInfo, num: (x: number) => string): string[] {
+export function weightRows(t: TensorInfo, style: NumberStyle, precision: number | undefined): string[] {
   const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
   const v = t.values!;
   const rows: string[] = [];
-  for (let at = 0; at < v.length; at += cols) {
-    const row: string[] = [];
-    for (let j = at; j < at + cols; j++) row.push(num(v[j]));
-    rows.push(row.join(' '));
-  }
+  for (let at = 0; at < v.length; at += cols) rows.push(formatNumbers(v, at, at + cols, style, precision, ' '));
   return rows;
 }
 

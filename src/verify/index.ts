@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EMITTERS, type Format } from '../emit/index.js';
+import { EMITTERS, loadTensorEmitters, type Format } from '../emit/index.js';
 import type { Dtype } from '../emit/types.js';
 import { numberParts } from '../emit/number.js';
 import { Nn2eqError } from '../errors.js';
@@ -115,6 +115,7 @@ export interface VerifyReport {
 
 /** Checks `text` (the emitted `format`) and nn2eq's IR against TF.js's predictions for `model`. */
 export async function verify(model: ModelSpec, text: string, opts: VerifyOptions): Promise<VerifyReport> {
+  await loadTensorEmitters(opts.format);
   const float32 = opts.dtype === 'float32';
   const atol = opts.atol ?? (float32 ? FLOAT32_TOLERANCE[0] : 1e-5);
   const rtol = opts.rtol ?? (float32 ? FLOAT32_TOLERANCE[1] : 1e-4);

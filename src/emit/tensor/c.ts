@@ -3,7 +3,7 @@ import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from '../c.js';
-import { formatNumber } from '../number.js';
+import { formatNumber, formatNumbers } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
@@ -672,12 +672,16 @@ class Printer {
       const rows: string[] = [];
       const printed = fewValues(values) ? new Map<number, string>() : undefined;
       for (let at = 0; at < values.length; at += width) {
+        if (!printed) {
+          rows.push(formatNumbers(values, at, at + width, C_NUMBERS, this.opts.precision, ', '));
+          continue;
+        }
         const row: string[] = [];
         for (let j = at; j < at + width; j++) {
-          let text = printed?.get(values[j]);
+          let text = printed.get(values[j]);
           if (text === undefined) {
             text = formatNumber(values[j], C_NUMBERS, this.opts.precision);
-            printed?.set(values[j], text);
+            printed.set(values[j], text);
           }
           row.push(text);
         }

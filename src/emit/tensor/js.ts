@@ -3,7 +3,7 @@ import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
-import { formatNumber } from '../number.js';
+import { formatNumber, formatNumbers } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
@@ -514,6 +514,12 @@ function fewValues(values: ArrayLike<number>): boolean {
   return values.length > 4 * seen.size;
 }
 
+/** Whether every value is a float32 (or NaN), so a Float32Array holds them exactly. */
+function allFloat32(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]) !== values[i] && !Number.isNaN(values[i])) return false;
+  return true;
+}
+
 /** Prints a tensor program as the JS tensor form (see the file comment). */
 export function emitJsTensor(program: TensorProgram, opts: EmitOptions): string {
   return new Printer(program, opts).print();
@@ -815,7 +821,7 @@ class Printer {
     return constantsUsed(p).map((id) => {
       const t = p.tensors[id];
       const values = this.float32 && t.values ? Float32Array.from(t.values) : (t.values ?? []);
-      const exact32 = this.float32 || (this.opts.precision === undefined && Array.from(values).every((v) => Number.isNaN(v) || Math.fround(v) === v));
+      const exact32 = this.float32 || (this.opts.precision === undefined && allFloat32(values));
       const type = exact32 ? 'Float32Array' : 'Float64Array';
       this.arrayTypes.add(type);
       const call = byLayer.get(t.layer);
@@ -824,12 +830,16 @@ class Printer {
       const rows: string[] = [];
       const printed = fewValues(values) ? new Map<number, string>() : undefined;
       for (let at = 0; at < values.length; at += width) {
+        if (!printed) {
+          rows.push(formatNumbers(values, at, at + width, JS_NUMBERS, this.opts.precision, ', '));
+          continue;
+        }
         const row: string[] = [];
         for (let j = at; j < at + width; j++) {
-          let text = printed?.get(values[j]);
+          let text = printed.get(values[j]);
           if (text === undefined) {
             text = formatNumber(values[j], JS_NUMBERS, this.opts.precision);
-            printed?.set(values[j], text);
+            printed.set(values[j], text);
           }
           row.push(text);
         }

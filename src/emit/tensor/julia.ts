@@ -443,12 +443,12 @@ export const juliaTensor: TensorEmitter = {
     if (mapDefs.length > 0) appendLines(lines, '', mapDefs);
     if (symbolic) {
       lines.push('', 'const PARAMS = (');
-      for (const w of weights) appendLines(lines, `    ${w.name} = _w("""`, weightRows(p.tensors[w.id], num), `""", ${jt(w.shape)}),`);
+      for (const w of weights) appendLines(lines, `    ${w.name} = _w("""`, weightRows(p.tensors[w.id], JL_NUMBERS, opts.precision), `""", ${jt(w.shape)}),`);
       lines.push(')');
     } else {
       for (const id of consts) {
         const t = p.tensors[id];
-        appendLines(lines, '', `const ${names[id]} = _w("""`, weightRows(t, num), `""", ${jt(t.shape)})`);
+        appendLines(lines, '', `const ${names[id]} = _w("""`, weightRows(t, JL_NUMBERS, opts.precision), `""", ${jt(t.shape)})`);
       }
     }
     lines.push('', `function predict(${args.join(', ')})`);

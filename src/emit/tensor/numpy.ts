@@ -389,7 +389,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
   lines.push('');
-  const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], num), `""", ${py(p.tensors[id].shape)})${end}`);
+  const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision), `""", ${py(p.tensors[id].shape)})${end}`);
   // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
   const empty = (id: TensorId) => sizeOf(p.tensors[id].shape) === 0;
   if (params) {

@@ -320,6 +320,8 @@ function initializer(t: OnnxTensor): Const {
 /** A decoded tensor's values as float64 (bools 0/1, int64 exactly up to 2^53). */
 export function floatValuesOf(values: Const['values'] | ArrayLike<number | bigint> | string[]): Float64Array {
   if (Array.isArray(values) && typeof values[0] === 'string') throw new Nn2eqError('a string tensor cannot take part in a formula', 'unsupported');
+  // A typed array of numbers converts in one native copy (a mapping callback per value took seconds on 19M weights).
+  if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) return new Float64Array(values as unknown as ArrayLike<number>);
   return Float64Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
