@@ -163,7 +163,7 @@ for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js
   if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
 }
 
-console.log(`${(params / 1e6).toFixed(1)}M parameters, ${(total / 1e9).toFixed(2)} GMAC per sequence (dense layers and matrix products of the tensor program)`);
+console.log(`${(params / 1e6).toFixed(1)}M constant elements in the tensor program (weights, and constants the exporter added), ${(total / 1e9).toFixed(2)} GMAC per sequence (its dense layers and matrix products)`);
 console.log('per sequence                         ms   vs ORT   GMAC/s  of JS floor');
 const line = (target, ms) => {
   const rate = total / (ms / 1000) / 1e9;
