@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertFile } from '../src/index.js';
+import { convertFile, type Format } from '../src/index.js';
 import { onnxRuntimePredict } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
 import { mismatch, runJs, runNumpy, tmpFile } from './helpers.js';
@@ -63,14 +63,14 @@ describe(`a DenseNet-style chain of ${LAYERS} concatenations`, () => {
   let want: Promise<number[]> | undefined;
   const reference = () =>
     (want ??= onnxRuntimePredict(bytes, [{ name: 'x', dtype: 'float32', dims: [1, 2], values: x.flat() }]).then(([y]) => Array.from(y.values)));
-  const text = async (format: string, form: 'tensor' | 'scalar') => {
+  const text = async (format: Format, form: 'tensor' | 'scalar') => {
     const r = await convertFile(file, { format, form, maxSize: 1e9 });
     expect(r.form).toBe(form);
     return r.text;
   };
   const check = async (got: number[][]) => expect(mismatch(got[0], await reference(), 1e-5, 1e-4)).toBeNull();
 
-  for (const format of ['js', 'numpy', 'c', 'julia', 'mathjs', 'mathematica', 'latex', 'sympy']) {
+  for (const format of ['js', 'numpy', 'c', 'julia', 'mathjs', 'mathematica', 'latex', 'sympy'] as const) {
     it(`${format}: both forms convert`, async () => {
       for (const form of ['tensor', 'scalar'] as const) expect((await text(format, form)).length).toBeGreaterThan(1000);
     }, 120_000);

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extraRunners, runMathjsText, sympyPython } from '../src/verify/extra-runtimes.js';
-import { convertFile } from '../src/index.js';
+import { convertFile, type Format } from '../src/index.js';
 import { withPython } from './check.js';
 import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, runSympyBatch, withCC } from './helpers.js';
 import { checkStructure } from './julia-structure.js';
@@ -20,7 +20,7 @@ const NAMES = readdirSync(ROOT)
 const julia = !spawnSync(process.env.NN2EQ_JULIA || 'julia', ['--version']).error;
 const py = sympyPython();
 
-async function tensorForm(name: string, format: string): Promise<string> {
+async function tensorForm(name: string, format: Format): Promise<string> {
   const { text, form } = await convertFile(join(ROOT, name, 'model.onnx'), { format, form: 'tensor' });
   expect(form).toBe('tensor');
   return text;

@@ -13,7 +13,7 @@ import { loopProgram, opCases, opProgram } from './tensor-cases.js';
 if (ccSkip) console.warn(`\n*** SKIPPING C tensor-form checks: ${ccSkip}${inCI ? ' (CI=true: these tests FAIL instead)' : ''}\n`);
 
 /** The C tensor form of a model file. */
-async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = {}): Promise<string> {
+async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> & { weights?: string } = {}): Promise<string> {
   const { text, form } = await convertFile(model, { format: 'c', form: 'tensor', ...opts });
   expect(form).toBe('tensor');
   return text;

@@ -17,7 +17,7 @@ const MODELS = process.env.NN2EQ_MODELS ?? SHARED;
 type Predict = (...inputs: unknown[]) => unknown;
 
 /** The tensor form of a model, as JS text and as an imported module. */
-async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = {}): Promise<{ text: string; predict: Predict }> {
+async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> & { weights?: string } = {}): Promise<{ text: string; predict: Predict }> {
   const { text, form } = await convertFile(model, { format: 'js', form: 'tensor', ...opts });
   expect(form).toBe('tensor');
   const mod = (await import(pathToFileURL(tmpFile('mjs', text)).href)) as { predict: Predict; default: Predict };

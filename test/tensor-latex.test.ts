@@ -252,7 +252,7 @@ describe('LaTeX tensor form: what it prints is the model', () => {
             if (backward.has(a)) label = label.replace(/^(\\mathbf\{[a-z]\}|[A-Z])/, '\\overleftarrow{$1}');
             expect(equations, `${name}: ${label} of layer ${call.number} (${call.className})`).toContain(label);
           }
-          const mark = e.op === 'map' ? mapMark((e.attrs as MapAttrs).fn) : OP_MARK[e.op];
+          const mark = e.op === 'map' ? mapMark((e.attrs as unknown as MapAttrs).fn) : OP_MARK[e.op];
           if (mark) expect(equations, `${name}: ${e.op} of layer ${call.number} (${call.className})`).toContain(mark);
         });
       }

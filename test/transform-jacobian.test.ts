@@ -65,7 +65,7 @@ describe('jacobian: against tf.grad on every smooth fixture', async () => {
         const want = await tfJacobian(name, c.inputs);
         expect(want, 'TF.js cannot load the model').not.toBeNull();
         const got = irJacobian(ex, flat(c.inputs));
-        const bad = mismatch(got, want, 2e-4, 2e-3);
+        const bad = mismatch(got, want!, 2e-4, 2e-3);
         expect(bad, bad ?? '').toBeNull();
         checked++;
       }

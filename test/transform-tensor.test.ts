@@ -57,7 +57,7 @@ function close(got: readonly number[], want: readonly number[], tol: number): st
 const fixedLength = async (name: string) => !(await program(name)).inputs.some((i) => i.tensor.shape.includes(-1));
 
 describe('tensor-form transforms are IR-to-IR: the scalar IR agrees before and after', async () => {
-  const names = [];
+  const names: string[] = [];
   for (const name of fixtures) if (await fixedLength(name)) names.push(name);
 
   for (const name of names) {

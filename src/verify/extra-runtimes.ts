@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Port } from '../extract/index.js';
+import { runPythonCode } from './python.js';
 import { probe, type RunResult } from './runtimes.js';
 import { erf as erfFloat64 } from '../ir/special.js';
 import type { Equation, TensorProgram } from '../tensor/program.js';
@@ -158,9 +159,9 @@ data = json.load(sys.stdin)
 print(json.dumps([run(file, rows, shapes) for file, rows, shapes in zip(sys.argv[1:], data["rows"], data["shapes"])]))
 `;
 
-/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import); `shapes`: each tensor-form module's input shapes. */
+/** Runs SYMPY_DRIVER on several modules in one python3 (SymPy takes a while to import; the python3 is kept for the next run, src/verify/python.ts); `shapes`: each tensor-form module's input shapes. */
 export async function runSympyFiles(exe: string, files: string[], rows: number[][][], shapes: (readonly (readonly number[])[] | null)[] = files.map(() => null)): Promise<(number[][] | Error)[]> {
-  return sympyAnswers(await run(exe, ['-c', SYMPY_DRIVER, ...files], JSON.stringify({ rows, shapes })));
+  return sympyAnswers(await runPythonCode(exe, SYMPY_DRIVER, files, JSON.stringify({ rows, shapes })));
 }
 
 /** What SYMPY_DRIVER prints, read back: per module its rows of outputs, or its error. */

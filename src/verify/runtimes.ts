@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Port } from '../extract/index.js';
+import { runPythonCode } from './python.js';
 import { WOLFRAM_SYMPY_DRIVER } from './wolfram_sympy.js';
 
 /**
@@ -110,10 +111,7 @@ export async function runNumpy(text: string, inputs: readonly Port[], points: re
     const file = join(s.dir, 'model.py');
     writeFileSync(file, text);
     const batch = inputs.map((_, i) => points.map((p) => nested(p, inputs)[i]));
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = execFile(exe, ['-c', NUMPY_DRIVER, file], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
-      child.stdin!.end(JSON.stringify(batch));
-    });
+    const out = await runPythonCode(exe, NUMPY_DRIVER, [file], JSON.stringify(batch));
     return { values: parseNumbers(out) };
   } finally {
     s.done();
@@ -145,13 +143,8 @@ async function runWolframSympy(text: string, points: readonly Float64Array[]): P
   const s = scratch();
   try {
     const file = join(s.dir, 'model.wl');
-    const driver = join(s.dir, 'run_wolfram.py');
     writeFileSync(file, text);
-    writeFileSync(driver, WOLFRAM_SYMPY_DRIVER);
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = execFile(exe, [driver, file], { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
-      child.stdin!.end(JSON.stringify(points.map((p) => Array.from(p))));
-    });
+    const out = await runPythonCode(exe, WOLFRAM_SYMPY_DRIVER, [file], JSON.stringify(points.map((p) => Array.from(p))));
     return { values: parseNumbers(out) };
   } finally {
     s.done();
