@@ -340,7 +340,19 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         if (inlined.has(eq.args[0])) body.push(`${indent}${names[b.inputs[0]]} = ${arg(eq.args[0], false)}`);
         else names[b.inputs[0]] = names[eq.args[0]];
         names[b.outputs[0]] = names[eq.outs[0]];
+        // A computed value from outside the loop (a weight given as an input) has the batch axes but
+        // not the loop's: it gets a length-1 axis there, so that it lines up under the body's values.
+        const made = new Set(b.equations.flatMap((e) => e.outs));
+        const outer = [...new Set(b.equations.flatMap((e) => e.args))].filter((id) => !made.has(id) && !b.inputs.includes(id) && fromInputs.has(id));
+        const saved = outer.map((id) => names[id]);
+        outer.forEach((id) => {
+          const each = `${names[id]}_each`;
+          body.push(`${indent}${each} = np.expand_dims(${arg(id, false)}, ${-p.tensors[id].shape.length - 1})`);
+          inlined.delete(id);
+          names[id] = each;
+        });
         block(b.equations, indent, new Set(b.outputs));
+        outer.forEach((id, k) => (names[id] = saved[k]));
         return;
       }
       const text = expr(eq);

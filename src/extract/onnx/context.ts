@@ -76,6 +76,21 @@ export function builderOps(b: ProgramBuilder, fail: (message: string) => never):
   };
 }
 
+/** `tensor(i, role)` over the values `get` gives: a tensor as it is, a constant made a constant tensor once per input. */
+export function tensorOf(get: (i: number) => Val, constant: (role: string, dims: readonly number[], values: ArrayLike<number>) => T): (i: number, role?: string) => T {
+  const made = new Map<number, T>();
+  return (i, role = 'c') => {
+    const v = get(i);
+    if (v.kind === 'tensor') return v.t;
+    let t = made.get(i);
+    if (!t) {
+      t = constant(role, v.dims, v.values);
+      made.set(i, t);
+    }
+    return t;
+  };
+}
+
 /** Turns one ONNX node into tensor equations (or folds it): its output values in order. */
 export type OnnxExtractor = (ctx: OnnxContext) => Val[];
 

@@ -6,7 +6,7 @@ import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
 import { intRange, isFloat, type DType } from '../../tensor/dtype.js';
-import { builderOps, dtypeOfVal, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
 import { convOps } from './conv.js';
@@ -199,7 +199,6 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       runGraph(branch.value, inner);
       return branch.value.outputs.map((o) => inner.get(o.name) ?? fail(`the branch does not compute its output '${o.name}'`));
     }
-    const materialized = new Map<number, T>();
     const ctx: OnnxContext = {
       node,
       model,
@@ -207,16 +206,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       builder: b,
       has: (i) => node.inputs[i] !== undefined && node.inputs[i] !== '',
       val: get,
-      tensor(i, role = 'c') {
-        const v = get(i);
-        if (v.kind === 'tensor') return v.t;
-        let t = materialized.get(i);
-        if (!t) {
-          t = b.constant(role, v.dims, v.values);
-          materialized.set(i, t);
-        }
-        return t;
-      },
+      tensor: tensorOf(get, (role, dims, values) => b.constant(role, dims, values)),
       constant(i, what) {
         const v = get(i);
         if (v.kind !== 'const') {

@@ -2,7 +2,7 @@ import { attrInt } from '../../load/onnx/attributes.js';
 import { intRange, isInteger, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { convOps } from './conv.js';
-import { axisOf, konst, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { axisOf, konst, strides, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { linearOps } from './linear.js';
 
 /**
@@ -141,22 +141,12 @@ function centred(ctx: OnnxContext, x: Val, dims: readonly number[], z: QParam): 
 
 /** `run` (the float extractor of Conv or MatMul) on the node with its inputs replaced by `vals`. */
 function withInputs(ctx: OnnxContext, vals: readonly (Val | null)[], run: OnnxExtractor): Val {
-  const materialized = new Map<number, T>();
   const get = (i: number): Val => vals[i] ?? ctx.fail(`input ${i + 1} is missing`);
   const inner: OnnxContext = {
     ...ctx,
     has: (i) => vals[i] !== null && vals[i] !== undefined,
     val: get,
-    tensor(i, role = 'c') {
-      const v = get(i);
-      if (v.kind === 'tensor') return v.t;
-      let t = materialized.get(i);
-      if (!t) {
-        t = ctx.const(role, v.dims, v.values);
-        materialized.set(i, t);
-      }
-      return t;
-    },
+    tensor: tensorOf(get, (role, dims, values) => ctx.const(role, dims, values)),
     constant(i, what) {
       const v = get(i);
       return v.kind === 'const' ? v : ctx.fail(`its ${what} is not constant`);

@@ -6,7 +6,7 @@ import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
 import { ONNX_OPS, type OnnxContext } from '../onnx/index.js';
-import { builderOps, dtypeOfVal, konst, tensor, type Val } from '../onnx/context.js';
+import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Val } from '../onnx/context.js';
 import { asDType, type TfContext, type TfExtractor } from './context.js';
 import { TF_OPS } from './ops.js';
 import { rememberTfSource } from './source.js';
@@ -171,7 +171,6 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       if (!v) return fail(known.has(split(name)[0]) ? `input '${name}' is not an output of its node` : `reads '${node.inputs[i]}', which is no node of the graph`, 'the model.json is damaged or was edited by hand');
       return v;
     };
-    const materialized = new Map<number, T>();
     const asTensor = (v: Val, role: string): T => (v.kind === 'tensor' ? v.t : b.constant(role, v.dims, v.values));
     const from = b.equations.length;
     const ops = builderOps(b, fail);
@@ -205,16 +204,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       node,
       arity: node.inputs.length,
       val: get,
-      tensor(i, role = 'c') {
-        const v = get(i);
-        if (v.kind === 'tensor') return v.t;
-        let t = materialized.get(i);
-        if (!t) {
-          t = b.constant(role, v.dims, v.values);
-          materialized.set(i, t);
-        }
-        return t;
-      },
+      tensor: tensorOf(get, (role, dims, values) => b.constant(role, dims, values)),
       constant(i, what) {
         const v = get(i);
         if (v.kind !== 'const') return fail(`its ${what} (input '${node.inputs[i]}') is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written');
