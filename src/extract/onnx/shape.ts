@@ -283,7 +283,19 @@ const gather: OnnxExtractor = (ctx) => {
     const y = ctx.op('gather', [idx.t, table], {}, '_')[0];
     return [tensor(ctx.reshape(y, [...idx.t.shape, ...dims.slice(1)], 'h'))];
   }
-  return ctx.fail('picks elements by computed indices from a computed tensor', 'nn2eq gathers by constant indices, or from a constant table (an embedding)');
+  // Computed indices into a computed tensor: the axis moved to the front and flattened into rows,
+  // the rows picked (`gather_rows`: NaN for an index out of range), the indices' axes put back
+  // where the axis was. A negative index counts from the end, as ONNX says.
+  const n = dims[axis];
+  const perm = [axis, ...dims.map((_, i) => i).filter((i) => i !== axis)];
+  const rest = perm.slice(1).map((i) => dims[i]);
+  const table = ctx.reshape(ctx.transpose(ctx.tensor(0), perm), [n, sizeOf(rest)]);
+  const ids = ctx.map('add', [idx.t, ctx.map('affine', [ctx.map('less_than', [idx.t], [0], '_')], [n, 0], '_')], [], '_');
+  const rows = ctx.op('gather_rows', [table, ids], {}, '_')[0];
+  const q = idx.t.shape.length;
+  const y = ctx.reshape(rows, [...idx.t.shape, ...rest], '_');
+  const order = [...Array.from({ length: axis }, (_, i) => q + i), ...Array.from({ length: q }, (_, i) => i), ...Array.from({ length: dims.length - 1 - axis }, (_, i) => q + axis + i)];
+  return [tensor(ctx.transpose(y, order, 'h'), dtypeOfVal(data))];
 };
 
 const pad: OnnxExtractor = (ctx) => {

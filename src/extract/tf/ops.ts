@@ -325,18 +325,8 @@ const gatherV2: TfExtractor = (ctx) => {
   const rank = dims.length;
   const a0 = ctx.arity > 2 ? ctx.constant(2, 'axis').values[0] : 0;
   const axis = a0 < 0 ? a0 + rank : a0;
-  const ids = ctx.val(1);
-  if (ids.kind === 'const') return ctx.onnx('Gather', [ctx.val(0), ids], { axis: int(axis) });
-  // Computed indices: the axis moved to the front, its elements picked as rows, moved back.
-  const perm = [axis, ...dims.map((_, i) => i).filter((i) => i !== axis)];
-  const [moved] = axis === 0 ? [ctx.val(0)] : ctx.onnx('Transpose', [ctx.val(0)], { perm: ints(perm) });
-  const rest = perm.slice(1).map((i) => dims[i]);
-  const [y] = pickRows(ctx, moved, [dims[axis]], rest, ids);
-  const q = ids.t.shape.length;
-  if (axis === 0) return [y];
-  // y is [...ids, ...dims without axis]: the ids' axes go back to where the axis was.
-  const order = [...Array.from({ length: axis }, (_, i) => q + i), ...Array.from({ length: q }, (_, i) => i), ...Array.from({ length: rank - 1 - axis }, (_, i) => q + axis + i)];
-  return ctx.onnx('Transpose', [y], { perm: ints(order) });
+  // ONNX's Gather: constant indices fold or slice; computed ones pick rows (gather_rows).
+  return ctx.onnx('Gather', [ctx.val(0), ctx.val(1)], { axis: int(axis) });
 };
 
 /**
