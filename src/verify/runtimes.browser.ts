@@ -4,36 +4,10 @@
  * wolframscript) are skipped with a reason, as runtimes.ts does when they are not installed.
  */
 import type { Port } from '../extract/index.js';
+import { flatten, nested, type RunResult } from './points.js';
 
-export type RunResult = { values: number[][] } | { skipped: string } | { valid: true } | { invalid: string };
-
-/** Nested per-input arrays of one point, in each input's shape (as runtimes.ts). */
-function nested(point: Float64Array, inputs: readonly Port[]): unknown[] {
-  return inputs.map((p) => {
-    const flat = Array.from(point.subarray(p.offset, p.offset + p.size));
-    const build = (shape: readonly number[], at: number): [unknown, number] => {
-      if (shape.length === 0) return [flat[at], at + 1];
-      const out: unknown[] = [];
-      for (let i = 0; i < shape[0]; i++) {
-        const [v, next] = build(shape.slice(1), at);
-        out.push(v);
-        at = next;
-      }
-      return [out, at];
-    };
-    return build(p.shape, 0)[0];
-  });
-}
-
-function flatten(v: unknown): number[] {
-  if (typeof v === 'string') return [/nan/i.test(v) ? NaN : v.startsWith('-') ? -Infinity : Infinity];
-  return Array.isArray(v) ? v.flatMap(flatten) : [Number(v)];
-}
-
-export function parseNumbers(text: string): number[][] {
-  const quoted = text.replace(/-?\bInfinity\b|\bNaN\b|-?\binf\b|\bnan\b/g, (m) => `"${m}"`);
-  return (JSON.parse(quoted) as unknown[]).map(flatten);
-}
+export type { RunResult } from './points.js';
+export { parseNumbers } from './points.js';
 
 /** No program runs beside the page: every probe finds nothing. */
 export function probe(exe: string, _args: readonly string[]): { error?: Error; status: number | null } {
