@@ -273,3 +273,16 @@ export async function runPyDriver<T>(exe: string, code: string, texts: readonly 
 export function referenceOutputs(name: string): number[][] {
   return readReference(join(FIXTURES, name)).cases.map((c) => flat(c.outputs));
 }
+
+/**
+ * pdflatex on a --standalone document (A4): the first error line (null when it compiles) and the
+ * widest overfull line in pt (0 when none); `dir` keeps the log.
+ */
+export async function compileStandalone(text: string): Promise<{ error: string | null; overfull: number; dir: string }> {
+  const dir = tmpDir();
+  writeFileSync(join(dir, 'doc.tex'), text);
+  const ok = await new Promise<boolean>((done) => execFile('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.tex'], { cwd: dir, maxBuffer: 1 << 26 }, (err) => done(!err)));
+  const log = readFileSync(join(dir, 'doc.log'), 'latin1');
+  const widths = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
+  return { error: ok ? null : /^! .*$/m.exec(log)?.[0] ?? 'pdflatex failed', overfull: Math.max(0, ...widths), dir };
+}

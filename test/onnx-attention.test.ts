@@ -1,5 +1,5 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxProgram } from '../src/extract/onnx/index.js';
@@ -11,7 +11,7 @@ import { mulberry32 } from '../src/verify/random.js';
 import { findAttention, isInverseRoot } from '../src/tensor/attention.js';
 import { withPython } from './check.js';
 import { verify } from '../src/verify/index.js';
-import { FIXTURES, flat, inCI, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, tmpDir, withCC, type Reference } from './helpers.js';
+import { compileStandalone, FIXTURES, flat, inCI, mismatch, readReference, runCRows, runJs, runNumpy, runWolframTensor, withCC, type Reference } from './helpers.js';
 
 // The attention fixtures (scripts/onnx-fixtures.py: nn.MultiheadAttention, Transformer encoder
 // and decoder layers, a nanoGPT block, einsum attention, an embedding classifier, a small ViT) in
@@ -191,13 +191,9 @@ describe('the attention pattern (tensor/attention.ts) and its LaTeX', () => {
   for (const name of ['encoder_post_relu_opset17', 'decoder_pre_gelu_opset13', 'gpt_block_opset13', 'vit_opset17']) {
     compiles(`${name}: --standalone compiles with pdflatex on A4 without an overfull line`, async () => {
       const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
-      const dir = tmpDir();
-      writeFileSync(join(dir, 'doc.tex'), text);
-      const ok = await new Promise<boolean>((resolve) => execFile('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.tex'], { cwd: dir, maxBuffer: 1 << 26 }, (err) => resolve(!err)));
-      const log = readFileSync(join(dir, 'doc.log'), 'latin1');
-      expect(ok, /^! .*$/m.exec(log)?.[0] ?? dir).toBe(true);
-      const widths = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
-      expect(Math.max(0, ...widths), dir).toBeLessThanOrEqual(1);
+      const r = await compileStandalone(text);
+      expect(r.error, r.dir).toBeNull();
+      expect(r.overfull, r.dir).toBeLessThanOrEqual(1);
     }, 120_000);
   }
 });
