@@ -5,7 +5,7 @@ import { Nn2eqError } from '../errors.js';
 import type { NodeId } from '../ir/graph.js';
 import type { Program } from '../schedule.js';
 import { inputNames, outputNames, plainName } from './common.js';
-import { portNames } from './tensor/names.js';
+import { portNames } from './port-names.js';
 import { formatNumber } from './number.js';
 import type { EmitOptions, Emitter } from './types.js';
 import type { Body, Equation, TensorProgram } from '../tensor/program.js';

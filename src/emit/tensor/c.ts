@@ -8,7 +8,7 @@ import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /**
  * The C tensor form: a C99 file whose `void predict(const double *x, double *y)` runs plain loops

@@ -8,7 +8,7 @@ import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /**
  * The JavaScript tensor form: an ES module whose predict(...inputs) runs plain loops over typed

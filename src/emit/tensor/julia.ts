@@ -6,7 +6,7 @@ import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from '../juli
 import { formatNumber } from '../number.js';
 import { appendLines, constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /**
  * The Julia tensor form: `predict(input1, …)` over Julia arrays that keep the model's axis order

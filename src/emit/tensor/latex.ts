@@ -30,7 +30,7 @@ import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { portNames } from './names.js';
+import { portNames } from '../port-names.js';
 
 /**
  * LaTeX's tensor form: one equation per layer in vector notation (W x + b, K ∗ X, gate equations

@@ -27,7 +27,7 @@ import { mathematica, WL_NUMBERS, wolframSyntax } from '../mathematica.js';
 import { formatNumber } from '../number.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /**
  * The Wolfram Language tensor form: `Function[{input1, …, inputK}, Block[{…}, …]]`.

@@ -9,7 +9,7 @@ import type { Syntax } from '../render.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import { matmulGeometry } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /**
  * The mathjs tensor form: one mathjs expression-language assignment per line, every tensor a

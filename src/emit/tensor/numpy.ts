@@ -6,7 +6,7 @@ import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { allEquations, appendLines, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { namedElementLines } from './names.js';
+import { namedElementLines } from '../port-names.js';
 
 /** Roles of values that have no name of their own (pre-activations, temporaries): printed in place when read once. */
 const ANONYMOUS = new Set(['_', 'a', 'v', 'd']);

@@ -1,5 +1,5 @@
-import type { TensorProgram } from '../../tensor/program.js';
-import type { EmitOptions } from '../types.js';
+import type { TensorProgram } from '../tensor/program.js';
+import type { EmitOptions } from './types.js';
 
 /**
  * --inputs / --outputs in the tensor form: the names of every element of each input and output,
