@@ -6,7 +6,7 @@ import { julia } from './julia.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
 import { mathjs } from './mathjs.js';
-import { numpy } from './numpy.js';
+import { numpy } from './numpy/scalar.js';
 import { svg } from './svg.js';
 import { sympy } from './sympy.js';
 import { latexTensor } from './tensor/latex.js';
@@ -50,7 +50,7 @@ function lazyTensor(format: string, flags: Omit<TensorEmitter, 'emit'>, load: ()
 export const EMITTERS = {
   // LaTeX's tensor printer is loaded with the html and svg emitters, which print through it.
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
-  numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./tensor/numpy.js').then((m) => m.numpyTensor)) },
+  numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./numpy/tensor.js').then((m) => m.numpyTensor)) },
   js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./tensor/js.js').then((m) => ({ emit: m.emitJsTensor }))) },
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./tensor/c.js').then((m) => m.cTensor)) },

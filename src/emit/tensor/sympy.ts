@@ -3,7 +3,7 @@ import type { Equation, TensorProgram } from '../../tensor/program.js';
 import { SYMPY_SUPPORTS, sympySyntax } from '../sympy.js';
 import { appendLines, atoms, printMap } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
-import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from './numpy.js';
+import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from '../numpy/tensor.js';
 
 /**
  * Helpers that replace NumPy's, or are new: the same array code on object arrays of SymPy

@@ -1,8 +1,8 @@
-import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, outputNames, plainName, shapeText, usedFunctions } from './common.js';
-import { paren, render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, outputNames, plainName, shapeText, usedFunctions } from '../common.js';
+import { paren, render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 export const NP_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'np.inf', nan: 'np.nan' };
 

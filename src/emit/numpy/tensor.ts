@@ -2,7 +2,7 @@ import { Prec, type Fn, TRIG } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
-import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
+import { NUMPY_PRELUDE, numpySyntax } from './scalar.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { allEquations, appendLines, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
