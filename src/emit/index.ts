@@ -8,7 +8,7 @@ import { mathematica } from './mathematica.js';
 import { mathjs } from './mathjs.js';
 import { numpy } from './numpy/scalar.js';
 import { svg } from './svg.js';
-import { sympy } from './sympy.js';
+import { sympy } from './sympy/scalar.js';
 import { latexTensor } from './tensor/latex.js';
 import type { Emitter, TensorEmitter } from './types.js';
 
@@ -54,7 +54,7 @@ export const EMITTERS = {
   js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./tensor/js.js').then((m) => ({ emit: m.emitJsTensor }))) },
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./tensor/c.js').then((m) => m.cTensor)) },
-  sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./tensor/sympy.js').then((m) => m.sympyTensor)) },
+  sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },
   mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },
   julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./tensor/julia.js').then((m) => m.juliaTensor)) },
   json,

@@ -1,9 +1,9 @@
-import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, inputNames, outputNames, paramLayout, plainName, tableName, tableRows, usedFunctions } from './common.js';
-import { formatNumber } from './number.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, inputNames, outputNames, paramLayout, plainName, tableName, tableRows, usedFunctions } from '../common.js';
+import { formatNumber } from '../number.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 export const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
 
