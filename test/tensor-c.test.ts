@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { emitCTensor } from '../src/emit/tensor/c.js';
+import { emitCTensor } from '../src/emit/c/tensor.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile, evaluateOutputs, loadModel, scalarize, type ConvertOptions } from '../src/index.js';
 import { loadTf, loadTfjsModel, oracleModel, oraclePredict } from '../src/verify/oracle.js';

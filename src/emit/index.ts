@@ -1,4 +1,4 @@
-import { c } from './c.js';
+import { c } from './c/scalar.js';
 import { html } from './html.js';
 import { js } from './js.js';
 import { json } from './json.js';
@@ -53,7 +53,7 @@ export const EMITTERS = {
   numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./numpy/tensor.js').then((m) => m.numpyTensor)) },
   js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./tensor/js.js').then((m) => ({ emit: m.emitJsTensor }))) },
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
-  c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./tensor/c.js').then((m) => m.cTensor)) },
+  c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },
   mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },
   julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./tensor/julia.js').then((m) => m.juliaTensor)) },

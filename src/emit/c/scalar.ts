@@ -1,10 +1,10 @@
-import type { ParamTensor } from '../ir/graph.js';
-import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
-import { formatNumber } from './number.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import type { ParamTensor } from '../../ir/graph.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from '../common.js';
+import { formatNumber } from '../number.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 export const C_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'INFINITY', nan: 'NAN' };
 
