@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emitJsTensor } from '../src/emit/tensor/js.js';
+import { emitJsTensor } from '../src/emit/js/tensor.js';
 import { convertFile, evaluateOutputs, loadModel, scalarize, type ConvertOptions, type TensorProgram } from '../src/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import type { T } from '../src/tensor/program.js';

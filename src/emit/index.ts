@@ -1,6 +1,6 @@
 import { c } from './c/scalar.js';
 import { html } from './html.js';
-import { js } from './js.js';
+import { js } from './js/scalar.js';
 import { json } from './json.js';
 import { julia } from './julia.js';
 import { latex } from './latex.js';
@@ -51,7 +51,7 @@ export const EMITTERS = {
   // LaTeX's tensor printer is loaded with the html and svg emitters, which print through it.
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
   numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./numpy/tensor.js').then((m) => m.numpyTensor)) },
-  js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./tensor/js.js').then((m) => ({ emit: m.emitJsTensor }))) },
+  js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./js/tensor.js').then((m) => ({ emit: m.emitJsTensor }))) },
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },

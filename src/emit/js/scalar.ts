@@ -1,9 +1,9 @@
-import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
-import { ERF_SOURCE } from '../ir/special.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, inputNames, nest, outputNames, paramLayout, paramLiteral, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
+import { ERF_SOURCE } from '../../ir/special.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, inputNames, nest, outputNames, paramLayout, paramLiteral, plainName, shapeText, tableName, tableRows, usedFunctions } from '../common.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** How JavaScript writes numbers. */
 export const JS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };

@@ -2,7 +2,7 @@ import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
-import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from '../js.js';
+import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from './scalar.js';
 import { formatNumber, formatNumbers } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
