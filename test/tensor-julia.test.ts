@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extraRunners } from '../src/verify/extra-runtimes.js';
-import { juliaTensor } from '../src/emit/tensor/julia.js';
+import { juliaTensor } from '../src/emit/julia/tensor.js';
 import { Nn2eqError } from '../src/errors.js';
 import { convertFile, evaluateOutputs, scalarize, type ConvertOptions, type TensorProgram } from '../src/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';

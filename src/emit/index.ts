@@ -2,7 +2,7 @@ import { c } from './c/scalar.js';
 import { html } from './html.js';
 import { js } from './js/scalar.js';
 import { json } from './json.js';
-import { julia } from './julia.js';
+import { julia } from './julia/scalar.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica.js';
 import { mathjs } from './mathjs.js';
@@ -56,7 +56,7 @@ export const EMITTERS = {
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },
   mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },
-  julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./tensor/julia.js').then((m) => m.juliaTensor)) },
+  julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./julia/tensor.js').then((m) => m.juliaTensor)) },
   json,
   html,
   svg,

@@ -1,10 +1,10 @@
-import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import type { ParamTensor } from '../ir/graph.js';
-import { formatNumber } from './number.js';
-import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from './common.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import type { ParamTensor } from '../../ir/graph.js';
+import { formatNumber } from '../number.js';
+import { hasParams, inputNames, outputNames, plainName, shapeText, tableName, tableRows, usedFunctions } from '../common.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** How Julia spells numbers: 1.5e-7, Inf, NaN (Float64 literals). */
 export const JL_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Inf', nan: 'NaN' };
