@@ -4,7 +4,7 @@ import { js } from './js/scalar.js';
 import { json } from './json.js';
 import { julia } from './julia/scalar.js';
 import { latex } from './latex.js';
-import { mathematica } from './mathematica.js';
+import { mathematica } from './mathematica/scalar.js';
 import { mathjs } from './mathjs.js';
 import { numpy } from './numpy/scalar.js';
 import { svg } from './svg.js';
@@ -52,7 +52,7 @@ export const EMITTERS = {
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
   numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true }, () => import('./numpy/tensor.js').then((m) => m.numpyTensor)) },
   js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./js/tensor.js').then((m) => ({ emit: m.emitJsTensor }))) },
-  mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./tensor/mathematica.js').then((m) => m.mathematicaTensor)) },
+  mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./mathematica/tensor.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },
   mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },

@@ -23,7 +23,7 @@ import type {
   WindowAttrs,
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
-import { mathematica, WL_NUMBERS, wolframSyntax } from '../mathematica.js';
+import { mathematica, WL_NUMBERS, wolframSyntax } from './scalar.js';
 import { formatNumber } from '../number.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';

@@ -1,8 +1,8 @@
-import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, nest, plainName } from './common.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, nest, plainName } from '../common.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
 export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
