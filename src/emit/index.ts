@@ -5,7 +5,7 @@ import { json } from './json.js';
 import { julia } from './julia/scalar.js';
 import { latex } from './latex.js';
 import { mathematica } from './mathematica/scalar.js';
-import { mathjs } from './mathjs.js';
+import { mathjs } from './mathjs/scalar.js';
 import { numpy } from './numpy/scalar.js';
 import { svg } from './svg.js';
 import { sympy } from './sympy/scalar.js';
@@ -55,7 +55,7 @@ export const EMITTERS = {
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./mathematica/tensor.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },
-  mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./tensor/mathjs.js').then((m) => m.mathjsTensor)) },
+  mathjs: { ...mathjs, tensor: lazyTensor('mathjs', { symbolicWeights: true }, () => import('./mathjs/tensor.js').then((m) => m.mathjsTensor)) },
   julia: { ...julia, tensor: lazyTensor('julia', { symbolicWeights: true }, () => import('./julia/tensor.js').then((m) => m.juliaTensor)) },
   json,
   html,

@@ -1,8 +1,8 @@
-import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../ir/ops.js';
-import type { Name, Program } from '../schedule.js';
-import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from './common.js';
-import { paren, render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { Prec, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
+import type { Name, Program } from '../../schedule.js';
+import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from '../common.js';
+import { paren, render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever; shared with the tensor form). */
 export const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };

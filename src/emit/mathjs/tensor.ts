@@ -3,7 +3,7 @@ import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { paramLiteral } from '../common.js';
-import { JSON_NUMBERS, mathjs, MATHJS_NUMBERS, mathjsSyntax } from '../mathjs.js';
+import { JSON_NUMBERS, mathjs, MATHJS_NUMBERS, mathjsSyntax } from './scalar.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
