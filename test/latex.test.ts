@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertFile, EMITTERS, Graph, schedule } from '../src/index.js';
-import { texWidth, PAGE_WIDTH_PT } from '../src/emit/latex.js';
+import { texWidth, PAGE_WIDTH_PT } from '../src/emit/latex/scalar.js';
 import { evaluateLatex, nameKey } from './latex-eval.js';
 import { FIXTURES } from './helpers.js';
 

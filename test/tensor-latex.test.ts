@@ -5,7 +5,7 @@ import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { convertFile } from '../src/convert.js';
 import type { EmitOptions } from '../src/emit/types.js';
-import { latexTensor } from '../src/emit/tensor/latex.js';
+import { latexTensor } from '../src/emit/latex/tensor.js';
 import { loadModel } from '../src/load/index.js';
 import { buildProgram } from '../src/extract/index.js';
 import type { Equation, TensorProgram } from '../src/tensor/program.js';

@@ -3,13 +3,13 @@ import { html } from './html.js';
 import { js } from './js/scalar.js';
 import { json } from './json.js';
 import { julia } from './julia/scalar.js';
-import { latex } from './latex.js';
+import { latex } from './latex/scalar.js';
 import { mathematica } from './mathematica/scalar.js';
 import { mathjs } from './mathjs/scalar.js';
 import { numpy } from './numpy/scalar.js';
 import { svg } from './svg.js';
 import { sympy } from './sympy/scalar.js';
-import { latexTensor } from './tensor/latex.js';
+import { latexTensor } from './latex/tensor.js';
 import type { Emitter, TensorEmitter } from './types.js';
 
 export type { Emitter, EmitOptions } from './types.js';

@@ -2,11 +2,11 @@ import { requirePackage as req } from './require.js';
 import { Nn2eqError } from '../errors.js';
 import type { Program } from '../schedule.js';
 import type { TensorProgram } from '../tensor/program.js';
-import { latexTensor } from './tensor/latex.js';
+import { latexTensor } from './latex/tensor.js';
 import { latexRows, wholeRows } from './html.js';
 
 export { wholeRows };
-import { latex } from './latex.js';
+import { latex } from './latex/scalar.js';
 import { humanBytes } from '../ir/graph.js';
 import type { EmitOptions, Emitter } from './types.js';
 

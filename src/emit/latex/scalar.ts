@@ -1,10 +1,10 @@
-import type { Hint, NodeId, ParamTensor } from '../ir/graph.js';
-import { Prec, trigPrinters, TRIG } from '../ir/ops.js';
-import { schedule, type Name, type Program } from '../schedule.js';
-import { tableRows, usedFunctions } from './common.js';
-import { formatNumber } from './number.js';
-import { render, type Syntax } from './render.js';
-import type { EmitOptions, Emitter } from './types.js';
+import type { Hint, NodeId, ParamTensor } from '../../ir/graph.js';
+import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
+import { schedule, type Name, type Program } from '../../schedule.js';
+import { tableRows, usedFunctions } from '../common.js';
+import { formatNumber } from '../number.js';
+import { render, type Syntax } from '../render.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** LaTeX's relation symbols for the IR's comparisons ('ne' for a select's test c ≠ 0). */
 export const TEX_RELATIONS = { gt: '>', ge: '\\ge', eq: '=', ne: '\\ne' } as const;

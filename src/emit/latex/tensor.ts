@@ -25,7 +25,7 @@ import type {
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
-import { fileName, texCases, TEX_RELATIONS } from '../latex.js';
+import { fileName, texCases, TEX_RELATIONS } from './scalar.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
