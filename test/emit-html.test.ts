@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { latexRows, wholeRows } from '../src/emit/html.js';
+import { latexRows, wholeRows } from '../src/emit/latex/html.js';
 import { convertFile } from '../src/index.js';
 import { Browser, chromiumSkip } from './browser.js';
 import { FIXTURES, inCI, ROOT } from './helpers.js';

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { latexRows } from '../src/emit/html.js';
-import { wholeRows } from '../src/emit/svg.js';
+import { latexRows } from '../src/emit/latex/html.js';
+import { wholeRows } from '../src/emit/latex/svg.js';
 import { convertFile } from '../src/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, inCI, ROOT, tmpDir } from './helpers.js';
 

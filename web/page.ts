@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The page: files in, the worker's conversions out; KaTeX renders the LaTeX.
 import katex from 'katex';
-import { latexRows, wholeRows } from '../src/emit/html.js';
+import { latexRows, wholeRows } from '../src/emit/latex/html.js';
 import { PAGE_MAX_SIZE, type InFile, type PageOptions, type Reply, type Request } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

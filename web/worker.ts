@@ -7,7 +7,7 @@ import { info, infoText } from '../src/commands/info.js';
 import { onnxSource } from '../src/extract/onnx/source.js';
 import type { ModelSpec } from '../src/load/index.js';
 import { mountFiles } from '../src/load/files.browser.js';
-import { preloadPackages } from '../src/emit/require.browser.js';
+import { preloadPackages } from '../src/emit/latex/require.browser.js';
 import type { TransformOptions } from '../src/transform/options.js';
 import type { InFile, PageOptions, Reply, Request } from './protocol.js';
 

@@ -1,5 +1,5 @@
 import { c } from './c/scalar.js';
-import { html } from './html.js';
+import { html } from './latex/html.js';
 import { js } from './js/scalar.js';
 import { json } from './json.js';
 import { julia } from './julia/scalar.js';
@@ -7,7 +7,7 @@ import { latex } from './latex/scalar.js';
 import { mathematica } from './mathematica/scalar.js';
 import { mathjs } from './mathjs/scalar.js';
 import { numpy } from './numpy/scalar.js';
-import { svg } from './svg.js';
+import { svg } from './latex/svg.js';
 import { sympy } from './sympy/scalar.js';
 import { latexTensor } from './latex/tensor.js';
 import type { Emitter, TensorEmitter } from './types.js';

@@ -1,10 +1,10 @@
 import { requirePackage } from './require.js';
-import type { Program } from '../schedule.js';
-import type { TensorProgram } from '../tensor/program.js';
-import { inputNames, outputNames, plainName, shapeText } from './common.js';
-import { latexTensor } from './latex/tensor.js';
-import { latex } from './latex/scalar.js';
-import type { EmitOptions, Emitter } from './types.js';
+import type { Program } from '../../schedule.js';
+import type { TensorProgram } from '../../tensor/program.js';
+import { inputNames, outputNames, plainName, shapeText } from '../common.js';
+import { latexTensor } from './tensor.js';
+import { latex } from './scalar.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /** The rows of the LaTeX emitter's `aligned` block, each `lhs &= rhs`. */
 export function latexRows(tex: string): string[] {

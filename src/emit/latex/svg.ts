@@ -1,14 +1,14 @@
 import { requirePackage as req } from './require.js';
-import { Nn2eqError } from '../errors.js';
-import type { Program } from '../schedule.js';
-import type { TensorProgram } from '../tensor/program.js';
-import { latexTensor } from './latex/tensor.js';
+import { Nn2eqError } from '../../errors.js';
+import type { Program } from '../../schedule.js';
+import type { TensorProgram } from '../../tensor/program.js';
+import { latexTensor } from './tensor.js';
 import { latexRows, wholeRows } from './html.js';
 
 export { wholeRows };
-import { latex } from './latex/scalar.js';
-import { humanBytes } from '../ir/graph.js';
-import type { EmitOptions, Emitter } from './types.js';
+import { latex } from './scalar.js';
+import { humanBytes } from '../../ir/graph.js';
+import type { EmitOptions, Emitter } from '../types.js';
 
 /**
  * Largest LaTeX text rendered to SVG. MathJax takes about 2 s per 100 kB and the picture is ~45×

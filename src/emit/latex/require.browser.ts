@@ -1,5 +1,5 @@
 import katex from 'katex';
-import { Nn2eqError } from '../errors.js';
+import { Nn2eqError } from '../../errors.js';
 
 /**
  * The page's stand-in for require.ts: KaTeX is bundled; MathJax (the svg format) is a separate
