@@ -29,4 +29,4 @@ export { diff, diffFiles } from './commands/diff.js';
 export type { DiffReport, DiffOptions, LayerDiff, WeightDiff, OutputDiff } from './commands/diff.js';
 export { info } from './commands/info.js';
 export type { InfoReport, LayerInfo } from './commands/info.js';
-export { JSON_IR_VERSION } from './emit/json.js';
+export { JSON_IR_VERSION } from './emit/json/json.js';

@@ -1,7 +1,7 @@
 import { c } from './c/scalar.js';
 import { html } from './latex/html.js';
 import { js } from './js/scalar.js';
-import { json } from './json.js';
+import { json } from './json/json.js';
 import { julia } from './julia/scalar.js';
 import { latex } from './latex/scalar.js';
 import { mathematica } from './mathematica/scalar.js';

@@ -1,15 +1,15 @@
-import { estimateSize } from './render.js';
-import { humanBytes } from '../ir/graph.js';
-import { TRIG } from '../ir/ops.js';
-import { Nn2eqError } from '../errors.js';
-import type { NodeId } from '../ir/graph.js';
-import type { Program } from '../schedule.js';
-import { inputNames, outputNames, plainName } from './common.js';
-import { portNames } from './port-names.js';
-import { formatNumber } from './number.js';
-import type { EmitOptions, Emitter } from './types.js';
-import type { Body, Equation, TensorProgram } from '../tensor/program.js';
-import { tensorNames } from './tensor-common.js';
+import { estimateSize } from '../render.js';
+import { humanBytes } from '../../ir/graph.js';
+import { TRIG } from '../../ir/ops.js';
+import { Nn2eqError } from '../../errors.js';
+import type { NodeId } from '../../ir/graph.js';
+import type { Program } from '../../schedule.js';
+import { inputNames, outputNames, plainName } from '../common.js';
+import { portNames } from '../port-names.js';
+import { formatNumber } from '../number.js';
+import type { EmitOptions, Emitter } from '../types.js';
+import type { Body, Equation, TensorProgram } from '../../tensor/program.js';
+import { tensorNames } from '../tensor-common.js';
 
 /** Version of schema/nn2eq-ir.schema.json that the output follows; raised on any incompatible change. */
 export const JSON_IR_VERSION = 1;
