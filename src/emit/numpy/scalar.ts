@@ -1,25 +1,16 @@
-import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
 import type { Name, Program } from '../../schedule.js';
 import { hasParams, paramLayout, paramLiteral, tableName, tableRows, inputNames, outputNames, plainName, shapeText, usedFunctions } from '../common.js';
-import { paren, render, type Syntax } from '../render.js';
+import { render, type Syntax } from '../render.js';
 import type { EmitOptions, Emitter } from '../types.js';
-
-export const NP_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'np.inf', nan: 'np.nan' };
-
-/** Definitions of the functions NumPy lacks, written into a file only when used. */
-export const NUMPY_PRELUDE: Record<string, string> = {
-  sigmoid: 'def _sigmoid(z):\n    return np.exp(-np.logaddexp(0.0, -z))',
-  softplus: 'def _softplus(z):\n    return np.logaddexp(0.0, z)',
-  erf: '_erf = np.vectorize(math.erf, otypes=[np.float64])',
-};
+import { NP_NUMBERS, NUMPY_FUNCTIONS, NUMPY_PRELUDE, NUMPY_RESERVED, numpySyntax } from './syntax.js';
 
 /** Python source defining a vectorised predict(*inputs) with NumPy: inputs may carry leading batch dimensions. */
 export const numpy: Emitter = {
   description: 'Python + NumPy source defining vectorised predict(*inputs)',
   extension: 'py',
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
+  supports: NUMPY_FUNCTIONS,
   symbolicWeights: true,
-  reserved: new Set(['np', 'math', 'predict', 'batch', 'params', 'PARAMS', 'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']),
+  reserved: NUMPY_RESERVED,
   emit(program: Program, opts: EmitOptions): string {
     const name = (n: Name) => plainName(n, opts, '_');
     const syntax: Syntax = { ...numpySyntax(name), param: (t, idx) => `params["${t.name}"]${idx.length ? `[${idx.join(', ')}]` : ''}` };
@@ -70,39 +61,3 @@ export const numpy: Emitter = {
     return lines.join('\n');
   },
 };
-
-const NP_COMPARE = { gt: 'greater', ge: 'greater_equal', eq: 'equal', ne: 'not_equal' } as const;
-
-/** NumPy's scalar syntax: op templates and known functions (the tensor form prints element-wise functions with it too). */
-export function numpySyntax(name: (n: Name) => string): Syntax {
-  return {
-    numbers: NP_NUMBERS,
-    scientificPrec: Prec.Atom,
-    name,
-    times: '*',
-    mul: (a, b) => `${a}*${b}`,
-    div: (a, b) => `${a}/${b}`,
-    divParens: true,
-    pow: (a, b) => `${a}**${b}`,
-    lookup: (t, index, column) => `${tableName(t)}[${paren(index, Prec.Atom)}.astype(np.int64), ${column}]`,
-    functions: {
-      exp: (a) => `np.exp(${a})`,
-      log: (a) => `np.log(${a})`,
-      tanh: (a) => `np.tanh(${a})`,
-      sigmoid: (a) => `_sigmoid(${a})`,
-      erf: (a) => `_erf(${a})`,
-      softplus: (a) => `_softplus(${a})`,
-      abs: (a) => `np.abs(${a})`,
-      sqrt: (a) => `np.sqrt(${a})`,
-      step: (a) => `np.greater(${a}, 0).astype(np.float64)`,
-      floor: (a) => `np.floor(${a})`,
-      trunc: (a) => `np.trunc(${a})`,
-      ...trigPrinters({ sin: 'sin', cos: 'cos', tan: 'tan', asin: 'arcsin', acos: 'arccos', atan: 'arctan', sinh: 'sinh', cosh: 'cosh', asinh: 'arcsinh', acosh: 'arccosh', atanh: 'arctanh' }, (n, a) => `np.${n}(${a})`),
-      max: (a, b) => `np.maximum(${a}, ${b})`,
-      min: (a, b) => `np.minimum(${a}, ${b})`,
-    },
-    compare: (op, a, b) => `np.${NP_COMPARE[op]}(${a.text}, ${b.text})`,
-    bool: (c) => `${c}.astype(np.float64)`,
-    select: (c, a, b) => `np.where(${c}, ${a.text}, ${b.text})`,
-  };
-}

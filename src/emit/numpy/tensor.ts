@@ -1,8 +1,8 @@
-import { Prec, type Fn, TRIG } from '../../ir/ops.js';
+import { Prec, type Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { formatNumber } from '../number.js';
-import { NUMPY_PRELUDE, numpySyntax } from './scalar.js';
+import { NUMPY_FUNCTIONS, NUMPY_PRELUDE, numpySyntax } from './syntax.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
 import { allEquations, appendLines, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
@@ -208,7 +208,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'map': {
         const r = rank(eq.outs[0]);
-        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, numpyFunctions, opts);
+        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, NUMPY_FUNCTIONS, opts);
         m.uses.forEach((f) => fns.add(f));
         return m.text;
       }
@@ -457,8 +457,3 @@ export function predictLine(p: TensorProgram, weights: TensorParams | null = nul
   const shape = (s: readonly number[]) => `(..., ${s.map((d) => (d === -1 ? 'T' : d)).join(', ')})`;
   return `# predict(${[...(weights ? ['params'] : []), ...params].join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`;
 }
-
-
-/** The functions NumPy's tensor form provides (as the scalar form does). */
-const numpyFunctions: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
-
