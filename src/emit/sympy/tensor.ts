@@ -1,6 +1,6 @@
 import type { DotAttrs, GlobalPoolAttrs, MapAttrs, TOp } from '../../tensor/ops.js';
 import type { Equation, TensorProgram } from '../../tensor/program.js';
-import { SYMPY_SUPPORTS, sympySyntax } from './scalar.js';
+import { SYMPY_SUPPORTS, sympySyntax } from './syntax.js';
 import { appendLines, atoms, printMap } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from '../numpy/tensor.js';
