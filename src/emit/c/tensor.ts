@@ -2,7 +2,7 @@ import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
-import { c, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from './scalar.js';
+import { C_FUNCTIONS, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from './syntax.js';
 import { formatNumber, formatNumbers } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -896,7 +896,7 @@ class Printer {
     // An empty result computes nothing (its broadcast index would divide by a zero length).
     if (this.size(o) === 0) return line(`/* ${y} is empty */ ${[...new Set(eq.args.map((id) => this.names[id]))].map((n) => `(void)${n};`).join(' ')}`);
     const args = eq.args.map((id) => this.element(id, o));
-    const m = printMap(a, atoms(args), this.syntax, c.supports, this.opts);
+    const m = printMap(a, atoms(args), this.syntax, C_FUNCTIONS, this.opts);
     m.uses.forEach((f: Fn) => {
       if (f in C_PRELUDE) this.prelude.add(f);
     });
