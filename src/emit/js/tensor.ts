@@ -2,7 +2,7 @@ import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
-import { js, JS_NUMBERS, JS_SYNTAX, PRELUDE } from './scalar.js';
+import { JS_FUNCTIONS, JS_NUMBERS, JS_SYNTAX, PRELUDE } from './syntax.js';
 import { formatNumber, formatNumbers } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -1024,7 +1024,7 @@ class Printer {
     const o = eq.outs[0];
     const y = this.names[o];
     const args = eq.args.map((id) => this.element(id, o));
-    const m = printMap(a, atoms(args), this.syntax, js.supports, this.opts);
+    const m = printMap(a, atoms(args), this.syntax, JS_FUNCTIONS, this.opts);
     m.uses.forEach((f) => this.prelude.add(f));
     line(`for (let i = 0; i < ${y}.length; i++) ${y}[i] = ${m.text};`);
   }
