@@ -23,7 +23,7 @@ import type {
   WindowAttrs,
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
-import { mathematica, WL_NUMBERS, wolframSyntax } from './scalar.js';
+import { WL_FUNCTIONS, WL_NUMBERS, wolframSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
@@ -390,19 +390,19 @@ class Printer {
     const rank = out.length;
     const shapes = eq.args.map((id) => this.shape(id));
     const slots = eq.args.length === 1 ? ['#'] : eq.args.map((_, i) => `#${i + 1}`);
-    const probe = printMap(a, atoms(slots), this.syntax, mathematica.supports, this.opts);
+    const probe = printMap(a, atoms(slots), this.syntax, WL_FUNCTIONS, this.opts);
     const listable = [...probe.uses].every((u) => LISTABLE.has(u as Fn | 'input'));
     const size = (s: readonly number[]) => s.reduce((m, d) => m * d, 1);
     if (listable) {
       const args = eq.args.map((id, i) => this.broadcast(MARK(id), shapes[i], out, true));
-      return { text: printMap(a, atoms(args.map(operand)), this.syntax, mathematica.supports, this.opts).text };
+      return { text: printMap(a, atoms(args.map(operand)), this.syntax, WL_FUNCTIONS, this.opts).text };
     }
     // Size-1 arguments go into the template as numbers; the others are threaded over element by element.
     const threaded = eq.args.map((_, i) => size(shapes[i]) !== 1 || size(out) === 1);
     const count = threaded.filter(Boolean).length;
     let slot = 0;
     const inTemplate = eq.args.map((id, i) => (threaded[i] ? (count === 1 ? '#' : `#${++slot}`) : shapes[i].length === 0 ? MARK(id) : `${MARK(id)}[[${shapes[i].map(() => 1).join(', ')}]]`));
-    const fn = printMap(a, atoms(inTemplate), this.syntax, mathematica.supports, this.opts).text;
+    const fn = printMap(a, atoms(inTemplate), this.syntax, WL_FUNCTIONS, this.opts).text;
     const lists = eq.args.filter((_, i) => threaded[i]).map((id) => this.broadcast(MARK(id), this.shape(id), out, false));
     // A size-1 argument is read inside the function, once per element: it must stay a name.
     const repeated = eq.args.filter((_, i) => !threaded[i]);

@@ -1,0 +1,49 @@
+import { Prec, type Fn, trigPrinters, TRIG } from '../../ir/ops.js';
+import type { Name } from '../../schedule.js';
+import { tableName } from '../common.js';
+import type { Syntax } from '../render.js';
+
+/** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
+export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
+
+/** The functions Wolfram Language provides, in the scalar and the tensor form; others (softplus) are lowered first. */
+export const WL_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
+
+/** Names Wolfram Language defines (System` symbols a variable must not shadow) and the file's own. */
+export const WL_RESERVED: ReadonlySet<string> = new Set(['params', 'PARAMS', 'E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']);
+
+/** The Wolfram Language scalar syntax (shared with the tensor form, which prints element-wise templates through it). */
+export function wolframSyntax(name: (n: Name) => string): Syntax {
+  return {
+    numbers: WL_NUMBERS,
+    scientificPrec: Prec.Atom,
+    name,
+    times: '*',
+    mul: (a, b) => `${a}*${b}`,
+    div: (a, b) => `${a}/${b}`,
+    divParens: true,
+    pow: (a, b) => `${a}^${b.startsWith('-') ? `(${b})` : b}`,
+    lookup: (t, index, column) => `${tableName(t)}[[${index.text} + 1, ${column + 1}]]`,
+    functions: {
+      exp: (a) => `Exp[${a}]`,
+      log: (a) => `Log[${a}]`,
+      tanh: (a) => `Tanh[${a}]`,
+      sigmoid: (a) => `LogisticSigmoid[${a}]`,
+      erf: (a) => `Erf[${a}]`,
+      softplus: (a) => `Log[1 + Exp[${a}]]`,
+      abs: (a) => `Abs[${a}]`,
+      sqrt: (a) => `Sqrt[${a}]`,
+      // Indeterminate > 0 stays unevaluated (Boole of it too): If's fourth argument gives step's 0 for NaN.
+      step: (a) => `If[${a} > 0, 1, 0, 0]`,
+      floor: (a) => `Floor[${a}]`,
+      trunc: (a) => `IntegerPart[${a}]`,
+      ...trigPrinters({ sin: 'Sin', cos: 'Cos', tan: 'Tan', asin: 'ArcSin', acos: 'ArcCos', atan: 'ArcTan', sinh: 'Sinh', cosh: 'Cosh', asinh: 'ArcSinh', acosh: 'ArcCosh', atanh: 'ArcTanh' }, (n, a) => `${n}[${a}]`),
+      max: (a, b) => `Max[${a}, ${b}]`,
+      min: (a, b) => `Min[${a}, ${b}]`,
+    },
+    // A comparison with Indeterminate (NaN) stays unevaluated: If's fourth argument says what it gives.
+    compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
+    bool: (c) => `If[${c}, 1, 0, 0]`,
+    select: (c, a, b, nan) => `If[${c}, ${a.text}, ${b.text}, ${(nan === 'a' ? a : b).text}]`,
+  };
+}
