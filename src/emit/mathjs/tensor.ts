@@ -3,7 +3,7 @@ import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { paramLiteral } from '../common.js';
-import { JSON_NUMBERS, mathjs, MATHJS_NUMBERS, mathjsSyntax } from './scalar.js';
+import { JSON_NUMBERS, MATHJS_FUNCTIONS, MATHJS_NUMBERS, mathjsSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
@@ -416,10 +416,10 @@ class Printer {
   /** An element-wise function from its one scalar template: on whole matrices when it is arithmetic only, else through map. */
   private map(eq: Equation, a: MapAttrs): string {
     const marks = eq.args.map(MARK);
-    const direct = printMap(a, atoms(marks), this.elementwise, mathjs.supports, this.opts);
+    const direct = printMap(a, atoms(marks), this.elementwise, MATHJS_FUNCTIONS, this.opts);
     if ([...direct.uses].every((u) => ELEMENTWISE.has(u as Fn | 'input'))) return direct.text;
     const params = eq.args.length === 1 ? ['x'] : eq.args.map((_, i) => `x${i + 1}`);
-    const template = printMap(a, atoms(params), this.syntax, mathjs.supports, this.opts).text;
+    const template = printMap(a, atoms(params), this.syntax, MATHJS_FUNCTIONS, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.
     // Not log: map hands its callback (value, index), which log reads as (x, base).
     const builtin = /^(exp|tanh|erf|abs|sqrt)\(x\)$/.exec(template);
