@@ -5,16 +5,7 @@ import { tableRows, usedFunctions } from '../common.js';
 import { formatNumber } from '../number.js';
 import { render, type Syntax } from '../render.js';
 import type { EmitOptions, Emitter } from '../types.js';
-
-/** LaTeX's relation symbols for the IR's comparisons ('ne' for a select's test c ≠ 0). */
-export const TEX_RELATIONS = { gt: '>', ge: '\\ge', eq: '=', ne: '\\ne' } as const;
-
-/** A choice written as the textbook writes it: a if the condition holds, b otherwise. */
-export function texCases(cond: string, a: string, b: string): string {
-  return `\\begin{cases} ${a} & \\text{if } ${cond} \\\\ ${b} & \\text{otherwise} \\end{cases}`;
-}
-
-const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
+import { fileName, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS, texCases } from './syntax.js';
 
 /**
  * Default --terms-per-line. Four terms of a full-precision float32 weight times a name
@@ -100,7 +91,7 @@ export const latex: Emitter = {
   description: 'LaTeX aligned equations (KaTeX / amsmath); --standalone for a document',
   extension: 'tex',
   textbook: true,
-  supports: new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]),
+  supports: TEX_FUNCTIONS,
   reserved: new Set(),
   symbolicWeights: true,
   emit(shared: Program, opts: EmitOptions): string {
@@ -316,13 +307,6 @@ function largestInside(program: Program, root: NodeId): NodeId | undefined {
     if (half === undefined || Math.abs(s - target) < Math.abs(size.get(half)! - target)) half = id;
   }
   return best ?? half;
-}
-
-const TEXT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\textbackslash{}', '^': '\\textasciicircum{}', '~': '\\textasciitilde{}', _: '\\_', '#': '\\#', $: '\\$', '%': '\\%', '&': '\\&', '{': '\\{', '}': '\\}' };
-
-/** A name from the model file (a graph model's signature) as LaTeX text, in typewriter type. */
-export function fileName(name: string): string {
-  return `\\texttt{${name.replace(/[\\^~_#$%&{}]/g, (c) => TEXT_ESCAPES[c])}}`;
 }
 
 /** The scalars of a port named after it: `x_{3} is input a`, `x_{1}, …, x_{9} are the elements of input a (row-major)`. */

@@ -25,7 +25,7 @@ import type {
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
-import { fileName, texCases, TEX_RELATIONS } from './scalar.js';
+import { fileName, texCases, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
@@ -38,16 +38,11 @@ import { portNames } from '../port-names.js';
  * weights: matrices up to --max-matrix printed in full, larger ones declared by shape.
  */
 
-const TEX_NUMBERS = { scientific: (m: string, e: number) => `${m} \\cdot 10^{${e}}`, infinity: '\\infty', nan: '\\mathrm{NaN}' };
-
 /** Default largest matrix (rows and columns) printed in full. */
 export const DEFAULT_MAX_MATRIX = 16;
 
 /** Text width of the --standalone page (A4, 2 cm margins) in TeX points. */
 export const TENSOR_PAGE_WIDTH_PT = 482;
-
-/** The functions LaTeX prints natively (the scalar emitter's set). */
-const SUPPORTS: ReadonlySet<Fn> = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** A printed expression: text, how tightly it binds, and (for sums) pieces a long row may break between. */
 interface P {
@@ -734,7 +729,7 @@ class LatexTensorPrinter {
       return atom(`${sym}\\left(${xs.map((x) => x.text).join(f.arity === 2 && at.fn === 'prelu' ? '; ' : ', ')}\\right)`);
     }
     // Plain arithmetic with numbers (Rescaling's affine): the template with the tensors in place.
-    const printed = printMap(at, xs.map((x) => ({ text: x.text, prec: x.prec })), syntaxFor('\\odot'), SUPPORTS, this.opts);
+    const printed = printMap(at, xs.map((x) => ({ text: x.text, prec: x.prec })), syntaxFor('\\odot'), TEX_FUNCTIONS, this.opts);
     if (printed.uses.has('sigmoid')) this.sigma = true;
     return { text: printed.text, prec: Prec.Add };
   }
@@ -751,7 +746,7 @@ class LatexTensorPrinter {
         return [];
       }
       const zs = f.arity === 2 ? ['z', '\\alpha'] : ['z'];
-      const printed = printMap(at, zs.map((text) => ({ text, prec: Prec.Atom })), syntaxFor('\\cdot'), SUPPORTS, this.opts);
+      const printed = printMap(at, zs.map((text) => ({ text, prec: Prec.Atom })), syntaxFor('\\cdot'), TEX_FUNCTIONS, this.opts);
       if (printed.uses.has('sigmoid')) this.sigma = true;
       const lhs = f.arity === 2 ? `${s}(z; \\alpha)` : `${s}(z)`;
       return [`${lhs} = ${printed.text}`];
