@@ -44,9 +44,11 @@ function lazyTensor(format: string, flags: Omit<TensorEmitter, 'emit'>, load: ()
   };
 }
 
-/** The one registry of output formats; it also feeds the CLI's --format choices. */
-// Each tensor form is attached here, not in its scalar emitter's file: the tensor emitters import
-// their language's scalar syntax from that file, and an import back would be a cycle.
+/**
+ * The one registry of output formats; it also feeds the CLI's --format choices. A language is a
+ * folder (emit/<language>/: syntax.ts, scalar.ts, tensor.ts) and one line here, which pairs its
+ * scalar printer with its tensor printer, imported on demand.
+ */
 export const EMITTERS = {
   // LaTeX's tensor printer is loaded with the html and svg emitters, which print through it.
   latex: { ...latex, tensor: { ...latexTensor, symbolicWeights: true } },
