@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The import graph of src/: which room imports which, checked against the floors of the pipeline
-// (README, "How it works"). Prints every upward import and every import circle; exit 1 if any.
+// (README, "How it works"). Prints every upward import, every import circle and every import from
+// one language folder of emit/ into another; exit 1 if any.
 //   node scripts/import-graph.mjs [SRC_DIR] [--json]   (SRC_DIR defaults to the repository's src/)
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -54,6 +55,33 @@ export function upwardImports(edges) {
   return bad;
 }
 
+/** Language folders of emit/ whose printers build on another's: SymPy's tensor form is a dialect of NumPy's. */
+export const DIALECTS = { sympy: ['numpy'] };
+
+/**
+ * Imports that cross between emit's language folders (emit/<language>/), or reach one from emit's
+ * shared files: a language reads its own folder and the shared helpers, and only the registry
+ * (emit/index.ts) knows every language.
+ */
+export function languageCrossings(edges) {
+  const bad = [];
+  const language = (f) => {
+    const p = f.split('/');
+    return p[0] === 'emit' && p.length > 2 ? p[1] : undefined;
+  };
+  for (const [from, outs] of edges) {
+    if (!from.startsWith('emit/') || from === 'emit/index.ts') continue;
+    for (const { to } of outs) {
+      if (to === 'emit/index.ts') bad.push(`${from} -> ${to}: only rooms above emit read the registry`);
+      const a = language(from);
+      const b = language(to);
+      if (b === undefined || a === b || (DIALECTS[a] ?? []).includes(b)) continue;
+      bad.push(a === undefined ? `${from} -> ${to}: a shared file of emit/ reads a language` : `${from} -> ${to}: one language reads another`);
+    }
+  }
+  return bad;
+}
+
 /** The import circles (strongly connected components of more than one file, static imports, types included). */
 export function circles(edges) {
   let next = 0;
@@ -99,12 +127,14 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const edges = importGraph(src);
   const up = upwardImports(edges);
   const cs = circles(edges);
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ files: [...edges.keys()], upward: up, circles: cs }, null, 2));
+  const crossings = languageCrossings(edges);
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ files: [...edges.keys()], upward: up, circles: cs, crossings }, null, 2));
   else {
     console.log(`${edges.size} files, ${[...edges.values()].reduce((n, o) => n + o.length, 0)} relative imports`);
     for (const u of up) console.log(`upward: ${u}`);
     for (const c of cs) console.log(`circle of ${c.length}: ${c.join(' ')}`);
-    if (!up.length && !cs.length) console.log('no upward import, no circle');
+    for (const x of crossings) console.log(`crossing: ${x}`);
+    if (!up.length && !cs.length && !crossings.length) console.log('no upward import, no circle, no language reading another');
   }
-  process.exitCode = up.length || cs.length ? 1 : 0;
+  process.exitCode = up.length || cs.length || crossings.length ? 1 : 0;
 }
