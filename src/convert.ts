@@ -1,7 +1,7 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
 import { EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
-import type { Dtype } from './emit/types.js';
+import type { Dtype, Emitter } from './emit/types.js';
 import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
@@ -74,8 +74,36 @@ export interface Converted {
   readonly extracted?: Extracted;
 }
 
-/** The text and the IR it was printed from (--verify evaluates that IR rather than extracting again). */
+/**
+ * The text and the IR it was printed from (--verify evaluates that IR rather than extracting again).
+ * The conversion, stage by stage, each called once from here with the value the last one made:
+ * the options checked (the plan), the tensor program built (unless the caller built it, as
+ * convertFile does for ONNX and TF graphs), the tensor transforms both forms share, the form
+ * chosen, and that form printed: scalarize → scalar transforms → lower → schedule → emit, or the
+ * tensor form's transforms → emit.
+ */
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
+  const plan = planConversion(opts);
+  // The tensor form loops over any sequence length; the scalar form needs a fixed one.
+  const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: plan.form !== 'scalar' && Boolean(plan.emitter?.tensor) && opts.timesteps === undefined });
+  const { program, notes } = sharedTensorTransforms(unfolded, opts, plan);
+  return scalarIfChosen(model, program, opts, plan, notes) ?? tensorForm(model, program, opts, plan, notes);
+}
+
+/** A conversion's options, checked once before anything is built: the emitter, the form asked for, the size limit. */
+interface Plan {
+  readonly emitter: Emitter;
+  /** --form, or what --dtype float32, --weights symbolic and nn2poly's JSON settle it to; auto is decided by scalarIfChosen. */
+  readonly form: Form;
+  readonly inline: boolean;
+  readonly maxSize: number;
+  readonly symbolic: boolean;
+  readonly float32: boolean;
+  /** Any of --jacobian, --taylor, --fit, … (src/transform/options.ts). */
+  readonly transformed: boolean;
+}
+
+function planConversion(opts: ConvertOptions): Plan {
   const emitter = EMITTERS[opts.format];
   if (!emitter && !wantsPolynomialJson(opts.format, opts.transforms)) throw new Nn2eqError(`unknown format '${String(opts.format)}'`, 'usage', `formats: ${Object.keys(EMITTERS).join(', ')}`);
   const symbolic = opts.symbolicWeights ?? false;
@@ -87,6 +115,52 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
   const form = float32 ? 'tensor' : transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
+  return { emitter, form, inline, maxSize, symbolic, float32, transformed };
+}
+
+/** The tensor transforms both forms share: normalization folded into its neighbours, linear layers merged. */
+function sharedTensorTransforms(unfolded: TensorProgram, opts: ConvertOptions, plan: Plan): { program: TensorProgram; notes: string[] } {
+  // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
+  const { program, notes } = opts.fold === false || plan.symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
+  notes.unshift(...(unfolded.notes ?? []));
+  return { program, notes };
+}
+
+/** True when an input has a time axis of any length (only the tensor form loops over one). */
+const hasOpenAxis = (program: TensorProgram) => program.inputs.some((p) => p.tensor.shape.includes(-1));
+
+/** The form chosen: the scalar form, printed, when it is asked for or --form auto finds it small; null for the tensor form. */
+function scalarIfChosen(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, plan: Plan, notes: readonly string[]): Converted | null {
+  const { emitter, form, inline, maxSize } = plan;
+  const anyLength = hasOpenAxis(program);
+  let scalar: Converted | null = null;
+  // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
+  if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
+    try {
+      scalar = withinMaxSize(scalarForm(model, program, opts, plan, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined), maxSize);
+    } catch (e) {
+      if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
+    }
+  } else if (form === 'auto' && inline) {
+    scalar = scalarForm(model, program, opts, plan, notes);
+  }
+  return scalar && withinMaxSize(scalar, maxSize);
+}
+
+/** The tensor form: the transforms asked for (--jacobian, …) on the tensor program, then the format's tensor printer. */
+function tensorForm(model: ModelSpec, folded: TensorProgram, opts: ConvertOptions, plan: Plan, notes: string[]): Converted {
+  const { emitter, form, inline, maxSize, symbolic, float32 } = plan;
+  const tensor = emitter.tensor;
+  if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
+  if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
+  if (form === 'auto') notes.push(autoNote(hasOpenAxis(folded), Math.min(maxSize, AUTO_SCALAR_LIMIT)));
+  let program = folded;
+  if (plan.transformed) {
+    const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
+    program = t.program;
+    notes.push(...t.notes);
+  }
+  if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
   const emitOptions = {
     precision: opts.precision,
     inline,
@@ -100,35 +174,6 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     ...(symbolic ? { symbolicWeights: true } : {}),
     ...(float32 ? { dtype: 'float32' as const } : {}),
   };
-  // The tensor form loops over any sequence length; the scalar form needs a fixed one.
-  const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: form !== 'scalar' && Boolean(emitter?.tensor) && opts.timesteps === undefined });
-  // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
-  const { program: folded, notes } = opts.fold === false || symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
-  notes.unshift(...(unfolded.notes ?? []));
-  let program = folded;
-  const anyLength = program.inputs.some((p) => p.tensor.shape.includes(-1));
-  let scalar: Converted | null = null;
-  // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
-  if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
-    try {
-      scalar = withinMaxSize(scalarForm(model, program, opts, notes, form === 'auto' && emitter.tensor ? AUTO_SCALAR_LIMIT : undefined), maxSize);
-    } catch (e) {
-      if (!(form === 'auto' && e instanceof Nn2eqError && e.kind === 'too-large')) throw e;
-    }
-  } else if (form === 'auto' && inline) {
-    scalar = scalarForm(model, program, opts, notes);
-  }
-  if (scalar) return withinMaxSize(scalar, maxSize);
-  const tensor = emitter.tensor;
-  if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
-  if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (form === 'auto') notes.push(autoNote(anyLength, Math.min(maxSize, AUTO_SCALAR_LIMIT)));
-  if (transformed) {
-    const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
-    program = t.program;
-    notes.push(...t.notes);
-  }
-  if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
   return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 
@@ -163,11 +208,9 @@ function withinMaxSize(c: Converted, maxSize: number): Converted {
   );
 }
 
-/** The scalar form; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
-function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, foldNotes: readonly string[], autoLimit?: number): Converted {
-  const emitter = EMITTERS[opts.format];
-  const inline = opts.inline ?? false;
-  const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
+/** The scalar form: scalarize → scalar transforms → lower → schedule → emit; `autoLimit` caps its size (auto mode tries it first and falls back to the tensor form). */
+function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, plan: Plan, foldNotes: readonly string[], autoLimit?: number): Converted {
+  const { emitter, inline, maxSize } = plan;
   // The let form is the smallest text: building stops once even that would pass --max-size (with
   // --inline, once it passes the let form's limit; the closed form is judged after scheduling).
   const sizeBudget = autoLimit ?? (inline ? Math.max(maxSize, DEFAULT_MAX_SIZE) : maxSize);
@@ -246,28 +289,34 @@ function transforms(): typeof import('./transform/pipeline.js') {
   return transformModule;
 }
 
-/** Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. */
+/**
+ * Loads `path` ('-' for stdin) and converts it; returns the text and the loader's warnings. The
+ * stages: the modules the conversion needs, the file loaded, a graph model's tensor program built
+ * (a Keras model's is built by convertWithIR, which knows whether a time axis may stay open), then
+ * convertWithIR's stages.
+ */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   if (anyTransform(opts.transforms)) await loadTransforms();
   await loadTensorEmitters(opts.format);
   const loaded = await loadAnyModel(path, { weights: opts.weights });
+  const { model, program } = await graphProgram(loaded, path, opts);
+  return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+}
+
+/** ONNX graphs and TF.js graph models map onto the tensor program directly; a Keras model's layers are built in convertWithIR. */
+async function graphProgram(loaded: Awaited<ReturnType<typeof loadAnyModel>>, path: string, opts: ConvertOptions): Promise<{ model: ModelSpec; program?: TensorProgram }> {
   if ('onnx' in loaded) {
-    // ONNX graphs map onto the tensor program directly; the rest of the pipeline is shared.
     const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
     const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes, bind: opts.bind });
-    const model = onnxModelSpec(loaded.onnx, program);
-    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+    return { model: onnxModelSpec(loaded.onnx, program), program };
   }
   if (opts.bind && opts.bind.size > 0) throw new Nn2eqError(`--bind fixes inputs of an ONNX graph; ${path} is not an ONNX model`, 'usage', 'drop --bind');
   if ('tfgraph' in loaded) {
-    // TF.js graph models map onto the tensor program as ONNX graphs do.
     const { buildTfProgram, tfModelSpec } = await import('./extract/tf/index.js');
     const program = buildTfProgram(loaded.tfgraph, { inputShapes: opts.inputShapes });
-    const model = tfModelSpec(loaded.tfgraph, program);
-    return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+    return { model: tfModelSpec(loaded.tfgraph, program), program };
   }
-  const model = loaded.spec;
-  return { ...convertWithIR(model, opts), warnings: model.warnings, model };
+  return { model: loaded.spec };
 }
 
 /** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
