@@ -192,14 +192,21 @@ const atan2: TfExtractor = (ctx) => {
   return [tensor(ctx.map('where', [ctx.map('equal_to', [x], [0], '_'), axis, off]))];
 };
 
-/** IsNan (x ≠ x), IsInf (|x| = ∞), IsFinite (|x| < ∞): 0/1, folded on constants. */
+/** The largest float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * IsNan (x ≠ x), IsInf and IsFinite: 0/1, folded on constants. TF computes in float32, so a value
+ * past float32's largest is infinite there: IsInf is |x| > FLOAT32_MAX, IsFinite |x| ≤ FLOAT32_MAX
+ * (false for NaN), which every target prints as a plain number.
+ */
 const isClass = (kind: 'nan' | 'inf' | 'finite'): TfExtractor => (ctx) => {
   const f = kind === 'nan' ? Number.isNaN : kind === 'inf' ? (x: number) => Math.abs(x) === Infinity : Number.isFinite;
   const v = ctx.val(0);
   if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => (f(x) ? 1 : 0)), 'bool')];
   if (kind === 'nan') return [tensor(ctx.map('not', [ctx.map('equal', [v.t, v.t], [], '_')]), 'bool')];
   const abs = ctx.map('abs', [v.t], [], '_');
-  return [tensor(ctx.map(kind === 'inf' ? 'equal_to' : 'less_than', [abs], [Infinity]), 'bool')];
+  return [tensor(ctx.map(kind === 'inf' ? 'greater_than' : 'at_most', [abs], [FLOAT32_MAX]), 'bool')];
 };
 
 /** Longest axis Cumprod multiplies along, one product per element. */
