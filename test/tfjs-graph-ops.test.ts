@@ -145,7 +145,7 @@ const FIXTURES: Record<string, GraphFixture> = {
     ],
     outputs: ['sn', 'tsu', 'std', 'j', 'k', 'rv', 'v0', 'v1'],
   },
-  // image and transformation: CropAndResize (bilinear with extrapolation, nearest, a crop of one row), ResizeNearestNeighbor with align_corners, MirrorPad SYMMETRIC, FusedBatchNormV3, LogSoftmax.
+  // image and transformation: CropAndResize (bilinear with extrapolation, nearest, a crop of one row), ImageProjectiveTransformV3 (each fill mode, both interpolations), ResizeNearestNeighbor with align_corners, MirrorPad SYMMETRIC, FusedBatchNormV3, LogSoftmax.
   image: {
     inputs: [{ name: 'x', dims: [-1, 5, 6, 2] }],
     weights: [
@@ -159,6 +159,9 @@ const FIXTURES: Record<string, GraphFixture> = {
       f32('be', [0.1, -0.2]),
       f32('mu', [0.05, -0.1]),
       f32('va', [0.8, 1.2]),
+      f32('tr', [0.94, -0.34, 1.2, 0.34, 0.94, -0.8, 0.01, -0.02], [1, 8]),
+      ints('osh', [4, 5]),
+      f32('fv', [0.25], []),
     ],
     nodes: [
       ['cb', 'CropAndResize', ['x', 'boxes', 'bi', 'crop'], { method: A.s('bilinear'), extrapolation_value: A.f(-0.5) }],
@@ -168,8 +171,12 @@ const FIXTURES: Record<string, GraphFixture> = {
       ['mps', 'MirrorPad', ['x', 'mp'], { mode: A.s('SYMMETRIC'), Tpaddings: A.type('DT_INT32') }],
       ['bn', 'FusedBatchNormV3', ['x', 'g', 'be', 'mu', 'va'], { epsilon: A.f(0.001), data_format: A.s('NHWC'), is_training: A.b(false), U: A.type() }],
       ['ls', 'LogSoftmax', ['bn']],
+      ['pt1', 'ImageProjectiveTransformV3', ['x', 'tr', 'osh', 'fv'], { interpolation: A.s('BILINEAR'), fill_mode: A.s('CONSTANT'), dtype: A.type() }],
+      ['pt2', 'ImageProjectiveTransformV3', ['x', 'tr', 'osh', 'fv'], { interpolation: A.s('NEAREST'), fill_mode: A.s('REFLECT'), dtype: A.type() }],
+      ['pt3', 'ImageProjectiveTransformV3', ['x', 'tr', 'osh', 'fv'], { interpolation: A.s('BILINEAR'), fill_mode: A.s('WRAP'), dtype: A.type() }],
+      ['pt4', 'ImageProjectiveTransformV3', ['x', 'tr', 'osh', 'fv'], { interpolation: A.s('BILINEAR'), fill_mode: A.s('NEAREST'), dtype: A.type() }],
     ],
-    outputs: ['cb', 'cn', 'c1', 'nn', 'mps', 'ls'],
+    outputs: ['cb', 'cn', 'c1', 'nn', 'mps', 'ls', 'pt1', 'pt2', 'pt3', 'pt4'],
   },
   // Ops mapped earlier that no other fixture reached: shapes and creation folded (Rank, Size, ShapeN, BroadcastArgs, Fill, Range, LinSpace, Zeros, Ones, OnesLike, ZerosLike), comparisons and Select of computed values, Div, PadV2, FusedBatchNorm(V2), BatchMatMul, DepthwiseConv2d, Gather, IdentityN, Snapshot, StopGradient (TF.js 4.22 disposes EnsureShape's output: no oracle for it).
   graph_misc: {

@@ -416,6 +416,104 @@ const cropAndResize: TfExtractor = (ctx) => {
   return [tensor(parts.length === 1 ? ctx.map('linear', parts) : ctx.op('concat', parts, { axis: 0 }, 'h')[0])];
 };
 
+
+/** Largest sampling matrix (output pixels × input pixels) ImageProjectiveTransformV3 writes out. */
+const MAX_TRANSFORM_ENTRIES = 1 << 20;
+
+/** A coordinate outside [0, len − 1] brought back by fill_mode, as TF.js's kernel (constant leaves it outside). */
+function mapCoord(c: number, len: number, mode: string): number {
+  const clamp = (v: number) => Math.min(Math.max(v, 0), len - 1);
+  if (mode === 'nearest') return clamp(c);
+  if (mode === 'reflect') {
+    let v = c;
+    if (v < 0) {
+      if (len <= 1) v = 0;
+      else {
+        const sz2 = 2 * len;
+        if (v < sz2) v = sz2 * Math.trunc(-v / sz2) + v;
+        v = v < -len ? v + sz2 : -v - 1;
+      }
+    } else if (v > len - 1) {
+      if (len <= 1) v = 0;
+      else {
+        const sz2 = 2 * len;
+        v -= sz2 * Math.trunc(v / sz2);
+        if (v >= len) v = sz2 - v - 1;
+      }
+    }
+    return clamp(v);
+  }
+  if (mode === 'wrap') {
+    let v = c;
+    if (v < 0) v = len <= 1 ? 0 : v + len * (Math.trunc(-v / (len - 1)) + 1);
+    else if (v > len - 1) v = len <= 1 ? 0 : v - len * Math.trunc(v / (len - 1));
+    return clamp(v);
+  }
+  return c;
+}
+
+/**
+ * ImageProjectiveTransformV3 with constant transforms, output shape and fill value: output pixel
+ * (x, y) samples the input at ((a0·x + a1·y + a2)/k, (b0·x + b1·y + b2)/k), k = c0·x + c1·y + 1,
+ * brought back by fill_mode and read nearest or bilinear, taps outside the image giving
+ * fill_value (TF.js's kernel). Per sample, one constant matrix over the flattened pixels, plus
+ * fill_value times the weight that fell outside.
+ */
+const imageProjectiveTransform: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  if (x.shape.length !== 4) return ctx.fail(`expects images [N, H, W, C], found [${x.shape.join(', ')}]`);
+  const [n, h, w, c] = x.shape;
+  const tr = ctx.constant(1, 'transforms');
+  const [oh, ow] = Array.from(ctx.constant(2, 'output shape').values);
+  const fill = ctx.arity > 3 ? ctx.constant(3, 'fill value').values[0] : 0;
+  const interpolation = ctx.str('interpolation', 'NEAREST').toLowerCase();
+  const mode = ctx.str('fill_mode', 'CONSTANT').toLowerCase();
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear') return ctx.fail(`interpolation '${interpolation}' is not NEAREST or BILINEAR`);
+  if (!['constant', 'reflect', 'wrap', 'nearest'].includes(mode)) return ctx.fail(`fill_mode '${mode}' is not CONSTANT, REFLECT, WRAP or NEAREST`);
+  const rows = tr.values.length / 8;
+  if (rows !== 1 && rows !== n) return ctx.fail(`${rows} transforms for ${n} images; expected 1 or ${n}`);
+  if (oh * ow * h * w > MAX_TRANSFORM_ENTRIES) return ctx.fail(`its sampling matrix would have ${oh * ow * h * w} entries; nn2eq writes it out up to ${MAX_TRANSFORM_ENTRIES}`);
+  const parts: T[] = [];
+  for (let b = 0; b < n; b++) {
+    const t = Array.from(tr.values.slice(rows === 1 ? 0 : 8 * b, (rows === 1 ? 0 : 8 * b) + 8), Math.fround);
+    const m = new Float64Array(h * w * oh * ow);
+    const outside = new Float64Array(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const p = oy * ow + ox;
+        const k = t[6] * ox + t[7] * oy + 1;
+        if (k === 0) {
+          outside[p] = fill;
+          continue;
+        }
+        const sx = mapCoord((t[0] * ox + t[1] * oy + t[2]) / k, w, mode);
+        const sy = mapCoord((t[3] * ox + t[4] * oy + t[5]) / k, h, mode);
+        const tap = (yy: number, xx: number, weight: number) => {
+          if (yy >= 0 && yy < h && xx >= 0 && xx < w) m[(yy * w + xx) * oh * ow + p] += weight;
+          else outside[p] += weight * fill;
+        };
+        if (interpolation === 'nearest') tap(Math.round(sy), Math.round(sx), 1);
+        else {
+          const yf = Math.floor(sy);
+          const xf = Math.floor(sx);
+          tap(yf, xf, (yf + 1 - sy) * (xf + 1 - sx));
+          tap(yf, xf + 1, (yf + 1 - sy) * (sx - xf));
+          tap(yf + 1, xf, (sy - yf) * (xf + 1 - sx));
+          tap(yf + 1, xf + 1, (sy - yf) * (sx - xf));
+        }
+      }
+    }
+    // [1, H, W, C] → [C, H·W] · M [H·W, oh·ow] → [C, oh·ow] → [1, oh, ow, C].
+    const img = n === 1 ? x : ctx.op('slice', [x], { begin: [b, 0, 0, 0], end: [b + 1, h, w, c] }, '_')[0];
+    const flat = ctx.transpose(ctx.reshape(img, [h * w, c]), [1, 0]);
+    const sampled = ctx.op('dense', [flat, ctx.const('M', [h * w, oh * ow], m)], { pairs: 1, bias: false }, '_')[0];
+    let y = ctx.reshape(ctx.transpose(sampled, [1, 0]), [1, oh, ow, c]);
+    if (outside.some((v) => v !== 0)) y = ctx.map('add', [y, ctx.const('f', [1, oh, ow, 1], outside)], [], '_');
+    parts.push(y);
+  }
+  return [tensor(parts.length === 1 ? ctx.map('linear', parts) : ctx.op('concat', parts, { axis: 0 }, 'h')[0])];
+};
+
 /** TF op → extractor for convolution, pooling, matrices and images. */
 export const convOps: Record<string, TfExtractor> = {
   Conv2D: convLike('conv', false),
@@ -428,6 +526,7 @@ export const convOps: Record<string, TfExtractor> = {
   Conv1D: conv1d,
   Dilation2D: dilation2d,
   CropAndResize: cropAndResize,
+  ImageProjectiveTransformV3: imageProjectiveTransform,
   MaxPool: pool('max'),
   AvgPool: pool('avg'),
   MaxPool3D: pool('max'),
