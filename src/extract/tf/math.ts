@@ -291,16 +291,31 @@ function flatTargets(ctx: TfContext, idx: Const, dims: readonly number[]): numbe
 
 /**
  * ScatterNd(indices, updates, shape): zeros of `shape` with the updates written at the constant
- * indices (ONNX's ScatterND); updates at one index add up, as TF says (ScatterND with reduction
- * add, which ONNX's builder folds on constants only).
+ * indices (ONNX's ScatterND); updates at one index add up, as TF says. Constants fold (ScatterND
+ * with reduction add); computed updates that meet are first summed per index (the update rows
+ * times a constant 0/1 matrix), then written once.
  */
 const scatterNd: TfExtractor = (ctx) => {
   const idx = ctx.constant(0, 'indices');
   const dims = Array.from(ctx.constant(2, 'shape').values);
   const targets = flatTargets(ctx, idx, dims);
-  const dup = new Set(targets).size !== targets.length;
   const zeros = konst(dims, new Float64Array(sizeOf(dims)), 'float32');
-  return ctx.onnx('ScatterND', [zeros, idx, ctx.val(1)], dup ? { reduction: str('add') } : {}, 16);
+  const unique = [...new Set(targets)];
+  const updates = ctx.val(1);
+  if (unique.length === targets.length) return ctx.onnx('ScatterND', [zeros, idx, updates]);
+  if (updates.kind === 'const') return ctx.onnx('ScatterND', [zeros, idx, updates], { reduction: str('add') }, 16);
+  // Rows of updates [U, inner] → [inner, U] · S [U, unique] → [unique, inner], S[j][u] = 1 where update j lands on unique index u.
+  const k = idx.dims[idx.dims.length - 1];
+  const u = targets.length;
+  const inner = sizeOf(dims.slice(k));
+  const first = unique.map((t) => targets.indexOf(t));
+  const sum = new Float64Array(u * unique.length);
+  targets.forEach((t, j) => (sum[j * unique.length + unique.indexOf(t)] = 1));
+  const rows = ctx.transpose(ctx.reshape(updates.t, [u, inner]), [1, 0]);
+  const summed = ctx.op('dense', [rows, ctx.const('S', [u, unique.length], sum)], { pairs: 1, bias: false }, '_')[0];
+  const back = ctx.reshape(ctx.transpose(summed, [1, 0]), [unique.length, ...dims.slice(k)]);
+  const uidx = konst([unique.length, k], first.flatMap((j) => Array.from(idx.values.slice(j * k, j * k + k))));
+  return ctx.onnx('ScatterND', [zeros, uidx, tensor(back)]);
 };
 
 /** TensorScatterUpdate(tensor, indices, updates): ONNX's ScatterND (of one index updated twice, the later wins). */
