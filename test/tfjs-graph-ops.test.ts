@@ -8,7 +8,7 @@ import { verify } from '../src/verify/index.js';
 import { tfGraphReference } from '../src/verify/tf-graph-oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
-import { mismatch, python, ROOT, runCRows, runPyDriver, tmpDir, withCC } from './helpers.js';
+import { mismatch, python, ROOT, runCRows, runJs, runPyDriver, tmpDir, withCC } from './helpers.js';
 import { A, writeGraphModel, type GraphFixture, type Weight } from './tfjs-graph-fixtures.js';
 
 // The ops of tfjs-converter's op lists mapped after the ten shared graph models converted: one
@@ -357,6 +357,77 @@ print(json.dumps(res))
       expect(mismatch(row, c.want, 1e-5, 1e-4), c.name).toBeNull();
     }
   }, 120_000);
+});
+
+/**
+ * Ops nn2eq maps that TF.js 4.22 cannot run (no kernel: Softsign, SpaceToDepth, Inv,
+ * BatchMatMulV3; EnsureShape's output it disposes): nn2eq's JS text of a graph with the op
+ * against TF.js running an equivalent graph of ops it has.
+ */
+const EQUIVALENT: Record<string, { ours: GraphFixture; theirs: GraphFixture }> = (() => {
+  const x = [{ name: 'x', dims: [-1, 4, 6, 3] }];
+  const w: Weight = { name: 'w', dims: [3, 5], values: 'random' };
+  const shapes = [ints('s1', [1, 2, 2, 3, 2, 3]), ints('perm', [0, 1, 3, 2, 4, 5]), ints('s2', [1, 2, 3, 12]), f32('one', [1], []), ints('full', [1, 4, 6, 3])];
+  return {
+    softsign_inv_ensure: {
+      ours: {
+        inputs: x,
+        weights: [f32('one', [1], []), ints('full', [1, 4, 6, 3])],
+        nodes: [
+          ['ss', 'Softsign', ['x']],
+          ['a', 'Abs', ['x']],
+          ['a1', 'AddV2', ['a', 'one']],
+          ['inv', 'Inv', ['a1']],
+          ['e', 'EnsureShape', ['inv', 'full'], { shape: A.shape([1, 4, 6, 3]) }],
+          ['y', 'AddV2', ['ss', 'e']],
+        ],
+      },
+      theirs: {
+        inputs: x,
+        weights: [f32('one', [1], [])],
+        nodes: [
+          ['a', 'Abs', ['x']],
+          ['a1', 'AddV2', ['a', 'one']],
+          ['ss', 'RealDiv', ['x', 'a1']],
+          ['inv', 'Reciprocal', ['a1']],
+          ['y', 'AddV2', ['ss', 'inv']],
+        ],
+      },
+    },
+    space_to_depth: {
+      ours: { inputs: x, weights: [], nodes: [['y', 'SpaceToDepth', ['x'], { block_size: A.i(2), data_format: A.s('NHWC') }]] },
+      // [1, 4, 6, 3] → [1, 2, 2, 3, 2, 3] → blocks after the grid → [1, 2, 3, 12].
+      theirs: {
+        inputs: x,
+        weights: shapes,
+        nodes: [
+          ['r1', 'Reshape', ['x', 's1'], { Tshape: A.type('DT_INT32') }],
+          ['t', 'Transpose', ['r1', 'perm'], { Tperm: A.type('DT_INT32') }],
+          ['y', 'Reshape', ['t', 's2'], { Tshape: A.type('DT_INT32') }],
+        ],
+      },
+    },
+    batch_matmul_v3: {
+      ours: { inputs: x, weights: [w], nodes: [['y', 'BatchMatMulV3', ['x', 'w'], { adj_x: A.b(false), adj_y: A.b(false), Ta: A.type(), Tb: A.type(), Tout: A.type() }]] },
+      theirs: { inputs: x, weights: [w], nodes: [['y', 'BatchMatMulV2', ['x', 'w'], { adj_x: A.b(false), adj_y: A.b(false) }]] },
+    },
+  };
+})();
+
+describe('ops TF.js cannot run, against TF.js running an equivalent graph', () => {
+  for (const [name, pair] of Object.entries(EQUIVALENT)) {
+    it(name, async () => {
+      const ours = await convertFile(writeGraphModel(tmpDir(), pair.ours), { format: 'js', form: 'tensor' });
+      const theirs = await convertFile(writeGraphModel(tmpDir(), pair.theirs), { format: 'js', form: 'tensor' });
+      const size = ours.program!.inputs[0].tensor.shape.reduce((a, b) => a * b, 1);
+      const rng = mulberry32(5);
+      const points = Array.from({ length: 3 }, () => Array.from({ length: size }, () => Math.fround(rng() * 4 - 2)));
+      const ports = [{ name: 'x', shape: ours.program!.inputs[0].tensor.shape, offset: 0, size }];
+      const want = await tfGraphReference(tfSource(theirs.model)!.model, { inputs: ports } as unknown as Extracted, points.map((p) => Float64Array.from(p)));
+      const got = await runJs(ours.text, points.map((p) => [nest(p, ports[0].shape)]));
+      got.forEach((g, i) => expect(mismatch(g, want[i], 1e-5, 1e-4), `point ${i}`).toBeNull());
+    }, 60_000);
+  }
 });
 
 describe('refusals of the op-list ops without a fixed formula', () => {
