@@ -361,7 +361,7 @@ print(json.dumps(res))
 
 /**
  * Ops nn2eq maps that TF.js 4.22 cannot run (no kernel: Softsign, SpaceToDepth, Inv,
- * BatchMatMulV3; EnsureShape's output it disposes): nn2eq's JS text of a graph with the op
+ * BatchMatMulV3; EnsureShape's output it disposes; Select's rank-1 condition it misreads): nn2eq's JS text of a graph with the op
  * against TF.js running an equivalent graph of ops it has.
  */
 const EQUIVALENT: Record<string, { ours: GraphFixture; theirs: GraphFixture }> = (() => {
@@ -407,6 +407,32 @@ const EQUIVALENT: Record<string, { ours: GraphFixture; theirs: GraphFixture }> =
         ],
       },
     },
+    // TF's Select with a rank-1 condition picks whole rows; TF.js broadcasts it as SelectV2 would (and fails): its equivalent is SelectV2 of the condition with trailing axes of length 1.
+    select_rows: {
+      ours: {
+        inputs: x,
+        weights: [ints('ax', [1, 2]), f32('zero', [0], [])],
+        nodes: [
+          ['tx', 'Squeeze', ['x'], { squeeze_dims: A.ints([0]) }],
+          ['rs', 'Sum', ['tx', 'ax'], { keep_dims: A.b(false), Tidx: A.type('DT_INT32') }],
+          ['c', 'Less', ['rs', 'zero']],
+          ['n', 'Neg', ['tx']],
+          ['y', 'Select', ['c', 'tx', 'n']],
+        ],
+      },
+      theirs: {
+        inputs: x,
+        weights: [ints('ax', [1, 2]), f32('zero', [0], []), ints('col', [4, 1, 1])],
+        nodes: [
+          ['tx', 'Squeeze', ['x'], { squeeze_dims: A.ints([0]) }],
+          ['rs', 'Sum', ['tx', 'ax'], { keep_dims: A.b(false), Tidx: A.type('DT_INT32') }],
+          ['c', 'Less', ['rs', 'zero']],
+          ['c2', 'Reshape', ['c', 'col'], { T: A.type('DT_BOOL'), Tshape: A.type('DT_INT32') }],
+          ['n', 'Neg', ['tx']],
+          ['y', 'SelectV2', ['c2', 'tx', 'n']],
+        ],
+      },
+    },
     batch_matmul_v3: {
       ours: { inputs: x, weights: [w], nodes: [['y', 'BatchMatMulV3', ['x', 'w'], { adj_x: A.b(false), adj_y: A.b(false), Ta: A.type(), Tb: A.type(), Tout: A.type() }]] },
       theirs: { inputs: x, weights: [w], nodes: [['y', 'BatchMatMulV2', ['x', 'w'], { adj_x: A.b(false), adj_y: A.b(false) }]] },
@@ -414,7 +440,7 @@ const EQUIVALENT: Record<string, { ours: GraphFixture; theirs: GraphFixture }> =
   };
 })();
 
-describe('ops TF.js cannot run, against TF.js running an equivalent graph', () => {
+describe('ops TF.js cannot run or runs otherwise than TF, against TF.js running an equivalent graph', () => {
   for (const [name, pair] of Object.entries(EQUIVALENT)) {
     it(name, async () => {
       const ours = await convertFile(writeGraphModel(tmpDir(), pair.ours), { format: 'js', form: 'tensor' });
