@@ -101,7 +101,7 @@ const FIXTURES: Record<string, GraphFixture> = {
     ],
     outputs: ['cp', 'cpe', 'cpr', 'lbf', 'ubf', 'bc', 'dbc'],
   },
-  // slice_join: ScatterNd, TensorScatterUpdate, SparseToDense with constant indices and computed values; Split, SplitV, Unpack, Reverse.
+  // slice_join: ScatterNd, TensorScatterUpdate, SparseToDense with constant indices and computed values; Split, SplitV, Unpack, Reverse; SparseSegmentSum / SparseSegmentMean (sparse op list) with constant indices.
   slice_join: {
     inputs: [{ name: 'x', dims: [-1, 4, 3] }],
     weights: [
@@ -111,6 +111,8 @@ const FIXTURES: Record<string, GraphFixture> = {
       ints('b5', [0, 0, 0]),
       ints('s5', [1, 1, 3]),
       ints('rows', [0, 2], [2, 1]),
+      ints('segi', [3, 1, 1, 0]),
+      ints('segs', [0, 0, 2, 2]),
       ints('shape', [1, 5, 3]),
       ints('sshape', [4, 3]),
       ints('sidx', [0, 1, 2, 2, 3, 0], [3, 2]),
@@ -149,10 +151,13 @@ const FIXTURES: Record<string, GraphFixture> = {
       ['rv', 'Reverse', ['x', 'rev']],
       ['j', 'ConcatV2', ['sp:1', 'sp', 'ax2'], { N: A.i(2), Tidx: A.type('DT_INT32') }],
       ['k', 'AddN', ['un:1', 'un:3'], { N: A.i(2) }],
+      // Segments 0 and 2 of picked rows (segment 1 empty: 0).
+      ['sss', 'SparseSegmentSum', ['tx', 'segi', 'segs'], { Tidx: A.type('DT_INT32'), Tsegmentids: A.type('DT_INT32') }],
+      ['ssm', 'SparseSegmentMean', ['tx', 'segi', 'segs'], { Tidx: A.type('DT_INT32'), Tsegmentids: A.type('DT_INT32') }],
       ['v0', 'Identity', ['spv']],
       ['v1', 'Identity', ['spv:1']],
     ],
-    outputs: ['sn', 'snd', 'snx', 'tsu', 'std', 'j', 'k', 'rv', 'v0', 'v1'],
+    outputs: ['sn', 'snd', 'snx', 'tsu', 'std', 'j', 'k', 'rv', 'v0', 'v1', 'sss', 'ssm'],
   },
   // image and transformation: CropAndResize (bilinear with extrapolation, nearest, a crop of one row), ImageProjectiveTransformV3 (each fill mode, both interpolations), ResizeNearestNeighbor with align_corners, MirrorPad SYMMETRIC, FusedBatchNormV3, LogSoftmax.
   image: {

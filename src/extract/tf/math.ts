@@ -374,6 +374,33 @@ const bincount: TfExtractor = (ctx) => {
   return ctx.onnx(binary ? 'ReduceMax' : 'ReduceSum', [counts], { axes: ints([r - 1]), keepdims: int(0) }, 11);
 };
 
+
+/**
+ * SparseSegmentSum / SparseSegmentMean with constant indices and segment ids: row s of the output
+ * is the sum (or mean; 0 for an empty segment) of the rows data[indices[i]] whose segment_ids[i]
+ * is s, for s up to the last id: the picked rows times a constant matrix of 1 (or 1/count).
+ */
+const sparseSegment = (mean: boolean): TfExtractor => (ctx) => {
+  const dims = ctx.shape(0);
+  const idx = ctx.constant(1, 'indices');
+  const seg = Array.from(ctx.constant(2, 'segment ids').values);
+  const k = seg.length;
+  if (idx.values.length !== k) return ctx.fail(`${idx.values.length} indices and ${k} segment ids; expected one of each per row`);
+  if (seg.some((s, i) => s < 0 || (i > 0 && s < seg[i - 1]))) return ctx.fail('segment ids must be non-negative and sorted');
+  const n = k === 0 ? 0 : seg[k - 1] + 1;
+  const inner = sizeOf(dims.slice(1));
+  const count = new Array<number>(n).fill(0);
+  for (const s of seg) count[s]++;
+  const w = new Float64Array(k * n);
+  seg.forEach((s, i) => (w[i * n + s] = mean ? 1 / count[s] : 1));
+  const [rows] = ctx.onnx('Gather', [ctx.val(0), konst([k], idx.values)], { axis: int(0) });
+  const [flat] = ctx.onnx('Reshape', [rows, konst([2], [k, inner])], { allowzero: int(1) });
+  const [t] = ctx.onnx('Transpose', [flat], { perm: ints([1, 0]) });
+  const tt = t.kind === 'tensor' ? t.t : ctx.const('r', t.dims, t.values);
+  const summed = ctx.op('dense', [tt, ctx.const('S', [k, n], w)], { pairs: 1, bias: false }, '_')[0];
+  return [tensor(ctx.reshape(ctx.transpose(summed, [1, 0]), [n, ...dims.slice(1)], 'h'))];
+};
+
 /** TF op → extractor for these families. */
 export const mathOps: Record<string, TfExtractor> = {
   Round: round,
@@ -423,4 +450,6 @@ export const mathOps: Record<string, TfExtractor> = {
   UpperBound: bound(true),
   Bincount: bincount,
   DenseBincount: bincount,
+  SparseSegmentSum: sparseSegment(false),
+  SparseSegmentMean: sparseSegment(true),
 };
