@@ -20,12 +20,12 @@ interface Geometry {
 }
 
 /** Output size and padding by TF's SAME / VALID / EXPLICIT rules (NHWC attributes). */
-function geometry(ctx: TfContext, inSpatial: readonly number[], kernel: number[]): Geometry {
+function geometry(ctx: TfContext, inSpatial: readonly number[], kernel: number[], given?: { strides: number[]; dilations: number[] }): Geometry {
   const format = ctx.str('data_format', 'NHWC');
-  if (format !== 'NHWC' && format !== 'NDHWC') return ctx.fail(`data_format '${format}'; nn2eq reads channels-last graphs (NHWC, NDHWC: what TF.js writes)`);
+  if (format !== 'NHWC' && format !== 'NDHWC' && format !== 'NWC') return ctx.fail(`data_format '${format}'; nn2eq reads channels-last graphs (NWC, NHWC, NDHWC: what TF.js writes)`);
   const r = kernel.length;
-  const s4 = ctx.ints('strides') ?? [1, 1, 1, 1];
-  const d4 = ctx.ints('dilations') ?? [1, 1, 1, 1];
+  const s4 = given?.strides ?? ctx.ints('strides') ?? [1, 1, 1, 1];
+  const d4 = given?.dilations ?? ctx.ints('dilations') ?? [1, 1, 1, 1];
   const strides = s4.slice(1, 1 + r);
   const dilation = d4.length > 0 ? d4.slice(1, 1 + r) : kernel.map(() => 1);
   const padding = ctx.str('padding', 'VALID');
@@ -284,6 +284,7 @@ const spaceToDepth: TfExtractor = (ctx) => {
   const x = ctx.tensor(0);
   const bs = ctx.int('block_size', 2);
   const [n, hb, wb, c] = x.shape;
+  if (hb % bs !== 0 || wb % bs !== 0) return ctx.fail(`height ${hb} and width ${wb} are not multiples of block_size ${bs}`);
   const v = ctx.reshape(x, [n, hb / bs, bs, wb / bs, bs, c]);
   const t = ctx.transpose(v, [0, 1, 3, 2, 4, 5]);
   return [tensor(ctx.reshape(t, [n, hb / bs, wb / bs, bs * bs * c], 'h'))];
@@ -299,6 +300,220 @@ const fusedBatchNorm: TfExtractor = (ctx) => {
   return [tensor(y), tensor(y), tensor(y), tensor(y), tensor(y), tensor(y)];
 };
 
+
+/** Conv1D (TF.js's op: x [N, W, C], filter [k, C, F], an integer stride and dilation, NWC): the program's conv over one spatial axis. */
+const conv1d: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const w = ctx.constant(1, 'filter');
+  if (x.shape.length !== 3 || w.dims.length !== 3) return ctx.fail(`expects x [N, W, C] and a filter [k, C, F], found [${x.shape.join(', ')}] and [${w.dims.join(', ')}]`);
+  const [k, cw] = w.dims;
+  const cin = x.shape[2];
+  if (cin % cw !== 0) return ctx.fail(`the filter [${w.dims.join(', ')}] expects ${cw} input channels, found ${cin}`);
+  const geo = geometry(ctx, [x.shape[1]], [k], { strides: [1, ctx.int('stride', 1), 1], dilations: [1, ctx.int('dilation', 1), 1] });
+  const y = perSample(ctx, x, (xs) =>
+    ctx.op('conv', [xs, ctx.const('K', w.dims, w.values)], { kernel: [k], strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial, bias: false, groups: cin / cw }, 'h')[0],
+  );
+  return [tensor(y)];
+};
+
+/**
+ * Dilation2D (grayscale morphological dilation, NHWC): the maximum over the window of x + filter,
+ * per channel; the window's taps are strided slices of x (SAME pads it with −∞, which no
+ * maximum takes), each plus its filter row.
+ */
+const dilation2d: TfExtractor = (ctx) => {
+  const x = ctx.val(0);
+  const dims = ctx.shape(0);
+  const f = ctx.constant(1, 'filter');
+  if (dims.length !== 4 || f.dims.length !== 3 || f.dims[2] !== dims[3]) return ctx.fail(`expects x [N, H, W, C] and a filter [kh, kw, C], found [${dims.join(', ')}] and [${f.dims.join(', ')}]`);
+  const [kh, kw, c] = f.dims;
+  const geo = geometry(ctx, dims.slice(1, 3), [kh, kw], { strides: ctx.ints('strides') ?? [1, 1, 1, 1], dilations: ctx.ints('rates') ?? [1, 1, 1, 1] });
+  let xp = x;
+  if (geo.padBefore.some((p) => p > 0) || geo.padAfter.some((p) => p > 0)) {
+    const pads = [0, geo.padBefore[0], geo.padBefore[1], 0, 0, geo.padAfter[0], geo.padAfter[1], 0];
+    [xp] = ctx.onnx('Pad', [x, konst([8], pads), konst([], [-Infinity], 'float32')]);
+  }
+  const [oh, ow] = geo.outSpatial;
+  const taps: T[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const top = i * geo.dilation[0];
+      const left = j * geo.dilation[1];
+      const [s] = ctx.onnx('Slice', [xp, konst([2], [top, left]), konst([2], [top + (oh - 1) * geo.strides[0] + 1, left + (ow - 1) * geo.strides[1] + 1]), konst([2], [1, 2]), konst([2], geo.strides)]);
+      const row = Array.from({ length: c }, (_, k) => f.values[(i * kw + j) * c + k]);
+      const st = s.kind === 'tensor' ? s.t : ctx.const('c', s.dims, s.values);
+      taps.push(ctx.map('add', [st, ctx.const('F', [c], row)], [], '_'));
+    }
+  }
+  return [tensor(taps.length === 1 ? ctx.map('linear', taps) : ctx.map('maximum', taps))];
+};
+
+/**
+ * The [crop, size] sampling matrix of CropAndResize along one axis for the box edge coordinates
+ * a, b (fractions of size − 1), as TF.js's kernel: crop position o samples a·(size − 1) + o·scale
+ * (the middle for a crop of 1); bilinear weighs the two cells around it, nearest takes the rounded
+ * one; a row that falls outside [0, size − 1] is all zeros and `inside` is 0 there.
+ */
+function cropMatrix(a: number, b: number, size: number, crop: number, nearest: boolean): { m: Float64Array; inside: number[] } {
+  const m = new Float64Array(crop * size);
+  const inside: number[] = [];
+  // In float64 from the float32 box, as the kernel computes (a tie of nearest rounds by it).
+  const scale = crop > 1 ? ((b - a) * (size - 1)) / (crop - 1) : 0;
+  for (let o = 0; o < crop; o++) {
+    const at = crop > 1 ? a * (size - 1) + o * scale : 0.5 * (a + b) * (size - 1);
+    if (at < 0 || at > size - 1) {
+      inside.push(0);
+      continue;
+    }
+    inside.push(1);
+    if (nearest) {
+      m[o * size + Math.round(at)] = 1;
+      continue;
+    }
+    const lo = Math.floor(at);
+    const hi = Math.ceil(at);
+    const t = at - lo;
+    m[o * size + lo] += 1 - t;
+    m[o * size + hi] += t;
+  }
+  return { m, inside };
+}
+
+/**
+ * CropAndResize with constant boxes, box indices and crop size: per box, its image resampled by a
+ * constant matrix along W then along H (bilinear or nearest, as TF.js's kernel), the samples that
+ * fall outside the image set to extrapolation_value; the boxes joined along the batch axis.
+ */
+const cropAndResize: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const boxes = ctx.constant(1, 'boxes');
+  const boxInd = ctx.constant(2, 'box indices');
+  const [ch, cw] = Array.from(ctx.constant(3, 'crop size').values);
+  const method = ctx.str('method', 'bilinear');
+  if (method !== 'bilinear' && method !== 'nearest') return ctx.fail(`method '${method}' is not bilinear or nearest`);
+  const extra = ctx.float('extrapolation_value', 0);
+  if (x.shape.length !== 4) return ctx.fail(`expects an image [N, H, W, C], found [${x.shape.join(', ')}]`);
+  const [n, h, w, c] = x.shape;
+  const parts: T[] = [];
+  for (let k = 0; k < boxInd.values.length; k++) {
+    const [y1, x1, y2, x2] = Array.from(boxes.values.slice(4 * k, 4 * k + 4), Math.fround);
+    const bi = boxInd.values[k];
+    if (bi < 0 || bi >= n) {
+      parts.push(ctx.const('z', [1, ch, cw, c], new Float64Array(ch * cw * c)));
+      continue;
+    }
+    const img = ctx.op('slice', [x], { begin: [bi, 0, 0, 0], end: [bi + 1, h, w, c] }, '_')[0];
+    const my = cropMatrix(y1, y2, h, ch, method === 'nearest');
+    const mx = cropMatrix(x1, x2, w, cw, method === 'nearest');
+    // [1, H, W, C] → [1, H, C, W] · Mxᵀ → [1, H, C, cw] → [1, C, cw, H] · Myᵀ → [1, C, cw, ch] → [1, ch, cw, C].
+    const alongW = ctx.op('dense', [ctx.transpose(img, [0, 1, 3, 2]), ctx.const('Cx', [w, cw], permute(mx.m, [cw, w], [1, 0]))], { pairs: 1, bias: false }, '_')[0];
+    const alongH = ctx.op('dense', [ctx.transpose(alongW, [0, 2, 3, 1]), ctx.const('Cy', [h, ch], permute(my.m, [ch, h], [1, 0]))], { pairs: 1, bias: false }, '_')[0];
+    let crop = ctx.transpose(alongH, [0, 3, 2, 1]);
+    const outside = my.inside.flatMap((iy) => mx.inside.map((ix) => (iy && ix ? 0 : extra)));
+    if (outside.some((v) => v !== 0)) crop = ctx.map('add', [crop, ctx.const('e', [1, ch, cw, 1], outside)], [], '_');
+    parts.push(crop);
+  }
+  return [tensor(parts.length === 1 ? ctx.map('linear', parts) : ctx.op('concat', parts, { axis: 0 }, 'h')[0])];
+};
+
+
+/** Largest sampling matrix (output pixels × input pixels) ImageProjectiveTransformV3 writes out. */
+const MAX_TRANSFORM_ENTRIES = 1 << 20;
+
+/** A coordinate outside [0, len − 1] brought back by fill_mode, as TF.js's kernel (constant leaves it outside). */
+function mapCoord(c: number, len: number, mode: string): number {
+  const clamp = (v: number) => Math.min(Math.max(v, 0), len - 1);
+  if (mode === 'nearest') return clamp(c);
+  if (mode === 'reflect') {
+    let v = c;
+    if (v < 0) {
+      if (len <= 1) v = 0;
+      else {
+        const sz2 = 2 * len;
+        if (v < sz2) v = sz2 * Math.trunc(-v / sz2) + v;
+        v = v < -len ? v + sz2 : -v - 1;
+      }
+    } else if (v > len - 1) {
+      if (len <= 1) v = 0;
+      else {
+        const sz2 = 2 * len;
+        v -= sz2 * Math.trunc(v / sz2);
+        if (v >= len) v = sz2 - v - 1;
+      }
+    }
+    return clamp(v);
+  }
+  if (mode === 'wrap') {
+    let v = c;
+    if (v < 0) v = len <= 1 ? 0 : v + len * (Math.trunc(-v / (len - 1)) + 1);
+    else if (v > len - 1) v = len <= 1 ? 0 : v - len * Math.trunc(v / (len - 1));
+    return clamp(v);
+  }
+  return c;
+}
+
+/**
+ * ImageProjectiveTransformV3 with constant transforms, output shape and fill value: output pixel
+ * (x, y) samples the input at ((a0·x + a1·y + a2)/k, (b0·x + b1·y + b2)/k), k = c0·x + c1·y + 1,
+ * brought back by fill_mode and read nearest or bilinear, taps outside the image giving
+ * fill_value (TF.js's kernel). Per sample, one constant matrix over the flattened pixels, plus
+ * fill_value times the weight that fell outside.
+ */
+const imageProjectiveTransform: TfExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  if (x.shape.length !== 4) return ctx.fail(`expects images [N, H, W, C], found [${x.shape.join(', ')}]`);
+  const [n, h, w, c] = x.shape;
+  const tr = ctx.constant(1, 'transforms');
+  const [oh, ow] = Array.from(ctx.constant(2, 'output shape').values);
+  const fill = ctx.arity > 3 ? ctx.constant(3, 'fill value').values[0] : 0;
+  const interpolation = ctx.str('interpolation', 'NEAREST').toLowerCase();
+  const mode = ctx.str('fill_mode', 'CONSTANT').toLowerCase();
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear') return ctx.fail(`interpolation '${interpolation}' is not NEAREST or BILINEAR`);
+  if (!['constant', 'reflect', 'wrap', 'nearest'].includes(mode)) return ctx.fail(`fill_mode '${mode}' is not CONSTANT, REFLECT, WRAP or NEAREST`);
+  const rows = tr.values.length / 8;
+  if (rows !== 1 && rows !== n) return ctx.fail(`${rows} transforms for ${n} images; expected 1 or ${n}`);
+  if (oh * ow * h * w > MAX_TRANSFORM_ENTRIES) return ctx.fail(`its sampling matrix would have ${oh * ow * h * w} entries; nn2eq writes it out up to ${MAX_TRANSFORM_ENTRIES}`);
+  const parts: T[] = [];
+  for (let b = 0; b < n; b++) {
+    const t = Array.from(tr.values.slice(rows === 1 ? 0 : 8 * b, (rows === 1 ? 0 : 8 * b) + 8), Math.fround);
+    const m = new Float64Array(h * w * oh * ow);
+    const outside = new Float64Array(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const p = oy * ow + ox;
+        const k = t[6] * ox + t[7] * oy + 1;
+        if (k === 0) {
+          outside[p] = fill;
+          continue;
+        }
+        const sx = mapCoord((t[0] * ox + t[1] * oy + t[2]) / k, w, mode);
+        const sy = mapCoord((t[3] * ox + t[4] * oy + t[5]) / k, h, mode);
+        const tap = (yy: number, xx: number, weight: number) => {
+          if (yy >= 0 && yy < h && xx >= 0 && xx < w) m[(yy * w + xx) * oh * ow + p] += weight;
+          else outside[p] += weight * fill;
+        };
+        if (interpolation === 'nearest') tap(Math.round(sy), Math.round(sx), 1);
+        else {
+          const yf = Math.floor(sy);
+          const xf = Math.floor(sx);
+          tap(yf, xf, (yf + 1 - sy) * (xf + 1 - sx));
+          tap(yf, xf + 1, (yf + 1 - sy) * (sx - xf));
+          tap(yf + 1, xf, (sy - yf) * (xf + 1 - sx));
+          tap(yf + 1, xf + 1, (sy - yf) * (sx - xf));
+        }
+      }
+    }
+    // [1, H, W, C] → [C, H·W] · M [H·W, oh·ow] → [C, oh·ow] → [1, oh, ow, C].
+    const img = n === 1 ? x : ctx.op('slice', [x], { begin: [b, 0, 0, 0], end: [b + 1, h, w, c] }, '_')[0];
+    const flat = ctx.transpose(ctx.reshape(img, [h * w, c]), [1, 0]);
+    const sampled = ctx.op('dense', [flat, ctx.const('M', [h * w, oh * ow], m)], { pairs: 1, bias: false }, '_')[0];
+    let y = ctx.reshape(ctx.transpose(sampled, [1, 0]), [1, oh, ow, c]);
+    if (outside.some((v) => v !== 0)) y = ctx.map('add', [y, ctx.const('f', [1, oh, ow, 1], outside)], [], '_');
+    parts.push(y);
+  }
+  return [tensor(parts.length === 1 ? ctx.map('linear', parts) : ctx.op('concat', parts, { axis: 0 }, 'h')[0])];
+};
+
 /** TF op → extractor for convolution, pooling, matrices and images. */
 export const convOps: Record<string, TfExtractor> = {
   Conv2D: convLike('conv', false),
@@ -308,6 +523,10 @@ export const convOps: Record<string, TfExtractor> = {
   DepthwiseConv2d: convLike('depthwise', false),
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv3D: convLike('conv', false),
+  Conv1D: conv1d,
+  Dilation2D: dilation2d,
+  CropAndResize: cropAndResize,
+  ImageProjectiveTransformV3: imageProjectiveTransform,
   MaxPool: pool('max'),
   AvgPool: pool('avg'),
   MaxPool3D: pool('max'),

@@ -271,11 +271,30 @@ const padOp: TfExtractor = (ctx) => {
   return ctx.onnx('Pad', args);
 };
 
+/**
+ * MirrorPad: REFLECT is ONNX's reflect Pad (the edge not repeated); SYMMETRIC repeats the edge:
+ * per axis, the first pb and last pe elements reversed, on either side.
+ */
 const mirrorPad: TfExtractor = (ctx) => {
   const mode = ctx.str('mode', 'REFLECT');
-  if (mode !== 'REFLECT') return ctx.fail(`mode '${mode}'; nn2eq mirrors with REFLECT only`);
   const pads = padList(ctx.constant(1, 'paddings'));
-  return ctx.onnx('Pad', [ctx.val(0), konst([pads.length], pads)], { mode: str('reflect') });
+  if (mode === 'REFLECT') return ctx.onnx('Pad', [ctx.val(0), konst([pads.length], pads)], { mode: str('reflect') });
+  if (mode !== 'SYMMETRIC') return ctx.fail(`mode '${mode}' is not REFLECT or SYMMETRIC`);
+  const r = pads.length / 2;
+  let t = ctx.tensor(0);
+  for (let a = 0; a < r; a++) {
+    const [pb, pe] = [pads[a], pads[a + r]];
+    const d = t.shape[a];
+    if (pb > d || pe > d || pb < 0 || pe < 0) return ctx.fail(`SYMMETRIC pads of ${Math.max(pb, pe)} on an axis of length ${d}`);
+    if (pb === 0 && pe === 0) continue;
+    const cut = (from: number, to: number): T => {
+      const s = ctx.op('slice', [t], { begin: t.shape.map((_, k) => (k === a ? from : 0)), end: t.shape.map((n, k) => (k === a ? to : n)) }, '_')[0];
+      return to - from > 1 ? ctx.op('reverse', [s], { axis: a }, '_')[0] : s;
+    };
+    const parts = [...(pb > 0 ? [cut(0, pb)] : []), t, ...(pe > 0 ? [cut(d - pe, d)] : [])];
+    t = ctx.op('concat', parts, { axis: a }, '_')[0];
+  }
+  return [tensor(ctx.map('linear', [t]))];
 };
 
 const concatV2: TfExtractor = (ctx) => {
@@ -528,6 +547,16 @@ const concatV1: TfExtractor = (ctx) => {
   return ctx.onnx('Concat', Array.from({ length: ctx.arity - 1 }, (_, i) => ctx.val(i + 1)), { axis: int(a < 0 ? a + rank : a) });
 };
 
+/** DivNoNan: x / y, and 0 where y = 0 (a choice, so the infinity of x / 0 never reaches the result). */
+const divNoNan: TfExtractor = (ctx) => {
+  const a = ctx.val(0);
+  const b = ctx.val(1);
+  if (a.kind === 'const' && b.kind === 'const') return binary('Div', (x, y) => (y === 0 ? 0 : x / y))(ctx);
+  const [q] = ctx.onnx('Div', [a, b]);
+  const [zero] = ctx.onnx('Equal', [b, konst([], [0], 'float32')]);
+  return ctx.onnx('Where', [zero, konst([], [0], 'float32'), q]);
+};
+
 /** TF op → extractor; Placeholder and Const are read by the graph walker. */
 export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Const: pass,
@@ -543,7 +572,7 @@ export const TF_OPS: Readonly<Record<string, TfExtractor>> = {
   Mul: binary('Mul', (x, y) => x * y),
   RealDiv: binary('Div', (x, y) => x / y),
   Div: binary('Div', TRUNC_DIV),
-  DivNoNan: binary('Div', (x, y) => (y === 0 ? 0 : x / y)),
+  DivNoNan: divNoNan,
   Maximum: binary('Max', (x, y) => Math.max(x, y)),
   Minimum: binary('Min', (x, y) => Math.min(x, y)),
   SquaredDifference: (ctx) => {
