@@ -123,8 +123,78 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   return konst(outDims, out.map((x) => (Number.isSafeInteger(x) && x >= lo && x <= hi ? x : ctx.fail(`folds a ${dtype} ${kind} of ${x}, beyond what nn2eq holds exactly`))), dtype);
 }
 
+/**
+ * The maximum (or with `min`, the minimum) of `t` along `axis`, the axis kept with length 1:
+ * `global_pool` over the axis moved first. A NaN in a slice makes its maximum NaN.
+ */
+export function extremeAlong(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'map'>, t: T, axis: number, min = false): T {
+  const dims = t.shape;
+  const rest = dims.map((_, i) => i).filter((i) => i !== axis);
+  const kept = dims.map((d, i) => (i === axis ? 1 : d));
+  let cells = ctx.reshape(ctx.transpose(t, [axis, ...rest]), [dims[axis], sizeOf(rest.map((i) => dims[i]))]);
+  if (min) cells = ctx.map('neg', [cells], [], '_');
+  let y = ctx.op('global_pool', [cells], { kind: 'max' }, '_')[0];
+  if (min) y = ctx.map('neg', [y], [], '_');
+  // The kept axes are in their order already: the reduced axis of length 1 goes back in place.
+  return ctx.reshape(y, kept, '_');
+}
+
+/**
+ * ArgMax / ArgMin (onnx/reference/ops/op_argmax.py: numpy's argmax, which picks the first NaN, as
+ * the first maximum; select_last_index picks the last of them), int64. On a tensor: the slice's
+ * maximum m, the hits [x = m] or [x ≠ x] (m is NaN exactly when a NaN is in the slice, and then
+ * the NaNs are the hits), and the first hit n − max(hit·(n − i)) or the last max(hit·(i + 1)) − 1.
+ */
+function argExtreme(min: boolean): OnnxExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    const dims = ctx.shape(0);
+    const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
+    const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
+    const last = attrInt(ctx.node, 'select_last_index', 0) === 1;
+    const n = dims[axis];
+    const outDims = keep ? dims.map((d, i) => (i === axis ? 1 : d)) : dims.filter((_, i) => i !== axis);
+    if (n === 0) return ctx.fail(`takes the arg${min ? 'min' : 'max'} of an empty axis ${axis}`);
+    if (v.kind === 'const') {
+      const st = strides(dims);
+      const size = sizeOf(outDims);
+      const out = new Float64Array(size);
+      const inner = st[axis];
+      for (let o = 0; o < size; o++) {
+        const base = Math.floor(o / inner) * inner * n + (o % inner);
+        let best = -1;
+        let bv = NaN;
+        for (let k = 0; k < n; k++) {
+          const i = last ? n - 1 - k : k;
+          const x = v.values[base + i * inner];
+          if (Number.isNaN(x)) {
+            best = i;
+            break;
+          }
+          if (best < 0 || (min ? x < bv : x > bv)) {
+            best = i;
+            bv = x;
+          }
+        }
+        out[o] = best;
+      }
+      return [konst(outDims, out, 'int64')];
+    }
+    const x = v.t;
+    const m = extremeAlong(ctx, x, axis, min);
+    const hit = ctx.map('or', [ctx.map('equal', [x, m], [], '_'), ctx.map('not', [ctx.map('equal', [x, x], [], '_')], [], '_')], [], '_');
+    const at = dims.map((d, i) => (i === axis ? n : 1));
+    const weights = ctx.const('i', at, Array.from({ length: n }, (_, i) => (last ? i + 1 : n - i)));
+    const top = extremeAlong(ctx, ctx.map('mul', [hit, weights], [], '_'), axis);
+    const index = ctx.map('affine', [top], last ? [1, -1] : [-1, n], '_');
+    return [tensor(ctx.reshape(index, outDims, 'h'), 'int64')];
+  };
+}
+
 /** ONNX op type → extractor for softmax and reductions. */
 export const reduceOps: Record<string, OnnxExtractor> = {
+  ArgMax: argExtreme(false),
+  ArgMin: argExtreme(true),
   Softmax: softmax('softmax'),
   LogSoftmax: softmax('log_softmax'),
   ReduceMean: reduce('mean'),
