@@ -180,21 +180,85 @@ function argExtreme(min: boolean): OnnxExtractor {
       }
       return [konst(outDims, out, 'int64')];
     }
-    const x = v.t;
-    const m = extremeAlong(ctx, x, axis, min);
-    const hit = ctx.map('or', [ctx.map('equal', [x, m], [], '_'), ctx.map('not', [ctx.map('equal', [x, x], [], '_')], [], '_')], [], '_');
-    const at = dims.map((d, i) => (i === axis ? n : 1));
-    const weights = ctx.const('i', at, Array.from({ length: n }, (_, i) => (last ? i + 1 : n - i)));
-    const top = extremeAlong(ctx, ctx.map('mul', [hit, weights], [], '_'), axis);
-    const index = ctx.map('affine', [top], last ? [1, -1] : [-1, n], '_');
-    return [tensor(ctx.reshape(index, outDims, 'h'), 'int64')];
+    return [tensor(ctx.reshape(argIndex(ctx, v.t, axis, min, last), outDims, 'h'), 'int64')];
   };
 }
+
+/** The index of the first (or `last`) maximum (or `min`imum) of `x` along `axis`, the axis kept with length 1; a NaN counts as the extreme (see argExtreme). */
+export function argIndex(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'map' | 'const'>, x: T, axis: number, min: boolean, last: boolean): T {
+  const dims = x.shape;
+  const n = dims[axis];
+  const m = extremeAlong(ctx, x, axis, min);
+  const hit = ctx.map('or', [ctx.map('equal', [x, m], [], '_'), ctx.map('not', [ctx.map('equal', [x, x], [], '_')], [], '_')], [], '_');
+  const at = dims.map((d, i) => (i === axis ? n : 1));
+  const weights = ctx.const('i', at, Array.from({ length: n }, (_, i) => (last ? i + 1 : n - i)));
+  const top = extremeAlong(ctx, ctx.map('mul', [hit, weights], [], '_'), axis);
+  return ctx.map('affine', [top], last ? [1, -1] : [-1, n], '_');
+}
+
+/** Σ of `t` over `axes` times `scale`, the axes kept with length 1: a dense product with a column of `scale`s (exact, printed as a sum). */
+export function sumAlong(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'const'>, t: T, axes: readonly number[], scale = 1, role = '_'): T {
+  const dims = t.shape;
+  const rest = dims.map((_, i) => i).filter((i) => !axes.includes(i));
+  const n = sizeOf(axes.map((i) => dims[i]));
+  const rows = ctx.reshape(ctx.transpose(t, [...rest, ...axes]), [sizeOf(rest.map((i) => dims[i])), n]);
+  const y = ctx.op('dense', [rows, ctx.const(scale === 1 ? 'ones' : 'w', [n, 1], new Float64Array(n).fill(scale))], { pairs: 1, bias: false }, '_')[0];
+  return ctx.reshape(y, dims.map((d, i) => (axes.includes(i) ? 1 : d)), role);
+}
+
+/**
+ * Hardmax (op_hardmax.py): 1 at the first maximum along the axis, 0 elsewhere; from opset 13 one
+ * axis (default −1), before it the input coerced to 2-D at `axis` (default 1).
+ */
+const hardmax: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const modern = ctx.opset >= 13;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', modern ? -1 : 1), rank);
+  const flat = modern ? x : ctx.reshape(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+  const ax = modern ? axis : 1;
+  const n = flat.shape[ax];
+  const at = argIndex(ctx, flat, ax, false, false);
+  const iota = ctx.const('i', flat.shape.map((d, i) => (i === ax ? n : 1)), Array.from({ length: n }, (_, i) => i));
+  return [tensor(ctx.reshape(ctx.map('equal', [iota, at], [], '_'), x.shape, 'h'))];
+};
+
+/**
+ * LpNormalization (p 1 or 2, one axis, default −1): x / ‖x‖ₚ along the axis, 0 where the norm is 0
+ * (op_lp_normalization.py); ‖x‖₁ = Σ|x|, as ONNX's definition and ONNX Runtime have it.
+ */
+const lpNormalization: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), x.shape.length);
+  const p = attrInt(ctx.node, 'p', 2);
+  if (p !== 1 && p !== 2) return ctx.fail(`p is ${p}; ONNX's LpNormalization takes 1 or 2`);
+  const sum = sumAlong(ctx, p === 2 ? ctx.map('mul', [x, x], [], '_') : ctx.map('abs', [x], [], '_'), [axis]);
+  const norm = p === 2 ? ctx.map('sqrt', [sum], [], '_') : sum;
+  return [tensor(ctx.map('where', [ctx.map('equal_to', [norm], [0], '_'), ctx.const('zero', [1], [0]), ctx.map('div', [x, norm], [], '_')], [], 'h'))];
+};
+
+/**
+ * MeanVarianceNormalization (its function body): (x − E[x]) / (√(E[x²] − E[x]²) + 10⁻⁹), the means
+ * over `axes` (default 0, 2, 3).
+ */
+const meanVarianceNormalization: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const axes = [...new Set((attrInts(ctx.node, 'axes', undefined) ?? [0, 2, 3]).map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
+  const n = sizeOf(axes.map((i) => x.shape[i]));
+  const mean = sumAlong(ctx, x, axes, 1 / n);
+  const meanSq = sumAlong(ctx, ctx.map('mul', [x, x], [], '_'), axes, 1 / n);
+  const std = ctx.map('sqrt', [ctx.map('sub', [meanSq, ctx.map('mul', [mean, mean], [], '_')], [], '_')], [], '_');
+  return [tensor(ctx.map('div', [ctx.map('sub', [x, mean], [], '_'), ctx.map('affine', [std], [1, 1e-9], '_')], [], 'h'))];
+};
 
 /** ONNX op type → extractor for softmax and reductions. */
 export const reduceOps: Record<string, OnnxExtractor> = {
   ArgMax: argExtreme(false),
   ArgMin: argExtreme(true),
+  Hardmax: hardmax,
+  LpNormalization: lpNormalization,
+  MeanVarianceNormalization: meanVarianceNormalization,
   Softmax: softmax('softmax'),
   LogSoftmax: softmax('log_softmax'),
   ReduceMean: reduce('mean'),
