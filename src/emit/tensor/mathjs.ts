@@ -290,7 +290,8 @@ class Printer {
         const total = this.reduce('sum', `map(${d}, exp)`, xs, axes);
         return [
           { target: d, text: `${x} - ${this.reduce('max', x, xs, axes).text}` },
-          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, log)`}` },
+          // Not map(…, log): map hands its callback (value, index), which log reads as (x, base).
+          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, ${this.define('f_log', ['x'], 'log(x)')})`}` },
         ];
       }
       case 'l2_normalize':

@@ -18,6 +18,7 @@ import { attentionOps } from './attention.js';
 import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
+import { lossOps } from './loss.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -32,6 +33,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...reduceOps,
   ...scatterOps,
   ...trigOps,
+  ...lossOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -49,6 +51,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements',
+  // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
+  'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',

@@ -137,12 +137,12 @@ const MAX_RUNS = 64;
  * indices: the flat position idx·stride + offset into data's elements as rows of one column,
  * picked by `gather_rows` (NaN for an index out of range) or, for constant data, by `gather`.
  */
-const gatherElements: OnnxExtractor = (ctx) => {
-  const data = ctx.val(0);
-  const idx = ctx.val(1);
+const gatherElements: OnnxExtractor = (ctx) => [gatherAlong(ctx, ctx.val(0), ctx.val(1), axisOf(ctx, attrInt(ctx.node, 'axis', 0), ctx.shape(0).length))];
+
+/** GatherElements of `data` at `idx` along `axis` (non-negative); see gatherElements. */
+export function gatherAlong(ctx: OnnxContext, data: Val, idx: Val, axis: number): Val {
   const dims = dimsOf(data);
   const idims = dimsOf(idx);
-  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
   if (idims.length !== dims.length || idims.some((d, i) => i !== axis && d > dims[i])) {
     return ctx.fail(`indices [${idims.join(', ')}] must have the rank of data [${dims.join(', ')}] and be no longer on any axis but ${axis}`);
   }
@@ -169,14 +169,14 @@ const gatherElements: OnnxExtractor = (ctx) => {
       if (!Number.isInteger(i) || i < 0 || i >= n) return ctx.fail(`index ${idx.values[p]} is out of range for axis ${axis} of length ${n}`);
       src[p] = offset[p] + i * st[axis];
     }
-    if (data.kind === 'const') return [konst(idims, Array.from(src, (k) => data.values[k]), dtype)];
+    if (data.kind === 'const') return konst(idims, Array.from(src, (k) => data.values[k]), dtype);
     if (count === 0) return ctx.fail('gathers no element');
     const flat = ctx.reshape(data.t, [sizeOf(dims)]);
     let runs = 1;
     for (let p = 1; p < count; p++) if (src[p] !== src[p - 1] + 1) runs++;
-    if (runs <= MAX_RUNS) return [tensor(ctx.reshape(pickFlat(ctx, flat, src), idims, 'h'), dtype)];
+    if (runs <= MAX_RUNS) return tensor(ctx.reshape(pickFlat(ctx, flat, src), idims, 'h'), dtype);
     const rows = ctx.op('gather_rows', [ctx.reshape(flat, [sizeOf(dims), 1]), ctx.const('ids', idims, src)], {}, '_')[0];
-    return [tensor(ctx.reshape(rows, idims, 'h'), dtype)];
+    return tensor(ctx.reshape(rows, idims, 'h'), dtype);
   }
   const fixed = ctx.map('add', [idx.t, ctx.map('affine', [ctx.map('less_than', [idx.t], [0], '_')], [n, 0], '_')], [], '_');
   const ids = ctx.map('add', [ctx.map('affine', [fixed], [st[axis], 0], '_'), ctx.const('offset', idims, offset)], [], '_');
@@ -184,8 +184,8 @@ const gatherElements: OnnxExtractor = (ctx) => {
     data.kind === 'const'
       ? ctx.op('gather', [ids, ctx.const('E', [sizeOf(dims), 1], data.values)], {}, '_')[0]
       : ctx.op('gather_rows', [ctx.reshape(data.t, [sizeOf(dims), 1]), ids], {}, '_')[0];
-  return [tensor(ctx.reshape(rows, idims, 'h'), dtype)];
-};
+  return tensor(ctx.reshape(rows, idims, 'h'), dtype);
+}
 
 export const scatterOps: Record<string, OnnxExtractor> = {
   ScatterND: scatter(scatterNDTargets),
