@@ -19,6 +19,7 @@ import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
+import { gridSampleOps } from './gridsample.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -34,6 +35,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...scatterOps,
   ...trigOps,
   ...lossOps,
+  ...gridSampleOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
