@@ -6,9 +6,9 @@ import { tensor, type OnnxContext, type OnnxExtractor } from './context.js';
  * GridSample (onnx/reference/ops/op_grid_sample.py): X [N, C, …S] sampled at the normalized
  * coordinates grid [N, …O, r] (grid[…, 0] along the last spatial axis), output [N, C, …O]. Per
  * spatial axis the coordinate is denormalized (align_corners), rounded half to even for nearest
- * (np.rint; ONNX Runtime's nearbyint; the conformance data of 3-D cases too, where later references
- * round half away from zero as PyTorch's 3-D kernel once did), and when outside [lo, hi] clamped
- * (border) or reflected (reflection);
+ * (np.rint in onnx's current reference, ONNX Runtime's nearbyint, and the conformance data, 3-D
+ * cases included; an older reference rounded 3-D half away from zero), and when outside [lo, hi]
+ * clamped (border) or reflected (reflection), except in bicubic mode (see coords below);
  * the taps (1, 2 or 4 per axis) are read as padding_mode says (zeros: 0 outside; border: the nearest
  * cell; reflection: the reflected cell) and weighted by the product of the per-axis linear or cubic
  * (Keys, a = −0.75) coefficients. The cells are rows of X as [N·ΠS, C], picked by `gather_rows` at
@@ -49,10 +49,14 @@ const gridSample: OnnxExtractor = (ctx) => {
     const g = ctx.reshape(ctx.op('slice', [grid], { begin: [0, ...O.map(() => 0), r - 1 - axis], end: [n, ...O, r - 1 - axis + 1] }, '_')[0], at, '_');
     let v = align ? affine(g, (d - 1) / 2, (d - 1) / 2) : affine(g, d / 2, (d - 1) / 2);
     if (mode === 'nearest') v = ctx.map('round_even', [v], [], '_');
+    // Bicubic reads each tap by the padding rule only, as PyTorch and ONNX Runtime do: onnx's
+    // reference clamps the coordinate first, which differs for border within two cells of the edge
+    // (for reflection the two agree: the cubic kernel is symmetric).
+    if (mode === 'cubic' || padding === 'zeros') return { v, d, lo, hi };
     const below = ctx.map('less_than', [v], [lo], '_');
     const above = ctx.map('greater_than', [v], [hi], '_');
     if (padding === 'border') v = where(above, k(d - 1), where(below, k(0), v));
-    else if (padding === 'reflection') v = where(ctx.map('or', [below, above], [], '_'), reflect(v, lo, hi), v);
+    else v = where(ctx.map('or', [below, above], [], '_'), reflect(v, lo, hi), v);
     return { v, d, lo, hi };
   });
   // Per axis, its taps: the cell index (before the padding rule) and its coefficient.
