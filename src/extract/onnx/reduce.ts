@@ -6,7 +6,7 @@ import { wrapped } from './elementwise.js';
 
 /**
  * Softmax / LogSoftmax (before opset 13 the input is coerced to 2-D at `axis`; from 13 on one
- * axis) and the reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin, built from
+ * axis) and the reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin / ReduceProd, built from
  * `global_pool` on the reduced axes moved first.
  */
 
@@ -28,7 +28,7 @@ function softmax(op: 'softmax' | 'log_softmax'): OnnxExtractor {
 }
 
 /** The reductions: the four the program has, and ONNX's compositions of Σ with an element-wise function before and after. */
-type ReduceKind = 'mean' | 'sum' | 'max' | 'min' | 'sum_square' | 'l1' | 'l2' | 'log_sum' | 'log_sum_exp';
+type ReduceKind = 'mean' | 'sum' | 'max' | 'min' | 'prod' | 'sum_square' | 'l1' | 'l2' | 'log_sum' | 'log_sum_exp';
 
 function reduce(kind: ReduceKind): OnnxExtractor {
   return (ctx: OnnxContext) => {
@@ -37,7 +37,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     const rank = dims.length;
     const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
     const fromInput = (kind === 'sum' && ctx.opset >= 13) || ctx.opset >= 18;
-    const composed = kind !== 'mean' && kind !== 'sum' && kind !== 'max' && kind !== 'min';
+    const composed = kind !== 'mean' && kind !== 'sum' && kind !== 'max' && kind !== 'min' && kind !== 'prod';
     let axes = fromInput ? (ctx.has(1) ? Array.from(ctx.constant(1, 'axes').values) : undefined) : attrInts(ctx.node, 'axes', undefined);
     if (!axes || axes.length === 0) {
       if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
@@ -52,6 +52,16 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     if (!isFloat(dtype) && (composed || kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
     const n = sizeOf(ax.map((i) => dims[i]));
     const m = sizeOf(rest.map((i) => dims[i]));
+    if (kind === 'prod') {
+      if (!isFloat(dtype)) return ctx.fail(`multiplies ${dtype} values, which nn2eq prints only for floating-point values`);
+      // Π as one product of the slices along the reduced axes (moved last), up to 64 of them.
+      // The empty product is 1.
+      if (n === 0) return [konst(outDims, new Float64Array(sizeOf(outDims)).fill(1), dtype)];
+      if (n > 64) return ctx.fail(`multiplies ${n} values per output; nn2eq prints a product of up to 64`, 'reduce fewer axes at a time');
+      const rows = ctx.reshape(ctx.transpose(v.t, [...rest, ...ax]), [m, n]);
+      const cols = Array.from({ length: n }, (_, j) => (n === 1 ? rows : ctx.op('slice', [rows], { begin: [0, j], end: [m, j + 1] }, '_')[0]));
+      return [tensor(ctx.reshape(n === 1 ? rows : ctx.map('mul', cols, [], '_'), outDims, 'h'))];
+    }
     const maxOf = (t: T, to: readonly number[]) => ctx.reshape(ctx.op('global_pool', [ctx.reshape(ctx.transpose(t, [...ax, ...rest]), [n, m])], { kind: 'max' }, '_')[0], to, '_');
     if (composed) {
       // ReduceSumSquare Σx², ReduceL1 Σ|x|, ReduceL2 √Σx², ReduceLogSum log Σx, ReduceLogSumExp
@@ -87,7 +97,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
 function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: readonly number[], kind: ReduceKind): Const {
   const dims = v.dims;
   const dtype = v.dtype;
-  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
+  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min' && kind !== 'prod') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
   const size = sizeOf(outDims);
   const st = strides(dims);
   // Output position of every input element: its index with the reduced axes dropped.
@@ -106,13 +116,14 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   };
   const where = Array.from(v.values, (_, o) => at(o));
   if (big) where.forEach((k, o) => void (big[k] = Math.max(big[k], v.values[o])));
-  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0);
+  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : kind === 'prod' ? 1 : 0);
   where.forEach((k, o) => {
     const x = v.values[o];
     if (kind === 'max') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.max(acc[k], x);
     else if (kind === 'min') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
     else if (kind === 'sum_square' || kind === 'l2') acc[k] += x * x;
     else if (kind === 'l1') acc[k] += Math.abs(x);
+    else if (kind === 'prod') acc[k] *= x;
     else if (kind === 'log_sum_exp') acc[k] += Math.exp(x - big![k]);
     else acc[k] += x;
   });
@@ -265,6 +276,7 @@ export const reduceOps: Record<string, OnnxExtractor> = {
   ReduceSum: reduce('sum'),
   ReduceMax: reduce('max'),
   ReduceMin: reduce('min'),
+  ReduceProd: reduce('prod'),
   ReduceSumSquare: reduce('sum_square'),
   ReduceL1: reduce('l1'),
   ReduceL2: reduce('l2'),
