@@ -40,6 +40,7 @@ export const STRUCTURAL = {
   Expand: { 1: 'shape' },
   ConstantOfShape: { 0: 'shape' },
   CenterCropPad: { 1: 'shape' },
+  AffineGrid: { 1: 'size' },
   Tile: { 1: 'repeats' },
   Slice: { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' },
   Pad: { 1: 'pads', 3: 'axes' },

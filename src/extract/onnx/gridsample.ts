@@ -115,5 +115,36 @@ const gridSample: OnnxExtractor = (ctx) => {
   return [tensor(ctx.transpose(sum, [0, r + 1, ...O.map((_, i) => i + 1)], 'h'))];
 };
 
-/** ONNX op type → extractor for GridSample. */
-export const gridSampleOps: Record<string, OnnxExtractor> = { GridSample: gridSample };
+/**
+ * AffineGrid (op_affine_grid.py): the sampling grid of an affine map θ [N, r, r+1] over an output of
+ * size [N, C, …S]: each position's normalized coordinates (x first; align_corners: −1 … 1 at the
+ * corner cells, else at the cell centres) with a 1 appended, times θᵀ: a constant [ΠS, r+1] matrix
+ * multiplied by the model's θ.
+ */
+const affineGrid: OnnxExtractor = (ctx) => {
+  const theta = ctx.tensor(0);
+  const size = Array.from(ctx.constant(1, 'size').values);
+  const align = attrInt(ctx.node, 'align_corners', 0) === 1;
+  const [n, , ...S] = size;
+  const r = S.length;
+  if ((r !== 2 && r !== 3) || theta.shape.length !== 3 || theta.shape[0] !== n || theta.shape[1] !== r || theta.shape[2] !== r + 1) {
+    return ctx.fail(`theta [${theta.shape.join(', ')}] and size [${size.join(', ')}] do not fit: expected theta [N, r, r + 1] for size [N, C, …r spatial sizes], r 2 or 3`);
+  }
+  const coord = (d: number, i: number) => (align ? (d === 1 ? -1 : (2 * i) / (d - 1) - 1) : (2 * i + 1) / d - 1);
+  const cells = sizeOf(S);
+  const base = new Float64Array(cells * (r + 1));
+  for (let p = 0; p < cells; p++) {
+    let rest = p;
+    for (let axis = r - 1; axis >= 0; axis--) {
+      const i = rest % S[axis];
+      rest = (rest - i) / S[axis];
+      base[p * (r + 1) + (r - 1 - axis)] = coord(S[axis], i);
+    }
+    base[p * (r + 1) + r] = 1;
+  }
+  const grid = ctx.op('matmul', [ctx.const('base', [cells, r + 1], base), ctx.transpose(theta, [0, 2, 1])], {}, '_')[0];
+  return [tensor(ctx.reshape(grid, [n, ...S, r], 'h'))];
+};
+
+/** ONNX op type → extractor for GridSample and AffineGrid. */
+export const gridSampleOps: Record<string, OnnxExtractor> = { GridSample: gridSample, AffineGrid: affineGrid };
