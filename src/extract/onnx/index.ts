@@ -54,7 +54,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
-  'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss',
+  'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',

@@ -187,7 +187,49 @@ export function gatherAlong(ctx: OnnxContext, data: Val, idx: Val, axis: number)
   return tensor(ctx.reshape(rows, idims, 'h'), dtype);
 }
 
+/**
+ * OneHot: along a new axis of length depth, [i = index] scaled to off + [·]·(on − off), values =
+ * [off, on]; an index is truncated to a whole number, a negative one counts from the end, and one
+ * outside [−depth, depth − 1] gives all off, as ONNX's definition and its conformance data say
+ * (a later op_one_hot.py wraps it by np.mod instead). Folded on constants.
+ */
+const oneHot: OnnxExtractor = (ctx) => {
+  const idx = ctx.val(0);
+  const depth = ctx.constant(1, 'depth').values[0];
+  if (!Number.isInteger(depth) || depth < 1) return ctx.fail(`depth is ${depth}, expected a whole number of at least 1`);
+  const values = ctx.val(2);
+  if (sizeOf(dimsOf(values)) !== 2) return ctx.fail(`values has shape [${dimsOf(values).join(', ')}], expected [off, on]`);
+  const dims = dimsOf(idx);
+  const rank = dims.length;
+  const raw = attrInt(ctx.node, 'axis', -1);
+  const axis = raw < 0 ? raw + rank + 1 : raw;
+  if (axis < 0 || axis > rank) return ctx.fail(`axis ${raw} is out of range for indices of rank ${rank}`);
+  const out = [...dims.slice(0, axis), depth, ...dims.slice(axis)];
+  const dtype = dtypeOfVal(values);
+  if (idx.kind === 'const' && values.kind === 'const') {
+    const [off, on] = values.values;
+    const inner = sizeOf(dims.slice(axis));
+    const y = new Float64Array(sizeOf(out));
+    for (let o = 0; o < y.length; o++) {
+      const outer = Math.floor(o / (depth * inner));
+      const d = Math.floor(o / inner) % depth;
+      const t = Math.trunc(idx.values[outer * inner + (o % inner)]);
+      y[o] = ((t < 0 ? t + depth : t) === d ? 1 : 0) * (on - off) + off;
+    }
+    return [konst(out, y, dtype)];
+  }
+  const t = ctx.map('trunc', [ctx.reshape(ctx.tensor(0, 'indices'), [...dims.slice(0, axis), 1, ...dims.slice(axis)], '_')], [], '_');
+  const wrapped = ctx.map('add', [t, ctx.map('affine', [ctx.map('less_than', [t], [0], '_')], [depth, 0], '_')], [], '_');
+  const iota = ctx.const('i', out.map((d, i) => (i === axis ? d : 1)), Array.from({ length: depth }, (_, i) => i));
+  const hit = ctx.map('equal', [iota, wrapped], [], '_');
+  const v = ctx.reshape(ctx.tensor(2, 'values'), [2], '_');
+  const off = ctx.op('slice', [v], { begin: [0], end: [1] }, '_')[0];
+  const on = ctx.op('slice', [v], { begin: [1], end: [2] }, '_')[0];
+  return [tensor(ctx.map('scale_shift', [hit, ctx.map('sub', [on, off], [], '_'), off], [], 'h'), dtype)];
+};
+
 export const scatterOps: Record<string, OnnxExtractor> = {
+  OneHot: oneHot,
   ScatterND: scatter(scatterNDTargets),
   ScatterElements: scatter(scatterElementsTargets),
   // Scatter (opsets 9 and 10) is ScatterElements under its old name.
