@@ -5,7 +5,7 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens (integers) or Resize's scales/roi are fixed with --bind from the test data; every
+// sequence_lens (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
 // other input stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
@@ -40,6 +40,7 @@ export const STRUCTURAL = {
   Expand: { 1: 'shape' },
   ConstantOfShape: { 0: 'shape' },
   CenterCropPad: { 1: 'shape' },
+  AffineGrid: { 1: 'size' },
   Tile: { 1: 'repeats' },
   Slice: { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' },
   Pad: { 1: 'pads', 3: 'axes' },
@@ -108,7 +109,8 @@ export function structuralInputs(graph) {
     const roles = uses.get(inp.name) ?? [];
     if (roles.length === 0 || roles.some((r) => r === null)) continue;
     const float = inp.elemType === 'float32' || inp.elemType === 'float64';
-    if (INTEGER.has(inp.elemType) || (float && roles.every((r) => r === 'scales' || r === 'roi'))) out.set(inp.name, roles[0]);
+    // OneHot's depth may be a float; it sets the output's shape all the same.
+    if (INTEGER.has(inp.elemType) || (float && roles.every((r) => r === 'scales' || r === 'roi' || r === 'depth'))) out.set(inp.name, roles[0]);
   }
   return out;
 }

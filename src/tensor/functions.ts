@@ -283,7 +283,8 @@ const templates = new Map<string, MapTemplate>();
  */
 export function mapTemplate(attrs: MapAttrs, arity: number): MapTemplate {
   if (attrs.derivative !== undefined) arity--;
-  const key = JSON.stringify([attrs.fn, attrs.params, attrs.derivative ?? null, attrs.expanded ?? false, arity]);
+  // JSON writes ∞, −∞ and NaN all as null: they are keyed by name, so equal_to(+∞) and equal_to(−∞) stay two templates.
+  const key = JSON.stringify([attrs.fn, attrs.params, attrs.derivative ?? null, attrs.expanded ?? false, arity], (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
   const found = templates.get(key);
   if (found) return found;
   let graph = new Graph();

@@ -290,7 +290,8 @@ class Printer {
         const total = this.reduce('sum', `map(${d}, exp)`, xs, axes);
         return [
           { target: d, text: `${x} - ${this.reduce('max', x, xs, axes).text}` },
-          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, log)`}` },
+          // Not map(…, log): map hands its callback (value, index), which log reads as (x, base).
+          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, ${this.define('f_log', ['x'], 'log(x)')})`}` },
         ];
       }
       case 'l2_normalize':
@@ -312,7 +313,13 @@ class Printer {
         if (xs.length === 1) return one(x);
         const c = xs[xs.length - 1];
         const rows = xs.length === 2 ? x : `reshape(${x}, ${list([sizeOf(xs) / c, c])})`;
-        return one(`${fn}(${rows}, 1)`);
+        if (fn === 'mean') return one(`mean(${rows}, 1)`);
+        // mathjs's max along a dimension passes over NaN (max([1, NaN], 1) is 1; the scalar rule's max
+        // is NaN): a column's NaN comes back through a sum of NaN-or-0 (x + 0 is x, ±∞ included).
+        const nan = this.define('f_nan0', ['x'], 'isNaN(x) ? NaN : 0');
+        const m = xs.length === 2 ? x : this.fresh(`${target}_cells`);
+        const pooled = { target, text: `max(${m}, 1) + sum(map(${m}, ${nan}), 1)` };
+        return xs.length === 2 ? [pooled] : [{ target: m, text: rows }, pooled];
       }
       case 'transpose':
         return one(this.permute(x, xs, (a as unknown as TransposeAttrs).perm));

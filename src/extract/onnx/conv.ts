@@ -1,4 +1,4 @@
-import { attrInt, attrInts, attrString } from '../../load/onnx/attributes.js';
+import { attrFloat, attrInt, attrInts, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { tensor, type OnnxContext, type OnnxExtractor } from './context.js';
 
@@ -205,6 +205,25 @@ function pool(kind: 'max' | 'avg'): OnnxExtractor {
 }
 
 /** Max or mean over all spatial axes: [N, C, …] → [N, C, 1, …]. */
+/**
+ * LpPool: (Σ over the window of |x|^p)^(1/p), padding counting as zeros, as ONNX's definition and
+ * its conformance data have it: |x|^p summed by a depthwise convolution with a kernel of ones.
+ */
+const lpPool: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const kernel = attrInts(ctx.node, 'kernel_shape', undefined) ?? ctx.fail('kernel_shape is missing');
+  const p = ctx.opset >= 2 ? attrInt(ctx.node, 'p', 2) : attrFloat(ctx.node, 'p', 2);
+  if (!(p > 0)) return ctx.fail(`p is ${p}, expected a positive number`);
+  const geo = geometry(ctx, x.shape.slice(2), kernel);
+  const c = x.shape[1];
+  const ones = ctx.const('ones', [...kernel, c, 1], new Float64Array(sizeOf(kernel) * c).fill(1));
+  const powered = p === 2 ? ctx.map('mul', [x, x], [], '_') : p === 1 ? ctx.map('abs', [x], [], '_') : ctx.map('pow', [ctx.map('abs', [x], [], '_')], [p], '_');
+  const sum = channelsLast(ctx, powered, (xs) =>
+    ctx.op('depthwise_conv', [xs, ones], { kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial, multiplier: 1, bias: false }, '_')[0],
+  );
+  return [tensor(p === 1 ? sum : p === 2 ? ctx.map('sqrt', [sum], []) : ctx.map('pow', [sum], [1 / p]))];
+};
+
 function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
   return (ctx) => {
     const x = ctx.tensor(0);
@@ -312,6 +331,7 @@ export const convOps: Record<string, OnnxExtractor> = {
   ConvTranspose: convTranspose,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
+  LpPool: lpPool,
   GlobalAveragePool: globalPool('avg'),
   GlobalMaxPool: globalPool('max'),
 };

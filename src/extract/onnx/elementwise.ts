@@ -392,6 +392,23 @@ function compare(fn: FnName, f: (x: number, y: number) => boolean): OnnxExtracto
   };
 }
 
+/** IsNaN: [x ≠ x]; IsInf: [x = +∞] and / or [x = −∞] (detect_positive, detect_negative). Folded on constants. */
+const isNanOp: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => (Number.isNaN(x) ? 1 : 0)), 'bool')];
+  return [tensor(ctx.map('not', [ctx.map('equal', [v.t, v.t], [], '_')]), 'bool')];
+};
+const isInfOp: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const pos = attrInt(ctx.node, 'detect_positive', 1) === 1;
+  const neg = attrInt(ctx.node, 'detect_negative', 1) === 1;
+  if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => ((pos && x === Infinity) || (neg && x === -Infinity) ? 1 : 0)), 'bool')];
+  if (!pos && !neg) return [konst(v.t.shape, new Float64Array(sizeOf(v.t.shape)), 'bool')];
+  const at = (inf: number, role: string) => ctx.map('equal_to', [v.t], [inf], role);
+  if (pos && neg) return [tensor(ctx.map('or', [at(Infinity, '_'), at(-Infinity, '_')]), 'bool')];
+  return [tensor(at(pos ? Infinity : -Infinity, 'h'), 'bool')];
+};
+
 /** Not, And, Or, Xor on bool values (0/1). */
 function logic(fn: FnName, f: (x: number, y: number) => number): OnnxExtractor {
   return (ctx) => {
@@ -477,6 +494,8 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   Round: rounding(roundHalfEven, null),
   Sign: rounding(Math.sign, 'sign', (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
   Not: logic('not', (x) => (x ? 0 : 1)),
+  IsNaN: isNanOp,
+  IsInf: isInfOp,
   And: logic('and', (x, y) => (x && y ? 1 : 0)),
   Or: logic('or', (x, y) => (x || y ? 1 : 0)),
   Xor: logic('xor', (x, y) => ((x !== 0) !== (y !== 0) ? 1 : 0)),

@@ -18,6 +18,8 @@ import { attentionOps } from './attention.js';
 import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
+import { lossOps } from './loss.js';
+import { gridSampleOps } from './gridsample.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -32,6 +34,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...reduceOps,
   ...scatterOps,
   ...trigOps,
+  ...lossOps,
+  ...gridSampleOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -48,14 +52,16 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
-  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ScatterND', 'ScatterElements', 'Scatter',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements',
+  // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
+  'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'ScatterND', 'ScatterElements', 'Scatter']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements']);
 
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {

@@ -6,7 +6,7 @@ import { wrapped } from './elementwise.js';
 
 /**
  * Softmax / LogSoftmax (before opset 13 the input is coerced to 2-D at `axis`; from 13 on one
- * axis) and the reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin, built from
+ * axis) and the reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin / ReduceProd, built from
  * `global_pool` on the reduced axes moved first.
  */
 
@@ -28,7 +28,7 @@ function softmax(op: 'softmax' | 'log_softmax'): OnnxExtractor {
 }
 
 /** The reductions: the four the program has, and ONNX's compositions of Σ with an element-wise function before and after. */
-type ReduceKind = 'mean' | 'sum' | 'max' | 'min' | 'sum_square' | 'l1' | 'l2' | 'log_sum' | 'log_sum_exp';
+type ReduceKind = 'mean' | 'sum' | 'max' | 'min' | 'prod' | 'sum_square' | 'l1' | 'l2' | 'log_sum' | 'log_sum_exp';
 
 function reduce(kind: ReduceKind): OnnxExtractor {
   return (ctx: OnnxContext) => {
@@ -37,7 +37,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     const rank = dims.length;
     const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
     const fromInput = (kind === 'sum' && ctx.opset >= 13) || ctx.opset >= 18;
-    const composed = kind !== 'mean' && kind !== 'sum' && kind !== 'max' && kind !== 'min';
+    const composed = kind !== 'mean' && kind !== 'sum' && kind !== 'max' && kind !== 'min' && kind !== 'prod';
     let axes = fromInput ? (ctx.has(1) ? Array.from(ctx.constant(1, 'axes').values) : undefined) : attrInts(ctx.node, 'axes', undefined);
     if (!axes || axes.length === 0) {
       if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
@@ -52,6 +52,16 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     if (!isFloat(dtype) && (composed || kind === 'mean' || (kind === 'sum' && dtype === 'bool'))) return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq prints only for floating-point values`);
     const n = sizeOf(ax.map((i) => dims[i]));
     const m = sizeOf(rest.map((i) => dims[i]));
+    if (kind === 'prod') {
+      if (!isFloat(dtype)) return ctx.fail(`multiplies ${dtype} values, which nn2eq prints only for floating-point values`);
+      // Π as one product of the slices along the reduced axes (moved last), up to 64 of them.
+      // The empty product is 1.
+      if (n === 0) return [konst(outDims, new Float64Array(sizeOf(outDims)).fill(1), dtype)];
+      if (n > 64) return ctx.fail(`multiplies ${n} values per output; nn2eq prints a product of up to 64`, 'reduce fewer axes at a time');
+      const rows = ctx.reshape(ctx.transpose(v.t, [...rest, ...ax]), [m, n]);
+      const cols = Array.from({ length: n }, (_, j) => (n === 1 ? rows : ctx.op('slice', [rows], { begin: [0, j], end: [m, j + 1] }, '_')[0]));
+      return [tensor(ctx.reshape(n === 1 ? rows : ctx.map('mul', cols, [], '_'), outDims, 'h'))];
+    }
     const maxOf = (t: T, to: readonly number[]) => ctx.reshape(ctx.op('global_pool', [ctx.reshape(ctx.transpose(t, [...ax, ...rest]), [n, m])], { kind: 'max' }, '_')[0], to, '_');
     if (composed) {
       // ReduceSumSquare Σx², ReduceL1 Σ|x|, ReduceL2 √Σx², ReduceLogSum log Σx, ReduceLogSumExp
@@ -87,7 +97,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
 function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: readonly number[], kind: ReduceKind): Const {
   const dims = v.dims;
   const dtype = v.dtype;
-  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
+  if (!isFloat(dtype) && kind !== 'sum' && kind !== 'max' && kind !== 'min' && kind !== 'prod') return ctx.fail(`reduces ${dtype} values by ${kind}, which nn2eq folds only for floating-point values`);
   const size = sizeOf(outDims);
   const st = strides(dims);
   // Output position of every input element: its index with the reduced axes dropped.
@@ -106,13 +116,14 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   };
   const where = Array.from(v.values, (_, o) => at(o));
   if (big) where.forEach((k, o) => void (big[k] = Math.max(big[k], v.values[o])));
-  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0);
+  const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : kind === 'prod' ? 1 : 0);
   where.forEach((k, o) => {
     const x = v.values[o];
     if (kind === 'max') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.max(acc[k], x);
     else if (kind === 'min') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
     else if (kind === 'sum_square' || kind === 'l2') acc[k] += x * x;
     else if (kind === 'l1') acc[k] += Math.abs(x);
+    else if (kind === 'prod') acc[k] *= x;
     else if (kind === 'log_sum_exp') acc[k] += Math.exp(x - big![k]);
     else acc[k] += x;
   });
@@ -123,14 +134,149 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   return konst(outDims, out.map((x) => (Number.isSafeInteger(x) && x >= lo && x <= hi ? x : ctx.fail(`folds a ${dtype} ${kind} of ${x}, beyond what nn2eq holds exactly`))), dtype);
 }
 
+/**
+ * The maximum (or with `min`, the minimum) of `t` along `axis`, the axis kept with length 1:
+ * `global_pool` over the axis moved first. A NaN in a slice makes its maximum NaN.
+ */
+export function extremeAlong(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'map'>, t: T, axis: number, min = false): T {
+  const dims = t.shape;
+  const rest = dims.map((_, i) => i).filter((i) => i !== axis);
+  const kept = dims.map((d, i) => (i === axis ? 1 : d));
+  let cells = ctx.reshape(ctx.transpose(t, [axis, ...rest]), [dims[axis], sizeOf(rest.map((i) => dims[i]))]);
+  if (min) cells = ctx.map('neg', [cells], [], '_');
+  let y = ctx.op('global_pool', [cells], { kind: 'max' }, '_')[0];
+  if (min) y = ctx.map('neg', [y], [], '_');
+  // The kept axes are in their order already: the reduced axis of length 1 goes back in place.
+  return ctx.reshape(y, kept, '_');
+}
+
+/**
+ * ArgMax / ArgMin (onnx/reference/ops/op_argmax.py: numpy's argmax, which picks the first NaN, as
+ * the first maximum; select_last_index picks the last of them), int64. On a tensor: the slice's
+ * maximum m, the hits [x = m] or [x ≠ x] (m is NaN exactly when a NaN is in the slice, and then
+ * the NaNs are the hits), and the first hit n − max(hit·(n − i)) or the last max(hit·(i + 1)) − 1.
+ */
+function argExtreme(min: boolean): OnnxExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    const dims = ctx.shape(0);
+    const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), dims.length);
+    const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
+    const last = attrInt(ctx.node, 'select_last_index', 0) === 1;
+    const n = dims[axis];
+    const outDims = keep ? dims.map((d, i) => (i === axis ? 1 : d)) : dims.filter((_, i) => i !== axis);
+    if (n === 0) return ctx.fail(`takes the arg${min ? 'min' : 'max'} of an empty axis ${axis}`);
+    if (v.kind === 'const') {
+      const st = strides(dims);
+      const size = sizeOf(outDims);
+      const out = new Float64Array(size);
+      const inner = st[axis];
+      for (let o = 0; o < size; o++) {
+        const base = Math.floor(o / inner) * inner * n + (o % inner);
+        let best = -1;
+        let bv = NaN;
+        for (let k = 0; k < n; k++) {
+          const i = last ? n - 1 - k : k;
+          const x = v.values[base + i * inner];
+          if (Number.isNaN(x)) {
+            best = i;
+            break;
+          }
+          if (best < 0 || (min ? x < bv : x > bv)) {
+            best = i;
+            bv = x;
+          }
+        }
+        out[o] = best;
+      }
+      return [konst(outDims, out, 'int64')];
+    }
+    return [tensor(ctx.reshape(argIndex(ctx, v.t, axis, min, last), outDims, 'h'), 'int64')];
+  };
+}
+
+/** The index of the first (or `last`) maximum (or `min`imum) of `x` along `axis`, the axis kept with length 1; a NaN counts as the extreme (see argExtreme). */
+export function argIndex(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'map' | 'const'>, x: T, axis: number, min: boolean, last: boolean): T {
+  const dims = x.shape;
+  const n = dims[axis];
+  const m = extremeAlong(ctx, x, axis, min);
+  const hit = ctx.map('or', [ctx.map('equal', [x, m], [], '_'), ctx.map('not', [ctx.map('equal', [x, x], [], '_')], [], '_')], [], '_');
+  const at = dims.map((d, i) => (i === axis ? n : 1));
+  const weights = ctx.const('i', at, Array.from({ length: n }, (_, i) => (last ? i + 1 : n - i)));
+  const top = extremeAlong(ctx, ctx.map('mul', [hit, weights], [], '_'), axis);
+  return ctx.map('affine', [top], last ? [1, -1] : [-1, n], '_');
+}
+
+/** Σ of `t` over `axes` times `scale`, the axes kept with length 1: a dense product with a column of `scale`s (exact, printed as a sum). */
+export function sumAlong(ctx: Pick<OnnxContext, 'reshape' | 'transpose' | 'op' | 'const'>, t: T, axes: readonly number[], scale = 1, role = '_'): T {
+  const dims = t.shape;
+  const rest = dims.map((_, i) => i).filter((i) => !axes.includes(i));
+  const n = sizeOf(axes.map((i) => dims[i]));
+  const rows = ctx.reshape(ctx.transpose(t, [...rest, ...axes]), [sizeOf(rest.map((i) => dims[i])), n]);
+  const y = ctx.op('dense', [rows, ctx.const(scale === 1 ? 'ones' : 'w', [n, 1], new Float64Array(n).fill(scale))], { pairs: 1, bias: false }, '_')[0];
+  return ctx.reshape(y, dims.map((d, i) => (axes.includes(i) ? 1 : d)), role);
+}
+
+/**
+ * Hardmax (op_hardmax.py): 1 at the first maximum along the axis, 0 elsewhere; from opset 13 one
+ * axis (default −1), before it the input coerced to 2-D at `axis` (default 1).
+ */
+const hardmax: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const modern = ctx.opset >= 13;
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', modern ? -1 : 1), rank);
+  const flat = modern ? x : ctx.reshape(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+  const ax = modern ? axis : 1;
+  const n = flat.shape[ax];
+  const at = argIndex(ctx, flat, ax, false, false);
+  const iota = ctx.const('i', flat.shape.map((d, i) => (i === ax ? n : 1)), Array.from({ length: n }, (_, i) => i));
+  return [tensor(ctx.reshape(ctx.map('equal', [iota, at], [], '_'), x.shape, 'h'))];
+};
+
+/**
+ * LpNormalization (p 1 or 2, one axis, default −1): x / ‖x‖ₚ along the axis, 0 where the norm is 0
+ * (op_lp_normalization.py); ‖x‖₁ = Σ|x|, as ONNX's definition and ONNX Runtime have it.
+ */
+const lpNormalization: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), x.shape.length);
+  const p = attrInt(ctx.node, 'p', 2);
+  if (p !== 1 && p !== 2) return ctx.fail(`p is ${p}; ONNX's LpNormalization takes 1 or 2`);
+  const sum = sumAlong(ctx, p === 2 ? ctx.map('mul', [x, x], [], '_') : ctx.map('abs', [x], [], '_'), [axis]);
+  const norm = p === 2 ? ctx.map('sqrt', [sum], [], '_') : sum;
+  return [tensor(ctx.map('where', [ctx.map('equal_to', [norm], [0], '_'), ctx.const('zero', [1], [0]), ctx.map('div', [x, norm], [], '_')], [], 'h'))];
+};
+
+/**
+ * MeanVarianceNormalization (its function body): (x − E[x]) / (√(E[x²] − E[x]²) + 10⁻⁹), the means
+ * over `axes` (default 0, 2, 3).
+ */
+const meanVarianceNormalization: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  const rank = x.shape.length;
+  const axes = [...new Set((attrInts(ctx.node, 'axes', undefined) ?? [0, 2, 3]).map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
+  const n = sizeOf(axes.map((i) => x.shape[i]));
+  const mean = sumAlong(ctx, x, axes, 1 / n);
+  const meanSq = sumAlong(ctx, ctx.map('mul', [x, x], [], '_'), axes, 1 / n);
+  const std = ctx.map('sqrt', [ctx.map('sub', [meanSq, ctx.map('mul', [mean, mean], [], '_')], [], '_')], [], '_');
+  return [tensor(ctx.map('div', [ctx.map('sub', [x, mean], [], '_'), ctx.map('affine', [std], [1, 1e-9], '_')], [], 'h'))];
+};
+
 /** ONNX op type → extractor for softmax and reductions. */
 export const reduceOps: Record<string, OnnxExtractor> = {
+  ArgMax: argExtreme(false),
+  ArgMin: argExtreme(true),
+  Hardmax: hardmax,
+  LpNormalization: lpNormalization,
+  MeanVarianceNormalization: meanVarianceNormalization,
   Softmax: softmax('softmax'),
   LogSoftmax: softmax('log_softmax'),
   ReduceMean: reduce('mean'),
   ReduceSum: reduce('sum'),
   ReduceMax: reduce('max'),
   ReduceMin: reduce('min'),
+  ReduceProd: reduce('prod'),
   ReduceSumSquare: reduce('sum_square'),
   ReduceL1: reduce('l1'),
   ReduceL2: reduce('l2'),

@@ -110,20 +110,129 @@ function picked(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array): T {
   to.forEach((t, j) => (src[t] = n + j));
   const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
   const joined = ctx.op('concat', [flat(data, 0), flat(updates, 2)], { axis: 0 }, '_')[0];
+  return ctx.reshape(pickFlat(ctx, joined, src), dims, 'h');
+}
+
+/** Elements `src` of a rank-1 tensor, in that order: one slice per run of consecutive elements, joined. */
+function pickFlat(ctx: OnnxContext, flat: T, src: Int32Array): T {
+  const n = src.length;
   const pieces: T[] = [];
   for (let i = 0; i < n; ) {
     let j = i + 1;
     while (j < n && src[j] === src[j - 1] + 1) j++;
-    pieces.push(src[i] === 0 && j - i === joined.shape[0] ? joined : ctx.op('slice', [joined], { begin: [src[i]], end: [src[i] + j - i] }, '_')[0]);
+    pieces.push(src[i] === 0 && j - i === flat.shape[0] ? flat : ctx.op('slice', [flat], { begin: [src[i]], end: [src[i] + j - i] }, '_')[0]);
     i = j;
   }
-  const out = pieces.length === 1 ? pieces[0] : ctx.op('concat', pieces, { axis: 0 }, '_')[0];
-  return ctx.reshape(out, dims, 'h');
+  return pieces.length === 1 ? pieces[0] : ctx.op('concat', pieces, { axis: 0 }, '_')[0];
 }
 
+/** Runs of consecutive elements up to which GatherElements of a computed tensor joins slices; past it, it picks elements by constant ids. */
+const MAX_RUNS = 64;
+
+/**
+ * GatherElements (onnx/reference/ops/op_gather_elements.py): out[i…] = data[i… with the axis
+ * coordinate replaced by indices[i…]], indices of data's rank and no longer than data on any other
+ * axis; a negative index counts from the end. Constant indices: folded on constant data, else the
+ * elements joined from slices (or picked by constant ids when they are many runs). Computed
+ * indices: the flat position idx·stride + offset into data's elements as rows of one column,
+ * picked by `gather_rows` (NaN for an index out of range) or, for constant data, by `gather`.
+ */
+const gatherElements: OnnxExtractor = (ctx) => [gatherAlong(ctx, ctx.val(0), ctx.val(1), axisOf(ctx, attrInt(ctx.node, 'axis', 0), ctx.shape(0).length))];
+
+/** GatherElements of `data` at `idx` along `axis` (non-negative); see gatherElements. */
+export function gatherAlong(ctx: OnnxContext, data: Val, idx: Val, axis: number): Val {
+  const dims = dimsOf(data);
+  const idims = dimsOf(idx);
+  if (idims.length !== dims.length || idims.some((d, i) => i !== axis && d > dims[i])) {
+    return ctx.fail(`indices [${idims.join(', ')}] must have the rank of data [${dims.join(', ')}] and be no longer on any axis but ${axis}`);
+  }
+  const dtype = dtypeOfVal(data);
+  const st = strides(dims);
+  const ist = strides(idims);
+  const count = sizeOf(idims);
+  // Flat position in data of every output element, without its axis coordinate.
+  const offset = new Int32Array(count);
+  for (let p = 0; p < count; p++) {
+    let rest = p;
+    for (let a = 0; a < idims.length; a++) {
+      const c = Math.floor(rest / ist[a]);
+      rest -= c * ist[a];
+      if (a !== axis) offset[p] += c * st[a];
+    }
+  }
+  const n = dims[axis];
+  if (idx.kind === 'const') {
+    const src = new Int32Array(count);
+    for (let p = 0; p < count; p++) {
+      let i = idx.values[p];
+      if (i < 0) i += n;
+      if (!Number.isInteger(i) || i < 0 || i >= n) return ctx.fail(`index ${idx.values[p]} is out of range for axis ${axis} of length ${n}`);
+      src[p] = offset[p] + i * st[axis];
+    }
+    if (data.kind === 'const') return konst(idims, Array.from(src, (k) => data.values[k]), dtype);
+    if (count === 0) return ctx.fail('gathers no element');
+    const flat = ctx.reshape(data.t, [sizeOf(dims)]);
+    let runs = 1;
+    for (let p = 1; p < count; p++) if (src[p] !== src[p - 1] + 1) runs++;
+    if (runs <= MAX_RUNS) return tensor(ctx.reshape(pickFlat(ctx, flat, src), idims, 'h'), dtype);
+    const rows = ctx.op('gather_rows', [ctx.reshape(flat, [sizeOf(dims), 1]), ctx.const('ids', idims, src)], {}, '_')[0];
+    return tensor(ctx.reshape(rows, idims, 'h'), dtype);
+  }
+  const fixed = ctx.map('add', [idx.t, ctx.map('affine', [ctx.map('less_than', [idx.t], [0], '_')], [n, 0], '_')], [], '_');
+  const ids = ctx.map('add', [ctx.map('affine', [fixed], [st[axis], 0], '_'), ctx.const('offset', idims, offset)], [], '_');
+  const rows =
+    data.kind === 'const'
+      ? ctx.op('gather', [ids, ctx.const('E', [sizeOf(dims), 1], data.values)], {}, '_')[0]
+      : ctx.op('gather_rows', [ctx.reshape(data.t, [sizeOf(dims), 1]), ids], {}, '_')[0];
+  return tensor(ctx.reshape(rows, idims, 'h'), dtype);
+}
+
+/**
+ * OneHot: along a new axis of length depth, [i = index] scaled to off + [·]·(on − off), values =
+ * [off, on]; an index is truncated to a whole number, a negative one counts from the end, and one
+ * outside [−depth, depth − 1] gives all off, as ONNX's definition and its conformance data say
+ * (a later op_one_hot.py wraps it by np.mod instead). Folded on constants.
+ */
+const oneHot: OnnxExtractor = (ctx) => {
+  const idx = ctx.val(0);
+  const depth = ctx.constant(1, 'depth').values[0];
+  if (!Number.isInteger(depth) || depth < 1) return ctx.fail(`depth is ${depth}, expected a whole number of at least 1`);
+  const values = ctx.val(2);
+  if (sizeOf(dimsOf(values)) !== 2) return ctx.fail(`values has shape [${dimsOf(values).join(', ')}], expected [off, on]`);
+  const dims = dimsOf(idx);
+  const rank = dims.length;
+  const raw = attrInt(ctx.node, 'axis', -1);
+  const axis = raw < 0 ? raw + rank + 1 : raw;
+  if (axis < 0 || axis > rank) return ctx.fail(`axis ${raw} is out of range for indices of rank ${rank}`);
+  const out = [...dims.slice(0, axis), depth, ...dims.slice(axis)];
+  const dtype = dtypeOfVal(values);
+  if (idx.kind === 'const' && values.kind === 'const') {
+    const [off, on] = values.values;
+    const inner = sizeOf(dims.slice(axis));
+    const y = new Float64Array(sizeOf(out));
+    for (let o = 0; o < y.length; o++) {
+      const outer = Math.floor(o / (depth * inner));
+      const d = Math.floor(o / inner) % depth;
+      const t = Math.trunc(idx.values[outer * inner + (o % inner)]);
+      y[o] = ((t < 0 ? t + depth : t) === d ? 1 : 0) * (on - off) + off;
+    }
+    return [konst(out, y, dtype)];
+  }
+  const t = ctx.map('trunc', [ctx.reshape(ctx.tensor(0, 'indices'), [...dims.slice(0, axis), 1, ...dims.slice(axis)], '_')], [], '_');
+  const wrapped = ctx.map('add', [t, ctx.map('affine', [ctx.map('less_than', [t], [0], '_')], [depth, 0], '_')], [], '_');
+  const iota = ctx.const('i', out.map((d, i) => (i === axis ? d : 1)), Array.from({ length: depth }, (_, i) => i));
+  const hit = ctx.map('equal', [iota, wrapped], [], '_');
+  const v = ctx.reshape(ctx.tensor(2, 'values'), [2], '_');
+  const off = ctx.op('slice', [v], { begin: [0], end: [1] }, '_')[0];
+  const on = ctx.op('slice', [v], { begin: [1], end: [2] }, '_')[0];
+  return [tensor(ctx.map('scale_shift', [hit, ctx.map('sub', [on, off], [], '_'), off], [], 'h'), dtype)];
+};
+
 export const scatterOps: Record<string, OnnxExtractor> = {
+  OneHot: oneHot,
   ScatterND: scatter(scatterNDTargets),
   ScatterElements: scatter(scatterElementsTargets),
   // Scatter (opsets 9 and 10) is ScatterElements under its old name.
   Scatter: scatter(scatterElementsTargets),
+  GatherElements: gatherElements,
 };

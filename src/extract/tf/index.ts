@@ -27,7 +27,7 @@ function split(name: string): [string, number] {
 
 /** The dtype a node's output has, from its attributes (T, dtype, DstT, out_type). */
 function outDtype(node: TfNode, inputs: readonly string[]): string {
-  for (const k of ['DstT', 'out_type', 'dtype', 'T', 'Tparams']) {
+  for (const k of ['DstT', 'out_type', 'output_type', 'dtype', 'T', 'Tparams']) {
     const a = node.attrs.get(k);
     if (a?.kind === 'type') return a.value;
   }

@@ -84,6 +84,18 @@ const select: TfExtractor = (ctx) => {
 const cumsum: TfExtractor = (ctx) =>
   ctx.onnx('CumSum', [ctx.val(0), ctx.constant(1, 'axis')], { exclusive: int(ctx.bool('exclusive', false) ? 1 : 0), reverse: int(ctx.bool('reverse', false) ? 1 : 0) });
 
+/**
+ * ArgMax / ArgMin over the axis the second input names: ONNX's ArgMax / ArgMin without keepdims,
+ * the first index on ties (as TF's kernels pick it); output_type sets the element type.
+ */
+const argExtreme = (onnxOp: 'ArgMax' | 'ArgMin'): TfExtractor => (ctx) => {
+  const rank = ctx.shape(0).length;
+  const dim = ctx.constant(1, 'dimension');
+  if (dim.values.length !== 1) return ctx.fail(`takes one axis, found ${dim.values.length}`);
+  const axis = dim.values[0] < 0 ? dim.values[0] + rank : dim.values[0];
+  return ctx.onnx(onnxOp, [ctx.val(0)], { axis: int(axis), keepdims: int(0), select_last_index: int(0) });
+};
+
 /** Einsum: ONNX's Einsum (one operand that transposes, or two multiplied). */
 const einsum: TfExtractor = (ctx) => ctx.onnx('Einsum', Array.from({ length: ctx.arity }, (_, i) => ctx.val(i)), { equation: str(ctx.str('equation', '')) });
 
@@ -421,6 +433,8 @@ export const mathOps: Record<string, TfExtractor> = {
   SelectV2: select,
   Cumsum: cumsum,
   Einsum: einsum,
+  ArgMax: argExtreme('ArgMax'),
+  ArgMin: argExtreme('ArgMin'),
   LRN: lrn,
   OneHot: oneHot,
   Zeros: filled(0),
