@@ -370,4 +370,24 @@ cfg = functional("keras2", "conv3d_transpose", [
 fixture("conv3d_transpose", "keras2-h5", cfg, [("deconv", "Conv3DTranspose", [("kernel", "", k8c), ("bias", "", b8c)])], [[2, 3, 2, 2]],
         lambda x: conv_transpose_torch(x, k8c, b8c, [1, 2, 1], [1, 1, 1], [2, 6, 2], [0, 0, 0]))
 
+# 13. Self-attention over a sequence of any length (batch_input_shape [None, None, D]), Keras 2
+# (to_json + save_weights), in its own folder (fixtures/keras-any-length): one case at each of
+# three lengths, PyTorch's nn.MultiheadAttention on the Keras weights.
+D, H, DK = 6, 2, 3
+ws = mha_weights(D, D, H, DK, DK, D)
+m13 = torch_mha(ws, H, D, D, D)
+cfg = functional("keras2", "mha_any_length", [
+    keras2_input("x", [None, D]),
+    {"class_name": "MultiHeadAttention", "config": mha_config("mha", H, DK), "name": "mha",
+     "inbound_nodes": [[["x", 0, 0, {"value": ["x", 0, 0]}]]]},
+], ["x"], ["mha"])
+run13 = lambda x: m13(x, x, x, need_weights=False)[0]
+fixture("mha_any_length", "keras2-json", cfg, [("mha", "MultiHeadAttention", mha_variables(ws, False))], [[2, D]], run13, cases=1)
+for n in (5, 7):
+    x = rng.uniform(-1, 1, size=(n, D)).astype(np.float32)
+    fixtures[-1]["reference"]["cases"].append({"inputs": [x.tolist()], "outputs": [run13(t(x)[None])[0].detach().numpy().tolist()]})
+fixtures[-1]["reference"]["input_shapes"] = [[None, D]]
+fixtures[-1]["reference"]["output_shapes"] = [[None, D]]
+fixtures[-1]["folder"] = "keras-any-length"
+
 json.dump({"fixtures": fixtures}, open(sys.argv[1], "w"))

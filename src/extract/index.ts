@@ -211,7 +211,11 @@ function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: R
       const w = this.weight(name, shape);
       return b.constant(role, w.shape, w.values);
     },
-    constant: (role, shape, values) => b.constant(role, shape, values),
+    constant(role, shape, values) {
+      // A constant sized by a time axis of any length (Keras's causal mask [T, T]) has no values to hold.
+      if (shape.some((d) => d < 0)) return fail(`builds a constant of shape [${shape.map((d) => (d < 0 ? 'T' : d)).join(', ')}] from a time axis of any length (T), which needs T fixed`, 'give the length with --timesteps T');
+      return b.constant(role, shape, values);
+    },
     op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
     map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
     body: (inputs, build) => b.body(inputs, build),
