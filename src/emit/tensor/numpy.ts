@@ -106,6 +106,9 @@ export const HELPERS = {
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return a`,
+  shaped: `def _shaped(v, shape):
+    v = np.asarray(v)
+    return np.broadcast_to(v, v.shape[:max(v.ndim - len(shape), 0)] + shape)`,
   weights: `def _w(text, shape):
     return np.fromstring(text, dtype=np.float64, sep=' ').reshape(shape)`,
   param: `def _param(params, name, shape):
@@ -145,6 +148,16 @@ export interface DialectContext {
 }
 
 /** A tuple in Python: (1,) for one element. */
+/** The shape two shapes broadcast to (numpy's rule, aligned on the right). */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
 export const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1 ? ',' : ''})`;
 /** Axis `a` of a rank-`r` tensor counted from the end, so leading batch axes do not matter. */
 export const fromEnd = (a: number, r: number) => a - r;
@@ -210,6 +223,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         const r = rank(eq.outs[0]);
         const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, numpyFunctions, opts);
         m.uses.forEach((f) => fns.add(f));
+        // A map whose shape comes from an argument it does not read (in a Jacobian the slope of x·a + b
+        // is the number a, of x·c the weights c) still has that shape, for the reshapes that follow.
+        const reads = templateReads(eq.attrs as unknown as MapAttrs, a.length);
+        const reached = a.filter((_, k) => reads[k] > 0).reduce<number[]>((acc, id) => broadcastShape(acc, p.tensors[id].shape), []);
+        const out = p.tensors[eq.outs[0]].shape;
+        if (reached.join() !== out.join()) {
+          helpers.add('shaped');
+          return `_shaped(${m.text}, ${py(out)})`;
+        }
         return m.text;
       }
       case 'softmax':

@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFile } from '../src/index.js';
+import { withPython } from './check.js';
+import { FIXTURES, flat, mismatch, readReference, runJs, runNumpy } from './helpers.js';
+
+// --jacobian through attention in the tensor form, against PyTorch's own derivative: jacobian.json
+// (scripts/onnx-fixtures.py --jacobians) holds torch.autograd's Jacobian of the module in float64 at
+// the reference's first case, for Swin (its three window attentions, the shifted one masked), the
+// ViT, the nanoGPT block (causal mask, tanh GELU) and MultiheadAttention with masks returning its
+// weights. The NumPy and JS Jacobian texts run in their runtimes at that point.
+
+const ROOT = join(FIXTURES, 'onnx');
+const names = ['swin_opset13', 'swin_opset17', 'vit_opset13', 'vit_opset17', 'gpt_block_opset17', 'mha_masked_opset17'];
+
+function expected(name: string): { inputs: unknown[]; jacobian: number[] } {
+  const j = JSON.parse(readFileSync(join(ROOT, name, 'jacobian.json'), 'utf8')) as { shape: number[]; jacobian: number[][] };
+  const want = j.jacobian.flat();
+  expect(want.length).toBe(j.shape[0] * j.shape[1]);
+  // A Jacobian of zeros would check nothing (torchvision's ViT head starts at zero; the fixture randomizes it).
+  expect(want.filter((v) => v !== 0).length).toBeGreaterThan(want.length / 2);
+  return { inputs: readReference(join(ROOT, name)).cases[0].inputs, jacobian: want };
+}
+
+describe('--jacobian --form tensor through attention, against torch.autograd', () => {
+  it('has every jacobian.json', () => expect(names.filter((n) => existsSync(join(ROOT, n, 'jacobian.json')))).toEqual(names));
+  for (const name of names) {
+    const file = join(ROOT, name, 'model.onnx');
+    withPython(`${name}: NumPy`, async () => {
+      const { inputs, jacobian } = expected(name);
+      const { text, form } = await convertFile(file, { format: 'numpy', form: 'tensor', transforms: { jacobian: true } });
+      expect(form).toBe('tensor');
+      const [got] = await runNumpy(text, [inputs]);
+      expect(mismatch(flat(got), jacobian, 1e-6, 1e-4)).toBeNull();
+    });
+    it(`${name}: JS`, async () => {
+      const { inputs, jacobian } = expected(name);
+      const { text } = await convertFile(file, { format: 'js', form: 'tensor', transforms: { jacobian: true } });
+      const [got] = await runJs(text, [inputs]);
+      expect(mismatch(flat(got), jacobian, 1e-6, 1e-4)).toBeNull();
+    }, 60_000);
+  }
+});
