@@ -104,3 +104,22 @@ describe('what MultiHeadAttention with attention_axes refuses, in one typed line
     expect(refuse([3, 4, 6], { attention_axes: [1, 2] }, { use_causal_mask: true })).toContain('is called with use_causal_mask on inputs of rank 4');
   });
 });
+
+describe('keras.ops calls saved in a Keras 3 functional model', () => {
+  it('are refused in one typed line naming each, not read as the layer of the same class name', () => {
+    const kt = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4, 6], dtype: 'float32', keras_history: [name, 0, 0] } });
+    const input = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 4, 6], dtype: 'float32', name: 'x' }, registered_name: null, name: 'x', inbound_nodes: [] };
+    // keras.ops.add(x, x) and keras.ops.reshape(s, (-1, 24)) as Keras 3 writes them: module keras.src.ops.numpy.
+    const add = { module: 'keras.src.ops.numpy', class_name: 'Add', config: { name: 'add' }, registered_name: 'Add', name: 'add', inbound_nodes: [{ args: [kt('x'), kt('x')], kwargs: {} }] };
+    const reshape = { module: 'keras.src.ops.numpy', class_name: 'Reshape', config: { name: 'reshape', newshape: [-1, 24] }, registered_name: 'Reshape', name: 'reshape', inbound_nodes: [{ args: [kt('add')], kwargs: {} }] };
+    const t = parseTopology({ module: 'keras.src.models.functional', class_name: 'Functional', config: { name: 'm', layers: [input, add, reshape], input_layers: [['x', 0, 0]], output_layers: [['reshape', 0, 0]] }, registered_name: 'Functional' }, 'config.json', '3.10.0');
+    let err: unknown = null;
+    try {
+      buildProgram({ ...t, file: 'config.json', format: 'keras', sources: [], warnings: [] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Nn2eqError);
+    expect((err as Error).message).toBe("config.json: 2 keras.ops calls saved as nodes of the model: 'add' (Add from keras.src.ops.numpy), 'reshape' (Reshape from keras.src.ops.numpy); nn2eq reads Keras layers, and an operation is not the layer of the same name");
+  });
+});

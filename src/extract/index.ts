@@ -67,6 +67,13 @@ export function buildProgram(model: ModelSpec, options: BuildOptions = {}): Tens
   const table = { ...EXTRACTORS, ...options.extractors };
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const needed = reachableLayers(model, byName);
+  // Keras 3 saves a keras.ops call on symbolic tensors as a node of class Add, Reshape, Softmax…
+  // (module keras.src.ops.*), whose arguments are not those of the layer of the same name.
+  const ops = needed.filter((l) => typeof l.config.module === 'string' && /^keras(\.src)?\.ops(\.|$)/.test(l.config.module));
+  if (ops.length > 0) {
+    const list = ops.map((l) => `'${l.name}' (${l.className} from ${l.config.module as string})`);
+    throw new Nn2eqError(`${model.file}: ${ops.length} keras.ops call${ops.length === 1 ? '' : 's'} saved as ${ops.length === 1 ? 'a node' : 'nodes'} of the model: ${list.join(', ')}; nn2eq reads Keras layers, and an operation is not the layer of the same name`, 'unsupported', 'write that computation with Keras layers (layers.Add, layers.Reshape, layers.MultiHeadAttention, …), or export the model to ONNX');
+  }
   const unsupported = needed.filter((l) => l.className !== 'InputLayer' && !table[l.className]);
   if (unsupported.length > 0) {
     const list = unsupported.map((l) => `'${l.name}' (${l.className}${typeof l.config.module === 'string' ? ` from ${l.config.module}` : ''})`);
