@@ -34,6 +34,9 @@ describe('--jacobian --form tensor through attention, against torch.autograd', (
       const [got] = await runNumpy(text, [inputs]);
       expect(mismatch(flat(got), jacobian, 1e-6, 1e-4)).toBeNull();
     });
+    // JS and C: Swin's forward-mode text carries 192 tangent rows through every tensor, which took
+    // 12–26 s per text on this machine; its NumPy and Wolfram texts are checked, the JS and C on the others.
+    if (name.startsWith('swin')) continue;
     it(`${name}: JS`, async () => {
       const { inputs, jacobian } = expected(name);
       const { text } = await convertFile(file, { format: 'js', form: 'tensor', transforms: { jacobian: true } });
