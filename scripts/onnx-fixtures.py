@@ -337,6 +337,20 @@ class EncoderClassifier(nn.Module):
         return self.head(self.encoder(h).mean(dim=1))
 
 
+class TinyAttention(nn.Module):
+    """Issue 27's tiny case for the scalar form: 4 tokens of width 8, 2 heads, a causal mask."""
+
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(8, 2, batch_first=True)
+        with torch.no_grad():
+            self.mha.in_proj_bias.uniform_(-0.5, 0.5)
+        self.register_buffer('mask', causal_mask(4))
+
+    def forward(self, x):
+        return self.mha(x, x, x, attn_mask=self.mask, need_weights=False)[0]
+
+
 def small_vit():
     """torchvision initializes the classifier head to zeros, which makes every output 0 whatever the
     image: the head gets random weights so that the outputs depend on the attention."""
@@ -393,6 +407,8 @@ def nets():
     # Seed 20: it was written (fixtures/onnx/broadcast_*) when it came right after control_flow, as
     # the attention nets were; a fixed seed keeps both sets reproducible.
     yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {'seed': 20}
+    # Added last: every net above keeps its index, hence its seed.
+    yield 'mha_tiny', TinyAttention, [(1, 4, 8)], 'float', {'opsets': (17,), 'grad': True}
 
 
 def dtype_name(t):
