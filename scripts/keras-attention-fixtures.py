@@ -444,4 +444,28 @@ def run15(qx, vx):
 fixture("mha_axes_inner", "keras2-json", cfg, [("mha", "MultiHeadAttention", mha_variables(ws, False))], [[3, TQ, D], [3, TV, D]], run15, cases=2)
 fixtures[-1]["folder"] = "keras-attention-axes"
 
+# 15. AdditiveAttention (use_scale) on a query and a value of any lengths, Keras 2 (JSON + weights),
+# in fixtures/keras-any-length: one case at each of three (query, value) lengths.
+D = 5
+sc15 = w(D)
+cfg = functional("keras2", "additive_any_length", [
+    keras2_input("q", [None, D]), keras2_input("v", [None, D]),
+    {"class_name": "AdditiveAttention", "config": {"name": "add_att", "trainable": True, "dtype": "float32", "use_scale": True, "dropout": 0.0}, "name": "add_att",
+     "inbound_nodes": [[["q", 0, 0, {}], ["v", 0, 0, {}]]]},
+], ["q", "v"], ["add_att"])
+
+
+def run15b(q, v):
+    s = (t(sc15) * torch.tanh(q[:, :, None, :] + v[:, None, :, :])).sum(-1)
+    return F.softmax(s, dim=-1) @ v
+
+
+fixture("additive_any_length", "keras2-json", cfg, [("add_att", "AdditiveAttention", [("scale", "", sc15)])], [[2, D], [3, D]], run15b, cases=1)
+for nq, nv in ((4, 4), (5, 2)):
+    q, v = (rng.uniform(-1, 1, size=(n, D)).astype(np.float32) for n in (nq, nv))
+    fixtures[-1]["reference"]["cases"].append({"inputs": [q.tolist(), v.tolist()], "outputs": [run15b(t(q)[None], t(v)[None])[0].detach().numpy().tolist()]})
+fixtures[-1]["reference"]["input_shapes"] = [[None, D], [None, D]]
+fixtures[-1]["reference"]["output_shapes"] = [[None, D]]
+fixtures[-1]["folder"] = "keras-any-length"
+
 json.dump({"fixtures": fixtures}, open(sys.argv[1], "w"))

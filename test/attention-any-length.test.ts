@@ -11,7 +11,8 @@ import { FIXTURES, flat, mismatch, readReference, ROOT, runJs, runNumpy, runWolf
 // (fixtures/keras-any-length/mha_any_length, written by scripts/keras-attention-fixtures.mjs), whose
 // reference.json holds PyTorch's nn.MultiheadAttention outputs on the same weights at lengths 2, 5
 // and 7. --form auto picks the tensor form; NumPy and Wolfram run one text at every length; the
-// formats that need the length fixed say so in one typed line, and --timesteps T fixes it.
+// formats that need the length fixed say so in one typed line, and --timesteps T fixes it. So does
+// AdditiveAttention on a query and a value of any lengths (fixtures/keras-any-length/additive_any_length).
 
 const DIR = join(FIXTURES, 'keras-any-length', 'mha_any_length');
 const ARCH = join(DIR, 'arch.json');
@@ -65,6 +66,18 @@ describe('MultiHeadAttention over a sequence of any length', () => {
     const { text } = await convertFile(ARCH, { format: 'js', form: 'tensor', weights: WEIGHTS, timesteps: 5 });
     const [got] = await runJs(text, [c.inputs]);
     expect(mismatch(got, flat(c.outputs), 1e-5, 1e-4)).toBeNull();
+  });
+  withPython('AdditiveAttention (--form auto): one NumPy text at three pairs of query and value lengths, against PyTorch', async () => {
+    // Its scores [T_q, T_v] come from a reshape with two axes of any length, which NumPy reads from the array's shape.
+    const dir = join(FIXTURES, 'keras-any-length', 'additive_any_length');
+    const r = readReference(dir);
+    const { text, form } = await convertFile(join(dir, 'arch.json'), { format: 'numpy', form: 'auto', weights: join(dir, 'weights.h5') });
+    expect(form).toBe('tensor');
+    expect(r.cases.map((c) => c.inputs.map((x) => (x as unknown[]).length))).toEqual([[2, 3], [4, 4], [5, 2]]);
+    for (const c of r.cases) {
+      const [got] = await runNumpy(text, [c.inputs]);
+      expect(mismatch(got, flat(c.outputs), 1e-5, 1e-4)).toBeNull();
+    }
   });
   it('a causal mask needs the length fixed: the CLI says so in one line naming the layer (exit 2), --timesteps 5 converts', () => {
     // The same model with use_causal_mask: its mask is a [T, T] constant.

@@ -1,6 +1,7 @@
 import { Prec, type Fn, TRIG } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
+import { Nn2eqError } from '../../errors.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_PRELUDE, numpySyntax } from '../numpy.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -299,7 +300,19 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         return `_transpose(${x()}, ${py((eq.attrs as unknown as TransposeAttrs).perm)})`;
       case 'reshape': {
         const v = arg(a[0]);
-        return `${v}.reshape(${v}.shape[:${v}.ndim - ${rank(a[0])}] + ${py((eq.attrs as unknown as ReshapeAttrs).shape)})`;
+        const to = (eq.attrs as unknown as ReshapeAttrs).shape;
+        const r = rank(a[0]);
+        // NumPy takes one unknown size: with several axes of any length the reshape must only add or
+        // drop axes of size 1, and each kept axis is read from the array's own shape.
+        if (to.filter((d) => d < 0).length > 1) {
+          const from = p.tensors[a[0]].shape;
+          const kept = from.map((d, k) => [d, k]).filter(([d]) => d !== 1);
+          if (kept.map(([d]) => d).join() !== to.filter((d) => d !== 1).join()) throw new Nn2eqError(`the NumPy tensor form cannot reshape [${from.map((d) => (d < 0 ? 'T' : d)).join(', ')}] to [${to.map((d) => (d < 0 ? 'T' : d)).join(', ')}] with several axes of any length`, 'unsupported', 'give the length with --timesteps T');
+          let next = 0;
+          const dims = to.map((d) => (d === 1 ? '1' : `${v}.shape[${v}.ndim - ${r - kept[next++][1]}]`));
+          return `${v}.reshape(${v}.shape[:${v}.ndim - ${r}] + (${dims.join(', ')}${dims.length === 1 ? ',' : ''}))`;
+        }
+        return `${v}.reshape(${v}.shape[:${v}.ndim - ${r}] + ${py(to)})`;
       }
       case 'concat': {
         const axis = fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]));
