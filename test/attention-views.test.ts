@@ -208,6 +208,16 @@ describe('hand-built scores in another view: what matches and what does not', ()
       expect(findAttention(program(between)).length).toBe(0);
     });
   }
+  it('does not match: scores that are a product with a constant (a linear layer, then softmax and a product)', () => {
+    const b = new ProgramBuilder();
+    const x = b.input([6, 4, 2], 0);
+    b.layer = 1;
+    const [s] = b.apply('matmul', [x, b.constant('W', [2, 4], rand(8))], {}, fail);
+    const [w] = b.apply('softmax', [s], { axes: [2] }, fail);
+    const [y] = b.apply('matmul', [w, x], {}, fail);
+    const p: TensorProgram = { tensors: b.tensors, equations: b.equations, inputs: [{ name: 'x', tensor: x }], outputs: [{ name: 'y', tensor: y }], calls: [{ layer: 'l', className: 'L', node: 0, number: 1, at: 1, from: 0, to: b.equations.length, outputs: [y] }], layerCount: 1, modelName: 'l', file: 'l' };
+    expect(findAttention(p).length).toBe(0);
+  });
   it('does not match: the softmax in another view than the scores (weights [2, 3, 4, 4] times V [2, 3, 4, 2])', () => {
     const p = program((b, s) => reshape(b, s, [2, 3, 4, 4]), [2, 3, 4, 2]);
     expect(findAttention(p).length).toBe(0);

@@ -108,6 +108,8 @@ export function findAttention(p: TensorProgram): Attention[] {
       used.push(i);
     }
     const scores = eqOf(at)!;
+    // Q·Kᵀ multiplies two computed tensors; a product with a weight matrix is a linear layer.
+    if (scores[0].args.some((id) => p.tensors[id].kind === 'const')) return;
     const scoresShape = shapeOf(at);
     // The weights must be the scores' shape; every term must read on the scores' axes.
     if (!sameShape(shapeOf(w[0].outs[0]), scoresShape)) return;
