@@ -78,7 +78,7 @@ try {
   execFileSync('/usr/bin/python3', [join(ROOT, 'scripts', 'keras-attention-fixtures.py'), json], { stdio: 'inherit' });
   const { fixtures } = JSON.parse(readFileSync(json, 'utf8'));
   for (const fx of fixtures) {
-    const dir = join(OUT, fx.name);
+    const dir = join(fx.folder ? join(ROOT, 'fixtures', fx.folder) : OUT, fx.name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     if (fx.format === 'keras2-h5') {

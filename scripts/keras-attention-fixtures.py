@@ -370,4 +370,102 @@ cfg = functional("keras2", "conv3d_transpose", [
 fixture("conv3d_transpose", "keras2-h5", cfg, [("deconv", "Conv3DTranspose", [("kernel", "", k8c), ("bias", "", b8c)])], [[2, 3, 2, 2]],
         lambda x: conv_transpose_torch(x, k8c, b8c, [1, 2, 1], [1, 1, 1], [2, 6, 2], [0, 0, 0]))
 
+# 13. Self-attention over a sequence of any length (batch_input_shape [None, None, D]), Keras 2
+# (to_json + save_weights), in its own folder (fixtures/keras-any-length): one case at each of
+# three lengths, PyTorch's nn.MultiheadAttention on the Keras weights.
+D, H, DK = 6, 2, 3
+ws = mha_weights(D, D, H, DK, DK, D)
+m13 = torch_mha(ws, H, D, D, D)
+cfg = functional("keras2", "mha_any_length", [
+    keras2_input("x", [None, D]),
+    {"class_name": "MultiHeadAttention", "config": mha_config("mha", H, DK), "name": "mha",
+     "inbound_nodes": [[["x", 0, 0, {"value": ["x", 0, 0]}]]]},
+], ["x"], ["mha"])
+run13 = lambda x: m13(x, x, x, need_weights=False)[0]
+fixture("mha_any_length", "keras2-json", cfg, [("mha", "MultiHeadAttention", mha_variables(ws, False))], [[2, D]], run13, cases=1)
+for n in (5, 7):
+    x = rng.uniform(-1, 1, size=(n, D)).astype(np.float32)
+    fixtures[-1]["reference"]["cases"].append({"inputs": [x.tolist()], "outputs": [run13(t(x)[None])[0].detach().numpy().tolist()]})
+fixtures[-1]["reference"]["input_shapes"] = [[None, D]]
+fixtures[-1]["reference"]["output_shapes"] = [[None, D]]
+fixtures[-1]["folder"] = "keras-any-length"
+
+# 14. MultiHeadAttention over two axes at once (attention_axes (1, 2): an image [3, 4] of 6
+# features, the softmax over all 12 key positions together), returning its scores, Keras 3 (.keras);
+# and over the inner axis of [3, 4, 6] queries and [3, 5, 6] values (attention_axes [-3], the
+# axis 2 of the projection [batch, 3, 4, heads, key_dim]; axis 1 a batch axis), Keras 2 (JSON +
+# weights). Their own folder, fixtures/keras-attention-axes. The truth is Keras's einsum equations
+# (keras/layers/attention/multi_head_attention.py, _build_attention_equation) run in torch.
+def keras_projection(x, kernel, bias):
+    return torch.einsum("...d,dnk->...nk", x, t(kernel)) + t(bias)
+
+
+H14, W14, D, NH, DK, DV = 3, 4, 6, 2, 3, 2
+ws = mha_weights(D, D, NH, DK, DV, D)
+cfg = functional("keras3", "mha_axes_2d", [
+    keras3_input("x", [H14, W14, D]),
+    keras3_layer("MultiHeadAttention", {**mha_config("mha", NH, DK, DV, keras3=True), "attention_axes": [1, 2]}, [keras3_tensor("x", [H14, W14, D]), keras3_tensor("x", [H14, W14, D])], {"return_attention_scores": True}),
+], ["x"], ["mha"])
+cfg["config"]["output_layers"] = [["mha", 0, 0], ["mha", 0, 1]]
+
+
+def run14(x):
+    q = keras_projection(x, *ws["query"]) / math.sqrt(DK)
+    k = keras_projection(x, *ws["key"])
+    v = keras_projection(x, *ws["value"])
+    s = torch.einsum("bxynk,bhwnk->bnhwxy", k, q)
+    a = F.softmax(s.reshape(*s.shape[:4], -1), dim=-1).reshape(s.shape)
+    o = torch.einsum("bnhwxy,bxynk->bhwnk", a, v)
+    return [torch.einsum("bhwnk,nko->bhwo", o, t(ws["attention_output"][0])) + t(ws["attention_output"][1]), a]
+
+
+fixture("mha_axes_2d", "keras3", cfg, [("mha", "MultiHeadAttention", mha_variables(ws, "public"))], [[H14, W14, D]], run14, cases=2)
+fixtures[-1]["folder"] = "keras-attention-axes"
+
+TQ, TV = 4, 5
+ws = mha_weights(D, D, NH, DK, DK, D)
+cfg = functional("keras2", "mha_axes_inner", [
+    keras2_input("q", [3, TQ, D]), keras2_input("v", [3, TV, D]),
+    {"class_name": "MultiHeadAttention", "config": {**mha_config("mha", NH, DK), "attention_axes": [-3]}, "name": "mha",
+     "inbound_nodes": [[["q", 0, 0, {"value": ["v", 0, 0], "return_attention_scores": True}]]]},
+], ["q", "v"], ["mha"])
+cfg["config"]["output_layers"] = [["mha", 0, 0], ["mha", 0, 1]]
+
+
+def run15(qx, vx):
+    q = keras_projection(qx, *ws["query"]) / math.sqrt(DK)
+    k = keras_projection(vx, *ws["key"])
+    v = keras_projection(vx, *ws["value"])
+    a = F.softmax(torch.einsum("bhxnk,bhwnk->bhnwx", k, q), dim=-1)
+    o = torch.einsum("bhnwx,bhxnk->bhwnk", a, v)
+    return [torch.einsum("bhwnk,nko->bhwo", o, t(ws["attention_output"][0])) + t(ws["attention_output"][1]), a]
+
+
+fixture("mha_axes_inner", "keras2-json", cfg, [("mha", "MultiHeadAttention", mha_variables(ws, False))], [[3, TQ, D], [3, TV, D]], run15, cases=2)
+fixtures[-1]["folder"] = "keras-attention-axes"
+
+# 15. AdditiveAttention (use_scale) on a query and a value of any lengths, Keras 2 (JSON + weights),
+# in fixtures/keras-any-length: one case at each of three (query, value) lengths.
+D = 5
+sc15 = w(D)
+cfg = functional("keras2", "additive_any_length", [
+    keras2_input("q", [None, D]), keras2_input("v", [None, D]),
+    {"class_name": "AdditiveAttention", "config": {"name": "add_att", "trainable": True, "dtype": "float32", "use_scale": True, "dropout": 0.0}, "name": "add_att",
+     "inbound_nodes": [[["q", 0, 0, {}], ["v", 0, 0, {}]]]},
+], ["q", "v"], ["add_att"])
+
+
+def run15b(q, v):
+    s = (t(sc15) * torch.tanh(q[:, :, None, :] + v[:, None, :, :])).sum(-1)
+    return F.softmax(s, dim=-1) @ v
+
+
+fixture("additive_any_length", "keras2-json", cfg, [("add_att", "AdditiveAttention", [("scale", "", sc15)])], [[2, D], [3, D]], run15b, cases=1)
+for nq, nv in ((4, 4), (5, 2)):
+    q, v = (rng.uniform(-1, 1, size=(n, D)).astype(np.float32) for n in (nq, nv))
+    fixtures[-1]["reference"]["cases"].append({"inputs": [q.tolist(), v.tolist()], "outputs": [run15b(t(q)[None], t(v)[None])[0].detach().numpy().tolist()]})
+fixtures[-1]["reference"]["input_shapes"] = [[None, D], [None, D]]
+fixtures[-1]["reference"]["output_shapes"] = [[None, D]]
+fixtures[-1]["folder"] = "keras-any-length"
+
 json.dump({"fixtures": fixtures}, open(sys.argv[1], "w"))

@@ -4,7 +4,8 @@ torch.onnx.export at two opsets, each with PyTorch's own predictions in referenc
 
 Run with Debian's python3 (python3-torch, python3-onnx): `npm run fixtures:onnx`.
 Writes fixtures/onnx/<name>_opset<N>/{model.onnx,reference.json}. The results are committed,
-so tests need neither torch nor this script.
+so tests need neither torch nor this script. `--jacobians [name…]` adds PyTorch's Jacobian
+(jacobian.json) to the attention fixtures listed in JACOBIANS, without rewriting anything else.
 """
 import json
 import math
@@ -12,6 +13,7 @@ import os
 import shutil
 import sys
 
+import numpy as np
 import onnx
 import torch
 from torch import nn
@@ -335,9 +337,29 @@ class EncoderClassifier(nn.Module):
         return self.head(self.encoder(h).mean(dim=1))
 
 
+class TinyAttention(nn.Module):
+    """Issue 27's tiny case for the scalar form: 4 tokens of width 8, 2 heads, a causal mask."""
+
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(8, 2, batch_first=True)
+        with torch.no_grad():
+            self.mha.in_proj_bias.uniform_(-0.5, 0.5)
+        self.register_buffer('mask', causal_mask(4))
+
+    def forward(self, x):
+        return self.mha(x, x, x, attn_mask=self.mask, need_weights=False)[0]
+
+
 def small_vit():
+    """torchvision initializes the classifier head to zeros, which makes every output 0 whatever the
+    image: the head gets random weights so that the outputs depend on the attention."""
     from torchvision.models.vision_transformer import VisionTransformer
-    return VisionTransformer(image_size=8, patch_size=4, num_layers=1, num_heads=HEADS, hidden_dim=D, mlp_dim=FF, num_classes=3)
+    vit = VisionTransformer(image_size=8, patch_size=4, num_layers=1, num_heads=HEADS, hidden_dim=D, mlp_dim=FF, num_classes=3)
+    with torch.no_grad():
+        vit.heads.head.weight.uniform_(-0.5, 0.5)
+        vit.heads.head.bias.uniform_(-0.5, 0.5)
+    return vit
 
 
 def small_swin():
@@ -385,13 +407,60 @@ def nets():
     # Seed 20: it was written (fixtures/onnx/broadcast_*) when it came right after control_flow, as
     # the attention nets were; a fixed seed keeps both sets reproducible.
     yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {'seed': 20}
+    # Added last: every net above keeps its index, hence its seed.
+    yield 'mha_tiny', TinyAttention, [(1, 4, 8)], 'float', {'opsets': (17,), 'grad': True}
 
 
 def dtype_name(t):
     return {torch.float32: 'float32', torch.int64: 'int64'}[t.dtype]
 
 
+# Attention fixtures that also get PyTorch's Jacobian (jacobian.json): (name, opsets).
+JACOBIANS = (('swin', (13, 17)), ('vit', (13, 17)), ('gpt_block', (17,)), ('mha_masked', (17,)))
+
+
+def write_jacobians(only):
+    """jacobian.json beside reference.json: d outputs / d inputs at the reference's first case, by
+    torch.autograd in float64 on the module rebuilt with the fixture's seed (checked to reproduce
+    the reference's outputs first), rows the flattened outputs in order, columns the flattened inputs."""
+    wanted = dict(JACOBIANS)
+    for index, (name, make, shapes, kind, options) in enumerate(nets()):
+        if name not in wanted or (only and name not in only):
+            continue
+        seed = options.get('seed', index)
+        for opset in wanted[name]:
+            folder = os.path.join(ROOT, f'{name}_opset{opset}')
+            with open(os.path.join(folder, 'reference.json')) as f:
+                reference = json.load(f)
+            torch.manual_seed(1000 + seed)
+            net = make().eval()
+            xs = [torch.tensor(v, dtype=torch.float32) for v in reference['cases'][0]['inputs']]
+            with torch.set_grad_enabled(bool(options.get('grad'))):
+                ys = net(*xs)
+                ys = list(ys) if isinstance(ys, tuple) else [ys]
+                for y, want in zip(ys, reference['cases'][0]['outputs']):
+                    if not torch.equal(y.detach(), torch.tensor(want, dtype=torch.float32)):
+                        raise SystemExit(f'{name}_opset{opset}: the rebuilt module does not reproduce reference.json')
+                net = net.double()
+
+                def flat_outputs(*args):
+                    out = net(*args)
+                    return torch.cat([y.reshape(-1) for y in (out if isinstance(out, tuple) else (out,))])
+
+                parts = torch.autograd.functional.jacobian(flat_outputs, tuple(x.double() for x in xs))
+            jac = torch.cat([j.reshape(j.shape[0], -1) for j in parts], dim=1)
+            with open(os.path.join(folder, 'jacobian.json'), 'w') as f:
+                json.dump({'source': f'torch.autograd.functional.jacobian (PyTorch {torch.__version__}) in float64 of the module, at case 0 of reference.json; '
+                                     'rows: outputs flattened in order; columns: inputs flattened in order; values rounded to float32',
+                           'shape': list(jac.shape), 'jacobian': [[float(np.float32(v)) for v in row] for row in jac.tolist()]}, f, separators=(',', ':'))
+                f.write('\n')
+            print(f'{name}_opset{opset}: jacobian {list(jac.shape)}')
+
+
 def main():
+    if sys.argv[1:2] == ['--jacobians']:
+        write_jacobians(set(sys.argv[2:]))
+        return
     only = set(sys.argv[1:])
     os.makedirs(ROOT, exist_ok=True)
     for index, (name, make, shapes, kind, options) in enumerate(nets()):

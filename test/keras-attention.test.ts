@@ -81,7 +81,7 @@ describe("Keras's MultiHeadAttention is an attention equation", () => {
       expect(found.length).toBe(1);
       expect(found[0].dk).toBe(dk);
       expect(isInverseRoot(found[0].scale, dk)).toBe(true);
-      expect(found[0].mask !== undefined).toBe(masked);
+      expect(found[0].masks.length > 0).toBe(masked);
       const { file, weights } = source(name);
       const { text } = await convertFile(file, { format: 'latex', form: 'tensor', weights });
       const op = name === 'mha_causal' ? 'AttentionWeights' : 'Attention';
@@ -113,7 +113,7 @@ describe("Keras's MultiHeadAttention is an attention equation", () => {
     expect(found.length).toBe(1);
     expect(found[0].dk).toBe(4);
     expect(isInverseRoot(found[0].scale, 4)).toBe(true);
-    expect(found[0].mask).toBeDefined();
+    expect(found[0].masks.length).toBe(1);
   });
   it('Attention (dot, use_scale) is one too, scaled by its weight', async () => {
     const found = findAttention(await program('attention_dot'));

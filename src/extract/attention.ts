@@ -57,9 +57,27 @@ function positiveInt(ctx: LayerContext, key: string, fallback?: number): number 
 }
 
 /**
+ * The axes MultiHeadAttention attends over, as indices of the query without its batch axis, in the
+ * order given. Keras counts them in the projected [batch, <axes>, heads, key_dim] of rank R (query
+ * rank + 2 here), negative ones from its end, as its einsum equations read them; the default is
+ * every axis but batch, heads and features.
+ */
+function attentionAxes(ctx: LayerContext, rank: number): number[] {
+  const raw = ctx.layer.config.attention_axes;
+  const R = rank + 2;
+  const list = raw === undefined || raw === null ? Array.from({ length: rank - 1 }, (_, i) => i + 1) : Array.isArray(raw) ? raw : [raw];
+  const axes = list.map((a) => (Number.isInteger(a) ? ((a as number) < 0 ? (a as number) + R : (a as number)) : NaN));
+  if (axes.length === 0 || axes.some((a, i) => !(a >= 1 && a <= rank - 1) || axes.indexOf(a) !== i)) {
+    ctx.fail(`attention_axes is ${JSON.stringify(raw)}; for a query of rank ${rank + 1} (with the batch) they are distinct axes from 1 to ${rank - 1}, not the batch, heads (${R - 2}, or -2) or features (${R - 1}, or -1) axis of the projection`);
+  }
+  return axes.map((a) => a - 1);
+}
+
+/**
  * MultiHeadAttention: Q = X_q W_Q + b_Q (the kernel [d, heads, key_dim] as a [d, heads·key_dim]
  * matrix), split into heads; K, V likewise; per head softmax((Q/√key_dim)·Kᵀ + M)·V; the heads
- * concatenated and projected by the output kernel [heads, value_dim, out] as a matrix.
+ * concatenated and projected by the output kernel [heads, value_dim, out] as a matrix. Inputs of
+ * higher rank attend over their attention_axes, the other axes as batch axes (attentionOverAxes).
  */
 const multiHeadAttention: Extractor = (ctx, inputs) => {
   const c = ctx.layer.config;
@@ -69,32 +87,43 @@ const multiHeadAttention: Extractor = (ctx, inputs) => {
   refuseImplicitMasks(ctx);
   const key = argument(ctx, inputs, 'key', 2) ?? value;
   const mask = argument(ctx, inputs, 'attention_mask', 3);
-  sequence(ctx, query, 'the query');
-  sequence(ctx, value, 'the value');
-  sequence(ctx, key, 'the key');
-  const axes = c.attention_axes;
-  if (axes !== undefined && axes !== null && !(JSON.stringify(axes) === '[1]' || axes === 1 || JSON.stringify(axes) === '[-2]')) {
-    ctx.fail(`attention_axes is ${JSON.stringify(axes)}; nn2eq reads attention over axis 1 (the default)`);
+  if (query.shape.length < 2) ctx.fail(`the query has shape [${query.shape.join(', ')}] (without the batch), expected at least [positions, features]`);
+  for (const [t, what] of [[value, 'value'], [key, 'key']] as const) {
+    if (t.shape.length !== query.shape.length) ctx.fail(`the ${what} has shape [${t.shape.join(', ')}] and the query [${query.shape.join(', ')}], expected the same rank`);
   }
+  const axes = attentionAxes(ctx, query.shape.length);
   if (c.use_gate === true) ctx.fail('use_gate is on, which nn2eq does not support');
   const heads = positiveInt(ctx, 'num_heads');
   const dk = positiveInt(ctx, 'key_dim');
   const dv = positiveInt(ctx, 'value_dim', dk);
   const bias = c.use_bias !== false;
   const outShape = c.output_shape;
-  const out = outShape === null || outShape === undefined ? query.shape[1] : Array.isArray(outShape) && outShape.length === 1 ? outShape[0] : outShape;
+  const out = outShape === null || outShape === undefined ? query.shape[query.shape.length - 1] : Array.isArray(outShape) && outShape.length === 1 ? outShape[0] : outShape;
   if (!Number.isInteger(out) || (out as number) <= 0) ctx.fail(`output_shape is ${JSON.stringify(outShape)}; nn2eq reads one output size`);
+
+  // [.., d] → [.., heads·size]: the projection as one matrix.
+  const projection = (x: T, sub: 'query' | 'key' | 'value', letter: string, size: number): T => {
+    const d = x.shape[x.shape.length - 1];
+    const W = ctx.constant(`W${letter}`, [d, heads * size], ctx.weight(`${sub}/kernel`, [d, heads, size]).values);
+    const args = bias ? [x, W, ctx.constant(`b${letter}`, [heads * size], ctx.weight(`${sub}/bias`, [heads, size]).values)] : [x, W];
+    return ctx.op('dense', args, { pairs: 1, bias }, letter)[0];
+  };
+  const output = (joined: T): T => {
+    const Wo = ctx.constant('WO', [heads * dv, out as number], ctx.weight('attention_output/kernel', [heads, dv, out as number]).values);
+    const args = bias ? [joined, Wo, ctx.param('attention_output/bias', 'bO', [out as number])] : [joined, Wo];
+    return ctx.op('dense', args, { pairs: 1, bias }, 'h')[0];
+  };
+  if (query.shape.length > 2) {
+    if (mask || ctx.call.options.use_causal_mask === true) ctx.fail(`is called with ${mask ? 'an attention_mask' : 'use_causal_mask'} on inputs of rank ${query.shape.length + 1}; nn2eq reads masks for attention over one sequence axis`, 'apply the mask outside the layer, or attend over a [batch, positions, features] input');
+    return attentionOverAxes(ctx, { query, key, value }, axes, { heads, dk, dv }, projection, output);
+  }
+
   const [t, s] = [query.shape[0], value.shape[0]];
   if (key.shape[0] !== s) ctx.fail(`the key has ${key.shape[0]} positions and the value ${s}`);
   if (mask && !broadcastsTo(mask.shape, [t, s])) ctx.fail(`attention_mask has shape [${mask.shape.join(', ')}], expected one that broadcasts to [${t}, ${s}]`);
-
-  // [n, d] → [heads, n, size]: the projection, then one [n, size] slice per head.
+  // [n, heads·size] → [heads, n, size]: one [n, size] slice per head.
   const project = (x: T, sub: 'query' | 'key' | 'value', letter: string, size: number): T => {
-    const d = x.shape[1];
-    const W = ctx.constant(`W${letter}`, [d, heads * size], ctx.weight(`${sub}/kernel`, [d, heads, size]).values);
-    const args = bias ? [x, W, ctx.constant(`b${letter}`, [heads * size], ctx.weight(`${sub}/bias`, [heads, size]).values)] : [x, W];
-    const y = ctx.op('dense', args, { pairs: 1, bias }, letter)[0];
-    const split = ctx.op('reshape', [y], { shape: [x.shape[0], heads, size] }, letter)[0];
+    const split = ctx.op('reshape', [projection(x, sub, letter, size)], { shape: [x.shape[0], heads, size] }, letter)[0];
     return ctx.op('transpose', [split], { perm: [1, 0, 2] }, letter)[0];
   };
   const q = project(query, 'query', 'Q', dk);
@@ -106,11 +135,59 @@ const multiHeadAttention: Extractor = (ctx, inputs) => {
   const scores = ctx.op('matmul', [qs, kt], {}, 's')[0];
   const { out: o, weights } = weigh(ctx, scores, additiveMask(ctx, mask, ctx.call.options.use_causal_mask === true, t, s), v);
   const joined = ctx.op('reshape', [ctx.op('transpose', [o], { perm: [1, 0, 2] }, 'h')[0]], { shape: [t, heads * dv] }, 'h')[0];
-  const Wo = ctx.constant('WO', [heads * dv, out as number], ctx.weight('attention_output/kernel', [heads, dv, out as number]).values);
-  const args = bias ? [joined, Wo, ctx.param('attention_output/bias', 'bO', [out as number])] : [joined, Wo];
-  const y = ctx.op('dense', args, { pairs: 1, bias }, 'h')[0];
+  const y = output(joined);
   return ctx.call.options.return_attention_scores === true ? [y, weights] : [y];
 };
+
+/**
+ * MultiHeadAttention over the attention axes A of inputs [<axes>, features], the other axes O
+ * acting as batch axes: each projection split into heads and arranged as [O, heads, A, size],
+ * A flattened into one axis of positions, the attention of one axis on that, then the result
+ * arranged back. Keras's softmax runs over all key attention axes at once, which is the softmax
+ * over the flattened axis; its returned scores are [O, heads, A_query, A_key].
+ */
+function attentionOverAxes(
+  ctx: LayerContext,
+  io: { query: T; key: T; value: T },
+  axes: readonly number[],
+  size: { heads: number; dk: number; dv: number },
+  projection: (x: T, sub: 'query' | 'key' | 'value', letter: string, size: number) => T,
+  output: (joined: T) => T,
+): T[] {
+  const { heads, dk, dv } = size;
+  const r = io.query.shape.length;
+  const others = Array.from({ length: r - 1 }, (_, i) => i).filter((i) => !axes.includes(i));
+  const dims = (x: T, which: readonly number[]) => which.map((i) => x.shape[i]);
+  const count = (x: T) => dims(x, axes).reduce((a, b) => a * b, 1);
+  for (const [t, what] of [[io.value, 'value'], [io.key, 'key']] as const) {
+    if (dims(t, others).join() !== dims(io.query, others).join()) ctx.fail(`the ${what} has shape [${t.shape.join(', ')}] and the query [${io.query.shape.join(', ')}]; their axes outside attention_axes must agree`);
+  }
+  if (io.key.shape.slice(0, -1).join() !== io.value.shape.slice(0, -1).join()) ctx.fail(`the key has shape [${io.key.shape.join(', ')}] and the value [${io.value.shape.join(', ')}]; all but their last axes must agree`);
+  const lead = dims(io.query, others);
+  // [<axes>, heads·size] → [<axes>, heads, size] → [O, heads, A, size] → [O, heads, |A|, size].
+  const perm = [...others, r - 1, ...axes, r];
+  const project = (x: T, sub: 'query' | 'key' | 'value', letter: string, width: number): T => {
+    const split = ctx.op('reshape', [projection(x, sub, letter, width)], { shape: [...x.shape.slice(0, -1), heads, width] }, letter)[0];
+    const arranged = ctx.op('transpose', [split], { perm }, letter)[0];
+    return ctx.op('reshape', [arranged], { shape: [...lead, heads, count(x), width] }, letter)[0];
+  };
+  const q = project(io.query, 'query', 'Q', dk);
+  const k = project(io.key, 'key', 'K', dk);
+  const v = project(io.value, 'value', 'V', dv);
+  const qs = ctx.map('affine', [q], [1 / Math.sqrt(dk), 0], '_');
+  const n = lead.length;
+  const kt = ctx.op('transpose', [k], { perm: [...Array.from({ length: n + 1 }, (_, i) => i), n + 2, n + 1] }, 'K')[0];
+  const scores = ctx.op('matmul', [qs, kt], {}, 's')[0];
+  const { out: o, weights } = weigh(ctx, scores, null, v);
+  // [O, heads, |A|, dv] → [O, heads, A, dv] → [<axes>, heads, dv] → [<axes>, heads·dv].
+  const unflat = ctx.op('reshape', [o], { shape: [...lead, heads, ...dims(io.query, axes), dv] }, 'h')[0];
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  const back = ctx.op('transpose', [unflat], { perm: inverse }, 'h')[0];
+  const joined = ctx.op('reshape', [back], { shape: [...io.query.shape.slice(0, -1), heads * dv] }, 'h')[0];
+  const y = output(joined);
+  if (ctx.call.options.return_attention_scores !== true) return [y];
+  return [y, ctx.op('reshape', [weights], { shape: [...lead, heads, ...dims(io.query, axes), ...dims(io.key, axes)] }, 'A')[0]];
+}
 
 function broadcastsTo(a: readonly number[], to: readonly number[]): boolean {
   if (a.length > to.length) return false;

@@ -67,6 +67,13 @@ export function buildProgram(model: ModelSpec, options: BuildOptions = {}): Tens
   const table = { ...EXTRACTORS, ...options.extractors };
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const needed = reachableLayers(model, byName);
+  // Keras 3 saves a keras.ops call on symbolic tensors as a node of class Add, Reshape, Softmax…
+  // (module keras.src.ops.*), whose arguments are not those of the layer of the same name.
+  const ops = needed.filter((l) => typeof l.config.module === 'string' && /^keras(\.src)?\.ops(\.|$)/.test(l.config.module));
+  if (ops.length > 0) {
+    const list = ops.map((l) => `'${l.name}' (${l.className} from ${l.config.module as string})`);
+    throw new Nn2eqError(`${model.file}: ${ops.length} keras.ops call${ops.length === 1 ? '' : 's'} saved as ${ops.length === 1 ? 'a node' : 'nodes'} of the model: ${list.join(', ')}; nn2eq reads Keras layers, and an operation is not the layer of the same name`, 'unsupported', 'write that computation with Keras layers (layers.Add, layers.Reshape, layers.MultiHeadAttention, …), or export the model to ONNX');
+  }
   const unsupported = needed.filter((l) => l.className !== 'InputLayer' && !table[l.className]);
   if (unsupported.length > 0) {
     const list = unsupported.map((l) => `'${l.name}' (${l.className}${typeof l.config.module === 'string' ? ` from ${l.config.module}` : ''})`);
@@ -211,7 +218,11 @@ function context(b: ProgramBuilder, layer: LayerSpec, model: ModelSpec, table: R
       const w = this.weight(name, shape);
       return b.constant(role, w.shape, w.values);
     },
-    constant: (role, shape, values) => b.constant(role, shape, values),
+    constant(role, shape, values) {
+      // A constant sized by a time axis of any length (Keras's causal mask [T, T]) has no values to hold.
+      if (shape.some((d) => d < 0)) return fail(`builds a constant of shape [${shape.map((d) => (d < 0 ? 'T' : d)).join(', ')}] from a time axis of any length (T), which needs T fixed`, 'give the length with --timesteps T');
+      return b.constant(role, shape, values);
+    },
     op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
     map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
     body: (inputs, build) => b.body(inputs, build),

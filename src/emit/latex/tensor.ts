@@ -211,7 +211,7 @@ const syntaxFor = (mulSign: string): Syntax => ({
   name: (n: Name) => (n.kind === 'temp' ? `t_{${n.index}}` : 'z'),
 });
 
-const tuple = (xs: readonly number[]) => (xs.length === 1 ? `${xs[0]}` : `(${xs.join(', ')})`);
+const tuple = (xs: readonly (number | string)[]) => (xs.length === 1 ? `${xs[0]}` : `(${xs.join(', ')})`);
 
 /** One row of the output: left side, right side (possibly in pieces to break). */
 interface Row {
@@ -285,27 +285,40 @@ class LatexTensorPrinter {
   /** Attention(Q, Kᵀ, V[, M]) with the operator defined once in the where block (per d_k, scale and shapes). */
   private attention(m: Attention & { weightsOnly: boolean }, ctx: Ctx): P {
     const shape = (id: TensorId) => this.p.tensors[id].shape;
-    const dims = (id: TensorId) => shape(id).join('\\times ');
+    // A time axis of any length (-1 in the program) is T, as in the where block's input line.
+    const dims = (id: TensorId, swap = false) => {
+      const d = shape(id).map((n) => (n < 0 ? 'T' : `${n}`));
+      if (swap) d.push(...d.splice(-2).reverse());
+      return d.join('\\times ');
+    };
     const textbook = isInverseRoot(m.scale, m.dk);
     const scores = textbook ? '\\frac{Q K^{\\top}}{\\sqrt{d_{k}}}' : m.scale === 1 ? 'Q K^{\\top}' : `${this.num(m.scale)}\\, Q K^{\\top}`;
     const qs = shape(m.q);
     const heads = qs.length >= 3 ? qs[qs.length - 3] : 1;
-    const key = `attention|${m.weightsOnly}|${m.dk}|${m.scale}|${m.mask !== undefined}|${dims(m.q)}|${dims(m.k)}|${m.keysTransposed}|${dims(m.v)}`;
+    const masked = m.masks.length > 0;
+    const key = `attention|${m.weightsOnly}|${m.dk}|${m.scale}|${masked}|${dims(m.q)}|${dims(m.k)}|${m.keysTransposed}|${dims(m.v)}`;
     const name = m.weightsOnly ? '\\operatorname{AttentionWeights}' : '\\operatorname{Attention}';
     const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => [
-      `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${m.mask !== undefined ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${m.mask !== undefined ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`,
+      `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${masked ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${masked ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`,
       m.weightsOnly || dims(m.q) !== dims(m.v)
-        ? `\\quad Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${m.keysTransposed ? dims(m.k).replace(/(\d+)\\times (\d+)$/, '$2\\times $1') : dims(m.k)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
-        : `\\quad Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${m.keysTransposed ? dims(m.k).replace(/(\d+)\\times (\d+)$/, '$2\\times $1') : dims(m.k)}}`,
+        ? `\\quad Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
+        : `\\quad Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}`,
       `\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`,
     ]);
     const k = this.arg(m.k, ctx);
     const args = [this.arg(m.q, ctx).text, m.keysTransposed ? `{${par(k, Prec.Atom)}}^{\\top}` : k.text, ...(m.weightsOnly ? [] : [this.arg(m.v, ctx).text])];
-    if (m.mask !== undefined) {
-      args.push(this.arg(m.mask, ctx).text);
-      this.describeMask(m.mask);
+    if (masked) {
+      // Several terms (Swin's position bias, then its shifted-window mask in the per-window view) add up to M.
+      args.push(m.masks.map((t) => (t.view && t.view.join() !== shape(t.id).join() ? this.reshape(t.view, this.arg(t.id, ctx)) : this.arg(t.id, ctx)).text).join(' + '));
+      m.masks.forEach((t) => this.describeMask(t.id));
     }
     return atom(`${sym}\\left(${args.join(', ')}\\right)`);
+  }
+
+  /** reshape_{(s)}(x), the operator defined once in the where block. */
+  private reshape(to: readonly number[], x: P): P {
+    const sym = this.define('reshape', () => '\\operatorname{reshape}', (s) => [`${s}_{\\mathbf{s}}(X) \\text{ is } X \\text{'s elements in row-major order, arranged in shape } \\mathbf{s}`]);
+    return apply(`${sym}_{${tuple(to.map((d) => (d < 0 ? 'T' : d)))}}`, x);
   }
 
   /** A constant causal mask (0 on and below the diagonal of its last two axes, −∞ above) is said to be one. */
@@ -584,8 +597,7 @@ class LatexTensorPrinter {
           const sym = this.define('vec', () => '\\operatorname{vec}', (s) => [`${s}(X) \\text{ lists the elements of } X \\text{ in row-major order (last index fastest)}`]);
           return apply(sym, a(0));
         }
-        const sym = this.define('reshape', () => '\\operatorname{reshape}', (s) => [`${s}_{\\mathbf{s}}(X) \\text{ is } X \\text{'s elements in row-major order, arranged in shape } \\mathbf{s}`]);
-        return apply(`${sym}_{${tuple(to)}}`, a(0));
+        return this.reshape(to, a(0));
       }
       case 'concat': {
         const axis = (eq.attrs as unknown as AxisAttrs).axis;

@@ -25,7 +25,7 @@ import type {
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { WL_FUNCTIONS, WL_NUMBERS, wolframSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
-import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -395,7 +395,16 @@ class Printer {
     const size = (s: readonly number[]) => s.reduce((m, d) => m * d, 1);
     if (listable) {
       const args = eq.args.map((id, i) => this.broadcast(MARK(id), shapes[i], out, true));
-      return { text: printMap(a, atoms(args.map(operand)), this.syntax, WL_FUNCTIONS, this.opts).text };
+      // Listable arithmetic leaves a number or a leading-axes array as it is. When no argument the
+      // template reads spans the result (in a Jacobian the slope of x·a + b is the number a, of x·c
+      // the weights c), one is copied out to the result's shape, or the number filled into it.
+      const reads = templateReads(a, eq.args.length);
+      const read = eq.args.map((_, i) => i).filter((i) => reads[i] > 0);
+      if (read.length > 0 && !read.some((i) => args[i] === this.broadcast(MARK(eq.args[i]), shapes[i], out, false))) {
+        args[read[0]] = this.broadcast(MARK(eq.args[read[0]]), shapes[read[0]], out, false);
+      }
+      const text = printMap(a, atoms(args.map(operand)), this.syntax, WL_FUNCTIONS, this.opts).text;
+      return { text: read.length === 0 && rank > 0 ? `ConstantArray[${text}, {${out.join(', ')}}]` : text };
     }
     // Size-1 arguments go into the template as numbers; the others are threaded over element by element.
     const threaded = eq.args.map((_, i) => size(shapes[i]) !== 1 || size(out) === 1);

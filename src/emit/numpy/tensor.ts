@@ -1,6 +1,7 @@
 import { Prec, type Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
+import { Nn2eqError } from '../../errors.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_FUNCTIONS, NUMPY_PRELUDE, numpySyntax } from './syntax.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
@@ -106,6 +107,9 @@ export const HELPERS = {
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return a`,
+  shaped: `def _shaped(v, shape):
+    v = np.asarray(v)
+    return np.broadcast_to(v, v.shape[:max(v.ndim - len(shape), 0)] + shape)`,
   weights: `def _w(text, shape):
     return np.fromstring(text, dtype=np.float64, sep=' ').reshape(shape)`,
   param: `def _param(params, name, shape):
@@ -145,6 +149,16 @@ export interface DialectContext {
 }
 
 /** A tuple in Python: (1,) for one element. */
+/** The shape two shapes broadcast to (numpy's rule, aligned on the right). */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
 export const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1 ? ',' : ''})`;
 /** Axis `a` of a rank-`r` tensor counted from the end, so leading batch axes do not matter. */
 export const fromEnd = (a: number, r: number) => a - r;
@@ -210,6 +224,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         const r = rank(eq.outs[0]);
         const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, NUMPY_FUNCTIONS, opts);
         m.uses.forEach((f) => fns.add(f));
+        // A map whose shape comes from an argument it does not read (in a Jacobian the slope of x·a + b
+        // is the number a, of x·c the weights c) still has that shape, for the reshapes that follow.
+        const reads = templateReads(eq.attrs as unknown as MapAttrs, a.length);
+        const reached = a.filter((_, k) => reads[k] > 0).reduce<number[]>((acc, id) => broadcastShape(acc, p.tensors[id].shape), []);
+        const out = p.tensors[eq.outs[0]].shape;
+        if (reached.join() !== out.join()) {
+          helpers.add('shaped');
+          return `_shaped(${m.text}, ${py(out)})`;
+        }
         return m.text;
       }
       case 'softmax':
@@ -277,7 +300,19 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
         return `_transpose(${x()}, ${py((eq.attrs as unknown as TransposeAttrs).perm)})`;
       case 'reshape': {
         const v = arg(a[0]);
-        return `${v}.reshape(${v}.shape[:${v}.ndim - ${rank(a[0])}] + ${py((eq.attrs as unknown as ReshapeAttrs).shape)})`;
+        const to = (eq.attrs as unknown as ReshapeAttrs).shape;
+        const r = rank(a[0]);
+        // NumPy takes one unknown size: with several axes of any length the reshape must only add or
+        // drop axes of size 1, and each kept axis is read from the array's own shape.
+        if (to.filter((d) => d < 0).length > 1) {
+          const from = p.tensors[a[0]].shape;
+          const kept = from.map((d, k) => [d, k]).filter(([d]) => d !== 1);
+          if (kept.map(([d]) => d).join() !== to.filter((d) => d !== 1).join()) throw new Nn2eqError(`the NumPy tensor form cannot reshape [${from.map((d) => (d < 0 ? 'T' : d)).join(', ')}] to [${to.map((d) => (d < 0 ? 'T' : d)).join(', ')}] with several axes of any length`, 'unsupported', 'give the length with --timesteps T');
+          let next = 0;
+          const dims = to.map((d) => (d === 1 ? '1' : `${v}.shape[${v}.ndim - ${r - kept[next++][1]}]`));
+          return `${v}.reshape(${v}.shape[:${v}.ndim - ${r}] + (${dims.join(', ')}${dims.length === 1 ? ',' : ''}))`;
+        }
+        return `${v}.reshape(${v}.shape[:${v}.ndim - ${r}] + ${py(to)})`;
       }
       case 'concat': {
         const axis = fromEnd((eq.attrs as unknown as AxisAttrs).axis, rank(a[0]));
