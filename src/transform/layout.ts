@@ -74,13 +74,13 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
   const holding = (t: TensorId, perm: readonly number[], into?: TensorId): TensorId => {
     const r = at(t);
     if (into === undefined && same(r.perm, perm)) return r.id;
-    const key = `${r.id}:${perm.join(',')}`;
-    const done = cache.get(key);
-    if (into === undefined && done !== undefined) return done;
     // transpose(t, perm) = transpose(held, q) with q[i] = position of t's axis perm[i] in held.
     const q = perm.map((a) => r.perm.indexOf(a));
+    const key = `${r.id}:${q.join(',')}`;
+    const done = cache.get(key);
+    if (into === undefined && done !== undefined) return done;
     const y = move(t, r.id, tensors[r.id].shape, q, into);
-    if (into === undefined) cache.set(key, y);
+    cache.set(key, y);
     return y;
   };
   /** Output `o` of an equation, stored as transpose(o, perm): its table entry takes the stored shape. */
@@ -95,16 +95,16 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
     if (eq.body) out[out.length - 1] = { ...out[out.length - 1], body: eq.body };
   };
 
-  /** Rank-r operand t of an element-wise op of rank R stored in `perm`: aligned at the right, then permuted; leading 1s dropped. */
-  const operand = (t: TensorId, R: number, perm: readonly number[]): TensorId => {
+  /** Operand t of an element-wise op of rank R stored in `perm`: aligned at the right, then permuted; with `strip`, leading 1s dropped (a [C, 1, 1] bias becomes [C]). */
+  const operand = (t: TensorId, R: number, perm: readonly number[], strip: boolean): TensorId => {
     const s = shapeOf(t);
-    if (s.length === R) return holding(t, perm);
+    if (s.length === R && !(strip && tensors[at(t).id].kind === 'const')) return holding(t, perm);
     const padded = [...new Array<number>(R - s.length).fill(1), ...s];
     let stored = perm.map((a) => padded[a]);
-    while (stored.length > 1 && stored[0] === 1) stored = stored.slice(1);
+    while (strip && stored.length > 1 && stored[0] === 1) stored = stored.slice(1);
     const base = holding(t, identity(s.length));
     if (sameShape(stored, s)) return base;
-    const key = `${base}:op:${perm.join(',')}`;
+    const key = `${base}:op:${strip}:${perm.join(',')}`;
     const done = cache.get(key);
     if (done !== undefined) return done;
     let y: TensorId;
@@ -129,8 +129,25 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
   p.equations.forEach((eq, i) => {
     starts[i] = out.length;
     const o = eq.outs[0];
-    const free = eq.outs.length === 1 && !pinned.has(o) && !eq.body && [...eq.args, o].every((t) => fixed(shapeOf(t)));
+    const free = eq.outs.length === 1 && !eq.body && [...eq.args, o].every((t) => fixed(shapeOf(t)));
     if (!free) return plain(eq);
+    relayout(eq);
+    if (!pinned.has(o)) return;
+    // An output, or a value a body reads: computed in the chosen order, then written out in the model's.
+    const r = at(o);
+    if (r.id === o && isIdentity(r.perm)) return;
+    if (r.id === o) {
+      const f = tensors.length;
+      tensors.push(tensors[o]);
+      out[out.length - 1] = { ...out[out.length - 1], outs: [f] };
+      tensors[o] = p.tensors[o];
+      rep.set(o, { id: f, perm: r.perm });
+    }
+    holding(o, identity(shapeOf(o).length), o);
+  });
+  /** Equation eq, one output, fixed shapes: its output stored in the order that suits its arguments. */
+  function relayout(eq: Equation): void {
+    const o = eq.outs[0];
     const x = eq.args[0];
     const r = at(x);
     switch (eq.op) {
@@ -161,7 +178,9 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
           const n = sizeOf(shapeOf(a));
           if (n > best) [best, perm] = [n, at(a).perm];
         }
-        emit('map', eq.args.map((a) => operand(a, R, perm)), eq.attrs, [o]);
+        // Leading 1s may go where a computed operand keeps the result's rank.
+        const strip = eq.args.some((a) => shapeOf(a).length === R && tensors[at(a).id].kind !== 'const');
+        emit('map', eq.args.map((a) => operand(a, R, perm, strip)), eq.attrs, [o]);
         return store(o, perm);
       }
       case 'concat': {
@@ -197,14 +216,14 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
       default:
         return plain(eq);
     }
-  });
+  }
   starts[p.equations.length] = out.length;
   const produced = new Map<TensorId, number>();
   out.forEach((eq, i) => eq.outs.forEach((o) => produced.set(o, i)));
   const calls: LayerCall[] = p.calls.map((c) => {
     const from = starts[c.from];
     const to = c.to === p.equations.length ? out.length : starts[c.to];
-    const ids = [...new Set(c.outputs.map((t) => at(t.id).id))].filter((id) => {
+    const ids = [...new Set(c.outputs.map((t) => (pinned.has(t.id) ? t.id : at(t.id).id)))].filter((id) => {
       const k = produced.get(id);
       return k !== undefined && k >= from && k < to;
     });
