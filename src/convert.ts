@@ -6,6 +6,7 @@ import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
+import { depthwiseProgram } from './transform/depthwise.js';
 import { layoutProgram } from './transform/layout.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
@@ -130,10 +131,11 @@ export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: Te
     notes.push(...t.notes);
   }
   if (opts.inputNames || opts.outputNames) checkTensorNames(program, opts, emitter.reserved);
-  // Code runs channels-last throughout (a channels-first model's transposes cancel); the formats
-  // for a reader (LaTeX, HTML, SVG) keep the model's own layout. The program handed back is the
-  // one before, so --verify's IR evaluation checks the layout pass too.
-  const printed = emitter.textbook || symbolic ? program : layoutProgram(program);
+  // Code runs channels-last throughout (a channels-first model's transposes cancel) and prints a
+  // one-channel-per-group convolution as depthwise; the formats for a reader (LaTeX, HTML, SVG)
+  // keep the model's own layout. The program handed back is the one before, so --verify's IR
+  // evaluation checks these rewrites too.
+  const printed = emitter.textbook || symbolic ? program : layoutProgram(depthwiseProgram(program));
   return withinMaxSize({ text: tensor.emit(printed, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 

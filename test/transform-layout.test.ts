@@ -6,6 +6,7 @@ import { buildOnnxProgram } from '../src/extract/onnx/index.js';
 import { loadOnnx } from '../src/load/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import type { TensorProgram } from '../src/tensor/program.js';
+import { depthwiseProgram } from '../src/transform/depthwise.js';
 import { layoutProgram, permuteValues, reshapedOrder } from '../src/transform/layout.js';
 import { FIXTURE_OPTIONS, FIXTURES, ROOT } from './helpers.js';
 
@@ -105,6 +106,15 @@ describe('layout pass: the same numbers, fewer transposes', () => {
     const p = chain(25);
     const q = layoutProgram(p);
     expect([transposes(p), transposes(q)]).toEqual([50, 2]);
+    sameValues(p, q);
+  });
+});
+
+describe('depthwise: a conv with one channel per group', () => {
+  it('becomes depthwise_conv with the same numbers (ONNX cnn_opset17: groups 6 of 6 channels; groups 2 of 4 stays)', async () => {
+    const p = buildOnnxProgram(await loadOnnx(join(ONNX, 'cnn_opset17', 'model.onnx')));
+    const q = depthwiseProgram(p);
+    expect(q.equations.map((eq) => eq.op).filter((op) => op.includes('conv'))).toEqual(['conv', 'conv', 'depthwise_conv']);
     sameValues(p, q);
   });
 });
