@@ -125,6 +125,22 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
     return y;
   };
 
+  /** The top-level equations that read each tensor. */
+  const readers = new Map<TensorId, Equation[]>();
+  for (const eq of p.equations) {
+    for (const a of new Set(eq.args)) {
+      const list = readers.get(a);
+      if (list) list.push(eq);
+      else readers.set(a, [eq]);
+    }
+  }
+  /** Whether equation c, reading t held as transpose(t, perm), works on the held order (else it transposes t back). */
+  const passesOn = (c: Equation, t: TensorId, perm: readonly number[]): boolean => {
+    if (c.outs.length !== 1 || c.body || ![...c.args, ...c.outs].every((a) => fixed(shapeOf(a)))) return false;
+    if (c.op === 'reshape') return reshapedOrder(shapeOf(t), perm, shapeOf(c.outs[0])) !== null;
+    return ['transpose', 'map', 'concat', 'pad', 'slice', 'upsample', 'reverse'].includes(c.op);
+  };
+
   const starts = new Int32Array(p.equations.length + 1);
   p.equations.forEach((eq, i) => {
     starts[i] = out.length;
@@ -154,7 +170,13 @@ export function layoutProgram(p: TensorProgram): TensorProgram {
       case 'transpose': {
         // y = transpose(x, perm): held = transpose(x, r.perm) = transpose(y, inverse(perm)[r.perm]).
         const inv = inverse((eq.attrs as unknown as TransposeAttrs).perm);
-        rep.set(o, { id: r.id, perm: r.perm.map((a) => inv[a]) });
+        const held = r.perm.map((a) => inv[a]);
+        rep.set(o, { id: r.id, perm: held });
+        // Where every reader wants the model's order anyway, the transpose stays where it was.
+        if (!(readers.get(o) ?? []).some((c) => passesOn(c, o, held))) {
+          holding(o, identity(shapeOf(o).length), o);
+          rep.delete(o);
+        }
         return;
       }
       case 'reshape': {
