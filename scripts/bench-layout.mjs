@@ -1,10 +1,10 @@
-// The NumPy tensor form of the conv nets per image (issue 26's layout target: a channels-first
+// The NumPy and JS tensor forms of the conv nets per image (issue 26's layout target: a channels-first
 // model within 1.1× of the same architecture saved channels-last): torchvision's MobileNetV2 and
 // ResNet-18 from ONNX (exported into the folder scripts/bench-convnets.mjs uses; run that first, or
 // have python3-torch) and the Keras MobileNetV2 in test/models/nsfwjs, each against
 // onnxruntime-web (wasm, 1 thread) on the ONNX file in the same run. Figures, not a test.
 //
-//   node scripts/bench-numpy-convnets.mjs        (after npm run build; Debian's python3 with numpy)
+//   node scripts/bench-layout.mjs        (after npm run build; Debian's python3 with numpy)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ async function ortMs(file) {
 
 /** Best of RUNS calls of predict in NumPy (one BLAS thread), in ms; or the error's last line. */
 function numpyMs(text, shape, tag) {
-  const file = join(DIR, `numpy-${tag}.py`);
+  const file = join(DIR, `layout-numpy-${tag}.py`);
   writeFileSync(file, text);
   const script = `
 import importlib.util, sys, time
@@ -47,13 +47,22 @@ print(best * 1000)
   return r.status === 0 ? Number(r.stdout.trim()) : (r.stderr || '').trim().split('\n').pop();
 }
 
+/** Best of RUNS calls of the JS tensor form's predict, in ms (its own file name: other benches share the folder). */
+async function jsMs(text, n, tag) {
+  const file = join(DIR, `layout-js-${tag}.mjs`);
+  writeFileSync(file, text);
+  const { predict } = await import(`${pathToFileURL(file).href}?${Date.now()}`);
+  const x = new Float32Array(n).map((_, i) => Math.sin(i));
+  return bestOf(() => predict(x), RUNS);
+}
+
 const models = [
   ['mobilenet_v2 (ONNX)', join(DIR, 'mobilenet_v2.onnx')],
   ['resnet18 (ONNX)', join(DIR, 'resnet18.onnx')],
   ['mobilenet_v2 (Keras)', join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json')],
 ];
-console.log(`\nNumPy tensor form, one 224×224 image, best of ${RUNS}, one BLAS thread; onnxruntime-web wasm 1 thread on the ONNX file (the Keras row: on the torchvision MobileNetV2)`);
-console.log('model                  numpy ms  ORT ms  vs ORT  transposes printed');
+console.log(`\nNumPy (one BLAS thread) and JS (float64) tensor forms, one 224×224 image, best of ${RUNS}; onnxruntime-web wasm 1 thread on the ONNX file (the Keras rows: on the torchvision MobileNetV2)`);
+console.log('model                  numpy ms  vs ORT     js ms  vs ORT    ORT ms  transposes printed');
 let ortMobileNet = NaN;
 for (const [name, file] of models) {
   if (!existsSync(file)) {
@@ -61,10 +70,15 @@ for (const [name, file] of models) {
     continue;
   }
   const { text, program } = await convertFile(file, { format: 'numpy', form: 'tensor' });
-  const ms = numpyMs(text, program.inputs[0].tensor.shape, name.replace(/\W+/g, '_'));
+  const shape = program.inputs[0].tensor.shape;
+  const ms = numpyMs(text, shape, name.replace(/\W+/g, '_'));
+  const js = await convertFile(file, { format: 'js', form: 'tensor' });
+  const jsTime = await jsMs(js.text, shape.reduce((a, b) => a * b, 1), name.replace(/\W+/g, '_'));
   const ortTime = file.endsWith('.onnx') ? await ortMs(file) : ortMobileNet;
   if (name.startsWith('mobilenet_v2 (ONNX)')) ortMobileNet = ortTime;
   const transposes = (text.match(/_transpose\(/g) ?? []).length - (text.match(/def _transpose\(/g) ?? []).length;
-  if (typeof ms === 'string') console.log(`${name.padEnd(21)} failed: ${ms}`);
-  else console.log(`${name.padEnd(21)} ${ms.toFixed(1).padStart(9)} ${ortTime.toFixed(1).padStart(7)} ${(ms / ortTime).toFixed(2).padStart(7)}  ${transposes}`);
+  const np = typeof ms === 'string' ? NaN : ms;
+  if (typeof ms === 'string') console.log(`${name.padEnd(21)} numpy failed: ${ms}`);
+  const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  console.log(`${name.padEnd(21)} ${f(np).padStart(9)} ${f(np / ortTime, 2).padStart(7)} ${f(jsTime).padStart(9)} ${f(jsTime / ortTime, 2).padStart(7)} ${f(ortTime).padStart(9)}  ${transposes}`);
 }
