@@ -6,6 +6,8 @@ import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
+import { depthwiseProgram } from './transform/depthwise.js';
+import { layoutProgram } from './transform/layout.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
@@ -174,7 +176,12 @@ function tensorForm(model: ModelSpec, folded: TensorProgram, opts: ConvertOption
     ...(symbolic ? { symbolicWeights: true } : {}),
     ...(float32 ? { dtype: 'float32' as const } : {}),
   };
-  return withinMaxSize({ text: tensor.emit(program, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
+  // Code runs channels-last throughout (a channels-first model's transposes cancel) and prints a
+  // one-channel-per-group convolution as depthwise; the formats for a reader (LaTeX, HTML, SVG)
+  // keep the model's own layout. The program handed back is the one before, so --verify's IR
+  // evaluation checks these rewrites too.
+  const printed = emitter.textbook || symbolic ? program : layoutProgram(depthwiseProgram(program));
+  return withinMaxSize({ text: tensor.emit(printed, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 
 /** Node's Buffer, counting UTF-8 bytes natively (absent in the browser build). */
