@@ -315,7 +315,7 @@ async function graphProgram(loaded: Awaited<ReturnType<typeof loadAnyModel>>, pa
   if ('onnx' in loaded) {
     const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
     const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes, bind: opts.bind });
-    return { model: onnxModelSpec(loaded.onnx, program), program };
+    return { model: onnxModelSpec(loaded.onnx, program, opts.bind), program };
   }
   if (opts.bind && opts.bind.size > 0) throw new Nn2eqError(`--bind fixes inputs of an ONNX graph; ${path} is not an ONNX model`, 'usage', 'drop --bind');
   if ('tfgraph' in loaded) {

@@ -38,6 +38,14 @@ describe('--bind', () => {
     expect(got).toEqual((await data('output_0.pb')).values);
   });
 
+  it('--verify feeds ONNX Runtime the bound values and the formula the rest (an internal error before)', async () => {
+    const shape = await data('input_1.pb');
+    const r = await run([model, '-f', 'js', '--form', 'tensor', '--bind', `shape=${shape.values.join(',')}`, '--verify']);
+    expect(r.err).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/verify: PASS — js against ONNX Runtime/);
+  });
+
   it.each([
     [['--bind', 'nope=1,2,3'], /--bind names 'nope', which is not an input of the model/],
     [['--bind', 'shape=4,2'], /--bind shape gives 2 values, but input 'shape' has shape \[3\]/],

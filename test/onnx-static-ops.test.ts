@@ -52,7 +52,7 @@ async function build(name: string): Promise<Case> {
   }
   const rng = mulberry32(29);
   const flats = Array.from({ length: 3 }, () => Array.from({ length: offset }, () => Math.fround(rng() * 2 - 1)));
-  const want = await onnxReference(onnxSource(r.model)!.model, { inputs: ports } as unknown as Extracted, flats.map((f) => Float64Array.from(f)));
+  const want = await onnxReference(onnxSource(r.model)!, { inputs: ports } as unknown as Extracted, flats.map((f) => Float64Array.from(f)));
   return { name, nested: flats.map((f) => ports.map((p) => nest(f.slice(p.offset, p.offset + p.size), p.shape))), flat: flats, want, texts };
 }
 

@@ -129,7 +129,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const full = opts.extracted ?? (program && opts.form === 'tensor' ? boundedIR(program) : source ? scalarize(source.program) : extract(model, { extractors: opts.extractors, timesteps: opts.timesteps }));
   const ex = (full ?? { ...portsOf(program!), graph: null, outputIds: [], trace: [] }) as Extracted;
   // An ONNX model is checked against ONNX Runtime instead of TF.js.
-  const onnx = onnxSource(model)?.model;
+  const onnx = onnxSource(model);
   const onnxVerify = onnx ? await import('./onnx-verify.js') : null;
   // A TF.js graph model is checked against TF.js running the same graph.
   const graph = tfSource(model)?.model;

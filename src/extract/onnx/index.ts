@@ -325,7 +325,7 @@ export function floatValuesOf(values: Const['values'] | ArrayLike<number | bigin
  * The ModelSpec the shared pipeline reads for an ONNX model: its name, files and warnings, and
  * one pseudo-layer per layer call (op type as class name; no weights, the program holds them).
  */
-export function onnxModelSpec(model: OnnxModel, program: TensorProgram): ModelSpec {
+export function onnxModelSpec(model: OnnxModel, program: TensorProgram, bound?: ReadonlyMap<string, readonly number[]>): ModelSpec {
   const spec: ModelSpec = {
     file: model.file,
     name: program.modelName,
@@ -336,6 +336,6 @@ export function onnxModelSpec(model: OnnxModel, program: TensorProgram): ModelSp
     sources: model.sources,
     warnings: model.warnings,
   };
-  rememberOnnxSource(spec, model, program);
+  rememberOnnxSource(spec, model, program, bound);
   return spec;
 }
