@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOf, cMain, floorGmacs } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -24,7 +24,6 @@ const LAYERS = Number(process.env.BENCH_LAYERS ?? 6);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 512);
 const HEADS = Number(process.env.BENCH_HEADS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 128);
-const best = (f) => bestOf(f, RUNS);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
@@ -144,12 +143,14 @@ const shape = [1, TOKENS, WIDTH];
 const n = shape.reduce((a, b) => a * b, 1);
 const session = await ort.InferenceSession.create(readFileSync(e.file), { executionProviders: ['wasm'] });
 const xs = new Float32Array(n).map((_, i) => Math.sin(i));
-const ortTime = await best(() => session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, shape) }));
+const ortBoth = await bestOfWallCpu(() => session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, shape) }), RUNS);
+const ortTime = ortBoth.wall;
 
-const floor = floorGmacs();
+const floors = floorRates();
+const floor = floors.wall;
 
 console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens; best of ${RUNS} (onnxruntime-web wasm, 1 thread, in this process)`);
-console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s`);
+console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
 console.log('conversion                      time s   peak RSS MB  output MB');
 const texts = {};
 let total = NaN;
@@ -174,9 +175,18 @@ const pt = torchMs();
 if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
 else console.log('PyTorch: skipped (python3-torch is not installed)');
 line('nn2eq numpy tensor (1 BLAS thread)', numpyMs(texts.py, shape));
+const cpuRows = [];
 for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']]) {
   const { predict } = await import(`${pathToFileURL(texts[ext]).href}?${Date.now()}`);
-  line(`nn2eq js tensor ${tag}`, await best(() => predict(xs)));
+  const t = await bestOfWallCpu(() => predict(xs), RUNS);
+  line(`nn2eq js tensor ${tag}`, t.wall);
+  cpuRows.push([`nn2eq js tensor ${tag}`, t.cpu]);
+}
+// The same runs by this process's CPU time, against the floor's CPU-time rate (steadier when other work shares the cores).
+console.log('by CPU time (in this process)           ms   vs ORT   GMAC/s  of JS floor');
+for (const [target, ms] of [['onnxruntime-web wasm 1 thread', ortBoth.cpu], ...cpuRows]) {
+  const rate = total / (ms / 1000) / 1e9;
+  console.log(`${target.padEnd(33)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ortBoth.cpu).padStart(6)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floors.cpu).padStart(11)}`);
 }
 if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
 else {

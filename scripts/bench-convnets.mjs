@@ -13,14 +13,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOf, cMain, floorGmacs } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-convnets');
 mkdirSync(DIR, { recursive: true });
 const PY = '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const best = (f) => bestOf(f, RUNS);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 /** Multiply-adds per image of a tensor program: convolutions, depthwise convolutions, dense layers and matrix products. */
@@ -62,7 +61,7 @@ ort.env.logLevel = 'error';
 async function ortMs(file, shape) {
   const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
   const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i)), shape);
-  return best(() => session.run({ [session.inputNames[0]]: x }));
+  return bestOfWallCpu(() => session.run({ [session.inputNames[0]]: x }), RUNS);
 }
 
 async function jsMs(text, n, tag) {
@@ -70,7 +69,7 @@ async function jsMs(text, n, tag) {
   writeFileSync(file, text);
   const { predict } = await import(`${pathToFileURL(file).href}?${Date.now()}`);
   const x = new Float32Array(n).map((_, i) => Math.sin(i));
-  return best(() => predict(x));
+  return bestOfWallCpu(() => predict(x), RUNS);
 }
 
 const CC = spawnSync('gcc', ['--version']).status === 0 ? 'gcc' : null;
@@ -94,9 +93,11 @@ function cMsOrThrow(text, n, m, type, flags, tag) {
   return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
 }
 
-const floor = floorGmacs();
+const floors = floorRates();
+const floor = floors.wall;
 console.log(`\nconv nets, one 224×224 image, best of ${RUNS} (node ${process.version}; onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, 1 thread, in this process)`);
-console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s`);
+console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
+console.log('(ORT and JS rows: wall ms, then in brackets ms by CPU time and its fraction of the floor\'s CPU-time rate)');
 console.log('model                 target                               ms/image  vs ORT   GMAC/s  of JS floor');
 
 const models = [];
@@ -109,20 +110,24 @@ const keras = join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8',
 if (existsSync(keras)) models.push({ name: 'mobilenet_v2 (Keras)', file: keras, onnx: models.find((m) => m.name.startsWith('mobilenet_v2'))?.onnx, twin: true });
 
 for (const model of models) {
-  const line = (target, ms, ort) => {
+  const line = (target, ms, ort, cpu) => {
     const rate = model.macs / (ms / 1000) / 1e9;
-    console.log(`${model.name.padEnd(21)} ${target.padEnd(36)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ort).padStart(5)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floor).padStart(11)}`);
+    const byCpu = cpu === undefined ? '' : `  [cpu ${fmt(cpu, 1)} ms, ${fmt(model.macs / (cpu / 1000) / 1e9 / floors.cpu)} of floor]`;
+    console.log(`${model.name.padEnd(21)} ${target.padEnd(36)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ort).padStart(5)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floor).padStart(11)}${byCpu}`);
   };
   const js64 = await convertFile(model.file, { format: 'js', form: 'tensor' });
   model.macs = macs(js64.program);
   const nIn = js64.program.inputs.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
   const nOut = js64.program.outputs.reduce((n, p) => n + p.tensor.shape.reduce((a, b) => a * b, 1), 0);
-  const ortTime = model.onnx ? await ortMs(model.onnx, [1, 3, 224, 224]) : NaN;
+  const ortBoth = model.onnx ? await ortMs(model.onnx, [1, 3, 224, 224]) : { wall: NaN, cpu: NaN };
+  const ortTime = ortBoth.wall;
   console.log(`${model.name.padEnd(21)} ${(model.twin ? 'MACs per image (ORT: the torchvision twin)' : 'MACs per image').padEnd(36)} ${(model.macs / 1e6).toFixed(0)}M`);
-  line('onnxruntime-web wasm 1 thread', ortTime, ortTime);
-  line('nn2eq js tensor float64', await jsMs(js64.text, nIn, 'js64'), ortTime);
+  line('onnxruntime-web wasm 1 thread', ortTime, ortTime, ortBoth.cpu);
+  const t64 = await jsMs(js64.text, nIn, 'js64');
+  line('nn2eq js tensor float64', t64.wall, ortTime, t64.cpu);
   const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
-  line('nn2eq js tensor float32', await jsMs(js32.text, nIn, 'js32'), ortTime);
+  const t32 = await jsMs(js32.text, nIn, 'js32');
+  line('nn2eq js tensor float32', t32.wall, ortTime, t32.cpu);
   if (!CC) {
     console.log(`${model.name.padEnd(21)} C rows skipped: gcc is not installed`);
     continue;

@@ -23,8 +23,8 @@ import { namedElementLines } from '../port-names.js';
 /** A dimension as the generated code knows it: a number, or the name of a length read at run time. */
 type Dim = number | string;
 
-/** The source of every helper the generated code may call, emitted only when used. */
-const HELPERS: Record<string, string> = {
+/** The source of every helper the generated code may call, emitted only when used; `values` is the values' typed array (Float64Array, or Float32Array with --dtype float32). */
+const HELPERS: Record<string, string | ((values: string) => string)> = {
   param: `/** The weight tensor \`name\` of params: \`n\` numbers, flat and row-major (a typed array or an array of numbers). */
 function param(params, name, n) {
   const v = params[name];
@@ -40,7 +40,7 @@ function read(a, into, name) {
   sequence: `/** The numbers of a nested array whose first axis has any length (steps of \`width\` numbers). */
 function sequence(a, width, name) {
   const n = count(a);
-  if (n === 0 || n % width !== 0) throw new RangeError(\`predict: \${name} should hold T × \${width} numbers for some T ≥ 1, got \${n}\`);
+  if (n === 0 || n % width !== 0) throw new RangeError(\`predict: \${name} should hold T \\u00d7 \${width} numbers for some T \\u2265 1, got \${n}\`);
   const into = new Float64Array(n);
   fill(a, into, 0);
   return into;
@@ -74,19 +74,15 @@ function nest(v, dims) {
 function take(into, from, at) {
   for (let i = 0; i < into.length; i++) into[i] = from[at + i];
 }`,
-  dense: `/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+  dense: `/** y = x*W + b over the last axis at every leading position (gemm's register blocks); W is [k, n] row-major, b may be null. */
 function dense(y, x, W, b, k, n) {
-  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
-    if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
-    else for (let j = 0; j < n; j++) y[yo + j] = b[j];
-    accumulate(y, yo, x, xo, W, 0, k, n, n);
-  }
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false);
 }`,
-  denseAdd: `/** y += x·W over the last axis at every leading position (another input of the same sum). */
+  denseAdd: `/** y += x*W over the last axis at every leading position (another input of the same sum). */
 function denseAdd(y, x, W, k, n) {
-  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) accumulate(y, yo, x, xo, W, 0, k, n, n);
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, null, true);
 }`,
-  accumulate: `/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+  accumulate: `/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {
@@ -97,6 +93,61 @@ function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   for (; i < k; i++) {
     const a0 = x[xo + i], w0 = wo + i * stride;
     for (let j = 0; j < n; j++) y[yo + j] += a0 * W[w0 + j];
+  }
+}`,
+  gemm: (values) => `/** The columns of W that gemm is working on, copied in panels of four columns (contiguous); grown when needed. */
+let gemmPanel = new ${values}(0);
+
+/**
+ * A matrix product: rows x n values of y at yo = (b[j], or 0 when b is null, or y's own values when add)
+ * + x (rows x k at xo) * W (k x n at wo), all row-major. W is copied a strip of columns at a time into
+ * gemmPanel, whose 4-column panels are read in order; then each 4x4 block of y is sixteen running sums
+ * (a register block: 8 loads per 16 multiply-adds). Rows past a multiple of four, and columns past one,
+ * are summed by plainer loops.
+ */
+function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
+  if (!add) for (let i = 0, o = yo; i < rows; i++) for (let j = 0; j < n; j++, o++) y[o] = b === null ? 0 : b[j];
+  const rows4 = rows - (rows % 4);
+  const n4 = n - (n % 4);
+  for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
+  if (rows4 === 0) return;
+  for (let j = n4; j < n; j++) {
+    for (let i = 0; i < rows4; i++) {
+      let s = 0;
+      for (let q = 0, at = wo + j, xq = xo + i * k; q < k; q++, at += n) s += x[xq + q] * W[at];
+      y[yo + i * n + j] += s;
+    }
+  }
+  const strip = Math.min(n4, Math.max(4, 4 * Math.floor(8192 / k)));
+  if (gemmPanel.length < k * strip) gemmPanel = new ${values}(k * strip);
+  const P = gemmPanel;
+  for (let j0 = 0; j0 < n4; j0 += strip) {
+    const j1 = Math.min(n4, j0 + strip);
+    for (let j = j0, p = 0; j < j1; j += 4) {
+      for (let q = 0, at = wo + j; q < k; q++, at += n, p += 4) {
+        P[p] = W[at]; P[p + 1] = W[at + 1]; P[p + 2] = W[at + 2]; P[p + 3] = W[at + 3];
+      }
+    }
+    for (let i = 0; i < rows4; i += 4) {
+      const x0 = xo + i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+      for (let j = j0, p0 = 0; j < j1; j += 4, p0 += 4 * k) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let q = 0, p = p0; q < k; q++, p += 4) {
+          const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+          const a0 = x[x0 + q], a1 = x[x1 + q], a2 = x[x2 + q], a3 = x[x3 + q];
+          c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+          c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+          c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+          c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+        }
+        let o = yo + i * n + j;
+        y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += n;
+        y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += n;
+        y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += n;
+        y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+      }
+    }
   }
 }`,
   along: `/** The flat indices of \`shape\` grouped along \`axes\` (the other axes fixed), group after group. */
@@ -132,7 +183,7 @@ function softmax(y, x, n, order) {
     for (let j = 0; j < n; j++) y[order === null ? o + j : order[o + j]] /= sum;
   }
 }`,
-  logSoftmax: `/** Log-softmax over groups of \`n\` values (contiguous, or listed by \`order\`): x − max − log Σ exp(x − max). */
+  logSoftmax: `/** Log-softmax over groups of \`n\` values (contiguous, or listed by \`order\`): x - max - log(sum of exp(x - max)). */
 function logSoftmax(y, x, n, order) {
   for (let o = 0; o < y.length; o += n) {
     let m = -Infinity;
@@ -146,7 +197,7 @@ function logSoftmax(y, x, n, order) {
     }
   }
 }`,
-  layerNorm: `/** (x − mean)/√(variance + eps)·gamma + beta over groups of \`n\` values; gamma, beta may be null. */
+  layerNorm: `/** (x - mean) / sqrt(variance + eps) * gamma + beta over groups of \`n\` values; gamma, beta may be null. */
 function layerNorm(y, x, gamma, beta, eps, n, order) {
   for (let o = 0; o < y.length; o += n) {
     let mean = 0;
@@ -161,7 +212,7 @@ function layerNorm(y, x, gamma, beta, eps, n, order) {
     }
   }
 }`,
-  l2Normalize: `/** x / √max(Σx², 1e-12) over groups of \`n\` values (TF's l2_normalize). */
+  l2Normalize: `/** x / sqrt(max(sum of x^2, 1e-12)) over groups of \`n\` values (TF's l2_normalize). */
 function l2Normalize(y, x, n, order) {
   for (let o = 0; o < y.length; o += n) {
     let sq = 0;
@@ -174,22 +225,11 @@ function l2Normalize(y, x, n, order) {
   }
 }`,
   matmul: `/**
- * The matrix product of the last two axes, y[…, M, N] = a[…, M, K]·b[…, K, N], for each position p of
+ * The matrix product of the last two axes, y[..., M, N] = a[..., M, K] * b[..., K, N], for each position p of
  * y's leading axes; aBase[p] and bBase[p] are where that position's matrices start in a and b.
  */
 function matmul(y, a, aBase, b, bBase, M, K, N) {
-  for (let p = 0, o = 0; p < aBase.length; p++, o += M * N) {
-    const oa = aBase[p], ob = bBase[p];
-    for (let i = 0; i < M; i++) {
-      const row = o + i * N;
-      for (let j = 0; j < N; j++) y[row + j] = 0;
-      for (let k = 0; k < K; k++) {
-        const v = a[oa + i * K + k];
-        const bk = ob + k * N;
-        for (let j = 0; j < N; j++) y[row + j] += v * b[bk + j];
-      }
-    }
-  }
+  for (let p = 0; p < aBase.length; p++) gemm(y, p * M * N, a, aBase[p], M, b, bBase[p], K, N, null, false);
 }`,
   dot: `/**
  * Keras's Dot (batch_dot): contracts axis \`ax\` of x (shape xs) with axis \`az\` of z (shape zs); the
@@ -248,12 +288,17 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   const [outD, outH, outW] = three(output, 1);
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }`,
-  conv: `/**
- * Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. Without
- * groups, four neighbouring pixels of a row whose windows stay inside the input are computed four
- * filters at a time in sixteen running sums (a 4×4 register block: 8 loads per 16 multiply-adds);
- * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel (a
- * convolution with one channel and one filter per group, depthwise, in one loop over the channels).
+  conv: (values) => `/** The filters that conv is working on, copied in panels of four filters (contiguous); grown when needed. */
+let convPanel = new ${values}(0);
+
+/**
+ * Channels-last convolution: x[...in, C], K[...kernel, C/groups, F], b[F] or null; y[...out, F]. Without
+ * groups, K is copied a strip of filters at a time into convPanel, whose 4-filter panels are read in
+ * order, and four neighbouring pixels of a row are computed four filters at a time in sixteen running
+ * sums (a 4x4 register block: 8 loads per 16 multiply-adds); a kernel column that reaches past the
+ * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
+ * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
+ * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
  */
 function conv(y, x, K, b, g, groups) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
@@ -261,15 +306,21 @@ function conv(y, x, K, b, g, groups) {
   const F = y.length / (outD * outH * outW);
   const F4 = groups === 1 ? F - (F % 4) : 0;
   const xs = sW * C;
-  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
-    let ow = 0;
-    for (; F4 > 0 && ow + 3 < outW; ow += 4) {
-      const yo = ((od * outH + oh) * outW + ow) * F;
-      if (ow * sW - pW < 0 || (ow + 3) * sW - pW + (kW - 1) * dW >= inW) {
-        for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, 0);
-        continue;
+  const rowsK = kD * kH * kW * C;
+  const strip = Math.min(F4, Math.max(4, 4 * Math.floor(8192 / rowsK)));
+  if (F4 > 0 && convPanel.length < rowsK * strip) convPanel = new ${values}(rowsK * strip);
+  const P = convPanel;
+  for (let f0 = 0; f0 < F4; f0 += strip) {
+    const f1 = Math.min(F4, f0 + strip);
+    for (let f = f0, p = 0; f < f1; f += 4) {
+      for (let r = 0, at = f; r < rowsK; r++, at += F, p += 4) {
+        P[p] = K[at]; P[p + 1] = K[at + 1]; P[p + 2] = K[at + 2]; P[p + 3] = K[at + 3];
       }
-      for (let f = 0; f < F4; f += 4) {
+    }
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow += 4) {
+      const pixels = Math.min(4, outW - ow);
+      const yo = ((od * outH + oh) * outW + ow) * F;
+      for (let f = f0, pf = 0; f < f1; f += 4, pf += 4 * rowsK) {
         const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
         let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
         let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
@@ -280,31 +331,55 @@ function conv(y, x, K, b, g, groups) {
             const ih = oh * sH - pH + kh * dH;
             if (ih < 0 || ih >= inH) continue;
             for (let kw = 0; kw < kW; kw++) {
-              const x0 = ((id * inH + ih) * inW + ow * sW - pW + kw * dW) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-              for (let c = 0, k = ((kd * kH + kh) * kW + kw) * C * F + f; c < C; c++, k += F) {
-                const w0 = K[k], w1 = K[k + 1], w2 = K[k + 2], w3 = K[k + 3];
-                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
-                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
-                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
-                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
-                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+              const iw0 = ow * sW - pW + kw * dW;
+              const pk = pf + ((kd * kH + kh) * kW + kw) * C * 4;
+              if (pixels === 4 && iw0 >= 0 && iw0 + 3 * sW < inW) {
+                const x0 = ((id * inH + ih) * inW + iw0) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+                for (let c = 0, p = pk; c < C; c++, p += 4) {
+                  const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+                  const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+                  c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+                  c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+                  c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+                  c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+                }
+                continue;
+              }
+              for (let q = 0; q < pixels; q++) {
+                const iw = iw0 + q * sW;
+                if (iw < 0 || iw >= inW) continue;
+                const xq = ((id * inH + ih) * inW + iw) * C;
+                let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (let c = 0, p = pk; c < C; c++, p += 4) {
+                  const a = x[xq + c];
+                  s0 += a * P[p]; s1 += a * P[p + 1]; s2 += a * P[p + 2]; s3 += a * P[p + 3];
+                }
+                if (q === 0) { c00 += s0; c01 += s1; c02 += s2; c03 += s3; }
+                else if (q === 1) { c10 += s0; c11 += s1; c12 += s2; c13 += s3; }
+                else if (q === 2) { c20 += s0; c21 += s1; c22 += s2; c23 += s3; }
+                else { c30 += s0; c31 += s1; c32 += s2; c33 += s3; }
               }
             }
           }
         }
         let o = yo + f;
         y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
+        if (pixels < 2) continue;
         y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
+        if (pixels < 3) continue;
         y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
+        if (pixels < 4) continue;
         y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
       }
-      if (F4 < F) for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, F4);
     }
-    for (; ow < outW; ow++) convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, 0);
+  }
+  if (F4 === F) return;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+    convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, F4);
   }
 }
 
-/** Filters f0… of one output pixel of conv (f0 > 0 only without groups), written at y[yo…]. */
+/** Filters f0... of one output pixel of conv (f0 > 0 only without groups), written at y[yo...]. */
 function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
   const cg = C / groups;
@@ -328,7 +403,7 @@ function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
     }
   }
 }`,
-  depthwiseConv: `/** Channels-last depthwise convolution: x[…in, C], D[…kernel, C, M], b[C·M] or null; y[…out, C·M]. */
+  depthwiseConv: `/** Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M]. */
 function depthwiseConv(y, x, D, b, g, m) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
@@ -381,7 +456,7 @@ function pool(y, x, g, max) {
     if (!max) for (let c = 0; c < C; c++) y[yo + c] /= cells;
   }
 }`,
-  globalPool: `/** Max or mean over every axis but the last (channels-last): x[…, C] → y[C]. */
+  globalPool: `/** Max or mean over every axis but the last (channels-last): x[..., C] -> y[C]. */
 function globalPool(y, x, max) {
   const C = y.length;
   const n = x.length / C;
@@ -392,20 +467,57 @@ function globalPool(y, x, max) {
   }
   if (!max) for (let c = 0; c < C; c++) y[c] /= n;
 }`,
-  transpose: `/** y = x (shape \`shape\`) with its axes permuted: axis i of y is axis perm[i] of x. */
+  transpose: `/**
+ * y = x (shape \`shape\`) with its axes permuted: axis i of y is axis perm[i] of x. Axes of length 1
+ * are left out and axes that stay neighbours are taken together; when that leaves a matrix, or a
+ * batch of matrices, transposed, it is copied in 16x16 tiles (transpose2); else element by element.
+ */
 function transpose(y, x, shape, perm) {
+  const at = [];
+  let m = 0;
+  for (let i = 0; i < shape.length; i++) at.push(shape[i] === 1 ? -1 : m++);
+  const groups = [];
+  for (const a of perm) {
+    if (at[a] < 0) continue;
+    const g = groups[groups.length - 1];
+    if (g !== undefined && g.end === at[a]) {
+      g.end++;
+      g.size *= shape[a];
+    } else groups.push({ start: at[a], end: at[a] + 1, size: shape[a] });
+  }
+  if (groups.length <= 1) {
+    for (let o = 0; o < y.length; o++) y[o] = x[o];
+    return;
+  }
+  if (groups.length === 2) return transpose2(y, 0, x, 0, groups[1].size, groups[0].size);
+  if (groups.length === 3 && groups[0].start === 0) {
+    const R = groups[2].size, S = groups[1].size;
+    for (let o = 0; o < y.length; o += R * S) transpose2(y, o, x, o, R, S);
+    return;
+  }
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const dims = perm.map((p) => shape[p]);
   const steps = perm.map((p) => strides[p]);
   const p = dims.map(() => 0);
-  let at = 0;
+  let from = 0;
   for (let o = 0; o < y.length; o++) {
-    y[o] = x[at];
+    y[o] = x[from];
     for (let i = dims.length - 1; i >= 0; i--) {
-      at += steps[i];
+      from += steps[i];
       if (++p[i] < dims[i]) break;
-      at -= steps[i] * dims[i];
+      from -= steps[i] * dims[i];
       p[i] = 0;
+    }
+  }
+}
+
+/** y (S x R at yo) = the transpose of x (R x S at xo), in 16x16 tiles. */
+function transpose2(y, yo, x, xo, R, S) {
+  for (let i0 = 0; i0 < R; i0 += 16) {
+    const i1 = Math.min(R, i0 + 16);
+    for (let j0 = 0; j0 < S; j0 += 16) {
+      const j1 = Math.min(S, j0 + 16);
+      for (let j = j0; j < j1; j++) for (let i = i0, o = yo + j * R + i0, f = xo + i0 * S + j; i < i1; i++, o++, f += S) y[o] = x[f];
     }
   }
 }`,
@@ -500,8 +612,24 @@ function gatherRows(y, ids, n, E, rows, cols) {
 }`,
 };
 
+/** dense and denseAdd when every dense layer of the program has fewer than four rows (one sample): a row at a time, no packing. */
+const DENSE_BY_ROW: Record<string, string> = {
+  dense: `/** y = x*W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+function dense(y, x, W, b, k, n) {
+  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
+    if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
+    else for (let j = 0; j < n; j++) y[yo + j] = b[j];
+    accumulate(y, yo, x, xo, W, 0, k, n, n);
+  }
+}`,
+  denseAdd: `/** y += x*W over the last axis at every leading position (another input of the same sum). */
+function denseAdd(y, x, W, k, n) {
+  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) accumulate(y, yo, x, xo, W, 0, k, n, n);
+}`,
+};
+
 /** Helpers other helpers call. */
-const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], conv: ['accumulate'] };
+const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate'], conv: ['accumulate'] };
 
 
 /** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
@@ -539,6 +667,8 @@ class Printer {
   private readonly syntax: Syntax;
   private readonly local = new Set<TensorId>();
   private readonly lengthVars: string[] = [];
+  /** Whether a dense layer has four rows or more (or any number): then dense multiplies by gemm's register blocks, else a row at a time. */
+  private denseBlocks = false;
   /** --weights symbolic: the weight tensors predict reads from params (empty otherwise, or when the model has none). */
   private readonly params: ReturnType<typeof tensorParams>;
 
@@ -702,11 +832,11 @@ class Printer {
     lines.push(`// Generated by nn2eq from model '${this.opts.modelName}' (tensor form${symbolic ? ', symbolic weights' : ''}). Do not edit.`);
     for (const n of this.opts.notes ?? []) lines.push(`// ${n}`);
     lines.push(`// predict(${args.join(', ')}): ${symbolic ? 'params an object of weight arrays (below), ' : ''}${p.inputs.map((port, i) => `${params[i]} of shape ${this.shapeText(port.tensor.shape)}`).join(', ')} (nested arrays, row-major); returns ${this.describeOutputs()}.`);
-    if (p.inputs.some((port) => port.tensor.shape.includes(-1))) lines.push('// T is the number of time steps, any T ≥ 1: it is read from the input.');
+    if (p.inputs.some((port) => port.tensor.shape.includes(-1))) lines.push('// T is the number of time steps, any T >= 1: it is read from the input.');
     lines.push(...namedElementLines(p, this.opts, '// ', (side, port, idx) => `${side}${port + 1}${idx.map((i) => `[${i}]`).join('')}`, p.outputs.length > 1 ? 'outputK is the K-th array predict returns' : 'output1 is the array predict returns'));
     if (symbolic) {
       lines.push('// params maps each weight tensor\'s name to its values, flat and row-major (a typed array or an array of numbers);');
-      lines.push('// PARAMS, exported at the end, holds the trained values, so predict(PARAMS, …) is the model:');
+      lines.push('// PARAMS, exported at the end, holds the trained values, so predict(PARAMS, ...) is the model:');
       appendLines(lines, tensorParamLayout(this.params, '//   ', false));
     }
     const weights = symbolic ? this.paramsObject() : this.weights();
@@ -733,7 +863,12 @@ class Printer {
 
     appendLines(lines, '', `export function predict(${args.join(', ')}) {`, body, '}', '', 'export default predict;');
     for (const f of Object.keys(PRELUDE)) if (this.prelude.has(f as Fn)) lines.push('', PRELUDE[f]);
-    for (const h of Object.keys(HELPERS)) if (this.helpers.has(h)) lines.push('', HELPERS[h]);
+    if (this.denseBlocks) this.use('gemm');
+    for (const [h, helper] of Object.entries(HELPERS)) {
+      if (!this.helpers.has(h)) continue;
+      const text = this.denseBlocks ? helper : (DENSE_BY_ROW[h] ?? helper);
+      lines.push('', typeof text === 'string' ? text : text(this.valueArray));
+    }
     appendLines(lines, weights, '');
     return lines.join('\n');
   }
@@ -804,7 +939,7 @@ class Printer {
 
   /** --weights symbolic: the weights as the exported PARAMS object, one typed array per weight tensor, one row per line. */
   private paramsObject(): string[] {
-    const lines = ['', '// The trained weights: predict(PARAMS, …) is the model.', 'export const PARAMS = {'];
+    const lines = ['', '// The trained weights: predict(PARAMS, ...) is the model.', 'export const PARAMS = {'];
     for (const a of this.weightArrays()) {
       lines.push(`  ${a.comment}`);
       if (a.rows.length <= 1) lines.push(`  ${a.name}: new ${a.type}([${a.rows.join('')}]),`);
@@ -863,6 +998,8 @@ class Printer {
     switch (eq.op) {
       case 'dense': {
         const a = eq.attrs as unknown as DenseAttrs;
+        const positions = sizeOf(this.p.tensors[eq.outs[0]].shape.slice(0, -1));
+        if (this.dynamic(eq.outs[0]) || positions >= 4) this.denseBlocks = true;
         for (let k = 0; k < a.pairs; k++) {
           const [rows, cols] = this.p.tensors[eq.args[2 * k + 1]].shape;
           const xk = n[eq.args[2 * k]];
@@ -909,6 +1046,13 @@ class Printer {
       }
       case 'conv': {
         const a = eq.attrs as unknown as ConvAttrs;
+        const [C, F] = this.p.tensors[eq.args[1]].shape.slice(-2);
+        if (!this.dynamic(eq.args[0]) && a.groups === 1 && a.kernel.every((k) => k === 1) && a.strides.every((s) => s === 1) && a.padBefore.every((q) => q === 0) && sizeOf(a.outSpatial) === sizeOf(this.p.tensors[eq.args[0]].shape.slice(0, -1))) {
+          // Every output pixel is its input pixel's channels times K: a dense layer over the pixels.
+          if (sizeOf(a.outSpatial) >= 4) this.denseBlocks = true;
+          line(`${this.use('dense')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}); // a 1x1 convolution: the same dense layer at every pixel`);
+          return;
+        }
         line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups});`);
         return;
       }

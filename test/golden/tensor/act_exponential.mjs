@@ -48,7 +48,7 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+/** y = x*W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
 function dense(y, x, W, b, k, n) {
   for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
     if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
@@ -57,7 +57,7 @@ function dense(y, x, W, b, k, n) {
   }
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {

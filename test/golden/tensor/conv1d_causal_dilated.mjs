@@ -50,7 +50,7 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {
@@ -76,12 +76,17 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }
 
+/** The filters that conv is working on, copied in panels of four filters (contiguous); grown when needed. */
+let convPanel = new Float64Array(0);
+
 /**
- * Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. Without
- * groups, four neighbouring pixels of a row whose windows stay inside the input are computed four
- * filters at a time in sixteen running sums (a 4×4 register block: 8 loads per 16 multiply-adds);
- * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel (a
- * convolution with one channel and one filter per group, depthwise, in one loop over the channels).
+ * Channels-last convolution: x[...in, C], K[...kernel, C/groups, F], b[F] or null; y[...out, F]. Without
+ * groups, K is copied a strip of filters at a time into convPanel, whose 4-filter panels are read in
+ * order, and four neighbouring pixels of a row are computed four filters at a time in sixteen running
+ * sums (a 4x4 register block: 8 loads per 16 multiply-adds); a kernel column that reaches past the
+ * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
+ * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
+ * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
  */
 function conv(y, x, K, b, g, groups) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
@@ -89,15 +94,21 @@ function conv(y, x, K, b, g, groups) {
   const F = y.length / (outD * outH * outW);
   const F4 = groups === 1 ? F - (F % 4) : 0;
   const xs = sW * C;
-  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
-    let ow = 0;
-    for (; F4 > 0 && ow + 3 < outW; ow += 4) {
-      const yo = ((od * outH + oh) * outW + ow) * F;
-      if (ow * sW - pW < 0 || (ow + 3) * sW - pW + (kW - 1) * dW >= inW) {
-        for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, 0);
-        continue;
+  const rowsK = kD * kH * kW * C;
+  const strip = Math.min(F4, Math.max(4, 4 * Math.floor(8192 / rowsK)));
+  if (F4 > 0 && convPanel.length < rowsK * strip) convPanel = new Float64Array(rowsK * strip);
+  const P = convPanel;
+  for (let f0 = 0; f0 < F4; f0 += strip) {
+    const f1 = Math.min(F4, f0 + strip);
+    for (let f = f0, p = 0; f < f1; f += 4) {
+      for (let r = 0, at = f; r < rowsK; r++, at += F, p += 4) {
+        P[p] = K[at]; P[p + 1] = K[at + 1]; P[p + 2] = K[at + 2]; P[p + 3] = K[at + 3];
       }
-      for (let f = 0; f < F4; f += 4) {
+    }
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow += 4) {
+      const pixels = Math.min(4, outW - ow);
+      const yo = ((od * outH + oh) * outW + ow) * F;
+      for (let f = f0, pf = 0; f < f1; f += 4, pf += 4 * rowsK) {
         const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
         let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
         let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
@@ -108,31 +119,55 @@ function conv(y, x, K, b, g, groups) {
             const ih = oh * sH - pH + kh * dH;
             if (ih < 0 || ih >= inH) continue;
             for (let kw = 0; kw < kW; kw++) {
-              const x0 = ((id * inH + ih) * inW + ow * sW - pW + kw * dW) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-              for (let c = 0, k = ((kd * kH + kh) * kW + kw) * C * F + f; c < C; c++, k += F) {
-                const w0 = K[k], w1 = K[k + 1], w2 = K[k + 2], w3 = K[k + 3];
-                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
-                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
-                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
-                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
-                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+              const iw0 = ow * sW - pW + kw * dW;
+              const pk = pf + ((kd * kH + kh) * kW + kw) * C * 4;
+              if (pixels === 4 && iw0 >= 0 && iw0 + 3 * sW < inW) {
+                const x0 = ((id * inH + ih) * inW + iw0) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+                for (let c = 0, p = pk; c < C; c++, p += 4) {
+                  const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+                  const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+                  c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+                  c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+                  c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+                  c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+                }
+                continue;
+              }
+              for (let q = 0; q < pixels; q++) {
+                const iw = iw0 + q * sW;
+                if (iw < 0 || iw >= inW) continue;
+                const xq = ((id * inH + ih) * inW + iw) * C;
+                let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (let c = 0, p = pk; c < C; c++, p += 4) {
+                  const a = x[xq + c];
+                  s0 += a * P[p]; s1 += a * P[p + 1]; s2 += a * P[p + 2]; s3 += a * P[p + 3];
+                }
+                if (q === 0) { c00 += s0; c01 += s1; c02 += s2; c03 += s3; }
+                else if (q === 1) { c10 += s0; c11 += s1; c12 += s2; c13 += s3; }
+                else if (q === 2) { c20 += s0; c21 += s1; c22 += s2; c23 += s3; }
+                else { c30 += s0; c31 += s1; c32 += s2; c33 += s3; }
               }
             }
           }
         }
         let o = yo + f;
         y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
+        if (pixels < 2) continue;
         y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
+        if (pixels < 3) continue;
         y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
+        if (pixels < 4) continue;
         y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
       }
-      if (F4 < F) for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, F4);
     }
-    for (; ow < outW; ow++) convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, 0);
+  }
+  if (F4 === F) return;
+  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+    convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, F4);
   }
 }
 
-/** Filters f0… of one output pixel of conv (f0 > 0 only without groups), written at y[yo…]. */
+/** Filters f0... of one output pixel of conv (f0 > 0 only without groups), written at y[yo...]. */
 function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
   const cg = C / groups;

@@ -51,16 +51,12 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+/** y = x*W + b over the last axis at every leading position (gemm's register blocks); W is [k, n] row-major, b may be null. */
 function dense(y, x, W, b, k, n) {
-  for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
-    if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
-    else for (let j = 0; j < n; j++) y[yo + j] = b[j];
-    accumulate(y, yo, x, xo, W, 0, k, n, n);
-  }
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false);
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {
@@ -71,6 +67,62 @@ function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   for (; i < k; i++) {
     const a0 = x[xo + i], w0 = wo + i * stride;
     for (let j = 0; j < n; j++) y[yo + j] += a0 * W[w0 + j];
+  }
+}
+
+/** The columns of W that gemm is working on, copied in panels of four columns (contiguous); grown when needed. */
+let gemmPanel = new Float64Array(0);
+
+/**
+ * A matrix product: rows x n values of y at yo = (b[j], or 0 when b is null, or y's own values when add)
+ * + x (rows x k at xo) * W (k x n at wo), all row-major. W is copied a strip of columns at a time into
+ * gemmPanel, whose 4-column panels are read in order; then each 4x4 block of y is sixteen running sums
+ * (a register block: 8 loads per 16 multiply-adds). Rows past a multiple of four, and columns past one,
+ * are summed by plainer loops.
+ */
+function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
+  if (!add) for (let i = 0, o = yo; i < rows; i++) for (let j = 0; j < n; j++, o++) y[o] = b === null ? 0 : b[j];
+  const rows4 = rows - (rows % 4);
+  const n4 = n - (n % 4);
+  for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
+  if (rows4 === 0) return;
+  for (let j = n4; j < n; j++) {
+    for (let i = 0; i < rows4; i++) {
+      let s = 0;
+      for (let q = 0, at = wo + j, xq = xo + i * k; q < k; q++, at += n) s += x[xq + q] * W[at];
+      y[yo + i * n + j] += s;
+    }
+  }
+  const strip = Math.min(n4, Math.max(4, 4 * Math.floor(8192 / k)));
+  if (gemmPanel.length < k * strip) gemmPanel = new Float64Array(k * strip);
+  const P = gemmPanel;
+  for (let j0 = 0; j0 < n4; j0 += strip) {
+    const j1 = Math.min(n4, j0 + strip);
+    for (let j = j0, p = 0; j < j1; j += 4) {
+      for (let q = 0, at = wo + j; q < k; q++, at += n, p += 4) {
+        P[p] = W[at]; P[p + 1] = W[at + 1]; P[p + 2] = W[at + 2]; P[p + 3] = W[at + 3];
+      }
+    }
+    for (let i = 0; i < rows4; i += 4) {
+      const x0 = xo + i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+      for (let j = j0, p0 = 0; j < j1; j += 4, p0 += 4 * k) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let q = 0, p = p0; q < k; q++, p += 4) {
+          const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+          const a0 = x[x0 + q], a1 = x[x1 + q], a2 = x[x2 + q], a3 = x[x3 + q];
+          c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+          c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+          c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+          c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+        }
+        let o = yo + i * n + j;
+        y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += n;
+        y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += n;
+        y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += n;
+        y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+      }
+    }
   }
 }
 
@@ -86,7 +138,7 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }
 
-/** Channels-last depthwise convolution: x[…in, C], D[…kernel, C, M], b[C·M] or null; y[…out, C·M]. */
+/** Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M]. */
 function depthwiseConv(y, x, D, b, g, m) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);

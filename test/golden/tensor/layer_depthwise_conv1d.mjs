@@ -60,7 +60,7 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }
 
-/** Channels-last depthwise convolution: x[…in, C], D[…kernel, C, M], b[C·M] or null; y[…out, C·M]. */
+/** Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M]. */
 function depthwiseConv(y, x, D, b, g, m) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);

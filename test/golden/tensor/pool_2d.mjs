@@ -13,14 +13,13 @@ const h1 = new Float64Array(memory1, 0, 50);
 const h2 = new Float64Array(memory2, 0, 32);
 const h3 = new Float64Array(memory1, 0, 8);
 
-const h1Window = geometry([5, 5], [1, 1], [1, 1], [1, 1], [0, 0], [5, 5]);
 const h2Window = geometry([5, 5], [2, 2], [1, 1], [1, 1], [0, 0], [4, 4]);
 const h3Window = geometry([4, 4], [3, 3], [2, 2], [1, 1], [0, 0], [2, 2]);
 
 export function predict(input1) {
   input1 = read(input1, input1Values, 'input1');
   // Layer 1: Conv2D 'conv2d_Conv2D3'
-  conv(h1, input1, K1, b1, h1Window, 1);
+  dense(h1, input1, K1, b1, 1, 2); // a 1x1 convolution: the same dense layer at every pixel
   // Layer 2: MaxPooling2D 'max_pooling2d_MaxPooling2D1'
   pool(h2, h1, h2Window, true);
   // Layer 3: AveragePooling2D 'average_pooling2d_AveragePooling2D1'
@@ -57,7 +56,12 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y = x*W + b over the last axis at every leading position (gemm's register blocks); W is [k, n] row-major, b may be null. */
+function dense(y, x, W, b, k, n) {
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false);
+}
+
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {
@@ -71,6 +75,62 @@ function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   }
 }
 
+/** The columns of W that gemm is working on, copied in panels of four columns (contiguous); grown when needed. */
+let gemmPanel = new Float64Array(0);
+
+/**
+ * A matrix product: rows x n values of y at yo = (b[j], or 0 when b is null, or y's own values when add)
+ * + x (rows x k at xo) * W (k x n at wo), all row-major. W is copied a strip of columns at a time into
+ * gemmPanel, whose 4-column panels are read in order; then each 4x4 block of y is sixteen running sums
+ * (a register block: 8 loads per 16 multiply-adds). Rows past a multiple of four, and columns past one,
+ * are summed by plainer loops.
+ */
+function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
+  if (!add) for (let i = 0, o = yo; i < rows; i++) for (let j = 0; j < n; j++, o++) y[o] = b === null ? 0 : b[j];
+  const rows4 = rows - (rows % 4);
+  const n4 = n - (n % 4);
+  for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
+  if (rows4 === 0) return;
+  for (let j = n4; j < n; j++) {
+    for (let i = 0; i < rows4; i++) {
+      let s = 0;
+      for (let q = 0, at = wo + j, xq = xo + i * k; q < k; q++, at += n) s += x[xq + q] * W[at];
+      y[yo + i * n + j] += s;
+    }
+  }
+  const strip = Math.min(n4, Math.max(4, 4 * Math.floor(8192 / k)));
+  if (gemmPanel.length < k * strip) gemmPanel = new Float64Array(k * strip);
+  const P = gemmPanel;
+  for (let j0 = 0; j0 < n4; j0 += strip) {
+    const j1 = Math.min(n4, j0 + strip);
+    for (let j = j0, p = 0; j < j1; j += 4) {
+      for (let q = 0, at = wo + j; q < k; q++, at += n, p += 4) {
+        P[p] = W[at]; P[p + 1] = W[at + 1]; P[p + 2] = W[at + 2]; P[p + 3] = W[at + 3];
+      }
+    }
+    for (let i = 0; i < rows4; i += 4) {
+      const x0 = xo + i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+      for (let j = j0, p0 = 0; j < j1; j += 4, p0 += 4 * k) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let q = 0, p = p0; q < k; q++, p += 4) {
+          const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+          const a0 = x[x0 + q], a1 = x[x1 + q], a2 = x[x2 + q], a3 = x[x3 + q];
+          c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+          c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+          c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+          c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+        }
+        let o = yo + i * n + j;
+        y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += n;
+        y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += n;
+        y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += n;
+        y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+      }
+    }
+  }
+}
+
 /** A window's geometry, per spatial axis, padded to three axes (depth, height, width). */
 function geometry(input, kernel, strides, dilation, padBefore, output) {
   const three = (a, v) => [...Array(3 - a.length).fill(v), ...a];
@@ -81,87 +141,6 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   const [pD, pH, pW] = three(padBefore, 0);
   const [outD, outH, outW] = three(output, 1);
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
-}
-
-/**
- * Channels-last convolution: x[…in, C], K[…kernel, C/groups, F], b[F] or null; y[…out, F]. Without
- * groups, four neighbouring pixels of a row whose windows stay inside the input are computed four
- * filters at a time in sixteen running sums (a 4×4 register block: 8 loads per 16 multiply-adds);
- * other pixels, and the filters past a multiple of four, one pixel at a time by convPixel (a
- * convolution with one channel and one filter per group, depthwise, in one loop over the channels).
- */
-function conv(y, x, K, b, g, groups) {
-  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
-  const C = x.length / (inD * inH * inW);
-  const F = y.length / (outD * outH * outW);
-  const F4 = groups === 1 ? F - (F % 4) : 0;
-  const xs = sW * C;
-  for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
-    let ow = 0;
-    for (; F4 > 0 && ow + 3 < outW; ow += 4) {
-      const yo = ((od * outH + oh) * outW + ow) * F;
-      if (ow * sW - pW < 0 || (ow + 3) * sW - pW + (kW - 1) * dW >= inW) {
-        for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, 0);
-        continue;
-      }
-      for (let f = 0; f < F4; f += 4) {
-        const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
-        let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
-        let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
-        for (let kd = 0; kd < kD; kd++) {
-          const id = od * sD - pD + kd * dD;
-          if (id < 0 || id >= inD) continue;
-          for (let kh = 0; kh < kH; kh++) {
-            const ih = oh * sH - pH + kh * dH;
-            if (ih < 0 || ih >= inH) continue;
-            for (let kw = 0; kw < kW; kw++) {
-              const x0 = ((id * inH + ih) * inW + ow * sW - pW + kw * dW) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-              for (let c = 0, k = ((kd * kH + kh) * kW + kw) * C * F + f; c < C; c++, k += F) {
-                const w0 = K[k], w1 = K[k + 1], w2 = K[k + 2], w3 = K[k + 3];
-                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
-                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
-                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
-                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
-                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
-              }
-            }
-          }
-        }
-        let o = yo + f;
-        y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
-        y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
-        y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
-        y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
-      }
-      if (F4 < F) for (let p = 0; p < 4; p++) convPixel(y, yo + p * F, x, K, b, g, od, oh, ow + p, C, F, groups, F4);
-    }
-    for (; ow < outW; ow++) convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, 0);
-  }
-}
-
-/** Filters f0… of one output pixel of conv (f0 > 0 only without groups), written at y[yo…]. */
-function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
-  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
-  const cg = C / groups;
-  const fg = F / groups;
-  for (let f = f0; f < F; f++) y[yo + f] = b === null ? 0 : b[f];
-  for (let kd = 0; kd < kD; kd++) {
-    const id = od * sD - pD + kd * dD;
-    if (id < 0 || id >= inD) continue;
-    for (let kh = 0; kh < kH; kh++) {
-      const ih = oh * sH - pH + kh * dH;
-      if (ih < 0 || ih >= inH) continue;
-      for (let kw = 0; kw < kW; kw++) {
-        const iw = ow * sW - pW + kw * dW;
-        if (iw < 0 || iw >= inW) continue;
-        const xo = ((id * inH + ih) * inW + iw) * C;
-        const ko = ((kd * kH + kh) * kW + kw) * cg * F;
-        if (f0 > 0) accumulate(y, yo + f0, x, xo, K, ko + f0, C, F - f0, F);
-        else if (cg === 1 && fg === 1) for (let f = 0; f < F; f++) y[yo + f] += x[xo + f] * K[ko + f];
-        else for (let gr = 0; gr < groups; gr++) accumulate(y, yo + gr * fg, x, xo + gr * cg, K, ko + gr * fg, cg, fg, F);
-      }
-    }
-  }
 }
 
 /** Channels-last max or average pooling over the in-bounds cells of each window (as TF's 'same'). */

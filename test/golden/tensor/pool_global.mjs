@@ -59,7 +59,7 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** Max or mean over every axis but the last (channels-last): x[…, C] → y[C]. */
+/** Max or mean over every axis but the last (channels-last): x[..., C] -> y[C]. */
 function globalPool(y, x, max) {
   const C = y.length;
   const n = x.length / C;

@@ -138,7 +138,7 @@ function take(into, from, at) {
   for (let i = 0; i < into.length; i++) into[i] = from[at + i];
 }
 
-/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+/** y = x*W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
 function dense(y, x, W, b, k, n) {
   for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
     if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
@@ -147,12 +147,12 @@ function dense(y, x, W, b, k, n) {
   }
 }
 
-/** y += x·W over the last axis at every leading position (another input of the same sum). */
+/** y += x*W over the last axis at every leading position (another input of the same sum). */
 function denseAdd(y, x, W, k, n) {
   for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) accumulate(y, yo, x, xo, W, 0, k, n, n);
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {

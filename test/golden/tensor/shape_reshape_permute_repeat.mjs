@@ -59,7 +59,7 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y = x·W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
+/** y = x*W + b over the last axis at every leading position; W is [k, n] row-major, b may be null. */
 function dense(y, x, W, b, k, n) {
   for (let xo = 0, yo = 0; yo < y.length; xo += k, yo += n) {
     if (b === null) for (let j = 0; j < n; j++) y[yo + j] = 0;
@@ -68,7 +68,7 @@ function dense(y, x, W, b, k, n) {
   }
 }
 
-/** y[yo + j] += Σᵢ x[xo + i]·W[wo + i·stride + j] for i < k, j < n; four rows of W per pass (fewer stores of y). */
+/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   let i = 0;
   for (; i + 3 < k; i += 4) {
@@ -82,20 +82,57 @@ function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   }
 }
 
-/** y = x (shape `shape`) with its axes permuted: axis i of y is axis perm[i] of x. */
+/**
+ * y = x (shape `shape`) with its axes permuted: axis i of y is axis perm[i] of x. Axes of length 1
+ * are left out and axes that stay neighbours are taken together; when that leaves a matrix, or a
+ * batch of matrices, transposed, it is copied in 16x16 tiles (transpose2); else element by element.
+ */
 function transpose(y, x, shape, perm) {
+  const at = [];
+  let m = 0;
+  for (let i = 0; i < shape.length; i++) at.push(shape[i] === 1 ? -1 : m++);
+  const groups = [];
+  for (const a of perm) {
+    if (at[a] < 0) continue;
+    const g = groups[groups.length - 1];
+    if (g !== undefined && g.end === at[a]) {
+      g.end++;
+      g.size *= shape[a];
+    } else groups.push({ start: at[a], end: at[a] + 1, size: shape[a] });
+  }
+  if (groups.length <= 1) {
+    for (let o = 0; o < y.length; o++) y[o] = x[o];
+    return;
+  }
+  if (groups.length === 2) return transpose2(y, 0, x, 0, groups[1].size, groups[0].size);
+  if (groups.length === 3 && groups[0].start === 0) {
+    const R = groups[2].size, S = groups[1].size;
+    for (let o = 0; o < y.length; o += R * S) transpose2(y, o, x, o, R, S);
+    return;
+  }
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const dims = perm.map((p) => shape[p]);
   const steps = perm.map((p) => strides[p]);
   const p = dims.map(() => 0);
-  let at = 0;
+  let from = 0;
   for (let o = 0; o < y.length; o++) {
-    y[o] = x[at];
+    y[o] = x[from];
     for (let i = dims.length - 1; i >= 0; i--) {
-      at += steps[i];
+      from += steps[i];
       if (++p[i] < dims[i]) break;
-      at -= steps[i] * dims[i];
+      from -= steps[i] * dims[i];
       p[i] = 0;
+    }
+  }
+}
+
+/** y (S x R at yo) = the transpose of x (R x S at xo), in 16x16 tiles. */
+function transpose2(y, yo, x, xo, R, S) {
+  for (let i0 = 0; i0 < R; i0 += 16) {
+    const i1 = Math.min(R, i0 + 16);
+    for (let j0 = 0; j0 < S; j0 += 16) {
+      const j1 = Math.min(S, j0 + 16);
+      for (let j = j0; j < j1; j++) for (let i = i0, o = yo + j * R + i0, f = xo + i0 * S + j; i < i1; i++, o++, f += S) y[o] = x[f];
     }
   }
 }
