@@ -6,7 +6,7 @@
 // the semantics the printer must match.
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emitJsTensor } from '../src/emit/tensor/js.js';
+import { emitJsTensor } from '../src/emit/js/tensor.js';
 import { evaluateOutputs, scalarize, type TensorProgram } from '../src/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import type { T } from '../src/tensor/program.js';
