@@ -336,7 +336,7 @@ def nets():
         'avg2d_pad_excl': (lambda: nn.AvgPool2d((2, 3), (1, 2), padding=(1, 1), count_include_pad=False), (1, 2, 4, 5)),
         'avg2d_divisor': (lambda: nn.AvgPool2d(2, divisor_override=3), (1, 2, 4, 4)),
         'avg3d': (lambda: nn.AvgPool3d(2, stride=1, padding=1), (1, 1, 3, 3, 3)),
-        'lp2d': (lambda: nn.LPPool2d(2, 2), (1, 2, 4, 5)), 'lp1d': (lambda: nn.LPPool1d(3, 3, stride=2), (1, 2, 7)),
+        'lp2d': (lambda: nn.LPPool2d(2, 2), (1, 2, 4, 5)), 'lp1d': (lambda: nn.LPPool1d(3, 3, stride=2), (1, 2, 7)), 'lp1d_p2': (lambda: nn.LPPool1d(2, 3, stride=2), (1, 2, 7)),
         'adaptive_avg_div': (lambda: nn.AdaptiveAvgPool2d((2, 3)), (1, 2, 4, 6)),
         'adaptive_avg_1': (lambda: nn.AdaptiveAvgPool2d(1), (1, 3, 5, 4)),
         'adaptive_avg_uneven': (lambda: nn.AdaptiveAvgPool2d((3, 2)), (1, 2, 5, 5)),
@@ -503,6 +503,8 @@ def main():
                                       output_names=output_names, do_constant_folding=True)
                 model = onnx.load(path)
                 onnx.checker.check_model(path)
+                if not all(torch.isfinite(y.double()).all() for ys in outputs for y in ys):
+                    raise ValueError('PyTorch predicts a value that is not finite')
             except Exception as e:  # noqa: BLE001 - an export PyTorch cannot do is recorded, not fatal
                 shutil.rmtree(os.path.join(out, full), ignore_errors=True)
                 index['export_failed'][full] = f'{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""}'

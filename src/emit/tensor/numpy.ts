@@ -106,6 +106,9 @@ export const HELPERS = {
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return a`,
+  broadcast: `def _broadcast(v, *args):
+    """v broadcast to the shape of an element-wise result whose formula no longer reads args."""
+    return np.broadcast_to(v, np.broadcast_shapes(np.shape(v), *(np.shape(a) for a in args)))`,
   weights: `def _w(text, shape):
     return np.fromstring(text, dtype=np.float64, sep=' ').reshape(shape)`,
   param: `def _param(params, name, shape):
@@ -188,6 +191,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     if (own >= r || !fromInputs.has(id)) return argOf(id, false);
     return { text: `${arg(id)}[${['...', ...new Array<string>(r - own).fill('None'), ...new Array<string>(own).fill(':')].join(', ')}]`, prec: Prec.Atom };
   };
+  // Whether the arguments an element-wise formula reads carry the shape of its result: its axes
+  // (a length above 1 on each), and the batch axes when any argument has them.
+  const keepsShape = (eq: Equation, reads: readonly number[]): boolean => {
+    const out = p.tensors[eq.outs[0]].shape;
+    const read = eq.args.filter((_, i) => reads[i] > 0);
+    if (eq.args.some((id) => fromInputs.has(id)) && !read.some((id) => fromInputs.has(id))) return false;
+    if (!read.some((id) => fromInputs.has(id) || rank(id) === out.length)) return false;
+    return out.every((d, j) => d === 1 || read.some((id) => p.tensors[id].shape[rank(id) - out.length + j] === d));
+  };
   const ctx: DialectContext = {
     arg: argOf,
     elementwise,
@@ -208,9 +220,16 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'map': {
         const r = rank(eq.outs[0]);
-        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, numpyFunctions, opts);
+        const args = a.map((id) => elementwise(id, r));
+        const m = printMap(eq.attrs as unknown as MapAttrs, args, syntax, numpyFunctions, opts);
         m.uses.forEach((f) => fns.add(f));
-        return m.text;
+        const reads = templateReads(eq.attrs as unknown as MapAttrs, a.length);
+        const unread = args.filter((_, i) => reads[i] === 0);
+        if (unread.length === 0 || keepsShape(eq, reads)) return m.text;
+        // The formula no longer reads an argument that gave the result its shape (x·0 + c is c):
+        // the result is broadcast to the shape the arguments give, batch axes included.
+        helpers.add('broadcast');
+        return `_broadcast(${m.text}, ${unread.map((x) => x.text).join(', ')})`;
       }
       case 'softmax':
       case 'log_softmax':
