@@ -22,6 +22,9 @@ from torch import nn
 
 warnings.filterwarnings('ignore')
 OPSETS = (13, 17)
+# How many random graphs (Random below); NN2EQ_HUNT_RANDOM overrides.
+RANDOM = int(os.environ.get('NN2EQ_HUNT_RANDOM', '150'))
+DYNAMIC = os.environ.get('NN2EQ_HUNT_DYNAMIC') == '1'
 CASES = 3
 
 
@@ -441,6 +444,300 @@ def nets():
     yield 'misc_std_batch1', f(lambda x: (x - x.mean(-1, keepdim=True)) / x.std(-1, keepdim=True)), [((1, 5), F1)]
     yield 'misc_scalar_out', f(lambda x: x.sum() * 2), [((3,), F1)]
     yield 'misc_0d_in', f(lambda x: x * 3 + 1), [((), F1)]
+    import random
+    rng = random.Random(29)
+    shape_pool = [(3, 4), (2, 3, 4), (1, 5), (2, 1, 3), (4,), (1, 2, 3, 2), (5, 2), (3, 1)]
+    for k in range(RANDOM):
+        shapes = [rng.choice(shape_pool) for _ in range(rng.choice([1, 1, 2]))]
+        yield f'rand_{k:03d}', (lambda k=k, shapes=shapes: Random(k, shapes)), [(s, F1) for s in shapes]
+    for k in range(RANDOM):
+        shapes = [rng.choice(shape_pool) for _ in range(rng.choice([1, 1, 2]))]
+        yield f'randint_{k:03d}', (lambda k=k, shapes=shapes: RandomInt(k, shapes)), [(s, 'int20') for s in shapes]
+
+
+class Random(nn.Module):
+    """A random graph of float ops (seeded): values branch, merge, broadcast, reshape and are
+    read again later, so the tensor forms' buffer reuse, inlining and batch-axis handling meet
+    shapes no hand-written case has. The last value and one or two earlier ones are outputs."""
+
+    def __init__(self, seed, shapes):
+        super().__init__()
+        import random
+        rng = random.Random(seed)
+        self.steps = []
+        self.lins = nn.ModuleList()
+        vals = [torch.rand(s) * 2 - 1 for s in shapes]
+        n = rng.randint(4, 10)
+        for _ in range(n):
+            for _attempt in range(20):
+                step = self._pick(rng, vals)
+                if step is None:
+                    continue
+                try:
+                    with torch.no_grad():
+                        v = self._run(step, vals)
+                except Exception:  # noqa: BLE001 - an op that does not fit these shapes is drawn again
+                    continue
+                if v.numel() == 0 or v.dim() == 0 or v.numel() > 400 or not torch.isfinite(v).all() or v.abs().max() > 1e4:
+                    continue
+                self.steps.append(step)
+                vals.append(v)
+                break
+        k = len(shapes)
+        extra = rng.sample(range(k, len(vals) - 1), min(rng.randint(0, 2), max(0, len(vals) - 1 - k)))
+        self.outs = sorted(extra) + [len(vals) - 1]
+
+    def _pick(self, rng, vals):
+        i = rng.randrange(len(vals))
+        x = vals[i]
+        r = x.dim()
+        ax = rng.randrange(r) - (r if rng.random() < 0.5 else 0)
+        kind = rng.choice(['unary'] * 4 + ['binary'] * 4 + ['reduce', 'softmax', 'transpose', 'reshape', 'slice', 'concat', 'linear',
+                                                            'matmul', 'where', 'cumsum', 'flip', 'pad', 'norm', 'unsqueeze', 'expand', 'roll'])
+        if kind == 'unary':
+            return ('unary', i, rng.choice(['relu', 'tanh', 'sigmoid', 'exptanh', 'abs', 'neg', 'affine', 'square', 'sqrtabs', 'softplus',
+                                             'gelu', 'leaky', 'clampmin', 'clampmax', 'hardswish', 'sin', 'elu', 'recip', 'selu', 'hsig']),
+                    rng.uniform(-2, 2), rng.uniform(-1, 1))
+        if kind == 'binary':
+            same = [j for j, v in enumerate(vals) if _bcast(v.shape, x.shape) is not None]
+            j = rng.choice(same)
+            return ('binary', i, j, rng.choice(['add', 'sub', 'mul', 'max', 'min', 'div', 'pow2sum', 'rsub']))
+        if kind == 'reduce':
+            return ('reduce', i, ax, rng.random() < 0.5, rng.choice(['sum', 'mean', 'amax', 'amin', 'lse', 'var', 'norm']))
+        if kind == 'softmax':
+            return ('softmax', i, ax, rng.random() < 0.3)
+        if kind == 'transpose':
+            if r < 2:
+                return None
+            return ('transpose', i, tuple(rng.sample(range(r), r)))
+        if kind == 'reshape':
+            if r >= 2 and rng.random() < 0.5:
+                a = rng.randrange(r - 1)
+                return ('flatten', i, a)
+            d = x.shape[-1]
+            fs = [f for f in range(2, d) if d % f == 0]
+            return ('split_last', i, rng.choice(fs)) if fs else ('flatten_all', i)
+        if kind == 'slice':
+            n = x.shape[ax]
+            if n < 2:
+                return None
+            a = rng.randrange(n - 1)
+            b = rng.randrange(a + 1, n + 1)
+            return ('slice', i, ax, a - (n if rng.random() < 0.3 else 0), b, rng.choice([1, 1, 2, 3]))
+        if kind == 'concat':
+            same = [j for j, v in enumerate(vals) if v.dim() == r and all(v.shape[k] == x.shape[k] for k in range(r) if k != ax % r)]
+            return ('concat', i, rng.choice(same), ax)
+        if kind == 'linear':
+            lin = nn.Linear(x.shape[-1], rng.randint(1, 5), bias=rng.random() < 0.7)
+            self.lins.append(lin)
+            return ('linear', i, len(self.lins) - 1)
+        if kind == 'matmul':
+            if r < 2:
+                return None
+            same = [j for j, v in enumerate(vals) if v.dim() >= 2 and v.shape[-2] == x.shape[-1] and _bcast(v.shape[:-2], x.shape[:-2]) is not None]
+            if not same:
+                return None
+            return ('matmul', i, rng.choice(same))
+        if kind == 'where':
+            same = [j for j, v in enumerate(vals) if _bcast(v.shape, x.shape) is not None]
+            return ('where', i, rng.choice(same), rng.uniform(-0.5, 0.5))
+        if kind == 'cumsum':
+            return ('cumsum', i, ax)
+        if kind == 'flip':
+            return ('flip', i, ax)
+        if kind == 'roll':
+            return ('roll', i, ax, rng.randint(-3, 3))
+        if kind == 'pad':
+            if r < 1:
+                return None
+            return ('pad', i, tuple(rng.randint(0, 2) for _ in range(2 * min(r, 2))), rng.uniform(-1, 1))
+        if kind == 'norm':
+            return ('layernorm', i)
+        if kind == 'unsqueeze':
+            return ('unsqueeze', i, rng.randrange(-r - 1, r + 1))
+        if kind == 'expand':
+            return ('expand', i, rng.randint(2, 3))
+        return None
+
+    def _run(self, step, vals):
+        op = step[0]
+        x = vals[step[1]]
+        if op == 'unary':
+            _, _, fn, c, d = step
+            return {'relu': F.relu, 'tanh': torch.tanh, 'sigmoid': torch.sigmoid, 'exptanh': lambda v: torch.exp(torch.tanh(v)),
+                    'abs': torch.abs, 'neg': torch.neg, 'affine': lambda v: v * c + d, 'square': lambda v: v * v,
+                    'sqrtabs': lambda v: torch.sqrt(v.abs() + 0.1), 'softplus': F.softplus, 'gelu': F.gelu, 'leaky': lambda v: F.leaky_relu(v, 0.1),
+                    'clampmin': lambda v: torch.clamp(v, min=d), 'clampmax': lambda v: torch.clamp(v, max=d), 'hardswish': F.hardswish,
+                    'sin': torch.sin, 'elu': F.elu, 'recip': lambda v: 1 / (v.abs() + 0.5), 'selu': F.selu, 'hsig': F.hardsigmoid}[fn](x)
+        if op == 'binary':
+            y = vals[step[2]]
+            return {'add': lambda: x + y, 'sub': lambda: x - y, 'mul': lambda: x * y, 'max': lambda: torch.maximum(x, y),
+                    'min': lambda: torch.minimum(x, y), 'div': lambda: x / (y.abs() + 0.5), 'pow2sum': lambda: (x + y) ** 2,
+                    'rsub': lambda: 2.0 - x * y}[step[3]]()
+        if op == 'reduce':
+            _, _, ax, keep, fn = step
+            return {'sum': lambda: x.sum(ax, keepdim=keep), 'mean': lambda: x.mean(ax, keepdim=keep), 'amax': lambda: x.amax(ax, keepdim=keep),
+                    'amin': lambda: x.amin(ax, keepdim=keep), 'lse': lambda: torch.logsumexp(x, ax, keepdim=keep),
+                    'var': lambda: ((x - x.mean(ax, keepdim=True)) ** 2).mean(ax, keepdim=keep), 'norm': lambda: torch.norm(x, 2, ax, keepdim=keep)}[fn]()
+        if op == 'softmax':
+            return torch.log_softmax(x, step[2]) if step[3] else torch.softmax(x, step[2])
+        if op == 'transpose':
+            return x.permute(*step[2])
+        if op == 'flatten':
+            return torch.flatten(x, step[2], step[2] + 1)
+        if op == 'split_last':
+            return x.reshape(*x.shape[:-1], step[2], -1)
+        if op == 'flatten_all':
+            return x.reshape(-1)
+        if op == 'slice':
+            _, _, ax, a, b, st = step
+            idx = [slice(None)] * x.dim()
+            idx[ax] = slice(a, b, st)
+            return x[tuple(idx)]
+        if op == 'concat':
+            return torch.cat([x, vals[step[2]]], step[3])
+        if op == 'linear':
+            return self.lins[step[2]](x)
+        if op == 'matmul':
+            return x @ vals[step[2]]
+        if op == 'where':
+            y = vals[step[2]]
+            return torch.where(x > step[3], x, y)
+        if op == 'cumsum':
+            return torch.cumsum(x, step[2])
+        if op == 'flip':
+            return torch.flip(x, [step[2]])
+        if op == 'roll':
+            return torch.roll(x, step[3], step[2])
+        if op == 'pad':
+            return F.pad(x, step[2], value=step[3])
+        if op == 'layernorm':
+            return F.layer_norm(x, x.shape[-1:], torch.ones(x.shape[-1:]), torch.zeros(x.shape[-1:]))
+        if op == 'unsqueeze':
+            return x.unsqueeze(step[2])
+        if op == 'expand':
+            return x.unsqueeze(0).expand(step[2], *x.shape)
+        raise ValueError(op)
+
+    def forward(self, *xs):
+        vals = list(xs)
+        for step in self.steps:
+            vals.append(self._run(step, vals))
+        outs = [vals[k] for k in self.outs]
+        return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+class RandomInt(nn.Module):
+    """A random graph of int64 ops (seeded), with comparisons, Where, casts to float and back,
+    and an embedding row picked by a computed index: ONNX's integer definitions (Div truncates,
+    Mod takes the divisor's sign, Cast to int truncates) against PyTorch's own predictions."""
+
+    def __init__(self, seed, shapes):
+        super().__init__()
+        import random
+        rng = random.Random(seed)
+        self.emb = nn.Embedding(7, 3)
+        self.steps = []
+        vals = [torch.randint(-20, 21, s) for s in shapes]
+        for _ in range(rng.randint(3, 9)):
+            for _attempt in range(20):
+                step = self._pick(rng, vals)
+                try:
+                    with torch.no_grad():
+                        v = self._run(step, vals)
+                except Exception:  # noqa: BLE001
+                    continue
+                if v.numel() == 0 or v.dim() == 0 or v.numel() > 300 or v.is_floating_point() or v.abs().max() > 10**6:
+                    continue
+                self.steps.append(step)
+                vals.append(v)
+                break
+        k = len(shapes)
+        extra = rng.sample(range(k, len(vals) - 1), min(rng.randint(0, 2), max(0, len(vals) - 1 - k)))
+        self.outs = sorted(extra) + [len(vals) - 1]
+        self.float_out = rng.random() < 0.3
+
+    def _pick(self, rng, vals):
+        i = rng.randrange(len(vals))
+        x = vals[i]
+        r = x.dim()
+        ax = rng.randrange(r) - (r if rng.random() < 0.5 else 0)
+        same = [j for j, v in enumerate(vals) if _bcast(v.shape, x.shape) is not None]
+        kind = rng.choice(['binary'] * 4 + ['const'] * 4 + ['cmpwhere', 'reduce', 'flip', 'slice', 'transpose', 'cat', 'castround', 'emb', 'neg', 'abs'])
+        if kind == 'binary':
+            return ('binary', i, rng.choice(same), rng.choice(['add', 'sub', 'max', 'min', 'mul']))
+        if kind == 'const':
+            return ('const', i, rng.choice(['add', 'mul', 'trunc_div', 'mod', 'rsub', 'floor_div_pos']), rng.choice([-7, -3, -2, 2, 3, 5, 7]))
+        if kind == 'cmpwhere':
+            return ('cmpwhere', i, rng.choice(same), rng.choice(['gt', 'ge', 'eq', 'ne', 'lt']), rng.random() < 0.5)
+        if kind == 'reduce':
+            return ('reduce', i, ax, rng.random() < 0.5, rng.choice(['sum', 'amax', 'amin']))
+        if kind == 'flip':
+            return ('flip', i, ax)
+        if kind == 'slice':
+            n = x.shape[ax]
+            return ('slice', i, ax, rng.randrange(max(1, n - 1)), rng.choice([1, 2]))
+        if kind == 'transpose':
+            return ('transpose', i, tuple(rng.sample(range(r), r)))
+        if kind == 'cat':
+            return ('cat', i, rng.choice([j for j, v in enumerate(vals) if v.dim() == r and all(v.shape[k] == x.shape[k] for k in range(r) if k != ax % r)]), ax)
+        if kind == 'castround':
+            return ('castround', i, rng.choice([0.5, -0.35, 0.7, 1.5]))
+        if kind == 'emb':
+            return ('emb', i)
+        return (kind, i)
+
+    def _run(self, step, vals):
+        op = step[0]
+        x = vals[step[1]]
+        if op == 'binary':
+            y = vals[step[2]]
+            return {'add': lambda: x + y, 'sub': lambda: x - y, 'max': lambda: torch.maximum(x, y), 'min': lambda: torch.minimum(x, y),
+                    'mul': lambda: x * y}[step[3]]()
+        if op == 'const':
+            _, _, fn, c = step
+            return {'add': lambda: x + c, 'mul': lambda: x * c, 'trunc_div': lambda: torch.div(x, c, rounding_mode='trunc'),
+                    'mod': lambda: torch.remainder(x, c), 'rsub': lambda: c - x, 'floor_div_pos': lambda: torch.div(x, abs(c), rounding_mode='floor')}[fn]()
+        if op == 'cmpwhere':
+            y = vals[step[2]]
+            cond = {'gt': x > y, 'ge': x >= y, 'eq': x == y, 'ne': x != y, 'lt': x < y}[step[3]]
+            return torch.where(cond, x, y) if step[4] else cond.long() * 3 - x
+        if op == 'reduce':
+            _, _, ax, keep, fn = step
+            return {'sum': lambda: x.sum(ax, keepdim=keep), 'amax': lambda: x.amax(ax, keepdim=keep), 'amin': lambda: x.amin(ax, keepdim=keep)}[fn]()
+        if op == 'flip':
+            return torch.flip(x, [step[2]])
+        if op == 'slice':
+            idx = [slice(None)] * x.dim()
+            idx[step[2]] = slice(step[3], None, step[4])
+            return x[tuple(idx)]
+        if op == 'transpose':
+            return x.permute(*step[2])
+        if op == 'cat':
+            return torch.cat([x, vals[step[2]]], step[3])
+        if op == 'castround':
+            return (x.float() * step[2]).long()
+        if op == 'emb':
+            return (self.emb(torch.remainder(x, 7)) * 10).long().sum(-1)
+        if op == 'neg':
+            return -x
+        if op == 'abs':
+            return x.abs()
+        raise ValueError(op)
+
+    def forward(self, *xs):
+        vals = list(xs)
+        for step in self.steps:
+            vals.append(self._run(step, vals))
+        outs = [vals[k].float() * 0.5 if self.float_out else vals[k] for k in self.outs]
+        return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+def _bcast(a, b):
+    try:
+        return torch.broadcast_shapes(a, b)
+    except RuntimeError:
+        return None
 
 
 def _setitem(x, y):
@@ -460,6 +757,8 @@ def make_input(shape, kind, gen):
         return torch.randint(-9, 10, shape, generator=gen).to(torch.int32)
     if kind == 'nat1':
         return torch.randint(1, 6, shape, generator=gen)
+    if kind == 'int20':
+        return torch.randint(-20, 21, shape, generator=gen)
     if kind == 'bool':
         return torch.rand(shape, generator=gen) > 0.5
     for prefix in ('ids', 'nat'):
@@ -480,8 +779,8 @@ def main():
     for seed, (name, make, inputs) in enumerate(nets()):
         if only and name not in only:
             continue
-        for opset in OPSETS:
-            full = f'{name}_opset{opset}'
+        for opset in (17,) if DYNAMIC else OPSETS:
+            full = f'{name}_opset{opset}' + ('_dyn' if DYNAMIC else '')
             torch.manual_seed(1000 + seed)
             try:
                 net = make().eval()
@@ -498,9 +797,17 @@ def main():
                 path = os.path.join(folder, 'model.onnx')
                 input_names = [f'input{i + 1}' for i in range(len(inputs))]
                 output_names = [f'output{i + 1}' for i in range(len(outputs[0]))]
+                # NN2EQ_HUNT_DYNAMIC=1: the leading axis of every input and output is symbolic, as a
+                # user exporting for any batch size writes (dynamic_axes); nn2eq takes it for the batch.
+                dynamic = None
+                if DYNAMIC:
+                    if any(x.dim() == 0 for x in cases[0]):
+                        raise ValueError('a 0-d input has no batch axis')
+                    dynamic = {n: {0: 'batch'} for n in input_names}
+                    dynamic.update({n: {0: 'batch'} for n, y in zip(output_names, outputs[0]) if y.dim() > 0})
                 with torch.no_grad():
                     torch.onnx.export(net, tuple(x.clone() for x in cases[0]), path, opset_version=opset, input_names=input_names,
-                                      output_names=output_names, do_constant_folding=True)
+                                      output_names=output_names, do_constant_folding=True, dynamic_axes=dynamic)
                 model = onnx.load(path)
                 onnx.checker.check_model(path)
                 if not all(torch.isfinite(y.double()).all() for ys in outputs for y in ys):
@@ -511,6 +818,9 @@ def main():
                 print(f'{full}: export failed: {index["export_failed"][full]}', flush=True)
                 continue
             weights = {t.name for t in model.graph.initializer}
+            # The exporter drops an input the module does not read: the cases keep the graph's inputs.
+            kept = [input_names.index(v.name) for v in model.graph.input if v.name not in weights]
+            cases = [[xs[k] for k in kept] for xs in cases]
             reference = {
                 'source': f'PyTorch {torch.__version__} predictions of the module exported with torch.onnx.export(opset_version={opset})',
                 'input_names': [v.name for v in model.graph.input if v.name not in weights],
@@ -519,6 +829,7 @@ def main():
                 'output_shapes': [list(y.shape) for y in outputs[0]],
                 'input_dtypes': [DTYPES[x.dtype] for x in cases[0]],
                 'output_dtypes': [DTYPES[y.dtype] for y in outputs[0]],
+                'dynamic_batch': bool(DYNAMIC),
                 'cases': [{'inputs': [x.tolist() for x in xs], 'outputs': [y.tolist() for y in ys]} for xs, ys in zip(cases, outputs)],
             }
             with open(os.path.join(folder, 'reference.json'), 'w') as fh:

@@ -177,15 +177,20 @@ for (const name of models) {
       if (got instanceof Error) return record('crash', `runtime: ${String(got.message).split('\n').slice(0, 2).join(' | ').slice(0, 400)}`);
       if (got.length !== want.length) return record('crash', `runtime: ${got.length} rows for ${want.length} cases`);
       for (let i = 0; i < want.length; i++) {
-        const m = mismatch(got[i].map((v) => (v === null ? NaN : v)), want[i]);
+        const g = got[i].map((v) => (v === null ? NaN : v));
+        const m = mismatch(g, lang === 'numpy' ? want[i] : wantOf(i));
         if (m) return record('WRONG', `case ${i}: ${m}`, got);
       }
       record('pass');
     };
+    // A symbolic leading axis is the batch: JS and C take one sample a call, NumPy the whole batch.
+    const samples = (c) => (ref.dynamic_batch ? Array.from({ length: c[0].length }, (_, b) => c.map((x) => x[b])) : [c]);
+    const perSample = (run) => (c) => samples(c).flatMap(run);
+    const wantOf = (i) => (ref.dynamic_batch ? samples(ref.cases[i].outputs).flatMap((o) => flat(o)) : want[i]);
     if (lang === 'js') {
       try {
         const mod = await import(pathToFileURL(file).href);
-        judge(cases.map((c) => flat(mod.predict(...c))));
+        judge(cases.map(perSample((c) => flat(mod.predict(...c)))));
       } catch (e) {
         judge(e instanceof Error ? e : new Error(String(e)));
       }
@@ -195,7 +200,10 @@ for (const name of models) {
       const cdir = join(dir, form);
       mkdirSync(cdir);
       const text = readFileSync(file, 'utf8');
-      cJobs.push(() => runC(cdir, text, cases).then(judge, judge));
+      const rows = cases.flatMap((c) => samples(c));
+      const per = rows.length / cases.length;
+      const regroup = (out) => cases.map((_, i) => out.slice(i * per, (i + 1) * per).flat());
+      cJobs.push(() => runC(cdir, text, rows).then((out) => judge(regroup(out)), judge));
     }
   }
   if (++done % 50 === 0) process.stderr.write(`converted ${done}/${models.length}\n`);
@@ -216,20 +224,26 @@ for (const name of Object.keys(results)) {
   if (wrong.length === 0) continue;
   const ref = JSON.parse(readFileSync(join(MODELS, name, 'reference.json'), 'utf8'));
   let ort;
+  let ortPer;
   try {
     const rt = await openOnnxRuntime(readFileSync(join(MODELS, name, 'model.onnx')), { file: name });
     ort = [];
+    ortPer = [];
     for (const c of ref.cases) {
       const outs = await rt.run(ref.input_names.map((n, k) => ({ name: n, dtype: ref.input_dtypes[k], dims: ref.input_shapes[k], values: flat(c.inputs[k]) })));
       ort.push(outs.flatMap((o) => Array.from(o.values)));
+      // The same numbers sample by sample (a dynamic batch: JS and C ran one sample a call).
+      const B = ref.dynamic_batch ? c.inputs[0].length : 1;
+      ortPer.push(Array.from({ length: B }, (_, b) => outs.flatMap((o) => Array.from(o.values.slice((b * o.values.length) / B, ((b + 1) * o.values.length) / B)))).flat());
     }
     await rt.release();
   } catch (e) {
     for (const [, v] of wrong) v.detail += ` [ONNX Runtime: ${String(e.message).slice(0, 120)}]`;
     continue;
   }
-  for (const [, v] of wrong) {
-    const agrees = v.got.every((g, i) => mismatch(g.map((x) => (x === null ? NaN : x)), ort[i]) === null);
+  for (const [form, v] of wrong) {
+    const mine = form.startsWith('numpy') ? ort : ortPer;
+    const agrees = v.got.every((g, i) => mismatch(g.map((x) => (x === null ? NaN : x)), mine[i]) === null);
     const ortVsTorch = ref.cases.every((c, i) => mismatch(ort[i], flat(c.outputs)) === null);
     if (agrees && !ortVsTorch) v.status = 'exporter';
     else v.detail += agrees ? ' [ONNX Runtime agrees with the formula]' : ` [ONNX Runtime ${ortVsTorch ? 'agrees with PyTorch' : 'agrees with neither'}]`;
