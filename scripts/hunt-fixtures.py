@@ -801,8 +801,8 @@ def main():
                 # user exporting for any batch size writes (dynamic_axes); nn2eq takes it for the batch.
                 dynamic = None
                 if DYNAMIC:
-                    if any(x.dim() == 0 for x in cases[0]):
-                        raise ValueError('a 0-d input has no batch axis')
+                    if any(x.dim() == 0 for x in cases[0]) or len({x.shape[0] for x in cases[0]}) > 1:
+                        raise ValueError('the inputs have no common leading axis to take for the batch')
                     dynamic = {n: {0: 'batch'} for n in input_names}
                     dynamic.update({n: {0: 'batch'} for n, y in zip(output_names, outputs[0]) if y.dim() > 0})
                 with torch.no_grad():

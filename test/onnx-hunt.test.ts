@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertFile } from '../src/index.js';
+import { convertFile, Nn2eqError } from '../src/index.js';
 import { cOutputCount } from '../src/verify/extra-runtimes.js';
 import { withPython } from './check.js';
 import { FIXTURES, flat, mismatch, readReference, runCRows, runJs, runNumpy, withCC } from './helpers.js';
@@ -47,5 +47,25 @@ describe('wrong numbers found by the hunt stay fixed', () => {
   });
   withCC('C tensor form', async () => {
     expect(await failures('c', 'tensor', (text, cases) => runCRows(text, cases.map(numbers), cOutputCount(text)))).toEqual([]);
+  });
+});
+
+// Exported with dynamic_axes on an axis the model computes along (a recurrence over time first, a
+// Softmax or ReduceSum over axis 0): nn2eq takes a symbolic leading axis for the batch and would
+// print one sample's formula, which gives other numbers for every batch of more than one.
+describe('a symbolic leading axis the model mixes is refused, not taken for the batch', () => {
+  const REFUSED = join(DIR, 'refused');
+  for (const name of readdirSync(REFUSED).sort()) {
+    it(name, async () => {
+      const err = await convertFile(join(REFUSED, name, 'model.onnx'), { format: 'js', form: 'tensor' }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Nn2eqError);
+      const text = (err as Error).message;
+      expect(text).toMatch(/the model mixes the samples along the symbolic leading axis of input 'input1', which nn2eq takes for the batch/);
+      expect(text).not.toContain('\n');
+    });
+  }
+  it('a model that treats its samples independently still converts with a symbolic batch', async () => {
+    const { program } = await convertFile(join(FIXTURES, 'onnx', 'dynamic_batch_opset17', 'model.onnx'), { format: 'js', form: 'tensor' });
+    expect(program.inputs[0].tensor.shape).toEqual([3, 5, 5]);
   });
 });
