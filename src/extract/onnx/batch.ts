@@ -25,7 +25,7 @@ function samples(seed: number, n: number, dtype: DType): number[] {
   return out;
 }
 
-const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-9 * (1 + Math.abs(b));
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-9 * (1 + Math.abs(b));
 
 /**
  * nn2eq takes a symbolic leading dimension of an input for the batch and prints the formula of one
