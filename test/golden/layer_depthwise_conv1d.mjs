@@ -17,7 +17,7 @@ export function predict(input1) {
 }
 
 function values(a, n) {
-  const v = [a].flat(Infinity);
+  const v = [a].flat(Infinity).map(Number);
   if (v.length !== n) throw new RangeError(`predict: expected ${n} numbers, got ${v.length}`);
   return v;
 }

@@ -45,7 +45,7 @@ export const js: Emitter = {
     outs.flat().forEach((y, i) => lines.push(`  const ${y} = ${r.outputs[i]};`));
     const results = program.outputs.map((p, i) => nest(outs[i], p.shape));
     lines.push(`  return ${results.length === 1 ? results[0] : `[${results.join(', ')}]`};`, '}', '');
-    lines.push('function values(a, n) {', '  const v = [a].flat(Infinity);');
+    lines.push('function values(a, n) {', '  const v = [a].flat(Infinity).map(Number);');
     lines.push('  if (v.length !== n) throw new RangeError(`predict: expected ${n} numbers, got ${v.length}`);');
     lines.push('  return v;', '}', '', 'export default predict;', '');
     return lines.join('\n');

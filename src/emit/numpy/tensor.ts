@@ -107,9 +107,9 @@ export const HELPERS = {
     if a.ndim < len(shape) or any(n != -1 and n != m for n, m in zip(shape, a.shape[a.ndim - len(shape):])):
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return a`,
-  shaped: `def _shaped(v, shape):
-    v = np.asarray(v)
-    return np.broadcast_to(v, v.shape[:max(v.ndim - len(shape), 0)] + shape)`,
+  broadcast: `def _broadcast(v, *args):
+    """v broadcast to the shape of an element-wise result whose formula no longer reads args."""
+    return np.broadcast_to(v, np.broadcast_shapes(np.shape(v), *(np.shape(a) for a in args)))`,
   weights: `def _w(text, shape):
     return np.fromstring(text, dtype=np.float64, sep=' ').reshape(shape)`,
   param: `def _param(params, name, shape):
@@ -149,15 +149,6 @@ export interface DialectContext {
 }
 
 /** A tuple in Python: (1,) for one element. */
-/** The shape two shapes broadcast to (numpy's rule, aligned on the right). */
-function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  return Array.from({ length: n }, (_, i) => {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
-    return x === 1 ? y : x;
-  });
-}
 
 export const py = (xs: readonly number[]) => `(${xs.join(', ')}${xs.length === 1 ? ',' : ''})`;
 /** Axis `a` of a rank-`r` tensor counted from the end, so leading batch axes do not matter. */
@@ -202,6 +193,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     if (own >= r || !fromInputs.has(id)) return argOf(id, false);
     return { text: `${arg(id)}[${['...', ...new Array<string>(r - own).fill('None'), ...new Array<string>(own).fill(':')].join(', ')}]`, prec: Prec.Atom };
   };
+  // Whether the arguments an element-wise formula reads carry the shape of its result: its axes
+  // (a length above 1 on each), and the batch axes when any argument has them.
+  const keepsShape = (eq: Equation, reads: readonly number[]): boolean => {
+    const out = p.tensors[eq.outs[0]].shape;
+    const read = eq.args.filter((_, i) => reads[i] > 0);
+    if (eq.args.some((id) => fromInputs.has(id)) && !read.some((id) => fromInputs.has(id))) return false;
+    if (!read.some((id) => fromInputs.has(id) || rank(id) === out.length)) return false;
+    return out.every((d, j) => d === 1 || read.some((id) => p.tensors[id].shape[rank(id) - out.length + j] === d));
+  };
   const ctx: DialectContext = {
     arg: argOf,
     elementwise,
@@ -222,18 +222,16 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'map': {
         const r = rank(eq.outs[0]);
-        const m = printMap(eq.attrs as unknown as MapAttrs, a.map((id) => elementwise(id, r)), syntax, NUMPY_FUNCTIONS, opts);
+        const args = a.map((id) => elementwise(id, r));
+        const m = printMap(eq.attrs as unknown as MapAttrs, args, syntax, NUMPY_FUNCTIONS, opts);
         m.uses.forEach((f) => fns.add(f));
-        // A map whose shape comes from an argument it does not read (in a Jacobian the slope of x·a + b
-        // is the number a, of x·c the weights c) still has that shape, for the reshapes that follow.
         const reads = templateReads(eq.attrs as unknown as MapAttrs, a.length);
-        const reached = a.filter((_, k) => reads[k] > 0).reduce<number[]>((acc, id) => broadcastShape(acc, p.tensors[id].shape), []);
-        const out = p.tensors[eq.outs[0]].shape;
-        if (reached.join() !== out.join()) {
-          helpers.add('shaped');
-          return `_shaped(${m.text}, ${py(out)})`;
-        }
-        return m.text;
+        const unread = args.filter((_, i) => reads[i] === 0);
+        if (unread.length === 0 || keepsShape(eq, reads)) return m.text;
+        // The formula no longer reads an argument that gave the result its shape (x·0 + c is c):
+        // the result is broadcast to the shape the arguments give, batch axes included.
+        helpers.add('broadcast');
+        return `_broadcast(${m.text}, ${unread.map((x) => x.text).join(', ')})`;
       }
       case 'softmax':
       case 'log_softmax':

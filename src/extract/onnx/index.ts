@@ -20,6 +20,7 @@ import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
+import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -72,6 +73,8 @@ export interface OnnxBuildOptions {
    * an input that only sets a shape, axes or indices makes the graph static; predict no longer takes it.
    */
   readonly bind?: ReadonlyMap<string, readonly number[]>;
+  /** Building the batch-of-two program of checkBatchIndependent (which is then not checked again). */
+  readonly batchProbe?: boolean;
 }
 
 /**
@@ -278,7 +281,12 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   });
   const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
   const quantized = graph.nodes.some((n) => n.domain === 'ai.onnx' && n.opType in quantizeOps);
-  return { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
+  const program: TensorProgram = { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
+  if (anyBatch && !options.batchProbe) {
+    const batched = graph.inputs.flatMap((inp, k) => (shapes[k].batch ? [{ name: inp.name, full: shapes[k].full }] : []));
+    checkBatchIndependent(model, program, batched, (fixed) => buildOnnxProgram(model, { ...options, inputShapes: new Map([...(options.inputShapes ?? []), ...fixed]), batchProbe: true }));
+  }
+  return program;
 }
 
 /** The shape of a --bind input: its declared one, a single symbolic dimension taken from the count of values. */

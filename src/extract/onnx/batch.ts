@@ -1,0 +1,93 @@
+import { Nn2eqError } from '../../errors.js';
+import { evaluateOutputs } from '../../ir/evaluate.js';
+import type { OnnxModel } from '../../load/onnx/types.js';
+import { isFloat, type DType } from '../../tensor/dtype.js';
+import type { TensorProgram } from '../../tensor/program.js';
+import { scalarize } from '../../tensor/scalarize.js';
+
+/** Past this much let-form text a model is too big to probe twice (the check is skipped). */
+const PROBE_BUDGET = 2_000_000;
+
+/** Deterministic sample values (xorshift32): floats in [-1, 1), integers −9…9 (an index out of range gives NaN on both sides), bool 0/1. */
+function samples(seed: number, n: number, dtype: DType): number[] {
+  let s = Math.imul(seed, 2654435761) >>> 0 || 1;
+  const out: number[] = [];
+  // The first draws of a small seed are small: skip them.
+  for (let i = -8; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const u = s / 2 ** 32;
+    if (i >= 0) out.push(dtype === 'bool' ? (u < 0.5 ? 0 : 1) : isFloat(dtype) ? 2 * u - 1 : Math.floor(19 * u) - 9);
+  }
+  return out;
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-9 * (1 + Math.abs(b));
+
+/**
+ * nn2eq takes a symbolic leading dimension of an input for the batch and prints the formula of one
+ * sample (the program built with that axis of length 1). That is the model only when it treats the
+ * samples independently: a ReduceSum, Softmax or recurrence over that axis (an LSTM exported with
+ * dynamic_axes on its time axis), or a Reshape across it, mixes them, and the per-sample formula
+ * gives other numbers for every batch of more than one. Checked by computing: `build` makes the
+ * program with that axis of length 2, and a batch of two samples must give each sample's own
+ * outputs. Refused in one line otherwise, and when the graph cannot take a batch of two; skipped
+ * when the model is too big to evaluate twice.
+ */
+export function checkBatchIndependent(model: OnnxModel, one: TensorProgram, batched: readonly { name: string; full: readonly number[] }[], build: (shapes: ReadonlyMap<string, readonly number[]>) => TensorProgram): void {
+  const input = batched[0];
+  const fixed = ['N', ...input.full.slice(1)].join('x');
+  const refuse = (what: string): never => {
+    throw new Nn2eqError(
+      `${model.file}: the model mixes the samples along the symbolic leading axis of input '${input.name}', which nn2eq takes for the batch: ${what}, so no per-sample formula computes it`,
+      'unsupported',
+      `give that axis a fixed length N with --input-shape ${input.name}:${fixed} (for a recurrent model exported with its time axis first, N is the sequence length)`,
+    );
+  };
+  let two: TensorProgram;
+  try {
+    two = build(new Map(batched.map((b) => [b.name, [2, ...b.full.slice(1)]])));
+  } catch (e) {
+    // A graph that cannot take two samples (inputs whose leading axes differ in length, a shape
+    // fixed at one sample) does not compute each sample on its own either.
+    return refuse(`it cannot compute a batch of two (${e instanceof Error ? e.message.replace(/^.*?: /, '').split('; hint')[0] : String(e)})`);
+  }
+  let p1;
+  let p2;
+  try {
+    p1 = scalarize(one, { sizeBudget: PROBE_BUDGET });
+    p2 = scalarize(two, { sizeBudget: PROBE_BUDGET });
+  } catch {
+    return;
+  }
+  const dtypeOf = (name: string): DType => (model.graph.inputs.find((i) => i.name === name)?.elemType ?? 'float32') as DType;
+  const isBatched = new Set(batched.map((b) => b.name));
+  const a: number[] = [];
+  const b: number[] = [];
+  const ab: number[] = [];
+  one.inputs.forEach((port, k) => {
+    const n = p1.inputs[k].size;
+    const xa = samples(2 * k + 11, n, dtypeOf(port.name));
+    const xb = isBatched.has(port.name) ? samples(2 * k + 12, n, dtypeOf(port.name)) : xa;
+    a.push(...xa);
+    b.push(...xb);
+    ab.push(...xa, ...(isBatched.has(port.name) ? xb : []));
+  });
+  const [ya, yb] = evaluateOutputs(p1.graph, p1.outputIds, [a, b]);
+  const [yab] = evaluateOutputs(p2.graph, p2.outputIds, [ab]);
+  for (let k = 0; k < p1.outputs.length; k++) {
+    const o1 = p1.outputs[k];
+    const o2 = p2.outputs[k];
+    const wantA = ya.slice(o1.offset, o1.offset + o1.size);
+    const wantB = yb.slice(o1.offset, o1.offset + o1.size);
+    const got = yab.slice(o2.offset, o2.offset + o2.size);
+    const ok =
+      o2.size === 2 * o1.size
+        ? wantA.every((v, i) => same(got[i], v)) && wantB.every((v, i) => same(got[o1.size + i], v))
+        : o2.size === o1.size && wantA.every((v, i) => same(got[i], v) && same(got[i], wantB[i]));
+    if (!ok) refuse(`output '${o1.name}' of a batch of two is not each sample's own output`);
+  }
+}
