@@ -15,7 +15,9 @@ export default {
   symlinkNodeModules: true,
   tempDirName: '.stryker-tmp',
   ignorePatterns: ['/dist', '/reports', '/.scratch', '/.vitest-tmp', '/.test-output', '/fuzz-failures', '/web', '/docs'],
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // survivors: scripts/stryker-survivors.mjs, each survivor written as soon as it is found.
+  plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-survivors.mjs'],
+  reporters: ['clear-text', 'progress', 'html', 'json', 'survivors'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },

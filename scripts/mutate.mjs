@@ -11,7 +11,7 @@
 // its code (per-test coverage). The tests import src/ (vitest compiles the TypeScript), so no build
 // runs per mutant; tests that go through dist/ (the built CLI, the npm package, the browser page)
 // are not in any scope: a mutant of src/ cannot reach them. Runs under `nice`. The report:
-// reports/mutation/mutation.html and .json, and the per-file table Stryker prints at the end.
+// reports/mutation/<scope>.html and .json, and the per-file table Stryker prints at the end.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each scope: the files Stryker mutates and the test files that exercise them (through src/). */
 export const SCOPES = {
   number: { mutate: ['src/emit/number.ts'], tests: ['test/number.test.ts', 'test/number-mutants.test.ts'] },
-  quantize: { mutate: ['src/extract/onnx/quantize.ts'], tests: ['test/onnx-qdq.test.ts', 'test/quantize-mutants.test.ts'] },
+  quantize: { mutate: ['src/extract/onnx/quantize.ts'], tests: ['test/onnx-qdq-js.test.ts', 'test/onnx-qdq.test.ts'] },
   dtype: { mutate: ['src/tensor/dtype.ts'], tests: ['test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/dtype-float32.test.ts'] },
   onnx: {
     mutate: ['src/extract/onnx/*.ts'],
@@ -79,10 +79,12 @@ function main(argv) {
     for (const s of holders) for (const t of s.tests) testSet.add(t);
   }
   const testFiles = tests ?? [...testSet];
+  // One report per selection, so two selections may run side by side: reports/mutation/<name>.html and .json.
+  const report = `reports/mutation/${picked.length === 0 ? 'all' : picked.map((n) => n.replace(/^.*\//, '').replace(/\.ts$/, '').replace(/[^\w-]+/g, '_')).join('+')}`;
   console.error(`npm run mutate: mutating ${mutate.join(', ')}\n  with ${testFiles.join(', ')}`);
   // StrykerJS 10 runs here through its API in a child process (scripts/mutate-run.mjs): its CLI
   // refuses Node.js below 22 at startup, and the project runs on Node.js 20 (see the README).
-  const r = spawnSync('nice', ['-n', '10', process.execPath, resolve(ROOT, 'scripts/mutate-run.mjs'), JSON.stringify({ mutate, ...options(passOn) })], {
+  const r = spawnSync('nice', ['-n', '10', process.execPath, resolve(ROOT, 'scripts/mutate-run.mjs'), JSON.stringify({ mutate, htmlReporter: { fileName: `${report}.html` }, jsonReporter: { fileName: `${report}.json` }, ...options(passOn) })], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { ...process.env, NN2EQ_MUTATE_TESTS: testFiles.join(',') },
