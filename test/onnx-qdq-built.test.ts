@@ -122,6 +122,25 @@ describe('quantized ONNX graphs built in memory, JS tensor form, against ONNX de
   });
 });
 
+describe('integer products without zero points', () => {
+  it('MatMulInteger and ConvInteger without zero points: the plain integer product, no subtraction printed', async () => {
+    const a = [[3, 250, 17], [0, 128, 255]];
+    const w = [[1, -2], [3, 4], [-128, 127]];
+    const mm = model([node('MatMulInteger', ['a', 'w'], ['y'])], [['a', 'uint8', [2, 3]]], ['y'], [t('w', 'int8', [3, 2], w.flat())]);
+    expect(await js(mm, [[a]])).toEqual([a.flatMap((row) => [0, 1].map((j) => row.reduce((sum, v, k) => sum + v * w[k][j], 0)))]);
+    // A 1×1 kernel over 2 channels of a 2×2 image: out[o][p] = Σ_c k[o][c]·x[c][p].
+    const x = [[[1, 2], [3, 4]], [[250, 0], [7, 128]]];
+    const k = [[5, -6], [-128, 127]];
+    const cv = model([node('ConvInteger', ['x', 'k'], ['y'])], [['x', 'uint8', [1, 2, 2, 2]]], ['y'], [t('k', 'int8', [2, 2, 1, 1], k.flat())]);
+    expect(await js(cv, [[[x]]])).toEqual([[0, 1].flatMap((o) => [0, 1, 2, 3].map((p) => k[o][0] * x[0].flat()[p] + k[o][1] * x[1].flat()[p]))]);
+    for (const m of [mm, cv]) {
+      const program = buildOnnxProgram(m);
+      const { text } = convertWithIR(onnxModelSpec(m, program), { format: 'latex', form: 'tensor' }, program);
+      expect(text.split('\n').filter((l) => !l.startsWith('%') && / - /.test(l))).toEqual([]);
+    }
+  });
+});
+
 describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
   const x: [string, OnnxDtype, number[]] = ['x', 'float32', [2, 4]];
   const q: [string, OnnxDtype, number[]] = ['q', 'int8', [2, 4]];
@@ -130,6 +149,7 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
     ['a 2-D scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [1, 4], [1, 1, 1, 1])]), /QuantizeLinear\): its scale has shape \[1, 4\]; nn2eq reads one value or one per index of an axis \(blocked quantization is not supported\)$/],
     ['a float64 scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float64', [], [0.5])]), /QuantizeLinear\): its scale is float64; nn2eq computes quantization with float32 scales$/],
     ['a negative scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [], [-0.5])]), /QuantizeLinear\): its scale -0.5 is not a positive float32 of at least 2\^-53 \(ONNX divides by it\)$/, /^give every scale a positive value$/],
+    ['a computed zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x, ['z', 'int8', []]], ['y'], [s1]), /QuantizeLinear\): its zero point \(input 'z'\) is not constant/],
     ['an int64 zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, t('z', 'int64', [], [0])]), /QuantizeLinear\): its zero point is int64; nn2eq reads int8, uint8, int16, uint16, int32$/],
     ['a 2-D zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, t('z', 'int8', [2, 1], [0, 0])]), /QuantizeLinear\): its zero point has shape \[2, 1\]; nn2eq reads one value/],
     ['scales for the wrong axis', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [3], [1, 1, 1])]), /QuantizeLinear\): its scale has 3 values for axis 1 of length 4$/, /^give one value per index of the axis, or set the axis attribute to the axis the values run along$/],
