@@ -122,6 +122,40 @@ describe('quantized ONNX graphs built in memory, JS tensor form, against ONNX de
   });
 });
 
+describe('integer products per output channel', () => {
+  it('ConvInteger with one weight zero point per output channel', async () => {
+    const x = [[[1, 2], [3, 4]], [[250, 0], [7, 128]]];
+    const k = [[5, -6], [-128, 127]];
+    const zk = [3, -2];
+    const m = model([node('ConvInteger', ['x', 'k', '', 'zk'], ['y'])], [['x', 'uint8', [1, 2, 2, 2]]], ['y'], [t('k', 'int8', [2, 2, 1, 1], k.flat()), t('zk', 'int8', [2], zk)]);
+    const want = [0, 1].flatMap((o) => [0, 1, 2, 3].map((p) => (k[o][0] - zk[o]) * x[0].flat()[p] + (k[o][1] - zk[o]) * x[1].flat()[p]));
+    expect(await js(m, [[[x]]])).toEqual([want]);
+  });
+
+  it('QLinearMatMul of a batch (rank 3) with scales and zero points per output column', async () => {
+    // y[b,i,j] = sat(rint(acc · fl32(fl32(sx·sw[j]) / sy[j])) + zy[j]), acc = Σ_k (a[b,i,k] − za)·(w[k,j] − zw[j]).
+    const a = [[[10, 200, 3]], [[0, 255, 128]]];
+    const w = [[1, -2], [3, 4], [-5, 6]];
+    const za = 100;
+    const zw = [1, -1];
+    const sx = 0.5;
+    const sw = [0.25, 0.75];
+    const sy = [0.125, 3];
+    const zy = [-7, 9];
+    const m = model(
+      [node('QLinearMatMul', ['a', 'sx', 'za', 'w', 'sw', 'zw', 'sy', 'zy'], ['y'])],
+      [['a', 'uint8', [2, 1, 3]]],
+      ['y'],
+      [t('sx', 'float32', [], [sx]), t('za', 'uint8', [], [za]), t('w', 'int8', [3, 2], w.flat()), t('sw', 'float32', [2], sw), t('zw', 'int8', [2], zw), t('sy', 'float32', [2], sy), t('zy', 'int8', [2], zy)],
+    );
+    const want = a.flatMap((rows) => rows.flatMap((row) => [0, 1].map((j) => {
+      const acc = row.reduce((sum, v, k) => sum + (v - za) * (w[k][j] - zw[j]), 0);
+      return quantize(acc * Math.fround(Math.fround(sx * sw[j]) / sy[j]), 1, zy[j], 'int8');
+    })));
+    expect(await js(m, [[a]])).toEqual([want]);
+  });
+});
+
 describe('integer products without zero points', () => {
   it('MatMulInteger and ConvInteger without zero points: the plain integer product, no subtraction printed', async () => {
     const a = [[3, 250, 17], [0, 128, 255]];
@@ -163,6 +197,9 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
     ['dequantization scales for the wrong axis', model([node('DequantizeLinear', ['q', 's'], ['y'])], [q], ['y'], [t('s', 'float32', [2], [1, 1])]), /DequantizeLinear\): its scale has 2 values for axis 1 of length 4$/],
     ['dequantization zero points for the wrong axis', model([node('DequantizeLinear', ['q', 's', 'z'], ['y'])], [q], ['y'], [t('s', 'float32', [4], [1, 1, 1, 1]), t('z', 'int8', [2], [0, 0])]), /DequantizeLinear\): its zero point has 2 values for axis 1 of length 4$/],
     ['MatMulInteger of float32', model([node('MatMulInteger', ['x', 'w'], ['y'])], [x], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 1 is float32; nn2eq reads int8, uint8, int16, uint16, int32$/],
+    ['MatMulInteger of int64', model([node('MatMulInteger', ['l', 'w'], ['y'])], [['l', 'int64', [2, 4]]], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 1 is int64; nn2eq reads int8, uint8, int16, uint16, int32$/],
+    ['MatMulInteger with a computed zero point', model([node('MatMulInteger', ['q', 'w', 'z'], ['y'])], [q, ['z', 'int8', []]], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): its zero point \(input 'z'\) is not constant/],
+    ['MatMulInteger zero points of shape [1, 2]', model([node('MatMulInteger', ['q', 'w', '', 'z'], ['y'])], [q], ['y'], [t('w', 'int8', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), t('z', 'int8', [1, 2], [0, 0])]), /MatMulInteger\): its zero point of shape \[1, 2\] fits neither one value nor axis 1 of \[4, 2\]$/],
     ['MatMulInteger of float32 weights', model([node('MatMulInteger', ['q', 'w'], ['y'])], [q], ['y'], [t('w', 'float32', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 2 is float32; nn2eq reads/],
     ['MatMulInteger zero points of the wrong length', model([node('MatMulInteger', ['q', 'w', 'z'], ['y'])], [q], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4]), t('z', 'int8', [3], [0, 0, 0])]), /MatMulInteger\): its zero point of shape \[3\] fits neither one value nor axis 0 of \[2, 4\]$/],
   ];
@@ -176,11 +213,19 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
   const zy0 = t('_', 'int8', [], [0]);
   CASES.push(
     ['a float64 input scale', qlm(t('_', 'float64', [], [1]), f([1]), f([1]), zy0), /QLinearMatMul\): its input scale is float64; nn2eq computes quantization with float32 scales$/],
+    ['a 2-D output scale', qlm(f([1]), f([1]), f([1, 1, 1, 1], [2, 2]), zy0), /QLinearMatMul\): its output scale has shape \[2, 2\]$/],
     ['a 2-D weight scale', qlm(f([1]), f([1, 1, 1, 1], [2, 2]), f([1]), zy0), /QLinearMatMul\): its weight scale has shape \[2, 2\]$/],
     ['output scales for 3 of 2 channels', qlm(f([1]), f([1]), f([1, 1, 1]), zy0), /QLinearMatMul\): a scale or zero point has 3 values for 2 output channels$/],
     ['a requantization multiplier below 2^-53', qlm(f([2 ** -60]), f([1]), f([1]), zy0), /QLinearMatMul\): its requantization multiplier 8\.673617379884035e-19 is not a positive float32 of at least 2\^-53$/],
     ['two constants multiplied', model([node('QLinearMatMul', ['c', 'sx', 'zx', 'w', 'sw', 'zw', 'sy', 'zy'], ['y'])], [x], ['y'], [t('c', 'int8', [1, 4], [1, 2, 3, 4]), { ...f([1]), name: 'sx' }, t('zx', 'int8', [], [0]), t('w', 'int8', [4, 1], [1, 2, 3, 4]), { ...f([1]), name: 'sw' }, t('zw', 'int8', [], [0]), { ...f([1]), name: 'sy' }, { ...zy0, name: 'zy' }]), /QLinearMatMul\): multiplies two constants \(not folded by nn2eq\)$/],
   );
+  CASES.push([
+    'QLinearConv with a computed bias',
+    model([node('QLinearConv', ['q4', 'sx', 'zx', 'k', 'sk', 'zk', 'sy', 'zy', 'b'], ['y'])], [['q4', 'int8', [1, 1, 2, 2]], ['b', 'int32', [1]]], ['y'], [
+      { ...f([1]), name: 'sx' }, t('zx', 'int8', [], [0]), t('k', 'int8', [1, 1, 1, 1], [1]), { ...f([1]), name: 'sk' }, t('zk', 'int8', [], [0]), { ...f([1]), name: 'sy' }, { ...zy0, name: 'zy' },
+    ]),
+    /QLinearConv\): its bias \(input 'b'\) is not constant/,
+  ]);
   for (const [what, m, message, hint] of CASES) {
     it(what, () => {
       let err: unknown = null;

@@ -8,7 +8,7 @@ import { FIXTURES } from './helpers.js';
 // header that says which form was printed, and where each per-axis parameter broadcasts. Their
 // numbers are checked in test/onnx-qdq.test.ts and test/onnx-qdq-js.test.ts.
 const ROOT = join(FIXTURES, 'onnx-qdq');
-const NAMES = ['qdq_per_axis_int8', 'qdq_per_tensor_uint8', 'qlinear_matmul_int8', 'matmul_integer', 'conv_integer', 'torch_fakequant_per_channel'];
+const NAMES = ['qdq_per_axis_int8', 'qdq_per_tensor_uint8', 'qlinear_matmul_int8', 'qlinear_matmul_uint8', 'matmul_integer', 'conv_integer', 'torch_fakequant_per_channel'];
 
 describe('quantized ONNX fixtures in LaTeX, golden', () => {
   for (const name of NAMES) {
