@@ -80,6 +80,19 @@ describe('--precision: numbers rounded to N significant digits', () => {
   });
 });
 
+describe('numberParts without --precision', () => {
+  it('zero, one-digit and whole numbers: the digits toExponential gives', () => {
+    const wrong: string[] = [];
+    for (const v of [0, -0, 0.5, -0.5, Math.fround(0.1), Math.fround(5e-4), Math.fround(3e-4), 0.25, 100, 1e21, -7, 2 ** 31, Math.fround(2e-5)]) {
+      const p = numberParts(v);
+      const want = Math.abs(v).toExponential(p.mantissa.replace('.', '').length - 1);
+      if (`${p.mantissa}e${p.exponent < 0 ? '' : '+'}${p.exponent}` !== want || p.negative !== v < 0) wrong.push(`${v}: ${JSON.stringify(p)} vs ${want}`);
+    }
+    expect(wrong).toEqual([]);
+    expect([numberParts(0), numberParts(0, 1)]).toEqual([{ negative: false, mantissa: '0', exponent: 0 }, { negative: false, mantissa: '0', exponent: 0 }]);
+  });
+});
+
 describe('infinities and NaN', () => {
   it('in every style, either sign, with and without --precision', () => {
     for (const style of [plain, tex]) {
@@ -88,6 +101,20 @@ describe('infinities and NaN', () => {
         expect(formatNumbers([Infinity, -Infinity, NaN, 1], 0, 4, style, p, ';')).toBe(`${style.infinity};-${style.infinity};${style.nan};1`);
       }
     }
+  });
+});
+
+describe('formatNumbers with text past ASCII or longer than a number', () => {
+  const values = [0.5, -Math.fround(0.1), 1e30, -2.5e-20, Infinity, 3, Math.fround(1e-3)];
+  it('a separator past ASCII, from any start', () => {
+    for (let from = 0; from < values.length; from++) {
+      expect(formatNumbers(values, from, values.length, plain, undefined, ' · ')).toBe(values.slice(from).map((v) => formatNumber(v, plain)).join(' · '));
+    }
+  });
+  it('a style that writes long scientific numbers, over many rows', () => {
+    const verbose = { scientific: (m: string, e: number) => `${m} multiplied by ten raised to the power of ${e}${' '.repeat(60)}`, infinity: 'Infinity', nan: 'NaN' };
+    const many = Array.from({ length: 3000 }, (_, i) => values[i % values.length] * (i + 1));
+    expect(formatNumbers(many, 0, many.length, verbose, undefined, ',')).toBe(many.map((v) => formatNumber(v, verbose)).join(','));
   });
 });
 
