@@ -52,8 +52,8 @@ function model(nodes: OnnxNode[], inputs: [string, OnnxDtype, number[]][], outpu
   };
 }
 
-/** The model's JS tensor form run on `cases` (one array of input values each, flat), outputs flattened. */
-async function js(m: OnnxModel, cases: number[][][]): Promise<number[][]> {
+/** The model's JS tensor form run on `cases` (per case one nested array per input), outputs flattened. */
+async function js(m: OnnxModel, cases: unknown[][]): Promise<number[][]> {
   const program = buildOnnxProgram(m);
   const { text } = convertWithIR(onnxModelSpec(m, program), { format: 'js', form: 'tensor' }, program);
   return runJs(text, cases);
