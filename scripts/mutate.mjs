@@ -80,7 +80,8 @@ function main(argv) {
   }
   const testFiles = tests ?? [...testSet];
   // One report per selection, so two selections may run side by side: reports/mutation/<name>.html and .json.
-  const report = `reports/mutation/${picked.length === 0 ? 'all' : picked.map((n) => n.replace(/^.*\//, '').replace(/\.ts$/, '').replace(/[^\w-]+/g, '_')).join('+')}`;
+  const base = picked.length === 0 ? 'all' : picked.map((n) => n.replace(/^.*\//, '').replace(/\.ts$/, '').replace(/[^\w-]+/g, '_')).join('+');
+  const report = `reports/mutation/${base}${tests ? `+${tests.map((t) => t.replace(/^.*\//, '').replace(/\.test\.ts$/, '')).join('+')}` : ''}`;
   console.error(`npm run mutate: mutating ${mutate.join(', ')}\n  with ${testFiles.join(', ')}`);
   // StrykerJS 10 runs here through its API in a child process (scripts/mutate-run.mjs): its CLI
   // refuses Node.js below 22 at startup, and the project runs on Node.js 20 (see the README).
