@@ -45,6 +45,15 @@ function random(seed: number): () => number {
   };
 }
 
+describe('formatNumbers on rows of weights', () => {
+  // First in the file: formatNumbers' buffer is module state, grown by the tests below.
+  it('float32 weights only (the fast path), with a separator and with none, past the first buffer', () => {
+    const r = random(32);
+    const weights = Array.from({ length: 12_000 }, () => Math.fround((r() - 0.5) * 0.2));
+    for (const sep of [', ', '']) expect(formatNumbers(weights, 0, weights.length, plain, undefined, sep)).toBe(weights.map((v) => formatNumber(v, plain)).join(sep));
+  });
+});
+
 describe('--precision: numbers rounded to N significant digits', () => {
   const r = random(2929);
   const values = [1, -1, 0.5, 2 ** 31, 1e21, 1e-7, 123456789, 0.000123456, 9.9999, 99999.5, 1.25, -2.5e-12, Math.fround(0.1), 1 / 3, 2 / 3, 100, 1000000];
@@ -112,9 +121,11 @@ describe('formatNumbers with text past ASCII or longer than a number', () => {
     }
   });
   it('a style that writes long scientific numbers, over many rows', () => {
-    const verbose = { scientific: (m: string, e: number) => `${m} multiplied by ten raised to the power of ${e}${' '.repeat(60)}`, infinity: 'Infinity', nan: 'NaN' };
+    const verbose = { scientific: (m: string, e: number) => `${m} multiplied by ten raised to the power of ${e}${' '.repeat(250)}`, infinity: 'Infinity', nan: 'NaN' };
     const many = Array.from({ length: 3000 }, (_, i) => values[i % values.length] * (i + 1));
     expect(formatNumbers(many, 0, many.length, verbose, undefined, ',')).toBe(many.map((v) => formatNumber(v, verbose)).join(','));
+    const big = Array.from({ length: 3000 }, (_, i) => 1e30 * (i + 1));
+    expect(formatNumbers(big, 0, big.length, verbose, undefined, ',')).toBe(big.map((v) => formatNumber(v, verbose)).join(','));
   });
 });
 
