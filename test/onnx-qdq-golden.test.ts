@@ -10,18 +10,6 @@ import { FIXTURES } from './helpers.js';
 const ROOT = join(FIXTURES, 'onnx-qdq');
 const NAMES = ['qdq_per_axis_int8', 'qdq_per_tensor_uint8', 'qlinear_matmul_int8', 'qlinear_matmul_uint8', 'matmul_integer', 'conv_integer', 'torch_fakequant_per_channel'];
 
-// The JS tensor form names the steps LaTeX writes inline (t1, t2, … for the unnamed ones).
-const JS_NAMES = ['qdq_per_axis_int8', 'matmul_integer', 'qlinear_matmul_int8'];
-
-describe('quantized ONNX fixtures in the JS tensor form, golden', () => {
-  for (const name of JS_NAMES) {
-    it(name, async () => {
-      const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'js', form: 'tensor' });
-      await expect(text).toMatchFileSnapshot(`golden/onnx-qdq/${name}.mjs`);
-    });
-  }
-});
-
 describe('quantized ONNX fixtures in LaTeX, golden', () => {
   for (const name of NAMES) {
     it(name, async () => {
