@@ -156,6 +156,16 @@ describe('integer products per output channel', () => {
   });
 });
 
+describe('integer products with a zero point per row of a computed input', () => {
+  it('MatMulInteger: a_zero_point [0, 5], one per row (the first 0: the subtraction is still printed)', async () => {
+    const a = [[3, 250, 17], [0, 128, 255]];
+    const w = [[1, -2], [3, 4], [-128, 127]];
+    const za = [0, 5];
+    const m = model([node('MatMulInteger', ['a', 'w', 'za'], ['y'])], [['a', 'uint8', [2, 3]]], ['y'], [t('w', 'int8', [3, 2], w.flat()), t('za', 'uint8', [2], za)]);
+    expect(await js(m, [[a]])).toEqual([a.flatMap((row, i) => [0, 1].map((j) => row.reduce((sum, v, k) => sum + (v - za[i]) * w[k][j], 0)))]);
+  });
+});
+
 describe('integer products without zero points', () => {
   it('MatMulInteger and ConvInteger without zero points: the plain integer product, no subtraction printed', async () => {
     const a = [[3, 250, 17], [0, 128, 255]];
