@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
@@ -27,6 +27,8 @@ class LongestFirst extends BaseSequencer {
  */
 export default defineConfig({
   test: {
+    // npm run mutate copies the repository, tests included, into .stryker-tmp/ while it runs.
+    exclude: [...configDefaults.exclude, '.stryker-tmp/**'],
     // What every test file would probe (python3 with numpy and sympy), probed once.
     globalSetup: ['test/global-setup.ts'],
     // The tensor printers, which the emitter registry imports on demand, loaded in every test file.

@@ -1,0 +1,111 @@
+// Mutation testing with StrykerJS, on demand (never in CI, never in `npm test`):
+//
+//   npm run mutate                          every scope below, one after another (hours on 2 cores)
+//   npm run mutate -- number quantize       named scopes
+//   npm run mutate -- src/emit/number.ts    one file (or a glob under src/), with the tests of every scope that holds it
+//   npm run mutate -- number --tests test/number.test.ts   other test files (comma-separated)
+//   npm run mutate -- quantize --concurrency 2             any other --option goes to `stryker run`
+//
+// Stryker copies the repository into .stryker-tmp/, mutates the scope's files there and runs the
+// scope's test files under vitest.mutate.config.ts; each mutant runs only the tests that executed
+// its code (per-test coverage). The tests import src/ (vitest compiles the TypeScript), so no build
+// runs per mutant; tests that go through dist/ (the built CLI, the npm package, the browser page)
+// are not in any scope: a mutant of src/ cannot reach them. Runs under `nice`. The report:
+// reports/mutation/<scope>.html and .json, and the per-file table Stryker prints at the end.
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Each scope: the files Stryker mutates and the test files that exercise them (through src/). */
+export const SCOPES = {
+  number: { mutate: ['src/emit/number.ts'], tests: ['test/number-precision.test.ts', 'test/number.test.ts'] },
+  quantize: { mutate: ['src/extract/onnx/quantize.ts'], tests: ['test/onnx-qdq-js.test.ts', 'test/onnx-qdq-built.test.ts', 'test/onnx-qdq-golden.test.ts', 'test/onnx-qdq.test.ts'] },
+  dtype: { mutate: ['src/tensor/dtype.ts'], tests: ['test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/dtype-float32.test.ts'] },
+  onnx: {
+    mutate: ['src/extract/onnx/*.ts'],
+    tests: ['test/onnx.test.ts', 'test/onnx-convert.test.ts', 'test/onnx-oracle.test.ts', 'test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/onnx-bind.test.ts', 'test/onnx-tensor-js.test.ts', 'test/onnx-attention.test.ts'],
+  },
+  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph.test.ts', 'test/tfjs-graph-real.test.ts'] },
+  printers: {
+    mutate: ['src/emit/tensor/*.ts'],
+    tests: [
+      'test/tensor-numpy.test.ts', 'test/tensor-numpy-batch.test.ts', 'test/tensor-js.test.ts', 'test/tensor-c.test.ts', 'test/tensor-julia.test.ts',
+      'test/tensor-latex.test.ts', 'test/tensor-mathjs.test.ts', 'test/tensor-wolfram.test.ts', 'test/tensor-sympy.test.ts', 'test/tensor-names.test.ts',
+      'test/tensor-broadcast.test.ts', 'test/golden.test.ts',
+    ],
+  },
+};
+
+/** A glob of src/ paths as a RegExp (only * and ** are used). */
+function globRe(glob) {
+  const s = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*');
+  return new RegExp(`^${s}$`);
+}
+
+function main(argv) {
+  const picked = [];
+  const passOn = [];
+  let tests = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--tests') tests = argv[++i].split(',').filter(Boolean);
+    else if (a.startsWith('--')) {
+      passOn.push(a);
+      if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !a.includes('=')) passOn.push(argv[++i]);
+    } else picked.push(a);
+  }
+  const names = picked.length === 0 ? Object.keys(SCOPES) : picked;
+  const mutate = [];
+  const testSet = new Set();
+  for (const name of names) {
+    if (SCOPES[name]) {
+      mutate.push(...SCOPES[name].mutate);
+      for (const t of SCOPES[name].tests) testSet.add(t);
+      continue;
+    }
+    const file = name.replace(/^\.\//, '');
+    const holders = Object.values(SCOPES).filter((s) => s.mutate.some((g) => globRe(g).test(file) || g === file));
+    if (!file.startsWith('src/')) {
+      console.error(`npm run mutate: "${name}" is neither a scope (${Object.keys(SCOPES).join(', ')}) nor a file under src/; name one of those`);
+      return 2;
+    }
+    if (holders.length === 0 && !tests) {
+      console.error(`npm run mutate: ${file} is in no scope, so no test files are known for it; add --tests test/a.test.ts,test/b.test.ts`);
+      return 2;
+    }
+    mutate.push(file);
+    for (const s of holders) for (const t of s.tests) testSet.add(t);
+  }
+  const testFiles = tests ?? [...testSet];
+  // One report per selection, so two selections may run side by side: reports/mutation/<name>.html and .json.
+  const base = picked.length === 0 ? 'all' : picked.map((n) => n.replace(/^.*\//, '').replace(/\.ts$/, '').replace(/[^\w-]+/g, '_')).join('+');
+  const report = `reports/mutation/${base}${tests ? `+${tests.map((t) => t.replace(/^.*\//, '').replace(/\.test\.ts$/, '')).join('+')}` : ''}`;
+  console.error(`npm run mutate: mutating ${mutate.join(', ')}\n  with ${testFiles.join(', ')}`);
+  // StrykerJS 10 runs here through its API in a child process (scripts/mutate-run.mjs): its CLI
+  // refuses Node.js below 22 at startup, and the project runs on Node.js 20 (see the README).
+  const r = spawnSync('nice', ['-n', '10', process.execPath, resolve(ROOT, 'scripts/mutate-run.mjs'), JSON.stringify({ mutate, htmlReporter: { fileName: `${report}.html` }, jsonReporter: { fileName: `${report}.json` }, ...options(passOn) })], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NN2EQ_MUTATE_TESTS: testFiles.join(',') },
+  });
+  if (r.error) {
+    console.error(`npm run mutate: could not start nice (${r.error.message}); install coreutils`);
+    return 2;
+  }
+  return r.status ?? 1;
+}
+
+/** `--name value` / `--name=value` / `--flag` as Stryker options (numbers and booleans parsed). */
+function options(args) {
+  const out = {};
+  for (let i = 0; i < args.length; i++) {
+    let [key, value] = args[i].slice(2).split(/=(.*)/s);
+    if (value === undefined) value = i + 1 < args.length && !args[i + 1].startsWith('--') ? args[++i] : 'true';
+    out[key] = value === 'true' ? true : value === 'false' ? false : /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));

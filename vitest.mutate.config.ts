@@ -1,0 +1,29 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import base from './vitest.config.js';
+
+/**
+ * The vitest configuration `npm run mutate` (scripts/mutate.mjs, stryker.config.mjs) runs under
+ * StrykerJS: the project's own, with the test files limited to the ones the chosen scope names
+ * (NN2EQ_MUTATE_TESTS, comma-separated, set by scripts/mutate.mjs). Stryker then runs, for each
+ * mutant, only the tests that reached its code in the first run (per-test coverage).
+ */
+const tests = (process.env.NN2EQ_MUTATE_TESTS ?? '').split(',').filter(Boolean);
+if (tests.length === 0) throw new Error('vitest.mutate.config.ts: NN2EQ_MUTATE_TESTS names no test file; run it through `npm run mutate`');
+
+/**
+ * Files in the order the scope lists them (its cheap files first): Stryker stops a mutant's run at
+ * the first failing test, so a mutant a cheap file kills never starts the slow ones (the project's
+ * sequencer starts the slowest first).
+ */
+class ListedOrder extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = tests.findIndex((t) => f.moduleId.endsWith(t.replace(/^\.?\//, '')));
+      return i < 0 ? tests.length : i;
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+export default mergeConfig(base, defineConfig({ test: { include: tests, sequence: { sequencer: ListedOrder } } }));
