@@ -239,7 +239,7 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
       code.evaluate(scope);
       return outs.flatMap((t) => {
         const v = scope.get(t.name);
-        return typeof v === 'number' ? [v] : (math.flatten(v as number[]) as unknown as { valueOf(): number[] }).valueOf().map(Number);
+        return typeof v === 'number' ? [v] : (math.flatten(v as number[]) as unknown as { valueOf(): unknown[] }).valueOf().map((x) => mathjsNumber(x, t.name));
       });
     });
   }
@@ -250,8 +250,14 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
     // --weights symbolic: the trained weights from the PARAMS line, as mathjs matrices.
     for (const [n, v] of Object.entries(params)) scope.set(n, math.matrix(v as number[]));
     code.evaluate(scope);
-    return outs.map((n) => Number(scope.get(n)));
+    return outs.map((n) => mathjsNumber(scope.get(n), n));
   });
+}
+
+/** An output value of a mathjs text: a number, never a complex number (log(-1) is 3.14…i in mathjs), which Number() would turn into NaN and so hide. */
+function mathjsNumber(v: unknown, name: string): number {
+  if (typeof v === 'number') return v;
+  throw new Error(`mathjs gave ${name} = ${String(v)}, which is not a real number (a ${(v as object)?.constructor?.name ?? typeof v}); the text must give NaN where IEEE float math does`);
 }
 
 const runMathjs: Runner = async (text, _inputs, points) => ({ values: await runMathjsText(text, points) });
