@@ -295,9 +295,11 @@ class Printer {
         const axes = (a as unknown as AxesAttrs).axes;
         const d = this.fresh(`${target}_shift`);
         const total = this.reduce('sum', `map(${d}, exp)`, xs, axes);
+        // Not map(…, log): map hands its callback (value, index), which log reads as (x, base).
+        const log = this.define('f_log', ['x'], this.syntax.functions.log('x'));
         return [
           { target: d, text: `${x} - ${this.reduce('max', x, xs, axes).text}` },
-          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, log)`}` },
+          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : this.apply(log, total)}` },
         ];
       }
       case 'l2_normalize':
