@@ -150,3 +150,41 @@ describe('SymPy: the functions a file imports are the ones --verify\'s driver ev
     expect(bad).toEqual([]);
   }, 120_000);
 });
+
+describe('Wolfram: Log and Sqrt give Indeterminate outside their real domain and Log[0] -Infinity, as IEEE float math', () => {
+  if (python.skip && !inCI) {
+    it.skip(`both forms [needs ${python.skip}]`, () => {});
+    return;
+  }
+  // The interpreters follow Wolfram (complex results are errors there), so the printed text must test
+  // the domain itself. Wolfram's tensor interpreter reports every non-finite value as null.
+  const WL = ['test_log', 'test_sqrt', 'test_logsoftmax_axis_1', 'test_relu', 'test_exp'];
+  it('scalar and tensor form', async () => {
+    if (python.skip) expect.fail(python.skip);
+    const few = cases.filter((c) => WL.includes(c.name));
+    const bad: string[] = [];
+    const tensor = await runWolframTensor(await Promise.all(few.map(async (c) => ({ text: await text(c, 'mathematica', 'tensor'), cases: [c.inputs.map((x, k) => nest(x.map(jsonNumber), c.dims[k]))] }))));
+    few.forEach((c, i) => {
+      const r = tensor[i];
+      const d = 'error' in r ? r.error : where(c, differs(r[0], c.want, true));
+      if (d) bad.push(`tensor ${c.name}: ${d}`);
+    });
+    for (const c of few.filter((x) => x.name !== 'test_logsoftmax_axis_1')) {
+      try {
+        const [got] = await runWolfram(await text(c, 'mathematica', 'scalar'), [c.inputs.flat().map(jsonNumber)]);
+        const d = where(c, differs(got, c.want));
+        if (d) bad.push(`scalar ${c.name}: ${d}`);
+      } catch (e) {
+        bad.push(`scalar ${c.name}: ${String((e as Error).message).split('\n').filter(Boolean).at(-1)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  }, 120_000);
+});
+
+/** Flat row-major values as nested lists of `dims`. */
+function nest(values: readonly number[], dims: readonly number[]): unknown {
+  if (dims.length === 0) return values[0];
+  const inner = dims.slice(1).reduce((m, d) => m * d, 1);
+  return Array.from({ length: dims[0] }, (_, i) => nest(values.slice(i * inner, (i + 1) * inner), dims.slice(1)));
+}
