@@ -112,6 +112,13 @@ from sympy.printing.pycode import PythonCodePrinter
 warnings.simplefilter("ignore")
 printer = PythonCodePrinter({"allow_unknown_functions": True, "fully_qualified_modules": False})
 
+FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "erf": math.erf, "floor": np.floor, "copysign": np.copysign,
+             "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+             "sinh": np.sinh, "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+             # SymPy's Max and Min print as Python's max and min, which pass a NaN over depending on the order.
+             "max": lambda *a: math.nan if any(math.isnan(v) for v in a) else max(a),
+             "min": lambda *a: math.nan if any(math.isnan(v) for v in a) else min(a)}
+
 def module(file):
     spec = importlib.util.spec_from_file_location("model", file)
     m = importlib.util.module_from_spec(spec)
@@ -123,7 +130,12 @@ def load(m):
     values = getattr(m, "PARAMS", {})  # --weights symbolic: the trained values put back
     body = [f"    {eq.lhs} = {printer.doprint(eq.rhs.xreplace(values))}" for eq in m.bindings + m.outputs]
     src = f"def f({args}):\\n" + "\\n".join(body + ["    return [" + ", ".join(str(eq.lhs) for eq in m.outputs) + "]"])
-    env = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "erf": math.erf, "inf": math.inf, "nan": math.nan, "float": float, "math": math}
+    # Every function name SymPy's Python printer writes for what the module may import (its own
+    # imports are SymPy's symbolic functions): NumPy's, which give NaN outside a real domain as IEEE float math does.
+    env = {**FUNCTIONS, "inf": math.inf, "nan": math.nan, "float": float, "math": math}
+    unknown = sorted(n for n in m.__dict__ if str(getattr(m.__dict__[n], "__module__", "") or "").startswith("sympy.functions") and n not in env and n not in ("Abs", "Heaviside", "Max", "Min", "Piecewise", "sign"))
+    if unknown:
+        raise NameError(f"the driver has no float function for {', '.join(unknown)}")
     for name in dir(m):
         if hasattr(m, "_" + name + "_rows"):
             env[name] = (lambda cls: lambda i, c: float(cls(float(i), int(c))))(getattr(m, name))
@@ -239,7 +251,7 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
       code.evaluate(scope);
       return outs.flatMap((t) => {
         const v = scope.get(t.name);
-        return typeof v === 'number' ? [v] : (math.flatten(v as number[]) as unknown as { valueOf(): number[] }).valueOf().map(Number);
+        return typeof v === 'number' ? [v] : (math.flatten(v as number[]) as unknown as { valueOf(): unknown[] }).valueOf().map((x) => mathjsNumber(x, t.name));
       });
     });
   }
@@ -250,8 +262,14 @@ export async function runMathjsText(text: string, points: readonly ArrayLike<num
     // --weights symbolic: the trained weights from the PARAMS line, as mathjs matrices.
     for (const [n, v] of Object.entries(params)) scope.set(n, math.matrix(v as number[]));
     code.evaluate(scope);
-    return outs.map((n) => Number(scope.get(n)));
+    return outs.map((n) => mathjsNumber(scope.get(n), n));
   });
+}
+
+/** An output value of a mathjs text: a number, never a complex number (log(-1) is 3.14…i in mathjs), which Number() would turn into NaN and so hide. */
+function mathjsNumber(v: unknown, name: string): number {
+  if (typeof v === 'number') return v;
+  throw new Error(`mathjs gave ${name} = ${String(v)}, which is not a real number (a ${(v as object)?.constructor?.name ?? typeof v}); the text must give NaN where IEEE float math does`);
 }
 
 const runMathjs: Runner = async (text, _inputs, points) => ({ values: await runMathjsText(text, points) });

@@ -38,9 +38,27 @@ def product(xs):
     return p
 
 
+class ComplexResult(ValueError):
+    pass
+
+
+def real(name, f, ok):
+    # Wolfram computes Log, Sqrt, ... of a real outside their real domain as a complex number
+    # (ref/Log: a branch cut along the negative real axis; ref/Sqrt: negative numbers have imaginary
+    # square roots), not NaN: a complex value is an error here, never more lenient than Wolfram.
+    def g(z):
+        if not math.isnan(z) and not ok(z):
+            raise ComplexResult(f"{name}[{z!r}] is a complex number in Wolfram, where IEEE float math gives NaN")
+        return f(z)
+    return g
+
+
 def power(a, b):
+    a, b = float(a), float(b)
+    if a < 0 and math.isfinite(b) and b != int(b):
+        raise ComplexResult(f"Power[{a!r}, {b!r}] is a complex number in Wolfram, where IEEE float math gives NaN")
     try:
-        return float(a) ** float(b)
+        return a ** b
     except ZeroDivisionError:
         return math.inf
     except OverflowError:
@@ -74,15 +92,17 @@ FUNCS = {
     "Plus": lambda *a: math.fsum(a),
     "Times": lambda *a: product(a),
     "Power": power,
-    "Max": max,
-    "Min": min,
-    "Exp": lambda z: math.exp(z) if z < 709 else math.inf,
-    "Log": math.log,
+    # Max and Min are NumericFunctions: Indeterminate among the arguments gives Indeterminate (ref/Indeterminate).
+    "Max": lambda *a: math.nan if any(math.isnan(v) for v in a) else max(a),
+    "Min": lambda *a: math.nan if any(math.isnan(v) for v in a) else min(a),
+    "Exp": lambda z: math.exp(z) if z < 709 or math.isnan(z) else math.inf,
+    # Log[0.] is Indeterminate in Wolfram (an approximate zero), where IEEE gives -Infinity.
+    "Log": real("Log", lambda z: math.log(z) if z > 0 else math.nan, lambda z: z >= 0),
     "Tanh": math.tanh,
     "LogisticSigmoid": logistic,
     "Erf": math.erf,
     "Abs": abs,
-    "Sqrt": math.sqrt,
+    "Sqrt": real("Sqrt", lambda z: math.sqrt(z) if not math.isnan(z) else z, lambda z: z >= 0),
     "Boole": boole,
     "Greater": compare(lambda a, b: a > b),
     "GreaterEqual": compare(lambda a, b: a >= b),

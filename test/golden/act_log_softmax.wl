@@ -10,7 +10,7 @@ Function[{x1, x2, x3},
   t7 = t2 - t5;
   t8 = t3 - t5;
   t9 = t4 - t5;
-  t10 = Log[Exp[t6] + Exp[t7] + Exp[t8] + Exp[t9]];
+  t10 = If[Exp[t6] + Exp[t7] + Exp[t8] + Exp[t9] > 0, Log[Exp[t6] + Exp[t7] + Exp[t8] + Exp[t9]], If[Exp[t6] + Exp[t7] + Exp[t8] + Exp[t9] == 0, -Infinity, Indeterminate], Indeterminate];
   {t6 - t10, t7 - t10, t8 - t10, t9 - t10}
  ]
 ]

@@ -9,8 +9,8 @@ Function[{x1, x2, x3, x4, x5, x6},
   h1n6 = 0.07649316*x4 - 0.7771445*x5 - 0.045643993*x6 - 0.62202704;
   h1n7 = 0.9609407*x4 - 0.4046955*x5 + 0.6040327*x6 - 0.87240624;
   h1n8 = 0.95445335*x4 - 0.9647073*x5 - 0.17090876*x6 + 0.7949697;
-  t1 = 1/Sqrt[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2]];
-  t2 = 1/Sqrt[Max[1*^-12, h1n5^2 + h1n6^2 + h1n7^2 + h1n8^2]];
+  t1 = 1/If[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2] >= 0, Sqrt[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2]], Indeterminate, Indeterminate];
+  t2 = 1/If[Max[1*^-12, h1n5^2 + h1n6^2 + h1n7^2 + h1n8^2] >= 0, Sqrt[Max[1*^-12, h1n5^2 + h1n6^2 + h1n7^2 + h1n8^2]], Indeterminate, Indeterminate];
   {{h1n1*t1, h1n2*t1, h1n3*t1, h1n4*t1}, {h1n5*t2, h1n6*t2, h1n7*t2, h1n8*t2}}
  ]
 ]

@@ -9,8 +9,8 @@ Function[{x1, x2, x3, x4, x5, x6},
   h2n2 = Tanh[0.56699395*x1 + 0.7462838*x2 - 0.3065258*x3 - 0.8239033];
   h2n3 = Tanh[0.2378894*x1 - 0.57761663*x2 - 0.17120674*x3 + 0.8658983];
   h2n4 = Tanh[0.89707816*x1 - 0.446875*x2 - 0.9088589*x3 + 0.31743047];
-  t1 = 1/Sqrt[Max[1*^-12, h2n1^2 + h2n2^2 + h2n3^2 + h2n4^2]];
-  t2 = 1/Sqrt[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2]];
+  t1 = 1/If[Max[1*^-12, h2n1^2 + h2n2^2 + h2n3^2 + h2n4^2] >= 0, Sqrt[Max[1*^-12, h2n1^2 + h2n2^2 + h2n3^2 + h2n4^2]], Indeterminate, Indeterminate];
+  t2 = 1/If[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2] >= 0, Sqrt[Max[1*^-12, h1n1^2 + h1n2^2 + h1n3^2 + h1n4^2]], Indeterminate, Indeterminate];
   h8n1 = h1n1*h2n1;
   h8n2 = h1n2*h2n2;
   h8n3 = h1n3*h2n3;

@@ -182,7 +182,37 @@ def unary(f):
     return g
 
 
+def real_domain(name, ok):
+    # Wolfram computes Log, Sqrt and Power outside their real domain as complex numbers (ref/Log: a
+    # branch cut along the negative real axis; ref/Sqrt: negative numbers have imaginary square
+    # roots), not NaN as NumPy does: such a value is an error here, never more lenient than Wolfram.
+    def check(x, *rest):
+        bad = ok(np.asarray(x, dtype=np.float64), *rest)
+        if np.any(bad):
+            raise WolframError(f"{name} of a number outside its real domain is a complex number in Wolfram, where IEEE float math gives NaN")
+    return check
+
+
+_check_log = real_domain("Log", lambda x: x < 0)
+_check_sqrt = real_domain("Sqrt", lambda x: x < 0)
+_check_power = real_domain("Power", lambda a, b: (a < 0) & np.isfinite(b) & (np.asarray(b, dtype=np.float64) != np.trunc(b)))
+
+
+def w_log(x):
+    _check_log(x)
+    x = np.asarray(x, dtype=np.float64)
+    # Log[0.] is Indeterminate in Wolfram (an approximate zero), where IEEE gives -Infinity.
+    r = np.where(x == 0, np.nan, np.log(np.where(x == 0, 1.0, x)))
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def w_sqrt(x):
+    _check_sqrt(x)
+    return np.sqrt(x)
+
+
 def power(a, b):
+    _check_power(a, b)
     return np.power(np.asarray(a, dtype=np.float64), b)
 
 
@@ -396,12 +426,12 @@ FUNCS = {
     "Max": w_max,
     "Min": w_min,
     "Exp": unary(np.exp),
-    "Log": unary(np.log),
+    "Log": unary(w_log),
     "Tanh": unary(np.tanh),
     "LogisticSigmoid": unary(logistic),
     "Erf": unary(ERF),
     "Abs": unary(np.abs),
-    "Sqrt": unary(np.sqrt),
+    "Sqrt": unary(w_sqrt),
     "Ceiling": unary(np.ceil),
     "Floor": unary(np.floor),
     "IntegerPart": unary(np.trunc),
@@ -472,12 +502,12 @@ POINTWISE = {
     "Max": lambda *a: _fold(np.maximum, a),
     "Min": lambda *a: _fold(np.minimum, a),
     "Exp": np.exp,
-    "Log": np.log,
+    "Log": w_log,
     "Tanh": np.tanh,
     "LogisticSigmoid": logistic,
     "Erf": ERF,
     "Abs": np.abs,
-    "Sqrt": np.sqrt,
+    "Sqrt": w_sqrt,
     "Boole": lambda c: pointwise_boole(c),
     "Greater": np.greater,
     "Less": np.less,

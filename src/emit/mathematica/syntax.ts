@@ -26,13 +26,16 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
     lookup: (t, index, column) => `${tableName(t)}[[${index.text} + 1, ${column + 1}]]`,
     functions: {
       exp: (a) => `Exp[${a}]`,
-      log: (a) => `Log[${a}]`,
+      // Wolfram's Log of a negative number is complex (ref/Log: a branch cut along the negative real
+      // axis) and Log[0.] Indeterminate; IEEE float math, which every oracle computes, gives NaN and -Infinity.
+      log: (a) => `If[${a} > 0, Log[${a}], If[${a} == 0, -Infinity, Indeterminate], Indeterminate]`,
       tanh: (a) => `Tanh[${a}]`,
       sigmoid: (a) => `LogisticSigmoid[${a}]`,
       erf: (a) => `Erf[${a}]`,
       softplus: (a) => `Log[1 + Exp[${a}]]`,
       abs: (a) => `Abs[${a}]`,
-      sqrt: (a) => `Sqrt[${a}]`,
+      // Negative numbers have imaginary square roots in Wolfram (ref/Sqrt); NaN in IEEE float math.
+      sqrt: (a) => `If[${a} >= 0, Sqrt[${a}], Indeterminate, Indeterminate]`,
       // Indeterminate > 0 stays unevaluated (Boole of it too): If's fourth argument gives step's 0 for NaN.
       step: (a) => `If[${a} > 0, 1, 0, 0]`,
       floor: (a) => `Floor[${a}]`,

@@ -64,7 +64,8 @@ interface Printed {
 }
 
 /** Functions whose Wolfram form threads over lists element by element (Max, Min and Boole[# > 0] do not). */
-const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'softplus', ...TRIG]);
+// Not log and sqrt: their templates test the real domain with If, which does not thread over lists.
+const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'tanh', 'sigmoid', 'erf', 'abs', 'softplus', ...TRIG]);
 
 /** True when `text` needs no parentheses as an operand (a name, a call, a list or a part). */
 function atomic(text: string): boolean {
@@ -406,6 +407,8 @@ class Printer {
       const text = printMap(a, atoms(args.map(operand)), this.syntax, WL_FUNCTIONS, this.opts).text;
       return { text: read.length === 0 && rank > 0 ? `ConstantArray[${text}, {${out.join(', ')}}]` : text };
     }
+    // Numbers (rank 0) go into the template as they are: Map at level {-1} leaves an atom unchanged.
+    if (rank === 0) return { text: printMap(a, atoms(eq.args.map(MARK)), this.syntax, WL_FUNCTIONS, this.opts).text, repeated: [...eq.args] };
     // Size-1 arguments go into the template as numbers; the others are threaded over element by element.
     const threaded = eq.args.map((_, i) => size(shapes[i]) !== 1 || size(out) === 1);
     const count = threaded.filter(Boolean).length;

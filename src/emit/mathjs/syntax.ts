@@ -18,6 +18,31 @@ export const MATHJS_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tan
 /** The names mathjs reads itself, and the file's PARAMS. */
 export const MATHJS_RESERVED: ReadonlySet<string> = new Set([...MATHJS_NAMES, 'PARAMS']);
 
+/**
+ * mathjs gives a complex number for log, sqrt, ^, asin, acos, acosh and atanh of a number outside
+ * their real domain (log(-1) is 3.14…i) where IEEE float math, and every runtime nn2eq is checked
+ * against, gives NaN: each is printed behind a test of its domain, NaN outside it. The tests use
+ * sign(), exact where mathjs's <= and == call numbers within 1e-12 of each other equal.
+ */
+const INTEGER_LITERAL = /^-?\d+$/;
+const real = (inDomain: string, call: string) => `(${inDomain} ? ${call} : NaN)`;
+
+/** `a ^ b` as IEEE pow computes it: NaN for a negative base and an exponent that is not an integer. */
+export function realPow(a: string, b: string, op = '^'): string {
+  const text = `${a} ${op} ${b.startsWith('-') ? `(${b})` : b}`;
+  if (INTEGER_LITERAL.test(b)) return text;
+  // An infinite exponent, or a = -Infinity: IEEE pow depends on |a| only, where mathjs gives a complex NaN.
+  return `(sign(${a}) >= 0 or sign(${b} - fix(${b})) == 0 ? ${text} : max(abs(${a}), abs(${b})) == Infinity ? abs(${a}) ${op} ${b} : NaN)`;
+}
+
+/**
+ * ⌊a⌋ exactly: mathjs's floor returns round(a) when a is within 1e-12 (or 1e-15 of 0) of it, so
+ * floor(-1e-30) is 0; that answer is one too high, and then a is below it, which sign() sees.
+ */
+function exactFloor(a: string): string {
+  return `(floor(${a}) - (sign(${a} - floor(${a})) == -1 ? 1 : 0))`;
+}
+
 /** The mathjs scalar syntax (shared with the tensor form, which prints element-wise templates through it). */
 export function mathjsSyntax(name: (n: Name) => string): Syntax {
   return {
@@ -28,22 +53,27 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
     mul: (a, b) => `${a} * ${b}`,
     div: (a, b) => `${a} / ${b}`,
     divParens: true,
-    pow: (a, b) => `${a} ^ ${b.startsWith('-') ? `(${b})` : b}`,
+    pow: (a, b) => realPow(a, b),
     lookup: (t, index, column) => `${tableName(t)}_at(${index.text}, ${column})`,
     functions: {
       exp: (a) => `exp(${a})`,
-      log: (a) => `log(${a})`,
+      log: (a) => real(`sign(${a}) >= 0`, `log(${a})`),
       tanh: (a) => `tanh(${a})`,
       sigmoid: (a) => `1 / (1 + exp(-(${a})))`,
       erf: (a) => `erf(${a})`,
       softplus: (a) => `log(1 + exp(${a}))`,
       abs: (a) => `abs(${a})`,
-      sqrt: (a) => `sqrt(${a})`,
+      sqrt: (a) => real(`sign(${a}) >= 0`, `sqrt(${a})`),
       // sign is exact where mathjs's > calls numbers within absTol 1e-15 of 0 equal to it.
       step: (a) => `(sign(${a}) == 1 ? 1 : 0)`,
-      floor: (a) => `floor(${a})`,
-      trunc: (a) => `fix(${a})`,
+      floor: (a) => exactFloor(a),
+      // fix() rounds through the same tolerant floor and ceil.
+      trunc: (a) => `sign(${a}) * ${exactFloor(`abs(${a})`)}`,
       ...trigPrinters(TRIG_NAMES),
+      asin: (a) => real(`sign(abs(${a}) - 1) <= 0`, `asin(${a})`),
+      acos: (a) => real(`sign(abs(${a}) - 1) <= 0`, `acos(${a})`),
+      acosh: (a) => real(`sign(${a} - 1) >= 0`, `acosh(${a})`),
+      atanh: (a) => real(`sign(abs(${a}) - 1) <= 0`, `atanh(${a})`),
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
     },

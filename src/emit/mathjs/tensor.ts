@@ -100,6 +100,8 @@ class Printer {
   private readonly syntax: Syntax;
   /** The scalar syntax with mathjs's element-wise operators, for templates applied to whole matrices. */
   private readonly elementwise: Syntax;
+  /** Set while printing with `elementwise` when a power's exponent is not an integer literal. */
+  private nonIntegerPow = false;
   /** The time-step suffix of the body being printed ('' at top level; nested bodies append theirs). */
   private suffix = '';
   /** --weights symbolic: the weight tensors the caller puts in the scope (none for a model without weights). */
@@ -122,7 +124,12 @@ class Printer {
       ...this.syntax,
       mul: (a, b) => `${a} .* ${b}`,
       div: (a, b) => `${a} ./ ${b}`,
-      pow: (a, b) => `${a} .^ ${b.startsWith('-') ? `(${b})` : b}`,
+      // A power whose exponent is not an integer literal needs realPow's test of its domain, which
+      // mathjs evaluates on numbers only: map() then applies the scalar template instead.
+      pow: (a, b) => {
+        if (!/^-?\d+$/.test(b)) this.nonIntegerPow = true;
+        return `${a} .^ ${b.startsWith('-') ? `(${b})` : b}`;
+      },
     };
   }
 
@@ -288,10 +295,11 @@ class Printer {
         const axes = (a as unknown as AxesAttrs).axes;
         const d = this.fresh(`${target}_shift`);
         const total = this.reduce('sum', `map(${d}, exp)`, xs, axes);
+        // Not map(…, log): map hands its callback (value, index), which log reads as (x, base).
+        const log = this.define('f_log', ['x'], this.syntax.functions.log('x'));
         return [
           { target: d, text: `${x} - ${this.reduce('max', x, xs, axes).text}` },
-          // Not map(…, log): map hands its callback (value, index), which log reads as (x, base).
-          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : `map(${total.text}, ${this.define('f_log', ['x'], 'log(x)')})`}` },
+          { target, text: `${d} - ${total.scalar ? `log(${total.text})` : this.apply(log, total)}` },
         ];
       }
       case 'l2_normalize':
@@ -423,8 +431,9 @@ class Printer {
   /** An element-wise function from its one scalar template: on whole matrices when it is arithmetic only, else through map. */
   private map(eq: Equation, a: MapAttrs): string {
     const marks = eq.args.map(MARK);
+    this.nonIntegerPow = false;
     const direct = printMap(a, atoms(marks), this.elementwise, MATHJS_FUNCTIONS, this.opts);
-    if ([...direct.uses].every((u) => ELEMENTWISE.has(u as Fn | 'input'))) return direct.text;
+    if (!this.nonIntegerPow && [...direct.uses].every((u) => ELEMENTWISE.has(u as Fn | 'input'))) return direct.text;
     const params = eq.args.length === 1 ? ['x'] : eq.args.map((_, i) => `x${i + 1}`);
     const template = printMap(a, atoms(params), this.syntax, MATHJS_FUNCTIONS, this.opts).text;
     // A template that is one of mathjs's own functions of x (tanh(x), exp(x)…) is mapped as it is.

@@ -1,3 +1,4 @@
+import { TRIG } from '../../ir/ops.js';
 import type { DotAttrs, GlobalPoolAttrs, MapAttrs, TOp } from '../../tensor/ops.js';
 import type { Equation, TensorProgram } from '../../tensor/program.js';
 import { SYMPY_SUPPORTS, sympySyntax } from './syntax.js';
@@ -93,7 +94,7 @@ const HELPERS = {
 };
 
 /** SymPy names the file may use, imported when its text does. */
-const IMPORTS = ['Abs', 'Eq', 'erf', 'exp', 'Float', 'floor', 'Function', 'Ge', 'Gt', 'Heaviside', 'log', 'Max', 'Min', 'nan', 'Ne', 'oo', 'Piecewise', 'sign', 'sqrt', 'symbols', 'sympify', 'tanh'];
+const IMPORTS = ['Abs', 'Eq', 'erf', 'exp', 'Float', 'floor', 'Function', 'Ge', 'Gt', 'Heaviside', 'log', 'Max', 'Min', 'nan', 'Ne', 'oo', 'Piecewise', 'sign', 'sqrt', 'symbols', 'sympify', 'tanh', ...TRIG];
 
 /** SymPy's text for an equation, or null where NumPy's array code serves object arrays as it is. */
 function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | null {

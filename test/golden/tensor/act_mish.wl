@@ -2,15 +2,14 @@
 (* Takes one argument per model input, a nested list in its shape: dense_Dense21_input [3]. *)
 (* Returns the output in its shape: dense_Dense21 [4]. *)
 Function[{input1},
- Block[{W1, b1, a1, h1},
+ Block[{W1, b1, h1},
   W1 = {
     {-0.5039395, 1.391545, -0.61826825, -1.2368187},
     {0.07546647, -1.1491886, -0.687792, -0.12165328},
     {1.1324327, 0.8494583, 0.43167168, -0.510944}
   };
   b1 = {-1.2292433, -0.18553312, 0.5139653, -0.42159113};
-  a1 = input1 . W1 + b1;
-  h1 = a1*Tanh[Log[Exp[a1] + 1]];
+  h1 = Map[#*Tanh[If[Exp[#] + 1 > 0, Log[Exp[#] + 1], If[Exp[#] + 1 == 0, -Infinity, Indeterminate], Indeterminate]] &, input1 . W1 + b1, {-1}];
   h1
  ]
 ]
