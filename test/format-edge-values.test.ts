@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../src/index.js';
+import type { Format } from '../src/emit/index.js';
 import { runMathjsText } from '../src/verify/extra-runtimes.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { inCI, python, ROOT, runSympy, runWolfram, runWolframTensor, tmpFile } from './helpers.js';
@@ -101,7 +102,7 @@ const where = (c: Case, msg: string | null) => {
 const cases: Case[] = [];
 /** JSON has no Infinity or NaN: the python side reads these strings with np.float64. */
 const jsonNumber = (v: number) => (Number.isFinite(v) ? v : (String(v) as unknown as number));
-const text = (c: Case, format: string, form: 'scalar' | 'tensor') => convertFile(join(NODE, c.name, 'model.onnx'), { format, form }).then((r) => r.text);
+const text = (c: Case, format: Format, form: 'scalar' | 'tensor') => convertFile(join(NODE, c.name, 'model.onnx'), { format, form }).then((r) => r.text);
 
 beforeAll(async () => {
   for (const name of CASES) cases.push(await prepare(name));
