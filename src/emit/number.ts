@@ -12,6 +12,9 @@ export interface NumberStyle {
   readonly nan: string;
 }
 
+/** Numbers in JSON text: JSON has no Infinity or NaN, so those are the strings "Infinity" and "NaN" (the JSON format and the PARAMS line of the mathjs files). */
+export const JSON_NUMBERS: NumberStyle = { scientific: (m, e) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
+
 /**
  * The digits of `v`: the shortest decimal that reads back as the same float32 when `v` is a
  * float32 value (every stored weight), else the same float64; or rounded to `precision`

@@ -6,7 +6,7 @@ import type { NodeId } from '../../ir/graph.js';
 import type { Program } from '../../schedule.js';
 import { inputNames, outputNames, plainName } from '../common.js';
 import { portNames } from '../port-names.js';
-import { formatNumber } from '../number.js';
+import { formatNumber, JSON_NUMBERS } from '../number.js';
 import type { EmitOptions, Emitter } from '../types.js';
 import type { Body, Equation, TensorProgram } from '../../tensor/program.js';
 import { tensorNames } from '../tensor-common.js';
@@ -15,7 +15,6 @@ import { tensorNames } from '../tensor-common.js';
 export const JSON_IR_VERSION = 1;
 
 // JSON has no NaN or infinities: those are written as the strings "NaN", "Infinity", "-Infinity".
-const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
 
 /**
  * The scalar IR program as JSON (schema/nn2eq-ir.schema.json): the live nodes in dependency order,

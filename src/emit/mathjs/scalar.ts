@@ -2,7 +2,8 @@ import type { Name, Program } from '../../schedule.js';
 import { hasParams, inputNames, outputNames, paramLiteral, plainName, shapeText, tableName, tableRows } from '../common.js';
 import { render, type Syntax } from '../render.js';
 import type { EmitOptions, Emitter } from '../types.js';
-import { JSON_NUMBERS, MATHJS_FUNCTIONS, MATHJS_NUMBERS, MATHJS_RESERVED, mathjsSyntax } from './syntax.js';
+import { JSON_NUMBERS } from '../number.js';
+import { MATHJS_FUNCTIONS, MATHJS_NUMBERS, MATHJS_RESERVED, mathjsSyntax } from './syntax.js';
 
 /**
  * mathjs expression syntax: one assignment per line (`h1_1 = …`, then `y1 = …`), for

@@ -3,9 +3,6 @@ import type { Name } from '../../schedule.js';
 import { tableName } from '../common.js';
 import { paren, type Syntax } from '../render.js';
 
-/** JSON's numbers for the PARAMS line (no NaN or Infinity in trained weights; written as strings if ever; shared with the tensor form). */
-export const JSON_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
-
 /** How mathjs reads numbers (shared with the tensor form). */
 export const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
 
