@@ -6,7 +6,7 @@ import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
 import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { broadcastIndex as broadcastAt } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
-import { formatNumbers, type NumberStyle } from './number.js';
+import { formatNumber, formatNumbers, type NumberStyle } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
 import { constantsUsed, tensorNames } from '../tensor/names.js';
@@ -138,10 +138,42 @@ export function isAtom(text: string): boolean {
 
 /** A constant tensor as text rows, one row of its last axis per line, numbers separated by spaces (read back by a `_w` helper). */
 export function weightRows(t: TensorInfo, style: NumberStyle, precision: number | undefined): string[] {
-  const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-  const v = t.values!;
+  return valueRows(t.values!, t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1], style, precision, ' ');
+}
+
+/** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
+function fewValues(values: ArrayLike<number>): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]);
+    if (seen.size > 4096) return false;
+  }
+  return values.length > 4 * seen.size;
+}
+
+/**
+ * `values` printed `width` to a row, the numbers joined by `separator`. Few distinct values
+ * (quantized weights) are each formatted once and looked up; the text is the same either way.
+ */
+export function valueRows(values: ArrayLike<number>, width: number, style: NumberStyle, precision: number | undefined, separator: string): string[] {
   const rows: string[] = [];
-  for (let at = 0; at < v.length; at += cols) rows.push(formatNumbers(v, at, at + cols, style, precision, ' '));
+  const printed = fewValues(values) ? new Map<number, string>() : undefined;
+  for (let at = 0; at < values.length; at += width) {
+    if (!printed) {
+      rows.push(formatNumbers(values, at, at + width, style, precision, separator));
+      continue;
+    }
+    const row: string[] = [];
+    for (let j = at; j < at + width; j++) {
+      let text = printed.get(values[j]);
+      if (text === undefined) {
+        text = formatNumber(values[j], style, precision);
+        printed.set(values[j], text);
+      }
+      row.push(text);
+    }
+    rows.push(row.join(separator));
+  }
   return rows;
 }
 

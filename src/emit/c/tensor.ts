@@ -3,10 +3,10 @@ import type { Fn } from '../../ir/ops.js';
 import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { C_FUNCTIONS, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from './syntax.js';
-import { formatNumber, formatNumbers } from '../number.js';
+import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -320,16 +320,6 @@ const NEEDS: Record<string, readonly string[]> = {
   place: ['copy'],
 };
 
-
-/** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
-function fewValues(values: ArrayLike<number>): boolean {
-  const seen = new Set<number>();
-  for (let i = 0; i < values.length; i++) {
-    seen.add(values[i]);
-    if (seen.size > 4096) return false;
-  }
-  return values.length > 4 * seen.size;
-}
 
 /** Row-major strides of a shape. */
 function strides(shape: readonly number[]): number[] {
@@ -669,24 +659,7 @@ class Printer {
       const call = byLayer.get(t.layer);
       const label = `${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${comment(call.layer)}'` : ''}`;
       const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-      const rows: string[] = [];
-      const printed = fewValues(values) ? new Map<number, string>() : undefined;
-      for (let at = 0; at < values.length; at += width) {
-        if (!printed) {
-          rows.push(formatNumbers(values, at, at + width, C_NUMBERS, this.opts.precision, ', '));
-          continue;
-        }
-        const row: string[] = [];
-        for (let j = at; j < at + width; j++) {
-          let text = printed.get(values[j]);
-          if (text === undefined) {
-            text = formatNumber(values[j], C_NUMBERS, this.opts.precision);
-            printed.set(values[j], text);
-          }
-          row.push(text);
-        }
-        rows.push(row.join(', '));
-      }
+      const rows = valueRows(values, width, C_NUMBERS, this.opts.precision, ', ');
       return { name: this.names[id], label, size: values.length, rows };
     });
   }
