@@ -1,11 +1,11 @@
 import type { Hint, NodeId, ParamTensor } from '../../ir/graph.js';
-import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
+import { Prec } from '../../ir/ops.js';
 import { schedule, type Name, type Program } from '../../schedule.js';
 import { tableRows, usedFunctions } from '../common.js';
 import { formatNumber } from '../number.js';
 import { render, type Syntax } from '../render.js';
 import type { EmitOptions, Emitter } from '../types.js';
-import { fileName, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS, texCases } from './syntax.js';
+import { fileName, GATE_MEANING, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS, texBool, texCases, texFunctions } from './syntax.js';
 
 /**
  * Default --terms-per-line. Four terms of a full-precision float32 weight times a name
@@ -31,18 +31,8 @@ const CONSTANTS: readonly { value: number; symbol: string; define?: string }[] =
 /** Rows per align* environment of a --standalone document. */
 const ALIGN_ROWS = 200;
 
-/** What a hint symbol stands for in the "where" block. */
-const HINT_MEANING: Record<string, string> = {
-  i: 'input gate',
-  f: 'forget gate',
-  g: 'cell candidate',
-  o: 'output gate',
-  z: 'update gate',
-  r: 'reset gate',
-  hh: 'candidate state',
-  e: 'exponential in the softmax',
-  a: 'pre-activation (weighted sum)',
-};
+/** What a hint symbol stands for in the "where" block: a gate's letter, or one of the scalar form's own values. */
+const HINT_MEANING: Record<string, string> = { ...GATE_MEANING, e: 'exponential in the softmax', a: 'pre-activation (weighted sum)' };
 
 function userName(s: string): string {
   return s.length === 1 ? s : `\\mathrm{${s}}`;
@@ -144,24 +134,9 @@ export const latex: Emitter = {
       pow: (a, b) => `{${a}}^{${b}}`,
       lookup: (t, index, column) => `E^{(${t + 1})}_{${index.text},${column + 1}}`,
       param: (t, idx) => `${symbols.get(t)!}${idx.length ? `_{${idx.map((i) => i + 1).join(',')}}` : ''}`,
-      functions: {
-        exp: (a) => `e^{${a}}`,
-        log: (a) => `\\ln${L}(${a}${R})`,
-        tanh: (a) => `\\tanh${L}(${a}${R})`,
-        sigmoid: (a) => `\\sigma${L}(${a}${R})`,
-        erf: (a) => `\\operatorname{erf}${L}(${a}${R})`,
-        softplus: (a) => `\\ln${L}(1 + e^{${a}}${R})`,
-        abs: (a) => `${L}|${a}${R}|`,
-        sqrt: (a) => `\\sqrt{${a}}`,
-        step: (a) => `\\mathbf{1}${L}[${a} > 0${R}]`,
-        floor: (a) => `${L}\\lfloor ${a}${R}\\rfloor`,
-        trunc: (a) => `\\operatorname{trunc}${L}(${a}${R})`,
-        ...trigPrinters({ sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan', sinh: '\\sinh', cosh: '\\cosh', asinh: '\\operatorname{arsinh}', acosh: '\\operatorname{arcosh}', atanh: '\\operatorname{artanh}' }, (n, a) => `${n}${L}(${a}${R})`),
-        max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
-        min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
-      },
+      functions: texFunctions(L, R),
       compare: (op, a, b) => `${a.text} ${TEX_RELATIONS[op]} ${b.text}`,
-      bool: (c) => `\\mathbf{1}${L}[${c}${R}]`,
+      bool: texBool(L, R),
       select: (c, a, b) => texCases(c, a.text, b.text),
       termBreak: opts.inline ? BREAK : undefined,
     };

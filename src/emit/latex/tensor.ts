@@ -1,6 +1,6 @@
 import { isInteger } from '../../tensor/dtype.js';
 import type { Fn } from '../../ir/ops.js';
-import { Prec, trigPrinters, TRIG } from '../../ir/ops.js';
+import { Prec } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
 import { ELEMENTWISE, type ElementwiseFn } from '../../tensor/functions.js';
 import type {
@@ -25,7 +25,7 @@ import type {
 } from '../../tensor/ops.js';
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { findAttention, isInverseRoot, type Attention } from '../../tensor/attention.js';
-import { fileName, texCases, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
+import { fileName, GATE_MEANING, texBool, texCases, texFunctions, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
@@ -153,16 +153,6 @@ function show(n: TexName, extraSub: readonly string[] = []): string {
   return `${core}${sub.length ? `_{${sub.join(',')}}` : ''}${n.sup ? `^{${n.sup}}` : ''}`;
 }
 
-const GATE_MEANING: Record<string, string> = {
-  i: 'input gate',
-  f: 'forget gate',
-  g: 'cell candidate',
-  o: 'output gate',
-  z: 'update gate',
-  r: 'reset gate',
-  hh: 'candidate state',
-  c: 'cell state',
-};
 
 const GREEK: Record<string, string> = { gamma: '\\gamma', beta: '\\beta', alpha: '\\alpha' };
 
@@ -183,24 +173,9 @@ const SYNTAX_BASE: Omit<Syntax, 'name'> = {
   divParens: false,
   pow: (a, b) => `{${a}}^{${b}}`,
   lookup: (t, index, column) => `E^{(${t + 1})}_{${index.text},${column + 1}}`,
-  functions: {
-    exp: (a) => `e^{${a}}`,
-    log: (a) => `\\ln\\left(${a}\\right)`,
-    tanh: (a) => `\\tanh\\left(${a}\\right)`,
-    sigmoid: (a) => `\\sigma\\left(${a}\\right)`,
-    erf: (a) => `\\operatorname{erf}\\left(${a}\\right)`,
-    softplus: (a) => `\\ln\\left(1 + e^{${a}}\\right)`,
-    abs: (a) => `\\left|${a}\\right|`,
-    sqrt: (a) => `\\sqrt{${a}}`,
-    step: (a) => `\\mathbf{1}\\left[${a} > 0\\right]`,
-    floor: (a) => `\\left\\lfloor ${a}\\right\\rfloor`,
-    trunc: (a) => `\\operatorname{trunc}\\left(${a}\\right)`,
-    ...trigPrinters({ sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan', sinh: '\\sinh', cosh: '\\cosh', asinh: '\\operatorname{arsinh}', acosh: '\\operatorname{arcosh}', atanh: '\\operatorname{artanh}' }, (n, a) => `${n}\\left(${a}\\right)`),
-    max: (a, b) => `\\max\\left(${a}, ${b}\\right)`,
-    min: (a, b) => `\\min\\left(${a}, ${b}\\right)`,
-  },
+  functions: texFunctions('\\left', '\\right'),
   compare: (op, a, b) => `${a.text} ${TEX_RELATIONS[op]} ${b.text}`,
-  bool: (c) => `\\mathbf{1}\\left[${c}\\right]`,
+  bool: texBool('\\left', '\\right'),
   select: (c, a, b) => texCases(c, a.text, b.text),
 };
 
