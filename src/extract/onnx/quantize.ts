@@ -12,6 +12,13 @@ import { linearOps } from './linear.js';
  * points must be constants; a constant input (a weight) is folded here with the same arithmetic.
  */
 
+/** The type of an integer product and of its centred inputs (whole numbers past the 8- and 16-bit ranges). */
+const INT32: DType = 'int32';
+
+/** The parameters of a function that takes none. */
+// Stryker disable next-line ArrayDeclaration: functions without parameters ignore any given
+const NONE: readonly number[] = [];
+
 /** The integer types a quantized tensor may have here. */
 const QTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32'];
 
@@ -104,8 +111,8 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
   const A = paramTensor(ctx, 'a', s, rank, (v) => scaleParts(v)![0]);
   const B = paramTensor(ctx, 's', s, rank, (v) => scaleParts(v)![1]);
   const Z = paramTensor(ctx, 'z', z, rank, (v) => v);
-  const v = ctx.map('round_float32', [ctx.map('scale_ratio', [x.t, A, B], [], '_')], [], '_');
-  return [tensor(ctx.map('saturate', [ctx.map('round_even', [v], [], '_'), Z], [lo, hi], 'q'), dtype)];
+  const v = ctx.map('round_float32', [ctx.map('scale_ratio', [x.t, A, B], NONE, '_')], NONE, '_');
+  return [tensor(ctx.map('saturate', [ctx.map('round_even', [v], NONE, '_'), Z], [lo, hi], 'q'), dtype)];
 };
 
 /** DequantizeLinear: fl32((q − z)·s). */
@@ -128,15 +135,15 @@ function dequantized(ctx: OnnxContext, x: Val, dims: readonly number[], s: QPara
   const Z = paramTensor(ctx, 'z', z, rank, (v) => v);
   const A = paramTensor(ctx, 'a', s, rank, (v) => scaleParts(v)![0]);
   const B = paramTensor(ctx, 's', s, rank, (v) => scaleParts(v)![1]);
-  return tensor(ctx.map('round_float32', [ctx.map('dequantize', [x.t, Z, A, B], [], '_')], [], 'r'), 'float32');
+  return tensor(ctx.map('round_float32', [ctx.map('dequantize', [x.t, Z, A, B], NONE, '_')], NONE, 'r'), 'float32');
 }
 
 /** x − z as a whole-number value (folded for a constant). */
 function centred(ctx: OnnxContext, x: Val, dims: readonly number[], z: QParam): Val {
-  if (x.kind === 'const') return konst(dims, x.values.map((v, i) => v - at(z, dims, i)), 'int32');
-  if (z.axis < 0 && z.values[0] === 0) return tensor(x.t, 'int32');
+  if (x.kind === 'const') return konst(dims, x.values.map((v, i) => v - at(z, dims, i)), INT32);
+  if (z.axis < 0 && z.values[0] === 0) return tensor(x.t, INT32);
   const Z = paramTensor(ctx, 'z', z, dims.length, (v) => v);
-  return tensor(ctx.map('sub', [x.t, Z], [], 'd'), 'int32');
+  return tensor(ctx.map('sub', [x.t, Z], NONE, 'd'), INT32);
 }
 
 /** `run` (the float extractor of Conv or MatMul) on the node with its inputs replaced by `vals`. */
@@ -182,7 +189,7 @@ function integerProduct(ctx: OnnxContext, conv: boolean, xi: number, xz: number,
   const w = centred(ctx, ctx.val(wi), wd, zw);
   const b = ctx.has(bias) ? ctx.constant(bias, 'bias') : null;
   const y = withInputs(ctx, [x, w, b], conv ? convOps.Conv : linearOps.MatMul) as Tensor;
-  return tensor(y.t, 'int32');
+  return tensor(y.t, INT32);
 }
 
 /** A zero point that is one value, or one per index of `axis` (the rows of A, the columns of B, the output channels of W). */
@@ -230,7 +237,7 @@ function qlinear(conv: boolean): OnnxExtractor {
     const A = paramTensor(ctx, 'a', mp, rank, (v) => scaleParts(v)![0]);
     const B = paramTensor(ctx, 's', mp, rank, (v) => scaleParts(v)![1]);
     const Z = paramTensor(ctx, 'z', zp, rank, (v) => v);
-    const r = ctx.map('round_even', [ctx.map('scale_ratio', [acc.t, B, A], [], '_')], [], '_');
+    const r = ctx.map('round_even', [ctx.map('scale_ratio', [acc.t, B, A], NONE, '_')], NONE, '_');
     return [tensor(ctx.map('saturate', [r, Z], [lo, hi], 'q'), dtype)];
   };
 }
