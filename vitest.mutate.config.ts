@@ -26,4 +26,7 @@ class ListedOrder extends BaseSequencer {
   }
 }
 
-export default mergeConfig(base, defineConfig({ test: { include: tests, sequence: { sequencer: ListedOrder } } }));
+// Stryker's instrumented code runs the property tests several times slower, on a shared machine: a
+// test's own timeout (the project's 30 s) must not fail the first, unmutated run; Stryker times each
+// mutant out itself (timeoutMS, timeoutFactor).
+export default mergeConfig(base, defineConfig({ test: { include: tests, testTimeout: 300_000, sequence: { sequencer: ListedOrder } } }));

@@ -2,7 +2,7 @@ import { attrInt } from '../../load/onnx/attributes.js';
 import { intRange, isInteger, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { convOps } from './conv.js';
-import { axisOf, konst, strides, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { axisOf, dimsOf, dtypeOfVal, konst, strides, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Tensor, type Val } from './context.js';
 import { linearOps } from './linear.js';
 
 /**
@@ -11,6 +11,13 @@ import { linearOps } from './linear.js';
  * float64) between the ELEMENTWISE table's scale_ratio, round_float32, round_even, saturate. Scales and zero
  * points must be constants; a constant input (a weight) is folded here with the same arithmetic.
  */
+
+/** The type of an integer product and of its centred inputs (whole numbers past the 8- and 16-bit ranges). */
+const INT32: DType = 'int32';
+
+/** The parameters of a function that takes none. */
+// Stryker disable next-line ArrayDeclaration: functions without parameters ignore any given
+const NONE: readonly number[] = [];
 
 /** The integer types a quantized tensor may have here. */
 const QTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32'];
@@ -42,7 +49,7 @@ interface QParam {
 
 function qparam(ctx: OnnxContext, c: Const, rank: number, what: string): QParam {
   const n = c.values.length;
-  if (c.dims.length === 0 || n === 1) return { values: c.values.slice(0, 1), axis: -1 };
+  if (n === 1) return { values: c.values, axis: -1 };
   if (c.dims.length !== 1) return ctx.fail(`its ${what} has shape [${c.dims.join(', ')}]; nn2eq reads one value or one per index of an axis (blocked quantization is not supported)`);
   const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 1), rank);
   return { values: c.values, axis };
@@ -104,8 +111,8 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
   const A = paramTensor(ctx, 'a', s, rank, (v) => scaleParts(v)![0]);
   const B = paramTensor(ctx, 's', s, rank, (v) => scaleParts(v)![1]);
   const Z = paramTensor(ctx, 'z', z, rank, (v) => v);
-  const v = ctx.map('round_float32', [ctx.map('scale_ratio', [x.t, A, B], [], '_')], [], '_');
-  return [tensor(ctx.map('saturate', [ctx.map('round_even', [v], [], '_'), Z], [lo, hi], 'q'), dtype)];
+  const v = ctx.map('round_float32', [ctx.map('scale_ratio', [x.t, A, B], NONE, '_')], NONE, '_');
+  return [tensor(ctx.map('saturate', [ctx.map('round_even', [v], NONE, '_'), Z], [lo, hi], 'q'), dtype)];
 };
 
 /** DequantizeLinear: fl32((q − z)·s). */
@@ -128,37 +135,34 @@ function dequantized(ctx: OnnxContext, x: Val, dims: readonly number[], s: QPara
   const Z = paramTensor(ctx, 'z', z, rank, (v) => v);
   const A = paramTensor(ctx, 'a', s, rank, (v) => scaleParts(v)![0]);
   const B = paramTensor(ctx, 's', s, rank, (v) => scaleParts(v)![1]);
-  return tensor(ctx.map('round_float32', [ctx.map('dequantize', [x.t, Z, A, B], [], '_')], [], 'r'), 'float32');
+  return tensor(ctx.map('round_float32', [ctx.map('dequantize', [x.t, Z, A, B], NONE, '_')], NONE, 'r'), 'float32');
 }
 
 /** x − z as a whole-number value (folded for a constant). */
 function centred(ctx: OnnxContext, x: Val, dims: readonly number[], z: QParam): Val {
-  if (x.kind === 'const') return konst(dims, x.values.map((v, i) => v - at(z, dims, i)), 'int32');
-  if (z.axis < 0 && z.values[0] === 0) return tensor(x.t, 'int32');
+  if (x.kind === 'const') return konst(dims, x.values.map((v, i) => v - at(z, dims, i)), INT32);
+  if (z.axis < 0 && z.values[0] === 0) return tensor(x.t, INT32);
   const Z = paramTensor(ctx, 'z', z, dims.length, (v) => v);
-  return tensor(ctx.map('sub', [x.t, Z], [], 'd'), 'int32');
+  return tensor(ctx.map('sub', [x.t, Z], NONE, 'd'), INT32);
 }
 
 /** `run` (the float extractor of Conv or MatMul) on the node with its inputs replaced by `vals`. */
 function withInputs(ctx: OnnxContext, vals: readonly (Val | null)[], run: OnnxExtractor): Val {
+  // Stryker disable next-line StringLiteral,ArithmeticOperator: unreachable: inputs 0 and 1 are always given, and Conv asks has(2) before reading its bias
   const get = (i: number): Val => vals[i] ?? ctx.fail(`input ${i + 1} is missing`);
   const inner: OnnxContext = {
     ...ctx,
-    has: (i) => vals[i] !== null && vals[i] !== undefined,
+    has: (i) => (vals[i] ?? null) !== null,
     val: get,
-    tensor: tensorOf(get, (role, dims, values) => ctx.const(role, dims, values)),
+    tensor: tensorOf(get, ctx.const),
     constant(i, what) {
       const v = get(i);
+      // Stryker disable next-line ConditionalExpression,StringLiteral: unreachable: Conv asks for its weight as a constant only when it is one, and the bias is always folded
       return v.kind === 'const' ? v : ctx.fail(`its ${what} is not constant`);
     },
-    dtype: (i) => {
-      const v = get(i);
-      return v.kind === 'const' ? v.dtype : v.dtype ?? 'float32';
-    },
-    shape: (i) => {
-      const v = get(i);
-      return v.kind === 'const' ? v.dims : v.t.shape;
-    },
+    // Stryker disable next-line ArrowFunction: Conv and MatMul read no element type; kept so that this context answers for the inputs it was given, not the node's
+    dtype: (i) => dtypeOfVal(get(i)),
+    shape: (i) => dimsOf(get(i)),
   };
   return run(inner)[0];
 }
@@ -171,27 +175,27 @@ function quantizedInput(ctx: OnnxContext, i: number): DType {
 
 /**
  * The integer product of MatMulInteger / ConvInteger / the QLinear ops: (x − zx) ⊛ (w − zw) (+ B),
- * exact in float64 while the sums stay below 2^53. `xz`, `wz` are input numbers of the zero points (or -1).
+ * exact in float64 while the sums stay below 2^53. `xz`, `wz`, `bias` are input numbers of the zero
+ * points and the bias (-1: none); a tensor, as Conv never folds and MatMul refuses two constants.
  */
-function integerProduct(ctx: OnnxContext, kind: 'conv' | 'matmul', xi: number, xz: number, wi: number, wz: number, bias: number): Val {
+function integerProduct(ctx: OnnxContext, conv: boolean, xi: number, xz: number, wi: number, wz: number, bias: number): Tensor {
   quantizedInput(ctx, xi);
   quantizedInput(ctx, wi);
   const xd = ctx.shape(xi);
   const wd = ctx.shape(wi);
-  const zx = xz >= 0 && ctx.has(xz) ? zeroParam(ctx, xz, xd, kind === 'conv' ? 1 : xd.length - 2) : { values: new Float64Array(1), axis: -1 };
-  const zw = wz >= 0 && ctx.has(wz) ? zeroParam(ctx, wz, wd, kind === 'conv' ? 0 : wd.length - 1) : { values: new Float64Array(1), axis: -1 };
+  const zx = ctx.has(xz) ? zeroParam(ctx, xz, xd, conv ? 1 : xd.length - 2) : { values: new Float64Array(1), axis: -1 };
+  const zw = ctx.has(wz) ? zeroParam(ctx, wz, wd, conv ? 0 : wd.length - 1) : { values: new Float64Array(1), axis: -1 };
   const x = centred(ctx, ctx.val(xi), xd, zx);
   const w = centred(ctx, ctx.val(wi), wd, zw);
-  const b = bias >= 0 && ctx.has(bias) ? ctx.constant(bias, 'bias') : null;
-  const run = kind === 'conv' ? convOps.Conv : linearOps.MatMul;
-  const y = withInputs(ctx, [x, w, b], run);
-  return y.kind === 'tensor' ? tensor(y.t, 'int32') : y;
+  const b = ctx.has(bias) ? ctx.constant(bias, 'bias') : null;
+  const y = withInputs(ctx, [x, w, b], conv ? convOps.Conv : linearOps.MatMul) as Tensor;
+  return tensor(y.t, INT32);
 }
 
 /** A zero point that is one value, or one per index of `axis` (the rows of A, the columns of B, the output channels of W). */
 function zeroParam(ctx: OnnxContext, i: number, dims: readonly number[], axis: number): QParam {
   const c = ctx.constant(i, 'zero point');
-  if (c.values.length === 1) return { values: c.values.slice(0, 1), axis: -1 };
+  if (c.values.length === 1) return { values: c.values, axis: -1 };
   if (c.dims.length !== 1 || c.values.length !== dims[axis]) return ctx.fail(`its zero point of shape [${c.dims.join(', ')}] fits neither one value nor axis ${axis} of [${dims.join(', ')}]`);
   return { values: c.values, axis };
 }
@@ -200,31 +204,31 @@ function zeroParam(ctx: OnnxContext, i: number, dims: readonly number[], axis: n
 function outputScale(ctx: OnnxContext, i: number, rank: number, axis: number, what: string): QParam {
   const c = ctx.constant(i, what);
   if (c.dtype !== 'float32') return ctx.fail(`its ${what} is ${c.dtype}; nn2eq computes quantization with float32 scales`);
-  if (c.values.length === 1) return { values: c.values.slice(0, 1), axis: -1 };
+  if (c.values.length === 1) return { values: c.values, axis: -1 };
   if (c.dims.length !== 1) return ctx.fail(`its ${what} has shape [${c.dims.join(', ')}]`);
-  return { values: c.values, axis: axis < 0 ? axis + rank : axis };
+  return { values: c.values, axis };
 }
 
 /**
  * QLinearConv / QLinearMatMul: the integer product requantized as ONNX's reference computes it,
  * sat(round_half_even(acc · fl32(fl32(sx·sw) / sy)) + zy), the product in float64.
  */
-function qlinear(kind: 'conv' | 'matmul'): OnnxExtractor {
+function qlinear(conv: boolean): OnnxExtractor {
   return (ctx) => {
-    const acc = integerProduct(ctx, kind, 0, 2, 3, 5, kind === 'conv' ? 8 : -1);
-    if (acc.kind !== 'tensor') return ctx.fail('multiplies two constants (not folded by nn2eq)');
+    // Input 8 is QLinearConv's bias; QLinearMatMul has 8 inputs.
+    const acc = integerProduct(ctx, conv, 0, 2, 3, 5, 8);
     const dims = acc.t.shape;
     const rank = dims.length;
     // Per-channel scales run along the output channels: axis 1 of a Conv, the last axis of a MatMul.
-    const axis = kind === 'conv' ? 1 : rank - 1;
+    const axis = conv ? 1 : rank - 1;
     const sx = outputScale(ctx, 1, rank, axis, 'input scale');
     const sw = outputScale(ctx, 4, rank, axis, 'weight scale');
     const sy = outputScale(ctx, 6, rank, axis, 'output scale');
     const { p: zy, dtype } = zeroOf(ctx, 7, rank, ctx.dtype(0));
-    const per = [sx, sw, sy, zy].find((p) => p.axis >= 0);
+    const per = [sx, sw, sy, zy].find((p) => p.axis !== -1);
     const n = per ? per.values.length : 1;
     if (per && n !== dims[axis]) return ctx.fail(`a scale or zero point has ${n} values for ${dims[axis]} output channels`);
-    const pick = (p: QParam, k: number) => (p.axis < 0 ? p.values[0] : p.values[k]);
+    const pick = (p: QParam, k: number) => (p.axis === -1 ? p.values[0] : p.values[k]);
     const m = Float64Array.from({ length: n }, (_, k) => Math.fround(Math.fround(pick(sx, k) * pick(sw, k)) / pick(sy, k)));
     const mp: QParam = { values: m, axis: per ? axis : -1 };
     for (const v of m) if (!scaleParts(v)) return ctx.fail(`its requantization multiplier ${v} is not a positive float32 of at least 2^-53`);
@@ -233,7 +237,7 @@ function qlinear(kind: 'conv' | 'matmul'): OnnxExtractor {
     const A = paramTensor(ctx, 'a', mp, rank, (v) => scaleParts(v)![0]);
     const B = paramTensor(ctx, 's', mp, rank, (v) => scaleParts(v)![1]);
     const Z = paramTensor(ctx, 'z', zp, rank, (v) => v);
-    const r = ctx.map('round_even', [ctx.map('scale_ratio', [acc.t, B, A], [], '_')], [], '_');
+    const r = ctx.map('round_even', [ctx.map('scale_ratio', [acc.t, B, A], NONE, '_')], NONE, '_');
     return [tensor(ctx.map('saturate', [r, Z], [lo, hi], 'q'), dtype)];
   };
 }
@@ -248,8 +252,9 @@ export const QUANTIZED_NOTE =
 export const quantizeOps: Record<string, OnnxExtractor> = {
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
-  QLinearConv: qlinear('conv'),
-  QLinearMatMul: qlinear('matmul'),
-  MatMulInteger: (ctx) => [integerProduct(ctx, 'matmul', 0, 2, 1, 3, -1)],
-  ConvInteger: (ctx) => [integerProduct(ctx, 'conv', 0, 2, 1, 3, -1)],
+  QLinearConv: qlinear(true),
+  QLinearMatMul: qlinear(false),
+  // Stryker disable next-line UnaryOperator: MatMul reads two inputs, so no bias input number changes it
+  MatMulInteger: (ctx) => [integerProduct(ctx, false, 0, 2, 1, 3, -1)],
+  ConvInteger: (ctx) => [integerProduct(ctx, true, 0, 2, 1, 3, -1)],
 };
