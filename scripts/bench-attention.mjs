@@ -89,7 +89,8 @@ const r = await convertFile(process.argv[1], { format: process.argv[2], form: 't
 const s = (performance.now() - t) / 1000;
 writeFileSync(process.argv[3], r.text);
 const params = r.program.tensors.filter((t) => t.kind === 'const').reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-console.log(JSON.stringify({ s, rss: process.resourceUsage().maxRSS / 1024, macs: (${macs.toString()})(r.program), params }));
+const u = process.resourceUsage();
+console.log(JSON.stringify({ s, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rss: u.maxRSS / 1024, macs: (${macs.toString()})(r.program), params }));
 `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, format, out, JSON.stringify(Object.fromEntries(extra))], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ')}`);
@@ -104,30 +105,33 @@ spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.u
 shape = tuple(json.loads(sys.argv[2]))
 x = np.sin(np.arange(int(np.prod(shape)), dtype=np.float64)).reshape(shape)
 m.predict(x)
-best = 1e30
+best = cpu = 1e30
 for _ in range(int(sys.argv[3])):
-    t = time.perf_counter(); m.predict(x); best = min(best, time.perf_counter() - t)
-print(best * 1000)
+    c = time.process_time(); t = time.perf_counter(); m.predict(x)
+    best = min(best, time.perf_counter() - t); cpu = min(cpu, time.process_time() - c)
+print(best * 1000, cpu * 1000)
 `;
   const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: ONE_THREAD });
   if (r.status !== 0) {
     console.log(`  numpy failed: ${(r.stderr || '').trim().split('\n').pop()}`);
-    return NaN;
+    return { wall: NaN, cpu: NaN };
   }
-  return Number(r.stdout.trim());
+  const [wall, cpu] = r.stdout.trim().split(/\s+/).map(Number);
+  return { wall, cpu };
 }
 
 
 function cMs(src, n, m, type, flags, tag) {
   const main = join(DIR, `${tag}-main.c`);
   const exe = join(DIR, tag);
-  writeFileSync(main, cMain(type, n, m, RUNS));
+  writeFileSync(main, cMain(type, n, m, RUNS, true));
   try {
     execFileSync('gcc', ['-std=c99', ...flags, src, main, '-lm', '-o', exe], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
+    const [wall, cpu] = execFileSync(exe, { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    return { wall, cpu };
   } catch (e) {
     console.log(`  ${tag}: failed: ${String(e.stderr || e.message).split('\n').find((l) => /error/.test(l)) ?? e.message}`);
-    return NaN;
+    return { wall: NaN, cpu: NaN };
   }
 }
 
@@ -151,7 +155,7 @@ const floor = floors.wall;
 
 console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens; best of ${RUNS} (onnxruntime-web wasm, 1 thread, in this process)`);
 console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
-console.log('conversion                      time s   peak RSS MB  output MB');
+console.log('conversion                      time s   cpu s   peak RSS MB  output MB');
 const texts = {};
 let total = NaN;
 let params = NaN;
@@ -161,7 +165,7 @@ for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js
   texts[ext] = out;
   total = r.macs;
   params = r.params;
-  if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
+  if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.cpu).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
 }
 
 console.log(`${(params / 1e6).toFixed(1)}M constant elements in the tensor program (weights, and constants the exporter added), ${(total / 1e9).toFixed(2)} GMAC per sequence (its dense layers and matrix products)`);
@@ -170,29 +174,35 @@ const line = (target, ms) => {
   const rate = total / (ms / 1000) / 1e9;
   console.log(`${target.padEnd(33)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ortTime).padStart(6)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floor).padStart(11)}`);
 };
+const cpuRows = [['onnxruntime-web wasm 1 thread', ortBoth.cpu]];
 line('onnxruntime-web wasm 1 thread', ortTime);
 const pt = torchMs();
 if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
 else console.log('PyTorch: skipped (python3-torch is not installed)');
-line('nn2eq numpy tensor (1 BLAS thread)', numpyMs(texts.py, shape));
-const cpuRows = [];
+const np = numpyMs(texts.py, shape);
+line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
+cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
 for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']]) {
   const { predict } = await import(`${pathToFileURL(texts[ext]).href}?${Date.now()}`);
   const t = await bestOfWallCpu(() => predict(xs), RUNS);
   line(`nn2eq js tensor ${tag}`, t.wall);
   cpuRows.push([`nn2eq js tensor ${tag}`, t.cpu]);
 }
-// The same runs by this process's CPU time, against the floor's CPU-time rate (steadier when other work shares the cores).
-console.log('by CPU time (in this process)           ms   vs ORT   GMAC/s  of JS floor');
-for (const [target, ms] of [['onnxruntime-web wasm 1 thread', ortBoth.cpu], ...cpuRows]) {
-  const rate = total / (ms / 1000) / 1e9;
-  console.log(`${target.padEnd(33)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ortBoth.cpu).padStart(6)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floors.cpu).padStart(11)}`);
-}
 if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
 else {
   for (const [ext, type, tag] of [['c', 'double', 'float64'], ['f32.c', 'float', 'float32']]) {
-    line(`nn2eq c ${tag} gcc -O2`, cMs(texts[ext], n, n, type, ['-O2'], `c-${tag}-O2`));
-    line(`nn2eq c ${tag} -O3 -march=native`, cMs(texts[ext], n, n, type, ['-O3', '-march=native'], `c-${tag}-O3`));
+    for (const [flags, label] of [[['-O2'], 'gcc -O2'], [['-O3', '-march=native'], '-O3 -march=native']]) {
+      const t = cMs(texts[ext], n, n, type, flags, `c-${tag}-${flags[0].slice(1)}`);
+      line(`nn2eq c ${tag} ${label}`, t.wall);
+      cpuRows.push([`nn2eq c ${tag} ${label}`, t.cpu]);
+    }
   }
+}
+// The same runs by CPU time (this process's for ORT and JS, the child's own for NumPy and C), against
+// the floor's CPU-time rate: steadier when other work shares the cores.
+console.log('by CPU time                             ms   vs ORT   GMAC/s  of JS floor');
+for (const [target, ms] of cpuRows) {
+  const rate = total / (ms / 1000) / 1e9;
+  console.log(`${target.padEnd(33)} ${fmt(ms, 1).padStart(8)}  ${fmt(ms / ortBoth.cpu).padStart(6)}  ${fmt(rate).padStart(7)}  ${fmt(rate / floors.cpu).padStart(11)}`);
 }
 console.log('targets (issue 27): conversion <= 1.5x the floor (npm run bench, first table), peak RSS <= 1 GB; numpy <= 2x ORT; C -O3 -march=native <= 1x ORT; JS >= 0.8 of the JS floor');

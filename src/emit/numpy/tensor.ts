@@ -488,5 +488,7 @@ export function paramsDoc(params: TensorParams): string[] {
 export function predictLine(p: TensorProgram, weights: TensorParams | null = null): string {
   const params = p.inputs.map((_, i) => `input${i + 1}`);
   const shape = (s: readonly number[]) => `(..., ${s.map((d) => (d === -1 ? 'T' : d)).join(', ')})`;
-  return `# predict(${[...(weights ? ['params'] : []), ...params].join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept; T is any sequence length.`;
+  // T is said only where a shape shows it: a model of fixed sizes has no T.
+  const anyLength = [...p.inputs, ...p.outputs].some((port) => port.tensor.shape.includes(-1));
+  return `# predict(${[...(weights ? ['params'] : []), ...params].join(', ')}): ${p.inputs.map((port, i) => `${params[i]} of shape ${shape(port.tensor.shape)}`).join(', ')}; returns ${p.outputs.map((o) => shape(o.tensor.shape)).join(', ')}. Leading batch axes are kept${anyLength ? '; T is any sequence length' : ''}.`;
 }
