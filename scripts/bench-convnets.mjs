@@ -9,15 +9,21 @@
 // The torchvision models (seeded weights, 224×224) are exported by Debian's python3-torch into a
 // temporary folder; without torch those rows are skipped with a message.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DIR = join(tmpdir(), 'nn2eq-bench-convnets');
-mkdirSync(DIR, { recursive: true });
+// The exported models are kept between runs in a shared cache (each written under a temporary name
+// and renamed, so a concurrent run never reads half a file); everything this run writes and times
+// (JS modules, C sources, executables) goes in a folder of its own, removed at exit, so two copies
+// of the bench running at once never time each other's files.
+const CACHE = join(tmpdir(), 'nn2eq-bench-convnets');
+mkdirSync(CACHE, { recursive: true });
+const DIR = mkdtempSync(join(tmpdir(), 'nn2eq-bench-convnets-run-'));
+process.on('exit', () => rmSync(DIR, { recursive: true, force: true }));
 const PY = '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -40,16 +46,18 @@ function macs(program) {
 
 /** torchvision models with seeded weights, exported by Debian's torch; null with a reason when torch is missing. */
 function exportTorchvision(name) {
-  const file = join(DIR, `${name}.onnx`);
+  const file = join(CACHE, `${name}.onnx`);
   if (existsSync(file)) return { file };
+  const part = join(DIR, `${name}.onnx`);
   const script = `
 import sys, torch, torchvision
 torch.manual_seed(0)
 m = getattr(torchvision.models, sys.argv[1])().eval()
 torch.onnx.export(m, torch.rand(1, 3, 224, 224), sys.argv[2], opset_version=13, input_names=['input'], output_names=['output'])
 `;
-  const r = spawnSync(PY, ['-c', script, name, file], { encoding: 'utf8' });
+  const r = spawnSync(PY, ['-c', script, name, part], { encoding: 'utf8' });
   if (r.status !== 0) return { skipped: `torchvision export failed or python3-torch missing: ${(r.stderr || '').trim().split('\n').pop()}` };
+  renameSync(part, file);
   return { file };
 }
 
@@ -72,6 +80,28 @@ async function jsMs(text, n, tag) {
   return bestOfWallCpu(() => predict(x), RUNS);
 }
 
+/** Best of RUNS calls of the NumPy tensor form's predict (one BLAS thread, Debian's python3), in ms; NaN with a message when it fails. */
+function numpyMs(text, shape, tag) {
+  const file = join(DIR, `${tag}.py`);
+  writeFileSync(file, text);
+  const script = `
+import importlib.util, sys, time
+import numpy as np
+spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+x = np.sin(np.arange(${shape.reduce((a, b) => a * b, 1)})).reshape(${JSON.stringify(shape)})
+m.predict(x)
+best = 1e9
+for _ in range(${RUNS}):
+    c = time.process_time(); m.predict(x); best = min(best, time.process_time() - c)
+print(best * 1000)
+`;
+  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(PY, ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  if (r.status === 0) return Number(r.stdout.trim());
+  console.log(`  ${tag}: failed: ${(r.stderr || '').trim().split('\n').pop()}`);
+  return NaN;
+}
+
 const CC = spawnSync('gcc', ['--version']).status === 0 ? 'gcc' : null;
 
 function cMs(text, n, m, type, flags, tag) {
@@ -88,16 +118,17 @@ function cMsOrThrow(text, n, m, type, flags, tag) {
   const main = join(DIR, `${tag}-main.c`);
   const exe = join(DIR, tag);
   writeFileSync(src, text);
-  writeFileSync(main, cMain(type, n, m, RUNS));
+  writeFileSync(main, cMain(type, n, m, RUNS, true));
   execFileSync(CC, ['-std=c99', '-Wall', '-Werror', ...flags, src, main, '-lm', '-o', exe]);
-  return Number(execFileSync(exe, { encoding: 'utf8' }).trim());
+  // The best CPU-time ms (the second of the two figures cMain prints with `cpu`).
+  return Number(execFileSync(exe, { encoding: 'utf8' }).trim().split(/\s+/)[1]);
 }
 
 const floors = floorRates();
 const floor = floors.wall;
 console.log(`\nconv nets, one 224×224 image, best of ${RUNS} (node ${process.version}; onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, 1 thread, in this process)`);
 console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
-console.log('(ORT and JS rows: wall ms, then in brackets ms by CPU time and its fraction of the floor\'s CPU-time rate)');
+console.log('(ORT and JS rows: wall ms, then in brackets ms by CPU time and its fraction of the floor\'s CPU-time rate; the NumPy and C rows are by CPU time, and their "vs ORT" is against ORT\'s CPU time)');
 console.log('model                 target                               ms/image  vs ORT   GMAC/s  of JS floor');
 
 const models = [];
@@ -109,7 +140,9 @@ for (const name of ['mobilenet_v2', 'resnet18']) {
 const keras = join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
 if (existsSync(keras)) models.push({ name: 'mobilenet_v2 (Keras)', file: keras, onnx: models.find((m) => m.name.startsWith('mobilenet_v2'))?.onnx, twin: true });
 
-for (const model of models) {
+// BENCH_ONLY=regex keeps the models whose name matches (e.g. BENCH_ONLY=mobilenet); BENCH_C=0 and BENCH_NUMPY=0 leave those rows out.
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+for (const model of models.filter((m) => !only || only.test(m.name))) {
   const line = (target, ms, ort, cpu) => {
     const rate = model.macs / (ms / 1000) / 1e9;
     const byCpu = cpu === undefined ? '' : `  [cpu ${fmt(cpu, 1)} ms, ${fmt(model.macs / (cpu / 1000) / 1e9 / floors.cpu)} of floor]`;
@@ -128,6 +161,12 @@ for (const model of models) {
   const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
   const t32 = await jsMs(js32.text, nIn, 'js32');
   line('nn2eq js tensor float32', t32.wall, ortTime, t32.cpu);
+  if (process.env.BENCH_NUMPY !== '0') {
+    const np = await convertFile(model.file, { format: 'numpy', form: 'tensor' });
+    const ms = numpyMs(np.text, np.program.inputs[0].tensor.shape, 'numpy');
+    line('nn2eq numpy tensor (CPU ms, 1 BLAS thread)', ms, ortBoth.cpu);
+  }
+  if (process.env.BENCH_C === '0') continue;
   if (!CC) {
     console.log(`${model.name.padEnd(21)} C rows skipped: gcc is not installed`);
     continue;
@@ -135,7 +174,7 @@ for (const model of models) {
   for (const dtype of ['float64', 'float32']) {
     const { text } = await convertFile(model.file, { format: 'c', form: 'tensor', dtype });
     const type = dtype === 'float32' ? 'float' : 'double';
-    line(`nn2eq c ${dtype} gcc -O2`, cMs(text, nIn, nOut, type, ['-O2'], `c-${dtype}-O2`), ortTime);
-    line(`nn2eq c ${dtype} gcc -O3 -march=native`, cMs(text, nIn, nOut, type, ['-O3', '-march=native'], `c-${dtype}-O3`), ortTime);
+    line(`nn2eq c ${dtype} gcc -O2 (CPU ms)`, cMs(text, nIn, nOut, type, ['-O2'], `c-${dtype}-O2`), ortBoth.cpu);
+    line(`nn2eq c ${dtype} -O3 -march=native (CPU)`, cMs(text, nIn, nOut, type, ['-O3', '-march=native'], `c-${dtype}-O3`), ortBoth.cpu);
   }
 }

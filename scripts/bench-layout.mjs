@@ -6,14 +6,17 @@
 //
 //   node scripts/bench-layout.mjs        (after npm run build; Debian's python3 with numpy)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bestOf } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DIR = join(tmpdir(), 'nn2eq-bench-convnets');
+// The models exported by bench-convnets.mjs (a shared cache); what this run writes goes in its own folder.
+const CACHE = join(tmpdir(), 'nn2eq-bench-convnets');
+const DIR = mkdtempSync(join(tmpdir(), 'nn2eq-bench-layout-run-'));
+process.on('exit', () => rmSync(DIR, { recursive: true, force: true }));
 const PY = '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
@@ -57,8 +60,8 @@ async function jsMs(text, n, tag) {
 }
 
 const models = [
-  ['mobilenet_v2 (ONNX)', join(DIR, 'mobilenet_v2.onnx')],
-  ['resnet18 (ONNX)', join(DIR, 'resnet18.onnx')],
+  ['mobilenet_v2 (ONNX)', join(CACHE, 'mobilenet_v2.onnx')],
+  ['resnet18 (ONNX)', join(CACHE, 'resnet18.onnx')],
   ['mobilenet_v2 (Keras)', join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json')],
 ];
 console.log(`\nNumPy (one BLAS thread) and JS (float64) tensor forms, one 224×224 image, best of ${RUNS}; onnxruntime-web wasm 1 thread on the ONNX file (the Keras rows: on the torchvision MobileNetV2)`);

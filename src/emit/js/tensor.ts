@@ -74,13 +74,13 @@ function nest(v, dims) {
 function take(into, from, at) {
   for (let i = 0; i < into.length; i++) into[i] = from[at + i];
 }`,
-  dense: `/** y = x*W + b over the last axis at every leading position (gemm's register blocks); W is [k, n] row-major, b may be null. */
-function dense(y, x, W, b, k, n) {
-  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false);
+  dense: `/** y = x*W + b over the last axis at every leading position (gemm's register blocks), clamped to [lo, hi]; W is [k, n] row-major, b may be null. */
+function dense(y, x, W, b, k, n, lo = -Infinity, hi = Infinity) {
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false, lo, hi);
 }`,
-  denseAdd: `/** y += x*W over the last axis at every leading position (another input of the same sum). */
-function denseAdd(y, x, W, k, n) {
-  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, null, true);
+  denseAdd: `/** y += x*W over the last axis at every leading position (another input of the same sum), clamped to [lo, hi]. */
+function denseAdd(y, x, W, k, n, lo = -Infinity, hi = Infinity) {
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, null, true, lo, hi);
 }`,
   accumulate: `/** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
 function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
@@ -100,22 +100,25 @@ let gemmPanel = new ${values}(0);
 
 /**
  * A matrix product: rows x n values of y at yo = (b[j], or 0 when b is null, or y's own values when add)
- * + x (rows x k at xo) * W (k x n at wo), all row-major. W is copied a strip of columns at a time into
- * gemmPanel, whose 4-column panels are read in order; then each 4x4 block of y is sixteen running sums
- * (a register block: 8 loads per 16 multiply-adds). Rows past a multiple of four, and columns past one,
- * are summed by plainer loops.
+ * + x (rows x k at xo) * W (k x n at wo), all row-major, each value clamped to [lo, hi] as it is stored
+ * (-Infinity and Infinity: unchanged). W is copied a strip of columns at a time into gemmPanel, whose
+ * 4-column panels are read in order; then each 4x4 block of y is sixteen running sums (a register block:
+ * 8 loads per 16 multiply-adds), added to the bias (or y) as they are stored. Rows past a multiple of
+ * four, and columns past one, are summed by plainer loops.
  */
-function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
-  if (!add) for (let i = 0, o = yo; i < rows; i++) for (let j = 0; j < n; j++, o++) y[o] = b === null ? 0 : b[j];
+function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
+  if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
       let s = 0;
       for (let q = 0, at = wo + j, xq = xo + i * k; q < k; q++, at += n) s += x[xq + q] * W[at];
-      y[yo + i * n + j] += s;
+      const o = yo + i * n + j;
+      y[o] = Math.min(hi, Math.max(lo, (add ? y[o] : b === null ? 0 : b[j]) + s));
     }
   }
   const strip = Math.min(n4, Math.max(4, 4 * Math.floor(8192 / k)));
@@ -131,6 +134,7 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
     for (let i = 0; i < rows4; i += 4) {
       const x0 = xo + i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
       for (let j = j0, p0 = 0; j < j1; j += 4, p0 += 4 * k) {
+        const b0 = b === null ? 0 : b[j], b1 = b === null ? 0 : b[j + 1], b2 = b === null ? 0 : b[j + 2], b3 = b === null ? 0 : b[j + 3];
         let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (let q = 0, p = p0; q < k; q++, p += 4) {
@@ -142,10 +146,25 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
           c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
         }
         let o = yo + i * n + j;
-        y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += n;
-        y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += n;
-        y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += n;
-        y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+        if (add) {
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          continue;
+        }
+        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
       }
     }
   }
@@ -299,8 +318,9 @@ let convPanel = new ${values}(0);
  * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
  * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
  * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
+ * Each value is clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged).
  */
-function conv(y, x, K, b, g, groups) {
+function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   const F = y.length / (outD * outH * outW);
@@ -363,19 +383,22 @@ function conv(y, x, K, b, g, groups) {
           }
         }
         let o = yo + f;
-        y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c00)); y[o + 1] = Math.min(hi, Math.max(lo, c01)); y[o + 2] = Math.min(hi, Math.max(lo, c02)); y[o + 3] = Math.min(hi, Math.max(lo, c03)); o += F;
         if (pixels < 2) continue;
-        y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c10)); y[o + 1] = Math.min(hi, Math.max(lo, c11)); y[o + 2] = Math.min(hi, Math.max(lo, c12)); y[o + 3] = Math.min(hi, Math.max(lo, c13)); o += F;
         if (pixels < 3) continue;
-        y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c20)); y[o + 1] = Math.min(hi, Math.max(lo, c21)); y[o + 2] = Math.min(hi, Math.max(lo, c22)); y[o + 3] = Math.min(hi, Math.max(lo, c23)); o += F;
         if (pixels < 4) continue;
-        y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
+        y[o] = Math.min(hi, Math.max(lo, c30)); y[o + 1] = Math.min(hi, Math.max(lo, c31)); y[o + 2] = Math.min(hi, Math.max(lo, c32)); y[o + 3] = Math.min(hi, Math.max(lo, c33));
       }
     }
   }
   if (F4 === F) return;
+  const clamp = lo !== -Infinity || hi !== Infinity;
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
-    convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, F4);
+    const yo = ((od * outH + oh) * outW + ow) * F;
+    convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, F4);
+    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, Math.max(lo, y[f]));
   }
 }
 
@@ -403,10 +426,116 @@ function convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, f0) {
     }
   }
 }`,
-  depthwiseConv: `/** Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M]. */
-function depthwiseConv(y, x, D, b, g, m) {
-  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
+  depthwiseConv: `/** The taps of one output pixel of depthwiseConv inside the input: pairs (input offset, kernel offset); grown when needed. */
+let depthwiseTaps = new Int32Array(0);
+
+/**
+ * Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M],
+ * each value clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged). Each sum is the bias,
+ * then the taps inside the input in order. With one filter per channel (M = 1) and a 3x3 kernel over two
+ * spatial axes, the pixels whose window lies inside the input are computed a row at a time, four channels
+ * at a time, those channels' 36 weights held in locals and the nine taps read from contiguous channels;
+ * every other pixel (and kernel) by depthwisePixel, which lists the pixel's taps first.
+ */
+function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
+  const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
+  if (depthwiseTaps.length < 2 * kD * kH * kW) depthwiseTaps = new Int32Array(2 * kD * kH * kW);
+  if (m !== 1) {
+    depthwiseMultiplier(y, x, D, b, g, m, C);
+    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, Math.max(lo, y[i]));
+    return;
+  }
+  if (kD !== 1 || inD !== 1 || outD !== 1 || kH !== 3 || kW !== 3) {
+    for (let od = 0, yo = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += C) depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, 0, lo, hi);
+    return;
+  }
+  const C4 = C - (C % 4);
+  const dx = dW * C, dy = dH * inW * C, step = sW * C;
+  // The output columns whose window is inside the input along w: iw = ow*sW - pW >= 0 and iw + 2dW < inW.
+  const owLo = Math.min(outW, Math.ceil(pW / sW));
+  const owHi = Math.max(owLo, Math.min(outW, Math.floor((inW - 1 - 2 * dW + pW) / sW) + 1));
+  for (let oh = 0; oh < outH; oh++) {
+    const ih = oh * sH - pH;
+    const inside = ih >= 0 && ih + 2 * dH < inH && owHi > owLo;
+    const yRow = oh * outW * C;
+    if (inside) {
+      for (let c = 0; c < C4; c += 4) {
+        const w00 = D[0 * C + c], w01 = D[0 * C + c + 1], w02 = D[0 * C + c + 2], w03 = D[0 * C + c + 3];
+        const w10 = D[1 * C + c], w11 = D[1 * C + c + 1], w12 = D[1 * C + c + 2], w13 = D[1 * C + c + 3];
+        const w20 = D[2 * C + c], w21 = D[2 * C + c + 1], w22 = D[2 * C + c + 2], w23 = D[2 * C + c + 3];
+        const w30 = D[3 * C + c], w31 = D[3 * C + c + 1], w32 = D[3 * C + c + 2], w33 = D[3 * C + c + 3];
+        const w40 = D[4 * C + c], w41 = D[4 * C + c + 1], w42 = D[4 * C + c + 2], w43 = D[4 * C + c + 3];
+        const w50 = D[5 * C + c], w51 = D[5 * C + c + 1], w52 = D[5 * C + c + 2], w53 = D[5 * C + c + 3];
+        const w60 = D[6 * C + c], w61 = D[6 * C + c + 1], w62 = D[6 * C + c + 2], w63 = D[6 * C + c + 3];
+        const w70 = D[7 * C + c], w71 = D[7 * C + c + 1], w72 = D[7 * C + c + 2], w73 = D[7 * C + c + 3];
+        const w80 = D[8 * C + c], w81 = D[8 * C + c + 1], w82 = D[8 * C + c + 2], w83 = D[8 * C + c + 3];
+        const b0 = b === null ? 0 : b[c], b1 = b === null ? 0 : b[c + 1], b2 = b === null ? 0 : b[c + 2], b3 = b === null ? 0 : b[c + 3];
+        for (let ow = owLo, a0 = (ih * inW + owLo * sW - pW) * C + c, o = yRow + owLo * C + c; ow < owHi; ow++, a0 += step, o += C) {
+          const a1 = a0 + dx, a2 = a1 + dx, a3 = a0 + dy, a4 = a3 + dx, a5 = a4 + dx, a6 = a3 + dy, a7 = a6 + dx, a8 = a7 + dx;
+          let s0 = b0;
+          s0 += x[a0] * w00; s0 += x[a1] * w10; s0 += x[a2] * w20; s0 += x[a3] * w30; s0 += x[a4] * w40; s0 += x[a5] * w50; s0 += x[a6] * w60; s0 += x[a7] * w70; s0 += x[a8] * w80;
+          let s1 = b1;
+          s1 += x[a0 + 1] * w01; s1 += x[a1 + 1] * w11; s1 += x[a2 + 1] * w21; s1 += x[a3 + 1] * w31; s1 += x[a4 + 1] * w41; s1 += x[a5 + 1] * w51; s1 += x[a6 + 1] * w61; s1 += x[a7 + 1] * w71; s1 += x[a8 + 1] * w81;
+          let s2 = b2;
+          s2 += x[a0 + 2] * w02; s2 += x[a1 + 2] * w12; s2 += x[a2 + 2] * w22; s2 += x[a3 + 2] * w32; s2 += x[a4 + 2] * w42; s2 += x[a5 + 2] * w52; s2 += x[a6 + 2] * w62; s2 += x[a7 + 2] * w72; s2 += x[a8 + 2] * w82;
+          let s3 = b3;
+          s3 += x[a0 + 3] * w03; s3 += x[a1 + 3] * w13; s3 += x[a2 + 3] * w23; s3 += x[a3 + 3] * w33; s3 += x[a4 + 3] * w43; s3 += x[a5 + 3] * w53; s3 += x[a6 + 3] * w63; s3 += x[a7 + 3] * w73; s3 += x[a8 + 3] * w83;
+          y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
+        }
+      }
+    }
+    for (let ow = 0; ow < outW; ow++) {
+      const c0 = inside && ow >= owLo && ow < owHi ? C4 : 0;
+      if (c0 < C) depthwisePixel(y, yRow + ow * C, x, D, b, g, 0, oh, ow, C, c0, lo, hi);
+    }
+  }
+}
+
+/** Channels c0... of one output pixel of depthwiseConv (M = 1): its taps inside the input listed, then eight channels at a time in eight running sums. */
+function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
+  const T = depthwiseTaps;
+  let n = 0;
+  for (let kd = 0; kd < kD; kd++) {
+    const id = od * sD - pD + kd * dD;
+    if (id < 0 || id >= inD) continue;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - pH + kh * dH;
+      if (ih < 0 || ih >= inH) continue;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - pW + kw * dW;
+        if (iw < 0 || iw >= inW) continue;
+        T[n++] = ((id * inH + ih) * inW + iw) * C;
+        T[n++] = ((kd * kH + kh) * kW + kw) * C;
+      }
+    }
+  }
+  let c = c0;
+  for (; c + 7 < C; c += 8) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    if (b !== null) {
+      s0 = b[c]; s1 = b[c + 1]; s2 = b[c + 2]; s3 = b[c + 3]; s4 = b[c + 4]; s5 = b[c + 5]; s6 = b[c + 6]; s7 = b[c + 7];
+    }
+    for (let t = 0; t < n; t += 2) {
+      const i = T[t] + c, k = T[t + 1] + c;
+      s0 += x[i] * D[k]; s1 += x[i + 1] * D[k + 1]; s2 += x[i + 2] * D[k + 2]; s3 += x[i + 3] * D[k + 3];
+      s4 += x[i + 4] * D[k + 4]; s5 += x[i + 5] * D[k + 5]; s6 += x[i + 6] * D[k + 6]; s7 += x[i + 7] * D[k + 7];
+    }
+    const o = yo + c;
+    y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
+    y[o + 4] = Math.min(hi, Math.max(lo, s4)); y[o + 5] = Math.min(hi, Math.max(lo, s5)); y[o + 6] = Math.min(hi, Math.max(lo, s6)); y[o + 7] = Math.min(hi, Math.max(lo, s7));
+  }
+  for (; c < C; c++) {
+    let s = b === null ? 0 : b[c];
+    for (let t = 0; t < n; t += 2) s += x[T[t] + c] * D[T[t + 1] + c];
+    y[yo + c] = Math.min(hi, Math.max(lo, s));
+  }
+}
+
+/** depthwiseConv with M filters per channel (filter f = c*M + j reads channel c), a pixel at a time. */
+function depthwiseMultiplier(y, x, D, b, g, m, C) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const F = C * m;
   let yo = 0;
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += F) {
@@ -422,8 +551,7 @@ function depthwiseConv(y, x, D, b, g, m) {
           if (iw < 0 || iw >= inW) continue;
           const xo = ((id * inH + ih) * inW + iw) * C;
           const ko = ((kd * kH + kh) * kW + kw) * F;
-          if (m === 1) for (let c = 0; c < C; c++) y[yo + c] += x[xo + c] * D[ko + c];
-          else for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) y[yo + c * m + j] += x[xo + c] * D[ko + c * m + j];
+          for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) y[yo + c * m + j] += x[xo + c] * D[ko + c * m + j];
         }
       }
     }
@@ -674,6 +802,76 @@ class Printer {
     this.syntax = { ...JS_SYNTAX, name: () => 'undefined' };
     this.shapes();
     this.plan();
+    this.fuseClamps();
+  }
+
+  /** A producer (conv, depthwise_conv, dense) that clamps its values as it stores them: the bounds' text, and the map it does the work of. */
+  private readonly clampAt = new Map<Equation, { lo: string; hi: string }>();
+  /** A map equation whose work a producer does (its value is the producer's, in the same memory): the text of its comment. */
+  private readonly clampDone = new Map<Equation, string>();
+
+  /**
+   * Finds each top-level map that clamps one argument, max(lo, x), min(hi, x) or min(hi, max(lo, x)) as
+   * its JavaScript template prints it (ReLU, ReLU6, Clip), whose argument is the output of a conv,
+   * depthwise_conv or dense read by nothing else (reshapes aside), and which the buffer plan put in that
+   * output's own memory: the producer then stores min(hi, max(lo, v)) for each value v it computes, the
+   * very number the map would compute from the stored v, and the map prints no loop.
+   */
+  private fuseClamps(): void {
+    const p = this.p;
+    const readers = new Map<TensorId, number>();
+    const stack: (readonly Equation[])[] = [p.equations];
+    while (stack.length > 0) {
+      for (const eq of stack.pop()!) {
+        for (const a of eq.args) readers.set(a, (readers.get(a) ?? 0) + 1);
+        if (eq.body) {
+          stack.push(eq.body.equations);
+          for (const o of eq.body.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
+        }
+      }
+    }
+    const outputs = new Set(p.outputs.map((port) => port.tensor.id));
+    const made = new Map<TensorId, Equation>();
+    for (const eq of p.equations) for (const o of eq.outs) made.set(o, eq);
+    const num = '(-?(?:\\d+(?:\\.\\d*)?(?:e[-+]?\\d+)?|Infinity))';
+    const patterns: [RegExp, (m: RegExpExecArray) => { lo: string; hi: string }][] = [
+      [new RegExp(`^Math\\.min\\(${num}, Math\\.max\\(${num}, v\\)\\)$`), (m) => ({ lo: m[2], hi: m[1] })],
+      [new RegExp(`^Math\\.max\\(${num}, v\\)$`), (m) => ({ lo: m[1], hi: 'Infinity' })],
+      [new RegExp(`^Math\\.min\\(${num}, v\\)$`), (m) => ({ lo: '-Infinity', hi: m[1] })],
+    ];
+    for (const eq of p.equations) {
+      if (eq.op !== 'map' || eq.args.length !== 1 || eq.outs.length !== 1) continue;
+      const [a] = eq.args;
+      const [o] = eq.outs;
+      if (this.dynamic(o) || outputs.has(a) || (readers.get(a) ?? 0) !== 1) continue;
+      const so = this.storage[o];
+      const sr = this.storage[this.root(a)];
+      if (so?.kind !== 'pool' || sr?.kind !== 'pool' || so.slot !== sr.slot || sizeOf(p.tensors[o].shape) !== sizeOf(p.tensors[a].shape)) continue;
+      // Back from the argument through reshapes (each read only by the next) to the equation that computed it.
+      let t = a;
+      let producer = made.get(t);
+      while (producer?.op === 'reshape' && !outputs.has(producer.args[0]) && readers.get(producer.args[0]) === 1) {
+        t = producer.args[0];
+        producer = made.get(t);
+      }
+      if (!producer || !['conv', 'depthwise_conv', 'dense'].includes(producer.op) || producer.outs.length !== 1 || this.root(a) !== t || this.clampAt.has(producer)) continue;
+      // A dense layer (or 1x1 convolution) of fewer than four rows may be printed a row at a time, without the clamp.
+      if ((producer.op === 'dense' || producer.op === 'conv') && sizeOf(p.tensors[t].shape.slice(0, -1)) < 4) continue;
+      const text = printMap(eq.attrs as unknown as MapAttrs, atoms(['v']), this.syntax, JS_FUNCTIONS, this.opts).text;
+      for (const [re, bounds] of patterns) {
+        const m = re.exec(text);
+        if (!m) continue;
+        this.clampAt.set(producer, bounds(m));
+        this.clampDone.set(eq, `${this.names[o]} = ${text.replace(/\bv\b/, this.names[a])}: stored so by the ${producer.op === 'dense' ? 'dense layer' : producer.op === 'conv' ? 'convolution' : 'depthwise convolution'} above, in the same memory`);
+        break;
+      }
+    }
+  }
+
+  /** The bounds a producer clamps its values to, as trailing arguments of its call ('' when it does not). */
+  private clampArgs(eq: Equation): string {
+    const c = this.clampAt.get(eq);
+    return c ? `, ${c.lo}, ${c.hi}` : '';
   }
 
   private fresh(base: string): string {
@@ -977,13 +1175,18 @@ class Printer {
           const [rows, cols] = this.p.tensors[eq.args[2 * k + 1]].shape;
           const xk = n[eq.args[2 * k]];
           const w = n[eq.args[2 * k + 1]];
-          if (k === 0) line(`${this.use('dense')}(${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols});`);
-          else line(`${this.use('denseAdd')}(${y}, ${xk}, ${w}, ${rows}, ${cols});`);
+          const clamp = k === a.pairs - 1 ? this.clampArgs(eq) : '';
+          if (k === 0) line(`${this.use('dense')}(${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols}${clamp});`);
+          else line(`${this.use('denseAdd')}(${y}, ${xk}, ${w}, ${rows}, ${cols}${clamp});`);
         }
         return;
       }
-      case 'map':
-        return this.map(eq, line);
+      case 'map': {
+        const done = this.clampDone.get(eq);
+        if (done === undefined) this.map(eq, line);
+        else line(`// ${done}`);
+        return;
+      }
       case 'softmax':
       case 'log_softmax':
       case 'l2_normalize': {
@@ -1023,15 +1226,15 @@ class Printer {
         if (!this.dynamic(eq.args[0]) && a.groups === 1 && a.kernel.every((k) => k === 1) && a.strides.every((s) => s === 1) && a.padBefore.every((q) => q === 0) && sizeOf(a.outSpatial) === sizeOf(this.p.tensors[eq.args[0]].shape.slice(0, -1))) {
           // Every output pixel is its input pixel's channels times K: a dense layer over the pixels.
           if (sizeOf(a.outSpatial) >= 4) this.denseBlocks = true;
-          line(`${this.use('dense')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}); // a 1x1 convolution: the same dense layer at every pixel`);
+          line(`${this.use('dense')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}${this.clampArgs(eq)}); // a 1x1 convolution: the same dense layer at every pixel`);
           return;
         }
-        line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups});`);
+        line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups}${this.clampArgs(eq)});`);
         return;
       }
       case 'depthwise_conv': {
         const a = eq.attrs as unknown as DepthwiseAttrs;
-        line(`${this.use('depthwiseConv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier});`);
+        line(`${this.use('depthwiseConv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier}${this.clampArgs(eq)});`);
         return;
       }
       case 'pool': {

@@ -85,8 +85,9 @@ let convPanel = new Float64Array(0);
  * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
  * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
  * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
+ * Each value is clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged).
  */
-function conv(y, x, K, b, g, groups) {
+function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   const F = y.length / (outD * outH * outW);
@@ -149,19 +150,22 @@ function conv(y, x, K, b, g, groups) {
           }
         }
         let o = yo + f;
-        y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c00)); y[o + 1] = Math.min(hi, Math.max(lo, c01)); y[o + 2] = Math.min(hi, Math.max(lo, c02)); y[o + 3] = Math.min(hi, Math.max(lo, c03)); o += F;
         if (pixels < 2) continue;
-        y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c10)); y[o + 1] = Math.min(hi, Math.max(lo, c11)); y[o + 2] = Math.min(hi, Math.max(lo, c12)); y[o + 3] = Math.min(hi, Math.max(lo, c13)); o += F;
         if (pixels < 3) continue;
-        y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += F;
+        y[o] = Math.min(hi, Math.max(lo, c20)); y[o + 1] = Math.min(hi, Math.max(lo, c21)); y[o + 2] = Math.min(hi, Math.max(lo, c22)); y[o + 3] = Math.min(hi, Math.max(lo, c23)); o += F;
         if (pixels < 4) continue;
-        y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
+        y[o] = Math.min(hi, Math.max(lo, c30)); y[o + 1] = Math.min(hi, Math.max(lo, c31)); y[o + 2] = Math.min(hi, Math.max(lo, c32)); y[o + 3] = Math.min(hi, Math.max(lo, c33));
       }
     }
   }
   if (F4 === F) return;
+  const clamp = lo !== -Infinity || hi !== Infinity;
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
-    convPixel(y, ((od * outH + oh) * outW + ow) * F, x, K, b, g, od, oh, ow, C, F, groups, F4);
+    const yo = ((od * outH + oh) * outW + ow) * F;
+    convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, F4);
+    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, Math.max(lo, y[f]));
   }
 }
 

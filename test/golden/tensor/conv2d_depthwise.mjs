@@ -60,10 +60,116 @@ function geometry(input, kernel, strides, dilation, padBefore, output) {
   return { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW };
 }
 
-/** Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M]. */
-function depthwiseConv(y, x, D, b, g, m) {
-  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
+/** The taps of one output pixel of depthwiseConv inside the input: pairs (input offset, kernel offset); grown when needed. */
+let depthwiseTaps = new Int32Array(0);
+
+/**
+ * Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M],
+ * each value clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged). Each sum is the bias,
+ * then the taps inside the input in order. With one filter per channel (M = 1) and a 3x3 kernel over two
+ * spatial axes, the pixels whose window lies inside the input are computed a row at a time, four channels
+ * at a time, those channels' 36 weights held in locals and the nine taps read from contiguous channels;
+ * every other pixel (and kernel) by depthwisePixel, which lists the pixel's taps first.
+ */
+function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
+  const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
+  if (depthwiseTaps.length < 2 * kD * kH * kW) depthwiseTaps = new Int32Array(2 * kD * kH * kW);
+  if (m !== 1) {
+    depthwiseMultiplier(y, x, D, b, g, m, C);
+    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, Math.max(lo, y[i]));
+    return;
+  }
+  if (kD !== 1 || inD !== 1 || outD !== 1 || kH !== 3 || kW !== 3) {
+    for (let od = 0, yo = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += C) depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, 0, lo, hi);
+    return;
+  }
+  const C4 = C - (C % 4);
+  const dx = dW * C, dy = dH * inW * C, step = sW * C;
+  // The output columns whose window is inside the input along w: iw = ow*sW - pW >= 0 and iw + 2dW < inW.
+  const owLo = Math.min(outW, Math.ceil(pW / sW));
+  const owHi = Math.max(owLo, Math.min(outW, Math.floor((inW - 1 - 2 * dW + pW) / sW) + 1));
+  for (let oh = 0; oh < outH; oh++) {
+    const ih = oh * sH - pH;
+    const inside = ih >= 0 && ih + 2 * dH < inH && owHi > owLo;
+    const yRow = oh * outW * C;
+    if (inside) {
+      for (let c = 0; c < C4; c += 4) {
+        const w00 = D[0 * C + c], w01 = D[0 * C + c + 1], w02 = D[0 * C + c + 2], w03 = D[0 * C + c + 3];
+        const w10 = D[1 * C + c], w11 = D[1 * C + c + 1], w12 = D[1 * C + c + 2], w13 = D[1 * C + c + 3];
+        const w20 = D[2 * C + c], w21 = D[2 * C + c + 1], w22 = D[2 * C + c + 2], w23 = D[2 * C + c + 3];
+        const w30 = D[3 * C + c], w31 = D[3 * C + c + 1], w32 = D[3 * C + c + 2], w33 = D[3 * C + c + 3];
+        const w40 = D[4 * C + c], w41 = D[4 * C + c + 1], w42 = D[4 * C + c + 2], w43 = D[4 * C + c + 3];
+        const w50 = D[5 * C + c], w51 = D[5 * C + c + 1], w52 = D[5 * C + c + 2], w53 = D[5 * C + c + 3];
+        const w60 = D[6 * C + c], w61 = D[6 * C + c + 1], w62 = D[6 * C + c + 2], w63 = D[6 * C + c + 3];
+        const w70 = D[7 * C + c], w71 = D[7 * C + c + 1], w72 = D[7 * C + c + 2], w73 = D[7 * C + c + 3];
+        const w80 = D[8 * C + c], w81 = D[8 * C + c + 1], w82 = D[8 * C + c + 2], w83 = D[8 * C + c + 3];
+        const b0 = b === null ? 0 : b[c], b1 = b === null ? 0 : b[c + 1], b2 = b === null ? 0 : b[c + 2], b3 = b === null ? 0 : b[c + 3];
+        for (let ow = owLo, a0 = (ih * inW + owLo * sW - pW) * C + c, o = yRow + owLo * C + c; ow < owHi; ow++, a0 += step, o += C) {
+          const a1 = a0 + dx, a2 = a1 + dx, a3 = a0 + dy, a4 = a3 + dx, a5 = a4 + dx, a6 = a3 + dy, a7 = a6 + dx, a8 = a7 + dx;
+          let s0 = b0;
+          s0 += x[a0] * w00; s0 += x[a1] * w10; s0 += x[a2] * w20; s0 += x[a3] * w30; s0 += x[a4] * w40; s0 += x[a5] * w50; s0 += x[a6] * w60; s0 += x[a7] * w70; s0 += x[a8] * w80;
+          let s1 = b1;
+          s1 += x[a0 + 1] * w01; s1 += x[a1 + 1] * w11; s1 += x[a2 + 1] * w21; s1 += x[a3 + 1] * w31; s1 += x[a4 + 1] * w41; s1 += x[a5 + 1] * w51; s1 += x[a6 + 1] * w61; s1 += x[a7 + 1] * w71; s1 += x[a8 + 1] * w81;
+          let s2 = b2;
+          s2 += x[a0 + 2] * w02; s2 += x[a1 + 2] * w12; s2 += x[a2 + 2] * w22; s2 += x[a3 + 2] * w32; s2 += x[a4 + 2] * w42; s2 += x[a5 + 2] * w52; s2 += x[a6 + 2] * w62; s2 += x[a7 + 2] * w72; s2 += x[a8 + 2] * w82;
+          let s3 = b3;
+          s3 += x[a0 + 3] * w03; s3 += x[a1 + 3] * w13; s3 += x[a2 + 3] * w23; s3 += x[a3 + 3] * w33; s3 += x[a4 + 3] * w43; s3 += x[a5 + 3] * w53; s3 += x[a6 + 3] * w63; s3 += x[a7 + 3] * w73; s3 += x[a8 + 3] * w83;
+          y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
+        }
+      }
+    }
+    for (let ow = 0; ow < outW; ow++) {
+      const c0 = inside && ow >= owLo && ow < owHi ? C4 : 0;
+      if (c0 < C) depthwisePixel(y, yRow + ow * C, x, D, b, g, 0, oh, ow, C, c0, lo, hi);
+    }
+  }
+}
+
+/** Channels c0... of one output pixel of depthwiseConv (M = 1): its taps inside the input listed, then eight channels at a time in eight running sums. */
+function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
+  const T = depthwiseTaps;
+  let n = 0;
+  for (let kd = 0; kd < kD; kd++) {
+    const id = od * sD - pD + kd * dD;
+    if (id < 0 || id >= inD) continue;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - pH + kh * dH;
+      if (ih < 0 || ih >= inH) continue;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - pW + kw * dW;
+        if (iw < 0 || iw >= inW) continue;
+        T[n++] = ((id * inH + ih) * inW + iw) * C;
+        T[n++] = ((kd * kH + kh) * kW + kw) * C;
+      }
+    }
+  }
+  let c = c0;
+  for (; c + 7 < C; c += 8) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    if (b !== null) {
+      s0 = b[c]; s1 = b[c + 1]; s2 = b[c + 2]; s3 = b[c + 3]; s4 = b[c + 4]; s5 = b[c + 5]; s6 = b[c + 6]; s7 = b[c + 7];
+    }
+    for (let t = 0; t < n; t += 2) {
+      const i = T[t] + c, k = T[t + 1] + c;
+      s0 += x[i] * D[k]; s1 += x[i + 1] * D[k + 1]; s2 += x[i + 2] * D[k + 2]; s3 += x[i + 3] * D[k + 3];
+      s4 += x[i + 4] * D[k + 4]; s5 += x[i + 5] * D[k + 5]; s6 += x[i + 6] * D[k + 6]; s7 += x[i + 7] * D[k + 7];
+    }
+    const o = yo + c;
+    y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
+    y[o + 4] = Math.min(hi, Math.max(lo, s4)); y[o + 5] = Math.min(hi, Math.max(lo, s5)); y[o + 6] = Math.min(hi, Math.max(lo, s6)); y[o + 7] = Math.min(hi, Math.max(lo, s7));
+  }
+  for (; c < C; c++) {
+    let s = b === null ? 0 : b[c];
+    for (let t = 0; t < n; t += 2) s += x[T[t] + c] * D[T[t + 1] + c];
+    y[yo + c] = Math.min(hi, Math.max(lo, s));
+  }
+}
+
+/** depthwiseConv with M filters per channel (filter f = c*M + j reads channel c), a pixel at a time. */
+function depthwiseMultiplier(y, x, D, b, g, m, C) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const F = C * m;
   let yo = 0;
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += F) {
@@ -79,8 +185,7 @@ function depthwiseConv(y, x, D, b, g, m) {
           if (iw < 0 || iw >= inW) continue;
           const xo = ((id * inH + ih) * inW + iw) * C;
           const ko = ((kd * kH + kh) * kW + kw) * F;
-          if (m === 1) for (let c = 0; c < C; c++) y[yo + c] += x[xo + c] * D[ko + c];
-          else for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) y[yo + c * m + j] += x[xo + c] * D[ko + c * m + j];
+          for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) y[yo + c * m + j] += x[xo + c] * D[ko + c * m + j];
         }
       }
     }

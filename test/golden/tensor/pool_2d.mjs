@@ -56,9 +56,9 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** y = x*W + b over the last axis at every leading position (gemm's register blocks); W is [k, n] row-major, b may be null. */
-function dense(y, x, W, b, k, n) {
-  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false);
+/** y = x*W + b over the last axis at every leading position (gemm's register blocks), clamped to [lo, hi]; W is [k, n] row-major, b may be null. */
+function dense(y, x, W, b, k, n, lo = -Infinity, hi = Infinity) {
+  gemm(y, 0, x, 0, y.length / n, W, 0, k, n, b, false, lo, hi);
 }
 
 /** y[yo + j] += sum over i < k of x[xo + i] * W[wo + i*stride + j], for j < n; four rows of W per pass (fewer stores of y). */
@@ -80,22 +80,25 @@ let gemmPanel = new Float64Array(0);
 
 /**
  * A matrix product: rows x n values of y at yo = (b[j], or 0 when b is null, or y's own values when add)
- * + x (rows x k at xo) * W (k x n at wo), all row-major. W is copied a strip of columns at a time into
- * gemmPanel, whose 4-column panels are read in order; then each 4x4 block of y is sixteen running sums
- * (a register block: 8 loads per 16 multiply-adds). Rows past a multiple of four, and columns past one,
- * are summed by plainer loops.
+ * + x (rows x k at xo) * W (k x n at wo), all row-major, each value clamped to [lo, hi] as it is stored
+ * (-Infinity and Infinity: unchanged). W is copied a strip of columns at a time into gemmPanel, whose
+ * 4-column panels are read in order; then each 4x4 block of y is sixteen running sums (a register block:
+ * 8 loads per 16 multiply-adds), added to the bias (or y) as they are stored. Rows past a multiple of
+ * four, and columns past one, are summed by plainer loops.
  */
-function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
-  if (!add) for (let i = 0, o = yo; i < rows; i++) for (let j = 0; j < n; j++, o++) y[o] = b === null ? 0 : b[j];
+function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
+  if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
       let s = 0;
       for (let q = 0, at = wo + j, xq = xo + i * k; q < k; q++, at += n) s += x[xq + q] * W[at];
-      y[yo + i * n + j] += s;
+      const o = yo + i * n + j;
+      y[o] = Math.min(hi, Math.max(lo, (add ? y[o] : b === null ? 0 : b[j]) + s));
     }
   }
   const strip = Math.min(n4, Math.max(4, 4 * Math.floor(8192 / k)));
@@ -111,6 +114,7 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
     for (let i = 0; i < rows4; i += 4) {
       const x0 = xo + i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
       for (let j = j0, p0 = 0; j < j1; j += 4, p0 += 4 * k) {
+        const b0 = b === null ? 0 : b[j], b1 = b === null ? 0 : b[j + 1], b2 = b === null ? 0 : b[j + 2], b3 = b === null ? 0 : b[j + 3];
         let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (let q = 0, p = p0; q < k; q++, p += 4) {
@@ -122,10 +126,25 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add) {
           c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
         }
         let o = yo + i * n + j;
-        y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += n;
-        y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += n;
-        y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += n;
-        y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+        if (add) {
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          continue;
+        }
+        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
       }
     }
   }
