@@ -199,6 +199,15 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
     await rendered('dropped');
   });
 
+  it("a Keras architecture JSON without its weights .h5: the CLI's sentence asking for them", async () => {
+    await s.run(() => page.setInputFiles('#files', [KERAS_JSON]));
+    const want = await cli(dirname(KERAS_JSON), ['arch.json']);
+    expect(want.code).toBe(2);
+    expect(want.stderr).toMatch(/weights/);
+    expect(await text('#error')).toBe(want.stderr.trim());
+    expect(await page.isHidden('#result')).toBe(true);
+  });
+
   it("the README's ?model= links open on a plain static host, with the CLI's LaTeX", async () => {
     const links = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\((dist\/web\/index\.html\?model=([^)&]+))\)/g)];
     expect(links.length).toBeGreaterThanOrEqual(4);
