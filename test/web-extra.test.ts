@@ -30,7 +30,7 @@ function staticHost(): Promise<{ server: Server; origin: string }> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'max-age=600' }).end(readFileSync(file));
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }
@@ -88,6 +88,7 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
 
   /** The page's equations rendered without a KaTeX error, fitting the viewport, the picture not blank. */
   async function rendered(name: string): Promise<void> {
+    await page.waitForSelector('#equations[data-complete]', { state: 'attached', timeout: 30_000 });
     expect(await page.$$eval('#equations .katex-error', (e) => e.length)).toBe(0);
     expect(await page.$$eval('#equations .katex', (e) => e.length)).toBeGreaterThan(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
@@ -109,7 +110,7 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
     await rendered('serve_keras_json_weights');
   });
 
-  it('MobileNetV2 (test/models/nsfwjs) converts in the page: progress bar, worker, first equation = the CLI LaTeX', async () => {
+  it('MobileNetV2 (test/models/nsfwjs) converts in the page: progress bar, worker, first equation = the CLI LaTeX, Stop', async () => {
     const dir = join(SHARED, 'nsfwjs/mobilenet_v2_quant_uint8');
     await page.evaluate(() => delete document.body.dataset.firstEquationMs);
     const t0 = Date.now();
@@ -126,11 +127,23 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
     const t1 = Date.now();
     await page.click('#tab-latex');
     expect(Date.now() - t1, 'a click while the worker converts').toBeLessThan(5_000);
+    // Stop ends the worker (the other formats take about 90 s more); the LaTeX stays.
+    await page.click('#stop');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
+    expect(await page.isHidden('#progress')).toBe(true);
+    expect(await text('#status')).toMatch(/^Stopped the conversion; converted: latex[,.]/);
+    await page.click('#verify');
+    expect(await text('#verify-report')).toBe('nn2eq: Stop ended the worker that held the conversion verify runs on; hint: press Convert, then Verify');
     const want = await cli(dir, ['model.json', '-f', 'latex']);
     expect(want.stdout.length).toBeGreaterThan(10_000);
     expect(await text('#code')).toBe(want.stdout);
     expect(await page.isHidden('#error'), await text('#error')).toBe(true);
     await rendered('mobilenet_v2');
+    // Every row group rendered (the page renders them in slices).
+    const { latexRows, wholeRows } = await import(join(ROOT, 'dist/emit/latex/html.js'));
+    const rows = wholeRows(latexRows(want.stdout)).length;
+    expect(rows).toBeGreaterThan(100);
+    expect(await page.$$eval('#equations .equation', (e) => e.length)).toBe(rows);
   }, 90_000);
 
   /** Sets the page's option controls (empty: the CLI's default). */

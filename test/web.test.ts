@@ -65,6 +65,7 @@ run('the page in chromium', () => {
         const want = await cli(cwd, [...args, '-f', format]);
         expect(got, `${m.name} -f ${format}`).toBe(want.stdout);
       }
+      await page.waitForSelector('#equations[data-complete]', { state: 'attached' });
       const katexErrors = await page.$$eval('#equations .katex-error', (e) => e.length);
       expect(katexErrors).toBe(0);
       expect(await page.$$eval('#equations .katex', (e) => e.length)).toBeGreaterThan(0);
