@@ -221,6 +221,16 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
     expect(await page.isHidden('#result')).toBe(true);
   });
 
+  it('?model= on another origin is refused without a request; a missing one gets its HTTP status', async () => {
+    await page.goto(`${s.origin}/?model=${encodeURIComponent('http://example.invalid/model.json')}`);
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await text('#error')).toBe('nn2eq: http://example.invalid/model.json is on another origin; the page opens only models served beside it');
+    await page.goto(`${s.origin}/?model=models%2F9%2Fmodel.json`);
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await text('#error')).toBe('nn2eq: /models/9/model.json: HTTP 404');
+    expect(s.foreign).toEqual([]);
+  });
+
   it("the README's ?model= links open on a plain static host, with the CLI's LaTeX", async () => {
     const links = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\((dist\/web\/index\.html\?model=([^)&]+))\)/g)];
     expect(links.length).toBeGreaterThanOrEqual(4);
