@@ -21,16 +21,24 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const page = browser.pages()[0] ?? (await browser.newPage());
+// Bytes the page fetched (bodies), until the first equation and in all.
+let fetched = 0;
+browser.on('requestfinished', async (r) => {
+  const sizes = await r.sizes().catch(() => undefined);
+  if (sizes) fetched += sizes.responseBodySize;
+});
 const t0 = Date.now();
 await page.goto(url);
 await page.waitForFunction(() => document.body.dataset.firstEquationMs !== undefined || document.body.dataset.state === 'done', null, { timeout: 600_000 });
 const firstWall = Date.now() - t0;
+const fetchedFirst = fetched;
 const first = await page.evaluate(() => document.body.dataset.firstEquationMs);
 await page.waitForSelector('body[data-state=done]', { state: 'attached', timeout: 600_000 });
 const all = Date.now() - t0;
 const error = await page.evaluate(() => (document.getElementById('error').hidden ? '' : document.getElementById('error').textContent));
 const tabs = await page.$$eval('[role=tab]', (ts) => ts.map((t) => t.textContent + (t.classList.contains('failed') ? ' (failed)' : '')).join(', '));
-console.log(`${args.join(' ')}: first equation ${first} ms after the conversion started (${firstWall} ms after page load began); every tab filled after ${all} ms${error ? `; error: ${error}` : ''}\ntabs: ${tabs}`);
+const kB = (b) => `${Math.round(b / 1000)} kB`;
+console.log(`${args.join(' ')}: first equation ${first} ms after the conversion started (${firstWall} ms after page load began, ${kB(fetchedFirst)} fetched); every tab filled after ${all} ms (${kB(fetched)} fetched)${error ? `; error: ${error}` : ''}\ntabs: ${tabs}`);
 if (shot) await page.screenshot({ path: shot });
 await browser.close();
 srv.kill();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, inCI, ROOT } from './helpers.js';
-import { chromiumSkip, cli, openPage, type PageSession } from './web-harness.js';
+import { chromiumSkip, cli, inkShare, openPage, type PageSession } from './web-harness.js';
 
 // The page in Debian's chromium (headless, driven by playwright-core, which downloads nothing):
 // files uploaded through the file input must give the CLI's exact text in every tab.
@@ -65,6 +65,7 @@ run('the page in chromium', () => {
         const want = await cli(cwd, [...args, '-f', format]);
         expect(got, `${m.name} -f ${format}`).toBe(want.stdout);
       }
+      await page.waitForSelector('#equations[data-complete]', { state: 'attached' });
       const katexErrors = await page.$$eval('#equations .katex-error', (e) => e.length);
       expect(katexErrors).toBe(0);
       expect(await page.$$eval('#equations .katex', (e) => e.length)).toBeGreaterThan(0);
@@ -72,6 +73,11 @@ run('the page in chromium', () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(OUT, `${m.name.replace(/[^A-Za-z0-9]+/g, '_')}.png`) });
+      // The equations' first rows on the screen are not blank.
+      await page.locator('#equations').scrollIntoViewIfNeeded();
+      const box = (await page.locator('#equations').boundingBox())!;
+      const shot = await page.screenshot({ clip: { ...box, y: Math.max(box.y, 0), height: Math.min(box.height, 900 - Math.max(box.y, 0)) } });
+      expect(inkShare(shot), `${m.name}: the equations' picture is blank`).toBeGreaterThan(0.01);
     }, 40_000);
   }
 

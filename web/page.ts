@@ -9,6 +9,7 @@ const fileInput = $<HTMLInputElement>('files');
 const drop = $('drop');
 const status = $('status');
 const progress = $<HTMLProgressElement>('progress');
+const stopButton = $<HTMLButtonElement>('stop');
 const errorBox = $('error');
 const warningsList = $('warnings');
 const result = $('result');
@@ -44,6 +45,8 @@ let modelName = 'model';
 let pending: Request['kind'] = 'convert';
 /** A request is running in the worker (body[data-state] mirrors it for tests and scripts). */
 let busy = false;
+/** Stop ended the worker that held the last conversion, which verify runs on. */
+let stopped = false;
 
 /** How long a conversion may run before the page stops its worker (a damaged file can loop forever). */
 const WORKER_LIMIT_MS = 10 * 60_000;
@@ -112,7 +115,7 @@ function showError(message: string | undefined): void {
 
 function finish(): void {
   clearTimeout(watchdog);
-  progress.hidden = true;
+  progress.hidden = stopButton.hidden = true;
   verifyButton.disabled = diffButton.disabled = false;
   busy = false;
   document.body.dataset.state = 'done';
@@ -123,7 +126,7 @@ function send(r: Request, what: string): void {
   worker ??= newWorker();
   pending = r.kind;
   started = performance.now();
-  progress.hidden = false;
+  progress.hidden = stopButton.hidden = false;
   progress.value = 0;
   status.textContent = what;
   verifyButton.disabled = diffButton.disabled = true;
@@ -162,6 +165,7 @@ function convert(): void {
   outputs = [];
   showError(undefined);
   warningsList.replaceChildren();
+  renderRun++;
   equations.replaceChildren();
   notesList.replaceChildren();
   notesList.hidden = true;
@@ -172,6 +176,7 @@ function convert(): void {
   verdict.className = '';
   verifyReport.hidden = true;
   result.hidden = true;
+  stopped = false;
   send({ id, kind: 'convert', files, options: opts }, `Converting ${files.map((f) => f.name).join(', ')}…`);
 }
 
@@ -236,17 +241,36 @@ function onFormat(r: Extract<Reply, { kind: 'format' }>): void {
   addTab(out);
 }
 
-/** KaTeX renders the LaTeX one whole row group at a time (one huge aligned block renders far slower). */
+/** The rendering of the equations under way: a new one (or a new conversion) stops the old. */
+let renderRun = 0;
+
+/**
+ * KaTeX renders the LaTeX one whole row group at a time (one huge aligned block renders far
+ * slower), in slices of about 50 ms: the first rows show at once, and a model of hundreds of rows
+ * (MobileNetV2: 242) never holds the page for the whole of it.
+ */
 function renderEquations(tex: string): void {
+  const run = ++renderRun;
   const rows = wholeRows(latexRows(tex));
-  const frag = document.createDocumentFragment();
-  for (const row of rows) {
-    const div = document.createElement('div');
-    div.className = 'equation';
-    katex.render(`\\begin{aligned}${row}\\end{aligned}`, div, { displayMode: true, throwOnError: false, maxExpand: Infinity, strict: 'ignore', output: 'htmlAndMathml' });
-    frag.append(div);
-  }
-  equations.replaceChildren(frag);
+  equations.replaceChildren();
+  // data-complete marks the last slice (for tests and scripts).
+  delete equations.dataset.complete;
+  let at = 0;
+  const slice = () => {
+    if (run !== renderRun) return;
+    const frag = document.createDocumentFragment();
+    const until = performance.now() + 50;
+    do {
+      const div = document.createElement('div');
+      div.className = 'equation';
+      katex.render(`\\begin{aligned}${rows[at]}\\end{aligned}`, div, { displayMode: true, throwOnError: false, maxExpand: Infinity, strict: 'ignore', output: 'htmlAndMathml' });
+      frag.append(div);
+    } while (++at < rows.length && performance.now() < until);
+    equations.append(frag);
+    if (at < rows.length) setTimeout(slice, 0);
+    else equations.dataset.complete = 'true';
+  };
+  if (rows.length > 0) slice();
 }
 
 /** The header notes of the transforms, folding and --form auto: the LaTeX text's % lines before its equations. */
@@ -403,8 +427,22 @@ document.addEventListener('drop', (ev) => {
   drop.classList.remove('over');
   void takeFiles(ev.dataTransfer?.files ?? []);
 });
+// Stop: the worker goes (a fresh one starts with the next request); the tabs already filled stay.
+stopButton.addEventListener('click', () => {
+  if (!busy) return;
+  worker?.terminate();
+  worker = undefined;
+  const what = pending === 'convert' ? 'conversion' : pending;
+  const kept = pending === 'convert' ? outputs.filter((o) => o.text !== undefined).map((o) => o.format) : [];
+  stopped = true;
+  status.textContent = `Stopped the ${what}${kept.length ? `; converted: ${kept.join(', ')}` : ''}.`;
+  if (pending === 'verify') showVerify(undefined, 'nn2eq: verify stopped');
+  finish();
+});
+
 verifyButton.addEventListener('click', () => {
   if (busy || outputs.length === 0) return;
+  if (stopped) return showVerify(undefined, 'nn2eq: Stop ended the worker that held the conversion verify runs on; hint: press Convert, then Verify');
   send({ id: ++request, kind: 'verify' }, 'Verifying the js text…');
 });
 
