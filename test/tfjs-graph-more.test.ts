@@ -8,9 +8,12 @@ import { convertWithIR } from '../src/convert.js';
 import { buildTfProgram, tfModelSpec } from '../src/extract/tf/index.js';
 import { loadAnyModel, type TfGraphModel } from '../src/load/index.js';
 import { loadTf } from '../src/verify/oracle.js';
+import { convertFile } from '../src/index.js';
+import { verify } from '../src/verify/index.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { withPython } from './check.js';
-import { flat, mismatch, pool, python, runCRows, runPyDriver, SHARED, withCC } from './helpers.js';
+import { A, writeGraphModel } from './tfjs-graph-fixtures.js';
+import { flat, mismatch, pool, python, runCRows, runPyDriver, SHARED, tmpDir, withCC } from './helpers.js';
 
 // More real TF.js graph models (test/models/tfjs-graph-more/INDEX.md), kept apart from the ten of
 // test/models/tfjs-graph that the extractor was written against: each converted once to the NumPy,
@@ -66,32 +69,6 @@ async function tfjsOutputs(file: string, feeds: Record<string, { value: unknown;
   return out;
 }
 
-beforeAll(async () => {
-  let seed = 28;
-  for (const name of Object.keys(MODELS)) {
-    try {
-      const file = join(ROOT, name, 'model.json');
-      const loaded = await loadAnyModel(file);
-      const graph = (loaded as { tfgraph: TfGraphModel }).tfgraph;
-      const program = buildTfProgram(graph);
-      const spec = tfModelSpec(graph, program);
-      const next = mulberry32(seed++);
-      const feeds: Record<string, { value: unknown; shape: number[] }> = {};
-      const inputs = graph.inputs.map((inp, k) => {
-        // The formula's input shape (a batch axis of 1 or -1 dropped); TF.js is fed the file's rank.
-        const shape = [...program.inputs[k].tensor.shape];
-        const value = nested(shape, next);
-        feeds[inp.tensor.replace(/:0$/, '')] = { value, shape: inp.dims && inp.dims.length === shape.length + 1 ? [1, ...shape] : shape };
-        return value;
-      });
-      const want = await tfjsOutputs(file, feeds, graph.outputs.map((o) => o.tensor));
-      const texts = Object.fromEntries((['js', 'numpy', 'c'] as const).map((f) => [f, convertWithIR(spec, { format: f, form: 'tensor' }, program).text])) as Case['texts'];
-      cases.set(name, { name, inputs, want, texts });
-    } catch (e) {
-      cases.set(name, e as Error);
-    }
-  }
-}, 300_000);
 
 function get(name: string): Case {
   const c = cases.get(name);
@@ -108,6 +85,32 @@ function expectMatches(c: Case, got: unknown): void {
 }
 
 describe('more real TF.js graph models in the tensor forms match TF.js running the same file', () => {
+  beforeAll(async () => {
+    let seed = 28;
+    for (const name of Object.keys(MODELS)) {
+      try {
+        const file = join(ROOT, name, 'model.json');
+        const loaded = await loadAnyModel(file);
+        const graph = (loaded as { tfgraph: TfGraphModel }).tfgraph;
+        const program = buildTfProgram(graph);
+        const spec = tfModelSpec(graph, program);
+        const next = mulberry32(seed++);
+        const feeds: Record<string, { value: unknown; shape: number[] }> = {};
+        const inputs = graph.inputs.map((inp, k) => {
+          // The formula's input shape (a batch axis of 1 or -1 dropped); TF.js is fed the file's rank.
+          const shape = [...program.inputs[k].tensor.shape];
+          const value = nested(shape, next);
+          feeds[inp.tensor.replace(/:0$/, '')] = { value, shape: inp.dims && inp.dims.length === shape.length + 1 ? [1, ...shape] : shape };
+          return value;
+        });
+        const want = await tfjsOutputs(file, feeds, graph.outputs.map((o) => o.tensor));
+        const texts = Object.fromEntries((['js', 'numpy', 'c'] as const).map((f) => [f, convertWithIR(spec, { format: f, form: 'tensor' }, program).text])) as Case['texts'];
+        cases.set(name, { name, inputs, want, texts });
+      } catch (e) {
+        cases.set(name, e as Error);
+      }
+    }
+  }, 300_000);
   it('every model converts (the graph ops they use are all mapped)', () => {
     for (const name of Object.keys(MODELS)) get(name);
   });
@@ -150,6 +153,33 @@ print(json.dumps(res))
       expectMatches(c, c.want.length === 1 ? parts[0] : parts);
     });
   }, 120_000);
+});
+
+// A Keras Embedding as tensorflowjs_converter writes it (a real sentiment model's head): float ids,
+// Cast to int32 (truncation), GatherV2 of a table. TF.js reads its inputs as float32, so --verify
+// gives every route the same float32 values: a point just below an integer id (from --inputs-file,
+// or a point beside a kink, which mixes two random points) was read as id n by the formula and as
+// n+1 by TF.js, once float32 rounded it up.
+describe('--verify of a graph model with float ids cast to int', () => {
+  it('reads the points as TF.js does, in float32', async () => {
+    const dir = tmpDir();
+    const model = writeGraphModel(dir, {
+      inputs: [{ name: 'ids', dims: [-1, 4] }],
+      weights: [{ name: 'table', dims: [2000, 3], values: 'random' }, { name: 'axis', dims: [], values: [0], dtype: 'int32' }, { name: 'flat', dims: [2], values: [-1, 12], dtype: 'int32' }],
+      nodes: [
+        ['cast', 'Cast', ['ids'], { SrcT: A.type(), DstT: A.type('DT_INT32'), Truncate: A.b(false) }],
+        ['lookup', 'GatherV2', ['table', 'cast', 'axis'], { batch_dims: A.i(0), Taxis: A.type('DT_INT32'), Tindices: A.type('DT_INT32'), Tparams: A.type() }],
+        ['y', 'Reshape', ['lookup', 'flat'], { Tshape: A.type('DT_INT32') }],
+      ],
+    });
+    // 2.9999999999 and 1234.99999999 are 3 and 1235 in float32; 7.5 and 0.25 are float32 already.
+    const inputsFile = join(dir, 'ids.json');
+    writeFileSync(inputsFile, JSON.stringify([[2.9999999999, 1234.99999999, 7.5, 0.25]]));
+    const r = await convertFile(model, { format: 'js', form: 'tensor' });
+    const report = await verify(r.model, r.text, { format: 'js', form: 'tensor', program: r.program, range: [0, 1999], samples: 4, inputsFile });
+    expect(report.points.user).toBe(1);
+    expect(report.routes.map((x) => [x.route, x.status])).toEqual([['IR (float64)', 'ok'], ['js text', 'ok']]);
+  }, 60_000);
 });
 
 /** Runs ES modules' predict in a child node process (not through vitest's transform): each module with its inputs. */
