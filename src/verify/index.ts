@@ -141,7 +141,9 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const randomPoints = Array.from({ length: opts.samples ?? 32 }, () => randomPoint(nIn, lo, hi, ints, rng));
   const kinkPoints = full ? kinks(ex, lo, hi, ints, rng) : [];
   const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
-  const points = [...randomPoints, ...kinkPoints, ...userPoints];
+  // TF.js runs a graph model on float32 inputs: every route reads the same float32 values, or a
+  // point within float32 rounding of a step (Cast to int, Floor) falls on either side of it.
+  const points = [...randomPoints, ...kinkPoints, ...userPoints].map((p) => (graph ? Float64Array.from(Float32Array.from(p)) : p));
 
   const oracle = onnx || graph ? null : await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
   const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : graph ? await graphVerify!.tfGraphReference(graph, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
