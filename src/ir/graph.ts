@@ -97,6 +97,8 @@ export class Graph {
 
   /** Let-form bytes of every node built so far (size model above). */
   cost = 0;
+  /** Per node, what it is for every input that holds no NaN: NOT_NAN, ABOVE (> −∞), BELOW (< +∞); see finiteness(). */
+  private finite = new Uint8Array(1024);
 
   /**
    * A dry graph only measures: it folds constants as usual but stores no other node and shares
@@ -127,7 +129,12 @@ export class Graph {
     return this.intern('const', [], value === 0 ? 0 : value, null);
   }
 
-  /** Σ coefs[i]·terms[i] + bias, with constant terms folded into the bias and zero terms dropped. */
+  /**
+   * Σ coefs[i]·terms[i] + bias, with constant terms folded into the bias. A zero coefficient's term
+   * is dropped only when the term is finite for every input that holds no NaN (tanh, a clamp, a
+   * comparison…): 0·t is 0 there. Any other 0·t stays, as IEEE and every runtime compute it
+   * (0·∞ is NaN): a zero weight on an input or on a unit that can overflow is printed.
+   */
   affine(terms: ArrayLike<NodeId>, coefs: ArrayLike<number>, bias = 0): NodeId {
     const ids: NodeId[] = [];
     const cs: number[] = [];
@@ -146,7 +153,7 @@ export class Graph {
         bias += c * node.value;
         continue;
       }
-      if (c === 0) continue;
+      if (c === 0 && (this.finite[t] & FINITE) === FINITE) continue;
       if (this.slotStamp[t] === stamp) {
         cs[this.slotAt[t]] += c;
         continue;
@@ -346,6 +353,12 @@ export class Graph {
     if (this.cost > this.sizeBudget) throw new SizeBudgetExceeded(this.cost, this.sizeBudget);
     const id = this.nodes.length;
     this.nodes.push(table === undefined ? { op, args, value, coefs } : { op, args, value, coefs, table });
+    if (id >= this.finite.length) {
+      const grown = new Uint8Array(this.finite.length * 2);
+      grown.set(this.finite);
+      this.finite = grown;
+    }
+    this.finite[id] = finiteness(op, args, value, coefs, this.finite);
     if (found === undefined) this.interned.set(k, id);
     else if (typeof found === 'number') this.interned.set(k, [found, id]);
     else found.push(id);
@@ -366,6 +379,80 @@ export class SizeBudgetExceeded extends Error {
     readonly budget: number,
   ) {
     super(`the equations passed ${budget} bytes`);
+  }
+}
+
+/** finiteness() bits: never NaN, never −∞, never +∞ (each for every input that holds no NaN; ABOVE and BELOW imply NOT_NAN). */
+const NOT_NAN = 1;
+const ABOVE = 2;
+const BELOW = 4;
+const FINITE = NOT_NAN | ABOVE | BELOW;
+
+/**
+ * What a new node is for every input that holds no NaN (an input itself may be ±∞): never NaN,
+ * bounded below, bounded above, from its arguments' bits `f`. Conservative: 0 when unsure.
+ */
+function finiteness(op: Op, args: readonly NodeId[], value: number, coefs: Float64Array | null, f: Uint8Array): number {
+  const a = args.length > 0 ? f[args[0]] : 0;
+  const b = args.length > 1 ? f[args[1]] : 0;
+  const bounded = (x: number) => (x & FINITE) === FINITE;
+  switch (op) {
+    case 'const':
+      return Number.isNaN(value) ? 0 : Number.isFinite(value) ? FINITE : NOT_NAN;
+    case 'input':
+      return NOT_NAN;
+    case 'affine': {
+      if (!Number.isFinite(value)) return 0;
+      let above = ABOVE;
+      let below = BELOW;
+      for (let i = 0; i < args.length; i++) {
+        const c = coefs![i];
+        const t = f[args[i]];
+        if (!Number.isFinite(c)) return 0;
+        if (!(t & NOT_NAN) || (c === 0 && !bounded(t))) return 0;
+        if (c > 0 ? !(t & ABOVE) : c < 0 && !(t & BELOW)) above = 0;
+        if (c > 0 ? !(t & BELOW) : c < 0 && !(t & ABOVE)) below = 0;
+      }
+      // A sum of values that are not NaN is taken as not NaN: ∞ − ∞ inside one sum is the one case this misses.
+      return above | below | NOT_NAN;
+    }
+    case 'mul':
+      return bounded(a) && bounded(b) ? FINITE : 0;
+    case 'max':
+    case 'min': {
+      if (!(a & b & NOT_NAN)) return 0;
+      const [one, both] = op === 'max' ? [ABOVE, BELOW] : [BELOW, ABOVE];
+      return NOT_NAN | ((a | b) & one) | (a & b & both);
+    }
+    case 'gt':
+    case 'ge':
+    case 'eq':
+    case 'step':
+      return FINITE;
+    case 'select':
+      return f[args[1]] & f[args[2]];
+    case 'tanh':
+    case 'sigmoid':
+    case 'erf':
+    case 'atan':
+      return a & NOT_NAN ? FINITE : 0;
+    case 'exp':
+      return a & NOT_NAN ? NOT_NAN | ABOVE | (a & BELOW) : 0;
+    case 'softplus':
+      return a & NOT_NAN ? NOT_NAN | ABOVE | (a & BELOW) : 0;
+    case 'abs':
+    case 'cosh':
+      return a & NOT_NAN ? NOT_NAN | ABOVE | (bounded(a) ? BELOW : 0) : 0;
+    case 'floor':
+    case 'trunc':
+    case 'sinh':
+    case 'asinh':
+      return a;
+    case 'sin':
+    case 'cos':
+      return bounded(a) ? FINITE : 0;
+    default:
+      return 0;
   }
 }
 

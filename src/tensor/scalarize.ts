@@ -60,6 +60,8 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
   const vals: (Scalars | undefined)[] = new Array(p.tensors.length);
   let layerNumber = 0;
   let where: { step?: number; backward?: boolean } = {};
+  /** The body of the recurrence being run, if any. */
+  let body: Body | undefined;
   let current = '';
 
   const sizeError = (e: SizeBudgetExceeded, at: string): Nn2eqError =>
@@ -101,13 +103,16 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
       return t.values!;
     },
     shape: (id: number) => p.tensors[id].shape,
-    runBody(body: Body, inputs: readonly Scalars[], step?: number): Scalars[] {
-      body.inputs.forEach((id, k) => (vals[id] = inputs[k]));
+    runBody(b: Body, inputs: readonly Scalars[], step?: number): Scalars[] {
+      b.inputs.forEach((id, k) => (vals[id] = inputs[k]));
       const outer = where;
+      const outerBody = body;
+      body = b;
       if (step !== undefined) where = { ...where, step };
-      for (const eq of body.equations) run(eq);
+      for (const eq of b.equations) run(eq);
       where = outer;
-      return body.outputs.map((id) => vals[id]!);
+      body = outerBody;
+      return b.outputs.map((id) => vals[id]!);
     },
     labelState(id: NodeId, symbol: string, step: number, index: number): void {
       g.label(id, layerNumber + 1, index, { symbol: symbol as StateLabel['symbol'], step });
@@ -127,7 +132,7 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
     }
     eq.outs.forEach((id, k) => {
       vals[id] = outs[k];
-      const role = p.tensors[id].role === '_' ? gatedState(eq) ?? '_' : p.tensors[id].role;
+      const role = p.tensors[id].role === '_' ? gatedState(eq) ?? weightedState(eq) ?? '_' : p.tensors[id].role;
       if (role === 'h' || role === '_' || g.dry || (TOPS[eq.op] as TOpInfo).movement) return;
       // A Dense unit's pre-activation stays inside its layer's row (h = f(Wx + b)); a convolution's is named.
       if (eq.op === 'dense' && role === 'a') return;
@@ -151,6 +156,26 @@ export function scalarize(p: TensorProgram, opts: ScalarizeOptions = {}): Extrac
     const [sa, sb] = eq.args.map(state);
     if (gate(a) && sb) return `${a}*${sb}`;
     if (gate(b) && sa) return `${b}*${sa}`;
+    return undefined;
+  };
+  /**
+   * Inside a time step, a product of the state with weights that are model inputs (ONNX's R given
+   * as an input) has no role either: hint `h.g`, the state's weighted sum inside gate g. At the first step it is R times the zero state, kept
+   * (0·R is NaN for an infinite R).
+   */
+  const weightedState = (eq: Equation): string | undefined => {
+    if (where.step === undefined || eq.op !== 'dot' || eq.args.length !== 2) return undefined;
+    const isState = (t: number) => p.tensors[t].role === 'h' || stateViews.has(t);
+    const [a, b] = eq.args;
+    if (!((isState(a) && p.tensors[b].kind !== 'const') || (isState(b) && p.tensors[a].kind !== 'const'))) return undefined;
+    // Named after the gate it feeds (through at most one sum): \hat{h} of that gate in LaTeX.
+    let t = eq.outs[0];
+    for (let k = 0; k < 2; k++) {
+      const next = body?.equations.find((e) => e.args.includes(t));
+      if (!next) return undefined;
+      t = next.outs[0];
+      if (/^(i|f|o|z|r|g|hh|h)$/.test(p.tensors[t].role)) return `h.${p.tensors[t].role}`;
+    }
     return undefined;
   };
   /** Tensors that are a state moved (an ONNX cell reshapes h before using it), with the state's role. */
