@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,19 +198,50 @@ run('the page: MobileNetV2, README links, serve with weights, controls, info, do
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe((await cli(SMALL, ['model.json', '-f', 'numpy'])).stdout);
   });
 
-  it('files dropped on the page convert as picked ones do', async () => {
-    await controls({});
-    const files = ['model.json', 'weights.bin'].map((name) => ({ name, b64: readFileSync(join(SMALL, name)).toString('base64') }));
-    const dataTransfer = await page.evaluateHandle((fs) => {
+  /** A drag's DataTransfer in the page holding these files. */
+  function dragged(paths: string[]) {
+    const files = paths.map((p) => ({ name: basename(p), b64: readFileSync(p).toString('base64') }));
+    return page.evaluateHandle((fs) => {
       const dt = new DataTransfer();
       for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (ch) => ch.charCodeAt(0))], f.name));
       return dt;
     }, files);
+  }
+
+  it('files dropped on the page convert as picked ones do', async () => {
+    await controls({});
+    const dataTransfer = await dragged([join(SMALL, 'model.json'), join(SMALL, 'weights.bin')]);
     await s.run(() => page.dispatchEvent('#drop', 'drop', { dataTransfer }));
     expect(await page.isHidden('#error'), await text('#error')).toBe(true);
     await page.click('#tab-latex');
     expect(await text('#code')).toBe((await cli(SMALL, ['model.json', '-f', 'latex'])).stdout);
     await rendered('dropped');
+  });
+
+  it("two versions dropped on the compare pickers: nn2eq diff's report, the main model untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn2eq-web-drop-diff-'));
+    for (const side of ['old', 'new']) {
+      mkdirSync(join(dir, side));
+      for (const f of ['model.json', 'weights.bin']) copyFileSync(join(SMALL, f), join(dir, side, f));
+    }
+    // The new version: one weight moved.
+    const w = new Float32Array(new Uint8Array(readFileSync(join(dir, 'new/weights.bin'))).buffer);
+    w[1] -= 0.5;
+    writeFileSync(join(dir, 'new/weights.bin'), new Uint8Array(w.buffer));
+    const latex = await text('#code');
+    for (const side of ['old', 'new']) {
+      const dataTransfer = await dragged([join(dir, side, 'model.json'), join(dir, side, 'weights.bin')]);
+      await page.dispatchEvent(`#${side}-files`, 'drop', { dataTransfer });
+      expect(await page.$eval(`#${side}-files`, (i) => Array.from((i as HTMLInputElement).files!, (f) => f.name))).toEqual(['model.json', 'weights.bin']);
+    }
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
+    expect(await text('#code')).toBe(latex);
+    await page.selectOption('#diff-format', '');
+    await s.run(() => page.click('#diff'));
+    const want = await cli(dir, ['diff', 'old/model.json', 'new/model.json']);
+    expect(want.code).toBe(1);
+    expect(await text('#diff-report')).toBe(want.stdout);
+    expect(await page.$$eval('#diff-report .changed', (e) => e.length)).toBeGreaterThan(0);
   });
 
   it("a Keras architecture JSON without its weights .h5: the CLI's sentence asking for them", async () => {

@@ -425,6 +425,12 @@ document.addEventListener('dragleave', () => drop.classList.remove('over'));
 document.addEventListener('drop', (ev) => {
   ev.preventDefault();
   drop.classList.remove('over');
+  // Files dropped on the old or the new model's picker are that side of the comparison.
+  const side = ev.target instanceof Element ? ev.target.closest('#diff-controls label')?.querySelector<HTMLInputElement>('input[type=file]') : null;
+  if (side && ev.dataTransfer && ev.dataTransfer.files.length > 0) {
+    side.files = ev.dataTransfer.files;
+    return;
+  }
   void takeFiles(ev.dataTransfer?.files ?? []);
 });
 // Stop: the worker goes (a fresh one starts with the next request); the tabs already filled stay.
