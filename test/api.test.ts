@@ -19,6 +19,9 @@ describe('the packed package, imported as a user would', () => {
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('bin/nn2eq.js');
     expect(paths).toContain('schema/nn2eq-ir.schema.json');
+    // The browser page ships with the package (issue 21): `nn2eq serve` serves it from dist/web.
+    expect(paths).toContain('dist/web/index.html');
+    expect(paths).toContain('dist/web/worker.js');
     expect(paths.some((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('fixtures/'))).toBe(false);
     mkdirSync(join(modules, 'nn2eq'), { recursive: true });
     execFileSync('tar', ['-xzf', join(scratch, filename), '-C', join(modules, 'nn2eq'), '--strip-components=1']);
