@@ -30,7 +30,6 @@ const MODELS: Record<string, { atol: number; rtol: number }> = {
   emotion: { atol: 1e-5, rtol: 1e-4 },
   liveness: { atol: 1e-5, rtol: 1e-4 },
   'facemesh-detection-short': { atol: 1e-4, rtol: 1e-3 },
-  selfie: { atol: 1e-5, rtol: 1e-4 },
   meet: { atol: 1e-4, rtol: 1e-3 },
 };
 
