@@ -113,7 +113,7 @@ export function loadGraphModel(doc: JsonObject, dir: string, file: string): TfGr
     const t = n.attrs.get('value');
     if (t?.kind === 'tensor' && t.value.values) consts.set(n.name, { dtype: t.value.dtype, dims: t.value.dims, values: t.value.values });
   }
-  const { inputs, outputs } = ports(doc, nodes, file);
+  const { inputs, outputs } = ports(doc, nodes, file, warnings);
   // 'model.json' says nothing: its folder names the model.
   const parts = file.split(/[\\/]/);
   const base = parts[parts.length - 1].replace(/\.json$/, '');
@@ -229,9 +229,11 @@ function tensorName(s: string): string {
 /**
  * Inputs and outputs: from `signature` (top level, or in userDefinedMetadata) when given, in its
  * order, named by its keys when they are plain; else the Placeholders and the nodes no other node
- * reads, in graph order, named by their nodes.
+ * reads, in graph order, named by their nodes. A signature output that names no node is left out
+ * with a warning, as TF.js leaves it out (the converter can fuse a signature's BiasAdd into the
+ * convolution before it and keep the old name); when none names a node the signature is refused.
  */
-function ports(doc: JsonObject, nodes: readonly TfNode[], file: string): { inputs: TfPort[]; outputs: TfPort[] } {
+function ports(doc: JsonObject, nodes: readonly TfNode[], file: string, warnings: string[]): { inputs: TfPort[]; outputs: TfPort[] } {
   const meta = isObject(doc.userDefinedMetadata) ? doc.userDefinedMetadata : undefined;
   const sig = isObject(meta?.signature) ? meta.signature : isObject(doc.signature) ? doc.signature : undefined;
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -242,14 +244,20 @@ function ports(doc: JsonObject, nodes: readonly TfNode[], file: string): { input
   };
   const fromSig = (entries: Json | undefined, what: string): TfPort[] | undefined => {
     if (!isObject(entries) || Object.keys(entries).length === 0) return undefined;
-    return Object.entries(entries).map(([key, e]) => {
+    return Object.entries(entries).flatMap(([key, e]): TfPort[] => {
       const o = objectAt(e, file, `signature.${what}['${key}']`);
       const t = tensorName(typeof o.name === 'string' ? o.name : key);
       const node = t.replace(/:\d+$/, '');
-      if (!byName.has(node)) throw new Nn2eqError(`${file}: the signature's ${what.slice(0, -1)} '${key}' names '${t}', which is no node of the graph`, 'input', 'the signature does not belong to this modelTopology');
+      if (!byName.has(node)) {
+        if (what === 'outputs' && Object.values(entries).some((x) => isObject(x) && typeof x.name === 'string' && byName.has(tensorName(x.name).replace(/:\d+$/, '')))) {
+          warnings.push(`the signature's output '${key}' names '${t}', which is no node of the graph: left out, as TF.js leaves it out`);
+          return [];
+        }
+        throw new Nn2eqError(`${file}: the signature's ${what.slice(0, -1)} '${key}' names '${t}', which is no node of the graph`, 'input', 'the signature does not belong to this modelTopology');
+      }
       const shape = isObject(o.tensorShape) ? shapeOf(o.tensorShape, file, `signature.${what}['${key}'].tensorShape`) : declared(node);
       const plain = key.replace(/:0$/, '');
-      return { name: /^[A-Za-z_][A-Za-z0-9_]*$/.test(plain) ? plain : node, tensor: t, dims: shape };
+      return [{ name: /^[A-Za-z_][A-Za-z0-9_]*$/.test(plain) ? plain : node, tensor: t, dims: shape }];
     });
   };
   const inputs = fromSig(sig?.inputs, 'inputs') ?? nodes.filter((n) => n.op === 'Placeholder').map((n) => ({ name: n.name, tensor: n.name, dims: declared(n.name) }));
