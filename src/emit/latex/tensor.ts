@@ -243,6 +243,8 @@ class LatexTensorPrinter {
     this.opts = opts;
     this.uses = useCounts(p);
     this.width = TENSOR_PAGE_WIDTH_PT;
+    this.found = findAttention(p);
+    this.operands = this.attentionOperands();
     this.nameTensors();
     this.markAttention();
   }
@@ -254,15 +256,39 @@ class LatexTensorPrinter {
   /** Steps of an attention pattern printed inside its row (their values are read nowhere else). */
   private readonly attentionSteps = new Set<Equation>();
 
+  /** The attention patterns of the program (tensor/attention.ts), in program order. */
+  private readonly found: readonly Attention[];
+  /** Queries, keys and values that no extractor named, by the recognizer's roles: Q^{(n)}, K^{(n)⊤} (the operand already transposed), V^{(n)} for the n-th attention. */
+  private readonly operands: ReadonlyMap<TensorId, TexName>;
+
+  private attentionOperands(): Map<TensorId, TexName> {
+    const p = this.p;
+    const ports = new Set([...p.inputs, ...p.outputs].map((o) => o.tensor.id));
+    const named = new Map<TensorId, TexName>();
+    this.found.forEach((m, n) => {
+      // One tensor in two roles (self-attention read straight from one value) keeps its own name.
+      if (new Set([m.q, m.k, m.v]).size < 3) return;
+      const roles: [TensorId, string, string][] = [[m.q, 'Q', ''], [m.k, 'K', m.keysTransposed ? '' : '\\top'], [m.v, 'V', '']];
+      for (const [id, letter, top] of roles) {
+        const t = p.tensors[id];
+        if (ports.has(id) || t.kind !== 'value' || ['Q', 'K', 'V'].includes(t.role) || named.has(id)) continue;
+        named.set(id, { letter, bold: true, arrow: false, sup: `(${n + 1})${top}`, sub: [] });
+      }
+    });
+    return named;
+  }
+
   private markAttention(): void {
     const p = this.p;
     const outputs = new Set(p.outputs.map((o) => o.tensor.id));
-    for (const m of findAttention(p)) {
+    for (const m of this.found) {
       // Queries, keys and values an extractor marked as such (Keras's MultiHeadAttention: role Q, K, V) get rows of their own, Q^{(k)} = …, as in the textbook.
       for (const id of [m.q, m.k, m.v]) {
         const t = p.tensors[id];
         if (!this.names.has(id) && ['Q', 'K', 'V'].includes(t.role)) this.names.set(id, { letter: t.role, bold: true, arrow: false, sup: `(${t.layer})`, sub: [] });
       }
+      // The others (an ONNX export's heads, split by reshapes and transposes) by their role in the pattern.
+      for (const [id, name] of this.operands) this.names.set(id, name);
       let eqs = m.equations.map((i) => p.equations[i]);
       const uses = (o: TensorId, by: readonly Equation[]) => by.reduce((n, eq) => n + eq.args.filter((a) => a === o).length, 0);
       // Weights the model also returns (or reads elsewhere) keep their own row: A(Q, Kᵀ, M) there, then A·V as a product.
@@ -374,7 +400,7 @@ class LatexTensorPrinter {
       if (call.number !== 0) continue;
       for (const t of call.outputs) {
         const n = this.names.get(t.id);
-        if (n && n.sup === undefined && n.letter.toLowerCase() === 'h') this.names.set(t.id, { ...n, letter: t.shape.length > 1 ? 'M' : 'm', sub: [`${++moved}`] });
+        if (n && n.sup === undefined && n.letter.toLowerCase() === 'h' && !this.operands.has(t.id)) this.names.set(t.id, { ...n, letter: t.shape.length > 1 ? 'M' : 'm', sub: [`${++moved}`] });
       }
     }
     // Constants.
