@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOnnxProgram } from '../src/extract/onnx/index.js';
@@ -74,5 +74,20 @@ describe('LaTeX of a whole layer', () => {
     const r = await compileStandalone(text);
     expect(r.error, r.dir).toBeNull();
     expect(r.overfull, r.dir).toBeLessThanOrEqual(1);
+  }, 120_000);
+  (pdflatex || inCI ? it : it.skip)('encoder_pre_relu_opset17: the layer (its rows, then the where block) fills one A4 page; the heads split and join inside the Q, K, V and output-projection rows', async () => {
+    const { text } = await convertFile(join(ROOT, 'encoder_pre_relu_opset17', 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
+    expect(text).toMatch(/\\mathbf\{Q\}\^\{\(1\)\} &= \\operatorname\{permute\}\\left\(\\operatorname\{reshape\}_\{\(5, 2, 8\)\}\\left\(\{\\mathbf\{H\}\^\{\(\d+\)\}\}_\{\[/);
+    expect(text).toMatch(/ &= W\^\{\(\d+\)\} \\operatorname\{reshape\}_\{\(5, 16\)\}\\left\(\\operatorname\{permute\}\\left\(\\mathbf\{H\}/);
+    // The weights' values follow the where block on later pages; the layer itself must fit the first.
+    const lines = text.split('\n');
+    const where = lines.findIndex((l) => l.startsWith('&\\text{where '));
+    expect(where).toBeGreaterThan(0);
+    let end = where;
+    while (lines[end + 1].startsWith('&')) end++;
+    const r = await compileStandalone([...lines.slice(0, end + 1), '\\end{align*}', '\\end{document}'].join('\n'));
+    expect(r.error, r.dir).toBeNull();
+    expect(r.overfull, r.dir).toBeLessThanOrEqual(1);
+    expect(readFileSync(join(r.dir, 'doc.log'), 'latin1')).toMatch(/Output written on doc\.pdf \(1 page,/);
   }, 120_000);
 });

@@ -289,6 +289,7 @@ class LatexTensorPrinter {
       }
       // The others (an ONNX export's heads, split by reshapes and transposes) by their role in the pattern.
       for (const [id, name] of this.operands) this.names.set(id, name);
+      this.inlineHeadMoves(m);
       let eqs = m.equations.map((i) => p.equations[i]);
       const uses = (o: TensorId, by: readonly Equation[]) => by.reduce((n, eq) => n + eq.args.filter((a) => a === o).length, 0);
       // Weights the model also returns (or reads elsewhere) keep their own row: A(Q, Kᵀ, M) there, then A·V as a product.
@@ -306,6 +307,53 @@ class LatexTensorPrinter {
         if (inside) this.attentionSteps.add(eq);
       }
     }
+  }
+
+  /**
+   * The reshapes, transposes and slices that split a projection into heads (before Q, K, V) or join
+   * the heads again (after the attention's result, up to the output projection) print inside the row
+   * that reads them, Q^{(1)} = permute(reshape(…)), as Keras's MultiHeadAttention prints: an ONNX
+   * export gives each of them a row M_k of its own, which made an encoder layer's equations run past
+   * a page. Only values read once, under a movement name M_k, are folded; the M_k left are renumbered.
+   */
+  private inlineHeadMoves(m: Attention): void {
+    const p = this.p;
+    const moves = new Set(['reshape', 'transpose', 'slice']);
+    const ports = new Set([...p.inputs, ...p.outputs].map((o) => o.tensor.id));
+    const producer = new Map<TensorId, Equation>();
+    const readers = new Map<TensorId, Equation[]>();
+    for (const eq of p.equations) {
+      eq.outs.forEach((o) => producer.set(o, eq));
+      for (const a of eq.args) readers.set(a, [...(readers.get(a) ?? []), eq]);
+    }
+    const foldable = (id: TensorId) => {
+      const n = this.names.get(id);
+      return !ports.has(id) && p.tensors[id].kind === 'value' && this.uses[id] === 1 && n !== undefined && /^[Mm]$/.test(n.letter) && n.sup === undefined;
+    };
+    let folded = false;
+    // Back from each operand to the projection.
+    for (const start of [m.q, m.k, m.v]) {
+      for (let eq = producer.get(start); eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
+        this.names.delete(eq.args[0]);
+        folded = true;
+      }
+    }
+    // On from the result (read once) through the moves that join the heads.
+    if (this.uses[m.output] === 1) {
+      for (let eq = readers.get(m.output)?.[0]; eq && moves.has(eq.op) && foldable(eq.outs[0]); ) {
+        const out = eq.outs[0];
+        const next = readers.get(out)?.[0];
+        // The last move of the chain keeps its row unless a reader takes it in place.
+        if (!next) break;
+        this.names.delete(out);
+        folded = true;
+        eq = next;
+      }
+    }
+    if (!folded) return;
+    const left = [...this.names].filter(([, n]) => /^[Mm]$/.test(n.letter) && n.sup === undefined && n.sub.length === 1 && /^\d+$/.test(n.sub[0]));
+    left.sort((a, b) => Number(a[1].sub[0]) - Number(b[1].sub[0]));
+    left.forEach(([id, n], i) => this.names.set(id, { ...n, sub: [`${i + 1}`] }));
   }
 
   /** Attention(Q, Kᵀ, V[, M]) with the operator defined once in the where block (per d_k, scale and shapes). */
