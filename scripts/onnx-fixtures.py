@@ -3,7 +3,7 @@
 torch.onnx.export at two opsets, each with PyTorch's own predictions in reference.json.
 
 Run with Debian's python3 (python3-torch, python3-onnx): `npm run fixtures:onnx`.
-Writes fixtures/onnx/<name>_opset<N>/{model.onnx,reference.json}. The results are committed,
+Writes fixtures/onnx/<name>_opset<N>/{model.onnx,reference.json} (a few in another folder of fixtures/, named by their 'root'). The results are committed,
 so tests need neither torch nor this script. `--jacobians [name…]` adds PyTorch's Jacobian
 (jacobian.json) to the attention fixtures listed in JACOBIANS, without rewriting anything else.
 """
@@ -409,6 +409,13 @@ def nets():
     yield 'broadcast', Broadcast, [(1, 3, 4, 5), (1, 1, 4, 1)], 'float', {'seed': 20}
     # Added last: every net above keeps its index, hence its seed.
     yield 'mha_tiny', TinyAttention, [(1, 4, 8)], 'float', {'opsets': (17,), 'grad': True}
+    # The other two corners of issue 27's norm_first x activation grid (post-norm GELU, pre-norm ReLU),
+    # in their own folder fixtures/onnx-attention-grid (test/onnx-attention-grid.test.ts).
+    grid = {'opsets': ATTN_OPSETS, 'grad': True, 'root': 'onnx-attention-grid'}
+    yield 'encoder_post_gelu', lambda: EncoderLayer(False, 'gelu'), [(1, 5, D)], 'float', grid
+    yield 'encoder_pre_relu', lambda: EncoderLayer(True, 'relu'), [(1, 5, D)], 'float', grid
+    yield 'decoder_post_gelu', lambda: DecoderLayer(False, 'gelu'), [(1, 4, D), (1, 5, D)], 'float', grid
+    yield 'decoder_pre_relu', lambda: DecoderLayer(True, 'relu'), [(1, 4, D), (1, 5, D)], 'float', grid
 
 
 def dtype_name(t):
@@ -429,7 +436,7 @@ def write_jacobians(only):
             continue
         seed = options.get('seed', index)
         for opset in wanted[name]:
-            folder = os.path.join(ROOT, f'{name}_opset{opset}')
+            folder = os.path.join(ROOT, '..', options['root'], f'{name}_opset{opset}') if 'root' in options else os.path.join(ROOT, f'{name}_opset{opset}')
             with open(os.path.join(folder, 'reference.json')) as f:
                 reference = json.load(f)
             torch.manual_seed(1000 + seed)
@@ -478,7 +485,7 @@ def main():
                     cases.append([torch.randint(0, vocab, s, generator=gen) for s in shapes])
                 else:
                     cases.append([torch.rand(s, generator=gen) * 2 - 1 for s in shapes])
-            folder = os.path.join(ROOT, f'{name}_opset{opset}')
+            folder = os.path.join(ROOT, '..', options['root'], f'{name}_opset{opset}') if 'root' in options else os.path.join(ROOT, f'{name}_opset{opset}')
             shutil.rmtree(folder, ignore_errors=True)
             os.makedirs(folder)
             path = os.path.join(folder, 'model.onnx')

@@ -218,6 +218,8 @@ class LatexTensorPrinter {
     this.opts = opts;
     this.uses = useCounts(p);
     this.width = TENSOR_PAGE_WIDTH_PT;
+    this.found = findAttention(p);
+    this.operands = this.attentionOperands();
     this.nameTensors();
     this.markAttention();
   }
@@ -229,15 +231,40 @@ class LatexTensorPrinter {
   /** Steps of an attention pattern printed inside its row (their values are read nowhere else). */
   private readonly attentionSteps = new Set<Equation>();
 
+  /** The attention patterns of the program (tensor/attention.ts), in program order. */
+  private readonly found: readonly Attention[];
+  /** Queries, keys and values that no extractor named, by the recognizer's roles: Q^{(n)}, K^{(n)⊤} (the operand already transposed), V^{(n)} for the n-th attention. */
+  private readonly operands: ReadonlyMap<TensorId, TexName>;
+
+  private attentionOperands(): Map<TensorId, TexName> {
+    const p = this.p;
+    const ports = new Set([...p.inputs, ...p.outputs].map((o) => o.tensor.id));
+    const named = new Map<TensorId, TexName>();
+    this.found.forEach((m, n) => {
+      // One tensor in two roles (self-attention read straight from one value) keeps its own name.
+      if (new Set([m.q, m.k, m.v]).size < 3) return;
+      const roles: [TensorId, string, string][] = [[m.q, 'Q', ''], [m.k, 'K', m.keysTransposed ? '' : '\\top'], [m.v, 'V', '']];
+      for (const [id, letter, top] of roles) {
+        const t = p.tensors[id];
+        if (ports.has(id) || t.kind !== 'value' || ['Q', 'K', 'V'].includes(t.role) || named.has(id)) continue;
+        named.set(id, { letter, bold: true, arrow: false, sup: `(${n + 1})${top}`, sub: [] });
+      }
+    });
+    return named;
+  }
+
   private markAttention(): void {
     const p = this.p;
     const outputs = new Set(p.outputs.map((o) => o.tensor.id));
-    for (const m of findAttention(p)) {
+    for (const m of this.found) {
       // Queries, keys and values an extractor marked as such (Keras's MultiHeadAttention: role Q, K, V) get rows of their own, Q^{(k)} = …, as in the textbook.
       for (const id of [m.q, m.k, m.v]) {
         const t = p.tensors[id];
         if (!this.names.has(id) && ['Q', 'K', 'V'].includes(t.role)) this.names.set(id, { letter: t.role, bold: true, arrow: false, sup: `(${t.layer})`, sub: [] });
       }
+      // The others (an ONNX export's heads, split by reshapes and transposes) by their role in the pattern.
+      for (const [id, name] of this.operands) this.names.set(id, name);
+      this.inlineHeadMoves(m);
       let eqs = m.equations.map((i) => p.equations[i]);
       const uses = (o: TensorId, by: readonly Equation[]) => by.reduce((n, eq) => n + eq.args.filter((a) => a === o).length, 0);
       // Weights the model also returns (or reads elsewhere) keep their own row: A(Q, Kᵀ, M) there, then A·V as a product.
@@ -255,6 +282,53 @@ class LatexTensorPrinter {
         if (inside) this.attentionSteps.add(eq);
       }
     }
+  }
+
+  /**
+   * The reshapes, transposes and slices that split a projection into heads (before Q, K, V) or join
+   * the heads again (after the attention's result, up to the output projection) print inside the row
+   * that reads them, Q^{(1)} = permute(reshape(…)), as Keras's MultiHeadAttention prints: an ONNX
+   * export gives each of them a row M_k of its own, which made an encoder layer's equations run past
+   * a page. Only values read once, under a movement name M_k, are folded; the M_k left are renumbered.
+   */
+  private inlineHeadMoves(m: Attention): void {
+    const p = this.p;
+    const moves = new Set(['reshape', 'transpose', 'slice']);
+    const ports = new Set([...p.inputs, ...p.outputs].map((o) => o.tensor.id));
+    const producer = new Map<TensorId, Equation>();
+    const readers = new Map<TensorId, Equation[]>();
+    for (const eq of p.equations) {
+      eq.outs.forEach((o) => producer.set(o, eq));
+      for (const a of eq.args) readers.set(a, [...(readers.get(a) ?? []), eq]);
+    }
+    const foldable = (id: TensorId) => {
+      const n = this.names.get(id);
+      return !ports.has(id) && p.tensors[id].kind === 'value' && this.uses[id] === 1 && n !== undefined && /^[Mm]$/.test(n.letter) && n.sup === undefined;
+    };
+    let folded = false;
+    // Back from each operand to the projection.
+    for (const start of [m.q, m.k, m.v]) {
+      for (let eq = producer.get(start); eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
+        this.names.delete(eq.args[0]);
+        folded = true;
+      }
+    }
+    // On from the result (read once) through the moves that join the heads.
+    if (this.uses[m.output] === 1) {
+      for (let eq = readers.get(m.output)?.[0]; eq && moves.has(eq.op) && foldable(eq.outs[0]); ) {
+        const out = eq.outs[0];
+        const next = readers.get(out)?.[0];
+        // The last move of the chain keeps its row unless a reader takes it in place.
+        if (!next) break;
+        this.names.delete(out);
+        folded = true;
+        eq = next;
+      }
+    }
+    if (!folded) return;
+    const left = [...this.names].filter(([, n]) => /^[Mm]$/.test(n.letter) && n.sup === undefined && n.sub.length === 1 && /^\d+$/.test(n.sub[0]));
+    left.sort((a, b) => Number(a[1].sub[0]) - Number(b[1].sub[0]));
+    left.forEach(([id, n], i) => this.names.set(id, { ...n, sub: [`${i + 1}`] }));
   }
 
   /** Attention(Q, Kᵀ, V[, M]) with the operator defined once in the where block (per d_k, scale and shapes). */
@@ -349,7 +423,7 @@ class LatexTensorPrinter {
       if (call.number !== 0) continue;
       for (const t of call.outputs) {
         const n = this.names.get(t.id);
-        if (n && n.sup === undefined && n.letter.toLowerCase() === 'h') this.names.set(t.id, { ...n, letter: t.shape.length > 1 ? 'M' : 'm', sub: [`${++moved}`] });
+        if (n && n.sup === undefined && n.letter.toLowerCase() === 'h' && !this.operands.has(t.id)) this.names.set(t.id, { ...n, letter: t.shape.length > 1 ? 'M' : 'm', sub: [`${++moved}`] });
       }
     }
     // Constants.
