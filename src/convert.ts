@@ -1,13 +1,11 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
-import { EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
+import { codeProgram, EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
 import type { Dtype, Emitter } from './emit/types.js';
 import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
-import { depthwiseProgram } from './transform/depthwise.js';
-import { layoutProgram } from './transform/layout.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
@@ -180,7 +178,7 @@ function tensorForm(model: ModelSpec, folded: TensorProgram, opts: ConvertOption
   // one-channel-per-group convolution as depthwise; the formats for a reader (LaTeX, HTML, SVG)
   // keep the model's own layout. The program handed back is the one before, so --verify's IR
   // evaluation checks these rewrites too.
-  const printed = emitter.textbook || symbolic ? program : layoutProgram(depthwiseProgram(program));
+  const printed = emitter.textbook || symbolic ? program : codeProgram(program);
   return withinMaxSize({ text: tensor.emit(printed, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 

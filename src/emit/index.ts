@@ -11,6 +11,7 @@ import { svg } from './latex/svg.js';
 import { sympy } from './sympy/scalar.js';
 import { latexTensor } from './latex/tensor.js';
 import type { Emitter, TensorEmitter } from './types.js';
+import type { TensorProgram } from '../tensor/program.js';
 
 export type { Emitter, EmitOptions } from './types.js';
 
@@ -69,9 +70,31 @@ export type Format = keyof typeof EMITTERS;
 
 export const FORMATS = Object.keys(EMITTERS) as Format[];
 
-/** Imports the tensor printer of `format`, or of every format: before any tensor form is printed (the registry loads them on demand). */
+/** Imports the tensor printer of `format`, or of every format: before any tensor form is printed (the registry loads them on demand), with the rewrites of the code formats' tensor forms. */
 export async function loadTensorEmitters(format?: string): Promise<void> {
   const all: Record<string, Emitter> = EMITTERS;
   const wanted = format === undefined ? FORMATS : [format];
-  await Promise.all(wanted.map((f) => (all[f]?.tensor as Partial<LazyTensorEmitter> | undefined)?.load?.()));
+  await Promise.all([
+    ...wanted.map((f) => (all[f]?.tensor as Partial<LazyTensorEmitter> | undefined)?.load?.()),
+    ...(wanted.some((f) => all[f]?.tensor && !all[f].textbook) ? [loadCodeRewrites()] : []),
+  ]);
+}
+
+/** The layout pass and the depthwise rewrite, which only the code formats' tensor forms use: imported with their printers. */
+let codeRewrites: ((p: TensorProgram) => TensorProgram) | undefined;
+
+async function loadCodeRewrites(): Promise<void> {
+  if (codeRewrites) return;
+  const [{ layoutProgram }, { depthwiseProgram }] = await Promise.all([import('../transform/layout.js'), import('../transform/depthwise.js')]);
+  codeRewrites = (p) => layoutProgram(depthwiseProgram(p));
+}
+
+/**
+ * A program as the code formats print it: channels-last throughout (a channels-first model's
+ * transposes cancel), a one-channel-per-group convolution as depthwise_conv. Loaded by
+ * loadTensorEmitters with any code format's tensor printer.
+ */
+export function codeProgram(p: TensorProgram): TensorProgram {
+  if (!codeRewrites) throw new Error('the code formats\' rewrites are not loaded yet: await loadTensorEmitters() first');
+  return codeRewrites(p);
 }
