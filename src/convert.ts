@@ -83,11 +83,17 @@ export interface Converted {
  * tensor form's transforms → emit.
  */
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
+  const r = convertUntilTensor(model, opts, built);
+  return 'printTensor' in r ? r.printTensor() : r;
+}
+
+/** convertWithIR up to the choice of form: the scalar form printed, or the tensor form still to print (convertFile loads its printer first). */
+function convertUntilTensor(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted | { readonly printTensor: () => Converted } {
   const plan = planConversion(opts);
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: plan.form !== 'scalar' && Boolean(plan.emitter?.tensor) && opts.timesteps === undefined });
   const { program, notes } = sharedTensorTransforms(unfolded, opts, plan);
-  return scalarIfChosen(model, program, opts, plan, notes) ?? tensorForm(model, program, opts, plan, notes);
+  return scalarIfChosen(model, program, opts, plan, notes) ?? { printTensor: () => tensorForm(model, program, opts, plan, notes) };
 }
 
 /** A conversion's options, checked once before anything is built: the emitter, the form asked for, the size limit. */
@@ -302,10 +308,13 @@ function transforms(): typeof import('./transform/pipeline.js') {
  */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   if (anyTransform(opts.transforms)) await loadTransforms();
-  await loadTensorEmitters(opts.format);
   const loaded = await loadAnyModel(path, { weights: opts.weights });
   const { model, program } = await graphProgram(loaded, path, opts);
-  return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  const r = convertUntilTensor(model, opts, program);
+  if (!('printTensor' in r)) return { ...r, warnings: model.warnings, model };
+  // The tensor printers are most of emit/'s code: imported only when the tensor form is printed (a cold start on a small model prints the scalar form).
+  await loadTensorEmitters(opts.format);
+  return { ...r.printTensor(), warnings: model.warnings, model };
 }
 
 /** ONNX graphs and TF.js graph models map onto the tensor program directly; a Keras model's layers are built in convertWithIR. */
