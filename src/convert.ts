@@ -1,13 +1,11 @@
 import { Nn2eqError } from './errors.js';
 import { DEFAULT_SIZE_BUDGET } from './ir/graph.js';
-import { EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
+import { codeProgram, EMITTERS, loadTensorEmitters, type Format } from './emit/index.js';
 import type { Dtype, Emitter } from './emit/types.js';
 import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
-import { depthwiseProgram } from './transform/depthwise.js';
-import { layoutProgram } from './transform/layout.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
@@ -85,11 +83,17 @@ export interface Converted {
  * tensor form's transforms → emit.
  */
 export function convertWithIR(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted {
+  const r = convertUntilTensor(model, opts, built);
+  return 'printTensor' in r ? r.printTensor() : r;
+}
+
+/** convertWithIR up to the choice of form: the scalar form printed, or the tensor form still to print (convertFile loads its printer first). */
+function convertUntilTensor(model: ModelSpec, opts: ConvertOptions, built?: TensorProgram): Converted | { readonly printTensor: () => Converted } {
   const plan = planConversion(opts);
   // The tensor form loops over any sequence length; the scalar form needs a fixed one.
   const unfolded = built ?? buildProgram(model, { extractors: opts.extractors, timesteps: opts.timesteps, progress: opts.progress, anyLength: plan.form !== 'scalar' && Boolean(plan.emitter?.tensor) && opts.timesteps === undefined });
   const { program, notes } = sharedTensorTransforms(unfolded, opts, plan);
-  return scalarIfChosen(model, program, opts, plan, notes) ?? tensorForm(model, program, opts, plan, notes);
+  return scalarIfChosen(model, program, opts, plan, notes) ?? { printTensor: () => tensorForm(model, program, opts, plan, notes) };
 }
 
 /** A conversion's options, checked once before anything is built: the emitter, the form asked for, the size limit. */
@@ -180,7 +184,7 @@ function tensorForm(model: ModelSpec, folded: TensorProgram, opts: ConvertOption
   // one-channel-per-group convolution as depthwise; the formats for a reader (LaTeX, HTML, SVG)
   // keep the model's own layout. The program handed back is the one before, so --verify's IR
   // evaluation checks these rewrites too.
-  const printed = emitter.textbook || symbolic ? program : layoutProgram(depthwiseProgram(program));
+  const printed = emitter.textbook || symbolic ? program : codeProgram(program);
   return withinMaxSize({ text: tensor.emit(printed, { ...emitOptions, ...(notes.length ? { notes } : {}), ...(program.namedPorts ? { namedPorts: true } : {}) }), form: 'tensor', program }, maxSize);
 }
 
@@ -304,10 +308,13 @@ function transforms(): typeof import('./transform/pipeline.js') {
  */
 export async function convertFile(path: string, opts: ConvertOptions & LoadOptions): Promise<Converted & { warnings: string[]; model: ModelSpec }> {
   if (anyTransform(opts.transforms)) await loadTransforms();
-  await loadTensorEmitters(opts.format);
   const loaded = await loadAnyModel(path, { weights: opts.weights });
   const { model, program } = await graphProgram(loaded, path, opts);
-  return { ...convertWithIR(model, opts, program), warnings: model.warnings, model };
+  const r = convertUntilTensor(model, opts, program);
+  if (!('printTensor' in r)) return { ...r, warnings: model.warnings, model };
+  // The tensor printers are most of emit/'s code: imported only when the tensor form is printed (a cold start on a small model prints the scalar form).
+  await loadTensorEmitters(opts.format);
+  return { ...r.printTensor(), warnings: model.warnings, model };
 }
 
 /** ONNX graphs and TF.js graph models map onto the tensor program directly; a Keras model's layers are built in convertWithIR. */

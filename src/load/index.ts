@@ -3,11 +3,11 @@ import { Nn2eqError } from '../errors.js';
 import { isObject, objectAt, parseJson, type JsonObject } from './json.js';
 import { attachWeightsFile, isHdf5, loadKerasHdf5, loadKerasZip, variableName, warnNonFinite } from './keras.js';
 import type { LayerSpec, ModelSpec, Weight } from './spec.js';
-import { readManifestWeights } from './tfjs.js';
+import { isGraphModel, readManifestWeights } from './tfjs.js';
 import { looksLikeOnnx } from './onnx/detect.js';
 import type { OnnxModel } from './onnx/types.js';
 import { parseTopology, type Topology } from './topology.js';
-import { isGraphModel, loadGraphModel, type TfGraphModel } from './tfgraph.js';
+import type { TfGraphModel } from './tfgraph.js';
 
 export type { ModelSpec, LayerSpec, Weight, TensorRef, InputSpec } from './spec.js';
 export { looksLikeOnnx } from './onnx/detect.js';
@@ -72,6 +72,8 @@ async function loadModelBytes(bytes: Uint8Array, path: string, file: string, opt
     if (doc.modelTopology !== undefined || doc.weightsManifest !== undefined) {
       if (options.weights !== undefined) throw new Nn2eqError(`${file}: is a TF.js model.json, whose weightsManifest names its weights, so --weights is not used`, 'usage', 'drop --weights');
       if (isGraphModel(doc)) {
+        // The graph-model reader is imported only for a graph model (a cold start reads layers models without it).
+        const { loadGraphModel } = await import('./tfgraph.js');
         const graph = loadGraphModel(doc, path === '-' ? currentDir() : dirname(resolve(path)), file);
         if (path !== '-') graph.sources.unshift(realPath(path));
         return graph;

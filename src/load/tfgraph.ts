@@ -63,11 +63,7 @@ export interface TfGraphModel {
   readonly warnings: string[];
 }
 
-/** Whether a parsed model.json is a graph model: `format: "graph-model"`, or a GraphDef topology (`node` list). */
-export function isGraphModel(doc: JsonObject): boolean {
-  if (doc.format === 'graph-model') return true;
-  return isObject(doc.modelTopology) && Array.isArray(doc.modelTopology.node);
-}
+export { isGraphModel } from './tfjs.js';
 
 const DTYPES: Readonly<Record<string, string>> = {
   DT_FLOAT: 'float32',

@@ -1,6 +1,6 @@
 import { isAbsolute, readFile, realPath, relative, resolve, sep, statFile } from './files.js';
 import { Nn2eqError } from '../errors.js';
-import { arrayAt, objectAt, shapeAt, stringAt, type Json } from './json.js';
+import { arrayAt, isObject, objectAt, shapeAt, stringAt, type Json, type JsonObject } from './json.js';
 import type { Weight } from './spec.js';
 
 /** Bytes per stored element, by storage dtype (a quantization dtype replaces the weight's dtype). */
@@ -150,4 +150,14 @@ function shardPath(dir: string, p: string, file: string): string {
   }
   if (!statFile(real).isFile) throw new Nn2eqError(`${file}: weight shard '${p}' is not a file`);
   return real;
+}
+
+/**
+ * Whether a parsed model.json is a TF.js graph model (tfgraph.ts reads it): `format: "graph-model"`,
+ * or a GraphDef topology (`node` list). Here, beside the shard reader both kinds use, so telling
+ * the kinds apart does not load the graph-model reader.
+ */
+export function isGraphModel(doc: JsonObject): boolean {
+  if (doc.format === 'graph-model') return true;
+  return isObject(doc.modelTopology) && Array.isArray(doc.modelTopology.node);
 }

@@ -2,9 +2,8 @@ import { requirePackage } from './require.js';
 import type { Program } from '../../schedule.js';
 import type { TensorProgram } from '../../tensor/program.js';
 import { inputNames, outputNames, plainName, shapeText } from '../common.js';
-import { latexTensor } from './tensor.js';
 import { latex } from './scalar.js';
-import type { EmitOptions, Emitter } from '../types.js';
+import type { EmitOptions, Emitter, TensorEmitter } from '../types.js';
 
 /** The rows of the LaTeX emitter's `aligned` block, each `lhs &= rhs`. */
 export function latexRows(tex: string): string[] {
@@ -46,7 +45,12 @@ export const html: Emitter = {
     ];
     return page(latex.emit(program, { ...opts, standalone: false }), contract, 'symbols (row-major)', opts);
   },
-  tensor: {
+};
+
+/** The page of the tensor form, printed through LaTeX's tensor printer (the registry imports that printer on demand and passes it here). */
+export function htmlTensor(latexTensor: TensorEmitter): TensorEmitter {
+  return {
+    symbolicWeights: true,
     emit(program: TensorProgram, opts: EmitOptions): string {
       const shape = (s: readonly number[]) => shapeText(s.map((d) => (d === -1 ? 'T' : d)) as unknown as number[]);
       const contract = [
@@ -55,8 +59,8 @@ export const html: Emitter = {
       ];
       return page(latexTensor.emit(program, { ...opts, standalone: false }), contract, 'array (model name)', opts);
     },
-  },
-};
+  };
+}
 
 /** One row of the calling contract: what, shape, how it is named. */
 type Contract = [string, string, string];

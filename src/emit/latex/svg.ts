@@ -2,13 +2,12 @@ import { requirePackage as req } from './require.js';
 import { Nn2eqError } from '../../errors.js';
 import type { Program } from '../../schedule.js';
 import type { TensorProgram } from '../../tensor/program.js';
-import { latexTensor } from './tensor.js';
 import { latexRows, wholeRows } from './html.js';
 
 export { wholeRows };
 import { latex } from './scalar.js';
 import { humanBytes } from '../../ir/graph.js';
-import type { EmitOptions, Emitter } from '../types.js';
+import type { EmitOptions, Emitter, TensorEmitter } from '../types.js';
 
 /**
  * Largest LaTeX text rendered to SVG. MathJax takes about 2 s per 100 kB and the picture is ~45×
@@ -114,9 +113,14 @@ export const svg: Emitter = {
   emit(program: Program, opts: EmitOptions): string {
     return picture(latex.emit(program, { ...opts, standalone: false }), 'scalar', opts);
   },
-  tensor: {
+};
+
+/** The picture of the tensor form, printed through LaTeX's tensor printer (the registry imports that printer on demand and passes it here). */
+export function svgTensor(latexTensor: TensorEmitter): TensorEmitter {
+  return {
+    symbolicWeights: true,
     emit(program: TensorProgram, opts: EmitOptions): string {
       return picture(latexTensor.emit(program, { ...opts, standalone: false }), 'tensor', opts);
     },
-  },
-};
+  };
+}

@@ -45,10 +45,49 @@ static void dense(double *y, const double *x, const double *W, const double *b, 
   }
 }
 
-/* Channels-last depthwise convolution: x[..in, C], D[..kernel, C, m], b[C * m] or 0; y[..out, C * m]. */
+/*
+ * Channels-last depthwise convolution: x[..in, C], D[..kernel, C, m], b[C * m] or 0; y[..out, C * m]. Each
+ * sum is the bias, then the taps inside the input in order. With one filter per channel (m = 1) and at
+ * most 64 taps, a pixel's taps are listed first, then eight neighbouring channels are summed at a time in
+ * eight running sums (contiguous reads of x and D, y stored once); else y is accumulated tap by tap.
+ */
 static void depthwiseConv(double *y, const double *x, const double *D, const double *b, const struct window *g, int C, int m) {
   const int F = C * m;
+  const int fast = m == 1 && g->kD * g->kH * g->kW <= 64;
   for (int od = 0; od < g->outD; od++) for (int oh = 0; oh < g->outH; oh++) for (int ow = 0; ow < g->outW; ow++, y += F) {
+    if (fast) {
+      int xo[64], ko[64], n = 0;
+      for (int kd = 0; kd < g->kD; kd++) {
+        const int id = od * g->sD - g->pD + kd * g->dD;
+        if (id < 0 || id >= g->inD) continue;
+        for (int kh = 0; kh < g->kH; kh++) {
+          const int ih = oh * g->sH - g->pH + kh * g->dH;
+          if (ih < 0 || ih >= g->inH) continue;
+          for (int kw = 0; kw < g->kW; kw++) {
+            const int iw = ow * g->sW - g->pW + kw * g->dW;
+            if (iw < 0 || iw >= g->inW) continue;
+            xo[n] = ((id * g->inH + ih) * g->inW + iw) * C;
+            ko[n++] = ((kd * g->kH + kh) * g->kW + kw) * C;
+          }
+        }
+      }
+      int c = 0;
+      for (; c + 7 < C; c += 8) {
+        double s[8];
+        for (int j = 0; j < 8; j++) s[j] = b ? b[c + j] : 0;
+        for (int t = 0; t < n; t++) {
+          const double *xs = x + xo[t] + c, *ds = D + ko[t] + c;
+          for (int j = 0; j < 8; j++) s[j] += xs[j] * ds[j];
+        }
+        for (int j = 0; j < 8; j++) y[c + j] = s[j];
+      }
+      for (; c < C; c++) {
+        double s = b ? b[c] : 0;
+        for (int t = 0; t < n; t++) s += x[xo[t] + c] * D[ko[t] + c];
+        y[c] = s;
+      }
+      continue;
+    }
     for (int f = 0; f < F; f++) y[f] = b ? b[f] : 0;
     for (int kd = 0; kd < g->kD; kd++) {
       const int id = od * g->sD - g->pD + kd * g->dD;
