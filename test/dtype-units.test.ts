@@ -121,6 +121,8 @@ describe('rounding to float16 and bfloat16', () => {
     const top = v[v.length - 1];
     const step = top - v[v.length - 2];
     xs.push(top, top + step / 2, top + step / 2 - step / 1024, top + step, -(top + step / 2));
+    // A hair either side of each power of two, where Math.log2 may round to the power itself.
+    for (let k = -30; k <= 20; k++) xs.push(2 ** k * (1 - 2 ** -53), 2 ** k * (1 + 2 ** -52), 2 ** k);
     let s = 12345;
     for (let i = 0; i < 20000; i++) {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
