@@ -89,7 +89,8 @@ def boole(c):
 
 
 FUNCS = {
-    "Plus": lambda *a: math.fsum(a),
+    # Infinity - Infinity is Indeterminate in Wolfram (ref/Indeterminate), where fsum raises.
+    "Plus": lambda *a: math.fsum(a) if all(math.isfinite(v) for v in a) else sum(a),
     "Times": lambda *a: product(a),
     "Power": power,
     # Max and Min are NumericFunctions: Indeterminate among the arguments gives Indeterminate (ref/Indeterminate).

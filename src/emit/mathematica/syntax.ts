@@ -6,8 +6,8 @@ import type { Syntax } from '../render.js';
 /** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
 export const WL_NUMBERS = { scientific: (m: string, e: number) => `${m}*^${e}`, infinity: 'Infinity', nan: 'Indeterminate' };
 
-/** The functions Wolfram Language provides, in the scalar and the tensor form; others (softplus) are lowered first. */
-export const WL_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
+/** The functions Wolfram Language provides, in the scalar and the tensor form (softplus spelled stably below); others are lowered first. */
+export const WL_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** Names Wolfram Language defines (System` symbols a variable must not shadow) and the file's own. */
 export const WL_RESERVED: ReadonlySet<string> = new Set(['params', 'PARAMS', 'E', 'I', 'N', 'D', 'C', 'O', 'K', 'Pi', 'Block', 'Function', 'Exp', 'Log', 'Max', 'Min', 'Tanh', 'Erf', 'Abs', 'Sqrt', 'LogisticSigmoid', 'Infinity', 'Indeterminate']);
@@ -32,7 +32,8 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       tanh: (a) => `Tanh[${a}]`,
       sigmoid: (a) => `LogisticSigmoid[${a}]`,
       erf: (a) => `Erf[${a}]`,
-      softplus: (a) => `Log[1 + Exp[${a}]]`,
+      // Max[x, 0] + Log[1 + Exp[-Abs[x]]], not Log[1 + Exp[x]]: the same value, without Exp overflowing in machine numbers.
+      softplus: (a) => `(Max[${a}, 0] + Log[1 + Exp[-Abs[${a}]]])`,
       abs: (a) => `Abs[${a}]`,
       // Negative numbers have imaginary square roots in Wolfram (ref/Sqrt); NaN in IEEE float math.
       sqrt: (a) => `If[${a} >= 0, Sqrt[${a}], Indeterminate, Indeterminate]`,

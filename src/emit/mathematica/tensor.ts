@@ -65,7 +65,7 @@ interface Printed {
 
 /** Functions whose Wolfram form threads over lists element by element (Max, Min and Boole[# > 0] do not). */
 // Not log and sqrt: their templates test the real domain with If, which does not thread over lists.
-const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'tanh', 'sigmoid', 'erf', 'abs', 'softplus', ...TRIG]);
+const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'tanh', 'sigmoid', 'erf', 'abs', ...TRIG]);
 
 /** True when `text` needs no parentheses as an operand (a name, a call, a list or a part). */
 function atomic(text: string): boolean {
