@@ -1,7 +1,8 @@
 import { attrInt, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf, type T as TensorRef } from '../../tensor/program.js';
 import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
-import { elementwiseOps } from './elementwise.js';
+import { elementwiseOps, wrapped } from './elementwise.js';
+import { isFloat } from '../../tensor/dtype.js';
 import { batchedDot } from './linear.js';
 
 /**
@@ -121,7 +122,9 @@ const cumsum: OnnxExtractor = (ctx) => {
   if (exclusive && n === 1) return [konst(dims, new Float64Array(sizeOf(dims)), ctx.dtype(0))];
   let y = exclusive ? shift(v.t, 1) : v.t;
   for (let d = 1; d < n; d *= 2) y = ctx.map('add', [y, shift(y, d)], [], d * 2 >= n ? 'h' : '_');
-  return [tensor(y)];
+  // Integer sums wrap into their type as ONNX's Add does (the wrap of the total is the wrap of each partial sum).
+  const dtype = ctx.dtype(0);
+  return [isFloat(dtype) ? tensor(y) : wrapped(ctx, y, dtype)];
 };
 
 /** One operand's subscripts: its letters, in order. */
