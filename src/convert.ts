@@ -239,7 +239,7 @@ function scalarForm(model: ModelSpec, program: TensorProgram, opts: ConvertOptio
   const scalarsIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const scalarsOut = ex.outputs.reduce((n, p) => n + p.size, 0);
   checkNames(opts, scalarsIn, scalarsOut, emitter.reserved);
-  const lowered = lower(ex.graph, ex.outputIds, emitter.supports);
+  const lowered = lower(ex.graph, ex.outputIds, emitter.supports, emitter.textbook);
   const scheduled = schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline);
   const text = emitter.emit(scheduled, {
     precision: opts.precision,

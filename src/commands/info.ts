@@ -131,7 +131,7 @@ async function graphInfo(graph: TfGraphModel): Promise<InfoReport> {
 
 function sizes(ex: Extracted): InfoReport['sizes'] {
   return FORMATS.map((format) => {
-    const lowered = lower(ex.graph, ex.outputIds, EMITTERS[format].supports);
+    const lowered = lower(ex.graph, ex.outputIds, EMITTERS[format].supports, EMITTERS[format].textbook);
     const est = (inline: boolean) => estimateSize(schedule(lowered.graph, ex.inputs, ex.outputs, lowered.outputs, inline));
     return { format, letForm: est(false), inline: est(true) };
   });

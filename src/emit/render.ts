@@ -192,7 +192,7 @@ function affine(
   if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
   // single positive term here always prints as a product.
-  const single = args.length === 1 && bias === 0 && coefs[0] > 0;
+  const single = args.length === 1 && bias === 0 && coefs[0] >= 0;
   return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add, terms: parts };
 }
 

@@ -354,7 +354,8 @@ export class Graph {
     const id = this.nodes.length;
     this.nodes.push(table === undefined ? { op, args, value, coefs } : { op, args, value, coefs, table });
     if (id >= this.finite.length) {
-      const grown = new Uint8Array(this.finite.length * 2);
+      // A dry graph's measured nodes take ids without passing here: grow past them all.
+      const grown = new Uint8Array(Math.max(this.finite.length * 2, id + 1024));
       grown.set(this.finite);
       this.finite = grown;
     }

@@ -4,7 +4,11 @@ import { EXPANSIONS } from '../tensor/functions.js';
 import { rebuild } from '../ir/rebuild.js';
 
 /** How to write a function from elementary ones, for targets that lack it. */
-const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = { sigmoid: EXPANSIONS.sigmoid, softplus: EXPANSIONS.softplus };
+const LOWERINGS: Partial<Record<Fn, (g: Graph, x: NodeId) => NodeId>> = {
+  sigmoid: EXPANSIONS.sigmoid,
+  // max(x, 0) + log(1 + e^{−|x|}): log(1 + e^x) overflows to ∞ from x ≈ 710, where softplus(x) is x.
+  softplus: (g, x) => g.add(g.max(g.constant(0), x), g.fn('log', g.shift(g.fn('exp', g.neg(g.fn('abs', x))), 1))),
+};
 
 /** Functions every target must provide: they have no lowering. */
 export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc'];
@@ -12,12 +16,13 @@ export const ELEMENTARY: readonly Fn[] = ['exp', 'log', 'tanh', 'erf', 'abs', 's
 /**
  * Rewrites every function that a target does not support into elementary ones, in the IR, so
  * emitters never change the math. Returns the input unchanged when nothing needs lowering.
+ * `textbook` (LaTeX, for a reader): softplus as log(1 + e^x), the form a reader knows.
  */
-export function lower(graph: Graph, outputs: readonly NodeId[], supported: ReadonlySet<Fn>): { graph: Graph; outputs: NodeId[] } {
+export function lower(graph: Graph, outputs: readonly NodeId[], supported: ReadonlySet<Fn>, textbook = false): { graph: Graph; outputs: NodeId[] } {
   const needs = graph.nodes.some((n) => n.op in LOWERINGS && !supported.has(n.op as Fn));
   if (!needs) return { graph, outputs: [...outputs] };
   return rebuild(graph, outputs, (g, node, args) => {
-    const rule = LOWERINGS[node.op as Fn];
+    const rule = textbook && node.op === 'softplus' ? EXPANSIONS.softplus : LOWERINGS[node.op as Fn];
     return rule && !supported.has(node.op as Fn) ? rule(g, args[0]) : undefined;
   });
 }

@@ -89,7 +89,8 @@ def boole(c):
 
 
 FUNCS = {
-    "Plus": lambda *a: math.fsum(a),
+    # Infinity - Infinity is Indeterminate in Wolfram (ref/Indeterminate), where fsum raises.
+    "Plus": lambda *a: math.fsum(a) if all(math.isfinite(v) for v in a) else sum(a),
     "Times": lambda *a: product(a),
     "Power": power,
     # Max and Min are NumericFunctions: Indeterminate among the arguments gives Indeterminate (ref/Indeterminate).
@@ -112,6 +113,19 @@ FUNCS = {
     "IntegerPart": lambda z: float(math.trunc(z)) if math.isfinite(z) else z,
     "List": lambda *a: list(a),
     "Part": part,
+    # Outside their real domain the inverse trig functions are complex (ref/ArcSin, ref/ArcCosh,
+    # ref/ArcTanh), and Sin, Cos, Tan of an infinity an Interval: errors, as for Log.
+    "Sin": real("Sin", math.sin, math.isfinite),
+    "Cos": real("Cos", math.cos, math.isfinite),
+    "Tan": real("Tan", math.tan, math.isfinite),
+    "ArcSin": real("ArcSin", math.asin, lambda z: abs(z) <= 1),
+    "ArcCos": real("ArcCos", math.acos, lambda z: abs(z) <= 1),
+    "ArcTan": math.atan,
+    "Sinh": lambda z: math.copysign(math.inf, z) if abs(z) > 710 else math.sinh(z),
+    "Cosh": lambda z: math.inf if abs(z) > 710 else math.cosh(z),
+    "ArcSinh": math.asinh,
+    "ArcCosh": real("ArcCosh", math.acosh, lambda z: z >= 1),
+    "ArcTanh": real("ArcTanh", math.atanh, lambda z: abs(z) < 1),
 }
 
 

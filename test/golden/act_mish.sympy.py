@@ -2,7 +2,7 @@
 # Inputs x1…x3: the model's inputs flattened row-major, one after another:
 #   x1…x3 = input 1, shape [3]
 # bindings: intermediate values in dependency order; outputs: one equation per scalar output.
-from sympy import Eq, exp, log, symbols, tanh
+from sympy import Abs, Eq, exp, log, Max, symbols, tanh
 
 x1, x2, x3 = symbols('x1 x2 x3', real=True)
 t1, t2, t3, t4 = symbols('t1 t2 t3 t4', real=True)
@@ -16,10 +16,10 @@ bindings = [
     Eq(t4, -1.2368187*x1 - 0.12165328*x2 - 0.510944*x3 - 0.42159113),
 ]
 outputs = [
-    Eq(y1, t1*tanh(log(exp(t1) + 1))),
-    Eq(y2, t2*tanh(log(exp(t2) + 1))),
-    Eq(y3, t3*tanh(log(exp(t3) + 1))),
-    Eq(y4, t4*tanh(log(exp(t4) + 1))),
+    Eq(y1, t1*tanh((Max(t1, 0) + log(1 + exp(-Abs(t1)))))),
+    Eq(y2, t2*tanh((Max(t2, 0) + log(1 + exp(-Abs(t2)))))),
+    Eq(y3, t3*tanh((Max(t3, 0) + log(1 + exp(-Abs(t3)))))),
+    Eq(y4, t4*tanh((Max(t4, 0) + log(1 + exp(-Abs(t4)))))),
 ]
 
 

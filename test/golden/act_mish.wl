@@ -5,6 +5,6 @@ Function[{x1, x2, x3},
   t2 = 1.391545*x1 - 1.1491886*x2 + 0.8494583*x3 - 0.18553312;
   t3 = -0.61826825*x1 - 0.687792*x2 + 0.43167168*x3 + 0.5139653;
   t4 = -1.2368187*x1 - 0.12165328*x2 - 0.510944*x3 - 0.42159113;
-  {t1*Tanh[If[Exp[t1] + 1 > 0, Log[Exp[t1] + 1], If[Exp[t1] + 1 == 0, -Infinity, Indeterminate], Indeterminate]], t2*Tanh[If[Exp[t2] + 1 > 0, Log[Exp[t2] + 1], If[Exp[t2] + 1 == 0, -Infinity, Indeterminate], Indeterminate]], t3*Tanh[If[Exp[t3] + 1 > 0, Log[Exp[t3] + 1], If[Exp[t3] + 1 == 0, -Infinity, Indeterminate], Indeterminate]], t4*Tanh[If[Exp[t4] + 1 > 0, Log[Exp[t4] + 1], If[Exp[t4] + 1 == 0, -Infinity, Indeterminate], Indeterminate]]}
+  {t1*Tanh[(Max[t1, 0] + Log[1 + Exp[-Abs[t1]]])], t2*Tanh[(Max[t2, 0] + Log[1 + Exp[-Abs[t2]]])], t3*Tanh[(Max[t3, 0] + Log[1 + Exp[-Abs[t3]]])], t4*Tanh[(Max[t4, 0] + Log[1 + Exp[-Abs[t4]]])]}
  ]
 ]

@@ -2,7 +2,7 @@
 # Inputs x1…x3: the model's inputs flattened row-major, one after another:
 #   x1…x3 = input 1, shape [3]
 # bindings: intermediate values in dependency order; outputs: one equation per scalar output.
-from sympy import Eq, exp, log, symbols
+from sympy import Abs, Eq, exp, log, Max, symbols
 
 x1, x2, x3 = symbols('x1 x2 x3', real=True)
 y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
@@ -10,10 +10,10 @@ y1, y2, y3, y4 = symbols('y1 y2 y3 y4', real=True)
 inputs = [x1, x2, x3]
 bindings = []
 outputs = [
-    Eq(y1, log(exp(0.757832*x1 - 0.2177219*x2 - 0.2520853*x3 - 0.664921) + 1)),
-    Eq(y2, log(exp(-0.34499*x1 - 0.92461365*x2 + 1.3817114*x3 + 0.1754432) + 1)),
-    Eq(y3, log(exp(0.29282063*x1 + 0.68290335*x2 - 0.75836754*x3 - 0.8524789) + 1)),
-    Eq(y4, log(exp(-0.6386513*x1 + 1.0726132*x2 - 1.004626*x3 - 0.87091017) + 1)),
+    Eq(y1, (Max(0.757832*x1 - 0.2177219*x2 - 0.2520853*x3 - 0.664921, 0) + log(1 + exp(-Abs(0.757832*x1 - 0.2177219*x2 - 0.2520853*x3 - 0.664921))))),
+    Eq(y2, (Max(-0.34499*x1 - 0.92461365*x2 + 1.3817114*x3 + 0.1754432, 0) + log(1 + exp(-Abs(-0.34499*x1 - 0.92461365*x2 + 1.3817114*x3 + 0.1754432))))),
+    Eq(y3, (Max(0.29282063*x1 + 0.68290335*x2 - 0.75836754*x3 - 0.8524789, 0) + log(1 + exp(-Abs(0.29282063*x1 + 0.68290335*x2 - 0.75836754*x3 - 0.8524789))))),
+    Eq(y4, (Max(-0.6386513*x1 + 1.0726132*x2 - 1.004626*x3 - 0.87091017, 0) + log(1 + exp(-Abs(-0.6386513*x1 + 1.0726132*x2 - 1.004626*x3 - 0.87091017))))),
 ]
 
 

@@ -2,7 +2,7 @@
 # Inputs x1…x5: the model's inputs flattened row-major, one after another:
 #   x1…x5 = input 1, shape [5]
 # bindings: intermediate values in dependency order; outputs: one equation per scalar output.
-from sympy import Eq, exp, log, symbols
+from sympy import Abs, Eq, exp, log, Max, symbols
 
 x1, x2, x3, x4, x5 = symbols('x1 x2 x3 x4 x5', real=True)
 h1_1, h1_2, h1_3, h1_4 = symbols('h1_1 h1_2 h1_3 h1_4', real=True)
@@ -16,8 +16,8 @@ bindings = [
     Eq(h1_4, 1/(exp(-(-0.9889734*x1 - 0.4363848*x2 + 1.1508614*x3 - 0.6984939*x4 + 0.8805032*x5 - 0.8163056)) + 1)),
 ]
 outputs = [
-    Eq(y1, log(exp(0.2693398*h1_1 - 0.16305855*h1_2 - 0.7916942*h1_3 + 1.0337474*h1_4 - 0.9713522) + 1)),
-    Eq(y2, log(exp(0.11686609*h1_1 + 0.74581087*h1_2 - 0.49413475*h1_3 + 0.6809501*h1_4 + 0.50547606) + 1)),
+    Eq(y1, (Max(0.2693398*h1_1 - 0.16305855*h1_2 - 0.7916942*h1_3 + 1.0337474*h1_4 - 0.9713522, 0) + log(1 + exp(-Abs(0.2693398*h1_1 - 0.16305855*h1_2 - 0.7916942*h1_3 + 1.0337474*h1_4 - 0.9713522))))),
+    Eq(y2, (Max(0.11686609*h1_1 + 0.74581087*h1_2 - 0.49413475*h1_3 + 0.6809501*h1_4 + 0.50547606, 0) + log(1 + exp(-Abs(0.11686609*h1_1 + 0.74581087*h1_2 - 0.49413475*h1_3 + 0.6809501*h1_4 + 0.50547606))))),
 ]
 
 

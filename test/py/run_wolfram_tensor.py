@@ -198,6 +198,35 @@ _check_sqrt = real_domain("Sqrt", lambda x: x < 0)
 _check_power = real_domain("Power", lambda a, b: (a < 0) & np.isfinite(b) & (np.asarray(b, dtype=np.float64) != np.trunc(b)))
 
 
+# Outside their real domain Wolfram's inverse trig functions are complex (ref/ArcSin, ref/ArcCosh,
+# ref/ArcTanh) and Sin, Cos, Tan of an infinity an Interval: errors here, as for Log.
+TRIG_DOMAIN = {
+    "Sin": (np.sin, lambda x: np.isinf(x)),
+    "Cos": (np.cos, lambda x: np.isinf(x)),
+    "Tan": (np.tan, lambda x: np.isinf(x)),
+    "ArcSin": (np.arcsin, lambda x: np.abs(x) > 1),
+    "ArcCos": (np.arccos, lambda x: np.abs(x) > 1),
+    "ArcTan": (np.arctan, lambda x: np.zeros_like(x, dtype=bool)),
+    "Sinh": (np.sinh, lambda x: np.zeros_like(x, dtype=bool)),
+    "Cosh": (np.cosh, lambda x: np.zeros_like(x, dtype=bool)),
+    "ArcSinh": (np.arcsinh, lambda x: np.zeros_like(x, dtype=bool)),
+    "ArcCosh": (np.arccosh, lambda x: x < 1),
+    "ArcTanh": (np.arctanh, lambda x: np.abs(x) >= 1),
+}
+
+
+def w_trig(name):
+    f, bad = TRIG_DOMAIN[name]
+    check = real_domain(name, bad)
+
+    def g(x):
+        check(x)
+        with np.errstate(all="ignore"):
+            r = f(np.asarray(x, dtype=np.float64))
+        return float(r) if np.ndim(r) == 0 else r
+    return g
+
+
 def w_log(x):
     _check_log(x)
     x = np.asarray(x, dtype=np.float64)
@@ -443,6 +472,7 @@ FUNCS = {
     "Equal": compare(lambda a, b: a == b),
     "Unequal": compare(lambda a, b: a != b),
     "Part": part,
+    **{name: unary(w_trig(name)) for name in TRIG_DOMAIN},
     "Transpose": transpose,
     "Flatten": flatten,
     "ArrayReshape": array_reshape,
@@ -508,6 +538,7 @@ POINTWISE = {
     "Erf": ERF,
     "Abs": np.abs,
     "Sqrt": w_sqrt,
+    **{name: w_trig(name) for name in TRIG_DOMAIN},
     "Boole": lambda c: pointwise_boole(c),
     "Greater": np.greater,
     "Less": np.less,

@@ -64,8 +64,9 @@ interface Printed {
 }
 
 /** Functions whose Wolfram form threads over lists element by element (Max, Min and Boole[# > 0] do not). */
-// Not log and sqrt: their templates test the real domain with If, which does not thread over lists.
-const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'tanh', 'sigmoid', 'erf', 'abs', 'softplus', ...TRIG]);
+// Not log, sqrt and the trig functions with a domain: their templates test the real domain with If, which does not thread
+// over lists (nor does a power whose exponent is not a whole-number literal: map() looks for If in the text).
+const LISTABLE: ReadonlySet<string> = new Set(['input', 'const', 'affine', 'mul', 'div', 'pow', 'exp', 'tanh', 'sigmoid', 'erf', 'abs', 'atan', 'sinh', 'cosh', 'asinh']);
 
 /** True when `text` needs no parentheses as an operand (a name, a call, a list or a part). */
 function atomic(text: string): boolean {
@@ -392,7 +393,7 @@ class Printer {
     const shapes = eq.args.map((id) => this.shape(id));
     const slots = eq.args.length === 1 ? ['#'] : eq.args.map((_, i) => `#${i + 1}`);
     const probe = printMap(a, atoms(slots), this.syntax, WL_FUNCTIONS, this.opts);
-    const listable = [...probe.uses].every((u) => LISTABLE.has(u as Fn | 'input'));
+    const listable = [...probe.uses].every((u) => LISTABLE.has(u as Fn | 'input')) && !probe.text.includes('If[');
     const size = (s: readonly number[]) => s.reduce((m, d) => m * d, 1);
     if (listable) {
       const args = eq.args.map((id, i) => this.broadcast(MARK(id), shapes[i], out, true));

@@ -9,8 +9,8 @@ export const MATHJS_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}
 // Constants, units and functions mathjs would read instead of a variable of that name.
 const MATHJS_NAMES = ['e', 'E', 'i', 'pi', 'PI', 'tau', 'phi', 'Infinity', 'NaN', 'null', 'true', 'false', 'and', 'or', 'not', 'xor', 'mod', 'to', 'in', 'end', 'exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'fix', 'sign', 'isNaN', 'version', 'LN2', 'LN10', 'SQRT2'];
 
-/** The functions mathjs provides, in the scalar and the tensor form; sigmoid and softplus are lowered to exp and log in the IR: mathjs has neither. */
-export const MATHJS_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
+/** The functions mathjs provides, in the scalar and the tensor form (softplus spelled stably below); sigmoid is lowered to exp in the IR: mathjs has none. */
+export const MATHJS_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** The names mathjs reads itself, and the file's PARAMS. */
 export const MATHJS_RESERVED: ReadonlySet<string> = new Set([...MATHJS_NAMES, 'PARAMS']);
@@ -58,7 +58,8 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       tanh: (a) => `tanh(${a})`,
       sigmoid: (a) => `1 / (1 + exp(-(${a})))`,
       erf: (a) => `erf(${a})`,
-      softplus: (a) => `log(1 + exp(${a}))`,
+      // max(x, 0) + log(1 + e^{−|x|}): no overflow; the log's argument is ≥ 1 but NaN for a NaN x, where mathjs's log is complex.
+      softplus: (a) => `(isNaN(${a}) ? NaN : max(${a}, 0) + log(1 + exp(-abs(${a}))))`,
       abs: (a) => `abs(${a})`,
       sqrt: (a) => real(`sign(${a}) >= 0`, `sqrt(${a})`),
       // sign is exact where mathjs's > calls numbers within absTol 1e-15 of 0 equal to it.

@@ -46,6 +46,7 @@ export const sympy: Emitter = {
     const importOf: Partial<Record<string, string>> = { exp: 'exp', log: 'log', tanh: 'tanh', erf: 'erf', abs: 'Abs', sqrt: 'sqrt', step: 'Heaviside', max: 'Max', min: 'Min' };
     for (const f of used) if (importOf[f]) imports.add(importOf[f]!);
     if (used.has('floor')) imports.add('floor');
+    if (used.has('softplus')) for (const n of ['Max', 'log', 'exp', 'Abs']) imports.add(n);
     for (const f of TRIG) if (used.has(f)) imports.add(f);
     if (used.has('trunc')) for (const n of ['sign', 'floor', 'Abs']) imports.add(n);
     if (tables.length > 0) for (const n of ['Float', 'Function', 'nan']) imports.add(n);

@@ -11,8 +11,8 @@ const SYMPY_NAMES = ['params', 'PARAMS', 'Abs', 'Eq', 'Float', 'Function', 'Heav
 /** The SymPy names comparisons and choices print with (imported where used). */
 export const SYMPY_RELATIONAL = ['Piecewise', 'Gt', 'Ge', 'Ne'];
 
-/** The functions SymPy provides; sigmoid and softplus are lowered to exp and log (SymPy has no such functions). */
-export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
+/** The functions SymPy provides (softplus spelled stably below); sigmoid is lowered to exp (SymPy has no such function). */
+export const SYMPY_SUPPORTS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
 
 /** Python's keywords and the names a SymPy file defines or imports. */
 export const SYMPY_RESERVED: ReadonlySet<string> = new Set([...PY_KEYWORDS, ...SYMPY_NAMES]);
@@ -35,7 +35,7 @@ export function sympySyntax(name: (n: Name) => string): Syntax {
       tanh: (a) => `tanh(${a})`,
       sigmoid: (a) => `1/(1 + exp(-(${a})))`,
       erf: (a) => `erf(${a})`,
-      softplus: (a) => `log(1 + exp(${a}))`,
+      softplus: (a) => `(Max(${a}, 0) + log(1 + exp(-Abs(${a}))))`,
       abs: (a) => `Abs(${a})`,
       sqrt: (a) => `sqrt(${a})`,
       step: (a) => `Heaviside(${a}, 0)`,

@@ -1,7 +1,8 @@
 import { attrInt, attrString } from '../../load/onnx/attributes.js';
-import { sizeOf } from '../../tensor/program.js';
+import { sizeOf, type T as TensorRef } from '../../tensor/program.js';
 import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
-import { elementwiseOps } from './elementwise.js';
+import { elementwiseOps, wrapped } from './elementwise.js';
+import { isFloat } from '../../tensor/dtype.js';
 import { batchedDot } from './linear.js';
 
 /**
@@ -65,7 +66,7 @@ function triangle(n: number, m: number, k: number, upper: boolean): Float64Array
   return out;
 }
 
-/** Trilu: a constant is folded; a computed tensor is multiplied by the constant triangle. */
+/** Trilu: a constant is folded; a computed tensor is chosen where the constant triangle is 1, else 0 (never x·0: an ∞ outside the triangle gives 0). */
 const trilu: OnnxExtractor = (ctx) => {
   const v = ctx.val(0);
   const dims = dimsOf(v);
@@ -75,12 +76,12 @@ const trilu: OnnxExtractor = (ctx) => {
   const [n, m] = dims.slice(-2);
   const mask = triangle(n, m, k, upper);
   if (v.kind === 'const') return [moved(v, dims, v.values.map((x, i) => (mask[i % (n * m)] ? x : 0)))];
-  return [tensor(ctx.map('mul', [v.t, ctx.const('L', [n, m], mask)]))];
+  return [tensor(ctx.map('where', [ctx.const('L', [n, m], mask), v.t, ctx.const('zero', [1], [0])]))];
 };
 
 /**
  * CumSum along one axis (exclusive, reverse as ONNX defines them): a constant is folded; a
- * computed tensor is a product with a constant triangle of ones along that axis, moved last.
+ * computed tensor is summed with shifted copies of itself.
  */
 const cumsum: OnnxExtractor = (ctx) => {
   const v = ctx.val(0);
@@ -109,12 +110,21 @@ const cumsum: OnnxExtractor = (ctx) => {
     }
     return [moved(v, dims, out)];
   }
-  const rank = dims.length;
-  const perm = [...[...Array(rank).keys()].filter((i) => i !== axis), axis];
-  const inverse = perm.map((_, i) => perm.indexOf(i));
-  const last = ctx.transpose(v.t, perm);
-  const y = ctx.op('dense', [last, ctx.const('T', [n, n], T)], { pairs: 1, bias: false }, '_')[0];
-  return [tensor(ctx.transpose(y, inverse, 'h'))];
+  // Partial sums by doubling (y += y shifted by 1, 2, 4, … along the axis, zeros shifted in), never
+  // a product with a 0/1 triangle: 0·∞ would give NaN for an ∞ that does not count towards an output.
+  const shift = (t: TensorRef, d: number): TensorRef => {
+    const keep = ctx.op('slice', [t], { begin: dims.map((_, i) => (i === axis && reverse ? d : 0)), end: dims.map((s, i) => (i === axis && !reverse ? s - d : s)) }, '_')[0];
+    const zeros = dims.map((_, i) => (i === axis ? d : 0));
+    const none = dims.map(() => 0);
+    return ctx.op('pad', [keep], reverse ? { before: none, after: zeros } : { before: zeros, after: none }, '_')[0];
+  };
+  // An exclusive sum along an axis of length 1 is all zeros, whatever the input.
+  if (exclusive && n === 1) return [konst(dims, new Float64Array(sizeOf(dims)), ctx.dtype(0))];
+  let y = exclusive ? shift(v.t, 1) : v.t;
+  for (let d = 1; d < n; d *= 2) y = ctx.map('add', [y, shift(y, d)], [], d * 2 >= n ? 'h' : '_');
+  // Integer sums wrap into their type as ONNX's Add does (the wrap of the total is the wrap of each partial sum).
+  const dtype = ctx.dtype(0);
+  return [isFloat(dtype) ? tensor(y) : wrapped(ctx, y, dtype)];
 };
 
 /** One operand's subscripts: its letters, in order. */

@@ -65,9 +65,11 @@ function reduce(kind: ReduceKind): OnnxExtractor {
     const maxOf = (t: T, to: readonly number[]) => ctx.reshape(ctx.op('global_pool', [ctx.reshape(ctx.transpose(t, [...ax, ...rest]), [n, m])], { kind: 'max' }, '_')[0], to, '_');
     if (composed) {
       // ReduceSumSquare Σx², ReduceL1 Σ|x|, ReduceL2 √Σx², ReduceLogSum log Σx, ReduceLogSumExp
-      // log Σ exp(x − max) + max (the maximum taken out, so no exp overflows).
+      // log Σ exp(x − max) + max (the maximum taken out, so no exp overflows; an infinite maximum is
+      // taken as 0, as ONNX Runtime does, so a slice holding +∞ gives +∞, not ∞ − ∞).
       const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
-      const top = kind === 'log_sum_exp' ? maxOf(v.t, kept) : null;
+      const peak = kind === 'log_sum_exp' ? maxOf(v.t, kept) : null;
+      const top = peak && ctx.map('where', [ctx.map('equal_to', [ctx.map('abs', [peak], [], '_')], [Infinity], '_'), ctx.const('zero', [1], [0]), peak], [], '_');
       const x = kind === 'sum_square' || kind === 'l2' ? ctx.map('mul', [v.t, v.t], [], '_') : kind === 'l1' ? ctx.map('abs', [v.t], [], '_') : top ? ctx.map('exp', [ctx.map('sub', [v.t, top], [], '_')], [], '_') : v.t;
       const rows = ctx.reshape(ctx.transpose(x, [...rest, ...ax]), [m, n]);
       const role = kind === 'sum_square' || kind === 'l1' ? 'h' : '_';

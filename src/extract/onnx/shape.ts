@@ -84,6 +84,39 @@ const transposeOp: OnnxExtractor = (ctx) => {
   return [move(ctx, ctx.val(0), (c) => moved(c, perm.map((p) => c.dims[p]), permute(c.values, c.dims, perm)), (t) => ctx.transpose(t, perm, 'h'))];
 };
 
+/**
+ * DepthToSpace (DCR or CRD) and SpaceToDepth on [N, C, H, W]: a reshape, a transpose and a
+ * reshape, as ONNX defines them; a constant is folded the same way.
+ */
+function blocks(toSpace: boolean): OnnxExtractor {
+  return (ctx) => {
+    const dims = ctx.shape(0);
+    if (dims.length !== 4) return ctx.fail(`expects a tensor [N, C, H, W], found [${dims.join(', ')}]`);
+    const b = attrInt(ctx.node, 'blocksize', 0);
+    const [n, c, h, w] = dims;
+    if (b < 1) return ctx.fail(`blocksize ${b} is not a positive whole number`);
+    let split: number[], perm: number[], out: number[];
+    if (toSpace) {
+      if (c % (b * b) !== 0) return ctx.fail(`${c} channels do not split into blocks of ${b}×${b}`);
+      const crd = attrString(ctx.node, 'mode', 'DCR') === 'CRD';
+      split = crd ? [n, c / (b * b), b, b, h, w] : [n, b, b, c / (b * b), h, w];
+      perm = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
+      out = [n, c / (b * b), h * b, w * b];
+    } else {
+      if (h % b !== 0 || w % b !== 0) return ctx.fail(`height ${h} and width ${w} are not multiples of the blocksize ${b}`);
+      split = [n, c, h / b, b, w / b, b];
+      perm = [0, 3, 5, 1, 2, 4];
+      out = [n, c * b * b, h / b, w / b];
+    }
+    const moves = (v: Val): Val => {
+      const s = reshapeVal(ctx, v, split);
+      const t = move(ctx, s, (k) => moved(k, perm.map((p) => k.dims[p]), permute(k.values, k.dims, perm)), (x) => ctx.transpose(x, perm, '_'));
+      return reshapeVal(ctx, t, out);
+    };
+    return [moves(ctx.val(0))];
+  };
+}
+
 const squeeze: OnnxExtractor = (ctx) => {
   const dims = ctx.shape(0);
   const axes = (listFrom(ctx, 1, 'axes', 'axes') ?? dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((a) => axisOf(ctx, a, dims.length));
@@ -615,6 +648,8 @@ export const shapeOps: Record<string, OnnxExtractor> = {
   Reshape: reshape,
   Flatten: flatten,
   Transpose: transposeOp,
+  DepthToSpace: blocks(true),
+  SpaceToDepth: blocks(false),
   Squeeze: squeeze,
   Unsqueeze: unsqueeze,
   Concat: concat,

@@ -9,7 +9,7 @@ Function[{input1},
     {1.1324327, 0.8494583, 0.43167168, -0.510944}
   };
   b1 = {-1.2292433, -0.18553312, 0.5139653, -0.42159113};
-  h1 = Map[#*Tanh[If[Exp[#] + 1 > 0, Log[Exp[#] + 1], If[Exp[#] + 1 == 0, -Infinity, Indeterminate], Indeterminate]] &, input1 . W1 + b1, {-1}];
+  h1 = Map[#*Tanh[(Max[#, 0] + Log[1 + Exp[-Abs[#]]])] &, input1 . W1 + b1, {-1}];
   h1
  ]
 ]

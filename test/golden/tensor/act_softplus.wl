@@ -9,7 +9,7 @@ Function[{input1},
     {-0.2520853, 1.3817114, -0.75836754, -1.004626}
   };
   b1 = {-0.664921, 0.1754432, -0.8524789, -0.87091017};
-  h1 = Map[If[Exp[#] + 1 > 0, Log[Exp[#] + 1], If[Exp[#] + 1 == 0, -Infinity, Indeterminate], Indeterminate] &, input1 . W1 + b1, {-1}];
+  h1 = Map[(Max[#, 0] + Log[1 + Exp[-Abs[#]]]) &, input1 . W1 + b1, {-1}];
   h1
  ]
 ]

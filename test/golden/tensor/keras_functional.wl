@@ -19,7 +19,7 @@ Function[{input1},
     {1.0337474, 0.6809501}
   };
   b2 = {-0.9713522, 0.50547606};
-  h2 = Map[If[Exp[#] + 1 > 0, Log[Exp[#] + 1], If[Exp[#] + 1 == 0, -Infinity, Indeterminate], Indeterminate] &, h1 . W2 + b2, {-1}];
+  h2 = Map[(Max[#, 0] + Log[1 + Exp[-Abs[#]]]) &, h1 . W2 + b2, {-1}];
   h2
  ]
 ]
