@@ -6,7 +6,7 @@
 # of any length); closed_form(T=None) is predict(*symbolic_inputs(T)). Weights are SymPy Floats of the printed
 # decimals; softmax is exp(x)/sum(exp(x)) (SymPy Floats do not overflow).
 import numpy as np
-from sympy import exp, Float, log, symbols, sympify, tanh
+from sympy import Abs, exp, Float, log, Max, symbols, sympify, tanh
 
 
 def _check(a, shape, name):
@@ -39,7 +39,7 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (3,), 'input1')
     a1 = input1 @ W1 + b1
-    h1 = _map(lambda a0: a0*tanh(log(exp(a0) + 1)), a1)
+    h1 = _map(lambda a0: a0*tanh((Max(a0, 0) + log(1 + exp(-Abs(a0))))), a1)
     return h1
 
 
