@@ -9,11 +9,13 @@ export interface NumberParts {
 export interface NumberStyle {
   scientific(mantissa: string, exponent: number): string;
   readonly infinity: string;
+  /** −∞ where it is not a minus before `infinity` (JSON's string "-Infinity"). */
+  readonly negativeInfinity?: string;
   readonly nan: string;
 }
 
-/** Numbers in JSON text: JSON has no Infinity or NaN, so those are the strings "Infinity" and "NaN" (the JSON format and the PARAMS line of the mathjs files). */
-export const JSON_NUMBERS: NumberStyle = { scientific: (m, e) => `${m}e${e}`, infinity: '"Infinity"', nan: '"NaN"' };
+/** Numbers in JSON text: JSON has no Infinity or NaN, so those are the strings "Infinity", "-Infinity" and "NaN" (the JSON format and the PARAMS line of the mathjs files). */
+export const JSON_NUMBERS: NumberStyle = { scientific: (m, e) => `${m}e${e}`, infinity: '"Infinity"', negativeInfinity: '"-Infinity"', nan: '"NaN"' };
 
 /**
  * The digits of `v`: the shortest decimal that reads back as the same float32 when `v` is a
@@ -119,7 +121,7 @@ const PLAIN_MAX = 15;
 /** The one number formatter: `v` as text in a target's style (without a sign when `abs`). */
 export function formatNumber(v: number, style: NumberStyle, precision?: number): string {
   if (Number.isNaN(v)) return style.nan;
-  if (!Number.isFinite(v)) return v === Infinity ? style.infinity : `-${style.infinity}`;
+  if (!Number.isFinite(v)) return v === Infinity ? style.infinity : (style.negativeInfinity ?? `-${style.infinity}`);
   const sign = v < 0 ? '-' : '';
   let digits: string;
   let e: number;

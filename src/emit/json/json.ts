@@ -32,7 +32,7 @@ export const json: Emitter = {
     if (estimate > opts.maxSize) {
       throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
     }
-    const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision).replace(/^-"/, '"-');
+    const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision);
     const str = (s: string) => JSON.stringify(s);
     const { graph, live } = program;
     const index = new Int32Array(graph.size).fill(-1);
@@ -109,7 +109,7 @@ function tensorJson(p: TensorProgram, opts: EmitOptions): string {
   if (estimate > opts.maxSize) {
     throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
   }
-  const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision).replace(/^-"/, '"-');
+  const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision);
   const str = (s: string) => JSON.stringify(s);
   const names = tensorNames(p);
   const tensors = p.tensors.map((t, id) => {
