@@ -24,6 +24,18 @@ async function tensorForm(model: string, opts: Omit<ConvertOptions, 'format'> = 
   return { text, shapes: program.inputs.map((p) => [...p.tensor.shape]) };
 }
 
+/**
+ * Each fixture's tensor form (with its FIXTURE_OPTIONS), converted once for the file: the run in
+ * python3, the closed forms and the golden files all read the same text (the byte-identical test
+ * below still converts twice).
+ */
+const fixtureForms = new Map<string, Promise<{ text: string; shapes: number[][] }>>();
+function fixtureForm(name: string): Promise<{ text: string; shapes: number[][] }> {
+  let form = fixtureForms.get(name);
+  if (!form) fixtureForms.set(name, (form = tensorForm(join(FIXTURES, name, 'model.json'), FIXTURE_OPTIONS[name])));
+  return form;
+}
+
 /** Fixtures that hold another fixture's weights in another layout: their text is that fixture's. */
 const SAME_OUTPUT_AS: Record<string, string> = { two_shards: 'quant_base' };
 
@@ -37,7 +49,7 @@ describe('SymPy tensor form evaluated by python3-sympy matches TF.js predictions
     const jobs = await Promise.all(
       names.map(async (name) => {
         const dir = join(FIXTURES, name);
-        const { text, shapes } = await tensorForm(join(dir, 'model.json'), FIXTURE_OPTIONS[name]);
+        const { text, shapes } = await fixtureForm(name);
         return { name, text, rows: readReference(dir).cases.map((c) => flat(c.inputs)), shapes };
       }),
     );
@@ -119,7 +131,7 @@ beforeAll(() => {
   if (skip) return;
   for (const n of CLOSED_FORM) {
     const job = (async () => {
-      const { text } = await tensorForm(join(FIXTURES, n, 'model.json'));
+      const { text } = await fixtureForm(n);
       const rows = readReference(join(FIXTURES, n)).cases.map((c) => flat(c.inputs));
       return (await runPyDriver<number[][][]>(exe, SYMBOLIC_DRIVER, [text], [rows]))[0];
     })();
@@ -142,7 +154,7 @@ describe('SymPy tensor form with symbolic inputs', () => {
 describe('SymPy tensor form: golden files', () => {
   for (const name of fixtureNames().filter((n) => !(n in SAME_OUTPUT_AS))) {
     it(name, async () => {
-      const { text } = await tensorForm(join(FIXTURES, name, 'model.json'), FIXTURE_OPTIONS[name]);
+      const { text } = await fixtureForm(name);
       await expect(text).toMatchFileSnapshot(`golden/tensor/${name}.sympy.py`);
     });
   }
