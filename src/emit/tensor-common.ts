@@ -70,10 +70,11 @@ export function atoms(texts: readonly string[]): Arg[] {
  * Prints element-wise function `attrs.fn` applied to `args` in a target's scalar syntax
  * (parenthesized by the shared rules, as any scalar formula): the template is built in a small scalar graph,
  * lowered for the target like any scalar formula, and rendered with the arguments as its inputs.
+ * `textbook` (LaTeX): lowered as the scalar form's LaTeX is, for a reader (softplus as ln(1 + e^z)).
  */
-export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>): PrintedMap {
+export function printMap(attrs: MapAttrs, args: readonly Arg[], syntax: Syntax, supports: ReadonlySet<Fn>, opts: Pick<EmitOptions, 'precision'>, textbook = false): PrintedMap {
   const t = mapTemplate(attrs, args.length);
-  const low = lower(t.graph, [t.out], supports);
+  const low = lower(t.graph, [t.out], supports, textbook);
   const ports = args.map((_, i) => ({ name: `a${i}`, shape: [1], offset: i, size: 1 }));
   const program = schedule(low.graph, ports, [{ name: 'y', shape: [1], offset: 0, size: 1 }], low.outputs, true);
   const named: Syntax = { ...syntax, name: (n: Name) => (n.kind === 'input' ? args[n.index].text : syntax.name(n)), inputPrec: (i) => args[i].prec };

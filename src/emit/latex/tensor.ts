@@ -790,7 +790,7 @@ class LatexTensorPrinter {
       return atom(`${sym}\\left(${xs.map((x) => x.text).join(f.arity === 2 && at.fn === 'prelu' ? '; ' : ', ')}\\right)`);
     }
     // Plain arithmetic with numbers (Rescaling's affine): the template with the tensors in place.
-    const printed = printMap(at, xs.map((x) => ({ text: x.text, prec: x.prec })), syntaxFor('\\odot'), TEX_FUNCTIONS, this.opts);
+    const printed = printMap(at, xs.map((x) => ({ text: x.text, prec: x.prec })), syntaxFor('\\odot'), TEX_FUNCTIONS, this.opts, true);
     if (printed.uses.has('sigmoid')) this.sigma = true;
     return { text: printed.text, prec: Prec.Add };
   }
@@ -807,7 +807,7 @@ class LatexTensorPrinter {
         return [];
       }
       const zs = f.arity === 2 ? ['z', '\\alpha'] : ['z'];
-      const printed = printMap(at, zs.map((text) => ({ text, prec: Prec.Atom })), syntaxFor('\\cdot'), TEX_FUNCTIONS, this.opts);
+      const printed = printMap(at, zs.map((text) => ({ text, prec: Prec.Atom })), syntaxFor('\\cdot'), TEX_FUNCTIONS, this.opts, true);
       if (printed.uses.has('sigmoid')) this.sigma = true;
       const lhs = f.arity === 2 ? `${s}(z; \\alpha)` : `${s}(z)`;
       return [`${lhs} = ${printed.text}`];
