@@ -1,4 +1,5 @@
-// What the benchmarks share: best-of-n timing and the plain-JS matrix-product floor.
+// What the benchmarks share: best-of-n timing, the plain-JS matrix-product floor, and a NumPy timer.
+import { spawnSync } from 'node:child_process';
 
 /**
  * Best of `n` runs of f() after one warm-up call, in ms: by wall time, and by this process's CPU time
@@ -90,3 +91,25 @@ int main(void) {
   return 0;
 }
 `;
+
+/**
+ * Best of `runs` calls of the NumPy tensor form's predict in `file` (one BLAS thread, Debian's
+ * python3), in ms by `clock` ('process_time': CPU time, or 'perf_counter': wall), after one warm-up
+ * call on a fixed input of `shape`: { ms } or { error: the error's last line }.
+ */
+export function numpyBestMs(file, shape, runs, clock) {
+  const script = `
+import importlib.util, sys, time
+import numpy as np
+spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+x = np.sin(np.arange(${shape.reduce((a, b) => a * b, 1)})).reshape(${JSON.stringify(shape)})
+m.predict(x)
+best = 1e9
+for _ in range(${runs}):
+    t = time.${clock}(); m.predict(x); best = min(best, time.${clock}() - t)
+print(best * 1000)
+`;
+  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  return r.status === 0 ? { ms: Number(r.stdout.trim()) } : { error: (r.stderr || '').trim().split('\n').pop() };
+}

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, numpyBestMs } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // The exported models are kept between runs in a shared cache (each written under a temporary name
@@ -80,25 +80,13 @@ async function jsMs(text, n, tag) {
   return bestOfWallCpu(() => predict(x), RUNS);
 }
 
-/** Best of RUNS calls of the NumPy tensor form's predict (one BLAS thread, Debian's python3), in ms; NaN with a message when it fails. */
+/** Best of RUNS calls of the NumPy tensor form's predict (one BLAS thread, Debian's python3), by CPU time, in ms; NaN with a message when it fails. */
 function numpyMs(text, shape, tag) {
   const file = join(DIR, `${tag}.py`);
   writeFileSync(file, text);
-  const script = `
-import importlib.util, sys, time
-import numpy as np
-spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
-x = np.sin(np.arange(${shape.reduce((a, b) => a * b, 1)})).reshape(${JSON.stringify(shape)})
-m.predict(x)
-best = 1e9
-for _ in range(${RUNS}):
-    c = time.process_time(); m.predict(x); best = min(best, time.process_time() - c)
-print(best * 1000)
-`;
-  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(PY, ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
-  if (r.status === 0) return Number(r.stdout.trim());
-  console.log(`  ${tag}: failed: ${(r.stderr || '').trim().split('\n').pop()}`);
+  const r = numpyBestMs(file, shape, RUNS, 'process_time');
+  if (r.error === undefined) return r.ms;
+  console.log(`  ${tag}: failed: ${r.error}`);
   return NaN;
 }
 

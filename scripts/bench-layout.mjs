@@ -5,19 +5,17 @@
 // onnxruntime-web (wasm, 1 thread) on the ONNX file in the same run. Figures, not a test.
 //
 //   node scripts/bench-layout.mjs        (after npm run build; Debian's python3 with numpy)
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOf } from './bench-common.mjs';
+import { bestOf, numpyBestMs } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // The models exported by bench-convnets.mjs (a shared cache); what this run writes goes in its own folder.
 const CACHE = join(tmpdir(), 'nn2eq-bench-convnets');
 const DIR = mkdtempSync(join(tmpdir(), 'nn2eq-bench-layout-run-'));
 process.on('exit', () => rmSync(DIR, { recursive: true, force: true }));
-const PY = '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
 const ort = await import('onnxruntime-web');
@@ -30,24 +28,12 @@ async function ortMs(file) {
   return bestOf(() => session.run({ [session.inputNames[0]]: x }), RUNS);
 }
 
-/** Best of RUNS calls of predict in NumPy (one BLAS thread), in ms; or the error's last line. */
+/** Best of RUNS calls of predict in NumPy (one BLAS thread), wall ms; or the error's last line. */
 function numpyMs(text, shape, tag) {
   const file = join(DIR, `layout-numpy-${tag}.py`);
   writeFileSync(file, text);
-  const script = `
-import importlib.util, sys, time
-import numpy as np
-spec = importlib.util.spec_from_file_location('m', sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
-x = np.sin(np.arange(${shape.reduce((a, b) => a * b, 1)})).reshape(${JSON.stringify(shape)})
-m.predict(x)
-best = 1e9
-for _ in range(${RUNS}):
-    t = time.perf_counter(); m.predict(x); best = min(best, time.perf_counter() - t)
-print(best * 1000)
-`;
-  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(PY, ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
-  return r.status === 0 ? Number(r.stdout.trim()) : (r.stderr || '').trim().split('\n').pop();
+  const r = numpyBestMs(file, shape, RUNS, 'perf_counter');
+  return r.error === undefined ? r.ms : r.error;
 }
 
 /** Best of RUNS calls of the JS tensor form's predict, in ms (its own file name: other benches share the folder). */
