@@ -438,7 +438,6 @@ function finiteness(op: Op, args: readonly NodeId[], value: number, coefs: Float
     case 'atan':
       return a & NOT_NAN ? FINITE : 0;
     case 'exp':
-      return a & NOT_NAN ? NOT_NAN | ABOVE | (a & BELOW) : 0;
     case 'softplus':
       return a & NOT_NAN ? NOT_NAN | ABOVE | (a & BELOW) : 0;
     case 'abs':
