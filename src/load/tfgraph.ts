@@ -63,8 +63,6 @@ export interface TfGraphModel {
   readonly warnings: string[];
 }
 
-export { isGraphModel } from './tfjs.js';
-
 const DTYPES: Readonly<Record<string, string>> = {
   DT_FLOAT: 'float32',
   DT_HALF: 'float16',
