@@ -121,8 +121,13 @@ function splitWeights(values: readonly string[]): { file?: string; symbolic: boo
   return { file: files[0], symbolic: files.length < values.length };
 }
 
-/** The version lives in package.json only. */
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * The version lives in package.json only. The CLI bundle (dist/cli-bundle/, scripts/build-cli.mjs)
+ * has it written in at build time, as NN2EQ_VERSION: its chunks sit at another depth below the
+ * package, and a file read at every start is time the bundle exists to save.
+ */
+declare const NN2EQ_VERSION: string | undefined;
+const VERSION = typeof NN2EQ_VERSION === 'string' ? NN2EQ_VERSION : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Runs the command line; returns the exit code. Never exits the process itself. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

@@ -4,8 +4,13 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import { fileURLToPath } from 'node:url';
 import { Nn2eqError } from '../errors.js';
 
-/** The page's folder in the built package (npm run build writes it). */
-export const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+/**
+ * The page's folder in the built package (npm run build writes it to dist/web/), relative to this
+ * module: '../web/' from dist/commands/; the CLI bundle, whose chunks sit elsewhere, has its own
+ * relative path written in at build time as NN2EQ_WEB (scripts/build-cli.mjs checks it is there).
+ */
+declare const NN2EQ_WEB: string | undefined;
+export const WEB_ROOT = fileURLToPath(new URL(typeof NN2EQ_WEB === 'string' ? NN2EQ_WEB : '../web/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
