@@ -306,16 +306,18 @@ class LatexTensorPrinter {
       return !ports.has(id) && p.tensors[id].kind === 'value' && this.uses[id] === 1 && n !== undefined && /^[Mm]$/.test(n.letter) && n.sup === undefined;
     };
     let folded = false;
-    // Back from each operand to the projection.
-    for (const start of [m.q, m.k, m.v]) {
-      for (let eq = producer.get(start); eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
+    // The moves of a chain print inside their reader, in place of the values they compute.
+    const back = (from: Equation | undefined): Equation | undefined => {
+      let eq = from;
+      for (; eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
         this.names.delete(eq.args[0]);
         folded = true;
       }
-    }
-    // On from the result (read once) through the moves that join the heads.
-    if (this.uses[m.output] === 1) {
-      for (let eq = readers.get(m.output)?.[0]; eq && moves.has(eq.op) && foldable(eq.outs[0]); ) {
+      return eq;
+    };
+    const on = (from: TensorId): Equation | undefined => {
+      let eq = readers.get(from)?.[0];
+      while (eq && moves.has(eq.op) && foldable(eq.outs[0])) {
         const out = eq.outs[0];
         const next = readers.get(out)?.[0];
         // The last move of the chain keeps its row unless a reader takes it in place.
@@ -324,6 +326,25 @@ class LatexTensorPrinter {
         folded = true;
         eq = next;
       }
+      return eq;
+    };
+    const projection = (eq: Equation | undefined) => eq !== undefined && eq.op === 'dense' && (eq.attrs as unknown as DenseAttrs).pairs === 1;
+    // Back from each operand to the projection, and on past it to the moves that lay out its input
+    // (an ONNX export's (batch, sequence) → (sequence, batch) transpose).
+    for (const start of [m.q, m.k, m.v]) {
+      let eq = back(producer.get(start));
+      if (eq && moves.has(eq.op)) eq = producer.get(eq.args[0]);
+      if (projection(eq) && foldable(eq!.args[0])) {
+        this.names.delete(eq!.args[0]);
+        folded = true;
+        back(producer.get(eq!.args[0]));
+      }
+    }
+    // On from the result (read once) through the moves that join the heads, and past the output
+    // projection to the moves that lay its result out again.
+    if (this.uses[m.output] === 1) {
+      const eq = on(m.output);
+      if (projection(eq) && this.uses[eq!.outs[0]] === 1) on(eq!.outs[0]);
     }
     if (!folded) return;
     const left = [...this.names].filter(([, n]) => /^[Mm]$/.test(n.letter) && n.sup === undefined && n.sub.length === 1 && /^\d+$/.test(n.sub[0]));

@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildOnnxProgram } from '../src/extract/onnx/index.js';
+import { convertFile, evaluate, scalarize } from '../src/index.js';
+import { loadOnnx } from '../src/load/index.js';
+import { fuseProgram } from '../src/transform/fuse.js';
+import type { MapAttrs } from '../src/tensor/ops.js';
+import type { TensorProgram } from '../src/tensor/program.js';
+import { compileStandalone, FIXTURES, flat, inCI, mismatch, readReference } from './helpers.js';
+
+// Issue 27: "a whole encoder layer must fit an A4 page". PyTorch's TransformerEncoderLayer and
+// TransformerDecoderLayer (fixtures/onnx-attention-grid, written by `npm run fixtures:onnx` with
+// PyTorch's predictions) at opset 13 spell LayerNorm out as ReduceMean, Sub, Pow, ReduceMean, Add,
+// Sqrt, Div, Mul, Add, and both opsets spell GELU out as Div, Erf, Add, Mul, Mul. fuseProgram
+// (src/transform/fuse.ts) names them layer_norm and gelu again for the formats a reader reads, so the
+// LaTeX prints one row per LayerNorm and GELU at either opset, and the moves around the attention's
+// projections print inside the rows that read them. The fused programs are checked against
+// PyTorch's predictions (an independent oracle), and every layer's LaTeX, its rows and where block,
+// is compiled by pdflatex: one A4 page for each encoder layer, two for each decoder layer (its two
+// attentions and three LayerNorms).
+
+const ROOT = join(FIXTURES, 'onnx-attention-grid');
+const names = readdirSync(ROOT).sort();
+const pdflatex = spawnSync('pdflatex', ['--version']).status === 0;
+
+const fnsOf = (p: TensorProgram) => p.equations.map((eq) => (eq.op === 'map' ? (eq.attrs as unknown as MapAttrs).fn : eq.op));
+
+describe('unfused LayerNorm and GELU are recognized', () => {
+  for (const name of names) {
+    it(`${name}: the recognized program has one layer_norm per LayerNorm and a gelu per GELU, and matches PyTorch`, async () => {
+      const dir = join(ROOT, name);
+      const built = buildOnnxProgram(await loadOnnx(join(dir, 'model.onnx')));
+      const { program, notes } = fuseProgram(built);
+      const fns = fnsOf(program);
+      const decoder = name.startsWith('decoder');
+      const opset13 = name.endsWith('opset13');
+      expect(fns.filter((f) => f === 'layer_norm').length).toBe(decoder ? 3 : 2);
+      expect(fns.filter((f) => f === 'gelu').length).toBe(name.includes('gelu') ? 1 : 0);
+      // Nothing of the spelled-out forms is left: no mean (global_pool), no square root, no erf.
+      for (const f of ['global_pool', 'sqrt', 'erf']) expect(fns, f).not.toContain(f);
+      if (opset13 || name.includes('gelu')) expect(notes.join('')).toMatch(/^recognized/);
+      // Against PyTorch's own predictions, on the scalar IR of the rewritten program.
+      const ref = readReference(dir);
+      const s = scalarize(program);
+      for (const [i, c] of ref.cases.entries()) {
+        const values = evaluate(s.graph, flat(c.inputs));
+        expect(mismatch(s.outputIds.map((id) => values[id]), flat(c.outputs), 1e-5, 1e-4), `case ${i}`).toBeNull();
+      }
+    });
+  }
+  it('a LayerNorm whose normalized value is read elsewhere is left as it is', async () => {
+    const built = buildOnnxProgram(await loadOnnx(join(ROOT, 'encoder_pre_relu_opset13', 'model.onnx')));
+    // Make the centred value x − μ of the first LayerNorm an output of the model as well.
+    const sub = built.equations.find((eq) => eq.op === 'map' && (eq.attrs as unknown as MapAttrs).fn === 'sub')!;
+    const extra = { ...built, outputs: [...built.outputs, { name: 'centred', tensor: { id: sub.outs[0], shape: built.tensors[sub.outs[0]].shape } }] };
+    const fns = fnsOf(fuseProgram(extra).program);
+    expect(fns.filter((f) => f === 'layer_norm').length).toBe(1);
+  });
+});
+
+describe('a whole layer on A4', () => {
+  (pdflatex || inCI ? it : it.skip)(
+    'the rows and where block of each layer compile with pdflatex without an overfull line: an encoder layer takes one page at opsets 13 and 17, a decoder layer two',
+    async () => {
+      const pages: Record<string, number> = {};
+      for (const name of names) {
+        const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
+        expect(text, name).toContain('\\operatorname{LN}');
+        expect(text, name).not.toContain('\\operatorname{sqrt}');
+        if (name.includes('gelu')) expect(text, name).toContain('\\operatorname{GELU}');
+        // The weights' values follow the where block on later pages; the layer itself is cut there.
+        const lines = text.split('\n');
+        const where = lines.findIndex((l) => l.startsWith('&\\text{where '));
+        expect(where, name).toBeGreaterThan(0);
+        let end = where;
+        while (lines[end + 1].startsWith('&')) end++;
+        const r = await compileStandalone([...lines.slice(0, end + 1), '\\end{align*}', '\\end{document}'].join('\n'));
+        expect(r.error, `${name} ${r.dir}`).toBeNull();
+        expect(r.overfull, `${name} ${r.dir}`).toBeLessThanOrEqual(1);
+        pages[name] = Number(/Output written on doc\.pdf \((\d+) pages?,/.exec(readFileSync(join(r.dir, 'doc.log'), 'latin1'))?.[1]);
+      }
+      expect(pages).toEqual(Object.fromEntries(names.map((n) => [n, n.startsWith('encoder') ? 1 : 2])));
+    },
+    120_000,
+  );
+});
