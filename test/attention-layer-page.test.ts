@@ -11,36 +11,50 @@ import type { TensorProgram } from '../src/tensor/program.js';
 import { compileStandalone, FIXTURES, flat, inCI, mismatch, readReference } from './helpers.js';
 
 // Issue 27: "a whole encoder layer must fit an A4 page". PyTorch's TransformerEncoderLayer and
-// TransformerDecoderLayer (fixtures/onnx-attention-grid, written by `npm run fixtures:onnx` with
-// PyTorch's predictions) at opset 13 spell LayerNorm out as ReduceMean, Sub, Pow, ReduceMean, Add,
-// Sqrt, Div, Mul, Add, and both opsets spell GELU out as Div, Erf, Add, Mul, Mul. fuseProgram
-// (src/transform/fuse.ts) names them layer_norm and gelu again for the formats a reader reads, so the
-// LaTeX prints one row per LayerNorm and GELU at either opset, and the moves around the attention's
-// projections print inside the rows that read them. The fused programs are checked against
-// PyTorch's predictions (an independent oracle), and every layer's LaTeX, its rows and where block,
-// is compiled by pdflatex: one A4 page for each encoder layer, two for each decoder layer (its two
-// attentions and three LayerNorms).
+// TransformerDecoderLayer in all four norm_first × activation corners (fixtures/onnx-attention-grid
+// and fixtures/onnx, written by `npm run fixtures:onnx` with PyTorch's predictions) and the GPT-2
+// style block: at opset 13 the exporter spells LayerNorm out as ReduceMean, Sub, Pow, ReduceMean,
+// Add, Sqrt, Div, Mul, Add, and at both opsets GELU as Div, Erf, Add, Mul, Mul (the GPT block's tanh
+// form as Pow, Mul, Add, Mul, Tanh, Add, Mul, Mul). fuseProgram (src/transform/fuse.ts) names them
+// layer_norm, gelu and gelu_new again for the formats a reader reads, so the LaTeX prints one row per
+// LayerNorm and GELU at either opset, and the moves around an attention's projections print inside
+// the rows that read them. The rewritten programs are checked against PyTorch's predictions (an
+// independent oracle); each layer's LaTeX, its rows and where block, is compiled by pdflatex: one A4
+// page for every encoder layer and the GPT block, two for a decoder layer (its two attentions and
+// three LayerNorms).
 
 const ROOT = join(FIXTURES, 'onnx-attention-grid');
-const names = readdirSync(ROOT).sort();
+const ONNX = join(FIXTURES, 'onnx');
+/** Every encoder and decoder layer and the GPT block, at opsets 13 and 17: their folder by name. */
+const dirs = new Map([
+  ...readdirSync(ROOT).map((n) => [n, join(ROOT, n)] as const),
+  ...readdirSync(ONNX)
+    .filter((n) => /^(encoder_(pre|post)|decoder|gpt_block)_/.test(n))
+    .map((n) => [n, join(ONNX, n)] as const),
+]);
+const names = [...dirs.keys()].sort();
+/** The GELU each fixture has: erf (PyTorch's default) or the tanh form (the GPT block's), else none. */
+const geluOf = (name: string) => (name.startsWith('gpt') ? 'gelu_new' : name.includes('gelu') ? 'gelu' : null);
 const pdflatex = spawnSync('pdflatex', ['--version']).status === 0;
 
 const fnsOf = (p: TensorProgram) => p.equations.map((eq) => (eq.op === 'map' ? (eq.attrs as unknown as MapAttrs).fn : eq.op));
 
 describe('unfused LayerNorm and GELU are recognized', () => {
+  it('has the 18 fixtures', () => expect(names.length).toBe(18));
   for (const name of names) {
     it(`${name}: the recognized program has one layer_norm per LayerNorm and a gelu per GELU, and matches PyTorch`, async () => {
-      const dir = join(ROOT, name);
+      const dir = dirs.get(name)!;
       const built = buildOnnxProgram(await loadOnnx(join(dir, 'model.onnx')));
       const { program, notes } = fuseProgram(built);
       const fns = fnsOf(program);
       const decoder = name.startsWith('decoder');
       const opset13 = name.endsWith('opset13');
       expect(fns.filter((f) => f === 'layer_norm').length).toBe(decoder ? 3 : 2);
-      expect(fns.filter((f) => f === 'gelu').length).toBe(name.includes('gelu') ? 1 : 0);
-      // Nothing of the spelled-out forms is left: no mean (global_pool), no square root, no erf.
-      for (const f of ['global_pool', 'sqrt', 'erf']) expect(fns, f).not.toContain(f);
-      if (opset13 || name.includes('gelu')) expect(notes.join('')).toMatch(/^recognized/);
+      const gelu = geluOf(name);
+      for (const f of ['gelu', 'gelu_new']) expect(fns.filter((g) => g === f).length, f).toBe(f === gelu ? 1 : 0);
+      // Nothing of the spelled-out forms is left: no mean (global_pool), no square root, no erf or tanh.
+      for (const f of ['global_pool', 'sqrt', 'erf', 'tanh', 'pow']) expect(fns, f).not.toContain(f);
+      if (opset13 || gelu) expect(notes.join('')).toMatch(/^recognized/);
       // Against PyTorch's own predictions, on the scalar IR of the rewritten program.
       const ref = readReference(dir);
       const s = scalarize(program);
@@ -62,14 +76,16 @@ describe('unfused LayerNorm and GELU are recognized', () => {
 
 describe('a whole layer on A4', () => {
   (pdflatex || inCI ? it : it.skip)(
-    'the rows and where block of each layer compile with pdflatex without an overfull line: an encoder layer takes one page at opsets 13 and 17, a decoder layer two',
+    'the rows and where block of each layer compile with pdflatex without an overfull line: an encoder layer and the GPT block take one page at opsets 13 and 17, a decoder layer two',
     async () => {
       const pages: Record<string, number> = {};
-      for (const name of names) {
-        const { text } = await convertFile(join(ROOT, name, 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
+      // Every encoder layer and GPT block; the decoder layers of one folder (the others print alike).
+      const printed = names.filter((n) => !n.startsWith('decoder') || dirs.get(n)!.startsWith(ROOT));
+      for (const name of printed) {
+        const { text } = await convertFile(join(dirs.get(name)!, 'model.onnx'), { format: 'latex', form: 'tensor', standalone: true });
         expect(text, name).toContain('\\operatorname{LN}');
         expect(text, name).not.toContain('\\operatorname{sqrt}');
-        if (name.includes('gelu')) expect(text, name).toContain('\\operatorname{GELU}');
+        if (geluOf(name)) expect(text, name).toContain(geluOf(name) === 'gelu' ? '\\operatorname{GELU}' : '\\operatorname{GELU}_{\\tanh}');
         // The weights' values follow the where block on later pages; the layer itself is cut there.
         const lines = text.split('\n');
         const where = lines.findIndex((l) => l.startsWith('&\\text{where '));
@@ -81,7 +97,7 @@ describe('a whole layer on A4', () => {
         expect(r.overfull, `${name} ${r.dir}`).toBeLessThanOrEqual(1);
         pages[name] = Number(/Output written on doc\.pdf \((\d+) pages?,/.exec(readFileSync(join(r.dir, 'doc.log'), 'latin1'))?.[1]);
       }
-      expect(pages).toEqual(Object.fromEntries(names.map((n) => [n, n.startsWith('encoder') ? 1 : 2])));
+      expect(pages).toEqual(Object.fromEntries(printed.map((n) => [n, n.startsWith('decoder') ? 2 : 1])));
     },
     120_000,
   );

@@ -10,7 +10,8 @@ import { compact } from './tensor-ports.js';
  *   axes (ONNX before opset 17: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div), with the
  *   per-element scale and shift after it (Mul by γ, Add β) taken in as its γ and β: `layer_norm`;
  * - GELU, ½·x·(1 + erf(x/√2)) in any order of its factors (ONNX before opset 20: Div, Erf, Add,
- *   Mul, Mul): the `map` function `gelu`.
+ *   Mul, Mul): the `map` function `gelu`; its tanh form ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+ *   (GPT-2's): `gelu_new`.
  * Exact in real arithmetic: the same formula, evaluated in another order. Only values read once
  * inside the pattern (besides x) are taken in, so nothing is computed twice and no value another
  * equation reads disappears.
@@ -137,7 +138,7 @@ export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: 
     const eq = eqs[i];
     if (!eq) continue;
     if (mapOf(eq, 'div', 2)) layerNorm(i, eq);
-    else if (mapOf(eq, 'erf', 1)) gelu(i, eq);
+    else if (mapOf(eq, 'erf', 1) || mapOf(eq, 'tanh', 1)) gelu(i, eq, mapOf(eq, 'tanh', 1) !== null);
   }
 
   function layerNorm(i: number, div: Equation): void {
@@ -210,13 +211,34 @@ export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: 
     fusedLn.push(last);
   }
 
-  function gelu(i: number, erf: Equation): void {
-    // erf(c·x) with c = 1/√2, then α·e + α, times s·x (x itself when s = 1), then times r: α·s·r = ½.
-    const inner = single(erf.args[0]);
+  /** The x of erf(x/√2) (or of tanh(√(2/π)·(x + 0.044715·x³))) and the equations computing the argument, or null. */
+  function geluArgument(fn: Equation, tanh: boolean): { x: TensorId; used: number[] } | null {
+    const inner = single(fn.args[0]);
     const c = inner && mapOf(inner[0], 'affine', 1);
-    if (!inner || !c || !close(c.params[0], Math.SQRT1_2) || c.params[1] !== 0) return;
-    const x = inner[0].args[0];
-    const k1 = readerOf(erf.outs[0]);
+    if (!inner || !c || !close(c.params[0], tanh ? Math.sqrt(2 / Math.PI) : Math.SQRT1_2) || c.params[1] !== 0) return null;
+    if (!tanh) return { x: inner[0].args[0], used: [inner[1]] };
+    // x + 0.044715·x³, the terms in either order.
+    const sum = single(inner[0].args[0]);
+    if (!sum || !mapOf(sum[0], 'add', 2)) return null;
+    for (const side of [0, 1]) {
+      const x = sum[0].args[side];
+      const cubic = single(sum[0].args[1 - side]);
+      const k = cubic && mapOf(cubic[0], 'affine', 1);
+      if (!cubic || !k || !close(k.params[0], 0.044715) || k.params[1] !== 0) continue;
+      const cube = single(cubic[0].args[0]);
+      const pow = cube && mapOf(cube[0], 'pow', 1);
+      if (!cube || !pow || pow.params[0] !== 3 || cube[0].args[0] !== x) continue;
+      return { x, used: [inner[1], sum[1], cubic[1], cube[1]] };
+    }
+    return null;
+  }
+
+  function gelu(i: number, fn: Equation, tanh: boolean): void {
+    // erf(x/√2) (or the tanh form), then α·e + α, times s·x (x itself when s = 1), then times r: α·s·r = ½.
+    const arg = geluArgument(fn, tanh);
+    if (!arg) return;
+    const x = arg.x;
+    const k1 = readerOf(fn.outs[0]);
     const aff = k1 < 0 ? null : mapOf(eqs[k1]!, 'affine', 1);
     if (!aff || aff.params[0] === 0 || !close(aff.params[1], aff.params[0])) return;
     const t = eqs[k1]!.outs[0];
@@ -225,7 +247,7 @@ export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: 
     const product = eqs[k2]!;
     const other = product.args[0] === t ? product.args[1] : product.args[0];
     let factor = aff.params[0];
-    const struck = [inner[1], i, k1];
+    const struck = [...arg.used, i, k1];
     if (other !== x) {
       const s = single(other);
       const sa = s && mapOf(s[0], 'affine', 1);
@@ -245,7 +267,7 @@ export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: 
     }
     if (!sameShape(shapeOf(out), shapeOf(x))) return;
     for (const k of struck) eqs[k] = null;
-    eqs[last] = { op: 'map', args: [x], outs: [out], attrs: { fn: 'gelu', params: [] } };
+    eqs[last] = { op: 'map', args: [x], outs: [out], attrs: { fn: tanh ? 'gelu_new' : 'gelu', params: [] } };
     fusedGelu.push(last);
   }
 

@@ -334,6 +334,11 @@ class LatexTensorPrinter {
     for (const start of [m.q, m.k, m.v]) {
       let eq = back(producer.get(start));
       if (eq && moves.has(eq.op)) eq = producer.get(eq.args[0]);
+      // A projection read by this operand alone (the queries of a cross-attention) prints in its row: Q = reshape(W X + b).
+      if (projection(eq) && this.uses[eq!.outs[0]] === 1 && !ports.has(eq!.outs[0]) && /^[Hh]$/.test(this.names.get(eq!.outs[0])?.letter ?? '')) {
+        this.names.delete(eq!.outs[0]);
+        folded = true;
+      }
       if (projection(eq) && foldable(eq!.args[0])) {
         this.names.delete(eq!.args[0]);
         folded = true;
@@ -368,13 +373,18 @@ class LatexTensorPrinter {
     const masked = m.masks.length > 0;
     const key = `attention|${m.weightsOnly}|${m.dk}|${m.scale}|${masked}|${dims(m.q)}|${dims(m.k)}|${m.keysTransposed}|${dims(m.v)}`;
     const name = m.weightsOnly ? '\\operatorname{AttentionWeights}' : '\\operatorname{Attention}';
-    const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => [
-      `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${masked ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${masked ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`,
-      m.weightsOnly || dims(m.q) !== dims(m.v)
-        ? `\\quad Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
-        : `\\quad Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}`,
-      `\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`,
-    ]);
+    const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => {
+      const definition = `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${masked ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${masked ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`;
+      const shapes =
+        m.weightsOnly || dims(m.q) !== dims(m.v)
+          ? `Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
+          : `Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}`;
+      // How the products run is said once for every attention with as many heads; the shapes follow the definition on its line when they fit.
+      const how = this.once(`\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`);
+      const joined = `${definition}\\text{, } ${shapes}`;
+      if (texWidth(joined) <= 0.9 * this.width) return [joined, ...how];
+      return [definition, `\\quad ${shapes}`, ...how];
+    });
     const k = this.arg(m.k, ctx);
     const args = [this.arg(m.q, ctx).text, m.keysTransposed ? `{${par(k, Prec.Atom)}}^{\\top}` : k.text, ...(m.weightsOnly ? [] : [this.arg(m.v, ctx).text])];
     if (masked) {
@@ -528,6 +538,16 @@ class LatexTensorPrinter {
   }
 
   // ---- definitions ----
+
+  /** Where-block lines already printed by a definition, for those said once however many definitions share them. */
+  private readonly said = new Set<string>();
+
+  /** `row` the first time it is asked for, then nothing. */
+  private once(row: string): string[] {
+    if (this.said.has(row)) return [];
+    this.said.add(row);
+    return [row];
+  }
 
   private define(key: string, symbol: (variant: string) => string, rows: (sym: string) => string[]): string {
     const had = this.defs.get(key);
