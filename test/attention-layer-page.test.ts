@@ -74,6 +74,20 @@ describe('unfused LayerNorm and GELU are recognized', () => {
   });
 });
 
+describe('what each format prints', () => {
+  it('--no-fold keeps the exported ops in the LaTeX; code formats compute them as exported', async () => {
+    const file = join(ROOT, 'encoder_post_gelu_opset13', 'model.onnx');
+    const kept = (await convertFile(file, { format: 'latex', form: 'tensor', fold: false })).text;
+    expect(kept).toContain('\\operatorname{sqrt}');
+    expect(kept).toContain('\\operatorname{erf}');
+    expect(kept).not.toContain('\\operatorname{LN}');
+    const fused = (await convertFile(file, { format: 'latex', form: 'tensor' })).text;
+    expect(fused).toMatch(/^% recognized \(the same formula; --no-fold keeps the exported ops\): layer normalizations at '\/layer\/norm1\/Add_1', '\/layer\/norm2\/Add_1'; GELU at '\/layer\/Mul_1'$/m);
+    const numpy = (await convertFile(file, { format: 'numpy', form: 'tensor' })).text;
+    expect(numpy).not.toContain('recognized');
+  });
+});
+
 describe('a whole layer on A4', () => {
   (pdflatex || inCI ? it : it.skip)(
     'the rows and where block of each layer compile with pdflatex without an overfull line: an encoder layer and the GPT block take one page at opsets 13 and 17, a decoder layer two',
