@@ -6,6 +6,7 @@ import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
 import { foldProgram } from './transform/fold.js';
+import { fuseProgram } from './transform/fuse.js';
 import type { TensorProgram } from './tensor/program.js';
 import { loadAnyModel, type LoadOptions, type ModelSpec } from './load/index.js';
 import { schedule } from './schedule.js';
@@ -127,8 +128,11 @@ function planConversion(opts: ConvertOptions): Plan {
 /** The tensor transforms both forms share: normalization folded into its neighbours, linear layers merged. */
 function sharedTensorTransforms(unfolded: TensorProgram, opts: ConvertOptions, plan: Plan): { program: TensorProgram; notes: string[] } {
   // Symbolic weights and --gradient params keep every weight of the model as it was trained: nothing is folded.
-  const { program, notes } = opts.fold === false || plan.symbolic || opts.transforms?.gradient ? { program: unfolded, notes: [] } : foldProgram(unfolded);
-  notes.unshift(...(unfolded.notes ?? []));
+  // The formats for a reader also name the layer normalizations and GELUs an exporter spelled out
+  // op by op (before the fold, which would take GELU's factor ½ into the next Dense).
+  const fused = opts.fold !== false && plan.emitter?.textbook && !opts.transforms?.gradient ? fuseProgram(unfolded) : { program: unfolded, notes: [] };
+  const { program, notes } = opts.fold === false || plan.symbolic || opts.transforms?.gradient ? { program: fused.program, notes: [] } : foldProgram(fused.program);
+  notes.unshift(...(unfolded.notes ?? []), ...fused.notes);
   return { program, notes };
 }
 

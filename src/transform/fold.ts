@@ -35,8 +35,8 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
   const producer = new Map<TensorId, number>();
   eqs.forEach((eq, i) => eq!.outs.forEach((o) => producer.set(o, i)));
   const konst = (id: TensorId) => (tensors[id].kind === 'const' ? tensors[id].values! : null);
-  const addConst = (like: TensorId, shape: readonly number[], values: Float64Array): TensorId => {
-    tensors.push({ ...tensors[like], shape, values });
+  const addConst = (like: TensorId, shape: readonly number[], values: Float64Array, role?: string): TensorId => {
+    tensors.push({ ...tensors[like], shape, values, ...(role ? { role } : {}) });
     return tensors.length - 1;
   };
   const callOf = (i: number) => p.calls.find((c) => i >= c.from && i < c.to);
@@ -48,12 +48,33 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
     if (a && b) folded.add(`${b.className} '${b.layer}' into ${a.className} '${a.layer}'`);
   };
 
-  /** a·x + t of a map equation as per-last-axis vectors of length n, or null when it is not one. */
-  const scaleShift = (eq: Equation, n: number): { a: Float64Array; t: Float64Array } | null => {
+  /**
+   * a·x + t of a map equation as per-last-axis vectors of length n, or null when it is not one.
+   * `binary` also takes a sum or product with a constant on either side (PyTorch's Linear on a
+   * sequence exports MatMul, then Add of the bias).
+   */
+  const scaleShift = (eq: Equation, n: number, binary = false): { a: Float64Array; t: Float64Array } | null => {
     if (eq.op !== 'map') return null;
     const m = eq.attrs as unknown as MapAttrs;
     const a = new Float64Array(n);
     const t = new Float64Array(n);
+    if (binary && (m.fn === 'add' || m.fn === 'mul') && eq.args.length === 2 && m.derivative === undefined) {
+      const k = konst(eq.args[0]) ? 0 : 1;
+      const id = eq.args[k];
+      const v = konst(id);
+      const other = tensors[eq.args[1 - k]].shape;
+      const shape = tensors[id].shape;
+      if (!v || konst(eq.args[1 - k]) || shape.length > other.length || shape.slice(0, -1).some((d) => d !== 1)) return null;
+      const vec = new Float64Array(n);
+      if (v.length === 1) vec.fill(v[0]);
+      else if (v.length === n) vec.set(Array.from(v));
+      else return null;
+      if (m.fn === 'add') {
+        a.fill(1);
+        t.set(vec);
+      } else a.set(vec);
+      return { a, t };
+    }
     if (m.fn === 'affine') {
       a.fill(m.params[0]);
       t.fill(m.params[1]);
@@ -81,14 +102,15 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
     for (let i = 0; i < eqs.length; i++) {
       const eq = eqs[i];
       if (!eq) continue;
-      const x = eq.args[0];
+      // The computed argument (a constant may come first in a sum or product).
+      const x = eq.op === 'map' && eq.args.length === 2 && konst(eq.args[0]) ? eq.args[1] : eq.args[0];
       const j = producer.get(x);
       if (j === undefined || eqs[j] === null || uses[x] !== 1 || pinned.has(x)) continue;
       const prev = eqs[j]!;
       const n = tensors[x].shape[tensors[x].shape.length - 1];
       // 1. scale/shift after a Dense or a convolution: scale its columns (filters), shift its bias.
       if (eq.op === 'map' && (prev.op === 'dense' || prev.op === 'conv' || prev.op === 'depthwise_conv')) {
-        const st = scaleShift(eq, n);
+        const st = scaleShift(eq, n, prev.op === 'dense');
         if (!st) continue;
         const at = prev.attrs as unknown as DenseAttrs | ConvAttrs | DepthwiseAttrs;
         const weightArgs = prev.op === 'dense' ? Array.from({ length: (at as DenseAttrs).pairs }, (_, k) => 2 * k + 1) : [1];
@@ -105,7 +127,7 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
         const b = at.bias ? konst(prev.args[biasAt])! : null;
         const bias = new Float64Array(n);
         for (let k = 0; k < n; k++) bias[k] = (b ? b[k] : 0) * st.a[k] + st.t[k];
-        const biasId = addConst(at.bias ? prev.args[biasAt] : prev.args[weightArgs[0]], [n], bias);
+        const biasId = addConst(at.bias ? prev.args[biasAt] : prev.args[weightArgs[0]], [n], bias, at.bias ? undefined : 'b');
         if (at.bias) args[biasAt] = biasId;
         else args.push(biasId);
         eqs[j] = { ...prev, args, outs: eq.outs, attrs: { ...prev.attrs, bias: true } };
@@ -134,7 +156,7 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
             bias[u] += st.t[r] * w[r * units + u];
           }
         }
-        const args = [prev.args[0], addConst(eq.args[1], tensors[eq.args[1]].shape, W), addConst(at.bias ? eq.args[2] : eq.args[1], [units], bias)];
+        const args = [prev.args[0], addConst(eq.args[1], tensors[eq.args[1]].shape, W), addConst(at.bias ? eq.args[2] : eq.args[1], [units], bias, at.bias ? undefined : 'b')];
         eqs[i] = { ...eq, args, attrs: { ...eq.attrs, bias: true } };
         eqs[j] = null;
         dropped.add(x);

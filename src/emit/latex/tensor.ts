@@ -306,16 +306,18 @@ class LatexTensorPrinter {
       return !ports.has(id) && p.tensors[id].kind === 'value' && this.uses[id] === 1 && n !== undefined && /^[Mm]$/.test(n.letter) && n.sup === undefined;
     };
     let folded = false;
-    // Back from each operand to the projection.
-    for (const start of [m.q, m.k, m.v]) {
-      for (let eq = producer.get(start); eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
+    // The moves of a chain print inside their reader, in place of the values they compute.
+    const back = (from: Equation | undefined): Equation | undefined => {
+      let eq = from;
+      for (; eq && moves.has(eq.op) && foldable(eq.args[0]); eq = producer.get(eq.args[0])) {
         this.names.delete(eq.args[0]);
         folded = true;
       }
-    }
-    // On from the result (read once) through the moves that join the heads.
-    if (this.uses[m.output] === 1) {
-      for (let eq = readers.get(m.output)?.[0]; eq && moves.has(eq.op) && foldable(eq.outs[0]); ) {
+      return eq;
+    };
+    const on = (from: TensorId): Equation | undefined => {
+      let eq = readers.get(from)?.[0];
+      while (eq && moves.has(eq.op) && foldable(eq.outs[0])) {
         const out = eq.outs[0];
         const next = readers.get(out)?.[0];
         // The last move of the chain keeps its row unless a reader takes it in place.
@@ -324,6 +326,30 @@ class LatexTensorPrinter {
         folded = true;
         eq = next;
       }
+      return eq;
+    };
+    const projection = (eq: Equation | undefined) => eq !== undefined && eq.op === 'dense' && (eq.attrs as unknown as DenseAttrs).pairs === 1;
+    // Back from each operand to the projection, and on past it to the moves that lay out its input
+    // (an ONNX export's (batch, sequence) → (sequence, batch) transpose).
+    for (const start of [m.q, m.k, m.v]) {
+      let eq = back(producer.get(start));
+      if (eq && moves.has(eq.op)) eq = producer.get(eq.args[0]);
+      // A projection read by this operand alone (the queries of a cross-attention) prints in its row: Q = reshape(W X + b).
+      if (projection(eq) && this.uses[eq!.outs[0]] === 1 && !ports.has(eq!.outs[0]) && /^[Hh]$/.test(this.names.get(eq!.outs[0])?.letter ?? '')) {
+        this.names.delete(eq!.outs[0]);
+        folded = true;
+      }
+      if (projection(eq) && foldable(eq!.args[0])) {
+        this.names.delete(eq!.args[0]);
+        folded = true;
+        back(producer.get(eq!.args[0]));
+      }
+    }
+    // On from the result (read once) through the moves that join the heads, and past the output
+    // projection to the moves that lay its result out again.
+    if (this.uses[m.output] === 1) {
+      const eq = on(m.output);
+      if (projection(eq) && this.uses[eq!.outs[0]] === 1) on(eq!.outs[0]);
     }
     if (!folded) return;
     const left = [...this.names].filter(([, n]) => /^[Mm]$/.test(n.letter) && n.sup === undefined && n.sub.length === 1 && /^\d+$/.test(n.sub[0]));
@@ -347,13 +373,18 @@ class LatexTensorPrinter {
     const masked = m.masks.length > 0;
     const key = `attention|${m.weightsOnly}|${m.dk}|${m.scale}|${masked}|${dims(m.q)}|${dims(m.k)}|${m.keysTransposed}|${dims(m.v)}`;
     const name = m.weightsOnly ? '\\operatorname{AttentionWeights}' : '\\operatorname{Attention}';
-    const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => [
-      `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${masked ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${masked ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`,
-      m.weightsOnly || dims(m.q) !== dims(m.v)
-        ? `\\quad Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
-        : `\\quad Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}`,
-      `\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`,
-    ]);
+    const sym = this.define(key, (v) => `${name}${v ? `_{${v}}` : ''}`, (s) => {
+      const definition = `${s}(Q, K^{\\top}${m.weightsOnly ? '' : ', V'}${masked ? ', M' : ''}) = \\operatorname{softmax}\\left(${scores}${masked ? ' + M' : ''}\\right)${m.weightsOnly ? '' : ' V'}${textbook ? `\\text{, } d_{k} = ${m.dk}` : ''}`;
+      const shapes =
+        m.weightsOnly || dims(m.q) !== dims(m.v)
+          ? `Q \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}${m.weightsOnly ? '' : `\\text{, } V \\in \\mathbb{R}^{${dims(m.v)}}`}`
+          : `Q, V \\in \\mathbb{R}^{${dims(m.q)}}\\text{, } K^{\\top} \\in \\mathbb{R}^{${dims(m.k, m.keysTransposed)}}`;
+      // How the products run is said once for every attention with as many heads; the shapes follow the definition on its line when they fit.
+      const how = this.once(`\\quad\\text{products of the last two axes${heads > 1 ? `, for each of the ${heads} heads` : ''}; the softmax over the keys (last axis)}`);
+      const joined = `${definition}\\text{, } ${shapes}`;
+      if (texWidth(joined) <= 0.9 * this.width) return [joined, ...how];
+      return [definition, `\\quad ${shapes}`, ...how];
+    });
     const k = this.arg(m.k, ctx);
     const args = [this.arg(m.q, ctx).text, m.keysTransposed ? `{${par(k, Prec.Atom)}}^{\\top}` : k.text, ...(m.weightsOnly ? [] : [this.arg(m.v, ctx).text])];
     if (masked) {
@@ -507,6 +538,16 @@ class LatexTensorPrinter {
   }
 
   // ---- definitions ----
+
+  /** Where-block lines already printed by a definition, for those said once however many definitions share them. */
+  private readonly said = new Set<string>();
+
+  /** `row` the first time it is asked for, then nothing. */
+  private once(row: string): string[] {
+    if (this.said.has(row)) return [];
+    this.said.add(row);
+    return [row];
+  }
 
   private define(key: string, symbol: (variant: string) => string, rows: (sym: string) => string[]): string {
     const had = this.defs.get(key);
