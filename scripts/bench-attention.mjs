@@ -8,12 +8,13 @@
 //
 //   node scripts/bench-attention.mjs            (after npm run build; npm run bench runs it)
 //   BENCH_LAYERS=2 BENCH_WIDTH=128 node scripts/bench-attention.mjs   (a smaller encoder)
+//   BENCH_FORMATS=numpy node scripts/bench-attention.mjs                (only these formats' rows: numpy, js, c)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -25,6 +26,7 @@ const WIDTH = Number(process.env.BENCH_WIDTH ?? 512);
 const HEADS = Number(process.env.BENCH_HEADS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 128);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const FORMATS = new Set((process.env.BENCH_FORMATS ?? 'numpy,js,c').split(','));
 const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 /** Multiply-adds per sequence of a tensor program: dense layers and matrix products (attention included). */
@@ -159,7 +161,7 @@ console.log('conversion                      time s   cpu s   peak RSS MB  outpu
 const texts = {};
 let total = NaN;
 let params = NaN;
-for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]]) {
+for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]].filter(([f]) => FORMATS.has(f))) {
   const out = join(DIR, `encoder.${ext}`);
   const r = convert(e.file, format, out, extra);
   texts[ext] = out;
@@ -179,16 +181,25 @@ line('onnxruntime-web wasm 1 thread', ortTime);
 const pt = torchMs();
 if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
 else console.log('PyTorch: skipped (python3-torch is not installed)');
-const np = numpyMs(texts.py, shape);
-line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
-cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
-for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']]) {
+if (texts.py) {
+  const np = numpyMs(texts.py, shape);
+  line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
+  cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
+  const lim = numpyMatmulLimit();
+  if (lim.error) console.log(`NumPy's matrix-product rate: failed: ${lim.error}`);
+  else {
+    console.log(`(NumPy's @ on 1024×1024, 1 BLAS thread: ${fmt(lim.f64)} GMAC/s float64, ${fmt(lim.f32)} float32, by CPU time; BLAS loaded: ${lim.blas})`);
+    cpuRows.push(["  its MACs at NumPy's @ float64 rate", (total / lim.f64) / 1e6]);
+  }
+}
+for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']].filter(([ext]) => texts[ext])) {
   const { predict } = await import(`${pathToFileURL(texts[ext]).href}?${Date.now()}`);
   const t = await bestOfWallCpu(() => predict(xs), RUNS);
   line(`nn2eq js tensor ${tag}`, t.wall);
   cpuRows.push([`nn2eq js tensor ${tag}`, t.cpu]);
 }
-if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
+if (!texts.c) console.log('C rows skipped: BENCH_FORMATS leaves them out');
+else if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
 else {
   for (const [ext, type, tag] of [['c', 'double', 'float64'], ['f32.c', 'float', 'float32']]) {
     for (const [flags, label] of [[['-O2'], 'gcc -O2'], [['-O3', '-march=native'], '-O3 -march=native']]) {

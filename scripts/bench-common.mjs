@@ -113,3 +113,31 @@ print(best * 1000)
   const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
   return r.status === 0 ? { ms: Number(r.stdout.trim()) } : { error: (r.stderr || '').trim().split('\n').pop() };
 }
+
+/**
+ * The BLAS library Debian's NumPy has loaded (the file /proc/self/maps shows, e.g. the reference
+ * libblas.so.3 or OpenBLAS) and the rate of NumPy's `@` on 1024×1024 float64 and float32 matrices
+ * with one BLAS thread, in GMAC/s by CPU time: the limit a NumPy form that spends its time in `@`
+ * can reach on this machine. { blas, f64, f32 } or { error }.
+ */
+export function numpyMatmulLimit() {
+  const script = `
+import os, time
+import numpy as np
+blas = sorted({os.path.realpath(l.split()[-1]) for l in open('/proc/self/maps') if 'blas' in l.split()[-1]})
+rates = []
+for dt in (np.float64, np.float32):
+    a = np.sin(np.arange(1 << 20, dtype=dt)).reshape(1024, 1024); b = np.cos(a)
+    a @ b
+    best = 1e9
+    for _ in range(3):
+        t = time.process_time(); a @ b; best = min(best, time.process_time() - t)
+    rates.append(1024 ** 3 / best / 1e9)
+print(' '.join(blas) or 'none found', *rates)
+`;
+  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
+  const parts = r.stdout.trim().split(' ');
+  return { blas: parts.slice(0, -2).join(' '), f64: Number(parts.at(-2)), f32: Number(parts.at(-1)) };
+}
