@@ -40,34 +40,52 @@ export const HELPERS = {
     a = a.reshape(a.shape[:a.ndim - ra] + (1,) * (r - ra) + a.shape[a.ndim - ra:])
     b = b.reshape(b.shape[:b.ndim - rb] + (1,) * (r - rb) + b.shape[b.ndim - rb:])
     return a @ b`,
-  windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
-    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+  padded: `def _padded(x, kernel, strides, dilation, pad_before, out, fill):
+    """x padded with fill on the spatial axes before the channels, so that every window of the output lies inside."""
     r = len(kernel)
     # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
     x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
     pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
-    xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)`,
+  windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
+    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]`,
   conv: `def _conv(x, K, b, strides, dilation, pad_before, out, groups):
-    y = 0.0
+    """One matrix product per kernel offset, added up in place."""
+    y = None
     cg, fg = K.shape[-2], K.shape[-1] // groups
     for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
         if groups == 1:
-            y = y + xs @ K[k]
+            term = xs @ K[k]
         else:
-            y = y + np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
-    return y if b is None else y + b`,
+            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+        if y is None:
+            y = term
+        else:
+            y += term
+    if b is not None:
+        y += b
+    return y`,
   depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    y = 0.0
-    for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
-        if D.shape[-1] == 1:
-            y = y + xs * D[k][:, 0]
-        else:
-            y = y + (xs[..., :, None] * D[k]).reshape(xs.shape[:-1] + (-1,))
-    return y if b is None else y + b`,
+    """Every window of every channel (a strided view of x, no copy) against that channel's kernels D[..., c, m], summed by einsum."""
+    r = len(out)
+    xp = _padded(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(D.shape[:-2], dilation))
+    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
+    # w is (..., window positions, channels, cells of a window): every stride-th position, every dilation-th cell.
+    w = w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
+    cells = 'ijkl'[:r]
+    y = np.einsum(f'...c{cells},{cells}cm->...cm', w, D)
+    y = y.reshape(y.shape[:-2] + (-1,))
+    if b is not None:
+        y += b
+    return y`,
   pool: `def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
@@ -272,17 +290,17 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;
-        helpers.add('windows').add('conv');
+        helpers.add('padded').add('windows').add('conv');
         return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
       }
       case 'depthwise_conv': {
         const at = eq.attrs as unknown as DepthwiseAttrs;
-        helpers.add('windows').add('depthwise_conv');
+        helpers.add('padded').add('depthwise_conv');
         return `_depthwise_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'pool': {
         const at = eq.attrs as unknown as PoolAttrs;
-        helpers.add('windows').add('pool');
+        helpers.add('padded').add('windows').add('pool');
         return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'global_pool': {
