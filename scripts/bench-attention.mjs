@@ -59,7 +59,7 @@ torch.onnx.export(m, torch.rand(1, tokens, width), sys.argv[5], opset_version=17
   return { file };
 }
 
-/** PyTorch's own time per sequence, 1 thread, on the same seeded module (null when torch is missing). */
+/** PyTorch's own time per sequence (wall and CPU ms), 1 thread, on the same seeded module (NaN when torch is missing). */
 function torchMs() {
   const script = `
 import sys, time, torch
@@ -70,15 +70,18 @@ layers, width, heads, tokens, runs = (int(a) for a in sys.argv[1:6])
 layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True)
 m = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False).eval()
 x = torch.rand(1, tokens, width)
-best = 1e30
+best = cpu = 1e30
 with torch.no_grad():
     m(x)
     for _ in range(runs):
-        t = time.perf_counter(); m(x); best = min(best, time.perf_counter() - t)
-print(best * 1000)
+        c = time.process_time(); t = time.perf_counter(); m(x)
+        best = min(best, time.perf_counter() - t); cpu = min(cpu, time.process_time() - c)
+print(best * 1000, cpu * 1000)
 `;
   const r = spawnSync(PY, ['-c', script, LAYERS, WIDTH, HEADS, TOKENS, RUNS], { encoding: 'utf8', env: ONE_THREAD });
-  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+  if (r.status !== 0) return { wall: NaN, cpu: NaN };
+  const [wall, cpu] = r.stdout.trim().split(/\s+/).map(Number);
+  return { wall, cpu };
 }
 
 /** Conversion in a child process: seconds and peak RSS (MB), and the text written to `out`. */
@@ -179,8 +182,10 @@ const line = (target, ms) => {
 const cpuRows = [['onnxruntime-web wasm 1 thread', ortBoth.cpu]];
 line('onnxruntime-web wasm 1 thread', ortTime);
 const pt = torchMs();
-if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
-else console.log('PyTorch: skipped (python3-torch is not installed)');
+if (Number.isFinite(pt.wall)) {
+  line('PyTorch 1 thread', pt.wall);
+  cpuRows.push(['PyTorch 1 thread', pt.cpu]);
+} else console.log('PyTorch: skipped (python3-torch is not installed)');
 if (texts.py) {
   const np = numpyMs(texts.py, shape);
   line('nn2eq numpy tensor (1 BLAS thread)', np.wall);

@@ -61,6 +61,27 @@ torch.onnx.export(m, torch.rand(1, 3, 224, 224), sys.argv[2], opset_version=13, 
   return { file };
 }
 
+/** PyTorch's own CPU ms per image (1 thread, best of RUNS after a warm-up) on the same seeded torchvision model, or NaN with a message. */
+function torchMs(name) {
+  const script = `
+import sys, time, torch, torchvision
+torch.set_num_threads(1)
+torch.manual_seed(0)
+m = getattr(torchvision.models, sys.argv[1])().eval()
+x = torch.rand(1, 3, 224, 224)
+best = 1e9
+with torch.no_grad():
+    m(x)
+    for _ in range(int(sys.argv[2])):
+        t = time.process_time(); m(x); best = min(best, time.process_time() - t)
+print(best * 1000)
+`;
+  const r = spawnSync(PY, ['-c', script, name, String(RUNS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+  if (r.status === 0) return Number(r.stdout.trim());
+  console.log(`  PyTorch row skipped (python3-torch missing or failed): ${(r.stderr || '').trim().split('\n').pop()}`);
+  return NaN;
+}
+
 const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
 const ort = await import('onnxruntime-web');
 ort.env.wasm.numThreads = 1;
@@ -126,12 +147,12 @@ const models = [];
 for (const name of ['mobilenet_v2', 'resnet18']) {
   const e = exportTorchvision(name);
   if (e.skipped) console.log(`${name}: skipped (${e.skipped})`);
-  else models.push({ name: `${name} (ONNX)`, file: e.file, onnx: e.file });
+  else models.push({ name: `${name} (ONNX)`, file: e.file, onnx: e.file, torchvision: name });
 }
 const keras = join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
 if (existsSync(keras)) models.push({ name: 'mobilenet_v2 (Keras)', file: keras, onnx: models.find((m) => m.name.startsWith('mobilenet_v2'))?.onnx, twin: true });
 
-// BENCH_ONLY=regex keeps the models whose name matches (e.g. BENCH_ONLY=mobilenet); BENCH_C=0, BENCH_JS=0 and BENCH_NUMPY=0 leave those rows out.
+// BENCH_ONLY=regex keeps the models whose name matches (e.g. BENCH_ONLY=mobilenet); BENCH_C=0, BENCH_JS=0, BENCH_NUMPY=0 and BENCH_TORCH=0 leave those rows out.
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 for (const model of models.filter((m) => !only || only.test(m.name))) {
   const line = (target, ms, ort, cpu) => {
@@ -147,6 +168,7 @@ for (const model of models.filter((m) => !only || only.test(m.name))) {
   const ortTime = ortBoth.wall;
   console.log(`${model.name.padEnd(21)} ${(model.twin ? 'MACs per image (ORT: the torchvision twin)' : 'MACs per image').padEnd(36)} ${(model.macs / 1e6).toFixed(0)}M`);
   line('onnxruntime-web wasm 1 thread', ortTime, ortTime, ortBoth.cpu);
+  if (model.torchvision && process.env.BENCH_TORCH !== '0') line('PyTorch 1 thread (CPU ms)', torchMs(model.torchvision), ortBoth.cpu);
   if (process.env.BENCH_JS !== '0') {
     const t64 = await jsMs(js64.text, nIn, 'js64');
     line('nn2eq js tensor float64', t64.wall, ortTime, t64.cpu);
