@@ -164,7 +164,7 @@ console.log('conversion                      time s   cpu s   peak RSS MB  outpu
 const texts = {};
 let total = NaN;
 let params = NaN;
-for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]].filter(([f]) => FORMATS.has(f))) {
+for (const [format, ext, extra] of [['numpy', 'py', []], ['numpy', 'f32.py', [['dtype', 'float32']]], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]].filter(([f]) => FORMATS.has(f))) {
   const out = join(DIR, `encoder.${ext}`);
   const r = convert(e.file, format, out, extra);
   texts[ext] = out;
@@ -190,6 +190,11 @@ if (texts.py) {
   const np = numpyMs(texts.py, shape);
   line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
   cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
+  if (texts['f32.py']) {
+    const np32 = numpyMs(texts['f32.py'], shape);
+    line('nn2eq numpy tensor float32', np32.wall);
+    cpuRows.push(['nn2eq numpy tensor float32', np32.cpu]);
+  }
   const lim = numpyMatmulLimit();
   if (lim.error) console.log(`NumPy's matrix-product rate: failed: ${lim.error}`);
   else {

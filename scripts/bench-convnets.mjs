@@ -180,6 +180,8 @@ for (const model of models.filter((m) => !only || only.test(m.name))) {
     const np = await convertFile(model.file, { format: 'numpy', form: 'tensor' });
     const ms = numpyMs(np.text, np.program.inputs[0].tensor.shape, 'numpy');
     line('nn2eq numpy tensor (CPU ms, 1 BLAS thread)', ms, ortBoth.cpu);
+    const np32 = await convertFile(model.file, { format: 'numpy', form: 'tensor', dtype: 'float32' });
+    line('nn2eq numpy tensor float32 (CPU ms)', numpyMs(np32.text, np32.program.inputs[0].tensor.shape, 'numpy32'), ortBoth.cpu);
     // The NumPy form cannot beat its MACs at the rate of NumPy's own @ (float64) on this machine.
     if (npLimit?.f64) console.log(`${model.name.padEnd(21)} ${'  its MACs at NumPy @ float64 rate'.padEnd(36)} ${fmt(model.macs / npLimit.f64 / 1e6, 1).padStart(8)}  ${fmt(model.macs / npLimit.f64 / 1e6 / ortBoth.cpu).padStart(5)}  (the NumPy row reaches ${fmt(model.macs / npLimit.f64 / 1e6 / ms)} of this limit)`);
   }

@@ -94,7 +94,7 @@ export const HELPERS = {
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
-    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,))
+    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,), dtype=x.dtype)
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n`,
@@ -176,7 +176,7 @@ export const fromEnd = (a: number, r: number) => a - r;
  * NumPy source of a tensor program: weights as module-level arrays, predict() as a few array
  * operations; with --weights symbolic predict(params, …) takes them and PARAMS holds the trained ones.
  */
-export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts), symbolicWeights: true };
+export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts), symbolicWeights: true, float32: true };
 
 /** The tensor form in Python: NumPy's, or a dialect's on NumPy's skeleton. */
 export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: PythonDialect): string {
@@ -188,7 +188,12 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const uses = useCounts(p);
   const helpers = new Set<string>(['check']);
   const fns = new Set<Fn>();
-  const syntax = numpySyntax(() => '');
+  // --dtype float32: arrays of np.float32 (the model's own precision; NumPy keeps a Python float
+  // times a float32 array in float32), wherever the file names a type.
+  const float = opts.dtype === 'float32' ? 'np.float32' : 'np.float64';
+  const typed = (text: string) => text.replaceAll('np.float64', float);
+  const zerosType = opts.dtype === 'float32' ? `, dtype=${float}` : '';
+  const syntax = numpySyntax(() => '', float);
   const rank = (id: TensorId) => p.tensors[id].shape.length;
   // A value read once, by the next lines of the same block, is printed in place.
   const inlined = new Map<TensorId, string>();
@@ -234,9 +239,14 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     switch (eq.op as TOp) {
       case 'dense': {
         const at = eq.attrs as { pairs: number; bias: boolean };
-        const terms = Array.from({ length: at.pairs }, (_, k) => `${arg(a[2 * k])} @ ${arg(a[2 * k + 1])}`);
+        const pairs = Array.from({ length: at.pairs }, (_, k) => [a[2 * k], a[2 * k + 1]]);
+        // Rows that stand alone on their axis ([..., n, 1, k], as PyTorch's sequence-first attention
+        // leaves them) are a stack of n one-row products to NumPy's @, each reading all of W: taken
+        // out of that axis they make one matrix product.
+        const rows = pairs.every(([x, w]) => rank(x) >= 3 && p.tensors[x].shape.at(-2) === 1 && !fromInputs.has(w));
+        const terms = pairs.map(([x, w]) => `${arg(x)}${rows ? '[..., 0, :]' : ''} @ ${arg(w)}`);
         if (at.bias) terms.push(arg(a[2 * at.pairs]));
-        return terms.join(' + ');
+        return rows ? `(${terms.join(' + ')})[..., None, :]` : terms.join(' + ');
       }
       case 'map': {
         const r = rank(eq.outs[0]);
@@ -427,7 +437,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     const stateShape = (s: TensorId) => py(p.tensors[s].shape.length === 0 ? [at.units] : p.tensors[s].shape);
     states.forEach((s, k) => {
       const init = eq.args[1 + k];
-      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + ` : ''}np.zeros(${xs}.shape[:-2] + ${stateShape(s)})`);
+      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + ` : ''}np.zeros(${xs}.shape[:-2] + ${stateShape(s)}${zerosType})`);
     });
     const seq = `${names[eq.outs[0]]}_steps`;
     if (at.returnSequences) body.push(`${indent}${seq} = []`);
@@ -450,7 +460,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   if (consts.length > 0) helpers.add('weights');
   if (params) helpers.add('param');
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
-  for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
+  for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', typed(all[h]));
   lines.push('');
   const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision), `""", ${py(p.tensors[id].shape)})${end}`);
   // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
@@ -458,13 +468,13 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   if (params) {
     appendLines(lines, '', 'PARAMS = {');
     for (const t of params) {
-      if (empty(t.id)) lines.push(`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}),`);
+      if (empty(t.id)) lines.push(`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}${zerosType}),`);
       else appendLines(lines, `    '${t.name}': _w("""`, weights(t.id, ','));
     }
     lines.push('}');
   } else {
     for (const id of consts) {
-      if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)})`);
+      if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)}${zerosType})`);
       else appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
     }
   }
@@ -479,10 +489,11 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
   if (dialect) return [...dialect.head(p, opts, lines.join('\n'), params), ...lines, ...dialect.tail(p, params)].join('\n');
   const head = [generatedLine(opts, params), predictLine(p, params), ...pythonNames(p, opts)];
+  if (opts.dtype === 'float32') head.push('# --dtype float32: weights and arithmetic in float32, the model\'s own precision; predict returns float32 arrays.');
   if (params) appendLines(head, paramsDoc(params));
   for (const n of opts.notes ?? []) head.push(`# ${n}`);
   head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
-  for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', NUMPY_PRELUDE[f]);
+  for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', typed(NUMPY_PRELUDE[f]));
   return [...head, ...lines].join('\n');
 }
 
