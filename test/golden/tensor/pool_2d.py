@@ -49,7 +49,7 @@ def _pool(x, kind, size, strides, dilation, pad_before, out):
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
-    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,))
+    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,), dtype=x.dtype)
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n
