@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates, numpyMatmulLimit } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, MALLOC_KEEP, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -102,7 +102,7 @@ console.log(JSON.stringify({ s, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rs
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-function numpyMs(py, shape) {
+function numpyMs(py, shape, env = {}) {
   const script = `
 import importlib.util, sys, time, json
 import numpy as np
@@ -116,7 +116,7 @@ for _ in range(int(sys.argv[3])):
     best = min(best, time.perf_counter() - t); cpu = min(cpu, time.process_time() - c)
 print(best * 1000, cpu * 1000)
 `;
-  const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: ONE_THREAD });
+  const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: { ...ONE_THREAD, ...env } });
   if (r.status !== 0) {
     console.log(`  numpy failed: ${(r.stderr || '').trim().split('\n').pop()}`);
     return { wall: NaN, cpu: NaN };
@@ -194,6 +194,9 @@ if (texts.py) {
     const np32 = numpyMs(texts['f32.py'], shape);
     line('nn2eq numpy tensor float32', np32.wall);
     cpuRows.push(['nn2eq numpy tensor float32', np32.cpu]);
+    // glibc keeping freed arrays' memory (bench-common's MALLOC_KEEP): the same file, CPU time only.
+    cpuRows.push(['  float64, MALLOC_KEEP', numpyMs(texts.py, shape, MALLOC_KEEP).cpu]);
+    cpuRows.push(['  float32, MALLOC_KEEP', numpyMs(texts['f32.py'], shape, MALLOC_KEEP).cpu]);
   }
   const lim = numpyMatmulLimit();
   if (lim.error) console.log(`NumPy's matrix-product rate: failed: ${lim.error}`);

@@ -95,9 +95,9 @@ int main(void) {
 /**
  * Best of `runs` calls of the NumPy tensor form's predict in `file` (one BLAS thread, Debian's
  * python3), in ms by `clock` ('process_time': CPU time, or 'perf_counter': wall), after one warm-up
- * call on a fixed input of `shape`: { ms } or { error: the error's last line }.
+ * call on a fixed input of `shape`, with `env` added to the environment: { ms } or { error: the error's last line }.
  */
-export function numpyBestMs(file, shape, runs, clock) {
+export function numpyBestMs(file, shape, runs, clock, env = {}) {
   const script = `
 import importlib.util, sys, time
 import numpy as np
@@ -110,7 +110,7 @@ for _ in range(${runs}):
 print(best * 1000)
 `;
   const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads, ...env } });
   return r.status === 0 ? { ms: Number(r.stdout.trim()) } : { error: (r.stderr || '').trim().split('\n').pop() };
 }
 
@@ -141,3 +141,11 @@ print(' '.join(blas) or 'none found', *rates)
   const parts = r.stdout.trim().split(' ');
   return { blas: parts.slice(0, -2).join(' '), f64: Number(parts.at(-2)), f32: Number(parts.at(-1)) };
 }
+
+/**
+ * glibc's malloc returns a large freed array to the kernel at once (mmap above a threshold, and a
+ * trimmed heap), so the next array of that size is page-faulted in and zeroed again: with these two
+ * variables it keeps the memory, as onnxruntime-web's wasm heap and PyTorch's allocator do. A user
+ * sets them in the shell; the generated code is the same.
+ */
+export const MALLOC_KEEP = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' };

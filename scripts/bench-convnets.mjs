@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates, numpyBestMs, numpyMatmulLimit } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, MALLOC_KEEP, numpyBestMs, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // The exported models are kept between runs in a shared cache (each written under a temporary name
@@ -102,10 +102,10 @@ async function jsMs(text, n, tag) {
 }
 
 /** Best of RUNS calls of the NumPy tensor form's predict (one BLAS thread, Debian's python3), by CPU time, in ms; NaN with a message when it fails. */
-function numpyMs(text, shape, tag) {
+function numpyMs(text, shape, tag, env = {}) {
   const file = join(DIR, `${tag}.py`);
   writeFileSync(file, text);
-  const r = numpyBestMs(file, shape, RUNS, 'process_time');
+  const r = numpyBestMs(file, shape, RUNS, 'process_time', env);
   if (r.error === undefined) return r.ms;
   console.log(`  ${tag}: failed: ${r.error}`);
   return NaN;
@@ -141,6 +141,7 @@ console.log('(ORT and JS rows: wall ms, then in brackets ms by CPU time and its 
 const npLimit = process.env.BENCH_NUMPY !== '0' ? numpyMatmulLimit() : null;
 if (npLimit?.error) console.log(`NumPy's matrix-product rate: failed: ${npLimit.error}`);
 else if (npLimit) console.log(`NumPy's @ on 1024×1024, 1 BLAS thread: ${fmt(npLimit.f64)} GMAC/s float64, ${fmt(npLimit.f32)} float32 (CPU time; BLAS loaded: ${npLimit.blas})`);
+if (npLimit) console.log(`(NumPy rows "MALLOC_KEEP": the same file with ${Object.entries(MALLOC_KEEP).map(([k, v]) => `${k}=${v}`).join(' ')}, glibc then keeps freed arrays' memory instead of page-faulting it in again)`);
 console.log('model                 target                               ms/image  vs ORT   GMAC/s  of JS floor');
 
 const models = [];
@@ -182,6 +183,8 @@ for (const model of models.filter((m) => !only || only.test(m.name))) {
     line('nn2eq numpy tensor (CPU ms, 1 BLAS thread)', ms, ortBoth.cpu);
     const np32 = await convertFile(model.file, { format: 'numpy', form: 'tensor', dtype: 'float32' });
     line('nn2eq numpy tensor float32 (CPU ms)', numpyMs(np32.text, np32.program.inputs[0].tensor.shape, 'numpy32'), ortBoth.cpu);
+    line('  float64, MALLOC_KEEP (CPU ms)', numpyMs(np.text, np.program.inputs[0].tensor.shape, 'numpy', MALLOC_KEEP), ortBoth.cpu);
+    line('  float32, MALLOC_KEEP (CPU ms)', numpyMs(np32.text, np32.program.inputs[0].tensor.shape, 'numpy32', MALLOC_KEEP), ortBoth.cpu);
     // The NumPy form cannot beat its MACs at the rate of NumPy's own @ (float64) on this machine.
     if (npLimit?.f64) console.log(`${model.name.padEnd(21)} ${'  its MACs at NumPy @ float64 rate'.padEnd(36)} ${fmt(model.macs / npLimit.f64 / 1e6, 1).padStart(8)}  ${fmt(model.macs / npLimit.f64 / 1e6 / ortBoth.cpu).padStart(5)}  (the NumPy row reaches ${fmt(model.macs / npLimit.f64 / 1e6 / ms)} of this limit)`);
   }
