@@ -8,12 +8,13 @@
 //
 //   node scripts/bench-attention.mjs            (after npm run build; npm run bench runs it)
 //   BENCH_LAYERS=2 BENCH_WIDTH=128 node scripts/bench-attention.mjs   (a smaller encoder)
+//   BENCH_FORMATS=numpy node scripts/bench-attention.mjs                (only these formats' rows: numpy, js, c)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, MALLOC_KEEP, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIR = join(tmpdir(), 'nn2eq-bench-attention');
@@ -25,6 +26,7 @@ const WIDTH = Number(process.env.BENCH_WIDTH ?? 512);
 const HEADS = Number(process.env.BENCH_HEADS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 128);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const FORMATS = new Set((process.env.BENCH_FORMATS ?? 'numpy,js,c').split(','));
 const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 /** Multiply-adds per sequence of a tensor program: dense layers and matrix products (attention included). */
@@ -57,7 +59,7 @@ torch.onnx.export(m, torch.rand(1, tokens, width), sys.argv[5], opset_version=17
   return { file };
 }
 
-/** PyTorch's own time per sequence, 1 thread, on the same seeded module (null when torch is missing). */
+/** PyTorch's own time per sequence (wall and CPU ms), 1 thread, on the same seeded module (NaN when torch is missing). */
 function torchMs() {
   const script = `
 import sys, time, torch
@@ -68,15 +70,18 @@ layers, width, heads, tokens, runs = (int(a) for a in sys.argv[1:6])
 layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True)
 m = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False).eval()
 x = torch.rand(1, tokens, width)
-best = 1e30
+best = cpu = 1e30
 with torch.no_grad():
     m(x)
     for _ in range(runs):
-        t = time.perf_counter(); m(x); best = min(best, time.perf_counter() - t)
-print(best * 1000)
+        c = time.process_time(); t = time.perf_counter(); m(x)
+        best = min(best, time.perf_counter() - t); cpu = min(cpu, time.process_time() - c)
+print(best * 1000, cpu * 1000)
 `;
   const r = spawnSync(PY, ['-c', script, LAYERS, WIDTH, HEADS, TOKENS, RUNS], { encoding: 'utf8', env: ONE_THREAD });
-  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+  if (r.status !== 0) return { wall: NaN, cpu: NaN };
+  const [wall, cpu] = r.stdout.trim().split(/\s+/).map(Number);
+  return { wall, cpu };
 }
 
 /** Conversion in a child process: seconds and peak RSS (MB), and the text written to `out`. */
@@ -97,7 +102,7 @@ console.log(JSON.stringify({ s, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rs
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-function numpyMs(py, shape) {
+function numpyMs(py, shape, env = {}) {
   const script = `
 import importlib.util, sys, time, json
 import numpy as np
@@ -111,7 +116,7 @@ for _ in range(int(sys.argv[3])):
     best = min(best, time.perf_counter() - t); cpu = min(cpu, time.process_time() - c)
 print(best * 1000, cpu * 1000)
 `;
-  const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: ONE_THREAD });
+  const r = spawnSync(PY, ['-c', script, py, JSON.stringify(shape), String(RUNS)], { encoding: 'utf8', env: { ...ONE_THREAD, ...env } });
   if (r.status !== 0) {
     console.log(`  numpy failed: ${(r.stderr || '').trim().split('\n').pop()}`);
     return { wall: NaN, cpu: NaN };
@@ -159,7 +164,7 @@ console.log('conversion                      time s   cpu s   peak RSS MB  outpu
 const texts = {};
 let total = NaN;
 let params = NaN;
-for (const [format, ext, extra] of [['numpy', 'py', []], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]]) {
+for (const [format, ext, extra] of [['numpy', 'py', []], ['numpy', 'f32.py', [['dtype', 'float32']]], ['js', 'mjs', []], ['js', 'f32.mjs', [['dtype', 'float32']]], ['c', 'c', []], ['c', 'f32.c', [['dtype', 'float32']]]].filter(([f]) => FORMATS.has(f))) {
   const out = join(DIR, `encoder.${ext}`);
   const r = convert(e.file, format, out, extra);
   texts[ext] = out;
@@ -177,18 +182,37 @@ const line = (target, ms) => {
 const cpuRows = [['onnxruntime-web wasm 1 thread', ortBoth.cpu]];
 line('onnxruntime-web wasm 1 thread', ortTime);
 const pt = torchMs();
-if (Number.isFinite(pt)) line('PyTorch 1 thread', pt);
-else console.log('PyTorch: skipped (python3-torch is not installed)');
-const np = numpyMs(texts.py, shape);
-line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
-cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
-for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']]) {
+if (Number.isFinite(pt.wall)) {
+  line('PyTorch 1 thread', pt.wall);
+  cpuRows.push(['PyTorch 1 thread', pt.cpu]);
+} else console.log('PyTorch: skipped (python3-torch is not installed)');
+if (texts.py) {
+  const np = numpyMs(texts.py, shape);
+  line('nn2eq numpy tensor (1 BLAS thread)', np.wall);
+  cpuRows.push(['nn2eq numpy tensor (1 BLAS thread)', np.cpu]);
+  if (texts['f32.py']) {
+    const np32 = numpyMs(texts['f32.py'], shape);
+    line('nn2eq numpy tensor float32', np32.wall);
+    cpuRows.push(['nn2eq numpy tensor float32', np32.cpu]);
+    // glibc keeping freed arrays' memory (bench-common's MALLOC_KEEP): the same file, CPU time only.
+    cpuRows.push(['  float64, MALLOC_KEEP', numpyMs(texts.py, shape, MALLOC_KEEP).cpu]);
+    cpuRows.push(['  float32, MALLOC_KEEP', numpyMs(texts['f32.py'], shape, MALLOC_KEEP).cpu]);
+  }
+  const lim = numpyMatmulLimit();
+  if (lim.error) console.log(`NumPy's matrix-product rate: failed: ${lim.error}`);
+  else {
+    console.log(`(NumPy's @ on 1024×1024, 1 BLAS thread: ${fmt(lim.f64)} GMAC/s float64, ${fmt(lim.f32)} float32, by CPU time; BLAS loaded: ${lim.blas})`);
+    cpuRows.push(["  its MACs at NumPy's @ float64 rate", (total / lim.f64) / 1e6]);
+  }
+}
+for (const [ext, tag] of [['mjs', 'float64'], ['f32.mjs', 'float32']].filter(([ext]) => texts[ext])) {
   const { predict } = await import(`${pathToFileURL(texts[ext]).href}?${Date.now()}`);
   const t = await bestOfWallCpu(() => predict(xs), RUNS);
   line(`nn2eq js tensor ${tag}`, t.wall);
   cpuRows.push([`nn2eq js tensor ${tag}`, t.cpu]);
 }
-if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
+if (!texts.c) console.log('C rows skipped: BENCH_FORMATS leaves them out');
+else if (spawnSync('gcc', ['--version']).status !== 0) console.log('C rows skipped: gcc is not installed');
 else {
   for (const [ext, type, tag] of [['c', 'double', 'float64'], ['f32.c', 'float', 'float32']]) {
     for (const [flags, label] of [[['-O2'], 'gcc -O2'], [['-O3', '-march=native'], '-O3 -march=native']]) {

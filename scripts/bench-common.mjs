@@ -95,9 +95,9 @@ int main(void) {
 /**
  * Best of `runs` calls of the NumPy tensor form's predict in `file` (one BLAS thread, Debian's
  * python3), in ms by `clock` ('process_time': CPU time, or 'perf_counter': wall), after one warm-up
- * call on a fixed input of `shape`: { ms } or { error: the error's last line }.
+ * call on a fixed input of `shape`, with `env` added to the environment: { ms } or { error: the error's last line }.
  */
-export function numpyBestMs(file, shape, runs, clock) {
+export function numpyBestMs(file, shape, runs, clock, env = {}) {
   const script = `
 import importlib.util, sys, time
 import numpy as np
@@ -110,6 +110,42 @@ for _ in range(${runs}):
 print(best * 1000)
 `;
   const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, ...threads, ...env } });
   return r.status === 0 ? { ms: Number(r.stdout.trim()) } : { error: (r.stderr || '').trim().split('\n').pop() };
 }
+
+/**
+ * The BLAS library Debian's NumPy has loaded (the file /proc/self/maps shows, e.g. the reference
+ * libblas.so.3 or OpenBLAS) and the rate of NumPy's `@` on 1024×1024 float64 and float32 matrices
+ * with one BLAS thread, in GMAC/s by CPU time: the limit a NumPy form that spends its time in `@`
+ * can reach on this machine. { blas, f64, f32 } or { error }.
+ */
+export function numpyMatmulLimit() {
+  const script = `
+import os, time
+import numpy as np
+blas = sorted({os.path.realpath(l.split()[-1]) for l in open('/proc/self/maps') if 'blas' in l.split()[-1]})
+rates = []
+for dt in (np.float64, np.float32):
+    a = np.sin(np.arange(1 << 20, dtype=dt)).reshape(1024, 1024); b = np.cos(a)
+    a @ b
+    best = 1e9
+    for _ in range(3):
+        t = time.process_time(); a @ b; best = min(best, time.process_time() - t)
+    rates.append(1024 ** 3 / best / 1e9)
+print(' '.join(blas) or 'none found', *rates)
+`;
+  const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...threads } });
+  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
+  const parts = r.stdout.trim().split(' ');
+  return { blas: parts.slice(0, -2).join(' '), f64: Number(parts.at(-2)), f32: Number(parts.at(-1)) };
+}
+
+/**
+ * glibc's malloc returns a large freed array to the kernel at once (mmap above a threshold, and a
+ * trimmed heap), so the next array of that size is page-faulted in and zeroed again: with these two
+ * variables it keeps the memory, as onnxruntime-web's wasm heap and PyTorch's allocator do. A user
+ * sets them in the shell; the generated code is the same.
+ */
+export const MALLOC_KEEP = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' };

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOfWallCpu, cMain, floorRates, numpyBestMs } from './bench-common.mjs';
+import { bestOfWallCpu, cMain, floorRates, MALLOC_KEEP, numpyBestMs, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // The exported models are kept between runs in a shared cache (each written under a temporary name
@@ -61,6 +61,27 @@ torch.onnx.export(m, torch.rand(1, 3, 224, 224), sys.argv[2], opset_version=13, 
   return { file };
 }
 
+/** PyTorch's own CPU ms per image (1 thread, best of RUNS after a warm-up) on the same seeded torchvision model, or NaN with a message. */
+function torchMs(name) {
+  const script = `
+import sys, time, torch, torchvision
+torch.set_num_threads(1)
+torch.manual_seed(0)
+m = getattr(torchvision.models, sys.argv[1])().eval()
+x = torch.rand(1, 3, 224, 224)
+best = 1e9
+with torch.no_grad():
+    m(x)
+    for _ in range(int(sys.argv[2])):
+        t = time.process_time(); m(x); best = min(best, time.process_time() - t)
+print(best * 1000)
+`;
+  const r = spawnSync(PY, ['-c', script, name, String(RUNS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+  if (r.status === 0) return Number(r.stdout.trim());
+  console.log(`  PyTorch row skipped (python3-torch missing or failed): ${(r.stderr || '').trim().split('\n').pop()}`);
+  return NaN;
+}
+
 const { convertFile } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
 const ort = await import('onnxruntime-web');
 ort.env.wasm.numThreads = 1;
@@ -81,10 +102,10 @@ async function jsMs(text, n, tag) {
 }
 
 /** Best of RUNS calls of the NumPy tensor form's predict (one BLAS thread, Debian's python3), by CPU time, in ms; NaN with a message when it fails. */
-function numpyMs(text, shape, tag) {
+function numpyMs(text, shape, tag, env = {}) {
   const file = join(DIR, `${tag}.py`);
   writeFileSync(file, text);
-  const r = numpyBestMs(file, shape, RUNS, 'process_time');
+  const r = numpyBestMs(file, shape, RUNS, 'process_time', env);
   if (r.error === undefined) return r.ms;
   console.log(`  ${tag}: failed: ${r.error}`);
   return NaN;
@@ -117,18 +138,22 @@ const floor = floors.wall;
 console.log(`\nconv nets, one 224×224 image, best of ${RUNS} (node ${process.version}; onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, 1 thread, in this process)`);
 console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
 console.log('(ORT and JS rows: wall ms, then in brackets ms by CPU time and its fraction of the floor\'s CPU-time rate; the NumPy and C rows are by CPU time, and their "vs ORT" is against ORT\'s CPU time)');
+const npLimit = process.env.BENCH_NUMPY !== '0' ? numpyMatmulLimit() : null;
+if (npLimit?.error) console.log(`NumPy's matrix-product rate: failed: ${npLimit.error}`);
+else if (npLimit) console.log(`NumPy's @ on 1024×1024, 1 BLAS thread: ${fmt(npLimit.f64)} GMAC/s float64, ${fmt(npLimit.f32)} float32 (CPU time; BLAS loaded: ${npLimit.blas})`);
+if (npLimit) console.log(`(NumPy rows "MALLOC_KEEP": the same file with ${Object.entries(MALLOC_KEEP).map(([k, v]) => `${k}=${v}`).join(' ')}, glibc then keeps freed arrays' memory instead of page-faulting it in again)`);
 console.log('model                 target                               ms/image  vs ORT   GMAC/s  of JS floor');
 
 const models = [];
 for (const name of ['mobilenet_v2', 'resnet18']) {
   const e = exportTorchvision(name);
   if (e.skipped) console.log(`${name}: skipped (${e.skipped})`);
-  else models.push({ name: `${name} (ONNX)`, file: e.file, onnx: e.file });
+  else models.push({ name: `${name} (ONNX)`, file: e.file, onnx: e.file, torchvision: name });
 }
 const keras = join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json');
 if (existsSync(keras)) models.push({ name: 'mobilenet_v2 (Keras)', file: keras, onnx: models.find((m) => m.name.startsWith('mobilenet_v2'))?.onnx, twin: true });
 
-// BENCH_ONLY=regex keeps the models whose name matches (e.g. BENCH_ONLY=mobilenet); BENCH_C=0 and BENCH_NUMPY=0 leave those rows out.
+// BENCH_ONLY=regex keeps the models whose name matches (e.g. BENCH_ONLY=mobilenet); BENCH_C=0, BENCH_JS=0, BENCH_NUMPY=0 and BENCH_TORCH=0 leave those rows out.
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 for (const model of models.filter((m) => !only || only.test(m.name))) {
   const line = (target, ms, ort, cpu) => {
@@ -144,15 +169,24 @@ for (const model of models.filter((m) => !only || only.test(m.name))) {
   const ortTime = ortBoth.wall;
   console.log(`${model.name.padEnd(21)} ${(model.twin ? 'MACs per image (ORT: the torchvision twin)' : 'MACs per image').padEnd(36)} ${(model.macs / 1e6).toFixed(0)}M`);
   line('onnxruntime-web wasm 1 thread', ortTime, ortTime, ortBoth.cpu);
-  const t64 = await jsMs(js64.text, nIn, 'js64');
-  line('nn2eq js tensor float64', t64.wall, ortTime, t64.cpu);
-  const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
-  const t32 = await jsMs(js32.text, nIn, 'js32');
-  line('nn2eq js tensor float32', t32.wall, ortTime, t32.cpu);
+  if (model.torchvision && process.env.BENCH_TORCH !== '0') line('PyTorch 1 thread (CPU ms)', torchMs(model.torchvision), ortBoth.cpu);
+  if (process.env.BENCH_JS !== '0') {
+    const t64 = await jsMs(js64.text, nIn, 'js64');
+    line('nn2eq js tensor float64', t64.wall, ortTime, t64.cpu);
+    const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
+    const t32 = await jsMs(js32.text, nIn, 'js32');
+    line('nn2eq js tensor float32', t32.wall, ortTime, t32.cpu);
+  }
   if (process.env.BENCH_NUMPY !== '0') {
     const np = await convertFile(model.file, { format: 'numpy', form: 'tensor' });
     const ms = numpyMs(np.text, np.program.inputs[0].tensor.shape, 'numpy');
     line('nn2eq numpy tensor (CPU ms, 1 BLAS thread)', ms, ortBoth.cpu);
+    const np32 = await convertFile(model.file, { format: 'numpy', form: 'tensor', dtype: 'float32' });
+    line('nn2eq numpy tensor float32 (CPU ms)', numpyMs(np32.text, np32.program.inputs[0].tensor.shape, 'numpy32'), ortBoth.cpu);
+    line('  float64, MALLOC_KEEP (CPU ms)', numpyMs(np.text, np.program.inputs[0].tensor.shape, 'numpy', MALLOC_KEEP), ortBoth.cpu);
+    line('  float32, MALLOC_KEEP (CPU ms)', numpyMs(np32.text, np32.program.inputs[0].tensor.shape, 'numpy32', MALLOC_KEEP), ortBoth.cpu);
+    // The NumPy form cannot beat its MACs at the rate of NumPy's own @ (float64) on this machine.
+    if (npLimit?.f64) console.log(`${model.name.padEnd(21)} ${'  its MACs at NumPy @ float64 rate'.padEnd(36)} ${fmt(model.macs / npLimit.f64 / 1e6, 1).padStart(8)}  ${fmt(model.macs / npLimit.f64 / 1e6 / ortBoth.cpu).padStart(5)}  (the NumPy row reaches ${fmt(model.macs / npLimit.f64 / 1e6 / ms)} of this limit)`);
   }
   if (process.env.BENCH_C === '0') continue;
   if (!CC) {

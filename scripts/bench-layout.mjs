@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bestOf, numpyBestMs } from './bench-common.mjs';
+import { bestOfWallCpu, numpyBestMs } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // The models exported by bench-convnets.mjs (a shared cache); what this run writes goes in its own folder.
@@ -25,24 +25,24 @@ ort.env.logLevel = 'error';
 async function ortMs(file) {
   const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
   const x = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i)), [1, 3, 224, 224]);
-  return bestOf(() => session.run({ [session.inputNames[0]]: x }), RUNS);
+  return (await bestOfWallCpu(() => session.run({ [session.inputNames[0]]: x }), RUNS)).cpu;
 }
 
-/** Best of RUNS calls of predict in NumPy (one BLAS thread), wall ms; or the error's last line. */
+/** Best of RUNS calls of predict in NumPy (one BLAS thread), CPU ms; or the error's last line. */
 function numpyMs(text, shape, tag) {
   const file = join(DIR, `layout-numpy-${tag}.py`);
   writeFileSync(file, text);
-  const r = numpyBestMs(file, shape, RUNS, 'perf_counter');
+  const r = numpyBestMs(file, shape, RUNS, 'process_time');
   return r.error === undefined ? r.ms : r.error;
 }
 
-/** Best of RUNS calls of the JS tensor form's predict, in ms (its own file name: other benches share the folder). */
+/** Best of RUNS calls of the JS tensor form's predict, in CPU ms (its own file name: other benches share the folder). */
 async function jsMs(text, n, tag) {
   const file = join(DIR, `layout-js-${tag}.mjs`);
   writeFileSync(file, text);
   const { predict } = await import(`${pathToFileURL(file).href}?${Date.now()}`);
   const x = new Float32Array(n).map((_, i) => Math.sin(i));
-  return bestOf(() => predict(x), RUNS);
+  return (await bestOfWallCpu(() => predict(x), RUNS)).cpu;
 }
 
 const models = [
@@ -50,7 +50,7 @@ const models = [
   ['resnet18 (ONNX)', join(CACHE, 'resnet18.onnx')],
   ['mobilenet_v2 (Keras)', join(ROOT, 'test', 'models', 'nsfwjs', 'mobilenet_v2_quant_uint8', 'model.json')],
 ];
-console.log(`\nNumPy (one BLAS thread) and JS (float64) tensor forms, one 224×224 image, best of ${RUNS}; onnxruntime-web wasm 1 thread on the ONNX file (the Keras rows: on the torchvision MobileNetV2)`);
+console.log(`\nNumPy (one BLAS thread) and JS (float64) tensor forms, one 224×224 image, best of ${RUNS} by CPU time (steadier than wall time on a shared machine); onnxruntime-web wasm 1 thread on the ONNX file (the Keras rows: on the torchvision MobileNetV2)`);
 console.log('model                  numpy ms  vs ORT     js ms  vs ORT    ORT ms  transposes printed');
 let ortMobileNet = NaN;
 for (const [name, file] of models) {

@@ -109,9 +109,9 @@ describe('--dtype on the command line', () => {
     expect(r.code).toBe(0);
   });
   it('refuses a format without a float32 form, and the scalar form, in one line with exit 2', async () => {
-    const numpy = await run([MODELS.mlp, '-f', 'numpy', '--dtype', 'float32']);
-    expect(numpy.code).toBe(2);
-    expect(numpy.err).toMatch(/--dtype float32: the numpy format has no float32 form; hint: use -f js or -f c, or drop --dtype/);
+    const julia = await run([MODELS.mlp, '-f', 'julia', '--dtype', 'float32']);
+    expect(julia.code).toBe(2);
+    expect(julia.err).toMatch(/--dtype float32: the julia format has no float32 form; hint: use -f numpy or -f js or -f c, or drop --dtype/);
     const scalar = await run([MODELS.mlp, '-f', 'c', '--form', 'scalar', '--dtype', 'float32']);
     expect(scalar.code).toBe(2);
     expect(scalar.err.trim().split('\n')).toHaveLength(1);

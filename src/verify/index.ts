@@ -348,7 +348,7 @@ function readPoints(file: string, n: number): Float64Array[] {
 /** The values of `text` (one of the formats with a float32 form) on the points, or undefined when it cannot run. */
 async function runText(format: Format, text: string, ex: Extracted, points: Float64Array[]): Promise<number[][] | undefined> {
   try {
-    const r = format === 'js' ? await runJs(text, ex.inputs, points) : await extraRunners(text, ex.inputs, points)[format as keyof ReturnType<typeof extraRunners>]();
+    const r = format === 'js' ? await runJs(text, ex.inputs, points) : format === 'numpy' ? await runNumpy(text, ex.inputs, points) : await extraRunners(text, ex.inputs, points)[format as keyof ReturnType<typeof extraRunners>]();
     return 'values' in r ? r.values : undefined;
   } catch {
     return undefined;

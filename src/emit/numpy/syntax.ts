@@ -20,8 +20,8 @@ export const NUMPY_RESERVED: ReadonlySet<string> = new Set(['np', 'math', 'predi
 
 const NP_COMPARE = { gt: 'greater', ge: 'greater_equal', eq: 'equal', ne: 'not_equal' } as const;
 
-/** NumPy's scalar syntax: op templates and known functions (the tensor form prints element-wise functions with it too). */
-export function numpySyntax(name: (n: Name) => string): Syntax {
+/** NumPy's scalar syntax: op templates and known functions (the tensor form prints element-wise functions with it too); `float` is the type a comparison's 0 or 1 is cast to. */
+export function numpySyntax(name: (n: Name) => string, float = 'np.float64'): Syntax {
   return {
     numbers: NP_NUMBERS,
     scientificPrec: Prec.Atom,
@@ -41,7 +41,7 @@ export function numpySyntax(name: (n: Name) => string): Syntax {
       softplus: (a) => `_softplus(${a})`,
       abs: (a) => `np.abs(${a})`,
       sqrt: (a) => `np.sqrt(${a})`,
-      step: (a) => `np.greater(${a}, 0).astype(np.float64)`,
+      step: (a) => `np.greater(${a}, 0).astype(${float})`,
       floor: (a) => `np.floor(${a})`,
       trunc: (a) => `np.trunc(${a})`,
       ...trigPrinters({ sin: 'sin', cos: 'cos', tan: 'tan', asin: 'arcsin', acos: 'arccos', atan: 'arctan', sinh: 'sinh', cosh: 'cosh', asinh: 'arcsinh', acosh: 'arccosh', atanh: 'arctanh' }, (n, a) => `np.${n}(${a})`),
@@ -49,7 +49,7 @@ export function numpySyntax(name: (n: Name) => string): Syntax {
       min: (a, b) => `np.minimum(${a}, ${b})`,
     },
     compare: (op, a, b) => `np.${NP_COMPARE[op]}(${a.text}, ${b.text})`,
-    bool: (c) => `${c}.astype(np.float64)`,
+    bool: (c) => `${c}.astype(${float})`,
     select: (c, a, b) => `np.where(${c}, ${a.text}, ${b.text})`,
   };
 }

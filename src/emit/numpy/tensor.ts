@@ -40,34 +40,52 @@ export const HELPERS = {
     a = a.reshape(a.shape[:a.ndim - ra] + (1,) * (r - ra) + a.shape[a.ndim - ra:])
     b = b.reshape(b.shape[:b.ndim - rb] + (1,) * (r - rb) + b.shape[b.ndim - rb:])
     return a @ b`,
-  windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
-    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+  padded: `def _padded(x, kernel, strides, dilation, pad_before, out, fill):
+    """x padded with fill on the spatial axes before the channels, so that every window of the output lies inside."""
     r = len(kernel)
     # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
     x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
     pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
-    xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)`,
+  windows: `def _windows(x, kernel, strides, dilation, pad_before, out, fill):
+    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]`,
   conv: `def _conv(x, K, b, strides, dilation, pad_before, out, groups):
-    y = 0.0
+    """One matrix product per kernel offset, added up in place."""
+    y = None
     cg, fg = K.shape[-2], K.shape[-1] // groups
     for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
         if groups == 1:
-            y = y + xs @ K[k]
+            term = xs @ K[k]
         else:
-            y = y + np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
-    return y if b is None else y + b`,
+            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+        if y is None:
+            y = term
+        else:
+            y += term
+    if b is not None:
+        y += b
+    return y`,
   depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    y = 0.0
-    for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
-        if D.shape[-1] == 1:
-            y = y + xs * D[k][:, 0]
-        else:
-            y = y + (xs[..., :, None] * D[k]).reshape(xs.shape[:-1] + (-1,))
-    return y if b is None else y + b`,
+    """Every window of every channel (a strided view of x, no copy) against that channel's kernels D[..., c, m], summed by einsum."""
+    r = len(out)
+    xp = _padded(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(D.shape[:-2], dilation))
+    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
+    # w is (..., window positions, channels, cells of a window): every stride-th position, every dilation-th cell.
+    w = w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
+    cells = 'ijkl'[:r]
+    y = np.einsum(f'...c{cells},{cells}cm->...cm', w, D)
+    y = y.reshape(y.shape[:-2] + (-1,))
+    if b is not None:
+        y += b
+    return y`,
   pool: `def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
@@ -76,7 +94,7 @@ export const HELPERS = {
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
-    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,))
+    cells = np.ones(x.shape[x.ndim - len(size) - 1:-1] + (1,), dtype=x.dtype)
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0.0), _windows(cells, size, strides, dilation, pad_before, out, 0.0)):
         y, n = y + xs, n + c
     return y / n`,
@@ -158,7 +176,7 @@ export const fromEnd = (a: number, r: number) => a - r;
  * NumPy source of a tensor program: weights as module-level arrays, predict() as a few array
  * operations; with --weights symbolic predict(params, …) takes them and PARAMS holds the trained ones.
  */
-export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts), symbolicWeights: true };
+export const numpyTensor: TensorEmitter = { emit: (p, opts) => emitPythonTensor(p, opts), symbolicWeights: true, float32: true };
 
 /** The tensor form in Python: NumPy's, or a dialect's on NumPy's skeleton. */
 export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: PythonDialect): string {
@@ -170,7 +188,12 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const uses = useCounts(p);
   const helpers = new Set<string>(['check']);
   const fns = new Set<Fn>();
-  const syntax = numpySyntax(() => '');
+  // --dtype float32: arrays of np.float32 (the model's own precision; NumPy keeps a Python float
+  // times a float32 array in float32), wherever the file names a type.
+  const float = opts.dtype === 'float32' ? 'np.float32' : 'np.float64';
+  const typed = (text: string) => text.replaceAll('np.float64', float);
+  const zerosType = opts.dtype === 'float32' ? `, dtype=${float}` : '';
+  const syntax = numpySyntax(() => '', float);
   const rank = (id: TensorId) => p.tensors[id].shape.length;
   // A value read once, by the next lines of the same block, is printed in place.
   const inlined = new Map<TensorId, string>();
@@ -216,9 +239,14 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     switch (eq.op as TOp) {
       case 'dense': {
         const at = eq.attrs as { pairs: number; bias: boolean };
-        const terms = Array.from({ length: at.pairs }, (_, k) => `${arg(a[2 * k])} @ ${arg(a[2 * k + 1])}`);
+        const pairs = Array.from({ length: at.pairs }, (_, k) => [a[2 * k], a[2 * k + 1]]);
+        // Rows that stand alone on their axis ([..., n, 1, k], as PyTorch's sequence-first attention
+        // leaves them) are a stack of n one-row products to NumPy's @, each reading all of W: taken
+        // out of that axis they make one matrix product.
+        const rows = pairs.every(([x, w]) => rank(x) >= 3 && p.tensors[x].shape.at(-2) === 1 && !fromInputs.has(w));
+        const terms = pairs.map(([x, w]) => `${arg(x)}${rows ? '[..., 0, :]' : ''} @ ${arg(w)}`);
         if (at.bias) terms.push(arg(a[2 * at.pairs]));
-        return terms.join(' + ');
+        return rows ? `(${terms.join(' + ')})[..., None, :]` : terms.join(' + ');
       }
       case 'map': {
         const r = rank(eq.outs[0]);
@@ -272,17 +300,17 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;
-        helpers.add('windows').add('conv');
+        helpers.add('padded').add('windows').add('conv');
         return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
       }
       case 'depthwise_conv': {
         const at = eq.attrs as unknown as DepthwiseAttrs;
-        helpers.add('windows').add('depthwise_conv');
+        helpers.add('padded').add('depthwise_conv');
         return `_depthwise_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'pool': {
         const at = eq.attrs as unknown as PoolAttrs;
-        helpers.add('windows').add('pool');
+        helpers.add('padded').add('windows').add('pool');
         return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'global_pool': {
@@ -409,7 +437,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     const stateShape = (s: TensorId) => py(p.tensors[s].shape.length === 0 ? [at.units] : p.tensors[s].shape);
     states.forEach((s, k) => {
       const init = eq.args[1 + k];
-      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + ` : ''}np.zeros(${xs}.shape[:-2] + ${stateShape(s)})`);
+      body.push(`${indent}${names[s]} = ${init !== undefined ? `${arg(init)} + ` : ''}np.zeros(${xs}.shape[:-2] + ${stateShape(s)}${zerosType})`);
     });
     const seq = `${names[eq.outs[0]]}_steps`;
     if (at.returnSequences) body.push(`${indent}${seq} = []`);
@@ -432,7 +460,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   if (consts.length > 0) helpers.add('weights');
   if (params) helpers.add('param');
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
-  for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', all[h]);
+  for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', typed(all[h]));
   lines.push('');
   const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision), `""", ${py(p.tensors[id].shape)})${end}`);
   // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
@@ -440,13 +468,13 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   if (params) {
     appendLines(lines, '', 'PARAMS = {');
     for (const t of params) {
-      if (empty(t.id)) lines.push(`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}),`);
+      if (empty(t.id)) lines.push(`    '${t.name}': np.zeros(${py(p.tensors[t.id].shape)}${zerosType}),`);
       else appendLines(lines, `    '${t.name}': _w("""`, weights(t.id, ','));
     }
     lines.push('}');
   } else {
     for (const id of consts) {
-      if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)})`);
+      if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)}${zerosType})`);
       else appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
     }
   }
@@ -461,10 +489,11 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   lines.push(`    return ${outs.length === 1 ? outs[0] : `[${outs.join(', ')}]`}`, '');
   if (dialect) return [...dialect.head(p, opts, lines.join('\n'), params), ...lines, ...dialect.tail(p, params)].join('\n');
   const head = [generatedLine(opts, params), predictLine(p, params), ...pythonNames(p, opts)];
+  if (opts.dtype === 'float32') head.push('# --dtype float32: weights and arithmetic in float32, the model\'s own precision; predict returns float32 arrays.');
   if (params) appendLines(head, paramsDoc(params));
   for (const n of opts.notes ?? []) head.push(`# ${n}`);
   head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
-  for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', NUMPY_PRELUDE[f]);
+  for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', typed(NUMPY_PRELUDE[f]));
   return [...head, ...lines].join('\n');
 }
 

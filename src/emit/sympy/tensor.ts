@@ -36,6 +36,14 @@ const HELPERS = {
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0), _windows(cells, size, strides, dilation, pad_before, out, 0)):
         y, n = y + xs, n + c
     return y / n`,
+  depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
+    y = 0.0
+    for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
+        if D.shape[-1] == 1:
+            y = y + xs * D[k][:, 0]
+        else:
+            y = y + (xs[..., :, None] * D[k]).reshape(xs.shape[:-1] + (-1,))
+    return y if b is None else y + b`,
   gather: `def _gather(table, ids, name):
     """Rows of table by integer id (truncated; nan when there is no such row); an id that is not a number gives the unevaluated function name(id, column)."""
     row = Function(name)
@@ -144,10 +152,13 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
     case 'gather_rows':
       ctx.use('gather_rows');
       return `_gather_rows(${ctx.arg(a[0], false).text}, ${ctx.arg(a[1], false).text}, ${ctx.rank(a[1])})`;
+    case 'depthwise_conv':
+      // NumPy's einsum takes no object arrays before NumPy 1.25: this one adds up one product per kernel cell.
+      ctx.use('windows');
+      return null;
     case 'dense':
     case 'matmul':
     case 'conv':
-    case 'depthwise_conv':
     case 'transpose':
     case 'reshape':
     case 'concat':

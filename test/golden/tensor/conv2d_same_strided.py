@@ -3,28 +3,42 @@
 import numpy as np
 
 
-def _windows(x, kernel, strides, dilation, pad_before, out, fill):
-    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+def _padded(x, kernel, strides, dilation, pad_before, out, fill):
+    """x padded with fill on the spatial axes before the channels, so that every window of the output lies inside."""
     r = len(kernel)
     # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
     x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
     pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
-    xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+
+
+def _windows(x, kernel, strides, dilation, pad_before, out, fill):
+    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]
 
 
 def _conv(x, K, b, strides, dilation, pad_before, out, groups):
-    y = 0.0
+    """One matrix product per kernel offset, added up in place."""
+    y = None
     cg, fg = K.shape[-2], K.shape[-1] // groups
     for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
         if groups == 1:
-            y = y + xs @ K[k]
+            term = xs @ K[k]
         else:
-            y = y + np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
-    return y if b is None else y + b
+            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+        if y is None:
+            y = term
+        else:
+            y += term
+    if b is not None:
+        y += b
+    return y
 
 
 def _check(a, shape, name):

@@ -9,14 +9,21 @@ import numpy as np
 from sympy import Float, symbols, sympify
 
 
-def _windows(x, kernel, strides, dilation, pad_before, out, fill):
-    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+def _padded(x, kernel, strides, dilation, pad_before, out, fill):
+    """x padded with fill on the spatial axes before the channels, so that every window of the output lies inside."""
     r = len(kernel)
     # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
     x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
     pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
-    xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
+
+
+def _windows(x, kernel, strides, dilation, pad_before, out, fill):
+    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, fill)
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]

@@ -3,27 +3,32 @@
 import numpy as np
 
 
-def _windows(x, kernel, strides, dilation, pad_before, out, fill):
-    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+def _padded(x, kernel, strides, dilation, pad_before, out, fill):
+    """x padded with fill on the spatial axes before the channels, so that every window of the output lies inside."""
     r = len(kernel)
     # A negative pad (a transposed convolution padded by more than kernel - 1) crops the input instead.
     x = x[(Ellipsis,) + tuple(slice(max(0, -p), None) for p in pad_before) + (slice(None),)]
     size = x.shape[x.ndim - r - 1:-1]
     pads = tuple((max(0, p), max(0, (o - 1) * s + (k - 1) * d + 1 - max(0, p) - n)) for p, o, s, k, d, n in zip(pad_before, out, strides, kernel, dilation, size))
-    xp = np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
-    for k in np.ndindex(*kernel):
-        cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
-        yield k, xp[(Ellipsis,) + cut + (slice(None),)]
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
 
 
 def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    y = 0.0
-    for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
-        if D.shape[-1] == 1:
-            y = y + xs * D[k][:, 0]
-        else:
-            y = y + (xs[..., :, None] * D[k]).reshape(xs.shape[:-1] + (-1,))
-    return y if b is None else y + b
+    """Every window of every channel (a strided view of x, no copy) against that channel's kernels D[..., c, m], summed by einsum."""
+    r = len(out)
+    xp = _padded(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(D.shape[:-2], dilation))
+    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
+    # w is (..., window positions, channels, cells of a window): every stride-th position, every dilation-th cell.
+    w = w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
+    cells = 'ijkl'[:r]
+    y = np.einsum(f'...c{cells},{cells}cm->...cm', w, D)
+    y = y.reshape(y.shape[:-2] + (-1,))
+    if b is not None:
+        y += b
+    return y
 
 
 def _check(a, shape, name):
