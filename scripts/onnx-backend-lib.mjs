@@ -5,7 +5,7 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
+// sequence_lens, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
 // other input stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
@@ -56,6 +56,10 @@ export const STRUCTURAL = {
   ScatterND: { 1: 'indices' },
   Scatter: { 1: 'indices' },
   CumSum: { 1: 'axis' },
+  CumProd: { 1: 'axis' },
+  HannWindow: { 0: 'size' },
+  HammingWindow: { 0: 'size' },
+  BlackmanWindow: { 0: 'size' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },

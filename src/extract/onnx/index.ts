@@ -20,6 +20,7 @@ import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
+import { signalOps } from './signal.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -37,6 +38,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...trigOps,
   ...lossOps,
   ...gridSampleOps,
+  ...signalOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -53,18 +55,20 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
-  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   // A choice between a value and 0 (Trilu), sums of shifted copies (CumSum): exact for integers too.
   'Trilu', 'CumSum',
+  // Comparisons and choices (TopK's ranks and picks).
+  'TopK',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK']);
 
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {
