@@ -70,6 +70,9 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
 const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK']);
 
+/** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
+const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
+
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {
   /** Shapes that fix symbolic dimensions of graph inputs (--input-shape name:1x3x224x224). */
@@ -255,7 +258,10 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       if (v.kind === 'const') return v;
       const dtype = v.dtype ?? fallback;
       if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {
-        return fail(`computes ${dtype} values, which ONNX rounds to ${dtype} after every op; nn2eq computes in float64 and would not round them`, 'convert the model to float32 (e.g. onnxconverter_common) or cast to float32 first');
+        // ONNX rounds to the low-precision type after every op: the op's result, computed in float64, is rounded once.
+        const r = b.apply('map', [v.t], { fn: 'round_binary', params: LOW_PRECISION[dtype] }, fail, 'h')[0];
+        b.setDtype(r, dtype);
+        return tensor(r, dtype);
       }
       b.setDtype(v.t, dtype);
       return v.dtype ? v : tensor(v.t, dtype);
