@@ -5,7 +5,7 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
+// sequence_lens or Attention's nonpad_kv_seqlen, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
 // other input stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
@@ -64,6 +64,7 @@ export const STRUCTURAL = {
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },
   LSTM: { 4: 'sequence_lens' },
+  Attention: { 6: 'nonpad_kv_seqlen' },
   GRU: { 4: 'sequence_lens' },
   RNN: { 4: 'sequence_lens' },
   ReduceSum: REDUCE_AXES,

@@ -21,6 +21,7 @@ import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
+import { attentionNodeOps } from './attention-op.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -39,6 +40,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...lossOps,
   ...gridSampleOps,
   ...signalOps,
+  ...attentionNodeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -60,8 +62,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   // A choice between a value and 0 (Trilu), sums of shifted copies (CumSum): exact for integers too.
   'Trilu', 'CumSum',
-  // Comparisons and choices (TopK's ranks and picks).
-  'TopK',
+  // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
+  'TopK', 'Attention',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
