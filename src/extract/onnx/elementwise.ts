@@ -182,7 +182,15 @@ const bitShift: OnnxExtractor = (ctx) => {
     const shift = intFold(ctx, dir === 'LEFT' ? 'shl' : 'shr', dtype);
     return [foldBinary(ctx, a, b, (x, y) => (y >= bits ? ctx.fail(`shifts a ${dtype} value by ${y} bits, which C++ (and so ONNX Runtime) leaves undefined`) : shift(x, y)), dtype)];
   }
-  return ctx.fail('shifts computed values', 'nn2eq folds BitShift only in shape arithmetic');
+  // Computed: x·2^y wrapped into the type (a product by a power of two is exact), or ⌊x / 2^y⌋.
+  const dtype = dtypeOfVal(a);
+  if (!dtype.startsWith('uint') || dtypeOfVal(b) !== dtype) return ctx.fail(`shifts ${dtype} values by ${dtypeOfVal(b)} amounts; ONNX defines BitShift for one unsigned integer type`);
+  const bits = intRange(dtype)[1].toString(2).length;
+  if (b.kind === 'const' && b.values.some((y) => y >= bits)) return ctx.fail(`shifts a ${dtype} value by ${Math.max(...b.values)} bits, which C++ (and so ONNX Runtime) leaves undefined`);
+  const factor = b.kind === 'const' ? ctx.const('p', b.dims, b.values.map((y) => 2 ** y)) : ctx.map('power', [ctx.const('two', [1], [2]), b.t], [], '_');
+  const x = ctx.tensor(0);
+  if (dir === 'LEFT') return [wrapped(ctx, ctx.map('mul', [x, factor], [], '_'), dtype)];
+  return [tensor(ctx.map('floor', [ctx.map('div', [x, factor], [], '_')]), dtype)];
 };
 
 function variadic(fn: FnName, fold: (ctx: OnnxContext, a: Const, b: Const) => Const): OnnxExtractor {
@@ -291,6 +299,9 @@ const pow: OnnxExtractor = (ctx) => {
   // A computed exponent (or base): a^b element by element for a float base, the exponent float or
   // integer (whole numbers, exact in float64), as ONNX Runtime's std::pow in the base's type.
   if (isFloat(dtypeOfVal(x)) && dtypeOfVal(y) !== 'bool') return [tensor(ctx.map('power', [ctx.tensor(0), ctx.tensor(1, 'p')]), dtypeOfVal(x))];
+  // An integer base: ONNX Runtime computes static_cast<T>(std::pow(x, y)) in double, the same
+  // float64 pow truncated here (2^−1 is 0); a result the type cannot hold is undefined there.
+  if (isInteger(dtypeOfVal(x)) && dtypeOfVal(y) !== 'bool') return [tensor(ctx.map('trunc', [ctx.map('power', [ctx.tensor(0), ctx.tensor(1, 'p')], [], '_')]), dtypeOfVal(x))];
   return ctx.fail(`raises computed ${dtypeOfVal(x)} values to a power; nn2eq prints Pow of computed values for a floating-point base`, 'cast the base to float');
 };
 
@@ -491,7 +502,7 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   BitShift: bitShift,
   Floor: rounding(Math.floor, 'floor'),
   Ceil: rounding(Math.ceil, 'ceil'),
-  Round: rounding(roundHalfEven, null),
+  Round: rounding(roundHalfEven, 'round_even'),
   Sign: rounding(Math.sign, 'sign', (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
   Not: logic('not', (x) => (x ? 0 : 1)),
   IsNaN: isNanOp,

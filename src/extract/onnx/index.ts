@@ -64,13 +64,15 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Trilu', 'CumSum',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
+  // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
+  'Clip', 'MaxPool', 'Pad', 'BitShift',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
