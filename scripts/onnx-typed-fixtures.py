@@ -250,9 +250,15 @@ def refused_model(name, nodes, inputs, outputs):
 
 
 refused_model("relu_int32", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", I32, [3])], [vi("y", I32, [3])])
-refused_model("round_computed", [helper.make_node("Round", ["x"], ["y"], name="round")], [vi("x", F, [3])], [vi("y", F, [3])])
 refused_model("int32_product", [helper.make_node("Mul", ["a", "b"], ["y"], name="mul")], [vi("a", I32, [3]), vi("b", I32, [3])], [vi("y", I32, [3])])
 refused_model("mod_float_computed", [helper.make_node("Mod", ["a", "b"], ["y"], fmod=1, name="mod")], [vi("a", F, [3]), vi("b", F, [3])], [vi("y", F, [3])])
+
+# Round of computed values: half to even (ties at ±0.5, ±1.5, ±2.5), and BitShift of computed uint8 values.
+save("typed_round", [helper.make_node("Round", ["x"], ["y"], name="round")], [vi("x", F, [8])], [vi("y", F, [8])],
+     cases=[[[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.7, -2.7]], [[0.4999999701976776, 4194304.5, -3.5, 4.5, 0.0, -0.0, 123.25, -7.75]]])
+save("typed_bitshift_uint8", [helper.make_node("BitShift", ["a", "b"], ["l"], direction="LEFT", name="shl"),
+                              helper.make_node("BitShift", ["a", "b"], ["r"], direction="RIGHT", name="shr")],
+     [vi("a", U8, [5]), vi("b", U8, [5])], [vi("l", U8, [5]), vi("r", U8, [5])], cases=[[[1, 200, 255, 16, 7], [1, 1, 7, 4, 0]]])
 
 # float16 computed: ONNX rounds to float16 after every op (Cast, then x·x, then + x, then / 3);
 # ties (1 + 2^-11, 1 + 3·2^-11 → even) and float16 subnormals among the values. ONNX Runtime's CPU
