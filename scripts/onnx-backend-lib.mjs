@@ -78,7 +78,7 @@ export const STRUCTURAL = {
   ReduceLogSumExp: REDUCE_AXES,
   ReduceSumSquare: REDUCE_AXES,
 };
-const INTEGER = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+const INTEGER = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2']);
 
 /** The case folders, sorted. */
 export function caseNames() {
@@ -268,7 +268,7 @@ const NUMPY_DRIVER = `
 import importlib.util, json, math, sys
 import numpy as np
 DT = {'float32': np.float32, 'float64': np.float64, 'float16': np.float16, 'bfloat16': np.float32, 'bool': np.bool_,
-      'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64,
+      'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64, 'int4': np.int8, 'int2': np.int8, 'uint4': np.uint8, 'uint2': np.uint8,
       'uint8': np.uint8, 'uint16': np.uint16, 'uint32': np.uint32, 'uint64': np.uint64}
 def num(v):
     return v if math.isfinite(v) else ('NaN' if v != v else 'Infinity' if v > 0 else '-Infinity')

@@ -6,7 +6,7 @@
  */
 
 /** The element types a tensor may have (ONNX's numeric types that nn2eq reads). */
-export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'] as const;
+export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'int4', 'uint4', 'int2', 'uint2'] as const;
 export type DType = (typeof ELEMENT_TYPES)[number];
 
 /** Bits of each integer type, and whether it is signed. */
@@ -19,6 +19,10 @@ const INT_BITS: Partial<Record<DType, readonly [number, boolean]>> = {
   uint16: [16, false],
   uint32: [32, false],
   uint64: [64, false],
+  int4: [4, true],
+  uint4: [4, false],
+  int2: [2, true],
+  uint2: [2, false],
 };
 
 /** Whether a dtype holds integers (bool aside). */

@@ -20,6 +20,10 @@ export const DTYPES: Record<number, OnnxDtype> = {
   12: 'uint32',
   13: 'uint64',
   16: 'bfloat16',
+  21: 'uint4',
+  22: 'int4',
+  25: 'uint2',
+  26: 'int2',
 };
 
 /** Names of the DataType numbers refused, for messages. */
@@ -31,15 +35,32 @@ const OTHER_DTYPES: Record<number, string> = {
   18: 'float8e4m3fnuz',
   19: 'float8e5m2',
   20: 'float8e5m2fnuz',
-  21: 'uint4',
-  22: 'int4',
   23: 'float4e2m1',
+  24: 'float8e8m0',
 };
 
-/** Bytes per element in raw_data. */
+/** Bytes per element in raw_data (packed types: a fraction of a byte). */
 const SIZE: Record<Exclude<OnnxDtype, 'string'>, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
+  int4: 0.5, uint4: 0.5, int2: 0.25, uint2: 0.25,
 };
+
+/** Bytes of raw_data that `count` elements take (packed types fill their last byte partly). */
+function rawBytes(dtype: Exclude<OnnxDtype, 'string'>, count: number): number {
+  return Math.ceil(count * SIZE[dtype]);
+}
+
+/** Packed 4- and 2-bit integers (int4, uint4, int2, uint2): the lowest bits of each byte first, sign-extended for the signed types. */
+function unpack(bytes: ArrayLike<number>, dtype: 'int4' | 'uint4' | 'int2' | 'uint2', count: number): Int8Array {
+  const bits = dtype.endsWith('4') ? 4 : 2;
+  const per = 8 / bits;
+  const out = new Int8Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = (bytes[Math.floor(i / per)] >> ((i % per) * bits)) & ((1 << bits) - 1);
+    out[i] = dtype.startsWith('u') || v < 1 << (bits - 1) ? v : v - (1 << bits);
+  }
+  return out;
+}
 
 /** Largest tensor accepted (elements); larger declared shapes are refused before reading. */
 const MAX_ELEMENTS = 1 << 28;
@@ -110,19 +131,19 @@ export function decodeTensor(r: Reader, ctx: TensorContext): OnnxTensor {
   if (count > MAX_ELEMENTS) {
     throw new Nn2eqError(`${ctx.file}: ${label} declares shape [${dims.join(', ')}] (${count} elements), more than the ${MAX_ELEMENTS} accepted`, 'too-large');
   }
-  if (location === 1) raw = externalBytes(external, ctx, label, dtype === 'string' ? 0 : count * SIZE[dtype]);
+  if (location === 1) raw = externalBytes(external, ctx, label, dtype === 'string' ? 0 : rawBytes(dtype, count));
   else if (location !== 0) throw new Nn2eqError(`${ctx.file}: ${label} has data_location ${location}, expected 0 (in the file) or 1 (external)`);
   let values: OnnxValues;
   if (dtype === 'string') {
     values = strings;
     if (raw !== null) throw new Nn2eqError(`${ctx.file}: ${label} is a string tensor with raw_data, which ONNX does not allow`);
   } else if (raw !== null) {
-    if (raw.length !== count * SIZE[dtype]) {
-      throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] (${dtype}) holds ${raw.length} bytes of raw_data, expected ${count * SIZE[dtype]}`, 'input', 'the file is truncated or corrupt; export the model again');
+    if (raw.length !== rawBytes(dtype, count)) {
+      throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] (${dtype}) holds ${raw.length} bytes of raw_data, expected ${rawBytes(dtype, count)}`, 'input', 'the file is truncated or corrupt; export the model again');
     }
     values = fromRaw(raw, dtype, count);
   } else {
-    values = fromTyped(dtype, { floats, ints, int64s, doubles, uint64s });
+    values = fromTyped(dtype, { floats, ints, int64s, doubles, uint64s }, count);
   }
   if (values.length !== count) {
     throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] holds ${values.length} values, expected ${count}`, 'input', 'the file is truncated or corrupt; export the model again');
@@ -161,6 +182,7 @@ function fromRaw(raw: Uint8Array, dtype: Exclude<OnnxDtype, 'string'>, count: nu
     case 'bool': return Uint8Array.from(new Uint8Array(buf), (b) => (b ? 1 : 0));
     case 'float16': return widenHalf(new Uint16Array(buf), count, halfToFloat);
     case 'bfloat16': return widenHalf(new Uint16Array(buf), count, bfloatToFloat);
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(new Uint8Array(buf), dtype, count);
   }
 }
 
@@ -183,7 +205,7 @@ interface Typed {
 }
 
 /** The typed field each dtype is stored in when there is no raw_data (onnx.proto's table). */
-function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed): OnnxValues {
+function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed, count: number): OnnxValues {
   switch (dtype) {
     case 'float32': return Float32Array.from(t.floats);
     case 'float64': return Float64Array.from(t.doubles);
@@ -198,6 +220,8 @@ function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed): OnnxValues {
     case 'int64': return BigInt64Array.from(t.int64s);
     case 'uint32': return Uint32Array.from(t.uint64s, (v) => Number(v & 0xffffffffn));
     case 'uint64': return BigUint64Array.from(t.uint64s);
+    // Packed into int32_data, one byte of packed values per int32.
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(t.ints, dtype, t.ints.length === 0 ? 0 : count);
   }
 }
 
