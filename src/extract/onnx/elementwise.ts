@@ -1,7 +1,7 @@
 import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
-import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
+import { intRange, isFloat, isInteger, roundToFloat, SMALL_FLOATS, toSmallFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
@@ -339,6 +339,7 @@ const passThrough: OnnxExtractor = (ctx) => {
 /** One value cast to `to` as ONNX defines it (float→int truncates; int→int wraps; bool is 0/1). */
 function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number {
   if (to === 'bool') return x !== 0 ? 1 : 0;
+  if (SMALL_FLOATS[to]) return toSmallFloat(x, to, attrInt(ctx.node, 'saturate', 1) === 1);
   if (isFloat(to)) return roundToFloat(x, to);
   if (isFloat(from)) {
     const t = Math.trunc(x);
@@ -370,6 +371,13 @@ function castTo(ctx: OnnxContext, to: DType): Val[] {
   if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => castValue(ctx, x, v.dtype, to)), to)];
   const from = dtypeOfVal(v);
   if (to === 'bool') return [tensor(from === 'bool' ? v.t : ctx.map('nonzero', [v.t]), to)];
+  // To a small float type: rounded, then saturated (or ∞ / NaN past its largest value), as ONNX's Cast defines.
+  const small = SMALL_FLOATS[to];
+  if (small) {
+    const saturate = attrInt(ctx.node, 'saturate', 1) === 1;
+    const mode = small.over === 'none' ? 3 : saturate ? 0 : small.over === 'inf' ? 1 : 2;
+    return [tensor(ctx.map('round_small', [v.t], [small.p, small.emin, small.max, mode]), to)];
+  }
   // To a float type: whole numbers (below 2^53) and bools are already their float values.
   if (isFloat(to)) return [tensor(v.t, to)];
   // Float to integer truncates (ONNX leaves values the type cannot hold undefined).

@@ -5,7 +5,7 @@ import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
-import { intRange, isFloat, type DType } from '../../tensor/dtype.js';
+import { intRange, isFloat, SMALL_FLOATS, type DType } from '../../tensor/dtype.js';
 import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
@@ -261,6 +261,9 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return outs.map((v) => {
       if (v.kind === 'const') return v;
       const dtype = v.dtype ?? fallback;
+      if (SMALL_FLOATS[dtype] && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike') {
+        return fail(`computes ${dtype} values; nn2eq casts to ${dtype} (Cast, CastLike) and moves such values, but computes with them only after a cast to a wider float type`, 'cast to float16 or float32 first');
+      }
       if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {
         // ONNX rounds to the low-precision type after every op: the op's result, computed in float64, is rounded once.
         const r = b.apply('map', [v.t], { fn: 'round_binary', params: LOW_PRECISION[dtype] }, fail, 'h')[0];
