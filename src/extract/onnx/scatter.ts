@@ -96,7 +96,11 @@ function scatter(targets: Targets): OnnxExtractor {
       });
       return [konst(dims, values, dtype)];
     }
-    if (combine) return ctx.fail(`scatters with reduction '${reduction}' into computed values`, 'nn2eq prints a scatter of computed values with reduction none, or folds one of constants');
+    if (combine) {
+      // Integer sums and products wrap in ONNX; float64 would round them past 2^53 first.
+      if (isInteger(dtype) && (reduction === 'add' || reduction === 'mul')) return ctx.fail(`scatters with reduction '${reduction}' into computed ${dtype} values`, 'nn2eq prints scatter reductions of computed values for floats, and max/min for integers');
+      return [tensor(reduced(ctx, data, updates, to, reduction as 'add' | 'mul' | 'max' | 'min'), dtype)];
+    }
     return [tensor(picked(ctx, data, updates, to), dtype)];
   };
 }
@@ -111,6 +115,32 @@ function picked(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array): T {
   const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
   const joined = ctx.op('concat', [flat(data, 0), flat(updates, 2)], { axis: 0 }, '_')[0];
   return ctx.reshape(pickFlat(ctx, joined, src), dims, 'h');
+}
+
+/**
+ * data with updates combined into the elements at `to` by `reduction`, in update order as ONNX's
+ * reference loop does: round k combines every element with its k-th update (or with the
+ * reduction's identity, 0, 1, −∞ or ∞, where it has fewer), all picked from data, updates and
+ * the identity joined flat. As many rounds as the most updates any element gets.
+ */
+function reduced(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array, reduction: 'add' | 'mul' | 'max' | 'min'): T {
+  const dims = dimsOf(data);
+  const n = sizeOf(dims);
+  const m = to.length;
+  const hits: number[][] = Array.from({ length: n }, () => []);
+  to.forEach((t, j) => hits[t].push(j));
+  const rounds = Math.max(0, ...hits.map((h) => h.length));
+  const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
+  const identity = { add: 0, mul: 1, max: -Infinity, min: Infinity }[reduction];
+  const joined = ctx.op('concat', [flat(updates, 2), ctx.const('identity', [1], [identity])], { axis: 0 }, '_')[0];
+  const fn = ({ add: 'add', mul: 'mul', max: 'maximum', min: 'minimum' } as const)[reduction];
+  let y = flat(data, 0);
+  for (let k = 0; k < rounds; k++) {
+    const src = Int32Array.from(hits, (h) => (k < h.length ? h[k] : m));
+    const pick = gatherFlat(ctx, tensor(joined), src, [n]) as Extract<Val, { kind: 'tensor' }>;
+    y = ctx.map(fn, [y, pick.t], [], '_');
+  }
+  return ctx.reshape(y, dims, 'h');
 }
 
 /** Elements `src` of a rank-1 tensor, in that order: one slice per run of consecutive elements, joined. */
