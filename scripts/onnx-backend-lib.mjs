@@ -5,7 +5,7 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
+// sequence_lens or Attention's nonpad_kv_seqlen, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
 // other input stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
@@ -56,10 +56,15 @@ export const STRUCTURAL = {
   ScatterND: { 1: 'indices' },
   Scatter: { 1: 'indices' },
   CumSum: { 1: 'axis' },
+  CumProd: { 1: 'axis' },
+  HannWindow: { 0: 'size' },
+  HammingWindow: { 0: 'size' },
+  BlackmanWindow: { 0: 'size' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },
   LSTM: { 4: 'sequence_lens' },
+  Attention: { 6: 'nonpad_kv_seqlen' },
   GRU: { 4: 'sequence_lens' },
   RNN: { 4: 'sequence_lens' },
   ReduceSum: REDUCE_AXES,
@@ -73,7 +78,7 @@ export const STRUCTURAL = {
   ReduceLogSumExp: REDUCE_AXES,
   ReduceSumSquare: REDUCE_AXES,
 };
-const INTEGER = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+const INTEGER = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2']);
 
 /** The case folders, sorted. */
 export function caseNames() {
@@ -263,7 +268,8 @@ const NUMPY_DRIVER = `
 import importlib.util, json, math, sys
 import numpy as np
 DT = {'float32': np.float32, 'float64': np.float64, 'float16': np.float16, 'bfloat16': np.float32, 'bool': np.bool_,
-      'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64,
+      'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64, 'int4': np.int8, 'int2': np.int8, 'uint4': np.uint8, 'uint2': np.uint8,
+      'float8e4m3fn': np.float32, 'float8e4m3fnuz': np.float32, 'float8e5m2': np.float32, 'float8e5m2fnuz': np.float32, 'float4e2m1': np.float32,
       'uint8': np.uint8, 'uint16': np.uint16, 'uint32': np.uint32, 'uint64': np.uint64}
 def num(v):
     return v if math.isfinite(v) else ('NaN' if v != v else 'Infinity' if v > 0 else '-Infinity')

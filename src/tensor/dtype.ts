@@ -6,7 +6,7 @@
  */
 
 /** The element types a tensor may have (ONNX's numeric types that nn2eq reads). */
-export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'] as const;
+export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1'] as const;
 export type DType = (typeof ELEMENT_TYPES)[number];
 
 /** Bits of each integer type, and whether it is signed. */
@@ -19,6 +19,10 @@ const INT_BITS: Partial<Record<DType, readonly [number, boolean]>> = {
   uint16: [16, false],
   uint32: [32, false],
   uint64: [64, false],
+  int4: [4, true],
+  uint4: [4, false],
+  int2: [2, true],
+  uint2: [2, false],
 };
 
 /** Whether a dtype holds integers (bool aside). */
@@ -28,7 +32,36 @@ export function isInteger(d: DType): boolean {
 
 /** Whether a dtype holds floating-point numbers. */
 export function isFloat(d: DType): boolean {
-  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16';
+  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || SMALL_FLOATS[d] !== undefined;
+}
+
+/**
+ * The 8- and 4-bit float types (ONNX's float8 formats and float4e2m1): significand bits p (the
+ * implicit one included), the smallest normal exponent emin, the largest finite value, and what a
+ * cast without saturation gives past it ('inf', or 'nan' for the types without an infinity).
+ * float4e2m1 has neither, and always saturates (a NaN becomes 0).
+ */
+export const SMALL_FLOATS: Partial<Record<DType, { readonly p: number; readonly emin: number; readonly max: number; readonly over: 'inf' | 'nan' | 'none' }>> = {
+  float8e4m3fn: { p: 4, emin: -6, max: 448, over: 'nan' },
+  float8e4m3fnuz: { p: 4, emin: -7, max: 240, over: 'nan' },
+  float8e5m2: { p: 3, emin: -14, max: 57344, over: 'inf' },
+  float8e5m2fnuz: { p: 3, emin: -15, max: 57344, over: 'nan' },
+  float4e2m1: { p: 2, emin: 0, max: 6, over: 'none' },
+};
+
+/**
+ * A float64 cast to a small float type as ONNX's Cast defines it: rounded to nearest even
+ * (gradual underflow), then past the largest finite value (±∞ included) the largest finite value
+ * when saturating, else ±∞ or NaN as the type has them; NaN stays NaN (0 for float4e2m1).
+ */
+export function toSmallFloat(x: number, d: DType, saturate = true): number {
+  const f = SMALL_FLOATS[d];
+  if (!f) return x;
+  if (Number.isNaN(x)) return f.over === 'none' ? 0 : NaN;
+  const r = Number.isFinite(x) ? roundBinary(x, f.p, f.emin, 1023) : x;
+  if (Math.abs(r) <= f.max) return r;
+  if (saturate || f.over === 'none') return Math.sign(x) * f.max;
+  return f.over === 'inf' ? Math.sign(x) * Infinity : NaN;
 }
 
 /** The smallest and largest value of an integer dtype (as float64; int64/uint64 bounds rounded). */
@@ -87,6 +120,6 @@ export function roundToFloat(x: number, d: DType): number {
     case 'float32': return Math.fround(x);
     case 'float16': return toFloat16(x);
     case 'bfloat16': return toBfloat16(x);
-    default: return x;
+    default: return toSmallFloat(x, d);
   }
 }

@@ -73,6 +73,47 @@ function toFloat32(g: Graph, x: NodeId): NodeId {
   return g.sub(c, g.sub(c, x));
 }
 
+/**
+ * A float64 rounded to a binary format with p significand bits (the implicit one included) and
+ * exponents emin…emax, as dtype.ts's roundBinary: nearest, ties to even, gradual underflow,
+ * overflow to ±∞. Of |x| = a: a normal a is rounded to p bits by Veltkamp's split, c − (c − a)
+ * with c = 2^(53−p)·a + a (ties to even, as float64's own rounding is; c written as toFloat32's
+ * is, for fused multiply-adds); a subnormal a, scaled by 2^(p−1−emin) (exact), to a whole number
+ * by adding and subtracting 1.5·2^52, then scaled back. A result of 2^(emax+1) or more (and an a
+ * that large) overflows: ∞. The sign goes back last; NaN stays NaN. Every constant is a power of
+ * two past float32's range or a whole number, which every target prints exactly.
+ */
+function toBinary(g: Graph, x: NodeId, p: number, emin: number, emax: number): NodeId {
+  const a = g.fn('abs', x);
+  const c = g.add(g.scale(a, 2 ** (53 - p)), a);
+  const normal = g.sub(c, g.sub(c, a));
+  const k = 2 ** (p - 1 - emin);
+  const tiny = g.div(g.shift(g.shift(g.scale(a, k), 1.5 * 2 ** 52), -1.5 * 2 ** 52), g.constant(k));
+  const r = g.select(g.compare('gt', g.constant(2 ** emin), a), tiny, normal);
+  const top = g.constant(2 ** (emax + 1));
+  const inf = g.constant(Infinity);
+  const m = g.select(g.compare('ge', a, top), inf, g.select(g.compare('ge', r, top), inf, r));
+  return g.select(g.compare('gt', g.constant(0), x), g.neg(m), m);
+}
+
+/**
+ * A float64 cast to a small float type (ONNX's float8 formats, float4e2m1), as dtype.ts's
+ * toSmallFloat: rounded as toBinary rounds (nearest even, gradual underflow below 2^emin), then a
+ * result past `max` (and an ∞, and any |x| ≥ 2^64, which the split would overflow on) becomes
+ * `max` (mode 0), ∞ (mode 1) or NaN (mode 2), with x's sign; mode 3 saturates and makes NaN 0.
+ */
+function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode: number): NodeId {
+  const a = g.fn('abs', x);
+  const c = g.add(g.scale(a, 2 ** (53 - p)), a);
+  const normal = g.sub(c, g.sub(c, a));
+  const k = 2 ** (p - 1 - emin);
+  const tiny = g.div(g.shift(g.shift(g.scale(a, k), 1.5 * 2 ** 52), -1.5 * 2 ** 52), g.constant(k));
+  const r = g.select(g.compare('gt', g.constant(2 ** emin), a), tiny, normal);
+  const over = g.constant(mode === 1 ? Infinity : mode === 2 ? NaN : max);
+  const m = g.select(g.compare('ge', a, g.constant(2 ** 64)), over, g.select(g.compare('gt', r, g.constant(max)), over, r));
+  const signed = g.select(g.compare('gt', g.constant(0), x), g.neg(m), m);
+  return mode === 3 ? g.select(g.compare('eq', x, x), signed, g.constant(0)) : signed;
+}
 
 const unary = (scalar: (g: Graph, x: NodeId, p: readonly number[]) => NodeId, operator?: string, params: readonly string[] = []): ElementwiseFn => ({
   arity: 1,
@@ -227,6 +268,10 @@ export const ELEMENTWISE = {
   dequantize: { arity: 4, params: [], scalar: (g, [q, z, a, b]) => g.div(g.mul(g.sub(q, z), b), a) },
   /** x rounded to float32 (nearest, ties to even). */
   round_float32: unary((g, x) => toFloat32(g, x), 'fl32'),
+  /** x rounded to a float format of p significand bits and exponents emin…emax (float16: 11, −14, 15; bfloat16: 8, −126, 127), nearest even. */
+  round_binary: unary((g, x, [p, emin, emax]) => toBinary(g, x, p, emin, emax), 'fl', ['bits', 'emin', 'emax']),
+  /** x cast to a small float type: significand bits p, smallest normal exponent emin, largest finite value max, and past it (mode) max, ∞, NaN, or max with NaN made 0. */
+  round_small: unary((g, x, [p, emin, max, mode]) => toSmall(g, x, p, emin, max, mode), 'fl', ['bits', 'emin', 'max', 'mode']),
   /** x rounded to a whole number, ties to even (np.rint). */
   round_even: unary((g, x) => roundHalfEven(g, x), 'rint'),
   /** min(max(r + z, lo), hi): a zero point added, saturated to an integer type's range. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Nn2eqError } from '../errors.js';
 import { Reader } from '../load/onnx/protobuf.js';
+import { halfToFloat } from '../load/tfjs.js';
 import type { OnnxDtype } from '../load/onnx/types.js';
 import { missingOracle } from './oracle.js';
 
@@ -120,7 +121,9 @@ export async function openOnnxRuntime(bytes: Uint8Array, options: OnnxRuntimeOpt
         const t = result[name];
         const data = t.data as ArrayLike<number | bigint>;
         const values = new Float64Array(data.length);
-        for (let i = 0; i < data.length; i++) values[i] = Number(data[i]);
+        // onnxruntime-web hands float16 values over as their 16 bits (a Uint16Array).
+        const half = t.type === 'float16' && data instanceof Uint16Array;
+        for (let i = 0; i < data.length; i++) values[i] = half ? halfToFloat(data[i] as number) : Number(data[i]);
         return { name, dtype: t.type, dims: [...t.dims], values };
       });
     },

@@ -2,7 +2,7 @@ import { attrInt, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf, type T as TensorRef } from '../../tensor/program.js';
 import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps, wrapped } from './elementwise.js';
-import { isFloat } from '../../tensor/dtype.js';
+import { isFloat, wrapInteger } from '../../tensor/dtype.js';
 import { batchedDot } from './linear.js';
 
 /**
@@ -80,52 +80,56 @@ const trilu: OnnxExtractor = (ctx) => {
 };
 
 /**
- * CumSum along one axis (exclusive, reverse as ONNX defines them): a constant is folded; a
- * computed tensor is summed with shifted copies of itself.
+ * CumSum (and CumProd) along one axis (exclusive, reverse as ONNX defines them): a constant is
+ * folded; a computed tensor is summed with (multiplied by) shifted copies of itself.
  */
-const cumsum: OnnxExtractor = (ctx) => {
-  const v = ctx.val(0);
-  const dims = dimsOf(v);
-  const axis = axisOf(ctx, ctx.constant(1, 'axis').values[0], dims.length);
-  const exclusive = attrInt(ctx.node, 'exclusive', 0) === 1;
-  const reverse = attrInt(ctx.node, 'reverse', 0) === 1;
-  const n = dims[axis];
-  // T[i, j] = 1 when element i counts towards output j.
-  const T = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const counts = reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j;
-      T[i * n + j] = counts ? 1 : 0;
+function cumulative(product: boolean): OnnxExtractor {
+  return (ctx) => {
+    const v = ctx.val(0);
+    const dims = dimsOf(v);
+    const axis = axisOf(ctx, ctx.constant(1, 'axis').values[0], dims.length);
+    const exclusive = attrInt(ctx.node, 'exclusive', 0) === 1;
+    const reverse = attrInt(ctx.node, 'reverse', 0) === 1;
+    const dtype = ctx.dtype(0);
+    const n = dims[axis];
+    const unit = product ? 1 : 0;
+    if (v.kind === 'const') {
+      // Element i counts towards output j.
+      const counts = (i: number, j: number) => (reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j);
+      const st = strides(dims);
+      const out = new Float64Array(v.values.length);
+      for (let o = 0; o < out.length; o++) {
+        const j = Math.floor(o / st[axis]) % n;
+        const base = o - j * st[axis];
+        let s = unit;
+        for (let i = 0; i < n; i++) if (counts(i, j)) s = product ? s * v.values[base + i * st[axis]] : s + v.values[base + i * st[axis]];
+        out[o] = s;
+      }
+      if (!product || isFloat(dtype)) return [moved(v, dims, out)];
+      if (out.some((x) => !Number.isSafeInteger(x))) return ctx.fail(`multiplies ${dtype} values past 2^53, where float64 would round them before ONNX's wrap`);
+      return [moved(v, dims, out.map((x) => wrapInteger(BigInt(x), dtype)))];
     }
-  }
-  if (v.kind === 'const') {
-    const st = strides(dims);
-    const out = new Float64Array(v.values.length);
-    for (let o = 0; o < out.length; o++) {
-      const j = Math.floor(o / st[axis]) % n;
-      const base = o - j * st[axis];
-      let s = 0;
-      for (let i = 0; i < n; i++) if (T[i * n + j]) s += v.values[base + i * st[axis]];
-      out[o] = s;
-    }
-    return [moved(v, dims, out)];
-  }
-  // Partial sums by doubling (y += y shifted by 1, 2, 4, … along the axis, zeros shifted in), never
-  // a product with a 0/1 triangle: 0·∞ would give NaN for an ∞ that does not count towards an output.
-  const shift = (t: TensorRef, d: number): TensorRef => {
-    const keep = ctx.op('slice', [t], { begin: dims.map((_, i) => (i === axis && reverse ? d : 0)), end: dims.map((s, i) => (i === axis && !reverse ? s - d : s)) }, '_')[0];
-    const zeros = dims.map((_, i) => (i === axis ? d : 0));
-    const none = dims.map(() => 0);
-    return ctx.op('pad', [keep], reverse ? { before: none, after: zeros } : { before: zeros, after: none }, '_')[0];
+    // A product of computed integers can pass 2^53 before ONNX's wrap, where float64 rounds it.
+    if (product && !isFloat(dtype)) return ctx.fail(`multiplies computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints CumProd of computed values for floating-point types');
+    // Partial sums (products) by doubling (y ⊕= y shifted by 1, 2, 4, … along the axis, zeros (ones)
+    // shifted in), never a product with a 0/1 triangle: 0·∞ would give NaN for an ∞ that does not
+    // count towards an output.
+    const shift = (t: TensorRef, d: number): TensorRef => {
+      const keep = ctx.op('slice', [t], { begin: dims.map((_, i) => (i === axis && reverse ? d : 0)), end: dims.map((s, i) => (i === axis && !reverse ? s - d : s)) }, '_')[0];
+      const fill = dims.map((s, i) => (i === axis ? d : s));
+      if (product) return ctx.op('concat', reverse ? [keep, ctx.const('ones', fill, new Float64Array(sizeOf(fill)).fill(1))] : [ctx.const('ones', fill, new Float64Array(sizeOf(fill)).fill(1)), keep], { axis }, '_')[0];
+      const zeros = dims.map((_, i) => (i === axis ? d : 0));
+      const none = dims.map(() => 0);
+      return ctx.op('pad', [keep], reverse ? { before: none, after: zeros } : { before: zeros, after: none }, '_')[0];
+    };
+    // An exclusive sum (product) along an axis of length 1 is all zeros (ones), whatever the input.
+    if (exclusive && n === 1) return [konst(dims, new Float64Array(sizeOf(dims)).fill(unit), dtype)];
+    let y = exclusive ? shift(v.t, 1) : v.t;
+    for (let d = 1; d < n; d *= 2) y = ctx.map(product ? 'mul' : 'add', [y, shift(y, d)], [], d * 2 >= n ? 'h' : '_');
+    // Integer sums wrap into their type as ONNX's Add does (the wrap of the total is the wrap of each partial sum).
+    return [isFloat(dtype) ? tensor(y) : wrapped(ctx, y, dtype)];
   };
-  // An exclusive sum along an axis of length 1 is all zeros, whatever the input.
-  if (exclusive && n === 1) return [konst(dims, new Float64Array(sizeOf(dims)), ctx.dtype(0))];
-  let y = exclusive ? shift(v.t, 1) : v.t;
-  for (let d = 1; d < n; d *= 2) y = ctx.map('add', [y, shift(y, d)], [], d * 2 >= n ? 'h' : '_');
-  // Integer sums wrap into their type as ONNX's Add does (the wrap of the total is the wrap of each partial sum).
-  const dtype = ctx.dtype(0);
-  return [isFloat(dtype) ? tensor(y) : wrapped(ctx, y, dtype)];
-};
+}
 
 /** One operand's subscripts: its letters, in order. */
 function parseTerm(ctx: OnnxContext, s: string): string[] {
@@ -189,6 +193,7 @@ export const attentionOps: Record<string, OnnxExtractor> = {
   Xor: logical('Xor', (a, b) => a !== b),
   Not: logical('Not', (a) => !a),
   Trilu: trilu,
-  CumSum: cumsum,
+  CumSum: cumulative(false),
+  CumProd: cumulative(true),
   Einsum: einsum,
 };

@@ -1,7 +1,7 @@
 import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
-import { intRange, isFloat, isInteger, roundToFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
+import { intRange, isFloat, isInteger, roundToFloat, SMALL_FLOATS, toSmallFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
@@ -182,7 +182,15 @@ const bitShift: OnnxExtractor = (ctx) => {
     const shift = intFold(ctx, dir === 'LEFT' ? 'shl' : 'shr', dtype);
     return [foldBinary(ctx, a, b, (x, y) => (y >= bits ? ctx.fail(`shifts a ${dtype} value by ${y} bits, which C++ (and so ONNX Runtime) leaves undefined`) : shift(x, y)), dtype)];
   }
-  return ctx.fail('shifts computed values', 'nn2eq folds BitShift only in shape arithmetic');
+  // Computed: x·2^y wrapped into the type (a product by a power of two is exact), or ⌊x / 2^y⌋.
+  const dtype = dtypeOfVal(a);
+  if (!dtype.startsWith('uint') || dtypeOfVal(b) !== dtype) return ctx.fail(`shifts ${dtype} values by ${dtypeOfVal(b)} amounts; ONNX defines BitShift for one unsigned integer type`);
+  const bits = intRange(dtype)[1].toString(2).length;
+  if (b.kind === 'const' && b.values.some((y) => y >= bits)) return ctx.fail(`shifts a ${dtype} value by ${Math.max(...b.values)} bits, which C++ (and so ONNX Runtime) leaves undefined`);
+  const factor = b.kind === 'const' ? ctx.const('p', b.dims, b.values.map((y) => 2 ** y)) : ctx.map('power', [ctx.const('two', [1], [2]), b.t], [], '_');
+  const x = ctx.tensor(0);
+  if (dir === 'LEFT') return [wrapped(ctx, ctx.map('mul', [x, factor], [], '_'), dtype)];
+  return [tensor(ctx.map('floor', [ctx.map('div', [x, factor], [], '_')]), dtype)];
 };
 
 function variadic(fn: FnName, fold: (ctx: OnnxContext, a: Const, b: Const) => Const): OnnxExtractor {
@@ -291,6 +299,9 @@ const pow: OnnxExtractor = (ctx) => {
   // A computed exponent (or base): a^b element by element for a float base, the exponent float or
   // integer (whole numbers, exact in float64), as ONNX Runtime's std::pow in the base's type.
   if (isFloat(dtypeOfVal(x)) && dtypeOfVal(y) !== 'bool') return [tensor(ctx.map('power', [ctx.tensor(0), ctx.tensor(1, 'p')]), dtypeOfVal(x))];
+  // An integer base: ONNX Runtime computes static_cast<T>(std::pow(x, y)) in double, the same
+  // float64 pow truncated here (2^−1 is 0); a result the type cannot hold is undefined there.
+  if (isInteger(dtypeOfVal(x)) && dtypeOfVal(y) !== 'bool') return [tensor(ctx.map('trunc', [ctx.map('power', [ctx.tensor(0), ctx.tensor(1, 'p')], [], '_')]), dtypeOfVal(x))];
   return ctx.fail(`raises computed ${dtypeOfVal(x)} values to a power; nn2eq prints Pow of computed values for a floating-point base`, 'cast the base to float');
 };
 
@@ -328,6 +339,7 @@ const passThrough: OnnxExtractor = (ctx) => {
 /** One value cast to `to` as ONNX defines it (float→int truncates; int→int wraps; bool is 0/1). */
 function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number {
   if (to === 'bool') return x !== 0 ? 1 : 0;
+  if (SMALL_FLOATS[to]) return toSmallFloat(x, to, attrInt(ctx.node, 'saturate', 1) === 1);
   if (isFloat(to)) return roundToFloat(x, to);
   if (isFloat(from)) {
     const t = Math.trunc(x);
@@ -348,11 +360,24 @@ function castTarget(ctx: OnnxContext, to: number): DType {
   return d;
 }
 
+/** The packed integer types: read and cast from exactly, never cast to (see castTo). */
+const SUB_BYTE: ReadonlySet<DType> = new Set(['int4', 'uint4', 'int2', 'uint2']);
+
 function castTo(ctx: OnnxContext, to: DType): Val[] {
   const v = ctx.val(0);
+  // ONNX's conformance data wraps a cast to int4 (−9 → 7), ONNX Runtime's Cast clamps it (−9 → −8),
+  // and the rounding of a fraction is written down nowhere: no one answer to print.
+  if (SUB_BYTE.has(to) && dtypeOfVal(v) !== to) return ctx.fail(`casts ${dtypeOfVal(v)} values to ${to}, where ONNX's reference wraps and ONNX Runtime clamps out-of-range values`, 'cast to int8 or uint8 instead');
   if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => castValue(ctx, x, v.dtype, to)), to)];
   const from = dtypeOfVal(v);
   if (to === 'bool') return [tensor(from === 'bool' ? v.t : ctx.map('nonzero', [v.t]), to)];
+  // To a small float type: rounded, then saturated (or ∞ / NaN past its largest value), as ONNX's Cast defines.
+  const small = SMALL_FLOATS[to];
+  if (small) {
+    const saturate = attrInt(ctx.node, 'saturate', 1) === 1;
+    const mode = small.over === 'none' ? 3 : saturate ? 0 : small.over === 'inf' ? 1 : 2;
+    return [tensor(ctx.map('round_small', [v.t], [small.p, small.emin, small.max, mode]), to)];
+  }
   // To a float type: whole numbers (below 2^53) and bools are already their float values.
   if (isFloat(to)) return [tensor(v.t, to)];
   // Float to integer truncates (ONNX leaves values the type cannot hold undefined).
@@ -491,7 +516,7 @@ export const elementwiseOps: Record<string, OnnxExtractor> = {
   BitShift: bitShift,
   Floor: rounding(Math.floor, 'floor'),
   Ceil: rounding(Math.ceil, 'ceil'),
-  Round: rounding(roundHalfEven, null),
+  Round: rounding(roundHalfEven, 'round_even'),
   Sign: rounding(Math.sign, 'sign', (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
   Not: logic('not', (x) => (x ? 0 : 1)),
   IsNaN: isNanOp,

@@ -5,7 +5,7 @@ import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
 import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
-import { intRange, isFloat, type DType } from '../../tensor/dtype.js';
+import { intRange, isFloat, SMALL_FLOATS, type DType } from '../../tensor/dtype.js';
 import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
 import { linearOps } from './linear.js';
@@ -20,6 +20,8 @@ import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
+import { signalOps } from './signal.js';
+import { attentionNodeOps } from './attention-op.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -37,6 +39,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...trigOps,
   ...lossOps,
   ...gridSampleOps,
+  ...signalOps,
+  ...attentionNodeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -53,18 +57,25 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
-  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   // A choice between a value and 0 (Trilu), sums of shifted copies (CumSum): exact for integers too.
   'Trilu', 'CumSum',
+  // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
+  'TopK', 'Attention',
+  // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
+  'Clip', 'MaxPool', 'Pad', 'BitShift',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad']);
+
+/** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
+const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
 
 /** Options of `buildOnnxProgram`. */
 export interface OnnxBuildOptions {
@@ -250,8 +261,14 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return outs.map((v) => {
       if (v.kind === 'const') return v;
       const dtype = v.dtype ?? fallback;
+      if (SMALL_FLOATS[dtype] && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike') {
+        return fail(`computes ${dtype} values; nn2eq casts to ${dtype} (Cast, CastLike) and moves such values, but computes with them only after a cast to a wider float type`, 'cast to float16 or float32 first');
+      }
       if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {
-        return fail(`computes ${dtype} values, which ONNX rounds to ${dtype} after every op; nn2eq computes in float64 and would not round them`, 'convert the model to float32 (e.g. onnxconverter_common) or cast to float32 first');
+        // ONNX rounds to the low-precision type after every op: the op's result, computed in float64, is rounded once.
+        const r = b.apply('map', [v.t], { fn: 'round_binary', params: LOW_PRECISION[dtype] }, fail, 'h')[0];
+        b.setDtype(r, dtype);
+        return tensor(r, dtype);
       }
       b.setDtype(v.t, dtype);
       return v.dtype ? v : tensor(v.t, dtype);

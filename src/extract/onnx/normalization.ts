@@ -97,10 +97,66 @@ const instanceNorm: OnnxExtractor = (ctx) => {
   return [tensor(ctx.map('scale_shift', [y, param(1, 'gamma'), param(2, 'beta')]))];
 };
 
+/**
+ * GroupNormalization (op_group_normalization.py): x [N, C, …] normalized over each group of
+ * C/num_groups channels and all spatial positions (layer_norm of the view [N, G, C/G·…]), then
+ * scaled and shifted per channel (opset 21; opset 18's scale and bias are per group, repeated
+ * over the group's channels).
+ */
+const groupNorm: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  if (x.shape.length < 3) return ctx.fail(`expects [N, C, …] of rank 3 or more, found [${x.shape.join(', ')}]`);
+  const groups = attrInt(ctx.node, 'num_groups', undefined);
+  const [n, c] = x.shape;
+  if (groups === undefined || !Number.isInteger(groups) || groups < 1 || c % groups !== 0) return ctx.fail(`num_groups is ${groups}, expected a whole number that divides the ${c} channels`);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const spatial = x.shape.slice(2);
+  const rows = ctx.reshape(x, [n, groups, (c / groups) * sizeOf(spatial)]);
+  const y = ctx.reshape(ctx.op('layer_norm', [rows], { axes: [2], eps, scale: false, center: false }, '_')[0], x.shape, '_');
+  const shape = [c, ...spatial.map(() => 1)];
+  const param = (i: number, role: string): T => {
+    const v = ctx.val(i);
+    const len = v.kind === 'const' ? v.dims[0] : v.t.shape[0];
+    if (len === c) return v.kind === 'const' ? ctx.const(role, shape, v.values) : ctx.reshape(v.t, shape);
+    if (len !== groups) return ctx.fail(`its ${role} has ${len} values, expected one per channel (${c}) or per group (${groups})`);
+    // One value per group: repeated over the group's channels.
+    const perGroup = ctx.reshape(ctx.tensor(i, role), [groups, 1, ...spatial.map(() => 1)]);
+    const ones = ctx.const('ones', [groups, c / groups, ...spatial.map(() => 1)], new Float64Array(c).fill(1));
+    return ctx.reshape(ctx.map('mul', [perGroup, ones], [], '_'), shape);
+  };
+  return [tensor(ctx.map('scale_shift', [y, param(1, 'gamma'), param(2, 'beta')]))];
+};
+
+/**
+ * LRN (op_lrn.py): y = x·(bias + α/size·Σ x²)^(−β), the sum over the channels c − ⌊(size−1)/2⌋ …
+ * c + ⌈(size−1)/2⌉ that exist: the squares padded with zeros along the channel axis, then `size`
+ * shifted slices added.
+ */
+const lrn: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  if (x.shape.length < 3) return ctx.fail(`expects [N, C, …] of rank 3 or more, found [${x.shape.join(', ')}]`);
+  const size = attrInt(ctx.node, 'size', undefined);
+  if (size === undefined || !Number.isInteger(size) || size < 1) return ctx.fail(`size is ${size}, expected a whole number of at least 1`);
+  const alpha = attrFloat(ctx.node, 'alpha', 1e-4);
+  const beta = attrFloat(ctx.node, 'beta', 0.75);
+  const bias = attrFloat(ctx.node, 'bias', 1);
+  const before = Math.floor((size - 1) / 2);
+  const after = size - 1 - before;
+  const c = x.shape[1];
+  const sq = ctx.map('pow', [x], [2], '_');
+  const padded = ctx.op('pad', [sq], { before: x.shape.map((_, i) => (i === 1 ? before : 0)), after: x.shape.map((_, i) => (i === 1 ? after : 0)) }, '_')[0];
+  const slices = Array.from({ length: size }, (_, k) => ctx.op('slice', [padded], { begin: x.shape.map((_, i) => (i === 1 ? k : 0)), end: x.shape.map((d, i) => (i === 1 ? k + c : d)) }, '_')[0]);
+  const sum = size === 1 ? slices[0] : ctx.map('add', slices, [], '_');
+  const base = ctx.map('affine', [sum], [alpha / size, bias], '_');
+  return [tensor(ctx.map('mul', [x, ctx.map('pow', [base], [-beta], '_')]))];
+};
+
 /** ONNX op type → extractor for normalizations. */
 export const normalizationOps: Record<string, OnnxExtractor> = {
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
   RMSNormalization: rmsNorm,
+  GroupNormalization: groupNorm,
+  LRN: lrn,
 };

@@ -1,7 +1,7 @@
 import { attrInt, attrInts } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { intRange, isFloat, isInteger, roundToFloat } from '../../tensor/dtype.js';
-import { axisOf, konst, strides, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
+import { axisOf, dtypeOfVal, konst, strides, tensor, type Const, type OnnxContext, type OnnxExtractor } from './context.js';
 import { wrapped } from './elementwise.js';
 
 /**
@@ -265,9 +265,70 @@ const meanVarianceNormalization: OnnxExtractor = (ctx) => {
   return [tensor(ctx.map('div', [ctx.map('sub', [x, mean], [], '_'), ctx.map('affine', [std], [1, 1e-9], '_')], [], 'h'))];
 };
 
+/**
+ * TopK with a constant k (op_topk.py): the k largest (smallest) elements along `axis`, sorted, and
+ * their int64 indices; of equal elements the lower index comes first. On a tensor, by ranks: the
+ * rank of element i is the count of elements j that beat it (x_j > x_i, or x_j = x_i with j < i),
+ * the r-th output is the element of rank r (the extreme over i of x_i where rank_i = r, ∓∞
+ * elsewhere, never a product with a 0/1 mask) and its index Σᵢ i·[rank_i = r]. Exact for
+ * integers; a NaN in the input has no rank of its own (ONNX leaves its place unspecified).
+ */
+const topK: OnnxExtractor = (ctx) => {
+  const v = ctx.val(0);
+  const dims = ctx.shape(0);
+  const axis = axisOf(ctx, attrInt(ctx.node, 'axis', -1), dims.length);
+  const largest = attrInt(ctx.node, 'largest', 1) === 1;
+  const k = ctx.opset >= 10 ? ctx.constant(1, 'k').values[0] : attrInt(ctx.node, 'k', NaN);
+  const n = dims[axis];
+  if (!Number.isInteger(k) || k < 0 || k > n) return ctx.fail(`k is ${k}, expected a whole number from 0 to the axis length ${n}`);
+  const outDims = dims.map((d, i) => (i === axis ? k : d));
+  const beats = (a: number, ia: number, b: number, ib: number) => (largest ? a > b : a < b) || (a === b && ia < ib);
+  if (v.kind === 'const') {
+    const st = strides(dims);
+    const inner = st[axis];
+    const size = sizeOf(outDims);
+    const values = new Float64Array(size);
+    const indices = new Float64Array(size);
+    const outer = sizeOf(dims) / Math.max(1, n * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let e = 0; e < inner; e++) {
+        const base = o * n * inner + e;
+        const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (beats(v.values[base + i * inner], i, v.values[base + j * inner], j) ? -1 : beats(v.values[base + j * inner], j, v.values[base + i * inner], i) ? 1 : 0));
+        for (let r = 0; r < k; r++) {
+          values[o * k * inner + r * inner + e] = v.values[base + order[r] * inner];
+          indices[o * k * inner + r * inner + e] = order[r];
+        }
+      }
+    }
+    return [konst(outDims, values, v.dtype), konst(outDims, indices, 'int64')];
+  }
+  if (k === 0) return ctx.fail('k is 0: the outputs are empty');
+  const rest = dims.map((_, i) => i).filter((i) => i !== axis);
+  const lead = rest.map((i) => dims[i]);
+  const r = lead.length;
+  const xt = ctx.transpose(v.t, [...rest, axis]);
+  const xi = ctx.reshape(xt, [...lead, n, 1]);
+  const xj = ctx.reshape(xt, [...lead, 1, n]);
+  const before = ctx.const('before', [n, n], Float64Array.from({ length: n * n }, (_, p) => (p % n < Math.floor(p / n) ? 1 : 0)));
+  const wins = ctx.map('or', [ctx.map(largest ? 'greater' : 'less', [xj, xi], [], '_'), ctx.map('and', [ctx.map('equal', [xj, xi], [], '_'), before], [], '_')], [], '_');
+  const rank = sumAlong(ctx, wins, [r + 1]);
+  const hit = ctx.map('equal', [rank, ctx.const('r', [k], Float64Array.from({ length: k }, (_, i) => i))], [], '_');
+  const chosen = ctx.map('where', [hit, xi, ctx.const('fill', [1], [largest ? -Infinity : Infinity])], [], '_');
+  const values = extremeAlong(ctx, chosen, r, !largest);
+  const indices = sumAlong(ctx, ctx.map('mul', [hit, ctx.const('i', [n, 1], Float64Array.from({ length: n }, (_, i) => i))], [], '_'), [r]);
+  const back = (t: T, role: string) => {
+    const perm = new Array<number>(dims.length);
+    rest.forEach((a, p) => (perm[a] = p));
+    perm[axis] = r;
+    return ctx.transpose(ctx.reshape(t, [...lead, k]), perm, role);
+  };
+  return [tensor(back(values, 'h'), dtypeOfVal(v)), tensor(back(indices, 'h'), 'int64')];
+};
+
 /** ONNX op type → extractor for softmax and reductions. */
 export const reduceOps: Record<string, OnnxExtractor> = {
   ArgMax: argExtreme(false),
+  TopK: topK,
   ArgMin: argExtreme(true),
   Hardmax: hardmax,
   LpNormalization: lpNormalization,

@@ -96,7 +96,11 @@ function scatter(targets: Targets): OnnxExtractor {
       });
       return [konst(dims, values, dtype)];
     }
-    if (combine) return ctx.fail(`scatters with reduction '${reduction}' into computed values`, 'nn2eq prints a scatter of computed values with reduction none, or folds one of constants');
+    if (combine) {
+      // Integer sums and products wrap in ONNX; float64 would round them past 2^53 first.
+      if (isInteger(dtype) && (reduction === 'add' || reduction === 'mul')) return ctx.fail(`scatters with reduction '${reduction}' into computed ${dtype} values`, 'nn2eq prints scatter reductions of computed values for floats, and max/min for integers');
+      return [tensor(reduced(ctx, data, updates, to, reduction as 'add' | 'mul' | 'max' | 'min'), dtype)];
+    }
     return [tensor(picked(ctx, data, updates, to), dtype)];
   };
 }
@@ -111,6 +115,32 @@ function picked(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array): T {
   const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
   const joined = ctx.op('concat', [flat(data, 0), flat(updates, 2)], { axis: 0 }, '_')[0];
   return ctx.reshape(pickFlat(ctx, joined, src), dims, 'h');
+}
+
+/**
+ * data with updates combined into the elements at `to` by `reduction`, in update order as ONNX's
+ * reference loop does: round k combines every element with its k-th update (or with the
+ * reduction's identity, 0, 1, −∞ or ∞, where it has fewer), all picked from data, updates and
+ * the identity joined flat. As many rounds as the most updates any element gets.
+ */
+function reduced(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array, reduction: 'add' | 'mul' | 'max' | 'min'): T {
+  const dims = dimsOf(data);
+  const n = sizeOf(dims);
+  const m = to.length;
+  const hits: number[][] = Array.from({ length: n }, () => []);
+  to.forEach((t, j) => hits[t].push(j));
+  const rounds = Math.max(0, ...hits.map((h) => h.length));
+  const flat = (v: Val, i: number): T => ctx.reshape(v.kind === 'const' ? ctx.tensor(i, 'c') : v.t, [sizeOf(dimsOf(v))]);
+  const identity = { add: 0, mul: 1, max: -Infinity, min: Infinity }[reduction];
+  const joined = ctx.op('concat', [flat(updates, 2), ctx.const('identity', [1], [identity])], { axis: 0 }, '_')[0];
+  const fn = ({ add: 'add', mul: 'mul', max: 'maximum', min: 'minimum' } as const)[reduction];
+  let y = flat(data, 0);
+  for (let k = 0; k < rounds; k++) {
+    const src = Int32Array.from(hits, (h) => (k < h.length ? h[k] : m));
+    const pick = gatherFlat(ctx, tensor(joined), src, [n]) as Extract<Val, { kind: 'tensor' }>;
+    y = ctx.map(fn, [y, pick.t], [], '_');
+  }
+  return ctx.reshape(y, dims, 'h');
 }
 
 /** Elements `src` of a rank-1 tensor, in that order: one slice per run of consecutive elements, joined. */
@@ -169,14 +199,7 @@ export function gatherAlong(ctx: OnnxContext, data: Val, idx: Val, axis: number)
       if (!Number.isInteger(i) || i < 0 || i >= n) return ctx.fail(`index ${idx.values[p]} is out of range for axis ${axis} of length ${n}`);
       src[p] = offset[p] + i * st[axis];
     }
-    if (data.kind === 'const') return konst(idims, Array.from(src, (k) => data.values[k]), dtype);
-    if (count === 0) return ctx.fail('gathers no element');
-    const flat = ctx.reshape(data.t, [sizeOf(dims)]);
-    let runs = 1;
-    for (let p = 1; p < count; p++) if (src[p] !== src[p - 1] + 1) runs++;
-    if (runs <= MAX_RUNS) return tensor(ctx.reshape(pickFlat(ctx, flat, src), idims, 'h'), dtype);
-    const rows = ctx.op('gather_rows', [ctx.reshape(flat, [sizeOf(dims), 1]), ctx.const('ids', idims, src)], {}, '_')[0];
-    return tensor(ctx.reshape(rows, idims, 'h'), dtype);
+    return gatherFlat(ctx, data, src, idims);
   }
   const fixed = ctx.map('add', [idx.t, ctx.map('affine', [ctx.map('less_than', [idx.t], [0], '_')], [n, 0], '_')], [], '_');
   const ids = ctx.map('add', [ctx.map('affine', [fixed], [st[axis], 0], '_'), ctx.const('offset', idims, offset)], [], '_');
@@ -186,6 +209,58 @@ export function gatherAlong(ctx: OnnxContext, data: Val, idx: Val, axis: number)
       : ctx.op('gather_rows', [ctx.reshape(data.t, [sizeOf(dims), 1]), ids], {}, '_')[0];
   return tensor(ctx.reshape(rows, idims, 'h'), dtype);
 }
+
+/** The elements `src` (flat positions) of `data`, in the shape `outDims`: folded on constant data, else slices joined, or picked by constant ids when they are many runs. */
+function gatherFlat(ctx: OnnxContext, data: Val, src: Int32Array, outDims: readonly number[]): Val {
+  const dtype = dtypeOfVal(data);
+  const dims = dimsOf(data);
+  const count = src.length;
+  if (data.kind === 'const') return konst(outDims, Array.from(src, (k) => data.values[k]), dtype);
+  if (count === 0) return ctx.fail('gathers no element');
+  const flat = ctx.reshape(data.t, [sizeOf(dims)]);
+  let runs = 1;
+  for (let p = 1; p < count; p++) if (src[p] !== src[p - 1] + 1) runs++;
+  if (runs <= MAX_RUNS) return tensor(ctx.reshape(pickFlat(ctx, flat, src), outDims, 'h'), dtype);
+  const rows = ctx.op('gather_rows', [ctx.reshape(flat, [sizeOf(dims), 1]), ctx.const('ids', outDims, src)], {}, '_')[0];
+  return tensor(ctx.reshape(rows, outDims, 'h'), dtype);
+}
+
+/**
+ * GatherND with constant indices (op_gathernd.py): the last axis of indices holds m coordinates
+ * into data after its first batch_dims axes (shared by indices and data), each tuple picking the
+ * block data[b…, i₁, …, iₘ, …]; output shape indices.shape[:-1] + data.shape[batch_dims + m:].
+ * Every output element is an element of data at a place known now: picked as GatherElements does.
+ */
+const gatherND: OnnxExtractor = (ctx) => {
+  const data = ctx.val(0);
+  const dims = dimsOf(data);
+  const idx = ctx.constant(1, 'indices');
+  const b = attrInt(ctx.node, 'batch_dims', 0);
+  const q = idx.dims.length;
+  const m = idx.dims[q - 1];
+  if (q < 1 || !(b >= 0 && b < q) || m < 1 || b + m > dims.length || idx.dims.slice(0, b).some((d, i) => d !== dims[i])) {
+    return ctx.fail(`indices of shape [${idx.dims.join(', ')}] with batch_dims ${b} do not index data of shape [${dims.join(', ')}]`, 'the last axis of indices holds 1 to rank(data) − batch_dims coordinates, after batch axes shared with data');
+  }
+  const st = strides(dims);
+  const inner = sizeOf(dims.slice(b + m));
+  const lead = idx.dims.slice(0, -1);
+  const tuples = sizeOf(lead);
+  const perBatch = tuples / Math.max(1, sizeOf(idx.dims.slice(0, b)));
+  const src = new Int32Array(tuples * inner);
+  for (let j = 0; j < tuples; j++) {
+    // The batch coordinates of tuple j, as the flat offset of data's first b axes.
+    let off = b === 0 ? 0 : Math.floor(j / perBatch) * st[b - 1];
+    for (let a = 0; a < m; a++) {
+      let i = idx.values[j * m + a];
+      const len = dims[b + a];
+      if (i < 0) i += len;
+      if (!Number.isInteger(i) || i < 0 || i >= len) return ctx.fail(`index ${idx.values[j * m + a]} is out of range for axis ${b + a} of length ${len}`);
+      off += i * st[b + a];
+    }
+    for (let e = 0; e < inner; e++) src[j * inner + e] = off + e;
+  }
+  return [gatherFlat(ctx, data, src, [...lead, ...dims.slice(b + m)])];
+};
 
 /**
  * OneHot: along a new axis of length depth, [i = index] scaled to off + [·]·(on − off), values =
@@ -235,4 +310,5 @@ export const scatterOps: Record<string, OnnxExtractor> = {
   // Scatter (opsets 9 and 10) is ScatterElements under its old name.
   Scatter: scatter(scatterElementsTargets),
   GatherElements: gatherElements,
+  GatherND: gatherND,
 };

@@ -20,13 +20,6 @@ export const DTYPES: Record<number, OnnxDtype> = {
   12: 'uint32',
   13: 'uint64',
   16: 'bfloat16',
-};
-
-/** Names of the DataType numbers refused, for messages. */
-const OTHER_DTYPES: Record<number, string> = {
-  0: 'undefined',
-  14: 'complex64',
-  15: 'complex128',
   17: 'float8e4m3fn',
   18: 'float8e4m3fnuz',
   19: 'float8e5m2',
@@ -34,12 +27,72 @@ const OTHER_DTYPES: Record<number, string> = {
   21: 'uint4',
   22: 'int4',
   23: 'float4e2m1',
+  25: 'uint2',
+  26: 'int2',
 };
 
-/** Bytes per element in raw_data. */
+/** Names of the DataType numbers refused, for messages. */
+const OTHER_DTYPES: Record<number, string> = {
+  0: 'undefined',
+  14: 'complex64',
+  15: 'complex128',
+  24: 'float8e8m0',
+};
+
+/** Bytes per element in raw_data (packed types: a fraction of a byte). */
 const SIZE: Record<Exclude<OnnxDtype, 'string'>, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
+  int4: 0.5, uint4: 0.5, int2: 0.25, uint2: 0.25,
+  float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1, float4e2m1: 0.5,
 };
+
+/** Exponent bits, bias, and NaN/∞ encoding of the small float formats (ONNX's float8 types and float4e2m1). */
+const SMALL_FLOAT_BITS = {
+  float8e4m3fn: { e: 4, m: 3, bias: 7, kind: 'fn' },
+  float8e4m3fnuz: { e: 4, m: 3, bias: 8, kind: 'fnuz' },
+  float8e5m2: { e: 5, m: 2, bias: 15, kind: 'ieee' },
+  float8e5m2fnuz: { e: 5, m: 2, bias: 16, kind: 'fnuz' },
+  float4e2m1: { e: 2, m: 1, bias: 1, kind: 'none' },
+} as const;
+
+/**
+ * A small float decoded from its bits: fn has NaN at all ones and no ∞; fnuz has NaN at the
+ * negative zero and no ∞; ieee has ∞ and NaN at the top exponent; float4e2m1 has neither.
+ */
+function smallFloat(bits: number, dtype: keyof typeof SMALL_FLOAT_BITS): number {
+  const { e, m, bias, kind } = SMALL_FLOAT_BITS[dtype];
+  const sign = (bits >> (e + m)) & 1 ? -1 : 1;
+  const exp = (bits >> m) & ((1 << e) - 1);
+  const man = bits & ((1 << m) - 1);
+  if (kind === 'fnuz' && sign < 0 && exp === 0 && man === 0) return NaN;
+  if (kind === 'fn' && exp === (1 << e) - 1 && man === (1 << m) - 1) return NaN;
+  if (kind === 'ieee' && exp === (1 << e) - 1) return man === 0 ? sign * Infinity : NaN;
+  return sign * (exp === 0 ? man * 2 ** (1 - bias - m) : (1 + man / 2 ** m) * 2 ** (exp - bias));
+}
+
+/** Small float values, one byte each (float4e2m1: two a byte, the lowest bits first). */
+function smallFloats(bytes: ArrayLike<number>, dtype: keyof typeof SMALL_FLOAT_BITS, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = smallFloat(dtype === 'float4e2m1' ? (bytes[i >> 1] >> ((i & 1) * 4)) & 15 : bytes[i], dtype);
+  return out;
+}
+
+/** Bytes of raw_data that `count` elements take (packed types fill their last byte partly). */
+function rawBytes(dtype: Exclude<OnnxDtype, 'string'>, count: number): number {
+  return Math.ceil(count * SIZE[dtype]);
+}
+
+/** Packed 4- and 2-bit integers (int4, uint4, int2, uint2): the lowest bits of each byte first, sign-extended for the signed types. */
+function unpack(bytes: ArrayLike<number>, dtype: 'int4' | 'uint4' | 'int2' | 'uint2', count: number): Int8Array {
+  const bits = dtype.endsWith('4') ? 4 : 2;
+  const per = 8 / bits;
+  const out = new Int8Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = (bytes[Math.floor(i / per)] >> ((i % per) * bits)) & ((1 << bits) - 1);
+    out[i] = dtype.startsWith('u') || v < 1 << (bits - 1) ? v : v - (1 << bits);
+  }
+  return out;
+}
 
 /** Largest tensor accepted (elements); larger declared shapes are refused before reading. */
 const MAX_ELEMENTS = 1 << 28;
@@ -110,19 +163,19 @@ export function decodeTensor(r: Reader, ctx: TensorContext): OnnxTensor {
   if (count > MAX_ELEMENTS) {
     throw new Nn2eqError(`${ctx.file}: ${label} declares shape [${dims.join(', ')}] (${count} elements), more than the ${MAX_ELEMENTS} accepted`, 'too-large');
   }
-  if (location === 1) raw = externalBytes(external, ctx, label, dtype === 'string' ? 0 : count * SIZE[dtype]);
+  if (location === 1) raw = externalBytes(external, ctx, label, dtype === 'string' ? 0 : rawBytes(dtype, count));
   else if (location !== 0) throw new Nn2eqError(`${ctx.file}: ${label} has data_location ${location}, expected 0 (in the file) or 1 (external)`);
   let values: OnnxValues;
   if (dtype === 'string') {
     values = strings;
     if (raw !== null) throw new Nn2eqError(`${ctx.file}: ${label} is a string tensor with raw_data, which ONNX does not allow`);
   } else if (raw !== null) {
-    if (raw.length !== count * SIZE[dtype]) {
-      throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] (${dtype}) holds ${raw.length} bytes of raw_data, expected ${count * SIZE[dtype]}`, 'input', 'the file is truncated or corrupt; export the model again');
+    if (raw.length !== rawBytes(dtype, count)) {
+      throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] (${dtype}) holds ${raw.length} bytes of raw_data, expected ${rawBytes(dtype, count)}`, 'input', 'the file is truncated or corrupt; export the model again');
     }
     values = fromRaw(raw, dtype, count);
   } else {
-    values = fromTyped(dtype, { floats, ints, int64s, doubles, uint64s });
+    values = fromTyped(dtype, { floats, ints, int64s, doubles, uint64s }, count);
   }
   if (values.length !== count) {
     throw new Nn2eqError(`${ctx.file}: ${label} of shape [${dims.join(', ')}] holds ${values.length} values, expected ${count}`, 'input', 'the file is truncated or corrupt; export the model again');
@@ -161,6 +214,8 @@ function fromRaw(raw: Uint8Array, dtype: Exclude<OnnxDtype, 'string'>, count: nu
     case 'bool': return Uint8Array.from(new Uint8Array(buf), (b) => (b ? 1 : 0));
     case 'float16': return widenHalf(new Uint16Array(buf), count, halfToFloat);
     case 'bfloat16': return widenHalf(new Uint16Array(buf), count, bfloatToFloat);
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(new Uint8Array(buf), dtype, count);
+    case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': case 'float4e2m1': return smallFloats(new Uint8Array(buf), dtype, count);
   }
 }
 
@@ -183,7 +238,7 @@ interface Typed {
 }
 
 /** The typed field each dtype is stored in when there is no raw_data (onnx.proto's table). */
-function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed): OnnxValues {
+function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed, count: number): OnnxValues {
   switch (dtype) {
     case 'float32': return Float32Array.from(t.floats);
     case 'float64': return Float64Array.from(t.doubles);
@@ -198,6 +253,10 @@ function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed): OnnxValues {
     case 'int64': return BigInt64Array.from(t.int64s);
     case 'uint32': return Uint32Array.from(t.uint64s, (v) => Number(v & 0xffffffffn));
     case 'uint64': return BigUint64Array.from(t.uint64s);
+    // Packed into int32_data, one byte of packed values per int32.
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(t.ints, dtype, t.ints.length === 0 ? 0 : count);
+    // One value per int32 (float4e2m1: one byte of two values per int32).
+    case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': case 'float4e2m1': return smallFloats(t.ints, dtype, t.ints.length === 0 ? 0 : count);
   }
 }
 
