@@ -27,9 +27,16 @@ export const SCOPES = {
   dtype: { mutate: ['src/tensor/dtype.ts'], tests: ['test/dtype-units.test.ts', 'test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/dtype-float32.test.ts'] },
   onnx: {
     mutate: ['src/extract/onnx/*.ts'],
-    tests: ['test/onnx.test.ts', 'test/onnx-convert.test.ts', 'test/onnx-oracle.test.ts', 'test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/onnx-bind.test.ts', 'test/onnx-tensor-js.test.ts', 'test/onnx-attention.test.ts'],
+    tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx.test.ts', 'test/onnx-convert.test.ts', 'test/onnx-oracle.test.ts', 'test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/onnx-bind.test.ts', 'test/onnx-tensor-js.test.ts', 'test/onnx-attention.test.ts'],
   },
-  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph-argmax.test.ts', 'test/tfjs-graph-ops.test.ts', 'test/tfjs-graph.test.ts'] },
+  // One ONNX extractor file each (the whole onnx scope takes hours): ONNX's conformance cases of its
+  // ops through src/ (test/onnx-backend-src.mutate.ts, one test per case), then the hand-made fixtures.
+  trig: { mutate: ['src/extract/onnx/trig.ts'], tests: ['test/onnx-backend-src.mutate.ts'] },
+  loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tf-extract-edges.test.ts', 'test/tfjs-graph-argmax.test.ts', 'test/tfjs-graph-ops.test.ts', 'test/tfjs-graph.test.ts'] },
   printers: {
     mutate: ['src/emit/tensor/*.ts'],
     tests: [
