@@ -9,6 +9,7 @@
 import '../src/load/onnx/index.js';
 import '../src/load/tfgraph.js';
 import '../src/extract/onnx/index.js';
+import '../src/extract/tf/index.js';
 import '../src/transform/pipeline.js';
 import '../src/transform/layout.js';
 import '../src/transform/depthwise.js';
