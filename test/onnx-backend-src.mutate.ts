@@ -14,9 +14,10 @@ import { decodeTensor } from '../src/load/onnx/tensor.js';
 // in this process and run as the JS tensor form, against the expected outputs ONNX ships with each
 // case. onnx-backend.test.ts runs every case in every form, but through dist/ and only where python3
 // and gcc are present; this file is what `npm run mutate` runs for the extractors of these families
-// (src/extract/onnx/trig.ts, loss.ts, gridsample.ts, scatter.ts, reduce.ts): one test per case, so a
+// (src/extract/onnx/trig.ts, loss.ts, gridsample.ts, scatter.ts with OneHot and GatherElements,
+// reduce.ts with Softmax and LogSoftmax): one test per case, so a
 // mutant runs only the cases that reach it. Each case here is one recorded as passing in JS
-// (test/onnx-backend/passing.json). Not a *.test.ts file, so `npm test` leaves it out (about 300
+// (test/onnx-backend/passing.json). Not a *.test.ts file, so `npm test` leaves it out (about 350
 // cases, 20 s on the shared machine, the same checks onnx-backend.test.ts makes through dist/):
 // only `npm run mutate` runs it (a scope's test list names it), or
 // `NN2EQ_MUTATE_TESTS=test/onnx-backend-src.mutate.ts npx vitest run -c vitest.mutate.config.ts`.
@@ -25,8 +26,8 @@ const FAMILIES: Record<string, RegExp> = {
   trig: /^test_(a?sin|a?cos|a?tan|a?sinh|a?cosh|a?tanh)(_example)?$/,
   loss: /^test_(nllloss|sce)_/,
   gridsample: /^test_(gridsample|affine_grid)/,
-  scatter: /^test_scatter/,
-  reduce: /^test_reduce_/,
+  scatter: /^test_(scatter|onehot|gather_elements)/,
+  reduce: /^test_(reduce_|softmax|logsoftmax)/,
 };
 
 const passing = (JSON.parse(readFileSync(RECORD, 'utf8')) as { js: string[] }).js;
