@@ -12,7 +12,7 @@ import { A, writeGraphModel, type GraphFixture } from './tfjs-graph-fixtures.js'
 
 // The TF graph walker's edges that the op-family fixtures do not reach (found by `npm run mutate --
 // src/extract/tf/index.ts`): every refusal in one line with what it names, an output index past 9,
-// and folded integer arithmetic typed by the node's DstT / T attribute. Numbers against TF.js
+// and folded integer arithmetic typed by the node's DstT, T, out_type, output_type or dtype attribute. Numbers against TF.js
 // running the same file, or a hand-derivable value; messages against what the refusal must say.
 
 async function graph(g: GraphFixture): Promise<TfGraphModel> {
@@ -206,6 +206,42 @@ describe('TF graph walker: values against TF.js running the same file', () => {
     };
     const { points, want } = await againstTf(g, 2, (p) => [[p]]);
     points.forEach((p, i) => expect(want[i]).toEqual([Math.fround(p[0] + 2), Math.fround(p[1] + 3)]));
+  });
+});
+
+describe('TF graph walker: folded values take the dtype their node declares (out_type, output_type, a Const\'s dtype)', () => {
+  it('int32 Div of a Shape, of an ArgMax of a constant and of int32 constants truncates, as TF.js computes', async () => {
+    const i32 = { T: A.type('DT_INT32') };
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 5] }],
+      weights: [
+        { name: 'two', dims: [], values: [2], dtype: 'int32' },
+        { name: 'five', dims: [], values: [5], dtype: 'int32' },
+        { name: 'zero', dims: [], values: [0], dtype: 'int32' },
+        { name: 'c', dims: [4], values: [0, 1, 2, 7] },
+      ],
+      nodes: [
+        // Shape [1, 5] (out_type int32, T the input's float) / 2 = [0, 2]; summed: 2 (not 0.5 + 2.5).
+        ['s', 'Shape', ['x'], { out_type: A.type('DT_INT32') }],
+        ['sq', 'Div', ['s', 'two'], i32],
+        ['ss', 'Sum', ['sq', 'zero'], { ...i32, Tidx: A.type('DT_INT32'), keep_dims: A.b(false) }],
+        // ArgMax of [0, 1, 2, 7] (output_type int32, T float) is 3; / 2 = 1 (not 1.5).
+        ['am', 'ArgMax', ['c', 'zero'], { Tidx: A.type('DT_INT32'), output_type: A.type('DT_INT32') }],
+        ['aq', 'Div', ['am', 'two'], i32],
+        // 5 / 2 of two int32 Consts (their attribute is dtype, no T) = 2 (not 2.5).
+        ['cq', 'Div', ['five', 'two'], i32],
+        // Each cast to float before the sum (an int32 sum would truncate 0.5 + 2.5 + … again).
+        ['sf', 'Cast', ['ss'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['af', 'Cast', ['aq'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['cf', 'Cast', ['cq'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['t1', 'AddV2', ['x', 'sf']],
+        ['t2', 'AddV2', ['t1', 'af']],
+        ['y', 'AddV2', ['t2', 'cf']],
+      ],
+      outputs: ['y'],
+    };
+    const { points, want } = await againstTf(g, 5, (p) => [[p]]);
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => Math.fround(Math.fround(Math.fround(v + 2) + 1) + 2))));
   });
 });
 
