@@ -21,6 +21,7 @@ export interface TfBuildOptions {
 
 /** The node name and output index of a tensor name ('n' is 'n:0'). */
 function split(name: string): [string, number] {
+  // Stryker disable next-line Regex: without ^ the greedy (.*) still matches from the start; without $ only a name with non-digits after ':digits' reads otherwise, and TF's names have no ':' (tf-extract-edges kills (\d) for \d+: output 'sp:10')
   const m = /^(.*):(\d+)$/.exec(name);
   return m ? [m[1], Number(m[2])] : [name, 0];
 }
