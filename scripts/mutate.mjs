@@ -36,7 +36,10 @@ export const SCOPES = {
   gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
   scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
   reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
-  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tf-extract-edges.test.ts', 'test/tfjs-graph-argmax.test.ts', 'test/tfjs-graph-ops.test.ts', 'test/tfjs-graph.test.ts'] },
+  // Not tfjs-graph-argmax.test.ts: it converts its model when the file loads (`const ready = setup()`),
+  // outside any test, which makes every mutant that conversion reaches a static one, run against every
+  // test of the scope (12 hours for index.ts alone). Test files of a scope do their work inside tests.
+  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph-ops.test.ts', 'test/tf-extract-edges.test.ts', 'test/tfjs-graph.test.ts'] },
   printers: {
     mutate: ['src/emit/tensor/*.ts'],
     tests: [
