@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { convertFile, Nn2eqError } from '../src/index.js';
 import type { Extracted } from '../src/extract/index.js';
@@ -33,8 +34,8 @@ function refusal(model: TfGraphModel, options?: Parameters<typeof buildTfProgram
 }
 
 /** The JS tensor form of `g` against TF.js on seeded points; returns TF.js's outputs too. */
-async function againstTf(g: GraphFixture, size: number, nest: (p: number[]) => unknown[]): Promise<{ points: number[][]; want: number[][] }> {
-  const model = writeGraphModel(tmpDir(), g);
+async function againstTf(g: GraphFixture | string, size: number, nest: (p: number[]) => unknown[]): Promise<{ points: number[][]; want: number[][] }> {
+  const model = typeof g === 'string' ? g : writeGraphModel(tmpDir(), g);
   const js = await convertFile(model, { format: 'js', form: 'tensor' });
   const rng = mulberry32(5);
   const points = Array.from({ length: 4 }, () => Array.from({ length: size }, () => Math.fround(rng() * 4 - 2)));
@@ -63,6 +64,19 @@ describe('TF graph walker: refusals name what they found, in one line', () => {
     expect(e.kind).toBe('unsupported');
     expect(e.message).toBe(`${model.file}: 3 nodes of 2 ops nn2eq cannot convert: RandomUniform ×2, Unique ×1`);
     expect(e.hint).toMatch(/^control flow and data-dependent ops have no fixed formula/);
+    const four = await graph({
+      inputs: [{ name: 'x', dims: [-1, 4] }],
+      weights: [{ name: 'k', dims: [1], values: [2], dtype: 'int32' }],
+      nodes: [
+        // Neither in name order nor in reverse.
+        ['r', 'RandomUniform', ['k'], { dtype: A.type(), seed: A.i(1), seed2: A.i(2) }],
+        ['f', 'FakeQuantWithMinMaxVars', ['x'], { num_bits: A.i(8), narrow_range: A.b(false) }],
+        ['u', 'Unique', ['x'], { out_idx: A.type('DT_INT32') }],
+        ['m', 'MaxPoolWithArgmax', ['x'], { ksize: A.ints([1, 2, 2, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s('VALID'), include_batch_in_index: A.b(false) }],
+      ],
+      outputs: ['r', 'f', 'u', 'm'],
+    });
+    expect(refusal(four).message).toBe(`${four.file}: 4 nodes of 4 ops nn2eq cannot convert: FakeQuantWithMinMaxVars ×1, MaxPoolWithArgmax ×1, RandomUniform ×1, Unique ×1`);
     const one = await graph({ inputs: [{ name: 'x', dims: [-1, 4] }], weights: [], nodes: [['u', 'Unique', ['x'], { out_idx: A.type('DT_INT32') }]], outputs: ['u'] });
     expect(refusal(one).message).toBe(`${one.file}: 1 node of 1 op nn2eq cannot convert: Unique ×1`);
   });
@@ -242,6 +256,70 @@ describe('TF graph walker: folded values take the dtype their node declares (out
     };
     const { points, want } = await againstTf(g, 5, (p) => [[p]]);
     points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => Math.fround(Math.fround(Math.fround(v + 2) + 1) + 2))));
+  });
+});
+
+describe('TF graph walker: a node without type attributes, a Shape without out_type, a constant output', () => {
+  it('Range (only Tidx) takes its start\'s int32; a Shape without out_type is int32: both divide by 2 truncating, as TF.js computes', async () => {
+    const i32 = { T: A.type('DT_INT32') };
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 5] }],
+      weights: [
+        { name: 'two', dims: [], values: [2], dtype: 'int32' },
+        { name: 'zero', dims: [], values: [0], dtype: 'int32' },
+        { name: 'five', dims: [], values: [5], dtype: 'int32' },
+        { name: 'one', dims: [], values: [1], dtype: 'int32' },
+      ],
+      nodes: [
+        // Range(0, 5, 1) / 2 = [0, 0, 1, 1, 2] in int32 (not [0, 0.5, 1, 1.5, 2]).
+        ['r', 'Range', ['zero', 'five', 'one'], { Tidx: A.type('DT_INT32') }],
+        ['rq', 'Div', ['r', 'two'], i32],
+        ['rf', 'Cast', ['rq'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        // Shape [1, 5] without out_type (int32 by TF's default) / 2 = [0, 2]; its last element: 2.
+        ['s', 'Shape', ['x']],
+        ['sq', 'Div', ['s', 'two'], i32],
+        ['sl', 'Max', ['sq', 'zero'], { ...i32, Tidx: A.type('DT_INT32'), keep_dims: A.b(false) }],
+        ['sf', 'Cast', ['sl'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['t', 'AddV2', ['x', 'rf']],
+        ['y', 'AddV2', ['t', 'sf']],
+      ],
+      outputs: ['y'],
+    };
+    const dir = tmpDir();
+    const file = writeGraphModel(dir, g);
+    // writeGraphModel gives every node a T; TF's Range has none (its type is Tidx).
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: { node: { name: string; attr: Record<string, unknown> }[] } };
+    delete doc.modelTopology.node.find((n) => n.name === 'r')!.attr.T;
+    delete doc.modelTopology.node.find((n) => n.name === 's')!.attr.T;
+    writeFileSync(file, JSON.stringify(doc));
+    const { points, want } = await againstTf(file, 5, (p) => [[p]]);
+    const range = [0, 0, 1, 1, 2];
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v, k) => Math.fround(Math.fround(v + range[k]) + 2))));
+  });
+
+  it('an output that folds to a constant is still computed by an equation, numbered after the other layers', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 3] }],
+      weights: [
+        { name: 'a', dims: [3], values: [0.5, -1, 2] },
+        { name: 'b', dims: [3], values: [0.25, 4, -3] },
+      ],
+      nodes: [
+        ['y', 'Relu', ['x']],
+        ['k', 'AddV2', ['a', 'b']],
+      ],
+      outputs: ['y', 'k'],
+    };
+    const model = await graph(g);
+    const program = buildTfProgram(model);
+    const numbered = program.calls.filter((c) => c.number > 0);
+    expect(numbered.map((c) => [c.className, c.number])).toEqual([
+      ['Relu', 1],
+      ['Const', 2],
+    ]);
+    expect(program.outputs.map((o) => o.tensor.shape)).toEqual([[3], [3]]);
+    const { points, want } = await againstTf(g, 3, (p) => [[p]]);
+    points.forEach((p, i) => expect(want[i]).toEqual([...p.map((v) => Math.max(v, 0)), 0.75, 3, -1]));
   });
 });
 
