@@ -138,6 +138,36 @@ describe('TF graph walker: refusals name what they found, in one line', () => {
     expect(e.hint).toBe('give every dimension a number with --input-shape');
   });
 
+  it('a leading -1 or 1 of an input of rank 2 or more is the batch axis, left out of the program\'s input; rank 1 keeps it', async () => {
+    const model = await graph({
+      inputs: [{ name: 'a', dims: [-1, 4] }, { name: 'b', dims: [1, 4] }, { name: 'c', dims: [2, 4] }, { name: 'd', dims: [4] }, { name: 'e', dims: [1] }],
+      weights: [],
+      nodes: [['ya', 'Relu', ['a']], ['yb', 'Relu', ['b']], ['yc', 'Relu', ['c']], ['yd', 'Relu', ['d']], ['ye', 'Relu', ['e']]],
+      outputs: ['ya', 'yb', 'yc', 'yd', 'ye'],
+    });
+    expect(buildTfProgram(model).inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['a', [4]], ['b', [4]], ['c', [2, 4]], ['d', [4]], ['e', [1]]]);
+  });
+
+  it('an unknown leading dimension of a rank-1 input is no batch axis: refused', async () => {
+    const model = await graph({ inputs: [{ name: 'v', dims: [-1] }], weights: [], nodes: [['y', 'Relu', ['v']]], outputs: ['y'] });
+    expect(refusal(model).message).toBe(`${model.file}: input 'v' has unknown dimensions in [-1] (fix them with --input-shape v:1)`);
+  });
+
+  it('unsupported ops on a cycle (a v1 while loop) are listed as unsupported, not as a cycle', async () => {
+    const model = await graph({
+      inputs: [{ name: 'x', dims: [-1, 4] }],
+      weights: [],
+      nodes: [
+        ['enter', 'Enter', ['x'], { frame_name: A.s('loop') }],
+        ['merge', 'Merge', ['enter', 'next'], { N: A.i(2) }],
+        ['body', 'Relu', ['merge']],
+        ['next', 'NextIteration', ['body']],
+      ],
+      outputs: ['body'],
+    });
+    expect(refusal(model).message).toBe(`${model.file}: 3 nodes of 3 ops nn2eq cannot convert: Enter ×1, Merge ×1, NextIteration ×1`);
+  });
+
   it('a Placeholder the outputs read that the signature does not list', async () => {
     const model = await graph({ inputs: [{ name: 'x', dims: [-1, 4] }, { name: 'z', dims: [-1, 4] }], weights: [], nodes: [['y', 'AddV2', ['x', 'z']]], outputs: ['y'] });
     const cut = { ...model, inputs: model.inputs.filter((p) => p.name === 'x') };
