@@ -145,7 +145,10 @@ describe('TF graph walker: refusals name what they found, in one line', () => {
       nodes: [['ya', 'Relu', ['a']], ['yb', 'Relu', ['b']], ['yc', 'Relu', ['c']], ['yd', 'Relu', ['d']], ['ye', 'Relu', ['e']]],
       outputs: ['ya', 'yb', 'yc', 'yd', 'ye'],
     });
-    expect(buildTfProgram(model).inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['a', [4]], ['b', [4]], ['c', [2, 4]], ['d', [4]], ['e', [1]]]);
+    const program = buildTfProgram(model);
+    expect(program.inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['a', [4]], ['b', [4]], ['c', [2, 4]], ['d', [4]], ['e', [1]]]);
+    // Some input has a batch axis, so an output's leading 1 (of rank >= 2) is the batch: left out too.
+    expect(program.outputs.map((o) => [o.name, o.tensor.shape])).toEqual([['ya', [4]], ['yb', [4]], ['yc', [2, 4]], ['yd', [4]], ['ye', [1]]]);
   });
 
   it('an unknown leading dimension of a rank-1 input is no batch axis: refused', async () => {
@@ -350,6 +353,23 @@ describe('TF graph walker: a node without type attributes, a Shape without out_t
     expect(program.outputs.map((o) => o.tensor.shape)).toEqual([[3], [3]]);
     const { points, want } = await againstTf(g, 3, (p) => [[p]]);
     points.forEach((p, i) => expect(want[i]).toEqual([...p.map((v) => Math.max(v, 0)), 0.75, 3, -1]));
+  });
+});
+
+describe('TF Cast of a constant to int32 truncates toward zero (its DstT read through the context)', () => {
+  it('[2.75, -1.5] → [2, -1], against TF.js and by hand', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 2] }],
+      weights: [{ name: 'c', dims: [2], values: [2.75, -1.5] }],
+      nodes: [
+        ['ci', 'Cast', ['c'], { SrcT: A.type(), DstT: A.type('DT_INT32') }],
+        ['cf', 'Cast', ['ci'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['y', 'AddV2', ['x', 'cf']],
+      ],
+      outputs: ['y'],
+    };
+    const { points, want } = await againstTf(g, 2, (p) => [[p]]);
+    points.forEach((p, i) => expect(want[i]).toEqual([Math.fround(p[0] + 2), Math.fround(p[1] - 1)]));
   });
 });
 
