@@ -14,7 +14,14 @@ export default {
   // The sandbox links the project's node_modules (a symlink itself in a git worktree).
   symlinkNodeModules: true,
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['/dist', '/reports', '/.scratch', '/.vitest-tmp', '/.test-output', '/fuzz-failures', '/web', '/docs'],
+  // Off: Stryker's default writes `// @ts-nocheck` at the top of every .js/.ts/.mjs under test/ in the
+  // sandbox, golden files included, so each JS golden (test/golden/**/*.mjs) mismatched in the dry
+  // run (dtype-float32's conv2d_same_strided.mjs). vitest compiles without type checks anyway.
+  disableTypeChecks: false,
+  // dist/ is copied: tests that run the built CLI (bin/nn2eq.js) or import dist/ need it in the sandbox
+  // (without it they fail the dry run, exit 1 for a missing module); they run the unmutated build, so
+  // they cannot kill a mutant of src/, and a stale dist/ (`npm run build` first) only fails them.
+  ignorePatterns: ['/.stryker-tmp*', '/reports', '/.scratch', '/.vitest-tmp', '/.test-output', '/fuzz-failures', '/web', '/docs'],
   // survivors: scripts/stryker-survivors.mjs, each survivor written as soon as it is found.
   plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-survivors.mjs'],
   reporters: ['clear-text', 'progress', 'html', 'json', 'survivors'],

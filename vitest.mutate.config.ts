@@ -29,4 +29,11 @@ class ListedOrder extends BaseSequencer {
 // Stryker's instrumented code runs the property tests several times slower, on a shared machine: a
 // test's own timeout (the project's 30 s) must not fail the first, unmutated run; Stryker times each
 // mutant out itself (timeoutMS, timeoutFactor).
-export default mergeConfig(base, defineConfig({ test: { include: tests, testTimeout: 300_000, sequence: { sequencer: ListedOrder } } }));
+const config = mergeConfig(base, defineConfig({ test: { include: tests, testTimeout: 300_000, sequence: { sequencer: ListedOrder } } }));
+// After the project's setup files: the modules src/ imports on demand, loaded outside every test, so
+// the mutants of their top-level code are static ones, run against every test (test/mutate-setup.ts).
+config.test!.setupFiles = [...[base.test?.setupFiles ?? []].flat(), 'test/mutate-setup.ts'];
+// --js-only (NN2EQ_MUTATE_JS_ONLY, set by scripts/mutate.mjs): python3 counts as absent, so the tests
+// that need it skip (test/mutate-global-setup.ts); replaces the project's probe, not merged with it.
+if (process.env.NN2EQ_MUTATE_JS_ONLY === '1') config.test!.globalSetup = ['test/mutate-global-setup.ts'];
+export default config;

@@ -21,6 +21,7 @@ export interface TfBuildOptions {
 
 /** The node name and output index of a tensor name ('n' is 'n:0'). */
 function split(name: string): [string, number] {
+  // Stryker disable next-line Regex: without ^ the greedy (.*) still matches from the start; without $ only a name with non-digits after ':digits' reads otherwise, and TF's names have no ':' (tf-extract-edges kills (\d) for \d+: output 'sp:10')
   const m = /^(.*):(\d+)$/.exec(name);
   return m ? [m[1], Number(m[2])] : [name, 0];
 }
@@ -43,6 +44,7 @@ function topological(model: TfGraphModel): TfNode[] {
     const deps = new Set(n.inputs.map((i) => split(i)[0]).filter((d) => byName.has(d)));
     pending.set(n.name, deps.size);
     for (const d of deps) {
+      // Stryker disable next-line ArrayDeclaration: a non-node in a new readers list has no name, so its pending count never reaches 0: it changes no order
       const list = readers.get(d) ?? [];
       list.push(n);
       readers.set(d, list);
@@ -53,6 +55,7 @@ function topological(model: TfGraphModel): TfNode[] {
   for (let i = 0; i < ready.length; i++) {
     const n = ready[i];
     order.push(n);
+    // Stryker disable next-line ArrayDeclaration: a non-node read from an empty list has no name, so its pending count never reaches 0: it changes no order
     for (const r of readers.get(n.name) ?? []) {
       const left = pending.get(r.name)! - 1;
       pending.set(r.name, left);
@@ -75,6 +78,7 @@ function needed(model: TfGraphModel): Set<string> {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
     seen.add(n);
+    // Stryker disable next-line ArrayDeclaration: a name that is no node marks nothing the walk asks about
     for (const i of byName.get(n)?.inputs ?? []) stack.push(split(i)[0]);
   }
   return seen;
@@ -98,6 +102,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
     );
   }
+  // Stryker disable next-line ArrayDeclaration: with unsupported ops the problems below throw before the nodes are read
   const nodes = unknown.size > 0 ? [] : topological(model).filter((n) => use.has(n.name));
   const given = options.inputShapes ?? new Map<string, readonly number[]>();
   for (const name of given.keys()) {
@@ -110,6 +115,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     const dims = inp.dims;
     if (dims === null) {
       problems.push(`input '${inp.name}' has no declared shape (fix it with --input-shape ${inp.name}:AxBx…)`);
+      // Stryker disable next-line ObjectLiteral,ArrayDeclaration,BooleanLiteral: a problem was just listed, so the walk throws before this shape is read
       return { full: [], batch: false };
     }
     const batch = dims.length >= 2 && (dims[0] === -1 || dims[0] === 1);
@@ -129,6 +135,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     throw new Nn2eqError(`${file}: ${m}`);
   };
   const inputs: TensorPort[] = [];
+  // Stryker disable next-line ArrayDeclaration: only the map's size is read (whether the signature lists inputs)
   const inputByTensor = new Map(model.inputs.map((p, i) => [p.tensor, i]));
   model.inputs.forEach((inp, index) => {
     const { full, batch } = shapes[index];
