@@ -29,6 +29,8 @@ export interface VerifyOptions {
   /** --precision the text was written with: the report says what the rounding costs. */
   readonly precision?: number;
   readonly samples?: number;
+  /** At most this many kinks get a point on each side (32 unless given; a large model gets fewer). */
+  readonly kinks?: number;
   readonly timesteps?: number;
   readonly extractors?: Readonly<Record<string, Extractor>>;
   readonly seed?: number;
@@ -139,7 +141,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const [lo, hi] = opts.range ?? [-1, 1];
   const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const randomPoints = Array.from({ length: opts.samples ?? 32 }, () => randomPoint(nIn, lo, hi, ints, rng));
-  const kinkPoints = full ? kinks(ex, lo, hi, ints, rng) : [];
+  const kinkPoints = full ? kinks(ex, lo, hi, ints, rng, opts.kinks ?? 32) : [];
   const userPoints = opts.inputsFile ? readPoints(opts.inputsFile, nIn) : [];
   // TF.js runs a graph model on float32 inputs: every route reads the same float32 values, or a
   // point within float32 rounding of a step (Cast to int, Floor) falls on either side of it.
@@ -271,7 +273,7 @@ function randomPoint(n: number, lo: number, hi: number, ints: Map<number, number
  * kink nodes, a random segment across which the kink's argument changes sign is bisected to the
  * crossing, and the points just before and after it are kept.
  */
-function kinks(ex: Extracted, lo: number, hi: number, ints: Map<number, number>, rng: () => number): Float64Array[] {
+function kinks(ex: Extracted, lo: number, hi: number, ints: Map<number, number>, rng: () => number, most: number): Float64Array[] {
   const g = ex.graph;
   const nIn = ex.inputs.reduce((n, p) => n + p.size, 0);
   const sides: { id: NodeId; f: (v: Float64Array) => number }[] = [];
@@ -280,8 +282,8 @@ function kinks(ex: Extracted, lo: number, hi: number, ints: Map<number, number>,
     if (n.op === 'max' || n.op === 'min' || n.op === 'gt' || n.op === 'ge' || n.op === 'eq') sides.push({ id, f: (v) => v[n.args[0]] - v[n.args[1]] });
     else if (n.op === 'step' || n.op === 'abs') sides.push({ id, f: (v) => v[n.args[0]] });
   }
-  // At most 32 kinks, spread over the graph, and no more evaluations than a large model affords.
-  const budget = Math.max(1, Math.min(32, Math.floor(2e7 / Math.max(g.size * 40, 1))));
+  // At most `most` kinks, spread over the graph, and no more evaluations than a large model affords.
+  const budget = Math.max(1, Math.min(most, Math.floor(2e7 / Math.max(g.size * 40, 1))));
   const chosen = sides.filter((_, i) => i % Math.max(1, Math.ceil(sides.length / budget)) === 0).slice(0, budget);
   const out: Float64Array[] = [];
   const mix = (a: Float64Array, b: Float64Array, t: number) => a.map((x, i) => (ints.has(i) ? x : x + (b[i] - x) * t));
