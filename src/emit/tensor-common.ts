@@ -3,7 +3,8 @@ import { Prec, type Fn } from '../ir/ops.js';
 import { schedule, type Name } from '../schedule.js';
 import { mapTemplate } from '../tensor/functions.js';
 import { noSymbolicGather, type MapAttrs } from '../tensor/ops.js';
-import { sizeOf, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { sizeOf, useCounts, type Body, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+export { useCounts };
 import { broadcastIndex as broadcastAt } from '../tensor/scalars.js';
 import { lower } from '../transform/lower.js';
 import { formatNumber, formatNumbers, type NumberStyle } from './number.js';
@@ -17,23 +18,6 @@ export { constantsUsed, tensorNames };
  * What every tensor-form emitter shares: identifiers for tensors, use counts, and printing an
  * element-wise function from its one scalar template (so no emitter writes an activation again).
  */
-
-/** How often each tensor is read: by equations (bodies included), body outputs and the program's outputs. */
-export function useCounts(p: TensorProgram): Int32Array {
-  const uses = new Int32Array(p.tensors.length);
-  const visit = (eqs: readonly Equation[]) => {
-    for (const eq of eqs) {
-      for (const a of eq.args) uses[a]++;
-      if (eq.body) {
-        visit(eq.body.equations);
-        for (const o of eq.body.outputs) uses[o]++;
-      }
-    }
-  };
-  visit(p.equations);
-  for (const port of p.outputs) uses[port.tensor.id]++;
-  return uses;
-}
 
 /** Every equation of the program, bodies included, with the body it sits in (undefined at top level). */
 export function allEquations(p: TensorProgram): { eq: Equation; body?: Body }[] {

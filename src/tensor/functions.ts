@@ -73,6 +73,15 @@ function toFloat32(g: Graph, x: NodeId): NodeId {
   return g.sub(c, g.sub(c, x));
 }
 
+/** |x| = a rounded to p significant bits, nearest even, with gradual underflow below 2^emin (toBinary's rounding). */
+function roundMagnitude(g: Graph, a: NodeId, p: number, emin: number): NodeId {
+  const c = g.add(g.scale(a, 2 ** (53 - p)), a);
+  const normal = g.sub(c, g.sub(c, a));
+  const k = 2 ** (p - 1 - emin);
+  const tiny = g.div(g.shift(g.shift(g.scale(a, k), 1.5 * 2 ** 52), -1.5 * 2 ** 52), g.constant(k));
+  return g.select(g.compare('gt', g.constant(2 ** emin), a), tiny, normal);
+}
+
 /**
  * A float64 rounded to a binary format with p significand bits (the implicit one included) and
  * exponents emin…emax, as dtype.ts's roundBinary: nearest, ties to even, gradual underflow,
@@ -85,11 +94,7 @@ function toFloat32(g: Graph, x: NodeId): NodeId {
  */
 function toBinary(g: Graph, x: NodeId, p: number, emin: number, emax: number): NodeId {
   const a = g.fn('abs', x);
-  const c = g.add(g.scale(a, 2 ** (53 - p)), a);
-  const normal = g.sub(c, g.sub(c, a));
-  const k = 2 ** (p - 1 - emin);
-  const tiny = g.div(g.shift(g.shift(g.scale(a, k), 1.5 * 2 ** 52), -1.5 * 2 ** 52), g.constant(k));
-  const r = g.select(g.compare('gt', g.constant(2 ** emin), a), tiny, normal);
+  const r = roundMagnitude(g, a, p, emin);
   const top = g.constant(2 ** (emax + 1));
   const inf = g.constant(Infinity);
   const m = g.select(g.compare('ge', a, top), inf, g.select(g.compare('ge', r, top), inf, r));
@@ -104,11 +109,7 @@ function toBinary(g: Graph, x: NodeId, p: number, emin: number, emax: number): N
  */
 function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode: number): NodeId {
   const a = g.fn('abs', x);
-  const c = g.add(g.scale(a, 2 ** (53 - p)), a);
-  const normal = g.sub(c, g.sub(c, a));
-  const k = 2 ** (p - 1 - emin);
-  const tiny = g.div(g.shift(g.shift(g.scale(a, k), 1.5 * 2 ** 52), -1.5 * 2 ** 52), g.constant(k));
-  const r = g.select(g.compare('gt', g.constant(2 ** emin), a), tiny, normal);
+  const r = roundMagnitude(g, a, p, emin);
   const over = g.constant(mode === 1 ? Infinity : mode === 2 ? NaN : max);
   const m = g.select(g.compare('ge', a, g.constant(2 ** 64)), over, g.select(g.compare('gt', r, g.constant(max)), over, r));
   const signed = g.select(g.compare('gt', g.constant(0), x), g.neg(m), m);

@@ -108,3 +108,20 @@ export function sizeOf(shape: readonly number[]): number {
   for (const d of shape) n *= d;
   return n;
 }
+
+/** How often each tensor is read: by equations (bodies included), body outputs and the program's outputs. */
+export function useCounts(p: TensorProgram): Int32Array {
+  const uses = new Int32Array(p.tensors.length);
+  const visit = (eqs: readonly Equation[]) => {
+    for (const eq of eqs) {
+      for (const a of eq.args) uses[a]++;
+      if (eq.body) {
+        visit(eq.body.equations);
+        for (const o of eq.body.outputs) uses[o]++;
+      }
+    }
+  };
+  visit(p.equations);
+  for (const port of p.outputs) uses[port.tensor.id]++;
+  return uses;
+}

@@ -1,6 +1,6 @@
 import type { MapAttrs, TransposeAttrs } from '../tensor/ops.js';
 import { TOPS, type TOpInfo } from '../tensor/ops.js';
-import { sizeOf, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { sizeOf, useCounts, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 import { compact } from './tensor-ports.js';
 
 /**
@@ -19,18 +19,7 @@ import { compact } from './tensor-ports.js';
 export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: string[] } {
   const tensors: TensorInfo[] = [...p.tensors];
   const eqs: (Equation | null)[] = [...p.equations];
-  const uses = new Int32Array(tensors.length);
-  const count = (list: readonly Equation[]) => {
-    for (const eq of list) {
-      for (const a of eq.args) uses[a]++;
-      if (eq.body) {
-        count(eq.body.equations);
-        for (const o of eq.body.outputs) uses[o]++;
-      }
-    }
-  };
-  count(p.equations);
-  for (const port of p.outputs) uses[port.tensor.id]++;
+  const uses = useCounts(p);
   const producer = new Map<TensorId, number>();
   eqs.forEach((eq, i) => eq!.outs.forEach((o) => producer.set(o, i)));
   const readers = new Map<TensorId, number[]>();
