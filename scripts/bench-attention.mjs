@@ -10,15 +10,20 @@
 //   BENCH_LAYERS=2 BENCH_WIDTH=128 node scripts/bench-attention.mjs   (a smaller encoder)
 //   BENCH_FORMATS=numpy node scripts/bench-attention.mjs                (only these formats' rows: numpy, js, c)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bestOfWallCpu, cMain, floorRates, MALLOC_KEEP, numpyMatmulLimit } from './bench-common.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DIR = join(tmpdir(), 'nn2eq-bench-attention');
-mkdirSync(DIR, { recursive: true });
+// The exported encoder is kept between runs in a shared cache; what this run writes and times (the
+// emitted files, C executables) goes in a folder of its own, removed at exit, so two runs at once
+// never time each other's files (as in bench-convnets.mjs).
+const CACHE = join(tmpdir(), 'nn2eq-bench-attention');
+mkdirSync(CACHE, { recursive: true });
+const DIR = mkdtempSync(join(tmpdir(), 'nn2eq-bench-attention-run-'));
+process.on('exit', () => rmSync(DIR, { recursive: true, force: true }));
 const PY = '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 6);
@@ -43,7 +48,7 @@ function macs(program) {
 
 /** The encoder as ONNX (opset 17, fixed sequence length), or a reason when torch is missing. */
 function exportEncoder() {
-  const file = join(DIR, `encoder-${LAYERS}x${WIDTH}x${HEADS}-${TOKENS}.onnx`);
+  const file = join(CACHE, `encoder-${LAYERS}x${WIDTH}x${HEADS}-${TOKENS}.onnx`);
   if (existsSync(file)) return { file };
   const script = `
 import sys, torch

@@ -22,38 +22,104 @@ static void copy(double *y, const double *x, int n) {
   for (int i = 0; i < n; i++) y[i] = x[i];
 }
 
-/* y[j] += sum over i < k of x[i] * W[i * stride + j], for j < n; four rows of W per pass (fewer stores of y). */
-static void accumulate(double *y, const double *x, const double *W, int k, int n, int stride) {
-  /* W advances by whole rows (no i * stride product, which gcc -O3 may warn could overflow an int). */
-  int i = 0;
-  for (; i + 3 < k; i += 4, W += 4 * stride) {
-    const double a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
-    const double *w0 = W, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
-    for (int j = 0; j < n; j++) y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+/*
+ * y[r * sy + j] += sum over q < k of a[r * sa + q] * B[q * sb + j], for r < m and j < n: rows of a times a
+ * block of B, added into y. Two rows of y at a time, each updated with four terms per pass (a[q..q+3] times
+ * four rows of B) and two columns per step: independent sums that the compiler keeps in registers and
+ * vectorizes, at -O2 too. The terms of each y are added in the order of q.
+ */
+static void addBlockProduct(double *restrict y, int sy, const double *restrict a, int sa, const double *restrict B, int sb, int m, int k, int n) {
+  int r = 0;
+  for (; r + 1 < m; r += 2, y += 2 * sy, a += 2 * sa) {
+    double *const z = y + sy;
+    const double *const c = a + sa;
+    const double *b = B;
+    int q = 0;
+    for (; q + 3 < k; q += 4, b += 4 * sb) {
+      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
+      const double c0 = c[q], c1 = c[q + 1], c2 = c[q + 2], c3 = c[q + 3];
+      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
+        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
+        z[j + 1] += c0 * b0[j + 1] + c1 * b1[j + 1] + c2 * b2[j + 1] + c3 * b3[j + 1];
+      }
+      if (j < n) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
+      }
+    }
+    for (; q < k; q++, b += sb) {
+      const double a0 = a[q], c0 = c[q];
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b[j];
+        y[j + 1] += a0 * b[j + 1];
+        z[j] += c0 * b[j];
+        z[j + 1] += c0 * b[j + 1];
+      }
+      if (j < n) {
+        y[j] += a0 * b[j];
+        z[j] += c0 * b[j];
+      }
+    }
   }
-  for (; i < k; i++, W += stride) {
-    const double a0 = x[i];
-    for (int j = 0; j < n; j++) y[j] += a0 * W[j];
+  if (r < m) {
+    const double *b = B;
+    int q = 0;
+    for (; q + 3 < k; q += 4, b += 4 * sb) {
+      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
+      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
+      }
+      if (j < n) y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+    for (; q < k; q++, b += sb) {
+      const double a0 = a[q];
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b[j];
+        y[j + 1] += a0 * b[j + 1];
+      }
+      if (j < n) y[j] += a0 * b[j];
+    }
   }
 }
 
-/* Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. */
+/*
+ * Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. y starts as the
+ * bias; then for each block of filters and each tap of the kernel, each block of its channels (the blocks of
+ * addProduct) is added in at every output position whose input under the tap is inside x: a row of outputs
+ * at a time, the inputs sW * C apart. Each y is the bias, then the taps in order, each channel by channel.
+ */
 static void conv(double *y, const double *x, const double *K, const double *b, const struct window *g, int C, int F, int groups) {
-  const int cg = C / groups, fg = F / groups;
-  for (int od = 0; od < g->outD; od++) for (int oh = 0; oh < g->outH; oh++) for (int ow = 0; ow < g->outW; ow++, y += F) {
-    for (int f = 0; f < F; f++) y[f] = b ? b[f] : 0;
-    for (int kd = 0; kd < g->kD; kd++) {
-      const int id = od * g->sD - g->pD + kd * g->dD;
-      if (id < 0 || id >= g->inD) continue;
-      for (int kh = 0; kh < g->kH; kh++) {
-        const int ih = oh * g->sH - g->pH + kh * g->dH;
-        if (ih < 0 || ih >= g->inH) continue;
-        for (int kw = 0; kw < g->kW; kw++) {
-          const int iw = ow * g->sW - g->pW + kw * g->dW;
-          if (iw < 0 || iw >= g->inW) continue;
-          const double *xs = x + ((id * g->inH + ih) * g->inW + iw) * C;
-          const double *ks = K + ((kd * g->kH + kh) * g->kW + kw) * cg * F;
-          for (int gr = 0; gr < groups; gr++) accumulate(y + gr * fg, xs + gr * cg, ks + gr * fg, cg, fg, F);
+  const int cg = C / groups, fg = F / groups, outputs = g->outD * g->outH * g->outW;
+  for (int o = 0; o < outputs; o++) for (int f = 0; f < F; f++) y[o * F + f] = b ? b[f] : 0;
+  for (int gr = 0; gr < groups; gr++) for (int j = 0; j < fg; j += 256) {
+    const int n = fg - j < 256 ? fg - j : 256;
+    for (int kd = 0; kd < g->kD; kd++) for (int kh = 0; kh < g->kH; kh++) for (int kw = 0; kw < g->kW; kw++) {
+      /* the output columns ow in [lo, hi) read an input column iw = ow * sW + shift inside x */
+      const int shift = kw * g->dW - g->pW;
+      int lo = 0, hi = g->outW;
+      while (lo < hi && lo * g->sW + shift < 0) lo++;
+      while (hi > lo && (hi - 1) * g->sW + shift >= g->inW) hi--;
+      if (lo == hi) continue;
+      for (int q = 0; q < cg; q += 32) {
+        const double *const B = K + (((kd * g->kH + kh) * g->kW + kw) * cg + q) * F + gr * fg + j;
+        for (int od = 0; od < g->outD; od++) {
+          const int id = od * g->sD - g->pD + kd * g->dD;
+          if (id < 0 || id >= g->inD) continue;
+          for (int oh = 0; oh < g->outH; oh++) {
+            const int ih = oh * g->sH - g->pH + kh * g->dH;
+            if (ih < 0 || ih >= g->inH) continue;
+            addBlockProduct(y + ((od * g->outH + oh) * g->outW + lo) * F + gr * fg + j, F,
+                            x + ((id * g->inH + ih) * g->inW + lo * g->sW + shift) * C + gr * cg + q, g->sW * C, B, F, hi - lo, cg - q < 32 ? cg - q : 32, n);
+          }
         }
       }
     }

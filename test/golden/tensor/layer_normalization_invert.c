@@ -18,27 +18,88 @@ static void copy(double *y, const double *x, int n) {
   for (int i = 0; i < n; i++) y[i] = x[i];
 }
 
-/* y[j] += sum over i < k of x[i] * W[i * stride + j], for j < n; four rows of W per pass (fewer stores of y). */
-static void accumulate(double *y, const double *x, const double *W, int k, int n, int stride) {
-  /* W advances by whole rows (no i * stride product, which gcc -O3 may warn could overflow an int). */
-  int i = 0;
-  for (; i + 3 < k; i += 4, W += 4 * stride) {
-    const double a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
-    const double *w0 = W, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
-    for (int j = 0; j < n; j++) y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+/*
+ * y[r * sy + j] += sum over q < k of a[r * sa + q] * B[q * sb + j], for r < m and j < n: rows of a times a
+ * block of B, added into y. Two rows of y at a time, each updated with four terms per pass (a[q..q+3] times
+ * four rows of B) and two columns per step: independent sums that the compiler keeps in registers and
+ * vectorizes, at -O2 too. The terms of each y are added in the order of q.
+ */
+static void addBlockProduct(double *restrict y, int sy, const double *restrict a, int sa, const double *restrict B, int sb, int m, int k, int n) {
+  int r = 0;
+  for (; r + 1 < m; r += 2, y += 2 * sy, a += 2 * sa) {
+    double *const z = y + sy;
+    const double *const c = a + sa;
+    const double *b = B;
+    int q = 0;
+    for (; q + 3 < k; q += 4, b += 4 * sb) {
+      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
+      const double c0 = c[q], c1 = c[q + 1], c2 = c[q + 2], c3 = c[q + 3];
+      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
+        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
+        z[j + 1] += c0 * b0[j + 1] + c1 * b1[j + 1] + c2 * b2[j + 1] + c3 * b3[j + 1];
+      }
+      if (j < n) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
+      }
+    }
+    for (; q < k; q++, b += sb) {
+      const double a0 = a[q], c0 = c[q];
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b[j];
+        y[j + 1] += a0 * b[j + 1];
+        z[j] += c0 * b[j];
+        z[j + 1] += c0 * b[j + 1];
+      }
+      if (j < n) {
+        y[j] += a0 * b[j];
+        z[j] += c0 * b[j];
+      }
+    }
   }
-  for (; i < k; i++, W += stride) {
-    const double a0 = x[i];
-    for (int j = 0; j < n; j++) y[j] += a0 * W[j];
+  if (r < m) {
+    const double *b = B;
+    int q = 0;
+    for (; q + 3 < k; q += 4, b += 4 * sb) {
+      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
+      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
+      }
+      if (j < n) y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+    for (; q < k; q++, b += sb) {
+      const double a0 = a[q];
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        y[j] += a0 * b[j];
+        y[j + 1] += a0 * b[j + 1];
+      }
+      if (j < n) y[j] += a0 * b[j];
+    }
   }
+}
+
+/*
+ * y[m, n] (rows sy apart) += a[m, k] (rows sa apart) times B[k, n] (rows sb apart), one block of B at a time
+ * (32 rows by 256 columns, which stays in the cache while every row of a meets it).
+ */
+static void addProduct(double *y, int sy, const double *a, int sa, const double *B, int sb, int m, int k, int n) {
+  for (int j = 0; j < n; j += 256)
+    for (int q = 0; q < k; q += 32) addBlockProduct(y + j, sy, a + q, sa, B + q * sb + j, sb, m, k - q < 32 ? k - q : 32, n - j < 256 ? n - j : 256);
 }
 
 /* y = x.W + b over the last axis at each of `rows` positions; W is [k, n] row-major, b may be 0 (none). */
 static void dense(double *y, const double *x, const double *W, const double *b, int rows, int k, int n) {
-  for (int r = 0; r < rows; r++, x += k, y += n) {
-    for (int j = 0; j < n; j++) y[j] = b ? b[j] : 0;
-    accumulate(y, x, W, k, n, n);
-  }
+  for (int r = 0; r < rows; r++) for (int j = 0; j < n; j++) y[r * n + j] = b ? b[j] : 0;
+  addProduct(y, n, x, k, W, n, rows, k, n);
 }
 
 /* Weights (defined at the end of the file) */
