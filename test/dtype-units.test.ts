@@ -6,8 +6,8 @@ import { ELEMENT_TYPES, intRange, isFloat, isInteger, roundToFloat, toBfloat16, 
 // conversions), float16 and bfloat16 rounding by the nearest of all 65,536 bit patterns decoded
 // here (ties to the even pattern), float32 by Math.fround. In-process, a second.
 
-const INTS = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'] as const;
-const FLOATS = ['float64', 'float32', 'float16', 'bfloat16'] as const;
+const INTS = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2'] as const;
+const FLOATS = ['float64', 'float32', 'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1'] as const;
 
 /** Each integer type's bounds as BigInt, read off a typed array of its width. */
 const BOUNDS: Record<(typeof INTS)[number], [bigint, bigint]> = {
@@ -19,6 +19,11 @@ const BOUNDS: Record<(typeof INTS)[number], [bigint, bigint]> = {
   uint16: [0n, BigInt(new Uint16Array([-1])[0])],
   uint32: [0n, BigInt(new Uint32Array([-1])[0])],
   uint64: [0n, new BigUint64Array([-1n as unknown as bigint])[0]],
+  // The packed widths have no typed array: BigInt's own two's-complement wrap (asIntN, asUintN).
+  int4: [BigInt.asIntN(4, 8n), BigInt.asIntN(4, 7n)],
+  uint4: [0n, BigInt.asUintN(4, -1n)],
+  int2: [BigInt.asIntN(2, 2n), BigInt.asIntN(2, 1n)],
+  uint2: [0n, BigInt.asUintN(2, -1n)],
 };
 
 /** x in a type by its typed array (x's remainder by 2^32 first, which keeps it modulo 2^8, 2^16, 2^32); int64/uint64 through BigInt64Array, NaN from 2^53 on (2^53 + 1 would read as 2^53). */
@@ -31,6 +36,10 @@ function wrapped(x: bigint, d: (typeof INTS)[number]): number {
     case 'uint8': return new Uint8Array([n])[0];
     case 'uint16': return new Uint16Array([n])[0];
     case 'uint32': return new Uint32Array([n])[0];
+    case 'int4': return Number(BigInt.asIntN(4, x));
+    case 'uint4': return Number(BigInt.asUintN(4, x));
+    case 'int2': return Number(BigInt.asIntN(2, x));
+    case 'uint2': return Number(BigInt.asUintN(2, x));
     case 'int64': {
       const v = new BigInt64Array([x])[0];
       return v > -(2n ** 53n) && v < 2n ** 53n ? Number(v) : NaN;
