@@ -62,12 +62,13 @@ export default defineConfig({
       configureVitest({ vitest, project }) {
         const ours = /\/nn2eq-(?:test|verify)-[^/]+\//;
         for (const config of [vitest.config, project.config]) {
-          const inline = config.server.deps.inline;
-          if (!Array.isArray(inline)) continue;
+          const deps = config.server.deps;
+          const inline = deps?.inline;
+          if (!deps || !Array.isArray(inline)) continue;
           inline.forEach((p, i) => {
             if (p instanceof RegExp && p.source === '^(?!.*node_modules).*\\.mjs$') inline[i] = /^(?!.*(?:node_modules|\/nn2eq-(?:test|verify)-[^/]+\/)).*\.mjs$/;
           });
-          config.server.deps.external = [...(config.server.deps.external ?? []), ours];
+          deps.external = [...(deps.external ?? []), ours];
         }
       },
     },
