@@ -72,6 +72,14 @@ const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
   symbolic: /symbolic dimension in \[batch, n, 4\]/,
 };
 
+/**
+ * The attention fixtures' opset-13/14 exports: their scalar Wolfram text is not run through SymPy's
+ * parser (half of this file's time; suite time). The opset-17 twin's is, the scalar Wolfram printer
+ * is op-agnostic (the IR's scalar operations, run here on every other fixture), and their own
+ * Wolfram tensor form runs in onnx-attention.test.ts.
+ */
+const ATTENTION_TWIN = /^(mha|mha_masked|mha_cross|encoder_post_relu|encoder_pre_gelu|decoder_post_relu|decoder_pre_gelu|gpt_block|einsum_attention|encoder_classifier|vit)_opset1[34]$/;
+
 /** Reference values are float32 (or float64) written exactly; integer inputs stay integers. */
 function check(got: number[][], cases: { outputs: unknown[] }[], atol: number, rtol: number): void {
   got.forEach((g, i) => expect(mismatch(g, flat(cases[i].outputs), atol, rtol), `case ${i}`).toBeNull());
@@ -111,10 +119,13 @@ function suite(title: string, base: string, names: string[], refused: Readonly<R
         }
       });
       if (base === FIXTURES && !TENSOR_ONLY.has(name)) {
-        withPython(`${name}: Wolfram text (through SymPy) matches, LaTeX renders`, async () => {
+        const wolfram = !ATTENTION_TWIN.test(name);
+        withPython(`${name}: ${wolfram ? 'Wolfram text (through SymPy) matches, ' : ''}LaTeX renders`, async () => {
           const ref = readReference(join(base, name));
-          const { text } = await convertFile(file, { format: 'mathematica', form: 'scalar' });
-          check(await runWolfram(text, ref.cases.map((c) => c.inputs)), ref.cases, atol, rtol);
+          if (wolfram) {
+            const { text } = await convertFile(file, { format: 'mathematica', form: 'scalar' });
+            check(await runWolfram(text, ref.cases.map((c) => c.inputs)), ref.cases, atol, rtol);
+          }
           const tex = await convertFile(file, { format: 'latex', form: 'scalar' });
           expect(await checkLatex(tex.text)).toEqual({ valid: true });
         });
