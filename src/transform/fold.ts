@@ -1,6 +1,6 @@
 import { TOPS, type ConvAttrs, type DenseAttrs, type DepthwiseAttrs, type MapAttrs, type TOpInfo } from '../tensor/ops.js';
 import { compact } from './tensor-ports.js';
-import { type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { useCounts, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 
 /**
  * Exact folding on the tensor program, on by default (--no-fold keeps one formula per layer):
@@ -20,17 +20,9 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
   const counts = { after: 0, before: 0, merged: 0 };
   const folded = new Set<string>();
 
-  const uses = new Int32Array(tensors.length + 1024);
-  const count = (list: readonly Equation[]) => {
-    for (const eq of list) {
-      for (const a of eq.args) uses[a]++;
-      if (eq.body) {
-        count(eq.body.equations);
-        for (const o of eq.body.outputs) uses[o]++;
-      }
-    }
-  };
-  count(p.equations);
+  // Program outputs are counted too; fold never takes one in (they are pinned below), and the
+  // constants it adds are read by nothing it merges.
+  const uses = useCounts(p);
   const pinned = new Set([...p.inputs, ...p.outputs].map((t) => t.tensor.id));
   const producer = new Map<TensorId, number>();
   eqs.forEach((eq, i) => eq!.outs.forEach((o) => producer.set(o, i)));
