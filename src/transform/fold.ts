@@ -1,6 +1,6 @@
-import { TOPS, type ConvAttrs, type DenseAttrs, type DepthwiseAttrs, type MapAttrs, type TOpInfo } from '../tensor/ops.js';
-import { compact } from './tensor-ports.js';
-import { useCounts, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import type { ConvAttrs, DenseAttrs, DepthwiseAttrs, MapAttrs } from '../tensor/ops.js';
+import { renumberCalls } from './tensor-ports.js';
+import { useCounts, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
 
 /**
  * Exact folding on the tensor program, on by default (--no-fold keeps one formula per layer):
@@ -184,21 +184,13 @@ export function foldProgram(p: TensorProgram): { program: TensorProgram; notes: 
   if (counts.after + counts.before + counts.merged === 0) return { program: p, notes: [] };
 
   // Renumber: equation indices, call ranges, and the numbers of calls that still compute.
-  const { kept, newIndex } = compact(eqs);
-  let number = 0;
-  const calls: LayerCall[] = p.calls.map((c) => {
-    const from = newIndex[c.from];
-    const to = newIndex[c.to];
-    const computes = kept.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
-    if (computes) number++;
-    const outputs = c.outputs.filter((t) => !dropped.has(t.id)).map((t) => (moved.has(t.id) ? { id: moved.get(t.id)!, shape: t.shape } : t));
-    const folded = [...foldedInto].some((i) => i >= c.from && i < c.to);
-    return { ...c, from, to, number: computes ? number : 0, outputs, ...(folded ? { folded: true } : {}) };
-  });
-  // Weights and intermediate values are named after their layer's number, which folding changed.
-  const renumber = new Map<number, number>();
-  p.calls.forEach((c, k) => c.number > 0 && renumber.set(c.number, calls[k].number));
-  const named = tensors.map((t) => (renumber.has(t.layer) ? { ...t, layer: renumber.get(t.layer)! } : t));
+  const r = renumberCalls(
+    p,
+    eqs,
+    tensors,
+    (c) => c.outputs.filter((t) => !dropped.has(t.id)).map((t) => (moved.has(t.id) ? { id: moved.get(t.id)!, shape: t.shape } : t)),
+    (c) => ([...foldedInto].some((i) => i >= c.from && i < c.to) ? { folded: true } : {}),
+  );
   const notes = [`folded (exact; --no-fold keeps one formula per layer): ${[...folded].join('; ')}`];
-  return { program: { ...p, tensors: named, equations: kept, calls, layerCount: p.layerCount }, notes };
+  return { program: { ...p, tensors: r.tensors, equations: r.equations, calls: r.calls, layerCount: p.layerCount }, notes };
 }

@@ -1,7 +1,6 @@
 import type { MapAttrs, TransposeAttrs } from '../tensor/ops.js';
-import { TOPS, type TOpInfo } from '../tensor/ops.js';
-import { sizeOf, useCounts, type Equation, type LayerCall, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
-import { compact } from './tensor-ports.js';
+import { sizeOf, useCounts, type Equation, type TensorId, type TensorInfo, type TensorProgram } from '../tensor/program.js';
+import { renumberCalls } from './tensor-ports.js';
 
 /**
  * Recognizes two compositions that exporters spell out op by op and rewrites each as the one
@@ -263,28 +262,18 @@ export function fuseProgram(p: TensorProgram): { program: TensorProgram; notes: 
   if (fusedLn.length + fusedGelu.length === 0) return { program: p, notes: [] };
 
   // Renumber as fold does: equation indices, call ranges, the numbers of calls that still compute.
-  const { kept, newIndex } = compact(eqs);
-  const live = new Set<TensorId>();
-  for (const eq of kept) for (const o of eq.outs) live.add(o);
-  let number = 0;
-  const calls: LayerCall[] = p.calls.map((call) => {
-    const from = newIndex[call.from];
-    const to = newIndex[call.to];
-    const computes = kept.slice(from, to).some((e) => !(TOPS[e.op] as TOpInfo).movement);
-    if (computes) number++;
-    const outputs = call.outputs.filter((t) => live.has(t.id) || tensors[t.id].kind !== 'value');
-    return { ...call, from, to, number: computes ? number : 0, outputs };
+  let live: Set<TensorId> | undefined;
+  const r = renumberCalls(p, eqs, tensors, (call, kept) => {
+    live ??= new Set(kept.flatMap((eq) => eq.outs));
+    return call.outputs.filter((t) => live!.has(t.id) || tensors[t.id].kind !== 'value');
   });
-  const renumber = new Map<number, number>();
-  p.calls.forEach((call, k) => call.number > 0 && renumber.set(call.number, calls[k].number));
-  const named = tensors.map((t) => (renumber.has(t.layer) ? { ...t, layer: renumber.get(t.layer)! } : t));
   const where = (list: number[], what: string) => {
     if (list.length === 0) return [];
     const names = list.map((k) => p.calls.find((call) => k >= call.from && k < call.to)).map((call) => (call ? `'${call.layer}'` : '?'));
     return [`${what}${list.length > 1 ? 's' : ''} at ${names.join(', ')}`];
   };
   const notes = [`recognized (the same formula; --no-fold keeps the exported ops): ${[...where(fusedLn, 'layer normalization'), ...where(fusedGelu, 'GELU')].join('; ')}`];
-  return { program: { ...p, tensors: named, equations: kept, calls }, notes };
+  return { program: { ...p, tensors: r.tensors, equations: r.equations, calls: r.calls }, notes };
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,5 +1,6 @@
 import type { ProgramBuilder } from '../tensor/builder.js';
-import { sizeOf, type Equation, type T, type TensorPort, type TensorProgram } from '../tensor/program.js';
+import { TOPS, type TOpInfo } from '../tensor/ops.js';
+import { sizeOf, type Equation, type LayerCall, type T, type TensorInfo, type TensorPort, type TensorProgram } from '../tensor/program.js';
 
 /** A transform's tensor program: what replaces a model's outputs keeps the model's inputs. */
 
@@ -47,4 +48,33 @@ export function compact(eqs: readonly (Equation | null)[]): { kept: Equation[]; 
   });
   newIndex[eqs.length] = kept.length;
   return { kept, newIndex };
+}
+
+/**
+ * A program's equations, calls and tensors after a transform removed equations (null in `eqs`):
+ * each call's range in the kept equations, the calls that still compute numbered again (a call
+ * left with moves only gets 0), and every tensor named after its layer's new number. `outputs`
+ * gives a call's outputs in the new program, `extra` what else the transform records on it.
+ */
+export function renumberCalls(
+  p: TensorProgram,
+  eqs: readonly (Equation | null)[],
+  tensors: readonly TensorInfo[],
+  outputs: (call: LayerCall, kept: readonly Equation[]) => LayerCall['outputs'],
+  extra: (call: LayerCall) => Partial<LayerCall> = () => ({}),
+): { equations: Equation[]; calls: LayerCall[]; tensors: TensorInfo[] } {
+  const { kept, newIndex } = compact(eqs);
+  let number = 0;
+  const calls: LayerCall[] = p.calls.map((c) => {
+    const from = newIndex[c.from];
+    const to = newIndex[c.to];
+    const computes = kept.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
+    if (computes) number++;
+    return { ...c, from, to, number: computes ? number : 0, outputs: outputs(c, kept), ...extra(c) };
+  });
+  // Weights and intermediate values are named after their layer's number, which changed.
+  const renumber = new Map<number, number>();
+  p.calls.forEach((c, k) => c.number > 0 && renumber.set(c.number, calls[k].number));
+  const named = tensors.map((t) => (renumber.has(t.layer) ? { ...t, layer: renumber.get(t.layer)! } : t));
+  return { equations: kept, calls, tensors: named };
 }
