@@ -29,7 +29,7 @@ beforeAll(async () => {
     const { cases } = JSON.parse(readFileSync(join(DIR, name, 'cases.json'), 'utf8')) as { cases: unknown[][] };
     const ref = JSON.parse(readFileSync(join(DIR, name, 'reference.json'), 'utf8')) as { reference: number[][][]; ort: number[][][] };
     const file = join(DIR, name, 'model.onnx');
-    const text = async (format: string) => (await convertFile(file, { format, form: 'tensor' })).text;
+    const text = async (format: 'js' | 'numpy' | 'c') => (await convertFile(file, { format, form: 'tensor' })).text;
     fixtures.set(name, {
       cases,
       reference: ref.reference.map((outs) => outs.flat()),
