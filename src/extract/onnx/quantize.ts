@@ -464,7 +464,7 @@ function qlinear(conv: boolean): OnnxExtractor {
 export const QUANTIZED_NOTE =
   'Quantized ops in float form, as ONNX defines them (not integer requantization): QuantizeLinear q = sat(rint(fl32(x / s)) + z), DequantizeLinear fl32((q - z) * s), ' +
   'QLinearConv / QLinearMatMul sat(rint(acc * fl32(sx * sw / sy)) + z) over the exact integer sum acc; fl32 rounds to float32, rint to a whole number (ties to even), sat to the integer type; ' +
-  'each scale s is printed as a whole number b over a power of two a (s = b / a), which reads back exactly.';
+  'each constant scale s is printed as a whole number b over a power of two a (s = b / a), which reads back exactly; a computed one (a model input, or computed from one) is used as it is.';
 
 /** ONNX op type → extractor for quantized ops. */
 export const quantizeOps: Record<string, OnnxExtractor> = {
