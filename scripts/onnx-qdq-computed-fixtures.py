@@ -13,6 +13,9 @@ ONNX's conformance cases (test/onnx-backend/node) do not take.
 - qlinear_conv_computed: QLinearConv with a per-output-channel weight scale given as an input, a bias.
 - dynamic_quantize: DynamicQuantizeLinear, on mixed, all-positive, all-negative and all-zero inputs.
 - dq_float16: DequantizeLinear with float16 scales (output float16), one constant, one an input.
+- const_values: QuantizeLinear of a constant x (float32 values that print as digits reading back as
+  other doubles, ties of x / s among them) and DequantizeLinear of constant float8e4m3fn weights, each
+  with a scale given as an input.
 
 fixtures/onnx-qdq-computed/<name>/model.onnx, cases.json (input values) and reference.json: per case
 the outputs of ONNX's reference semantics ported to numpy here ("reference"), and ONNX Runtime's
@@ -248,6 +251,38 @@ def dq_float16():
                 [vi("y1", F16, [2, 3]), vi("y2", F16, [2, 3])], [init("sc", sc), init("zc", zc)], cases, refs, opset=19)
 
 
+def float8_e4m3fn(v):
+    """The float8e4m3fn byte of a value that the type holds exactly."""
+    if v == 0:
+        return 0
+    sign = 0x80 if v < 0 else 0
+    a = abs(v)
+    e = int(np.floor(np.log2(a)))
+    if e < -6:
+        return sign | int(round(a / 2.0 ** -9))
+    return sign | ((e + 7) << 3) | int(round((a / 2.0 ** e - 1) * 8))
+
+
+def const_values():
+    # The last three: x / s lands one float32 step from a tie k + 1/2 for one of the scales below, so
+    # that x read back from its shortest float32 digits (another double) rounds to the other side.
+    x = np.array([2 ** -20, 0.1, 1 / 3, 2.5 * 0.3, -7.5 * 0.3, 1e-3, 12.345, -0.7, -20.686847686767578, 38.5744514465332, 10.831608772277832], F32)
+    x[3], x[4] = F32(F32(0.3) * F32(2.5)), F32(F32(0.3) * F32(-7.5))
+    w = np.array([2 ** -9, -2 ** -6 * 1.125, 0.5, 448, -104, 3.5], F32)
+    wt = onnx.TensorProto()
+    wt.name, wt.data_type, wt.raw_data = "w", 17, bytes(float8_e4m3fn(v) for v in w)
+    wt.dims.extend([6])
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
+             helper.make_node("DequantizeLinear", ["w", "sw"], ["y"], name="dequant")]
+    cases, refs = [], []
+    for s in [0.3, 0.01, 0.43551260232925415, 0.7077880501747131, 0.6988134980201721]:
+        s, sw = np.array(s, F32), np.array(rng.uniform(0.5, 3), F32)
+        cases.append([s, sw])
+        refs.append([quantize(x, s, np.int8(0)), (w * sw).astype(F32)])
+    return save("const_values", nodes, [vi("s", F32, []), vi("sw", F32, [])], [vi("q", np.int8, [11]), vi("y", F32, [6])],
+                [init("x", x), init("z", np.array(0, np.int8)), wt], cases, refs, opset=19)
+
+
 ORT = r"""
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -283,7 +318,7 @@ for (const [dir, inputs] of jobs) {
 
 if __name__ == "__main__":
     jobs = [q_axis_batch(), q_scale_from_ops(), blocked("blocked_computed", True), blocked("blocked_const", False),
-            qlinear_matmul_mixed(), qlinear_conv_computed(), dynamic_quantize(), dq_float16()]
+            qlinear_matmul_mixed(), qlinear_conv_computed(), dynamic_quantize(), dq_float16(), const_values()]
     subprocess.run(["node", "--input-type=module", "-e", ORT, json.dumps(jobs)], check=True, cwd=os.path.join(HERE, ".."))
     for d, _ in jobs:
         ref = json.load(open(os.path.join(d, "reference.json")))

@@ -239,7 +239,8 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
   const A = s.kind === 'const' ? paramTensor(ctx, 'a', s, (v) => scaleParts(v)![0]) : null;
   const B = s.kind === 'const' ? paramTensor(ctx, 's', s, (v) => scaleParts(v)![1]) : null;
   const Z = small && isZero(zp) ? null : zp ? asTensor(ctx, 'z', zp) : ctx.const('z', [], [0]);
-  const xt = ctx.tensor(0, 'x');
+  // A constant x is printed as float32 digits, which read back as another float64: rounded, it is x again.
+  const xt = x.kind === 'const' ? ctx.map('round_float32', [ctx.tensor(0, 'x')], NONE, '_') : x.t;
   const v = ctx.map('round_float32', [A && B ? ctx.map('scale_ratio', [xt, A, B], NONE, '_') : ctx.map('div', [xt, (s as QTensor).t], NONE, '_')], NONE, '_');
   if (small) {
     // The zero point of a float8 / float4 type is 0 in practice; ONNX's formula adds it all the same.
@@ -268,7 +269,8 @@ const dequantizeLinear: OnnxExtractor = (ctx) => {
   if (x.kind === 'const' && s.kind === 'const' && z?.kind !== 'tensor') {
     return [konst(dims, x.values.map((v, i) => roundToFloat(Math.fround((v - (z ? at(z, dims, i) : 0)) * at(s, dims, i)), out as DType)), out as DType)];
   }
-  const q = ctx.tensor(0, 'q');
+  // A constant float8 / float4 q is printed as float32 digits: rounded, it reads back exactly (integers print exactly).
+  const q = x.kind === 'const' && SMALL_FLOATS[from] ? ctx.map('round_float32', [ctx.tensor(0, 'q')], NONE, '_') : ctx.tensor(0, 'q');
   let r: T;
   if (s.kind === 'const') {
     const Z = z ? asTensor(ctx, 'z', z) : ctx.const('z', [], [0]);
