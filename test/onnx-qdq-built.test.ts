@@ -122,6 +122,25 @@ describe('quantized ONNX graphs built in memory, JS tensor form, against ONNX de
   });
 });
 
+// Numbers from ONNX's definitions of the float8 types (QuantizeLinear-21, Cast): x / s = [8.5, 500,
+// −500, 100000]; float8e4m3fn (3 mantissa bits, largest 448, no ∞) rounds 8.5 to the even 8 and,
+// past 448, saturates or gives NaN; float8e5m2 (2 bits, largest 57344) rounds 500 to 512 and 100000
+// to 57344 or +∞.
+describe('QuantizeLinear to float8 types with a computed scale, saturate 1 and 0', () => {
+  const CASES: [number, number, number[]][] = [
+    [17, 1, [8, 448, -448, 448]],
+    [17, 0, [8, NaN, NaN, NaN]],
+    [19, 1, [8, 512, -512, 57344]],
+    [19, 0, [8, 512, -512, Infinity]],
+  ];
+  for (const [code, saturate, want] of CASES) {
+    it(`output_dtype ${code}, saturate ${saturate}`, async () => {
+      const m = model([node('QuantizeLinear', ['x', 's'], ['y'], { output_dtype: code, saturate })], [['x', 'float32', [4]], ['s', 'float32', []]], ['y'], []);
+      expect(await js(m, [[[17, 1000, -1000, 200000], 2]])).toEqual([want]);
+    });
+  }
+});
+
 describe('integer products per output channel', () => {
   it('ConvInteger with one weight zero point per output channel', async () => {
     const x = [[[1, 2], [3, 4]], [[250, 0], [7, 128]]];
