@@ -141,6 +141,19 @@ describe('QuantizeLinear to float8 types with a computed scale, saturate 1 and 0
   }
 });
 
+describe('DynamicQuantizeLinear of a constant folds at build time', () => {
+  it('y, s and z as ONNX defines them in float32', async () => {
+    const c = [-1, 0.5, 2, 3.14].map(Math.fround);
+    const m = model([node('DynamicQuantizeLinear', ['c'], ['y', 's', 'z']), node('Add', ['x', 'x'], ['w'])], [['x', 'float32', [1]]], ['y', 's', 'z', 'w'], [t('c', 'float32', [4], c)]);
+    const hi = Math.max(0, ...c);
+    const lo = Math.min(0, ...c);
+    const s = Math.fround(Math.fround(hi - lo) / 255);
+    const z = rintEven(Math.min(Math.max(-Math.fround(lo / s), 0), 255));
+    const y = c.map((v) => Math.min(Math.max(rintEven(Math.fround(v / s)) + z, 0), 255));
+    expect(await js(m, [[[0.25]]])).toEqual([[...y, s, z, 0.5]]);
+  });
+});
+
 describe('integer products per output channel', () => {
   it('ConvInteger with one weight zero point per output channel', async () => {
     const x = [[[1, 2], [3, 4]], [[250, 0], [7, 128]]];
@@ -223,6 +236,7 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
     ['a float8 zero point that is not 0', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, { name: 'z', dtype: 'float8e4m3fn', dims: [], values: Float32Array.from([2]) }]), /QuantizeLinear\): its float8e4m3fn zero point is not 0, which ONNX's formula adds and its reference implementation ignores$/, /^give float8 quantization a zero point of 0$/],
     ['blocks of the wrong count', model([node('QuantizeLinear', ['x', 's'], ['y'], { block_size: 3 })], [x], ['y'], [t('s', 'float32', [2, 1], [1, 1])]), /QuantizeLinear\): its scale has shape \[2, 1\]; blocks of 3 along axis 1 of \[2, 4\] take one of shape \[2, 2\]$/],
     ['a computed scale of three values for an axis of length two', model([node('DequantizeLinear', ['q', 's'], ['y'], { axis: 0 })], [q, ['s', 'float32', [3]]], ['y'], []), /DequantizeLinear\): its scale has 3 values for axis 0 of length 2$/],
+    ['an output_dtype other than the zero point\'s', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'], { output_dtype: 3 })], [x], ['y'], [s1, t('z', 'uint8', [], [0])]), /QuantizeLinear\): its output_dtype int8 differs from its zero point's type uint8$/, /^give the zero point the output type$/],
     ['block_size (DequantizeLinear)', model([node('DequantizeLinear', ['q', 's'], ['y'], { block_size: 2 })], [q], ['y'], [s1]), /DequantizeLinear\): its scale has shape \[\]; blocks of 2 along axis 1 of \[2, 4\] take one of shape \[2, 2\]$/],
     ['float32 values to dequantize', model([node('DequantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [s1]), /DequantizeLinear\): dequantizes float32 values; nn2eq reads int8, uint8, int16, uint16, int32, int4, uint4, int2, uint2, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float4e2m1$/],
     ['dequantization scales for the wrong axis', model([node('DequantizeLinear', ['q', 's'], ['y'])], [q], ['y'], [t('s', 'float32', [2], [1, 1])]), /DequantizeLinear\): its scale has 2 values for axis 1 of length 4$/],
