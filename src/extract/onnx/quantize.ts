@@ -1,5 +1,5 @@
 import { attrInt } from '../../load/onnx/attributes.js';
-import { DTYPES } from '../../load/onnx/tensor.js';
+import { dtypeName } from '../../load/onnx/tensor.js';
 import { intRange, isInteger, roundToFloat, SMALL_FLOATS, toSmallFloat, type DType } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { convOps } from './conv.js';
@@ -192,7 +192,7 @@ function at(p: QParam, dims: readonly number[], i: number): number {
 /** The type QuantizeLinear writes: its zero point's, else output_dtype's (opset 21), else uint8. */
 function quantizedType(ctx: OnnxContext, zero: DType | null): DType {
   const code = ctx.opset >= 21 ? attrInt(ctx.node, 'output_dtype', 0) : 0;
-  const declared = code === 0 ? null : (DTYPES[code] ?? 'undefined');
+  const declared = code === 0 ? null : dtypeName(code);
   if (declared !== null && !QDQ_TYPES.includes(declared as DType)) return ctx.fail(`its output_dtype ${code} (${declared}) is not one of the types nn2eq quantizes to (${QDQ_TYPES.join(', ')})`, 'quantize to an integer or float8 type');
   if (zero && declared && declared !== zero) return ctx.fail(`its output_dtype ${declared} differs from its zero point's type ${zero}`, 'give the zero point the output type');
   return zero ?? (declared as DType | null) ?? 'uint8';
@@ -262,9 +262,11 @@ const dequantizeLinear: OnnxExtractor = (ctx) => {
   const block = blockSize(ctx);
   const s = scaleOf(ctx, dims, block, SCALE_TYPES);
   const code = ctx.opset >= 23 ? attrInt(ctx.node, 'output_dtype', 0) : 0;
-  const out = code === 0 ? ctx.dtype(1) : (DTYPES[code] ?? 'undefined');
+  const out = code === 0 ? ctx.dtype(1) : dtypeName(code);
   if (!SCALE_TYPES.includes(out as DType)) return ctx.fail(`its output_dtype ${code} (${out}) is not one of the float types nn2eq dequantizes to (${SCALE_TYPES.join(', ')})`);
   const z = zeroOf(ctx, 2, dims, block)?.p;
+  // ONNX's reference refuses a float8 zero point other than 0 (its formula would subtract it): no one answer.
+  if (from.startsWith('float8') && z?.kind === 'const' && !isZero(z)) return ctx.fail(`its ${from} zero point is not 0, which ONNX's formula subtracts and its reference implementation refuses`, 'give float8 dequantization a zero point of 0');
   const x = ctx.val(0);
   if (x.kind === 'const' && s.kind === 'const' && z?.kind !== 'tensor') {
     return [konst(dims, x.values.map((v, i) => roundToFloat(Math.fround((v - (z ? at(z, dims, i) : 0)) * at(s, dims, i)), out as DType)), out as DType)];
