@@ -13,6 +13,10 @@ ONNX's conformance cases (test/onnx-backend/node) do not take.
 - qlinear_conv_computed: QLinearConv with a per-output-channel weight scale given as an input, a bias.
 - dynamic_quantize: DynamicQuantizeLinear, on mixed, all-positive, all-negative and all-zero inputs.
 - dq_float16: DequantizeLinear with float16 scales (output float16), one constant, one an input.
+- q_float16: QuantizeLinear of float16 values by float16 scales (the division in float16, as ONNX's
+  reference and its text from opset 21 define it), one given as an input, one constant. ONNX Runtime
+  divides in float32 and rounds x / s = fl16(0.0137 * -20.5) / 0.0137 to -21 where float16 gives the
+  tie -20.5, so -20: one step apart.
 - const_values: QuantizeLinear of a constant x (float32 values that print as digits reading back as
   other doubles, ties of x / s among them) and DequantizeLinear of constant float8e4m3fn weights, each
   with a scale given as an input.
@@ -263,6 +267,27 @@ def float8_e4m3fn(v):
     return sign | ((e + 7) << 3) | int(round((a / 2.0 ** e - 1) * 8))
 
 
+def q_float16():
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q1"], name="quant16", axis=1),
+             helper.make_node("QuantizeLinear", ["x", "sc", "zc"], ["q2"], name="quant_const")]
+    sc, zc = np.array(0.0137, F16), np.array(-5, np.int8)
+    cases, refs = [], []
+    for _ in range(3):
+        s = rng.uniform(0.01, 0.05, [3]).astype(F16)
+        z = rng.integers(100, 150, [3]).astype(np.uint8)
+        x = rng.uniform(-3, 3, [2, 3]).astype(F16)
+        # Ties of x / s in float16.
+        x[0, 0] = F16(s[0] * F16(7.5))
+        x[1, 2] = F16(s[2] * F16(-12.5))
+        x[1, 0] = F16(sc * F16(-20.5))
+        q1 = np.clip(np.rint(x / s) + z.astype(np.int32), 0, 255).astype(np.uint8)
+        q2 = np.clip(np.rint(x / sc) + np.int32(zc), -128, 127).astype(np.int8)
+        cases.append([x, s, z])
+        refs.append([q1, q2])
+    return save("q_float16", nodes, [vi("x", F16, [2, 3]), vi("s", F16, [3]), vi("z", np.uint8, [3])],
+                [vi("q1", np.uint8, [2, 3]), vi("q2", np.int8, [2, 3])], [init("sc", sc), init("zc", zc)], cases, refs, opset=19)
+
+
 def const_values():
     # The last three: x / s lands one float32 step from a tie k + 1/2 for one of the scales below, so
     # that x read back from its shortest float32 digits (another double) rounds to the other side.
@@ -318,7 +343,7 @@ for (const [dir, inputs] of jobs) {
 
 if __name__ == "__main__":
     jobs = [q_axis_batch(), q_scale_from_ops(), blocked("blocked_computed", True), blocked("blocked_const", False),
-            qlinear_matmul_mixed(), qlinear_conv_computed(), dynamic_quantize(), dq_float16(), const_values()]
+            qlinear_matmul_mixed(), qlinear_conv_computed(), dynamic_quantize(), dq_float16(), const_values(), q_float16()]
     subprocess.run(["node", "--input-type=module", "-e", ORT, json.dumps(jobs)], check=True, cwd=os.path.join(HERE, ".."))
     for d, _ in jobs:
         ref = json.load(open(os.path.join(d, "reference.json")))

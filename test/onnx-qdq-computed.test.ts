@@ -39,13 +39,21 @@ beforeAll(async () => {
   }
 });
 
-/** `got` equals both oracles exactly, case by case. */
+/**
+ * ONNX Runtime divides float16 values by a float16 scale in float32, where ONNX's reference and its
+ * text (opset 21: the scale's type sets the precision) divide in float16: one quantization step apart
+ * on a tie of float16 (scripts/onnx-qdq-computed-fixtures.py, q_float16).
+ */
+const ORT_ONE_STEP = new Set(['q_float16']);
+
+/** `got` equals ONNX's reference exactly and ONNX Runtime exactly (or within one step where it rounds otherwise), case by case. */
 function check(name: string, got: number[][]): void {
   const f = fixtures.get(name)!;
   expect(got.length).toBe(f.cases.length);
   got.forEach((g, i) => {
     expect(g, `${name} case ${i}: ONNX's reference`).toEqual(f.reference[i]);
-    expect(g, `${name} case ${i}: ONNX Runtime`).toEqual(f.ort[i]);
+    if (!ORT_ONE_STEP.has(name)) expect(g, `${name} case ${i}: ONNX Runtime`).toEqual(f.ort[i]);
+    else expect(Math.max(...g.map((v, j) => Math.abs(v - f.ort[i][j]))), `${name} case ${i}: ONNX Runtime`).toBeLessThanOrEqual(1);
   });
 }
 

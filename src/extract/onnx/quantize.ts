@@ -159,7 +159,7 @@ const SCALE_TYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 /** The scale of input 1 of Q/DQ laid out on `xd`, checked: a constant is a positive float32 (scaleParts). */
 function scaleOf(ctx: OnnxContext, xd: readonly number[], block: number, types: readonly DType[]): QParam | QTensor {
   const d = ctx.dtype(1);
-  if (!types.includes(d)) return ctx.fail(`its scale is ${d}; nn2eq computes ${ctx.node.opType === 'QuantizeLinear' ? 'quantization with float32 scales' : `dequantization with ${types.join(', ')} scales`}`);
+  if (!types.includes(d)) return ctx.fail(`its scale is ${d}; nn2eq computes ${ctx.node.opType === 'QuantizeLinear' ? 'quantization' : 'dequantization'} with ${types.join(', ')} scales`);
   const p = param(ctx, 1, xd, block, 'scale');
   if (p.kind === 'tensor') return roundedScale(ctx, 1, p);
   for (const s of p.values) if (!scaleParts(s)) return ctx.fail(`its scale ${s} is not a positive float32 of at least 2^-53 (ONNX divides by it)`, 'give every scale a positive value');
@@ -209,15 +209,22 @@ const isZero = (p: QParam | QTensor | undefined): boolean => p === undefined || 
 
 /**
  * QuantizeLinear: sat(round_half_even(fl32(x / s)) + z) to an integer type; to a float8 or float4
- * type, fl32(x / s) + z cast to it (rounded to nearest even, saturated unless saturate = 0). The
+ * type, fl32(x / s) + z cast to it (rounded to nearest even, saturated unless saturate = 0); fl16
+ * in place of fl32 when x and s are float16. The
  * scale and zero point are constants or computed, one value, one per index of an axis, or one per block.
  */
 const quantizeLinear: OnnxExtractor = (ctx) => {
   const dims = ctx.shape(0);
-  if (ctx.dtype(0) !== 'float32') return ctx.fail(`quantizes ${ctx.dtype(0)} values; nn2eq quantizes float32 values`);
-  if (attrInt(ctx.node, 'precision', 0) !== 0) return ctx.fail('its precision attribute sets the type of the division; nn2eq divides in float32, as the scale is', 'drop the precision attribute');
+  const xtype = ctx.dtype(0);
+  if (xtype !== 'float32' && xtype !== 'float16') return ctx.fail(`quantizes ${xtype} values; nn2eq quantizes float32 and float16 values`);
+  if (attrInt(ctx.node, 'precision', 0) !== 0) return ctx.fail('its precision attribute sets the type of the division; nn2eq divides in the type of the values or the scale, as ONNX\'s reference does', 'drop the precision attribute');
+  // x / s in the wider type of the two, as ONNX's reference divides; ONNX's text (opset 21) divides
+  // in the scale's type: the same but for float32 values over a float16 scale, which is refused.
+  if (xtype === 'float32' && ctx.dtype(1) === 'float16') return ctx.fail('divides float32 values by a float16 scale, which ONNX\'s text does in float16 and its reference implementation in float32', 'give the scale the type of the values');
+  const prec: DType = xtype === 'float16' && ctx.dtype(1) === 'float16' ? 'float16' : 'float32';
+  const rounded = (t: T, role = '_') => (prec === 'float32' ? ctx.map('round_float32', [t], NONE, role) : ctx.map('round_binary', [t], NARROW_SCALES.float16, role));
   const block = blockSize(ctx);
-  const s = scaleOf(ctx, dims, block, ['float32']);
+  const s = scaleOf(ctx, dims, block, xtype === 'float16' ? ['float32', 'float16'] : ['float32']);
   const z = zeroOf(ctx, 2, dims, block);
   const dtype = quantizedType(ctx, z?.dtype ?? null);
   const small = SMALL_FLOATS[dtype] !== undefined;
@@ -229,8 +236,8 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
     const [lo, hi] = intRange(dtype);
     const zat = (i: number) => (zp ? at(zp, dims, i) : 0);
     const out = x.values.map((v, i) => {
-      const r = Math.fround(v / at(s, dims, i));
-      if (small) return toSmallFloat(Math.fround(r + zat(i)), dtype, attrInt(ctx.node, 'saturate', 1) === 1);
+      const r = roundToFloat(v / at(s, dims, i), prec);
+      if (small) return toSmallFloat(roundToFloat(r + zat(i), prec), dtype, attrInt(ctx.node, 'saturate', 1) === 1);
       return Math.min(Math.max(rint(r) + zat(i), lo), hi);
     });
     return [konst(dims, out, dtype)];
@@ -241,10 +248,10 @@ const quantizeLinear: OnnxExtractor = (ctx) => {
   const Z = small && isZero(zp) ? null : zp ? asTensor(ctx, 'z', zp) : ctx.const('z', [], [0]);
   // A constant x is printed as float32 digits, which read back as another float64: rounded, it is x again.
   const xt = x.kind === 'const' ? ctx.map('round_float32', [ctx.tensor(0, 'x')], NONE, '_') : x.t;
-  const v = ctx.map('round_float32', [A && B ? ctx.map('scale_ratio', [xt, A, B], NONE, '_') : ctx.map('div', [xt, (s as QTensor).t], NONE, '_')], NONE, '_');
+  const v = rounded(A && B ? ctx.map('scale_ratio', [xt, A, B], NONE, '_') : ctx.map('div', [xt, (s as QTensor).t], NONE, '_'));
   if (small) {
     // The zero point of a float8 / float4 type is 0 in practice; ONNX's formula adds it all the same.
-    const w = Z ? ctx.map('round_float32', [ctx.map('add', [v, Z], NONE, '_')], NONE, '_') : v;
+    const w = Z ? rounded(ctx.map('add', [v, Z], NONE, '_')) : v;
     return [tensor(ctx.map('round_small', [w], smallMode(ctx, dtype), 'q'), dtype)];
   }
   const [lo, hi] = intRange(dtype);
