@@ -23,7 +23,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each scope: the files Stryker mutates and the test files that exercise them (through src/). */
 export const SCOPES = {
   number: { mutate: ['src/emit/number.ts'], tests: ['test/number-styles.test.ts', 'test/number-precision.test.ts', 'test/number.test.ts'] },
-  quantize: { mutate: ['src/extract/onnx/quantize.ts'], tests: ['test/onnx-qdq-more.test.ts', 'test/onnx-qdq-js.test.ts', 'test/onnx-qdq-built.test.ts', 'test/onnx-qdq-golden.test.ts', 'test/onnx-qdq.test.ts'] },
+  quantize: { mutate: ['src/extract/onnx/quantize.ts'], tests: ['test/onnx-qdq-more.test.ts', 'test/onnx-qdq-js.test.ts', 'test/onnx-qdq-built.test.ts', 'test/onnx-qdq-golden.test.ts', 'test/onnx-qdq.test.ts', 'test/onnx-qdq-computed.test.ts'] },
   dtype: { mutate: ['src/tensor/dtype.ts'], tests: ['test/dtype-units.test.ts', 'test/onnx-typed.test.ts', 'test/onnx-where.test.ts', 'test/onnx-qdq.test.ts', 'test/dtype-float32.test.ts'] },
   onnx: {
     mutate: ['src/extract/onnx/*.ts'],

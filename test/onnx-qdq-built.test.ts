@@ -122,6 +122,38 @@ describe('quantized ONNX graphs built in memory, JS tensor form, against ONNX de
   });
 });
 
+// Numbers from ONNX's definitions of the float8 types (QuantizeLinear-21, Cast): x / s = [8.5, 500,
+// −500, 100000]; float8e4m3fn (3 mantissa bits, largest 448, no ∞) rounds 8.5 to the even 8 and,
+// past 448, saturates or gives NaN; float8e5m2 (2 bits, largest 57344) rounds 500 to 512 and 100000
+// to 57344 or +∞.
+describe('QuantizeLinear to float8 types with a computed scale, saturate 1 and 0', () => {
+  const CASES: [number, number, number[]][] = [
+    [17, 1, [8, 448, -448, 448]],
+    [17, 0, [8, NaN, NaN, NaN]],
+    [19, 1, [8, 512, -512, 57344]],
+    [19, 0, [8, 512, -512, Infinity]],
+  ];
+  for (const [code, saturate, want] of CASES) {
+    it(`output_dtype ${code}, saturate ${saturate}`, async () => {
+      const m = model([node('QuantizeLinear', ['x', 's'], ['y'], { output_dtype: code, saturate })], [['x', 'float32', [4]], ['s', 'float32', []]], ['y'], []);
+      expect(await js(m, [[[17, 1000, -1000, 200000], 2]])).toEqual([want]);
+    });
+  }
+});
+
+describe('DynamicQuantizeLinear of a constant folds at build time', () => {
+  it('y, s and z as ONNX defines them in float32', async () => {
+    const c = [-1, 0.5, 2, 3.14].map(Math.fround);
+    const m = model([node('DynamicQuantizeLinear', ['c'], ['y', 's', 'z']), node('Add', ['x', 'x'], ['w'])], [['x', 'float32', [1]]], ['y', 's', 'z', 'w'], [t('c', 'float32', [4], c)]);
+    const hi = Math.max(0, ...c);
+    const lo = Math.min(0, ...c);
+    const s = Math.fround(Math.fround(hi - lo) / 255);
+    const z = rintEven(Math.min(Math.max(-Math.fround(lo / s), 0), 255));
+    const y = c.map((v) => Math.min(Math.max(rintEven(Math.fround(v / s)) + z, 0), 255));
+    expect(await js(m, [[[0.25]]])).toEqual([[...y, s, z, 0.5]]);
+  });
+});
+
 describe('integer products per output channel', () => {
   it('ConvInteger with one weight zero point per output channel', async () => {
     const x = [[[1, 2], [3, 4]], [[250, 0], [7, 128]]];
@@ -190,25 +222,29 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
   const q: [string, OnnxDtype, number[]] = ['q', 'int8', [2, 4]];
   const s1 = t('s', 'float32', [], [0.5]);
   const CASES: [string, OnnxModel, RegExp, RegExp?][] = [
-    ['a 2-D scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [1, 4], [1, 1, 1, 1])]), /QuantizeLinear\): its scale has shape \[1, 4\]; nn2eq reads one value or one per index of an axis \(blocked quantization is not supported\)$/],
+    ['a 2-D scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [1, 4], [1, 1, 1, 1])]), /QuantizeLinear\): its scale has shape \[1, 4\]; nn2eq reads one value or one per index of an axis \(blocked quantization needs the block_size attribute\)$/],
     ['a float64 scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float64', [], [0.5])]), /QuantizeLinear\): its scale is float64; nn2eq computes quantization with float32 scales$/],
     ['a negative scale', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [], [-0.5])]), /QuantizeLinear\): its scale -0.5 is not a positive float32 of at least 2\^-53 \(ONNX divides by it\)$/, /^give every scale a positive value$/],
-    ['a computed zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x, ['z', 'int8', []]], ['y'], [s1]), /QuantizeLinear\): its zero point \(input 'z'\) is not constant/],
-    ['an int64 zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, t('z', 'int64', [], [0])]), /QuantizeLinear\): its zero point is int64; nn2eq reads int8, uint8, int16, uint16, int32$/],
+    ['an int64 zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, t('z', 'int64', [], [0])]), /QuantizeLinear\): its zero point is int64; nn2eq reads int8, uint8, int16, uint16, int32, int4, uint4, int2, uint2, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float4e2m1$/],
     ['a 2-D zero point', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, t('z', 'int8', [2, 1], [0, 0])]), /QuantizeLinear\): its zero point has shape \[2, 1\]; nn2eq reads one value/],
     ['scales for the wrong axis', model([node('QuantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [t('s', 'float32', [3], [1, 1, 1])]), /QuantizeLinear\): its scale has 3 values for axis 1 of length 4$/, /^give one value per index of the axis, or set the axis attribute to the axis the values run along$/],
     ['scales along axis 0 of the wrong length', model([node('QuantizeLinear', ['x', 's'], ['y'], { axis: 0 })], [x], ['y'], [t('s', 'float32', [3], [1, 1, 1])]), /QuantizeLinear\): its scale has 3 values for axis 0 of length 2$/],
     ['zero points for the wrong axis', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [t('s', 'float32', [4], [1, 1, 1, 1]), t('z', 'int8', [3], [0, 0, 0])]), /QuantizeLinear\): its zero point has 3 values for axis 1 of length 4$/],
-    ['block_size (QuantizeLinear)', model([node('QuantizeLinear', ['x', 's'], ['y'], { block_size: 2 })], [x], ['y'], [s1]), /QuantizeLinear\): blocked quantization \(block_size\) is not supported$/],
-    ['int32 values to quantize', model([node('QuantizeLinear', ['x', 's'], ['y'])], [['x', 'int32', [2, 4]]], ['y'], [s1]), /QuantizeLinear\): quantizes int32 values; nn2eq quantizes float32 values$/],
-    ['output_dtype float', model([node('QuantizeLinear', ['x', 's'], ['y'], { output_dtype: 1 })], [x], ['y'], [s1]), /QuantizeLinear\): its output_dtype 1 is not one of the integer types nn2eq quantizes to \(int8, uint8, int16, uint16, int32\)$/, /^quantize to an integer type$/],
-    ['block_size (DequantizeLinear)', model([node('DequantizeLinear', ['q', 's'], ['y'], { block_size: 2 })], [q], ['y'], [s1]), /DequantizeLinear\): blocked quantization \(block_size\) is not supported$/],
-    ['float32 values to dequantize', model([node('DequantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [s1]), /DequantizeLinear\): dequantizes float32 values; nn2eq reads int8, uint8, int16, uint16, int32$/],
+    ['block_size (QuantizeLinear)', model([node('QuantizeLinear', ['x', 's'], ['y'], { block_size: 2 })], [x], ['y'], [s1]), /QuantizeLinear\): its scale has shape \[\]; blocks of 2 along axis 1 of \[2, 4\] take one of shape \[2, 2\]$/],
+    ['int32 values to quantize', model([node('QuantizeLinear', ['x', 's'], ['y'])], [['x', 'int32', [2, 4]]], ['y'], [s1]), /QuantizeLinear\): quantizes int32 values; nn2eq quantizes float32 and float16 values$/],
+    ['output_dtype float', model([node('QuantizeLinear', ['x', 's'], ['y'], { output_dtype: 1 })], [x], ['y'], [s1]), /QuantizeLinear\): its output_dtype 1 \(float32\) is not one of the types nn2eq quantizes to \(int8, uint8, int16, uint16, int32, int4, uint4, int2, uint2, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float4e2m1\)$/, /^quantize to an integer or float8 type$/],
+    ['a float8 zero point that is not 0', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'])], [x], ['y'], [s1, { name: 'z', dtype: 'float8e4m3fn', dims: [], values: Float32Array.from([2]) }]), /QuantizeLinear\): its float8e4m3fn zero point is not 0, which ONNX's formula adds and its reference implementation ignores$/, /^give float8 quantization a zero point of 0$/],
+    ['a float8 zero point of dequantization that is not 0', model([node('DequantizeLinear', ['f', 's', 'z'], ['y'])], [['f', 'float8e4m3fn', [2, 4]]], ['y'], [s1, { name: 'z', dtype: 'float8e4m3fn', dims: [], values: Float32Array.from([0.5]) }]), /DequantizeLinear\): its float8e4m3fn zero point is not 0, which ONNX's formula subtracts and its reference implementation refuses$/],
+    ['an output_dtype nn2eq does not quantize to', model([node('QuantizeLinear', ['x', 's'], ['y'], { output_dtype: 24 })], [x], ['y'], [s1]), /QuantizeLinear\): its output_dtype 24 \(float8e8m0\) is not one of the types nn2eq quantizes to/],
+    ['blocks of the wrong count', model([node('QuantizeLinear', ['x', 's'], ['y'], { block_size: 3 })], [x], ['y'], [t('s', 'float32', [2, 1], [1, 1])]), /QuantizeLinear\): its scale has shape \[2, 1\]; blocks of 3 along axis 1 of \[2, 4\] take one of shape \[2, 2\]$/],
+    ['a computed scale of three values for an axis of length two', model([node('DequantizeLinear', ['q', 's'], ['y'], { axis: 0 })], [q, ['s', 'float32', [3]]], ['y'], []), /DequantizeLinear\): its scale has 3 values for axis 0 of length 2$/],
+    ['an output_dtype other than the zero point\'s', model([node('QuantizeLinear', ['x', 's', 'z'], ['y'], { output_dtype: 3 })], [x], ['y'], [s1, t('z', 'uint8', [], [0])]), /QuantizeLinear\): its output_dtype int8 differs from its zero point's type uint8$/, /^give the zero point the output type$/],
+    ['block_size (DequantizeLinear)', model([node('DequantizeLinear', ['q', 's'], ['y'], { block_size: 2 })], [q], ['y'], [s1]), /DequantizeLinear\): its scale has shape \[\]; blocks of 2 along axis 1 of \[2, 4\] take one of shape \[2, 2\]$/],
+    ['float32 values to dequantize', model([node('DequantizeLinear', ['x', 's'], ['y'])], [x], ['y'], [s1]), /DequantizeLinear\): dequantizes float32 values; nn2eq reads int8, uint8, int16, uint16, int32, int4, uint4, int2, uint2, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float4e2m1$/],
     ['dequantization scales for the wrong axis', model([node('DequantizeLinear', ['q', 's'], ['y'])], [q], ['y'], [t('s', 'float32', [2], [1, 1])]), /DequantizeLinear\): its scale has 2 values for axis 1 of length 4$/],
     ['dequantization zero points for the wrong axis', model([node('DequantizeLinear', ['q', 's', 'z'], ['y'])], [q], ['y'], [t('s', 'float32', [4], [1, 1, 1, 1]), t('z', 'int8', [2], [0, 0])]), /DequantizeLinear\): its zero point has 2 values for axis 1 of length 4$/],
     ['MatMulInteger of float32', model([node('MatMulInteger', ['x', 'w'], ['y'])], [x], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 1 is float32; nn2eq reads int8, uint8, int16, uint16, int32$/],
     ['MatMulInteger of int64', model([node('MatMulInteger', ['l', 'w'], ['y'])], [['l', 'int64', [2, 4]]], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 1 is int64; nn2eq reads int8, uint8, int16, uint16, int32$/],
-    ['MatMulInteger with a computed zero point', model([node('MatMulInteger', ['q', 'w', 'z'], ['y'])], [q, ['z', 'int8', []]], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): its zero point \(input 'z'\) is not constant/],
     ['MatMulInteger zero points of shape [1, 2]', model([node('MatMulInteger', ['q', 'w', '', 'z'], ['y'])], [q], ['y'], [t('w', 'int8', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), t('z', 'int8', [1, 2], [0, 0])]), /MatMulInteger\): its zero point of shape \[1, 2\] fits neither one value nor axis 1 of \[4, 2\]$/],
     ['MatMulInteger of float32 weights', model([node('MatMulInteger', ['q', 'w'], ['y'])], [q], ['y'], [t('w', 'float32', [4, 1], [1, 2, 3, 4])]), /MatMulInteger\): input 2 is float32; nn2eq reads/],
     ['MatMulInteger zero points of the wrong length', model([node('MatMulInteger', ['q', 'w', 'z'], ['y'])], [q], ['y'], [t('w', 'int8', [4, 1], [1, 2, 3, 4]), t('z', 'int8', [3], [0, 0, 0])]), /MatMulInteger\): its zero point of shape \[3\] fits neither one value nor axis 0 of \[2, 4\]$/],
@@ -222,7 +258,7 @@ describe('quantized ONNX graphs nn2eq refuses, in one line', () => {
   const f = (v: number[], dims: number[] = v.length === 1 ? [] : [v.length]) => t('_', 'float32', dims, v);
   const zy0 = t('_', 'int8', [], [0]);
   CASES.push(
-    ['a float64 input scale', qlm(t('_', 'float64', [], [1]), f([1]), f([1]), zy0), /QLinearMatMul\): its input scale is float64; nn2eq computes quantization with float32 scales$/],
+    ['a float64 input scale', qlm(t('_', 'float64', [], [1]), f([1]), f([1]), zy0), /QLinearMatMul\): its input scale is float64; nn2eq computes quantization with float32, float16 and bfloat16 scales$/],
     ['a 2-D output scale', qlm(f([1]), f([1]), f([1, 1, 1, 1], [2, 2]), zy0), /QLinearMatMul\): its output scale has shape \[2, 2\]$/],
     ['a 2-D weight scale', qlm(f([1]), f([1, 1, 1, 1], [2, 2]), f([1]), zy0), /QLinearMatMul\): its weight scale has shape \[2, 2\]$/],
     ['output scales for 3 of 2 channels', qlm(f([1]), f([1]), f([1, 1, 1]), zy0), /QLinearMatMul\): a scale or zero point has 3 values for 2 output channels$/],
