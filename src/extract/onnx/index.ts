@@ -22,6 +22,7 @@ import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
 import { attentionNodeOps } from './attention-op.js';
+import { rotaryOps } from './rotary.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -41,6 +42,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...gridSampleOps,
   ...signalOps,
   ...attentionNodeOps,
+  ...rotaryOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -64,6 +66,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Trilu', 'CumSum',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
+  // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
+  'RotaryEmbedding',
   // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
   'Clip', 'MaxPool', 'Pad', 'BitShift',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',

@@ -204,7 +204,8 @@ const split: OnnxExtractor = (ctx) => {
   }
   let at = 0;
   return sizes.map((s) => {
-    const out = sliceAxis(ctx, v, axis, at, at + s, 'h');
+    // An empty piece (RotaryEmbedding's function splits off the 0 elements it does not rotate) is a folded empty value; Concat drops it.
+    const out = s === 0 ? konst(dims.map((d, i) => (i === axis ? 0 : d)), [], dtypeOfVal(v)) : sliceAxis(ctx, v, axis, at, at + s, 'h');
     at += s;
     return out;
   });
