@@ -23,6 +23,9 @@ import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
 import { attentionNodeOps } from './attention-op.js';
 import { rotaryOps } from './rotary.js';
+import { swigluOps } from './swiglu.js';
+import { causalConvOps } from './causal-conv.js';
+import { cropOps } from './crop.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -43,6 +46,9 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...signalOps,
   ...attentionNodeOps,
   ...rotaryOps,
+  ...swigluOps,
+  ...causalConvOps,
+  ...cropOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -69,14 +75,14 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
   'RotaryEmbedding',
   // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
-  'Clip', 'MaxPool', 'Pad', 'BitShift',
+  'Clip', 'MaxPool', 'Pad', 'BitShift', 'CenterCropPad',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
