@@ -26,6 +26,7 @@ import { rotaryOps } from './rotary.js';
 import { swigluOps } from './swiglu.js';
 import { causalConvOps } from './causal-conv.js';
 import { cropOps } from './crop.js';
+import { linearAttentionOps } from './linear-attention.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -49,6 +50,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...swigluOps,
   ...causalConvOps,
   ...cropOps,
+  ...linearAttentionOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
