@@ -40,6 +40,8 @@ export const STRUCTURAL = {
   Expand: { 1: 'shape' },
   ConstantOfShape: { 0: 'shape' },
   CenterCropPad: { 1: 'shape' },
+  Col2Im: { 1: 'image_shape', 2: 'block_shape' },
+  MaxUnpool: { 2: 'output_shape' },
   AffineGrid: { 1: 'size' },
   Tile: { 1: 'repeats' },
   Slice: { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' },

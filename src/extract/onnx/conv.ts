@@ -236,6 +236,23 @@ function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
   };
 }
 
+/** Zeros between the elements of the first strides.length axes of z, s − 1 after each but the last (a transposed convolution's input). */
+export function spread(ctx: OnnxContext, z: T, strides: readonly number[]): T {
+  for (let i = 0; i < strides.length; i++) {
+    const s = strides[i];
+    if (s === 1) continue;
+    // [.., n, ..] → [.., n, s, ..] → [.., n·s, ..] → first (n−1)·s + 1.
+    const sh = z.shape;
+    const opened = ctx.reshape(z, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
+    const before = opened.shape.map(() => 0);
+    const after = opened.shape.map((_, j) => (j === i + 1 ? s - 1 : 0));
+    const spaced = ctx.reshape(ctx.op('pad', [opened], { before, after }, '_')[0], [...sh.slice(0, i), sh[i] * s, ...sh.slice(i + 1)]);
+    const end = spaced.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
+    z = ctx.op('slice', [spaced], { begin: spaced.shape.map(() => 0), end }, '_')[0];
+  }
+  return z;
+}
+
 /**
  * ConvTranspose as a convolution: zeros inserted between input elements (stride), then a stride-1
  * convolution with the kernel flipped and its channel axes swapped, padded by (k−1)·d − pad.
@@ -295,19 +312,7 @@ const convTranspose: OnnxExtractor = (ctx) => {
   return [
     tensor(
       channelsLast(ctx, x, (xs) => {
-        let z = xs;
-        // Zeros between elements: [.., n, ..] → [.., n, s, ..] → [.., n·s, ..] → first (n−1)·s + 1.
-        for (let i = 0; i < r; i++) {
-          const s = strides[i];
-          if (s === 1) continue;
-          const sh = z.shape;
-          const opened = ctx.reshape(z, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
-          const before = opened.shape.map(() => 0);
-          const after = opened.shape.map((_, j) => (j === i + 1 ? s - 1 : 0));
-          const spread = ctx.reshape(ctx.op('pad', [opened], { before, after }, '_')[0], [...sh.slice(0, i), sh[i] * s, ...sh.slice(i + 1)]);
-          const end = spread.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
-          z = ctx.op('slice', [spread], { begin: spread.shape.map(() => 0), end }, '_')[0];
-        }
+        const z = spread(ctx, xs, strides);
         const padBefore = dk.map((d, i) => d - 1 - pads[i]);
         const geo = { kernel, strides: kernel.map(() => 1), dilation, padBefore, padAfter: dk.map((d, i) => d - 1 - pads[i + r]), outSpatial };
         if (Wcs.length === 1) return convByPatches(ctx, z, Wcs[0], geo, biasT);

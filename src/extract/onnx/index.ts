@@ -27,6 +27,7 @@ import { swigluOps } from './swiglu.js';
 import { causalConvOps } from './causal-conv.js';
 import { cropOps } from './crop.js';
 import { linearAttentionOps } from './linear-attention.js';
+import { col2imOps } from './col2im.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -51,6 +52,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...causalConvOps,
   ...cropOps,
   ...linearAttentionOps,
+  ...col2imOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
