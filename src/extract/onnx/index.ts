@@ -29,6 +29,7 @@ import { cropOps } from './crop.js';
 import { linearAttentionOps } from './linear-attention.js';
 import { col2imOps } from './col2im.js';
 import { sequenceOps } from './sequence.js';
+import { unpoolOps } from './unpool.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -55,6 +56,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...linearAttentionOps,
   ...col2imOps,
   ...sequenceOps,
+  ...unpoolOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -83,14 +85,14 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
   'Clip', 'MaxPool', 'Pad', 'BitShift', 'CenterCropPad',
   // Moves picked by integer positions, lengths and write indices (exact for every type).
-  'ReverseSequence', 'TensorScatter',
+  'ReverseSequence', 'TensorScatter', 'MaxUnpool',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
