@@ -97,6 +97,9 @@ export async function readTensor(path) {
   return { dtype: t.dtype, dims: t.dims, values: Array.from(t.values, Number) };
 }
 
+/** Integer shape arithmetic a structural value may pass through (a function body's, as CenterCropPad's expansion). */
+const SHAPE_ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'Max', 'Min', 'Neg', 'Abs', 'Concat', 'Cast', 'Identity', 'Squeeze', 'Unsqueeze']);
+
 /** Which graph inputs of `graph` only set structure (name → what they set); an input used any other way is not bound. */
 export function structuralInputs(graph) {
   const uses = new Map();
@@ -111,6 +114,26 @@ export function structuralInputs(graph) {
     }
   };
   walk(graph.nodes);
+  // A value that only feeds shape arithmetic whose results only set structure sets structure too
+  // (CenterCropPad's expansion computes its pads and slice bounds from `shape`). The nodes are in
+  // topological order: walking them backwards settles each result before the values it is made of.
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  for (const n of [...graph.nodes].reverse()) {
+    if (!SHAPE_ARITHMETIC.has(n.opType)) continue;
+    const roles = n.outputs.map((o) => {
+      const r = uses.get(o) ?? [];
+      return graphOutputs.has(o) || r.length === 0 || r.some((x) => x === null) ? null : r[0];
+    });
+    if (roles.some((r) => r === null)) continue;
+    // This node's uses of its inputs set structure now: each null it recorded becomes the role.
+    n.inputs.forEach((name, k) => {
+      if (name === '' || STRUCTURAL[n.opType]?.[k]) return;
+      const r = [...(uses.get(name) ?? [])];
+      const at = r.indexOf(null);
+      if (at >= 0) r[at] = roles[0];
+      uses.set(name, r);
+    });
+  }
   const out = new Map();
   for (const inp of graph.inputs) {
     const roles = uses.get(inp.name) ?? [];
