@@ -30,6 +30,7 @@ import { linearAttentionOps } from './linear-attention.js';
 import { col2imOps } from './col2im.js';
 import { sequenceOps } from './sequence.js';
 import { unpoolOps } from './unpool.js';
+import { deformConvOps } from './deform-conv.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -57,6 +58,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...col2imOps,
   ...sequenceOps,
   ...unpoolOps,
+  ...deformConvOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
