@@ -31,6 +31,7 @@ import { col2imOps } from './col2im.js';
 import { sequenceOps } from './sequence.js';
 import { unpoolOps } from './unpool.js';
 import { deformConvOps } from './deform-conv.js';
+import { roiAlignOps } from './roi-align.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -59,6 +60,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...sequenceOps,
   ...unpoolOps,
   ...deformConvOps,
+  ...roiAlignOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -88,6 +90,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Clip', 'MaxPool', 'Pad', 'BitShift', 'CenterCropPad',
   // Moves picked by integer positions, lengths and write indices (exact for every type).
   'ReverseSequence', 'TensorScatter', 'MaxUnpool',
+  // batch_indices pick the image (RoiAlign reads X's rows there).
+  'RoiAlign',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
