@@ -32,6 +32,7 @@ import { sequenceOps } from './sequence.js';
 import { unpoolOps } from './unpool.js';
 import { deformConvOps } from './deform-conv.js';
 import { roiAlignOps } from './roi-align.js';
+import { runScan } from './scan.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -66,6 +67,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...quantizeOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
+  Scan: (ctx) => ctx.fail('Scan is run by the graph walker'),
 };
 
 /**
@@ -76,7 +78,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
 const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
-  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
@@ -98,7 +100,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
@@ -127,7 +129,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const problems: string[] = [];
   const unknown = (nodes: readonly OnnxNode[]) => {
     for (const n of nodes) {
-      if (n.opType === 'If') {
+      if (n.opType === 'If' || n.opType === 'Scan') {
         for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
       }
       if (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType]) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
@@ -272,7 +274,15 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       ...builderOps(b, fail),
       fail,
     };
-    const outs = ONNX_OPS[node.opType](ctx);
+    // Scan runs its body once per step, in this scope (as If runs its branch).
+    const runBody = (body: OnnxGraph, bound: ReadonlyMap<string, Val>): Val[] => {
+      const inner = new Map(scope);
+      for (const [name, t] of body.initializers) inner.set(name, initializer(t));
+      for (const [name, v] of bound) inner.set(name, v);
+      runGraph(body, inner);
+      return body.outputs.map((o) => inner.get(o.name) ?? fail(`the body does not compute its output '${o.name}'`));
+    };
+    const outs = node.opType === 'Scan' ? runScan(ctx, runBody) : ONNX_OPS[node.opType](ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
     // the extractor ran, so an input it needs constant is refused for that reason first).
     if (!TYPED_OPS.has(node.opType)) {
