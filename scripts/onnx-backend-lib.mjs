@@ -5,8 +5,11 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens or Attention's nonpad_kv_seqlen, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
-// other input stays an input. Each
+// sequence_lens or Attention's nonpad_kv_seqlen, a window's size, Col2Im's image and block shapes,
+// MaxUnpool's output_shape (integers), Resize's scales/roi or OneHot's depth, directly or through
+// integer shape arithmetic, are fixed with --bind from the test data; every other input (indices
+// that pick values, such as MaxUnpool's, ReverseSequence's lengths or TensorScatter's write
+// positions, among them) stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
 // failed without its own error).
