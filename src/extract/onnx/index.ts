@@ -32,7 +32,8 @@ import { sequenceOps } from './sequence.js';
 import { unpoolOps } from './unpool.js';
 import { deformConvOps } from './deform-conv.js';
 import { roiAlignOps } from './roi-align.js';
-import { runScan } from './scan.js';
+import { runScan, type RunBody } from './scan.js';
+import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -69,6 +70,13 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   If: (ctx) => ctx.fail('If is run by the graph walker'),
   Scan: (ctx) => ctx.fail('Scan is run by the graph walker'),
 };
+
+/**
+ * Ops that run graph attributes in the node's scope (Scan's body; FlexAttention's score_mod and
+ * prob_mod), keyed by op type, prefixed by the domain outside the default one.
+ */
+const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, 'ai.onnx.preview.FlexAttention': flexAttention };
+const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
 
 /**
  * Ops that print integer and bool values exactly (their extractors follow ONNX's integer
@@ -129,10 +137,10 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const problems: string[] = [];
   const unknown = (nodes: readonly OnnxNode[]) => {
     for (const n of nodes) {
-      if (n.opType === 'If' || n.opType === 'Scan') {
+      if (n.opType === 'If' || bodyOp(n)) {
         for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
       }
-      if (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType]) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
+      if (!bodyOp(n) && (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType])) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
     }
   };
   unknown(graph.nodes);
@@ -274,7 +282,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       ...builderOps(b, fail),
       fail,
     };
-    // Scan runs its body once per step, in this scope (as If runs its branch).
+    // Scan runs its body once per step, FlexAttention its mod graphs, in this scope (as If runs its branch).
     const runBody = (body: OnnxGraph, bound: ReadonlyMap<string, Val>): Val[] => {
       const inner = new Map(scope);
       for (const [name, t] of body.initializers) inner.set(name, initializer(t));
@@ -282,7 +290,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       runGraph(body, inner);
       return body.outputs.map((o) => inner.get(o.name) ?? fail(`the body does not compute its output '${o.name}'`));
     };
-    const outs = node.opType === 'Scan' ? runScan(ctx, runBody) : ONNX_OPS[node.opType](ctx);
+    const outs = bodyOp(node)?.(ctx, runBody) ?? ONNX_OPS[node.opType](ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
     // the extractor ran, so an input it needs constant is refused for that reason first).
     if (!TYPED_OPS.has(node.opType)) {
