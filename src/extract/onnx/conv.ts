@@ -1,6 +1,7 @@
 import { attrFloat, attrInt, attrInts, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { maxPoolIndices } from './pool-indices.js';
 
 /**
  * Conv, MaxPool, AveragePool and the global pools. ONNX is channels-first ([N, C, …spatial]);
@@ -184,22 +185,22 @@ const conv: OnnxExtractor = (ctx) => {
 
 function pool(kind: 'max' | 'avg'): OnnxExtractor {
   return (ctx) => {
-    if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') return ctx.fail('its Indices output is used; nn2eq gives the pooled values only');
     const x = ctx.tensor(0);
     const kernel = attrInts(ctx.node, 'kernel_shape', undefined) ?? ctx.fail('kernel_shape is missing');
     const spatial = x.shape.slice(2);
     const geo = geometry(ctx, spatial, kernel);
     const includePad = kind === 'avg' && attrInt(ctx.node, 'count_include_pad', 0) === 1 && geo.padBefore.concat(geo.padAfter).some((p) => p > 0);
-    if (kind === 'max' && attrInt(ctx.node, 'storage_order', 0) !== 0) return ctx.fail('storage_order=1 only changes the Indices output, which nn2eq does not give');
+    const indices = kind === 'max' && ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '' ? [tensor(maxPoolIndices(ctx, x, geo, attrInt(ctx.node, 'storage_order', 0) === 1), 'int64')] : [];
     return [
-      tensor(
+      ...[
         channelsLast(ctx, x, (xs) => {
           if (!includePad) return ctx.op('pool', [xs], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial }, '_')[0];
           // count_include_pad: the padding zeros count in the average, so pad first, then pool unpadded.
           const padded = ctx.op('pad', [xs], { before: [...geo.padBefore, 0], after: [...geo.padAfter, 0] }, '_')[0];
           return ctx.op('pool', [padded], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: kernel.map(() => 0), outSpatial: geo.outSpatial }, '_')[0];
         }),
-      ),
+      ].map((y) => tensor(y)),
+      ...indices,
     ];
   };
 }
