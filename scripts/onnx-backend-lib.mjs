@@ -5,8 +5,11 @@
 //
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
-// sequence_lens or Attention's nonpad_kv_seqlen, a window's size (integers), Resize's scales/roi or OneHot's depth are fixed with --bind from the test data; every
-// other input stays an input. Each
+// sequence_lens or Attention's nonpad_kv_seqlen, a window's size, Col2Im's image and block shapes,
+// MaxUnpool's output_shape (integers), Resize's scales/roi or OneHot's depth, directly or through
+// integer shape arithmetic, are fixed with --bind from the test data; every other input (indices
+// that pick values, such as MaxUnpool's, ReverseSequence's lengths or TensorScatter's write
+// positions, among them) stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
 // failed without its own error).
@@ -40,6 +43,8 @@ export const STRUCTURAL = {
   Expand: { 1: 'shape' },
   ConstantOfShape: { 0: 'shape' },
   CenterCropPad: { 1: 'shape' },
+  Col2Im: { 1: 'image_shape', 2: 'block_shape' },
+  MaxUnpool: { 2: 'output_shape' },
   AffineGrid: { 1: 'size' },
   Tile: { 1: 'repeats' },
   Slice: { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' },
@@ -95,6 +100,9 @@ export async function readTensor(path) {
   return { dtype: t.dtype, dims: t.dims, values: Array.from(t.values, Number) };
 }
 
+/** Integer shape arithmetic a structural value may pass through (a function body's, as CenterCropPad's expansion). */
+const SHAPE_ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'Max', 'Min', 'Neg', 'Abs', 'Concat', 'Cast', 'Identity', 'Squeeze', 'Unsqueeze']);
+
 /** Which graph inputs of `graph` only set structure (name → what they set); an input used any other way is not bound. */
 export function structuralInputs(graph) {
   const uses = new Map();
@@ -109,6 +117,26 @@ export function structuralInputs(graph) {
     }
   };
   walk(graph.nodes);
+  // A value that only feeds shape arithmetic whose results only set structure sets structure too
+  // (CenterCropPad's expansion computes its pads and slice bounds from `shape`). The nodes are in
+  // topological order: walking them backwards settles each result before the values it is made of.
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  for (const n of [...graph.nodes].reverse()) {
+    if (!SHAPE_ARITHMETIC.has(n.opType)) continue;
+    const roles = n.outputs.map((o) => {
+      const r = uses.get(o) ?? [];
+      return graphOutputs.has(o) || r.length === 0 || r.some((x) => x === null) ? null : r[0];
+    });
+    if (roles.some((r) => r === null)) continue;
+    // This node's uses of its inputs set structure now: each null it recorded becomes the role.
+    n.inputs.forEach((name, k) => {
+      if (name === '' || STRUCTURAL[n.opType]?.[k]) return;
+      const r = [...(uses.get(name) ?? [])];
+      const at = r.indexOf(null);
+      if (at >= 0) r[at] = roles[0];
+      uses.set(name, r);
+    });
+  }
   const out = new Map();
   for (const inp of graph.inputs) {
     const roles = uses.get(inp.name) ?? [];

@@ -1,6 +1,7 @@
 import { attrFloat, attrInt, attrInts, attrString } from '../../load/onnx/attributes.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { maxPoolIndices } from './pool-indices.js';
 
 /**
  * Conv, MaxPool, AveragePool and the global pools. ONNX is channels-first ([N, C, …spatial]);
@@ -184,22 +185,22 @@ const conv: OnnxExtractor = (ctx) => {
 
 function pool(kind: 'max' | 'avg'): OnnxExtractor {
   return (ctx) => {
-    if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') return ctx.fail('its Indices output is used; nn2eq gives the pooled values only');
     const x = ctx.tensor(0);
     const kernel = attrInts(ctx.node, 'kernel_shape', undefined) ?? ctx.fail('kernel_shape is missing');
     const spatial = x.shape.slice(2);
     const geo = geometry(ctx, spatial, kernel);
     const includePad = kind === 'avg' && attrInt(ctx.node, 'count_include_pad', 0) === 1 && geo.padBefore.concat(geo.padAfter).some((p) => p > 0);
-    if (kind === 'max' && attrInt(ctx.node, 'storage_order', 0) !== 0) return ctx.fail('storage_order=1 only changes the Indices output, which nn2eq does not give');
+    const indices = kind === 'max' && ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '' ? [tensor(maxPoolIndices(ctx, x, geo, attrInt(ctx.node, 'storage_order', 0) === 1), 'int64')] : [];
     return [
-      tensor(
+      ...[
         channelsLast(ctx, x, (xs) => {
           if (!includePad) return ctx.op('pool', [xs], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: geo.padBefore, outSpatial: geo.outSpatial }, '_')[0];
           // count_include_pad: the padding zeros count in the average, so pad first, then pool unpadded.
           const padded = ctx.op('pad', [xs], { before: [...geo.padBefore, 0], after: [...geo.padAfter, 0] }, '_')[0];
           return ctx.op('pool', [padded], { kind, kernel, strides: geo.strides, dilation: geo.dilation, padBefore: kernel.map(() => 0), outSpatial: geo.outSpatial }, '_')[0];
         }),
-      ),
+      ].map((y) => tensor(y)),
+      ...indices,
     ];
   };
 }
@@ -234,6 +235,23 @@ function globalPool(kind: 'max' | 'avg'): OnnxExtractor {
     const y = ctx.op('global_pool', [cells], { kind }, '_')[0];
     return [tensor(ctx.reshape(y, [n, c, ...spatial.map(() => 1)], 'h'))];
   };
+}
+
+/** Zeros between the elements of the first strides.length axes of z, s − 1 after each but the last (a transposed convolution's input). */
+export function spread(ctx: OnnxContext, z: T, strides: readonly number[]): T {
+  for (let i = 0; i < strides.length; i++) {
+    const s = strides[i];
+    if (s === 1) continue;
+    // [.., n, ..] → [.., n, s, ..] → [.., n·s, ..] → first (n−1)·s + 1.
+    const sh = z.shape;
+    const opened = ctx.reshape(z, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
+    const before = opened.shape.map(() => 0);
+    const after = opened.shape.map((_, j) => (j === i + 1 ? s - 1 : 0));
+    const spaced = ctx.reshape(ctx.op('pad', [opened], { before, after }, '_')[0], [...sh.slice(0, i), sh[i] * s, ...sh.slice(i + 1)]);
+    const end = spaced.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
+    z = ctx.op('slice', [spaced], { begin: spaced.shape.map(() => 0), end }, '_')[0];
+  }
+  return z;
 }
 
 /**
@@ -295,19 +313,7 @@ const convTranspose: OnnxExtractor = (ctx) => {
   return [
     tensor(
       channelsLast(ctx, x, (xs) => {
-        let z = xs;
-        // Zeros between elements: [.., n, ..] → [.., n, s, ..] → [.., n·s, ..] → first (n−1)·s + 1.
-        for (let i = 0; i < r; i++) {
-          const s = strides[i];
-          if (s === 1) continue;
-          const sh = z.shape;
-          const opened = ctx.reshape(z, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
-          const before = opened.shape.map(() => 0);
-          const after = opened.shape.map((_, j) => (j === i + 1 ? s - 1 : 0));
-          const spread = ctx.reshape(ctx.op('pad', [opened], { before, after }, '_')[0], [...sh.slice(0, i), sh[i] * s, ...sh.slice(i + 1)]);
-          const end = spread.shape.map((d, j) => (j === i ? (sh[i] - 1) * s + 1 : d));
-          z = ctx.op('slice', [spread], { begin: spread.shape.map(() => 0), end }, '_')[0];
-        }
+        const z = spread(ctx, xs, strides);
         const padBefore = dk.map((d, i) => d - 1 - pads[i]);
         const geo = { kernel, strides: kernel.map(() => 1), dilation, padBefore, padAfter: dk.map((d, i) => d - 1 - pads[i + r]), outSpatial };
         if (Wcs.length === 1) return convByPatches(ctx, z, Wcs[0], geo, biasT);

@@ -22,6 +22,18 @@ import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
 import { attentionNodeOps } from './attention-op.js';
+import { rotaryOps } from './rotary.js';
+import { swigluOps } from './swiglu.js';
+import { causalConvOps } from './causal-conv.js';
+import { cropOps } from './crop.js';
+import { linearAttentionOps } from './linear-attention.js';
+import { col2imOps } from './col2im.js';
+import { sequenceOps } from './sequence.js';
+import { unpoolOps } from './unpool.js';
+import { deformConvOps } from './deform-conv.js';
+import { roiAlignOps } from './roi-align.js';
+import { runScan, type RunBody } from './scan.js';
+import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
@@ -41,12 +53,30 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...gridSampleOps,
   ...signalOps,
   ...attentionNodeOps,
+  ...rotaryOps,
+  ...swigluOps,
+  ...causalConvOps,
+  ...cropOps,
+  ...linearAttentionOps,
+  ...col2imOps,
+  ...sequenceOps,
+  ...unpoolOps,
+  ...deformConvOps,
+  ...roiAlignOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
+  Scan: (ctx) => ctx.fail('Scan is run by the graph walker'),
 };
+
+/**
+ * Ops that run graph attributes in the node's scope (Scan's body; FlexAttention's score_mod and
+ * prob_mod), keyed by op type, prefixed by the domain outside the default one.
+ */
+const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, 'ai.onnx.preview.FlexAttention': flexAttention };
+const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
 
 /**
  * Ops that print integer and bool values exactly (their extractors follow ONNX's integer
@@ -56,7 +86,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
 const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
-  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
@@ -64,15 +94,21 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Trilu', 'CumSum',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
+  // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
+  'RotaryEmbedding',
   // Choices between values (Clip, MaxPool) and moves with a constant fill (Pad): exact for integers.
-  'Clip', 'MaxPool', 'Pad', 'BitShift',
+  'Clip', 'MaxPool', 'Pad', 'BitShift', 'CenterCropPad',
+  // Moves picked by integer positions, lengths and write indices (exact for every type).
+  'ReverseSequence', 'TensorScatter', 'MaxUnpool',
+  // batch_indices pick the image (RoiAlign reads X's rows there).
+  'RoiAlign',
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
@@ -101,10 +137,10 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   const problems: string[] = [];
   const unknown = (nodes: readonly OnnxNode[]) => {
     for (const n of nodes) {
-      if (n.opType === 'If') {
+      if (n.opType === 'If' || bodyOp(n)) {
         for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
       }
-      if (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType]) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
+      if (!bodyOp(n) && (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType])) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
     }
   };
   unknown(graph.nodes);
@@ -246,7 +282,15 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       ...builderOps(b, fail),
       fail,
     };
-    const outs = ONNX_OPS[node.opType](ctx);
+    // Scan runs its body once per step, FlexAttention its mod graphs, in this scope (as If runs its branch).
+    const runBody = (body: OnnxGraph, bound: ReadonlyMap<string, Val>): Val[] => {
+      const inner = new Map(scope);
+      for (const [name, t] of body.initializers) inner.set(name, initializer(t));
+      for (const [name, v] of bound) inner.set(name, v);
+      runGraph(body, inner);
+      return body.outputs.map((o) => inner.get(o.name) ?? fail(`the body does not compute its output '${o.name}'`));
+    };
+    const outs = bodyOp(node)?.(ctx, runBody) ?? ONNX_OPS[node.opType](ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
     // the extractor ran, so an input it needs constant is refused for that reason first).
     if (!TYPED_OPS.has(node.opType)) {
