@@ -229,7 +229,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       const sym = inputVals.findIndex(isSymbolic);
       if (sym >= 0 && !(node.opType === 'Reshape' && sym === 1 && inputVals.every((v, i) => i === 1 || !isSymbolic(v)))) {
         const folded = foldLinear(node, inputVals, (vals) => runNode1(node, scope, fail, vals));
-        if (typeof folded === 'string') return fail(`computes with the sequence length T (the symbolic dimension '${openSymbol!.symbol}', of any length here): it ${folded}, which needs T fixed`);
+        if (typeof folded === 'string') return fail(folded);
         return folded;
       }
       const problem = openAxisProblem(node, node.opset, inputVals);

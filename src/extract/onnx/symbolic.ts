@@ -75,8 +75,18 @@ const CHECK_AT = [2, 3, 1000];
  * the op or the input positions are not ones that keep values linear, or `why` for a refusal.
  */
 export function foldLinear(node: OnnxNode, inputs: readonly (Val | undefined)[], run: (inputs: readonly (Val | undefined)[]) => Val[]): Val[] | string {
+  const why = foldProblem(node, inputs, run);
+  if (typeof why !== 'string') return why;
+  const shape = inputs[0] !== undefined && inputs[0].kind === 'const' ? openShape(inputs[0]) : null;
+  if (node.opType === 'ConstantOfShape' && shape) return `builds a constant of shape [${shape.map((d) => (d === -1 ? 'T' : d)).join(', ')}] from a sequence axis of any length (T), which needs T fixed`;
+  if (node.opType === 'Range') return 'counts up to a sequence length of any length (T), which needs T fixed';
+  if (node.opType === 'Slice' && !isSymbolic(inputs[0])) return 'slices a fixed tensor by a sequence length of any length (T), which needs T fixed';
+  return `computes with a sequence length of any length (T): it ${why}, which needs T fixed`;
+}
+
+function foldProblem(node: OnnxNode, inputs: readonly (Val | undefined)[], run: (inputs: readonly (Val | undefined)[]) => Val[]): Val[] | string {
   const ok = LINEAR[node.opType];
-  if (!ok) return 'is not an op nn2eq folds on it';
+  if (!ok) return `is not an op nn2eq folds on T`;
   if (inputs.some((v) => v !== undefined && v.kind !== 'const')) return 'takes part with computed values';
   const bad = inputs.findIndex((v, i) => isSymbolic(v) && !ok(i));
   if (bad >= 0) return `takes it as input ${bad + 1}, which must be known`;
