@@ -448,6 +448,10 @@ def nets():
     yield 'encoder_gelu_any_length', lambda: EncoderLayer(True, 'gelu'), [(1, 3, D)], 'float', {**seq, 'seq': (1, (3, 6, 1))}
     yield 'encoder_seq_first_any_length', SeqFirstEncoderLayer, [(3, 1, D)], 'float', {**seq, 'seq': (0, (3, 6, 1))}
     yield 'encoder_causal_any_length', CausalEncoderLayer, [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
+    # Refused at any length too: the head-averaged attention weights [1, T, T] (a reduction over two
+    # axes of length T) and nanoGPT's causal buffer sliced by T; both convert with --input-shape.
+    yield 'mha_weights_any_length', lambda: SelfAttention(False), [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
+    yield 'gpt_block_any_length', GptBlock, [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
 
 
 def dtype_name(t):

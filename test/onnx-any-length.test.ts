@@ -19,8 +19,15 @@ import { FIXTURES, flat, mismatch, python, readReference, ROOT, runJs, runPyDriv
 // causal mask built from the length ([T, T]).
 
 const DIR = join(FIXTURES, 'onnx-any-length');
-const names = readdirSync(DIR).filter((n) => !n.startsWith('encoder_causal')).sort();
+const all = readdirSync(DIR).sort();
+const names = all.filter((n) => n.startsWith('encoder_') && !n.startsWith('encoder_causal'));
 const CAUSAL = join(DIR, 'encoder_causal_any_length_opset17', 'model.onnx');
+/** Refused at any length, each with the node and the reason; they convert with --input-shape. */
+const REFUSED: Record<string, RegExp> = {
+  encoder_causal_any_length_opset17: /node '\/ConstantOfShape' \(ConstantOfShape\): builds a constant of shape \[T, T\] from a sequence axis of any length \(T\), which needs T fixed$/,
+  mha_weights_any_length_opset17: /node '\/mha\/ReduceSum' \(ReduceSum\): reduces \[1, 2, T, T\], which has two axes of any length, which needs the length T fixed$/,
+  gpt_block_any_length_opset17: /node '\/Slice' \(Slice\): slices a fixed tensor by a sequence length of any length \(T\), which needs T fixed$/,
+};
 const model = (name: string) => join(DIR, name, 'model.onnx');
 
 interface Fixture {
@@ -68,14 +75,15 @@ for m, cases in modules():
     rows = []
     for inputs in cases:
         y = m.predict(*[np.array(x, dtype=object if SYMPY else np.float64) for x in inputs])
-        rows.append([float(v) for v in np.asarray(y).reshape(-1)])
+        rows.append([float(v) for o in (y if isinstance(y, (tuple, list)) else (y,)) for v in np.asarray(o).reshape(-1)])
     out.append(rows)
 print(json.dumps(out))
 `;
 
 describe('nn.TransformerEncoderLayer with a sequence axis of any length', () => {
-  it('the fixtures: 3 layers at 2 opsets, each with PyTorch at lengths 3, 6 and 1, and onnxruntime-web agreeing with it', () => {
+  it('the fixtures: 3 layers at 2 opsets (and 3 models refused at any length), each with PyTorch at lengths 3, 6 and 1, and onnxruntime-web agreeing with it', () => {
     expect(names).toEqual(['encoder_any_length', 'encoder_gelu_any_length', 'encoder_seq_first_any_length'].flatMap((n) => [`${n}_opset13`, `${n}_opset17`]));
+    expect(all.filter((n) => !names.includes(n))).toEqual(Object.keys(REFUSED).sort());
     for (const name of names) {
       const f = fixtures.get(name)!;
       expect(lengths(f.ref, name.includes('seq_first') ? 0 : 1), name).toEqual([3, 6, 1]);
@@ -162,4 +170,19 @@ describe('nn.TransformerEncoderLayer with a sequence axis of any length', () => 
     expect(fixed.status, fixed.stderr).toBe(0);
     expect(fixed.stdout).toContain('input1 of shape (..., 1, 6, 16)');
   }, 60_000);
+  withPython('a [T, T] mask, head-averaged attention weights [T, T], a causal buffer sliced by T: each refused in one line naming the node and --input-shape; at --input-shape input1:1x6x16 each matches PyTorch at length 6', async () => {
+    const texts: string[] = [];
+    const refs: Reference[] = [];
+    for (const [name, why] of Object.entries(REFUSED)) {
+      const err = await convertFile(model(name), { format: 'numpy', form: 'auto' }).then(() => null, (e: unknown) => e);
+      expect(err, name).toBeInstanceOf(Nn2eqError);
+      expect((err as Nn2eqError).message).toMatch(why);
+      expect((err as Nn2eqError).hint).toBe('give the length with --input-shape input1:1xNx16');
+      texts.push((await convertFile(model(name), { format: 'numpy', form: 'tensor', inputShapes: new Map([['input1', [1, 6, 16]]]) })).text);
+      refs.push(readReference(join(DIR, name)));
+    }
+    expect(refs.map((r) => lengths(r, 1))).toEqual([[3, 6], [3, 6], [3, 6]]);
+    const got = await runPyDriver<number[][][]>(python.exe, `SYMPY = False\n${DRIVER}`, texts, refs.map((r) => [r.cases[1].inputs] as never));
+    got.forEach((g, i) => expect(mismatch(g[0], flat(refs[i].cases[1].outputs), 1e-5, 1e-4), Object.keys(REFUSED)[i]).toBeNull());
+  });
 });

@@ -235,7 +235,14 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       const problem = openAxisProblem(node, node.opset, inputVals);
       if (problem) return fail(`${problem}, which needs the length T fixed`);
     }
-    return runNode1(node, scope, fail);
+    if (!openSymbol) return runNode1(node, scope, fail);
+    // Only T itself is a length of any length in the program: no tensor the node builds, on the way
+    // to its outputs too, may have an axis of 2T (a flattening across the open axis).
+    const before = b.tensors.length;
+    const outs = runNode1(node, scope, fail);
+    const merged = b.tensors.slice(before).find((t) => t.shape.some((d) => d < -1));
+    if (merged) return fail(`builds a tensor of shape [${merged.shape.join(', ')}] that merges the sequence axis of any length with others, which needs its length T fixed`);
+    return outs;
   };
 
   /** runNode's work, on the node's inputs from `scope` or `override` (a fold at one length T). */
@@ -297,8 +304,6 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     const fallback = first !== undefined && first !== '' && scope.has(first) ? dtypeOfVal(scope.get(first)!) : 'float32';
     return outs.map((v) => {
       if (v.kind === 'const') return v;
-      // Only T itself is a length of any length in the program: an axis of 2T (a flattening across it) is not.
-      if (v.t.shape.some((d) => d < -1)) return fail(`gives a tensor of shape [${v.t.shape.join(', ')}] that merges the sequence axis of any length with others, which needs its length T fixed`);
       const dtype = v.dtype ?? fallback;
       if (SMALL_FLOATS[dtype] && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike') {
         return fail(`computes ${dtype} values; nn2eq casts to ${dtype} (Cast, CastLike) and moves such values, but computes with them only after a cast to a wider float type`, 'cast to float16 or float32 first');

@@ -70,7 +70,8 @@ const reshape: OnnxExtractor = (ctx) => {
   const allowZero = attrInt(ctx.node, 'allowzero', 0) === 1;
   // Sizes as k·T^n: an axis of any length (-1 in a shape, T·1 in a target) is a factor T.
   const sized = (s: readonly number[]): [number, number] => [sizeOf(s.filter((d) => d !== -1)), s.filter((d) => d === -1).length];
-  const refuse = (): never => ctx.fail(`cannot reshape [${dims.join(', ')}] to [${spec.join(', ')}]`);
+  const shown = (s: readonly number[]) => s.map((d, i) => ((target.sym?.[i] ?? 0) === 1 && d === 0 ? 'T' : d)).join(', ');
+  const refuse = (): never => ctx.fail(`cannot reshape [${dims.map((d) => (d === -1 ? 'T' : d)).join(', ')}] to [${shown(spec)}]`);
   let infer = -1;
   const out = spec.map((d, i) => {
     const s = target.sym?.[i] ?? 0;

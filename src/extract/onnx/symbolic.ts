@@ -159,6 +159,8 @@ export function openAxisProblem(node: OnnxNode, opset: number, inputs: readonly 
   const shown = (s: readonly number[]) => `[${s.map((d) => (d === -1 ? 'T' : d)).join(', ')}]`;
   const along = axesOf(node, opset, x.length, inputs);
   if (along !== null) {
+    // The reductions flatten the axes they keep into one: two of length T would make one of T².
+    if (op.startsWith('Reduce') && x.filter((d) => d === -1).length > 1) return `reduces ${shown(x)}, which has two axes of any length`;
     if (along.every((a) => x[a] !== -1)) return null;
     if ((op === 'Softmax' || op === 'LogSoftmax') && along.length === 1) return null;
     return `works along the axis of any length of ${shown(x)}`;
