@@ -337,6 +337,30 @@ class EncoderClassifier(nn.Module):
         return self.head(self.encoder(h).mean(dim=1))
 
 
+class SeqFirstEncoderLayer(nn.Module):
+    """nn.TransformerEncoderLayer in PyTorch's default layout, [T, N, D] (batch_first=False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=False)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class CausalEncoderLayer(nn.Module):
+    """An encoder layer with the causal mask built from the input's own length (a [T, T] mask)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=True)
+
+    def forward(self, x):
+        n = x.size(1)
+        mask = torch.triu(torch.full((n, n), float('-inf')), diagonal=1)
+        return self.layer(x, src_mask=mask)
+
+
 class TinyAttention(nn.Module):
     """Issue 27's tiny case for the scalar form: 4 tokens of width 8, 2 heads, a causal mask."""
 
@@ -416,6 +440,18 @@ def nets():
     yield 'encoder_pre_relu', lambda: EncoderLayer(True, 'relu'), [(1, 5, D)], 'float', grid
     yield 'decoder_post_gelu', lambda: DecoderLayer(False, 'gelu'), [(1, 4, D), (1, 5, D)], 'float', grid
     yield 'decoder_pre_relu', lambda: DecoderLayer(True, 'relu'), [(1, 4, D), (1, 5, D)], 'float', grid
+    # Exported with a dynamic sequence axis (dynamic_axes, named T), in fixtures/onnx-any-length
+    # (test/onnx-any-length.test.ts): 'seq' is (the axis, the lengths of the cases); the shapes give the
+    # first case's. The causal layer's mask is [T, T]: nn2eq asks for the length fixed.
+    seq = {'opsets': ATTN_OPSETS, 'grad': True, 'root': 'onnx-any-length'}
+    yield 'encoder_any_length', lambda: EncoderLayer(False, 'relu'), [(1, 3, D)], 'float', {**seq, 'seq': (1, (3, 6, 1))}
+    yield 'encoder_gelu_any_length', lambda: EncoderLayer(True, 'gelu'), [(1, 3, D)], 'float', {**seq, 'seq': (1, (3, 6, 1))}
+    yield 'encoder_seq_first_any_length', SeqFirstEncoderLayer, [(3, 1, D)], 'float', {**seq, 'seq': (0, (3, 6, 1))}
+    yield 'encoder_causal_any_length', CausalEncoderLayer, [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
+    # Refused at any length too: the head-averaged attention weights [1, T, T] (a reduction over two
+    # axes of length T) and nanoGPT's causal buffer sliced by T; both convert with --input-shape.
+    yield 'mha_weights_any_length', lambda: SelfAttention(False), [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
+    yield 'gpt_block_any_length', GptBlock, [(1, 3, D)], 'float', {**seq, 'opsets': (17,), 'seq': (1, (3, 6))}
 
 
 def dtype_name(t):
@@ -479,7 +515,11 @@ def main():
             net = make().eval()
             gen = torch.Generator().manual_seed(2000 + seed)
             cases = []
-            for _ in range(CASES):
+            seq_axis, lengths = options.get('seq', (None, None))
+            for k in range(len(lengths) if lengths else CASES):
+                if lengths:
+                    cases.append([torch.rand(tuple(lengths[k] if a == seq_axis else d for a, d in enumerate(s)), generator=gen) * 2 - 1 for s in shapes])
+                    continue
                 if kind.startswith('ids'):
                     vocab = int(kind[3:] or 10)
                     cases.append([torch.randint(0, vocab, s, generator=gen) for s in shapes])
@@ -496,8 +536,9 @@ def main():
                 outputs = [tuple(y.detach() for y in o) if isinstance(o, tuple) else o.detach() for o in (net(*xs) for xs in cases)]
                 outputs = [list(o) if isinstance(o, tuple) else [o] for o in outputs]
                 output_names = [f'output{i + 1}' for i in range(len(outputs[0]))]
+                dynamic = {n: {seq_axis: 'T'} for n in input_names + output_names} if lengths else None
                 torch.onnx.export(net, tuple(cases[0]), path, opset_version=opset, input_names=input_names,
-                                  output_names=output_names, do_constant_folding=True,
+                                  output_names=output_names, do_constant_folding=True, dynamic_axes=dynamic,
                                   export_modules_as_functions=options.get('functions', False))
             model = onnx.load(path)
             if options.get('external'):
@@ -509,7 +550,8 @@ def main():
             input_names = [v.name for v in model.graph.input if v.name not in weights]
             output_names = [v.name for v in model.graph.output]
             reference = {
-                'source': f'PyTorch {torch.__version__} predictions of the module exported with torch.onnx.export(opset_version={opset})',
+                'source': f'PyTorch {torch.__version__} predictions of the module exported with torch.onnx.export(opset_version={opset}'
+                          + (f", dynamic_axes: axis {seq_axis} named T), at sequence lengths {', '.join(map(str, lengths))}" if lengths else ')'),
                 'input_names': input_names,
                 'output_names': output_names,
                 'input_shapes': [list(x.shape) for x in cases[0]],

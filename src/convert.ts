@@ -159,11 +159,21 @@ function scalarIfChosen(model: ModelSpec, program: TensorProgram, opts: ConvertO
 
 /** The tensor form: the transforms asked for (--jacobian, …) on the tensor program, then the format's tensor printer. */
 function tensorForm(model: ModelSpec, folded: TensorProgram, opts: ConvertOptions, plan: Plan, notes: string[]): Converted {
+  try {
+    return tensorForm1(model, folded, opts, plan, notes);
+  } catch (e) {
+    // The formats' refusals of an axis of any length name Keras's --timesteps T; a graph model's length is fixed by its own flag.
+    if (folded.fixLength && e instanceof Nn2eqError && e.hint?.includes('--timesteps')) throw new Nn2eqError(e.message, e.kind, folded.fixLength);
+    throw e;
+  }
+}
+
+function tensorForm1(model: ModelSpec, folded: TensorProgram, opts: ConvertOptions, plan: Plan, notes: string[]): Converted {
   const { emitter, form, inline, maxSize, symbolic, float32 } = plan;
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (form === 'auto') notes.push(autoNote(hasOpenAxis(folded), Math.min(maxSize, AUTO_SCALAR_LIMIT)));
+  if (form === 'auto') notes.push(autoNote(hasOpenAxis(folded), Math.min(maxSize, AUTO_SCALAR_LIMIT), folded.fixLength));
   let program = folded;
   if (plan.transformed) {
     const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
@@ -325,7 +335,8 @@ export async function convertFile(path: string, opts: ConvertOptions & LoadOptio
 async function graphProgram(loaded: Awaited<ReturnType<typeof loadAnyModel>>, path: string, opts: ConvertOptions): Promise<{ model: ModelSpec; program?: TensorProgram }> {
   if ('onnx' in loaded) {
     const { buildOnnxProgram, onnxModelSpec } = await import('./extract/onnx/index.js');
-    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes, bind: opts.bind });
+    // As for a Keras time axis: the tensor form leaves a sequence axis open (symbolic dimensions past the batch).
+    const program = buildOnnxProgram(loaded.onnx, { inputShapes: opts.inputShapes, bind: opts.bind, anyLength: tensorMayLoop(opts) });
     return { model: onnxModelSpec(loaded.onnx, program, opts.bind), program };
   }
   if (opts.bind && opts.bind.size > 0) throw new Nn2eqError(`--bind fixes inputs of an ONNX graph; ${path} is not an ONNX model`, 'usage', 'drop --bind');
@@ -337,11 +348,22 @@ async function graphProgram(loaded: Awaited<ReturnType<typeof loadAnyModel>>, pa
   return { model: loaded.spec };
 }
 
+/** Whether the conversion may print the tensor form, which loops over an axis of any length (the options' own errors come later, from planConversion). */
+function tensorMayLoop(opts: ConvertOptions): boolean {
+  try {
+    const plan = planConversion(opts);
+    return plan.form !== 'scalar' && Boolean(plan.emitter?.tensor);
+  } catch {
+    return false;
+  }
+}
+
 /** Formats whose identifiers may contain '_' (Wolfram reads it as a pattern; LaTeX as a subscript). */
 const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
 
 /** The header note of --form auto when it printed the tensor form: which form, and why. */
-function autoNote(anyLength: boolean, limit: number): string {
+function autoNote(anyLength: boolean, limit: number, fixLength?: string): string {
+  if (anyLength && fixLength) return `--form auto chose the tensor form: an input has a sequence axis of any length (for the scalar form, ${fixLength.replace(/^give the length with /, '')})`;
   return anyLength
     ? '--form auto chose the tensor form: an input has a time axis of any length (--timesteps T, or --form scalar, for the scalar form)'
     : `--form auto chose the tensor form: the scalar form passes ${humanBytes(limit)} (--form scalar prints it)`;

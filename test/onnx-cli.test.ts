@@ -40,8 +40,11 @@ describe('nn2eq on ONNX models', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
-  it('a symbolic dimension past the batch is refused until --input-shape fixes it', async () => {
-    const refused = await run([model('symbolic')]);
+  it('a symbolic dimension past the batch is refused in the scalar form until --input-shape fixes it; the tensor form leaves it open', async () => {
+    const open = await run([model('symbolic')]);
+    expect(open.code).toBe(0);
+    expect(open.out).toContain('--form auto chose the tensor form: an input has a sequence axis of any length (for the scalar form, --input-shape X:1xNx4)');
+    const refused = await run([model('symbolic'), '--form', 'scalar']);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain("input 'X' has symbolic dimension in [batch, n, 4] (fix it with --input-shape X:1xNx4)");
     const fixed = await run([model('symbolic'), '--input-shape', 'X:1x2x4', '-f', 'numpy', '--form', 'tensor', '--verify']);

@@ -522,8 +522,10 @@ export const TOPS = {
   slice: {
     movement: true,
     shape: (args, a: SliceAttrs) => {
-      const out = args[0].map((_, i) => a.end[i] - a.begin[i]);
-      return out.some((d, i) => d <= 0 || a.begin[i] < 0 || a.end[i] > args[0][i]) ? `slice [${a.begin.join(', ')}] to [${a.end.join(', ')}] leaves nothing of [${args[0].join(', ')}]` : [out];
+      // An axis of any length (-1) is only ever kept whole: begin 0, end -1.
+      const whole = (i: number) => args[0][i] === -1 && a.begin[i] === 0 && a.end[i] === -1;
+      const out = args[0].map((_, i) => (whole(i) ? -1 : a.end[i] - a.begin[i]));
+      return out.some((d, i) => !whole(i) && (d <= 0 || a.begin[i] < 0 || a.end[i] > args[0][i])) ? `slice [${a.begin.join(', ')}] to [${a.end.join(', ')}] leaves nothing of [${args[0].join(', ')}]` : [out];
     },
     scalarize(sc, eq) {
       const a = eq.attrs as unknown as SliceAttrs;

@@ -100,6 +100,8 @@ export interface TensorProgram {
   readonly notes?: readonly string[];
   /** The file names its inputs and outputs for a reader (a graph model's signature): LaTeX's legend says which is which. */
   readonly namedPorts?: boolean;
+  /** How to fix an input axis of any length (-1) where a format needs it fixed; unset: --timesteps T (a Keras time axis). */
+  readonly fixLength?: string;
 }
 
 /** Number of elements of a shape. */

@@ -124,7 +124,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const source = onnxSource(model) ?? tfSource(model);
   const program = opts.program ?? source?.program;
   if (program && program.inputs.some((p) => p.tensor.shape.includes(-1))) {
-    throw new Nn2eqError(`${model.file}: --verify needs a fixed sequence length, and this model's time axis is undefined`, 'usage', 'give --timesteps T to check the text at that length');
+    throw new Nn2eqError(`${model.file}: --verify needs a fixed sequence length, and this model's time axis is undefined`, 'usage', program.fixLength ? `${program.fixLength} to check the text at that length` : 'give --timesteps T to check the text at that length');
   }
   // The tensor form of a large model is checked against the reference directly; its scalar IR
   // (for the IR route, kinks, rounding and the first diverging layer) only when it stays small.

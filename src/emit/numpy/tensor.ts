@@ -365,7 +365,9 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'slice': {
         const at = eq.attrs as unknown as SliceAttrs;
-        return `${arg(a[0])}[..., ${at.begin.map((b, i) => `${b}:${at.end[i]}`).join(', ')}]`;
+        // An axis of any length (-1) is kept whole.
+        const from = p.tensors[a[0]].shape;
+        return `${arg(a[0])}[..., ${at.begin.map((b, i) => (from[i] === -1 ? ':' : `${b}:${at.end[i]}`)).join(', ')}]`;
       }
       case 'upsample': {
         const r = rank(a[0]);

@@ -12,6 +12,11 @@ export interface Const {
   readonly values: Float64Array;
   /** ONNX element type: folding follows its arithmetic (integer Div truncates, int32 wraps, …). */
   readonly dtype: DType;
+  /**
+   * Set on shape arithmetic over a sequence axis of any length T (symbolic.ts): each element is
+   * values[i] + T·sym[i]. The graph walker hands such a value only to the ops that fold it exactly.
+   */
+  readonly sym?: Float64Array;
 }
 
 /** A value of the program: a tensor whose shape is the full ONNX shape (batch axis included). */
@@ -67,7 +72,8 @@ export type BuilderOps = Pick<OnnxContext, 'const' | 'op' | 'map' | 'body' | 're
 /** BuilderOps over `b`, failing with the node's one-line `fail`; reshape and transpose to the same layout are no-ops. */
 export function builderOps(b: ProgramBuilder, fail: (message: string) => never): BuilderOps {
   return {
-    const: (role, dims, vals) => b.constant(role, dims, vals),
+    // A shape with -1 is one of a sequence axis of any length: no constant has it.
+    const: (role, dims, vals) => (dims.some((d) => d < 0) ? fail(`builds a constant of shape [${dims.map((d) => (d < 0 ? 'T' : d)).join(', ')}] from the sequence length T of any length, which needs T fixed`) : b.constant(role, dims, vals)),
     op: (op, args, attrs, roles, body) => b.apply(op, args, attrs as Record<string, unknown>, fail, roles, body),
     map: (fn, args, params = [], role = 'h') => b.apply('map', args, { fn, params }, fail, role)[0],
     body: (ins, build) => b.body(ins, build),

@@ -35,6 +35,7 @@ import { roiAlignOps } from './roi-align.js';
 import { runScan, type RunBody } from './scan.js';
 import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
+import { foldLinear, isSymbolic, openAxisProblem, type OpenLength } from './symbolic.js';
 
 export type { OnnxExtractor, OnnxContext, Val } from './context.js';
 
@@ -124,6 +125,13 @@ export interface OnnxBuildOptions {
   readonly bind?: ReadonlyMap<string, readonly number[]>;
   /** Building the batch-of-two program of checkBatchIndependent (which is then not checked again). */
   readonly batchProbe?: boolean;
+  /**
+   * The tensor form: a symbolic dimension of an input that is not the batch stays open (-1, any
+   * length T) instead of asking for --input-shape (one symbol across the inputs; see symbolic.ts).
+   */
+  readonly anyLength?: boolean;
+  /** Inputs whose symbolic leading dimension is such a length rather than the batch (the batch check found it mixes samples). */
+  readonly openLeading?: ReadonlySet<string>;
 }
 
 /**
@@ -158,6 +166,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       throw new Nn2eqError(`${file}: --bind names '${name}', which is not an input of the model`, 'usage', `inputs: ${graph.inputs.map((i) => i.name).join(', ')}`);
     }
   }
+  let openSymbol: OpenLength | undefined;
   const shapes = graph.inputs.map((inp) => {
     const bound = bind.get(inp.name);
     if (bound) return { full: boundShape(file, inp, bound), batch: false };
@@ -173,7 +182,16 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       problems.push(`input '${inp.name}' has no declared shape (fix it with --input-shape ${inp.name}:AxBx…)`);
       return { full: [], batch: false };
     }
-    const open = dims.map((d, i) => (typeof d === 'number' ? -1 : i)).filter((i) => i > 0);
+    const leadingOpen = options.openLeading?.has(inp.name) ?? false;
+    const open = dims.map((d, i) => (typeof d === 'number' ? -1 : i)).filter((i) => i > 0 || (i === 0 && leadingOpen));
+    if (open.length > 0 && options.anyLength && open.every((i) => dims[i] === dims[open[0]]) && (dims[open[0]] !== null || open.length === 1)) {
+      const symbol = String(dims[open[0]] ?? '?');
+      if (openSymbol === undefined || (openSymbol.symbol === symbol && dims[open[0]] !== null)) {
+        openSymbol ??= { symbol, hint: `give the length with --input-shape ${inp.name}:${dims.map((d, i) => (typeof d === 'number' ? d : open.includes(i) ? 'N' : 1)).join('x')}` };
+        const batch = dims.length > 0 && typeof dims[0] !== 'number' && !leadingOpen;
+        return { full: dims.map((d, i) => (typeof d === 'number' ? d : open.includes(i) ? -1 : 1)), batch };
+      }
+    }
     if (open.length > 0) {
       problems.push(`input '${inp.name}' has symbolic dimension${open.length > 1 ? 's' : ''} in [${dims.map((d) => d ?? '?').join(', ')}] (fix ${open.length > 1 ? 'them' : 'it'} with --input-shape ${inp.name}:${dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 'N')).join('x')})`);
     }
@@ -237,10 +255,36 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   };
 
   const runNode = (node: OnnxNode, scope: Map<string, Val>): Val[] => {
+    const inputVals = node.inputs.map((name) => (name === '' ? undefined : scope.get(name)));
+    // A node that meets the open length T: a refusal asks for T fixed (symbolic.ts).
+    const meetsT = openSymbol !== undefined && inputVals.some((v) => isSymbolic(v) || (v?.kind === 'tensor' && v.t.shape.includes(-1)));
     const fail = (message: string, hint?: string): never => {
-      throw new Nn2eqError(`${file}: node '${node.name}' (${node.opType}): ${message}`, 'unsupported', hint);
+      throw new Nn2eqError(`${file}: node '${node.name}' (${node.opType}): ${message}`, 'unsupported', meetsT ? openSymbol!.hint : hint);
     };
+    if (meetsT) {
+      const sym = inputVals.findIndex(isSymbolic);
+      if (sym >= 0 && !(node.opType === 'Reshape' && sym === 1 && inputVals.every((v, i) => i === 1 || !isSymbolic(v)))) {
+        const folded = foldLinear(node, inputVals, (vals) => runNode1(node, scope, fail, vals));
+        if (typeof folded === 'string') return fail(folded);
+        return folded;
+      }
+      const problem = openAxisProblem(node, node.opset, inputVals);
+      if (problem) return fail(`${problem}, which needs the length T fixed`);
+    }
+    if (!openSymbol) return runNode1(node, scope, fail);
+    // Only T itself is a length of any length in the program: no tensor the node builds, on the way
+    // to its outputs too, may have an axis of 2T (a flattening across the open axis).
+    const before = b.tensors.length;
+    const outs = runNode1(node, scope, fail);
+    const merged = b.tensors.slice(before).find((t) => t.shape.some((d) => d < -1));
+    if (merged) return fail(`builds a tensor of shape [${merged.shape.join(', ')}] that merges the sequence axis of any length with others, which needs its length T fixed`);
+    return outs;
+  };
+
+  /** runNode's work, on the node's inputs from `scope` or `override` (a fold at one length T). */
+  const runNode1 = (node: OnnxNode, scope: Map<string, Val>, fail: (message: string, hint?: string) => never, override?: readonly (Val | undefined)[]): Val[] => {
     const get = (i: number): Val => {
+      if (override) return override[i] ?? fail(`input ${i + 1} is missing`);
       const name = node.inputs[i];
       if (name === undefined || name === '') return fail(`input ${i + 1} is missing`);
       const v = scope.get(name);
@@ -325,6 +369,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     const v = values.get(o.name);
     if (!v) throw new Nn2eqError(`${file}: the graph output '${o.name}' is computed by no node`, 'input');
     let t: T;
+    if (isSymbolic(v)) throw new Nn2eqError(`${file}: the graph output '${o.name}' is computed from the sequence length T of any length`, 'unsupported', openSymbol?.hint);
     if (v.kind === 'tensor') t = v.t;
     else {
       // A constant output is still computed by an equation, so every emitter prints it as a value.
@@ -344,10 +389,23 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
   });
   const name = graph.name || model.file.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '');
   const quantized = graph.nodes.some((n) => n.domain === 'ai.onnx' && n.opType in quantizeOps);
-  const program: TensorProgram = { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}) };
+  const open = openSymbol !== undefined && inputs.some((p) => p.tensor.shape.includes(-1));
+  const program: TensorProgram = { tensors: b.tensors, equations: b.equations, inputs, outputs, calls, layerCount: total, modelName: name, file, ...(quantized ? { notes: [QUANTIZED_NOTE] } : {}), ...(open ? { fixLength: openSymbol!.hint } : {}) };
   if (anyBatch && !options.batchProbe) {
     const batched = graph.inputs.flatMap((inp, k) => (shapes[k].batch ? [{ name: inp.name, full: shapes[k].full }] : []));
-    checkBatchIndependent(model, program, batched, (fixed) => buildOnnxProgram(model, { ...options, inputShapes: new Map([...(options.inputShapes ?? []), ...fixed]), batchProbe: true }));
+    try {
+      checkBatchIndependent(model, program, batched, (fixed) => buildOnnxProgram(model, { ...options, inputShapes: new Map([...(options.inputShapes ?? []), ...fixed]), batchProbe: true }));
+    } catch (e) {
+      // The tensor form: a symbolic leading axis that mixes the samples is a sequence axis (PyTorch's
+      // layout without batch_first, [T, N, …]), of any length when the rest of the model allows it.
+      if (!(options.anyLength && !options.openLeading && e instanceof Nn2eqError)) throw e;
+      const leading = new Set(batched.map((x) => x.name));
+      try {
+        return buildOnnxProgram(model, { ...options, openLeading: leading });
+      } catch {
+        throw e;
+      }
+    }
   }
   return program;
 }

@@ -1,6 +1,7 @@
 import { attrFloat, attrInt, attrInts, attrString, attribute, floatValues } from '../../load/onnx/attributes.js';
 import { isFloat, roundToFloat } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
+import { linear, openSize } from './symbolic.js';
 import { axisOf, broadcast, dtypeOf, dtypeOfVal, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
 /**
@@ -56,19 +57,43 @@ const shapeOp: OnnxExtractor = (ctx) => {
   const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
   const start = clamp(attrInt(ctx.node, 'start', 0));
   const end = clamp(attrInt(ctx.node, 'end', r));
-  return [konst([Math.max(0, end - start)], dims.slice(start, end), 'int64')];
+  const kept = dims.slice(start, end);
+  // An axis of any length (-1) is the sequence length T: its entry is 0 + 1·T (symbolic.ts).
+  return [linear([kept.length], kept.map((d) => (d === -1 ? 0 : d)), kept.map((d) => (d === -1 ? 1 : 0)), 'int64')];
 };
 
 const reshape: OnnxExtractor = (ctx) => {
   const v = ctx.val(0);
   const dims = ctx.shape(0);
-  const spec = ctx.opset < 5 ? attrInts(ctx.node, 'shape', []) : ints(ctx.constant(1, 'target shape'));
+  const target = ctx.opset < 5 ? konst([attrInts(ctx.node, 'shape', []).length], attrInts(ctx.node, 'shape', []), 'int64') : ctx.constant(1, 'target shape');
+  const spec = ints(target);
   const allowZero = attrInt(ctx.node, 'allowzero', 0) === 1;
-  const out = spec.map((d, i) => (d === 0 && !allowZero ? dims[i] : d));
-  const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const filled = out.map((d) => (d === -1 ? sizeOf(dims) / known : d));
-  if (filled.some((d) => !Number.isInteger(d)) || sizeOf(filled) !== sizeOf(dims)) return ctx.fail(`cannot reshape [${dims.join(', ')}] to [${spec.join(', ')}]`);
-  return [reshapeVal(ctx, v, filled)];
+  // Sizes as k·T^n: an axis of any length (-1 in a shape, T·1 in a target) is a factor T.
+  const sized = (s: readonly number[]): [number, number] => [sizeOf(s.filter((d) => d !== -1)), s.filter((d) => d === -1).length];
+  const shown = (s: readonly number[]) => s.map((d, i) => ((target.sym?.[i] ?? 0) === 1 && d === 0 ? 'T' : d)).join(', ');
+  const refuse = (): never => ctx.fail(`cannot reshape [${dims.map((d) => (d === -1 ? 'T' : d)).join(', ')}] to [${shown(spec)}]`);
+  let infer = -1;
+  const out = spec.map((d, i) => {
+    const s = target.sym?.[i] ?? 0;
+    if (s !== 0) return s === 1 && d === 0 ? -1 : ctx.fail(`its target shape has ${s}·T${d ? ` + ${d}` : ''} where T is the sequence length of any length; the tensor form has axes of length T only`);
+    if (d === 0 && !allowZero) return dims[i];
+    if (d !== -1) return d;
+    if (infer >= 0) refuse();
+    infer = i;
+    return 1;
+  });
+  const [k, n] = sized(dims);
+  if (infer >= 0) {
+    const [m, p] = sized(out);
+    const q = k / m;
+    if (n === p && Number.isInteger(q)) out[infer] = q;
+    else if (n === p + 1 && q === 1) out[infer] = -1;
+    else refuse();
+  }
+  const [k2, n2] = sized(out);
+  if (k2 !== k || n2 !== n) refuse();
+  if (v.kind === 'const' && out.includes(-1)) return ctx.fail('reshapes a constant to a shape of the sequence length T, which needs T fixed');
+  return [reshapeVal(ctx, v, out)];
 };
 
 const flatten: OnnxExtractor = (ctx) => {
@@ -643,7 +668,7 @@ const range: OnnxExtractor = (ctx) => {
   return [konst([n], out, dtype)];
 };
 
-const size: OnnxExtractor = (ctx) => [konst([], [sizeOf(ctx.shape(0))], 'int64')];
+const size: OnnxExtractor = (ctx) => [openSize(ctx.shape(0)) ?? ctx.fail('its size is a multiple of T² (T the sequence length of any length), which needs T fixed')];
 
 /** ONNX op type → extractor for movement and shape arithmetic. */
 export const shapeOps: Record<string, OnnxExtractor> = {
