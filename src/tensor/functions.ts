@@ -237,6 +237,14 @@ export const ELEMENTWISE = {
     const q = g.div(x, g.constant(m));
     return g.affine([x, g.fn('floor', signed ? g.shift(q, 0.5) : q)], [1, -m]);
   }, undefined, ['bits', 'signed']),
+  /**
+   * Bit k of a whole number x, given p = 2^k: ⌊x/p⌋ − 2·⌊⌊x/p⌋/2⌋ (two's complement: a negative x
+   * has every bit above its width set). Exact in float64: p is a power of two.
+   */
+  bit: { arity: 2, params: [], scalar: (g, [x, p]) => {
+    const q = g.fn('floor', g.div(x, p));
+    return g.sub(q, g.scale(g.fn('floor', g.scale(q, 0.5)), 2));
+  }, operator: 'bit' },
   /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
   greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
   less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },

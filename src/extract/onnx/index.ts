@@ -21,6 +21,7 @@ import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
+import { bitwiseOps } from './bitwise.js';
 import { attentionNodeOps } from './attention-op.js';
 import { checkBatchIndependent } from './batch.js';
 
@@ -40,6 +41,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...lossOps,
   ...gridSampleOps,
   ...signalOps,
+  ...bitwiseOps,
   ...attentionNodeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
@@ -69,6 +71,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
+  // Integer bits, as exact sums of powers of two (bitwise.ts).
+  'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
