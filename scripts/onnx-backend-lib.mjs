@@ -60,6 +60,8 @@ export const STRUCTURAL = {
   HannWindow: { 0: 'size' },
   HammingWindow: { 0: 'size' },
   BlackmanWindow: { 0: 'size' },
+  DFT: { 1: 'dft_length', 2: 'axis' },
+  STFT: { 1: 'frame_step', 3: 'frame_length' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },
