@@ -62,6 +62,8 @@ export const STRUCTURAL = {
   BlackmanWindow: { 0: 'size' },
   DFT: { 1: 'dft_length', 2: 'axis' },
   STFT: { 1: 'frame_step', 3: 'frame_length' },
+  // No data input: the five numbers fix a constant matrix (its shape, and the band edges).
+  MelWeightMatrix: { 0: 'num_mel_bins', 1: 'dft_length', 2: 'sample_rate', 3: 'lower_edge_hertz', 4: 'upper_edge_hertz' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
   Upsample: { 1: 'scales' },
@@ -116,8 +118,8 @@ export function structuralInputs(graph) {
     const roles = uses.get(inp.name) ?? [];
     if (roles.length === 0 || roles.some((r) => r === null)) continue;
     const float = inp.elemType === 'float32' || inp.elemType === 'float64';
-    // OneHot's depth may be a float; it sets the output's shape all the same.
-    if (INTEGER.has(inp.elemType) || (float && roles.every((r) => r === 'scales' || r === 'roi' || r === 'depth'))) out.set(inp.name, roles[0]);
+    // OneHot's depth may be a float; it sets the output's shape all the same. MelWeightMatrix's band edges are floats.
+    if (INTEGER.has(inp.elemType) || (float && roles.every((r) => r === 'scales' || r === 'roi' || r === 'depth' || r.endsWith('_edge_hertz')))) out.set(inp.name, roles[0]);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { attrInt } from '../../load/onnx/attributes.js';
 import { DTYPES } from '../../load/onnx/tensor.js';
-import { isFloat, roundToFloat } from '../../tensor/dtype.js';
+import { isFloat, roundToFloat, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { axisOf, dtypeOfVal, konst, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
 
@@ -16,9 +16,7 @@ function window(a0: number, a1: number, a2: number): OnnxExtractor {
     if (size.length !== 1 || !Number.isInteger(size[0]) || size[0] < 0) return ctx.fail(`size is [${Array.from(size).join(', ')}], expected one whole number of at least 0`);
     const n = size[0];
     const periodic = attrInt(ctx.node, 'periodic', 1) === 1;
-    const code = attrInt(ctx.node, 'output_datatype', 1);
-    const dtype = DTYPES[code];
-    if (dtype === undefined || dtype === 'string') return ctx.fail(`output_datatype is ${code}, which nn2eq does not compute with`);
+    const dtype = outputType(ctx);
     const N = periodic ? n : n - 1;
     const w = Float64Array.from({ length: n }, (_, k) => a0 - a1 * Math.cos((2 * Math.PI * k) / N) + a2 * Math.cos((4 * Math.PI * k) / N));
     // ONNX computes the window in float and casts it to output_datatype (an integer type truncates).
@@ -173,6 +171,52 @@ const stft: OnnxExtractor = (ctx) => {
   return [tensor(transformLast(ctx, framed, W, outLength, outParts))];
 };
 
+/** The element type of output_datatype (default float32), cast to as `window` does. */
+function outputType(ctx: OnnxContext): DType {
+  const code = attrInt(ctx.node, 'output_datatype', 1);
+  const dtype = DTYPES[code];
+  if (dtype === undefined || dtype === 'string') return ctx.fail(`output_datatype is ${code}, which nn2eq does not compute with`);
+  return dtype;
+}
+
+/**
+ * MelWeightMatrix (onnx/reference/ops/op_mel_weight_matrix.py) of constant inputs: a constant
+ * [dft_length/2 + 1, num_mel_bins] matrix of triangles between mel-spaced bins. Computed as the
+ * reference does, in the precision numpy gives each step: the band edges in mel in the hertz
+ * inputs' float type (float32 rounds after every operation), the bins in float64, floored.
+ */
+const melWeightMatrix: OnnxExtractor = (ctx) => {
+  const mels = wholeInput(ctx, 0, 'num_mel_bins', 1);
+  const length = wholeInput(ctx, 1, 'dft_length', 1);
+  const rate = wholeInput(ctx, 2, 'sample_rate', 1);
+  const edge = (i: number, what: string): [number, boolean] => {
+    const c = ctx.constant(i, what);
+    if (c.values.length !== 1 || !Number.isFinite(c.values[0])) return ctx.fail(`${what} is [${Array.from(c.values).join(', ')}], expected one finite number`);
+    return [c.values[0], c.dtype === 'float32'];
+  };
+  const [lower, single] = edge(3, 'lower_edge_hertz');
+  const [upper] = edge(4, 'upper_edge_hertz');
+  const r = single ? Math.fround : (v: number) => v;
+  const toMel = (f: number) => r(2595 * r(Math.log10(r(1 + r(f / 700)))));
+  const low = toMel(lower);
+  const step = r(r(toMel(upper) - low) / (mels + 2));
+  const bins = Array.from({ length: mels + 2 }, (_, k) => Math.floor(((length + 1) * (700 * (10 ** ((k * step + low) / 2595) - 1))) / rate));
+  const rows = Math.floor(length / 2) + 1;
+  const out = new Float64Array(rows * mels);
+  const put = (j: number, i: number, v: number) => {
+    if (j < 0 || j >= rows) return ctx.fail(`mel bin ${i + 1} reaches spectrogram bin ${j}, outside 0…${rows - 1} (the reference fails on it)`);
+    out[j * mels + i] = v;
+  };
+  for (let i = 0; i < mels; i++) {
+    const [lo, centre, hi] = [bins[i], bins[i + 1], bins[i + 2]];
+    if (centre === lo) put(centre, i, 1);
+    else for (let j = lo; j <= centre; j++) put(j, i, (j - lo) / (centre - lo));
+    for (let j = centre; j < hi; j++) put(j, i, (hi - j) / (hi - centre));
+  }
+  const dtype = outputType(ctx);
+  return [konst([rows, mels], out.map((v) => (isFloat(dtype) ? roundToFloat(v, dtype) : dtype === 'bool' ? Number(v !== 0) : Math.trunc(v))), dtype)];
+};
+
 /** ONNX op type → extractor for the window functions and the Fourier transforms. */
 export const signalOps: Record<string, OnnxExtractor> = {
   HannWindow: window(0.5, 0.5, 0),
@@ -180,4 +224,5 @@ export const signalOps: Record<string, OnnxExtractor> = {
   BlackmanWindow: window(0.42, 0.5, 0.08),
   DFT: dft,
   STFT: stft,
+  MelWeightMatrix: melWeightMatrix,
 };
