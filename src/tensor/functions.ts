@@ -116,6 +116,16 @@ function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode
   return mode === 3 ? g.select(g.compare('eq', x, x), signed, g.constant(0)) : signed;
 }
 
+/** The permutations of 0…n−1 with their signs. */
+function permutationsOf(n: number): { p: number[]; sign: number }[] {
+  let out = [{ p: [] as number[], sign: 1 }];
+  for (let k = 0; k < n; k++) {
+    // Element k inserted at every place of each permutation of 0…k−1; each place it passes flips the sign.
+    out = out.flatMap(({ p, sign }) => Array.from({ length: k + 1 }, (_, at) => ({ p: [...p.slice(0, at), k, ...p.slice(at)], sign: (k - at) % 2 === 0 ? sign : -sign })));
+  }
+  return out;
+}
+
 const unary = (scalar: (g: Graph, x: NodeId, p: readonly number[]) => NodeId, operator?: string, params: readonly string[] = []): ElementwiseFn => ({
   arity: 1,
   params,
@@ -245,6 +255,12 @@ export const ELEMENTWISE = {
     const q = g.fn('floor', g.div(x, p));
     return g.sub(q, g.scale(g.fn('floor', g.scale(q, 0.5)), 2));
   }, operator: 'bit' },
+  /** The determinant of the M×M matrix of its M² arguments, row by row: the Leibniz sum Σ_σ sign(σ)·Π_i a[i, σ(i)] (ONNX Det). */
+  det: { arity: -1, params: [], scalar: (g, xs) => {
+    const m = Math.round(Math.sqrt(xs.length));
+    const terms = permutationsOf(m);
+    return g.affine(terms.map(({ p }) => fold(p.map((j, i) => xs[i * m + j]), (a, b) => g.mul(a, b))), terms.map(({ sign }) => sign));
+  } },
   /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
   greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
   less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },

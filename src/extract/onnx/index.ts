@@ -19,9 +19,10 @@ import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
+import { bitwiseOps } from './bitwise.js';
+import { linalgOps } from './linalg.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
-import { bitwiseOps } from './bitwise.js';
 import { attentionNodeOps } from './attention-op.js';
 import { checkBatchIndependent } from './batch.js';
 
@@ -39,9 +40,10 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...scatterOps,
   ...trigOps,
   ...lossOps,
+  ...bitwiseOps,
+  ...linalgOps,
   ...gridSampleOps,
   ...signalOps,
-  ...bitwiseOps,
   ...attentionNodeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
@@ -73,6 +75,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'Pow',
   // Integer bits, as exact sums of powers of two (bitwise.ts).
   'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot',
+  // Reads only its input's shape.
+  'EyeLike',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
