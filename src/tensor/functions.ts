@@ -261,6 +261,26 @@ export const ELEMENTWISE = {
     const terms = permutationsOf(m);
     return g.affine(terms.map(({ p }) => fold(p.map((j, i) => xs[i * m + j]), (a, b) => g.mul(a, b))), terms.map(({ sign }) => sign));
   } },
+  /**
+   * The binary float whose bits, read as an unsigned integer, are u (ONNX BitCast from an integer):
+   * f fraction bits, e exponent bits, bias 2^(e−1) − 1. Of q = ⌊u/2^f⌋: the sign s = ⌊u/2^(f+e)⌋,
+   * the exponent field E = q − 2^e·s, the fraction M = u − 2^f·q; the value (−1)^s·(2^f + M)·2^(E−bias−f),
+   * M/2^(bias+f−1) when E = 0, ∞ or NaN when E = 2^e − 1. Exact: every step is a whole number, a
+   * power of two or a product by one.
+   */
+  from_bits: unary((g, u, [f, e]) => {
+    const bias = 2 ** (e - 1) - 1;
+    const q = g.fn('floor', g.div(u, g.constant(2 ** f)));
+    const s = g.fn('floor', g.div(u, g.constant(2 ** (f + e))));
+    const E = g.affine([q, s], [1, -(2 ** e)]);
+    const M = g.affine([u, q], [1, -(2 ** f)]);
+    const normal = g.mul(g.shift(M, 2 ** f), g.powOf(g.constant(2), g.shift(E, -bias - f)));
+    // M / 2^(bias+f−1), not M·2^(1−bias−f): the divisor is whole or past float32's range, so every target prints it exactly.
+    const tiny = g.div(M, g.constant(2 ** (bias + f - 1)));
+    const special = g.select(g.compare('eq', M, g.constant(0)), g.constant(Infinity), g.constant(NaN));
+    const m = g.select(g.compare('eq', E, g.constant(0)), tiny, g.select(g.compare('eq', E, g.constant(2 ** e - 1)), special, normal));
+    return g.select(s, g.neg(m), m);
+  }, undefined, ['fraction_bits', 'exponent_bits']),
   /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
   greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
   less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },

@@ -1,4 +1,6 @@
-import { intRange, isInteger, wrapInteger, type DType } from '../../tensor/dtype.js';
+import { attrInt } from '../../load/onnx/attributes.js';
+import { DTYPES } from '../../load/onnx/tensor.js';
+import { intRange, isFloat, isInteger, wrapInteger, type DType } from '../../tensor/dtype.js';
 import type { FnName } from '../../tensor/functions.js';
 import type { T } from '../../tensor/program.js';
 import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
@@ -82,15 +84,59 @@ const not: OnnxExtractor = (ctx) => {
   return [tensor(ctx.map('affine', [x.t], signed ? [-1, -1] : [-1, 2 ** w - 1]), dtype)];
 };
 
+/** Fraction and exponent bits of the float types BitCast reads from integers. */
+const FLOAT_BITS: Partial<Record<DType, readonly [number, number]>> = { float32: [23, 8], float16: [10, 5], bfloat16: [7, 8] };
+
+/** Bytes of each element type BitCast may take or give. */
+function bytesOf(dtype: DType): number {
+  if (dtype === 'bool') return 1;
+  if (isInteger(dtype)) return widthOf(dtype)[0] / 8;
+  return { float64: 8, float32: 4, float16: 2, bfloat16: 2 }[dtype as string] ?? 0;
+}
+
+/**
+ * BitCast (opset 25, onnx/reference/ops/op_bit_cast.py): the same bits read as another type of the
+ * same width. Integers of one width wrap into the other's range (two's complement); bool is the
+ * byte 0 or 1; an integer becomes the float of its bits (functions.ts from_bits, exact). Refused:
+ * a float read as an integer (a float64 value holds neither a NaN's bits nor, in every format, the
+ * sign of a zero), and the 64-bit types (their bit patterns pass 2^53).
+ */
+const bitCast: OnnxExtractor = (ctx) => {
+  const x = ctx.val(0);
+  const from = dtypeOfVal(x);
+  const code = attrInt(ctx.node, 'to', 0);
+  const to = DTYPES[code];
+  if (to === undefined || to === 'string') return ctx.fail(`to is ${code}, which nn2eq does not compute with`);
+  const bytes = bytesOf(from);
+  if (bytes === 0 || bytesOf(to) === 0 || (bytes === 1 && widthOf(from)[0] < 8 && from !== 'bool')) return ctx.fail(`casts the bits of ${from} to ${to}; nn2eq reads BitCast between integer types, bool and float16, bfloat16, float32`);
+  if (bytesOf(to) !== bytes) return ctx.fail(`${from} has ${bytes} bytes and ${to} ${bytesOf(to)}; BitCast needs one width`);
+  if (from === to) return [x];
+  if (bytes === 8 && !(from === 'uint64' && to === 'int64')) return ctx.fail(`casts the bits of ${from} to ${to}: 64-bit patterns pass 2^53, where nn2eq's float64 values lose bits`);
+  if (isFloat(from)) return ctx.fail(`reads the bits of ${from} values as ${to}: a float64 value holds neither a NaN's bits nor, in every format, the sign of a zero`);
+  if (to === 'bool') return ctx.fail(`reads ${from} bytes as bool, which is defined for the bytes 0 and 1 only`);
+  if (from === 'bool' || (from === 'uint64' && to === 'int64')) return [x.kind === 'const' ? konst(x.dims, x.values, to) : tensor(x.t, to)];
+  if (isInteger(to)) {
+    if (x.kind === 'const') return [konst(x.dims, x.values.map((v) => held(ctx, exact(ctx, v, from), to)), to)];
+    const [w, signed] = widthOf(to);
+    return [tensor(ctx.map('wrap', [x.t], [w, signed ? 1 : 0]), to)];
+  }
+  const bits = FLOAT_BITS[to];
+  if (!bits) return ctx.fail(`reads ${from} bits as ${to}; nn2eq reads integer bits as float16, bfloat16 and float32`);
+  // The bits as an unsigned integer, then the float they spell.
+  const u = widthOf(from)[1] ? ctx.map('wrap', [ctx.tensor(0)], [bytes * 8, 0], '_') : ctx.tensor(0);
+  return [tensor(ctx.map('from_bits', [u], [...bits]), to)];
+};
+
 /** The three binary ops on exact integers, for folding constants. */
 const AND = (x: bigint, y: bigint) => x & y;
 const OR = (x: bigint, y: bigint) => x | y;
 const XOR = (x: bigint, y: bigint) => x ^ y;
 
-/** ONNX op type → extractor for the bitwise ops. */
+/** ONNX op type → extractor for the bitwise ops and BitCast. */
 export const bitwiseOps: Record<string, OnnxExtractor> = {
   BitwiseAnd: binary('and', AND),
   BitwiseOr: binary('or', OR),
   BitwiseXor: binary('xor', XOR),
   BitwiseNot: not,
+  BitCast: bitCast,
 };

@@ -74,7 +74,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
   // Integer bits, as exact sums of powers of two (bitwise.ts).
-  'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot',
+  'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'BitCast',
   // Reads only its input's shape.
   'EyeLike',
 ]);
