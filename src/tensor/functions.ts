@@ -275,8 +275,9 @@ export const ELEMENTWISE = {
     const E = g.affine([q, s], [1, -(2 ** e)]);
     const M = g.affine([u, q], [1, -(2 ** f)]);
     const normal = g.mul(g.shift(M, 2 ** f), g.powOf(g.constant(2), g.shift(E, -bias - f)));
-    // M / 2^(bias+f−1), not M·2^(1−bias−f): the divisor is whole or past float32's range, so every target prints it exactly.
-    const tiny = g.div(M, g.constant(2 ** (bias + f - 1)));
+    // M / 2^(bias+f−1) as divisions by whole powers of two up to 2^52, which every target prints exactly (exact: M/2^k stays normal).
+    let tiny = M;
+    for (let k = bias + f - 1; k > 0; k -= 52) tiny = g.div(tiny, g.constant(2 ** Math.min(k, 52)));
     const special = g.select(g.compare('eq', M, g.constant(0)), g.constant(Infinity), g.constant(NaN));
     const m = g.select(g.compare('eq', E, g.constant(0)), tiny, g.select(g.compare('eq', E, g.constant(2 ** e - 1)), special, normal));
     return g.select(s, g.neg(m), m);

@@ -402,7 +402,8 @@ def array_reshape(x, dims):
     dims = [to_index(d) for d in arr(dims)]
     if int(np.prod(dims)) != x.size:
         raise WolframError("ArrayReshape with a different number of elements (padding not modelled)")
-    return x.reshape(dims)
+    # Dimensions {} are an atom (a rank-0 array is its one element), not a 0-d list.
+    return x.reshape(dims) if dims else x[0]
 
 
 def join(*args):

@@ -80,7 +80,9 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad',
+  // BitCast gives values of its target type exactly (bitwise.ts).
+  'BitCast']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
