@@ -402,8 +402,7 @@ def array_reshape(x, dims):
     dims = [to_index(d) for d in arr(dims)]
     if int(np.prod(dims)) != x.size:
         raise WolframError("ArrayReshape with a different number of elements (padding not modelled)")
-    # Dimensions {} are an atom (a rank-0 array is its one element), not a 0-d list.
-    return x.reshape(dims) if dims else x[0]
+    return x.reshape(dims)
 
 
 def join(*args):

@@ -393,7 +393,7 @@ const pad: OnnxExtractor = (ctx) => {
       }
       mask[o] = inside ? 0 : fill ? 1 : value;
     }
-    y = fill ? ctx.map('where', [ctx.const('m', y.shape, mask), ctx.reshape(fill, []), y]) : ctx.map('add', [y, ctx.const('p', y.shape, mask)]);
+    y = fill ? ctx.map('where', [ctx.const('m', y.shape, mask), ctx.reshape(fill, y.shape.map(() => 1)), y]) : ctx.map('add', [y, ctx.const('p', y.shape, mask)]);
   }
   return [tensor(y)];
 };
