@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { convertFile } from '../src/index.js';
 import { runMathjsText } from '../src/verify/extra-runtimes.js';
@@ -11,7 +12,7 @@ import { FIXTURES, pool, python, readReference, runCRows, runJs, runPyDriver, ru
 // cases do not reach (fixtures/onnx-signal-bits, made by its make_models.py with numpy's outputs as
 // the oracle): the tensor forms of NumPy (one python3 process), Wolfram (nn2eq's interpreter, one
 // process), SymPy (first point, one process), JS and mathjs (first point, the fast fixtures) in-process,
-// C one program each; the formats nothing here runs (LaTeX, Julia) must print.
+// C one program each; the formats nothing here runs (LaTeX, Julia) must print, and KaTeX render the LaTeX.
 const DIR = join(FIXTURES, 'onnx-signal-bits');
 const NAMES = readdirSync(DIR).filter((n) => existsSync(join(DIR, n, 'model.onnx'))).sort();
 const MATHJS_SLOW = new Set(['bitcast_bits', 'bitwise_int64_wide', 'bitwise_uint32_high']);
@@ -62,9 +63,12 @@ function close(c: Case, got: readonly (number | null)[], i: number, what: string
 }
 
 describe('bitwise, signal and linear-algebra ops (fixtures/onnx-signal-bits) against numpy', () => {
-  it('has the hand-made models, and every tensor-form emitter prints each', async () => {
+  it('has the hand-made models, every tensor-form emitter prints each, and KaTeX renders the LaTeX', async () => {
     expect(NAMES.length).toBe(13);
-    for (const c of await cases()) for (const f of FORMATS) expect(c.texts[f].length, `${c.name} ${f}`).toBeGreaterThan(100);
+    for (const c of await cases()) {
+      for (const f of FORMATS) expect(c.texts[f].length, `${c.name} ${f}`).toBeGreaterThan(100);
+      expect(() => katex.renderToString(c.texts.latex, { displayMode: true, throwOnError: true, maxExpand: Infinity }), `${c.name} latex`).not.toThrow();
+    }
   }, 120_000);
   it('JS and mathjs tensor forms', async () => {
     for (const c of await cases()) {

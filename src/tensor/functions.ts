@@ -281,7 +281,7 @@ export const ELEMENTWISE = {
     const special = g.select(g.compare('eq', M, g.constant(0)), g.constant(Infinity), g.constant(NaN));
     const m = g.select(g.compare('eq', E, g.constant(0)), tiny, g.select(g.compare('eq', E, g.constant(2 ** e - 1)), special, normal));
     return g.select(s, g.neg(m), m);
-  }, undefined, ['fraction_bits', 'exponent_bits']),
+  }, 'float', ['fraction_bits', 'exponent_bits']),
   /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
   greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
   less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },

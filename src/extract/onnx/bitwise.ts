@@ -80,7 +80,7 @@ const not: OnnxExtractor = (ctx) => {
   const dtype = integerType(ctx, [dtypeOfVal(x)]);
   if (x.kind === 'const') return [konst(x.dims, x.values.map((v) => held(ctx, ~exact(ctx, v, dtype), dtype)), dtype)];
   const [w, signed] = widthOf(dtype);
-  if (!signed && w > 53) return ctx.fail(`BitwiseNot of ${dtype} values gives 2^${w} − 1 − x, at least 2^${w} − 2^53 for every value float64 holds exactly, which float64 cannot hold exactly`);
+  if (!signed && w > 53) return ctx.fail(`BitwiseNot of ${dtype} values gives 2^${w} − 1 − x, at least 2^${w} − 2^53 for every value float64 holds exactly, which float64 cannot hold exactly`, 'nn2eq prints BitwiseNot of the signed types and of unsigned types up to 32 bits');
   return [tensor(ctx.map('affine', [x.t], signed ? [-1, -1] : [-1, 2 ** w - 1]), dtype)];
 };
 
@@ -111,8 +111,9 @@ const bitCast: OnnxExtractor = (ctx) => {
   if (bytes === 0 || bytesOf(to) === 0 || (bytes === 1 && widthOf(from)[0] < 8 && from !== 'bool')) return ctx.fail(`casts the bits of ${from} to ${to}; nn2eq reads BitCast between integer types, bool and float16, bfloat16, float32`);
   if (bytesOf(to) !== bytes) return ctx.fail(`${from} has ${bytes} bytes and ${to} ${bytesOf(to)}; BitCast needs one width`);
   if (from === to) return [x];
-  if (bytes === 8 && !(from === 'uint64' && to === 'int64')) return ctx.fail(`casts the bits of ${from} to ${to}: 64-bit patterns pass 2^53, where nn2eq's float64 values lose bits`);
-  if (isFloat(from)) return ctx.fail(`reads the bits of ${from} values as ${to}: a float64 value holds neither a NaN's bits nor, in every format, the sign of a zero`);
+  const readable = 'nn2eq reads integer bits as float16, bfloat16 and float32, and the bits of an integer type (or bool) as another of the same width';
+  if (bytes === 8 && !(from === 'uint64' && to === 'int64')) return ctx.fail(`casts the bits of ${from} to ${to}: 64-bit patterns pass 2^53, where nn2eq's float64 values lose bits`, readable);
+  if (isFloat(from)) return ctx.fail(`reads the bits of ${from} values as ${to}: a float64 value holds neither a NaN's bits nor, in every format, the sign of a zero`, readable);
   if (to === 'bool') return ctx.fail(`reads ${from} bytes as bool, which is defined for the bytes 0 and 1 only`);
   if (from === 'bool' || (from === 'uint64' && to === 'int64')) return [x.kind === 'const' ? konst(x.dims, x.values, to) : tensor(x.t, to)];
   if (isInteger(to)) {

@@ -39,7 +39,7 @@ const det: OnnxExtractor = (ctx) => {
   if (r < 2 || dims[r - 2] !== M) return ctx.fail(`the input has shape [${dims.join(', ')}], expected square matrices [..., M, M]`);
   const dtype = dtypeOfVal(ctx.val(0));
   if (!isFloat(dtype)) return ctx.fail(`takes ${dtype} values; ONNX defines Det for floating-point types`);
-  if (M > DET_MAX) return ctx.fail(`the matrices are ${M}×${M}; nn2eq writes a determinant as its Leibniz sum (M! products), for M up to ${DET_MAX}`);
+  if (M > DET_MAX) return ctx.fail(`the matrices are ${M}×${M}; nn2eq writes a determinant as its Leibniz sum (M! products), for M up to ${DET_MAX}`, 'compute the determinant outside the model, or split it into smaller blocks');
   const lead = dims.slice(0, -2);
   const x = ctx.tensor(0);
   const entries: T[] = [];
