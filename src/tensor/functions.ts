@@ -116,6 +116,16 @@ function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode
   return mode === 3 ? g.select(g.compare('eq', x, x), signed, g.constant(0)) : signed;
 }
 
+/** The permutations of 0…n−1 with their signs. */
+function permutationsOf(n: number): { p: number[]; sign: number }[] {
+  let out = [{ p: [] as number[], sign: 1 }];
+  for (let k = 0; k < n; k++) {
+    // Element k inserted at every place of each permutation of 0…k−1; each place it passes flips the sign.
+    out = out.flatMap(({ p, sign }) => Array.from({ length: k + 1 }, (_, at) => ({ p: [...p.slice(0, at), k, ...p.slice(at)], sign: (k - at) % 2 === 0 ? sign : -sign })));
+  }
+  return out;
+}
+
 const unary = (scalar: (g: Graph, x: NodeId, p: readonly number[]) => NodeId, operator?: string, params: readonly string[] = []): ElementwiseFn => ({
   arity: 1,
   params,
@@ -237,6 +247,41 @@ export const ELEMENTWISE = {
     const q = g.div(x, g.constant(m));
     return g.affine([x, g.fn('floor', signed ? g.shift(q, 0.5) : q)], [1, -m]);
   }, undefined, ['bits', 'signed']),
+  /**
+   * Bit k of a whole number x, given p = 2^k: ⌊x/p⌋ − 2·⌊⌊x/p⌋/2⌋ (two's complement: a negative x
+   * has every bit above its width set). Exact in float64: p is a power of two.
+   */
+  bit: { arity: 2, params: [], scalar: (g, [x, p]) => {
+    const q = g.fn('floor', g.div(x, p));
+    return g.sub(q, g.scale(g.fn('floor', g.scale(q, 0.5)), 2));
+  }, operator: 'bit' },
+  /** The determinant of the M×M matrix of its M² arguments, row by row: the Leibniz sum Σ_σ sign(σ)·Π_i a[i, σ(i)] (ONNX Det). */
+  det: { arity: -1, params: [], scalar: (g, xs) => {
+    const m = Math.round(Math.sqrt(xs.length));
+    const terms = permutationsOf(m);
+    return g.affine(terms.map(({ p }) => fold(p.map((j, i) => xs[i * m + j]), (a, b) => g.mul(a, b))), terms.map(({ sign }) => sign));
+  } },
+  /**
+   * The binary float whose bits, read as an unsigned integer, are u (ONNX BitCast from an integer):
+   * f fraction bits, e exponent bits, bias 2^(e−1) − 1. Of q = ⌊u/2^f⌋: the sign s = ⌊u/2^(f+e)⌋,
+   * the exponent field E = q − 2^e·s, the fraction M = u − 2^f·q; the value (−1)^s·(2^f + M)·2^(E−bias−f),
+   * M/2^(bias+f−1) when E = 0, ∞ or NaN when E = 2^e − 1. Exact: every step is a whole number, a
+   * power of two or a product by one.
+   */
+  from_bits: unary((g, u, [f, e]) => {
+    const bias = 2 ** (e - 1) - 1;
+    const q = g.fn('floor', g.div(u, g.constant(2 ** f)));
+    const s = g.fn('floor', g.div(u, g.constant(2 ** (f + e))));
+    const E = g.affine([q, s], [1, -(2 ** e)]);
+    const M = g.affine([u, q], [1, -(2 ** f)]);
+    const normal = g.mul(g.shift(M, 2 ** f), g.powOf(g.constant(2), g.shift(E, -bias - f)));
+    // M / 2^(bias+f−1) as divisions by whole powers of two up to 2^52, which every target prints exactly (exact: M/2^k stays normal).
+    let tiny = M;
+    for (let k = bias + f - 1; k > 0; k -= 52) tiny = g.div(tiny, g.constant(2 ** Math.min(k, 52)));
+    const special = g.select(g.compare('eq', M, g.constant(0)), g.constant(Infinity), g.constant(NaN));
+    const m = g.select(g.compare('eq', E, g.constant(0)), tiny, g.select(g.compare('eq', E, g.constant(2 ** e - 1)), special, normal));
+    return g.select(s, g.neg(m), m);
+  }, 'float', ['fraction_bits', 'exponent_bits']),
   /** Comparisons as 0/1 (bool tensors), as IEEE 754 compares: false when a side is NaN, ∞ = ∞. */
   greater: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', a, b) },
   less: { arity: 2, params: [], scalar: (g, [a, b]) => g.compare('gt', b, a) },

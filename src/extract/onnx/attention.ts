@@ -1,16 +1,15 @@
-import { attrInt, attrString } from '../../load/onnx/attributes.js';
+import { attrInt } from '../../load/onnx/attributes.js';
 import { sizeOf, type T as TensorRef } from '../../tensor/program.js';
-import { axisOf, broadcast, dimsOf, expandValues, konst, moved, permute, strides, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
+import { axisOf, broadcast, dimsOf, expandValues, konst, moved, strides, tensor, type Const, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps, wrapped } from './elementwise.js';
 import { isFloat, wrapInteger } from '../../tensor/dtype.js';
-import { batchedDot } from './linear.js';
 
 /**
  * The ops and patterns of transformer exports (PyTorch's nn.MultiheadAttention and
  * TransformerEncoder/DecoderLayer, nanoGPT, torchvision's ViT): Where with a constant condition
- * (masked_fill of a causal mask) as an additive mask, the boolean folds that build masks, Trilu, CumSum
- * (positions) and Einsum. Each becomes ops of the one table: a mask is an added constant or a
- * scale_shift, CumSum and a two-operand Einsum are matrix products. Cases these do not cover
+ * (masked_fill of a causal mask) as an additive mask, the boolean folds that build masks, Trilu and CumSum
+ * (positions); Einsum is in linalg.ts. Each becomes ops of the one table: a mask is an added constant or a
+ * scale_shift, CumSum partial sums. Cases these do not cover
  * go on to the element-wise extractors (elementwise.ts).
  */
 
@@ -131,60 +130,6 @@ function cumulative(product: boolean): OnnxExtractor {
   };
 }
 
-/** One operand's subscripts: its letters, in order. */
-function parseTerm(ctx: OnnxContext, s: string): string[] {
-  if (s.includes('.')) return ctx.fail(`equation term '${s}' uses an ellipsis; nn2eq reads einsum equations with explicit subscripts`);
-  const letters = [...s];
-  if (new Set(letters).size !== letters.length) return ctx.fail(`equation term '${s}' repeats a subscript (a diagonal); nn2eq reads einsum equations without repeated subscripts`);
-  return letters;
-}
-
-/**
- * Einsum with one operand (a transpose) or two (a batched matrix product): subscripts in both
- * operands and the output are batch axes, in both but not the output are summed, in one only are
- * that operand's free axes. The operands are moved to [batch…, free…, summed…] and
- * [batch…, summed…, free…], multiplied, and the result moved to the output's order.
- */
-const einsum: OnnxExtractor = (ctx) => {
-  const eq = attrString(ctx.node, 'equation', '').replace(/\s+/g, '');
-  const arrow = eq.indexOf('->');
-  const lhs = (arrow >= 0 ? eq.slice(0, arrow) : eq).split(',');
-  const terms = lhs.map((s) => parseTerm(ctx, s));
-  if (terms.length !== ctx.node.inputs.length) return ctx.fail(`equation '${eq}' has ${terms.length} operands, the node ${ctx.node.inputs.length}`);
-  const all = terms.flat();
-  const out = arrow >= 0 ? parseTerm(ctx, eq.slice(arrow + 2)) : [...new Set(all)].filter((l) => all.indexOf(l) === all.lastIndexOf(l)).sort();
-  terms.forEach((t, k) => {
-    if (t.length !== ctx.shape(k).length) ctx.fail(`operand ${k + 1} has shape [${ctx.shape(k).join(', ')}], which does not match '${lhs[k]}'`);
-  });
-  const size = new Map<string, number>();
-  terms.forEach((t, k) => t.forEach((l, i) => size.set(l, ctx.shape(k)[i])));
-  if (terms.length === 1) {
-    if (out.length !== terms[0].length || out.some((l) => !terms[0].includes(l))) return ctx.fail(`equation '${eq}' sums over a subscript; nn2eq reads one-operand einsum equations that only transpose`);
-    const perm = out.map((l) => terms[0].indexOf(l));
-    const v = ctx.val(0);
-    if (v.kind === 'const') return [moved(v, perm.map((p) => v.dims[p]), permute(v.values, v.dims, perm))];
-    return [tensor(ctx.transpose(v.t, perm, 'h'))];
-  }
-  if (terms.length !== 2) return ctx.fail(`equation '${eq}' has ${terms.length} operands; nn2eq reads einsum equations of one or two`);
-  const [ta, tb] = terms;
-  if (out.some((l) => !ta.includes(l) && !tb.includes(l))) return ctx.fail(`equation '${eq}': an output subscript is in no operand`);
-  const only = (t: string[], other: string[]) => t.filter((l) => !other.includes(l));
-  if ([...only(ta, tb), ...only(tb, ta)].some((l) => !out.includes(l))) return ctx.fail(`equation '${eq}' sums a subscript of one operand only; nn2eq reads einsum equations whose sums run over both operands`);
-  const batch = out.filter((l) => ta.includes(l) && tb.includes(l));
-  const summed = ta.filter((l) => tb.includes(l) && !out.includes(l));
-  const freeA = only(ta, tb);
-  const freeB = only(tb, ta);
-  if (batch.some((l) => ctx.shape(0)[ta.indexOf(l)] !== ctx.shape(1)[tb.indexOf(l)])) return ctx.fail(`equation '${eq}': a batch subscript has different sizes in the operands`);
-  const dimsOfLetters = (ls: string[]) => ls.map((l) => size.get(l)!);
-  const [M, N, K] = [freeA, freeB, summed].map((ls) => sizeOf(dimsOfLetters(ls)));
-  const a = ctx.reshape(ctx.transpose(ctx.tensor(0, 'A'), [...batch, ...freeA, ...summed].map((l) => ta.indexOf(l))), [...dimsOfLetters(batch), M, K]);
-  const b = ctx.reshape(ctx.transpose(ctx.tensor(1, 'B'), [...batch, ...summed, ...freeB].map((l) => tb.indexOf(l))), [...dimsOfLetters(batch), K, N]);
-  const y = batch.length === 0 ? ctx.op('dot', [a, b], { axes: [1, 0], normalize: false }, '_')[0] : batchedDot(ctx, a, b);
-  const got = [...batch, ...freeA, ...freeB];
-  const yr = ctx.reshape(y, dimsOfLetters(got));
-  return [tensor(ctx.transpose(yr, out.map((l) => got.indexOf(l)), 'h'))];
-};
-
 /** ONNX op type → extractor for the attention ops and mask patterns. */
 export const attentionOps: Record<string, OnnxExtractor> = {
   Where: where,
@@ -195,5 +140,4 @@ export const attentionOps: Record<string, OnnxExtractor> = {
   Trilu: trilu,
   CumSum: cumulative(false),
   CumProd: cumulative(true),
-  Einsum: einsum,
 };

@@ -19,6 +19,8 @@ import { scatterOps } from './scatter.js';
 import { QUANTIZED_NOTE, quantizeOps } from './quantize.js';
 import { trigOps } from './trig.js';
 import { lossOps } from './loss.js';
+import { bitwiseOps } from './bitwise.js';
+import { linalgOps } from './linalg.js';
 import { gridSampleOps } from './gridsample.js';
 import { signalOps } from './signal.js';
 import { attentionNodeOps } from './attention-op.js';
@@ -51,6 +53,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...scatterOps,
   ...trigOps,
   ...lossOps,
+  ...bitwiseOps,
+  ...linalgOps,
   ...gridSampleOps,
   ...signalOps,
   ...attentionNodeOps,
@@ -106,10 +110,16 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger',
   // A float base to an integer exponent (an integer base is refused by the extractor).
   'Pow',
+  // Integer bits, as exact sums of powers of two (bitwise.ts).
+  'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'BitCast',
+  // Reads only its input's shape.
+  'EyeLike',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool']);
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
+  // BitCast gives values of its target type exactly (bitwise.ts).
+  'BitCast']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;

@@ -363,10 +363,11 @@ const pad: OnnxExtractor = (ctx) => {
   const r = dims.length;
   const mode = attrString(ctx.node, 'mode', 'constant');
   let pads = ctx.opset < 11 ? attrInts(ctx.node, 'pads', undefined) ?? attrInts(ctx.node, 'paddings', []) : ints(ctx.constant(1, 'pads'));
-  // constant_value may be computed (a tensor of one element): chosen where the padding is, below.
+  // A computed constant_value (a graph input) fills the padding by a choice (where), never by a product.
   const given = ctx.opset >= 11 && ctx.has(2) ? ctx.val(2) : null;
-  const computed = given?.kind === 'tensor' ? given.t : null;
-  const value = ctx.opset < 11 ? attrFloat(ctx.node, 'value', 0) : given?.kind === 'const' ? given.values[0] : 0;
+  const fill = given?.kind === 'tensor' && mode === 'constant' ? given.t : null;
+  if (fill && sizeOf(fill.shape) !== 1) return ctx.fail(`constant_value has shape [${fill.shape.join(', ')}], expected one number`);
+  const value = ctx.opset < 11 ? attrFloat(ctx.node, 'value', 0) : fill || mode !== 'constant' ? 0 : ctx.has(2) ? ctx.constant(2, 'constant_value').values[0] : 0;
   if (ctx.opset >= 18 && ctx.has(3)) {
     const axes = ints(ctx.constant(3, 'axes')).map((a) => axisOf(ctx, a, r));
     const full = new Array<number>(2 * r).fill(0);
@@ -403,8 +404,8 @@ const pad: OnnxExtractor = (ctx) => {
   if (pads.some((p) => p < 0)) x = sliceBox(ctx, x, dims.map((_, i) => Math.max(0, -pads[i])), dims.map((d, i) => d - Math.max(0, -pads[i + r])), '_');
   if (before.every((p) => p === 0) && after.every((p) => p === 0)) return [x];
   const t = x.kind === 'const' ? ctx.const('c', x.dims, x.values) : x.t;
-  let y = ctx.op('pad', [t], { before, after }, value === 0 && !computed ? 'h' : '_')[0];
-  if (value !== 0 || computed) {
+  let y = ctx.op('pad', [t], { before, after }, value === 0 && !fill ? 'h' : '_')[0];
+  if (value !== 0 || fill) {
     // Zeros, then the value added where the padding is.
     const mask = new Float64Array(sizeOf(y.shape));
     const st = strides(y.shape);
@@ -416,12 +417,9 @@ const pad: OnnxExtractor = (ctx) => {
         rest -= q * st[i];
         if (q < before[i] || q >= before[i] + t.shape[i]) inside = false;
       }
-      mask[o] = computed ? Number(inside) : inside ? 0 : value;
+      mask[o] = inside ? 0 : fill ? 1 : value;
     }
-    if (computed) {
-      if (sizeOf(computed.shape) !== 1) return ctx.fail(`constant_value has shape [${computed.shape.join(', ')}], expected one element`);
-      y = ctx.map('where', [ctx.const('inside', y.shape, mask), y, ctx.reshape(computed, [1])]);
-    } else y = ctx.map('add', [y, ctx.const('p', y.shape, mask)]);
+    y = fill ? ctx.map('where', [ctx.const('m', y.shape, mask), ctx.reshape(fill, y.shape.map(() => 1)), y]) : ctx.map('add', [y, ctx.const('p', y.shape, mask)]);
   }
   return [tensor(y)];
 };
