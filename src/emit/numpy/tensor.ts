@@ -56,32 +56,48 @@ export const HELPERS = {
     for k in np.ndindex(*kernel):
         cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]`,
+  cells: `def _cells(x, kernel, strides, dilation, pad_before, out):
+    """The windows of x as a strided view, no copy: (..., output positions, channels, kernel cells)."""
+    r = len(out)
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
+    # Every stride-th position, every dilation-th cell.
+    return w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]`,
   conv: `def _conv(x, K, b, strides, dilation, pad_before, out, groups):
-    """One matrix product per kernel offset, added up in place."""
-    y = None
-    cg, fg = K.shape[-2], K.shape[-1] // groups
-    for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
-        if groups == 1:
-            term = xs @ K[k]
-        else:
-            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
-        if y is None:
-            y = term
-        else:
-            y += term
+    """x convolved with K (kernel cells, channels per group, filters). Without groups it is one matrix product with a
+    row per output position: x itself for a 1×1 kernel that reads every position, else the cells of every window side
+    by side when that matrix is small (2 ** 20 numbers, 2 ** 22 under 32 channels, where a product per kernel offset
+    would be thin). Otherwise one product per kernel offset, added up in place."""
+    lead, kernel, (cg, f) = x.shape[:x.ndim - len(out) - 1], K.shape[:-2], K.shape[-2:]
+    n, cells, c = int(np.prod(lead + out)), int(np.prod(kernel)), x.shape[-1]
+    if groups == 1 and cells == 1 and x.shape[len(lead):-1] == out and not any(pad_before) and all(s == 1 for s in strides):
+        y = x.reshape(n, c) @ K.reshape(c, f)
+    elif groups == 1 and n * cells * c <= 1 << 22 and c < 32:
+        # Few channels: the windows' view copied in one go, each window's channels then its cells.
+        y = _cells(x, kernel, strides, dilation, pad_before, out).reshape(n, c * cells) @ np.moveaxis(K, -2, 0).reshape(c * cells, f)
+    elif groups == 1 and n * cells * c <= 1 << 20:
+        rows = np.empty(lead + out + (cells, c), dtype=x.dtype)
+        for i, (_, xs) in enumerate(_windows(x, kernel, strides, dilation, pad_before, out, 0.0)):
+            rows[..., i, :] = xs
+        y = rows.reshape(n, cells * c) @ K.reshape(cells * c, f)
+    else:
+        y = None
+        fg = f // groups
+        for k, xs in _windows(x, kernel, strides, dilation, pad_before, out, 0.0):
+            term = xs @ K[k] if groups == 1 else np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+            if y is None:
+                y = term
+            else:
+                y += term
+    y = y.reshape(lead + out + (f,))
     if b is not None:
         y += b
     return y`,
   depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    """Every window of every channel (a strided view of x, no copy) against that channel's kernels D[..., c, m], summed by einsum."""
-    r = len(out)
-    xp = _padded(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0)
-    span = tuple((k - 1) * d + 1 for k, d in zip(D.shape[:-2], dilation))
-    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
-    # w is (..., window positions, channels, cells of a window): every stride-th position, every dilation-th cell.
-    w = w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
-    cells = 'ijkl'[:r]
-    y = np.einsum(f'...c{cells},{cells}cm->...cm', w, D)
+    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum."""
+    cells = 'ijkl'[:len(out)]
+    y = np.einsum(f'...c{cells},{cells}cm->...cm', _cells(x, D.shape[:-2], strides, dilation, pad_before, out), D)
     y = y.reshape(y.shape[:-2] + (-1,))
     if b is not None:
         y += b
@@ -300,17 +316,17 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;
-        helpers.add('padded').add('windows').add('conv');
+        helpers.add('conv');
         return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
       }
       case 'depthwise_conv': {
         const at = eq.attrs as unknown as DepthwiseAttrs;
-        helpers.add('padded').add('depthwise_conv');
+        helpers.add('depthwise_conv');
         return `_depthwise_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'pool': {
         const at = eq.attrs as unknown as PoolAttrs;
-        helpers.add('padded').add('windows').add('pool');
+        helpers.add('pool');
         return `_pool(${x()}, '${at.kind}', ${py(at.kernel)}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
       }
       case 'global_pool': {
@@ -393,41 +409,66 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
 
   const num = (v: number) => formatNumber(v, TEXT_NUMBERS, opts.precision);
   const body: string[] = [];
-  const block = (eqs: readonly Equation[], indent: string, keep: ReadonlySet<TensorId>) => {
+  const block = (eqs: readonly Equation[], indent: string, keep: ReadonlySet<TensorId>, after?: (i: number) => void) => {
     eqs.forEach((eq, i) => {
-      if (eq.op === 'scan') return scan(eq, indent);
-      if (eq.op === 'foreach') {
-        const b = eq.body!;
-        // Every op indexes its axes from the end, so the time axis rides along as a batch axis:
-        // the body reads the whole input and its result is the layer's.
-        if (inlined.has(eq.args[0])) body.push(`${indent}${names[b.inputs[0]]} = ${arg(eq.args[0], false)}`);
-        else names[b.inputs[0]] = names[eq.args[0]];
-        names[b.outputs[0]] = names[eq.outs[0]];
-        // A computed value from outside the loop (a weight given as an input) has the batch axes but
-        // not the loop's: it gets a length-1 axis there, so that it lines up under the body's values.
-        const made = new Set(b.equations.flatMap((e) => e.outs));
-        const outer = [...new Set(b.equations.flatMap((e) => e.args))].filter((id) => !made.has(id) && !b.inputs.includes(id) && fromInputs.has(id));
-        const saved = outer.map((id) => names[id]);
-        outer.forEach((id) => {
-          const each = `${names[id]}_each`;
-          body.push(`${indent}${each} = np.expand_dims(${arg(id, false)}, ${-p.tensors[id].shape.length - 1})`);
-          inlined.delete(id);
-          names[id] = each;
-        });
-        block(b.equations, indent, new Set(b.outputs));
-        outer.forEach((id, k) => (names[id] = saved[k]));
-        return;
-      }
-      const text = expr(eq);
-      const out = eq.outs[0];
-      const next = eqs[i + 1];
-      // Reshape and pad print their argument more than once (to learn its batch axes): it gets a name.
-      const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && !ONCE_NOT.has(next.op) && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
-      if (inline) {
-        inlined.set(out, text);
-        inlinedPrec.set(out, isAtom(text) ? Prec.Atom : Prec.Add);
-      } else if (uses[out] > 0 || ports.has(out) || keep.has(out)) body.push(`${indent}${names[out]} = ${text}`);
+      line(eq, i, eqs, indent, keep);
+      after?.(i);
     });
+  };
+  const line = (eq: Equation, i: number, eqs: readonly Equation[], indent: string, keep: ReadonlySet<TensorId>) => {
+    if (eq.op === 'scan') return scan(eq, indent);
+    if (eq.op === 'foreach') {
+      const b = eq.body!;
+      // Every op indexes its axes from the end, so the time axis rides along as a batch axis:
+      // the body reads the whole input and its result is the layer's.
+      if (inlined.has(eq.args[0])) body.push(`${indent}${names[b.inputs[0]]} = ${arg(eq.args[0], false)}`);
+      else names[b.inputs[0]] = names[eq.args[0]];
+      names[b.outputs[0]] = names[eq.outs[0]];
+      // A computed value from outside the loop (a weight given as an input) has the batch axes but
+      // not the loop's: it gets a length-1 axis there, so that it lines up under the body's values.
+      const made = new Set(b.equations.flatMap((e) => e.outs));
+      const outer = [...new Set(b.equations.flatMap((e) => e.args))].filter((id) => !made.has(id) && !b.inputs.includes(id) && fromInputs.has(id));
+      const saved = outer.map((id) => names[id]);
+      outer.forEach((id) => {
+        const each = `${names[id]}_each`;
+        body.push(`${indent}${each} = np.expand_dims(${arg(id, false)}, ${-p.tensors[id].shape.length - 1})`);
+        inlined.delete(id);
+        names[id] = each;
+      });
+      block(b.equations, indent, new Set(b.outputs));
+      outer.forEach((id, k) => (names[id] = saved[k]));
+      return;
+    }
+    const text = expr(eq);
+    const out = eq.outs[0];
+    const next = eqs[i + 1];
+    // Reshape and pad print their argument more than once (to learn its batch axes): it gets a name.
+    const inline = ANONYMOUS.has(p.tensors[out].role) && uses[out] === 1 && !ports.has(out) && !keep.has(out) && !calls.has(out) && next !== undefined && !ONCE_NOT.has(next.op) && next.args.includes(out) && (next.op !== 'map' || templateReads(next.attrs as unknown as MapAttrs, next.args.length)[next.args.indexOf(out)] <= 1);
+    if (inline) {
+      inlined.set(out, text);
+      inlinedPrec.set(out, isAtom(text) ? Prec.Atom : Prec.Add);
+    } else if (uses[out] > 0 || ports.has(out) || keep.has(out)) {
+      body.push(`${indent}${names[out]} = ${text}`);
+      assigned.add(out);
+    }
+  };
+  // NumPy frees an array when its last name goes: a large value is deleted after the line that last
+  // reads it, so that the next layers reuse its memory instead of faulting fresh pages in (each
+  // array a local of predict would otherwise live until predict returns).
+  const assigned = new Set<TensorId>();
+  const freed = freedAfter(p, ports);
+  // A value printed in place is read on the line of the equation that takes it in: its arguments are
+  // deleted after that line.
+  let pending: TensorId[] = [];
+  let printed = 0;
+  const free = (i: number) => {
+    pending.push(...freed[i]);
+    if (body.length > printed) {
+      const dead = pending.filter((id) => assigned.has(id)).map((id) => names[id]);
+      if (dead.length > 0) body.push(`    del ${dead.join(', ')}`);
+      pending = [];
+    }
+    printed = body.length;
   };
   const scan = (eq: Equation, indent: string) => {
     const at = eq.attrs as unknown as ScanAttrs;
@@ -454,7 +495,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       if (uses[eq.outs[1 + k]] > 0 || ports.has(eq.outs[1 + k])) body.push(`${indent}${names[eq.outs[1 + k]]} = ${names[s]}`);
     });
   };
-  block(p.equations, '    ', new Set());
+  block(p.equations, '    ', new Set(), dialect ? undefined : free);
 
   const args = p.inputs.map((_, i) => `input${i + 1}`);
   const lines: string[] = [];
@@ -462,6 +503,9 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   if (consts.length > 0) helpers.add('weights');
   if (params) helpers.add('param');
   const all: Record<string, string> = { ...HELPERS, ...dialect?.helpers };
+  // A helper that calls another brings it along (as the target's own text of it says).
+  const callees = (h: string) => Object.keys(all).filter((g) => g !== h && new RegExp(`\\b_${g}\\(`).test(all[h]));
+  for (const h of helpers) for (const g of callees(h)) helpers.add(g);
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', typed(all[h]));
   lines.push('');
   const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision), `""", ${py(p.tensors[id].shape)})${end}`);
@@ -497,6 +541,39 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   head.push(fns.has('erf') ? 'import math\n\nimport numpy as np' : 'import numpy as np');
   for (const f of Object.keys(NUMPY_PRELUDE)) if (fns.has(f as Fn)) head.push('', typed(NUMPY_PRELUDE[f]));
   return [...head, ...lines].join('\n');
+}
+
+/** Numbers per example from which a value is worth deleting once dead (128 KiB of float64, the size from which glibc maps an array pages of its own). */
+const LARGE = 1 << 14;
+
+/**
+ * For each top-level equation, the large values it is the last to read (a loop's body reads for
+ * its equation), in id order; `keep` (the ports, and what they view) are never freed.
+ */
+function freedAfter(p: TensorProgram, keep: ReadonlySet<TensorId>): TensorId[][] {
+  const last = new Map<TensorId, number>();
+  p.equations.forEach((eq, i) => {
+    const stack = [eq];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      for (const a of e.args) last.set(a, i);
+      if (e.body) stack.push(...e.body.equations);
+    }
+  });
+  // A reshape is a view that keeps its argument's memory: the argument goes when the view does.
+  const at = new Map<TensorId, number | null>();
+  for (let i = p.equations.length - 1; i >= 0; i--) {
+    const eq = p.equations[i];
+    for (const a of eq.args) {
+      if (last.get(a) !== i || at.has(a)) continue;
+      const view = eq.op === 'reshape' ? eq.outs[0] : undefined;
+      at.set(a, keep.has(a) ? null : view === undefined ? i : keep.has(view) ? null : (at.get(view) ?? null));
+    }
+  }
+  const freed = p.equations.map((): TensorId[] => []);
+  const large = (id: TensorId) => p.tensors[id].shape.reduce((n, d) => n * Math.max(d, 1), 1) >= LARGE;
+  for (const [id, i] of at) if (i !== null && large(id)) freed[i].push(id);
+  return freed.map((ids) => ids.sort((x, y) => x - y));
 }
 
 /** The file's first line: what made it, from which model, in which form. */

@@ -36,6 +36,23 @@ const HELPERS = {
     for (_, xs), (_, c) in zip(_windows(x, size, strides, dilation, pad_before, out, 0), _windows(cells, size, strides, dilation, pad_before, out, 0)):
         y, n = y + xs, n + c
     return y / n`,
+  // NumPy's picks its matrix products by the shapes (for speed); here the sums stay in one order whatever the size.
+  conv: `def _conv(x, K, b, strides, dilation, pad_before, out, groups):
+    """One matrix product per kernel offset, added up in place."""
+    y = None
+    cg, fg = K.shape[-2], K.shape[-1] // groups
+    for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
+        if groups == 1:
+            term = xs @ K[k]
+        else:
+            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+        if y is None:
+            y = term
+        else:
+            y += term
+    if b is not None:
+        y += b
+    return y`,
   depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
     y = 0.0
     for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):

@@ -15,16 +15,20 @@ def _padded(x, kernel, strides, dilation, pad_before, out, fill):
     return np.pad(x, ((0, 0),) * (x.ndim - r - 1) + pads + ((0, 0),), constant_values=fill)
 
 
-def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    """Every window of every channel (a strided view of x, no copy) against that channel's kernels D[..., c, m], summed by einsum."""
+def _cells(x, kernel, strides, dilation, pad_before, out):
+    """The windows of x as a strided view, no copy: (..., output positions, channels, kernel cells)."""
     r = len(out)
-    xp = _padded(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0)
-    span = tuple((k - 1) * d + 1 for k, d in zip(D.shape[:-2], dilation))
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
     w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
-    # w is (..., window positions, channels, cells of a window): every stride-th position, every dilation-th cell.
-    w = w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
-    cells = 'ijkl'[:r]
-    y = np.einsum(f'...c{cells},{cells}cm->...cm', w, D)
+    # Every stride-th position, every dilation-th cell.
+    return w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
+
+
+def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
+    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum."""
+    cells = 'ijkl'[:len(out)]
+    y = np.einsum(f'...c{cells},{cells}cm->...cm', _cells(x, D.shape[:-2], strides, dilation, pad_before, out), D)
     y = y.reshape(y.shape[:-2] + (-1,))
     if b is not None:
         y += b
