@@ -25,6 +25,52 @@ import { namedElementLines } from '../port-names.js';
 /** The largest rank the index-walking helpers (transpose, box, upsample) hold counters for. */
 const MAX_RANK = 8;
 
+/** conv's tile: CONV_TILE_ROWS output positions by CONV_TILE_COLUMNS filters, its sums held in registers (see convTile). */
+const CONV_TILE_ROWS = 6;
+const CONV_TILE_COLUMNS = 8;
+/** conv's blocking: filters per packed panel, numbers in the panel, positions per block, rows of K per chunk. */
+const CONV_COLUMNS = 512;
+const CONV_PANEL = 32768;
+const CONV_POSITIONS = 48;
+const CONV_CHUNK = 256;
+
+/**
+ * The text of convTile: y_r[v] += sum over c < k of a_r[c] * P[c * V + v], for the R rows and V columns of a
+ * tile, written out as R * V running sums (t00 ... ) that the compiler keeps in registers and vectorizes
+ * across the columns, two terms of c per pass. The loop's second exit (P reaching its end, which the count
+ * also ends) keeps gcc from vectorizing across c instead, which would add the terms out of order or one by one.
+ */
+function convTileText(): string {
+  const R = CONV_TILE_ROWS;
+  const V = CONV_TILE_COLUMNS;
+  const rows = [...Array(R).keys()];
+  const cols = [...Array(V).keys()];
+  const lines = [
+    '/*',
+    ` * The ${R}x${V} tile of conv: y_r[v] += sum over c < k of a_r[c] * P[c * ${V} + v] for r < ${R} and v < ${V}, the terms added in`,
+    ' * the order of c, two per pass; the sums are held in registers. The pass also ends where P reaches its end, a',
+    ' * second exit that keeps gcc from vectorizing across c (one term at a time) rather than across v.',
+    ' */',
+    'static void convTile(double *const *y, const double *const *a, const double *restrict P, int k) {',
+    ...rows.map((r) => `  const double *restrict a${r} = a[${r}];`),
+    ...rows.map((r) => `  double *restrict y${r} = y[${r}];`),
+    ...rows.map((r) => `  double ${cols.map((v) => `t${r}${v} = y${r}[${v}]`).join(', ')};`),
+    `  const double *const end = P + (k - k % 2) * ${V};`,
+    `  for (int c = 0; c + 1 < k; c += 2, P += ${2 * V}) {`,
+    '    if (P == end) break;',
+    ...rows.map((r) => `    const double x${r} = a${r}[c], z${r} = a${r}[c + 1];`),
+    ...rows.map((r) => `    ${cols.map((v) => `t${r}${v} = t${r}${v} + x${r} * P[${v}] + z${r} * P[${V + v}];`).join(' ')}`),
+    '  }',
+    '  if (k % 2) {',
+    ...rows.map((r) => `    const double x${r} = a${r}[k - 1];`),
+    ...rows.map((r) => `    ${cols.map((v) => `t${r}${v} += x${r} * P[${v}];`).join(' ')}`),
+    '  }',
+    ...rows.map((r) => `  ${cols.map((v) => `y${r}[${v}] = t${r}${v};`).join(' ')}`),
+    '}',
+  ];
+  return lines.join('\n');
+}
+
 /** The source of every helper the generated code may call, emitted only when used (-Wall rejects unused static functions). */
 const HELPERS: Record<string, string> = {
   window: `/* A window's geometry, per spatial axis padded to three (depth, height, width): input size, kernel, strides, dilation, padding before, output size. */
@@ -107,6 +153,7 @@ static void addBlockProduct(double *restrict y, int sy, const double *restrict a
     }
   }
 }`,
+  convTile: convTileText(),
   addProduct: `/*
  * y[m, n] (rows sy apart) += a[m, k] (rows sa apart) times B[k, n] (rows sb apart), one block of B at a time
  * (32 rows by 256 columns, which stays in the cache while every row of a meets it).
@@ -213,33 +260,73 @@ static void dot(double *y, const double *x, const int *rows, int nr, int sx, con
   }
 }`,
   conv: `/*
- * Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. y starts as the
- * bias; then for each block of filters and each tap of the kernel, each block of its channels (the blocks of
- * addProduct) is added in at every output position whose input under the tap is inside x: a row of outputs
- * at a time, the inputs sW * C apart. Each y is the bias, then the taps in order, each channel by channel.
+ * Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. A matrix product
+ * of the output positions (rows) and the filters (columns) over the taps and channels (the rows of K, in the
+ * order K holds them), in ${CONV_TILE_ROWS}x${CONV_TILE_COLUMNS} tiles (convTile). For up to ${CONV_COLUMNS} filters at a time, rows of K are packed once into
+ * \`panel\` (${CONV_TILE_COLUMNS} filters at a time, contiguous; at most ${CONV_PANEL} numbers), then each block of ${CONV_POSITIONS} positions takes
+ * them chunk by chunk: a chunk is up to ${CONV_CHUNK} rows of K that one position reads as one contiguous run of
+ * x (channels of one tap, or, for groups = 1 and dW = 1, the neighbouring taps of one kernel row with all
+ * their channels). A run partly outside x is gathered with zeros, a run wholly outside it is \`zeros\`.
+ * Each y is the bias, then the taps in order, each channel by channel (a tap outside x adds 0).
  */
 static void conv(double *y, const double *x, const double *K, const double *b, const struct window *g, int C, int F, int groups) {
-  const int cg = C / groups, fg = F / groups, outputs = g->outD * g->outH * g->outW;
-  for (int o = 0; o < outputs; o++) for (int f = 0; f < F; f++) y[o * F + f] = b ? b[f] : 0;
-  for (int gr = 0; gr < groups; gr++) for (int j = 0; j < fg; j += 256) {
-    const int n = fg - j < 256 ? fg - j : 256;
-    for (int kd = 0; kd < g->kD; kd++) for (int kh = 0; kh < g->kH; kh++) for (int kw = 0; kw < g->kW; kw++) {
-      /* the output columns ow in [lo, hi) read an input column iw = ow * sW + shift inside x */
-      const int shift = kw * g->dW - g->pW;
-      int lo = 0, hi = g->outW;
-      while (lo < hi && lo * g->sW + shift < 0) lo++;
-      while (hi > lo && (hi - 1) * g->sW + shift >= g->inW) hi--;
-      if (lo == hi) continue;
-      for (int q = 0; q < cg; q += 32) {
-        const double *const B = K + (((kd * g->kH + kh) * g->kW + kw) * cg + q) * F + gr * fg + j;
-        for (int od = 0; od < g->outD; od++) {
-          const int id = od * g->sD - g->pD + kd * g->dD;
-          if (id < 0 || id >= g->inD) continue;
-          for (int oh = 0; oh < g->outH; oh++) {
-            const int ih = oh * g->sH - g->pH + kh * g->dH;
-            if (ih < 0 || ih >= g->inH) continue;
-            addBlockProduct(y + ((od * g->outH + oh) * g->outW + lo) * F + gr * fg + j, F,
-                            x + ((id * g->inH + ih) * g->inW + lo * g->sW + shift) * C + gr * cg + q, g->sW * C, B, F, hi - lo, cg - q < 32 ? cg - q : 32, n);
+  static double panel[${CONV_PANEL}], gathered[${CONV_POSITIONS}][${CONV_CHUNK}];
+  static const double zeros[${CONV_CHUNK}];
+  double spare[${CONV_TILE_ROWS}][${CONV_TILE_COLUMNS}];
+  const int cg = C / groups, fg = F / groups, P = g->outD * g->outH * g->outW, hw = g->outH * g->outW;
+  const int merge = groups == 1 && g->dW == 1, run = g->kW * cg, rows = g->kD * g->kH * run;
+  for (int o = 0; o < P; o++) for (int f = 0; f < F; f++) y[o * F + f] = b ? b[f] : 0;
+  for (int gr = 0; gr < groups; gr++) for (int j0 = 0; j0 < fg; j0 += ${CONV_COLUMNS}) {
+    const int nc = fg - j0 < ${CONV_COLUMNS} ? fg - j0 : ${CONV_COLUMNS}, width = (nc + ${CONV_TILE_COLUMNS - 1}) / ${CONV_TILE_COLUMNS} * ${CONV_TILE_COLUMNS};
+    const int most = ${CONV_PANEL} / width, limit = most < ${CONV_CHUNK} ? most : ${CONV_CHUNK};
+    for (int k0 = 0, k1; k0 < rows; k0 = k1) {
+      /* the rows [k0, k1) of K: whole chunks, at most \`most\` rows, packed (a row of K read in order) */
+      for (k1 = k0; k1 < rows;) {
+        const int o = k1 % run, end = merge ? (run - o < limit ? k1 - o + run : k1 + limit) : (cg - o % cg < limit ? k1 - o % cg + cg : k1 + limit);
+        if (end - k0 > most && k1 > k0) break;
+        k1 = end;
+      }
+      const int kr = k1 - k0;
+      for (int u = 0; u < kr; u++) {
+        const double *const Ku = K + (k0 + u) * F + gr * fg + j0;
+        for (int j = 0; j < width; j += ${CONV_TILE_COLUMNS}) for (int v = 0; v < ${CONV_TILE_COLUMNS}; v++) panel[j * kr + u * ${CONV_TILE_COLUMNS} + v] = j + v < nc ? Ku[j + v] : 0;
+      }
+      for (int p0 = 0; p0 < P; p0 += ${CONV_POSITIONS}) {
+        const int mc = P - p0 < ${CONV_POSITIONS} ? P - p0 : ${CONV_POSITIONS};
+        for (int u0 = k0, u1; u0 < k1; u0 = u1) {
+          /* the chunk [u0, u1): kernel row (kd, kh), taps kwa..kwb, from channel o - kwa * cg of tap kwa */
+          const int o = u0 % run, kd = u0 / run / g->kH, kh = u0 / run % g->kH;
+          u1 = merge ? (run - o < limit ? u0 - o + run : u0 + limit) : (cg - o % cg < limit ? u0 - o % cg + cg : u0 + limit);
+          const int kc = u1 - u0, kwa = o / cg, kwb = (o + kc - 1) / cg;
+          const double *a[${CONV_POSITIONS} + ${CONV_TILE_ROWS}];
+          for (int q = 0; q < mc; q++) {
+            const int p = p0 + q;
+            const int id = p / hw * g->sD - g->pD + kd * g->dD, ih = p % hw / g->outW * g->sH - g->pH + kh * g->dH, iw = p % g->outW * g->sW - g->pW;
+            const int first = iw + kwa * g->dW, last = iw + kwb * g->dW;
+            if (id < 0 || id >= g->inD || ih < 0 || ih >= g->inH || last < 0 || first >= g->inW) a[q] = zeros;
+            else if (first >= 0 && last < g->inW) a[q] = x + ((id * g->inH + ih) * g->inW + first) * C + gr * cg + o - kwa * cg;
+            else {
+              for (int u = 0; u < kc; u++) {
+                const int at = iw + (o + u) / cg * g->dW;
+                gathered[q][u] = at >= 0 && at < g->inW ? x[((id * g->inH + ih) * g->inW + at) * C + gr * cg + (o + u) % cg] : 0;
+              }
+              a[q] = gathered[q];
+            }
+          }
+          for (int q = mc; q < mc + ${CONV_TILE_ROWS}; q++) a[q] = zeros;
+          for (int j = 0; j < nc; j += ${CONV_TILE_COLUMNS}) for (int q = 0; q < mc; q += ${CONV_TILE_ROWS}) {
+            /* a tile of y, through \`spare\` where it passes the last position or filter; skipped if its rows all read zeros */
+            double *yt[${CONV_TILE_ROWS}];
+            const int whole = q + ${CONV_TILE_ROWS} <= mc && j + ${CONV_TILE_COLUMNS} <= nc;
+            int outside = 1;
+            for (int r = 0; r < ${CONV_TILE_ROWS}; r++) {
+              outside &= a[q + r] == zeros;
+              yt[r] = whole ? y + (p0 + q + r) * F + gr * fg + j0 + j : spare[r];
+              if (!whole) for (int v = 0; v < ${CONV_TILE_COLUMNS}; v++) spare[r][v] = q + r < mc && j + v < nc ? y[(p0 + q + r) * F + gr * fg + j0 + j + v] : 0;
+            }
+            if (outside) continue;
+            convTile(yt, a + q, panel + j * kr + (u0 - k0) * ${CONV_TILE_COLUMNS}, kc);
+            if (!whole) for (int r = 0; r < ${CONV_TILE_ROWS} && q + r < mc; r++) for (int v = 0; v < ${CONV_TILE_COLUMNS} && j + v < nc; v++) y[(p0 + q + r) * F + gr * fg + j0 + j + v] = spare[r][v];
           }
         }
       }
@@ -409,7 +496,7 @@ const NEEDS: Record<string, readonly string[]> = {
   dense: ['addProduct'],
   denseAdd: ['addProduct'],
   matmul: ['addProduct'],
-  conv: ['window', 'addBlockProduct'],
+  conv: ['window', 'convTile'],
   depthwiseConv: ['window'],
   pool: ['window', 'prelude:max'],
   globalPool: ['prelude:max'],

@@ -23,102 +23,135 @@ static void copy(double *y, const double *x, int n) {
 }
 
 /*
- * y[r * sy + j] += sum over q < k of a[r * sa + q] * B[q * sb + j], for r < m and j < n: rows of a times a
- * block of B, added into y. Two rows of y at a time, each updated with four terms per pass (a[q..q+3] times
- * four rows of B) and two columns per step: independent sums that the compiler keeps in registers and
- * vectorizes, at -O2 too. The terms of each y are added in the order of q.
+ * The 6x8 tile of conv: y_r[v] += sum over c < k of a_r[c] * P[c * 8 + v] for r < 6 and v < 8, the terms added in
+ * the order of c, two per pass; the sums are held in registers. The pass also ends where P reaches its end, a
+ * second exit that keeps gcc from vectorizing across c (one term at a time) rather than across v.
  */
-static void addBlockProduct(double *restrict y, int sy, const double *restrict a, int sa, const double *restrict B, int sb, int m, int k, int n) {
-  int r = 0;
-  for (; r + 1 < m; r += 2, y += 2 * sy, a += 2 * sa) {
-    double *const z = y + sy;
-    const double *const c = a + sa;
-    const double *b = B;
-    int q = 0;
-    for (; q + 3 < k; q += 4, b += 4 * sb) {
-      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
-      const double c0 = c[q], c1 = c[q + 1], c2 = c[q + 2], c3 = c[q + 3];
-      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
-      int j = 0;
-      for (; j + 1 < n; j += 2) {
-        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
-        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
-        z[j + 1] += c0 * b0[j + 1] + c1 * b1[j + 1] + c2 * b2[j + 1] + c3 * b3[j + 1];
-      }
-      if (j < n) {
-        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-        z[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j];
-      }
-    }
-    for (; q < k; q++, b += sb) {
-      const double a0 = a[q], c0 = c[q];
-      int j = 0;
-      for (; j + 1 < n; j += 2) {
-        y[j] += a0 * b[j];
-        y[j + 1] += a0 * b[j + 1];
-        z[j] += c0 * b[j];
-        z[j + 1] += c0 * b[j + 1];
-      }
-      if (j < n) {
-        y[j] += a0 * b[j];
-        z[j] += c0 * b[j];
-      }
-    }
+static void convTile(double *const *y, const double *const *a, const double *restrict P, int k) {
+  const double *restrict a0 = a[0];
+  const double *restrict a1 = a[1];
+  const double *restrict a2 = a[2];
+  const double *restrict a3 = a[3];
+  const double *restrict a4 = a[4];
+  const double *restrict a5 = a[5];
+  double *restrict y0 = y[0];
+  double *restrict y1 = y[1];
+  double *restrict y2 = y[2];
+  double *restrict y3 = y[3];
+  double *restrict y4 = y[4];
+  double *restrict y5 = y[5];
+  double t00 = y0[0], t01 = y0[1], t02 = y0[2], t03 = y0[3], t04 = y0[4], t05 = y0[5], t06 = y0[6], t07 = y0[7];
+  double t10 = y1[0], t11 = y1[1], t12 = y1[2], t13 = y1[3], t14 = y1[4], t15 = y1[5], t16 = y1[6], t17 = y1[7];
+  double t20 = y2[0], t21 = y2[1], t22 = y2[2], t23 = y2[3], t24 = y2[4], t25 = y2[5], t26 = y2[6], t27 = y2[7];
+  double t30 = y3[0], t31 = y3[1], t32 = y3[2], t33 = y3[3], t34 = y3[4], t35 = y3[5], t36 = y3[6], t37 = y3[7];
+  double t40 = y4[0], t41 = y4[1], t42 = y4[2], t43 = y4[3], t44 = y4[4], t45 = y4[5], t46 = y4[6], t47 = y4[7];
+  double t50 = y5[0], t51 = y5[1], t52 = y5[2], t53 = y5[3], t54 = y5[4], t55 = y5[5], t56 = y5[6], t57 = y5[7];
+  const double *const end = P + (k - k % 2) * 8;
+  for (int c = 0; c + 1 < k; c += 2, P += 16) {
+    if (P == end) break;
+    const double x0 = a0[c], z0 = a0[c + 1];
+    const double x1 = a1[c], z1 = a1[c + 1];
+    const double x2 = a2[c], z2 = a2[c + 1];
+    const double x3 = a3[c], z3 = a3[c + 1];
+    const double x4 = a4[c], z4 = a4[c + 1];
+    const double x5 = a5[c], z5 = a5[c + 1];
+    t00 = t00 + x0 * P[0] + z0 * P[8]; t01 = t01 + x0 * P[1] + z0 * P[9]; t02 = t02 + x0 * P[2] + z0 * P[10]; t03 = t03 + x0 * P[3] + z0 * P[11]; t04 = t04 + x0 * P[4] + z0 * P[12]; t05 = t05 + x0 * P[5] + z0 * P[13]; t06 = t06 + x0 * P[6] + z0 * P[14]; t07 = t07 + x0 * P[7] + z0 * P[15];
+    t10 = t10 + x1 * P[0] + z1 * P[8]; t11 = t11 + x1 * P[1] + z1 * P[9]; t12 = t12 + x1 * P[2] + z1 * P[10]; t13 = t13 + x1 * P[3] + z1 * P[11]; t14 = t14 + x1 * P[4] + z1 * P[12]; t15 = t15 + x1 * P[5] + z1 * P[13]; t16 = t16 + x1 * P[6] + z1 * P[14]; t17 = t17 + x1 * P[7] + z1 * P[15];
+    t20 = t20 + x2 * P[0] + z2 * P[8]; t21 = t21 + x2 * P[1] + z2 * P[9]; t22 = t22 + x2 * P[2] + z2 * P[10]; t23 = t23 + x2 * P[3] + z2 * P[11]; t24 = t24 + x2 * P[4] + z2 * P[12]; t25 = t25 + x2 * P[5] + z2 * P[13]; t26 = t26 + x2 * P[6] + z2 * P[14]; t27 = t27 + x2 * P[7] + z2 * P[15];
+    t30 = t30 + x3 * P[0] + z3 * P[8]; t31 = t31 + x3 * P[1] + z3 * P[9]; t32 = t32 + x3 * P[2] + z3 * P[10]; t33 = t33 + x3 * P[3] + z3 * P[11]; t34 = t34 + x3 * P[4] + z3 * P[12]; t35 = t35 + x3 * P[5] + z3 * P[13]; t36 = t36 + x3 * P[6] + z3 * P[14]; t37 = t37 + x3 * P[7] + z3 * P[15];
+    t40 = t40 + x4 * P[0] + z4 * P[8]; t41 = t41 + x4 * P[1] + z4 * P[9]; t42 = t42 + x4 * P[2] + z4 * P[10]; t43 = t43 + x4 * P[3] + z4 * P[11]; t44 = t44 + x4 * P[4] + z4 * P[12]; t45 = t45 + x4 * P[5] + z4 * P[13]; t46 = t46 + x4 * P[6] + z4 * P[14]; t47 = t47 + x4 * P[7] + z4 * P[15];
+    t50 = t50 + x5 * P[0] + z5 * P[8]; t51 = t51 + x5 * P[1] + z5 * P[9]; t52 = t52 + x5 * P[2] + z5 * P[10]; t53 = t53 + x5 * P[3] + z5 * P[11]; t54 = t54 + x5 * P[4] + z5 * P[12]; t55 = t55 + x5 * P[5] + z5 * P[13]; t56 = t56 + x5 * P[6] + z5 * P[14]; t57 = t57 + x5 * P[7] + z5 * P[15];
   }
-  if (r < m) {
-    const double *b = B;
-    int q = 0;
-    for (; q + 3 < k; q += 4, b += 4 * sb) {
-      const double a0 = a[q], a1 = a[q + 1], a2 = a[q + 2], a3 = a[q + 3];
-      const double *b0 = b, *b1 = b0 + sb, *b2 = b1 + sb, *b3 = b2 + sb;
-      int j = 0;
-      for (; j + 1 < n; j += 2) {
-        y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-        y[j + 1] += a0 * b0[j + 1] + a1 * b1[j + 1] + a2 * b2[j + 1] + a3 * b3[j + 1];
-      }
-      if (j < n) y[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-    }
-    for (; q < k; q++, b += sb) {
-      const double a0 = a[q];
-      int j = 0;
-      for (; j + 1 < n; j += 2) {
-        y[j] += a0 * b[j];
-        y[j + 1] += a0 * b[j + 1];
-      }
-      if (j < n) y[j] += a0 * b[j];
-    }
+  if (k % 2) {
+    const double x0 = a0[k - 1];
+    const double x1 = a1[k - 1];
+    const double x2 = a2[k - 1];
+    const double x3 = a3[k - 1];
+    const double x4 = a4[k - 1];
+    const double x5 = a5[k - 1];
+    t00 += x0 * P[0]; t01 += x0 * P[1]; t02 += x0 * P[2]; t03 += x0 * P[3]; t04 += x0 * P[4]; t05 += x0 * P[5]; t06 += x0 * P[6]; t07 += x0 * P[7];
+    t10 += x1 * P[0]; t11 += x1 * P[1]; t12 += x1 * P[2]; t13 += x1 * P[3]; t14 += x1 * P[4]; t15 += x1 * P[5]; t16 += x1 * P[6]; t17 += x1 * P[7];
+    t20 += x2 * P[0]; t21 += x2 * P[1]; t22 += x2 * P[2]; t23 += x2 * P[3]; t24 += x2 * P[4]; t25 += x2 * P[5]; t26 += x2 * P[6]; t27 += x2 * P[7];
+    t30 += x3 * P[0]; t31 += x3 * P[1]; t32 += x3 * P[2]; t33 += x3 * P[3]; t34 += x3 * P[4]; t35 += x3 * P[5]; t36 += x3 * P[6]; t37 += x3 * P[7];
+    t40 += x4 * P[0]; t41 += x4 * P[1]; t42 += x4 * P[2]; t43 += x4 * P[3]; t44 += x4 * P[4]; t45 += x4 * P[5]; t46 += x4 * P[6]; t47 += x4 * P[7];
+    t50 += x5 * P[0]; t51 += x5 * P[1]; t52 += x5 * P[2]; t53 += x5 * P[3]; t54 += x5 * P[4]; t55 += x5 * P[5]; t56 += x5 * P[6]; t57 += x5 * P[7];
   }
+  y0[0] = t00; y0[1] = t01; y0[2] = t02; y0[3] = t03; y0[4] = t04; y0[5] = t05; y0[6] = t06; y0[7] = t07;
+  y1[0] = t10; y1[1] = t11; y1[2] = t12; y1[3] = t13; y1[4] = t14; y1[5] = t15; y1[6] = t16; y1[7] = t17;
+  y2[0] = t20; y2[1] = t21; y2[2] = t22; y2[3] = t23; y2[4] = t24; y2[5] = t25; y2[6] = t26; y2[7] = t27;
+  y3[0] = t30; y3[1] = t31; y3[2] = t32; y3[3] = t33; y3[4] = t34; y3[5] = t35; y3[6] = t36; y3[7] = t37;
+  y4[0] = t40; y4[1] = t41; y4[2] = t42; y4[3] = t43; y4[4] = t44; y4[5] = t45; y4[6] = t46; y4[7] = t47;
+  y5[0] = t50; y5[1] = t51; y5[2] = t52; y5[3] = t53; y5[4] = t54; y5[5] = t55; y5[6] = t56; y5[7] = t57;
 }
 
 /*
- * Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. y starts as the
- * bias; then for each block of filters and each tap of the kernel, each block of its channels (the blocks of
- * addProduct) is added in at every output position whose input under the tap is inside x: a row of outputs
- * at a time, the inputs sW * C apart. Each y is the bias, then the taps in order, each channel by channel.
+ * Channels-last convolution: x[..in, C], K[..kernel, C/groups, F], b[F] or 0; y[..out, F]. A matrix product
+ * of the output positions (rows) and the filters (columns) over the taps and channels (the rows of K, in the
+ * order K holds them), in 6x8 tiles (convTile). For up to 512 filters at a time, rows of K are packed once into
+ * `panel` (8 filters at a time, contiguous; at most 32768 numbers), then each block of 48 positions takes
+ * them chunk by chunk: a chunk is up to 256 rows of K that one position reads as one contiguous run of
+ * x (channels of one tap, or, for groups = 1 and dW = 1, the neighbouring taps of one kernel row with all
+ * their channels). A run partly outside x is gathered with zeros, a run wholly outside it is `zeros`.
+ * Each y is the bias, then the taps in order, each channel by channel (a tap outside x adds 0).
  */
 static void conv(double *y, const double *x, const double *K, const double *b, const struct window *g, int C, int F, int groups) {
-  const int cg = C / groups, fg = F / groups, outputs = g->outD * g->outH * g->outW;
-  for (int o = 0; o < outputs; o++) for (int f = 0; f < F; f++) y[o * F + f] = b ? b[f] : 0;
-  for (int gr = 0; gr < groups; gr++) for (int j = 0; j < fg; j += 256) {
-    const int n = fg - j < 256 ? fg - j : 256;
-    for (int kd = 0; kd < g->kD; kd++) for (int kh = 0; kh < g->kH; kh++) for (int kw = 0; kw < g->kW; kw++) {
-      /* the output columns ow in [lo, hi) read an input column iw = ow * sW + shift inside x */
-      const int shift = kw * g->dW - g->pW;
-      int lo = 0, hi = g->outW;
-      while (lo < hi && lo * g->sW + shift < 0) lo++;
-      while (hi > lo && (hi - 1) * g->sW + shift >= g->inW) hi--;
-      if (lo == hi) continue;
-      for (int q = 0; q < cg; q += 32) {
-        const double *const B = K + (((kd * g->kH + kh) * g->kW + kw) * cg + q) * F + gr * fg + j;
-        for (int od = 0; od < g->outD; od++) {
-          const int id = od * g->sD - g->pD + kd * g->dD;
-          if (id < 0 || id >= g->inD) continue;
-          for (int oh = 0; oh < g->outH; oh++) {
-            const int ih = oh * g->sH - g->pH + kh * g->dH;
-            if (ih < 0 || ih >= g->inH) continue;
-            addBlockProduct(y + ((od * g->outH + oh) * g->outW + lo) * F + gr * fg + j, F,
-                            x + ((id * g->inH + ih) * g->inW + lo * g->sW + shift) * C + gr * cg + q, g->sW * C, B, F, hi - lo, cg - q < 32 ? cg - q : 32, n);
+  static double panel[32768], gathered[48][256];
+  static const double zeros[256];
+  double spare[6][8];
+  const int cg = C / groups, fg = F / groups, P = g->outD * g->outH * g->outW, hw = g->outH * g->outW;
+  const int merge = groups == 1 && g->dW == 1, run = g->kW * cg, rows = g->kD * g->kH * run;
+  for (int o = 0; o < P; o++) for (int f = 0; f < F; f++) y[o * F + f] = b ? b[f] : 0;
+  for (int gr = 0; gr < groups; gr++) for (int j0 = 0; j0 < fg; j0 += 512) {
+    const int nc = fg - j0 < 512 ? fg - j0 : 512, width = (nc + 7) / 8 * 8;
+    const int most = 32768 / width, limit = most < 256 ? most : 256;
+    for (int k0 = 0, k1; k0 < rows; k0 = k1) {
+      /* the rows [k0, k1) of K: whole chunks, at most `most` rows, packed (a row of K read in order) */
+      for (k1 = k0; k1 < rows;) {
+        const int o = k1 % run, end = merge ? (run - o < limit ? k1 - o + run : k1 + limit) : (cg - o % cg < limit ? k1 - o % cg + cg : k1 + limit);
+        if (end - k0 > most && k1 > k0) break;
+        k1 = end;
+      }
+      const int kr = k1 - k0;
+      for (int u = 0; u < kr; u++) {
+        const double *const Ku = K + (k0 + u) * F + gr * fg + j0;
+        for (int j = 0; j < width; j += 8) for (int v = 0; v < 8; v++) panel[j * kr + u * 8 + v] = j + v < nc ? Ku[j + v] : 0;
+      }
+      for (int p0 = 0; p0 < P; p0 += 48) {
+        const int mc = P - p0 < 48 ? P - p0 : 48;
+        for (int u0 = k0, u1; u0 < k1; u0 = u1) {
+          /* the chunk [u0, u1): kernel row (kd, kh), taps kwa..kwb, from channel o - kwa * cg of tap kwa */
+          const int o = u0 % run, kd = u0 / run / g->kH, kh = u0 / run % g->kH;
+          u1 = merge ? (run - o < limit ? u0 - o + run : u0 + limit) : (cg - o % cg < limit ? u0 - o % cg + cg : u0 + limit);
+          const int kc = u1 - u0, kwa = o / cg, kwb = (o + kc - 1) / cg;
+          const double *a[48 + 6];
+          for (int q = 0; q < mc; q++) {
+            const int p = p0 + q;
+            const int id = p / hw * g->sD - g->pD + kd * g->dD, ih = p % hw / g->outW * g->sH - g->pH + kh * g->dH, iw = p % g->outW * g->sW - g->pW;
+            const int first = iw + kwa * g->dW, last = iw + kwb * g->dW;
+            if (id < 0 || id >= g->inD || ih < 0 || ih >= g->inH || last < 0 || first >= g->inW) a[q] = zeros;
+            else if (first >= 0 && last < g->inW) a[q] = x + ((id * g->inH + ih) * g->inW + first) * C + gr * cg + o - kwa * cg;
+            else {
+              for (int u = 0; u < kc; u++) {
+                const int at = iw + (o + u) / cg * g->dW;
+                gathered[q][u] = at >= 0 && at < g->inW ? x[((id * g->inH + ih) * g->inW + at) * C + gr * cg + (o + u) % cg] : 0;
+              }
+              a[q] = gathered[q];
+            }
+          }
+          for (int q = mc; q < mc + 6; q++) a[q] = zeros;
+          for (int j = 0; j < nc; j += 8) for (int q = 0; q < mc; q += 6) {
+            /* a tile of y, through `spare` where it passes the last position or filter; skipped if its rows all read zeros */
+            double *yt[6];
+            const int whole = q + 6 <= mc && j + 8 <= nc;
+            int outside = 1;
+            for (int r = 0; r < 6; r++) {
+              outside &= a[q + r] == zeros;
+              yt[r] = whole ? y + (p0 + q + r) * F + gr * fg + j0 + j : spare[r];
+              if (!whole) for (int v = 0; v < 8; v++) spare[r][v] = q + r < mc && j + v < nc ? y[(p0 + q + r) * F + gr * fg + j0 + j + v] : 0;
+            }
+            if (outside) continue;
+            convTile(yt, a + q, panel + j * kr + (u0 - k0) * 8, kc);
+            if (!whole) for (int r = 0; r < 6 && q + r < mc; r++) for (int v = 0; v < 8 && j + v < nc; v++) y[(p0 + q + r) * F + gr * fg + j0 + j + v] = spare[r][v];
           }
         }
       }
