@@ -68,7 +68,7 @@ const NUMPY_NO_INPUTS = new Set(['test_constant']);
 const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
   control_flow_opset11: /\(If\): the condition depends on the inputs/,
   control_flow_opset17: /\(If\): the condition depends on the inputs/,
-  unsupported: /3 nodes or inputs nn2eq cannot convert: 'det' \(Det\), 'nonzero' \(NonZero\), 'custom' \(com\.example\.Custom\)/,
+  unsupported: /2 nodes or inputs nn2eq cannot convert: 'nonzero' \(NonZero\), 'custom' \(com\.example\.Custom\)/,
   symbolic: /symbolic dimension in \[batch, n, 4\]/,
 };
 
