@@ -97,10 +97,12 @@ const { writeFileSync } = await import('node:fs');
 const t = performance.now();
 const r = await convertFile(process.argv[1], { format: process.argv[2], form: 'tensor', maxSize: 1e12, ...JSON.parse(process.argv[4]) });
 const s = (performance.now() - t) / 1000;
+// The peak of the conversion alone: writeFileSync below makes a UTF-8 Buffer of the whole text beside it (the CLI writes 16M-character pieces).
+const converting = process.resourceUsage().maxRSS / 1024;
 writeFileSync(process.argv[3], r.text);
 const params = r.program.tensors.filter((t) => t.kind === 'const').reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
 const u = process.resourceUsage();
-console.log(JSON.stringify({ s, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rss: u.maxRSS / 1024, macs: (${macs.toString()})(r.program), params }));
+console.log(JSON.stringify({ s, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rss: u.maxRSS / 1024, converting, macs: (${macs.toString()})(r.program), params }));
 `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, format, out, JSON.stringify(Object.fromEntries(extra))], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`nn2eq -f ${format} failed: ${r.stderr.trim().split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ')}`);
@@ -165,7 +167,7 @@ const floor = floors.wall;
 
 console.log(`\ntransformer encoder: ${LAYERS} layers, d_model ${WIDTH}, ${HEADS} heads, ${TOKENS} tokens; best of ${RUNS} (onnxruntime-web wasm, 1 thread, in this process)`);
 console.log(`plain-JS floor: 4×4 register-blocked Float32Array matrix product 512×256×256: ${fmt(floor)} GMAC/s (by CPU time: ${fmt(floors.cpu)} GMAC/s)`);
-console.log('conversion                      time s   cpu s   peak RSS MB  output MB');
+console.log('conversion                      time s   cpu s   peak RSS MB  output MB  peak before writeFileSync MB');
 const texts = {};
 let total = NaN;
 let params = NaN;
@@ -175,7 +177,7 @@ for (const [format, ext, extra] of [['numpy', 'py', []], ['numpy', 'f32.py', [['
   texts[ext] = out;
   total = r.macs;
   params = r.params;
-  if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.cpu).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10));
+  if (ext === 'py' || ext === 'mjs') console.log(`nn2eq -f ${format} --form tensor`.padEnd(31), fmt(r.s).padStart(7), fmt(r.cpu).padStart(7), fmt(r.rss, 0).padStart(13), fmt(readFileSync(out).length / 1e6, 1).padStart(10), fmt(r.converting, 0).padStart(29));
 }
 
 console.log(`${(params / 1e6).toFixed(1)}M constant elements in the tensor program (weights, and constants the exporter added), ${(total / 1e9).toFixed(2)} GMAC per sequence (its dense layers and matrix products)`);
