@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { buildTfProgram, tfModelSpec } from '../src/extract/tf/index.js';
+import { tfSource } from '../src/extract/tf/source.js';
+import { loadAnyModel, type TfGraphModel } from '../src/load/index.js';
+import { TOPS, type TOpInfo } from '../src/tensor/ops.js';
+import { tmpDir } from './helpers.js';
+import { A, writeGraphModel, type GraphFixture } from './tfjs-graph-fixtures.js';
+
+// The records the TF graph walker writes besides the equations (found by `npm run mutate --
+// src/extract/tf/index.ts`): the layer calls (one per node that computes, in the graph's order,
+// numbered among those that compute), the batch axis's Input and Output calls, a folded output's
+// Const call, the legend of the signature's names, and the ModelSpec that info, diff and the
+// layer table read (each node's float Const inputs as its weights). Every expectation is worked
+// out from the hand-written file: its node names, ops, order, shapes and weight values.
+
+async function graph(g: GraphFixture): Promise<TfGraphModel> {
+  const loaded = await loadAnyModel(writeGraphModel(tmpDir(), g));
+  if (!('tfgraph' in loaded)) throw new Error('not a graph model');
+  return loaded.tfgraph;
+}
+
+const W = [0.5, -1, 2, 0.25, -0.75, 1.5];
+const B = [0.125, -0.5];
+/**
+ * x [-1, 3] (a batch axis) → MatMul W [3, 2] → BiasAdd b → Reshape to [-1, 2] (moves, computes
+ * nothing) → Relu: output y [2]; and k = a + c, two float constants folded: output k [3].
+ * Topological order (Kahn's, file order among the ready ones): x, W, b, shp, a, c, mm, k, ba, r, y.
+ */
+const FIXTURE: GraphFixture = {
+  inputs: [{ name: 'x', dims: [-1, 3] }],
+  weights: [
+    { name: 'W', dims: [3, 2], values: W },
+    { name: 'b', dims: [2], values: B },
+    { name: 'shp', dims: [2], values: [-1, 2], dtype: 'int32' },
+    { name: 'a', dims: [3], values: [0.5, -1, 2] },
+    { name: 'c', dims: [3], values: [0.25, 4, -3] },
+  ],
+  nodes: [
+    ['mm', 'MatMul', ['x', 'W'], { transpose_a: A.b(false), transpose_b: A.b(false) }],
+    ['k', 'AddV2', ['a', 'c']],
+    ['ba', 'BiasAdd', ['mm', 'b'], { data_format: A.s('NHWC') }],
+    ['r', 'Reshape', ['ba', 'shp'], { Tshape: A.type('DT_INT32') }],
+    ['y', 'Relu', ['r']],
+  ],
+  outputs: ['y', 'k'],
+};
+
+describe('TF graph walker: the layer calls and ports of a program', () => {
+  it('one call per node with equations, in graph order: the batch Input and Output calls, a movement numbered 0, a folded output last', async () => {
+    const model = await graph(FIXTURE);
+    const p = buildTfProgram(model);
+    expect(p.calls.map((c) => [c.layer, c.className, c.number, c.at, c.node])).toEqual([
+      ['x', 'Input', 0, 0, 0],
+      ['mm', 'MatMul', 1, 7, 0],
+      ['ba', 'BiasAdd', 2, 9, 0],
+      ['r', 'Reshape', 0, 10, 0],
+      ['y', 'Relu', 3, 11, 0],
+      ['y', 'Output', 0, 11, 0],
+      ['k', 'Const', 4, 11, 0],
+    ]);
+    // The calls cut the equations into consecutive ranges covering them all. Reshape to the shape
+    // its input has writes no equation: a call of its own still, passing BiasAdd's tensor on.
+    let next = 0;
+    for (const c of p.calls) {
+      expect(c.from, c.className).toBe(next);
+      expect(c.to - c.from, c.className).toBe(c.className === 'Reshape' ? 0 : 1);
+      next = c.to;
+    }
+    expect(next).toBe(p.equations.length);
+    // The batch axis is added and dropped by reshapes only; the Reshape node only moves values.
+    const ops = (i: number) => p.equations.slice(p.calls[i].from, p.calls[i].to).map((e) => e.op);
+    expect(ops(0)).toEqual(['reshape']);
+    expect(ops(5)).toEqual(['reshape']);
+    expect(p.calls[3].outputs[0]).toBe(p.calls[2].outputs[0]);
+    for (const i of [1, 2, 4, 6]) expect(ops(i).some((op) => !(TOPS[op] as TOpInfo).movement), p.calls[i].className).toBe(true);
+    // Each call's outputs: the node's tensors, with the batch axis of 1 inside the program.
+    expect(p.calls.map((c) => c.outputs.map((t) => t.shape))).toEqual([[[1, 3]], [[1, 2]], [[1, 2]], [[1, 2]], [[1, 2]], [[2]], [[3]]]);
+    expect(p.calls[5].outputs[0]).toBe(p.outputs[0].tensor);
+    expect(p.calls[6].outputs[0]).toBe(p.outputs[1].tensor);
+    expect(p.calls[0].outputs[0]).not.toBe(p.inputs[0].tensor);
+    expect(p.equations[p.calls[0].from].args).toEqual([p.inputs[0].tensor.id]);
+    // Ports: the signature's names, without the batch axis.
+    expect(p.inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['x', [3]]]);
+    expect(p.outputs.map((o) => [o.name, o.tensor.shape])).toEqual([['y', [2]], ['k', [3]]]);
+    // The rest of the record: 11 nodes the outputs need, the folder's name, the legend.
+    expect(p.layerCount).toBe(11);
+    expect(p.modelName).toBe(model.name);
+    expect(p.file).toBe(model.file);
+    expect(p.namedPorts).toBe(true);
+    expect(p.notes).toEqual(['inputs in order: x [3]; outputs in order: y [2], k [3]']);
+  });
+
+  it('without a batch axis: no Input or Output call, and the legend keeps every axis', async () => {
+    const model = await graph({
+      inputs: [{ name: 'u', dims: [2, 3] }, { name: 'v', dims: [3] }],
+      weights: [],
+      nodes: [
+        ['s', 'AddV2', ['u', 'v']],
+        ['t', 'Tanh', ['s']],
+      ],
+      outputs: ['t', 's'],
+    });
+    const p = buildTfProgram(model);
+    // [2, 3]: a leading 2 is no batch axis.
+    expect(p.calls.map((c) => [c.layer, c.className, c.number, c.at])).toEqual([
+      ['s', 'AddV2', 1, 3],
+      ['t', 'Tanh', 2, 4],
+    ]);
+    expect(p.notes).toEqual(['inputs in order: u [2, 3], v [3]; outputs in order: t [2, 3], s [2, 3]']);
+    expect(p.layerCount).toBe(4);
+    expect(p.outputs.map((o) => o.tensor)).toEqual([p.calls[1].outputs[0], p.calls[0].outputs[0]]);
+  });
+});
+
+describe('TF graph walker: the ModelSpec of a graph model', () => {
+  it('one pseudo-layer per call; a node\'s weights are its float Const inputs (integer Consts are shapes)', async () => {
+    const model = await graph(FIXTURE);
+    const p = buildTfProgram(model);
+    const spec = tfModelSpec(model, p);
+    expect(spec.file).toBe(model.file);
+    expect(spec.format).toBe('tfjs');
+    expect(spec.name).toBe(model.name);
+    expect(spec.kerasMajor).toBe(0);
+    expect(spec.inputs).toEqual([]);
+    expect(spec.outputs).toEqual([]);
+    expect(spec.sources).toBe(model.sources);
+    expect(spec.warnings).toBe(model.warnings);
+    expect(tfSource(spec)?.model).toBe(model);
+    expect(spec.layers.map((l) => [l.name, l.className, l.inbound, l.config])).toEqual([
+      ['x', 'Input', [], {}],
+      ['mm', 'MatMul', [], {}],
+      ['ba', 'BiasAdd', [], {}],
+      ['r', 'Reshape', [], {}],
+      ['y', 'Relu', [], {}],
+      ['y', 'Output', [], {}],
+      ['k', 'Const', [], {}],
+    ]);
+    const weights = spec.layers.map((l) => [...l.weights.entries()].map(([key, w]) => [key, w.name, w.shape, [...w.values]]));
+    const f32 = (xs: number[]) => xs.map((v) => Math.fround(v));
+    expect(weights).toEqual([
+      [],
+      [['W', 'W', [3, 2], f32(W)]],
+      [['b', 'b', [2], f32(B)]],
+      // shp is int32: a shape, no weight.
+      [],
+      [],
+      [],
+      [
+        ['a', 'a', [3], f32([0.5, -1, 2])],
+        ['c', 'c', [3], f32([0.25, 4, -3])],
+      ],
+    ]);
+    expect(spec.layers[1].weights.get('W')!.values).toBeInstanceOf(Float32Array);
+  });
+});
