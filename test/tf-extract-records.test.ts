@@ -1,9 +1,14 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Extracted } from '../src/extract/index.js';
+import { convertFile } from '../src/index.js';
 import { buildTfProgram, tfModelSpec } from '../src/extract/tf/index.js';
 import { tfSource } from '../src/extract/tf/source.js';
 import { loadAnyModel, type TfGraphModel } from '../src/load/index.js';
 import { TOPS, type TOpInfo } from '../src/tensor/ops.js';
-import { tmpDir } from './helpers.js';
+import { tfGraphReference } from '../src/verify/tf-graph-oracle.js';
+import { mulberry32 } from '../src/verify/random.js';
+import { mismatch, runJs, tmpDir } from './helpers.js';
 import { A, writeGraphModel, type GraphFixture } from './tfjs-graph-fixtures.js';
 
 // The records the TF graph walker writes besides the equations (found by `npm run mutate --
@@ -151,5 +156,60 @@ describe('TF graph walker: the ModelSpec of a graph model', () => {
       ],
     ]);
     expect(spec.layers[1].weights.get('W')!.values).toBeInstanceOf(Float32Array);
+  });
+});
+
+/** The JS tensor form of the model file against TF.js running it, on seeded points of `size` values (one input [-1, size]). */
+async function againstTf(file: string, size: number): Promise<{ points: number[][]; want: number[][] }> {
+  const js = await convertFile(file, { format: 'js', form: 'tensor' });
+  const rng = mulberry32(9);
+  const points = Array.from({ length: 3 }, () => Array.from({ length: size }, () => Math.fround(rng() * 4 - 2)));
+  const tf = tfSource(js.model)!.model;
+  const ports = tf.inputs.map((p) => ({ name: p.name, shape: [size], offset: 0, size }));
+  const want = await tfGraphReference(tf, { inputs: ports } as unknown as Extracted, points.map((p) => Float64Array.from(p)));
+  const got = await runJs(js.text, points.map((p) => [p]));
+  got.forEach((row, i) => expect(mismatch(row, want[i], 1e-6, 1e-6), `point ${i}`).toBeNull());
+  return { points, want };
+}
+
+describe('TF graph walker: attributes and inputs the op-family fixtures leave out', () => {
+  it('_FusedMatMul reads its fused_ops list (BiasAdd, Relu); without the attribute it is a plain MatMul: against TF.js and by hand', async () => {
+    const K = [1, -2, 0.5, 0.25, -1, 3];
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 3] }],
+      weights: [
+        { name: 'k', dims: [3, 2], values: K },
+        { name: 'b', dims: [2], values: [0.5, -4] },
+      ],
+      nodes: [
+        ['f', '_FusedMatMul', ['x', 'k', 'b'], { transpose_a: A.b(false), transpose_b: A.b(false), fused_ops: A.strs(['BiasAdd', 'Relu']), num_args: A.i(1) }],
+        ['p', '_FusedMatMul', ['x', 'k'], { transpose_a: A.b(false), transpose_b: A.b(false), num_args: A.i(0) }],
+      ],
+      outputs: ['f', 'p'],
+    };
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 3);
+    const mm = (p: number[], j: number) => p[0] * K[j] + p[1] * K[2 + j] + p[2] * K[4 + j];
+    points.forEach((p, i) => {
+      const plain = [mm(p, 0), mm(p, 1)];
+      expect(want[i].slice(2)).toEqual(plain.map((v, j) => expect.closeTo(v, 5)));
+      expect(want[i].slice(0, 2)).toEqual(plain.map((v, j) => expect.closeTo(Math.max(v + [0.5, -4][j], 0), 5)));
+    });
+  });
+
+  it('a PlaceholderWithDefault the signature feeds is an input; its default is not read', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 3] }],
+      weights: [{ name: 'd', dims: [1, 3], values: [7, 8, 9] }],
+      nodes: [['y', 'Relu', ['x']]],
+      outputs: ['y'],
+    };
+    const file = writeGraphModel(tmpDir(), g);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: { node: { name: string; op: string; input?: string[] }[] } };
+    const x = doc.modelTopology.node.find((n) => n.name === 'x')!;
+    x.op = 'PlaceholderWithDefault';
+    x.input = ['d'];
+    writeFileSync(file, JSON.stringify(doc));
+    const { points, want } = await againstTf(file, 3);
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => Math.max(v, 0))));
   });
 });
