@@ -117,6 +117,27 @@ describe('TF graph walker: the layer calls and ports of a program', () => {
   });
 });
 
+describe('TF graph walker: declared input shapes', () => {
+  it('an axis of length 0 is a known length (only a negative one is unknown): no refusal, the axis kept', async () => {
+    const model = await graph({ inputs: [{ name: 'x', dims: [-1, 0, 3] }], weights: [], nodes: [['y', 'Relu', ['x']]], outputs: ['y'] });
+    const p = buildTfProgram(model);
+    expect(p.inputs.map((i) => i.tensor.shape)).toEqual([[0, 3]]);
+    expect(p.notes).toEqual(['inputs in order: x [0, 3]; outputs in order: y [0, 3]']);
+    // Its --input-shape hint keeps the 0 (the batch axis is 1, another unknown one N).
+    const open = await graph({ inputs: [{ name: 'x', dims: [-1, 0, -1] }], weights: [], nodes: [['y', 'Relu', ['x']]], outputs: ['y'] });
+    expect(() => buildTfProgram(open)).toThrow(`${open.file}: input 'x' has unknown dimensions in [-1, 0, -1] (fix them with --input-shape x:1x0xN)`);
+  });
+  it("an input port may name its Placeholder's tensor 'x:0' as well as 'x' (the loader's spelling)", async () => {
+    const model = await graph({ inputs: [{ name: 'x', dims: [-1, 3] }], weights: [], nodes: [['y', 'Relu', ['x']]], outputs: ['y'] });
+    expect(model.inputs.map((i) => i.tensor)).toEqual(['x']);
+    const p = buildTfProgram({ ...model, inputs: model.inputs.map((i) => ({ ...i, tensor: 'x:0' })) });
+    const relu = p.equations[p.calls[1].from];
+    // Relu reads the input (through the batch axis's reshape), not a missing value.
+    expect(p.calls.map((c) => c.className)).toEqual(['Input', 'Relu', 'Output']);
+    expect(relu.args).toEqual(p.calls[0].outputs.map((t) => t.id));
+  });
+});
+
 describe('TF graph walker: the ModelSpec of a graph model', () => {
   it('one pseudo-layer per call; a node\'s weights are its float Const inputs (integer Consts are shapes)', async () => {
     const model = await graph(FIXTURE);
