@@ -181,10 +181,10 @@ describe('TF graph walker: the ModelSpec of a graph model', () => {
 });
 
 /** The JS tensor form of the model file against TF.js running it, on seeded points of `size` values (one input [-1, size]). */
-async function againstTf(file: string, size: number): Promise<{ points: number[][]; want: number[][] }> {
+async function againstTf(file: string, size: number, lo = -2, hi = 2): Promise<{ points: number[][]; want: number[][] }> {
   const js = await convertFile(file, { format: 'js', form: 'tensor' });
   const rng = mulberry32(9);
-  const points = Array.from({ length: 3 }, () => Array.from({ length: size }, () => Math.fround(rng() * 4 - 2)));
+  const points = Array.from({ length: 3 }, () => Array.from({ length: size }, () => Math.fround(lo + rng() * (hi - lo))));
   const tf = tfSource(js.model)!.model;
   const ports = tf.inputs.map((p) => ({ name: p.name, shape: [size], offset: 0, size }));
   const want = await tfGraphReference(tf, { inputs: ports } as unknown as Extracted, points.map((p) => Float64Array.from(p)));
@@ -215,6 +215,34 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
       expect(want[i].slice(2)).toEqual(plain.map((v, j) => expect.closeTo(v, 5)));
       expect(want[i].slice(0, 2)).toEqual(plain.map((v, j) => expect.closeTo(Math.max(v + [0.5, -4][j], 0), 5)));
     });
+  });
+
+  it('ONNX builders see the dtype of computed values: the Mean of float32 values (refused for integers); int32 Div of a computed Cast truncates (TF.js floors; the inputs are positive, where both agree)', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 4] }],
+      weights: [
+        { name: 'k', dims: [], values: [3], dtype: 'int32' },
+        { name: 'ax', dims: [1], values: [1], dtype: 'int32' },
+      ],
+      nodes: [
+        ['xi', 'Cast', ['x'], { SrcT: A.type(), DstT: A.type('DT_INT32') }],
+        ['q', 'Div', ['xi', 'k'], { T: A.type('DT_INT32') }],
+        ['y', 'Cast', ['q'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['m', 'Mean', ['x', 'ax'], { keep_dims: A.b(false), Tidx: A.type('DT_INT32') }],
+      ],
+      outputs: ['y', 'm'],
+    };
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4, 0, 10);
+    points.forEach((p, i) => {
+      expect(want[i].slice(0, 4)).toEqual(p.map((v) => Math.trunc(Math.trunc(v) / 3)));
+      expect(want[i][4]).toBeCloseTo((p[0] + p[1] + p[2] + p[3]) / 4, 5);
+    });
+  });
+
+  it('a weight an ONNX builder takes as a tensor is a constant of role c (printed c1)', async () => {
+    const model = await graph({ inputs: [{ name: 'x', dims: [-1, 3] }], weights: [{ name: 'k', dims: [3], values: [1, 2, 3] }], nodes: [['y', 'AddV2', ['x', 'k']]], outputs: ['y'] });
+    const p = buildTfProgram(model);
+    expect(p.tensors.filter((t) => t.kind === 'const').map((t) => [t.role, t.shape, [...(t.values ?? [])]])).toEqual([['c', [3], [1, 2, 3]]]);
   });
 
   it('a PlaceholderWithDefault the signature feeds is an input; its default is not read', async () => {
