@@ -245,6 +245,12 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     expect(p.tensors.filter((t) => t.kind === 'const').map((t) => [t.role, t.shape, [...(t.values ?? [])]])).toEqual([['c', [3], [1, 2, 3]]]);
   });
 
+  it("LeakyRelu without its alpha attribute takes TF's default 0.2: against TF.js and by hand", async () => {
+    const g: GraphFixture = { inputs: [{ name: 'x', dims: [-1, 4] }], weights: [], nodes: [['y', 'LeakyRelu', ['x']]], outputs: ['y'] };
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4);
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => expect.closeTo(v >= 0 ? v : 0.2 * v, 6))));
+  });
+
   it('a PlaceholderWithDefault the signature feeds is an input; its default is not read', async () => {
     const g: GraphFixture = {
       inputs: [{ name: 'x', dims: [-1, 3] }],
