@@ -95,6 +95,24 @@ describe('TF graph walker: the layer calls and ports of a program', () => {
     expect(p.notes).toEqual(['inputs in order: x [3]; outputs in order: y [2], k [3]']);
   });
 
+  it('a node that passes a tensor on without equations is a call of its own (numbered 0); its constant output alone would not be', async () => {
+    const model = await graph({
+      inputs: [{ name: 'x', dims: [2] }],
+      weights: [{ name: 'k', dims: [2], values: [1, 2] }],
+      nodes: [
+        ['n', 'IdentityN', ['x', 'k'], { T: { list: { type: ['DT_FLOAT', 'DT_FLOAT'] } } }],
+        ['y', 'AddV2', ['n', 'n:1']],
+      ],
+      outputs: ['y'],
+    });
+    const p = buildTfProgram(model);
+    expect(p.calls.map((c) => [c.layer, c.className, c.number, c.at, c.to - c.from])).toEqual([
+      ['n', 'IdentityN', 0, 3, 0],
+      ['y', 'AddV2', 1, 4, 1],
+    ]);
+    expect(p.calls[0].outputs).toEqual([p.inputs[0].tensor]);
+  });
+
   it('without a batch axis: no Input or Output call, and the legend keeps every axis', async () => {
     const model = await graph({
       inputs: [{ name: 'u', dims: [2, 3] }, { name: 'v', dims: [3] }],
@@ -217,11 +235,12 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     });
   });
 
-  it('ONNX builders see the dtype of computed values: the Mean of float32 values (refused for integers); int32 Div of a computed Cast truncates (TF.js floors; the inputs are positive, where both agree)', async () => {
+  it('ONNX builders see the dtypes: the Mean of float32 values (refused for integers); int32 Div of a computed Cast by an int32 Const and of the Const by it truncates (TF.js floors; the inputs are positive, where both agree)', async () => {
     const g: GraphFixture = {
       inputs: [{ name: 'x', dims: [-1, 4] }],
       weights: [
         { name: 'k', dims: [], values: [3], dtype: 'int32' },
+        { name: 'n', dims: [4], values: [7, 9, 11, 13], dtype: 'int32' },
         { name: 'ax', dims: [1], values: [1], dtype: 'int32' },
       ],
       nodes: [
@@ -229,13 +248,17 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
         ['q', 'Div', ['xi', 'k'], { T: A.type('DT_INT32') }],
         ['y', 'Cast', ['q'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
         ['m', 'Mean', ['x', 'ax'], { keep_dims: A.b(false), Tidx: A.type('DT_INT32') }],
+        // The Const's int32 (its dtype attribute) types its folded value for ONNX's Div builder.
+        ['r', 'Div', ['n', 'xi'], { T: A.type('DT_INT32') }],
+        ['rf', 'Cast', ['r'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
       ],
-      outputs: ['y', 'm'],
+      outputs: ['y', 'm', 'rf'],
     };
-    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4, 0, 10);
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4, 1, 10);
     points.forEach((p, i) => {
       expect(want[i].slice(0, 4)).toEqual(p.map((v) => Math.trunc(Math.trunc(v) / 3)));
       expect(want[i][4]).toBeCloseTo((p[0] + p[1] + p[2] + p[3]) / 4, 5);
+      expect(want[i].slice(5)).toEqual(p.map((v, k) => Math.trunc([7, 9, 11, 13][k] / Math.trunc(v))));
     });
   });
 
@@ -243,6 +266,24 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     const model = await graph({ inputs: [{ name: 'x', dims: [-1, 3] }], weights: [{ name: 'k', dims: [3], values: [1, 2, 3] }], nodes: [['y', 'AddV2', ['x', 'k']]], outputs: ['y'] });
     const p = buildTfProgram(model);
     expect(p.tensors.filter((t) => t.kind === 'const').map((t) => [t.role, t.shape, [...(t.values ?? [])]])).toEqual([['c', [3], [1, 2, 3]]]);
+  });
+
+  it('a folded value takes the dtype its node declares: the Sum of an int32 Const [2^30, 2^30] wraps to -2^31, as TF.js computes', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 2] }],
+      weights: [
+        { name: 'big', dims: [2], values: [2 ** 30, 2 ** 30], dtype: 'int32' },
+        { name: 'ax', dims: [1], values: [0], dtype: 'int32' },
+      ],
+      nodes: [
+        ['s', 'Sum', ['big', 'ax'], { T: A.type('DT_INT32'), Tidx: A.type('DT_INT32'), keep_dims: A.b(false) }],
+        ['sf', 'Cast', ['s'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['y', 'AddV2', ['x', 'sf']],
+      ],
+      outputs: ['y'],
+    };
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 2);
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => Math.fround(v - 2 ** 31))));
   });
 
   it("LeakyRelu without its alpha attribute takes TF's default 0.2: against TF.js and by hand", async () => {
