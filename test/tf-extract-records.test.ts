@@ -286,6 +286,31 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => Math.fround(v - 2 ** 31))));
   });
 
+  it('Shape and Size without out_type are int32 (TF\'s default): [1, 5] / 2 = [0, 2] and 5 / 2 = 2, as TF.js computes', async () => {
+    const i32 = { T: A.type('DT_INT32') };
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 5] }],
+      weights: [{ name: 'two', dims: [], values: [2], dtype: 'int32' }],
+      nodes: [
+        ['s', 'Shape', ['x']],
+        ['sq', 'Div', ['s', 'two'], i32],
+        ['sf', 'Cast', ['sq'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['z', 'Size', ['x']],
+        ['zq', 'Div', ['z', 'two'], i32],
+        ['zf', 'Cast', ['zq'], { SrcT: A.type('DT_INT32'), DstT: A.type() }],
+        ['y', 'Relu', ['x']],
+      ],
+      outputs: ['y', 'sf', 'zf'],
+    };
+    const file = writeGraphModel(tmpDir(), g);
+    // writeGraphModel gives every node a T; TF's Shape and Size have none (their input's type is T, the output's out_type).
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: { node: { name: string; attr: Record<string, unknown> }[] } };
+    for (const n of ['s', 'z']) delete doc.modelTopology.node.find((x) => x.name === n)!.attr.T;
+    writeFileSync(file, JSON.stringify(doc));
+    const { points, want } = await againstTf(file, 5);
+    points.forEach((p, i) => expect(want[i]).toEqual([...p.map((v) => Math.max(v, 0)), 0, 2, 2]));
+  });
+
   it("LeakyRelu without its alpha attribute takes TF's default 0.2: against TF.js and by hand", async () => {
     const g: GraphFixture = { inputs: [{ name: 'x', dims: [-1, 4] }], weights: [], nodes: [['y', 'LeakyRelu', ['x']]], outputs: ['y'] };
     const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4);
