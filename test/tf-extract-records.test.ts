@@ -84,6 +84,8 @@ describe('TF graph walker: the layer calls and ports of a program', () => {
     expect(p.calls[6].outputs[0]).toBe(p.outputs[1].tensor);
     expect(p.calls[0].outputs[0]).not.toBe(p.inputs[0].tensor);
     expect(p.equations[p.calls[0].from].args).toEqual([p.inputs[0].tensor.id]);
+    // The batch axis's reshapes are temporaries (role '_': the printers name them t1, t2, …); a constant output is a value (h).
+    expect([0, 5, 6].map((i) => p.tensors[p.calls[i].outputs[0].id].role)).toEqual(['_', '_', 'h']);
     // Ports: the signature's names, without the batch axis.
     expect(p.inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['x', [3]]]);
     expect(p.outputs.map((o) => [o.name, o.tensor.shape])).toEqual([['y', [2]], ['k', [3]]]);
@@ -315,6 +317,20 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     const g: GraphFixture = { inputs: [{ name: 'x', dims: [-1, 4] }], weights: [], nodes: [['y', 'LeakyRelu', ['x']]], outputs: ['y'] };
     const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 4);
     points.forEach((p, i) => expect(want[i]).toEqual(p.map((v) => expect.closeTo(v >= 0 ? v : 0.2 * v, 6))));
+  });
+
+  it('a PlaceholderWithDefault the signature does not feed passes its default on', async () => {
+    const g: GraphFixture = {
+      inputs: [{ name: 'x', dims: [-1, 3] }],
+      weights: [{ name: 'd', dims: [3], values: [7, -8, 9] }],
+      nodes: [
+        ['p', 'PlaceholderWithDefault', ['d'], { dtype: A.type(), shape: A.shape([3]) }],
+        ['y', 'AddV2', ['x', 'p']],
+      ],
+      outputs: ['y'],
+    };
+    const { points, want } = await againstTf(writeGraphModel(tmpDir(), g), 3);
+    points.forEach((p, i) => expect(want[i]).toEqual(p.map((v, k) => Math.fround(v + [7, -8, 9][k]))));
   });
 
   it('a PlaceholderWithDefault the signature feeds is an input; its default is not read', async () => {
