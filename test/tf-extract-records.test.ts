@@ -86,6 +86,10 @@ describe('TF graph walker: the layer calls and ports of a program', () => {
     expect(p.equations[p.calls[0].from].args).toEqual([p.inputs[0].tensor.id]);
     // The batch axis's reshapes are temporaries (role '_': the printers name them t1, t2, …); a constant output is a value (h).
     expect([0, 5, 6].map((i) => p.tensors[p.calls[i].outputs[0].id].role)).toEqual(['_', '_', 'h']);
+    // The folded output's values are a constant (c) the equation copies.
+    const copy = p.equations[p.calls[6].from];
+    expect(copy.args.map((id) => [p.tensors[id].kind, p.tensors[id].role, [...(p.tensors[id].values ?? [])]])).toEqual([['const', 'c', [0.75, 3, -1]]]);
+    expect(copy.attrs).toEqual({ fn: 'linear', params: [] });
     // Ports: the signature's names, without the batch axis.
     expect(p.inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['x', [3]]]);
     expect(p.outputs.map((o) => [o.name, o.tensor.shape])).toEqual([['y', [2]], ['k', [3]]]);
@@ -197,6 +201,26 @@ describe('TF graph walker: the ModelSpec of a graph model', () => {
       ],
     ]);
     expect(spec.layers[1].weights.get('W')!.values).toBeInstanceOf(Float32Array);
+  });
+
+  it('a layer named by no node (a signature output\'s own name) has no weights', async () => {
+    const file = writeGraphModel(tmpDir(), FIXTURE);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { signature: { outputs: Record<string, unknown> } };
+    doc.signature.outputs = { out: doc.signature.outputs.y, k: doc.signature.outputs.k };
+    writeFileSync(file, JSON.stringify(doc));
+    const loaded = await loadAnyModel(file);
+    if (!('tfgraph' in loaded)) throw new Error('not a graph model');
+    const model = loaded.tfgraph;
+    const spec = tfModelSpec(model, buildTfProgram(model));
+    expect(spec.layers.map((l) => [l.name, l.className, l.weights.size])).toEqual([
+      ['x', 'Input', 0],
+      ['mm', 'MatMul', 1],
+      ['ba', 'BiasAdd', 1],
+      ['r', 'Reshape', 0],
+      ['y', 'Relu', 0],
+      ['out', 'Output', 0],
+      ['k', 'Const', 2],
+    ]);
   });
 });
 
