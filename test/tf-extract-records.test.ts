@@ -335,6 +335,12 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     writeFileSync(file, JSON.stringify(doc));
     const { points, want } = await againstTf(file, 5);
     points.forEach((p, i) => expect(want[i]).toEqual([...p.map((v) => Math.max(v, 0)), 0, 2, 2]));
+    // The same folds in the program itself: the two constant outputs' values.
+    const loaded = await loadAnyModel(file);
+    if (!('tfgraph' in loaded)) throw new Error('not a graph model');
+    const p = buildTfProgram(loaded.tfgraph);
+    const folded = p.calls.filter((c) => c.className === 'Const').map((c) => p.equations[c.from].args.map((id) => [...(p.tensors[id].values ?? [])]));
+    expect(folded).toEqual([[[0, 2]], [[2]]]);
   });
 
   it("LeakyRelu without its alpha attribute takes TF's default 0.2: against TF.js and by hand", async () => {
