@@ -170,6 +170,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   for (const node of nodes) {
     at++;
     // A PlaceholderWithDefault the signature feeds is an input; otherwise it passes its default on (TF_OPS).
+    // Stryker disable next-line ConditionalExpression: before its node is walked, values holds a node's output 0 only when an input port feeds it (a Placeholder or PlaceholderWithDefault), so the op test in the parentheses changes nothing (the line's other conditions are killed by tf-extract-records)
     if (node.op === 'Placeholder' || (node.op === 'PlaceholderWithDefault' && values.has(`${node.name}:0`))) {
       if (!values.has(`${node.name}:0`)) {
         // Stryker disable next-line ConditionalExpression,EqualityOperator: the loader refuses a graph without inputs, so the signature always lists some here
@@ -290,7 +291,9 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     // Stryker disable next-line StringLiteral: the node's inputs were read (ctx.val), so each has a dtype; and '' reads as float32 wherever a dtype is read
     const dt = outDtype(node, inNames.map((n) => dtypes.get(n) ?? 'float32'));
     outs.forEach((v, k) => {
-      const type = node.op === 'Shape' || node.op === 'Size' ? (node.attrs.get('out_type')?.kind === 'type' ? dt : 'int32') : dt;
+      // Stryker disable next-line ConditionalExpression,StringLiteral: out_type is int32 or int64, which fold alike for any dimension (below 2^31; ops.ts folds every integer type in int32), so reading int32 for it changes no value (the line's true, reading the input's float32 for a Shape without out_type, is killed by tf-extract-records)
+      const declared = node.attrs.get('out_type')?.kind === 'type';
+      const type = node.op === 'Shape' || node.op === 'Size' ? (declared ? dt : 'int32') : dt;
       // A folded output carries its TF dtype, so ONNX's builders downstream fold it in that type's arithmetic.
       values.set(`${node.name}:${k}`, v.kind === 'const' ? konst(v.dims, v.values, asDType(type)) : v);
       dtypes.set(`${node.name}:${k}`, type);
