@@ -88,7 +88,7 @@ describe('TF graph walker: the layer calls and ports of a program', () => {
     expect([0, 5, 6].map((i) => p.tensors[p.calls[i].outputs[0].id].role)).toEqual(['_', '_', 'h']);
     // The folded output's values are a constant (c) the equation copies.
     const copy = p.equations[p.calls[6].from];
-    expect(copy.args.map((id) => [p.tensors[id].kind, p.tensors[id].role, [...(p.tensors[id].values ?? [])]])).toEqual([['const', 'c', [0.75, 3, -1]]]);
+    expect(copy.args.map((id) => [p.tensors[id].kind, p.tensors[id].role, Array.from(p.tensors[id].values ?? [])])).toEqual([['const', 'c', [0.75, 3, -1]]]);
     expect(copy.attrs).toEqual({ fn: 'linear', params: [] });
     // Ports: the signature's names, without the batch axis.
     expect(p.inputs.map((i) => [i.name, i.tensor.shape])).toEqual([['x', [3]]]);
@@ -291,7 +291,7 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
   it('a weight an ONNX builder takes as a tensor is a constant of role c (printed c1)', async () => {
     const model = await graph({ inputs: [{ name: 'x', dims: [-1, 3] }], weights: [{ name: 'k', dims: [3], values: [1, 2, 3] }], nodes: [['y', 'AddV2', ['x', 'k']]], outputs: ['y'] });
     const p = buildTfProgram(model);
-    expect(p.tensors.filter((t) => t.kind === 'const').map((t) => [t.role, t.shape, [...(t.values ?? [])]])).toEqual([['c', [3], [1, 2, 3]]]);
+    expect(p.tensors.filter((t) => t.kind === 'const').map((t) => [t.role, t.shape, Array.from(t.values ?? [])])).toEqual([['c', [3], [1, 2, 3]]]);
   });
 
   it('a folded value takes the dtype its node declares: the Sum of an int32 Const [2^30, 2^30] wraps to -2^31, as TF.js computes', async () => {
@@ -339,7 +339,7 @@ describe('TF graph walker: attributes and inputs the op-family fixtures leave ou
     const loaded = await loadAnyModel(file);
     if (!('tfgraph' in loaded)) throw new Error('not a graph model');
     const p = buildTfProgram(loaded.tfgraph);
-    const folded = p.calls.filter((c) => c.className === 'Const').map((c) => p.equations[c.from].args.map((id) => [...(p.tensors[id].values ?? [])]));
+    const folded = p.calls.filter((c) => c.className === 'Const').map((c) => p.equations[c.from].args.map((id) => Array.from(p.tensors[id].values ?? [])));
     expect(folded).toEqual([[[0, 2]], [[2]]]);
   });
 
