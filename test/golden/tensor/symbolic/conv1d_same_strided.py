@@ -26,19 +26,43 @@ def _windows(x, kernel, strides, dilation, pad_before, out, fill):
         yield k, xp[(Ellipsis,) + cut + (slice(None),)]
 
 
+def _cells(x, kernel, strides, dilation, pad_before, out):
+    """The windows of x as a strided view, no copy: (..., output positions, channels, kernel cells)."""
+    r = len(out)
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, 0.0)
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    w = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(xp.ndim - r - 1, xp.ndim - 1)))
+    # Every stride-th position, every dilation-th cell.
+    return w[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),) + tuple(slice(None, None, d) for d in dilation)]
+
+
 def _conv(x, K, b, strides, dilation, pad_before, out, groups):
-    """One matrix product per kernel offset, added up in place."""
-    y = None
-    cg, fg = K.shape[-2], K.shape[-1] // groups
-    for k, xs in _windows(x, K.shape[:-2], strides, dilation, pad_before, out, 0.0):
-        if groups == 1:
-            term = xs @ K[k]
-        else:
-            term = np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
-        if y is None:
-            y = term
-        else:
-            y += term
+    """x convolved with K (kernel cells, channels per group, filters). Without groups it is one matrix product with a
+    row per output position: x itself for a 1×1 kernel that reads every position, else the cells of every window side
+    by side when that matrix is small (2 ** 20 numbers, 2 ** 22 under 32 channels, where a product per kernel offset
+    would be thin). Otherwise one product per kernel offset, added up in place."""
+    lead, kernel, (cg, f) = x.shape[:x.ndim - len(out) - 1], K.shape[:-2], K.shape[-2:]
+    n, cells, c = int(np.prod(lead + out)), int(np.prod(kernel)), x.shape[-1]
+    if groups == 1 and cells == 1 and x.shape[len(lead):-1] == out and not any(pad_before) and all(s == 1 for s in strides):
+        y = x.reshape(n, c) @ K.reshape(c, f)
+    elif groups == 1 and n * cells * c <= 1 << 22 and c < 32:
+        # Few channels: the windows' view copied in one go, each window's channels then its cells.
+        y = _cells(x, kernel, strides, dilation, pad_before, out).reshape(n, c * cells) @ np.moveaxis(K, -2, 0).reshape(c * cells, f)
+    elif groups == 1 and n * cells * c <= 1 << 20:
+        rows = np.empty(lead + out + (cells, c), dtype=x.dtype)
+        for i, (_, xs) in enumerate(_windows(x, kernel, strides, dilation, pad_before, out, 0.0)):
+            rows[..., i, :] = xs
+        y = rows.reshape(n, cells * c) @ K.reshape(cells * c, f)
+    else:
+        y = None
+        fg = f // groups
+        for k, xs in _windows(x, kernel, strides, dilation, pad_before, out, 0.0):
+            term = xs @ K[k] if groups == 1 else np.concatenate([xs[..., g * cg:(g + 1) * cg] @ K[k][:, g * fg:(g + 1) * fg] for g in range(groups)], axis=-1)
+            if y is None:
+                y = term
+            else:
+                y += term
+    y = y.reshape(lead + out + (f,))
     if b is not None:
         y += b
     return y
