@@ -42,6 +42,9 @@ export default defineConfig({
     // A test that loads a library the first time (mathjs, TF.js) passes vitest's default 5 s on a
     // busy machine; the work itself is bounded by the limits tests state (hostile.test.ts).
     testTimeout: 30_000,
+    // The same for hooks: closing chromium (test/browser.ts) waits up to 5 s for the browser, 5 s for
+    // its process and 6 s for its profile folder; vitest's default 10 s failed emit-html once.
+    hookTimeout: 30_000,
     sequence: { sequencer: LongestFirst },
   },
   plugins: [

@@ -14,7 +14,7 @@
 // from ONNX's expected outputs) or crash (the printed code failed to compile or run, or nn2eq
 // failed without its own error).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -472,12 +472,13 @@ export async function runCases(cases, { runPython, cc, formats = FORMATS, onTimi
     return r;
   };
   const timing = {};
-  // The C compiler and python3 run while the JS cases run in this process.
+  // The C compiler and python3 run while the JS cases run in this process. The temporary folder
+  // (the cases' modules, C units and the program) goes when they are done, whatever happened.
   const [numpy, c, js] = await Promise.all([
     formats.includes('numpy') && runPython ? timed('numpy', () => runNumpy(cases, tmp, runPython)) : null,
     formats.includes('c') && cc ? timed('c', () => runC(cases, tmp, cc)) : null,
     formats.includes('js') ? timed('js', () => runJs(cases, tmp)) : null,
-  ]);
+  ]).finally(() => rmSync(tmp, { recursive: true, force: true }));
   const got = { numpy, js, c };
   if (onTiming) onTiming(timing);
   const results = [];
