@@ -56,7 +56,8 @@ export class Browser {
 
   static launch(): Browser {
     const profile = mkdtempSync(join(tmpdir(), 'nn2eq-chromium-'));
-    const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    // Its own process group, so that close() can end its helper processes (zygote, renderers) too.
+    const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
     return new Browser(child, profile);
   }
 
@@ -120,12 +121,30 @@ export class Browser {
   }
 
   async close(): Promise<void> {
-    await Promise.race([this.send('Browser.close').catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const alive = () => this.child.exitCode === null && this.child.signalCode === null;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-this.child.pid!, signal);
+      } catch {
+        // The group has ended already.
+      }
+    };
+    await Promise.race([this.send('Browser.close').catch(() => undefined), wait(5000)]);
+    if (alive()) {
+      group('SIGTERM');
+      await Promise.race([exited, wait(3000)]);
     }
+    if (alive()) {
+      group('SIGKILL');
+      await Promise.race([exited, wait(2000)]);
+    }
+    // Whatever helper of its group is left, and the pipes: none may keep this test file's worker alive
+    // (emit-html's worker once outlived its tests by 90 s, and the run waited for it).
+    group('SIGKILL');
+    for (const stream of this.child.stdio) stream?.destroy();
+    this.child.unref();
     // Chromium's helper processes may still write into the profile for a moment after the browser
     // exits (ENOTEMPTY seen twice, once after 2 s of retries): retry the removal for up to 6 s, and
     // if a helper still holds it, say so and leave the temporary folder: cleaning up is no check.
