@@ -1,14 +1,6 @@
+import type { WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import type { OnnxContext } from './context.js';
-
-/** The window of a pooling node: kernel, strides, dilations, padding before, output size (per spatial axis). */
-export interface PoolWindow {
-  readonly kernel: readonly number[];
-  readonly strides: readonly number[];
-  readonly dilation: readonly number[];
-  readonly padBefore: readonly number[];
-  readonly outSpatial: readonly number[];
-}
 
 /**
  * MaxPool's Indices output (onnx/reference/ops/op_max_pool.py): for each window of x [N, C, …S],
@@ -17,7 +9,7 @@ export interface PoolWindow {
  * `gather_rows`; −∞ where the tap lies in the padding) and its index; the maximum of the taps;
  * then, from the last tap to the first, the index of each tap that reaches it, so the first wins.
  */
-export function maxPoolIndices(ctx: OnnxContext, x: T, w: PoolWindow, columnMajor: boolean): T {
+export function maxPoolIndices(ctx: OnnxContext, x: T, w: WindowAttrs, columnMajor: boolean): T {
   const [N, C, ...S] = x.shape;
   const r = S.length;
   const O = w.outSpatial;
