@@ -301,15 +301,21 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       if (!v) return fail(`input '${name}' is not computed by any earlier node`);
       return v;
     };
+    // A graph attribute run in the node's scope: If's branch, Scan's body once per step, FlexAttention's
+    // mod graphs; `bound` gives values to the body's own inputs.
+    const runBody = (body: OnnxGraph, bound: ReadonlyMap<string, Val>, what = 'body'): Val[] => {
+      const inner = new Map(scope);
+      for (const [name, t] of body.initializers) inner.set(name, initializer(t));
+      for (const [name, v] of bound) inner.set(name, v);
+      runGraph(body, inner);
+      return body.outputs.map((o) => inner.get(o.name) ?? fail(`the ${what} does not compute its output '${o.name}'`));
+    };
     if (node.opType === 'If') {
       const c = get(0);
       if (c.kind !== 'const') return fail('the condition depends on the inputs, so the branch taken differs between inputs; no single formula expresses it', 'export the model for one branch (trace it instead of scripting it)');
       const branch = node.attributes.get(c.values[0] !== 0 ? 'then_branch' : 'else_branch');
       if (!branch || branch.type !== 'graph') return fail('a branch is missing');
-      const inner = new Map(scope);
-      for (const [name, t] of branch.value.initializers) inner.set(name, initializer(t));
-      runGraph(branch.value, inner);
-      return branch.value.outputs.map((o) => inner.get(o.name) ?? fail(`the branch does not compute its output '${o.name}'`));
+      return runBody(branch.value, new Map(), 'branch');
     }
     const ctx: OnnxContext = {
       node,
@@ -335,14 +341,6 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       },
       ...builderOps(b, fail),
       fail,
-    };
-    // Scan runs its body once per step, FlexAttention its mod graphs, in this scope (as If runs its branch).
-    const runBody = (body: OnnxGraph, bound: ReadonlyMap<string, Val>): Val[] => {
-      const inner = new Map(scope);
-      for (const [name, t] of body.initializers) inner.set(name, initializer(t));
-      for (const [name, v] of bound) inner.set(name, v);
-      runGraph(body, inner);
-      return body.outputs.map((o) => inner.get(o.name) ?? fail(`the body does not compute its output '${o.name}'`));
     };
     const outs = bodyOp(node)?.(ctx, runBody) ?? ONNX_OPS[node.opType](ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
