@@ -21,6 +21,14 @@ class LongestFirst extends BaseSequencer {
 }
 
 /**
+ * Files that change what the rest would load, so they run in a process of their own:
+ * keras-mha-tfjs bundles TF.js's Keras layers from source onto the shared tfjs-core, which
+ * registers its own Dense and friends (with their own variable names) for every later
+ * tf.loadLayersModel in that process ("Variable with name dense_Dense4/kernel_1 was already registered").
+ */
+const OWN_PROCESS = ['test/keras-mha-tfjs.test.ts'];
+
+/**
  * Golden files are never written silently: vitest's default ('new') writes a missing snapshot and
  * passes. Here a missing golden fails unless the developer asked for an update (`npm run
  * test:update`, `vitest -u`, or UPDATE_SNAPSHOT=1), which vitest reports as mode 'all'.
@@ -46,6 +54,16 @@ export default defineConfig({
     // its process and 6 s for its profile folder; vitest's default 10 s failed emit-html once.
     hookTimeout: 30_000,
     sequence: { sequencer: LongestFirst },
+    // A worker runs its test files one after another in one module graph (vitest's isolate: false):
+    // the printers, TF.js, onnxruntime-web and the python3 servers (numpy and sympy imported) are
+    // loaded once per worker, not once per file. A fresh process per file cost about 0.4 s of CPU
+    // and a python3 start or two each, on 118 files. The files share no state they change: none
+    // mocks, stubs or sets process.env; test/web-harness.ts puts its cwd back.
+    isolate: false,
+    projects: [
+      { extends: true, test: { name: 'shared', exclude: [...configDefaults.exclude, '.stryker-tmp/**', ...OWN_PROCESS] } },
+      { extends: true, test: { name: 'own-process', include: OWN_PROCESS, isolate: true } },
+    ],
   },
   plugins: [
     {
