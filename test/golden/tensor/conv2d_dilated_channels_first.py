@@ -34,7 +34,7 @@ def _products(a, B, out):
     """out = a @ B for a matrix a: in products of at most 10 ** 6 multiply-adds, when that leaves 32 rows or more to
     each, as OpenBLAS multiplies matrices that small without packing them first (10-30% faster on ResNet's layers)."""
     n, (k, f) = a.shape[0], B.shape
-    m = 10 ** 6 // (k * f)
+    m = 10 ** 6 // max(1, k * f)
     if m < 32 or m >= n:
         return np.matmul(a, B, out=out)
     q = n // m * m
@@ -55,25 +55,25 @@ def _conv(x, K, b, strides, dilation, pad_before, out, groups):
     cells, c, m = int(np.prod(kernel)), x.shape[-1], int(np.prod(out))
     if groups == 1 and cells == 1 and not any(pad_before) and all((o - 1) * s < n for o, s, n in zip(out, strides, size)):
         xs = x[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides)) + (slice(None),)]
-        xs = xs.reshape(-1, c)
+        xs = xs.reshape(int(np.prod(xs.shape[:-1])), c)
         y = _products(xs, K.reshape(c, f), np.empty((xs.shape[0], f), dtype=np.result_type(x, K)))
         if b is not None:
             y += b
     elif groups == 1 and (c < 32 or m < 196):
         xp = _padded(x, kernel, strides, dilation, pad_before, out, 0.0)
-        xp = xp.reshape((-1,) + xp.shape[xp.ndim - r - 1:])
+        xp = xp.reshape((int(np.prod(lead)),) + xp.shape[xp.ndim - r - 1:])
         # Every window as a strided view (examples, output positions, kernel cells, channels): no copy yet.
         t = xp.strides
         w = np.lib.stride_tricks.as_strided(xp, xp.shape[:1] + out + kernel + (c,), t[:1] + tuple(a * s for a, s in zip(t[1:-1], strides)) + tuple(a * d for a, d in zip(t[1:-1], dilation)) + t[-1:], writeable=False)
         y = np.empty(xp.shape[:1] + out + (f,), dtype=np.result_type(x, K))
         Kr = K.reshape(cells * c, f)
         # Positions along the first output axis per block (whole examples when they fit).
-        block = max(1, (1 << 21) // y.itemsize // (m // out[0] * cells * c))
-        e = max(1, block // out[0])
-        for i in range(0, y.shape[0], e):
+        block = max(1, (1 << 21) // y.itemsize // max(1, m // max(1, out[0]) * cells * c))
+        e = max(1, block // max(1, out[0]))
+        for i in range(0, y.shape[0] if y.size else 0, e):
             for j in range(0, out[0], block):
                 ys = y[i:i + e, j:j + block].reshape(-1, f)
-                _products(w[i:i + e, j:j + block].reshape(-1, cells * c), Kr, ys)
+                _products(w[i:i + e, j:j + block].reshape(ys.shape[0], cells * c), Kr, ys)
                 if b is not None:
                     ys += b
     else:
