@@ -1,9 +1,10 @@
 // The NumPy tensor form's convolution paths and its freeing of dead arrays (issue 26 speed): _conv
-// picks its matrix products by the shapes (a 1×1 kernel over every position; the windows' view
-// copied at once under 32 channels; the windows' cells copied offset by offset into one matrix; one
-// product per kernel offset past 2 ** 20 numbers; groups), and predict deletes a value of 2 ** 14
-// numbers per example after its last reader. Each program runs in Debian's python3 (one process per
-// program, every case as one batch) against the ops' scalarize rules evaluated in float64.
+// picks its matrix products by the shapes (a 1×1 kernel over every stride-th position; im2col from
+// one strided view, in blocks of about 2 MB, whole examples or rows of one, each block's product
+// split by _products into products of at most 10 ** 6 multiply-adds; one product per kernel offset
+// for 32 channels or more and 196 output positions or more; groups), and predict deletes a value of
+// 2 ** 14 numbers per example after its last reader. Each program runs in Debian's python3 (one
+// process per program, every case as one batch) against the ops' scalarize rules evaluated in float64.
 import { describe, expect } from 'vitest';
 import { numpyTensor } from '../src/emit/numpy/tensor.js';
 import { evaluateOutputs, scalarize, type TensorProgram } from '../src/index.js';
@@ -57,22 +58,38 @@ const conv = (b: ProgramBuilder, x: T, kernel: number[], c: number, f: number, s
   b.apply('conv', [x, b.constant('K', [...kernel, c / groups, f], rand(kernel.reduce((a, k) => a * k, 1) * (c / groups) * f)), b.constant('b', [f], rand(f))], { kernel, strides, dilation: kernel.map(() => 1), padBefore, outSpatial, groups, bias: true }, fail)[0];
 
 describe('NumPy tensor form: every path of _conv against the scalarize rule', () => {
-  withPython('1×1, few channels, cells offset by offset, one product per offset, groups; 150 examples in one batch', async () => {
+  withPython('1×1 (strided too), im2col in blocks of examples split into small products, groups; 150 examples in one batch', async () => {
     const b = new ProgramBuilder();
     const few = b.input([5, 7, 3], 0);
     const many = b.input([4, 5, 40], 1);
     b.layer = 1;
     const outs = [
-      conv(b, few, [3, 3], 3, 4, [2, 2], [1, 1], [3, 4]), // the windows' view: 150 × 12 × 27 numbers
+      conv(b, few, [3, 3], 3, 4, [2, 2], [1, 1], [3, 4]), // im2col: 150 × 12 × 27 numbers, one block
       conv(b, many, [1, 1], 40, 3, [1, 1], [0, 0], [4, 5]), // x @ K
-      conv(b, many, [2, 2], 40, 3, [2, 2], [0, 0], [2, 2]), // 150 × 4 × 4 × 40 numbers: cells offset by offset
-      conv(b, many, [3, 3], 40, 3, [1, 1], [1, 1], [4, 5]), // 150 × 20 × 9 × 40 > 2 ** 20: one product per offset
-      conv(b, many, [3, 3], 40, 4, [1, 1], [1, 1], [4, 5], 2), // two groups
+      conv(b, many, [1, 1], 40, 3, [2, 2], [0, 0], [2, 3]), // every second position @ K
+      conv(b, many, [2, 2], 40, 3, [2, 2], [0, 0], [2, 2]), // im2col, 4 positions per example
+      // im2col in blocks of 36 examples (5 blocks, the last of 6), each of 720 rows split by _products
+      // into products of 347 rows (10 ** 6 // (360 × 8)) and a remainder of 26.
+      conv(b, many, [3, 3], 40, 8, [1, 1], [1, 1], [4, 5]),
+      conv(b, many, [3, 3], 40, 4, [1, 1], [1, 1], [4, 5], 2), // two groups: one product per offset
     ];
     const cases = Array.from({ length: 150 }, () => [nested([5, 7, 3]), nested([4, 5, 40])]);
     const text = await compare(program(b, [few, many], outs, 'conv_paths'), cases);
     // Every value is small per example: nothing is deleted.
     expect(text).not.toMatch(/^\s+del /m);
+  });
+
+  withPython('one product per offset (32 channels, 196 positions); im2col of one example in blocks of rows', async () => {
+    const b = new ProgramBuilder();
+    const deep = b.input([14, 14, 32], 0);
+    const wide = b.input([64, 64, 8], 1);
+    b.layer = 1;
+    const outs = [
+      conv(b, deep, [3, 3], 32, 5, [1, 1], [1, 1], [14, 14]), // 9 products added up in one spare array
+      // 64 × 64 × 72 numbers per example: blocks of 56 and 8 rows of the 64.
+      conv(b, wide, [3, 3], 8, 1, [1, 1], [1, 1], [64, 64]),
+    ];
+    await compare(program(b, [deep, wide], outs, 'conv_paths_large'), [[nested([14, 14, 32]), nested([64, 64, 8])]]);
   });
 
   withPython('a value of 2 ** 14 numbers or more is deleted after the line that last reads it, an output never', async () => {
