@@ -4,7 +4,7 @@ import type { ModelSpec } from '../../load/spec.js';
 import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
-import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
+import { sizeOf, type LayerCall, type T, type TensorPort, type TensorProgram } from '../../tensor/program.js';
 import { intRange, isFloat, SMALL_FLOATS, type DType } from '../../tensor/dtype.js';
 import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
@@ -312,10 +312,12 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     };
     if (node.opType === 'If') {
       const c = get(0);
-      if (c.kind !== 'const') return fail('the condition depends on the inputs, so the branch taken differs between inputs; no single formula expresses it', 'export the model for one branch (trace it instead of scripting it)');
-      const branch = node.attributes.get(c.values[0] !== 0 ? 'then_branch' : 'else_branch');
-      if (!branch || branch.type !== 'graph') return fail('a branch is missing');
-      return runBody(branch.value, new Map(), 'branch');
+      const branchOf = (key: string) => {
+        const branch = node.attributes.get(key);
+        return branch?.type === 'graph' ? branch.value : fail('a branch is missing');
+      };
+      if (c.kind === 'const') return runBody(branchOf(c.values[0] !== 0 ? 'then_branch' : 'else_branch'), new Map(), 'branch');
+      return ifComputed(c, runBody(branchOf('then_branch'), new Map(), 'then branch'), runBody(branchOf('else_branch'), new Map(), 'else branch'), b, fail);
     }
     const ctx: OnnxContext = {
       node,
@@ -416,6 +418,30 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     }
   }
   return program;
+}
+
+/**
+ * If on a computed condition: both branches are built, and each output chooses between them
+ * element by element (the `where` function: a choice, so a NaN or infinity of the branch not taken
+ * never reaches the result). Exact when the branches give outputs of one static shape and type.
+ */
+function ifComputed(c: Extract<Val, { kind: 'tensor' }>, thens: readonly Val[], elses: readonly Val[], b: ProgramBuilder, fail: (message: string, hint?: string) => never): Val[] {
+  const hint = 'export the model for one branch (trace it instead of scripting it)';
+  if (sizeOf(c.t.shape) !== 1) return fail(`its condition has shape [${c.t.shape.join(', ')}], expected one value`);
+  if (thens.length !== elses.length) return fail(`its branches give ${thens.length} and ${elses.length} outputs; the condition depends on the inputs, so both must give the same`, hint);
+  const cond = c.t.shape.length === 0 ? c.t : b.apply('reshape', [c.t], { shape: [] }, fail, '_')[0];
+  const asTensor = (v: Val) => (v.kind === 'tensor' ? v.t : b.constant('c', v.dims, v.values));
+  return thens.map((x, k) => {
+    const y = elses[k];
+    const [sx, sy] = [x, y].map((v) => (v.kind === 'const' ? v.dims : v.t.shape));
+    const [dx, dy] = [dtypeOfVal(x), dtypeOfVal(y)];
+    if (sx.length !== sy.length || sx.some((d, i) => d !== sy[i]) || dx !== dy) {
+      return fail(`the condition depends on the inputs, and output ${k + 1} of its branches differs (${dx}[${sx.join(', ')}] and ${dy}[${sy.join(', ')}]); nn2eq chooses between branches whose outputs have one shape and type`, hint);
+    }
+    const t = b.apply('map', [cond, asTensor(x), asTensor(y)], { fn: 'where', params: [] }, fail, 'h')[0];
+    b.setDtype(t, dx);
+    return tensor(t, dx);
+  });
 }
 
 /** The shape of a --bind input: its declared one, a single symbolic dimension taken from the count of values. */
