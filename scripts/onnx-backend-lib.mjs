@@ -67,7 +67,7 @@ export const STRUCTURAL = {
   BlackmanWindow: { 0: 'size' },
   DFT: { 1: 'dft_length', 2: 'axis' },
   STFT: { 1: 'frame_step', 3: 'frame_length' },
-  // Its three integers set the shape and the bins; the band edges (floats) stay inputs, so the case is refused.
+  // Its three integers set the shape and the bins; the band edges (floats) stay inputs.
   MelWeightMatrix: { 0: 'num_mel_bins', 1: 'dft_length', 2: 'sample_rate' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
