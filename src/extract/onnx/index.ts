@@ -429,7 +429,14 @@ function ifComputed(c: Extract<Val, { kind: 'tensor' }>, thens: readonly Val[], 
   const hint = 'export the model for one branch (trace it instead of scripting it)';
   if (sizeOf(c.t.shape) !== 1) return fail(`its condition has shape [${c.t.shape.join(', ')}], expected one value`);
   if (thens.length !== elses.length) return fail(`its branches give ${thens.length} and ${elses.length} outputs; the condition depends on the inputs, so both must give the same`, hint);
-  const cond = c.t.shape.length === 0 ? c.t : b.apply('reshape', [c.t], { shape: [] }, fail, '_')[0];
+  // The one value as a tensor of 1s of the output's rank, which every format broadcasts as an element-wise argument.
+  const conds = new Map<number, T>();
+  const condOf = (rank: number) => {
+    const shape = new Array<number>(rank).fill(1);
+    const same = c.t.shape.length === rank;
+    if (!conds.has(rank)) conds.set(rank, same ? c.t : b.apply('reshape', [c.t], { shape }, fail, '_')[0]);
+    return conds.get(rank)!;
+  };
   const asTensor = (v: Val) => (v.kind === 'tensor' ? v.t : b.constant('c', v.dims, v.values));
   return thens.map((x, k) => {
     const y = elses[k];
@@ -438,7 +445,7 @@ function ifComputed(c: Extract<Val, { kind: 'tensor' }>, thens: readonly Val[], 
     if (sx.length !== sy.length || sx.some((d, i) => d !== sy[i]) || dx !== dy) {
       return fail(`the condition depends on the inputs, and output ${k + 1} of its branches differs (${dx}[${sx.join(', ')}] and ${dy}[${sy.join(', ')}]); nn2eq chooses between branches whose outputs have one shape and type`, hint);
     }
-    const t = b.apply('map', [cond, asTensor(x), asTensor(y)], { fn: 'where', params: [] }, fail, 'h')[0];
+    const t = b.apply('map', [condOf(sx.length), asTensor(x), asTensor(y)], { fn: 'where', params: [] }, fail, 'h')[0];
     b.setDtype(t, dx);
     return tensor(t, dx);
   });

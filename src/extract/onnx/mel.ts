@@ -21,14 +21,16 @@ export function melComputed(ctx: OnnxContext, mels: number, length: number, rate
   const edge = (i: number): T => {
     const t = ctx.tensor(i);
     if (t.shape.reduce((a, d) => a * d, 1) !== 1) return ctx.fail(`input ${i + 1} has shape [${t.shape.join(', ')}], expected one number`);
-    return ctx.reshape(t, []);
+    // Rank 1, not 0: every format broadcasts a one-element vector (a rank-0 array compares as a list in Wolfram's).
+    return ctx.reshape(t, [1]);
   };
   // The reference computes in the edges' type: float32 rounds after every operation.
   const r = (t: T) => (dtype === 'float32' ? map('round_float32', [t]) : t);
   const ln10 = num(Math.LN10);
   const toMel = (f: T) => r(map('affine', [r(map('div', [r(map('log', [r(map('affine', [r(map('div', [f, num(700)]))], [1, 1]))])), ln10]))], [2595, 0]));
-  const low = toMel(edge(3));
-  const step = r(map('div', [r(map('sub', [toMel(edge(4)), low])), num(n)]));
+  // An edge computed in float64 is first the float32 value ONNX holds (one rounding of the exact value).
+  const low = toMel(r(edge(3)));
+  const step = r(map('div', [r(map('sub', [toMel(r(edge(4))), low])), num(n)]));
   // k·step + low, 700·(10^(mel/2595) − 1), (dft_length + 1)·hz, in float64 as numpy promotes them.
   const k = ctx.const('k', [n], Array.from({ length: n }, (_, i) => i));
   const mel = map('add', [map('mul', [k, step]), low]);
@@ -50,7 +52,7 @@ export function melComputed(ctx: OnnxContext, mels: number, length: number, rate
   // Bins 0…mels index rows 0…rows − 1; the last bin is only ever an end (rows at most).
   const top = ctx.const('top', [n], Array.from({ length: n }, (_, i) => (i === n - 1 ? rows : rows - 1)));
   const outside = map('or', [map('less_than', [bins], [0]), map('greater', [bins, top])]);
-  const any = ctx.reshape(ctx.op('global_pool', [ctx.reshape(outside, [n, 1])], { kind: 'max' }, '_')[0], []);
+  const any = ctx.reshape(ctx.op('global_pool', [ctx.reshape(outside, [n, 1])], { kind: 'max' }, '_')[0], [1, 1]);
   const out = ctx.map('where', [any, num(NaN), w], [], 'h');
   return [tensor(output === 'float32' ? ctx.map('round_float32', [out], [], 'h') : out, output)];
 }
