@@ -35,6 +35,7 @@ import { unpoolOps } from './unpool.js';
 import { deformConvOps } from './deform-conv.js';
 import { roiAlignOps } from './roi-align.js';
 import { optionalOps } from './optional.js';
+import { compressOps } from './compress.js';
 import { runScan, type RunBody } from './scan.js';
 import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
@@ -70,6 +71,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...deformConvOps,
   ...roiAlignOps,
   ...optionalOps,
+  ...compressOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -118,12 +120,14 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'EyeLike',
   // A tensor as it is, or whether there is one.
   'Optional', 'OptionalGetElement', 'OptionalHasElement',
+  // Slices picked by a constant condition.
+  'Compress',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
 const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
   // BitCast gives values of its target type exactly (bitwise.ts).
-  'BitCast', 'Optional', 'OptionalGetElement']);
+  'BitCast', 'Optional', 'OptionalGetElement', 'Compress']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
