@@ -111,11 +111,10 @@ function intBinary(ctx: OnnxContext, kind: Binary, a: Val, b: Val): Val {
     if (cb !== null && a.kind === 'tensor') return tensor(ctx.map('int_div_by', [a.t], [cb]), dtype);
     return tensor(ctx.map('int_div', [ctx.tensor(0), ctx.tensor(1)]), dtype);
   }
-  // A product of two 32-bit values can pass 2^53, where float64 would round it before the wrap.
+  // A product of two 32-bit values can pass 2^53, where float64 would round it before the wrap:
+  // it is taken modulo 2^32 in 16-bit halves (mul_wrap32), exact, then wrapped.
   const c = ca ?? cb;
-  if (kind === 'mul' && narrowBits(dtype) === 32 && !(c !== null && Math.abs(c) <= 2 ** 21)) {
-    return ctx.fail(`multiplies two computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints 32-bit integer products by constants up to 2^21');
-  }
+  if (kind === 'mul' && narrowBits(dtype) === 32 && !(c !== null && Math.abs(c) <= 2 ** 21)) return wrapped(ctx, ctx.map('mul_wrap32', [ctx.tensor(0), ctx.tensor(1)], [], '_'), dtype);
   let t: T;
   if (cb !== null && a.kind === 'tensor') {
     const [scale, offset] = kind === 'add' ? [1, cb] : kind === 'sub' ? [1, -cb] : [cb, 0];

@@ -99,8 +99,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
-  // A choice between a value and 0 (Trilu), sums of shifted copies (CumSum): exact for integers too.
-  'Trilu', 'CumSum',
+  // A choice between a value and 0 (Trilu), sums and products of shifted copies (CumSum, CumProd, each step wrapped): exact for integers too.
+  'Trilu', 'CumSum', 'CumProd',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
   // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
