@@ -60,6 +60,7 @@ export const STRUCTURAL = {
   GatherND: { 1: 'indices' },
   // Its bools pick the slices kept, as Gather's indices do.
   Compress: { 1: 'condition' },
+  ArrayFeatureExtractor: { 1: 'indices' },
   ScatterElements: { 1: 'indices' },
   ScatterND: { 1: 'indices' },
   Scatter: { 1: 'indices' },

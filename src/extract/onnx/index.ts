@@ -36,6 +36,8 @@ import { deformConvOps } from './deform-conv.js';
 import { roiAlignOps } from './roi-align.js';
 import { optionalOps } from './optional.js';
 import { compressOps } from './compress.js';
+import { mlOps } from './ml.js';
+import { trainingOps } from './training.js';
 import { runScan, type RunBody } from './scan.js';
 import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
@@ -72,6 +74,9 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...roiAlignOps,
   ...optionalOps,
   ...compressOps,
+  // Other domains, keyed by domain and op type (extractorOf).
+  ...mlOps,
+  ...trainingOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
@@ -86,6 +91,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
  */
 const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, 'ai.onnx.preview.FlexAttention': flexAttention };
 const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
+/** The extractor of a node: ONNX_OPS by op type in the default domain, by domain and op type in another. */
+const extractorOf = (n: OnnxNode): OnnxExtractor | undefined => ONNX_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
 
 /**
  * Ops that print integer and bool values exactly (their extractors follow ONNX's integer
@@ -120,14 +127,15 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'EyeLike',
   // A tensor as it is, or whether there is one.
   'Optional', 'OptionalGetElement', 'OptionalHasElement',
-  // Slices picked by a constant condition.
-  'Compress',
+  // Slices picked by a constant condition (Compress, ArrayFeatureExtractor); the update count T
+  // of the optimizer steps, compared with 0 and used as an exponent.
+  'Compress', 'ArrayFeatureExtractor', 'Adagrad', 'Momentum', 'Adam',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
 const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
   // BitCast gives values of its target type exactly (bitwise.ts).
-  'BitCast', 'Optional', 'OptionalGetElement', 'Compress']);
+  'BitCast', 'Optional', 'OptionalGetElement', 'Compress', 'ArrayFeatureExtractor']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
@@ -166,7 +174,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       if (n.opType === 'If' || bodyOp(n)) {
         for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
       }
-      if (!bodyOp(n) && (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType])) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
+      if (!bodyOp(n) && !extractorOf(n)) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
     }
   };
   unknown(graph.nodes);
@@ -352,7 +360,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       ...builderOps(b, fail),
       fail,
     };
-    const outs = bodyOp(node)?.(ctx, runBody) ?? ONNX_OPS[node.opType](ctx);
+    const outs = bodyOp(node)?.(ctx, runBody) ?? extractorOf(node)!(ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
     // the extractor ran, so an input it needs constant is refused for that reason first).
     if (!TYPED_OPS.has(node.opType)) {
