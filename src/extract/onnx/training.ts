@@ -1,4 +1,5 @@
 import { attrFloat, attrString } from '../../load/onnx/attributes.js';
+import { isFloat } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { tensor, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
@@ -12,6 +13,7 @@ import { tensor, type OnnxContext, type OnnxExtractor, type Val } from './contex
 function step(ctx: OnnxContext, states: number, update: (s: Ops, r: T, t: T, x: T, g: T, state: T[]) => T[]): Val[] {
   const n = (ctx.node.inputs.length - 2) / (2 + states);
   if (!Number.isInteger(n) || n < 1) return ctx.fail(`has ${ctx.node.inputs.length} inputs, expected R, T and ${2 + states} tensors per updated tensor`);
+  for (let i = 2; i < ctx.node.inputs.length; i++) if (!isFloat(ctx.dtype(i))) return ctx.fail(`updates ${ctx.dtype(i)} values; ONNX defines ${ctx.node.opType} for floating-point tensors`);
   for (const i of [0, 1]) if (ctx.shape(i).reduce((a, d) => a * d, 1) !== 1) return ctx.fail(`its ${i === 0 ? 'learning rate R' : 'update count T'} has shape [${ctx.shape(i).join(', ')}], expected one value`);
   const ops = opsOf(ctx);
   const r = ctx.reshape(ctx.tensor(0), []);
