@@ -61,6 +61,8 @@ export const STRUCTURAL = {
   // Its bools pick the slices kept, as Gather's indices do.
   Compress: { 1: 'condition' },
   ArrayFeatureExtractor: { 1: 'indices' },
+  // The trip count and the first condition set how often the body runs (and the scan outputs' length).
+  Loop: { 0: 'trip_count', 1: 'condition' },
   ScatterElements: { 1: 'indices' },
   ScatterND: { 1: 'indices' },
   Scatter: { 1: 'indices' },

@@ -39,6 +39,7 @@ import { compressOps } from './compress.js';
 import { mlOps } from './ml.js';
 import { trainingOps } from './training.js';
 import { runScan, type RunBody } from './scan.js';
+import { runLoop } from './loop.js';
 import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
 import { foldLinear, isSymbolic, openAxisProblem, type OpenLength } from './symbolic.js';
@@ -83,13 +84,14 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
   Scan: (ctx) => ctx.fail('Scan is run by the graph walker'),
+  Loop: (ctx) => ctx.fail('Loop is run by the graph walker'),
 };
 
 /**
  * Ops that run graph attributes in the node's scope (Scan's body; FlexAttention's score_mod and
  * prob_mod), keyed by op type, prefixed by the domain outside the default one.
  */
-const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, 'ai.onnx.preview.FlexAttention': flexAttention };
+const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, Loop: runLoop, 'ai.onnx.preview.FlexAttention': flexAttention };
 const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
 /** The extractor of a node: ONNX_OPS by op type in the default domain, by domain and op type in another. */
 const extractorOf = (n: OnnxNode): OnnxExtractor | undefined => ONNX_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
@@ -102,7 +104,7 @@ const extractorOf = (n: OnnxNode): OnnxExtractor | undefined => ONNX_OPS[n.domai
 const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
-  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan', 'Loop',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
@@ -133,7 +135,7 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'Loop', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
   // BitCast gives values of its target type exactly (bitwise.ts).
   'BitCast', 'Optional', 'OptionalGetElement', 'Compress', 'ArrayFeatureExtractor']);
 
