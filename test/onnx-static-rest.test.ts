@@ -13,7 +13,8 @@ import { FIXTURES, pool, python, readReference, runCRows, runJs, runPyDriver, ru
 // MelWeightMatrix with computed band edges (float32, float64, and past the Nyquist frequency, NaN),
 // Cast of computed floats and int32 values to int4, uint4, int2 and uint2, and 32-bit integer
 // products (Mul, CumProd) that pass 2^53 before ONNX's wrap, and the optimizer steps Adam, Momentum
-// (nesterov) and Adagrad at T = 0 and T > 0, and a Loop of constant trip count. The tensor forms of
+// (nesterov) and Adagrad at T = 0 and T > 0, a Loop of constant trip count, and a TreeEnsemble
+// whose inputs equal its float32 splits (and hold NaN). The tensor forms of
 // NumPy (one python3 process), Wolfram (nn2eq's interpreter, one process), SymPy (first point, one
 // process), JS and mathjs (first point) in-process, C one program each; the formats nothing here
 // runs (LaTeX, Julia) must print, and KaTeX render the LaTeX.
@@ -70,7 +71,7 @@ function close(c: Case, got: readonly (number | null)[], i: number, what: string
 
 describe('If on a computed condition, MelWeightMatrix of computed edges, packed casts, wrapped products, optimizer steps (fixtures/onnx-static-rest) against numpy', () => {
   it('has the hand-made models, every tensor-form emitter prints each, and KaTeX renders the LaTeX', async () => {
-    expect(NAMES.length).toBe(7);
+    expect(NAMES.length).toBe(8);
     for (const c of await cases()) {
       for (const f of FORMATS) expect(c.texts[f].length, `${c.name} ${f}`).toBeGreaterThan(100);
       expect(() => katex.renderToString(c.texts.latex, { displayMode: true, throwOnError: true, maxExpand: Infinity }), `${c.name} latex`).not.toThrow();

@@ -38,6 +38,7 @@ import { optionalOps } from './optional.js';
 import { compressOps } from './compress.js';
 import { mlOps } from './ml.js';
 import { trainingOps } from './training.js';
+import { treeOps } from './tree.js';
 import { runScan, type RunBody } from './scan.js';
 import { runLoop } from './loop.js';
 import { flexAttention } from './flex-attention.js';
@@ -78,6 +79,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   // Other domains, keyed by domain and op type (extractorOf).
   ...mlOps,
   ...trainingOps,
+  ...treeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
