@@ -20,8 +20,8 @@ import { FIXTURES, pool, python, readReference, runCRows, runJs, runPyDriver, ru
 // runs (LaTeX, Julia) must print, and KaTeX render the LaTeX.
 const DIR = join(FIXTURES, 'onnx-static-rest');
 const NAMES = readdirSync(DIR).filter((n) => existsSync(join(DIR, n, 'model.onnx'))).sort();
-/** mathjs loads in seconds and evaluates slowly: the choice, the packed casts and the wrapped products only. */
-const MATHJS = new Set(['if_computed_nan', 'cast_packed_computed', 'int_products_wrap']);
+/** mathjs loads in seconds and evaluates slowly: the choice and the wrapped products only. */
+const MATHJS = new Set(['if_computed_nan', 'int_products_wrap']);
 const FORMATS = ['numpy', 'js', 'c', 'mathematica', 'mathjs', 'sympy', 'latex', 'julia'] as const;
 
 interface Case {
