@@ -6,7 +6,8 @@
 // Each case is a folder with model.onnx and test_data_set_0/input_K.pb, output_K.pb. Graph inputs
 // that only set a shape, axes, indices, starts/ends/steps, pads, repeats, k, a recurrence's
 // sequence_lens or Attention's nonpad_kv_seqlen, a window's size, Col2Im's image and block shapes,
-// MaxUnpool's output_shape (integers), Resize's scales/roi or OneHot's depth, directly or through
+// MaxUnpool's output_shape (integers), Resize's scales/roi, OneHot's depth or Compress's condition
+// (bools), directly or through
 // integer shape arithmetic, are fixed with --bind from the test data; every other input (indices
 // that pick values, such as MaxUnpool's, ReverseSequence's lengths or TensorScatter's write
 // positions, among them) stays an input. Each
@@ -57,6 +58,11 @@ export const STRUCTURAL = {
   Gather: { 1: 'indices' },
   GatherElements: { 1: 'indices' },
   GatherND: { 1: 'indices' },
+  // Its bools pick the slices kept, as Gather's indices do.
+  Compress: { 1: 'condition' },
+  ArrayFeatureExtractor: { 1: 'indices' },
+  // The trip count and the first condition set how often the body runs (and the scan outputs' length).
+  Loop: { 0: 'trip_count', 1: 'condition' },
   ScatterElements: { 1: 'indices' },
   ScatterND: { 1: 'indices' },
   Scatter: { 1: 'indices' },
@@ -67,7 +73,7 @@ export const STRUCTURAL = {
   BlackmanWindow: { 0: 'size' },
   DFT: { 1: 'dft_length', 2: 'axis' },
   STFT: { 1: 'frame_step', 3: 'frame_length' },
-  // Its three integers set the shape and the bins; the band edges (floats) stay inputs, so the case is refused.
+  // Its three integers set the shape and the bins; the band edges (floats) stay inputs.
   MelWeightMatrix: { 0: 'num_mel_bins', 1: 'dft_length', 2: 'sample_rate' },
   OneHot: { 1: 'depth' },
   Resize: { 1: 'roi', 2: 'scales', 3: 'sizes' },
@@ -147,7 +153,8 @@ export function structuralInputs(graph) {
     if (roles.length === 0 || roles.some((r) => r === null)) continue;
     const float = inp.elemType === 'float32' || inp.elemType === 'float64';
     // OneHot's depth may be a float; it sets the output's shape all the same.
-    if (INTEGER.has(inp.elemType) || (float && roles.every((r) => r === 'scales' || r === 'roi' || r === 'depth'))) out.set(inp.name, roles[0]);
+    const bool = inp.elemType === 'bool' && roles.every((r) => r === 'condition');
+    if (INTEGER.has(inp.elemType) || bool || (float && roles.every((r) => r === 'scales' || r === 'roi' || r === 'depth'))) out.set(inp.name, roles[0]);
   }
   return out;
 }

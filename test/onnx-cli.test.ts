@@ -62,10 +62,10 @@ describe('nn2eq on ONNX models', () => {
     expect(r.code).toBe(2);
   });
 
-  it('an If whose condition depends on the input is refused with the reason', async () => {
-    const r = await run([model('control_flow_opset17')]);
+  it('an If whose condition depends on the input, and whose branches differ in shape, is refused with the reason', async () => {
+    const r = await run([join(ROOT, 'fixtures', 'onnx-static-rest', 'refused', 'if_branches_differ.onnx')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("node '/If' (If): the condition depends on the inputs");
+    expect(r.err).toContain("node 'If_3' (If): the condition depends on the inputs, and output 1 of its branches differs (float32[2, 3] and float32[1, 1])");
   });
 
   it('--verify names the first node whose values differ from ONNX Runtime (a deliberately wrong Tanh)', async () => {

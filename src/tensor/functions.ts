@@ -238,6 +238,20 @@ export const ELEMENTWISE = {
   /** a − b·trunc(a/b): integer Mod with the dividend's sign (ONNX fmod=1, C's %). */
   int_fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('trunc', g.div(a, b)))) },
   /**
+   * a·b modulo 2^32 (up to a multiple of 2^32, in [0, 2^33)) for whole a and b of 32 bits, exact in
+   * float64 where a·b itself may pass 2^53: with a = aₕ·2^16 + aₗ (aₗ in [0, 2^16)), likewise b,
+   * a·b ≡ ((aₕ·bₗ + aₗ·bₕ) mod 2^16)·2^16 + aₗ·bₗ, every term below 2^33. A wrap to the type follows.
+   */
+  mul_wrap32: { arity: 2, params: [], scalar: (g, [a, b]) => {
+    const m = g.constant(2 ** 16);
+    const hi = (x: NodeId) => g.fn('floor', g.div(x, m));
+    const [ah, bh] = [hi(a), hi(b)];
+    const [al, bl] = [g.affine([a, ah], [1, -(2 ** 16)]), g.affine([b, bh], [1, -(2 ** 16)])];
+    const cross = g.affine([g.mul(ah, bl), g.mul(al, bh)], [1, 1]);
+    const low = g.affine([cross, hi(cross)], [1, -(2 ** 16)]);
+    return g.affine([low, g.mul(al, bl)], [2 ** 16, 1]);
+  } },
+  /**
    * A whole number brought into a `bits`-wide integer type as ONNX wraps it: x − 2^bits·⌊(x + 2^(bits−1))/2^bits⌋
    * when signed, x − 2^bits·⌊x/2^bits⌋ when not (exact: the scaling is by powers of two).
    */

@@ -317,7 +317,9 @@ class Printer {
           const known = shape.filter((d) => d >= 0).reduce((m, d) => m * d, 1);
           return one({ text: `ArrayReshape[${x}, {${shape.map((d) => (d < 0 ? `Length[Flatten[${x}]]/${known}` : d)).join(', ')}}]`, repeated: [eq.args[0]] });
         }
-        return one({ text: `ArrayReshape[${x}, {${shape.join(', ')}}]` });
+        // A rank-0 value is a number, not a list: ArrayReshape takes a list and gives one.
+        if (shape.length === 0) return one({ text: `Flatten[{${x}}][[1]]` });
+        return one({ text: `ArrayReshape[${from.length === 0 ? `{${x}}` : x}, {${shape.join(', ')}}]` });
       }
       case 'concat': {
         const axis = (a as unknown as AxisAttrs).axis;

@@ -2,7 +2,7 @@ import { attrInt } from '../../load/onnx/attributes.js';
 import { sizeOf, type T as TensorRef } from '../../tensor/program.js';
 import { axisOf, broadcast, dimsOf, expandValues, konst, moved, strides, tensor, type Const, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps, wrapped } from './elementwise.js';
-import { isFloat, wrapInteger } from '../../tensor/dtype.js';
+import { intRange, isFloat, isInteger, wrapInteger } from '../../tensor/dtype.js';
 
 /**
  * The ops and patterns of transformer exports (PyTorch's nn.MultiheadAttention and
@@ -108,8 +108,10 @@ function cumulative(product: boolean): OnnxExtractor {
       if (out.some((x) => !Number.isSafeInteger(x))) return ctx.fail(`multiplies ${dtype} values past 2^53, where float64 would round them before ONNX's wrap`);
       return [moved(v, dims, out.map((x) => wrapInteger(BigInt(x), dtype)))];
     }
-    // A product of computed integers can pass 2^53 before ONNX's wrap, where float64 rounds it.
-    if (product && !isFloat(dtype)) return ctx.fail(`multiplies computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints CumProd of computed values for floating-point types');
+    // A product of computed integers wraps at every step, as ONNX's does: exact in float64 up to 26
+    // bits, in 16-bit halves (mul_wrap32) for 32; a 64-bit product can pass 2^53, where float64 rounds it.
+    const bits = isFloat(dtype) ? 0 : isInteger(dtype) ? Math.round(Math.log2(intRange(dtype)[1] - intRange(dtype)[0] + 1)) : 64;
+    if (product && bits > 32) return ctx.fail(`multiplies computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints CumProd of computed integers up to 32 bits, and of floating-point values');
     // Partial sums (products) by doubling (y ⊕= y shifted by 1, 2, 4, … along the axis, zeros (ones)
     // shifted in), never a product with a 0/1 triangle: 0·∞ would give NaN for an ∞ that does not
     // count towards an output.
@@ -124,9 +126,13 @@ function cumulative(product: boolean): OnnxExtractor {
     // An exclusive sum (product) along an axis of length 1 is all zeros (ones), whatever the input.
     if (exclusive && n === 1) return [konst(dims, new Float64Array(sizeOf(dims)).fill(unit), dtype)];
     let y = exclusive ? shift(v.t, 1) : v.t;
-    for (let d = 1; d < n; d *= 2) y = ctx.map(product ? 'mul' : 'add', [y, shift(y, d)], [], d * 2 >= n ? 'h' : '_');
+    for (let d = 1; d < n; d *= 2) {
+      const role = d * 2 >= n ? 'h' : '_';
+      if (!product || bits === 0) y = ctx.map(product ? 'mul' : 'add', [y, shift(y, d)], [], role);
+      else y = (wrapped(ctx, ctx.map(bits > 26 ? 'mul_wrap32' : 'mul', [y, shift(y, d)], [], '_'), dtype) as { t: TensorRef }).t;
+    }
     // Integer sums wrap into their type as ONNX's Add does (the wrap of the total is the wrap of each partial sum).
-    return [isFloat(dtype) ? tensor(y) : wrapped(ctx, y, dtype)];
+    return [isFloat(dtype) ? tensor(y) : product ? tensor(y, dtype) : wrapped(ctx, y, dtype)];
   };
 }
 

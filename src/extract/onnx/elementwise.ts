@@ -111,11 +111,10 @@ function intBinary(ctx: OnnxContext, kind: Binary, a: Val, b: Val): Val {
     if (cb !== null && a.kind === 'tensor') return tensor(ctx.map('int_div_by', [a.t], [cb]), dtype);
     return tensor(ctx.map('int_div', [ctx.tensor(0), ctx.tensor(1)]), dtype);
   }
-  // A product of two 32-bit values can pass 2^53, where float64 would round it before the wrap.
+  // A product of two 32-bit values can pass 2^53, where float64 would round it before the wrap:
+  // it is taken modulo 2^32 in 16-bit halves (mul_wrap32), exact, then wrapped.
   const c = ca ?? cb;
-  if (kind === 'mul' && narrowBits(dtype) === 32 && !(c !== null && Math.abs(c) <= 2 ** 21)) {
-    return ctx.fail(`multiplies two computed ${dtype} values, whose product float64 may round before ONNX's wrap`, 'nn2eq prints 32-bit integer products by constants up to 2^21');
-  }
+  if (kind === 'mul' && narrowBits(dtype) === 32 && !(c !== null && Math.abs(c) <= 2 ** 21)) return wrapped(ctx, ctx.map('mul_wrap32', [ctx.tensor(0), ctx.tensor(1)], [], '_'), dtype);
   let t: T;
   if (cb !== null && a.kind === 'tensor') {
     const [scale, offset] = kind === 'add' ? [1, cb] : kind === 'sub' ? [1, -cb] : [cb, 0];
@@ -343,6 +342,8 @@ function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number 
   if (isFloat(to)) return roundToFloat(x, to);
   if (isFloat(from)) {
     const t = Math.trunc(x);
+    // A packed type keeps the low bits of the truncated value, as ONNX's reference does (see castTo).
+    if (SUB_BYTE.has(to)) return Number.isFinite(t) ? wrapInteger(BigInt(t), to) : ctx.fail(`casts the ${from} value ${x} to ${to}, which has no such value (ONNX leaves the result undefined)`);
     const [lo, hi] = intRange(to);
     if (!(t >= lo && t <= hi)) return ctx.fail(`casts the ${from} value ${x} to ${to}, which cannot hold it (ONNX leaves the result undefined)`);
     if (!Number.isSafeInteger(t)) return ctx.fail(`casts the ${from} value ${x} to ${to}, beyond ±2^53, which nn2eq cannot hold exactly`);
@@ -360,14 +361,11 @@ function castTarget(ctx: OnnxContext, to: number): DType {
   return d;
 }
 
-/** The packed integer types: read and cast from exactly, never cast to (see castTo). */
+/** The packed integer types (4 and 2 bits): a float cast to them truncates, then keeps the low bits. */
 const SUB_BYTE: ReadonlySet<DType> = new Set(['int4', 'uint4', 'int2', 'uint2']);
 
 function castTo(ctx: OnnxContext, to: DType): Val[] {
   const v = ctx.val(0);
-  // ONNX's conformance data wraps a cast to int4 (−9 → 7), ONNX Runtime's Cast clamps it (−9 → −8),
-  // and the rounding of a fraction is written down nowhere: no one answer to print.
-  if (SUB_BYTE.has(to) && dtypeOfVal(v) !== to) return ctx.fail(`casts ${dtypeOfVal(v)} values to ${to}, where ONNX's reference wraps and ONNX Runtime clamps out-of-range values`, 'cast to int8 or uint8 instead');
   if (v.kind === 'const') return [konst(v.dims, v.values.map((x) => castValue(ctx, x, v.dtype, to)), to)];
   const from = dtypeOfVal(v);
   if (to === 'bool') return [tensor(from === 'bool' ? v.t : ctx.map('nonzero', [v.t]), to)];
@@ -380,8 +378,14 @@ function castTo(ctx: OnnxContext, to: DType): Val[] {
   }
   // To a float type: whole numbers (below 2^53) and bools are already their float values.
   if (isFloat(to)) return [tensor(v.t, to)];
-  // Float to integer truncates (ONNX leaves values the type cannot hold undefined).
-  if (isFloat(from)) return [tensor(ctx.map('trunc', [v.t]), to)];
+  // Float to integer truncates (ONNX leaves values the type cannot hold undefined). To a packed type,
+  // the truncated value keeps its low bits, two's complement (−9 → 7 in int4): ONNX's reference
+  // (numpy's astype to ml_dtypes' int4) and its conformance data do so, and its integer-to-integer
+  // rule says the same; ONNX Runtime clamps (−9 → −8). Both agree wherever the type holds the value.
+  if (isFloat(from)) {
+    const t = ctx.map('trunc', [v.t], [], SUB_BYTE.has(to) ? '_' : 'h');
+    return [SUB_BYTE.has(to) ? wrapped(ctx, t, to) : tensor(t, to)];
+  }
   // Integer to integer wraps where the target cannot hold every value of the source.
   const [lo, hi] = intRange(from === 'bool' ? 'uint8' : from);
   const [tlo, thi] = intRange(to);

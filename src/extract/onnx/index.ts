@@ -4,7 +4,7 @@ import type { ModelSpec } from '../../load/spec.js';
 import { rememberOnnxSource } from './source.js';
 import { ProgramBuilder } from '../../tensor/builder.js';
 import { TOPS, type TOpInfo } from '../../tensor/ops.js';
-import type { LayerCall, T, TensorPort, TensorProgram } from '../../tensor/program.js';
+import { sizeOf, type LayerCall, type T, type TensorPort, type TensorProgram } from '../../tensor/program.js';
 import { intRange, isFloat, SMALL_FLOATS, type DType } from '../../tensor/dtype.js';
 import { builderOps, dtypeOfVal, konst, tensor, tensorOf, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 import { elementwiseOps } from './elementwise.js';
@@ -34,7 +34,13 @@ import { sequenceOps } from './sequence.js';
 import { unpoolOps } from './unpool.js';
 import { deformConvOps } from './deform-conv.js';
 import { roiAlignOps } from './roi-align.js';
+import { optionalOps } from './optional.js';
+import { compressOps } from './compress.js';
+import { mlOps } from './ml.js';
+import { trainingOps } from './training.js';
+import { treeOps } from './tree.js';
 import { runScan, type RunBody } from './scan.js';
+import { runLoop } from './loop.js';
 import { flexAttention } from './flex-attention.js';
 import { checkBatchIndependent } from './batch.js';
 import { foldLinear, isSymbolic, openAxisProblem, type OpenLength } from './symbolic.js';
@@ -68,20 +74,29 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...unpoolOps,
   ...deformConvOps,
   ...roiAlignOps,
+  ...optionalOps,
+  ...compressOps,
+  // Other domains, keyed by domain and op type (extractorOf).
+  ...mlOps,
+  ...trainingOps,
+  ...treeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
   ...attentionOps,
   ...quantizeOps,
   // If runs in buildOnnxProgram (it needs the enclosing scope); listed here so it counts as supported.
   If: (ctx) => ctx.fail('If is run by the graph walker'),
   Scan: (ctx) => ctx.fail('Scan is run by the graph walker'),
+  Loop: (ctx) => ctx.fail('Loop is run by the graph walker'),
 };
 
 /**
  * Ops that run graph attributes in the node's scope (Scan's body; FlexAttention's score_mod and
  * prob_mod), keyed by op type, prefixed by the domain outside the default one.
  */
-const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, 'ai.onnx.preview.FlexAttention': flexAttention };
+const BODY_OPS: Readonly<Record<string, (ctx: OnnxContext, run: RunBody) => Val[]>> = { Scan: runScan, Loop: runLoop, 'ai.onnx.preview.FlexAttention': flexAttention };
 const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
+/** The extractor of a node: ONNX_OPS by op type in the default domain, by domain and op type in another. */
+const extractorOf = (n: OnnxNode): OnnxExtractor | undefined => ONNX_OPS[n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`];
 
 /**
  * Ops that print integer and bool values exactly (their extractors follow ONNX's integer
@@ -91,12 +106,12 @@ const bodyOp = (n: OnnxNode) => BODY_OPS[n.domain === 'ai.onnx' ? n.opType : `${
 const TYPED_OPS: ReadonlySet<string> = new Set([
   'Identity', 'Reshape', 'Flatten', 'Transpose', 'DepthToSpace', 'SpaceToDepth', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile',
   'Shape', 'Size', 'Cast', 'CastLike', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Neg', 'Abs', 'Sign', 'Max', 'Min', 'Sum',
-  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Where', 'If', 'Scan', 'Loop',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ArgMax', 'ArgMin', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND',
   // Their labels are integers, compared and used as indices; the extractors refuse integer scores and weights.
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
-  // A choice between a value and 0 (Trilu), sums of shifted copies (CumSum): exact for integers too.
-  'Trilu', 'CumSum',
+  // A choice between a value and 0 (Trilu), sums and products of shifted copies (CumSum, CumProd, each step wrapped): exact for integers too.
+  'Trilu', 'CumSum', 'CumProd',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
   // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
@@ -114,12 +129,17 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'BitCast',
   // Reads only its input's shape.
   'EyeLike',
+  // A tensor as it is, or whether there is one.
+  'Optional', 'OptionalGetElement', 'OptionalHasElement',
+  // Slices picked by a constant condition (Compress, ArrayFeatureExtractor); the update count T
+  // of the optimizer steps, compared with 0 and used as an exponent.
+  'Compress', 'ArrayFeatureExtractor', 'Adagrad', 'Momentum', 'Adam',
 ]);
 
 /** Ops that only move values (exact for every element type, float16 and bfloat16 included). */
-const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
+const EXACT_MOVES: ReadonlySet<string> = new Set(['Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Dropout', 'If', 'Scan', 'Loop', 'DepthToSpace', 'SpaceToDepth', 'ScatterND', 'ScatterElements', 'Scatter', 'GatherElements', 'GatherND', 'TopK', 'Pad', 'CenterCropPad', 'ReverseSequence', 'TensorScatter', 'MaxUnpool',
   // BitCast gives values of its target type exactly (bitwise.ts).
-  'BitCast']);
+  'BitCast', 'Optional', 'OptionalGetElement', 'Compress', 'ArrayFeatureExtractor']);
 
 /** round_binary's parameters of each low-precision float type: significand bits, emin, emax. */
 const LOW_PRECISION = { float16: [11, -14, 15], bfloat16: [8, -126, 127] } as const satisfies Partial<Record<DType, readonly number[]>>;
@@ -158,7 +178,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       if (n.opType === 'If' || bodyOp(n)) {
         for (const a of n.attributes.values()) if (a.type === 'graph') unknown(a.value.nodes);
       }
-      if (!bodyOp(n) && (n.domain !== 'ai.onnx' || !ONNX_OPS[n.opType])) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
+      if (!bodyOp(n) && !extractorOf(n)) problems.push(`'${n.name}' (${n.domain === 'ai.onnx' ? '' : `${n.domain}.`}${n.opType})`);
     }
   };
   unknown(graph.nodes);
@@ -312,10 +332,12 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     };
     if (node.opType === 'If') {
       const c = get(0);
-      if (c.kind !== 'const') return fail('the condition depends on the inputs, so the branch taken differs between inputs; no single formula expresses it', 'export the model for one branch (trace it instead of scripting it)');
-      const branch = node.attributes.get(c.values[0] !== 0 ? 'then_branch' : 'else_branch');
-      if (!branch || branch.type !== 'graph') return fail('a branch is missing');
-      return runBody(branch.value, new Map(), 'branch');
+      const branchOf = (key: string) => {
+        const branch = node.attributes.get(key);
+        return branch?.type === 'graph' ? branch.value : fail('a branch is missing');
+      };
+      if (c.kind === 'const') return runBody(branchOf(c.values[0] !== 0 ? 'then_branch' : 'else_branch'), new Map(), 'branch');
+      return ifComputed(c, runBody(branchOf('then_branch'), new Map(), 'then branch'), runBody(branchOf('else_branch'), new Map(), 'else branch'), b, fail);
     }
     const ctx: OnnxContext = {
       node,
@@ -342,7 +364,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
       ...builderOps(b, fail),
       fail,
     };
-    const outs = bodyOp(node)?.(ctx, runBody) ?? ONNX_OPS[node.opType](ctx);
+    const outs = bodyOp(node)?.(ctx, runBody) ?? extractorOf(node)!(ctx);
     // Computed integer and bool values reach only the ops that print their arithmetic exactly (after
     // the extractor ran, so an input it needs constant is refused for that reason first).
     if (!TYPED_OPS.has(node.opType)) {
@@ -416,6 +438,37 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     }
   }
   return program;
+}
+
+/**
+ * If on a computed condition: both branches are built, and each output chooses between them
+ * element by element (the `where` function: a choice, so a NaN or infinity of the branch not taken
+ * never reaches the result). Exact when the branches give outputs of one static shape and type.
+ */
+function ifComputed(c: Extract<Val, { kind: 'tensor' }>, thens: readonly Val[], elses: readonly Val[], b: ProgramBuilder, fail: (message: string, hint?: string) => never): Val[] {
+  const hint = 'export the model for one branch (trace it instead of scripting it)';
+  if (sizeOf(c.t.shape) !== 1) return fail(`its condition has shape [${c.t.shape.join(', ')}], expected one value`);
+  if (thens.length !== elses.length) return fail(`its branches give ${thens.length} and ${elses.length} outputs; the condition depends on the inputs, so both must give the same`, hint);
+  // The one value as a tensor of 1s of the output's rank, which every format broadcasts as an element-wise argument.
+  const conds = new Map<number, T>();
+  const condOf = (rank: number) => {
+    const shape = new Array<number>(rank).fill(1);
+    const same = c.t.shape.length === rank;
+    if (!conds.has(rank)) conds.set(rank, same ? c.t : b.apply('reshape', [c.t], { shape }, fail, '_')[0]);
+    return conds.get(rank)!;
+  };
+  const asTensor = (v: Val) => (v.kind === 'tensor' ? v.t : b.constant('c', v.dims, v.values));
+  return thens.map((x, k) => {
+    const y = elses[k];
+    const [sx, sy] = [x, y].map((v) => (v.kind === 'const' ? v.dims : v.t.shape));
+    const [dx, dy] = [dtypeOfVal(x), dtypeOfVal(y)];
+    if (sx.length !== sy.length || sx.some((d, i) => d !== sy[i]) || dx !== dy) {
+      return fail(`the condition depends on the inputs, and output ${k + 1} of its branches differs (${dx}[${sx.join(', ')}] and ${dy}[${sy.join(', ')}]); nn2eq chooses between branches whose outputs have one shape and type`, hint);
+    }
+    const t = b.apply('map', [condOf(sx.length), asTensor(x), asTensor(y)], { fn: 'where', params: [] }, fail, 'h')[0];
+    b.setDtype(t, dx);
+    return tensor(t, dx);
+  });
 }
 
 /** The shape of a --bind input: its declared one, a single symbolic dimension taken from the count of values. */

@@ -22,7 +22,7 @@ function take(ctx: OnnxContext, v: Val, axis: number, at: number): Val {
 }
 
 /** The values stacked along a new axis `axis`. */
-function stack(ctx: OnnxContext, vs: readonly Val[], axis: number): Val {
+export function stack(ctx: OnnxContext, vs: readonly Val[], axis: number): Val {
   const dims = dimsOf(vs[0]);
   const shape = [...dims.slice(0, axis), 1, ...dims.slice(axis)];
   const dtype = dtypeOfVal(vs[0]);

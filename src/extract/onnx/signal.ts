@@ -3,6 +3,7 @@ import { DTYPES } from '../../load/onnx/tensor.js';
 import { isFloat, roundToFloat, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { axisOf, dtypeOfVal, konst, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
+import { edgesConstant, edgeType, melComputed } from './mel.js';
 
 /**
  * The window functions of signal processing (HannWindow, HammingWindow, BlackmanWindow, as
@@ -180,7 +181,8 @@ function outputType(ctx: OnnxContext): DType {
 }
 
 /**
- * MelWeightMatrix (onnx/reference/ops/op_mel_weight_matrix.py) of constant inputs: a constant
+ * MelWeightMatrix (onnx/reference/ops/op_mel_weight_matrix.py) of constant inputs (computed band
+ * edges: mel.ts): a constant
  * [dft_length/2 + 1, num_mel_bins] matrix of triangles between mel-spaced bins. Computed as the
  * reference does, in the precision numpy gives each step: the band edges in mel in the hertz
  * inputs' float type (float32 rounds after every operation), the bins in float64, floored.
@@ -189,6 +191,12 @@ const melWeightMatrix: OnnxExtractor = (ctx) => {
   const mels = wholeInput(ctx, 0, 'num_mel_bins', 1);
   const length = wholeInput(ctx, 1, 'dft_length', 1);
   const rate = wholeInput(ctx, 2, 'sample_rate', 1);
+  if (!edgesConstant(ctx)) {
+    const from = edgeType(ctx);
+    const to = outputType(ctx);
+    if (from === null || (to !== 'float32' && to !== 'float64')) return ctx.fail(`computes its band edges (${dtypeOfVal(ctx.val(3))}, ${dtypeOfVal(ctx.val(4))}) into ${to}; nn2eq computes them from float32 or float64 edges into float32 or float64`, 'make the band edges constants of the model');
+    return melComputed(ctx, mels, length, rate, from, to);
+  }
   const edge = (i: number, what: string): [number, boolean] => {
     const c = ctx.constant(i, what);
     if (c.values.length !== 1 || !Number.isFinite(c.values[0])) return ctx.fail(`${what} is [${Array.from(c.values).join(', ')}], expected one finite number`);

@@ -62,7 +62,7 @@ export class GraphBuilder {
   private valueInfo(v: RawValueInfo, what: string, strict: boolean): OnnxValueInfo {
     if (v.name === '') throw new Nn2eqError(`${this.file}: ${what.replace(" ''", '')} has no name`, 'input', 'the file is corrupt; export the model again');
     if (v.type.kind !== 'tensor') {
-      if (strict) throw new Nn2eqError(`${this.file}: ${what} is a ${v.type.kind === 'none' ? 'value without a declared type' : v.type.kind}, expected a tensor`, 'unsupported', 'nn2eq converts graphs whose inputs and outputs are tensors');
+      if (strict) throw new Nn2eqError(`${this.file}: ${what} is ${v.type.kind === 'none' ? 'a value without a declared type' : v.type.kind === 'optional' ? 'an optional' : `a ${v.type.kind}`}, expected a tensor`, 'unsupported', 'nn2eq converts graphs whose inputs and outputs are tensors');
       return { name: v.name, elemType: 'float32', dims: null };
     }
     return { name: v.name, elemType: elemDtype(v.type.elemType, this.file, what), dims: v.type.dims };
