@@ -64,10 +64,8 @@ const TENSOR_ONLY = new Set(['test_MaxPool1d_stride_padding_dilation', 'swin_ops
  */
 const NUMPY_NO_INPUTS = new Set(['test_constant']);
 
-/** Fixtures refused on purpose: the branch an If takes depends on the input. */
+/** Fixtures refused on purpose: ops whose output depends on the data (NonZero), an unknown domain, a symbolic dimension. */
 const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
-  control_flow_opset11: /\(If\): the condition depends on the inputs/,
-  control_flow_opset17: /\(If\): the condition depends on the inputs/,
   unsupported: /2 nodes or inputs nn2eq cannot convert: 'nonzero' \(NonZero\), 'custom' \(com\.example\.Custom\)/,
   symbolic: /symbolic dimension in \[batch, n, 4\]/,
 };
