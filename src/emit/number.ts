@@ -141,9 +141,113 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
   return `${sign}${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
 }
 
-// formatNumbers writes into this, grown as needed; ASCII only, so any single-byte decoder reads it.
-let bytes: Uint8Array = new Uint8Array(1 << 16);
+/**
+ * ASCII text built in one byte buffer and decoded into a string once: separators, names and numbers
+ * appended without a string per number (formatNumbers' weight rows; render's affine sums of
+ * thousands of terms). Only ASCII is kept: once a character past it is appended, `ascii` is false
+ * and the caller builds the text from strings instead.
+ */
+export class AsciiText {
+  private bytes = new Uint8Array(1 << 16);
+  private o = 0;
+  /** False once a character past ASCII was appended (the text is then incomplete). */
+  ascii = true;
+
+  /** Empties the text. */
+  reset(): void {
+    this.o = 0;
+    this.ascii = true;
+  }
+
+  /** Appends `text`; marks the text lost (`ascii` false) at a character past ASCII. */
+  text(text: string): void {
+    let o = this.o;
+    this.reserve(o + text.length);
+    const b = this.bytes;
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      // Stryker disable next-line EqualityOperator,ConditionalExpression: taking the join of strings for more characters (0x7f, every character, or only ASCII) gives the same text (`false` is caught, but shares the name)
+      if (c > 0x7f) {
+        this.ascii = false;
+        return;
+      }
+      b[o++] = c;
+    }
+    this.o = o;
+  }
+
+  /**
+   * Appends `v` as formatNumber prints it without --precision when shortestFloat32 takes |v| (a
+   * float32 in [1e-4, 2^23), not whole: always a plain decimal with a point, never "1"); false,
+   * appending nothing, for any other `v`.
+   */
+  shortest(v: number): boolean {
+    const a = Math.abs(v);
+    if (!shortestFloat32(a)) return false;
+    this.putShortest(a !== v);
+    return true;
+  }
+
+  /** The text, or undefined when a character past ASCII was appended. */
+  done(): string | undefined {
+    if (!this.ascii) return undefined;
+    ascii ??= new TextDecoder('latin1');
+    return ascii.decode(this.bytes.subarray(0, this.o));
+  }
+
+  /** Grows the buffer to hold at least `end` bytes, doubling. */
+  private reserve(end: number): void {
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: growing a byte early, or on every call, gives the same text (never growing is caught, but shares the names)
+    if (end > this.bytes.length) {
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: any size from `end` up holds the text; the size only sets how often it grows
+      const c = new Uint8Array(Math.max(end, 2 * this.bytes.length));
+      c.set(this.bytes);
+      this.bytes = c;
+    }
+  }
+
+  /**
+   * Appends shortestFloat32's answer as formatNumber lays it out: always plain decimal with a
+   * point, as its `a` is not whole and its exponents lie in -4…6.
+   */
+  private putShortest(negative: boolean): void {
+    let o = this.o;
+    this.reserve(o + 16);
+    const b = this.bytes;
+    if (negative) b[o++] = 45;
+    const n = fastLength;
+    const e = fastExponent;
+    let m = fastDigits;
+    if (e < 0) {
+      b[o++] = 48;
+      b[o++] = 46;
+      for (let z = -e - 1; z > 0; z--) b[o++] = 48;
+      for (let k = o + n - 1; k >= o; k--) {
+        const r = m % 10;
+        b[k] = 48 + r;
+        m = (m - r) / 10;
+      }
+      this.o = o + n;
+      return;
+    }
+    // n digits with a point after the first e + 1.
+    const point = o + e + 1;
+    for (let k = o + n; k >= o; k--) {
+      if (k === point) {
+        b[k] = 46;
+        continue;
+      }
+      const r = m % 10;
+      b[k] = 48 + r;
+      m = (m - r) / 10;
+    }
+    this.o = o + n + 1;
+  }
+}
+
 let ascii: { decode(b: Uint8Array): string } | undefined;
+// formatNumbers' text, reused from call to call.
+const row = new AsciiText();
 
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
@@ -151,79 +255,13 @@ let ascii: { decode(b: Uint8Array): string } | undefined;
  * millions of values is printed through here, a row at a time).
  */
 export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
-  let o = 0;
-  for (let i = from; i < to; i++) {
-    if (i > from) o = putText(separator, o);
-    if (o === -1) break;
+  row.reset();
+  for (let i = from; i < to && row.ascii; i++) {
+    if (i > from) row.text(separator);
     const v = values[i];
-    const a = Math.abs(v);
     // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
-    if (precision === undefined && shortestFloat32(a)) o = putShortest(a !== v, o);
-    else o = putText(formatNumber(v, style, precision), o);
-    if (o === -1) break;
+    if (!(precision === undefined && row.shortest(v))) row.text(formatNumber(v, style, precision));
   }
   // A character past ASCII (a target's spelling of infinity, say): join strings instead.
-  // Stryker disable next-line ConditionalExpression: `true` only switches the byte buffer off, which gives the same text (`false` is caught, but shares the name)
-  if (o === -1) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
-  ascii ??= new TextDecoder('latin1');
-  return ascii.decode(bytes.subarray(0, o));
-}
-
-/** Grows `bytes` to hold at least `end` bytes, doubling. */
-function reserve(end: number): void {
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: growing a byte early, or on every call, gives the same text (never growing is caught, but shares the names)
-  if (end > bytes.length) {
-    // Stryker disable next-line MethodExpression,ArithmeticOperator: any size from `end` up holds the text; the size only sets how often it grows
-    const c = new Uint8Array(Math.max(end, 2 * bytes.length));
-    c.set(bytes);
-    bytes = c;
-  }
-}
-
-/** Appends `text` at `o`; the new end, or -1 when `text` is not ASCII. */
-function putText(text: string, o: number): number {
-  reserve(o + text.length);
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    // Stryker disable next-line EqualityOperator,ConditionalExpression: taking the join of strings for more characters (0x7f, every character, or only ASCII) gives the same text (`false` is caught, but shares the name)
-    if (c > 0x7f) return -1;
-    bytes[o++] = c;
-  }
-  return o;
-}
-
-/**
- * Appends shortestFloat32's answer at `o` as formatNumber lays it out: always plain decimal with a
- * point, as its `a` is not whole and its exponents lie in -4…6; the new end.
- */
-function putShortest(negative: boolean, o: number): number {
-  reserve(o + 16);
-  const b = bytes;
-  if (negative) b[o++] = 45;
-  const n = fastLength;
-  const e = fastExponent;
-  let m = fastDigits;
-  if (e < 0) {
-    b[o++] = 48;
-    b[o++] = 46;
-    for (let z = -e - 1; z > 0; z--) b[o++] = 48;
-    for (let k = o + n - 1; k >= o; k--) {
-      const r = m % 10;
-      b[k] = 48 + r;
-      m = (m - r) / 10;
-    }
-    return o + n;
-  }
-  // n digits with a point after the first e + 1.
-  const point = o + e + 1;
-  for (let k = o + n; k >= o; k--) {
-    if (k === point) {
-      b[k] = 46;
-      continue;
-    }
-    const r = m % 10;
-    b[k] = 48 + r;
-    m = (m - r) / 10;
-  }
-  return o + n + 1;
+  return row.done() ?? Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
 }

@@ -2,7 +2,7 @@ import { BYTES_PER_NODE, BYTES_PER_TERM, humanBytes, type NodeId, type ParamTens
 import { OPS, Prec, isFn, type Cmp, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
-import { formatNumber, type NumberStyle } from './number.js';
+import { AsciiText, formatNumber, type NumberStyle } from './number.js';
 import { unravel } from './common.js';
 
 /** A printed expression and how tightly it binds. */
@@ -72,6 +72,8 @@ export interface RenderOptions {
   /** Paren style for the target (LaTeX uses \left( \right)). */
   readonly open?: string;
   readonly close?: string;
+  /** Keep each affine sum's terms (Printed.terms, Rendered's terms), where the target breaks lines between them (LaTeX). */
+  readonly terms?: boolean;
 }
 
 /**
@@ -93,6 +95,9 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   };
   const texts: (Printed | undefined)[] = new Array(graph.size);
   const bindings: Rendered['bindings'] = [];
+  // Without terms to keep, an affine sum is built in one byte buffer (see affineText).
+  const sum = opts.terms ? undefined : new AsciiText();
+  const fast = opts.precision === undefined && !syntax.constant;
   for (let id = 0; id < graph.size; id++) {
     if (!live[id]) continue;
     const node = graph.nodes[id];
@@ -111,7 +116,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         break;
       }
       case 'affine':
-        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
+        p = (sum && affineText(sum, fast, node.args, node.coefs!, node.value, texts, syntax, num, open, close)) || affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
         break;
       case 'mul': {
         // A symbolic weight reads first, as in W x (the arena orders a product's factors by node id).
@@ -196,6 +201,59 @@ function affine(
   return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add, terms: parts };
 }
 
+/**
+ * The same text as `affine`, without its terms, built in the byte buffer `b`: no string or object
+ * per term, where a Dense layer of a million weights has a million terms. `fast` when no
+ * --precision or constant symbol applies, so that a coefficient shortestFloat32 takes is written
+ * as digits straight into `b` (a plain decimal, never "1"); any other number goes through `num` as
+ * in `affine`. Undefined when the text is not ASCII (then `affine` builds it from strings).
+ */
+function affineText(
+  b: AsciiText,
+  fast: boolean,
+  args: readonly NodeId[],
+  coefs: Float64Array,
+  bias: number,
+  texts: (Printed | undefined)[],
+  syntax: Syntax,
+  num: (v: number) => Printed,
+  open: string,
+  close: string,
+): Printed | undefined {
+  const one = num(1).text;
+  const brk = syntax.termBreak ?? '';
+  const [plus, minus] = [`${brk} + `, `${brk} - `];
+  b.reset();
+  for (let i = 0; i < args.length; i++) {
+    const c = coefs[i];
+    const t = texts[args[i]]!;
+    if (i > 0) b.text(c < 0 ? minus : plus);
+    else if (c < 0) b.text('-');
+    const term = paren(t, Prec.Pow, open, close);
+    const times = typeof syntax.times === 'string' ? syntax.times : syntax.times(term);
+    if (fast && b.shortest(Math.abs(c))) {
+      b.text(times);
+      b.text(term);
+      continue;
+    }
+    const coef = num(Math.abs(c));
+    const lone = i === 0 && c < 0 && t.prec === Prec.Pow ? Prec.Atom : Prec.Mul;
+    if (coef.text === one) b.text(paren(t, lone, open, close));
+    else {
+      b.text(paren(coef, Prec.Mul, open, close));
+      b.text(times);
+      b.text(term);
+    }
+  }
+  if (bias !== 0) {
+    b.text(bias < 0 ? minus : plus);
+    if (!(fast && b.shortest(Math.abs(bias)))) b.text(num(Math.abs(bias)).text);
+  }
+  const text = b.done();
+  if (text === undefined) return undefined;
+  const single = args.length === 1 && bias === 0 && coefs[0] >= 0;
+  return { text, prec: single ? Prec.Mul : Prec.Add };
+}
 
 /**
  * Estimates the printed size before any string is built: in the let form each node is printed
