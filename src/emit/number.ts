@@ -74,25 +74,45 @@ function shortestFloat32(a: number): boolean {
   if (!(a >= 1e-4 && a < 8388608)) return false;
   // Stryker disable next-line ConditionalExpression: made true, a test only switches the fast path off, which gives the same text (made false, caught, but the name is shared)
   if (Math.fround(a) !== a || Number.isInteger(a)) return false;
-  // e = floor(log10 a) exactly: such an `a` is no power of ten (10^k is whole for k ≥ 0, no float32
-  // for k < 0) and lies at least 2^-25 of itself from one, which log10, correct to an ulp or so,
-  // never rounds across (`node scripts/number-brute.mjs --log10` checks every such `a`). So X has 9
-  // integer digits.
-  const e = Math.floor(Math.log10(a));
+  const e = powerOfTen(a);
   const x = a * POW10[8 - e];
   const q = Math.floor(x);
   const f = x - q;
-  let lo = 1;
-  let hi = 9;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (readsBack(a, q, f, e, mid)) hi = mid;
-    else lo = mid + 1;
+  // Nearly every weight needs 7 or 8 digits: try 8, then fewer while they still read back (if p
+  // digits read back, so do p + 1); 9 always do. The last rounding that read back is the answer.
+  if (!readsBack(a, q, f, e, 8)) {
+    readsBack(a, q, f, e, 9);
+    fastLength = 9;
+    return true;
   }
-  readsBack(a, q, f, e, lo);
-  fastLength = lo;
+  let p = 8;
+  let digits = fastDigits;
+  let exponent = fastExponent;
+  while (p > 1 && readsBack(a, q, f, e, p - 1)) {
+    p--;
+    digits = fastDigits;
+    exponent = fastExponent;
+  }
+  fastDigits = digits;
+  fastExponent = exponent;
+  fastLength = p;
   // Stryker disable next-line BooleanLiteral: false only switches the fast path off (the same text)
   return true;
+}
+
+/**
+ * floor(log10 a) for a float32 `a` in [1e-4, 2^23) that is not whole, by comparisons (Math.log10
+ * cost more than the digit search itself). Exact: such an `a` is no power of ten (10^k is whole for
+ * k ≥ 0, no float32 for k < 0) and lies at least 2^-25 of itself from one, while the float64 10^k
+ * it is compared with is off by at most 2^-53 of itself. So X = a·10^(8-e) has 9 integer digits
+ * (`node scripts/number-brute.mjs --pow10` checks every such `a`).
+ */
+export function powerOfTen(a: number): number {
+  if (a >= 1) {
+    if (a >= 1e3) return a >= 1e5 ? (a >= 1e6 ? 6 : 5) : a >= 1e4 ? 4 : 3;
+    return a >= 10 ? (a >= 100 ? 2 : 1) : 0;
+  }
+  return a >= 0.01 ? (a >= 0.1 ? -1 : -2) : a >= 1e-3 ? -3 : -4;
 }
 
 /** Whether the p-digit rounding of a = (q + f)·10^(e-8) reads back as the float32 `a`; leaves that rounding in fastDigits/fastExponent. */
@@ -217,15 +237,16 @@ export class AsciiText {
     if (negative) b[o++] = 45;
     const n = fastLength;
     const e = fastExponent;
-    let m = fastDigits;
+    // Fewer than 10 digits: int32 arithmetic.
+    let m = fastDigits | 0;
     if (e < 0) {
       b[o++] = 48;
       b[o++] = 46;
       for (let z = -e - 1; z > 0; z--) b[o++] = 48;
       for (let k = o + n - 1; k >= o; k--) {
-        const r = m % 10;
-        b[k] = 48 + r;
-        m = (m - r) / 10;
+        const r = (m / 10) | 0;
+        b[k] = 48 + m - r * 10;
+        m = r;
       }
       this.o = o + n;
       return;
@@ -237,9 +258,9 @@ export class AsciiText {
         b[k] = 46;
         continue;
       }
-      const r = m % 10;
-      b[k] = 48 + r;
-      m = (m - r) / 10;
+      const r = (m / 10) | 0;
+      b[k] = 48 + m - r * 10;
+      m = r;
     }
     this.o = o + n + 1;
   }
