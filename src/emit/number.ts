@@ -162,33 +162,42 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
 }
 
 /**
- * ASCII text built in one byte buffer and decoded into a string once: separators, names and numbers
+ * Text built in one byte buffer and decoded into a string once: separators, names and numbers
  * appended without a string per number (formatNumbers' weight rows; render's affine sums of
- * thousands of terms). Only ASCII is kept: once a character past it is appended, `ascii` is false
- * and the caller builds the text from strings instead.
+ * thousands of terms). The bytes hold ASCII; from the first character past it on (a target's
+ * spelling of infinity, a name the user gave), the text is kept as a string instead.
  */
-export class AsciiText {
+export class TextBuffer {
   private bytes = new Uint8Array(1 << 16);
   private o = 0;
-  /** False once a character past ASCII was appended (the text is then incomplete). */
-  ascii = true;
+  /** The text so far once a character past ASCII came (the bytes are then only scratch), else undefined. */
+  private wide: string | undefined;
 
   /** Empties the text. */
   reset(): void {
     this.o = 0;
-    this.ascii = true;
+    this.wide = undefined;
   }
 
-  /** Appends `text`; marks the text lost (`ascii` false) at a character past ASCII. */
+  /** The length of the text so far, in characters. */
+  get length(): number {
+    return this.wide === undefined ? this.o : this.wide.length;
+  }
+
+  /** Appends `text`. */
   text(text: string): void {
+    if (this.wide !== undefined) {
+      this.wide += text;
+      return;
+    }
     let o = this.o;
     this.reserve(o + text.length);
     const b = this.bytes;
     for (let k = 0; k < text.length; k++) {
       const c = text.charCodeAt(k);
-      // Stryker disable next-line EqualityOperator,ConditionalExpression: taking the join of strings for more characters (0x7f, every character, or only ASCII) gives the same text (`false` is caught, but shares the name)
+      // Stryker disable next-line EqualityOperator,ConditionalExpression: keeping a string from more characters on (0x7f, every character) gives the same text (`false` is caught, but shares the name)
       if (c > 0x7f) {
-        this.ascii = false;
+        this.wide = this.decode(o) + text.slice(k);
         return;
       }
       b[o++] = c;
@@ -204,15 +213,24 @@ export class AsciiText {
   shortest(v: number): boolean {
     const a = Math.abs(v);
     if (!shortestFloat32(a)) return false;
-    this.putShortest(a !== v);
+    if (this.wide === undefined) this.putShortest(a !== v);
+    else {
+      this.o = 0;
+      this.putShortest(a !== v);
+      this.wide += this.decode(this.o);
+    }
     return true;
   }
 
-  /** The text, or undefined when a character past ASCII was appended. */
-  done(): string | undefined {
-    if (!this.ascii) return undefined;
-    ascii ??= new TextDecoder('latin1');
-    return ascii.decode(this.bytes.subarray(0, this.o));
+  /** The text. */
+  done(): string {
+    return this.wide ?? this.decode(this.o);
+  }
+
+  /** The first `end` bytes of the buffer as a string. */
+  private decode(end: number): string {
+    latin1 ??= new TextDecoder('latin1');
+    return latin1.decode(this.bytes.subarray(0, end));
   }
 
   /** Grows the buffer to hold at least `end` bytes, doubling. */
@@ -266,9 +284,9 @@ export class AsciiText {
   }
 }
 
-let ascii: { decode(b: Uint8Array): string } | undefined;
+let latin1: { decode(b: Uint8Array): string } | undefined;
 // formatNumbers' text, reused from call to call.
-const row = new AsciiText();
+const row = new TextBuffer();
 
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
@@ -277,12 +295,11 @@ const row = new AsciiText();
  */
 export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
   row.reset();
-  for (let i = from; i < to && row.ascii; i++) {
+  for (let i = from; i < to; i++) {
     if (i > from) row.text(separator);
     const v = values[i];
     // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
     if (!(precision === undefined && row.shortest(v))) row.text(formatNumber(v, style, precision));
   }
-  // A character past ASCII (a target's spelling of infinity, say): join strings instead.
-  return row.done() ?? Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
+  return row.done();
 }
