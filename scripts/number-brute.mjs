@@ -7,9 +7,9 @@
 //                                                        weight-like float32s, 500,000 float64s, rows
 //   node scripts/number-brute.mjs --count 10000000       more random bit patterns
 //   node scripts/number-brute.mjs --against /tmp/old/number.js   also compare with that build, value by value
-//   node scripts/number-brute.mjs --log10                every non-whole float32 in [1e-4, 2^23) (about
-//                                                        310 million): floor(Math.log10(a)) is its power of
-//                                                        ten, the fact the fast path relies on
+//   node scripts/number-brute.mjs --pow10                every non-whole float32 in [1e-4, 2^23) (about
+//                                                        310 million): powerOfTen(a) is its power of ten,
+//                                                        the fact the fast path relies on
 //
 // The reference: toExponential with p = 1, 2, … digits until the text reads back (as the same float32
 // under Math.fround for a float32 value, else as the same float64; a whole number up to 2^53 exactly),
@@ -26,7 +26,7 @@ const opt = (name) => {
   return i < 0 ? undefined : args[i + 1];
 };
 const COUNT = Number(opt('--count') ?? 4_000_000);
-const { formatNumber, formatNumbers, numberParts } = await import(pathToFileURL(`${ROOT}dist/emit/number.js`).href);
+const { formatNumber, formatNumbers, numberParts, powerOfTen } = await import(pathToFileURL(`${ROOT}dist/emit/number.js`).href);
 const against = opt('--against') ? await import(pathToFileURL(opt('--against')).href) : undefined;
 
 const plain = { scientific: (m, e) => `${m}e${e}`, infinity: 'Infinity', nan: 'NaN' };
@@ -38,7 +38,7 @@ const fromBits = (b) => {
   return asFloat[0];
 };
 
-if (args.includes('--log10')) {
+if (args.includes('--pow10')) {
   // Every float32 from the first above 1e-4 to 2^23 (all float32s from 2^23 up are whole).
   asFloat[0] = 1e-4;
   let b = asFloat[0] >= 1e-4 ? bits[0] : bits[0] + 1;
@@ -50,13 +50,13 @@ if (args.includes('--log10')) {
     const a = fromBits(b);
     if (Number.isInteger(a)) continue;
     checked++;
-    const e = Math.floor(Math.log10(a));
-    // Exact comparisons: a float32 is never the float64 nearest a negative power of ten, nor equal to it.
-    if (!(a >= 10 ** e && a < 10 ** (e + 1)) || !(a * 10 ** (8 - e) >= 1e8 && a * 10 ** (8 - e) < 1e9)) {
-      if (wrong++ < 5) console.log(`log10 off: ${a} (bits 0x${b.toString(16)}): floor(log10) = ${e}`);
+    const e = powerOfTen(a);
+    // a·10^(8-e) is exact (see number.ts): it has 9 integer digits exactly when e is a's power of ten.
+    if (!(a * 10 ** (8 - e) >= 1e8 && a * 10 ** (8 - e) < 1e9)) {
+      if (wrong++ < 5) console.log(`powerOfTen off: ${a} (bits 0x${b.toString(16)}): ${e}`);
     }
   }
-  console.log(`log10: ${checked} non-whole float32s in [1e-4, 2^23), ${wrong} with floor(Math.log10(a)) not their power of ten`);
+  console.log(`pow10: ${checked} non-whole float32s in [1e-4, 2^23), ${wrong} with powerOfTen(a) not their power of ten`);
   process.exitCode = wrong ? 1 : 0;
 } else {
   /** A seeded generator (mulberry32). */

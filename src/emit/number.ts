@@ -74,25 +74,45 @@ function shortestFloat32(a: number): boolean {
   if (!(a >= 1e-4 && a < 8388608)) return false;
   // Stryker disable next-line ConditionalExpression: made true, a test only switches the fast path off, which gives the same text (made false, caught, but the name is shared)
   if (Math.fround(a) !== a || Number.isInteger(a)) return false;
-  // e = floor(log10 a) exactly: such an `a` is no power of ten (10^k is whole for k ≥ 0, no float32
-  // for k < 0) and lies at least 2^-25 of itself from one, which log10, correct to an ulp or so,
-  // never rounds across (`node scripts/number-brute.mjs --log10` checks every such `a`). So X has 9
-  // integer digits.
-  const e = Math.floor(Math.log10(a));
+  const e = powerOfTen(a);
   const x = a * POW10[8 - e];
   const q = Math.floor(x);
   const f = x - q;
-  let lo = 1;
-  let hi = 9;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (readsBack(a, q, f, e, mid)) hi = mid;
-    else lo = mid + 1;
+  // Nearly every weight needs 7 or 8 digits: try 8, then fewer while they still read back (if p
+  // digits read back, so do p + 1); 9 always do. The last rounding that read back is the answer.
+  if (!readsBack(a, q, f, e, 8)) {
+    readsBack(a, q, f, e, 9);
+    fastLength = 9;
+    return true;
   }
-  readsBack(a, q, f, e, lo);
-  fastLength = lo;
+  let p = 8;
+  let digits = fastDigits;
+  let exponent = fastExponent;
+  while (p > 1 && readsBack(a, q, f, e, p - 1)) {
+    p--;
+    digits = fastDigits;
+    exponent = fastExponent;
+  }
+  fastDigits = digits;
+  fastExponent = exponent;
+  fastLength = p;
   // Stryker disable next-line BooleanLiteral: false only switches the fast path off (the same text)
   return true;
+}
+
+/**
+ * floor(log10 a) for a float32 `a` in [1e-4, 2^23) that is not whole, by comparisons (Math.log10
+ * cost more than the digit search itself). Exact: such an `a` is no power of ten (10^k is whole for
+ * k ≥ 0, no float32 for k < 0) and lies at least 2^-25 of itself from one, while the float64 10^k
+ * it is compared with is off by at most 2^-53 of itself. So X = a·10^(8-e) has 9 integer digits
+ * (`node scripts/number-brute.mjs --pow10` checks every such `a`).
+ */
+export function powerOfTen(a: number): number {
+  if (a >= 1) {
+    if (a >= 1e3) return a >= 1e5 ? (a >= 1e6 ? 6 : 5) : a >= 1e4 ? 4 : 3;
+    return a >= 10 ? (a >= 100 ? 2 : 1) : 0;
+  }
+  return a >= 0.01 ? (a >= 0.1 ? -1 : -2) : a >= 1e-3 ? -3 : -4;
 }
 
 /** Whether the p-digit rounding of a = (q + f)·10^(e-8) reads back as the float32 `a`; leaves that rounding in fastDigits/fastExponent. */
@@ -141,9 +161,132 @@ export function formatNumber(v: number, style: NumberStyle, precision?: number):
   return `${sign}${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
 }
 
-// formatNumbers writes into this, grown as needed; ASCII only, so any single-byte decoder reads it.
-let bytes: Uint8Array = new Uint8Array(1 << 16);
-let ascii: { decode(b: Uint8Array): string } | undefined;
+/**
+ * Text built in one byte buffer and decoded into a string once: separators, names and numbers
+ * appended without a string per number (formatNumbers' weight rows; render's affine sums of
+ * thousands of terms). The bytes hold ASCII; from the first character past it on (a target's
+ * spelling of infinity, a name the user gave), the text is kept as a string instead.
+ */
+export class TextBuffer {
+  private bytes = new Uint8Array(1 << 16);
+  private o = 0;
+  /** The text so far once a character past ASCII came (the bytes are then only scratch), else undefined. */
+  private wide: string | undefined;
+
+  /** Empties the text. */
+  reset(): void {
+    this.o = 0;
+    this.wide = undefined;
+  }
+
+  /** The length of the text so far, in characters. */
+  get length(): number {
+    return this.wide === undefined ? this.o : this.wide.length;
+  }
+
+  /** Appends `text`. */
+  text(text: string): void {
+    if (this.wide !== undefined) {
+      this.wide += text;
+      return;
+    }
+    let o = this.o;
+    this.reserve(o + text.length);
+    const b = this.bytes;
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      // Stryker disable next-line EqualityOperator,ConditionalExpression: keeping a string from more characters on (0x7f, every character) gives the same text (`false` is caught, but shares the name)
+      if (c > 0x7f) {
+        this.wide = this.decode(o) + text.slice(k);
+        return;
+      }
+      b[o++] = c;
+    }
+    this.o = o;
+  }
+
+  /**
+   * Appends `v` as formatNumber prints it without --precision when shortestFloat32 takes |v| (a
+   * float32 in [1e-4, 2^23), not whole: always a plain decimal with a point, never "1"); false,
+   * appending nothing, for any other `v`.
+   */
+  shortest(v: number): boolean {
+    const a = Math.abs(v);
+    if (!shortestFloat32(a)) return false;
+    if (this.wide === undefined) this.putShortest(a !== v);
+    else {
+      this.o = 0;
+      this.putShortest(a !== v);
+      this.wide += this.decode(this.o);
+    }
+    return true;
+  }
+
+  /** The text. */
+  done(): string {
+    return this.wide ?? this.decode(this.o);
+  }
+
+  /** The first `end` bytes of the buffer as a string. */
+  private decode(end: number): string {
+    latin1 ??= new TextDecoder('latin1');
+    return latin1.decode(this.bytes.subarray(0, end));
+  }
+
+  /** Grows the buffer to hold at least `end` bytes, doubling. */
+  private reserve(end: number): void {
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: growing a byte early, or on every call, gives the same text (never growing is caught, but shares the names)
+    if (end > this.bytes.length) {
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: any size from `end` up holds the text; the size only sets how often it grows
+      const c = new Uint8Array(Math.max(end, 2 * this.bytes.length));
+      c.set(this.bytes);
+      this.bytes = c;
+    }
+  }
+
+  /**
+   * Appends shortestFloat32's answer as formatNumber lays it out: always plain decimal with a
+   * point, as its `a` is not whole and its exponents lie in -4…6.
+   */
+  private putShortest(negative: boolean): void {
+    let o = this.o;
+    this.reserve(o + 16);
+    const b = this.bytes;
+    if (negative) b[o++] = 45;
+    const n = fastLength;
+    const e = fastExponent;
+    // Fewer than 10 digits: int32 arithmetic.
+    let m = fastDigits | 0;
+    if (e < 0) {
+      b[o++] = 48;
+      b[o++] = 46;
+      for (let z = -e - 1; z > 0; z--) b[o++] = 48;
+      for (let k = o + n - 1; k >= o; k--) {
+        const r = (m / 10) | 0;
+        b[k] = 48 + m - r * 10;
+        m = r;
+      }
+      this.o = o + n;
+      return;
+    }
+    // n digits with a point after the first e + 1.
+    const point = o + e + 1;
+    for (let k = o + n; k >= o; k--) {
+      if (k === point) {
+        b[k] = 46;
+        continue;
+      }
+      const r = (m / 10) | 0;
+      b[k] = 48 + m - r * 10;
+      m = r;
+    }
+    this.o = o + n + 1;
+  }
+}
+
+let latin1: { decode(b: Uint8Array): string } | undefined;
+// formatNumbers' text, reused from call to call.
+const row = new TextBuffer();
 
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
@@ -151,79 +294,12 @@ let ascii: { decode(b: Uint8Array): string } | undefined;
  * millions of values is printed through here, a row at a time).
  */
 export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
-  let o = 0;
+  row.reset();
   for (let i = from; i < to; i++) {
-    if (i > from) o = putText(separator, o);
-    if (o === -1) break;
+    if (i > from) row.text(separator);
     const v = values[i];
-    const a = Math.abs(v);
     // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
-    if (precision === undefined && shortestFloat32(a)) o = putShortest(a !== v, o);
-    else o = putText(formatNumber(v, style, precision), o);
-    if (o === -1) break;
+    if (!(precision === undefined && row.shortest(v))) row.text(formatNumber(v, style, precision));
   }
-  // A character past ASCII (a target's spelling of infinity, say): join strings instead.
-  // Stryker disable next-line ConditionalExpression: `true` only switches the byte buffer off, which gives the same text (`false` is caught, but shares the name)
-  if (o === -1) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
-  ascii ??= new TextDecoder('latin1');
-  return ascii.decode(bytes.subarray(0, o));
-}
-
-/** Grows `bytes` to hold at least `end` bytes, doubling. */
-function reserve(end: number): void {
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: growing a byte early, or on every call, gives the same text (never growing is caught, but shares the names)
-  if (end > bytes.length) {
-    // Stryker disable next-line MethodExpression,ArithmeticOperator: any size from `end` up holds the text; the size only sets how often it grows
-    const c = new Uint8Array(Math.max(end, 2 * bytes.length));
-    c.set(bytes);
-    bytes = c;
-  }
-}
-
-/** Appends `text` at `o`; the new end, or -1 when `text` is not ASCII. */
-function putText(text: string, o: number): number {
-  reserve(o + text.length);
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    // Stryker disable next-line EqualityOperator,ConditionalExpression: taking the join of strings for more characters (0x7f, every character, or only ASCII) gives the same text (`false` is caught, but shares the name)
-    if (c > 0x7f) return -1;
-    bytes[o++] = c;
-  }
-  return o;
-}
-
-/**
- * Appends shortestFloat32's answer at `o` as formatNumber lays it out: always plain decimal with a
- * point, as its `a` is not whole and its exponents lie in -4…6; the new end.
- */
-function putShortest(negative: boolean, o: number): number {
-  reserve(o + 16);
-  const b = bytes;
-  if (negative) b[o++] = 45;
-  const n = fastLength;
-  const e = fastExponent;
-  let m = fastDigits;
-  if (e < 0) {
-    b[o++] = 48;
-    b[o++] = 46;
-    for (let z = -e - 1; z > 0; z--) b[o++] = 48;
-    for (let k = o + n - 1; k >= o; k--) {
-      const r = m % 10;
-      b[k] = 48 + r;
-      m = (m - r) / 10;
-    }
-    return o + n;
-  }
-  // n digits with a point after the first e + 1.
-  const point = o + e + 1;
-  for (let k = o + n; k >= o; k--) {
-    if (k === point) {
-      b[k] = 46;
-      continue;
-    }
-    const r = m % 10;
-    b[k] = 48 + r;
-    m = (m - r) / 10;
-  }
-  return o + n + 1;
+  return row.done();
 }

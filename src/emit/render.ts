@@ -2,7 +2,7 @@ import { BYTES_PER_NODE, BYTES_PER_TERM, humanBytes, type NodeId, type ParamTens
 import { OPS, Prec, isFn, type Cmp, type Fn } from '../ir/ops.js';
 import type { Name, Program } from '../schedule.js';
 import { Nn2eqError } from '../errors.js';
-import { formatNumber, type NumberStyle } from './number.js';
+import { TextBuffer, formatNumber, type NumberStyle } from './number.js';
 import { unravel } from './common.js';
 
 /** A printed expression and how tightly it binds. */
@@ -72,6 +72,8 @@ export interface RenderOptions {
   /** Paren style for the target (LaTeX uses \left( \right)). */
   readonly open?: string;
   readonly close?: string;
+  /** Keep each affine sum's terms (Printed.terms, Rendered's terms), where the target breaks lines between them (LaTeX). */
+  readonly terms?: boolean;
 }
 
 /**
@@ -93,6 +95,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   };
   const texts: (Printed | undefined)[] = new Array(graph.size);
   const bindings: Rendered['bindings'] = [];
+  const sum: AffineText = { b: new TextBuffer(), fast: opts.precision === undefined && !syntax.constant, terms: opts.terms ?? false };
   for (let id = 0; id < graph.size; id++) {
     if (!live[id]) continue;
     const node = graph.nodes[id];
@@ -111,7 +114,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         break;
       }
       case 'affine':
-        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
+        p = affine(sum, node.args, node.coefs!, node.value, texts, syntax, num, open, close);
         break;
       case 'mul': {
         // A symbolic weight reads first, as in W x (the arena orders a product's factors by node id).
@@ -162,7 +165,20 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   return { bindings, outputs: program.outputIds.map((o) => texts[o]!.text), outputTerms: program.outputIds.map((o) => texts[o]!.terms) };
 }
 
+/**
+ * Where render builds an affine sum: the buffer `b` (no string or object per term, where a Dense
+ * layer of a million weights has a million terms); `fast` when no --precision or constant symbol
+ * applies, so a coefficient shortestFloat32 takes is written as digits straight into `b` (a plain
+ * decimal, never "1"), any other number goes through `num`; `terms` to keep each term's text.
+ */
+interface AffineText {
+  readonly b: TextBuffer;
+  readonly fast: boolean;
+  readonly terms: boolean;
+}
+
 function affine(
+  { b, fast, terms }: AffineText,
   args: readonly NodeId[],
   coefs: Float64Array,
   bias: number,
@@ -176,26 +192,44 @@ function affine(
   // --precision rounding decides this exactly as it decides the printed digits.
   const one = num(1).text;
   const brk = syntax.termBreak ?? '';
-  const parts: string[] = [];
+  const [plus, minus] = [`${brk} + `, `${brk} - `];
+  const starts: number[] | undefined = terms ? [] : undefined;
+  b.reset();
   for (let i = 0; i < args.length; i++) {
     const c = coefs[i];
     const t = texts[args[i]]!;
-    const coef = num(Math.abs(c));
+    starts?.push(b.length);
+    if (i > 0) b.text(c < 0 ? minus : plus);
+    else if (c < 0) b.text('-');
     const term = paren(t, Prec.Pow, open, close);
     const times = typeof syntax.times === 'string' ? syntax.times : syntax.times(term);
+    if (fast && b.shortest(Math.abs(c))) {
+      b.text(times);
+      b.text(term);
+      continue;
+    }
+    const coef = num(Math.abs(c));
     // A leading minus before a power gets parentheses: JS refuses `-x ** 2` (found by test/property.test.ts).
     const lone = i === 0 && c < 0 && t.prec === Prec.Pow ? Prec.Atom : Prec.Mul;
-    const body = coef.text === one ? paren(t, lone, open, close) : `${paren(coef, Prec.Mul, open, close)}${times}${term}`;
-    if (i === 0) parts.push(c < 0 ? `-${body}` : body);
-    else parts.push(`${brk}${c < 0 ? ' - ' : ' + '}${body}`);
+    if (coef.text === one) b.text(paren(t, lone, open, close));
+    else {
+      b.text(paren(coef, Prec.Mul, open, close));
+      b.text(times);
+      b.text(term);
+    }
   }
-  if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
+  if (bias !== 0) {
+    starts?.push(b.length);
+    b.text(bias < 0 ? minus : plus);
+    if (!(fast && b.shortest(Math.abs(bias)))) b.text(num(Math.abs(bias)).text);
+  }
+  const text = b.done();
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
   // single positive term here always prints as a product.
   const single = args.length === 1 && bias === 0 && coefs[0] >= 0;
-  return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add, terms: parts };
+  const p = { text, prec: single ? Prec.Mul : Prec.Add };
+  return starts ? { ...p, terms: starts.map((s, k) => text.slice(s, starts[k + 1])) } : p;
 }
-
 
 /**
  * Estimates the printed size before any string is built: in the let form each node is printed

@@ -149,7 +149,7 @@ export const latex: Emitter = {
     let lines: string[];
     for (let round = 0; ; round++) {
       program = schedule(graph, shared.inputs, shared.outputs, shared.outputIds, opts.inline, { everyLabel: true, hints: true, longSum: (id) => split.has(id) });
-      const r = render(program, syntax, { ...opts, open: `${L}(`, close: `${R})` });
+      const r = render(program, syntax, { ...opts, open: `${L}(`, close: `${R})`, terms: true });
       const rows: [lhs: string, rhs: string, terms: readonly string[] | undefined, root: NodeId][] = [];
       if (constantsUsed.has(CONSTANTS[2].value)) constantsUsed.add(CONSTANTS[0].value).add(CONSTANTS[1].value);
       for (const c of CONSTANTS) if (c.define && constantsUsed.has(c.value)) rows.push([c.define, formatNumber(c.value, TEX_NUMBERS, opts.precision), undefined, -1]);
