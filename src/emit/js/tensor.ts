@@ -107,11 +107,12 @@ let gemmPanel = new ${values}(0);
  * four, and columns past one, are summed by plainer loops.
  */
 function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
   if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
-  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, atZero ? relu(y[o]) : Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
@@ -147,27 +148,32 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infi
         }
         let o = yo + i * n + j;
         if (add) {
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c00) : Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c01) : Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c02) : Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c03) : Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c10) : Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c11) : Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c12) : Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c13) : Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c20) : Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c21) : Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c22) : Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c23) : Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c30) : Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c31) : Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c32) : Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c33) : Math.max(lo, y[o + 3] + c33));
           continue;
         }
-        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
+        y[o] = Math.min(hi, atZero ? relu(b0 + c00) : Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c01) : Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c02) : Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c03) : Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c10) : Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c11) : Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c12) : Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c13) : Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c20) : Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c21) : Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c22) : Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c23) : Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c30) : Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c31) : Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c32) : Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c33) : Math.max(lo, b3 + c33));
       }
     }
   }
+}`,
+  relu: `/** max(0, v) as (v + |v|) / 2, which is exact for |v| < 2^1023 (else max itself): no branch on the sign of v, which a ReLU's inputs make a coin toss. */
+function relu(v) {
+  const r = v + Math.abs(v);
+  return r < Infinity ? r * 0.5 : Math.max(0, v);
 }`,
   along: `/** The flat indices of \`shape\` grouped along \`axes\` (the other axes fixed), group after group. */
 function along(shape, axes) {
@@ -314,18 +320,22 @@ let convPanel = new ${values}(0);
  * Channels-last convolution: x[...in, C], K[...kernel, C/groups, F], b[F] or null; y[...out, F]. Without
  * groups, K is copied a strip of filters at a time into convPanel, whose 4-filter panels are read in
  * order, and four neighbouring pixels of a row are computed four filters at a time in sixteen running
- * sums (a 4x4 register block: 8 loads per 16 multiply-adds); a kernel column that reaches past the
- * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
+ * sums (a 4x4 register block: 8 loads per 16 multiply-adds), in one loop over a kernel row's taps and
+ * channels when the row is inside the input for all four (no dilation along w); a kernel column that
+ * reaches past the input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
  * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
  * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
  * Each value is clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged).
  */
 function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   const F = y.length / (outD * outH * outW);
   const F4 = groups === 1 ? F - (F % 4) : 0;
   const xs = sW * C;
+  // With no dilation along w, a kernel row's taps (kw, c) are kW*C contiguous values of x.
+  const span = dW === 1 ? kW * C : 0;
   const rowsK = kD * kH * kW * C;
   const strip = Math.min(F4, Math.max(4, 4 * Math.floor(8192 / rowsK)));
   if (F4 > 0 && convPanel.length < rowsK * strip) convPanel = new ${values}(rowsK * strip);
@@ -350,6 +360,20 @@ function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
           for (let kh = 0; kh < kH; kh++) {
             const ih = oh * sH - pH + kh * dH;
             if (ih < 0 || ih >= inH) continue;
+            const iwA = ow * sW - pW;
+            if (span > 0 && pixels === 4 && iwA >= 0 && iwA + 3 * sW + kW - 1 < inW) {
+              // The kernel row is inside the input for all four pixels, and its taps (kw, c) are contiguous in x and in the panel.
+              const x0 = ((id * inH + ih) * inW + iwA) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+              for (let c = 0, p = pf + (kd * kH + kh) * span * 4; c < span; c++, p += 4) {
+                const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+              }
+              continue;
+            }
             for (let kw = 0; kw < kW; kw++) {
               const iw0 = ow * sW - pW + kw * dW;
               const pk = pf + ((kd * kH + kh) * kW + kw) * C * 4;
@@ -383,13 +407,13 @@ function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
           }
         }
         let o = yo + f;
-        y[o] = Math.min(hi, Math.max(lo, c00)); y[o + 1] = Math.min(hi, Math.max(lo, c01)); y[o + 2] = Math.min(hi, Math.max(lo, c02)); y[o + 3] = Math.min(hi, Math.max(lo, c03)); o += F;
+        y[o] = Math.min(hi, atZero ? relu(c00) : Math.max(lo, c00)); y[o + 1] = Math.min(hi, atZero ? relu(c01) : Math.max(lo, c01)); y[o + 2] = Math.min(hi, atZero ? relu(c02) : Math.max(lo, c02)); y[o + 3] = Math.min(hi, atZero ? relu(c03) : Math.max(lo, c03)); o += F;
         if (pixels < 2) continue;
-        y[o] = Math.min(hi, Math.max(lo, c10)); y[o + 1] = Math.min(hi, Math.max(lo, c11)); y[o + 2] = Math.min(hi, Math.max(lo, c12)); y[o + 3] = Math.min(hi, Math.max(lo, c13)); o += F;
+        y[o] = Math.min(hi, atZero ? relu(c10) : Math.max(lo, c10)); y[o + 1] = Math.min(hi, atZero ? relu(c11) : Math.max(lo, c11)); y[o + 2] = Math.min(hi, atZero ? relu(c12) : Math.max(lo, c12)); y[o + 3] = Math.min(hi, atZero ? relu(c13) : Math.max(lo, c13)); o += F;
         if (pixels < 3) continue;
-        y[o] = Math.min(hi, Math.max(lo, c20)); y[o + 1] = Math.min(hi, Math.max(lo, c21)); y[o + 2] = Math.min(hi, Math.max(lo, c22)); y[o + 3] = Math.min(hi, Math.max(lo, c23)); o += F;
+        y[o] = Math.min(hi, atZero ? relu(c20) : Math.max(lo, c20)); y[o + 1] = Math.min(hi, atZero ? relu(c21) : Math.max(lo, c21)); y[o + 2] = Math.min(hi, atZero ? relu(c22) : Math.max(lo, c22)); y[o + 3] = Math.min(hi, atZero ? relu(c23) : Math.max(lo, c23)); o += F;
         if (pixels < 4) continue;
-        y[o] = Math.min(hi, Math.max(lo, c30)); y[o + 1] = Math.min(hi, Math.max(lo, c31)); y[o + 2] = Math.min(hi, Math.max(lo, c32)); y[o + 3] = Math.min(hi, Math.max(lo, c33));
+        y[o] = Math.min(hi, atZero ? relu(c30) : Math.max(lo, c30)); y[o + 1] = Math.min(hi, atZero ? relu(c31) : Math.max(lo, c31)); y[o + 2] = Math.min(hi, atZero ? relu(c32) : Math.max(lo, c32)); y[o + 3] = Math.min(hi, atZero ? relu(c33) : Math.max(lo, c33));
       }
     }
   }
@@ -398,7 +422,7 @@ function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
     const yo = ((od * outH + oh) * outW + ow) * F;
     convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, F4);
-    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, Math.max(lo, y[f]));
+    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, atZero ? relu(y[f]) : Math.max(lo, y[f]));
   }
 }
 
@@ -439,12 +463,13 @@ let depthwiseTaps = new Int32Array(0);
  * kernel) by depthwisePixel, which lists the pixel's taps first.
  */
 function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   if (depthwiseTaps.length < 2 * kD * kH * kW) depthwiseTaps = new Int32Array(2 * kD * kH * kW);
   if (m !== 1) {
     depthwiseMultiplier(y, x, D, b, g, m, C);
-    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, Math.max(lo, y[i]));
+    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, atZero ? relu(y[i]) : Math.max(lo, y[i]));
     return;
   }
   if (kD !== 1 || inD !== 1 || outD !== 1 || kH !== 3 || kW !== 3 || dW !== 1 || sW > 2) {
@@ -481,7 +506,7 @@ function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
           s0 += v0 * w6; s0 += v1 * w7; s0 += v2 * w8; s1 += v1 * w6; s1 += v2 * w7; s1 += v3 * w8;
           s2 += v2 * w6; s2 += v3 * w7; s2 += v4 * w8; s3 += v3 * w6; s3 += v4 * w7; s3 += v5 * w8;
           const o = yRow + ow * C;
-          y[o] = Math.min(hi, Math.max(lo, s0)); y[o + C] = Math.min(hi, Math.max(lo, s1)); y[o + C2] = Math.min(hi, Math.max(lo, s2)); y[o + C3] = Math.min(hi, Math.max(lo, s3));
+          y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + C] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + C2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + C3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
         }
       } else {
         for (; ow < ow4; ow += 4) {
@@ -499,14 +524,14 @@ function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
           s0 += v0 * w6; s0 += v1 * w7; s0 += v2 * w8; s1 += v2 * w6; s1 += v3 * w7; s1 += v4 * w8;
           s2 += v4 * w6; s2 += v5 * w7; s2 += v6 * w8; s3 += v6 * w6; s3 += v7 * w7; s3 += v8 * w8;
           const o = yRow + ow * C;
-          y[o] = Math.min(hi, Math.max(lo, s0)); y[o + C] = Math.min(hi, Math.max(lo, s1)); y[o + C2] = Math.min(hi, Math.max(lo, s2)); y[o + C3] = Math.min(hi, Math.max(lo, s3));
+          y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + C] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + C2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + C3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
         }
       }
       for (; ow < owHi; ow++) {
         const i0 = r0 + ow * col, i1 = r1 + ow * col, i2 = r2 + ow * col;
         let s = bias;
         s += x[i0] * w0; s += x[i0 + C] * w1; s += x[i0 + C2] * w2; s += x[i1] * w3; s += x[i1 + C] * w4; s += x[i1 + C2] * w5; s += x[i2] * w6; s += x[i2 + C] * w7; s += x[i2 + C2] * w8;
-        y[yRow + ow * C] = Math.min(hi, Math.max(lo, s));
+        y[yRow + ow * C] = Math.min(hi, atZero ? relu(s) : Math.max(lo, s));
       }
     }
     for (let ow = 0; ow < outW; ow++) if (!inside || ow < owLo || ow >= owHi) depthwisePixel(y, (oh * outW + ow) * C, x, D, b, g, 0, oh, ow, C, 0, lo, hi);
@@ -515,6 +540,7 @@ function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
 
 /** Channels c0... of one output pixel of depthwiseConv (M = 1): its taps inside the input listed, then eight channels at a time in eight running sums. */
 function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
   const T = depthwiseTaps;
   let n = 0;
@@ -544,13 +570,13 @@ function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
       s4 += x[i + 4] * D[k + 4]; s5 += x[i + 5] * D[k + 5]; s6 += x[i + 6] * D[k + 6]; s7 += x[i + 7] * D[k + 7];
     }
     const o = yo + c;
-    y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
-    y[o + 4] = Math.min(hi, Math.max(lo, s4)); y[o + 5] = Math.min(hi, Math.max(lo, s5)); y[o + 6] = Math.min(hi, Math.max(lo, s6)); y[o + 7] = Math.min(hi, Math.max(lo, s7));
+    y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + 1] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + 2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + 3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
+    y[o + 4] = Math.min(hi, atZero ? relu(s4) : Math.max(lo, s4)); y[o + 5] = Math.min(hi, atZero ? relu(s5) : Math.max(lo, s5)); y[o + 6] = Math.min(hi, atZero ? relu(s6) : Math.max(lo, s6)); y[o + 7] = Math.min(hi, atZero ? relu(s7) : Math.max(lo, s7));
   }
   for (; c < C; c++) {
     let s = b === null ? 0 : b[c];
     for (let t = 0; t < n; t += 2) s += x[T[t] + c] * D[T[t + 1] + c];
-    y[yo + c] = Math.min(hi, Math.max(lo, s));
+    y[yo + c] = Math.min(hi, atZero ? relu(s) : Math.max(lo, s));
   }
 }
 
@@ -778,7 +804,7 @@ function denseAdd(y, x, W, k, n) {
 };
 
 /** Helpers other helpers call. */
-const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate'], conv: ['accumulate'] };
+const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate', 'relu'], conv: ['accumulate', 'relu'], depthwiseConv: ['relu'] };
 
 
 /** Whether every value is a float32 (or NaN), so a Float32Array holds them exactly. */
