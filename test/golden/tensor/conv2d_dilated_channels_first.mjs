@@ -69,6 +69,12 @@ function accumulate(y, yo, x, xo, W, wo, k, n, stride) {
   }
 }
 
+/** max(0, v) as (v + |v|) / 2, which is exact for |v| < 2^1023 (else max itself): no branch on the sign of v, which a ReLU's inputs make a coin toss. */
+function relu(v) {
+  const r = v + Math.abs(v);
+  return r < Infinity ? r * 0.5 : Math.max(0, v);
+}
+
 /** A window's geometry, per spatial axis, padded to three axes (depth, height, width). */
 function geometry(input, kernel, strides, dilation, padBefore, output) {
   const three = (a, v) => [...Array(3 - a.length).fill(v), ...a];
@@ -88,18 +94,21 @@ let convPanel = new Float64Array(0);
  * Channels-last convolution: x[...in, C], K[...kernel, C/groups, F], b[F] or null; y[...out, F]. Without
  * groups, K is copied a strip of filters at a time into convPanel, whose 4-filter panels are read in
  * order, and four neighbouring pixels of a row are computed four filters at a time in sixteen running
- * sums (a 4x4 register block: 8 loads per 16 multiply-adds); a kernel column that reaches past the
- * input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
+ * sums (a 4x4 register block: 8 loads per 16 multiply-adds), in one loop over a kernel row's taps and
+ * channels when the row is inside the input for all four (no dilation along w); a kernel column that
+ * reaches past the input's edge for some of the four, or a row's last pixels, go a pixel at a time (4 sums). The filters
  * past a multiple of four, and convolutions with groups, are computed one pixel at a time by convPixel
  * (a convolution with one channel and one filter per group, depthwise, in one loop over the channels).
  * Each value is clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged).
  */
 function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   const F = y.length / (outD * outH * outW);
   const F4 = groups === 1 ? F - (F % 4) : 0;
-  const xs = sW * C;
+  // With no dilation along w, a kernel row's taps (kw, c) are kW*C contiguous values of x.
+  const span = dW === 1 ? kW * C : 0;
   const rowsK = kD * kH * kW * C;
   const strip = Math.min(F4, Math.max(4, 4 * Math.floor(8192 / rowsK)));
   if (F4 > 0 && convPanel.length < rowsK * strip) convPanel = new Float64Array(rowsK * strip);
@@ -111,68 +120,93 @@ function conv(y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
         P[p] = K[at]; P[p + 1] = K[at + 1]; P[p + 2] = K[at + 2]; P[p + 3] = K[at + 3];
       }
     }
-    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow += 4) {
-      const pixels = Math.min(4, outW - ow);
-      const yo = ((od * outH + oh) * outW + ow) * F;
-      for (let f = f0, pf = 0; f < f1; f += 4, pf += 4 * rowsK) {
-        const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
-        let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
-        let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
-        for (let kd = 0; kd < kD; kd++) {
-          const id = od * sD - pD + kd * dD;
-          if (id < 0 || id >= inD) continue;
-          for (let kh = 0; kh < kH; kh++) {
-            const ih = oh * sH - pH + kh * dH;
-            if (ih < 0 || ih >= inH) continue;
-            for (let kw = 0; kw < kW; kw++) {
-              const iw0 = ow * sW - pW + kw * dW;
-              const pk = pf + ((kd * kH + kh) * kW + kw) * C * 4;
-              if (pixels === 4 && iw0 >= 0 && iw0 + 3 * sW < inW) {
-                const x0 = ((id * inH + ih) * inW + iw0) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-                for (let c = 0, p = pk; c < C; c++, p += 4) {
-                  const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
-                  const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
-                  c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
-                  c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
-                  c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
-                  c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
-                }
-                continue;
-              }
-              for (let q = 0; q < pixels; q++) {
-                const iw = iw0 + q * sW;
-                if (iw < 0 || iw >= inW) continue;
-                const xq = ((id * inH + ih) * inW + iw) * C;
-                let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (let c = 0, p = pk; c < C; c++, p += 4) {
-                  const a = x[xq + c];
-                  s0 += a * P[p]; s1 += a * P[p + 1]; s2 += a * P[p + 2]; s3 += a * P[p + 3];
-                }
-                if (q === 0) { c00 += s0; c01 += s1; c02 += s2; c03 += s3; }
-                else if (q === 1) { c10 += s0; c11 += s1; c12 += s2; c13 += s3; }
-                else if (q === 2) { c20 += s0; c21 += s1; c22 += s2; c23 += s3; }
-                else { c30 += s0; c31 += s1; c32 += s2; c33 += s3; }
-              }
-            }
-          }
-        }
-        let o = yo + f;
-        y[o] = Math.min(hi, Math.max(lo, c00)); y[o + 1] = Math.min(hi, Math.max(lo, c01)); y[o + 2] = Math.min(hi, Math.max(lo, c02)); y[o + 3] = Math.min(hi, Math.max(lo, c03)); o += F;
-        if (pixels < 2) continue;
-        y[o] = Math.min(hi, Math.max(lo, c10)); y[o + 1] = Math.min(hi, Math.max(lo, c11)); y[o + 2] = Math.min(hi, Math.max(lo, c12)); y[o + 3] = Math.min(hi, Math.max(lo, c13)); o += F;
-        if (pixels < 3) continue;
-        y[o] = Math.min(hi, Math.max(lo, c20)); y[o + 1] = Math.min(hi, Math.max(lo, c21)); y[o + 2] = Math.min(hi, Math.max(lo, c22)); y[o + 3] = Math.min(hi, Math.max(lo, c23)); o += F;
-        if (pixels < 4) continue;
-        y[o] = Math.min(hi, Math.max(lo, c30)); y[o + 1] = Math.min(hi, Math.max(lo, c31)); y[o + 2] = Math.min(hi, Math.max(lo, c32)); y[o + 3] = Math.min(hi, Math.max(lo, c33));
-      }
-    }
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) convRow(y, x, P, b, g, od, oh, f0, f1, C, F, rowsK, span, lo, hi, atZero);
   }
   if (F4 === F) return;
   const clamp = lo !== -Infinity || hi !== Infinity;
   for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
     const yo = ((od * outH + oh) * outW + ow) * F;
     convPixel(y, yo, x, K, b, g, od, oh, ow, C, F, groups, F4);
-    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, Math.max(lo, y[f]));
+    if (clamp) for (let f = yo + F4; f < yo + F; f++) y[f] = Math.min(hi, atZero ? relu(y[f]) : Math.max(lo, y[f]));
+  }
+}
+
+/**
+ * The filters f0...f1 of conv's output row (od, oh), four pixels at a time, from the panels in P (see conv).
+ * A function of its own, called for every row: the JIT then compiles it from every path its first rows
+ * took, instead of replacing the loop of a call that runs once per prediction while it runs.
+ */
+function convRow(y, x, P, b, g, od, oh, f0, f1, C, F, rowsK, span, lo, hi, atZero) {
+  const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, outH, outW } = g;
+  const xs = sW * C;
+  for (let ow = 0; ow < outW; ow += 4) {
+    const pixels = Math.min(4, outW - ow);
+    const yo = ((od * outH + oh) * outW + ow) * F;
+    for (let f = f0, pf = 0; f < f1; f += 4, pf += 4 * rowsK) {
+      const b0 = b === null ? 0 : b[f], b1 = b === null ? 0 : b[f + 1], b2 = b === null ? 0 : b[f + 2], b3 = b === null ? 0 : b[f + 3];
+      let c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3;
+      let c20 = b0, c21 = b1, c22 = b2, c23 = b3, c30 = b0, c31 = b1, c32 = b2, c33 = b3;
+      for (let kd = 0; kd < kD; kd++) {
+        const id = od * sD - pD + kd * dD;
+        if (id < 0 || id >= inD) continue;
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = oh * sH - pH + kh * dH;
+          if (ih < 0 || ih >= inH) continue;
+          const iwA = ow * sW - pW;
+          if (span > 0 && pixels === 4 && iwA >= 0 && iwA + 3 * sW + kW - 1 < inW) {
+            // The kernel row is inside the input for all four pixels, and its taps (kw, c) are contiguous in x and in the panel.
+            const x0 = ((id * inH + ih) * inW + iwA) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+            for (let c = 0, p = pf + (kd * kH + kh) * span * 4; c < span; c++, p += 4) {
+              const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+              const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+              c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+              c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+              c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+              c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+            }
+            continue;
+          }
+          for (let kw = 0; kw < kW; kw++) {
+            const iw0 = ow * sW - pW + kw * dW;
+            const pk = pf + ((kd * kH + kh) * kW + kw) * C * 4;
+            if (pixels === 4 && iw0 >= 0 && iw0 + 3 * sW < inW) {
+              const x0 = ((id * inH + ih) * inW + iw0) * C, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+              for (let c = 0, p = pk; c < C; c++, p += 4) {
+                const w0 = P[p], w1 = P[p + 1], w2 = P[p + 2], w3 = P[p + 3];
+                const a0 = x[x0 + c], a1 = x[x1 + c], a2 = x[x2 + c], a3 = x[x3 + c];
+                c00 += a0 * w0; c01 += a0 * w1; c02 += a0 * w2; c03 += a0 * w3;
+                c10 += a1 * w0; c11 += a1 * w1; c12 += a1 * w2; c13 += a1 * w3;
+                c20 += a2 * w0; c21 += a2 * w1; c22 += a2 * w2; c23 += a2 * w3;
+                c30 += a3 * w0; c31 += a3 * w1; c32 += a3 * w2; c33 += a3 * w3;
+              }
+              continue;
+            }
+            for (let q = 0; q < pixels; q++) {
+              const iw = iw0 + q * sW;
+              if (iw < 0 || iw >= inW) continue;
+              const xq = ((id * inH + ih) * inW + iw) * C;
+              let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+              for (let c = 0, p = pk; c < C; c++, p += 4) {
+                const a = x[xq + c];
+                s0 += a * P[p]; s1 += a * P[p + 1]; s2 += a * P[p + 2]; s3 += a * P[p + 3];
+              }
+              if (q === 0) { c00 += s0; c01 += s1; c02 += s2; c03 += s3; }
+              else if (q === 1) { c10 += s0; c11 += s1; c12 += s2; c13 += s3; }
+              else if (q === 2) { c20 += s0; c21 += s1; c22 += s2; c23 += s3; }
+              else { c30 += s0; c31 += s1; c32 += s2; c33 += s3; }
+            }
+          }
+        }
+      }
+      let o = yo + f;
+      y[o] = Math.min(hi, atZero ? relu(c00) : Math.max(lo, c00)); y[o + 1] = Math.min(hi, atZero ? relu(c01) : Math.max(lo, c01)); y[o + 2] = Math.min(hi, atZero ? relu(c02) : Math.max(lo, c02)); y[o + 3] = Math.min(hi, atZero ? relu(c03) : Math.max(lo, c03)); o += F;
+      if (pixels < 2) continue;
+      y[o] = Math.min(hi, atZero ? relu(c10) : Math.max(lo, c10)); y[o + 1] = Math.min(hi, atZero ? relu(c11) : Math.max(lo, c11)); y[o + 2] = Math.min(hi, atZero ? relu(c12) : Math.max(lo, c12)); y[o + 3] = Math.min(hi, atZero ? relu(c13) : Math.max(lo, c13)); o += F;
+      if (pixels < 3) continue;
+      y[o] = Math.min(hi, atZero ? relu(c20) : Math.max(lo, c20)); y[o + 1] = Math.min(hi, atZero ? relu(c21) : Math.max(lo, c21)); y[o + 2] = Math.min(hi, atZero ? relu(c22) : Math.max(lo, c22)); y[o + 3] = Math.min(hi, atZero ? relu(c23) : Math.max(lo, c23)); o += F;
+      if (pixels < 4) continue;
+      y[o] = Math.min(hi, atZero ? relu(c30) : Math.max(lo, c30)); y[o + 1] = Math.min(hi, atZero ? relu(c31) : Math.max(lo, c31)); y[o + 2] = Math.min(hi, atZero ? relu(c32) : Math.max(lo, c32)); y[o + 3] = Math.min(hi, atZero ? relu(c33) : Math.max(lo, c33));
+    }
   }
 }
 

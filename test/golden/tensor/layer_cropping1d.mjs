@@ -45,27 +45,49 @@ function nest(v, dims) {
   return dims.length === 0 ? level[0] : level;
 }
 
-/** Copies the box of `sizes` at `from` in x (shape xs) to `to` in y (shape ys). */
+/**
+ * Copies the box of `sizes` at `from` in x (shape xs) to `to` in y (shape ys), and zeros to the rest of y, a
+ * run of contiguous values at a time: the last axis, with the axes before it while the axes after them are
+ * whole in x and in y.
+ */
 function box(y, ys, to, x, xs, from, sizes) {
-  const r = sizes.length;
-  const ystr = ys.map((_, i) => ys.slice(i + 1).reduce((a, b) => a * b, 1));
-  const xstr = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
-  const p = sizes.map(() => 0);
-  const rows = sizes.slice(0, -1).reduce((a, b) => a * b, 1);
-  const run = sizes[r - 1];
+  const S = [...sizes], X = [...xs], Y = [...ys], T = [...to], F = [...from];
+  while (S.length > 1 && S[S.length - 1] === X[X.length - 1] && S[S.length - 1] === Y[Y.length - 1]) {
+    const n = S.pop();
+    X.pop();
+    Y.pop();
+    T.pop();
+    F.pop();
+    const i = S.length - 1;
+    S[i] *= n;
+    X[i] *= n;
+    Y[i] *= n;
+    T[i] *= n;
+    F[i] *= n;
+  }
+  const r = S.length;
+  const ystr = Y.map((_, i) => Y.slice(i + 1).reduce((a, b) => a * b, 1));
+  const xstr = X.map((_, i) => X.slice(i + 1).reduce((a, b) => a * b, 1));
+  const p = S.map(() => 0);
+  const rows = S.slice(0, -1).reduce((a, b) => a * b, 1);
+  const run = S[r - 1];
+  let end = 0;
   for (let row = 0; row < rows; row++) {
     let yo = 0;
     let xo = 0;
     for (let i = 0; i < r; i++) {
-      yo += (to[i] + p[i]) * ystr[i];
-      xo += (from[i] + p[i]) * xstr[i];
+      yo += (T[i] + p[i]) * ystr[i];
+      xo += (F[i] + p[i]) * xstr[i];
     }
+    for (; end < yo; end++) y[end] = 0;
     for (let j = 0; j < run; j++) y[yo + j] = x[xo + j];
+    end = yo + run;
     for (let i = r - 2; i >= 0; i--) {
-      if (++p[i] < sizes[i]) break;
+      if (++p[i] < S[i]) break;
       p[i] = 0;
     }
   }
+  for (; end < y.length; end++) y[end] = 0;
 }
 
 /** y (shape ys) = the elements of x (shape xs) from `begin` on each axis. */

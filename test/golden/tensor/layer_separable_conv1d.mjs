@@ -82,11 +82,12 @@ let gemmPanel = new Float64Array(0);
  * four, and columns past one, are summed by plainer loops.
  */
 function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
   if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
-  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, atZero ? relu(y[o]) : Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
@@ -122,27 +123,33 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infi
         }
         let o = yo + i * n + j;
         if (add) {
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c00) : Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c01) : Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c02) : Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c03) : Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c10) : Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c11) : Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c12) : Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c13) : Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c20) : Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c21) : Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c22) : Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c23) : Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c30) : Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c31) : Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c32) : Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c33) : Math.max(lo, y[o + 3] + c33));
           continue;
         }
-        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
+        y[o] = Math.min(hi, atZero ? relu(b0 + c00) : Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c01) : Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c02) : Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c03) : Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c10) : Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c11) : Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c12) : Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c13) : Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c20) : Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c21) : Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c22) : Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c23) : Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c30) : Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c31) : Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c32) : Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c33) : Math.max(lo, b3 + c33));
       }
     }
   }
+}
+
+/** max(0, v) as (v + |v|) / 2, which is exact for |v| < 2^1023 (else max itself): no branch on the sign of v, which a ReLU's inputs make a coin toss. */
+function relu(v) {
+  const r = v + Math.abs(v);
+  return r < Infinity ? r * 0.5 : Math.max(0, v);
 }
 
 /** A window's geometry, per spatial axis, padded to three axes (depth, height, width). */
@@ -163,68 +170,91 @@ let depthwiseTaps = new Int32Array(0);
 /**
  * Channels-last depthwise convolution: x[...in, C], D[...kernel, C, M], b[C*M] or null; y[...out, C*M],
  * each value clamped to [lo, hi] as it is stored (-Infinity and Infinity: unchanged). Each sum is the bias,
- * then the taps inside the input in order. With one filter per channel (M = 1) and a 3x3 kernel over two
- * spatial axes, the pixels whose window lies inside the input are computed a row at a time, four channels
- * at a time, those channels' 36 weights held in locals and the nine taps read from contiguous channels;
- * every other pixel (and kernel) by depthwisePixel, which lists the pixel's taps first.
+ * then the taps inside the input in order. With one filter per channel (M = 1), a 3x3 kernel over two
+ * spatial axes, stride 1 or 2 and no dilation along w, the pixels of a row whose window lies inside the
+ * input are computed a channel at a time, that channel's nine weights in locals, four neighbouring pixels
+ * at a time (four running sums, each input value loaded once for all of them); every other pixel (and
+ * kernel) by depthwisePixel, which lists the pixel's taps first.
  */
 function depthwiseConv(y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
   const C = x.length / (inD * inH * inW);
   if (depthwiseTaps.length < 2 * kD * kH * kW) depthwiseTaps = new Int32Array(2 * kD * kH * kW);
   if (m !== 1) {
     depthwiseMultiplier(y, x, D, b, g, m, C);
-    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, Math.max(lo, y[i]));
+    if (lo !== -Infinity || hi !== Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, atZero ? relu(y[i]) : Math.max(lo, y[i]));
     return;
   }
-  if (kD !== 1 || inD !== 1 || outD !== 1 || kH !== 3 || kW !== 3) {
+  if (kD !== 1 || inD !== 1 || outD !== 1 || kH !== 3 || kW !== 3 || dW !== 1 || sW > 2) {
     for (let od = 0, yo = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, yo += C) depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, 0, lo, hi);
     return;
   }
-  const C4 = C - (C % 4);
-  const dx = dW * C, dy = dH * inW * C, step = sW * C;
-  // The output columns whose window is inside the input along w: iw = ow*sW - pW >= 0 and iw + 2dW < inW.
+  // The output columns whose window is inside the input along w: iw = ow*sW - pW >= 0 and iw + 2 < inW.
   const owLo = Math.min(outW, Math.ceil(pW / sW));
-  const owHi = Math.max(owLo, Math.min(outW, Math.floor((inW - 1 - 2 * dW + pW) / sW) + 1));
+  const owHi = Math.max(owLo, Math.min(outW, Math.floor((inW - 3 + pW) / sW) + 1));
+  const ow4 = owHi - ((owHi - owLo) % 4);
+  const col = sW * C, rowX = dH * inW * C, C2 = 2 * C, C3 = 3 * C, C4 = 4 * C, C5 = 5 * C, C6 = 6 * C, C7 = 7 * C, C8 = 8 * C;
   for (let oh = 0; oh < outH; oh++) {
     const ih = oh * sH - pH;
     const inside = ih >= 0 && ih + 2 * dH < inH && owHi > owLo;
-    const yRow = oh * outW * C;
-    if (inside) {
-      for (let c = 0; c < C4; c += 4) {
-        const w00 = D[0 * C + c], w01 = D[0 * C + c + 1], w02 = D[0 * C + c + 2], w03 = D[0 * C + c + 3];
-        const w10 = D[1 * C + c], w11 = D[1 * C + c + 1], w12 = D[1 * C + c + 2], w13 = D[1 * C + c + 3];
-        const w20 = D[2 * C + c], w21 = D[2 * C + c + 1], w22 = D[2 * C + c + 2], w23 = D[2 * C + c + 3];
-        const w30 = D[3 * C + c], w31 = D[3 * C + c + 1], w32 = D[3 * C + c + 2], w33 = D[3 * C + c + 3];
-        const w40 = D[4 * C + c], w41 = D[4 * C + c + 1], w42 = D[4 * C + c + 2], w43 = D[4 * C + c + 3];
-        const w50 = D[5 * C + c], w51 = D[5 * C + c + 1], w52 = D[5 * C + c + 2], w53 = D[5 * C + c + 3];
-        const w60 = D[6 * C + c], w61 = D[6 * C + c + 1], w62 = D[6 * C + c + 2], w63 = D[6 * C + c + 3];
-        const w70 = D[7 * C + c], w71 = D[7 * C + c + 1], w72 = D[7 * C + c + 2], w73 = D[7 * C + c + 3];
-        const w80 = D[8 * C + c], w81 = D[8 * C + c + 1], w82 = D[8 * C + c + 2], w83 = D[8 * C + c + 3];
-        const b0 = b === null ? 0 : b[c], b1 = b === null ? 0 : b[c + 1], b2 = b === null ? 0 : b[c + 2], b3 = b === null ? 0 : b[c + 3];
-        for (let ow = owLo, a0 = (ih * inW + owLo * sW - pW) * C + c, o = yRow + owLo * C + c; ow < owHi; ow++, a0 += step, o += C) {
-          const a1 = a0 + dx, a2 = a1 + dx, a3 = a0 + dy, a4 = a3 + dx, a5 = a4 + dx, a6 = a3 + dy, a7 = a6 + dx, a8 = a7 + dx;
-          let s0 = b0;
-          s0 += x[a0] * w00; s0 += x[a1] * w10; s0 += x[a2] * w20; s0 += x[a3] * w30; s0 += x[a4] * w40; s0 += x[a5] * w50; s0 += x[a6] * w60; s0 += x[a7] * w70; s0 += x[a8] * w80;
-          let s1 = b1;
-          s1 += x[a0 + 1] * w01; s1 += x[a1 + 1] * w11; s1 += x[a2 + 1] * w21; s1 += x[a3 + 1] * w31; s1 += x[a4 + 1] * w41; s1 += x[a5 + 1] * w51; s1 += x[a6 + 1] * w61; s1 += x[a7 + 1] * w71; s1 += x[a8 + 1] * w81;
-          let s2 = b2;
-          s2 += x[a0 + 2] * w02; s2 += x[a1 + 2] * w12; s2 += x[a2 + 2] * w22; s2 += x[a3 + 2] * w32; s2 += x[a4 + 2] * w42; s2 += x[a5 + 2] * w52; s2 += x[a6 + 2] * w62; s2 += x[a7 + 2] * w72; s2 += x[a8 + 2] * w82;
-          let s3 = b3;
-          s3 += x[a0 + 3] * w03; s3 += x[a1 + 3] * w13; s3 += x[a2 + 3] * w23; s3 += x[a3 + 3] * w33; s3 += x[a4 + 3] * w43; s3 += x[a5 + 3] * w53; s3 += x[a6 + 3] * w63; s3 += x[a7 + 3] * w73; s3 += x[a8 + 3] * w83;
-          y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
+    for (let c = 0; inside && c < C; c++) {
+      const w0 = D[c], w1 = D[C + c], w2 = D[C2 + c], w3 = D[C3 + c], w4 = D[C4 + c], w5 = D[C5 + c], w6 = D[C6 + c], w7 = D[C7 + c], w8 = D[C8 + c];
+      const bias = b === null ? 0 : b[c];
+      const r0 = (ih * inW - pW) * C + c, r1 = r0 + rowX, r2 = r1 + rowX, yRow = oh * outW * C + c;
+      let ow = owLo;
+      // Four pixels: input columns iw...iw+5 of each row with stride 1, iw...iw+8 with stride 2.
+      if (sW === 1) {
+        for (; ow < ow4; ow += 4) {
+          let s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+          let i = r0 + ow * C;
+          let v0 = x[i], v1 = x[i + C], v2 = x[i + C2], v3 = x[i + C3], v4 = x[i + C4], v5 = x[i + C5];
+          s0 += v0 * w0; s0 += v1 * w1; s0 += v2 * w2; s1 += v1 * w0; s1 += v2 * w1; s1 += v3 * w2;
+          s2 += v2 * w0; s2 += v3 * w1; s2 += v4 * w2; s3 += v3 * w0; s3 += v4 * w1; s3 += v5 * w2;
+          i = r1 + ow * C;
+          v0 = x[i]; v1 = x[i + C]; v2 = x[i + C2]; v3 = x[i + C3]; v4 = x[i + C4]; v5 = x[i + C5];
+          s0 += v0 * w3; s0 += v1 * w4; s0 += v2 * w5; s1 += v1 * w3; s1 += v2 * w4; s1 += v3 * w5;
+          s2 += v2 * w3; s2 += v3 * w4; s2 += v4 * w5; s3 += v3 * w3; s3 += v4 * w4; s3 += v5 * w5;
+          i = r2 + ow * C;
+          v0 = x[i]; v1 = x[i + C]; v2 = x[i + C2]; v3 = x[i + C3]; v4 = x[i + C4]; v5 = x[i + C5];
+          s0 += v0 * w6; s0 += v1 * w7; s0 += v2 * w8; s1 += v1 * w6; s1 += v2 * w7; s1 += v3 * w8;
+          s2 += v2 * w6; s2 += v3 * w7; s2 += v4 * w8; s3 += v3 * w6; s3 += v4 * w7; s3 += v5 * w8;
+          const o = yRow + ow * C;
+          y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + C] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + C2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + C3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
+        }
+      } else {
+        for (; ow < ow4; ow += 4) {
+          let s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+          let i = r0 + ow * col;
+          let v0 = x[i], v1 = x[i + C], v2 = x[i + C2], v3 = x[i + C3], v4 = x[i + C4], v5 = x[i + C5], v6 = x[i + C6], v7 = x[i + C7], v8 = x[i + C8];
+          s0 += v0 * w0; s0 += v1 * w1; s0 += v2 * w2; s1 += v2 * w0; s1 += v3 * w1; s1 += v4 * w2;
+          s2 += v4 * w0; s2 += v5 * w1; s2 += v6 * w2; s3 += v6 * w0; s3 += v7 * w1; s3 += v8 * w2;
+          i = r1 + ow * col;
+          v0 = x[i]; v1 = x[i + C]; v2 = x[i + C2]; v3 = x[i + C3]; v4 = x[i + C4]; v5 = x[i + C5]; v6 = x[i + C6]; v7 = x[i + C7]; v8 = x[i + C8];
+          s0 += v0 * w3; s0 += v1 * w4; s0 += v2 * w5; s1 += v2 * w3; s1 += v3 * w4; s1 += v4 * w5;
+          s2 += v4 * w3; s2 += v5 * w4; s2 += v6 * w5; s3 += v6 * w3; s3 += v7 * w4; s3 += v8 * w5;
+          i = r2 + ow * col;
+          v0 = x[i]; v1 = x[i + C]; v2 = x[i + C2]; v3 = x[i + C3]; v4 = x[i + C4]; v5 = x[i + C5]; v6 = x[i + C6]; v7 = x[i + C7]; v8 = x[i + C8];
+          s0 += v0 * w6; s0 += v1 * w7; s0 += v2 * w8; s1 += v2 * w6; s1 += v3 * w7; s1 += v4 * w8;
+          s2 += v4 * w6; s2 += v5 * w7; s2 += v6 * w8; s3 += v6 * w6; s3 += v7 * w7; s3 += v8 * w8;
+          const o = yRow + ow * C;
+          y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + C] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + C2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + C3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
         }
       }
+      for (; ow < owHi; ow++) {
+        const i0 = r0 + ow * col, i1 = r1 + ow * col, i2 = r2 + ow * col;
+        let s = bias;
+        s += x[i0] * w0; s += x[i0 + C] * w1; s += x[i0 + C2] * w2; s += x[i1] * w3; s += x[i1 + C] * w4; s += x[i1 + C2] * w5; s += x[i2] * w6; s += x[i2 + C] * w7; s += x[i2 + C2] * w8;
+        y[yRow + ow * C] = Math.min(hi, atZero ? relu(s) : Math.max(lo, s));
+      }
     }
-    for (let ow = 0; ow < outW; ow++) {
-      const c0 = inside && ow >= owLo && ow < owHi ? C4 : 0;
-      if (c0 < C) depthwisePixel(y, yRow + ow * C, x, D, b, g, 0, oh, ow, C, c0, lo, hi);
-    }
+    for (let ow = 0; ow < outW; ow++) if (!inside || ow < owLo || ow >= owHi) depthwisePixel(y, (oh * outW + ow) * C, x, D, b, g, 0, oh, ow, C, 0, lo, hi);
   }
 }
 
 /** Channels c0... of one output pixel of depthwiseConv (M = 1): its taps inside the input listed, then eight channels at a time in eight running sums. */
 function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const { inD, inH, inW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = g;
   const T = depthwiseTaps;
   let n = 0;
@@ -254,13 +284,13 @@ function depthwisePixel(y, yo, x, D, b, g, od, oh, ow, C, c0, lo, hi) {
       s4 += x[i + 4] * D[k + 4]; s5 += x[i + 5] * D[k + 5]; s6 += x[i + 6] * D[k + 6]; s7 += x[i + 7] * D[k + 7];
     }
     const o = yo + c;
-    y[o] = Math.min(hi, Math.max(lo, s0)); y[o + 1] = Math.min(hi, Math.max(lo, s1)); y[o + 2] = Math.min(hi, Math.max(lo, s2)); y[o + 3] = Math.min(hi, Math.max(lo, s3));
-    y[o + 4] = Math.min(hi, Math.max(lo, s4)); y[o + 5] = Math.min(hi, Math.max(lo, s5)); y[o + 6] = Math.min(hi, Math.max(lo, s6)); y[o + 7] = Math.min(hi, Math.max(lo, s7));
+    y[o] = Math.min(hi, atZero ? relu(s0) : Math.max(lo, s0)); y[o + 1] = Math.min(hi, atZero ? relu(s1) : Math.max(lo, s1)); y[o + 2] = Math.min(hi, atZero ? relu(s2) : Math.max(lo, s2)); y[o + 3] = Math.min(hi, atZero ? relu(s3) : Math.max(lo, s3));
+    y[o + 4] = Math.min(hi, atZero ? relu(s4) : Math.max(lo, s4)); y[o + 5] = Math.min(hi, atZero ? relu(s5) : Math.max(lo, s5)); y[o + 6] = Math.min(hi, atZero ? relu(s6) : Math.max(lo, s6)); y[o + 7] = Math.min(hi, atZero ? relu(s7) : Math.max(lo, s7));
   }
   for (; c < C; c++) {
     let s = b === null ? 0 : b[c];
     for (let t = 0; t < n; t += 2) s += x[T[t] + c] * D[T[t + 1] + c];
-    y[yo + c] = Math.min(hi, Math.max(lo, s));
+    y[yo + c] = Math.min(hi, atZero ? relu(s) : Math.max(lo, s));
   }
 }
 

@@ -87,11 +87,12 @@ let gemmPanel = new Float64Array(0);
  * four, and columns past one, are summed by plainer loops.
  */
 function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
   if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
-  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, atZero ? relu(y[o]) : Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
@@ -127,55 +128,82 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infi
         }
         let o = yo + i * n + j;
         if (add) {
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c00) : Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c01) : Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c02) : Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c03) : Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c10) : Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c11) : Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c12) : Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c13) : Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c20) : Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c21) : Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c22) : Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c23) : Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c30) : Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c31) : Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c32) : Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c33) : Math.max(lo, y[o + 3] + c33));
           continue;
         }
-        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
+        y[o] = Math.min(hi, atZero ? relu(b0 + c00) : Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c01) : Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c02) : Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c03) : Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c10) : Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c11) : Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c12) : Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c13) : Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c20) : Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c21) : Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c22) : Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c23) : Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c30) : Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c31) : Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c32) : Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c33) : Math.max(lo, b3 + c33));
       }
     }
   }
 }
 
-/** Copies the box of `sizes` at `from` in x (shape xs) to `to` in y (shape ys). */
+/** max(0, v) as (v + |v|) / 2, which is exact for |v| < 2^1023 (else max itself): no branch on the sign of v, which a ReLU's inputs make a coin toss. */
+function relu(v) {
+  const r = v + Math.abs(v);
+  return r < Infinity ? r * 0.5 : Math.max(0, v);
+}
+
+/**
+ * Copies the box of `sizes` at `from` in x (shape xs) to `to` in y (shape ys), and zeros to the rest of y, a
+ * run of contiguous values at a time: the last axis, with the axes before it while the axes after them are
+ * whole in x and in y.
+ */
 function box(y, ys, to, x, xs, from, sizes) {
-  const r = sizes.length;
-  const ystr = ys.map((_, i) => ys.slice(i + 1).reduce((a, b) => a * b, 1));
-  const xstr = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
-  const p = sizes.map(() => 0);
-  const rows = sizes.slice(0, -1).reduce((a, b) => a * b, 1);
-  const run = sizes[r - 1];
+  const S = [...sizes], X = [...xs], Y = [...ys], T = [...to], F = [...from];
+  while (S.length > 1 && S[S.length - 1] === X[X.length - 1] && S[S.length - 1] === Y[Y.length - 1]) {
+    const n = S.pop();
+    X.pop();
+    Y.pop();
+    T.pop();
+    F.pop();
+    const i = S.length - 1;
+    S[i] *= n;
+    X[i] *= n;
+    Y[i] *= n;
+    T[i] *= n;
+    F[i] *= n;
+  }
+  const r = S.length;
+  const ystr = Y.map((_, i) => Y.slice(i + 1).reduce((a, b) => a * b, 1));
+  const xstr = X.map((_, i) => X.slice(i + 1).reduce((a, b) => a * b, 1));
+  const p = S.map(() => 0);
+  const rows = S.slice(0, -1).reduce((a, b) => a * b, 1);
+  const run = S[r - 1];
+  let end = 0;
   for (let row = 0; row < rows; row++) {
     let yo = 0;
     let xo = 0;
     for (let i = 0; i < r; i++) {
-      yo += (to[i] + p[i]) * ystr[i];
-      xo += (from[i] + p[i]) * xstr[i];
+      yo += (T[i] + p[i]) * ystr[i];
+      xo += (F[i] + p[i]) * xstr[i];
     }
+    for (; end < yo; end++) y[end] = 0;
     for (let j = 0; j < run; j++) y[yo + j] = x[xo + j];
+    end = yo + run;
     for (let i = r - 2; i >= 0; i--) {
-      if (++p[i] < sizes[i]) break;
+      if (++p[i] < S[i]) break;
       p[i] = 0;
     }
   }
+  for (; end < y.length; end++) y[end] = 0;
 }
 
 /** y = x (shape xs) with zeros before each axis (`before`) and after it. */
 function pad(y, ys, x, xs, before) {
-  y.fill(0);
   box(y, ys, before, x, xs, xs.map(() => 0), xs);
 }
 

@@ -87,11 +87,12 @@ let gemmPanel = new Float64Array(0);
  * four, and columns past one, are summed by plainer loops.
  */
 function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infinity) {
+  const atZero = Object.is(lo, 0); // then max(lo, v) is relu(v), which has no branch on the sign of v to mispredict
   const rows4 = rows - (rows % 4);
   const n4 = n - (n % 4);
   if (!add) for (let o = yo + rows4 * n; o < yo + rows * n; o += n) for (let j = 0; j < n; j++) y[o + j] = b === null ? 0 : b[j];
   for (let i = rows4; i < rows; i++) accumulate(y, yo + i * n, x, xo + i * k, W, wo, k, n, n);
-  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, Math.max(lo, y[o]));
+  if ((lo !== -Infinity || hi !== Infinity) && rows4 < rows) for (let o = yo + rows4 * n; o < yo + rows * n; o++) y[o] = Math.min(hi, atZero ? relu(y[o]) : Math.max(lo, y[o]));
   if (rows4 === 0) return;
   for (let j = n4; j < n; j++) {
     for (let i = 0; i < rows4; i++) {
@@ -127,27 +128,33 @@ function gemm(y, yo, x, xo, rows, W, wo, k, n, b, add, lo = -Infinity, hi = Infi
         }
         let o = yo + i * n + j;
         if (add) {
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c01));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c03)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c11));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c13)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c21));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c23)); o += n;
-          y[o] = Math.min(hi, Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, Math.max(lo, y[o + 1] + c31));
-          y[o + 2] = Math.min(hi, Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, Math.max(lo, y[o + 3] + c33));
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c00) : Math.max(lo, y[o] + c00)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c01) : Math.max(lo, y[o + 1] + c01));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c02) : Math.max(lo, y[o + 2] + c02)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c03) : Math.max(lo, y[o + 3] + c03)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c10) : Math.max(lo, y[o] + c10)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c11) : Math.max(lo, y[o + 1] + c11));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c12) : Math.max(lo, y[o + 2] + c12)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c13) : Math.max(lo, y[o + 3] + c13)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c20) : Math.max(lo, y[o] + c20)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c21) : Math.max(lo, y[o + 1] + c21));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c22) : Math.max(lo, y[o + 2] + c22)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c23) : Math.max(lo, y[o + 3] + c23)); o += n;
+          y[o] = Math.min(hi, atZero ? relu(y[o] + c30) : Math.max(lo, y[o] + c30)); y[o + 1] = Math.min(hi, atZero ? relu(y[o + 1] + c31) : Math.max(lo, y[o + 1] + c31));
+          y[o + 2] = Math.min(hi, atZero ? relu(y[o + 2] + c32) : Math.max(lo, y[o + 2] + c32)); y[o + 3] = Math.min(hi, atZero ? relu(y[o + 3] + c33) : Math.max(lo, y[o + 3] + c33));
           continue;
         }
-        y[o] = Math.min(hi, Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c01));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c03)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c11));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c13)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c21));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c23)); o += n;
-        y[o] = Math.min(hi, Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, Math.max(lo, b1 + c31));
-        y[o + 2] = Math.min(hi, Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, Math.max(lo, b3 + c33));
+        y[o] = Math.min(hi, atZero ? relu(b0 + c00) : Math.max(lo, b0 + c00)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c01) : Math.max(lo, b1 + c01));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c02) : Math.max(lo, b2 + c02)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c03) : Math.max(lo, b3 + c03)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c10) : Math.max(lo, b0 + c10)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c11) : Math.max(lo, b1 + c11));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c12) : Math.max(lo, b2 + c12)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c13) : Math.max(lo, b3 + c13)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c20) : Math.max(lo, b0 + c20)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c21) : Math.max(lo, b1 + c21));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c22) : Math.max(lo, b2 + c22)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c23) : Math.max(lo, b3 + c23)); o += n;
+        y[o] = Math.min(hi, atZero ? relu(b0 + c30) : Math.max(lo, b0 + c30)); y[o + 1] = Math.min(hi, atZero ? relu(b1 + c31) : Math.max(lo, b1 + c31));
+        y[o + 2] = Math.min(hi, atZero ? relu(b2 + c32) : Math.max(lo, b2 + c32)); y[o + 3] = Math.min(hi, atZero ? relu(b3 + c33) : Math.max(lo, b3 + c33));
       }
     }
   }
+}
+
+/** max(0, v) as (v + |v|) / 2, which is exact for |v| < 2^1023 (else max itself): no branch on the sign of v, which a ReLU's inputs make a coin toss. */
+function relu(v) {
+  const r = v + Math.abs(v);
+  return r < Infinity ? r * 0.5 : Math.max(0, v);
 }
 
 /** A window's geometry, per spatial axis, padded to three axes (depth, height, width). */
