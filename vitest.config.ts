@@ -20,13 +20,18 @@ class LongestFirst extends BaseSequencer {
   }
 }
 
+const WORKERS = Math.max(3, availableParallelism() - 1);
+
 /**
- * Files that change what the rest would load, so they run in a process of their own:
- * keras-mha-tfjs bundles TF.js's Keras layers from source onto the shared tfjs-core, which
- * registers its own Dense and friends (with their own variable names) for every later
- * tf.loadLayersModel in that process ("Variable with name dense_Dense4/kernel_1 was already registered").
+ * minWorkers may not pass maxWorkers: `npx vitest run --maxWorkers=1 …` (or `--maxWorkers 1`) keeps that
+ * many; a share ('50%') keeps one.
  */
-const OWN_PROCESS = ['test/keras-mha-tfjs.test.ts'];
+function minWorkers(): number {
+  const at = process.argv.findIndex((a) => /^--max-?[wW]orkers(=|$)/.test(a));
+  if (at < 0) return WORKERS;
+  const given = process.argv[at].includes('=') ? process.argv[at].split('=')[1] : process.argv[at + 1];
+  return /^\d+$/.test(given ?? '') ? Math.min(WORKERS, Number(given)) : 1;
+}
 
 /**
  * Golden files are never written silently: vitest's default ('new') writes a missing snapshot and
@@ -45,8 +50,11 @@ export default defineConfig({
     // file mostly keeps one core busy (its node worker, or the runtime it waits for). Two there.
     // Three on a 2-core machine: the files spend much of their time waiting on python3, gcc, pdflatex
     // or chromium, and two files at once left a third of the CPU idle (user+sys 17 min in 12.4 min).
-    maxWorkers: Math.max(3, availableParallelism() - 1),
-    minWorkers: 1,
+    maxWorkers: WORKERS,
+    // As many kept as started: with fewer, tinypool ends a worker it finds idle, and with isolate: false
+    // (below) that rejected a worker's next batch of files ("Terminating worker thread"; the run
+    // ended without its summary, three times in three runs with minWorkers 1).
+    minWorkers: minWorkers(),
     // A test that loads a library the first time (mathjs, TF.js) passes vitest's default 5 s on a
     // busy machine; the work itself is bounded by the limits tests state (hostile.test.ts).
     testTimeout: 30_000,
@@ -58,12 +66,9 @@ export default defineConfig({
     // the printers, TF.js, onnxruntime-web and the python3 servers (numpy and sympy imported) are
     // loaded once per worker, not once per file. A fresh process per file cost about 0.4 s of CPU
     // and a python3 start or two each, on 118 files. The files share no state they change: none
-    // mocks, stubs or sets process.env; test/web-harness.ts puts its cwd back.
+    // mocks, stubs or sets process.env; test/web-harness.ts puts its cwd back, and keras-mha-tfjs
+    // the TF.js layer classes its bundle registers.
     isolate: false,
-    projects: [
-      { extends: true, test: { name: 'shared', exclude: [...configDefaults.exclude, '.stryker-tmp/**', ...OWN_PROCESS] } },
-      { extends: true, test: { name: 'own-process', include: OWN_PROCESS, isolate: true } },
-    ],
   },
   plugins: [
     {

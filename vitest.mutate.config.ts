@@ -29,7 +29,9 @@ class ListedOrder extends BaseSequencer {
 // Stryker's instrumented code runs the property tests several times slower, on a shared machine: a
 // test's own timeout (the project's 30 s) must not fail the first, unmutated run; Stryker times each
 // mutant out itself (timeoutMS, timeoutFactor).
-const config = mergeConfig(base, defineConfig({ test: { include: tests, testTimeout: 300_000, sequence: { sequencer: ListedOrder } } }));
+// Each file in a fresh process with one worker kept, as before the project's isolate: false: Stryker's
+// runner sets its own worker count, which the project's minWorkers must not pass.
+const config = mergeConfig(base, defineConfig({ test: { include: tests, testTimeout: 300_000, sequence: { sequencer: ListedOrder }, isolate: true, minWorkers: 1 } }));
 // After the project's setup files: the modules src/ imports on demand, loaded outside every test, so
 // the mutants of their top-level code are static ones, run against every test (test/mutate-setup.ts).
 config.test!.setupFiles = [...[base.test?.setupFiles ?? []].flat(), 'test/mutate-setup.ts'];

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../src/index.js';
 import { FIXTURES, flat, mismatch, readReference, runJs, tmpDir } from './helpers.js';
 
@@ -33,9 +33,24 @@ interface MhaLayer {
   outputDense: Sublayer;
   callAndReturnAttentionScores(q: unknown, kw: Record<string, unknown>): [{ arraySync(): unknown }, { arraySync(): unknown }];
 }
-type Tf = { tensor(v: unknown, shape?: number[]): unknown };
+type Tf = { tensor(v: unknown, shape?: number[]): unknown; serialization: { SerializationMap: { getMap(): { classNameMap: Record<string, unknown> } } } };
 let tf: Tf;
 let MultiHeadAttention: new (args: Record<string, unknown>) => MhaLayer;
+
+/**
+ * Loading the bundle registers its own copy of every Keras class (Dense, the initializers, …) in
+ * tfjs-core's one serialization map, over the package's; the bundle's layers need them while it runs.
+ * A later tf.loadLayersModel in this process (the test files of a vitest worker share one) would
+ * build the bundle's Dense, which names its variables from a counter of its own ('dense_Dense4/kernel_1
+ * was already registered'): the package's classes are put back when this file is done.
+ */
+let packageClasses: Record<string, unknown> | undefined;
+afterAll(() => {
+  if (!packageClasses) return;
+  const registry = tf.serialization.SerializationMap.getMap().classNameMap;
+  for (const name of Object.keys(registry)) delete registry[name];
+  Object.assign(registry, packageClasses);
+});
 
 beforeAll(async () => {
   const out = join(tmpDir(), 'tfjs-mha.mjs');
@@ -51,6 +66,7 @@ beforeAll(async () => {
     logLevel: 'error',
   });
   tf = (await import('@tensorflow/tfjs')) as unknown as Tf;
+  packageClasses = { ...tf.serialization.SerializationMap.getMap().classNameMap };
   ({ MultiHeadAttention } = (await import(pathToFileURL(out).href)) as { MultiHeadAttention: typeof MultiHeadAttention });
   await h5wasm.ready;
 }, 60_000);
