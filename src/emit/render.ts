@@ -83,14 +83,15 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   const open = opts.open ?? '(';
   const close = opts.close ?? ')';
   estimateOrRefuse(program, opts);
-  const num = (v: number): Printed => {
+  const num = (v: number, exact = false): Printed => {
     const known = syntax.constant?.(v);
     if (known) return known;
-    const text = formatNumber(v, syntax.numbers, opts.precision);
+    const text = formatNumber(v, syntax.numbers, opts.precision, exact);
     const plain = /^-?\d+(\.\d+)?$/.test(text);
     const prec = text.startsWith('-') ? Prec.Add : plain || !Number.isFinite(v) ? Prec.Atom : syntax.scientificPrec;
     return { text, prec };
   };
+  const compared = comparedConstants(program);
   const texts: (Printed | undefined)[] = new Array(graph.size);
   const bindings: Rendered['bindings'] = [];
   for (let id = 0; id < graph.size; id++) {
@@ -102,7 +103,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         p = { text: syntax.name({ kind: 'input', index: node.value }), prec: syntax.inputPrec?.(node.value) ?? Prec.Atom };
         break;
       case 'const':
-        p = num(node.value);
+        p = num(node.value, compared[id] === 1);
         break;
       case 'param': {
         if (!syntax.param) throw new Error('render: a symbolic weight reached a format without a param syntax');
@@ -111,7 +112,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         break;
       }
       case 'affine':
-        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close);
+        p = affine(node.args, node.coefs!, node.value, texts, syntax, num, open, close, compared[id] === 1);
         break;
       case 'mul': {
         // A symbolic weight reads first, as in W x (the arena orders a product's factors by node id).
@@ -168,9 +169,10 @@ function affine(
   bias: number,
   texts: (Printed | undefined)[],
   syntax: Syntax,
-  num: (v: number) => Printed,
+  num: (v: number, exact?: boolean) => Printed,
   open: string,
   close: string,
+  exactBias: boolean,
 ): Printed {
   // A coefficient is left out when it prints as 1: ask the one number formatter, so that
   // --precision rounding decides this exactly as it decides the printed digits.
@@ -189,13 +191,34 @@ function affine(
     if (i === 0) parts.push(c < 0 ? `-${body}` : body);
     else parts.push(`${brk}${c < 0 ? ' - ' : ' + '}${body}`);
   }
-  if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias)).text}`);
+  if (bias !== 0) parts.push(`${brk}${bias < 0 ? ' - ' : ' + '}${num(Math.abs(bias), exactBias).text}`);
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
   // single positive term here always prints as a product.
   const single = args.length === 1 && bias === 0 && coefs[0] >= 0;
   return { text: parts.join(''), prec: single ? Prec.Mul : Prec.Add, terms: parts };
 }
 
+/**
+ * The nodes whose number a comparison reads, 1 in the array: a constant operand of gt, ge or eq, and
+ * an operand ±x − θ of one or of step (ThresholdedReLU's [x − θ > 0]), whose constant term is the
+ * number x is compared with. Such a number prints as exactly its float64 value (formatNumber's `exact`): a
+ * float32 constant's shortest float32 digits (3.14 for 3.14f) read back as another double, which
+ * flips the comparison at x = 3.14f; in arithmetic the same half-ulp is within any tolerance.
+ */
+function comparedConstants(program: Program): Uint8Array {
+  const { graph, live } = program;
+  const out = new Uint8Array(graph.size);
+  for (let id = 0; id < graph.size; id++) {
+    if (!live[id]) continue;
+    const op = graph.nodes[id].op;
+    if (op !== 'gt' && op !== 'ge' && op !== 'eq' && op !== 'step') continue;
+    for (const a of graph.nodes[id].args) {
+      const n = graph.nodes[a];
+      if (n.op === 'const' || (n.op === 'affine' && n.args.length === 1 && Math.abs(n.coefs![0]) === 1)) out[a] = 1;
+    }
+  }
+  return out;
+}
 
 /**
  * Estimates the printed size before any string is built: in the let form each node is printed
