@@ -155,9 +155,9 @@ let ascii: { decode(b: Uint8Array): string } | undefined;
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
  * text as mapping formatNumber and joining, without a string per number (a weight tensor of
- * millions of values is printed through here, a row at a time).
+ * millions of values is printed through here, a row at a time). `exact` as formatNumber's.
  */
-export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
+export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string, exact = false): string {
   let o = 0;
   for (let i = from; i < to; i++) {
     if (i > from) o = putText(separator, o);
@@ -165,13 +165,13 @@ export function formatNumbers(values: ArrayLike<number>, from: number, to: numbe
     const v = values[i];
     const a = Math.abs(v);
     // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
-    if (precision === undefined && shortestFloat32(a)) o = putShortest(a !== v, o);
-    else o = putText(formatNumber(v, style, precision), o);
+    if (precision === undefined && !exact && shortestFloat32(a)) o = putShortest(a !== v, o);
+    else o = putText(formatNumber(v, style, precision, exact), o);
     if (o === -1) break;
   }
   // A character past ASCII (a target's spelling of infinity, say): join strings instead.
   // Stryker disable next-line ConditionalExpression: `true` only switches the byte buffer off, which gives the same text (`false` is caught, but shares the name)
-  if (o === -1) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision)).join(separator);
+  if (o === -1) return Array.from({ length: to - from }, (_, k) => formatNumber(values[from + k], style, precision, exact)).join(separator);
   ascii ??= new TextDecoder('latin1');
   return ascii.decode(bytes.subarray(0, o));
 }
