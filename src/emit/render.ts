@@ -91,7 +91,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
     const prec = text.startsWith('-') ? Prec.Add : plain || !Number.isFinite(v) ? Prec.Atom : syntax.scientificPrec;
     return { text, prec };
   };
-  const compared = comparedConstants(program);
+  const compared = comparedNodes(program);
   const texts: (Printed | undefined)[] = new Array(graph.size);
   const bindings: Rendered['bindings'] = [];
   for (let id = 0; id < graph.size; id++) {
@@ -205,7 +205,7 @@ function affine(
  * float32 constant's shortest float32 digits (3.14 for 3.14f) read back as another double, which
  * flips the comparison at x = 3.14f; in arithmetic the same half-ulp is within any tolerance.
  */
-function comparedConstants(program: Program): Uint8Array {
+export function comparedNodes(program: Program): Uint8Array {
   const { graph, live } = program;
   const out = new Uint8Array(graph.size);
   for (let id = 0; id < graph.size; id++) {

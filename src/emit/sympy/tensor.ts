@@ -95,7 +95,7 @@ const HELPERS = {
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return np.frompyfunc(sympify, 1, 1)(a)`,
   weights: `def _w(text, shape):
-    return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)`,
+    return np.array([Float(s, precision=53) for s in text.split()], dtype=object).reshape(shape)`,
   param: `def _param(params, name, shape):
     a = np.asarray(params[name], dtype=object)
     if a.shape != shape:
@@ -213,7 +213,8 @@ const SYMPY_DIALECT = (opts: EmitOptions): PythonDialect => ({
       lines.push('# PARAMS holds SymPy Floats of the printed decimals; softmax is exp(x)/sum(exp(x)) (SymPy Floats do not overflow).');
     } else {
       lines.push('# of any length); closed_form(T=None) is predict(*symbolic_inputs(T)). Weights are SymPy Floats of the printed');
-      lines.push('# decimals; softmax is exp(x)/sum(exp(x)) (SymPy Floats do not overflow).');
+      lines.push('# decimals, each read as the float64 it denotes (53 bits, as NumPy reads it); softmax is exp(x)/sum(exp(x))');
+      lines.push('# (SymPy Floats do not overflow).');
     }
     for (const n of o.notes ?? []) lines.push(`# ${n}`);
     lines.push('import numpy as np', `from sympy import ${used.join(', ')}`);

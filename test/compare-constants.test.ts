@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertFile } from '../src/index.js';
+import { formatNumber, JSON_NUMBERS } from '../src/emit/number.js';
+import { evaluateJsonIr, runMathjsText } from '../src/verify/extra-runtimes.js';
+import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
+import { withPython } from './check.js';
+import { FIXTURES, mismatch, python, runCRows, runJs, runNumpy, runSympy, runWolframTensor, tmpFile, withCC } from './helpers.js';
+
+// Comparisons with float32 constants that are no short decimal (issue 29): LessOrEqual(x, 3.14f)
+// printed as `3.14 >= x` reads back 3.14 as a double below 3.14f, so at x = 3.14f the printed code
+// said 0 where ONNX says 1. fixtures/onnx-compare-const/model.onnx (make_model.py) compares x with
+// 3.14f, 0.1f and −2.7f held as scalars, as a constant tensor of nine values, and as attributes
+// (ThresholdedRelu's alpha, Shrink's lambd); x holds each constant and its float32 neighbours.
+// Every format runs its own text on those inputs against onnxruntime-web on the same model:
+// exactly equal (comparisons and choices have no tolerance). A few seconds.
+const FILE = join(FIXTURES, 'onnx-compare-const', 'model.onnx');
+const CONSTANTS = [3.14, 0.1, -2.7].map(Math.fround);
+
+/** The float32 next to `v` (a nonzero float32) towards +∞ (up) or −∞. */
+function nextFloat32(v: number, up: boolean): number {
+  const f = new Float32Array([v]);
+  const bits = new Int32Array(f.buffer);
+  bits[0] += (v > 0) === up ? 1 : -1;
+  return f[0];
+}
+
+const around = CONSTANTS.flatMap((c) => [nextFloat32(c, false), c, nextFloat32(c, true)]);
+// The second case in reverse, so that the nine-value constant tensor meets each constant's neighbours off its own position too.
+const CASES = [[around], [[...around].reverse()]];
+
+let ort: number[][] = [];
+beforeAll(async () => {
+  const rt = await openOnnxRuntime(readFileSync(FILE), { file: 'onnx-compare-const' });
+  try {
+    for (const [x] of CASES) ort.push((await rt.run([{ name: 'x', dtype: 'float32', dims: [9], values: x }])).flatMap((o) => Array.from(o.values)));
+  } finally {
+    await rt.release();
+  }
+}, 60_000);
+
+const same = (got: number[][]) => {
+  expect(got.length).toBe(CASES.length);
+  got.forEach((g, i) => expect(mismatch(g, ort[i], 0, 0), `case ${i}`).toBeNull());
+};
+const rows = () => CASES.map(([x]) => x);
+
+describe('the fixture has teeth', () => {
+  it("each constant's shortest float32 text reads back as another double, and ONNX Runtime answers 1 at x = c exactly", () => {
+    for (const c of CONSTANTS) expect(Number(formatNumber(c, JSON_NUMBERS))).not.toBe(c);
+    // Outputs in the graph's order, nine each: LessOrEqual(x, 3.14f) is the second; x[1] = 3.14f.
+    expect(ort[0][9 + 1]).toBe(1);
+    expect(ort[0][9 + 0]).toBe(1);
+    expect(ort[0][9 + 2]).toBe(0);
+    // Equal(x, 0.1f): only x[4] = 0.1f.
+    expect(ort[0].slice(4 * 9, 5 * 9)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  });
+  it('the formatter prints the compared float32s exactly and keeps whole and dyadic numbers short', () => {
+    expect(formatNumber(Math.fround(3.14), JSON_NUMBERS, undefined, true)).toBe('3.140000104904175');
+    expect(formatNumber(Math.fround(0.1), JSON_NUMBERS, undefined, true)).toBe('0.10000000149011612');
+    for (const v of [3, 0.5, -2.75, 1024, 2 ** 31, 0]) expect(formatNumber(v, JSON_NUMBERS, undefined, true)).toBe(formatNumber(v, JSON_NUMBERS));
+    // --precision still rounds, as asked.
+    expect(formatNumber(Math.fround(3.14), JSON_NUMBERS, 3, true)).toBe('3.14');
+  });
+});
+
+describe('every format against ONNX Runtime, inputs equal to the constants and their neighbours', () => {
+  for (const form of ['tensor', 'scalar'] as const) {
+    it(`JS ${form} form`, async () => {
+      const { text } = await convertFile(FILE, { format: 'js', form });
+      same(await runJs(text, CASES));
+    });
+    withCC(`C ${form} form`, async () => {
+      const { text } = await convertFile(FILE, { format: 'c', form });
+      same(await runCRows(text, rows(), ort[0].length));
+    });
+    withPython(`NumPy ${form} form`, async () => {
+      const { text } = await convertFile(FILE, { format: 'numpy', form });
+      same(await runNumpy(text, CASES));
+    });
+    it(`mathjs ${form} form`, async () => {
+      const { text } = await convertFile(FILE, { format: 'mathjs', form });
+      same(await runMathjsText(text, rows()));
+    });
+  }
+  it('JSON IR, read by the meaning its schema gives each op', async () => {
+    const { text } = await convertFile(FILE, { format: 'json', form: 'scalar' });
+    same(evaluateJsonIr(JSON.parse(text), rows()));
+  });
+  withPython('Wolfram tensor form (nn2eq\'s interpreter)', async () => {
+    const { text } = await convertFile(FILE, { format: 'mathematica', form: 'tensor' });
+    const [got] = await runWolframTensor([{ text, cases: CASES }]);
+    if (!Array.isArray(got)) throw new Error(got.error);
+    same(got as number[][]);
+  });
+  withPython('SymPy tensor form', async () => {
+    const { text } = await convertFile(FILE, { format: 'sympy', form: 'tensor' });
+    const [got] = await runSympy(python.exe, [tmpFile('py', text)], [rows()], [[[9]]]);
+    if (got instanceof Error) throw got;
+    same(got);
+  });
+});
