@@ -6,6 +6,7 @@ import { formatNumber, JSON_NUMBERS } from '../src/emit/number.js';
 import { evaluateJsonIr, runMathjsText } from '../src/verify/extra-runtimes.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
+import { evaluateLatex, nameKey } from './latex-eval.js';
 import { FIXTURES, mismatch, python, runCRows, runJs, runNumpy, runSympy, runWolframTensor, tmpFile, withCC } from './helpers.js';
 
 // Comparisons with float32 constants that are no short decimal (issue 29): LessOrEqual(x, 3.14f)
@@ -87,6 +88,16 @@ describe('every format against ONNX Runtime, inputs equal to the constants and t
   it('JSON IR, read by the meaning its schema gives each op', async () => {
     const { text } = await convertFile(FILE, { format: 'json', form: 'scalar' });
     same(evaluateJsonIr(JSON.parse(text), rows()));
+  });
+  // The LaTeX a reader sees keeps the exact digits too (a reader of `x \\le 3.14` would take 3.14 itself).
+  it('LaTeX scalar form, evaluated from its parse', async () => {
+    const { text } = await convertFile(FILE, { format: 'latex', form: 'scalar' });
+    const xs = around.map((_, i) => nameKey(`x_{${i + 1}}`));
+    const ys = ort[0].map((_, i) => nameKey(`y_{${i + 1}}`));
+    same(rows().map((x) => {
+      const values = evaluateLatex(text, new Map(x.map((v, i) => [xs[i], v])));
+      return ys.map((y) => values.get(y) ?? Number.NaN);
+    }));
   });
   withPython('Wolfram tensor form (nn2eq\'s interpreter)', async () => {
     const { text } = await convertFile(FILE, { format: 'mathematica', form: 'tensor' });
