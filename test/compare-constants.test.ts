@@ -7,7 +7,7 @@ import { evaluateJsonIr, runMathjsText } from '../src/verify/extra-runtimes.js';
 import { openOnnxRuntime } from '../src/verify/onnx-oracle.js';
 import { withPython } from './check.js';
 import { evaluateLatex, nameKey } from './latex-eval.js';
-import { FIXTURES, mismatch, python, runCRows, runJs, runNumpy, runSympy, runWolframTensor, tmpFile, withCC } from './helpers.js';
+import { FIXTURES, mismatch, python, runCRows, runJs, runNumpy, runSympy, runWolframTensor, tfFixture, tmpFile, withCC } from './helpers.js';
 
 // Comparisons with float32 constants that are no short decimal (issue 29): LessOrEqual(x, 3.14f)
 // printed as `3.14 >= x` reads back 3.14 as a double below 3.14f, so at x = 3.14f the printed code
@@ -111,4 +111,30 @@ describe('every format against ONNX Runtime, inputs equal to the constants and t
     if (got instanceof Error) throw got;
     same(got);
   });
+});
+
+// Keras's ThresholdedReLU(theta=0.1) and ReLU(threshold=3.14), configs written by hand (no weights):
+// TF.js compares in float32, so its theta is 0.1f; the extractor takes the config's 0.1 as the
+// layer's float32, and the printers print it exactly. Against TF.js on the same inputs.
+describe('Keras thresholds against TF.js, inputs equal to the thresholds and their neighbours', () => {
+  for (const [name, at] of [['keras-compare-const/thresholded', 0.1], ['keras-compare-const/relu_threshold', 3.14]] as const) {
+    const c = Math.fround(at);
+    const x = [-1, 0, nextFloat32(c, false), c, nextFloat32(c, true), 2 * c, -c, 1, 5];
+    it(`${name}: JS scalar and tensor forms, NumPy tensor form`, async () => {
+      const fx = await tfFixture(name, [x]);
+      if (!fx) throw new Error(`TF.js cannot load ${name}`);
+      const want = Array.from((fx.model.predict(fx.xs[0]) as { dataSync(): Float32Array }).dataSync(), Number);
+      // The fixture has teeth: TF.js gives 0 at x = c exactly and x just above it.
+      expect([want[2], want[3], want[4]]).toEqual([0, 0, x[4]]);
+      const file = join(FIXTURES, name, 'model.json');
+      for (const form of ['scalar', 'tensor'] as const) {
+        const { text } = await convertFile(file, { format: 'js', form });
+        expect(mismatch((await runJs(text, [[x]]))[0], want, 0, 0), form).toBeNull();
+      }
+      if (!python.skip) {
+        const { text } = await convertFile(file, { format: 'numpy', form: 'tensor' });
+        expect(mismatch((await runNumpy(text, [[x]]))[0], want, 0, 0), 'numpy').toBeNull();
+      }
+    });
+  }
 });
