@@ -213,8 +213,7 @@ const SYMPY_DIALECT = (opts: EmitOptions): PythonDialect => ({
       lines.push('# PARAMS holds SymPy Floats of the printed decimals; softmax is exp(x)/sum(exp(x)) (SymPy Floats do not overflow).');
     } else {
       lines.push('# of any length); closed_form(T=None) is predict(*symbolic_inputs(T)). Weights are SymPy Floats of the printed');
-      lines.push('# decimals, each read as the float64 it denotes (53 bits, as NumPy reads it); softmax is exp(x)/sum(exp(x))');
-      lines.push('# (SymPy Floats do not overflow).');
+      lines.push('# decimals; softmax is exp(x)/sum(exp(x)) (SymPy Floats do not overflow).');
     }
     for (const n of o.notes ?? []) lines.push(`# ${n}`);
     lines.push('import numpy as np', `from sympy import ${used.join(', ')}`);
