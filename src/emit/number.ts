@@ -22,10 +22,13 @@ export const JSON_NUMBERS: NumberStyle = { scientific: (m, e) => `${m}e${e}`, in
  * float32 value (every stored weight), else the same float64; or rounded to `precision`
  * significant digits when given. A whole number below 2^53 is always printed exactly (it may be
  * an integer tensor's value, which no float32 rounding may change: 2^31 stays 2147483648).
+ * `exact`: the shortest decimal that reads back as the same float64 even for a float32 value (a
+ * constant compared with: 3.14f prints 3.140000104904175, as 3.14 would read back as another double
+ * and flip the comparison at x = 3.14f); the same text for every whole or dyadic value short enough.
  */
-export function numberParts(v: number, precision?: number): NumberParts {
+export function numberParts(v: number, precision?: number, exact = false): NumberParts {
   const a = Math.abs(v);
-  const text = precision === undefined ? shortestText(a) : a.toExponential(Math.max(0, precision - 1));
+  const text = precision === undefined ? shortestText(a, exact) : a.toExponential(Math.max(0, precision - 1));
   const e = text.indexOf('e');
   let mantissa = text.slice(0, e);
   // The least p never ends in a zero digit; only rounding to --precision leaves zeros to drop.
@@ -33,11 +36,11 @@ export function numberParts(v: number, precision?: number): NumberParts {
   return { negative: v < 0, mantissa, exponent: +text.slice(e + 1) };
 }
 
-/** `a` (≥ 0) by toExponential with the least digits that read back (the reference the fast path below must equal). */
-function shortestText(a: number): string {
+/** `a` (≥ 0) by toExponential with the least digits that read back, as a float32 unless `exact` (the reference the fast path below must equal). */
+function shortestText(a: number, exact = false): string {
   // Stryker disable next-line ConditionalExpression: a shortcut; the search below also gives 0e+0 for 0
   if (a === 0) return '0e+0';
-  const f32 = Math.fround(a) === a && !(Number.isInteger(a) && a <= 2 ** 53);
+  const f32 = !exact && Math.fround(a) === a && !(Number.isInteger(a) && a <= 2 ** 53);
   // If p digits read back, so do p + 1: search the least p by bisection.
   let lo = 1;
   // Stryker disable next-line ConditionalExpression: a float32 searched up to 17 digits finds the same least p (every p from 9 up reads back)
@@ -138,19 +141,23 @@ function readsBack(a: number, q: number, f: number, e: number, p: number): boole
 const PLAIN_MIN = -5;
 const PLAIN_MAX = 15;
 
-/** The one number formatter: `v` as text in a target's style (without a sign when `abs`). */
-export function formatNumber(v: number, style: NumberStyle, precision?: number): string {
+/**
+ * The one number formatter: `v` as text in a target's style. `exact` (a constant a comparison
+ * reads): the text reads back as `v` itself, never as another float64 nearer a short decimal (see
+ * numberParts); --precision still rounds when given.
+ */
+export function formatNumber(v: number, style: NumberStyle, precision?: number, exact = false): string {
   if (Number.isNaN(v)) return style.nan;
   if (!Number.isFinite(v)) return v === Infinity ? style.infinity : (style.negativeInfinity ?? `-${style.infinity}`);
   const sign = v < 0 ? '-' : '';
   let digits: string;
   let e: number;
   // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
-  if (precision === undefined && shortestFloat32(Math.abs(v))) {
+  if (precision === undefined && !exact && shortestFloat32(Math.abs(v))) {
     digits = String(fastDigits);
     e = fastExponent;
   } else {
-    const p = numberParts(v, precision);
+    const p = numberParts(v, precision, exact);
     if (p.exponent < PLAIN_MIN || p.exponent > PLAIN_MAX) return sign + style.scientific(p.mantissa, p.exponent);
     const m = p.mantissa;
     digits = m[0] + m.slice(2);
@@ -291,15 +298,15 @@ const row = new TextBuffer();
 /**
  * `values[from]` … `values[to - 1]`, each as formatNumber prints it, joined by `separator`: the same
  * text as mapping formatNumber and joining, without a string per number (a weight tensor of
- * millions of values is printed through here, a row at a time).
+ * millions of values is printed through here, a row at a time). `exact` as formatNumber's.
  */
-export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string): string {
+export function formatNumbers(values: ArrayLike<number>, from: number, to: number, style: NumberStyle, precision: number | undefined, separator: string, exact = false): string {
   row.reset();
   for (let i = from; i < to; i++) {
     if (i > from) row.text(separator);
     const v = values[i];
     // Stryker disable next-line ConditionalExpression: `false` only switches the fast path off, which gives the same text (`true` is caught, but shares the name)
-    if (!(precision === undefined && row.shortest(v))) row.text(formatNumber(v, style, precision));
+    if (!(precision === undefined && !exact && row.shortest(v))) row.text(formatNumber(v, style, precision, exact));
   }
   return row.done();
 }

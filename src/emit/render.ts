@@ -85,14 +85,15 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
   const open = opts.open ?? '(';
   const close = opts.close ?? ')';
   estimateOrRefuse(program, opts);
-  const num = (v: number): Printed => {
+  const num = (v: number, exact = false): Printed => {
     const known = syntax.constant?.(v);
     if (known) return known;
-    const text = formatNumber(v, syntax.numbers, opts.precision);
+    const text = formatNumber(v, syntax.numbers, opts.precision, exact);
     const plain = /^-?\d+(\.\d+)?$/.test(text);
     const prec = text.startsWith('-') ? Prec.Add : plain || !Number.isFinite(v) ? Prec.Atom : syntax.scientificPrec;
     return { text, prec };
   };
+  const compared = comparedNodes(program);
   const texts: (Printed | undefined)[] = new Array(graph.size);
   const bindings: Rendered['bindings'] = [];
   const sum: AffineText = { b: new TextBuffer(), fast: opts.precision === undefined && !syntax.constant, terms: opts.terms ?? false };
@@ -105,7 +106,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         p = { text: syntax.name({ kind: 'input', index: node.value }), prec: syntax.inputPrec?.(node.value) ?? Prec.Atom };
         break;
       case 'const':
-        p = num(node.value);
+        p = num(node.value, compared[id] === 1);
         break;
       case 'param': {
         if (!syntax.param) throw new Error('render: a symbolic weight reached a format without a param syntax');
@@ -114,7 +115,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
         break;
       }
       case 'affine':
-        p = affine(sum, node.args, node.coefs!, node.value, texts, syntax, num, open, close);
+        p = affine(sum, node.args, node.coefs!, node.value, texts, syntax, num, open, close, compared[id] === 1);
         break;
       case 'mul': {
         // A symbolic weight reads first, as in W x (the arena orders a product's factors by node id).
@@ -184,9 +185,10 @@ function affine(
   bias: number,
   texts: (Printed | undefined)[],
   syntax: Syntax,
-  num: (v: number) => Printed,
+  num: (v: number, exact?: boolean) => Printed,
   open: string,
   close: string,
+  exactBias: boolean,
 ): Printed {
   // A coefficient is left out when it prints as 1: ask the one number formatter, so that
   // --precision rounding decides this exactly as it decides the printed digits.
@@ -221,7 +223,8 @@ function affine(
   if (bias !== 0) {
     starts?.push(b.length);
     b.text(bias < 0 ? minus : plus);
-    if (!(fast && b.shortest(Math.abs(bias)))) b.text(num(Math.abs(bias)).text);
+    // A compared constant term prints exactly (comparedNodes): not through the float32 fast path.
+    if (!(fast && !exactBias && b.shortest(Math.abs(bias)))) b.text(num(Math.abs(bias), exactBias).text);
   }
   const text = b.done();
   // Graph.affine returns a lone term with coefficient 1 and no bias as the term itself, so a
@@ -229,6 +232,28 @@ function affine(
   const single = args.length === 1 && bias === 0 && coefs[0] >= 0;
   const p = { text, prec: single ? Prec.Mul : Prec.Add };
   return starts ? { ...p, terms: starts.map((s, k) => text.slice(s, starts[k + 1])) } : p;
+}
+
+/**
+ * The nodes whose number a comparison reads, 1 in the array: a constant operand of gt, ge or eq, and
+ * an operand ±x − θ of one or of step (ThresholdedReLU's [x − θ > 0]), whose constant term is the
+ * number x is compared with. Such a number prints as exactly its float64 value (formatNumber's `exact`): a
+ * float32 constant's shortest float32 digits (3.14 for 3.14f) read back as another double, which
+ * flips the comparison at x = 3.14f; in arithmetic the same half-ulp is within any tolerance.
+ */
+export function comparedNodes(program: Program): Uint8Array {
+  const { graph, live } = program;
+  const out = new Uint8Array(graph.size);
+  for (let id = 0; id < graph.size; id++) {
+    if (!live[id]) continue;
+    const op = graph.nodes[id].op;
+    if (op !== 'gt' && op !== 'ge' && op !== 'eq' && op !== 'step') continue;
+    for (const a of graph.nodes[id].args) {
+      const n = graph.nodes[a];
+      if (n.op === 'const' || (n.op === 'affine' && n.args.length === 1 && Math.abs(n.coefs![0]) === 1)) out[a] = 1;
+    }
+  }
+  return out;
 }
 
 /**

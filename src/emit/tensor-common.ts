@@ -121,9 +121,34 @@ export function isAtom(text: string): boolean {
   return true;
 }
 
-/** A constant tensor as text rows, one row of its last axis per line, numbers separated by spaces (read back by a `_w` helper). */
-export function weightRows(t: TensorInfo, style: NumberStyle, precision: number | undefined): string[] {
-  return valueRows(t.values!, t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1], style, precision, ' ');
+/** A constant tensor as text rows, one row of its last axis per line, numbers separated by spaces (read back by a `_w` helper); `exact` as formatNumber's. */
+export function weightRows(t: TensorInfo, style: NumberStyle, precision: number | undefined, exact = false): string[] {
+  return valueRows(t.values!, t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1], style, precision, ' ', exact);
+}
+
+/**
+ * The constant tensors a comparison reads: an argument of a map equation whose scalar template
+ * compares that argument itself (gt, ge, eq). Their numbers print as exactly their float64 values
+ * (formatNumber's `exact`), as the scalar render prints a compared constant: 3.14f printed as 3.14
+ * reads back as another double and flips x < 3.14f at x = 3.14f.
+ */
+export function comparedConstants(p: TensorProgram): Set<TensorId> {
+  const out = new Set<TensorId>();
+  for (const { eq } of allEquations(p)) {
+    if (eq.op !== 'map' || !eq.args.some((a) => p.tensors[a].kind === 'const')) continue;
+    const attrs = eq.attrs as unknown as MapAttrs;
+    const { graph, out: root } = mapTemplate(attrs, eq.args.length);
+    const live = schedule(graph, [], [], [root], true).live;
+    for (let id = 0; id < graph.size; id++) {
+      const n = graph.nodes[id];
+      if (!live[id] || (n.op !== 'gt' && n.op !== 'ge' && n.op !== 'eq')) continue;
+      for (const a of n.args) {
+        const arg = graph.nodes[a];
+        if (arg.op === 'input' && arg.value < eq.args.length && p.tensors[eq.args[arg.value]].kind === 'const') out.add(eq.args[arg.value]);
+      }
+    }
+  }
+  return out;
 }
 
 /** Quantized weights take few distinct values: those are printed once each (a cache would slow float weights). */
@@ -140,19 +165,19 @@ function fewValues(values: ArrayLike<number>): boolean {
  * `values` printed `width` to a row, the numbers joined by `separator`. Few distinct values
  * (quantized weights) are each formatted once and looked up; the text is the same either way.
  */
-export function valueRows(values: ArrayLike<number>, width: number, style: NumberStyle, precision: number | undefined, separator: string): string[] {
+export function valueRows(values: ArrayLike<number>, width: number, style: NumberStyle, precision: number | undefined, separator: string, exact = false): string[] {
   const rows: string[] = [];
   const printed = fewValues(values) ? new Map<number, string>() : undefined;
   for (let at = 0; at < values.length; at += width) {
     if (!printed) {
-      rows.push(formatNumbers(values, at, at + width, style, precision, separator));
+      rows.push(formatNumbers(values, at, at + width, style, precision, separator, exact));
       continue;
     }
     const row: string[] = [];
     for (let j = at; j < at + width; j++) {
       let text = printed.get(values[j]);
       if (text === undefined) {
-        text = formatNumber(values[j], style, precision);
+        text = formatNumber(values[j], style, precision, exact);
         printed.set(values[j], text);
       }
       row.push(text);

@@ -17,11 +17,11 @@ def predict(input1):
     h1_3 = 1.0012145*x1 - 0.6949079*x2 + 1.4702911*x3 - 0.08712404
     h1_4 = 0.74992657*x1 - 0.073645316*x2 - 0.64155555*x3 + 0.3734836
     h1_5 = -1.0863539*x1 + 1.3098141*x2 - 1.1143167*x3 - 1.4723488
-    y1 = np.minimum(1.4, h1_1*np.greater(h1_1 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_1 + 0.2)
-    y2 = np.minimum(1.4, h1_2*np.greater(h1_2 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_2 + 0.2)
-    y3 = np.minimum(1.4, h1_3*np.greater(h1_3 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_3 + 0.2)
-    y4 = np.minimum(1.4, h1_4*np.greater(h1_4 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_4 + 0.2)
-    y5 = np.minimum(1.4, h1_5*np.greater(h1_5 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_5 + 0.2)
+    y1 = np.minimum(1.4, h1_1*np.greater(h1_1 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_1 + 0.2)
+    y2 = np.minimum(1.4, h1_2*np.greater(h1_2 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_2 + 0.2)
+    y3 = np.minimum(1.4, h1_3*np.greater(h1_3 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_3 + 0.2)
+    y4 = np.minimum(1.4, h1_4*np.greater(h1_4 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_4 + 0.2)
+    y5 = np.minimum(1.4, h1_5*np.greater(h1_5 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1_5 + 0.2)
     return _stack([y1, y2, y3, y4, y5], batch, (5,))
 
 

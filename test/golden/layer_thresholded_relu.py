@@ -16,10 +16,10 @@ def predict(input1):
     h1_2 = -0.1441027*x1 + 0.82654524*x2 - 1.4705954*x3 - 0.3410402
     h1_3 = -0.6089183*x1 - 0.37212336*x2 - 0.25372526*x3 + 1.1462234
     h1_4 = -0.7848056*x1 + 1.2217022*x2 + 0.25992957*x3 + 0.6734916
-    y1 = h1_1*np.greater(h1_1 - 0.3, 0).astype(np.float64)
-    y2 = h1_2*np.greater(h1_2 - 0.3, 0).astype(np.float64)
-    y3 = h1_3*np.greater(h1_3 - 0.3, 0).astype(np.float64)
-    y4 = h1_4*np.greater(h1_4 - 0.3, 0).astype(np.float64)
+    y1 = h1_1*np.greater(h1_1 - 0.30000001192092896, 0).astype(np.float64)
+    y2 = h1_2*np.greater(h1_2 - 0.30000001192092896, 0).astype(np.float64)
+    y3 = h1_3*np.greater(h1_3 - 0.30000001192092896, 0).astype(np.float64)
+    y4 = h1_4*np.greater(h1_4 - 0.30000001192092896, 0).astype(np.float64)
     return _stack([y1, y2, y3, y4], batch, (4,))
 
 

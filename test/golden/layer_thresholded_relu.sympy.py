@@ -16,10 +16,10 @@ bindings = [
     Eq(h1_4, -0.7848056*x1 + 1.2217022*x2 + 0.25992957*x3 + 0.6734916),
 ]
 outputs = [
-    Eq(y1, h1_1*Heaviside(h1_1 - 0.3, 0)),
-    Eq(y2, h1_2*Heaviside(h1_2 - 0.3, 0)),
-    Eq(y3, h1_3*Heaviside(h1_3 - 0.3, 0)),
-    Eq(y4, h1_4*Heaviside(h1_4 - 0.3, 0)),
+    Eq(y1, h1_1*Heaviside(h1_1 - 0.30000001192092896, 0)),
+    Eq(y2, h1_2*Heaviside(h1_2 - 0.30000001192092896, 0)),
+    Eq(y3, h1_3*Heaviside(h1_3 - 0.30000001192092896, 0)),
+    Eq(y4, h1_4*Heaviside(h1_4 - 0.30000001192092896, 0)),
 ]
 
 

@@ -6,7 +6,7 @@ import { C_FUNCTIONS, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from './synta
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, comparedConstants, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -842,13 +842,14 @@ class Printer {
   private weightRows(): { name: string; label: string; size: number; rows: string[] }[] {
     const p = this.p;
     const byLayer = new Map(p.calls.map((call) => [call.number, call]));
+    const compared = comparedConstants(p);
     return constantsUsed(p).map((id) => {
       const t = p.tensors[id];
       const values = t.values ?? [];
       const call = byLayer.get(t.layer);
       const label = `${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${comment(call.layer)}'` : ''}`;
       const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-      const rows = valueRows(values, width, C_NUMBERS, this.opts.precision, ', ');
+      const rows = valueRows(values, width, C_NUMBERS, this.opts.precision, ', ', compared.has(id));
       return { name: this.names[id], label, size: values.length, rows };
     });
   }

@@ -6,7 +6,7 @@ import { JS_FUNCTIONS, JS_NUMBERS, JS_SYNTAX, PRELUDE } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { appendLines, atoms, broadcastIndex, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
+import { appendLines, atoms, broadcastIndex, comparedConstants, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -1219,6 +1219,7 @@ class Printer {
   private weightArrays(): { name: string; comment: string; type: string; rows: string[] }[] {
     const p = this.p;
     const byLayer = new Map(p.calls.map((c) => [c.number, c]));
+    const compared = comparedConstants(p);
     return constantsUsed(p).map((id) => {
       const t = p.tensors[id];
       const values = this.float32 && t.values ? Float32Array.from(t.values) : (t.values ?? []);
@@ -1228,7 +1229,8 @@ class Printer {
       const call = byLayer.get(t.layer);
       const comment = `// ${this.names[id]} [${t.shape.join(', ')}]${call ? `: ${call.className} '${call.layer}'` : ''}`;
       const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-      const rows = valueRows(values, width, JS_NUMBERS, this.opts.precision, ', ');
+      // A Float32Array reads each float32's shortest text back exactly; a Float64Array a compared constant's only in full (see comparedConstants).
+      const rows = valueRows(values, width, JS_NUMBERS, this.opts.precision, ', ', !exact32 && compared.has(id));
       return { name: this.names[id], comment, type, rows };
     });
   }

@@ -1,4 +1,4 @@
-import { estimateSize } from '../render.js';
+import { comparedNodes, estimateSize } from '../render.js';
 import { humanBytes } from '../../ir/graph.js';
 import { TRIG } from '../../ir/ops.js';
 import { Nn2eqError } from '../../errors.js';
@@ -9,7 +9,7 @@ import { portNames } from '../port-names.js';
 import { formatNumber, JSON_NUMBERS } from '../number.js';
 import type { EmitOptions, Emitter } from '../types.js';
 import type { Body, Equation, TensorProgram } from '../../tensor/program.js';
-import { tensorNames } from '../tensor-common.js';
+import { comparedConstants, tensorNames } from '../tensor-common.js';
 
 /** Version of schema/nn2eq-ir.schema.json that the output follows; raised on any incompatible change. */
 export const JSON_IR_VERSION = 1;
@@ -32,9 +32,11 @@ export const json: Emitter = {
     if (estimate > opts.maxSize) {
       throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
     }
-    const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision);
+    const num = (v: number, exact = false) => formatNumber(v, JSON_NUMBERS, opts.precision, exact);
     const str = (s: string) => JSON.stringify(s);
     const { graph, live } = program;
+    // A number a comparison reads is written as exactly its float64 value (see comparedNodes).
+    const compared = comparedNodes(program);
     const index = new Int32Array(graph.size).fill(-1);
     const nodes: string[] = [];
     for (let id = 0; id < graph.size; id++) {
@@ -47,13 +49,13 @@ export const json: Emitter = {
           text = `{"op": "input", "index": ${n.value}}`;
           break;
         case 'const':
-          text = `{"op": "const", "value": ${num(n.value)}}`;
+          text = `{"op": "const", "value": ${num(n.value, compared[id] === 1)}}`;
           break;
         case 'param':
           text = `{"op": "param", "tensor": ${n.table}, "index": ${n.value}}`;
           break;
         case 'affine':
-          text = `{"op": "affine", "args": ${args}, "coefs": [${Array.from(n.coefs!, num).join(', ')}], "bias": ${num(n.value)}}`;
+          text = `{"op": "affine", "args": ${args}, "coefs": [${Array.from(n.coefs!, (c) => num(c)).join(', ')}], "bias": ${num(n.value, compared[id] === 1)}}`;
           break;
         case 'lookup':
           text = `{"op": "lookup", "args": ${args}, "table": ${n.table}, "column": ${n.value}}`;
@@ -74,8 +76,8 @@ export const json: Emitter = {
     const outs = outputNames(program, plain);
     const port = (p: Program['inputs'][number], symbols: string[]) => `{"shape": [${p.shape.join(', ')}], "offset": ${p.offset}, "size": ${p.size}, "symbols": [${symbols.map(str).join(', ')}]}`;
     const list = (items: string[], indent = '    ') => (items.length === 0 ? '[]' : `[\n${items.map((s) => indent + s).join(',\n')}\n  ]`);
-    const params = graph.params.map((t) => `{"name": ${str(t.name)}, "role": ${str(t.role)}, "layer": ${t.layer}, "shape": [${t.shape.join(', ')}], "values": [${Array.from(t.values, num).join(', ')}]}`);
-    const tables = graph.tables.map((t) => `{"rows": ${t.rows}, "cols": ${t.cols}, "values": [${Array.from(t.values, num).join(', ')}]}`);
+    const params = graph.params.map((t) => `{"name": ${str(t.name)}, "role": ${str(t.role)}, "layer": ${t.layer}, "shape": [${t.shape.join(', ')}], "values": [${Array.from(t.values, (v) => num(v)).join(', ')}]}`);
+    const tables = graph.tables.map((t) => `{"rows": ${t.rows}, "cols": ${t.cols}, "values": [${Array.from(t.values, (v) => num(v)).join(', ')}]}`);
     return [
       '{',
       `  "format": "nn2eq-ir",`,
@@ -109,11 +111,12 @@ function tensorJson(p: TensorProgram, opts: EmitOptions): string {
   if (estimate > opts.maxSize) {
     throw new Nn2eqError(`the JSON would be about ${humanBytes(estimate)}, over --max-size ${humanBytes(opts.maxSize)}`, 'too-large', 'raise --max-size if you really want this much text');
   }
-  const num = (v: number) => formatNumber(v, JSON_NUMBERS, opts.precision);
+  const num = (v: number, exact = false) => formatNumber(v, JSON_NUMBERS, opts.precision, exact);
   const str = (s: string) => JSON.stringify(s);
   const names = tensorNames(p);
+  const compared = comparedConstants(p);
   const tensors = p.tensors.map((t, id) => {
-    const values = t.values && !opts.symbolicWeights ? `, "values": [${Array.from(t.values, num).join(', ')}]` : '';
+    const values = t.values && !opts.symbolicWeights ? `, "values": [${Array.from(t.values, (v) => num(v, compared.has(id))).join(', ')}]` : '';
     return `{"name": ${str(names[id] ?? `t_${id}`)}, "kind": "${t.kind}", "shape": [${t.shape.join(', ')}], "role": ${str(t.role)}, "layer": ${t.layer}${values}}`;
   });
   const equation = (eq: Equation): string => {

@@ -4,7 +4,7 @@ import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAt
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
-import { appendLines, constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
+import { appendLines, comparedConstants, constantsUsed, isAtom, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -446,9 +446,10 @@ export const juliaTensor: TensorEmitter = {
       for (const w of weights) appendLines(lines, `    ${w.name} = _w("""`, weightRows(p.tensors[w.id], JL_NUMBERS, opts.precision), `""", ${jt(w.shape)}),`);
       lines.push(')');
     } else {
+      const compared = comparedConstants(p);
       for (const id of consts) {
         const t = p.tensors[id];
-        appendLines(lines, '', `const ${names[id]} = _w("""`, weightRows(t, JL_NUMBERS, opts.precision), `""", ${jt(t.shape)})`);
+        appendLines(lines, '', `const ${names[id]} = _w("""`, weightRows(t, JL_NUMBERS, opts.precision, compared.has(id)), `""", ${jt(t.shape)})`);
       }
     }
     lines.push('', `function predict(${args.join(', ')})`);

@@ -28,7 +28,7 @@ import { findAttention, isInverseRoot, type Attention } from '../../tensor/atten
 import { fileName, GATE_MEANING, texBool, texCases, texFunctions, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
-import { constantsUsed, printMap, useCounts } from '../tensor-common.js';
+import { comparedConstants, constantsUsed, printMap, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { portNames } from '../port-names.js';
 
@@ -211,7 +211,7 @@ class LatexTensorPrinter {
   /** Whether a function of one number is applied to a tensor (the where block says: element by element). */
   private elementwise = false;
   private readonly width: number;
-  private readonly num = (v: number) => formatNumber(v, TEX_NUMBERS, this.opts.precision);
+  private readonly num = (v: number, exact = false) => formatNumber(v, TEX_NUMBERS, this.opts.precision, exact);
 
   constructor(p: TensorProgram, opts: EmitOptions) {
     this.p = p;
@@ -945,9 +945,12 @@ class LatexTensorPrinter {
   private matrices(): string[] {
     const max = this.opts.maxMatrix ?? DEFAULT_MAX_MATRIX;
     const out: string[] = [];
+    // A constant a comparison reads is printed exactly, as in every format (see comparedConstants).
+    const compared = comparedConstants(this.p);
     for (const id of constantsUsed(this.p)) {
       const t = this.p.tensors[id];
       const name = this.nameOf(id);
+      const exact = compared.has(id);
       let shape = [...t.shape];
       let values = t.values!;
       if (this.transposed.has(id) && shape.length === 2) {
@@ -964,7 +967,7 @@ class LatexTensorPrinter {
         continue;
       }
       if (size === 1) {
-        out.push(`${name} &= ${this.num(values[0])}`);
+        out.push(`${name} &= ${this.num(values[0], exact)}`);
         continue;
       }
       const dims = shape.length === 1 ? [1, shape[0]] : shape.slice(-2);
@@ -983,7 +986,7 @@ class LatexTensorPrinter {
         }
         const off = s * dims[0] * dims[1];
         const cells: string[][] = [];
-        for (let i = 0; i < dims[0]; i++) cells.push(Array.from({ length: dims[1] }, (_, j) => this.num(values[off + i * dims[1] + j])));
+        for (let i = 0; i < dims[0]; i++) cells.push(Array.from({ length: dims[1] }, (_, j) => this.num(values[off + i * dims[1] + j], exact)));
         out.push(...this.matrix(name, shape.length === 1, idx, cells));
       }
     }

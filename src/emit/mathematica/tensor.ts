@@ -25,7 +25,7 @@ import type {
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { WL_FUNCTIONS, WL_NUMBERS, wolframSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
-import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { atoms, comparedConstants, constantsBefore, literalRows, MARK, MARKS, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -235,7 +235,8 @@ class Printer {
    */
   private literal(id: TensorId, indent: string): string[] {
     const t = this.p.tensors[id];
-    const values = Array.from(t.values!, (v) => this.num(v));
+    const exact = (this.compared ??= comparedConstants(this.p)).has(id);
+    const values = Array.from(t.values!, (v) => this.num(v, exact));
     if (t.shape.length === 0) return [values[0]];
     if (t.shape.length === 1) return [`{${values.join(', ')}}`];
     return ['{', ...literalRows(t.shape, values, '{', '}').map((row) => `${indent}  ${row}`), `${indent}}`];
@@ -372,8 +373,11 @@ class Printer {
     }
   }
 
-  private num(v: number): string {
-    return formatNumber(v, WL_NUMBERS, this.opts.precision);
+  /** The constant tensors a comparison reads (printed exactly, see comparedConstants), found on first use. */
+  private compared?: Set<TensorId>;
+
+  private num(v: number, exact = false): string {
+    return formatNumber(v, WL_NUMBERS, this.opts.precision, exact);
   }
 
   /** Σ xₖ·Wₖ + b over the last axis; at rank > 1 the bias is added at every position by Map. */

@@ -6,7 +6,7 @@ import { paramLiteral } from '../common.js';
 import { MATHJS_FUNCTIONS, MATHJS_NUMBERS, mathjsSyntax } from './syntax.js';
 import { formatNumber, JSON_NUMBERS } from '../number.js';
 import type { Syntax } from '../render.js';
-import { atoms, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { atoms, comparedConstants, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import { matmulGeometry } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
@@ -174,8 +174,11 @@ class Printer {
     return this.p.tensors[id].shape;
   }
 
-  private num(v: number): string {
-    return formatNumber(v, MATHJS_NUMBERS, this.opts.precision);
+  /** The constant tensors a comparison reads (printed exactly, see comparedConstants), found on first use. */
+  private compared?: Set<TensorId>;
+
+  private num(v: number, exact = false): string {
+    return formatNumber(v, MATHJS_NUMBERS, this.opts.precision, exact);
   }
 
   /** A fresh name for a helper value (padded inputs, pool counts, initial states). */
@@ -259,7 +262,8 @@ class Printer {
   private constant(id: TensorId): Stmt {
     this.printedConsts.add(id);
     const t = this.p.tensors[id];
-    const values = Array.from(t.values!, (v) => this.num(v));
+    const exact = (this.compared ??= comparedConstants(this.p)).has(id);
+    const values = Array.from(t.values!, (v) => this.num(v, exact));
     const shape = t.shape;
     const target = this.names[id];
     if (shape.length === 0) return { target, text: values[0] };

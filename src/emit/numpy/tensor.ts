@@ -5,7 +5,7 @@ import { Nn2eqError } from '../../errors.js';
 import { formatNumber } from '../number.js';
 import { NUMPY_FUNCTIONS, NUMPY_PRELUDE, numpySyntax } from './syntax.js';
 import { noSymbolicGather } from '../../tensor/ops.js';
-import { allEquations, appendLines, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
+import { allEquations, appendLines, comparedConstants, constantsUsed, dependsOnInputs, isAtom, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts, weightRows, type Arg } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -546,7 +546,8 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   for (const h of helpers) for (const g of callees(h)) helpers.add(g);
   for (const h of Object.keys(all)) if (helpers.has(h)) lines.push('', '', typed(all[h]));
   lines.push('');
-  const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision), `""", ${py(p.tensors[id].shape)})${end}`);
+  const compared = comparedConstants(p);
+  const weights = (id: TensorId, end: string) => appendLines(weightRows(p.tensors[id], TEXT_NUMBERS, opts.precision, compared.has(id)), `""", ${py(p.tensors[id].shape)})${end}`);
   // An empty constant (an empty slice or shape) is np.zeros: fromstring reads '' as one number.
   const empty = (id: TensorId) => sizeOf(p.tensors[id].shape) === 0;
   if (params) {

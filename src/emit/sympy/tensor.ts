@@ -95,7 +95,7 @@ const HELPERS = {
         raise ValueError(f"predict: {name} has shape {a.shape}, expected (..., {', '.join('T' if n == -1 else str(n) for n in shape)})")
     return np.frompyfunc(sympify, 1, 1)(a)`,
   weights: `def _w(text, shape):
-    return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)`,
+    return np.array([Float(s, precision=53) for s in text.split()], dtype=object).reshape(shape)`,
   param: `def _param(params, name, shape):
     a = np.asarray(params[name], dtype=object)
     if a.shape != shape:

@@ -17,7 +17,7 @@ def _check(a, shape, name):
 
 
 def _w(text, shape):
-    return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)
+    return np.array([Float(s, precision=53) for s in text.split()], dtype=object).reshape(shape)
 
 
 def _map(f, *xs):

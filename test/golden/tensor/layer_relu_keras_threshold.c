@@ -127,7 +127,7 @@ void predict(const double *x, double *y) {
   /* Layer 1: Dense 'dense_Dense82' */
   dense(h1, input1, W1, b1, 1, 3, 5);
   /* Layer 2: ReLU 're_lu_ReLU2' */
-  for (int i = 0; i < 5; i++) h2[i] = min2(1.4, h1[i] * step(h1[i] - 0.2)) - 0.2 * max2(0, -h1[i] + 0.2);
+  for (int i = 0; i < 5; i++) h2[i] = min2(1.4, h1[i] * step(h1[i] - 0.20000000298023224)) - 0.2 * max2(0, -h1[i] + 0.2);
   /* Outputs */
   copy(y, h2, 5);
 }

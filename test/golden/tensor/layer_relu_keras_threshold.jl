@@ -18,7 +18,7 @@ function _check(a, dims, name)
     return Array{Float64}(a)
 end
 
-_relu_keras(x) = min(1.4, x * ifelse(x - 0.2 > 0, 1.0, 0.0)) - 0.2 * max(0, -x + 0.2)
+_relu_keras(x) = min(1.4, x * ifelse(x - 0.20000000298023224 > 0, 1.0, 0.0)) - 0.2 * max(0, -x + 0.2)
 
 const W1 = _w("""
 -1.148721 1.2006515 1.0012145 0.74992657 -1.0863539

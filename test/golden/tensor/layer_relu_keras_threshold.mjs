@@ -16,7 +16,7 @@ export function predict(input1) {
   // Layer 1: Dense 'dense_Dense82'
   dense(h1, input1, W1, b1, 3, 5);
   // Layer 2: ReLU 're_lu_ReLU2'
-  for (let i = 0; i < h2.length; i++) h2[i] = Math.min(1.4, h1[i] * (h1[i] - 0.2 > 0 ? 1 : 0)) - 0.2 * Math.max(0, -h1[i] + 0.2);
+  for (let i = 0; i < h2.length; i++) h2[i] = Math.min(1.4, h1[i] * (h1[i] - 0.20000000298023224 > 0 ? 1 : 0)) - 0.2 * Math.max(0, -h1[i] + 0.2);
   return nest(h2, [5]);
 }
 

@@ -28,5 +28,5 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (3,), 'input1')
     h1 = input1 @ W1 + b1
-    h2 = np.minimum(1.4, h1*np.greater(h1 - 0.2, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1 + 0.2)
+    h2 = np.minimum(1.4, h1*np.greater(h1 - 0.20000000298023224, 0).astype(np.float64)) - 0.2*np.maximum(0, -h1 + 0.2)
     return h2

@@ -17,7 +17,7 @@ def _check(a, shape, name):
 
 
 def _w(text, shape):
-    return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)
+    return np.array([Float(s, precision=53) for s in text.split()], dtype=object).reshape(shape)
 
 
 def _map(f, *xs):
@@ -39,7 +39,7 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (3,), 'input1')
     h1 = input1 @ W1 + b1
-    h2 = _map(lambda a0: Min(1.4, a0*Heaviside(a0 - 0.2, 0)) - 0.2*Max(0, -a0 + 0.2), h1)
+    h2 = _map(lambda a0: Min(1.4, a0*Heaviside(a0 - 0.20000000298023224, 0)) - 0.2*Max(0, -a0 + 0.2), h1)
     return h2
 
 

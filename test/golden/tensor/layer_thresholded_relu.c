@@ -119,7 +119,7 @@ void predict(const double *x, double *y) {
   /* Layer 1: Dense 'dense_Dense79' */
   dense(h1, input1, W1, b1, 1, 3, 4);
   /* Layer 2: ThresholdedReLU 'thresholded_re_lu_ThresholdedReLU1' */
-  for (int i = 0; i < 4; i++) h2[i] = h1[i] * step(h1[i] - 0.3);
+  for (int i = 0; i < 4; i++) h2[i] = h1[i] * step(h1[i] - 0.30000001192092896);
   /* Outputs */
   copy(y, h2, 4);
 }

@@ -18,7 +18,7 @@ function _check(a, dims, name)
     return Array{Float64}(a)
 end
 
-_thresholded_relu(x) = x * ifelse(x - 0.3 > 0, 1.0, 0.0)
+_thresholded_relu(x) = x * ifelse(x - 0.30000001192092896 > 0, 1.0, 0.0)
 
 const W1 = _w("""
 0.2733957 -0.1441027 -0.6089183 -0.7848056

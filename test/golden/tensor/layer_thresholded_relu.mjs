@@ -16,7 +16,7 @@ export function predict(input1) {
   // Layer 1: Dense 'dense_Dense79'
   dense(h1, input1, W1, b1, 3, 4);
   // Layer 2: ThresholdedReLU 'thresholded_re_lu_ThresholdedReLU1'
-  for (let i = 0; i < h2.length; i++) h2[i] = h1[i] * (h1[i] - 0.3 > 0 ? 1 : 0);
+  for (let i = 0; i < h2.length; i++) h2[i] = h1[i] * (h1[i] - 0.30000001192092896 > 0 ? 1 : 0);
   return nest(h2, [4]);
 }
 

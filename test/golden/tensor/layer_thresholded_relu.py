@@ -28,5 +28,5 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (3,), 'input1')
     h1 = input1 @ W1 + b1
-    h2 = h1*np.greater(h1 - 0.3, 0).astype(np.float64)
+    h2 = h1*np.greater(h1 - 0.30000001192092896, 0).astype(np.float64)
     return h2

@@ -17,7 +17,7 @@ def _check(a, shape, name):
 
 
 def _w(text, shape):
-    return np.array([Float(s) for s in text.split()], dtype=object).reshape(shape)
+    return np.array([Float(s, precision=53) for s in text.split()], dtype=object).reshape(shape)
 
 
 def _map(f, *xs):
@@ -39,7 +39,7 @@ b1 = _w("""
 def predict(input1):
     input1 = _check(input1, (3,), 'input1')
     h1 = input1 @ W1 + b1
-    h2 = _map(lambda a0: a0*Heaviside(a0 - 0.3, 0), h1)
+    h2 = _map(lambda a0: a0*Heaviside(a0 - 0.30000001192092896, 0), h1)
     return h2
 
 
