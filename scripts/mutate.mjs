@@ -32,7 +32,7 @@ export const SCOPES = {
   // One ONNX extractor file each (the whole onnx scope takes hours): ONNX's conformance cases of its
   // ops through src/ (test/onnx-backend-src.mutate.ts, one test per case), then the hand-made fixtures.
   trig: { mutate: ['src/extract/onnx/trig.ts'], tests: ['test/trig-fold.test.ts', 'test/onnx-backend-src.mutate.ts'] },
-  loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-loss-built.test.ts'] },
+  loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-loss-built.test.ts', 'test/onnx-loss-mutants.test.ts'] },
   gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
   scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
   reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
