@@ -34,8 +34,10 @@ export const SCOPES = {
   trig: { mutate: ['src/extract/onnx/trig.ts'], tests: ['test/trig-fold.test.ts', 'test/onnx-backend-src.mutate.ts'] },
   loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-loss-built.test.ts', 'test/onnx-loss-mutants.test.ts'] },
   gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
-  scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
-  reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-backend-ops.mutate.ts'] },
+  reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-backend-ops.mutate.ts'] },
+  // The check that a symbolic leading axis is a batch (every ONNX model with one goes through it).
+  batch: { mutate: ['src/extract/onnx/batch.ts'], tests: ['test/onnx-hunt.test.ts', 'test/onnx-batch-mutants.test.ts'] },
   // Not tfjs-graph-argmax.test.ts: it converts its model when the file loads (`const ready = setup()`),
   // outside any test, which makes every mutant that conversion reaches a static one, run against every
   // test of the scope (12 hours for index.ts alone). Test files of a scope do their work inside tests.

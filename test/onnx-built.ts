@@ -57,14 +57,15 @@ export async function js(m: OnnxModel, cases: unknown[][]): Promise<number[][]> 
   return runJs(text, cases);
 }
 
-/** The one-line refusal of building `m`. */
+/** The one-line refusal of building `m` (with `; hint: …` when it has a hint). */
 export function refusal(m: OnnxModel): string {
   try {
     buildOnnxProgram(m);
   } catch (e) {
     expect(e).toBeInstanceOf(Nn2eqError);
-    expect((e as Error).message.split('\n')).toHaveLength(1);
-    return (e as Error).message;
+    const { message, hint } = e as Nn2eqError;
+    expect(`${message}${hint ?? ''}`.split('\n')).toHaveLength(1);
+    return hint ? `${message}; hint: ${hint}` : message;
   }
   throw new Error('the model was not refused');
 }
