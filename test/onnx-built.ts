@@ -81,3 +81,23 @@ export function roles(p: TensorProgram): string {
 }
 
 export { buildOnnxProgram };
+
+/**
+ * What breaks the printing rules in `p`: a value computed on the way (not an output of the
+ * program) whose role is not `_` (it would print as a named value, not a temporary), an output whose
+ * role is not `h`, a constant without a plain name. Empty when the program follows them.
+ */
+export function roleProblems(p: TensorProgram): string[] {
+  const outputs = new Set(p.outputs.map((o) => o.tensor.id));
+  const computed = new Set(p.equations.flatMap((eq) => eq.outs));
+  const used = new Set(p.equations.flatMap((eq) => eq.args));
+  const problems: string[] = [];
+  p.tensors.forEach((t, id) => {
+    if (t.kind === 'const') {
+      if (used.has(id) && !/^[A-Za-z]\w*$/.test(t.role)) problems.push(`constant ${id} has role '${t.role}'`);
+    } else if (outputs.has(id)) {
+      if (t.role !== 'h') problems.push(`output ${id} has role '${t.role}'`);
+    } else if (computed.has(id) && t.role !== '_') problems.push(`value ${id} has role '${t.role}'`);
+  });
+  return problems;
+}
