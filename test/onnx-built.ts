@@ -83,9 +83,10 @@ export function roles(p: TensorProgram): string {
 export { buildOnnxProgram };
 
 /**
- * What breaks the printing rules in `p`: a value computed on the way (not an output of the
- * program) whose role is not `_` (it would print as a named value, not a temporary), an output whose
- * role is not `h`, a constant without a plain name. Empty when the program follows them.
+ * What breaks the printing rules in `p`: a value computed on the way (not an output) whose role is
+ * not `_` or `h` (a temporary t1, t2, … or a value of the layer), an output whose role is not one of
+ * those, a constant without a plain name (its role names it: labels1, w1, …; the JSON form prints
+ * every role). Empty when the program follows them.
  */
 export function roleProblems(p: TensorProgram): string[] {
   const outputs = new Set(p.outputs.map((o) => o.tensor.id));
@@ -95,9 +96,7 @@ export function roleProblems(p: TensorProgram): string[] {
   p.tensors.forEach((t, id) => {
     if (t.kind === 'const') {
       if (used.has(id) && !/^[A-Za-z]\w*$/.test(t.role)) problems.push(`constant ${id} has role '${t.role}'`);
-    } else if (outputs.has(id)) {
-      if (t.role !== 'h') problems.push(`output ${id} has role '${t.role}'`);
-    } else if (computed.has(id) && t.role !== '_') problems.push(`value ${id} has role '${t.role}'`);
+    } else if ((outputs.has(id) || computed.has(id)) && t.role !== '_' && t.role !== 'h') problems.push(`${outputs.has(id) ? 'output' : 'value'} ${id} has role '${t.role}'`);
   });
   return problems;
 }
