@@ -148,3 +148,106 @@ describe('reduction refusals name what they found', () => {
   ];
   for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
 });
+
+/** Softmax of each row of `rows`. */
+const softmaxRows = (rows: number[][]) =>
+  rows.map((r) => {
+    const m = Math.max(...r);
+    const e = r.map((x) => Math.exp(x - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / s);
+  });
+
+describe('Softmax, LogSoftmax and Hardmax before opset 13: the input coerced to 2-D at axis', () => {
+  const rows = (k: number) => Array.from({ length: V.length / k }, (_, i) => V.slice(i * k, (i + 1) * k));
+  for (const [axis, k] of [
+    [1, 6],
+    [2, 2],
+    [-1, 2],
+    [0, 12],
+  ] as const) {
+    it(`axis ${axis} of [2, 3, 2]: rows of ${k}`, async () => {
+      const soft = model([node('Softmax', ['x'], ['y'], { axis: int(axis) }, 11)], [['x', 'float32', DIMS]], ['y'], [], 11);
+      close((await js(soft, [[V]]))[0], softmaxRows(rows(k)).flat());
+      expect(roleProblems(buildOnnxProgram(soft))).toEqual([]);
+      const log = model([node('LogSoftmax', ['x'], ['y'], { axis: int(axis) }, 11)], [['x', 'float32', DIMS]], ['y'], [], 11);
+      close((await js(log, [[V]]))[0], softmaxRows(rows(k)).flat().map(Math.log));
+      const hard = model([node('Hardmax', ['x'], ['y'], { axis: int(axis) }, 11)], [['x', 'float32', DIMS]], ['y'], [], 11);
+      close((await js(hard, [[V]]))[0], rows(k).flatMap((r) => r.map((x, i) => (i === r.indexOf(Math.max(...r)) ? 1 : 0))));
+      expect(roleProblems(buildOnnxProgram(hard))).toEqual([]);
+    });
+  }
+  it('the default axis: 1 before opset 13, −1 from it', async () => {
+    close((await js(model([node('Softmax', ['x'], ['y'], {}, 11)], [['x', 'float32', DIMS]], ['y'], [], 11), [[V]]))[0], softmaxRows(rows(6)).flat());
+    close((await js(model([node('Softmax', ['x'], ['y'], {}, 13)], [['x', 'float32', DIMS]], ['y'], [], 13), [[V]]))[0], softmaxRows(rows(2)).flat());
+  });
+});
+
+describe('ArgMax, ArgMin and TopK folded on constants', () => {
+  // [2, 4]: ties and a NaN.
+  const T = [3, 1, 3, -2, 5, NaN, 0, NaN];
+  it('ArgMax / ArgMin along axis 1: the first (or last) extreme, a NaN the extreme', async () => {
+    const arg = (op: string, attrs: Record<string, ReturnType<typeof int>>) =>
+      model([node(op, ['c'], ['i'], attrs), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [2, 1]]], ['y'], [init('c', 'float32', [2, 4], T)]);
+    const at = async (op: string, attrs: Record<string, ReturnType<typeof int>>) => (await js(arg(op, { axis: int(1), ...attrs }), [[[[0], [0]]]]))[0];
+    expect(await at('ArgMax', {})).toEqual([0, 1]);
+    expect(await at('ArgMax', { select_last_index: int(1) })).toEqual([2, 3]);
+    expect(await at('ArgMin', {})).toEqual([3, 1]);
+    expect(await at('ArgMin', { select_last_index: int(1) })).toEqual([3, 3]);
+  });
+  it('ArgMax along axis 0, keepdims 0', async () => {
+    const m = model([node('ArgMax', ['c'], ['i'], { keepdims: int(0) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [3]]], ['y'], [init('c', 'float32', [2, 3], [1, 5, -1, 2, 5, -3])]);
+    expect((await js(m, [[[0, 0, 0]]]))[0]).toEqual([1, 0, 0]);
+  });
+  it('TopK: the k largest or smallest along an axis, ties by the lower index', async () => {
+    const c = [4, -1, 4, 2, 0, 2, 7, 2];
+    const top = (largest: number, axis: number, k: number) =>
+      model([node('TopK', ['c', 'k'], ['v', 'i'], { largest: int(largest), axis: int(axis) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z'])], [['x', 'float32', [1]]], ['y', 'z'], [init('c', 'float32', [2, 4], c), init('k', 'int64', [1], [k])]);
+    expect((await js(top(1, 1, 3), [[[0]]]))[0]).toEqual([4, 4, 2, 7, 2, 2, 0, 2, 3, 2, 1, 3]);
+    expect((await js(top(0, 1, 2), [[[0]]]))[0]).toEqual([-1, 2, 0, 2, 1, 3, 0, 1]);
+    expect((await js(top(1, 0, 1), [[[0]]]))[0]).toEqual([4, 2, 7, 2, 0, 1, 1, 0]);
+  });
+});
+
+describe('TopK, LpNormalization and MeanVarianceNormalization of computed values', () => {
+  it('TopK of opset 1 (k an attribute), ties by the lower index', async () => {
+    const m = model([node('TopK', ['x'], ['v', 'i'], { k: int(2) }, 1)], [['x', 'float32', [2, 3]]], ['v', 'i'], [], 1);
+    const [got] = await js(m, [[[[1, 3, 3], [0, -2, 5]]]]);
+    expect(got).toEqual([3, 3, 5, 0, 1, 2, 2, 0]);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+  it('TopK along axis 0, smallest', async () => {
+    const m = model([node('TopK', ['x', 'k'], ['v', 'i'], { axis: int(0), largest: int(0) }, 11)], [['x', 'float32', [3, 2]]], ['v', 'i'], [init('k', 'int64', [1], [2])], 11);
+    const [got] = await js(m, [[[[1, 3], [1, -2], [0, 5]]]]);
+    expect(got).toEqual([0, -2, 1, 3, 2, 1, 0, 0]);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+  it('LpNormalization p 2 along axis 0, a zero column gives 0', async () => {
+    const m = model([node('LpNormalization', ['x'], ['y'], { axis: int(0) })], [['x', 'float32', [2, 3]]], ['y']);
+    const [got] = await js(m, [[[[3, 0, -1], [4, 0, 1]]]]);
+    close(got, [0.6, 0, -Math.SQRT1_2, 0.8, 0, Math.SQRT1_2]);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+  it('MeanVarianceNormalization over its default axes 0, 2, 3', async () => {
+    const m = model([node('MeanVarianceNormalization', ['x'], ['y'])], [['x', 'float32', [2, 1, 1, 2]]], ['y']);
+    const x = [1, 2, 4, 9];
+    const mean = 4;
+    const sd = Math.sqrt(x.reduce((a, b) => a + b * b, 0) / 4 - mean * mean);
+    close((await js(m, [[x]]))[0], x.map((v) => (v - mean) / (sd + 1e-9)));
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+});
+
+describe('argmax, TopK and norm refusals name what they found', () => {
+  const x = (dims: number[]): [string, 'float32', number[]] => ['x', 'float32', dims];
+  const cases: [string, ReturnType<typeof model>, RegExp][] = [
+    ['ArgMax of an empty axis', model([node('ArgMax', ['x'], ['y'], { axis: int(1) })], [x([2, 0])], ['y']), /: takes the argmax of an empty axis 1$/],
+    ['ArgMin of an empty axis', model([node('ArgMin', ['x'], ['y'])], [x([0, 2])], ['y']), /: takes the argmin of an empty axis 0$/],
+    ['TopK with k past the axis', model([node('TopK', ['x', 'k'], ['v', 'i'])], [x([2, 3])], ['v', 'i'], [init('k', 'int64', [1], [4])]), /: k is 4, expected a whole number from 0 to the axis length 3$/],
+    ['TopK with a negative k', model([node('TopK', ['x', 'k'], ['v', 'i'])], [x([2, 3])], ['v', 'i'], [init('k', 'int64', [1], [-1])]), /: k is -1, expected/],
+    ['TopK of opset 1 without k', model([node('TopK', ['x'], ['v', 'i'], {}, 1)], [x([2, 3])], ['v', 'i'], [], 1), /: k is NaN, expected/],
+    ['TopK with k 0 of a computed tensor', model([node('TopK', ['x', 'k'], ['v', 'i'])], [x([2, 3])], ['v', 'i'], [init('k', 'int64', [1], [0])]), /: k is 0: the outputs are empty$/],
+    ['LpNormalization with p 3', model([node('LpNormalization', ['x'], ['y'], { p: int(3) })], [x([2, 3])], ['y']), /: p is 3; ONNX's LpNormalization takes 1 or 2$/],
+  ];
+  for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
+});
