@@ -3,6 +3,7 @@ import { convertWithIR } from '../src/convert.js';
 import { Nn2eqError } from '../src/errors.js';
 import { buildOnnxProgram, onnxModelSpec } from '../src/extract/onnx/index.js';
 import type { OnnxAttribute, OnnxDtype, OnnxModel, OnnxNode, OnnxTensor, OnnxValues } from '../src/load/onnx/types.js';
+import { ELEMENTWISE } from '../src/tensor/functions.js';
 import type { TensorProgram } from '../src/tensor/program.js';
 import { runJs } from './helpers.js';
 
@@ -83,10 +84,11 @@ export function roles(p: TensorProgram): string {
 export { buildOnnxProgram };
 
 /**
- * What breaks the printing rules in `p`: a value computed on the way (not an output) whose role is
- * not `_` or `h` (a temporary t1, t2, … or a value of the layer), an output whose role is not one of
- * those, a constant without a plain name (its role names it: labels1, w1, …; the JSON form prints
- * every role). Empty when the program follows them.
+ * What breaks the rules of the printed program in `p`: a value computed on the way (not an output)
+ * whose role is not `_` or `h` (a temporary t1, t2, … or a value of the layer), an output whose
+ * role is not one of those, a constant without a plain name (its role names it: labels1, w1, …; the
+ * JSON form prints every role), an element-wise function given other parameters than the numbers
+ * it declares (the JSON form prints them; `not` takes none, `equal_to` one). Empty when it follows them.
  */
 export function roleProblems(p: TensorProgram): string[] {
   const outputs = new Set(p.outputs.map((o) => o.tensor.id));
@@ -98,5 +100,11 @@ export function roleProblems(p: TensorProgram): string[] {
       if (used.has(id) && !/^[A-Za-z]\w*$/.test(t.role)) problems.push(`constant ${id} has role '${t.role}'`);
     } else if ((outputs.has(id) || computed.has(id)) && t.role !== '_' && t.role !== 'h') problems.push(`${outputs.has(id) ? 'output' : 'value'} ${id} has role '${t.role}'`);
   });
+  for (const eq of p.equations) {
+    if (eq.op !== 'map') continue;
+    const { fn, params } = eq.attrs as { fn: keyof typeof ELEMENTWISE; params: unknown[] };
+    const want = ELEMENTWISE[fn].params.length;
+    if (params.length !== want || !params.every((v) => typeof v === 'number')) problems.push(`${fn} has parameters ${JSON.stringify(params)}, expected ${want} numbers`);
+  }
   return problems;
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildOnnxProgram, init, int, js, model, node, refusal, roles, str } from './onnx-built.js';
+import { buildOnnxProgram, init, int, js, model, node, refusal, roleProblems, roles, str } from './onnx-built.js';
 
 // NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (src/extract/onnx/loss.ts) where the
 // survivors of `npm run mutate -- loss --js-only` showed no test looking: labels or weights of a
 // shape ONNX does not allow (refused, saying so), and the values the loss makes on the way. The
 // numbers are ONNX's definition (op_negative_log_likelihood_loss.py) computed here; the roles say
-// which values print as temporaries and which as the layer's values or named constants.
+// which values print as temporaries and which as the layer's values or named constants, and each
+// element-wise function gets the parameters it declares (roleProblems).
 // In-process, well under a second.
 
 const X = [
@@ -79,6 +80,7 @@ describe('ONNX losses against their definition, with the roles of their values',
       const { loss, weight } = nll(X, labels, w, 1);
       expect(got[k][0]).toBeCloseTo(sum(loss) / sum(weight), 12);
     }
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "map:equal_to x -> _
       map:not _ -> _
@@ -118,6 +120,7 @@ describe('ONNX losses against their definition, with the roles of their values',
     const [[got]] = await js(m, [[X, labels]]);
     const { loss, weight } = nll(X, labels, null, 0);
     expect(got).toBeCloseTo(sum(loss) / sum(weight), 12);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "map:equal_to x -> _
       map:not _ -> _
@@ -152,6 +155,7 @@ describe('ONNX losses against their definition, with the roles of their values',
     const m = model([node('NegativeLogLikelihoodLoss', ['x', 'l'], ['y'], { reduction: str('none') })], [['x', 'float32', [2, 3, 2]]], ['y'], [init('l', 'int64', [2, 2], labels.flat())]);
     const [got] = await js(m, [[X]]);
     expect(got).toEqual(nll(X, labels, null, null).loss);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "reshape #labels -> _
       map:less_than _ -> _
@@ -178,6 +182,7 @@ describe('ONNX losses against their definition, with the roles of their values',
     const lp = logSoftmax(x);
     expect(got[0]).toBeCloseTo(-lp[0][2] * w[2] - lp[1][0] * w[0], 12);
     got.slice(1).forEach((v, i) => expect(v).toBeCloseTo(lp.flat()[i], 12));
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "log_softmax x -> h
       reshape #labels -> _
@@ -211,6 +216,7 @@ describe('ONNX losses against their definition, with the roles of their values',
     const [[got]] = await js(m, [[x, [1, 2]]]);
     const lp = logSoftmax(x);
     expect(got).toBeCloseTo(-(lp[0][1] + lp[1][2]) / 2, 12);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "log_softmax x -> _
       reshape x -> _
