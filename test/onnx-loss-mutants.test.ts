@@ -182,6 +182,7 @@ describe('ONNX losses against their definition, with the roles of their values',
     const lp = logSoftmax(x);
     expect(got[0]).toBeCloseTo(-lp[0][2] * w[2] - lp[1][0] * w[0], 12);
     got.slice(1).forEach((v, i) => expect(v).toBeCloseTo(lp.flat()[i], 12));
+    expect(buildOnnxProgram(m).calls.map((c) => c.outputs.length)).toEqual([2]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "log_softmax x -> h
@@ -216,6 +217,8 @@ describe('ONNX losses against their definition, with the roles of their values',
     const [[got]] = await js(m, [[x, [1, 2]]]);
     const lp = logSoftmax(x);
     expect(got).toBeCloseTo(-(lp[0][1] + lp[1][2]) / 2, 12);
+    // The layer's outputs are the node's: the loss alone (the log-probabilities are a temporary).
+    expect(buildOnnxProgram(m).calls.map((c) => c.outputs.length)).toEqual([1]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     expect(roles(buildOnnxProgram(m))).toMatchInlineSnapshot(`
       "log_softmax x -> _
