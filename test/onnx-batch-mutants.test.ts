@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Nn2eqError } from '../src/errors.js';
 import { buildOnnxProgram, init, int, ints, js, model, node, refusal } from './onnx-built.js';
 
 // The batch check of src/extract/onnx/batch.ts (checkBatchIndependent) on models built in memory
@@ -18,6 +19,59 @@ describe('a symbolic leading axis the model computes along is refused', () => {
     expect(e).toMatch(MIXES);
     expect(e).toContain("output 'y' of a batch of two is not each sample's own output, so no per-sample formula computes it");
     expect(e).toMatch(/; hint: give that axis a fixed length N with --input-shape x:Nx3 \(for a recurrent model exported with its time axis first, N is the sequence length\)$/);
+  });
+  it('is an unsupported model (kind unsupported), not a bad input', () => {
+    const m = model([node('Softmax', ['x'], ['y'], { axis: int(0) })], [['x', 'float32', ['N', 3]]], ['y']);
+    let err: unknown;
+    try {
+      buildOnnxProgram(m);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Nn2eqError);
+    expect((err as Nn2eqError).kind).toBe('unsupported');
+  });
+  it('a log of 2 − Σ over N of (|x| + 1): a number for each sample alone, NaN for the batch', () => {
+    // One sample: log(1 − |x|), |x| < 1; two: log(−|a| − |b|), NaN. A NaN on one side only is a difference.
+    const m = model(
+      [node('Abs', ['x'], ['a']), node('Add', ['a', 'one'], ['b']), node('ReduceSum', ['b', 'axes'], ['s'], { keepdims: int(1) }), node('Sub', ['two', 's'], ['d']), node('Log', ['d'], ['y'])],
+      [['x', 'float32', ['N', 3]]],
+      ['y'],
+      [init('axes', 'int64', [1], [0]), init('one', 'float32', [1], [1]), init('two', 'float32', [1], [2])],
+    );
+    expect(refusal(m)).toMatch(MIXES);
+  });
+  it('a sum over N of the last column only: the other columns are each sample\'s own', () => {
+    const m = model(
+      [node('Mul', ['x', 'mask'], ['m']), node('ReduceSum', ['m', 'axes'], ['s'], { keepdims: int(1) }), node('Add', ['x', 's'], ['y'])],
+      [['x', 'float32', ['N', 3]]],
+      ['y'],
+      [init('axes', 'int64', [1], [0]), init('mask', 'float32', [3], [0, 0, 1])],
+    );
+    expect(refusal(m)).toMatch(MIXES);
+  });
+  it('a running sum over N in the last column: the first sample is its own, the second is not', () => {
+    // y = x + mask·(CumSum(x) − x): one sample gives x; a batch gives x_a, then x_b + mask·x_a.
+    const m = model(
+      [node('CumSum', ['x', 'ax'], ['c']), node('Sub', ['c', 'x'], ['d']), node('Mul', ['d', 'mask'], ['m']), node('Add', ['x', 'm'], ['y'])],
+      [['x', 'float32', ['N', 3]]],
+      ['y'],
+      [init('ax', 'int64', [], [0]), init('mask', 'float32', [3], [0, 0, 1])],
+    );
+    expect(refusal(m)).toMatch(MIXES);
+  });
+  it('a reversed running sum over N in the last column: the second sample is its own, the first is not', () => {
+    const m = model(
+      [node('CumSum', ['x', 'ax'], ['c'], { reverse: int(1) }), node('Sub', ['c', 'x'], ['d']), node('Mul', ['d', 'mask'], ['m']), node('Add', ['x', 'm'], ['y'])],
+      [['x', 'float32', ['N', 3]]],
+      ['y'],
+      [init('ax', 'int64', [], [0]), init('mask', 'float32', [3], [0, 0, 1])],
+    );
+    expect(refusal(m)).toMatch(MIXES);
+  });
+  it('x·xᵀ over N: an output of N × N elements, neither one sample\'s size nor two', () => {
+    const m = model([node('Transpose', ['x'], ['t'], { perm: ints([1, 0]) }), node('MatMul', ['x', 't'], ['y'])], [['x', 'float32', ['N', 2]]], ['y']);
+    expect(refusal(m)).toMatch(MIXES);
   });
   it('Softmax over N (an output of two samples)', () => {
     const m = model([node('Softmax', ['x'], ['y'], { axis: int(0) })], [['x', 'float32', ['N', 2, 2]]], ['y']);
@@ -56,6 +110,16 @@ describe('a model that treats its samples independently converts with a symbolic
     expect(got.slice(0, 1)).toEqual([Math.log(1.5)]);
     expect(got[1]).toBeNaN();
     expect(got[2]).toBe(Math.log(1));
+  });
+  it('infinite outputs (x / 0) are each sample\'s own', async () => {
+    const m = model([node('Div', ['x', 'z'], ['y'])], [['x', 'float32', ['N', 3]]], ['y'], [init('z', 'float32', [1], [0])]);
+    const [got] = await js(m, [[[[1, -2, 0.5]]]]);
+    expect(got).toEqual([Infinity, -Infinity, Infinity]);
+  });
+  it('a shared input before the sample', async () => {
+    const m = model([node('Sub', ['x', 'y'], ['z'])], [['y', 'float32', [3]], ['x', 'float32', ['N', 3]]], ['z']);
+    const [got] = await js(m, [[[0.5, 0.5, 0.5], [[1, -2, 0.5]]]]);
+    expect(got).toEqual([0.5, -2.5, 0]);
   });
   it('an output without the batch axis, computed from the shared input only', async () => {
     const m = model([node('Relu', ['x'], ['a']), node('Neg', ['y'], ['b'])], [['x', 'float32', ['N', 3]], ['y', 'float32', [2]]], ['a', 'b']);
