@@ -111,3 +111,82 @@ describe('GridSample and AffineGrid print their values on the way as temporaries
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
 });
+
+/** ONNX's reflection of x into [lo, hi] (op_grid_sample.py, _gs_reflect); into one point (align_corners on one cell, where onnx divides by 0) the point, as PyTorch's reflect_coordinates. */
+function reflect(x: number, lo: number, hi: number): number {
+  const span = hi - lo;
+  if (span === 0) return lo;
+  if (x < lo) {
+    const dx = lo - x;
+    const n = Math.trunc(dx / span);
+    const r = dx - n * span;
+    return n % 2 === 0 ? lo + r : hi - r;
+  }
+  if (x > hi) {
+    const dx = x - hi;
+    const n = Math.trunc(dx / span);
+    const r = dx - n * span;
+    return n % 2 === 0 ? hi - r : lo + r;
+  }
+  return x;
+}
+
+/** Keys's cubic coefficients (a = −0.75) of the taps i0 − 1 … i0 + 2 at t = x − i0. */
+function keys(t: number): number[] {
+  const a = -0.75;
+  const near = (s: number) => (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1;
+  const far = (s: number) => a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a;
+  return [far(1 + t), near(t), near(1 - t), far(2 - t)];
+}
+
+/**
+ * GridSample of one row X[W] (H = 1, so the y axis reads row 0 at t = 0) at normalized gx: linear
+ * as op_grid_sample.py (the coordinate reflected or clamped first, then each tap by the padding
+ * rule), cubic as ONNX Runtime and PyTorch (each tap by the padding rule only).
+ */
+function sampleRow(row: number[], gx: number, mode: 'linear' | 'cubic', padding: 'border' | 'reflection', align: boolean): number {
+  const w = row.length;
+  const lo = align ? 0 : -0.5;
+  const hi = align ? w - 1 : w - 0.5;
+  let x = align ? ((gx + 1) / 2) * (w - 1) : ((gx + 1) * w - 1) / 2;
+  const tap = (i: number) => row[padding === 'border' ? Math.min(Math.max(i, 0), w - 1) : Math.trunc(reflect(i, lo, hi))];
+  if (mode === 'linear') {
+    x = padding === 'border' ? Math.min(Math.max(x, 0), w - 1) : reflect(x, lo, hi);
+    const i0 = Math.floor(x);
+    return (1 - (x - i0)) * tap(i0) + (x - i0) * tap(i0 + 1);
+  }
+  const i0 = Math.floor(x);
+  return keys(x - i0).reduce((s, c, k) => s + c * tap(i0 - 1 + k), 0);
+}
+
+// X of one row (H = 1): with align_corners and reflection, its y axis is one cell, which nn2eq read
+// as NaN (a reflection of period 0) before this test; PyTorch's grid_sample gives 1.9 for linear,
+// 2.38 for cubic at gx = 1.4 (torch 2, align_corners=True, reflection), as sampleRow does.
+describe('GridSample outside the grid range and on one spatial axis', () => {
+  const ROW = [1, -2, 0.5, 4];
+  const GX = [1.4, -1.3, 2.9, -3.6, 0.2];
+  for (const [mode, onnxMode] of [
+    ['linear', 'bilinear'],
+    ['cubic', 'bicubic'],
+  ] as const) {
+    for (const padding of ['border', 'reflection'] as const) {
+      for (const align of [0, 1]) {
+        it(`${onnxMode}, ${padding}, align_corners ${align}`, async () => {
+          const m = model([node('GridSample', ['x', 'g'], ['y'], { mode: str(onnxMode), padding_mode: str(padding), align_corners: int(align) }, 16)], [['x', 'float32', [1, 1, 1, 4]], ['g', 'float32', [1, 1, GX.length, 2]]], ['y'], [], 16);
+          const [got] = await js(m, [[[[[ROW]]], [[GX.map((gx) => [gx, 0])]]]]);
+          GX.forEach((gx, k) => expect(got[k], `gx ${gx}`).toBeCloseTo(sampleRow(ROW, gx, mode, padding, align === 1), 12));
+        });
+      }
+    }
+  }
+  it('one spatial axis (X [N, C, W], opset 20): linear, zeros', async () => {
+    const m = model([node('GridSample', ['x', 'g'], ['y'], { mode: str('linear') }, 20)], [['x', 'float32', [1, 1, 4]], ['g', 'float32', [1, 3, 1]]], ['y'], [], 20);
+    const [got] = await js(m, [[[[ROW]], [[[0.3], [-0.9], [0.95]]]]]);
+    const at = (i: number) => (i >= 0 && i < 4 ? ROW[i] : 0);
+    [0.3, -0.9, 0.95].forEach((g, k) => {
+      const x = ((g + 1) * 4 - 1) / 2;
+      const i0 = Math.floor(x);
+      expect(got[k]).toBeCloseTo((1 - (x - i0)) * at(i0) + (x - i0) * at(i0 + 1), 12);
+    });
+  });
+});
