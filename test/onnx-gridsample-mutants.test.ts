@@ -179,6 +179,20 @@ describe('GridSample outside the grid range and on one spatial axis', () => {
       }
     }
   }
+  it('two images of two channels each: each image at its own grid, each channel alike', async () => {
+    const rows = [ROW, ROW.map((v) => 1 - 2 * v), [0.25, 3, -1, 2], [5, -0.5, 0, 1.5]];
+    const grids = [GX, GX.map((g) => -g / 2)];
+    const m = model([node('GridSample', ['x', 'g'], ['y'], { mode: str('bilinear'), padding_mode: str('border') }, 16)], [['x', 'float32', [2, 2, 1, 4]], ['g', 'float32', [2, 1, GX.length, 2]]], ['y'], [], 16);
+    const [got] = await js(m, [[[[[rows[0]], [rows[1]]], [[rows[2]], [rows[3]]]], grids.map((g) => [g.map((gx) => [gx, 0])])]]);
+    // Output [N 2, C 2, 1, 5]: image n, channel c, at grid n.
+    const want = [0, 1].flatMap((n) => [0, 1].flatMap((c) => grids[n].map((gx) => sampleRow(rows[2 * n + c], gx, 'linear', 'border', false))));
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
+  });
+  it('reads one cell per output for nearest, 2 per axis for linear, 4 per axis for cubic', () => {
+    const reads = (mode: string) =>
+      buildOnnxProgram(model([node('GridSample', ['x', 'g'], ['y'], { mode: str(mode) }, 16)], [['x', 'float32', [1, 1, 3, 3]], ['g', 'float32', [1, 2, 2, 2]]], ['y'], [], 16)).equations.filter((eq) => eq.op === 'gather_rows').length;
+    expect([reads('nearest'), reads('bilinear'), reads('bicubic')]).toEqual([1, 4, 16]);
+  });
   it('one spatial axis (X [N, C, W], opset 20): linear, zeros', async () => {
     const m = model([node('GridSample', ['x', 'g'], ['y'], { mode: str('linear') }, 20)], [['x', 'float32', [1, 1, 4]], ['g', 'float32', [1, 3, 1]]], ['y'], [], 20);
     const [got] = await js(m, [[[[ROW]], [[[0.3], [-0.9], [0.95]]]]]);
