@@ -71,6 +71,10 @@ describe('AffineGrid', () => {
     const want = [-1, 0, 1].flatMap((xw) => theta.map((r) => r[0] * xw + r[1] * -1 + r[2]));
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
   });
+  it('refuses a computed size, naming it', () => {
+    const m = model([node('AffineGrid', ['t', 's'], ['y'])], [['t', 'float32', [1, 2, 3]], ['s', 'int64', [4]]], ['y'], [], 20);
+    expect(refusal(m)).toMatch(/: its size \(input 's'\) is not constant: it depends on the model's inputs; hint: fix it when converting with --bind s=/);
+  });
   // Each shape breaks one rule only: r 2 or 3, theta of rank 3, theta's N, its r rows, its r + 1 columns.
   const misfits: [number[], number[]][] = [
     [[1, 1, 2], [1, 1, 4]],
