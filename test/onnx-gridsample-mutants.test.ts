@@ -183,6 +183,13 @@ describe('GridSample outside the grid range and on one spatial axis', () => {
       }
     }
   }
+  it("opset 20's names: cubic is bicubic, linear is bilinear", async () => {
+    const run = async (mode: string, opset: number) =>
+      (await js(model([node('GridSample', ['x', 'g'], ['y'], { mode: str(mode), padding_mode: str('border'), align_corners: int(1) }, opset)], [['x', 'float32', [1, 1, 1, 4]], ['g', 'float32', [1, 1, GX.length, 2]]], ['y'], [], opset), [[[[[ROW]]], [[GX.map((gx) => [gx, 0])]]]]))[0];
+    expect(await run('cubic', 20)).toEqual(await run('bicubic', 16));
+    expect(await run('linear', 20)).toEqual(await run('bilinear', 16));
+    (await run('cubic', 20)).forEach((v, k) => expect(v).toBeCloseTo(sampleRow(ROW, GX[k], 'cubic', 'border', true), 12));
+  });
   it('two images of two channels each: each image at its own grid, each channel alike', async () => {
     const rows = [ROW, ROW.map((v) => 1 - 2 * v), [0.25, 3, -1, 2], [5, -0.5, 0, 1.5]];
     const grids = [GX, GX.map((g) => -g / 2)];
