@@ -121,6 +121,48 @@ describe('ScatterElements and ScatterND folded on constants', () => {
   });
 });
 
+describe('scatter and gather settings ONNX allows', () => {
+  it('ScatterElements with more updates along the axis than data has (axis 0: 3 updates into 2 rows)', async () => {
+    const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['d', 'float32', [2, 2]], ['u', 'float32', [3, 2]]], ['y'], [init('i', 'int64', [3, 2], [0, 1, 1, 1, 0, 0])], 16);
+    const [got] = await js(m, [[[[1, 2], [3, 4]], [[10, 20], [30, 40], [50, 60]]]]);
+    expect(got).toEqual(scatterElements0([[1, 2], [3, 4]], [[0, 1], [1, 1], [0, 0]], [[10, 20], [30, 40], [50, 60]], 'add'));
+  });
+  it('ScatterND with one tuple (indices of rank 1) into computed data', async () => {
+    const m = model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [['d', 'float32', [2, 2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('u', 'float32', [], [9])]);
+    expect((await js(m, [[[[1, 2], [3, 4]]]]))[0]).toEqual([1, 2, 9, 4]);
+  });
+  it('ScatterND with indices of rank 3', async () => {
+    const m = model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [['d', 'float32', [3, 2]], ['u', 'float32', [2, 2, 2]]], ['y'], [init('i', 'int64', [2, 2, 1], [2, 0, 0, 1])]);
+    // Updates apply in order: row 2 ← u[0][0], row 0 ← u[0][1], row 0 ← u[1][0], row 1 ← u[1][1].
+    const u = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]];
+    expect((await js(m, [[[[0, 0], [0, 0], [0, 0]], u]]))[0]).toEqual([5, 6, 7, 8, 1, 2]);
+  });
+  it('computed updates with constant data, reduction add: the data a named constant', () => {
+    const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['u', 'float32', [1, 2]]], ['y'], [init('d', 'float32', [2, 2], [1, 2, 3, 4]), init('i', 'int64', [1, 2], [1, 0])], 16);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+  it('folded on constants: ScatterElements mul, max, min; GatherElements, GatherND; OneHot', async () => {
+    const fold = (n: ReturnType<typeof node>, out: number[], inits: ReturnType<typeof init>[], opset = 16) =>
+      model([n, node('Add', ['c', 'x'], ['y'])], [['x', 'float32', out]], ['y'], inits, opset);
+    const d = init('d', 'float32', [2, 2], [1, -2, 3, 4]);
+    const i = init('i', 'int64', [2, 2], [1, 0, 1, -1]);
+    const u = init('u', 'float32', [2, 2], [5, -6, 0.5, 7]);
+    // axis 0: (1,0)←5, (0,1)←−6, (1,0)←0.5, (1,1)←7, combined in that order.
+    const want = (f: (a: number, b: number) => number) => [1, f(-2, -6), f(f(3, 5), 0.5), f(4, 7)];
+    for (const r of ['mul', 'max', 'min']) {
+      const [got] = await js(fold(node('ScatterElements', ['d', 'i', 'u'], ['c'], { reduction: str(r) }, 16), [2, 2], [d, i, u]), [[[[0, 0], [0, 0]]]]);
+      expect(got, r).toEqual(want(COMBINE[r]));
+    }
+    const [ge] = await js(fold(node('GatherElements', ['d', 'i'], ['c'], { axis: int(1) }), [2, 2], [d, i]), [[[[0, 0], [0, 0]]]]);
+    expect(ge).toEqual([-2, 1, 4, 4]);
+    const [gn] = await js(fold(node('GatherND', ['d', 'j'], ['c']), [2], [d, init('j', 'int64', [2, 2], [1, 0, 0, -1])]), [[[0, 0]]]);
+    expect(gn).toEqual([3, -2]);
+    const [oh] = await js(fold(node('OneHot', ['k', 'depth', 'v'], ['c'], { axis: int(1) }, 11), [2, 3, 2], [init('k', 'float32', [2, 2], [0, -1, 2.5, 7]), init('depth', 'int64', [], [3]), init('v', 'float32', [2], [-1, 5])], 11), [[Array.from({ length: 2 }, () => [[0, 0], [0, 0], [0, 0]])]]);
+    // y[a, d, b] = 5 where trunc(k[a, b]) (from the end when negative) is d, else −1; 7 is out of range.
+    expect(oh).toEqual([5, -1, -1, -1, -1, 5, -1, -1, -1, -1, 5, -1]);
+  });
+});
+
 describe('ScatterND of computed values', () => {
   const data = [
     [1, 2],
@@ -206,6 +248,11 @@ describe('scatter and gather refusals name what they found', () => {
     ['ScatterND: more coordinates than data has axes', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([2, 2]), u([1])], ['y'], [init('i', 'int64', [1, 3], [0, 0, 0])]), /: indices of shape \[1, 3\] do not index data of rank 2; hint: the last axis of indices holds 1 to rank\(data\) coordinates$/],
     ['ScatterND: no coordinates', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([2, 2]), u([1, 2, 2])], ['y'], [init('i', 'int64', [1, 0], [])]), /: indices of shape \[1, 0\] do not index data of rank 2/],
     ['ScatterND: updates of another shape', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([2, 3])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: updates have shape \[2, 3\], where indices \[2, 1\] and data \[3, 2\] need \[2, 2\]$/],
+    ['ScatterND: scalar indices', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([2, 2]), u([2, 2])], ['y'], [init('i', 'int64', [], [0])]), /: indices of shape \[\] do not index data of rank 2/],
+    ['ScatterND: updates with an extra axis', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([2, 2, 1])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: updates have shape \[2, 2, 1\], where indices \[2, 1\] and data \[3, 2\] need \[2, 2\]$/],
+    ['ScatterND: the second tuple out of range', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([2])], ['y'], [init('i', 'int64', [2, 2], [0, 0, 5, 0])]), /: index 5 is out of range for axis 0 of length 3$/],
+    ['ScatterND: computed indices', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), ['i', 'int64', [1, 1]], u([1, 2])], ['y']), /: its indices \(input 'i'\) is not constant/],
+    ['ScatterElements: computed indices', model([node('ScatterElements', ['d', 'i', 'u'], ['y'])], [f([3, 2]), ['i', 'int64', [1, 1]], u([1, 1])], ['y']), /: its indices \(input 'i'\) is not constant/],
     ['ScatterND: updates of another rank', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([2])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: updates have shape \[2\], where indices \[2, 1\] and data \[3, 2\] need \[2, 2\]$/],
     ['ScatterND: an index past the end', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([1, 2])], ['y'], [init('i', 'int64', [1, 1], [3])]), /: index 3 is out of range for axis 0 of length 3$/],
     ['ScatterND: an index before the start', model([node('ScatterND', ['d', 'i', 'u'], ['y'])], [f([3, 2]), u([1])], ['y'], [init('i', 'int64', [1, 2], [0, -3])]), /: index -3 is out of range for axis 1 of length 2$/],
