@@ -210,6 +210,8 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     const [got] = await js(m, [[DATA]]);
     expect(got).toEqual([3, 0.25, -4, 0.5, -1, -0.5]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+    // One slice per run of consecutive elements (rows 1, then 0 and 1 of column 0…1, then the last).
+    expect(buildOnnxProgram(m).equations.filter((eq) => eq.op === 'slice')).toHaveLength(3);
   });
   it('GatherND, batch_dims 1', async () => {
     const data = [
