@@ -213,6 +213,15 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     // One slice per run of consecutive elements (rows 1, then 0 and 1 of column 0…1, then the last).
     expect(buildOnnxProgram(m).equations.filter((eq) => eq.op === 'slice')).toHaveLength(3);
   });
+  it('GatherElements of every element in order is the data itself (no slice, no join)', async () => {
+    const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [2, 2]]], ['y'], [init('i', 'int64', [2, 2], [0, 0, 1, 1])]);
+    expect((await js(m, [[[[1, 2], [3, 4]]]]))[0]).toEqual([1, 2, 3, 4]);
+    expect(buildOnnxProgram(m).equations.filter((eq) => eq.op === 'slice' || eq.op === 'concat')).toEqual([]);
+  });
+  it('GatherElements with more indices along the axis than data has', async () => {
+    const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [2, 2]]], ['y'], [init('i', 'int64', [3, 2], [1, 0, 0, 0, 1, 1])]);
+    expect((await js(m, [[[[1, 2], [3, 4]]]]))[0]).toEqual([3, 2, 1, 2, 3, 4]);
+  });
   it('GatherND, batch_dims 1', async () => {
     const data = [
       [
