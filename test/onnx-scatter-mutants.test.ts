@@ -222,6 +222,19 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [2, 2]]], ['y'], [init('i', 'int64', [3, 2], [1, 0, 0, 0, 1, 1])]);
     expect((await js(m, [[[[1, 2], [3, 4]]]]))[0]).toEqual([3, 2, 1, 2, 3, 4]);
   });
+  it('GatherElements at computed indices (negative ones from the end), of computed and of constant data', async () => {
+    const idx = [
+      [2, -1, 0],
+      [-3, 1, 1],
+    ];
+    const want = idx.flatMap((row, i) => row.map((k, j) => DATA[k < 0 ? k + 3 : k][j]));
+    const computed = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]], ['i', 'int64', [2, 3]]], ['y']);
+    expect((await js(computed, [[DATA, idx]]))[0]).toEqual(want);
+    expect(roleProblems(buildOnnxProgram(computed))).toEqual([]);
+    const constant = model([node('GatherElements', ['d', 'i'], ['y'])], [['i', 'int64', [2, 3]]], ['y'], [init('d', 'float32', [3, 3], DATA.flat())]);
+    expect((await js(constant, [[idx]]))[0]).toEqual(want);
+    expect(roleProblems(buildOnnxProgram(constant))).toEqual([]);
+  });
   it('GatherND, batch_dims 1', async () => {
     const data = [
       [
