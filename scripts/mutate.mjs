@@ -32,10 +32,14 @@ export const SCOPES = {
   // One ONNX extractor file each (the whole onnx scope takes hours): ONNX's conformance cases of its
   // ops through src/ (test/onnx-backend-src.mutate.ts, one test per case), then the hand-made fixtures.
   trig: { mutate: ['src/extract/onnx/trig.ts'], tests: ['test/trig-fold.test.ts', 'test/onnx-backend-src.mutate.ts'] },
-  loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-loss-built.test.ts'] },
-  gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
-  scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
-  reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts'] },
+  loss: { mutate: ['src/extract/onnx/loss.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-static-ops.test.ts', 'test/onnx-loss-built.test.ts', 'test/onnx-loss-mutants.test.ts'] },
+  // onnx-static-ops last: each of its tests converts and runs all 19 fixtures (ONNX Runtime included),
+  // so a mutant any fixture reaches runs them all; most die in the cheap files first.
+  gridsample: { mutate: ['src/extract/onnx/gridsample.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-gridsample-mutants.test.ts', 'test/onnx-static-ops.test.ts'] },
+  scatter: { mutate: ['src/extract/onnx/scatter.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-backend-ops.mutate.ts', 'test/onnx-scatter-mutants.test.ts', 'test/onnx-static-ops.test.ts'] },
+  reduce: { mutate: ['src/extract/onnx/reduce.ts'], tests: ['test/onnx-backend-src.mutate.ts', 'test/onnx-backend-ops.mutate.ts', 'test/onnx-reduce-mutants.test.ts', 'test/onnx-static-ops.test.ts'] },
+  // The check that a symbolic leading axis is a batch (every ONNX model with one goes through it).
+  batch: { mutate: ['src/extract/onnx/batch.ts'], tests: ['test/onnx-hunt.test.ts', 'test/onnx-batch-mutants.test.ts'] },
   // Not tfjs-graph-argmax.test.ts: it converts its model when the file loads (`const ready = setup()`),
   // outside any test, which makes every mutant that conversion reaches a static one, run against every
   // test of the scope (12 hours for index.ts alone). Test files of a scope do their work inside tests.

@@ -39,6 +39,9 @@ const gridSample: OnnxExtractor = (ctx) => {
   /** Reflection of v into [lo, hi] by its nearer border, repeatedly: a triangle wave of period 2(hi − lo). */
   const reflect = (v: T, lo: number, hi: number) => {
     const span = hi - lo;
+    // One cell with align_corners: every coordinate reflects onto it, as PyTorch's reflect_coordinates
+    // has it (a period of 0 gave NaN; onnx's reference divides by the zero span).
+    if (span === 0) return affine(v, 0, lo);
     const u = ctx.map('int_mod', [affine(v, 1, -lo), k(2 * span)], [], '_');
     return where(ctx.map('greater_than', [u], [span], '_'), affine(u, -1, 2 * span + lo), affine(u, 1, lo));
   };

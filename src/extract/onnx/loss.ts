@@ -46,7 +46,8 @@ function nllOf(ctx: OnnxContext, logp: T, li: number, wi: number): T {
   }
   if (keep) loss = ctx.map('where', [keep, loss, zero], [], '_');
   const all = ldims.map((_, i) => i);
-  if (reduction === 'none') return ctx.reshape(loss, ldims, 'h');
+  // Each element's loss, already of the labels' shape.
+  if (reduction === 'none') return loss;
   const sum = ctx.reshape(sumAlong(ctx, loss, all), [], reduction === 'sum' ? 'h' : '_');
   if (reduction === 'sum') return sum;
   if (!weight && !keep) return ctx.map('affine', [sum], [1 / ldims.reduce((a, b) => a * b, 1), 0]);
