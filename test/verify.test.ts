@@ -7,6 +7,7 @@ import { main } from '../src/cli.js';
 import { convertModel, FORMATS, loadModel, type Extractor } from '../src/index.js';
 import { EXTRACTORS } from '../src/extract/index.js';
 import { verify } from '../src/verify/index.js';
+import { loadTf } from '../src/verify/oracle.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, python, ROOT, SHARED, tmpDir } from './helpers.js';
 
 // The NumPy route needs a python3 with numpy; tests use the one the other tests found.
@@ -187,6 +188,21 @@ describe('a mistaken layer rule is caught and named', () => {
     expect(report.routes.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(report.divergence).toMatchObject({ layer: 'logits', className: 'Dense' });
     expect((report.divergence as { maxAbs: number }).maxAbs).toBeGreaterThan(1e-3);
+  }, 60_000);
+
+  it('verify leaves nothing in TF.js behind, on a pass and on a failure that cut sub-models (a library user verifies many models in one process)', async () => {
+    const tf = await loadTf();
+    const model = await loadModel(join(FIXTURES, 'functional_chain', 'model.json'));
+    const text = convertModel(model, { format: 'js' });
+    const wrong = text.replace(/(\d)\.(\d)/, '$1.$2' + '9');
+    expect(wrong).not.toBe(text);
+    await verify(model, text, { format: 'js' });
+    const before = { ...tf.memory(), variables: Object.keys(tf.engine().registeredVariables).length };
+    const oks = [];
+    for (const t of [text, wrong, text]) oks.push((await verify(model, t, { format: 'js' })).ok);
+    expect(oks).toEqual([true, false, true]);
+    const after = { ...tf.memory(), variables: Object.keys(tf.engine().registeredVariables).length };
+    expect([after.numTensors, after.variables]).toEqual([before.numTensors, before.variables]);
   }, 60_000);
 
   it('without the mistake the same model passes', async () => {

@@ -148,59 +148,65 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
   const points = [...randomPoints, ...kinkPoints, ...userPoints].map((p) => (graph ? Float64Array.from(Float32Array.from(p)) : p));
 
   const oracle = onnx || graph ? null : await oracleModel(model, new Map(ex.trace.map((c) => [c.layer, c.outputs[0]?.shape.length ?? 0])));
-  const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : graph ? await graphVerify!.tfGraphReference(graph, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
-  const routes: RouteReport[] = [];
-  const irRoute: RouteReport = full
-    ? compare('IR (float64)', points.map((p) => {
-        const v = evaluate(ex.graph, p);
-        return ex.outputIds.map((id) => v[id]);
-      }), want, ex, points, atol, rtol)
-    : { route: 'IR (float64)', status: 'skipped', reason: `the model's scalar IR would pass ${IR_BUDGET / 1e6} MB; the tensor-form text is checked directly` };
-  routes.push(irRoute);
-  const run: Record<Format, () => Promise<RunResult>> = {
-    js: () => runJs(text, ex.inputs, points),
-    numpy: () => runNumpy(text, ex.inputs, points),
-    mathematica: () => (opts.form === 'tensor' ? Promise.resolve({ skipped: "the tensor form's Wolfram text is not run by --verify (the SymPy route reads the scalar form); its tests run it through nn2eq's Wolfram interpreter" }) : runWolfram(text, ex.inputs, points)),
-    latex: () => checkLatex(text),
-    ...extraRunners(text, ex.inputs, points),
-  };
-  const label = `${opts.format} text`;
-  let result: RunResult;
+  // The TF.js model's weights stay registered in TF.js's engine until it is disposed: a library user
+  // verifying many models in one process would keep every one.
   try {
-    result = await run[opts.format]();
-  } catch (e) {
-    result = { invalid: `running it failed: ${String((e as Error).message ?? e).split('\n')[0]}` };
-  }
-  if ('values' in result) routes.push(compare(label, result.values, want, ex, points, atol, rtol));
-  else if ('skipped' in result) routes.push({ route: label, status: 'skipped', reason: result.skipped });
-  else if ('valid' in result) routes.push({ route: `${opts.format} text (${opts.format === 'svg' ? 'MathJax' : 'KaTeX'})`, status: 'valid' });
-  else routes.push({ route: label, status: 'invalid', reason: result.invalid });
-  // Without wolframscript the Wolfram text ran through SymPy's parser: the report says which runtime it was.
-  if ('values' in result && opts.format === 'mathematica' && probe('wolframscript', ['-version']).error) {
-    routes[routes.length - 1] = { ...routes[routes.length - 1], route: `${label} (SymPy's Mathematica parser; wolframscript is not installed)` };
-  }
+    const want = onnx ? await onnxVerify!.onnxReference(onnx, ex, points) : graph ? await graphVerify!.tfGraphReference(graph, ex, points) : flatPerPoint(await oraclePredict(oracle!, ex.inputs.map((p) => p.shape), points), points.length);
+    const routes: RouteReport[] = [];
+    const irRoute: RouteReport = full
+      ? compare('IR (float64)', points.map((p) => {
+          const v = evaluate(ex.graph, p);
+          return ex.outputIds.map((id) => v[id]);
+        }), want, ex, points, atol, rtol)
+      : { route: 'IR (float64)', status: 'skipped', reason: `the model's scalar IR would pass ${IR_BUDGET / 1e6} MB; the tensor-form text is checked directly` };
+    routes.push(irRoute);
+    const run: Record<Format, () => Promise<RunResult>> = {
+      js: () => runJs(text, ex.inputs, points),
+      numpy: () => runNumpy(text, ex.inputs, points),
+      mathematica: () => (opts.form === 'tensor' ? Promise.resolve({ skipped: "the tensor form's Wolfram text is not run by --verify (the SymPy route reads the scalar form); its tests run it through nn2eq's Wolfram interpreter" }) : runWolfram(text, ex.inputs, points)),
+      latex: () => checkLatex(text),
+      ...extraRunners(text, ex.inputs, points),
+    };
+    const label = `${opts.format} text`;
+    let result: RunResult;
+    try {
+      result = await run[opts.format]();
+    } catch (e) {
+      result = { invalid: `running it failed: ${String((e as Error).message ?? e).split('\n')[0]}` };
+    }
+    if ('values' in result) routes.push(compare(label, result.values, want, ex, points, atol, rtol));
+    else if ('skipped' in result) routes.push({ route: label, status: 'skipped', reason: result.skipped });
+    else if ('valid' in result) routes.push({ route: `${opts.format} text (${opts.format === 'svg' ? 'MathJax' : 'KaTeX'})`, status: 'valid' });
+    else routes.push({ route: label, status: 'invalid', reason: result.invalid });
+    // Without wolframscript the Wolfram text ran through SymPy's parser: the report says which runtime it was.
+    if ('values' in result && opts.format === 'mathematica' && probe('wolframscript', ['-version']).error) {
+      routes[routes.length - 1] = { ...routes[routes.length - 1], route: `${label} (SymPy's Mathematica parser; wolframscript is not installed)` };
+    }
 
-  // float32: the same program printed in float64, run on the same points, against the float32 text's values.
-  let float32Shift: VerifyReport['float32'];
-  if (float32 && 'values' in result && program) {
-    const text64 = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name });
-    const got64 = await runText(opts.format, text64, ex, points);
-    float32Shift = got64 ? shift(result.values, got64) : undefined;
-  }
+    // float32: the same program printed in float64, run on the same points, against the float32 text's values.
+    let float32Shift: VerifyReport['float32'];
+    if (float32 && 'values' in result && program) {
+      const text64 = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name });
+      const got64 = await runText(opts.format, text64, ex, points);
+      float32Shift = got64 ? shift(result.values, got64) : undefined;
+    }
 
-  const report: VerifyReport = {
-    ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
-    model: model.file,
-    format: opts.format,
-    tolerance: { atol, rtol },
-    points: { random: randomPoints.length, kinks: kinkPoints.length, user: userPoints.length },
-    routes,
-    reference: onnx ? 'ONNX Runtime' : undefined,
-    ...(float32 ? { dtype: 'float32', float32: float32Shift } : {}),
-    rounding: opts.precision !== undefined && full ? roundingCost(ex, points, opts.precision) : undefined,
-    divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : graph ? await graphVerify!.tfGraphDivergence(graph, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
-  };
-  return report;
+    const report: VerifyReport = {
+      ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
+      model: model.file,
+      format: opts.format,
+      tolerance: { atol, rtol },
+      points: { random: randomPoints.length, kinks: kinkPoints.length, user: userPoints.length },
+      routes,
+      reference: onnx ? 'ONNX Runtime' : undefined,
+      ...(float32 ? { dtype: 'float32', float32: float32Shift } : {}),
+      rounding: opts.precision !== undefined && full ? roundingCost(ex, points, opts.precision) : undefined,
+      divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : graph ? await graphVerify!.tfGraphDivergence(graph, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
+    };
+    return report;
+  } finally {
+    oracle?.dispose();
+  }
 }
 
 function flatPerPoint(perOutput: number[][][], n: number): number[][] {
