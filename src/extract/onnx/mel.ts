@@ -6,8 +6,10 @@ import { dtypeOfVal, tensor, type OnnxContext, type Val } from './context.js';
  * MelWeightMatrix (onnx/reference/ops/op_mel_weight_matrix.py) whose band edges are computed: the
  * integers fix the [dft_length/2 + 1, num_mel_bins] shape, and the matrix is built element by
  * element as the reference's loops fill it, in the precision numpy gives each step (the edges in
- * mel in float32, rounded after every operation; the bins in float64, floor-divided by the rate
- * exactly as numpy's // does). Entry (j, i), with the bins lo, c, hi of band i:
+ * mel in float32, rounded after every operation; the bins in float64, floor-divided by the rate:
+ * floor(a / rate), one less where rate · that passes a. numpy's // (floorDivide below) takes fmod
+ * instead, which the tensor program has no exact function for: the two can differ by one bin where a
+ * bin's a / rate lies within rounding of a whole number; the constant-edge path uses floorDivide). Entry (j, i), with the bins lo, c, hi of band i:
  * (hi − j)/(hi − c) where hi > c and c ≤ j < hi (the falling side, written last), else
  * (j − lo)/(c − lo) where c ≥ lo and lo ≤ j ≤ c (1 where c = lo), else 0. Every entry is NaN where
  * a bin falls outside the spectrogram (an edge below 0 Hz or past the Nyquist frequency): there the
@@ -36,7 +38,7 @@ export function melComputed(ctx: OnnxContext, mels: number, length: number, rate
   const mel = map('add', [map('mul', [k, step]), low]);
   const hz = map('affine', [map('affine', [map('power', [num(10), map('div', [mel, num(2595)])])], [1, -1])], [700, 0]);
   const a = map('affine', [hz], [length + 1, 0]);
-  // numpy's a // rate is the true floor of the quotient; a / rate may round up onto the next whole number.
+  // floor(a / rate), one less where rate · that passes a (a / rate may round up onto the next whole number).
   const q = map('floor', [map('div', [a, num(rate)])]);
   const bins = map('where', [map('greater', [map('affine', [q], [rate, 0]), a]), map('affine', [q], [1, -1]), q]);
   const lo = ctx.op('slice', [bins], { begin: [0], end: [mels] }, '_')[0];
@@ -55,6 +57,20 @@ export function melComputed(ctx: OnnxContext, mels: number, length: number, rate
   const any = ctx.reshape(ctx.op('global_pool', [ctx.reshape(outside, [n, 1])], { kind: 'max' }, '_')[0], [1, 1]);
   const out = ctx.map('where', [any, num(NaN), w], [], 'h');
   return [tensor(output === 'float32' ? ctx.map('round_float32', [out], [], 'h') : out, output)];
+}
+
+/**
+ * numpy's a // b for floats (npy_divmod, as CPython's float //): (a − fmod(a, b)) / b, one less where
+ * the remainder's sign is not b's, then floored, and rounded up where that floor lies more than ½
+ * below. Not floor(a / b), which differs where a / b rounds onto or across a whole number.
+ */
+export function floorDivide(a: number, b: number): number {
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod && b < 0 !== mod < 0) div -= 1;
+  if (!div) return 1 / (a / b) < 0 ? -0 : 0; // the sign of a / b, as copysign(0, a / b)
+  const f = Math.floor(div);
+  return div - f > 0.5 ? f + 1 : f;
 }
 
 /** Whether MelWeightMatrix's band edges are both known when the formula is written. */

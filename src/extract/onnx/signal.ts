@@ -3,7 +3,7 @@ import { DTYPES } from '../../load/onnx/tensor.js';
 import { isFloat, roundToFloat, type DType } from '../../tensor/dtype.js';
 import type { T } from '../../tensor/program.js';
 import { axisOf, dtypeOfVal, konst, tensor, type OnnxContext, type OnnxExtractor } from './context.js';
-import { edgesConstant, edgeType, melComputed } from './mel.js';
+import { edgesConstant, edgeType, floorDivide, melComputed } from './mel.js';
 
 /**
  * The window functions of signal processing (HannWindow, HammingWindow, BlackmanWindow, as
@@ -208,7 +208,7 @@ const melWeightMatrix: OnnxExtractor = (ctx) => {
   const toMel = (f: number) => r(2595 * r(Math.log10(r(1 + r(f / 700)))));
   const low = toMel(lower);
   const step = r(r(toMel(upper) - low) / (mels + 2));
-  const bins = Array.from({ length: mels + 2 }, (_, k) => Math.floor(((length + 1) * (700 * (10 ** ((k * step + low) / 2595) - 1))) / rate));
+  const bins = Array.from({ length: mels + 2 }, (_, k) => floorDivide((length + 1) * (700 * (10 ** ((k * step + low) / 2595) - 1)), rate));
   const rows = Math.floor(length / 2) + 1;
   const out = new Float64Array(rows * mels);
   const put = (j: number, i: number, v: number) => {
