@@ -83,6 +83,7 @@ function program(io: Io): Command {
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: from the -o extension, else latex)`, parseFormat)
     .addOption(new Option('--form <form>', `scalar: one expression per scalar; tensor: one line of array math per layer; auto: scalar when its let form is under ${AUTO_SCALAR_LIMIT / 1000} kB (and the time axis is fixed), else tensor`).choices(FORMS).default('auto'))
     .addOption(new Option('--dtype <type>', 'tensor form of -f c, -f js and -f numpy: float64 (double / Float64Array / np.float64 arrays and math) or float32 (float arrays and expf, tanhf, …; Float32Array buffers; np.float32 arrays): the model\'s own precision in half the memory').choices(DTYPES).default('float64'))
+    .option('--wasm', '-f js tensor form: run convolutions and matrix products in WebAssembly SIMD kernels written into the module (f32x4 with --dtype float32, else f64x2; the plain loops where WebAssembly SIMD is missing); their sums run in another order, which --verify\'s tolerance covers')
     .option('--no-fold', 'keep one formula per layer: do not fold BatchNormalization, Normalization and Rescaling into the neighbouring Dense/Conv, nor merge linear Dense layers')
     .option('--max-matrix <n>', 'latex tensor form: print matrices up to n×n in full, declare larger ones by shape (default 16)', parseIntIn(0, 1000))
     .option('-w, --weights <file|symbolic>', "weights .h5 for a Keras architecture JSON (model.to_json()); 'symbolic' prints the parametric form: every weight a symbol (LaTeX), or read from predict(params, …) with the trained values exported as PARAMS (code); may be given twice", collectWeights, [] as string[])
@@ -153,6 +154,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     format?: Format;
     form: Form;
     dtype: Dtype;
+    wasm?: boolean;
     fold: boolean;
     maxMatrix?: number;
     output?: string;
@@ -196,6 +198,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       format,
       form: opts.form,
       dtype: opts.dtype,
+      wasm: opts.wasm,
       fold: opts.fold,
       maxMatrix: opts.maxMatrix,
       precision: opts.precision,

@@ -53,6 +53,8 @@ export interface ConvertOptions {
   readonly symbolicWeights?: boolean;
   /** --dtype: the tensor form's number type (float64 unless float32 is asked for; C and JS only). */
   readonly dtype?: Dtype;
+  /** --wasm: the JS tensor form's convolutions and matrix products in WebAssembly SIMD kernels embedded in the module. */
+  readonly wasm?: boolean;
 }
 
 /** Turns a loaded model into text in the chosen format. */
@@ -119,7 +121,8 @@ function planConversion(opts: ConvertOptions): Plan {
   const transformed = anyTransform(opts.transforms);
   const float32 = opts.dtype === 'float32';
   if (float32) checkFloat32(opts);
-  const form = float32 ? 'tensor' : transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
+  if (opts.wasm) checkWasm(opts);
+  const form = float32 || opts.wasm ? 'tensor' : transformed && wantsPolynomialJson(opts.format, opts.transforms) && opts.form !== 'tensor' ? 'scalar' : symbolic ? symbolicForm(opts) : (opts.form ?? 'scalar');
   const inline = opts.inline ?? false;
   const maxSize = opts.maxSize ?? (inline ? DEFAULT_MAX_SIZE_INLINE : DEFAULT_MAX_SIZE);
   return { emitter, form, inline, maxSize, symbolic, float32, transformed };
@@ -193,6 +196,7 @@ function tensorForm1(model: ModelSpec, folded: TensorProgram, opts: ConvertOptio
     maxMatrix: opts.maxMatrix,
     ...(symbolic ? { symbolicWeights: true } : {}),
     ...(float32 ? { dtype: 'float32' as const } : {}),
+    ...(opts.wasm ? { wasm: true } : {}),
   };
   // Code runs channels-last throughout (a channels-first model's transposes cancel) and prints a
   // one-channel-per-group convolution as depthwise; the formats for a reader (LaTeX, HTML, SVG)
@@ -276,6 +280,14 @@ function checkFloat32(opts: ConvertOptions): void {
   const ok = Object.entries(EMITTERS).filter(([, e]) => e.tensor?.float32).map(([f]) => f);
   if (!EMITTERS[opts.format]?.tensor?.float32) throw new Nn2eqError(`--dtype float32: the ${opts.format} format has no float32 form`, 'usage', `use -f ${ok.join(' or -f ')}, or drop --dtype`);
   if (opts.form === 'scalar') throw new Nn2eqError('--dtype float32 is a tensor-form option; the scalar form computes in float64', 'usage', 'use --form tensor (or auto) with --dtype float32');
+}
+
+/** --wasm: a format whose tensor form embeds WebAssembly kernels, in the tensor form, with the weights' numbers. */
+function checkWasm(opts: ConvertOptions): void {
+  const ok = Object.entries(EMITTERS).filter(([, e]) => e.tensor?.wasm).map(([f]) => f);
+  if (!EMITTERS[opts.format]?.tensor?.wasm) throw new Nn2eqError(`--wasm: the ${opts.format} format has no WebAssembly kernels`, 'usage', `use -f ${ok.join(' or -f ')}, or drop --wasm`);
+  if (opts.form === 'scalar') throw new Nn2eqError('--wasm is a tensor-form option; the scalar form has no convolutions or matrix products to run in kernels', 'usage', 'use --form tensor (or auto) with --wasm');
+  if (opts.symbolicWeights) throw new Nn2eqError('--wasm packs the weights once for its kernels; --weights symbolic reads them from predict\'s params at every call', 'usage', 'drop --wasm or --weights symbolic');
 }
 
 /** --weights symbolic: the formats that print parameters, and no transform but --gradient. */

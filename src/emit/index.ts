@@ -55,7 +55,7 @@ const latexTensorModule = () => import('./latex/tensor.js');
 export const EMITTERS = {
   latex: { ...latex, tensor: lazyTensor('latex', { symbolicWeights: true }, () => latexTensorModule().then((m) => ({ ...m.latexTensor, symbolicWeights: true }))) },
   numpy: { ...numpy, tensor: lazyTensor('numpy', { symbolicWeights: true, float32: true }, () => import('./numpy/tensor.js').then((m) => m.numpyTensor)) },
-  js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true }, () => import('./js/tensor.js').then((m) => ({ emit: m.emitJsTensor }))) },
+  js: { ...js, tensor: lazyTensor('js', { symbolicWeights: true, float32: true, wasm: true }, () => import('./js/tensor.js').then((m) => ({ emit: m.emitJsTensor }))) },
   mathematica: { ...mathematica, tensor: lazyTensor('mathematica', { symbolicWeights: true }, () => import('./mathematica/tensor.js').then((m) => m.mathematicaTensor)) },
   c: { ...c, tensor: lazyTensor('c', { symbolicWeights: true, float32: true }, () => import('./c/tensor.js').then((m) => m.cTensor)) },
   sympy: { ...sympy, tensor: lazyTensor('sympy', { symbolicWeights: true }, () => import('./sympy/tensor.js').then((m) => m.sympyTensor)) },

@@ -29,6 +29,8 @@ export interface EmitOptions {
   readonly namedPorts?: boolean;
   /** The tensor form's number type (--dtype): float64 (the default) or float32, where the tensor emitter says it can. */
   readonly dtype?: Dtype;
+  /** JS tensor form (--wasm): convolutions and matrix products in WebAssembly SIMD kernels embedded in the module. */
+  readonly wasm?: boolean;
 }
 
 /** The element type of the tensor form's arrays and arithmetic (--dtype). */
@@ -59,4 +61,6 @@ export interface TensorEmitter {
   readonly symbolicWeights?: boolean;
   /** Prints --dtype float32 (float arrays and float math). */
   readonly float32?: boolean;
+  /** Prints --wasm (WebAssembly SIMD kernels in the module). */
+  readonly wasm?: boolean;
 }

@@ -9,6 +9,7 @@ import { noSymbolicGather } from '../../tensor/ops.js';
 import { appendLines, atoms, broadcastIndex, comparedConstants, constantsUsed, matmulGeometry, planBuffers, printMap, tensorNames, tensorParamLayout, tensorParams, valueRows, type Storage } from '../tensor-common.js';
 import type { EmitOptions } from '../types.js';
 import { namedElementLines } from '../port-names.js';
+import { base64, WASM_SCRATCH, wasmKernels, wasmLanes } from './wasm.js';
 
 /**
  * The JavaScript tensor form: an ES module whose predict(...inputs) runs plain loops over typed
@@ -816,6 +817,69 @@ function gatherRows(y, ids, n, E, rows, cols) {
     for (let c = 0; c < cols; c++) y[k * cols + c] = inside ? E[r * cols + c] : NaN;
   }
 }`,
+  wasmPanels: (values) => `/**
+ * --wasm: W [k, n] and b (zeros when null) packed once per call site for the gemm kernel, in HEAP from
+ * wasmTop on: panels of ${values === 'Float32Array' ? 8 : 4} columns, each b's values then W's k rows, zeros past n. Returns their byte offset.
+ */
+function wasmPanels(site, W, b, k, n) {
+  if (wasmAt[site] !== 0) return wasmAt[site];
+  const NR = ${values === 'Float32Array' ? 8 : 4};
+  const P = new ${values}(HEAP, wasmTop, Math.ceil(n / NR) * (k + 1) * NR);
+  for (let j = 0; j < n; j++) {
+    const o = Math.floor(j / NR) * (k + 1) * NR + (j % NR);
+    P[o] = b === null ? 0 : b[j];
+    for (let q = 0, at = j; q < k; q++, at += n) P[o + (q + 1) * NR] = W[at];
+  }
+  wasmAt[site] = wasmTop;
+  wasmTop += P.byteLength;
+  return wasmAt[site];
+}
+
+/** Whether the kernels can run on these arrays: WebAssembly SIMD is there, and each array is a view of HEAP. */
+function wasmReady(...arrays) {
+  if (WASM === null) return false;
+  for (const a of arrays) if (a.buffer !== HEAP) return false;
+  return true;
+}`,
+  wasmDense: `/** dense in the gemm kernel (call site number site), or the plain loops where the kernels cannot run. */
+function wasmDense(site, y, x, W, b, k, n, lo = -Infinity, hi = Infinity) {
+  if (!wasmReady(y, x)) return dense(y, x, W, b, k, n, lo, hi);
+  WASM.gemm(y.byteOffset, x.byteOffset, y.length / n, k, n, wasmPanels(site, W, b, k, n), lo, hi, 0);
+}`,
+  wasmDenseAdd: `/** denseAdd in the gemm kernel (call site number site), or the plain loops where the kernels cannot run. */
+function wasmDenseAdd(site, y, x, W, k, n, lo = -Infinity, hi = Infinity) {
+  if (!wasmReady(y, x)) return denseAdd(y, x, W, k, n, lo, hi);
+  WASM.gemm(y.byteOffset, x.byteOffset, y.length / n, k, n, wasmPanels(site, W, null, k, n), lo, hi, 1);
+}`,
+  wasmConv: `/**
+ * conv in the kernels (call site number site): without groups and over at most two spatial axes, the windows
+ * copied as the rows of a matrix at WASM_COLUMNS (im2col), times K as a [kH*kW*C, F] matrix (gemm); else,
+ * or where the kernels cannot run, the plain loops.
+ */
+function wasmConv(site, y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
+  const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
+  if (groups !== 1 || inD !== 1 || kD !== 1 || outD !== 1 || !wasmReady(y, x)) return conv(y, x, K, b, g, groups, lo, hi);
+  const C = x.length / (inH * inW), F = y.length / (outH * outW), k = kH * kW * C;
+  WASM.im2col(WASM_COLUMNS, x.byteOffset, inH, inW, C, kH, kW, sH, sW, dH, dW, pH, pW, outH, outW);
+  WASM.gemm(y.byteOffset, WASM_COLUMNS, outH * outW, k, F, wasmPanels(site, K, b, k, F), lo, hi, 0);
+}`,
+  wasmDepthwise: (values) => `/**
+ * depthwiseConv in the depthwise kernel (call site number site) with one filter per channel, channels a
+ * multiple of ${values === 'Float32Array' ? 4 : 2}, over at most two spatial axes (b, then D, copied once to HEAP); else the plain loops.
+ */
+function wasmDepthwise(site, y, x, D, b, g, m, lo = -Infinity, hi = Infinity) {
+  const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
+  const C = x.length / (inD * inH * inW);
+  if (m !== 1 || inD !== 1 || kD !== 1 || outD !== 1 || C % ${values === 'Float32Array' ? 4 : 2} !== 0 || !wasmReady(y, x)) return depthwiseConv(y, x, D, b, g, m, lo, hi);
+  if (wasmAt[site] === 0) {
+    const P = new ${values}(HEAP, wasmTop, C + D.length);
+    if (b !== null) P.set(b);
+    P.set(D, C);
+    wasmAt[site] = wasmTop;
+    wasmTop += P.byteLength;
+  }
+  WASM.depthwise(y.byteOffset, x.byteOffset, wasmAt[site], inH, inW, C, kH, kW, sH, sW, dH, dW, pH, pW, outH, outW, lo, hi);
+}`,
 };
 
 /** dense and denseAdd when every dense layer of the program has fewer than four rows (one sample): a row at a time, no packing. */
@@ -835,7 +899,7 @@ function denseAdd(y, x, W, k, n) {
 };
 
 /** Helpers other helpers call. */
-const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate', 'relu'], conv: ['accumulate', 'relu'], depthwiseConv: ['relu'] };
+const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate', 'relu'], conv: ['accumulate', 'relu'], depthwiseConv: ['relu'], wasmDense: ['dense', 'wasmPanels'], wasmDenseAdd: ['denseAdd', 'wasmPanels'], wasmConv: ['conv', 'wasmPanels'], wasmDepthwise: ['depthwiseConv', 'wasmPanels'] };
 
 
 /** Whether every value is a float32 (or NaN), so a Float32Array holds them exactly. */
@@ -863,6 +927,10 @@ class Printer {
   private readonly syntax: Syntax;
   private readonly local = new Set<TensorId>();
   private readonly lengthVars: string[] = [];
+  /** --wasm: the bytes each kernel call site packs its weights into (its index is the site's number). */
+  private readonly wasmSites: number[] = [];
+  /** --wasm: bytes of the largest im2col matrix a convolution writes. */
+  private wasmColumns = 0;
   /** Whether a dense layer has four rows or more (or any number): then dense multiplies by gemm's register blocks, else a row at a time. */
   private denseBlocks = false;
   /** --weights symbolic: the weight tensors predict reads from params (empty otherwise, or when the model has none). */
@@ -1109,21 +1177,32 @@ class Printer {
     appendLines(lines, this.weightsNote(symbolic ? 'PARAMS holds' : 'Weights are'));
 
     const buffers: string[] = [];
+    // --wasm: every module-level buffer is a region of HEAP, the kernels' memory, at a byte offset fixed here.
+    const wasm = this.opts.wasm === true;
+    let heapTop = WASM_SCRATCH;
+    const place = (bytes: number) => {
+      const at = heapTop;
+      heapTop += Math.ceil(bytes / 16) * 16;
+      return at;
+    };
+    const own = (size: string) => (wasm && /^\d+$/.test(size) ? `new ${this.valueArray}(HEAP, ${place(Number(size) * this.bytes)}, ${size})` : `new ${this.valueArray}(${size})`);
     if (this.slots.length > 0) {
-      buffers.push('', '// Values of the top level: views into buffers that are reused once a value is no longer needed.');
-      this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = new ArrayBuffer(${this.bytes * n});`));
+      buffers.push('', `// Values of the top level: views into ${wasm ? 'regions of HEAP' : 'buffers'} that are reused once a value is no longer needed.`);
+      if (wasm) this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = ${place(this.bytes * n)}; // ${this.bytes * n} bytes of HEAP`));
+      else this.slots.forEach((n, s) => buffers.push(`const ${this.slotNames[s]} = new ArrayBuffer(${this.bytes * n});`));
     }
     const decls: string[] = [];
     p.inputs.forEach((port) => {
-      if (!this.dynamic(port.tensor.id)) decls.push(`const ${this.inputBuffer(port.tensor.id)} = new ${this.valueArray}(${this.size(port.tensor.id)});`);
+      if (!this.dynamic(port.tensor.id)) decls.push(`const ${this.inputBuffer(port.tensor.id)} = ${own(this.size(port.tensor.id))};`);
     });
     p.tensors.forEach((_, id) => {
       const s = this.storage[id];
       if (!s || this.isInput(id)) return;
-      if (s.kind === 'pool') decls.push(`const ${names[id]} = new ${this.valueArray}(${this.slotNames[s.slot]}, 0, ${this.size(id)});`);
-      else if (s.kind === 'own') decls.push(`const ${names[id]} = new ${this.valueArray}(${this.size(id)});`);
+      if (s.kind === 'pool') decls.push(`const ${names[id]} = new ${this.valueArray}(${wasm ? `HEAP, ${this.slotNames[s.slot]}` : `${this.slotNames[s.slot]}, 0`}, ${this.size(id)});`);
+      else if (s.kind === 'own') decls.push(`const ${names[id]} = ${own(this.size(id))};`);
       else if (s.kind === 'alias' && this.moduleAlias(id)) decls.push(`const ${names[id]} = ${names[s.of]};`);
     });
+    if (wasm) appendLines(lines, this.wasmSetup(heapTop));
     if (decls.length > 0) appendLines(lines, buffers, '', '// Inputs and values (views of the buffers above at the top level; values inside loops have their own).', decls);
     if (this.decls.length > 0) appendLines(lines, '', this.decls);
 
@@ -1137,6 +1216,44 @@ class Printer {
     }
     appendLines(lines, weights, '');
     return lines.join('\n');
+  }
+
+  /**
+   * --wasm: the kernels' bytes and their instance, HEAP (their memory: the values from byte `values` on,
+   * then the im2col matrix, then the weights as each call site packs them on its first call), and what the
+   * kernel helpers share. Without WebAssembly SIMD, HEAP is a plain ArrayBuffer and the plain loops run.
+   */
+  private wasmSetup(values: number): string[] {
+    const dtype = this.opts.dtype ?? 'float64';
+    const columns = values;
+    const weights = columns + Math.ceil(this.wasmColumns / 16) * 16;
+    const total = weights + this.wasmSites.reduce((a, b) => a + b, 0);
+    const pages = Math.max(1, Math.ceil(total / 65536));
+    if (pages > 65536) throw new Nn2eqError(`--wasm: the model's values, im2col matrix and packed weights take ${total} bytes, past WebAssembly's 4 GiB memory`, 'too-large', 'drop --wasm (the plain loops have no such limit)');
+    const { lanes } = wasmLanes(dtype);
+    return [
+      '',
+      `// --wasm: convolutions and matrix products run in WebAssembly SIMD kernels (${dtype === 'float32' ? 'f32x4' : 'f64x2'}, ${lanes} lanes), whose bytes nn2eq wrote below`,
+      '// (src/emit/js/wasm.ts); they sum in another order than the plain loops. Where WebAssembly SIMD is missing, the plain loops run.',
+      `const WASM_BYTES = '${base64(wasmKernels(dtype))}';`,
+      `const WASM = wasmInstance(${pages});`,
+      `/** The kernels' memory (${total} bytes): the values, the im2col matrix at WASM_COLUMNS, the weights packed from ${weights} on. */`,
+      `const HEAP = WASM === null ? new ArrayBuffer(${pages * 65536}) : WASM.memory.buffer;`,
+      `const WASM_COLUMNS = ${columns};`,
+      `/** Where each kernel call site's packed weights start in HEAP (0 until its first call), and where the next go. */`,
+      `const wasmAt = new Int32Array(${Math.max(1, this.wasmSites.length)});`,
+      `let wasmTop = ${weights};`,
+      '',
+      '/** The kernels with a memory of `pages` pages of 64 KiB, or null where WebAssembly SIMD is missing. */',
+      'function wasmInstance(pages) {',
+      "  if (typeof WebAssembly !== 'object' || typeof atob !== 'function') return null;",
+      '  const bytes = Uint8Array.from(atob(WASM_BYTES), (c) => c.charCodeAt(0));',
+      '  if (!WebAssembly.validate(bytes)) return null;',
+      '  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });',
+      '  const { gemm, im2col, depthwise } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { memory } }).exports;',
+      '  return { memory, gemm, im2col, depthwise };',
+      '}',
+    ];
   }
 
   private inputBufferNames = new Map<TensorId, string>();
@@ -1256,8 +1373,10 @@ class Printer {
           const xk = n[eq.args[2 * k]];
           const w = n[eq.args[2 * k + 1]];
           const clamp = k === a.pairs - 1 ? this.clampArgs(eq) : '';
-          if (k === 0) line(`${this.use('dense')}(${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols}${clamp});`);
-          else line(`${this.use('denseAdd')}(${y}, ${xk}, ${w}, ${rows}, ${cols}${clamp});`);
+          const site = this.wasmAt(depth) ? `${this.wasmSite(this.panelBytes(rows, cols))}, ` : '';
+          const call = (helper: string) => this.use(site ? `wasm${helper[0].toUpperCase()}${helper.slice(1)}` : helper);
+          if (k === 0) line(`${call('dense')}(${site}${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols}${clamp});`);
+          else line(`${call('denseAdd')}(${site}${y}, ${xk}, ${w}, ${rows}, ${cols}${clamp});`);
         }
         return;
       }
@@ -1306,15 +1425,24 @@ class Printer {
         if (!this.dynamic(eq.args[0]) && a.groups === 1 && a.kernel.every((k) => k === 1) && a.strides.every((s) => s === 1) && a.padBefore.every((q) => q === 0) && sizeOf(a.outSpatial) === sizeOf(this.p.tensors[eq.args[0]].shape.slice(0, -1))) {
           // Every output pixel is its input pixel's channels times K: a dense layer over the pixels.
           if (sizeOf(a.outSpatial) >= 4) this.denseBlocks = true;
-          line(`${this.use('dense')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}${this.clampArgs(eq)}); // a 1x1 convolution: the same dense layer at every pixel`);
+          const site = this.wasmAt(depth) ? `${this.wasmSite(this.panelBytes(C, F))}, ` : '';
+          line(`${this.use(site ? 'wasmDense' : 'dense')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}${this.clampArgs(eq)}); // a 1x1 convolution: the same dense layer at every pixel`);
           return;
         }
-        line(`${this.use('conv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups}${this.clampArgs(eq)});`);
+        let site = '';
+        if (this.wasmAt(depth) && a.groups === 1) {
+          // The kernel's matrix is [taps * C, F]; im2col writes one row of it per output pixel.
+          const k = sizeOf(a.kernel) * C;
+          site = `${this.wasmSite(this.panelBytes(k, F))}, `;
+          this.wasmColumns = Math.max(this.wasmColumns, sizeOf(a.outSpatial) * k * this.bytes);
+        }
+        line(`${this.use(site ? 'wasmConv' : 'conv')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups}${this.clampArgs(eq)});`);
         return;
       }
       case 'depthwise_conv': {
         const a = eq.attrs as unknown as DepthwiseAttrs;
-        line(`${this.use('depthwiseConv')}(${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier}${this.clampArgs(eq)});`);
+        const site = this.wasmAt(depth) && a.multiplier === 1 ? `${this.wasmSite((sizeOf(this.p.tensors[eq.args[1]].shape) + sizeOf(this.p.tensors[eq.outs[0]].shape.slice(-1))) * this.bytes)}, ` : '';
+        line(`${this.use(site ? 'wasmDepthwise' : 'depthwiseConv')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier}${this.clampArgs(eq)});`);
         return;
       }
       case 'pool': {
@@ -1385,6 +1513,23 @@ class Printer {
       case 'foreach':
         return this.foreach(eq, out, ind, depth);
     }
+  }
+
+  /** --wasm, at the top level (values inside loops have buffers of their own, outside the kernels' memory). */
+  private wasmAt(depth: number): boolean {
+    return this.opts.wasm === true && depth === 0;
+  }
+
+  /** A new kernel call site whose weights take `bytes` (rounded up to 16) once packed; its number. */
+  private wasmSite(bytes: number): number {
+    this.wasmSites.push(Math.ceil(bytes / 16) * 16);
+    return this.wasmSites.length - 1;
+  }
+
+  /** Bytes of a [k, n] weight matrix and its bias in the gemm kernel's panels. */
+  private panelBytes(k: number, n: number): number {
+    const { panel } = wasmLanes(this.opts.dtype ?? 'float64');
+    return Math.ceil(n / panel) * (k + 1) * panel * this.bytes;
   }
 
   /** Ops whose attributes were computed from static shapes cannot run over a time axis of any length. */
