@@ -235,6 +235,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       program: tensors,
       form,
       dtype: opts.dtype,
+      wasm: opts.wasm,
     });
     io.stderr(opts.report === 'json' ? `${reportJson(report)}\n` : reportText(report));
     return report.ok ? EXIT.ok : EXIT.failed;

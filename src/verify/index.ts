@@ -42,6 +42,8 @@ export interface VerifyOptions {
   readonly form?: 'scalar' | 'tensor';
   /** --dtype the text was written with: float32 checks at FLOAT32_TOLERANCE (unless given) and reports how far the outputs move from the float64 text. */
   readonly dtype?: Dtype;
+  /** --wasm: the JS text runs WebAssembly kernels; the report says how far its outputs move from the plain loops'. */
+  readonly wasm?: boolean;
 }
 
 /** The default --verify tolerance of a float32 text (atol, rtol): float32 keeps about 7 digits, and a deep model's sums lose a few. */
@@ -109,6 +111,8 @@ export interface VerifyReport {
   /** --dtype float32: the tolerance was the float32 one, and the outputs moved this far from the float64 text's (undefined when that text could not run). */
   readonly dtype?: 'float32';
   readonly float32?: { readonly maxAbs: number; readonly maxRel: number };
+  /** --wasm: how far the kernels' outputs move from the same text's plain loops (undefined when those could not run). */
+  readonly wasm?: { readonly maxAbs: number; readonly maxRel: number } | null;
   /** With --precision: how far the rounded numbers move the outputs from the exact ones. */
   readonly rounding?: { readonly digits: number; readonly maxAbs: number; readonly maxRel: number };
   /** When the IR and TF.js disagree: the first layer whose values do. */
@@ -191,6 +195,14 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
       float32Shift = got64 ? shift(result.values, got64) : undefined;
     }
 
+    // --wasm: the same program printed without the kernels (the plain loops, same dtype), on the same points.
+    let wasmShift: VerifyReport['wasm'];
+    if (opts.wasm && 'values' in result && program) {
+      const plain = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name, ...(float32 ? { dtype: 'float32' as const } : {}) });
+      const got = await runText(opts.format, plain, ex, points);
+      wasmShift = got ? shift(result.values, got) : null;
+    }
+
     const report: VerifyReport = {
       ok: routes.every((r) => r.status === 'ok' || r.status === 'valid' || r.status === 'skipped'),
       model: model.file,
@@ -200,6 +212,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
       routes,
       reference: onnx ? 'ONNX Runtime' : undefined,
       ...(float32 ? { dtype: 'float32', float32: float32Shift } : {}),
+      ...(opts.wasm ? { wasm: wasmShift ?? null } : {}),
       rounding: opts.precision !== undefined && full ? roundingCost(ex, points, opts.precision) : undefined,
       divergence: irRoute.status !== 'failed' ? undefined : onnx ? await onnxVerify!.onnxDivergence(onnx, ex, points.slice(0, 8), atol, rtol) : graph ? await graphVerify!.tfGraphDivergence(graph, ex, points.slice(0, 8), atol, rtol) : await firstDivergence(oracle!, ex, points.slice(0, 8), atol, rtol),
     };
@@ -473,6 +486,9 @@ export function reportText(r: VerifyReport): string {
   }
   if (r.dtype === 'float32') {
     lines.push(`  float32 text: tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}${r.tolerance.atol === FLOAT32_TOLERANCE[0] && r.tolerance.rtol === FLOAT32_TOLERANCE[1] ? ' (the float32 default; --tolerance sets another)' : ''}; ${r.float32 ? `its outputs move by up to ${g(r.float32.maxAbs)} (relative ${g(r.float32.maxRel)}) from the float64 text's` : "the float64 text's outputs were not available to compare"}`);
+  }
+  if (r.wasm !== undefined) {
+    lines.push(`  --wasm: the WebAssembly kernels sum in another order than the plain loops, checked at the same tolerance (atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}); ${r.wasm ? `their outputs move by up to ${g(r.wasm.maxAbs)} (relative ${g(r.wasm.maxRel)}) from the plain loops'` : "the plain loops' outputs were not available to compare"}`);
   }
   if (r.rounding) {
     lines.push(`  rounding to ${r.rounding.digits} significant digits moves the outputs by up to ${g(r.rounding.maxAbs)} (relative ${g(r.rounding.maxRel)})${r.rounding.maxAbs > r.tolerance.atol ? ' — more than the tolerance: use more digits or drop --precision' : ''}`);

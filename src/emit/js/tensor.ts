@@ -823,16 +823,25 @@ function gatherRows(y, ids, n, E, rows, cols) {
  */
 function wasmPanels(site, W, b, k, n) {
   if (wasmAt[site] !== 0) return wasmAt[site];
+  wasmAt[site] = wasmTop;
+  wasmTop += wasmPack(wasmTop, W, 0, b, k, n);
+  return wasmAt[site];
+}
+
+/** Writes the panels of W [k, n] (from W[wo] on) and b (zeros when null) at byte \`at\` of HEAP; returns their bytes. */
+function wasmPack(at, W, wo, b, k, n) {
   const NR = ${values === 'Float32Array' ? 8 : 4};
-  const P = new ${values}(HEAP, wasmTop, Math.ceil(n / NR) * (k + 1) * NR);
+  const P = new ${values}(HEAP, at, Math.ceil(n / NR) * (k + 1) * NR);
   for (let j = 0; j < n; j++) {
     const o = Math.floor(j / NR) * (k + 1) * NR + (j % NR);
     P[o] = b === null ? 0 : b[j];
-    for (let q = 0, at = j; q < k; q++, at += n) P[o + (q + 1) * NR] = W[at];
+    for (let q = 0, w = wo + j; q < k; q++, w += n) P[o + (q + 1) * NR] = W[w];
   }
-  wasmAt[site] = wasmTop;
-  wasmTop += P.byteLength;
-  return wasmAt[site];
+  for (let j = n; j % NR !== 0; j++) {
+    const o = Math.floor(j / NR) * (k + 1) * NR + (j % NR);
+    for (let q = 0; q <= k; q++) P[o + q * NR] = 0;
+  }
+  return P.byteLength;
 }
 
 /** Whether the kernels can run on these arrays: WebAssembly SIMD is there, and each array is a view of HEAP. */
@@ -853,15 +862,23 @@ function wasmDenseAdd(site, y, x, W, k, n, lo = -Infinity, hi = Infinity) {
 }`,
   wasmConv: `/**
  * conv in the kernels (call site number site): without groups and over at most two spatial axes, the windows
- * copied as the rows of a matrix at WASM_COLUMNS (im2col), times K as a [kH*kW*C, F] matrix (gemm); else,
+ * copied as the rows of a matrix at WASM_WORK (im2col), times K as a [kH*kW*C, F] matrix (gemm); else,
  * or where the kernels cannot run, the plain loops.
  */
 function wasmConv(site, y, x, K, b, g, groups, lo = -Infinity, hi = Infinity) {
   const { inD, inH, inW, kD, kH, kW, sH, sW, dH, dW, pH, pW, outD, outH, outW } = g;
   if (groups !== 1 || inD !== 1 || kD !== 1 || outD !== 1 || !wasmReady(y, x)) return conv(y, x, K, b, g, groups, lo, hi);
   const C = x.length / (inH * inW), F = y.length / (outH * outW), k = kH * kW * C;
-  WASM.im2col(WASM_COLUMNS, x.byteOffset, inH, inW, C, kH, kW, sH, sW, dH, dW, pH, pW, outH, outW);
-  WASM.gemm(y.byteOffset, WASM_COLUMNS, outH * outW, k, F, wasmPanels(site, K, b, k, F), lo, hi, 0);
+  WASM.im2col(WASM_WORK, x.byteOffset, inH, inW, C, kH, kW, sH, sW, dH, dW, pH, pW, outH, outW);
+  WASM.gemm(y.byteOffset, WASM_WORK, outH * outW, k, F, wasmPanels(site, K, b, k, F), lo, hi, 0);
+}`,
+  wasmMatmul: (values) => `/** matmul in the gemm kernel, each right-hand matrix packed at WASM_WORK first; or the plain loops where the kernels cannot run. */
+function wasmMatmul(y, a, aBase, b, bBase, M, K, N) {
+  if (!wasmReady(y, a)) return matmul(y, a, aBase, b, bBase, M, K, N);
+  for (let p = 0; p < aBase.length; p++) {
+    wasmPack(WASM_WORK, b, bBase[p], null, K, N);
+    WASM.gemm(y.byteOffset + p * M * N * ${values === 'Float32Array' ? 4 : 8}, a.byteOffset + aBase[p] * ${values === 'Float32Array' ? 4 : 8}, M, K, N, WASM_WORK, -Infinity, Infinity, 0);
+  }
 }`,
   wasmDepthwise: (values) => `/**
  * depthwiseConv in the depthwise kernel (call site number site) with one filter per channel, channels a
@@ -899,7 +916,7 @@ function denseAdd(y, x, W, k, n) {
 };
 
 /** Helpers other helpers call. */
-const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate', 'relu'], conv: ['accumulate', 'relu'], depthwiseConv: ['relu'], wasmDense: ['dense', 'wasmPanels'], wasmDenseAdd: ['denseAdd', 'wasmPanels'], wasmConv: ['conv', 'wasmPanels'], wasmDepthwise: ['depthwiseConv', 'wasmPanels'] };
+const NEEDS: Record<string, readonly string[]> = { read: ['fill'], sequence: ['fill'], pad: ['box'], slice: ['box'], dense: ['accumulate'], denseAdd: ['accumulate'], matmul: ['gemm'], gemm: ['accumulate', 'relu'], conv: ['accumulate', 'relu'], depthwiseConv: ['relu'], wasmDense: ['dense', 'wasmPanels'], wasmDenseAdd: ['denseAdd', 'wasmPanels'], wasmConv: ['conv', 'wasmPanels'], wasmDepthwise: ['depthwiseConv', 'wasmPanels'], wasmMatmul: ['matmul', 'wasmPanels'] };
 
 
 /** Whether every value is a float32 (or NaN), so a Float32Array holds them exactly. */
@@ -929,8 +946,8 @@ class Printer {
   private readonly lengthVars: string[] = [];
   /** --wasm: the bytes each kernel call site packs its weights into (its index is the site's number). */
   private readonly wasmSites: number[] = [];
-  /** --wasm: bytes of the largest im2col matrix a convolution writes. */
-  private wasmColumns = 0;
+  /** --wasm: bytes of the largest work area a kernel call needs (a convolution's im2col matrix, a matmul's packed right-hand matrix). */
+  private wasmWork = 0;
   /** Whether a dense layer has four rows or more (or any number): then dense multiplies by gemm's register blocks, else a row at a time. */
   private denseBlocks = false;
   /** --weights symbolic: the weight tensors predict reads from params (empty otherwise, or when the model has none). */
@@ -1220,26 +1237,26 @@ class Printer {
 
   /**
    * --wasm: the kernels' bytes and their instance, HEAP (their memory: the values from byte `values` on,
-   * then the im2col matrix, then the weights as each call site packs them on its first call), and what the
+   * then a work area, then the weights as each call site packs them on its first call), and what the
    * kernel helpers share. Without WebAssembly SIMD, HEAP is a plain ArrayBuffer and the plain loops run.
    */
   private wasmSetup(values: number): string[] {
     const dtype = this.opts.dtype ?? 'float64';
-    const columns = values;
-    const weights = columns + Math.ceil(this.wasmColumns / 16) * 16;
+    const work = values;
+    const weights = work + Math.ceil(this.wasmWork / 16) * 16;
     const total = weights + this.wasmSites.reduce((a, b) => a + b, 0);
     const pages = Math.max(1, Math.ceil(total / 65536));
     if (pages > 65536) throw new Nn2eqError(`--wasm: the model's values, im2col matrix and packed weights take ${total} bytes, past WebAssembly's 4 GiB memory`, 'too-large', 'drop --wasm (the plain loops have no such limit)');
     const { lanes } = wasmLanes(dtype);
     return [
       '',
-      `// --wasm: convolutions and matrix products run in WebAssembly SIMD kernels (${dtype === 'float32' ? 'f32x4' : 'f64x2'}, ${lanes} lanes), whose bytes nn2eq wrote below`,
-      '// (src/emit/js/wasm.ts); they sum in another order than the plain loops. Where WebAssembly SIMD is missing, the plain loops run.',
+      `// --wasm: convolutions and matrix products run in WebAssembly SIMD kernels whose bytes nn2eq wrote below (src/emit/js/wasm.ts):`,
+      `// ${dtype === 'float32' ? 'f32x4' : 'f64x2'}, ${lanes} lanes, their running sums in ${dtype}, in another order than the plain loops'. Where WebAssembly SIMD is missing, the plain loops run.`,
       `const WASM_BYTES = '${base64(wasmKernels(dtype))}';`,
       `const WASM = wasmInstance(${pages});`,
-      `/** The kernels' memory (${total} bytes): the values, the im2col matrix at WASM_COLUMNS, the weights packed from ${weights} on. */`,
+      `/** The kernels' memory (${total} bytes): the values, a work area at WASM_WORK (an im2col matrix, a matmul's packed right-hand matrix), the weights packed from ${weights} on. */`,
       `const HEAP = WASM === null ? new ArrayBuffer(${pages * 65536}) : WASM.memory.buffer;`,
-      `const WASM_COLUMNS = ${columns};`,
+      `const WASM_WORK = ${work};`,
       `/** Where each kernel call site's packed weights start in HEAP (0 until its first call), and where the next go. */`,
       `const wasmAt = new Int32Array(${Math.max(1, this.wasmSites.length)});`,
       `let wasmTop = ${weights};`,
@@ -1416,7 +1433,9 @@ class Printer {
           this.decls.push(`const ${id} = new Int32Array([${values.join(', ')}]);`);
           return id;
         };
-        line(`${this.use('matmul')}(${y}, ${x}, ${bases(`${y}A`, g.aBase)}, ${n[eq.args[1]]}, ${bases(`${y}B`, g.bBase)}, ${g.M}, ${g.K}, ${g.N});`);
+        const wasm = this.wasmAt(depth);
+        if (wasm) this.wasmWork = Math.max(this.wasmWork, this.panelBytes(g.K, g.N));
+        line(`${this.use(wasm ? 'wasmMatmul' : 'matmul')}(${y}, ${x}, ${bases(`${y}A`, g.aBase)}, ${n[eq.args[1]]}, ${bases(`${y}B`, g.bBase)}, ${g.M}, ${g.K}, ${g.N});`);
         return;
       }
       case 'conv': {
@@ -1434,7 +1453,7 @@ class Printer {
           // The kernel's matrix is [taps * C, F]; im2col writes one row of it per output pixel.
           const k = sizeOf(a.kernel) * C;
           site = `${this.wasmSite(this.panelBytes(k, F))}, `;
-          this.wasmColumns = Math.max(this.wasmColumns, sizeOf(a.outSpatial) * k * this.bytes);
+          this.wasmWork = Math.max(this.wasmWork, sizeOf(a.outSpatial) * k * this.bytes);
         }
         line(`${this.use(site ? 'wasmConv' : 'conv')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.groups}${this.clampArgs(eq)});`);
         return;
@@ -1515,9 +1534,9 @@ class Printer {
     }
   }
 
-  /** --wasm, at the top level (values inside loops have buffers of their own, outside the kernels' memory). */
-  private wasmAt(depth: number): boolean {
-    return this.opts.wasm === true && depth === 0;
+  /** --wasm (at any depth: a loop body's buffers are regions of the kernels' memory too, but for those sized per call, which the kernels' helpers leave to the plain loops). */
+  private wasmAt(_depth: number): boolean {
+    return this.opts.wasm === true;
   }
 
   /** A new kernel call site whose weights take `bytes` (rounded up to 16) once packed; its number. */
