@@ -1,5 +1,5 @@
 // Conv nets per image, side by side in one run (issue 26): nn2eq's JS tensor form (float64 and
-// --dtype float32) and C tensor form (gcc -O2 and -O3 -march=native, float64 and float32) against
+// --dtype float32, each without and with --wasm's WebAssembly SIMD kernels) and C tensor form (gcc -O2 and -O3 -march=native, float64 and float32) against
 // onnxruntime-web (wasm, 1 thread, in this process) on the same .onnx, and against a plain-JS
 // register-blocked Float32Array matrix product written here (the "floor": the MAC rate plain JS
 // reaches on this machine). Baselines are independent of nn2eq's code. Figures, not a test.
@@ -176,6 +176,13 @@ for (const model of models.filter((m) => !only || only.test(m.name))) {
     const js32 = await convertFile(model.file, { format: 'js', form: 'tensor', dtype: 'float32' });
     const t32 = await jsMs(js32.text, nIn, 'js32');
     line('nn2eq js tensor float32', t32.wall, ortTime, t32.cpu);
+    // --wasm: the same module with its WebAssembly SIMD kernels (f64x2 in float64, f32x4 in float32).
+    for (const dtype of ['float64', 'float32']) {
+      const w = await convertFile(model.file, { format: 'js', form: 'tensor', dtype, wasm: true });
+      const t = await jsMs(w.text, nIn, `wasm-${dtype}`);
+      line(`nn2eq js tensor ${dtype} --wasm`, t.wall, ortTime, t.cpu);
+      if (dtype === 'float32') console.log(`${model.name.padEnd(21)} ${'  (--wasm float32 vs ORT by CPU time)'.padEnd(36)} ${fmt(t.cpu / ortBoth.cpu).padStart(15)}`);
+    }
   }
   if (process.env.BENCH_NUMPY !== '0') {
     const np = await convertFile(model.file, { format: 'numpy', form: 'tensor' });
