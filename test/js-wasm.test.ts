@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +8,7 @@ import { emitJsTensor } from '../src/emit/js/tensor.js';
 import { convertFile, evaluateOutputs, scalarize, type ConvertOptions, type TensorProgram } from '../src/index.js';
 import { ProgramBuilder } from '../src/tensor/builder.js';
 import type { T } from '../src/tensor/program.js';
+import { loadTf, loadTfjsModel, oraclePredict } from '../src/verify/oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { FLOAT32_TOLERANCE } from '../src/verify/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, SHARED, tmpFile } from './helpers.js';
@@ -216,4 +218,38 @@ describe('--wasm on the command line', () => {
     const { text } = await convertFile(join(FIXTURES, 'conv2d_same_strided', 'model.json'), { format: 'js', form: 'tensor', wasm: true, dtype: 'float32' });
     await expect(text).toMatchFileSnapshot('golden/wasm/conv2d_same_strided.mjs');
   });
+});
+
+// A real conv net: every kernel at the sizes they are for (3×3 convolutions through im2col, 1×1 ones
+// as products, depthwise ones whose channels fill the lanes, ReLU6 fused). Its module runs in a plain
+// node process (vitest's transform of 34 MB of text takes a minute).
+describe('--wasm --dtype float32 on a real conv net', () => {
+  const dir = join(SHARED, 'nsfwjs', 'mobilenet_v2_quant_uint8');
+  it.skipIf(!existsSync(dir))('nsfwjs MobileNetV2 (uint8 weights) on a random 224×224×3 image against TF.js predict', async () => {
+    const path = join(dir, 'model.json');
+    const { text } = await convertFile(path, { format: 'js', form: 'tensor', wasm: true, dtype: 'float32' });
+    const r = mulberry32(9);
+    const point = Float64Array.from({ length: 224 * 224 * 3 }, () => Math.fround(r()));
+    const runner = `import { readFileSync } from 'node:fs';
+const calls = { gemm: 0, im2col: 0, depthwise: 0 };
+const Real = WebAssembly.Instance;
+WebAssembly.Instance = function (m, i) {
+  const e = new Real(m, i).exports;
+  return { exports: Object.fromEntries(Object.entries(e).map(([k, f]) => [k, typeof f === 'function' ? (...a) => (calls[k]++, f(...a)) : f])) };
+};
+const { predict } = await import(${JSON.stringify(pathToFileURL(tmpFile('mjs', text)).href)});
+const x = JSON.parse(readFileSync(${JSON.stringify(tmpFile('json', JSON.stringify(Array.from(point))))}, 'utf8'));
+const flat = (v) => (typeof v === 'number' ? [v] : Array.from(v).flatMap(flat));
+process.stdout.write(JSON.stringify({ got: flat(predict(x)), calls }));`;
+    const ours = new Promise<{ got: number[]; calls: Record<string, number> }>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', runner], { maxBuffer: 1 << 26 }, (err, out, errText) => (err ? reject(new Error(errText || err.message)) : resolve(JSON.parse(out))));
+    });
+    const tf = await loadTf();
+    const want = (await oraclePredict(await loadTfjsModel(tf, path), [[224, 224, 3]], [point]))[0][0];
+    const { got, calls: ran } = await ours;
+    const [atol, rtol] = FLOAT32_TOLERANCE;
+    const bad = mismatch(got, want, atol, rtol);
+    expect(bad, bad ?? '').toBeNull();
+    for (const k of KERNELS) expect(ran[k], k).toBeGreaterThan(0);
+  }, 120_000);
 });
