@@ -10,6 +10,7 @@ import { ProgramBuilder } from '../src/tensor/builder.js';
 import type { T } from '../src/tensor/program.js';
 import { loadTf, loadTfjsModel, oraclePredict } from '../src/verify/oracle.js';
 import { mulberry32 } from '../src/verify/random.js';
+import { wasmKernels } from '../src/emit/js/wasm.js';
 import { FLOAT32_TOLERANCE } from '../src/verify/index.js';
 import { FIXTURE_OPTIONS, FIXTURES, fixtureNames, flat, mismatch, readReference, SHARED, tmpFile } from './helpers.js';
 
@@ -159,6 +160,14 @@ describe('--wasm: the kernels run where they should, and the plain loops where W
     const { predict } = await wasmForm(join(FIXTURES, 'conv2d_separable', 'model.json'));
     check(predict, join(FIXTURES, 'conv2d_separable'), 'float64');
     for (const k of KERNELS) expect(calls[k] - before[k], k).toBeGreaterThan(0);
+  });
+
+  it('the kernels\' module is valid WebAssembly, under the 4 KB a browser compiles synchronously on its main thread', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const bytes = wasmKernels(dtype);
+      expect(WebAssembly.validate(bytes), dtype).toBe(true);
+      expect(bytes.length, dtype).toBeLessThan(4096);
+    }
   });
 
   it('without WebAssembly SIMD (validate says no), the same numbers as the module without --wasm', async () => {

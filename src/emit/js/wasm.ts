@@ -21,6 +21,9 @@ import type { Dtype } from '../types.js';
  *   D[kH, kW, C]. Each output pixel is the bias, then its taps inside the input in order.
  *
  * Bytes [0, SCRATCH) of the memory are the kernels' own scratch (a partial panel's sums).
+ *
+ * The module stays under 4 KB (about 2.7 KB): browsers refuse to compile a larger one synchronously
+ * on the main thread, and the generated module instantiates its kernels as it loads.
  */
 
 /** Bytes at the start of the memory the kernels keep for themselves. */

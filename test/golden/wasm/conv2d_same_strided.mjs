@@ -14,14 +14,18 @@ const WASM_WORK = 272;
 const wasmAt = new Int32Array(1);
 let wasmTop = 560;
 
-/** The kernels with a memory of `pages` pages of 64 KiB, or null where WebAssembly SIMD is missing. */
+/** The kernels with a memory of `pages` pages of 64 KiB, or null where WebAssembly SIMD is missing (or the memory cannot be had). */
 function wasmInstance(pages) {
   if (typeof WebAssembly !== 'object' || typeof atob !== 'function') return null;
   const bytes = Uint8Array.from(atob(WASM_BYTES), (c) => c.charCodeAt(0));
   if (!WebAssembly.validate(bytes)) return null;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const { gemm, im2col, depthwise } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { memory } }).exports;
-  return { memory, gemm, im2col, depthwise };
+  try {
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const { gemm, im2col, depthwise } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { memory } }).exports;
+    return { memory, gemm, im2col, depthwise };
+  } catch {
+    return null;
+  }
 }
 
 // Values of the top level: views into regions of HEAP that are reused once a value is no longer needed.
