@@ -488,7 +488,7 @@ export function reportText(r: VerifyReport): string {
     lines.push(`  float32 text: tolerance atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}${r.tolerance.atol === FLOAT32_TOLERANCE[0] && r.tolerance.rtol === FLOAT32_TOLERANCE[1] ? ' (the float32 default; --tolerance sets another)' : ''}; ${r.float32 ? `its outputs move by up to ${g(r.float32.maxAbs)} (relative ${g(r.float32.maxRel)}) from the float64 text's` : "the float64 text's outputs were not available to compare"}`);
   }
   if (r.wasm !== undefined) {
-    lines.push(`  --wasm: the WebAssembly kernels sum in another order than the plain loops, checked at the same tolerance (atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}); ${r.wasm ? `their outputs move by up to ${g(r.wasm.maxAbs)} (relative ${g(r.wasm.maxRel)}) from the plain loops'` : "the plain loops' outputs were not available to compare"}`);
+    lines.push(`  --wasm: the WebAssembly kernels sum in the value type, bias first (the plain loops add it last, and sum float32 values in float64), checked at the same tolerance (atol ${g(r.tolerance.atol)} + rtol ${g(r.tolerance.rtol)}); ${r.wasm ? `their outputs move by up to ${g(r.wasm.maxAbs)} (relative ${g(r.wasm.maxRel)}) from the plain loops'` : "the plain loops' outputs were not available to compare"}`);
   }
   if (r.rounding) {
     lines.push(`  rounding to ${r.rounding.digits} significant digits moves the outputs by up to ${g(r.rounding.maxAbs)} (relative ${g(r.rounding.maxRel)})${r.rounding.maxAbs > r.tolerance.atol ? ' — more than the tolerance: use more digits or drop --precision' : ''}`);

@@ -1251,7 +1251,7 @@ class Printer {
     return [
       '',
       `// --wasm: convolutions and matrix products run in WebAssembly SIMD kernels whose bytes nn2eq wrote below (src/emit/js/wasm.ts):`,
-      `// ${dtype === 'float32' ? 'f32x4' : 'f64x2'}, ${lanes} lanes, their running sums in ${dtype}, in another order than the plain loops'. Where WebAssembly SIMD is missing, the plain loops run.`,
+      `// ${dtype === 'float32' ? 'f32x4' : 'f64x2'}, ${lanes} lanes, each sum in ${dtype}, bias first (the plain loops add it last${dtype === 'float32' ? ' and sum in float64' : ''}). Where WebAssembly SIMD is missing, the plain loops run.`,
       `const WASM_BYTES = '${base64(wasmKernels(dtype))}';`,
       `const WASM = wasmInstance(${pages});`,
       `/** The kernels' memory (${total} bytes): the values, a work area at WASM_WORK (an im2col matrix, a matmul's packed right-hand matrix), the weights packed from ${weights} on. */`,

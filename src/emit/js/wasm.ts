@@ -4,8 +4,9 @@ import type { Dtype } from '../types.js';
  * The WebAssembly SIMD kernels of the JS tensor form's --wasm, written here as bytes (a small
  * assembler for the few instructions they need: locals, loops, i32 arithmetic, scalar and v128
  * loads and stores, splat, add, mul, min, max), so the generated module needs no toolchain at run
- * time. float32 values compute in f32x4 lanes, float64 values in f64x2 lanes: each kernel sums in
- * the value type, in another order than the plain loops (several running sums per output).
+ * time. float32 values compute in f32x4 lanes, float64 values in f64x2 lanes, a lane per output
+ * column or channel: each output is summed in the value type, its bias first, then its taps in
+ * order (the plain loops add the bias last, and with --dtype float32 sum in float64).
  *
  * The module imports its memory (m.memory), which the generated code sizes once for every value,
  * scratch area and packed weight it will hold, so no view of it is ever detached by a growth. It
