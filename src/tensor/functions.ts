@@ -237,6 +237,8 @@ export const ELEMENTWISE = {
   int_mod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('floor', g.div(a, b)))) },
   /** a − b·trunc(a/b): integer Mod with the dividend's sign (ONNX fmod=1, C's %). */
   int_fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('trunc', g.div(a, b)))) },
+  /** C's fmod(a, b), exact: the remainder of floats with the dividend's sign (ONNX Mod with fmod=1). */
+  fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.fmod(a, b) },
   /**
    * a·b modulo 2^32 (up to a multiple of 2^32, in [0, 2^33)) for whole a and b of 32 bits, exact in
    * float64 where a·b itself may pass 2^53: with a = aₕ·2^16 + aₗ (aₗ in [0, 2^16)), likewise b,

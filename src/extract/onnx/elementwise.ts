@@ -164,7 +164,9 @@ const mod: OnnxExtractor = (ctx) => {
     return [foldBinary(ctx, a, b, (x, y) => roundToFloat(x % y, dtype), dtype)];
   }
   const dtype = dtypeOfVal(a);
-  if (!isInteger(dtype) || dtypeOfVal(b) !== dtype) return ctx.fail(`takes the remainder of computed ${dtype} values; nn2eq prints Mod exactly for integers (a float remainder near a multiple of the divisor would jump)`);
+  if (dtypeOfVal(b) !== dtype || dtype === 'bool') return ctx.fail(`takes the remainder of ${dtype} by ${dtypeOfVal(b)} values; ONNX's Mod needs one numeric type`);
+  // A float remainder is C's fmod, exact (so already a value of the input's type): ONNX requires fmod=1 for floats.
+  if (!isInteger(dtype)) return fmod === 1 ? [tensor(ctx.map('fmod', [ctx.tensor(0), ctx.tensor(1)]), dtype)] : ctx.fail(`Mod of ${dtype} values needs fmod=1, as ONNX defines it`);
   return [tensor(ctx.map(fmod === 1 ? 'int_fmod' : 'int_mod', [ctx.tensor(0), ctx.tensor(1)]), dtype)];
 };
 
