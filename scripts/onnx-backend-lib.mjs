@@ -320,7 +320,7 @@ import importlib.util, json, math, sys
 import numpy as np
 DT = {'float32': np.float32, 'float64': np.float64, 'float16': np.float16, 'bfloat16': np.float32, 'bool': np.bool_,
       'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64, 'int4': np.int8, 'int2': np.int8, 'uint4': np.uint8, 'uint2': np.uint8,
-      'float8e4m3fn': np.float32, 'float8e4m3fnuz': np.float32, 'float8e5m2': np.float32, 'float8e5m2fnuz': np.float32, 'float4e2m1': np.float32,
+      'float8e4m3fn': np.float32, 'float8e4m3fnuz': np.float32, 'float8e5m2': np.float32, 'float8e5m2fnuz': np.float32, 'float4e2m1': np.float32, 'float8e8m0': np.float32,
       'uint8': np.uint8, 'uint16': np.uint16, 'uint32': np.uint32, 'uint64': np.uint64}
 def num(v):
     return v if math.isfinite(v) else ('NaN' if v != v else 'Infinity' if v > 0 else '-Infinity')

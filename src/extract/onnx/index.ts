@@ -379,7 +379,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return outs.map((v) => {
       if (v.kind === 'const') return v;
       const dtype = v.dtype ?? fallback;
-      if (SMALL_FLOATS[dtype] && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike' && node.opType !== 'QuantizeLinear') {
+      if ((SMALL_FLOATS[dtype] || dtype === 'float8e8m0') && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike' && node.opType !== 'QuantizeLinear') {
         return fail(`computes ${dtype} values; nn2eq casts and quantizes to ${dtype} (Cast, CastLike, QuantizeLinear) and moves such values, but computes with them only after a cast to a wider float type`, 'cast to float16 or float32 first');
       }
       if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {
