@@ -37,6 +37,7 @@ import { roiAlignOps } from './roi-align.js';
 import { optionalOps } from './optional.js';
 import { compressOps } from './compress.js';
 import { mlOps } from './ml.js';
+import { tfidfOps } from './tfidf.js';
 import { trainingOps } from './training.js';
 import { treeOps } from './tree.js';
 import { runScan, type RunBody } from './scan.js';
@@ -78,6 +79,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...compressOps,
   // Other domains, keyed by domain and op type (extractorOf).
   ...mlOps,
+  ...tfidfOps,
   ...trainingOps,
   ...treeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
@@ -112,6 +114,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   // A choice between a value and 0 (Trilu), sums and products of shifted copies (CumSum, CumProd, each step wrapped): exact for integers too.
   'Trilu', 'CumSum', 'CumProd',
+  // Integers compared with its pool's n-grams, the matches counted (tfidf.ts).
+  'TfIdfVectorizer',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
   // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
