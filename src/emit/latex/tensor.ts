@@ -28,7 +28,7 @@ import { findAttention, isInverseRoot, type Attention } from '../../tensor/atten
 import { fileName, GATE_MEANING, texBool, texCases, texFunctions, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
-import { comparedConstants, constantsUsed, printMap, useCounts } from '../tensor-common.js';
+import { comparedConstants, constantsUsed, noBitcast, printMap, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { portNames } from '../port-names.js';
 
@@ -735,6 +735,8 @@ class LatexTensorPrinter {
         this.notes.add('gather');
         return atom(`${a(0).text}\\left[${a(1).text}\\right]`);
       }
+      case 'bitcast':
+        return noBitcast('LaTeX');
       case 'scan':
       case 'foreach':
         throw new Error('latex tensor form: a scan or foreach is printed as rows, never in place');
