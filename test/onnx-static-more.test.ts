@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertWithIR } from '../src/convert.js';
 import { Nn2eqError } from '../src/errors.js';
 import { buildOnnxProgram, onnxModelSpec } from '../src/extract/onnx/index.js';
 import type { OnnxAttribute, OnnxModel } from '../src/load/onnx/types.js';
-import { compileC } from '../src/verify/extra-runtimes.js';
 import { withPython } from './check.js';
 import { init, int, ints, model, node, str } from './onnx-built.js';
 import { cc, python, runJs, runPyDriver, tmpDir, withCC } from './helpers.js';
@@ -18,7 +19,7 @@ import { cc, python, runJs, runPyDriver, tmpDir, withCC } from './helpers.js';
 // zeros, infinities, NaN and subnormals; TfIdfVectorizer's IDF and TFIDF modes with uni-, bi- and
 // trigrams, skips and permuted columns. The oracle is each op's definition written in numpy here
 // (as ONNX's reference computes it), run in the same python3 as the NumPy forms; the JS form runs
-// in-process, the C form as one program per model. Formats without an exact form must refuse in one line.
+// in-process, the C forms as one program (one gcc run). Formats without an exact form must refuse in one line.
 
 const f = (value: number): OnnxAttribute => ({ type: 'float', value });
 const floats = (value: number[]): OnnxAttribute => ({ type: 'floats', value });
@@ -240,6 +241,14 @@ const pythonRuns = () =>
     return out;
   })());
 
+/** Runs `exe` with `args` in `cwd`, `input` on stdin: its stdout (a failure throws with its stderr). */
+function run(exe: string, args: string[], input: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(exe, args, { cwd, maxBuffer: 1 << 24 }, (err, stdout, stderr) => (err ? reject(new Error(`${exe}: ${stderr || err.message}`)) : resolve(stdout)));
+    child.stdin!.end(input);
+  });
+}
+
 const rtolOf = (c: Case) => (c.name.startsWith('batchnorm') ? 1e-12 : 0);
 
 describe('Mod of floats, BatchNormalization training, float8e8m0 casts, BitCast, TfIdfVectorizer on hand-made models, against their numpy definitions', () => {
@@ -272,19 +281,36 @@ describe('Mod of floats, BatchNormalization training, float8e8m0 casts, BitCast,
     const runs = await pythonRuns();
     for (const c of CASES) (await runJs(text(c, 'js'), c.points)).forEach((row, i) => expectSame(row, runs.get(c.name)![i], `${c.name} js point ${i}`, rtolOf(c)));
   });
-  withCC('the C tensor form (gcc, one program per model)', async () => {
+  withCC('the C tensor form (one gcc run, one program for every model)', async () => {
     if (python.skip) return;
     const runs = await pythonRuns();
-    for (const c of CASES) {
-      const exe = await compileC(cc!, text(c, 'c'), tmpDir());
-      const rows = c.points.map((p) => p.flatMap(flatten));
-      const m = runs.get(c.name)![0].length;
-      const input = rows.map((r) => r.map((v) => (typeof spell(v) === 'number' ? v.toPrecision(17) : spell(v))).join(' ')).join('\n') + '\n';
-      const out = await new Promise<string>((resolve, reject) => {
-        const child = execFile(exe, [String(rows[0].length), String(m)], (err, stdout) => (err ? reject(err) : resolve(stdout)));
-        child.stdin!.end(input);
-      });
-      out.trim().split('\n').forEach((line, i) => expectSame(line.trim().split(/\s+/).map((t) => (/nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t))), runs.get(c.name)![i], `${c.name} c point ${i}`, rtolOf(c)));
-    }
+    const dir = tmpDir();
+    // Each model's predict renamed by a #define (its helpers are static), one main picking it by number.
+    CASES.forEach((c, k) => writeFileSync(join(dir, `case${k}.c`), `#define predict nn2eq_case${k}\n${text(c, 'c')}`));
+    const main = [
+      '#include <stdio.h>',
+      '#include <stdlib.h>',
+      ...CASES.map((_, k) => `void nn2eq_case${k}(const double *x, double *y);`),
+      `static void (*const CASES[])(const double *, double *) = {${CASES.map((_, k) => `nn2eq_case${k}`).join(', ')}};`,
+      'int main(void) {',
+      '  int k, nin, nout;',
+      '  while (scanf("%d %d %d", &k, &nin, &nout) == 3) {',
+      '    double *x = malloc(sizeof(double) * (nin + 1)), *y = calloc(nout + 1, sizeof(double));',
+      '    for (int i = 0; i < nin; i++) if (scanf("%lf", &x[i]) != 1) return 3;',
+      '    CASES[k](x, y);',
+      '    for (int i = 0; i < nout; i++) printf("%s%.17g", i ? " " : "", y[i]);',
+      '    printf("\\n");',
+      '    free(x); free(y);',
+      '  }',
+      '  return 0;',
+      '}',
+    ].join('\n');
+    writeFileSync(join(dir, 'main.c'), main);
+    await run(cc!, ['-std=c99', '-Wall', '-Werror', '-O0', ...CASES.map((_, k) => `case${k}.c`), 'main.c', '-lm', '-o', 'cases'], '', dir);
+    const jobs = CASES.flatMap((c, k) => c.points.map((p, i) => ({ c, k, i, x: p.flatMap(flatten), m: runs.get(c.name)![i].length })));
+    const input = jobs.map((j) => `${j.k} ${j.x.length} ${j.m}\n${j.x.map((v) => (typeof spell(v) === 'number' ? v.toPrecision(17) : spell(v))).join(' ')}\n`).join('');
+    const lines = (await run(join(dir, 'cases'), [], input, dir)).trim().split('\n');
+    expect(lines).toHaveLength(jobs.length);
+    jobs.forEach((j, n) => expectSame(lines[n].trim().split(/\s+/).map((t) => (/nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t))), runs.get(j.c.name)![j.i], `${j.c.name} c point ${j.i}`, rtolOf(j.c)));
   }, 120_000);
 });
