@@ -118,11 +118,12 @@ function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode
 
 /**
  * ⌊log₂ a⌋ of a > 0, exactly: from the logarithm, then corrected by comparing a with 2^l and
- * 2^(l+1), which are exact (the estimate is off by at most one). −∞ for 0, ∞ for ∞.
+ * 2^(l+1), which are exact (the estimate is off by at most one). For 0 about −1075 (the logarithm reads
+ * at least the smallest subnormal, so no log(0) is taken), ∞ for ∞.
  */
 function floorLog2(g: Graph, a: NodeId): NodeId {
   const two = g.constant(2);
-  const l = g.fn('floor', g.div(g.fn('log', a), g.constant(Math.LN2)));
+  const l = g.fn('floor', g.div(g.fn('log', g.max(g.constant(2 ** -1074), a)), g.constant(Math.LN2)));
   return g.affine([l, g.compare('gt', g.powOf(two, l), a), g.compare('ge', a, g.powOf(two, g.shift(l, 1)))], [1, -1, 1]);
 }
 
@@ -362,7 +363,7 @@ export const ELEMENTWISE = {
   round_binary: unary((g, x, [p, emin, emax]) => toBinary(g, x, p, emin, emax), 'fl', ['bits', 'emin', 'emax']),
   /** x cast to a small float type: significand bits p, smallest normal exponent emin, largest finite value max, and past it (mode) max, ∞, NaN, or max with NaN made 0. */
   round_small: unary((g, x, [p, emin, max, mode]) => toSmall(g, x, p, emin, max, mode), 'fl', ['bits', 'emin', 'max', 'mode']),
-  /** ⌊log₂ a⌋ of a ≥ 0, exactly. */
+  /** ⌊log₂ a⌋ of a > 0, exactly (about −1075 for 0, below every float32 exponent). */
   floor_log2: unary((g, a) => floorLog2(g, a)),
   /** A float32 magnitude a, given e = ⌊log₂ a⌋, cast to float8e8m0: 2^e rounded by mode (0 up, 1 down, 2 nearest), saturating or not. */
   to_e8m0: { arity: 2, params: ['saturate', 'mode'], scalar: (g, [a, e], [saturate, mode]) => toE8m0(g, a, e, saturate, mode) },
