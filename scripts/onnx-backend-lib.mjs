@@ -8,7 +8,8 @@
 // sequence_lens or Attention's nonpad_kv_seqlen, a window's size, Col2Im's image and block shapes,
 // MaxUnpool's output_shape (integers), Resize's scales/roi, OneHot's depth or Compress's condition
 // (bools), directly or through
-// integer shape arithmetic, are fixed with --bind from the test data; every other input (indices
+// integer shape arithmetic (or, in an _expanded case, at the position the op it expands has them),
+// are fixed with --bind from the test data; every other input (indices
 // that pick values, such as MaxUnpool's, ReverseSequence's lengths or TensorScatter's write
 // positions, among them) stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
