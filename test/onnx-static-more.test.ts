@@ -268,10 +268,12 @@ describe('Mod of floats, BatchNormalization training, float8e8m0 casts, BitCast,
     expect(text(CASES[0], 'latex')).toContain('\\operatorname{fmod}');
     expect(text(CASES[0], 'julia')).toContain('rem(');
   });
-  it('the scalar form of BitCast refuses in one line', () => {
+  it('the scalar form of BitCast refuses in one line; --form auto prints the tensor form', () => {
     const m = CASES.find((c) => c.name === 'bitcast_float32_int32')!.model;
     const program = buildOnnxProgram(m);
     expect(() => convertWithIR(onnxModelSpec(m, program), { format: 'js', form: 'scalar' }, program)).toThrow(/BitCast\) has no formula/);
+    // --form auto prints the tensor form instead, and says why.
+    expect(convertWithIR(onnxModelSpec(m, program), { format: 'js', form: 'auto' }, program).text).toContain('--form auto chose the tensor form: its bitcast op has no scalar form');
   });
   withPython('the NumPy tensor form (one python3 process, with the definitions)', async () => {
     const runs = await pythonRuns();

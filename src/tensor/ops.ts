@@ -82,6 +82,8 @@ export interface TOpInfo {
   scalarize(sc: ScalarizeContext, eq: Equation): Scalars[];
   /** Pure data movement (no arithmetic): layers made of these only take no number. */
   readonly movement?: boolean;
+  /** No scalar form (its scalarize refuses): --form auto prints the tensor form. */
+  readonly tensorOnly?: boolean;
 }
 
 /** Attributes of each op, as extractors write them and emitters read them. */
@@ -663,6 +665,7 @@ export const TOPS = {
    * of float64 values gives them: a NaN's payload is no number, so the scalar form refuses it.
    */
   bitcast: {
+    tensorOnly: true,
     shape: (args) => [[...args[0]]],
     scalarize(_sc, eq) {
       throw new Nn2eqError(`reading the bits of float32 values as ${(eq.attrs as unknown as BitcastAttrs).to} (ONNX BitCast) has no formula: a NaN's payload is no number`, 'unsupported', 'use --form tensor with -f numpy, js, c or julia');
