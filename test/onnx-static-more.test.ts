@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { convertWithIR } from '../src/convert.js';
 import { Nn2eqError } from '../src/errors.js';
@@ -252,7 +253,7 @@ function run(exe: string, args: string[], input: string, cwd: string): Promise<s
 const rtolOf = (c: Case) => (c.name.startsWith('batchnorm') ? 1e-12 : 0);
 
 describe('Mod of floats, BatchNormalization training, float8e8m0 casts, BitCast, TfIdfVectorizer on hand-made models, against their numpy definitions', () => {
-  it('every tensor-form emitter prints each model, or refuses it in one line where it has no exact form', () => {
+  it('every tensor-form emitter prints each model (KaTeX renders the LaTeX), or refuses it in one line where it has no exact form', () => {
     for (const c of CASES) {
       for (const fmt of FORMATS) {
         const t = converted().get(c.name)![fmt];
@@ -264,6 +265,10 @@ describe('Mod of floats, BatchNormalization training, float8e8m0 casts, BitCast,
           expect(r, `${c.name} ${fmt}`).toContain(word);
         } else expect('text' in t, `${c.name} ${fmt} prints: ${'refused' in t ? t.refused : ''}`).toBe(true);
       }
+    }
+    for (const c of CASES) {
+      const t = converted().get(c.name)!.latex;
+      if ('text' in t) expect(() => katex.renderToString(t.text, { displayMode: true, throwOnError: true, maxExpand: Infinity }), `${c.name} latex`).not.toThrow();
     }
     expect(text(CASES[0], 'latex')).toContain('\\operatorname{fmod}');
     expect(text(CASES[0], 'julia')).toContain('rem(');
