@@ -6,6 +6,7 @@ import { ELEMENTWISE, type ElementwiseFn } from '../../tensor/functions.js';
 import type {
   AxesAttrs,
   AxisAttrs,
+  BitcastAttrs,
   ConvAttrs,
   DenseAttrs,
   DepthwiseAttrs,
@@ -28,7 +29,7 @@ import { findAttention, isInverseRoot, type Attention } from '../../tensor/atten
 import { fileName, GATE_MEANING, texBool, texCases, texFunctions, TEX_FUNCTIONS, TEX_NUMBERS, TEX_RELATIONS } from './syntax.js';
 import { formatNumber } from '../number.js';
 import type { Syntax } from '../render.js';
-import { comparedConstants, constantsUsed, noBitcast, printMap, useCounts } from '../tensor-common.js';
+import { comparedConstants, constantsUsed, printMap, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { portNames } from '../port-names.js';
 
@@ -735,8 +736,12 @@ class LatexTensorPrinter {
         this.notes.add('gather');
         return atom(`${a(0).text}\\left[${a(1).text}\\right]`);
       }
-      case 'bitcast':
-        return noBitcast('LaTeX');
+      case 'bitcast': {
+        // Notation, not arithmetic: the bits of each float32 read as an integer, defined once in the where block.
+        const to = (eq.attrs as unknown as BitcastAttrs).to;
+        const sym = this.define(`bitcast_${to}`, () => `\\operatorname{bits}_{\\mathrm{${to}}}`, (s) => [`${s}(X) \\text{ reads the 32 bits of each float32 of } X \\text{ as ${to === 'int32' ? "a two's complement" : 'an unsigned'} integer (ONNX BitCast)}`]);
+        return apply(sym, a(0));
+      }
       case 'scan':
       case 'foreach':
         throw new Error('latex tensor form: a scan or foreach is printed as rows, never in place');
