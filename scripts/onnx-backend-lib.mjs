@@ -8,7 +8,8 @@
 // sequence_lens or Attention's nonpad_kv_seqlen, a window's size, Col2Im's image and block shapes,
 // MaxUnpool's output_shape (integers), Resize's scales/roi, OneHot's depth or Compress's condition
 // (bools), directly or through
-// integer shape arithmetic, are fixed with --bind from the test data; every other input (indices
+// integer shape arithmetic (or, in an _expanded case, at the position the op it expands has them),
+// are fixed with --bind from the test data; every other input (indices
 // that pick values, such as MaxUnpool's, ReverseSequence's lengths or TensorScatter's write
 // positions, among them) stays an input. Each
 // case ends, per format, as passed, refused (nn2eq's one-line refusal), wrong (numbers differ
@@ -113,9 +114,18 @@ export async function readTensor(path) {
 /** Integer shape arithmetic a structural value may pass through (a function body's, as CenterCropPad's expansion). */
 const SHAPE_ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'Max', 'Min', 'Neg', 'Abs', 'Concat', 'Cast', 'Identity', 'Squeeze', 'Unsqueeze']);
 
-/** Which graph inputs of `graph` only set structure (name → what they set); an input used any other way is not bound. */
-export function structuralInputs(graph) {
+/**
+ * Which graph inputs of `graph` only set structure (name → what they set); an input used any other
+ * way is not bound. `expands`: the op whose function body an _expanded case's graph is; its graph
+ * inputs are that op's inputs by position, so they are bound as the op's own (a window's size
+ * reaches Range and Div in the body, AffineGrid's size an If and a Split).
+ */
+export function structuralInputs(graph, expands) {
   const uses = new Map();
+  graph.inputs.forEach((inp, k) => {
+    const role = expands ? STRUCTURAL[expands]?.[k] : undefined;
+    if (role) uses.set(inp.name, [role]);
+  });
   const walk = (nodes) => {
     for (const n of nodes) {
       n.inputs.forEach((name, k) => {
@@ -150,7 +160,8 @@ export function structuralInputs(graph) {
   const out = new Map();
   for (const inp of graph.inputs) {
     const roles = uses.get(inp.name) ?? [];
-    if (roles.length === 0 || roles.some((r) => r === null)) continue;
+    const own = expands ? STRUCTURAL[expands]?.[graph.inputs.indexOf(inp)] : undefined;
+    if (!own && (roles.length === 0 || roles.some((r) => r === null))) continue;
     const float = inp.elemType === 'float32' || inp.elemType === 'float64';
     // OneHot's depth may be a float; it sets the output's shape all the same.
     const bool = inp.elemType === 'bool' && roles.every((r) => r === 'condition');
@@ -159,10 +170,12 @@ export function structuralInputs(graph) {
   return out;
 }
 
+/** The case an _expanded case expands (the name itself for the others). */
+export const base = (name) => name.replace(/_expanded(_ver\d+)?$/, '');
+
 /** The op a case tests: its one node's op, else the op of the case it expands, else the op named by the case. */
 function caseOp(name, graph, opOf) {
-  const base = name.replace(/_expanded(_ver\d+)?$/, '');
-  if (base !== name && opOf.has(base)) return opOf.get(base);
+  if (base(name) !== name && opOf.has(base(name))) return opOf.get(base(name));
   const types = [...new Set(graph.nodes.map((n) => n.opType))];
   if (types.length === 1) return types[0];
   const snake = (op) => op.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
@@ -208,7 +221,7 @@ export async function prepareCases(names = caseNames(), formats = FORMATS) {
     c.op = caseOp(name, graph, opOf);
     opOf.set(name, c.op);
     const data = join(dir, 'test_data_set_0');
-    const structural = structuralInputs(graph);
+    const structural = structuralInputs(graph, base(name) !== name ? c.op : undefined);
     const bind = new Map();
     let dataError = null;
     try {
@@ -308,7 +321,7 @@ import importlib.util, json, math, sys
 import numpy as np
 DT = {'float32': np.float32, 'float64': np.float64, 'float16': np.float16, 'bfloat16': np.float32, 'bool': np.bool_,
       'int8': np.int8, 'int16': np.int16, 'int32': np.int32, 'int64': np.int64, 'int4': np.int8, 'int2': np.int8, 'uint4': np.uint8, 'uint2': np.uint8,
-      'float8e4m3fn': np.float32, 'float8e4m3fnuz': np.float32, 'float8e5m2': np.float32, 'float8e5m2fnuz': np.float32, 'float4e2m1': np.float32,
+      'float8e4m3fn': np.float32, 'float8e4m3fnuz': np.float32, 'float8e5m2': np.float32, 'float8e5m2fnuz': np.float32, 'float4e2m1': np.float32, 'float8e8m0': np.float32,
       'uint8': np.uint8, 'uint16': np.uint16, 'uint32': np.uint32, 'uint64': np.uint64}
 def num(v):
     return v if math.isfinite(v) else ('NaN' if v != v else 'Infinity' if v > 0 else '-Infinity')

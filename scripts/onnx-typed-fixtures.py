@@ -250,7 +250,6 @@ def refused_model(name, nodes, inputs, outputs):
 
 
 refused_model("relu_int32", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", I32, [3])], [vi("y", I32, [3])])
-refused_model("mod_float_computed", [helper.make_node("Mod", ["a", "b"], ["y"], fmod=1, name="mod")], [vi("a", F, [3]), vi("b", F, [3])], [vi("y", F, [3])])
 
 # Round of computed values: half to even (ties at ±0.5, ±1.5, ±2.5), and BitShift of computed uint8 values.
 save("typed_round", [helper.make_node("Round", ["x"], ["y"], name="round")], [vi("x", F, [8])], [vi("y", F, [8])],

@@ -5,6 +5,7 @@ import type { Dtype, Emitter } from './emit/types.js';
 import { humanBytes } from './ir/graph.js';
 import { buildProgram, type Extracted, type Extractor } from './extract/index.js';
 import { scalarize } from './tensor/scalarize.js';
+import { TOPS, type TOpInfo } from './tensor/ops.js';
 import { foldProgram } from './transform/fold.js';
 import { fuseProgram } from './transform/fuse.js';
 import type { TensorProgram } from './tensor/program.js';
@@ -142,10 +143,13 @@ function sharedTensorTransforms(unfolded: TensorProgram, opts: ConvertOptions, p
 /** True when an input has a time axis of any length (only the tensor form loops over one). */
 const hasOpenAxis = (program: TensorProgram) => program.inputs.some((p) => p.tensor.shape.includes(-1));
 
+/** The first op of the program that has only a tensor form (bitcast: a float's bits), if any. */
+const tensorOnlyOp = (program: TensorProgram) => program.equations.find((eq) => (TOPS[eq.op] as TOpInfo).tensorOnly)?.op;
+
 /** The form chosen: the scalar form, printed, when it is asked for or --form auto finds it small; null for the tensor form. */
 function scalarIfChosen(model: ModelSpec, program: TensorProgram, opts: ConvertOptions, plan: Plan, notes: readonly string[]): Converted | null {
   const { emitter, form, inline, maxSize } = plan;
-  const anyLength = hasOpenAxis(program);
+  const anyLength = hasOpenAxis(program) || tensorOnlyOp(program) !== undefined;
   let scalar: Converted | null = null;
   // auto: the scalar form when it is small, or always for a format that has no tensor form yet.
   if (form === 'scalar' || (form === 'auto' && !emitter.tensor) || (form === 'auto' && !anyLength && !inline)) {
@@ -176,7 +180,7 @@ function tensorForm1(model: ModelSpec, folded: TensorProgram, opts: ConvertOptio
   const tensor = emitter.tensor;
   if (!tensor) throw new Nn2eqError(`the ${opts.format} format has no tensor form yet`, 'unsupported', 'use --form scalar');
   if (inline) throw new Nn2eqError('--inline is a scalar-form option; the tensor form has no closed form', 'usage', 'use --form scalar with --inline');
-  if (form === 'auto') notes.push(autoNote(hasOpenAxis(folded), Math.min(maxSize, AUTO_SCALAR_LIMIT), folded.fixLength));
+  if (form === 'auto') notes.push(autoNote(hasOpenAxis(folded), Math.min(maxSize, AUTO_SCALAR_LIMIT), folded.fixLength, tensorOnlyOp(folded)));
   let program = folded;
   if (plan.transformed) {
     const t = transforms().applyTensorTransforms(program, opts.transforms!, !emitter.textbook);
@@ -374,7 +378,8 @@ function tensorMayLoop(opts: ConvertOptions): boolean {
 const UNDERSCORE_OK: ReadonlySet<string> = new Set(['numpy', 'js']);
 
 /** The header note of --form auto when it printed the tensor form: which form, and why. */
-function autoNote(anyLength: boolean, limit: number, fixLength?: string): string {
+function autoNote(anyLength: boolean, limit: number, fixLength?: string, tensorOnly?: string): string {
+  if (tensorOnly && !anyLength) return `--form auto chose the tensor form: its ${tensorOnly} op has no scalar form`;
   if (anyLength && fixLength) return `--form auto chose the tensor form: an input has a sequence axis of any length (for the scalar form, ${fixLength.replace(/^give the length with /, '')})`;
   return anyLength
     ? '--form auto chose the tensor form: an input has a time axis of any length (--timesteps T, or --form scalar, for the scalar form)'

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain ES module shared with scripts/onnx-backend.mjs (no type declarations)
-import { compare, NODE_DIR, RECORD, structuralInputs } from '../scripts/onnx-backend-lib.mjs';
+import { base, compare, NODE_DIR, RECORD, structuralInputs } from '../scripts/onnx-backend-lib.mjs';
 import { convertFile } from '../src/index.js';
 import { loadAnyModel } from '../src/load/index.js';
 import { Reader } from '../src/load/onnx/protobuf.js';
@@ -41,7 +41,11 @@ export async function runCase(name: string): Promise<string | null> {
   const loaded = await loadAnyModel(file);
   if (!('onnx' in loaded)) throw new Error(`${file}: not an ONNX model`);
   const graph = loaded.onnx.graph;
-  const structural = structuralInputs(graph) as Map<string, string>;
+  // An _expanded case binds its inputs as the op it expands (its base case's one node) does.
+  const baseFile = join(NODE_DIR, base(name) as string, 'model.onnx');
+  const baseLoaded = base(name) !== name && existsSync(baseFile) ? await loadAnyModel(baseFile) : undefined;
+  const baseOps = baseLoaded && 'onnx' in baseLoaded ? [...new Set(baseLoaded.onnx.graph.nodes.map((n) => n.opType))] : [];
+  const structural = structuralInputs(graph, baseOps.length === 1 ? baseOps[0] : undefined) as Map<string, string>;
   const bind = new Map<string, number[]>();
   const inputs: { dims: number[]; values: number[] }[] = [];
   for (const [k, inp] of graph.inputs.entries()) {

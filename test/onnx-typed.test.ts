@@ -100,7 +100,6 @@ describe('ONNX folds nn2eq refuses', () => {
     mod_float_fmod0: /node 'mod' \(Mod\): Mod of float32 values needs fmod=1/,
     int64_beyond_2p53: /node 'add' \(Add\): folds the int64 value 9007199254740992, beyond ±2\^53/,
     relu_int32: /node 'relu' \(Relu\): computes with the int32 value 'x', and nn2eq prints Relu only for floating-point values/,
-    mod_float_computed: /node 'mod' \(Mod\): takes the remainder of computed float32 values/,
   };
   for (const [name, message] of Object.entries(REFUSED)) {
     it(name, async () => {

@@ -3,6 +3,18 @@ import type { Fn } from '../ir/ops.js';
 import { formatNumber, type NumberStyle } from './number.js';
 import type { Name, Program } from '../schedule.js';
 import type { EmitOptions } from './types.js';
+import { Nn2eqError } from '../errors.js';
+
+/**
+ * The printer of C's fmod (the remainder of floats with the dividend's sign, ONNX Mod fmod=1) in a
+ * format without an exact one: its Mod is floored, and floored remainders or a − b·trunc(a/b)
+ * round where fmod is exact, so it refuses in one line.
+ */
+export function noExactFmod(format: string): () => never {
+  return () => {
+    throw new Nn2eqError(`${format} has no exact remainder of floats with the dividend's sign (C's fmod, ONNX Mod with fmod=1): its Mod is floored, and a − b·trunc(a/b) rounds`, 'unsupported', 'use -f numpy, js, c or julia');
+  };
+}
 
 /** Plain identifier names (x1, h2_3, t4, y1) with user renames applied; `sep` joins layer and unit. */
 export function plainName(n: Name, opts: EmitOptions, sep: string): string {

@@ -35,7 +35,7 @@ export interface Syntax {
   pow(base: string, exponent: string): string;
   /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
   lookup(table: number, index: Printed, column: number): string;
-  readonly functions: Record<Fn | 'max' | 'min', (...args: string[]) => string>;
+  readonly functions: Record<Fn | 'max' | 'min' | 'fmod', (...args: string[]) => string>;
   /** A relation as the target writes a condition (a > b, a >= b, a == b; 'ne', a ≠ b, only as a select's test c ≠ 0). */
   compare(op: Cmp | 'ne', a: Printed, b: Printed): string;
   /** A condition as the number 1 or 0 (the value of a comparison). */
@@ -152,7 +152,7 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
       }
       default: {
         const op = node.op;
-        if (op !== 'max' && op !== 'min' && !isFn(op)) throw new Error(`render: unknown op ${op}`);
+        if (op !== 'max' && op !== 'min' && op !== 'fmod' && !isFn(op)) throw new Error(`render: unknown op ${op}`);
         p = { text: syntax.functions[op](...node.args.map((a) => texts[a]!.text)), prec: OPS[op].prec };
       }
     }

@@ -11,6 +11,12 @@ import { formatNumber, formatNumbers, type NumberStyle } from './number.js';
 import { render, type Syntax } from './render.js';
 import type { EmitOptions } from './types.js';
 import { constantsUsed, tensorNames } from '../tensor/names.js';
+import { Nn2eqError } from '../errors.js';
+
+/** The refusal of ONNX BitCast (a float's bits read as an integer) by a tensor form that cannot read a float's bits. */
+export function noBitcast(format: string): never {
+  throw new Nn2eqError(`the ${format} tensor form cannot read the bits of float32 values as an integer (ONNX BitCast): it holds no float32 bit pattern (a NaN's payload, the sign of a zero)`, 'unsupported', 'use -f numpy, js, c or julia');
+}
 
 export { constantsUsed, tensorNames };
 

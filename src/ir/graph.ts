@@ -229,6 +229,14 @@ export class Graph {
     return this.binary('min', a, b);
   }
 
+  /** C's fmod(a, b): the exact remainder of a / b with a's sign; folded when both are constants. */
+  fmod(a: NodeId, b: NodeId): NodeId {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(OPS.fmod.eval(ca, cb));
+    return this.intern('fmod', [a, b], 0, null);
+  }
+
   /** 1 where `a op b` holds, else 0 (false for NaN, true for ∞ = ∞); folded when both are constants. */
   compare(op: Cmp, a: NodeId, b: NodeId): NodeId {
     const ca = this.constValue(a);
@@ -310,6 +318,8 @@ export class Graph {
         return this.lookup(node.table!, args[0], node.value);
       case 'min':
         return this.min(args[0], args[1]);
+      case 'fmod':
+        return this.fmod(args[0], args[1]);
       case 'gt':
       case 'ge':
       case 'eq':

@@ -101,6 +101,11 @@ function derivatives(graph: Graph, outputs: readonly NodeId[], wrt: (g: Graph) =
           push(a, times(g.affine([toB], [-1], 1)), 1);
           break;
         }
+        case 'fmod':
+          // a − b·trunc(a/b): ∂a = 1, ∂b = −trunc(a/b) (trunc's derivative is 0, as floor's).
+          push(a, adj, 1);
+          push(b, times(g.fn('trunc', g.div(a, b))), -1);
+          break;
         case 'min': {
           // TF.js: a gets dy·(a ≤ b), b gets dy·(a > b).
           const toB = g.fn('step', g.sub(a, b));

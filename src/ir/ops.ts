@@ -19,7 +19,8 @@ export type Cmp = 'gt' | 'ge' | 'eq';
 /** `select(c, a, b)` is a where c ≠ 0 (a NaN condition counts as true, as a cast to bool does), else b: a real choice, never c·a + (1 − c)·b (0·∞ is NaN). */
 /** `lookup` reads row trunc(arg) of a graph table at column `value` (an Embedding). */
 /** `param` is element `value` (flat, row-major) of the graph's parameter tensor `table` (--weights symbolic). */
-export type Op = 'input' | 'const' | 'param' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Cmp | 'select' | Fn;
+/** `fmod(a, b)` is C's fmod: a − b·trunc(a/b) computed exactly (the remainder takes a's sign; NaN for b = 0 or an infinite a). */
+export type Op = 'input' | 'const' | 'param' | 'affine' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lookup' | Cmp | 'select' | 'fmod' | Fn;
 
 /** Binding strength of a printed expression, loosest first; emitters parenthesize by it. */
 export const enum Prec {
@@ -78,6 +79,8 @@ export const OPS = {
   asinh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.asinh(a) },
   acosh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.acosh(a) },
   atanh: { arity: 1, prec: Prec.Atom, eval: (a) => Math.atanh(a) },
+  // JavaScript's % on numbers is C's fmod, exactly (ECMA-262 Number::remainder).
+  fmod: { arity: 2, prec: Prec.Atom, eval: (a, b) => a % b },
 } satisfies Record<Op, OpInfo>;
 
 /** The named functions, in a fixed order. */

@@ -6,7 +6,7 @@
  */
 
 /** The element types a tensor may have (ONNX's numeric types that nn2eq reads). */
-export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1'] as const;
+export const ELEMENT_TYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1', 'float8e8m0'] as const;
 export type DType = (typeof ELEMENT_TYPES)[number];
 
 /** Bits of each integer type, and whether it is signed. */
@@ -32,7 +32,7 @@ export function isInteger(d: DType): boolean {
 
 /** Whether a dtype holds floating-point numbers. */
 export function isFloat(d: DType): boolean {
-  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || SMALL_FLOATS[d] !== undefined;
+  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float8e8m0' || SMALL_FLOATS[d] !== undefined;
 }
 
 /**
@@ -62,6 +62,32 @@ export function toSmallFloat(x: number, d: DType, saturate = true): number {
   if (Math.abs(r) <= f.max) return r;
   if (saturate || f.over === 'none') return Math.sign(x) * f.max;
   return f.over === 'inf' ? Math.sign(x) * Infinity : NaN;
+}
+
+/** How a cast to float8e8m0 rounds a float32 magnitude to a power of two (ONNX Cast's round_mode). */
+export const E8M0_ROUND_MODES = ['up', 'down', 'nearest'] as const;
+
+/**
+ * A float64 cast to float8e8m0 (powers of two 2^−127 … 2^127, NaN; no sign, no zero) as ONNX's
+ * reference does (numpy_helper.to_float8e8m0): x is first a float32, its sign is dropped, and its
+ * exponent field E is kept, rounded by `mode`: up adds one when any fraction bit is set, nearest
+ * when the fraction is at least ½ (strictly more than ½ for a subnormal), down never; saturating,
+ * E stops at 254 (2^127), else passes to 255 (NaN). ±∞ and NaN give NaN; 0 gives 2^−127.
+ */
+export function toFloat8e8m0(x: number, saturate = true, mode: (typeof E8M0_ROUND_MODES)[number] = 'up'): number {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f)) return NaN;
+  const a = Math.abs(f);
+  let e = a < 2 ** -126 ? -127 : Math.floor(Math.log2(a));
+  if (a >= 2 ** -126) {
+    while (2 ** e > a) e--;
+    while (2 ** (e + 1) <= a) e++;
+  }
+  const p = 2 ** e;
+  const up = a < 2 ** -126 ? (mode === 'up' ? a > 0 : mode === 'nearest' && a > 2 ** -127) : mode === 'up' ? a > p : mode === 'nearest' && a >= 1.5 * p;
+  if (!up) return p;
+  if (e === 127) return saturate ? p : NaN;
+  return a < 2 ** -126 ? 2 ** -126 : 2 * p;
 }
 
 /** The smallest and largest value of an integer dtype (as float64; int64/uint64 bounds rounded). */
@@ -120,6 +146,7 @@ export function roundToFloat(x: number, d: DType): number {
     case 'float32': return Math.fround(x);
     case 'float16': return toFloat16(x);
     case 'bfloat16': return toBfloat16(x);
+    case 'float8e8m0': return toFloat8e8m0(x);
     default: return toSmallFloat(x, d);
   }
 }

@@ -116,6 +116,35 @@ function toSmall(g: Graph, x: NodeId, p: number, emin: number, max: number, mode
   return mode === 3 ? g.select(g.compare('eq', x, x), signed, g.constant(0)) : signed;
 }
 
+/**
+ * ⌊log₂ a⌋ of a > 0, exactly: from the logarithm, then corrected by comparing a with 2^l and
+ * 2^(l+1), which are exact (the estimate is off by at most one). For 0 about −1075 (the logarithm reads
+ * at least the smallest subnormal, so no log(0) is taken), ∞ for ∞.
+ */
+function floorLog2(g: Graph, a: NodeId): NodeId {
+  const two = g.constant(2);
+  const l = g.fn('floor', g.div(g.fn('log', g.max(g.constant(2 ** -1074), a)), g.constant(Math.LN2)));
+  return g.affine([l, g.compare('gt', g.powOf(two, l), a), g.compare('ge', a, g.powOf(two, g.shift(l, 1)))], [1, -1, 1]);
+}
+
+/**
+ * A float32 magnitude a, with e = ⌊log₂ a⌋, cast to float8e8m0 as dtype.ts's toFloat8e8m0: 2^e
+ * rounded up by `mode` (0 up: a > 2^e; 2 nearest: a ≥ 1.5·2^e; 1 down: never), kept at 2^127
+ * (saturate) or NaN past it; below 2^−126 (a float32 subnormal, or 0) 2^−127, or 2^−126 when up
+ * and a > 0 or nearest and a > 2^−127. The value is printed as 2 to a computed power, so no
+ * constant such as 2^−127 is printed (a float32 value prints as its shortest float32 digits).
+ */
+function toE8m0(g: Graph, a: NodeId, e: NodeId, saturate: number, mode: number): NodeId {
+  const p = g.powOf(g.constant(2), e);
+  const none = g.constant(0);
+  const upNormal = mode === 0 ? g.compare('gt', a, p) : mode === 2 ? g.compare('ge', a, g.scale(p, 1.5)) : none;
+  const upTiny = mode === 0 ? g.compare('gt', a, none) : mode === 2 ? g.mul(g.compare('eq', e, g.constant(-127)), g.compare('gt', a, p)) : none;
+  const k = g.select(g.compare('ge', e, g.constant(-126)), g.add(e, upNormal), g.shift(upTiny, -127));
+  const kept = g.select(g.compare('ge', k, g.constant(128)), g.constant(saturate ? 127 : NaN), k);
+  const nan = g.constant(NaN);
+  return g.select(g.compare('ge', e, g.constant(128)), nan, g.select(g.compare('eq', a, a), g.powOf(g.constant(2), kept), nan));
+}
+
 /** The permutations of 0…n−1 with their signs. */
 function permutationsOf(n: number): { p: number[]; sign: number }[] {
   let out = [{ p: [] as number[], sign: 1 }];
@@ -237,6 +266,8 @@ export const ELEMENTWISE = {
   int_mod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('floor', g.div(a, b)))) },
   /** a − b·trunc(a/b): integer Mod with the dividend's sign (ONNX fmod=1, C's %). */
   int_fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.sub(a, g.mul(b, g.fn('trunc', g.div(a, b)))) },
+  /** C's fmod(a, b), exact: the remainder of floats with the dividend's sign (ONNX Mod with fmod=1). */
+  fmod: { arity: 2, params: [], scalar: (g, [a, b]) => g.fmod(a, b) },
   /**
    * a·b modulo 2^32 (up to a multiple of 2^32, in [0, 2^33)) for whole a and b of 32 bits, exact in
    * float64 where a·b itself may pass 2^53: with a = aₕ·2^16 + aₗ (aₗ in [0, 2^16)), likewise b,
@@ -332,6 +363,10 @@ export const ELEMENTWISE = {
   round_binary: unary((g, x, [p, emin, emax]) => toBinary(g, x, p, emin, emax), 'fl', ['bits', 'emin', 'emax']),
   /** x cast to a small float type: significand bits p, smallest normal exponent emin, largest finite value max, and past it (mode) max, ∞, NaN, or max with NaN made 0. */
   round_small: unary((g, x, [p, emin, max, mode]) => toSmall(g, x, p, emin, max, mode), 'fl', ['bits', 'emin', 'max', 'mode']),
+  /** ⌊log₂ a⌋ of a > 0, exactly (about −1075 for 0, below every float32 exponent). */
+  floor_log2: unary((g, a) => floorLog2(g, a)),
+  /** A float32 magnitude a, given e = ⌊log₂ a⌋, cast to float8e8m0: 2^e rounded by mode (0 up, 1 down, 2 nearest), saturating or not. */
+  to_e8m0: { arity: 2, params: ['saturate', 'mode'], scalar: (g, [a, e], [saturate, mode]) => toE8m0(g, a, e, saturate, mode) },
   /** x rounded to a whole number, ties to even (np.rint). */
   round_even: unary((g, x) => roundHalfEven(g, x), 'rint'),
   /** min(max(r + z, lo), hi): a zero point added, saturated to an integer type's range. */

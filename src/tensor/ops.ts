@@ -82,6 +82,8 @@ export interface TOpInfo {
   scalarize(sc: ScalarizeContext, eq: Equation): Scalars[];
   /** Pure data movement (no arithmetic): layers made of these only take no number. */
   readonly movement?: boolean;
+  /** No scalar form (its scalarize refuses): --form auto prints the tensor form. */
+  readonly tensorOnly?: boolean;
 }
 
 /** Attributes of each op, as extractors write them and emitters read them. */
@@ -102,6 +104,8 @@ export interface GlobalPoolAttrs { readonly kind: 'max' | 'avg' }
 export interface TransposeAttrs { readonly perm: readonly number[] }
 export interface ReshapeAttrs { readonly shape: readonly number[] }
 export interface AxisAttrs { readonly axis: number }
+/** A float32 value's 32 bits read as a 32-bit integer (ONNX BitCast). */
+export interface BitcastAttrs { readonly to: 'int32' | 'uint32' }
 export interface RepeatAttrs { readonly n: number }
 export interface PadAttrs { readonly before: readonly number[]; readonly after: readonly number[] }
 export interface SliceAttrs { readonly begin: readonly number[]; readonly end: readonly number[] }
@@ -653,6 +657,18 @@ export const TOPS = {
       const outs: Scalars[] = [];
       for (let t = 0; t < x.shape[0]; t++) outs.push(sc.runBody(eq.body!, [{ shape: rest, ids: x.ids.slice(t * n, (t + 1) * n) }], t + 1)[0]);
       return [{ shape: [x.shape[0], ...outs[0].shape], ids: outs.flatMap((y) => y.ids) }];
+    },
+  },
+  /**
+   * The bits of each float32 value read as a 32-bit integer (ONNX BitCast), printed natively where
+   * the runtime reads a float's bits (NumPy's view, a typed array's buffer, C's memcpy). No formula
+   * of float64 values gives them: a NaN's payload is no number, so the scalar form refuses it.
+   */
+  bitcast: {
+    tensorOnly: true,
+    shape: (args) => [[...args[0]]],
+    scalarize(_sc, eq) {
+      throw new Nn2eqError(`reading the bits of float32 values as ${(eq.attrs as unknown as BitcastAttrs).to} (ONNX BitCast) has no formula: a NaN's payload is no number`, 'unsupported', 'use --form tensor with -f numpy, js, c or julia');
     },
   },
 } satisfies Record<TOp, TOpInfo>;

@@ -5,7 +5,7 @@ export type TOp =
   | 'dense' | 'map' | 'softmax' | 'log_softmax' | 'layer_norm' | 'l2_normalize' | 'dot' | 'matmul'
   | 'conv' | 'depthwise_conv' | 'pool' | 'global_pool'
   | 'transpose' | 'reshape' | 'concat' | 'repeat' | 'pad' | 'slice' | 'upsample' | 'reverse' | 'gather' | 'gather_rows'
-  | 'monomials' | 'scan' | 'foreach';
+  | 'monomials' | 'scan' | 'foreach' | 'bitcast';
 
 /** Index of a tensor in its program's table. */
 export type TensorId = number;

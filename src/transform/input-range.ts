@@ -41,6 +41,12 @@ export function nodeRanges(graph: Graph, box: readonly Interval[]): Interval[] {
       case 'min':
         r[id] = [Math.min(a[0], b[0]), Math.min(a[1], b[1])];
         break;
+      case 'fmod': {
+        // |fmod(a, b)| < |b| and ≤ |a|, with a's sign.
+        const m = Math.max(Math.abs(b[0]), Math.abs(b[1]));
+        r[id] = a[0] >= 0 ? [0, Math.min(a[1], m)] : a[1] <= 0 ? [Math.max(a[0], -m), 0] : [-m, m];
+        break;
+      }
       case 'step':
         r[id] = a[0] > 0 ? [1, 1] : a[1] <= 0 ? [0, 0] : [0, 1];
         break;

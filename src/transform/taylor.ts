@@ -35,8 +35,8 @@ export function taylorModel(graph: Graph, outputs: readonly NodeId[], n: number,
   const live = reachable(graph, outputs);
   for (let id = 0; id < graph.size; id++) {
     const op = graph.nodes[id].op;
-    if (live[id] && (op === 'max' || op === 'min' || op === 'step' || op === 'floor' || op === 'trunc' || op === 'abs' || op === 'lookup' || op === 'gt' || op === 'ge' || op === 'eq' || op === 'select')) {
-      const what = op === 'lookup' ? 'an Embedding lookup' : `'${op}' (a ReLU-family kink)`;
+    if (live[id] && (op === 'max' || op === 'min' || op === 'fmod' || op === 'step' || op === 'floor' || op === 'trunc' || op === 'abs' || op === 'lookup' || op === 'gt' || op === 'ge' || op === 'eq' || op === 'select')) {
+      const what = op === 'lookup' ? 'an Embedding lookup' : op === 'fmod' ? 'a remainder (fmod), which jumps' : `'${op}' (a ReLU-family kink)`;
       throw new Nn2eqError(`--taylor and --fit need a smooth model, but it has ${what}`, 'unsupported', 'use --input-range LO:HI to make ReLU units linear or remove them where the inputs stay, or --jacobian');
     }
   }

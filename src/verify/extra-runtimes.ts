@@ -339,6 +339,7 @@ export function evaluateJsonIr(doc: { nodes: JsonNode[]; results: number[]; tabl
     pow: (a, b) => a ** b,
     max: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
     min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+    fmod: (a, b) => a % b,
     exp: Math.exp,
     log: Math.log,
     tanh: Math.tanh,

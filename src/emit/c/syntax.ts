@@ -38,6 +38,7 @@ export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
     ...trigPrinters(TRIG_NAMES),
     max: (a, b) => `max2(${a}, ${b})`,
     min: (a, b) => `min2(${a}, ${b})`,
+    fmod: (a, b) => `fmod(${a}, ${b})`,
   },
   compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
   bool: (c) => `(${c} ? 1.0 : 0.0)`,
@@ -45,7 +46,7 @@ export const C_SYNTAX: Omit<Syntax, 'name' | 'lookup'> = {
 };
 
 export const C_KEYWORDS = ['auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while'];
-const C_NAMES = ['x', 'y', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'step', 'max2', 'min2', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'fabs', 'sqrt', 'pow', 'trunc', 'isnan', 'NAN', 'INFINITY', 'main'];
+const C_NAMES = ['x', 'y', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'step', 'max2', 'min2', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'fabs', 'sqrt', 'pow', 'trunc', 'fmod', 'isnan', 'NAN', 'INFINITY', 'main'];
 
 /** The functions C provides (math.h or C_PRELUDE), in the scalar and the tensor form; others are lowered first. */
 export const C_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);

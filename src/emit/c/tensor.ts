@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, BitcastAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { C_FUNCTIONS, C_KEYWORDS, C_NUMBERS, C_PRELUDE, C_SYNTAX } from './syntax.js';
 import { formatNumber } from '../number.js';
@@ -469,6 +469,14 @@ static void upsample(double *y, const double *x, int len, const int *dims, const
       if (++p[i] < dims[i]) break;
       p[i] = 0;
     }
+  }
+}`,
+  bitcast: `/* y = the bits of x's n values as float32, read as 32-bit integers (ONNX BitCast; unsigned when u). */
+static void bitcast(double *y, const double *x, int n, int u) {
+  for (int i = 0; i < n; i++) {
+    union { float f; unsigned int b; } v;
+    v.f = (float)x[i];
+    y[i] = u || v.b < 2147483648u ? (double)v.b : (double)v.b - 4294967296.0;
   }
 }`,
   reverse: `/* y = x with the n elements of one axis in reverse order (outer positions before it, inner after it). */
@@ -992,6 +1000,9 @@ class Printer {
         line(`${this.use('upsample')}(${y}, ${x}, ${this.size(eq.outs[0])}, ${ints(xs.map((d, i) => d * factors[i]))}, ${ints(strides(xs))}, ${ints(factors)}, ${xs.length});`);
         return;
       }
+      case 'bitcast':
+        line(`${this.use('bitcast')}(${y}, ${x}, ${this.size(eq.outs[0])}, ${(eq.attrs as unknown as BitcastAttrs).to === 'uint32' ? 1 : 0});`);
+        return;
       case 'reverse': {
         const axis = (eq.attrs as unknown as AxisAttrs).axis;
         const xs = shape(eq.args[0]);

@@ -38,6 +38,8 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
     ...trigPrinters(TRIG_NAMES, (n, a) => `Math.${n}(${a})`),
     max: (a, b) => `Math.max(${a}, ${b})`,
     min: (a, b) => `Math.min(${a}, ${b})`,
+    // Number's % is C's fmod, exactly.
+    fmod: (a, b) => `(${a} % ${b})`,
   },
   compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '===', ne: '!==' }[op]} ${b.text}`,
   bool: (c) => `(${c} ? 1 : 0)`,

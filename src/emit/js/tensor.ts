@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import type { Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, BitcastAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ScanAttrs, SliceAttrs, TransposeAttrs, UpsampleAttrs, WindowAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { JS_FUNCTIONS, JS_NUMBERS, JS_SYNTAX, PRELUDE } from './syntax.js';
 import { formatNumber } from '../number.js';
@@ -788,6 +788,12 @@ function upsample(y, x, xs, factors) {
     }
   }
 }`,
+  bitcast: `/** y = the bits of x's values as float32, read as 32-bit integers (ONNX BitCast; unsigned when \`unsigned\`). */
+function bitcast(y, x, unsigned) {
+  const f = Float32Array.from(x);
+  const bits = unsigned ? new Uint32Array(f.buffer) : new Int32Array(f.buffer);
+  for (let i = 0; i < y.length; i++) y[i] = bits[i];
+}`,
   reverse: `/** y = x (shape xs) with the elements of axis \`axis\` in reverse order. */
 function reverse(y, x, xs, axis) {
   const n = xs[axis];
@@ -1507,6 +1513,9 @@ class Printer {
       case 'upsample':
         this.static(eq);
         line(`${this.use('upsample')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, [${(eq.attrs as unknown as UpsampleAttrs).factors.join(', ')}]);`);
+        return;
+      case 'bitcast':
+        line(`${this.use('bitcast')}(${y}, ${x}, ${(eq.attrs as unknown as BitcastAttrs).to === 'uint32'});`);
         return;
       case 'reverse':
         line(`${this.use('reverse')}(${y}, ${x}, ${this.dimsText(eq.args[0])}, ${(eq.attrs as unknown as AxisAttrs).axis});`);

@@ -14,7 +14,7 @@ export const JULIA_PRELUDE: Record<string, string> = {
 };
 
 const JL_KEYWORDS = ['baremodule', 'begin', 'break', 'catch', 'const', 'continue', 'do', 'else', 'elseif', 'end', 'export', 'false', 'finally', 'for', 'function', 'global', 'if', 'import', 'let', 'local', 'macro', 'module', 'quote', 'return', 'struct', 'true', 'try', 'using', 'while', 'abstract', 'mutable', 'primitive', 'type', 'where', 'in', 'isa', 'outer'];
-const JL_NAMES = ['x', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'ifelse', 'trunc', 'size', 'length', 'Inf', 'NaN', 'pi', 'im', 'ℯ', 'Int', 'Float64'];
+const JL_NAMES = ['x', 'params', 'PARAMS', 'predict', 'sigmoid', 'softplus', 'lookup', 'exp', 'log', 'log1p', 'tanh', 'erf', 'abs', 'sqrt', 'max', 'min', 'ifelse', 'trunc', 'rem', 'size', 'length', 'Inf', 'NaN', 'pi', 'im', 'ℯ', 'Int', 'Float64'];
 
 /** The functions Julia provides (natively or in JULIA_PRELUDE); others are lowered first. */
 export const JULIA_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'softplus', 'abs', 'sqrt', 'step', 'floor', 'trunc', ...TRIG]);
@@ -49,6 +49,8 @@ export function juliaSyntax(name: (n: Name) => string): Syntax {
       ...trigPrinters(TRIG_NAMES),
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
+      // rem of floats is C's fmod, exactly.
+      fmod: (a, b) => `rem(${a}, ${b})`,
     },
     compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,
     bool: (c) => `ifelse(${c}, 1.0, 0.0)`,

@@ -1,6 +1,6 @@
 import { Nn2eqError } from '../../errors.js';
 import { Prec, type Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, BitcastAttrs, ConvAttrs, DenseAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import type { Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { JL_NUMBERS, JULIA_FUNCTIONS, JULIA_PRELUDE, juliaSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
@@ -349,6 +349,9 @@ export const juliaTensor: TensorEmitter = {
           if (rank(a[0]) === 2 && rank(a[1]) === 2) return `${arg(a[0])} * ${arg(a[1])}`;
           use('matmul');
           return `_matmul(${x()}, ${arg(a[1], false)})`;
+        case 'bitcast':
+          // The float32 values' bits as integers (reinterpret), held as Float64 as every value is.
+          return `Float64.(reinterpret.(${(eq.attrs as unknown as BitcastAttrs).to === 'int32' ? 'Int32' : 'UInt32'}, Float32.(${x()})))`;
         case 'scan':
         case 'foreach':
           throw new Error('julia tensor form: a loop is a statement, not an expression');

@@ -346,6 +346,7 @@ function whereBlock(program: Program, opts: EmitOptions, selu: boolean): string[
   if (used.has('erf')) items.push('\\operatorname{erf}(z) = \\frac{2}{\\sqrt{\\pi}} \\int_{0}^{z} e^{-s^{2}} \\, ds');
   if (ops.has('max')) items.push('\\max\\left(a, b\\right) \\text{ is the larger of } a, b \\text{ (ReLU: } \\max\\left(0, z\\right)\\text{)}');
   if (ops.has('min')) items.push('\\min\\left(a, b\\right) \\text{ is the smaller of } a, b');
+  if (ops.has('fmod')) items.push('\\operatorname{fmod}\\left(a, b\\right) = a - b \\operatorname{trunc}\\left(a / b\\right) \\text{, the remainder with the sign of } a \\text{ (C\'s fmod)}');
   if (items.length === 0) return [];
   return ['&\\text{where}', ...items.map((t) => `&\\quad ${t}`)];
 }

@@ -36,6 +36,7 @@ export function texFunctions(L: string, R: string): Syntax['functions'] {
     ...trigPrinters({ sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan', sinh: '\\sinh', cosh: '\\cosh', asinh: '\\operatorname{arsinh}', acosh: '\\operatorname{arcosh}', atanh: '\\operatorname{artanh}' }, (n, a) => `${n}${L}(${a}${R})`),
     max: (a, b) => `\\max${L}(${a}, ${b}${R})`,
     min: (a, b) => `\\min${L}(${a}, ${b}${R})`,
+    fmod: (a, b) => `\\operatorname{fmod}${L}(${a}, ${b}${R})`,
   };
 }
 

@@ -6,6 +6,7 @@ import { ELEMENTWISE, type ElementwiseFn } from '../../tensor/functions.js';
 import type {
   AxesAttrs,
   AxisAttrs,
+  BitcastAttrs,
   ConvAttrs,
   DenseAttrs,
   DepthwiseAttrs,
@@ -735,6 +736,12 @@ class LatexTensorPrinter {
         this.notes.add('gather');
         return atom(`${a(0).text}\\left[${a(1).text}\\right]`);
       }
+      case 'bitcast': {
+        // Notation, not arithmetic: the bits of each float32 read as an integer, defined once in the where block.
+        const to = (eq.attrs as unknown as BitcastAttrs).to;
+        const sym = this.define(`bitcast_${to}`, () => `\\operatorname{bits}_{\\mathrm{${to}}}`, (s) => [`${s}(X) \\text{ reads the 32 bits of each float32 of } X \\text{ as ${to === 'int32' ? "a two's complement" : 'an unsigned'} integer (ONNX BitCast)}`]);
+        return apply(sym, a(0));
+      }
       case 'scan':
       case 'foreach':
         throw new Error('latex tensor form: a scan or foreach is printed as rows, never in place');
@@ -833,6 +840,7 @@ class LatexTensorPrinter {
     // Plain arithmetic with numbers (Rescaling's affine): the template with the tensors in place.
     const printed = printMap(at, xs.map((x) => ({ text: x.text, prec: x.prec })), syntaxFor('\\odot'), TEX_FUNCTIONS, this.opts, true);
     if (printed.uses.has('sigmoid')) this.sigma = true;
+    if (printed.uses.has('fmod' as Fn)) this.notes.add('fmod');
     return { text: printed.text, prec: Prec.Add };
   }
 
@@ -1147,6 +1155,7 @@ class LatexTensorPrinter {
     if (this.notes.has('odot')) rows.push('\\quad \\odot \\text{ is the element-wise product; vectors broadcast along trailing axes}');
     if (this.notes.has('matmul')) rows.push('\\quad W X \\text{ applies } W \\text{ to the last axis of } X \\text{ at every other index}');
     if (this.notes.has('batched')) rows.push('\\quad A B \\text{ of two computed tensors multiplies the matrices of their last two axes at every index of the leading axes}');
+    if (this.notes.has('fmod')) rows.push('\\quad \\operatorname{fmod}(a, b) = a - b \\operatorname{trunc}(a / b) \\text{ element-wise, the remainder with the sign of } a \\text{ (C\'s fmod)}');
     if (this.notes.has('slice')) rows.push('\\quad X_{[a:b]} \\text{ keeps indices } a, \\ldots, b - 1 \\text{ (from 0)}');
     if (this.notes.has('gather')) rows.push('\\quad E[\\mathbf{i}] \\text{ is row } i \\text{ (from 0, truncated to an integer) of } E \\text{ for each id}');
     if (this.elementwise) rows.push('\\quad \\text{functions of one number apply to each element}');

@@ -1,6 +1,6 @@
 import { Prec, type Fn, trigPrinters, TRIG } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
-import { tableName } from '../common.js';
+import { noExactFmod, tableName } from '../common.js';
 import type { Syntax } from '../render.js';
 
 /** How Wolfram Language writes numbers: *^ exponents, Infinity, Indeterminate. */
@@ -65,6 +65,7 @@ export function wolframSyntax(name: (n: Name) => string): Syntax {
       atanh: (a) => `If[1 > Abs[${a}], ArcTanh[${a}], If[${a} == 1, Infinity, If[${a} == -1, -Infinity, Indeterminate]], Indeterminate]`,
       max: (a, b) => `Max[${a}, ${b}]`,
       min: (a, b) => `Min[${a}, ${b}]`,
+      fmod: noExactFmod('the Wolfram Language'),
     },
     // A comparison with Indeterminate (NaN) stays unevaluated: If's fourth argument says what it gives.
     compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '==', ne: '!=' }[op]} ${b.text}`,

@@ -25,7 +25,7 @@ import type {
 import type { Body, Equation, TensorId, TensorProgram } from '../../tensor/program.js';
 import { WL_FUNCTIONS, WL_NUMBERS, wolframSyntax } from './syntax.js';
 import { formatNumber } from '../number.js';
-import { atoms, comparedConstants, constantsBefore, literalRows, MARK, MARKS, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { atoms, noBitcast, comparedConstants, constantsBefore, literalRows, MARK, MARKS, printMap, templateReads, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
 
@@ -363,6 +363,8 @@ class Printer {
         const [rows, cols] = this.shape(eq.args[0]);
         return one({ text: `Map[If[-1 < # && # < ${rows}, ${x}[[IntegerPart[#] + 1]], ConstantArray[Indeterminate, ${cols}]] &, ${MARK(eq.args[1])}, {-1}]` });
       }
+      case 'bitcast':
+        return noBitcast('Mathematica');
       case 'scan':
         return this.scan(eq, a as unknown as ScanAttrs, indent);
       case 'foreach': {

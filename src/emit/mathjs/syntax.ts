@@ -1,6 +1,6 @@
 import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
-import { tableName } from '../common.js';
+import { noExactFmod, tableName } from '../common.js';
 import { paren, type Syntax } from '../render.js';
 
 /** How mathjs reads numbers (shared with the tensor form). */
@@ -74,6 +74,7 @@ export function mathjsSyntax(name: (n: Name) => string): Syntax {
       atanh: (a) => real(`sign(abs(${a}) - 1) <= 0`, `atanh(${a})`),
       max: (a, b) => `max(${a}, ${b})`,
       min: (a, b) => `min(${a}, ${b})`,
+      fmod: noExactFmod('mathjs'),
     },
     compare: (op, a, b) => {
       // mathjs's > and == call numbers within relTol 1e-12 (absTol 1e-15) equal: the sign of the

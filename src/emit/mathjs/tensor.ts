@@ -6,7 +6,7 @@ import { paramLiteral } from '../common.js';
 import { MATHJS_FUNCTIONS, MATHJS_NUMBERS, mathjsSyntax } from './syntax.js';
 import { formatNumber, JSON_NUMBERS } from '../number.js';
 import type { Syntax } from '../render.js';
-import { atoms, comparedConstants, constantsBefore, literalRows, MARK, MARKS, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
+import { atoms, comparedConstants, constantsBefore, literalRows, MARK, MARKS, noBitcast, printMap, tensorNames, tensorParamLayout, tensorParams, useCounts } from '../tensor-common.js';
 import { matmulGeometry } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { namedElementLines } from '../port-names.js';
@@ -385,6 +385,8 @@ class Printer {
         return this.scan(eq, a as unknown as ScanAttrs, env);
       case 'foreach':
         return this.foreach(eq, env);
+      case 'bitcast':
+        return noBitcast('mathjs');
       default: {
         const never: never = eq.op;
         return this.fail(eq, `unknown op ${String(never)}`);

@@ -47,6 +47,7 @@ export function numpySyntax(name: (n: Name) => string, float = 'np.float64'): Sy
       ...trigPrinters({ sin: 'sin', cos: 'cos', tan: 'tan', asin: 'arcsin', acos: 'arccos', atan: 'arctan', sinh: 'sinh', cosh: 'cosh', asinh: 'arcsinh', acosh: 'arccosh', atanh: 'arctanh' }, (n, a) => `np.${n}(${a})`),
       max: (a, b) => `np.maximum(${a}, ${b})`,
       min: (a, b) => `np.minimum(${a}, ${b})`,
+      fmod: (a, b) => `np.fmod(${a}, ${b})`,
     },
     compare: (op, a, b) => `np.${NP_COMPARE[op]}(${a.text}, ${b.text})`,
     bool: (c) => `${c}.astype(${float})`,

@@ -1,5 +1,5 @@
 import { Prec, type Fn } from '../../ir/ops.js';
-import type { AxesAttrs, AxisAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
+import type { AxesAttrs, AxisAttrs, BitcastAttrs, ConvAttrs, DepthwiseAttrs, DotAttrs, GlobalPoolAttrs, LayerNormAttrs, MapAttrs, MonomialsAttrs, PadAttrs, PoolAttrs, RepeatAttrs, ReshapeAttrs, ScanAttrs, SliceAttrs, TOp, TransposeAttrs, UpsampleAttrs } from '../../tensor/ops.js';
 import { sizeOf, type Equation, type TensorId, type TensorProgram } from '../../tensor/program.js';
 import { Nn2eqError } from '../../errors.js';
 import { formatNumber } from '../number.js';
@@ -439,6 +439,9 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'gather_rows':
         helpers.add('gather_rows');
         return `_gather_rows(${x()}, ${arg(a[1], false)}, ${rank(a[1])})`;
+      case 'bitcast':
+        // The float32 values' bits as an integer array (view), held as float64 as every value is.
+        return `np.asarray(${x()}, dtype=np.float32).view(np.${(eq.attrs as unknown as BitcastAttrs).to}).astype(np.float64)`;
       case 'scan':
       case 'foreach':
         throw new Error('numpy tensor form: a loop is a statement, not an expression');

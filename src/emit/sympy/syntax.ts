@@ -1,6 +1,6 @@
 import { Prec, type Fn, trigPrinters, TRIG_NAMES, TRIG } from '../../ir/ops.js';
 import type { Name } from '../../schedule.js';
-import { tableName } from '../common.js';
+import { noExactFmod, tableName } from '../common.js';
 import type { Syntax } from '../render.js';
 
 export const SYMPY_NUMBERS = { scientific: (m: string, e: number) => `${m}e${e}`, infinity: 'oo', nan: 'nan' };
@@ -44,6 +44,7 @@ export function sympySyntax(name: (n: Name) => string): Syntax {
       ...trigPrinters(TRIG_NAMES),
       max: (a, b) => `Max(${a}, ${b})`,
       min: (a, b) => `Min(${a}, ${b})`,
+      fmod: noExactFmod('SymPy'),
     },
     compare: (op, a, b) => `${{ gt: 'Gt', ge: 'Ge', eq: 'Eq', ne: 'Ne' }[op]}(${a.text}, ${b.text})`,
     bool: (c) => `Piecewise((1, ${c}), (0, True))`,

@@ -2,6 +2,7 @@ import { TRIG } from '../../ir/ops.js';
 import type { DotAttrs, GlobalPoolAttrs, MapAttrs, TOp } from '../../tensor/ops.js';
 import type { Equation, TensorProgram } from '../../tensor/program.js';
 import { SYMPY_SUPPORTS, sympySyntax } from './syntax.js';
+import { noBitcast } from '../tensor-common.js';
 import { appendLines, atoms, printMap } from '../tensor-common.js';
 import type { EmitOptions, TensorEmitter } from '../types.js';
 import { emitPythonTensor, fromEnd, generatedLine, paramsDoc, predictLine, py, pythonNames, type DialectContext, type PythonDialect, type TensorParams } from '../numpy/tensor.js';
@@ -188,6 +189,8 @@ function expr(eq: Equation, ctx: DialectContext, opts: EmitOptions): string | nu
     case 'scan':
     case 'foreach':
       return null;
+    case 'bitcast':
+      return noBitcast('SymPy');
     default: {
       const never: never = op;
       throw new Error(`sympy tensor form: no rule for op ${String(never)}`);

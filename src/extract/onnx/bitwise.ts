@@ -113,7 +113,16 @@ const bitCast: OnnxExtractor = (ctx) => {
   if (from === to) return [x];
   const readable = 'nn2eq reads integer bits as float16, bfloat16 and float32, and the bits of an integer type (or bool) as another of the same width';
   if (bytes === 8 && !(from === 'uint64' && to === 'int64')) return ctx.fail(`casts the bits of ${from} to ${to}: 64-bit patterns pass 2^53, where nn2eq's float64 values lose bits`, readable);
-  if (isFloat(from)) return ctx.fail(`reads the bits of ${from} values as ${to}: a float64 value holds neither a NaN's bits nor, in every format, the sign of a zero`, readable);
+  // float32 bits as a 32-bit integer: read natively by the formats that can (a float64 value holds
+  // neither a NaN's bits nor, in every format, the sign of a zero, so there is no formula for them).
+  if (from === 'float32' && (to === 'int32' || to === 'uint32')) {
+    if (x.kind === 'const') {
+      const bits = to === 'int32' ? new Int32Array(Float32Array.from(x.values).buffer) : new Uint32Array(Float32Array.from(x.values).buffer);
+      return [konst(x.dims, Float64Array.from(bits), to)];
+    }
+    return [tensor(ctx.op('bitcast', [x.t], { to })[0], to)];
+  }
+  if (isFloat(from)) return ctx.fail(`reads the bits of ${from} values as ${to}: a float64 value holds neither a NaN's bits nor, in every format, the sign of a zero`, 'nn2eq reads float32 bits as int32 and uint32 in the NumPy, JS, C and Julia tensor forms');
   if (to === 'bool') return ctx.fail(`reads ${from} bytes as bool, which is defined for the bytes 0 and 1 only`);
   if (from === 'bool' || (from === 'uint64' && to === 'int64')) return [x.kind === 'const' ? konst(x.dims, x.values, to) : tensor(x.t, to)];
   if (isInteger(to)) {

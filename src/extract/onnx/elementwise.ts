@@ -1,7 +1,7 @@
 import { attrFloat, attrInt, attrString } from '../../load/onnx/attributes.js';
 import type { FnName } from '../../tensor/functions.js';
 import { DTYPES, dtypeName } from '../../load/onnx/tensor.js';
-import { intRange, isFloat, isInteger, roundToFloat, SMALL_FLOATS, toSmallFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
+import { E8M0_ROUND_MODES, intRange, isFloat, isInteger, roundToFloat, SMALL_FLOATS, toFloat8e8m0, toSmallFloat, wrapInteger, type DType } from '../../tensor/dtype.js';
 import { sizeOf, type T } from '../../tensor/program.js';
 import { broadcast, dimsOf, dtypeOfVal, expandValues, konst, tensor, type Const, type OnnxContext, type OnnxExtractor, type Val } from './context.js';
 
@@ -164,7 +164,9 @@ const mod: OnnxExtractor = (ctx) => {
     return [foldBinary(ctx, a, b, (x, y) => roundToFloat(x % y, dtype), dtype)];
   }
   const dtype = dtypeOfVal(a);
-  if (!isInteger(dtype) || dtypeOfVal(b) !== dtype) return ctx.fail(`takes the remainder of computed ${dtype} values; nn2eq prints Mod exactly for integers (a float remainder near a multiple of the divisor would jump)`);
+  if (dtypeOfVal(b) !== dtype || dtype === 'bool') return ctx.fail(`takes the remainder of ${dtype} by ${dtypeOfVal(b)} values; ONNX's Mod needs one numeric type`);
+  // A float remainder is C's fmod, exact (so already a value of the input's type): ONNX requires fmod=1 for floats.
+  if (!isInteger(dtype)) return fmod === 1 ? [tensor(ctx.map('fmod', [ctx.tensor(0), ctx.tensor(1)]), dtype)] : ctx.fail(`Mod of ${dtype} values needs fmod=1, as ONNX defines it`);
   return [tensor(ctx.map(fmod === 1 ? 'int_fmod' : 'int_mod', [ctx.tensor(0), ctx.tensor(1)]), dtype)];
 };
 
@@ -339,6 +341,7 @@ const passThrough: OnnxExtractor = (ctx) => {
 function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number {
   if (to === 'bool') return x !== 0 ? 1 : 0;
   if (SMALL_FLOATS[to]) return toSmallFloat(x, to, attrInt(ctx.node, 'saturate', 1) === 1);
+  if (to === 'float8e8m0') return toFloat8e8m0(x, attrInt(ctx.node, 'saturate', 1) === 1, e8m0Mode(ctx));
   if (isFloat(to)) return roundToFloat(x, to);
   if (isFloat(from)) {
     const t = Math.trunc(x);
@@ -352,6 +355,12 @@ function castValue(ctx: OnnxContext, x: number, from: DType, to: DType): number 
   // Integer or bool to integer: the bits above the width are dropped.
   const r = wrapInteger(exactInt(ctx, x, from), to);
   return Number.isNaN(r) ? ctx.fail(`casts the ${from} value ${x} to ${to}, beyond ±2^53, which nn2eq cannot hold exactly`) : r;
+}
+
+/** A Cast's round_mode (to float8e8m0; 'up' unless given). */
+function e8m0Mode(ctx: OnnxContext): (typeof E8M0_ROUND_MODES)[number] {
+  const mode = attrString(ctx.node, 'round_mode', 'up');
+  return (E8M0_ROUND_MODES as readonly string[]).includes(mode) ? (mode as (typeof E8M0_ROUND_MODES)[number]) : ctx.fail(`round_mode is '${mode}', expected ${E8M0_ROUND_MODES.join(', ')}`);
 }
 
 /** The dtype named by a Cast's `to` (TensorProto.DataType). */
@@ -375,6 +384,12 @@ function castTo(ctx: OnnxContext, to: DType): Val[] {
     const saturate = attrInt(ctx.node, 'saturate', 1) === 1;
     const mode = small.over === 'none' ? 3 : saturate ? 0 : small.over === 'inf' ? 1 : 2;
     return [tensor(ctx.map('round_small', [v.t], [small.p, small.emin, small.max, mode]), to)];
+  }
+  // To float8e8m0: from the value as a float32 (ONNX's reference casts to float32 first), a power of two by its exponent.
+  if (to === 'float8e8m0') {
+    const exact32 = from === 'float16' || from === 'bfloat16' || from === 'float8e8m0' || from === 'bool' || SMALL_FLOATS[from] !== undefined;
+    const a = ctx.map('abs', [exact32 ? v.t : ctx.map('round_float32', [v.t], [], '_')], [], '_');
+    return [tensor(ctx.map('to_e8m0', [a, ctx.map('floor_log2', [a], [], '_')], [attrInt(ctx.node, 'saturate', 1) === 1 ? 1 : 0, E8M0_ROUND_MODES.indexOf(e8m0Mode(ctx))]), to)];
   }
   // To a float type: whole numbers (below 2^53) and bools are already their float values.
   if (isFloat(to)) return [tensor(v.t, to)];

@@ -37,6 +37,7 @@ import { roiAlignOps } from './roi-align.js';
 import { optionalOps } from './optional.js';
 import { compressOps } from './compress.js';
 import { mlOps } from './ml.js';
+import { tfidfOps } from './tfidf.js';
 import { trainingOps } from './training.js';
 import { treeOps } from './tree.js';
 import { runScan, type RunBody } from './scan.js';
@@ -78,6 +79,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxExtractor>> = {
   ...compressOps,
   // Other domains, keyed by domain and op type (extractorOf).
   ...mlOps,
+  ...tfidfOps,
   ...trainingOps,
   ...treeOps,
   // After the element-wise ops: its Where and boolean folds hand the cases they do not cover to those.
@@ -112,6 +114,8 @@ const TYPED_OPS: ReadonlySet<string> = new Set([
   'NegativeLogLikelihoodLoss', 'SoftmaxCrossEntropyLoss', 'OneHot',
   // A choice between a value and 0 (Trilu), sums and products of shifted copies (CumSum, CumProd, each step wrapped): exact for integers too.
   'Trilu', 'CumSum', 'CumProd',
+  // Integers compared with its pool's n-grams, the matches counted (tfidf.ts).
+  'TfIdfVectorizer',
   // Comparisons and choices (TopK's ranks and picks; Attention's boolean mask, chosen as 0 or −∞).
   'TopK', 'Attention',
   // position_ids index the caches (RotaryEmbedding refuses integer inputs to rotate).
@@ -379,7 +383,7 @@ export function buildOnnxProgram(model: OnnxModel, options: OnnxBuildOptions = {
     return outs.map((v) => {
       if (v.kind === 'const') return v;
       const dtype = v.dtype ?? fallback;
-      if (SMALL_FLOATS[dtype] && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike' && node.opType !== 'QuantizeLinear') {
+      if ((SMALL_FLOATS[dtype] || dtype === 'float8e8m0') && !EXACT_MOVES.has(node.opType) && node.opType !== 'Cast' && node.opType !== 'CastLike' && node.opType !== 'QuantizeLinear') {
         return fail(`computes ${dtype} values; nn2eq casts and quantizes to ${dtype} (Cast, CastLike, QuantizeLinear) and moves such values, but computes with them only after a cast to a wider float type`, 'cast to float16 or float32 first');
       }
       if ((dtype === 'float16' || dtype === 'bfloat16') && !EXACT_MOVES.has(node.opType)) {

@@ -9,9 +9,40 @@ import { axisOf, expandValues, tensor, type OnnxContext, type OnnxExtractor } fr
  * the root mean square of the trailing axes, then the scale).
  */
 
+/**
+ * BatchNormalization with training_mode=1 (opset 14 on), as ONNX's reference computes it
+ * (op_batch_normalization.py, _batchnorm_training_mode): Y normalized by the batch's own mean and
+ * biased variance over every axis but the channels (N and the spatial axes), and the running
+ * statistics running_mean = mean·momentum + batch_mean·(1 − momentum), likewise running_var from
+ * the biased batch variance. The spec's prose names no estimator; the reference uses the biased
+ * one (numpy's var) for both, which the conformance cases' expected outputs follow.
+ */
+const batchNormTraining: OnnxExtractor = (ctx) => {
+  const x = ctx.tensor(0);
+  if (x.shape.length < 2) return ctx.fail(`expects [N, C, …] of rank 2 or more, found [${x.shape.join(', ')}]`);
+  const c = x.shape[1];
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const momentum = attrFloat(ctx.node, 'momentum', 0.9);
+  // Channels last, every other axis one: [N·…, C], then the averages over the rows (global_pool's axis).
+  const perm = [0, ...x.shape.slice(2).map((_, i) => i + 2), 1];
+  const rows = ctx.reshape(ctx.transpose(x, perm, '_'), [sizeOf(x.shape) / c, c], '_');
+  const mean = ctx.op('global_pool', [rows], { kind: 'avg' }, '_')[0];
+  const centred = ctx.map('sub', [rows, mean], [], '_');
+  const variance = ctx.op('global_pool', [ctx.map('pow', [centred], [2], '_')], { kind: 'avg' }, '_')[0];
+  const shape0 = [c, ...x.shape.slice(2).map(() => 1)];
+  const [g, be] = [1, 2].map((i) => ctx.reshape(ctx.tensor(i, ['gamma', 'beta'][i - 1]), shape0, '_'));
+  const a = ctx.map('div', [g, ctx.map('sqrt', [ctx.map('affine', [ctx.reshape(variance, shape0, '_')], [1, eps], '_')], [], '_')], [], '_');
+  const b = ctx.map('sub', [be, ctx.map('mul', [ctx.reshape(mean, shape0, '_'), a], [], '_')], [], '_');
+  const y = ctx.map('scale_shift', [x, a, b]);
+  const running = (i: number, batch: T, role: string) =>
+    ctx.map('add', [ctx.map('affine', [ctx.reshape(ctx.tensor(i, role), [c], '_')], [momentum, 0], '_'), ctx.map('affine', [batch], [1 - momentum, 0], '_')]);
+  const outs = ctx.node.outputs;
+  return [y, outs[1] ? running(3, mean, 'mean') : y, outs[2] ? running(4, variance, 'var') : y].slice(0, outs.length).map((t) => tensor(t));
+};
+
 const batchNorm: OnnxExtractor = (ctx) => {
-  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its running mean / variance outputs are used (training mode); nn2eq converts inference graphs');
-  if (attrInt(ctx.node, 'training_mode', 0) === 1) return ctx.fail('training_mode=1 normalizes by the batch statistics; nn2eq converts inference graphs', 'export the model in eval() mode');
+  if (attrInt(ctx.node, 'training_mode', 0) === 1) return batchNormTraining(ctx);
+  if (ctx.node.outputs.slice(1).some((o) => o !== '')) return ctx.fail('its running mean / variance outputs are used, without training_mode=1 (opset 14 on); nn2eq converts inference graphs', 'export the model with opset 14 or later, or in eval() mode');
   const x = ctx.tensor(0);
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const shape0 = [x.shape[1], ...x.shape.slice(2).map(() => 1)];

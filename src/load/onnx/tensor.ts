@@ -27,6 +27,7 @@ export const DTYPES: Record<number, OnnxDtype> = {
   21: 'uint4',
   22: 'int4',
   23: 'float4e2m1',
+  24: 'float8e8m0',
   25: 'uint2',
   26: 'int2',
 };
@@ -36,14 +37,13 @@ const OTHER_DTYPES: Record<number, string> = {
   0: 'undefined',
   14: 'complex64',
   15: 'complex128',
-  24: 'float8e8m0',
 };
 
 /** Bytes per element in raw_data (packed types: a fraction of a byte). */
 const SIZE: Record<Exclude<OnnxDtype, 'string'>, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
   int4: 0.5, uint4: 0.5, int2: 0.25, uint2: 0.25,
-  float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1, float4e2m1: 0.5,
+  float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1, float4e2m1: 0.5, float8e8m0: 1,
 };
 
 /** Exponent bits, bias, and NaN/∞ encoding of the small float formats (ONNX's float8 types and float4e2m1). */
@@ -71,6 +71,13 @@ function smallFloat(bits: number, dtype: keyof typeof SMALL_FLOAT_BITS): number 
 }
 
 /** Small float values, one byte each (float4e2m1: two a byte, the lowest bits first). */
+/** float8e8m0 (an exponent alone, bias 127, no sign): byte k is 2^(k − 127), 255 is NaN. */
+function e8m0(bytes: ArrayLike<number>, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = (bytes[i] & 255) === 255 ? NaN : 2 ** ((bytes[i] & 255) - 127);
+  return out;
+}
+
 function smallFloats(bytes: ArrayLike<number>, dtype: keyof typeof SMALL_FLOAT_BITS, count: number): Float32Array {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = smallFloat(dtype === 'float4e2m1' ? (bytes[i >> 1] >> ((i & 1) * 4)) & 15 : bytes[i], dtype);
@@ -216,6 +223,7 @@ function fromRaw(raw: Uint8Array, dtype: Exclude<OnnxDtype, 'string'>, count: nu
     case 'bfloat16': return widenHalf(new Uint16Array(buf), count, bfloatToFloat);
     case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(new Uint8Array(buf), dtype, count);
     case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': case 'float4e2m1': return smallFloats(new Uint8Array(buf), dtype, count);
+    case 'float8e8m0': return e8m0(new Uint8Array(buf), count);
   }
 }
 
@@ -257,6 +265,7 @@ function fromTyped(dtype: Exclude<OnnxDtype, 'string'>, t: Typed, count: number)
     case 'int4': case 'uint4': case 'int2': case 'uint2': return unpack(t.ints, dtype, t.ints.length === 0 ? 0 : count);
     // One value per int32 (float4e2m1: one byte of two values per int32).
     case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': case 'float4e2m1': return smallFloats(t.ints, dtype, t.ints.length === 0 ? 0 : count);
+    case 'float8e8m0': return e8m0(t.ints, t.ints.length === 0 ? 0 : count);
   }
 }
 

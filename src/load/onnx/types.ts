@@ -22,13 +22,14 @@ export type OnnxDtype =
   | 'float8e5m2'
   | 'float8e5m2fnuz'
   | 'float4e2m1'
+  | 'float8e8m0'
   | 'string';
 
 /**
  * The values of a tensor, by dtype: float32 → Float32Array, float16/bfloat16 → Float32Array
  * (widened exactly), float64 → Float64Array, int8/16/32 and uint8/16/32 → the typed array of
  * that width, int64 → BigInt64Array, uint64 → BigUint64Array, bool → Uint8Array (0/1),
- * int4/uint4/int2/uint2 → Int8Array (unpacked), the float8 types and float4e2m1 → Float32Array
+ * int4/uint4/int2/uint2 → Int8Array (unpacked), the float8 types (float8e8m0: 2^(k − 127)) and float4e2m1 → Float32Array
  * (decoded exactly), string → string[].
  */
 export type OnnxValues =
