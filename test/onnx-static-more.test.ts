@@ -233,7 +233,7 @@ let oracle: Promise<Map<string, number[][]>> | undefined;
 const pythonRuns = () =>
   (oracle ??= (async () => {
     const spelled = CASES.map((c) => c.points.map((p) => p.map((x) => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' ? spell(v) : v))) as number[])));
-    const got = await runPyDriver<string[][][]>(python.exe, DRIVER, [...CASES.map((c) => c.reference), ...CASES.map((c) => text(c, 'numpy'))], [...spelled, ...spelled]);
+    const got = await runPyDriver<string[][][]>(python.exe, DRIVER, [...CASES.map((c) => c.reference), ...CASES.map((c) => text(c, 'numpy'))], [...spelled, ...spelled] as unknown as number[][][]); // each point is a list of nested inputs: JSON carries any depth
     const out = new Map<string, number[][]>();
     CASES.forEach((c, k) => {
       out.set(c.name, got[k].map((row) => row.map(unrepr)));
