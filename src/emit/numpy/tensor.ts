@@ -406,10 +406,11 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;
         const K = p.tensors[a[1]];
-        // A 3×3 kernel of the file's own weights at stride 1, 32 channels or more in and out, 7×7 outputs or more:
-        // Winograd's F(2×2, 3×3), its kernel transformed once at import (a kernel computed in predict or taken in
-        // params, SymPy's sums, and smaller convolutions, where the transforms cost more than they save, stay with _conv).
-        if (!dialect && !params && K.kind === 'const' && at.groups === 1 && K.shape.length === 4 && K.shape[0] === 3 && K.shape[1] === 3 && K.shape[2] >= 32 && K.shape[3] >= 32 && at.strides.every((s) => s === 1) && at.dilation.every((d) => d === 1) && sizeOf(at.outSpatial) >= 49) {
+        // A 3×3 kernel of the file's own weights at stride 1, 32 channels or more in and out, 196 output positions or
+        // more: Winograd's F(2×2, 3×3), its kernel transformed once at import. A kernel computed in predict or taken in
+        // params, SymPy's sums, and smaller convolutions stay with _conv: with few positions the transforms, and the
+        // transformed kernel's 16/9 the memory read for each product, cost more than the multiply-adds saved.
+        if (!dialect && !params && K.kind === 'const' && at.groups === 1 && K.shape.length === 4 && K.shape[0] === 3 && K.shape[1] === 3 && K.shape[2] >= 32 && K.shape[3] >= 32 && at.strides.every((s) => s === 1) && at.dilation.every((d) => d === 1) && sizeOf(at.outSpatial) >= 196) {
           helpers.add('winograd');
           helpers.add('winograd_kernel');
           winograd.add(a[1]);
