@@ -172,6 +172,7 @@ export const HELPERS = {
         np.subtract(d[2], d[1], out=into[2])
         np.subtract(d[1], d[3], out=into[3])
 
+    # Rows of blocks per part: about 512 KB of cells, at least 64 blocks; then as many rows in every part as that allows.
     rows = max(1, (1 << 19) // (16 * tw * c * y.itemsize), -(-64 // tw))
     rows = -(-th // -(-th // rows))
     for e in range(n):
