@@ -132,8 +132,93 @@ export const HELPERS = {
         if b is not None:
             y += b
     return y.reshape(lead + out + (f,))`,
+  maximum: `def _maximum(a, b):
+    """np.maximum(a, b) where a or b is a number: the number made an array of the other's shape first, as NumPy 1.24 takes
+    the maximum of two arrays 2-3 times faster than of an array and a number; the result goes into that array."""
+    if isinstance(b, np.ndarray) and b.ndim > 0:
+        a = np.full_like(b, a)
+        return np.maximum(a, b, out=a)
+    if isinstance(a, np.ndarray) and a.ndim > 0:
+        b = np.full_like(a, b)
+        return np.maximum(a, b, out=b)
+    return np.maximum(a, b)`,
+  minimum: `def _minimum(a, b):
+    """np.minimum(a, b) where a or b is a number, as _maximum does it."""
+    if isinstance(b, np.ndarray) and b.ndim > 0:
+        a = np.full_like(b, a)
+        return np.minimum(a, b, out=a)
+    if isinstance(a, np.ndarray) and a.ndim > 0:
+        b = np.full_like(a, b)
+        return np.minimum(a, b, out=b)
+    return np.minimum(a, b)`,
+  winograd: `def _winograd(x, U, b, pad_before, out):
+    """x convolved with a 3×3 kernel at stride 1, plus b, by Winograd's F(2×2, 3×3) (Lavin and Gray, 2015); U is the
+    kernel as _winograd_kernel gives it. Each 2×2 block of outputs reads the 4×4 cells around it: Bᵀ d B (additions only),
+    then cell by cell times U (16 matrix products over the channels, where the 3×3 kernel takes 36 per 2×2 outputs,
+    2.25 times fewer multiply-adds), then Aᵀ m A (additions only). Done a few rows of blocks at a time (about 512 KB of
+    cells, at least 64 blocks a product), which stay in cache from one step to the next."""
+    lead, (c, f), (h, w) = x.shape[:-3], U.shape[1:], out
+    n, th, tw = int(np.prod(lead)), (h + 1) // 2, (w + 1) // 2
+    xp = _padded(x, (3, 3), (1, 1), (1, 1), pad_before, (2 * th, 2 * tw), 0.0)
+    xp = xp.reshape((n,) + xp.shape[-3:])
+    y = np.empty((n, 2 * th, 2 * tw, f), dtype=np.result_type(x, U))
+    At = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=y.dtype)
+    A = np.kron(At, At)
+
+    def bt(d, into):
+        """Bᵀ d along the first axis of four cells d: d0 - d2, d1 + d2, d2 - d1, d1 - d3."""
+        np.subtract(d[0], d[2], out=into[0])
+        np.add(d[1], d[2], out=into[1])
+        np.subtract(d[2], d[1], out=into[2])
+        np.subtract(d[1], d[3], out=into[3])
+
+    # Rows of blocks per part: about 512 KB of cells, at least 64 blocks; then as many rows in every part as that allows.
+    rows = max(1, (1 << 19) // (16 * tw * c * y.itemsize), -(-64 // tw))
+    rows = -(-th // -(-th // rows))
+    for e in range(n):
+        for r in range(0, th, rows):
+            k = min(rows, th - r)
+            # The rows of every block, then their columns: v[i, j] is cell (i, j) of Bᵀ d B for k rows of tw blocks.
+            d = np.empty((4, k, xp.shape[2], c), dtype=y.dtype)
+            bt([xp[e, 2 * r + i:2 * (r + k) + i:2] for i in range(4)], d)
+            v = np.empty((4, 4, k, tw, c), dtype=y.dtype)
+            for i in range(4):
+                bt([d[i][:, j:j + 2 * tw:2] for j in range(4)], v[i])
+            m = np.matmul(v.reshape(16, k * tw, c), U)
+            # Aᵀ m A for every block at once, its 2×2 outputs put in place with b added.
+            z = (A @ m.reshape(16, -1)).reshape(2, 2, k, tw, f).transpose(2, 0, 3, 1, 4)
+            ys = y[e, 2 * r:2 * (r + k)].reshape(z.shape)
+            if b is None:
+                np.copyto(ys, z)
+            else:
+                np.add(z, b, out=ys)
+    if (2 * th, 2 * tw) != out:
+        y = np.ascontiguousarray(y[:, :h, :w])
+    return y.reshape(lead + out + (f,))`,
+  winograd_kernel: `def _winograd_kernel(K):
+    """A 3×3 kernel K (3, 3, channels, filters) as _winograd multiplies it: G K Gᵀ over the kernel's two axes, computed
+    in float64 and rounded once, its 4×4 cells in a row (16, channels, filters)."""
+    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+    GK = (G @ K.reshape(3, -1)).reshape(4, 3, -1)
+    return np.matmul(G, GK).reshape((16,) + K.shape[2:]).astype(K.dtype)`,
   depthwise_conv: `def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum."""
+    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum. With one kernel per
+    channel, under 64 channels, at stride and dilation 1 along the last axis: one product per kernel cell, added up, each
+    along a whole row of positions and channels at once (einsum's loops run along the channels only, too few)."""
+    c, m = D.shape[-2:]
+    if m == 1 and c < 64 and strides[-1] == 1 and dilation[-1] == 1:
+        y = t = None
+        for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
+            # A row of positions and channels is one run of numbers of x, and D[k] repeated along it.
+            xs, d = xs.reshape(xs.shape[:-2] + (-1,)), np.tile(D[k][:, 0], out[-1])
+            if y is None:
+                y = xs * d
+                t = np.empty_like(y)
+            else:
+                y += np.multiply(xs, d, out=t)
+        if b is not None:
+            y += np.tile(b, out[-1])
+        return y.reshape(y.shape[:-1] + (out[-1], c))
     cells = 'ijkl'[:len(out)]
     y = np.einsum(f'...c{cells},{cells}cm->...cm', _cells(x, D.shape[:-2], strides, dilation, pad_before, out), D)
     y = y.reshape(y.shape[:-2] + (-1,))
@@ -143,8 +228,9 @@ export const HELPERS = {
   pool: `def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
-        for _, xs in _windows(x, size, strides, dilation, pad_before, out, -np.inf):
-            y = xs if y is None else np.maximum(y, xs)
+        for i, (_, xs) in enumerate(_windows(x, size, strides, dilation, pad_before, out, -np.inf)):
+            # The first window is a view of x; from the second on, the maximum goes into one array of its own.
+            y = xs if i == 0 else np.maximum(y, xs, out=None if i == 1 else y)
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
@@ -247,7 +333,19 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const float = opts.dtype === 'float32' ? 'np.float32' : 'np.float64';
   const typed = (text: string) => text.replaceAll('np.float64', float);
   const zerosType = opts.dtype === 'float32' ? `, dtype=${float}` : '';
-  const syntax = numpySyntax(() => '', float);
+  const base = numpySyntax(() => '', float);
+  // NumPy 1.24 takes the maximum or minimum of two arrays 2-3 times faster than of an array and a number (ReLU,
+  // ReLU6): against a number, in an element-wise op of LARGE numbers or more per example, it is _maximum or
+  // _minimum, which make the number an array first (on fewer, the call costs more than it saves).
+  // (A number float32 cannot hold would make NumPy's result float64: that stays np.maximum.)
+  const number = (t: string) => /^-?\d[\d.]*(e[+-]?\d+)?$/.test(t) && Math.abs(Number(t)) < 3e38;
+  const bound = (ufunc: 'maximum' | 'minimum') => (a: string, b: string) => {
+    if (dialect || !largeMap || number(a) === number(b)) return `np.${ufunc}(${a}, ${b})`;
+    helpers.add(ufunc);
+    return `_${ufunc}(${a}, ${b})`;
+  };
+  const syntax = { ...base, functions: { ...base.functions, max: bound('maximum'), min: bound('minimum') } };
+  let largeMap = false;
   const rank = (id: TensorId) => p.tensors[id].shape.length;
   // A value read once, by the next lines of the same block, is printed in place.
   const inlined = new Map<TensorId, string>();
@@ -260,6 +358,8 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   };
   const calls = new Set(p.calls.flatMap((c) => c.outputs.map((t) => t.id)));
   const fromInputs = dependsOnInputs(p);
+  // Conv kernels printed a second time, as Winograd's F(2×2, 3×3) multiplies them.
+  const winograd = new Set<TensorId>();
 
   const argOf = (id: TensorId, atom = true): Arg => ({ text: arg(id, atom), prec: inlined.has(id) && !atom ? inlinedPrec.get(id)! : Prec.Atom });
   // NumPy aligns axes at the right, batch axes included: a value that has batch axes and fewer axes
@@ -305,6 +405,7 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       case 'map': {
         const r = rank(eq.outs[0]);
         const args = a.map((id) => elementwise(id, r));
+        largeMap = sizeOf(p.tensors[eq.outs[0]].shape) >= LARGE;
         const m = printMap(eq.attrs as unknown as MapAttrs, args, syntax, NUMPY_FUNCTIONS, opts);
         m.uses.forEach((f) => fns.add(f));
         const reads = templateReads(eq.attrs as unknown as MapAttrs, a.length);
@@ -354,6 +455,17 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
       }
       case 'conv': {
         const at = eq.attrs as unknown as ConvAttrs;
+        const K = p.tensors[a[1]];
+        // A 3×3 kernel of the file's own weights at stride 1, 32 channels or more in and out, 196 output positions or
+        // more: Winograd's F(2×2, 3×3), its kernel transformed once at import. A kernel computed in predict or taken in
+        // params, SymPy's sums, and smaller convolutions stay with _conv: with few positions the transforms, and the
+        // transformed kernel's 16/9 the memory read for each product, cost more than the multiply-adds saved.
+        if (!dialect && !params && K.kind === 'const' && at.groups === 1 && K.shape.length === 4 && K.shape[0] === 3 && K.shape[1] === 3 && K.shape[2] >= 32 && K.shape[3] >= 32 && at.strides.every((s) => s === 1) && at.dilation.every((d) => d === 1) && sizeOf(at.outSpatial) >= 196) {
+          helpers.add('winograd');
+          helpers.add('winograd_kernel');
+          winograd.add(a[1]);
+          return `_winograd(${x()}, ${names[a[1]]}_winograd, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.padBefore)}, ${py(at.outSpatial)})`;
+        }
         helpers.add('conv');
         return `_conv(${x()}, ${arg(a[1])}, ${at.bias ? arg(a[2]) : 'None'}, ${py(at.strides)}, ${py(at.dilation)}, ${py(at.padBefore)}, ${py(at.outSpatial)}, ${at.groups})`;
       }
@@ -564,6 +676,10 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
     for (const id of consts) {
       if (empty(id)) lines.push('', `${names[id]} = np.zeros(${py(p.tensors[id].shape)}${zerosType})`);
       else appendLines(lines, '', `${names[id]} = _w("""`, weights(id, ''));
+    }
+    if (winograd.size > 0) {
+      lines.push('', '# The 3×3 kernels that _winograd multiplies, transformed once.');
+      for (const id of winograd) lines.push(`${names[id]}_winograd = _winograd_kernel(${names[id]})`);
     }
   }
   lines.push('', '', `def predict(${[...(params ? ['params'] : []), ...args].join(', ')}):`);

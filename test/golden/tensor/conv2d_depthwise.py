@@ -22,6 +22,14 @@ def _padded(x, kernel, strides, dilation, pad_before, out, fill):
     return xp
 
 
+def _windows(x, kernel, strides, dilation, pad_before, out, fill):
+    """(kernel offset, the strided slice of x it multiplies) over the spatial axes before the channels."""
+    xp = _padded(x, kernel, strides, dilation, pad_before, out, fill)
+    for k in np.ndindex(*kernel):
+        cut = tuple(slice(i * d, i * d + (o - 1) * s + 1, s) for i, d, o, s in zip(k, dilation, out, strides))
+        yield k, xp[(Ellipsis,) + cut + (slice(None),)]
+
+
 def _cells(x, kernel, strides, dilation, pad_before, out):
     """The windows of x as a strided view, no copy: (..., output positions, channels, kernel cells)."""
     r = len(out)
@@ -33,7 +41,23 @@ def _cells(x, kernel, strides, dilation, pad_before, out):
 
 
 def _depthwise_conv(x, D, b, strides, dilation, pad_before, out):
-    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum."""
+    """Every window of every channel against that channel's kernels D[..., c, m], summed by einsum. With one kernel per
+    channel, under 64 channels, at stride and dilation 1 along the last axis: one product per kernel cell, added up, each
+    along a whole row of positions and channels at once (einsum's loops run along the channels only, too few)."""
+    c, m = D.shape[-2:]
+    if m == 1 and c < 64 and strides[-1] == 1 and dilation[-1] == 1:
+        y = t = None
+        for k, xs in _windows(x, D.shape[:-2], strides, dilation, pad_before, out, 0.0):
+            # A row of positions and channels is one run of numbers of x, and D[k] repeated along it.
+            xs, d = xs.reshape(xs.shape[:-2] + (-1,)), np.tile(D[k][:, 0], out[-1])
+            if y is None:
+                y = xs * d
+                t = np.empty_like(y)
+            else:
+                y += np.multiply(xs, d, out=t)
+        if b is not None:
+            y += np.tile(b, out[-1])
+        return y.reshape(y.shape[:-1] + (out[-1], c))
     cells = 'ijkl'[:len(out)]
     y = np.einsum(f'...c{cells},{cells}cm->...cm', _cells(x, D.shape[:-2], strides, dilation, pad_before, out), D)
     y = y.reshape(y.shape[:-2] + (-1,))

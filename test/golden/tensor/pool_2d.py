@@ -98,8 +98,9 @@ def _conv(x, K, b, strides, dilation, pad_before, out, groups):
 def _pool(x, kind, size, strides, dilation, pad_before, out):
     if kind == 'max':
         y = None
-        for _, xs in _windows(x, size, strides, dilation, pad_before, out, -np.inf):
-            y = xs if y is None else np.maximum(y, xs)
+        for i, (_, xs) in enumerate(_windows(x, size, strides, dilation, pad_before, out, -np.inf)):
+            # The first window is a view of x; from the second on, the maximum goes into one array of its own.
+            y = xs if i == 0 else np.maximum(y, xs, out=None if i == 1 else y)
         return y
     # TF's average counts only the cells inside the input.
     y, n = 0.0, 0.0
