@@ -564,6 +564,10 @@ def pointwise_boole(c):
 
 # ---------------------------------------------------------------- evaluation
 
+# A number as SymPy's parser leaves it in FullForm (compiled once: ev reads every leaf of the tree).
+NUMBER = re.compile(r"-?\d+(\.\d*)?")
+
+
 class Interp:
     def __init__(self, literals):
         self.scopes = [dict(literals)]
@@ -599,7 +603,7 @@ class Interp:
 
     def ev(self, node):
         if isinstance(node, str):
-            if re.fullmatch(r"-?\d+(\.\d*)?", node):
+            if NUMBER.fullmatch(node):
                 return float(node)
             return self.lookup(node)
         head, *args = node
