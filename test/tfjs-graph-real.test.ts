@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,8 @@ import { convertWithIR } from '../src/convert.js';
 import { buildTfProgram, tfModelSpec } from '../src/extract/tf/index.js';
 import { loadAnyModel, type TfGraphModel } from '../src/load/index.js';
 import { withPython } from './check.js';
-import { flat, mismatch, python, readReference, runCRows, runPyDriver, SHARED, withCC, type Reference } from './helpers.js';
+import { C_FLAGS } from '../src/verify/extra-runtimes.js';
+import { flat, mismatch, python, readReference, runCRows, runPyDriver, SHARED, tmpDir, withCC, type Reference } from './helpers.js';
 
 // Real TF.js graph models (test/models/tfjs-graph/INDEX.md): each converted once to the NumPy, JS
 // and C tensor forms, run in node, in one python3 process and by gcc, against TF.js's own
@@ -41,6 +41,16 @@ interface Case {
 }
 
 const cases = new Map<string, Case | Error>();
+
+/**
+ * gcc at -O0 here, not --verify's -O1 (C_FLAGS): these tests check the numbers, and most of gcc's
+ * time on these texts is reading megabytes of weight literals, which -O1 then spends a third more on
+ * (facemesh-attention-pinto: 7.3 s of CPU at -O1, 4.9 s at -O0, the same output bytes). x86-64
+ * computes doubles in SSE2 registers and -std=c99 does not contract a*b+c, so both give the same
+ * numbers. -Wall -Werror still apply; the warnings only -O1's flow analysis finds
+ * (-Wmaybe-uninitialized) are checked on this emitter by tensor-c and emit-c, at -O1.
+ */
+const NUMBERS_ONLY = C_FLAGS.map((f) => (f === '-O1' ? '-O0' : f));
 
 beforeAll(async () => {
   for (const name of Object.keys(MODELS)) {
@@ -107,7 +117,7 @@ print(json.dumps(res))
     withCC(`${name}: C (gcc)`, async () => {
       const c = get(name);
       const m = flat(c.ref.cases[0].outputs).length;
-      const [row] = await runCRows(c.texts.c, [flat(c.ref.cases[0].inputs)], m);
+      const [row] = await runCRows(c.texts.c, [flat(c.ref.cases[0].inputs)], m, NUMBERS_ONLY);
       // C writes the outputs flat in the model's order: cut them by the sizes of the model's outputs.
       const sizes = c.order.length === 1 ? [m] : new Array<number>(c.order.length).fill(0);
       if (c.order.length > 1) c.order.forEach((k, i) => (sizes[k] = flat((c.ref.cases[0].outputs as unknown[])[i]).length));
@@ -127,7 +137,7 @@ print(json.dumps(res))
  * through vitest's transform): each module with its inputs; the outputs as predict nests them.
  */
 function runNodeModules(texts: readonly string[], inputs: readonly unknown[][]): Promise<unknown[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'nn2eq-graph-'));
+  const dir = tmpDir();
   const files = texts.map((t, i) => {
     const f = join(dir, `m${i}.mjs`);
     writeFileSync(f, t);
