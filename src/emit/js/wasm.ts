@@ -181,12 +181,12 @@ class Body {
     return this.op(this.t === F32 ? 0x97 : 0xa5);
   }
 
-  /** for (; i < limit; i += step) body — `limit` pushes an i32; the loop's own blocks are closed here. */
-  loopLt(i: number, limit: () => void, step: number | (() => void), body: () => void): this {
+  /** for (; i < limit; i += step) body — `limit` pushes an i32; the loop's own blocks are closed here. `unsigned` compares as addresses (past 2 GiB too). */
+  loopLt(i: number, limit: () => void, step: number | (() => void), body: () => void, unsigned = false): this {
     this.op(0x02, 0x40, 0x03, 0x40);
     this.get(i);
     limit();
-    this.op(0x4e, 0x0d, 1); // i32.ge_s; br_if to the block's end
+    this.op(unsigned ? 0x4f : 0x4e, 0x0d, 1); // i32.ge_u or i32.ge_s; br_if to the block's end
     body();
     if (typeof step === 'number') this.inc(i, step);
     else step();
@@ -335,35 +335,36 @@ function gemm(t: number, E: number, NR: number): Fn {
   return { name: 'gemm', params, body: f };
 }
 
-/** Copies `bytes` (a multiple of E) from src to dst, 16 at a time then E at a time; zeros instead when src is -1. */
+/** Copies `bytes` (a multiple of E) from src to dst, 16 at a time then E at a time; zeros instead when src is -1. dst and src are
+ * addresses, compared unsigned: a memory may pass 2 GiB. */
 function copyLoop(f: Body, E: number, dst: number, src: number, bytes: number, end: number): void {
   f.get(dst).get(bytes).add().set(end);
   f.loopLt(dst, () => f.get(end).i32(15).op(0x6b), () => {
     f.inc(dst, 16);
-    f.get(src).i32(0).op(0x4e).when(() => f.inc(src, 16)); // src >= 0
+    f.get(src).i32(-1).op(0x47).when(() => f.inc(src, 16)); // src != -1
   }, () => {
     f.get(dst);
-    f.get(src).i32(0).op(0x48); // src < 0
+    f.get(src).i32(-1).op(0x46); // src == -1
     f.op(0x04, V128);
     f.simd(0x0c).op(...new Array(16).fill(0)); // v128.const 0
     f.op(0x05);
     f.get(src).vload(0);
     f.op(0x0b);
     f.vstore(0);
-  });
+  }, true);
   f.loopLt(dst, () => f.get(end), () => {
     f.inc(dst, E);
-    f.get(src).i32(0).op(0x4e).when(() => f.inc(src, E));
+    f.get(src).i32(-1).op(0x47).when(() => f.inc(src, E));
   }, () => {
     f.get(dst);
-    f.get(src).i32(0).op(0x48);
+    f.get(src).i32(-1).op(0x46);
     f.op(0x04, E === 4 ? F32 : F64);
     f.op(E === 4 ? 0x43 : 0x44, ...new Array(E).fill(0));
     f.op(0x05);
     f.get(src).sload(0);
     f.op(0x0b);
     f.sstore(0);
-  });
+  }, true);
 }
 
 /** im2col(col, x, inH, inW, C, kH, kW, sH, sW, dH, dW, pH, pW, outH, outW): see the file comment. */
