@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import { wasmKernels, wasmLanes } from '../src/emit/js/wasm.js';
 import { mulberry32 } from '../src/verify/random.js';
-import { mismatch } from './helpers.js';
+import { FIXTURES, mismatch } from './helpers.js';
 
 // --wasm's kernels called directly (no generated module, so no fallback to the plain loops can hide
 // them), against an im2col and a depthwise convolution written here in plain loops: windows whose
@@ -136,4 +138,16 @@ describe('--wasm kernels in a memory past 2 GiB', () => {
       }
     });
   }
+});
+
+describe('--wasm --verify with --precision', () => {
+  it("says how far the kernels move the outputs from the plain loops of the same rounded weights, not the rounding's cost", async () => {
+    let err = '';
+    const code = await main([join(FIXTURES, 'conv2d_same_strided', 'model.json'), '-f', 'js', '--wasm', '--precision', '3', '--verify', '--report', 'json'], { stdout: () => {}, stderr: (t) => (err += t), stdinIsTTY: true });
+    expect(code).toBe(1); // 3 digits move the outputs past the tolerance
+    const r = JSON.parse(err) as { wasm: { maxAbs: number }; rounding: { maxAbs: number } };
+    expect(r.rounding.maxAbs).toBeGreaterThan(1e-4);
+    // float64 kernels and float64 loops over the same weights differ in the order of their sums only.
+    expect(r.wasm.maxAbs).toBeLessThan(1e-12);
+  });
 });

@@ -198,7 +198,7 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     // --wasm: the same program printed without the kernels (the plain loops, same dtype), on the same points.
     let wasmShift: VerifyReport['wasm'];
     if (opts.wasm && 'values' in result && program) {
-      const plain = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name, ...(float32 ? { dtype: 'float32' as const } : {}) });
+      const plain = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name, ...(float32 ? { dtype: 'float32' as const } : {}), ...(opts.precision !== undefined ? { precision: opts.precision } : {}) });
       const got = await runText(opts.format, plain, ex, points);
       wasmShift = got ? shift(result.values, got) : null;
     }
