@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { emitJsTensor } from '../src/emit/js/tensor.js';
+import type { TensorProgram } from '../src/index.js';
+import { ProgramBuilder } from '../src/tensor/builder.js';
 import { wasmKernels, wasmLanes } from '../src/emit/js/wasm.js';
 import { mulberry32 } from '../src/verify/random.js';
 import { FIXTURES, mismatch } from './helpers.js';
@@ -149,5 +152,31 @@ describe('--wasm --verify with --precision', () => {
     expect(r.rounding.maxAbs).toBeGreaterThan(1e-4);
     // float64 kernels and float64 loops over the same weights differ in the order of their sums only.
     expect(r.wasm.maxAbs).toBeLessThan(1e-12);
+  });
+});
+
+describe('--wasm memory for ops the kernels leave to the plain loops', () => {
+  it('a 3-D convolution reserves no im2col matrix nor packed weights in HEAP', () => {
+    const b = new ProgramBuilder();
+    const x = b.input([16, 16, 16, 8], 0);
+    b.layer = 1;
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const [y] = b.apply('conv', [x, b.constant('K', [3, 3, 3, 8, 8], new Float32Array(1728).fill(0.5))], { kernel: [3, 3, 3], strides: [1, 1, 1], dilation: [1, 1, 1], padBefore: [1, 1, 1], outSpatial: [16, 16, 16], groups: 1, bias: false }, fail);
+    const program: TensorProgram = {
+      tensors: b.tensors,
+      equations: b.equations,
+      inputs: [{ name: 'x', tensor: x }],
+      outputs: [{ name: 'y', tensor: y }],
+      calls: [{ layer: 'conv3d', className: 'Conv3D', node: 0, number: 1, at: 1, from: 0, to: b.equations.length, outputs: [y] }],
+      layerCount: 1,
+      modelName: 'conv3d',
+      file: 'conv3d',
+    };
+    const text = emitJsTensor(program, { inline: false, maxSize: Infinity, modelName: 'conv3d', wasm: true });
+    const heap = Number(/kernels' memory \((\d+) bytes\)/.exec(text)?.[1]);
+    // The input and the output, float64: 2 x 16^3 x 8 x 8 bytes, and the kernels' 64 bytes of scratch.
+    expect(heap).toBe(2 * 16 ** 3 * 8 * 8 + 64);
   });
 });

@@ -1459,7 +1459,7 @@ class Printer {
           return;
         }
         let site = '';
-        if (this.wasmAt(depth) && a.groups === 1) {
+        if (this.wasmAt(depth) && a.groups === 1 && a.kernel.length <= 2) {
           // The kernel's matrix is [taps * C, F]; im2col writes one row of it per output pixel.
           const k = sizeOf(a.kernel) * C;
           site = `${this.wasmSite(this.panelBytes(k, F))}, `;
@@ -1470,7 +1470,7 @@ class Printer {
       }
       case 'depthwise_conv': {
         const a = eq.attrs as unknown as DepthwiseAttrs;
-        const site = this.wasmAt(depth) && a.multiplier === 1 ? `${this.wasmSite((sizeOf(this.p.tensors[eq.args[1]].shape) + sizeOf(this.p.tensors[eq.outs[0]].shape.slice(-1))) * this.bytes)}, ` : '';
+        const site = this.wasmAt(depth) && a.multiplier === 1 && a.kernel.length <= 2 ? `${this.wasmSite((sizeOf(this.p.tensors[eq.args[1]].shape) + sizeOf(this.p.tensors[eq.outs[0]].shape.slice(-1))) * this.bytes)}, ` : '';
         line(`${this.use(site ? 'wasmDepthwise' : 'depthwiseConv')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier}${this.clampArgs(eq)});`);
         return;
       }
