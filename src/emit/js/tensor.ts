@@ -1400,7 +1400,7 @@ class Printer {
           const xk = n[eq.args[2 * k]];
           const w = n[eq.args[2 * k + 1]];
           const clamp = k === a.pairs - 1 ? this.clampArgs(eq) : '';
-          const site = this.wasmAt(depth) ? `${this.wasmSite(this.panelBytes(rows, cols))}, ` : '';
+          const site = this.wasmAt(depth) && this.constants(eq.args[2 * k + 1], k === 0 && a.bias ? eq.args[2 * a.pairs] : undefined) ? `${this.wasmSite(this.panelBytes(rows, cols))}, ` : '';
           const call = (helper: string) => this.use(site ? `wasm${helper[0].toUpperCase()}${helper.slice(1)}` : helper);
           if (k === 0) line(`${call('dense')}(${site}${y}, ${xk}, ${w}, ${a.bias ? n[eq.args[2 * a.pairs]] : 'null'}, ${rows}, ${cols}${clamp});`);
           else line(`${call('denseAdd')}(${site}${y}, ${xk}, ${w}, ${rows}, ${cols}${clamp});`);
@@ -1454,12 +1454,12 @@ class Printer {
         if (!this.dynamic(eq.args[0]) && a.groups === 1 && a.kernel.every((k) => k === 1) && a.strides.every((s) => s === 1) && a.padBefore.every((q) => q === 0) && sizeOf(a.outSpatial) === sizeOf(this.p.tensors[eq.args[0]].shape.slice(0, -1))) {
           // Every output pixel is its input pixel's channels times K: a dense layer over the pixels.
           if (sizeOf(a.outSpatial) >= 4) this.denseBlocks = true;
-          const site = this.wasmAt(depth) ? `${this.wasmSite(this.panelBytes(C, F))}, ` : '';
+          const site = this.wasmAt(depth) && this.constants(eq.args[1], a.bias ? eq.args[2] : undefined) ? `${this.wasmSite(this.panelBytes(C, F))}, ` : '';
           line(`${this.use(site ? 'wasmDense' : 'dense')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${C}, ${F}${this.clampArgs(eq)}); // a 1x1 convolution: the same dense layer at every pixel`);
           return;
         }
         let site = '';
-        if (this.wasmAt(depth) && a.groups === 1 && a.kernel.length <= 2) {
+        if (this.wasmAt(depth) && a.groups === 1 && a.kernel.length <= 2 && this.constants(eq.args[1], a.bias ? eq.args[2] : undefined)) {
           // The kernel's matrix is [taps * C, F]; im2col writes one row of it per output pixel.
           const k = sizeOf(a.kernel) * C;
           site = `${this.wasmSite(this.panelBytes(k, F))}, `;
@@ -1470,7 +1470,7 @@ class Printer {
       }
       case 'depthwise_conv': {
         const a = eq.attrs as unknown as DepthwiseAttrs;
-        const site = this.wasmAt(depth) && a.multiplier === 1 && a.kernel.length <= 2 ? `${this.wasmSite((sizeOf(this.p.tensors[eq.args[1]].shape) + sizeOf(this.p.tensors[eq.outs[0]].shape.slice(-1))) * this.bytes)}, ` : '';
+        const site = this.wasmAt(depth) && a.multiplier === 1 && a.kernel.length <= 2 && this.constants(eq.args[1], a.bias ? eq.args[2] : undefined) ? `${this.wasmSite((sizeOf(this.p.tensors[eq.args[1]].shape) + sizeOf(this.p.tensors[eq.outs[0]].shape.slice(-1))) * this.bytes)}, ` : '';
         line(`${this.use(site ? 'wasmDepthwise' : 'depthwiseConv')}(${site}${y}, ${x}, ${n[eq.args[1]]}, ${a.bias ? n[eq.args[2]] : 'null'}, ${this.geometry(eq, a)}, ${a.multiplier}${this.clampArgs(eq)});`);
         return;
       }
@@ -1550,6 +1550,15 @@ class Printer {
   /** --wasm (at any depth: a loop body's buffers are regions of the kernels' memory too, but for those sized per call, which the kernels' helpers leave to the plain loops). */
   private wasmAt(_depth: number): boolean {
     return this.opts.wasm === true;
+  }
+
+  /**
+   * --wasm: a call site packs its weights (and bias) into the kernels' memory on its first call and
+   * reads them from there ever after, so it is only for weights that are constants of the file; a
+   * computed kernel (none reaches these ops today) keeps the plain loops.
+   */
+  private constants(...ids: (TensorId | undefined)[]): boolean {
+    return ids.every((id) => id === undefined || this.p.tensors[id].kind === 'const');
   }
 
   /** A new kernel call site whose weights take `bytes` (rounded up to 16) once packed; its number. */
