@@ -145,6 +145,7 @@ describe('reduction refusals name what they found', () => {
     ['ReduceSum of bool', reduction('ReduceSum', [1], { dtype: 'bool' }), /: reduces bool values by sum, which/],
     ['ReduceProd of int32', reduction('ReduceProd', [1], { dtype: 'int32' }), /: multiplies int32 values, which nn2eq prints only for floating-point values$/],
     ['ReduceProd of 65 factors', reduction('ReduceProd', [1], { dims: [1, 65] }), /: multiplies 65 values per output; nn2eq prints a product of up to 64; hint: reduce fewer axes at a time$/],
+    ['ReduceSum with computed axes', model([node('ReduceSum', ['c', 'a'], ['y'], {}, 13)], [['c', 'float32', DIMS], ['a', 'int64', [1]]], ['y'], [], 13), /: its axes \(input 'a'\) is not constant/],
   ];
   for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
 });
@@ -250,4 +251,22 @@ describe('argmax, TopK and norm refusals name what they found', () => {
     ['LpNormalization with p 3', model([node('LpNormalization', ['x'], ['y'], { p: int(3) })], [x([2, 3])], ['y']), /: p is 3; ONNX's LpNormalization takes 1 or 2$/],
   ];
   for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
+});
+
+describe('what the numbers alone do not show: shapes and the equations printed', () => {
+  const shape = (m: ReturnType<typeof model>) => buildOnnxProgram(m).outputs.map((o) => o.tensor.shape);
+  it('keepdims 0 drops the reduced axes; 1, and its default, keep them with length 1 (the flat numbers are the same)', () => {
+    expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 0 }))).toEqual([[3]]);
+    expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 1 }))).toEqual([[1, 3, 1]]);
+    expect(shape(reduction('ReduceSum', [2, -3]))).toEqual([[1, 3, 1]]);
+    expect(shape(reduction('ReduceMax', [1], { keepdims: 0, constant: true }))).toEqual([[2, 2]]);
+  });
+  it('Softmax and LogSoftmax before opset 13 along the last axis: one equation, no coercion to 2-D and back', () => {
+    for (const op of ['Softmax', 'LogSoftmax']) {
+      for (const axis of [2, -1]) {
+        const m = model([node(op, ['x'], ['y'], { axis: int(axis) }, 11)], [['x', 'float32', DIMS]], ['y'], [], 11);
+        expect(buildOnnxProgram(m).equations.map((eq) => eq.op), `${op} axis ${axis}`).toEqual([op === 'Softmax' ? 'softmax' : 'log_softmax']);
+      }
+    }
+  });
 });
