@@ -85,6 +85,7 @@ function scatter(targets: Targets): OnnxExtractor {
     const dims = dimsOf(data);
     const to = targets(ctx, dims, dimsOf(updates));
     const reduction = attrString(ctx.node, 'reduction', 'none');
+    // Stryker disable next-line ConditionalExpression,StringLiteral: REDUCTIONS has no 'none', so the test made false (or against '') gives undefined for none as well; made true, caught, but shares the name
     const combine = reduction === 'none' ? undefined : REDUCTIONS[reduction];
     if (reduction !== 'none' && !combine) return ctx.fail(`reduction '${reduction}' is not one of ONNX's (none, add, mul, max, min)`);
     const dtype = dtypeOfVal(data);
