@@ -99,6 +99,12 @@ describe('reductions of computed values', () => {
     const [got] = await js(reduction('ReduceLogSumExp', [1], { dims: [3, 2] }), [[x]]);
     expect(got).toEqual([Infinity, 2 + Math.log(1 + Math.exp(-Infinity)), -Infinity]);
   });
+  it('ReduceLogSumExp of large values: the maximum of each slice taken out (as ONNX defines it), so no exp overflows or underflows to 0', async () => {
+    const x = [1000, 999, -1000, -999];
+    const [got] = await js(reduction('ReduceLogSumExp', [1], { dims: [2, 2] }), [[x]]);
+    // op_reduce_log_sum_exp.py: log(Σ exp(x − max)) + max over each slice.
+    close(got, [1000 + Math.log(1 + Math.exp(-1)), -999 + Math.log(Math.exp(-1) + 1)]);
+  });
   it('ReduceSum of int32 values wraps as ONNX Runtime computes it; ReduceMax of int64 values', async () => {
     const big = [2 ** 30, 2 ** 30, 5, -7];
     const [got] = await js(reduction('ReduceSum', [1], { dims: [2, 2], dtype: 'int32' }), [[big]]);
@@ -260,6 +266,10 @@ describe('what the numbers alone do not show: shapes and the equations printed',
     expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 1 }))).toEqual([[1, 3, 1]]);
     expect(shape(reduction('ReduceSum', [2, -3]))).toEqual([[1, 3, 1]]);
     expect(shape(reduction('ReduceMax', [1], { keepdims: 0, constant: true }))).toEqual([[2, 2]]);
+  });
+  it('ReduceProd of one factor per output: no slice and no product, the values themselves', () => {
+    const eqs = buildOnnxProgram(reduction('ReduceProd', [1], { dims: [2, 1, 3] })).equations;
+    expect(eqs.filter((eq) => eq.op === 'slice' || eq.op === 'map')).toEqual([]);
   });
   it('Softmax and LogSoftmax before opset 13 along the last axis: one equation, no coercion to 2-D and back', () => {
     for (const op of ['Softmax', 'LogSoftmax']) {

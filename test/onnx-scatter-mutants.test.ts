@@ -62,6 +62,12 @@ describe('ScatterElements of computed values', () => {
       expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     });
   }
+  it('reduction add: a sum of −0 and −0 stays −0, as in ONNX (x + u with IEEE zeros)', async () => {
+    const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['d', 'float32', [3]], ['u', 'float32', [2]]], ['y'], [init('i', 'int64', [2], [0, 2])], 16);
+    const [got] = await js(m, [[[-0, 1, 2], [-0, 0.5]]]);
+    expect(got[0]).toBe(-0);
+    expect(got.slice(1)).toEqual([1, 2.5]);
+  });
   it('constant updates into computed data, axis 1', async () => {
     const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { axis: int(1) })], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [1, 2], [2, 0]), init('u', 'float32', [1, 2], [7, 8])]);
     const [got] = await js(m, [[DATA]]);
