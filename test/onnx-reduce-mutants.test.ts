@@ -127,6 +127,11 @@ describe('reductions folded on constants', () => {
       });
     });
   }
+  it('folded over the middle axis, keepdims 0: each output in its place', async () => {
+    for (const kind of ['ReduceSum', 'ReduceMax', 'ReduceL1'] as Kind[]) {
+      close((await js(reduction(kind, [1], { constant: true, dtype: 'float64', keepdims: 0 }), [[]]))[0], reduceRef(V, DIMS, [1], ACC[kind]));
+    }
+  });
   it('a NaN in a slice makes its ReduceMax and ReduceMin NaN', async () => {
     const values = [1, NaN, 3, 4, 5, 6];
     close((await js(reduction('ReduceMax', [1], { constant: true, dims: [2, 3], values }), [[]]))[0], [NaN, 6]);
@@ -270,6 +275,17 @@ describe('what the numbers alone do not show: shapes and the equations printed',
   it('ReduceProd of one factor per output: no slice and no product, the values themselves', () => {
     const eqs = buildOnnxProgram(reduction('ReduceProd', [1], { dims: [2, 1, 3] })).equations;
     expect(eqs.filter((eq) => eq.op === 'slice' || eq.op === 'map')).toEqual([]);
+  });
+  it('a computed reduction reshaped to its kept axes is a value of the layer (h), not a temporary; a mean pools by avg', () => {
+    for (const kind of ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'] as Kind[]) {
+      const p = buildOnnxProgram(reduction(kind, [1]));
+      expect(roleProblems(p), kind).toEqual([]);
+      expect(p.tensors[p.outputs[0].tensor.id].role, kind).toBe('h');
+    }
+    const mean = buildOnnxProgram(reduction('ReduceMean', [1])).equations.filter((eq) => eq.op === 'global_pool');
+    expect(mean.map((eq) => eq.attrs)).toEqual([{ kind: 'avg' }]);
+    // An int32 Σ wraps after the reshape, which is a temporary.
+    expect(roleProblems(buildOnnxProgram(reduction('ReduceSum', [1], { dtype: 'int32' })))).toEqual([]);
   });
   it('Softmax and LogSoftmax before opset 13 along the last axis: one equation, no coercion to 2-D and back', () => {
     for (const op of ['Softmax', 'LogSoftmax']) {
