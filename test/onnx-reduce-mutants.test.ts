@@ -132,6 +132,12 @@ describe('reductions folded on constants', () => {
       close((await js(reduction(kind, [1], { constant: true, dtype: 'float64', keepdims: 0 }), [[]]))[0], reduceRef(V, DIMS, [1], ACC[kind]));
     }
   });
+  it('ReduceMax of slices all below 0, ReduceMin of slices all above it (the start is −∞ or +∞, not 0)', async () => {
+    const neg = V.map((x) => -Math.abs(x) - 1);
+    close((await js(reduction('ReduceMax', [1], { constant: true, dtype: 'float64', values: neg }), [[]]))[0], reduceRef(neg, DIMS, [1], ACC.ReduceMax));
+    const pos = V.map((x) => Math.abs(x) + 1);
+    close((await js(reduction('ReduceMin', [1], { constant: true, dtype: 'float64', values: pos }), [[]]))[0], reduceRef(pos, DIMS, [1], ACC.ReduceMin));
+  });
   it('a NaN in a slice makes its ReduceMax and ReduceMin NaN', async () => {
     const values = [1, NaN, 3, 4, 5, 6];
     close((await js(reduction('ReduceMax', [1], { constant: true, dims: [2, 3], values }), [[]]))[0], [NaN, 6]);
