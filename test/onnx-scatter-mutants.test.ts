@@ -211,6 +211,16 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     expect(got).toEqual(idx.map((k) => row[k < 0 ? k + n : k]));
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
+  it('GatherElements of 64 runs joins 64 slices; of 65, picks by constant ids', async () => {
+    for (const n of [64, 65]) {
+      const row = Array.from({ length: n }, (_, i) => i - 10.5);
+      const idx = Array.from({ length: n }, (_, i) => n - 1 - i);
+      const m = model([node('GatherElements', ['d', 'i'], ['y'], { axis: int(1) })], [['d', 'float32', [1, n]]], ['y'], [init('i', 'int64', [1, n], idx)]);
+      expect((await js(m, [[[row]]]))[0]).toEqual([...row].reverse());
+      const ops = buildOnnxProgram(m).equations.map((eq) => eq.op);
+      expect([ops.filter((op) => op === 'slice').length, ops.includes('gather_rows')], `${n} runs`).toEqual(n === 64 ? [64, false] : [0, true]);
+    }
+  });
   it('GatherElements with 3 runs along axis 0', async () => {
     const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [2, 3], [1, 1, 1, 0, 0, -1])]);
     const [got] = await js(m, [[DATA]]);
