@@ -150,6 +150,8 @@ describe('reductions folded on constants', () => {
     }
     expect(refusal(reduction('ReduceMean', [1], { constant: true, dims: [2, 3], dtype: 'int32', values }))).toMatch(/: reduces int32 values by mean, which nn2eq folds only for floating-point values$/);
     expect(refusal(reduction('ReduceL2', [1], { constant: true, dims: [2, 3], dtype: 'int32', values }))).toMatch(/: reduces int32 values by l2, which nn2eq folds only/);
+    // The ends of int32 are held: 2^31 − 1 and −2^31.
+    expect((await js(reduction('ReduceSum', [1], { constant: true, dims: [2, 2], dtype: 'int32', values: [2 ** 31 - 2, 1, -(2 ** 31) + 1, -1] }), [[]]))[0].map(Number)).toEqual([2 ** 31 - 1, -(2 ** 31)]);
     expect(refusal(reduction('ReduceSum', [1], { constant: true, dims: [1, 2], dtype: 'int32', values: [2 ** 31 - 1, 1] }))).toMatch(/: folds a int32 sum of 2147483648, beyond what nn2eq holds exactly$/);
     expect(refusal(reduction('ReduceProd', [1], { constant: true, dims: [1, 2], dtype: 'int32', values: [-(2 ** 20), 2 ** 20] }))).toMatch(/: folds a int32 prod of -1099511627776, beyond/);
   });
@@ -277,6 +279,8 @@ describe('what the numbers alone do not show: shapes and the equations printed',
     expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 1 }))).toEqual([[1, 3, 1]]);
     expect(shape(reduction('ReduceSum', [2, -3]))).toEqual([[1, 3, 1]]);
     expect(shape(reduction('ReduceMax', [1], { keepdims: 0, constant: true }))).toEqual([[2, 2]]);
+    const arg = (keepdims?: number) => model([node('ArgMax', ['x'], ['y'], { axis: int(1), ...(keepdims === undefined ? {} : { keepdims: int(keepdims) }) })], [['x', 'float32', DIMS]], ['y']);
+    expect([shape(arg(0)), shape(arg(1)), shape(arg())]).toEqual([[[2, 2]], [[2, 1, 2]], [[2, 1, 2]]]);
   });
   it('ReduceProd of one factor per output: no slice and no product, the values themselves', () => {
     const eqs = buildOnnxProgram(reduction('ReduceProd', [1], { dims: [2, 1, 3] })).equations;
