@@ -52,6 +52,22 @@ const close = (got: number[], want: number[]) => {
   got.forEach((g, i) => (Number.isNaN(want[i]) ? expect(g).toBeNaN() : expect(g).toBeCloseTo(want[i], 10)));
 };
 
+/** ONNX's ArgMax / ArgMin (op_argmax.py: numpy's argmax, the first NaN or first extreme; select_last_index flips the axis first) of `v` along `axis`. */
+function argRef(v: number[], dims: number[], axis: number, min: boolean, last: boolean): number[] {
+  const n = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  for (let o = 0; o < v.length / (n * inner); o++) {
+    for (let e = 0; e < inner; e++) {
+      const xs = Array.from({ length: n }, (_, k) => v[(o * n + k) * inner + e]);
+      const order = xs.map((_, k) => (last ? n - 1 - k : k));
+      const best = min ? Math.min(...xs) : Math.max(...xs);
+      out.push(order.find((k) => Number.isNaN(xs[k])) ?? order.find((k) => xs[k] === best)!);
+    }
+  }
+  return out;
+}
+
 /** A model computing Kind(c) over the axes (attribute before opset 18, input from it) + x, c constant or an input. */
 function reduction(kind: Kind, axes: number[] | null, opts: { opset?: number; keepdims?: number; constant?: boolean; dtype?: OnnxDtype; values?: number[]; dims?: number[]; noop?: number } = {}) {
   const opset = opts.opset ?? 18;
@@ -214,6 +230,27 @@ describe('ArgMax, ArgMin and TopK folded on constants', () => {
     expect(await at('ArgMax', { select_last_index: int(1) })).toEqual([2, 3]);
     expect(await at('ArgMin', {})).toEqual([3, 1]);
     expect(await at('ArgMin', { select_last_index: int(1) })).toEqual([3, 3]);
+  });
+  it('ArgMax / ArgMin along the middle axis of [2, 3, 2], ties in every slice, first and last', async () => {
+    // Along axis 1 the slices are [1, 1, 0], [4, 4, 4], [−2, −2, 5] and [3, 3, −1].
+    const W = [1, 4, 1, 4, 0, 4, -2, 3, -2, 3, 5, -1];
+    for (const op of ['ArgMax', 'ArgMin']) {
+      for (const last of [0, 1]) {
+        const m = model([node(op, ['c'], ['i'], { axis: int(1), select_last_index: int(last) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [2, 1, 2]]], ['y'], [init('c', 'float32', DIMS, W)]);
+        expect((await js(m, [[[[[0, 0]], [[0, 0]]]]]))[0], `${op} last ${last}`).toEqual(argRef(W, DIMS, 1, op === 'ArgMin', last === 1));
+      }
+    }
+  });
+  it('ArgMax of a computed and of a constant tensor is int64: divided by an int64 2 it truncates; it adds to an int64 constant (keepdims 0)', async () => {
+    const plus10 = argRef(V, DIMS, 1, false, false).map((i) => i + 10);
+    const computed = model([node('ArgMax', ['x'], ['i'], { axis: int(1), keepdims: int(0) }), node('Add', ['i', 'k'], ['y'])], [['x', 'float32', DIMS]], ['y'], [init('k', 'int64', [1], [10])]);
+    expect((await js(computed, [[V]]))[0].map(Number)).toEqual(plus10);
+    expect(roleProblems(buildOnnxProgram(computed))).toEqual([]);
+    const halves = model([node('ArgMax', ['x'], ['i'], { axis: int(1), keepdims: int(0) }), node('Div', ['i', 'two'], ['y'])], [['x', 'float32', DIMS]], ['y'], [init('two', 'int64', [1], [2])]);
+    // ONNX's Div of integers truncates: the argmax along axis 1 of V is [1, 1, 1, 0], so [0, 0, 0, 0], not halves.
+    expect((await js(halves, [[V]]))[0].map(Number)).toEqual(argRef(V, DIMS, 1, false, false).map((i) => Math.trunc(i / 2)));
+    const folded = model([node('ArgMax', ['c'], ['i'], { axis: int(1), keepdims: int(0) }), node('Add', ['i', 'k'], ['s']), node('Cast', ['s'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [2, 2]]], ['y'], [init('c', 'float32', DIMS, V), init('k', 'int64', [1], [10])]);
+    expect((await js(folded, [[[[0, 0], [0, 0]]]]))[0]).toEqual(plus10);
   });
   it('ArgMax along axis 0, keepdims 0', async () => {
     const m = model([node('ArgMax', ['c'], ['i'], { keepdims: int(0) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [3]]], ['y'], [init('c', 'float32', [2, 3], [1, 5, -1, 2, 5, -3])]);

@@ -270,6 +270,12 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     expect(got).toEqual([5, 6, 1, 2, 9, 10, 9, 10]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
+  it('GatherND with indices of rank 1: one tuple, the element itself', async () => {
+    const m = model([node('GatherND', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [2], [2, -2])]);
+    // op_gathernd.py: out = data[2, −2 + 3].
+    expect((await js(m, [[DATA]]))[0]).toEqual([DATA[2][1]]);
+    expect(buildOnnxProgram(m).outputs[0].tensor.shape).toEqual([]);
+  });
   it('OneHot, axis 0, negative and fractional indices, one out of range', async () => {
     const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['i', 'float32', [4]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [2], [-1, 5])], 11);
     const idx = [1.7, -1, -3.5, 3];
@@ -313,6 +319,9 @@ describe('scatter and gather refusals name what they found', () => {
     ['GatherND: no coordinates', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [1, 0], [])]), /: indices of shape \[1, 0\] with batch_dims 0 do not/],
     ['GatherND: batch axes that differ', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: indices of shape \[2, 1\] with batch_dims 1 do not index data of shape \[3, 2\]/],
     ['GatherND: computed indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2]), ['i', 'int64', [1, 1]]], ['y']), /: its indices \(input 'i'\) is not constant/],
+    ['GatherND: scalar indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [], [0])]), /: indices of shape \[\] with batch_dims 0 do not index data of shape \[3, 2\]/],
+    ['GatherND: batch_dims as many as the axes of indices', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([1, 2])], ['y'], [init('i', 'int64', [1], [0])]), /: indices of shape \[1\] with batch_dims 1 do not index data of shape \[1, 2\]/],
+    ['GatherND: an index before the start', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, -3, 1])]), /: index -3 is out of range for axis 1 of length 2$/],
     ['GatherND: an index out of range', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, 2, 1])]), /: index 2 is out of range for axis 1 of length 2$/],
     ['OneHot: a fractional depth', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'float32', [1], [2.5]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 2\.5, expected a whole number of at least 1$/],
     ['OneHot: depth 0', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [0]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 0, expected a whole number of at least 1$/],
