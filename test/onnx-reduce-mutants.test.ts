@@ -285,6 +285,15 @@ describe('TopK, LpNormalization and MeanVarianceNormalization of computed values
     close(got, [0.6, 0, -Math.SQRT1_2, 0.8, 0, Math.SQRT1_2]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
+  it('LpNormalization p 1 along axis 1: x / Σ|x|, a zero row gives 0; its sum is over a column of ones, the MVN means over one of 1/n', async () => {
+    const m = model([node('LpNormalization', ['x'], ['y'], { axis: int(1), p: int(1) })], [['x', 'float32', [2, 3]]], ['y']);
+    const [got] = await js(m, [[[[3, -1, 4], [0, 0, 0]]]]);
+    close(got, [3 / 8, -1 / 8, 4 / 8, 0, 0, 0]);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+    const constants = (p: ReturnType<typeof buildOnnxProgram>) => p.tensors.filter((t) => t.kind === 'const').map((t) => t.role);
+    expect(constants(buildOnnxProgram(m))).toContain('ones');
+    expect(constants(buildOnnxProgram(model([node('MeanVarianceNormalization', ['x'], ['y'])], [['x', 'float32', [2, 1, 1, 2]]], ['y'])))).toContain('w');
+  });
   it('MeanVarianceNormalization over its default axes 0, 2, 3', async () => {
     const m = model([node('MeanVarianceNormalization', ['x'], ['y'])], [['x', 'float32', [2, 1, 1, 2]]], ['y']);
     const x = [1, 2, 4, 9];

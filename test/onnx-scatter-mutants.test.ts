@@ -276,6 +276,23 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     expect((await js(m, [[DATA]]))[0]).toEqual([DATA[2][1]]);
     expect(buildOnnxProgram(m).outputs[0].tensor.shape).toEqual([]);
   });
+  it('OneHot of depth 1, its default axis −1 on indices of rank 2; computed values [off, on] at constant indices', async () => {
+    // y[a, b, d] = on where trunc(i[a, b]) (from the end when negative) is d, else off.
+    const one = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2, 2]]], ['y'], [init('depth', 'int64', [1], [1]), init('v', 'float32', [2], [-1, 5])], 11);
+    expect((await js(one, [[[[0, -1], [1, 0.5]]]]))[0]).toEqual([5, 5, -1, 5]);
+    expect(buildOnnxProgram(one).outputs[0].tensor.shape).toEqual([2, 2, 1]);
+    const three = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2, 2]]], ['y'], [init('depth', 'int64', [1], [3])].concat(init('v', 'float32', [2], [0, 1])), 11);
+    expect((await js(three, [[[[2, 0], [1, -1]]]]))[0]).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const values = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['v', 'float32', [2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2])], 11);
+    expect((await js(values, [[[-2, 3]]]))[0]).toEqual([-2, 3, 3, -2]);
+    expect(roleProblems(buildOnnxProgram(values))).toEqual([]);
+  });
+  it('OneHot of constants is folded: the output a constant, copied by one equation', () => {
+    const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2]), init('v', 'float32', [2], [0, 1])], 11);
+    const p = buildOnnxProgram(m);
+    expect(p.equations).toHaveLength(1);
+    expect(p.equations[0].args.map((id) => p.tensors[id].kind)).toEqual(['const']);
+  });
   it('OneHot, axis 0, negative and fractional indices, one out of range', async () => {
     const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['i', 'float32', [4]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [2], [-1, 5])], 11);
     const idx = [1.7, -1, -3.5, 3];
@@ -323,6 +340,8 @@ describe('scatter and gather refusals name what they found', () => {
     ['GatherND: batch_dims as many as the axes of indices', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([1, 2])], ['y'], [init('i', 'int64', [1], [0])]), /: indices of shape \[1\] with batch_dims 1 do not index data of shape \[1, 2\]/],
     ['GatherND: an index before the start', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, -3, 1])]), /: index -3 is out of range for axis 1 of length 2$/],
     ['GatherND: an index out of range', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, 2, 1])]), /: index 2 is out of range for axis 1 of length 2$/],
+    ['OneHot: a computed depth', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]], ['depth', 'int64', [1]]], ['y'], [init('v', 'float32', [2], [0, 1])], 11), /: its depth \(input 'depth'\) is not constant/],
+    ['OneHot: values of shape [2, 2]', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [2, 2], [0, 1, 2, 3])], 11), /: values has shape \[2, 2\], expected \[off, on\]$/],
     ['OneHot: a fractional depth', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'float32', [1], [2.5]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 2\.5, expected a whole number of at least 1$/],
     ['OneHot: depth 0', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [0]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 0, expected a whole number of at least 1$/],
     ['OneHot: three values', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [3], [0, 1, 2])], 11), /: values has shape \[3\], expected \[off, on\]$/],
