@@ -266,6 +266,39 @@ describe('ArgMax, ArgMin and TopK folded on constants', () => {
   });
 });
 
+/** ONNX's TopK (op_topk.py) of each row of `rows`: the k largest (or smallest), ties by the lower index; values then indices. */
+function topRef(rows: number[][], k: number, largest: boolean): [number[], number[]] {
+  const picked = rows.map((r) => r.map((_, i) => i).sort((i, j) => (largest ? r[j] - r[i] : r[i] - r[j]) || i - j).slice(0, k));
+  return [picked.flatMap((p, row) => p.map((i) => rows[row][i])), picked.flat()];
+}
+
+describe('TopK settings the conformance cases miss', () => {
+  it('folded over 48 elements with many ties, k the whole axis', async () => {
+    const c = Array.from({ length: 48 }, (_, i) => ((i * 7) % 13) - 6);
+    const m = model([node('TopK', ['c', 'k'], ['v', 'i'], {}, 11), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z'])], [['x', 'float32', [1]]], ['y', 'z'], [init('c', 'float32', [1, 48], c), init('k', 'int64', [1], [48])], 11);
+    const [values, indices] = topRef([c], 48, true);
+    expect((await js(m, [[[0]]]))[0]).toEqual([...values, ...indices]);
+  });
+  it('computed, of opset 10 (k an input), its default axis −1 on rank 3', async () => {
+    const x = [3, 1, 3, -2, 5, 0, 7, 7, -1, 2, 2, 9];
+    const m = model([node('TopK', ['x', 'k'], ['v', 'i'], {}, 10)], [['x', 'float32', [2, 2, 3]]], ['v', 'i'], [init('k', 'int64', [1], [2])], 10);
+    const rows = [0, 1, 2, 3].map((r) => x.slice(r * 3, r * 3 + 3));
+    const [values, indices] = topRef(rows, 2, true);
+    expect((await js(m, [[x]]))[0]).toEqual([...values, ...indices]);
+    expect(buildOnnxProgram(m).outputs.map((o) => o.tensor.shape)).toEqual([[2, 2, 2], [2, 2, 2]]);
+  });
+  it('k the whole axis of a computed tensor; k computed is refused by name', async () => {
+    const m = model([node('TopK', ['x', 'k'], ['v', 'i'], { largest: int(0) }, 11)], [['x', 'float32', [2, 3]]], ['v', 'i'], [init('k', 'int64', [1], [3])], 11);
+    const rows = [
+      [2, -1, 2],
+      [0, 0, -4],
+    ];
+    const [values, indices] = topRef(rows, 3, false);
+    expect((await js(m, [[rows]]))[0]).toEqual([...values, ...indices]);
+    expect(refusal(model([node('TopK', ['x', 'k'], ['v', 'i'], {}, 11)], [['x', 'float32', [2, 3]], ['k', 'int64', [1]]], ['v', 'i'], [], 11))).toMatch(/: its k \(input 'k'\) is not constant/);
+  });
+});
+
 describe('TopK, LpNormalization and MeanVarianceNormalization of computed values', () => {
   it('TopK of opset 1 (k an attribute), ties by the lower index', async () => {
     const m = model([node('TopK', ['x'], ['v', 'i'], { k: int(2) }, 1)], [['x', 'float32', [2, 3]]], ['v', 'i'], [], 1);

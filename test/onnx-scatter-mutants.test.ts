@@ -286,6 +286,9 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     const values = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['v', 'float32', [2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2])], 11);
     expect((await js(values, [[[-2, 3]]]))[0]).toEqual([-2, 3, 3, -2]);
     expect(roleProblems(buildOnnxProgram(values))).toEqual([]);
+    const rowOfTwo = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['v', 'float32', [1, 2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2])], 11);
+    expect((await js(rowOfTwo, [[[[-2, 3]]]]))[0]).toEqual([-2, 3, 3, -2]);
+    expect(roleProblems(buildOnnxProgram(rowOfTwo))).toEqual([]);
   });
   it('OneHot of constants is folded: the output a constant, copied by one equation', () => {
     const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2]), init('v', 'float32', [2], [0, 1])], 11);
