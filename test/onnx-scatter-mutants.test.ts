@@ -221,6 +221,14 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
       expect([ops.filter((op) => op === 'slice').length, ops.includes('gather_rows')], `${n} runs`).toEqual(n === 64 ? [64, false] : [0, true]);
     }
   });
+  it('GatherElements of 70 elements in 2 runs joins 2 slices', async () => {
+    const row = Array.from({ length: 70 }, (_, i) => i / 4 - 3);
+    const idx = Array.from({ length: 70 }, (_, i) => (i + 35) % 70);
+    const m = model([node('GatherElements', ['d', 'i'], ['y'], { axis: int(1) })], [['d', 'float32', [1, 70]]], ['y'], [init('i', 'int64', [1, 70], idx)]);
+    expect((await js(m, [[[row]]]))[0]).toEqual(idx.map((k) => row[k]));
+    const ops = buildOnnxProgram(m).equations.map((eq) => eq.op);
+    expect([ops.filter((op) => op === 'slice').length, ops.includes('gather_rows')]).toEqual([2, false]);
+  });
   it('GatherElements with 3 runs along axis 0', async () => {
     const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [2, 3], [1, 1, 1, 0, 0, -1])]);
     const [got] = await js(m, [[DATA]]);
@@ -340,6 +348,7 @@ describe('scatter and gather refusals name what they found', () => {
     ['GatherND: batch axes that differ', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: indices of shape \[2, 1\] with batch_dims 1 do not index data of shape \[3, 2\]/],
     ['GatherND: computed indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2]), ['i', 'int64', [1, 1]]], ['y']), /: its indices \(input 'i'\) is not constant/],
     ['GatherND: scalar indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [], [0])]), /: indices of shape \[\] with batch_dims 0 do not index data of shape \[3, 2\]/],
+    ['GatherND: the second coordinate of the second tuple out of range', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [2, 2], [0, 0, 1, -5])]), /: index -5 is out of range for axis 1 of length 2$/],
     ['GatherND: batch_dims as many as the axes of indices', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([1, 2])], ['y'], [init('i', 'int64', [1], [0])]), /: indices of shape \[1\] with batch_dims 1 do not index data of shape \[1, 2\]/],
     ['GatherND: an index before the start', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, -3, 1])]), /: index -3 is out of range for axis 1 of length 2$/],
     ['GatherND: an index out of range', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, 2, 1])]), /: index 2 is out of range for axis 1 of length 2$/],
