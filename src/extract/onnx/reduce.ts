@@ -297,11 +297,14 @@ const topK: OnnxExtractor = (ctx) => {
     const size = sizeOf(outDims);
     const values = new Float64Array(size);
     const indices = new Float64Array(size);
+    // Stryker disable next-line ArithmeticOperator,MethodExpression: each mutant (× for ÷, min for max, n ÷ inner) only makes outer larger, and a slice o ≥ outer writes only past the outputs' ends, which drops it
     const outer = sizeOf(dims) / Math.max(1, n * inner);
+    // Stryker disable next-line EqualityOperator: o <= outer writes only past the Float64Arrays' ends, which drops it; o >= outer, no loop, is caught, but shares the name
     for (let o = 0; o < outer; o++) {
       for (let e = 0; e < inner; e++) {
         const base = o * n * inner + e;
         const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (beats(v.values[base + i * inner], i, v.values[base + j * inner], j) ? -1 : beats(v.values[base + j * inner], j, v.values[base + i * inner], i) ? 1 : 0));
+        // Stryker disable next-line EqualityOperator: r <= k writes row k, the next slice's first (written again after) or past the arrays' ends; r >= k, no loop, is caught, but shares the name
         for (let r = 0; r < k; r++) {
           values[o * k * inner + r * inner + e] = v.values[base + order[r] * inner];
           indices[o * k * inner + r * inner + e] = order[r];
@@ -321,10 +324,12 @@ const topK: OnnxExtractor = (ctx) => {
   const wins = ctx.map('or', [ctx.map(largest ? 'greater' : 'less', [xj, xi], [], '_'), ctx.map('and', [ctx.map('equal', [xj, xi], [], '_'), before], [], '_')], [], '_');
   const rank = sumAlong(ctx, wins, [r + 1]);
   const hit = ctx.map('equal', [rank, ctx.const('r', [k], Float64Array.from({ length: k }, (_, i) => i))], [], '_');
+  // Stryker disable next-line ArrayDeclaration: a fill of shape [] broadcasts as the one of shape [1] does (the same numbers); the line's other arrays made empty are caught, but share the name
   const chosen = ctx.map('where', [hit, xi, ctx.const('fill', [1], [largest ? -Infinity : Infinity])], [], '_');
   const values = extremeAlong(ctx, chosen, r, !largest);
   const indices = sumAlong(ctx, ctx.map('mul', [hit, ctx.const('i', [n, 1], Float64Array.from({ length: n }, (_, i) => i))], [], '_'), [r]);
   const back = (t: T, role: string) => {
+    // Stryker disable next-line ArrayDeclaration: every place of perm is assigned below, so an empty array grows to the same
     const perm = new Array<number>(dims.length);
     rest.forEach((a, p) => (perm[a] = p));
     perm[axis] = r;
