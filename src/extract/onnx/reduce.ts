@@ -43,7 +43,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
       if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
       axes = dims.map((_, i) => i);
     }
-    // Stryker disable next-line MethodExpression,ArrowFunction: unsorted, the reduced axes only order the terms of each Σ or Π (ONNX fixes no order; max, min, the shapes and the fold ask ax.includes); the axisOf arrow made empty is caught, but shares the name
+    // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: unsorted (or sorted by a + b), the reduced axes only order the terms of each Σ or Π (ONNX fixes no order; max, min, the shapes and the fold ask ax.includes); the axisOf arrow made empty is caught, but shares the name
     const ax = [...new Set(axes.map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
     const rest = dims.map((_, i) => i).filter((i) => !ax.includes(i));
     const outDims = keep ? dims.map((d, i) => (ax.includes(i) ? 1 : d)) : rest.map((i) => dims[i]);
