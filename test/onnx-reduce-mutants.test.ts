@@ -295,12 +295,13 @@ describe('TopK settings the conformance cases miss', () => {
     // Back in [2, 2, 2]: out[o, r, e] from row (o, e).
     const place = (xs: number[]) => [0, 1].flatMap((o) => [0, 1].flatMap((r) => [0, 1].map((e) => xs[(o * 2 + e) * 2 + r])));
     const halves = place(indices).map((i) => Math.trunc(i / 2));
-    const nodes = [node('TopK', ['c', 'k'], ['v', 'i'], { axis: int(1) }, 11), node('Div', ['i', 'two'], ['h']), node('Cast', ['h'], ['f'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z'])];
+    const nodes = [node('TopK', ['c', 'k'], ['v', 'i'], { axis: int(1) }, 11), node('Div', ['i', 'two'], ['h']), node('Cast', ['h'], ['f'], { to: int(1) }), node('Cast', ['i'], ['g'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z']), node('Add', ['g', 'x'], ['w'])];
     const inits = [init('k', 'int64', [1], [2]), init('two', 'int64', [1], [2])];
-    const folded = model(nodes, [['x', 'float32', [1]]], ['y', 'z'], [init('c', 'float32', DIMS, W), ...inits], 11);
-    expect((await js(folded, [[[0]]]))[0]).toEqual([...place(values), ...halves]);
-    const computed = model(nodes, [['c', 'float32', DIMS], ['x', 'float32', [1]]], ['y', 'z'], inits, 11);
-    expect((await js(computed, [[W, [0]]]))[0]).toEqual([...place(values), ...halves]);
+    const want = [...place(values), ...halves, ...place(indices)];
+    const folded = model(nodes, [['x', 'float32', [1]]], ['y', 'z', 'w'], [init('c', 'float32', DIMS, W), ...inits], 11);
+    expect((await js(folded, [[[0]]]))[0]).toEqual(want);
+    const computed = model(nodes, [['c', 'float32', DIMS], ['x', 'float32', [1]]], ['y', 'z', 'w'], inits, 11);
+    expect((await js(computed, [[W, [0]]]))[0]).toEqual(want);
   });
   it('k the whole axis of a computed tensor; k computed is refused by name', async () => {
     const m = model([node('TopK', ['x', 'k'], ['v', 'i'], { largest: int(0) }, 11)], [['x', 'float32', [2, 3]]], ['v', 'i'], [init('k', 'int64', [1], [3])], 11);

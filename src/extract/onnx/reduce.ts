@@ -179,7 +179,7 @@ function argExtreme(min: boolean): OnnxExtractor {
       const size = sizeOf(outDims);
       const out = new Float64Array(size);
       const inner = st[axis];
-        // Stryker disable next-line EqualityOperator: o <= size reads past the input's end and writes out[size], past the Float64Array's end, which drops it; o >= size, no loop, is caught, but shares the name
+    // Stryker disable next-line EqualityOperator: o <= size reads past the input's end and writes out[size], past the Float64Array's end, which drops it; o >= size, no loop, is caught, but shares the name
     for (let o = 0; o < size; o++) {
         const base = Math.floor(o / inner) * inner * n + (o % inner);
         let best = -1;
@@ -305,6 +305,7 @@ const topK: OnnxExtractor = (ctx) => {
     for (let o = 0; o < outer; o++) {
       for (let e = 0; e < inner; e++) {
         const base = o * n * inner + e;
+        // Stryker disable next-line ArithmeticOperator: the second beats (1 or 0) only tells the sort to keep a later index after an earlier one, and V8's sort asks only whether the answer is below 0; the first beats' places made wrong are caught, but share the name
         const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (beats(v.values[base + i * inner], i, v.values[base + j * inner], j) ? -1 : beats(v.values[base + j * inner], j, v.values[base + i * inner], i) ? 1 : 0));
         // Stryker disable next-line EqualityOperator: r <= k writes row k, the next slice's first (written again after) or past the arrays' ends; r >= k, no loop, is caught, but shares the name
         for (let r = 0; r < k; r++) {
