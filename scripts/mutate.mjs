@@ -20,6 +20,42 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The tensor printers (src/emit/<language>/tensor.ts, and src/emit/tensor-common.ts, which they all
+ * use), one scope per file: `printers-<language>` and `printers-common`; `printers` takes them all
+ * (thousands of mutants, a day on 2 cores). Each with the test files that run that printer's text
+ * through src/, the in-process checks first (JS, mathjs, KaTeX's parse tree), then the ones that need
+ * python3 or gcc (skipped by --js-only), and test/golden.test.ts last: its byte-for-byte texts kill
+ * any mutant that changes a character, but check no number, so the files before it get the first try.
+ */
+function printerScopes() {
+  const GOLDEN = 'test/golden.test.ts';
+  // --verify of the tensor form, MobileNetV2's 3 points through TF.js included (half a minute): late.
+  const VERIFY = 'test/tensor-verify.test.ts';
+  const tests = {
+    numpy: ['test/tensor-numpy-conv.test.ts', 'test/tensor-numpy.test.ts', 'test/tensor-numpy-batch.test.ts', 'test/symbolic-tensor-python.test.ts', 'test/tensor-broadcast.test.ts', 'test/tensor-names.test.ts', VERIFY],
+    js: ['test/tensor-js-blocks.test.ts', 'test/tensor-js-depthwise.test.ts', 'test/onnx-tensor-js.test.ts', 'test/tensor-js.test.ts', 'test/tensor-broadcast.test.ts', 'test/symbolic-tensor-js-c.test.ts', VERIFY],
+    c: ['test/tensor-c-conv-blocks.test.ts', 'test/tensor-c.test.ts', 'test/emit-c.test.ts', 'test/symbolic-tensor-js-c.test.ts', 'test/tensor-broadcast.test.ts', 'test/tensor-names.test.ts'],
+    julia: ['test/tensor-julia.test.ts', 'test/emit-julia.test.ts', 'test/symbolic-tensor-wl-mathjs-julia.test.ts', 'test/tensor-broadcast.test.ts'],
+    latex: ['test/latex-eval.test.ts', 'test/tensor-latex.test.ts', 'test/tensor-names.test.ts'],
+    mathjs: ['test/tensor-mathjs.test.ts', 'test/emit-mathjs.test.ts', 'test/tensor-broadcast.test.ts', 'test/symbolic-tensor-wl-mathjs-julia.test.ts'],
+    mathematica: ['test/tensor-wolfram.test.ts', 'test/symbolic-tensor-wl-mathjs-julia.test.ts'],
+    sympy: ['test/tensor-sympy.test.ts', 'test/emit-sympy.test.ts', 'test/symbolic-tensor-python.test.ts', 'test/tensor-broadcast.test.ts'],
+  };
+  const scopes = {};
+  const all = new Set();
+  for (const [language, files] of Object.entries(tests)) {
+    scopes[`printers-${language}`] = { mutate: [`src/emit/${language}/tensor.ts`], tests: [...files, GOLDEN] };
+    for (const f of files) all.add(f);
+  }
+  // The shared helpers reach every printer: the in-process checks of every language first.
+  const inProcess = [...tests.js, ...tests.mathjs, ...tests.latex];
+  const common = [...new Set([...inProcess, ...all])].filter((f) => f !== VERIFY);
+  scopes['printers-common'] = { mutate: ['src/emit/tensor-common.ts'], tests: [...common, VERIFY, GOLDEN] };
+  scopes.printers = { mutate: ['src/emit/*/tensor.ts', 'src/emit/tensor-common.ts'], tests: [...common, VERIFY, GOLDEN] };
+  return scopes;
+}
+
 /** Each scope: the files Stryker mutates and the test files that exercise them (through src/). */
 export const SCOPES = {
   number: { mutate: ['src/emit/number.ts'], tests: ['test/number-styles.test.ts', 'test/number-precision.test.ts', 'test/number.test.ts'] },
@@ -44,14 +80,7 @@ export const SCOPES = {
   // outside any test, which makes every mutant that conversion reaches a static one, run against every
   // test of the scope (12 hours for index.ts alone). Test files of a scope do their work inside tests.
   tf: { mutate: ['src/extract/tf/*.ts'], tests: ['test/tfjs-graph-ops.test.ts', 'test/tf-extract-edges.test.ts', 'test/tf-extract-records.test.ts', 'test/tfjs-graph.test.ts'] },
-  printers: {
-    mutate: ['src/emit/tensor/*.ts'],
-    tests: [
-      'test/tensor-numpy.test.ts', 'test/tensor-numpy-batch.test.ts', 'test/tensor-js.test.ts', 'test/tensor-c.test.ts', 'test/tensor-julia.test.ts',
-      'test/tensor-latex.test.ts', 'test/tensor-mathjs.test.ts', 'test/tensor-wolfram.test.ts', 'test/tensor-sympy.test.ts', 'test/tensor-names.test.ts',
-      'test/tensor-broadcast.test.ts', 'test/golden.test.ts',
-    ],
-  },
+  ...printerScopes(),
 };
 
 /** A glob of src/ paths as a RegExp (only * and ** are used). */

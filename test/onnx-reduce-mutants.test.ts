@@ -52,6 +52,22 @@ const close = (got: number[], want: number[]) => {
   got.forEach((g, i) => (Number.isNaN(want[i]) ? expect(g).toBeNaN() : expect(g).toBeCloseTo(want[i], 10)));
 };
 
+/** ONNX's ArgMax / ArgMin (op_argmax.py: numpy's argmax, the first NaN or first extreme; select_last_index flips the axis first) of `v` along `axis`. */
+function argRef(v: number[], dims: number[], axis: number, min: boolean, last: boolean): number[] {
+  const n = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  for (let o = 0; o < v.length / (n * inner); o++) {
+    for (let e = 0; e < inner; e++) {
+      const xs = Array.from({ length: n }, (_, k) => v[(o * n + k) * inner + e]);
+      const order = xs.map((_, k) => (last ? n - 1 - k : k));
+      const best = min ? Math.min(...xs) : Math.max(...xs);
+      out.push(order.find((k) => Number.isNaN(xs[k])) ?? order.find((k) => xs[k] === best)!);
+    }
+  }
+  return out;
+}
+
 /** A model computing Kind(c) over the axes (attribute before opset 18, input from it) + x, c constant or an input. */
 function reduction(kind: Kind, axes: number[] | null, opts: { opset?: number; keepdims?: number; constant?: boolean; dtype?: OnnxDtype; values?: number[]; dims?: number[]; noop?: number } = {}) {
   const opset = opts.opset ?? 18;
@@ -99,6 +115,12 @@ describe('reductions of computed values', () => {
     const [got] = await js(reduction('ReduceLogSumExp', [1], { dims: [3, 2] }), [[x]]);
     expect(got).toEqual([Infinity, 2 + Math.log(1 + Math.exp(-Infinity)), -Infinity]);
   });
+  it('ReduceLogSumExp of large values: the maximum of each slice taken out (as ONNX defines it), so no exp overflows or underflows to 0', async () => {
+    const x = [1000, 999, -1000, -999];
+    const [got] = await js(reduction('ReduceLogSumExp', [1], { dims: [2, 2] }), [[x]]);
+    // op_reduce_log_sum_exp.py: log(Σ exp(x − max)) + max over each slice.
+    close(got, [1000 + Math.log(1 + Math.exp(-1)), -999 + Math.log(Math.exp(-1) + 1)]);
+  });
   it('ReduceSum of int32 values wraps as ONNX Runtime computes it; ReduceMax of int64 values', async () => {
     const big = [2 ** 30, 2 ** 30, 5, -7];
     const [got] = await js(reduction('ReduceSum', [1], { dims: [2, 2], dtype: 'int32' }), [[big]]);
@@ -121,6 +143,17 @@ describe('reductions folded on constants', () => {
       });
     });
   }
+  it('folded over the middle axis, keepdims 0: each output in its place', async () => {
+    for (const kind of ['ReduceSum', 'ReduceMax', 'ReduceL1'] as Kind[]) {
+      close((await js(reduction(kind, [1], { constant: true, dtype: 'float64', keepdims: 0 }), [[]]))[0], reduceRef(V, DIMS, [1], ACC[kind]));
+    }
+  });
+  it('ReduceMax of slices all below 0, ReduceMin of slices all above it (the start is −∞ or +∞, not 0)', async () => {
+    const neg = V.map((x) => -Math.abs(x) - 1);
+    close((await js(reduction('ReduceMax', [1], { constant: true, dtype: 'float64', values: neg }), [[]]))[0], reduceRef(neg, DIMS, [1], ACC.ReduceMax));
+    const pos = V.map((x) => Math.abs(x) + 1);
+    close((await js(reduction('ReduceMin', [1], { constant: true, dtype: 'float64', values: pos }), [[]]))[0], reduceRef(pos, DIMS, [1], ACC.ReduceMin));
+  });
   it('a NaN in a slice makes its ReduceMax and ReduceMin NaN', async () => {
     const values = [1, NaN, 3, 4, 5, 6];
     close((await js(reduction('ReduceMax', [1], { constant: true, dims: [2, 3], values }), [[]]))[0], [NaN, 6]);
@@ -133,6 +166,8 @@ describe('reductions folded on constants', () => {
     }
     expect(refusal(reduction('ReduceMean', [1], { constant: true, dims: [2, 3], dtype: 'int32', values }))).toMatch(/: reduces int32 values by mean, which nn2eq folds only for floating-point values$/);
     expect(refusal(reduction('ReduceL2', [1], { constant: true, dims: [2, 3], dtype: 'int32', values }))).toMatch(/: reduces int32 values by l2, which nn2eq folds only/);
+    // The ends of int32 are held: 2^31 − 1 and −2^31.
+    expect((await js(reduction('ReduceSum', [1], { constant: true, dims: [2, 2], dtype: 'int32', values: [2 ** 31 - 2, 1, -(2 ** 31) + 1, -1] }), [[]]))[0].map(Number)).toEqual([2 ** 31 - 1, -(2 ** 31)]);
     expect(refusal(reduction('ReduceSum', [1], { constant: true, dims: [1, 2], dtype: 'int32', values: [2 ** 31 - 1, 1] }))).toMatch(/: folds a int32 sum of 2147483648, beyond what nn2eq holds exactly$/);
     expect(refusal(reduction('ReduceProd', [1], { constant: true, dims: [1, 2], dtype: 'int32', values: [-(2 ** 20), 2 ** 20] }))).toMatch(/: folds a int32 prod of -1099511627776, beyond/);
   });
@@ -145,6 +180,7 @@ describe('reduction refusals name what they found', () => {
     ['ReduceSum of bool', reduction('ReduceSum', [1], { dtype: 'bool' }), /: reduces bool values by sum, which/],
     ['ReduceProd of int32', reduction('ReduceProd', [1], { dtype: 'int32' }), /: multiplies int32 values, which nn2eq prints only for floating-point values$/],
     ['ReduceProd of 65 factors', reduction('ReduceProd', [1], { dims: [1, 65] }), /: multiplies 65 values per output; nn2eq prints a product of up to 64; hint: reduce fewer axes at a time$/],
+    ['ReduceSum with computed axes', model([node('ReduceSum', ['c', 'a'], ['y'], {}, 13)], [['c', 'float32', DIMS], ['a', 'int64', [1]]], ['y'], [], 13), /: its axes \(input 'a'\) is not constant/],
   ];
   for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
 });
@@ -195,6 +231,27 @@ describe('ArgMax, ArgMin and TopK folded on constants', () => {
     expect(await at('ArgMin', {})).toEqual([3, 1]);
     expect(await at('ArgMin', { select_last_index: int(1) })).toEqual([3, 3]);
   });
+  it('ArgMax / ArgMin along the middle axis of [2, 3, 2], ties in every slice, first and last', async () => {
+    // Along axis 1 the slices are [1, 1, 0], [4, 4, 4], [−2, −2, 5] and [3, 3, −1].
+    const W = [1, 4, 1, 4, 0, 4, -2, 3, -2, 3, 5, -1];
+    for (const op of ['ArgMax', 'ArgMin']) {
+      for (const last of [0, 1]) {
+        const m = model([node(op, ['c'], ['i'], { axis: int(1), select_last_index: int(last) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [2, 1, 2]]], ['y'], [init('c', 'float32', DIMS, W)]);
+        expect((await js(m, [[[[[0, 0]], [[0, 0]]]]]))[0], `${op} last ${last}`).toEqual(argRef(W, DIMS, 1, op === 'ArgMin', last === 1));
+      }
+    }
+  });
+  it('ArgMax of a computed and of a constant tensor is int64: divided by an int64 2 it truncates; it adds to an int64 constant (keepdims 0)', async () => {
+    const plus10 = argRef(V, DIMS, 1, false, false).map((i) => i + 10);
+    const computed = model([node('ArgMax', ['x'], ['i'], { axis: int(1), keepdims: int(0) }), node('Add', ['i', 'k'], ['y'])], [['x', 'float32', DIMS]], ['y'], [init('k', 'int64', [1], [10])]);
+    expect((await js(computed, [[V]]))[0].map(Number)).toEqual(plus10);
+    expect(roleProblems(buildOnnxProgram(computed))).toEqual([]);
+    const halves = model([node('ArgMax', ['x'], ['i'], { axis: int(1), keepdims: int(0) }), node('Div', ['i', 'two'], ['y'])], [['x', 'float32', DIMS]], ['y'], [init('two', 'int64', [1], [2])]);
+    // ONNX's Div of integers truncates: the argmax along axis 1 of V is [1, 1, 1, 0], so [0, 0, 0, 0], not halves.
+    expect((await js(halves, [[V]]))[0].map(Number)).toEqual(argRef(V, DIMS, 1, false, false).map((i) => Math.trunc(i / 2)));
+    const folded = model([node('ArgMax', ['c'], ['i'], { axis: int(1), keepdims: int(0) }), node('Add', ['i', 'k'], ['s']), node('Cast', ['s'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [2, 2]]], ['y'], [init('c', 'float32', DIMS, V), init('k', 'int64', [1], [10])]);
+    expect((await js(folded, [[[[0, 0], [0, 0]]]]))[0]).toEqual(plus10);
+  });
   it('ArgMax along axis 0, keepdims 0', async () => {
     const m = model([node('ArgMax', ['c'], ['i'], { keepdims: int(0) }), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['f', 'x'], ['y'])], [['x', 'float32', [3]]], ['y'], [init('c', 'float32', [2, 3], [1, 5, -1, 2, 5, -3])]);
     expect((await js(m, [[[0, 0, 0]]]))[0]).toEqual([1, 0, 0]);
@@ -206,6 +263,55 @@ describe('ArgMax, ArgMin and TopK folded on constants', () => {
     expect((await js(top(1, 1, 3), [[[0]]]))[0]).toEqual([4, 4, 2, 7, 2, 2, 0, 2, 3, 2, 1, 3]);
     expect((await js(top(0, 1, 2), [[[0]]]))[0]).toEqual([-1, 2, 0, 2, 1, 3, 0, 1]);
     expect((await js(top(1, 0, 1), [[[0]]]))[0]).toEqual([4, 2, 7, 2, 0, 1, 1, 0]);
+  });
+});
+
+/** ONNX's TopK (op_topk.py) of each row of `rows`: the k largest (or smallest), ties by the lower index; values then indices. */
+function topRef(rows: number[][], k: number, largest: boolean): [number[], number[]] {
+  const picked = rows.map((r) => r.map((_, i) => i).sort((i, j) => (largest ? r[j] - r[i] : r[i] - r[j]) || i - j).slice(0, k));
+  return [picked.flatMap((p, row) => p.map((i) => rows[row][i])), picked.flat()];
+}
+
+describe('TopK settings the conformance cases miss', () => {
+  it('folded over 48 elements with many ties, k the whole axis', async () => {
+    const c = Array.from({ length: 48 }, (_, i) => ((i * 7) % 13) - 6);
+    const m = model([node('TopK', ['c', 'k'], ['v', 'i'], {}, 11), node('Cast', ['i'], ['f'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z'])], [['x', 'float32', [1]]], ['y', 'z'], [init('c', 'float32', [1, 48], c), init('k', 'int64', [1], [48])], 11);
+    const [values, indices] = topRef([c], 48, true);
+    expect((await js(m, [[[0]]]))[0]).toEqual([...values, ...indices]);
+  });
+  it('computed, of opset 10 (k an input), its default axis −1 on rank 3', async () => {
+    const x = [3, 1, 3, -2, 5, 0, 7, 7, -1, 2, 2, 9];
+    const m = model([node('TopK', ['x', 'k'], ['v', 'i'], {}, 10)], [['x', 'float32', [2, 2, 3]]], ['v', 'i'], [init('k', 'int64', [1], [2])], 10);
+    const rows = [0, 1, 2, 3].map((r) => x.slice(r * 3, r * 3 + 3));
+    const [values, indices] = topRef(rows, 2, true);
+    expect((await js(m, [[x]]))[0]).toEqual([...values, ...indices]);
+    expect(buildOnnxProgram(m).outputs.map((o) => o.tensor.shape)).toEqual([[2, 2, 2], [2, 2, 2]]);
+  });
+  it('along the middle axis of [2, 3, 2], folded and computed; its indices are int64 (an int64 Div by 2 truncates)', async () => {
+    const W = [1, 4, 1, 4, 0, 4, -2, 3, -2, 3, 5, -1];
+    // The slices along axis 1, in the order (outer, inner) of the output.
+    const rows = [0, 1].flatMap((o) => [0, 1].map((e) => [0, 1, 2].map((k) => W[(o * 3 + k) * 2 + e])));
+    const [values, indices] = topRef(rows, 2, true);
+    // Back in [2, 2, 2]: out[o, r, e] from row (o, e).
+    const place = (xs: number[]) => [0, 1].flatMap((o) => [0, 1].flatMap((r) => [0, 1].map((e) => xs[(o * 2 + e) * 2 + r])));
+    const halves = place(indices).map((i) => Math.trunc(i / 2));
+    const nodes = [node('TopK', ['c', 'k'], ['v', 'i'], { axis: int(1) }, 11), node('Div', ['i', 'two'], ['h']), node('Cast', ['h'], ['f'], { to: int(1) }), node('Cast', ['i'], ['g'], { to: int(1) }), node('Add', ['v', 'x'], ['y']), node('Add', ['f', 'x'], ['z']), node('Add', ['g', 'x'], ['w'])];
+    const inits = [init('k', 'int64', [1], [2]), init('two', 'int64', [1], [2])];
+    const want = [...place(values), ...halves, ...place(indices)];
+    const folded = model(nodes, [['x', 'float32', [1]]], ['y', 'z', 'w'], [init('c', 'float32', DIMS, W), ...inits], 11);
+    expect((await js(folded, [[[0]]]))[0]).toEqual(want);
+    const computed = model(nodes, [['c', 'float32', DIMS], ['x', 'float32', [1]]], ['y', 'z', 'w'], inits, 11);
+    expect((await js(computed, [[W, [0]]]))[0]).toEqual(want);
+  });
+  it('k the whole axis of a computed tensor; k computed is refused by name', async () => {
+    const m = model([node('TopK', ['x', 'k'], ['v', 'i'], { largest: int(0) }, 11)], [['x', 'float32', [2, 3]]], ['v', 'i'], [init('k', 'int64', [1], [3])], 11);
+    const rows = [
+      [2, -1, 2],
+      [0, 0, -4],
+    ];
+    const [values, indices] = topRef(rows, 3, false);
+    expect((await js(m, [[rows]]))[0]).toEqual([...values, ...indices]);
+    expect(refusal(model([node('TopK', ['x', 'k'], ['v', 'i'], {}, 11)], [['x', 'float32', [2, 3]], ['k', 'int64', [1]]], ['v', 'i'], [], 11))).toMatch(/: its k \(input 'k'\) is not constant/);
   });
 });
 
@@ -227,6 +333,15 @@ describe('TopK, LpNormalization and MeanVarianceNormalization of computed values
     const [got] = await js(m, [[[[3, 0, -1], [4, 0, 1]]]]);
     close(got, [0.6, 0, -Math.SQRT1_2, 0.8, 0, Math.SQRT1_2]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+  });
+  it('LpNormalization p 1 along axis 1: x / Σ|x|, a zero row gives 0; its sum is over a column of ones, the MVN means over one of 1/n', async () => {
+    const m = model([node('LpNormalization', ['x'], ['y'], { axis: int(1), p: int(1) })], [['x', 'float32', [2, 3]]], ['y']);
+    const [got] = await js(m, [[[[3, -1, 4], [0, 0, 0]]]]);
+    close(got, [3 / 8, -1 / 8, 4 / 8, 0, 0, 0]);
+    expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
+    const constants = (p: ReturnType<typeof buildOnnxProgram>) => p.tensors.filter((t) => t.kind === 'const').map((t) => t.role);
+    expect(constants(buildOnnxProgram(m))).toContain('ones');
+    expect(constants(buildOnnxProgram(model([node('MeanVarianceNormalization', ['x'], ['y'])], [['x', 'float32', [2, 1, 1, 2]]], ['y'])))).toContain('w');
   });
   it('MeanVarianceNormalization over its default axes 0, 2, 3', async () => {
     const m = model([node('MeanVarianceNormalization', ['x'], ['y'])], [['x', 'float32', [2, 1, 1, 2]]], ['y']);
@@ -250,4 +365,39 @@ describe('argmax, TopK and norm refusals name what they found', () => {
     ['LpNormalization with p 3', model([node('LpNormalization', ['x'], ['y'], { p: int(3) })], [x([2, 3])], ['y']), /: p is 3; ONNX's LpNormalization takes 1 or 2$/],
   ];
   for (const [what, m, message] of cases) it(what, () => expect(refusal(m)).toMatch(message));
+});
+
+describe('what the numbers alone do not show: shapes and the equations printed', () => {
+  const shape = (m: ReturnType<typeof model>) => buildOnnxProgram(m).outputs.map((o) => o.tensor.shape);
+  it('keepdims 0 drops the reduced axes; 1, and its default, keep them with length 1 (the flat numbers are the same)', () => {
+    expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 0 }))).toEqual([[3]]);
+    expect(shape(reduction('ReduceSum', [2, -3], { keepdims: 1 }))).toEqual([[1, 3, 1]]);
+    expect(shape(reduction('ReduceSum', [2, -3]))).toEqual([[1, 3, 1]]);
+    expect(shape(reduction('ReduceMax', [1], { keepdims: 0, constant: true }))).toEqual([[2, 2]]);
+    const arg = (keepdims?: number) => model([node('ArgMax', ['x'], ['y'], { axis: int(1), ...(keepdims === undefined ? {} : { keepdims: int(keepdims) }) })], [['x', 'float32', DIMS]], ['y']);
+    expect([shape(arg(0)), shape(arg(1)), shape(arg())]).toEqual([[[2, 2]], [[2, 1, 2]], [[2, 1, 2]]]);
+  });
+  it('ReduceProd of one factor per output: no slice and no product, the values themselves', () => {
+    const eqs = buildOnnxProgram(reduction('ReduceProd', [1], { dims: [2, 1, 3] })).equations;
+    expect(eqs.filter((eq) => eq.op === 'slice' || eq.op === 'map')).toEqual([]);
+  });
+  it('a computed reduction reshaped to its kept axes is a value of the layer (h), not a temporary; a mean pools by avg', () => {
+    for (const kind of ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'] as Kind[]) {
+      const p = buildOnnxProgram(reduction(kind, [1]));
+      expect(roleProblems(p), kind).toEqual([]);
+      expect(p.tensors[p.outputs[0].tensor.id].role, kind).toBe('h');
+    }
+    const mean = buildOnnxProgram(reduction('ReduceMean', [1])).equations.filter((eq) => eq.op === 'global_pool');
+    expect(mean.map((eq) => eq.attrs)).toEqual([{ kind: 'avg' }]);
+    // An int32 Σ wraps after the reshape, which is a temporary.
+    expect(roleProblems(buildOnnxProgram(reduction('ReduceSum', [1], { dtype: 'int32' })))).toEqual([]);
+  });
+  it('Softmax and LogSoftmax before opset 13 along the last axis: one equation, no coercion to 2-D and back', () => {
+    for (const op of ['Softmax', 'LogSoftmax']) {
+      for (const axis of [2, -1]) {
+        const m = model([node(op, ['x'], ['y'], { axis: int(axis) }, 11)], [['x', 'float32', DIMS]], ['y'], [], 11);
+        expect(buildOnnxProgram(m).equations.map((eq) => eq.op), `${op} axis ${axis}`).toEqual([op === 'Softmax' ? 'softmax' : 'log_softmax']);
+      }
+    }
+  });
 });

@@ -62,6 +62,12 @@ describe('ScatterElements of computed values', () => {
       expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
     });
   }
+  it('reduction add: a sum of −0 and −0 stays −0, as in ONNX (x + u with IEEE zeros)', async () => {
+    const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['d', 'float32', [3]], ['u', 'float32', [2]]], ['y'], [init('i', 'int64', [2], [0, 2])], 16);
+    const [got] = await js(m, [[[-0, 1, 2], [-0, 0.5]]]);
+    expect(got[0]).toBe(-0);
+    expect(got.slice(1)).toEqual([1, 2.5]);
+  });
   it('constant updates into computed data, axis 1', async () => {
     const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { axis: int(1) })], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [1, 2], [2, 0]), init('u', 'float32', [1, 2], [7, 8])]);
     const [got] = await js(m, [[DATA]]);
@@ -205,6 +211,24 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     expect(got).toEqual(idx.map((k) => row[k < 0 ? k + n : k]));
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
+  it('GatherElements of 64 runs joins 64 slices; of 65, picks by constant ids', async () => {
+    for (const n of [64, 65]) {
+      const row = Array.from({ length: n }, (_, i) => i - 10.5);
+      const idx = Array.from({ length: n }, (_, i) => n - 1 - i);
+      const m = model([node('GatherElements', ['d', 'i'], ['y'], { axis: int(1) })], [['d', 'float32', [1, n]]], ['y'], [init('i', 'int64', [1, n], idx)]);
+      expect((await js(m, [[[row]]]))[0]).toEqual([...row].reverse());
+      const ops = buildOnnxProgram(m).equations.map((eq) => eq.op);
+      expect([ops.filter((op) => op === 'slice').length, ops.includes('gather_rows')], `${n} runs`).toEqual(n === 64 ? [64, false] : [0, true]);
+    }
+  });
+  it('GatherElements of 70 elements in 2 runs joins 2 slices', async () => {
+    const row = Array.from({ length: 70 }, (_, i) => i / 4 - 3);
+    const idx = Array.from({ length: 70 }, (_, i) => (i + 35) % 70);
+    const m = model([node('GatherElements', ['d', 'i'], ['y'], { axis: int(1) })], [['d', 'float32', [1, 70]]], ['y'], [init('i', 'int64', [1, 70], idx)]);
+    expect((await js(m, [[[row]]]))[0]).toEqual(idx.map((k) => row[k]));
+    const ops = buildOnnxProgram(m).equations.map((eq) => eq.op);
+    expect([ops.filter((op) => op === 'slice').length, ops.includes('gather_rows')]).toEqual([2, false]);
+  });
   it('GatherElements with 3 runs along axis 0', async () => {
     const m = model([node('GatherElements', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [2, 3], [1, 1, 1, 0, 0, -1])]);
     const [got] = await js(m, [[DATA]]);
@@ -254,6 +278,32 @@ describe('GatherElements, GatherND and OneHot of computed values', () => {
     expect(got).toEqual([5, 6, 1, 2, 9, 10, 9, 10]);
     expect(roleProblems(buildOnnxProgram(m))).toEqual([]);
   });
+  it('GatherND with indices of rank 1: one tuple, the element itself', async () => {
+    const m = model([node('GatherND', ['d', 'i'], ['y'])], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [2], [2, -2])]);
+    // op_gathernd.py: out = data[2, −2 + 3].
+    expect((await js(m, [[DATA]]))[0]).toEqual([DATA[2][1]]);
+    expect(buildOnnxProgram(m).outputs[0].tensor.shape).toEqual([]);
+  });
+  it('OneHot of depth 1, its default axis −1 on indices of rank 2; computed values [off, on] at constant indices', async () => {
+    // y[a, b, d] = on where trunc(i[a, b]) (from the end when negative) is d, else off.
+    const one = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2, 2]]], ['y'], [init('depth', 'int64', [1], [1]), init('v', 'float32', [2], [-1, 5])], 11);
+    expect((await js(one, [[[[0, -1], [1, 0.5]]]]))[0]).toEqual([5, 5, -1, 5]);
+    expect(buildOnnxProgram(one).outputs[0].tensor.shape).toEqual([2, 2, 1]);
+    const three = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2, 2]]], ['y'], [init('depth', 'int64', [1], [3])].concat(init('v', 'float32', [2], [0, 1])), 11);
+    expect((await js(three, [[[[2, 0], [1, -1]]]]))[0]).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const values = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['v', 'float32', [2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2])], 11);
+    expect((await js(values, [[[-2, 3]]]))[0]).toEqual([-2, 3, 3, -2]);
+    expect(roleProblems(buildOnnxProgram(values))).toEqual([]);
+    const rowOfTwo = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['v', 'float32', [1, 2]]], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2])], 11);
+    expect((await js(rowOfTwo, [[[[-2, 3]]]]))[0]).toEqual([-2, 3, 3, -2]);
+    expect(roleProblems(buildOnnxProgram(rowOfTwo))).toEqual([]);
+  });
+  it('OneHot of constants is folded: the output a constant, copied by one equation', () => {
+    const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [], ['y'], [init('i', 'int64', [2], [1, 0]), init('depth', 'int64', [1], [2]), init('v', 'float32', [2], [0, 1])], 11);
+    const p = buildOnnxProgram(m);
+    expect(p.equations).toHaveLength(1);
+    expect(p.equations[0].args.map((id) => p.tensors[id].kind)).toEqual(['const']);
+  });
   it('OneHot, axis 0, negative and fractional indices, one out of range', async () => {
     const m = model([node('OneHot', ['i', 'depth', 'v'], ['y'], { axis: int(0) }, 11)], [['i', 'float32', [4]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [2], [-1, 5])], 11);
     const idx = [1.7, -1, -3.5, 3];
@@ -296,7 +346,14 @@ describe('scatter and gather refusals name what they found', () => {
     ['GatherND: too many coordinates', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [1, 3], [0, 1, 0])]), /: indices of shape \[1, 3\] with batch_dims 0 do not/],
     ['GatherND: no coordinates', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [1, 0], [])]), /: indices of shape \[1, 0\] with batch_dims 0 do not/],
     ['GatherND: batch axes that differ', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [2, 1], [0, 1])]), /: indices of shape \[2, 1\] with batch_dims 1 do not index data of shape \[3, 2\]/],
+    ['GatherND: computed indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2]), ['i', 'int64', [1, 1]]], ['y']), /: its indices \(input 'i'\) is not constant/],
+    ['GatherND: scalar indices', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [], [0])]), /: indices of shape \[\] with batch_dims 0 do not index data of shape \[3, 2\]/],
+    ['GatherND: the second coordinate of the second tuple out of range', model([node('GatherND', ['d', 'i'], ['y'])], [f([3, 2])], ['y'], [init('i', 'int64', [2, 2], [0, 0, 1, -5])]), /: index -5 is out of range for axis 1 of length 2$/],
+    ['GatherND: batch_dims as many as the axes of indices', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([1, 2])], ['y'], [init('i', 'int64', [1], [0])]), /: indices of shape \[1\] with batch_dims 1 do not index data of shape \[1, 2\]/],
+    ['GatherND: an index before the start', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, -3, 1])]), /: index -3 is out of range for axis 1 of length 2$/],
     ['GatherND: an index out of range', model([node('GatherND', ['d', 'i'], ['y'], { batch_dims: int(1) })], [f([3, 2])], ['y'], [init('i', 'int64', [3, 1], [0, 2, 1])]), /: index 2 is out of range for axis 1 of length 2$/],
+    ['OneHot: a computed depth', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]], ['depth', 'int64', [1]]], ['y'], [init('v', 'float32', [2], [0, 1])], 11), /: its depth \(input 'depth'\) is not constant/],
+    ['OneHot: values of shape [2, 2]', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [2, 2], [0, 1, 2, 3])], 11), /: values has shape \[2, 2\], expected \[off, on\]$/],
     ['OneHot: a fractional depth', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'float32', [1], [2.5]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 2\.5, expected a whole number of at least 1$/],
     ['OneHot: depth 0', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [0]), init('v', 'float32', [2], [0, 1])], 11), /: depth is 0, expected a whole number of at least 1$/],
     ['OneHot: three values', model([node('OneHot', ['i', 'depth', 'v'], ['y'], {}, 11)], [['i', 'float32', [2]]], ['y'], [init('depth', 'int64', [1], [3]), init('v', 'float32', [3], [0, 1, 2])], 11), /: values has shape \[3\], expected \[off, on\]$/],

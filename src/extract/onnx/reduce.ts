@@ -43,6 +43,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
       if (fromInput && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [v];
       axes = dims.map((_, i) => i);
     }
+    // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: unsorted (or sorted by a + b), the reduced axes only order the terms of each Σ or Π (ONNX fixes no order; max, min, the shapes and the fold ask ax.includes); the axisOf arrow made empty is caught, but shares the name
     const ax = [...new Set(axes.map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
     const rest = dims.map((_, i) => i).filter((i) => !ax.includes(i));
     const outDims = keep ? dims.map((d, i) => (ax.includes(i) ? 1 : d)) : rest.map((i) => dims[i]);
@@ -69,6 +70,7 @@ function reduce(kind: ReduceKind): OnnxExtractor {
       // taken as 0, as ONNX Runtime does, so a slice holding +∞ gives +∞, not ∞ − ∞).
       const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
       const peak = kind === 'log_sum_exp' ? maxOf(v.t, kept) : null;
+      // Stryker disable next-line ArrayDeclaration: a zero of shape [] broadcasts as the one of shape [1] does (the same numbers); the line's other arrays made empty are caught, but share the name
       const top = peak && ctx.map('where', [ctx.map('equal_to', [ctx.map('abs', [peak], [], '_')], [Infinity], '_'), ctx.const('zero', [1], [0]), peak], [], '_');
       const x = kind === 'sum_square' || kind === 'l2' ? ctx.map('mul', [v.t, v.t], [], '_') : kind === 'l1' ? ctx.map('abs', [v.t], [], '_') : top ? ctx.map('exp', [ctx.map('sub', [v.t, top], [], '_')], [], '_') : v.t;
       const rows = ctx.reshape(ctx.transpose(x, [...rest, ...ax]), [m, n]);
@@ -105,6 +107,7 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   // Output position of every input element: its index with the reduced axes dropped.
   const kept = dims.map((d, i) => (ax.includes(i) ? 1 : d));
   const ks = strides(kept);
+  // Stryker disable next-line ConditionalExpression: made true, the maxima are computed for every kind but read only by log_sum_exp (the same numbers); made false, caught, but shares the name
   const big = kind === 'log_sum_exp' ? new Float64Array(size).fill(-Infinity) : null;
   const at = (o: number) => {
     let rest = o;
@@ -121,8 +124,11 @@ function foldReduce(ctx: OnnxContext, v: Const, ax: readonly number[], outDims: 
   const acc = new Float64Array(size).fill(kind === 'max' ? -Infinity : kind === 'min' ? Infinity : kind === 'prod' ? 1 : 0);
   where.forEach((k, o) => {
     const x = v.values[o];
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: Math.max gives NaN for a NaN argument already, so the test made false (or with &&) gives the same; made true, caught, but shares the name
     if (kind === 'max') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.max(acc[k], x);
-    else if (kind === 'min') acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
+    else if (kind === 'min')
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: Math.min gives NaN for a NaN argument already, so the test made false (or with &&) gives the same; made true, caught, but shares the name (a disable above an else if does not reach it)
+      acc[k] = Number.isNaN(x) || Number.isNaN(acc[k]) ? NaN : Math.min(acc[k], x);
     else if (kind === 'sum_square' || kind === 'l2') acc[k] += x * x;
     else if (kind === 'l1') acc[k] += Math.abs(x);
     else if (kind === 'prod') acc[k] *= x;
@@ -173,7 +179,8 @@ function argExtreme(min: boolean): OnnxExtractor {
       const size = sizeOf(outDims);
       const out = new Float64Array(size);
       const inner = st[axis];
-      for (let o = 0; o < size; o++) {
+    // Stryker disable next-line EqualityOperator: o <= size reads past the input's end and writes out[size], past the Float64Array's end, which drops it; o >= size, no loop, is caught, but shares the name
+    for (let o = 0; o < size; o++) {
         const base = Math.floor(o / inner) * inner * n + (o % inner);
         let best = -1;
         let bv = NaN;
@@ -247,6 +254,7 @@ const lpNormalization: OnnxExtractor = (ctx) => {
   if (p !== 1 && p !== 2) return ctx.fail(`p is ${p}; ONNX's LpNormalization takes 1 or 2`);
   const sum = sumAlong(ctx, p === 2 ? ctx.map('mul', [x, x], [], '_') : ctx.map('abs', [x], [], '_'), [axis]);
   const norm = p === 2 ? ctx.map('sqrt', [sum], [], '_') : sum;
+  // Stryker disable next-line ArrayDeclaration: a zero of shape [] broadcasts as the one of shape [1] does (the same numbers); the line's other arrays made empty are caught, but share the name
   return [tensor(ctx.map('where', [ctx.map('equal_to', [norm], [0], '_'), ctx.const('zero', [1], [0]), ctx.map('div', [x, norm], [], '_')], [], 'h'))];
 };
 
@@ -257,6 +265,7 @@ const lpNormalization: OnnxExtractor = (ctx) => {
 const meanVarianceNormalization: OnnxExtractor = (ctx) => {
   const x = ctx.tensor(0);
   const rank = x.shape.length;
+  // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: unsorted (or sorted otherwise), the axes only order the terms of each mean (sumAlong asks axes.includes for the shapes); the line's other arrows made empty are caught, but share the name
   const axes = [...new Set((attrInts(ctx.node, 'axes', undefined) ?? [0, 2, 3]).map((a) => axisOf(ctx, a, rank)))].sort((a, b) => a - b);
   const n = sizeOf(axes.map((i) => x.shape[i]));
   const mean = sumAlong(ctx, x, axes, 1 / n);
@@ -282,6 +291,7 @@ const topK: OnnxExtractor = (ctx) => {
   const n = dims[axis];
   if (!Number.isInteger(k) || k < 0 || k > n) return ctx.fail(`k is ${k}, expected a whole number from 0 to the axis length ${n}`);
   const outDims = dims.map((d, i) => (i === axis ? k : d));
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the sort below starts in index order and V8's sort only ever compares a later index with an earlier one (counted for 10 to 5,000 elements), where ia < ib is false: a === b made true, false or !== gives the same answers (false: ties equal, kept in order by the stable sort); the line's other tests made constant are caught, but share the names
   const beats = (a: number, ia: number, b: number, ib: number) => (largest ? a > b : a < b) || (a === b && ia < ib);
   if (v.kind === 'const') {
     const st = strides(dims);
@@ -289,11 +299,15 @@ const topK: OnnxExtractor = (ctx) => {
     const size = sizeOf(outDims);
     const values = new Float64Array(size);
     const indices = new Float64Array(size);
+    // Stryker disable next-line ArithmeticOperator,MethodExpression: each mutant (× for ÷, min for max, n ÷ inner) only makes outer larger, and a slice o ≥ outer writes only past the outputs' ends, which drops it
     const outer = sizeOf(dims) / Math.max(1, n * inner);
+    // Stryker disable next-line EqualityOperator: o <= outer writes only past the Float64Arrays' ends, which drops it; o >= outer, no loop, is caught, but shares the name
     for (let o = 0; o < outer; o++) {
       for (let e = 0; e < inner; e++) {
         const base = o * n * inner + e;
+        // Stryker disable next-line ArithmeticOperator: the second beats (1 or 0) only tells the sort to keep a later index after an earlier one, and V8's sort asks only whether the answer is below 0; the first beats' places made wrong are caught, but share the name
         const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (beats(v.values[base + i * inner], i, v.values[base + j * inner], j) ? -1 : beats(v.values[base + j * inner], j, v.values[base + i * inner], i) ? 1 : 0));
+        // Stryker disable next-line EqualityOperator: r <= k writes row k, the next slice's first (written again after) or past the arrays' ends; r >= k, no loop, is caught, but shares the name
         for (let r = 0; r < k; r++) {
           values[o * k * inner + r * inner + e] = v.values[base + order[r] * inner];
           indices[o * k * inner + r * inner + e] = order[r];
@@ -313,10 +327,12 @@ const topK: OnnxExtractor = (ctx) => {
   const wins = ctx.map('or', [ctx.map(largest ? 'greater' : 'less', [xj, xi], [], '_'), ctx.map('and', [ctx.map('equal', [xj, xi], [], '_'), before], [], '_')], [], '_');
   const rank = sumAlong(ctx, wins, [r + 1]);
   const hit = ctx.map('equal', [rank, ctx.const('r', [k], Float64Array.from({ length: k }, (_, i) => i))], [], '_');
+  // Stryker disable next-line ArrayDeclaration: a fill of shape [] broadcasts as the one of shape [1] does (the same numbers); the line's other arrays made empty are caught, but share the name
   const chosen = ctx.map('where', [hit, xi, ctx.const('fill', [1], [largest ? -Infinity : Infinity])], [], '_');
   const values = extremeAlong(ctx, chosen, r, !largest);
   const indices = sumAlong(ctx, ctx.map('mul', [hit, ctx.const('i', [n, 1], Float64Array.from({ length: n }, (_, i) => i))], [], '_'), [r]);
   const back = (t: T, role: string) => {
+    // Stryker disable next-line ArrayDeclaration: every place of perm is assigned below, so an empty array grows to the same
     const perm = new Array<number>(dims.length);
     rest.forEach((a, p) => (perm[a] = p));
     perm[axis] = r;
