@@ -68,6 +68,16 @@ describe('ScatterElements of computed values', () => {
     expect(got[0]).toBe(-0);
     expect(got.slice(1)).toEqual([1, 2.5]);
   });
+  it('reduction add: an element no update reaches keeps its −0, as ONNX copies data (ScatterElements and ScatterND)', async () => {
+    const elements = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['d', 'float32', [4]], ['u', 'float32', [3]]], ['y'], [init('i', 'int64', [3], [1, 1, 3])], 16);
+    const [a] = await js(elements, [[[-0, -0, 2, -0], [-0, 0.5, -0]]]);
+    expect(a.map((v) => Object.is(v, -0))).toEqual([true, false, false, true]);
+    expect(a).toEqual([-0, 0.5, 2, -0]);
+    const nd = model([node('ScatterND', ['d', 'i', 'u'], ['y'], { reduction: str('add') }, 16)], [['d', 'float32', [2, 2]], ['u', 'float32', [1, 2]]], ['y'], [init('i', 'int64', [1, 1], [1])], 16);
+    const [b] = await js(nd, [[[[-0, -0], [1, -0]], [[2, -0]]]]);
+    expect(b.map((v) => Object.is(v, -0))).toEqual([true, true, false, true]);
+    expect(b).toEqual([-0, -0, 3, -0]);
+  });
   it('constant updates into computed data, axis 1', async () => {
     const m = model([node('ScatterElements', ['d', 'i', 'u'], ['y'], { axis: int(1) })], [['d', 'float32', [3, 3]]], ['y'], [init('i', 'int64', [1, 2], [2, 0]), init('u', 'float32', [1, 2], [7, 8])]);
     const [got] = await js(m, [[DATA]]);

@@ -143,7 +143,11 @@ function reduced(ctx: OnnxContext, data: Val, updates: Val, to: Int32Array, redu
   for (let k = 0; k < rounds; k++) {
     const src = Int32Array.from(hits, (h) => (k < h.length ? h[k] : m));
     const pick = gatherFlat(ctx, tensor(joined), src, [n]) as Extract<Val, { kind: 'tensor' }>;
-    y = ctx.map(fn, [y, pick.t], [], '_');
+    const combined = ctx.map(fn, [y, pick.t], [], '_');
+    // x + 0 turns a −0 into +0, where ONNX leaves an element with no k-th update as it was (x · 1,
+    // max with −∞ and min with ∞ keep every x): with add, those elements are kept from y.
+    const kept = reduction === 'add' ? Int32Array.from(hits, (h, e) => (k < h.length ? n + e : e)) : undefined;
+    y = kept && kept.some((s, e) => s === e) ? pickFlat(ctx, ctx.op('concat', [y, combined], { axis: 0 }, '_')[0], kept) : combined;
   }
   return ctx.reshape(y, dims, 'h');
 }
