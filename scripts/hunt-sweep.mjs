@@ -4,7 +4,8 @@
 // gcc) and compares with PyTorch's predictions at the tolerance of test/onnx-convert.test.ts
 // (atol 1e-5 + rtol 1e-4). Each (model, form) is: pass, refused (exit 2, a one-line typed error),
 // crash (exit 70, or the emitted code fails in its runtime), WRONG (runs, gives another number), or
-// skip (the scalar form is over its size limit).
+// skip (the scalar form is over its size limit). Forms: numpy-tensor, js-tensor, js-wasm (the JS
+// tensor form with --wasm, float64), c-tensor, js-scalar, numpy-scalar.
 //
 //   npm run build && nice node scripts/hunt-sweep.mjs [--models DIR] [--out DIR] [--only REGEX] [--forms a,b]
 // Defaults: --models /tmp/hunt/models, --out /tmp/hunt/run. Writes OUT/results.json and prints
@@ -25,7 +26,7 @@ const opt = (name, dflt) => {
 const MODELS = resolve(opt('--models', '/tmp/hunt/models'));
 const OUT = resolve(opt('--out', '/tmp/hunt/run'));
 const ONLY = new RegExp(opt('--only', '.'));
-const FORMS = opt('--forms', 'numpy-tensor,js-tensor,c-tensor,js-scalar,numpy-scalar').split(',');
+const FORMS = opt('--forms', 'numpy-tensor,js-tensor,js-wasm,c-tensor,js-scalar,numpy-scalar').split(',');
 const PYTHON = process.env.NN2EQ_PYTHON || '/usr/bin/python3';
 const ATOL = 1e-5;
 const RTOL = 1e-4;
@@ -157,10 +158,13 @@ for (const name of models) {
   const want = ref.cases.map((c) => flat(c.outputs));
   results[name] = {};
   for (const form of FORMS) {
-    const [lang, shape] = form.split('-');
+    // js-wasm: the JS tensor form with --wasm (float64 f64x2 kernels), judged as js-tensor is.
+    const wasm = form === 'js-wasm';
+    const [lang, shape] = wasm ? ['js', 'tensor'] : form.split('-');
     const file = join(dir, `${form}.${{ numpy: 'py', js: 'mjs', c: 'c' }[lang]}`);
     const argv = [join(MODELS, name, 'model.onnx'), '-f', lang, '--form', shape, '-o', file];
     if (shape === 'scalar') argv.push('--max-size', String(SCALAR_MAX));
+    if (wasm) argv.push('--wasm');
     const r = await cli(argv);
     const record = (status, detail = '', got) => void (results[name][form] = { status, detail, ...(got ? { got } : {}) });
     if (r.code === 2) {
