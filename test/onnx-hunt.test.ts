@@ -18,11 +18,11 @@ const names = readdirSync(DIR).filter((d) => existsSync(join(DIR, d, 'model.onnx
 const numbers = (v: unknown): number[] => flat(v).map(Number);
 
 /** Every fixture's mismatches in one form, run by `run` (text, the cases) → rows of outputs. */
-async function failures(format: 'numpy' | 'js' | 'c', form: 'tensor' | 'scalar', run: (text: string, cases: unknown[][]) => Promise<number[][]>): Promise<string[]> {
+async function failures(format: 'numpy' | 'js' | 'c', form: 'tensor' | 'scalar', run: (text: string, cases: unknown[][]) => Promise<number[][]>, wasm = false): Promise<string[]> {
   const bad: string[] = [];
   for (const name of names) {
     const ref = readReference(join(DIR, name));
-    const { text } = await convertFile(join(DIR, name, 'model.onnx'), { format, form });
+    const { text } = await convertFile(join(DIR, name, 'model.onnx'), { format, form, wasm });
     const got = await run(text, ref.cases.map((c) => c.inputs)).catch((e: Error) => e);
     if (got instanceof Error) {
       bad.push(`${name}: ${got.message.split('\n')[0]}`);
@@ -37,8 +37,9 @@ async function failures(format: 'numpy' | 'js' | 'c', form: 'tensor' | 'scalar',
 }
 
 describe('wrong numbers found by the hunt stay fixed', () => {
-  it('JS tensor and scalar forms', async () => {
+  it('JS tensor (plain loops and --wasm) and scalar forms', async () => {
     expect(await failures('js', 'tensor', runJs)).toEqual([]);
+    expect(await failures('js', 'tensor', runJs, true)).toEqual([]);
     expect(await failures('js', 'scalar', runJs)).toEqual([]);
   });
   withPython('NumPy tensor and scalar forms, on a batch axis', async () => {
