@@ -65,29 +65,44 @@ export function checkBatchIndependent(model: OnnxModel, one: TensorProgram, batc
   }
   const dtypeOf = (name: string): DType => (model.graph.inputs.find((i) => i.name === name)?.elemType ?? 'float32') as DType;
   const isBatched = new Set(batched.map((b) => b.name));
-  const a: number[] = [];
-  const b: number[] = [];
-  const ab: number[] = [];
-  one.inputs.forEach((port, k) => {
-    const n = p1.inputs[k].size;
-    const xa = samples(2 * k + 11, n, dtypeOf(port.name));
-    const xb = isBatched.has(port.name) ? samples(2 * k + 12, n, dtypeOf(port.name)) : xa;
-    a.push(...xa);
-    b.push(...xb);
-    ab.push(...xa, ...(isBatched.has(port.name) ? xb : []));
-  });
-  const [ya, yb] = evaluateOutputs(p1.graph, p1.outputIds, [a, b]);
-  const [yab] = evaluateOutputs(p2.graph, p2.outputIds, [ab]);
+  // Three probes: one draw, the same draw negated (bool: complemented), another draw. One draw can
+  // hide a mix: a Max of a sample and its neighbour's flipped value picks each sample's own value
+  // when both samples are positive.
+  const rows1: number[][] = [];
+  const rows2: number[][] = [];
+  for (let t = 0; t < 3; t++) {
+    const a: number[] = [];
+    const b: number[] = [];
+    const ab: number[] = [];
+    one.inputs.forEach((port, k) => {
+      const n = p1.inputs[k].size;
+      const dtype = dtypeOf(port.name);
+      const draw = (seed: number) => {
+        const x = samples(seed + (t === 2 ? 1000 : 0), n, dtype);
+        return t === 1 ? x.map((v) => (dtype === 'bool' ? 1 - v : -v)) : x;
+      };
+      const xa = draw(2 * k + 11);
+      const xb = isBatched.has(port.name) ? draw(2 * k + 12) : xa;
+      a.push(...xa);
+      b.push(...xb);
+      ab.push(...xa, ...(isBatched.has(port.name) ? xb : []));
+    });
+    rows1.push(a, b);
+    rows2.push(ab);
+  }
+  const y1 = evaluateOutputs(p1.graph, p1.outputIds, rows1);
+  const y2 = evaluateOutputs(p2.graph, p2.outputIds, rows2);
   for (let k = 0; k < p1.outputs.length; k++) {
     const o1 = p1.outputs[k];
     const o2 = p2.outputs[k];
-    const wantA = ya.slice(o1.offset, o1.offset + o1.size);
-    const wantB = yb.slice(o1.offset, o1.offset + o1.size);
-    const got = yab.slice(o2.offset, o2.offset + o2.size);
-    const ok =
-      o2.size === 2 * o1.size
+    const ok = y2.every((yab, t) => {
+      const wantA = y1[2 * t].slice(o1.offset, o1.offset + o1.size);
+      const wantB = y1[2 * t + 1].slice(o1.offset, o1.offset + o1.size);
+      const got = yab.slice(o2.offset, o2.offset + o2.size);
+      return o2.size === 2 * o1.size
         ? wantA.every((v, i) => same(got[i], v)) && wantB.every((v, i) => same(got[o1.size + i], v))
         : o2.size === o1.size && wantA.every((v, i) => same(got[i], v) && same(got[i], wantB[i]));
+    });
     if (!ok) refuse(`output '${o1.name}' of a batch of two is not each sample's own output`);
   }
 }
