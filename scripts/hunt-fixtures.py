@@ -454,6 +454,65 @@ def nets():
         shapes = [rng.choice(shape_pool) for _ in range(rng.choice([1, 1, 2]))]
         yield f'randint_{k:03d}', (lambda k=k, shapes=shapes: RandomInt(k, shapes)), [(s, 'int20') for s in shapes]
 
+    # ---- what changed lately: float fmod, training-mode BatchNormalization, and the shapes the
+    # --wasm kernels of the JS tensor form take apart (channels not a multiple of 4 or 2, strides,
+    # dilations, groups, uneven padding, batches, 1x1 convolutions, Gemm with transposes).
+    # Appended last, so the seeds of every module above stay as they were.
+    yield 'w_fmod_neg', f(lambda x, y: torch.fmod(-3 * x, y * 0.5 - 0.6)), [((2, 3, 4), F1), ((4,), 'pos')]
+    yield 'w_fmod_chain', f(lambda x: torch.fmod(torch.fmod(x * 7, 1.3) * x - 0.2, 0.45) * 2 + 1), [((3, 5), F1)]
+    yield 'w_fmod_sum', f(lambda x, y: torch.fmod(x + y, x - y + 3) - torch.fmod(x * y, 0.3)), [((3, 4), F1), ((3, 4), F1)]
+    yield 'w_fmod_bcast', f(lambda x, y: torch.fmod(x * 4, y.abs() + 0.2)), [((2, 3, 4), F1), ((3, 1), F1)]
+    yield 'bntrain_1d', mod(lambda: randomize(nn.BatchNorm1d(3))), [((4, 3, 5), F1)]
+    yield 'bntrain_2d', mod(lambda: randomize(nn.BatchNorm2d(5))), [((2, 5, 3, 3), F1)]
+    yield 'bntrain_conv_bn_relu', mod(lambda: randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()))), [((2, 3, 5, 5), F1)]
+    yield 'bntrain_linear_bn', mod(lambda: randomize(nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5)))), [((4, 6), F1)]
+    wconvs = {
+        'c2d_c5_k3': (lambda: nn.Conv2d(5, 7, 3), (1, 5, 6, 7)),
+        'c2d_c3_stride2_pad1': (lambda: nn.Conv2d(3, 5, 3, stride=2, padding=1), (2, 3, 7, 9)),
+        'c2d_c6_dil2': (lambda: nn.Conv2d(6, 3, 3, dilation=2, padding=1), (1, 6, 8, 7)),
+        'c2d_groups2_c6': (lambda: nn.Conv2d(6, 10, 3, groups=2, padding=(0, 1)), (1, 6, 5, 6)),
+        'c2d_dw_c5': (lambda: nn.Conv2d(5, 5, 3, groups=5, padding=1), (1, 5, 6, 6)),
+        'c2d_dw_c4': (lambda: nn.Conv2d(4, 4, 3, groups=4, padding=1), (2, 4, 5, 7)),
+        'c2d_dw_c8_stride2': (lambda: nn.Conv2d(8, 8, 3, groups=8, stride=2, padding=1), (1, 8, 7, 7)),
+        'c2d_dw_c6_dil': (lambda: nn.Conv2d(6, 6, 3, groups=6, dilation=(2, 1), padding=(2, 1)), (1, 6, 7, 5)),
+        'c2d_dw_mult2_c3': (lambda: nn.Conv2d(3, 6, 3, groups=3), (1, 3, 6, 6)),
+        'c2d_1x1_c7': (lambda: nn.Conv2d(7, 9, 1), (2, 7, 3, 5)),
+        'c2d_1x1_stride2': (lambda: nn.Conv2d(4, 6, 1, stride=2), (1, 4, 7, 7)),
+        'c2d_1x1_nobias_c2': (lambda: nn.Conv2d(2, 3, 1, bias=False), (1, 2, 4, 4)),
+        'c2d_rect_k_1x5': (lambda: nn.Conv2d(3, 4, (1, 5), padding=(0, 2)), (1, 3, 4, 9)),
+        'c2d_rect_k_5x1_s': (lambda: nn.Conv2d(4, 5, (5, 1), stride=(2, 1)), (1, 4, 9, 3)),
+        'c2d_big_c17': (lambda: nn.Conv2d(17, 13, 3, padding=1), (1, 17, 6, 6)),
+        'c2d_wide_k7': (lambda: nn.Conv2d(2, 4, 7, padding=3), (1, 2, 9, 10)),
+        'c2d_out1': (lambda: nn.Conv2d(3, 1, 3), (1, 3, 5, 5)),
+        'c2d_stride3_dil2': (lambda: nn.Conv2d(3, 5, 3, stride=3, dilation=2, padding=2), (1, 3, 10, 11)),
+        'c1d_c5_stride2': (lambda: nn.Conv1d(5, 6, 3, stride=2, padding=1), (2, 5, 11)),
+        'c1d_dw_c6': (lambda: nn.Conv1d(6, 6, 5, groups=6, padding=2), (1, 6, 10)),
+        'c1d_1x1': (lambda: nn.Conv1d(9, 3, 1), (1, 9, 5)),
+        'c3d_c3': (lambda: nn.Conv3d(3, 5, 2, padding=1), (1, 3, 3, 4, 3)),
+        'ct2d_c5': (lambda: nn.ConvTranspose2d(5, 3, 3, stride=2, padding=1), (1, 5, 3, 4)),
+        'seq_dw_pw': (lambda: nn.Sequential(nn.Conv2d(6, 6, 3, groups=6, padding=1), nn.ReLU(), nn.Conv2d(6, 7, 1), nn.ReLU6()), (2, 6, 5, 5)),
+        'seq_conv_pool_fc': (lambda: nn.Sequential(nn.Conv2d(3, 5, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(5 * 2 * 2, 3)), (2, 3, 6, 6)),
+    }
+    for name, (make, shape) in wconvs.items():
+        yield f'w_{name}', mod(make), [(shape, F1)]
+    # Uneven pads (TF's SAME): F.pad before the convolution, which the exporter may fold into Conv's pads.
+    yield 'w_c2d_pad_uneven', mod(lambda: Fn(lambda m, x: m.c(F.pad(x, (0, 1, 2, 0))), c=nn.Conv2d(3, 5, 3))), [((1, 3, 6, 6), F1)]
+    yield 'w_c2d_dw_pad_uneven', mod(lambda: Fn(lambda m, x: m.c(F.pad(x, (1, 0, 0, 1))), c=nn.Conv2d(5, 5, 3, groups=5, stride=2))), [((1, 5, 7, 7), F1)]
+    gemms = {
+        'gemm_ta': (lambda x, w: x.t() @ w, (5, 3), (5, 7)),
+        'gemm_tb': (lambda x, w: x @ w.t() + 1.5, (3, 5), (7, 5)),
+        'gemm_tab': (lambda x, w: x.t() @ w.t(), (5, 3), (6, 5)),
+        'addmm_beta_alpha': (lambda x, w: torch.addmm(x[:, :1], x, w, beta=-0.5, alpha=2.0), (3, 5), (5, 6)),
+        'matmul_batched_odd': (lambda x, w: x @ w, (3, 5, 7), (7, 3)),
+        'matmul_batched_both': (lambda x, w: x @ w, (2, 3, 5), (2, 5, 5)),
+        'matmul_vec': (lambda x, w: x @ w, (7,), (7, 3)),
+        'bmm_t': (lambda x, w: torch.bmm(x, w.transpose(1, 2)), (2, 3, 5), (2, 4, 5)),
+    }
+    for name, (fn, a, b) in gemms.items():
+        yield f'w_{name}', f(fn), [(a, F1), (b, F1)]
+    yield 'w_linear_odd', mod(lambda: nn.Sequential(nn.Linear(9, 7), nn.Tanh(), nn.Linear(7, 5))), [((3, 9), F1)]
+    yield 'w_linear_rank3', mod(lambda: nn.Linear(5, 3)), [((2, 3, 5), F1)]
+
 
 class Random(nn.Module):
     """A random graph of float ops (seeded): values branch, merge, broadcast, reshape and are
@@ -783,7 +842,9 @@ def main():
             full = f'{name}_opset{opset}' + ('_dyn' if DYNAMIC else '')
             torch.manual_seed(1000 + seed)
             try:
-                net = make().eval()
+                # bntrain_*: BatchNormalization in training mode (batch statistics), exported so.
+                train = name.startswith('bntrain_')
+                net = make().train() if train else make().eval()
                 gen = torch.Generator().manual_seed(2000 + seed)
                 cases = [[make_input(s, k, gen) for s, k in inputs] for _ in range(CASES)]
                 with torch.no_grad():
@@ -807,7 +868,8 @@ def main():
                     dynamic.update({n: {0: 'batch'} for n, y in zip(output_names, outputs[0]) if y.dim() > 0})
                 with torch.no_grad():
                     torch.onnx.export(net, tuple(x.clone() for x in cases[0]), path, opset_version=opset, input_names=input_names,
-                                      output_names=output_names, do_constant_folding=True, dynamic_axes=dynamic)
+                                      output_names=output_names, do_constant_folding=not train, dynamic_axes=dynamic,
+                                      training=torch.onnx.TrainingMode.TRAINING if train else torch.onnx.TrainingMode.EVAL)
                 model = onnx.load(path)
                 onnx.checker.check_model(path)
                 if not all(torch.isfinite(y.double()).all() for ys in outputs for y in ys):

@@ -4,7 +4,9 @@
 // gcc) and compares with PyTorch's predictions at the tolerance of test/onnx-convert.test.ts
 // (atol 1e-5 + rtol 1e-4). Each (model, form) is: pass, refused (exit 2, a one-line typed error),
 // crash (exit 70, or the emitted code fails in its runtime), WRONG (runs, gives another number), or
-// skip (the scalar form is over its size limit).
+// skip (the scalar form is over its size limit). Forms: numpy-tensor, js-tensor, js-wasm (the JS
+// tensor form with --wasm, float64), c-tensor, js-scalar, numpy-scalar; and, when asked with --forms,
+// js-wasm32 (--wasm --dtype float32, at the float32 tolerance atol 1e-4 + rtol 1e-3).
 //
 //   npm run build && nice node scripts/hunt-sweep.mjs [--models DIR] [--out DIR] [--only REGEX] [--forms a,b]
 // Defaults: --models /tmp/hunt/models, --out /tmp/hunt/run. Writes OUT/results.json and prints
@@ -15,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main } from '../dist/cli.js';
 import { C_FLAGS, cInput, cMain, cOutputCount, parseCNumbers } from '../dist/verify/extra-runtimes.js';
+import { FLOAT32_TOLERANCE } from '../dist/verify/index.js';
 import { openOnnxRuntime } from '../dist/verify/onnx-oracle.js';
 
 const args = process.argv.slice(2);
@@ -25,15 +28,17 @@ const opt = (name, dflt) => {
 const MODELS = resolve(opt('--models', '/tmp/hunt/models'));
 const OUT = resolve(opt('--out', '/tmp/hunt/run'));
 const ONLY = new RegExp(opt('--only', '.'));
-const FORMS = opt('--forms', 'numpy-tensor,js-tensor,c-tensor,js-scalar,numpy-scalar').split(',');
+const FORMS = opt('--forms', 'numpy-tensor,js-tensor,js-wasm,c-tensor,js-scalar,numpy-scalar').split(',');
 const PYTHON = process.env.NN2EQ_PYTHON || '/usr/bin/python3';
 const ATOL = 1e-5;
 const RTOL = 1e-4;
 const SCALAR_MAX = 400_000;
+// The float32 tolerance of --verify, for the js-wasm32 form.
+const [F32_ATOL, F32_RTOL] = FLOAT32_TOLERANCE;
 
 const flat = (v) => (Array.isArray(v) ? v.flatMap(flat) : [typeof v === 'boolean' ? Number(v) : v]);
 
-function mismatch(got, want) {
+function mismatch(got, want, atol = ATOL, rtol = RTOL) {
   if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
   for (let i = 0; i < got.length; i++) {
     const g = got[i];
@@ -42,7 +47,7 @@ function mismatch(got, want) {
       if (g === w && !Number.isNaN(g)) continue;
       return `value ${i}: got ${g}, want ${w} (not finite)`;
     }
-    if (!(Math.abs(g - w) <= ATOL + RTOL * Math.abs(w))) return `value ${i}: got ${g}, want ${w}`;
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) return `value ${i}: got ${g}, want ${w}`;
   }
   return null;
 }
@@ -157,10 +162,16 @@ for (const name of models) {
   const want = ref.cases.map((c) => flat(c.outputs));
   results[name] = {};
   for (const form of FORMS) {
-    const [lang, shape] = form.split('-');
+    // js-wasm: the JS tensor form with --wasm (float64 f64x2 kernels), judged as js-tensor is;
+    // js-wasm32: with --dtype float32 too (f32x4 kernels), at the float32 tolerance --verify uses.
+    const wasm = form === 'js-wasm' || form === 'js-wasm32';
+    const f32 = form === 'js-wasm32';
+    const [lang, shape] = wasm ? ['js', 'tensor'] : form.split('-');
     const file = join(dir, `${form}.${{ numpy: 'py', js: 'mjs', c: 'c' }[lang]}`);
     const argv = [join(MODELS, name, 'model.onnx'), '-f', lang, '--form', shape, '-o', file];
     if (shape === 'scalar') argv.push('--max-size', String(SCALAR_MAX));
+    if (wasm) argv.push('--wasm');
+    if (f32) argv.push('--dtype', 'float32');
     const r = await cli(argv);
     const record = (status, detail = '', got) => void (results[name][form] = { status, detail, ...(got ? { got } : {}) });
     if (r.code === 2) {
@@ -178,7 +189,7 @@ for (const name of models) {
       if (got.length !== want.length) return record('crash', `runtime: ${got.length} rows for ${want.length} cases`);
       for (let i = 0; i < want.length; i++) {
         const g = got[i].map((v) => (v === null ? NaN : v));
-        const m = mismatch(g, lang === 'numpy' ? want[i] : wantOf(i));
+        const m = mismatch(g, lang === 'numpy' ? want[i] : wantOf(i), ...(f32 ? [F32_ATOL, F32_RTOL] : []));
         if (m) return record('WRONG', `case ${i}: ${m}`, got);
       }
       record('pass');
@@ -243,7 +254,7 @@ for (const name of Object.keys(results)) {
   }
   for (const [form, v] of wrong) {
     const mine = form.startsWith('numpy') ? ort : ortPer;
-    const agrees = v.got.every((g, i) => mismatch(g.map((x) => (x === null ? NaN : x)), mine[i]) === null);
+    const agrees = v.got.every((g, i) => mismatch(g.map((x) => (x === null ? NaN : x)), mine[i], ...(form === 'js-wasm32' ? [F32_ATOL, F32_RTOL] : [])) === null);
     const ortVsTorch = ref.cases.every((c, i) => mismatch(ort[i], flat(c.outputs)) === null);
     if (agrees && !ortVsTorch) v.status = 'exporter';
     else v.detail += agrees ? ' [ONNX Runtime agrees with the formula]' : ` [ONNX Runtime ${ortVsTorch ? 'agrees with PyTorch' : 'agrees with neither'}]`;

@@ -17,7 +17,7 @@ describe('a symbolic leading axis the model computes along is refused', () => {
     const m = model([node('ReduceSum', ['x', 'axes'], ['y'], { keepdims: int(1) })], [['x', 'float32', ['N', 3]]], ['y'], [init('axes', 'int64', [1], [0])]);
     const e = refusal(m);
     expect(e).toMatch(MIXES);
-    expect(e).toContain("output 'y' of a batch of two is not each sample's own output, so no per-sample formula computes it");
+    expect(e).toContain("output 'y' of a batch of three is not each sample's own output, so no per-sample formula computes it");
     expect(e).toMatch(/; hint: give that axis a fixed length N with --input-shape x:Nx3 \(for a recurrent model exported with its time axis first, N is the sequence length\)$/);
   });
   it('is an unsupported model (kind unsupported), not a bad input', () => {
@@ -75,7 +75,7 @@ describe('a symbolic leading axis the model computes along is refused', () => {
   });
   it('Softmax over N (an output of two samples)', () => {
     const m = model([node('Softmax', ['x'], ['y'], { axis: int(0) })], [['x', 'float32', ['N', 2, 2]]], ['y']);
-    expect(refusal(m)).toMatch(/output 'y' of a batch of two is not each sample's own output.*--input-shape x:Nx2x2 /);
+    expect(refusal(m)).toMatch(/output 'y' of a batch of three is not each sample's own output.*--input-shape x:Nx2x2 /);
     expect(refusal(m)).toMatch(MIXES);
   });
   it('an integer sum over N', () => {
@@ -93,13 +93,13 @@ describe('a symbolic leading axis the model computes along is refused', () => {
   });
   it('the second output mixes, the first does not', () => {
     const m = model([node('Relu', ['x'], ['a']), node('ReduceMax', ['x'], ['b'], { axes: ints([0]), keepdims: int(1) })], [['x', 'float32', ['N', 3]]], ['a', 'b']);
-    expect(refusal(m)).toContain("output 'b' of a batch of two");
+    expect(refusal(m)).toContain("output 'b' of a batch of three");
   });
-  it('a Reshape to a fixed shape of one sample: no batch of two', () => {
+  it('a Reshape to a fixed shape of one sample: no batch of three', () => {
     const m = model([node('Reshape', ['x', 's'], ['y'])], [['x', 'float32', ['N', 2, 3]]], ['y'], [init('s', 'int64', [2], [1, 6])]);
     const e = refusal(m);
     expect(e).toMatch(MIXES);
-    expect(e).toContain(": it cannot compute a batch of two (node 'n' (Reshape): cannot reshape [2, 2, 3] to [1, 6]), so no per-sample formula computes it; hint: give that axis a fixed length N with --input-shape x:Nx2x3 (");
+    expect(e).toContain(": it cannot compute a batch of three (node 'n' (Reshape): cannot reshape [3, 2, 3] to [1, 6]), so no per-sample formula computes it; hint: give that axis a fixed length N with --input-shape x:Nx2x3 (");
   });
 });
 

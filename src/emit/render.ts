@@ -36,6 +36,8 @@ export interface Syntax {
   /** Table `table` (0-based), row given by `index`, column `column` (0-based). */
   lookup(table: number, index: Printed, column: number): string;
   readonly functions: Record<Fn | 'max' | 'min' | 'fmod', (...args: string[]) => string>;
+  /** fmod prints as an infix operator binding as `*` and `/` do (JavaScript's %): its operands are bracketed as a division's. */
+  readonly infixFmod?: boolean;
   /** A relation as the target writes a condition (a > b, a >= b, a == b; 'ne', a ≠ b, only as a select's test c ≠ 0). */
   compare(op: Cmp | 'ne', a: Printed, b: Printed): string;
   /** A condition as the number 1 or 0 (the value of a comparison). */
@@ -153,7 +155,10 @@ export function render(program: Program, syntax: Syntax, opts: RenderOptions): R
       default: {
         const op = node.op;
         if (op !== 'max' && op !== 'min' && op !== 'fmod' && !isFn(op)) throw new Error(`render: unknown op ${op}`);
-        p = { text: syntax.functions[op](...node.args.map((a) => texts[a]!.text)), prec: OPS[op].prec };
+        const args = op === 'fmod' && syntax.infixFmod
+          ? [paren(texts[node.args[0]]!, Prec.Mul, open, close), paren(texts[node.args[1]]!, Prec.Pow, open, close)]
+          : node.args.map((a) => texts[a]!.text);
+        p = { text: syntax.functions[op](...args), prec: OPS[op].prec };
       }
     }
     const name = names.get(id);

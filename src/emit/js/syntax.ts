@@ -41,6 +41,7 @@ export const JS_SYNTAX: Omit<Syntax, 'name'> = {
     // Number's % is C's fmod, exactly.
     fmod: (a, b) => `(${a} % ${b})`,
   },
+  infixFmod: true,
   compare: (op, a, b) => `${a.text} ${{ gt: '>', ge: '>=', eq: '===', ne: '!==' }[op]} ${b.text}`,
   bool: (c) => `(${c} ? 1 : 0)`,
   select: (c, a, b) => `(${c} ? ${a.text} : ${b.text})`,

@@ -33,9 +33,11 @@ const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isN
  * samples independently: a ReduceSum, Softmax or recurrence over that axis (an LSTM exported with
  * dynamic_axes on its time axis), or a Reshape across it, mixes them, and the per-sample formula
  * gives other numbers for every batch of more than one. Checked by computing: `build` makes the
- * program with that axis of length 2, and a batch of two samples must give each sample's own
- * outputs. Refused in one line otherwise, and when the graph cannot take a batch of two; skipped
- * when the model is too big to evaluate twice.
+ * program with that axis of length 3, and a batch of three samples must give each sample's own
+ * outputs. Three, not two: an exporter's trace writes its batch into Slice bounds, and
+ * torch.roll(x, 1, 0) traced at a batch of 3 is Concat(x[2:], x[:2]), the identity on a batch of two.
+ * Refused in one line otherwise, and when the graph cannot take a batch of three; skipped when
+ * the model is too big to evaluate twice.
  */
 export function checkBatchIndependent(model: OnnxModel, one: TensorProgram, batched: readonly { name: string; full: readonly number[] }[], build: (shapes: ReadonlyMap<string, readonly number[]>) => TensorProgram): void {
   const input = batched[0];
@@ -47,47 +49,59 @@ export function checkBatchIndependent(model: OnnxModel, one: TensorProgram, batc
       `give that axis a fixed length N with --input-shape ${input.name}:${fixed} (for a recurrent model exported with its time axis first, N is the sequence length)`,
     );
   };
-  let two: TensorProgram;
+  const B = 3;
+  let many: TensorProgram;
   try {
-    two = build(new Map(batched.map((b) => [b.name, [2, ...b.full.slice(1)]])));
+    many = build(new Map(batched.map((b) => [b.name, [B, ...b.full.slice(1)]])));
   } catch (e) {
-    // A graph that cannot take two samples (inputs whose leading axes differ in length, a shape
+    // A graph that cannot take three samples (inputs whose leading axes differ in length, a shape
     // fixed at one sample) does not compute each sample on its own either.
-    return refuse(`it cannot compute a batch of two (${e instanceof Error ? e.message.replace(/^.*?: /, '').split('; hint')[0] : String(e)})`);
+    return refuse(`it cannot compute a batch of three (${e instanceof Error ? e.message.replace(/^.*?: /, '').split('; hint')[0] : String(e)})`);
   }
   let p1;
   let p2;
   try {
     p1 = scalarize(one, { sizeBudget: PROBE_BUDGET });
-    p2 = scalarize(two, { sizeBudget: PROBE_BUDGET });
+    p2 = scalarize(many, { sizeBudget: PROBE_BUDGET });
   } catch {
     return;
   }
   const dtypeOf = (name: string): DType => (model.graph.inputs.find((i) => i.name === name)?.elemType ?? 'float32') as DType;
   const isBatched = new Set(batched.map((b) => b.name));
-  const a: number[] = [];
-  const b: number[] = [];
-  const ab: number[] = [];
-  one.inputs.forEach((port, k) => {
-    const n = p1.inputs[k].size;
-    const xa = samples(2 * k + 11, n, dtypeOf(port.name));
-    const xb = isBatched.has(port.name) ? samples(2 * k + 12, n, dtypeOf(port.name)) : xa;
-    a.push(...xa);
-    b.push(...xb);
-    ab.push(...xa, ...(isBatched.has(port.name) ? xb : []));
-  });
-  const [ya, yb] = evaluateOutputs(p1.graph, p1.outputIds, [a, b]);
-  const [yab] = evaluateOutputs(p2.graph, p2.outputIds, [ab]);
+  // Three probes of B samples: one draw, the same draw negated (bool: complemented), another draw. One draw can
+  // hide a mix: a Max of a sample and its neighbour's flipped value picks each sample's own value
+  // when both samples are positive.
+  const rows1: number[][] = [];
+  const rows2: number[][] = [];
+  for (let t = 0; t < 3; t++) {
+    const each: number[][] = Array.from({ length: B }, () => []);
+    const all: number[] = [];
+    one.inputs.forEach((port, k) => {
+      const n = p1.inputs[k].size;
+      const dtype = dtypeOf(port.name);
+      const draw = (seed: number) => {
+        const x = samples(seed + (t === 2 ? 1000 : 0), n, dtype);
+        return t === 1 ? x.map((v) => (dtype === 'bool' ? 1 - v : -v)) : x;
+      };
+      const xs = isBatched.has(port.name) ? each.map((_, s) => draw(B * k + 11 + s)) : [draw(B * k + 11)];
+      each.forEach((row, s) => row.push(...xs[Math.min(s, xs.length - 1)]));
+      for (const x of xs) all.push(...x);
+    });
+    rows1.push(...each);
+    rows2.push(all);
+  }
+  const y1 = evaluateOutputs(p1.graph, p1.outputIds, rows1);
+  const y2 = evaluateOutputs(p2.graph, p2.outputIds, rows2);
   for (let k = 0; k < p1.outputs.length; k++) {
     const o1 = p1.outputs[k];
     const o2 = p2.outputs[k];
-    const wantA = ya.slice(o1.offset, o1.offset + o1.size);
-    const wantB = yb.slice(o1.offset, o1.offset + o1.size);
-    const got = yab.slice(o2.offset, o2.offset + o2.size);
-    const ok =
-      o2.size === 2 * o1.size
-        ? wantA.every((v, i) => same(got[i], v)) && wantB.every((v, i) => same(got[o1.size + i], v))
-        : o2.size === o1.size && wantA.every((v, i) => same(got[i], v) && same(got[i], wantB[i]));
-    if (!ok) refuse(`output '${o1.name}' of a batch of two is not each sample's own output`);
+    const ok = y2.every((yall, t) => {
+      const want = Array.from({ length: B }, (_, s) => y1[B * t + s].slice(o1.offset, o1.offset + o1.size));
+      const got = yall.slice(o2.offset, o2.offset + o2.size);
+      return o2.size === B * o1.size
+        ? want.every((w, s) => w.every((v, i) => same(got[s * o1.size + i], v)))
+        : o2.size === o1.size && want.every((w) => w.every((v, i) => same(got[i], v)));
+    });
+    if (!ok) refuse(`output '${o1.name}' of a batch of three is not each sample's own output`);
   }
 }

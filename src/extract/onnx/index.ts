@@ -157,7 +157,7 @@ export interface OnnxBuildOptions {
    * an input that only sets a shape, axes or indices makes the graph static; predict no longer takes it.
    */
   readonly bind?: ReadonlyMap<string, readonly number[]>;
-  /** Building the batch-of-two program of checkBatchIndependent (which is then not checked again). */
+  /** Building the batch-of-three program of checkBatchIndependent (which is then not checked again). */
   readonly batchProbe?: boolean;
   /**
    * The tensor form: a symbolic dimension of an input that is not the batch stays open (-1, any

@@ -176,8 +176,8 @@ function concatConst(parts: readonly Const[], axis: number): Const {
 
 const concat: OnnxExtractor = (ctx) => {
   const vals = ctx.node.inputs.map((_, i) => ctx.val(i));
-  // Empty tensors (shape arithmetic's zero-length pieces) add nothing.
-  const keep = vals.map((v, i) => [v, i] as const).filter(([v]) => sizeOf(v.kind === 'const' ? v.dims : v.t.shape) > 0);
+  // Empty tensors (shape arithmetic's zero-length pieces) add nothing; an open axis (-1) is not empty.
+  const keep = vals.map((v, i) => [v, i] as const).filter(([v]) => !(v.kind === 'const' ? v.dims : v.t.shape).includes(0));
   const rank = ctx.shape(0).length;
   const axis = axisOf(ctx, attrInt(ctx.node, 'axis', 0), rank);
   if (keep.length === 0) return [vals[0]];
