@@ -7,7 +7,7 @@ import { ELEMENT_TYPES, intRange, isFloat, isInteger, roundToFloat, toBfloat16, 
 // here (ties to the even pattern), float32 by Math.fround. In-process, a second.
 
 const INTS = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2'] as const;
-const FLOATS = ['float64', 'float32', 'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1'] as const;
+const FLOATS = ['float64', 'float32', 'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1', 'float8e8m0'] as const;
 
 /** Each integer type's bounds as BigInt, read off a typed array of its width. */
 const BOUNDS: Record<(typeof INTS)[number], [bigint, bigint]> = {
