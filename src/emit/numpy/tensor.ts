@@ -132,25 +132,17 @@ export const HELPERS = {
         if b is not None:
             y += b
     return y.reshape(lead + out + (f,))`,
-  maximum: `def _maximum(a, b):
-    """np.maximum(a, b) where a or b is a number: the number made an array of the other's shape first, as NumPy 1.24 takes
-    the maximum of two arrays 2-3 times faster than of an array and a number; the result goes into that array."""
+  against: `def _against(f, a, b):
+    """f(a, b) for f np.maximum or np.minimum where a or b is a number: the number made an array of the other's shape
+    first, as NumPy 1.24 takes the maximum of two arrays 2-3 times faster than of an array and a number; the result
+    goes into that array."""
     if isinstance(b, np.ndarray) and b.ndim > 0:
         a = np.full_like(b, a)
-        return np.maximum(a, b, out=a)
+        return f(a, b, out=a)
     if isinstance(a, np.ndarray) and a.ndim > 0:
         b = np.full_like(a, b)
-        return np.maximum(a, b, out=b)
-    return np.maximum(a, b)`,
-  minimum: `def _minimum(a, b):
-    """np.minimum(a, b) where a or b is a number, as _maximum does it."""
-    if isinstance(b, np.ndarray) and b.ndim > 0:
-        a = np.full_like(b, a)
-        return np.minimum(a, b, out=a)
-    if isinstance(a, np.ndarray) and a.ndim > 0:
-        b = np.full_like(a, b)
-        return np.minimum(a, b, out=b)
-    return np.minimum(a, b)`,
+        return f(a, b, out=b)
+    return f(a, b)`,
   winograd: `def _winograd(x, U, b, pad_before, out):
     """x convolved with a 3×3 kernel at stride 1, plus b, by Winograd's F(2×2, 3×3) (Lavin and Gray, 2015); U is the
     kernel as _winograd_kernel gives it. Each 2×2 block of outputs reads the 4×4 cells around it: Bᵀ d B (additions only),
@@ -335,14 +327,15 @@ export function emitPythonTensor(p: TensorProgram, opts: EmitOptions, dialect?: 
   const zerosType = opts.dtype === 'float32' ? `, dtype=${float}` : '';
   const base = numpySyntax(() => '', float);
   // NumPy 1.24 takes the maximum or minimum of two arrays 2-3 times faster than of an array and a number (ReLU,
-  // ReLU6): against a number, in an element-wise op of LARGE numbers or more per example, it is _maximum or
-  // _minimum, which make the number an array first (on fewer, the call costs more than it saves).
+  // ReLU6): against a number, in an element-wise op of LARGE numbers or more per example, it is
+  // _against(np.maximum, …) or _against(np.minimum, …), which make the number an array first (on fewer, the
+  // call costs more than it saves).
   // (A number float32 cannot hold would make NumPy's result float64: that stays np.maximum.)
   const number = (t: string) => /^-?\d[\d.]*(e[+-]?\d+)?$/.test(t) && Math.abs(Number(t)) < 3e38;
   const bound = (ufunc: 'maximum' | 'minimum') => (a: string, b: string) => {
     if (dialect || !largeMap || number(a) === number(b)) return `np.${ufunc}(${a}, ${b})`;
-    helpers.add(ufunc);
-    return `_${ufunc}(${a}, ${b})`;
+    helpers.add('against');
+    return `_against(np.${ufunc}, ${a}, ${b})`;
   };
   const syntax = { ...base, functions: { ...base.functions, max: bound('maximum'), min: bound('minimum') } };
   let largeMap = false;
