@@ -190,7 +190,8 @@ export async function verify(model: ModelSpec, text: string, opts: VerifyOptions
     // float32: the same program printed in float64, run on the same points, against the float32 text's values.
     let float32Shift: VerifyReport['float32'];
     if (float32 && 'values' in result && program) {
-      const text64 = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name });
+      // At the same --precision, so that the shift is float32's alone (the rounding's cost is reported on its own line).
+      const text64 = EMITTERS[opts.format].tensor!.emit(program, { inline: false, maxSize: Infinity, modelName: model.name, ...(opts.precision !== undefined ? { precision: opts.precision } : {}) });
       const got64 = await runText(opts.format, text64, ex, points);
       float32Shift = got64 ? shift(result.values, got64) : undefined;
     }
